@@ -1,0 +1,81 @@
+/**
+ * The bus port: how recorded events travel between apps. The NATS JetStream adapter is the
+ * real one; the in-memory adapter is for fast unit tests. Both pass `bus.contract.ts`.
+ *
+ * Delivery is at least once; consumers are made idempotent here, by a high-water mark on
+ * the event's global position (the relay publishes in store order, and a consumer handles
+ * one message at a time, so an event at or below the mark has already been applied).
+ */
+import * as TE from 'fp-ts/TaskEither';
+import { InfrastructureError, RecordedEvent } from '@keel/events';
+
+export interface ConsumeOptions {
+  /** The app's name; the durable consumer is `durableName(app)`. Replicas share it. */
+  readonly app: string;
+  /** One JetStream filter subject (2.9 servers take one): default every event, `keel.evt.>`. */
+  readonly subject?: string;
+  /** Client-side filter by event type: others are acknowledged and skipped. Default: all. */
+  readonly eventTypes?: readonly string[];
+  /**
+   * Idempotency high-water mark: skip events at or below this global position. An app
+   * passes the position its replayed state already includes.
+   */
+  readonly afterPosition?: number;
+  /** Handler failures per event before it is dead-lettered (default 5). */
+  readonly maxDeliver?: number;
+}
+
+export interface ConsumerStats {
+  /** Messages received, redeliveries included. */
+  readonly received: number;
+  /** Events handed to the handler and completed. */
+  readonly applied: number;
+  /** Events skipped as already applied (at or below the high-water mark). */
+  readonly duplicates: number;
+  readonly deadLettered: number;
+}
+
+export interface Consumer {
+  /** The global position of the last event applied (the high-water mark). */
+  position(): number;
+  stats(): ConsumerStats;
+  /** Stop consuming; resolves once no handler is running. Unacknowledged messages are redelivered later. */
+  stop(): Promise<void>;
+}
+
+export interface DeadLetter {
+  readonly consumer: string;
+  readonly originalSubject: string;
+  readonly reason: string;
+  /** The raw payload as text. */
+  readonly payload: string;
+}
+
+/**
+ * What a handler may return: nothing (done) or a rejection (retried up to `maxDeliver`,
+ * then dead-lettered with the error's message).
+ */
+export type Handler = (event: RecordedEvent) => Promise<void> | void;
+
+export interface EventBus {
+  /**
+   * Publish recorded events in order, each with `Nats-Msg-Id` = event id (the server drops
+   * a duplicate within its window) and its global position in a header. Resolves once the
+   * server has acknowledged every one.
+   */
+  publish(events: readonly RecordedEvent[]): TE.TaskEither<InfrastructureError, void>;
+  /**
+   * Publish bytes unchecked on any subject. For tools and tests (e.g. proving that garbage is
+   * dead-lettered); apps publish only through `publish`.
+   */
+  publishRaw(subject: string, payload: Uint8Array): TE.TaskEither<InfrastructureError, void>;
+  /** Start a durable consumer; events are handled one at a time, in order. */
+  consume(options: ConsumeOptions, handler: Handler): TE.TaskEither<InfrastructureError, Consumer>;
+  /** The highest global position published so far (0 if none): the relay's checkpoint. */
+  lastPublishedPosition(): TE.TaskEither<InfrastructureError, number>;
+  /** Dead letters of one consumer, oldest first (for operators and tests). */
+  deadLetters(app: string): TE.TaskEither<InfrastructureError, readonly DeadLetter[]>;
+  /** A round trip to the server; used by /readyz. */
+  ping(): TE.TaskEither<InfrastructureError, void>;
+  close(): Promise<void>;
+}
