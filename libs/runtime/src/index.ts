@@ -1,0 +1,18 @@
+// @keel/runtime: the kit every app is built from (clock, config, logging, metrics, health,
+// lifecycle). The app start-up kit that wires them together is added under ./lib/app.
+export * from './lib/clock/clock.port';
+export * from './lib/clock/real.clock';
+export * from './lib/clock/accelerated.clock';
+export * from './lib/clock/virtual.clock';
+export * from './lib/clock/clock.factory';
+export * from './lib/config/config.load';
+export * from './lib/config/config.format';
+export * from './lib/config/config.names';
+export * from './lib/config/base-app.schema';
+export * from './lib/logging/pino.logger';
+export * from './lib/metrics/prom.metrics';
+export * from './lib/health/checks.run';
+export * from './lib/health/readiness.monitor';
+export * from './lib/health/health.server';
+export * from './lib/lifecycle/shutdown.lifecycle';
+export * from './lib/lifecycle/retry.backoff';
