@@ -1,0 +1,27 @@
+/**
+ * Message headers the bus writes and reads. Subjects and stream names live in
+ * `@keel/events` names.ts; these header names are private to the bus adapters and to
+ * operators reading the DLQ with the `nats` CLI.
+ */
+
+/** JetStream's dedupe header: the event id, so a re-publish within the window is dropped. */
+export const MSG_ID_HEADER = 'Nats-Msg-Id';
+/** The event's global position; `lastPublishedPosition` reads it back from the last message. */
+export const POSITION_HEADER = 'Keel-Position';
+/** Why a message was dead-lettered: the decode error (naming the field) or the handler's error. */
+export const DLQ_REASON_HEADER = 'Keel-Dlq-Reason';
+/** The subject the dead-lettered message originally arrived on. */
+export const DLQ_SUBJECT_HEADER = 'Keel-Original-Subject';
+/** The app whose consumer gave up on the message. */
+export const DLQ_CONSUMER_HEADER = 'Keel-Consumer';
+/** How many times the message had been delivered when it was dead-lettered. */
+export const DLQ_DELIVERIES_HEADER = 'Keel-Deliveries';
+
+/**
+ * A header value must be one line (NATS headers are HTTP-like); long reasons are cut so a
+ * huge error message cannot bloat every DLQ entry.
+ */
+export const headerValue = (s: string, max = 1000): string => {
+  const line = s.replace(/[\r\n]+/g, ' ');
+  return line.length > max ? `${line.slice(0, max)}…` : line;
+};

@@ -1,0 +1,122 @@
+/**
+ * The relay: the only way an event reaches NATS. It tails the store's global log and
+ * publishes each event, in order, with `Nats-Msg-Id` = event id. Because it reads only what
+ * the store has committed, nothing reaches NATS before it is stored; because its checkpoint
+ * is the last message NATS itself holds (`bus.lastPublishedPosition()`), a relay killed at
+ * any point restarts from what NATS really has and re-publishes the rest: every stored event
+ * reaches NATS at least once. Duplicates are dropped by the server's dedupe window and, past
+ * it, by each consumer's high-water mark. See docs/architecture.md, "Store → NATS".
+ */
+import * as E from 'fp-ts/Either';
+import { RecordedEvent, describeError, InfrastructureError } from '@keel/events';
+import { EventStore, Subscription } from '@keel/event-store';
+import { EventBus } from '@keel/bus';
+
+export interface RelayLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface RelayOptions {
+  readonly store: EventStore;
+  readonly bus: EventBus;
+  readonly logger: RelayLogger;
+  /** Events per publish call (they are pipelined inside it). */
+  readonly batchSize?: number;
+  /** Back-off bounds while NATS refuses publishes. */
+  readonly retryMinMs?: number;
+  readonly retryMaxMs?: number;
+  /** Called after each batch is acknowledged (metrics, tests). */
+  readonly onPublished?: (events: readonly RecordedEvent[]) => void;
+  /** Waits; injectable so tests need not sleep for real. */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export interface Relay {
+  /** Global position of the last event NATS acknowledged. */
+  position(): number;
+  /** True while the last publish succeeded (feeds /readyz). */
+  healthy(): boolean;
+  stop(): Promise<void>;
+  /** Settles when the relay stops; rejects if the store subscription fails fatally. */
+  readonly done: Promise<void>;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Start relaying from NATS's own checkpoint. Fails only if the checkpoint cannot be read. */
+export const startRelay = async (options: RelayOptions): Promise<E.Either<InfrastructureError, Relay>> => {
+  const { store, bus, logger } = options;
+  const batchSize = options.batchSize ?? 256;
+  const sleep = options.sleep ?? defaultSleep;
+  const minMs = options.retryMinMs ?? 50;
+  const maxMs = options.retryMaxMs ?? 2000;
+
+  const checkpoint = await bus.lastPublishedPosition()();
+  if (E.isLeft(checkpoint)) return checkpoint;
+  let published = checkpoint.right;
+  let healthy = true;
+  let stopping = false;
+  logger.info({ checkpoint: published }, 'relay starting after the last position NATS holds');
+
+  // Events wait here between the store subscription and the publisher. The subscription's
+  // handler blocks while the buffer is full, so memory stays bounded.
+  let buffer: RecordedEvent[] = [];
+  let wakePublisher: (() => void) | null = null;
+  let wakeSubscriber: (() => void) | null = null;
+
+  const publishLoop = async (): Promise<void> => {
+    while (!stopping || buffer.length > 0) {
+      if (buffer.length === 0) {
+        if (stopping) break;
+        await new Promise<void>((r) => (wakePublisher = r));
+        wakePublisher = null;
+        continue;
+      }
+      const batch = buffer.slice(0, batchSize);
+      let delay = minMs;
+      // A failed publish has an unknown outcome; re-sending the same batch is safe (dedupe).
+      for (;;) {
+        const r = await bus.publish(batch)();
+        if (E.isRight(r)) break;
+        if (healthy) logger.error({ err: describeError(r.left) }, 'relay cannot publish; retrying');
+        healthy = false;
+        if (stopping) return;
+        await sleep(delay);
+        delay = Math.min(maxMs, delay * 2);
+      }
+      if (!healthy) logger.info({ position: batch[batch.length - 1]?.globalPosition }, 'relay publishing again');
+      healthy = true;
+      buffer = buffer.slice(batch.length);
+      published = batch[batch.length - 1]!.globalPosition;
+      options.onPublished?.(batch);
+      wakeSubscriber?.();
+    }
+  };
+
+  const subscription: Subscription = store.subscribeAll({ after: published }, async (event) => {
+    buffer.push(event);
+    wakePublisher?.();
+    while (buffer.length >= batchSize * 4 && !stopping) {
+      await new Promise<void>((r) => (wakeSubscriber = r));
+      wakeSubscriber = null;
+    }
+  });
+  const publisher = publishLoop();
+
+  const done = Promise.all([subscription.done, publisher]).then(() => undefined);
+
+  return E.right({
+    position: () => published,
+    healthy: () => healthy,
+    stop: async () => {
+      await subscription.stop();
+      stopping = true;
+      wakePublisher?.();
+      wakeSubscriber?.();
+      await publisher;
+    },
+    done,
+  });
+};
