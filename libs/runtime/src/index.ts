@@ -16,3 +16,7 @@ export * from './lib/health/readiness.monitor';
 export * from './lib/health/health.server';
 export * from './lib/lifecycle/shutdown.lifecycle';
 export * from './lib/lifecycle/retry.backoff';
+export * from './lib/app/app.definition';
+export * from './lib/app/folding-app.start';
+export * from './lib/app/app.main';
+export * from './lib/app/tally.projection';

@@ -1,0 +1,38 @@
+/**
+ * What an app is, as data: the state it folds from the log and the writes its events call
+ * for. The platform (`startFoldingApp`) does the rest: snapshot, replay, consume, react,
+ * snapshot again. Projections and reactions are pure; the shell supplies time and I/O.
+ */
+import { EventType, NewEvent, RecordedEvent } from '@keel/events';
+import { ExpectedRevision } from '@keel/event-store';
+
+export interface Projection<S> {
+  /** Bump when the state's shape or `evolve` changes: older snapshots are then ignored. */
+  readonly version: number;
+  /** Plain JSON data (it is snapshotted as JSON). */
+  readonly initial: S;
+  /** The event types this state depends on; replay and consumption are filtered to them. */
+  readonly eventTypes: readonly EventType[];
+  readonly evolve: (state: S, event: RecordedEvent) => S;
+}
+
+/** One atomic append the app wants made. Event ids must derive from the causing event. */
+export interface Write {
+  readonly stream: string;
+  readonly expected: ExpectedRevision;
+  readonly events: readonly NewEvent[];
+}
+
+export interface ReactContext {
+  readonly app: string;
+  /** Epoch ms from the injected clock. */
+  readonly now: number;
+}
+
+export interface FoldingApp<S> {
+  /** kebab-case; names the durable consumer and the snapshot key. */
+  readonly name: string;
+  readonly projection: Projection<S>;
+  /** The writes an applied event calls for (state already includes the event). Pure. */
+  readonly react?: (event: RecordedEvent, state: S, ctx: ReactContext) => readonly Write[];
+}

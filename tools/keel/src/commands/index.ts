@@ -1,0 +1,15 @@
+/** The command table: `keel <name> …`. */
+import { Io } from '../cli.io';
+import { benchBusCommand, benchStoreCommand } from './bench.command';
+import { startCommand } from './start.command';
+
+export interface Command {
+  readonly summary: string;
+  run(args: readonly string[], io: Io): Promise<number>;
+}
+
+export const COMMANDS: Readonly<Record<string, Command>> = {
+  start: startCommand,
+  'bench store': benchStoreCommand,
+  'bench bus': benchBusCommand,
+};
