@@ -1,1 +1,1 @@
-module.exports = { ...require('../../jest.preset.cjs'), displayName: 'relay', rootDir: __dirname };
+module.exports = { ...require('../../jest.preset.cjs'), displayName: 'relay-lib', rootDir: __dirname };

@@ -1,0 +1,17 @@
+/**
+ * @keel/event-store: the event store port (the source of truth), its adapters (memory,
+ * embedded SQLite, KurrentDB/EventStoreDB), the URI opener and the shared contract suite.
+ */
+export * from './lib/port';
+export { openEventStore, parseEventStoreUri } from './lib/open-event-store';
+export type { OpenEventStoreOptions, EventStoreLocation } from './lib/open-event-store';
+export { createMemoryEventStore } from './lib/memory.store';
+export type { MemoryEventStoreOptions } from './lib/memory.store';
+export { openSqliteEventStore } from './lib/sqlite.store';
+export type { SqliteEventStoreOptions } from './lib/sqlite.store';
+export { openKurrentDbEventStore } from './lib/kurrentdb.store';
+export type { KurrentDbEventStoreOptions } from './lib/kurrentdb.store';
+export { SubscriptionFailed } from './lib/catch-up.subscription';
+export type { RawAppendHook, RawEventInput, TestableEventStore } from './lib/raw-append.hook';
+export { benchStore } from './lib/bench-store';
+export type { BenchStoreOptions, BenchStoreResult } from './lib/bench-store';
