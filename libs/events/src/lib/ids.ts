@@ -6,11 +6,11 @@ import { sha256 } from '@noble/hashes/sha2';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils';
 
 /**
- * A UUID (RFC 9562 version 8, "custom") from the SHA-256 of the parts, joined with a
- * separator that cannot occur inside them. Event ids must be UUIDs for EventStoreDB.
+ * A UUID (RFC 9562 version 8, "custom") from the SHA-256 of the parts, each prefixed with
+ * its length so no two lists of parts encode alike. Event ids must be UUIDs for EventStoreDB.
  */
 export const deriveId = (...parts: readonly (string | number)[]): string => {
-  const h = sha256(utf8ToBytes(parts.map((p) => String(p).replace(/\u0000/g, '')).join('\u0000')));
+  const h = sha256(utf8ToBytes(parts.map((p) => `${String(p).length}:${String(p)}`).join('|')));
   h[6] = (h[6]! & 0x0f) | 0x80; // version 8
   h[8] = (h[8]! & 0x3f) | 0x80; // RFC variant
   const x = bytesToHex(h.subarray(0, 16));
