@@ -142,6 +142,12 @@ export const runMain = async <P extends TProperties>(
     return failStart(logger, started.left);
   }
   program = started.right;
+  if (lifecycle.isShuttingDown()) {
+    // The signal came while the program was starting (a long replay): its stop step was not
+    // registered yet, so stop it here or its consumer would keep the process alive.
+    await program.stop();
+    return (await lifecycle.done).clean ? 0 : 1;
+  }
   lifecycle.onStop('program', () => program?.stop());
   await readiness.checkNow();
   logger.info('started');
