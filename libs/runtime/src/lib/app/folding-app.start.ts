@@ -10,7 +10,7 @@ import { appSnapshotKey, describeError, InfrastructureError, RecordedEvent } fro
 import { EventStore } from '@keel/event-store';
 import { Consumer, EventBus } from '@keel/bus';
 import { Clock } from '../clock/clock.port';
-import { Logger } from '../logging/pino.logger';
+import { Logger, withCorrelation } from '../logging/pino.logger';
 import { KeelMetrics } from '../metrics/prom.metrics';
 import { FoldingApp } from './app.definition';
 
@@ -53,65 +53,99 @@ export const startFoldingApp = async <S>(
 ): Promise<E.Either<InfrastructureError, RunningApp<S>>> => {
   const { store, bus, clock, logger } = ports;
   const { projection } = app;
-  const snapshotKey = appSnapshotKey(app.name);
+  const stateKey = appSnapshotKey(app.name);
+  const reactedKey = `${stateKey}:reacted`;
   const filter = { eventTypes: projection.eventTypes };
 
-  // 1. Snapshot, if it was taken by this version of the projection.
-  const snap = await store.loadSnapshot(snapshotKey)();
+  // 1. Snapshot, if it was taken by this version of the projection, and the reaction
+  //    checkpoint: the position up to which every event's writes are known to be stored.
+  const snap = await store.loadSnapshot(stateKey)();
   if (E.isLeft(snap)) return snap;
+  const reacted = await store.loadSnapshot(reactedKey)();
+  if (E.isLeft(reacted)) return reacted;
   const folded: Folded<S> =
     snap.right && snap.right.version === projection.version
       ? { state: snap.right.state as S, position: snap.right.position }
       : { state: projection.initial, position: 0 };
   if (snap.right && snap.right.version !== projection.version)
     logger.info({ snapshotVersion: snap.right.version, version: projection.version }, 'snapshot is of another projection version; replaying from the start');
+  const reactedUpTo = reacted.right?.position ?? 0;
 
-  // 2. Replay the log after it.
-  let replayed = 0;
-  for (;;) {
-    const page = await store.readAll({ after: folded.position, maxCount: settings.replayPageSize ?? 4096, filter })();
-    if (E.isLeft(page)) {
-      // An undecodable event stops the start-up: folding past it would build a wrong state.
-      const err = page.left;
-      return E.left(
-        err._tag === 'InfrastructureError' ? err : { _tag: 'InfrastructureError', component: 'store', op: 'replay', message: describeError(err) },
-      );
-    }
-    for (const event of page.right.events) folded.state = projection.evolve(folded.state, event);
-    replayed += page.right.events.length;
-    folded.position = Math.max(folded.position, page.right.lastPosition);
-    if (page.right.isEnd) break;
-  }
-  logger.info({ replayed, position: folded.position, fromSnapshot: snap.right !== null }, 'state rebuilt from the log');
-
-  // 3. Consume; commit state only after the event's writes are stored.
-  let sinceSnapshot = replayed;
+  let sinceSnapshot = 0;
   let stopping = false;
   const saveSnapshot = async (): Promise<void> => {
-    const r = await store.saveSnapshot(snapshotKey, { position: folded.position, version: projection.version, state: folded.state })();
-    if (E.isLeft(r)) logger.warn({ err: describeError(r.left) }, 'snapshot not saved; the next start replays further');
+    const position = folded.position;
+    const r = await store.saveSnapshot(stateKey, { position, version: projection.version, state: folded.state })();
+    const c = E.isRight(r) ? await store.saveSnapshot(reactedKey, { position, version: 1, state: null })() : r;
+    if (E.isLeft(c)) logger.warn({ err: describeError(c.left) }, 'snapshot not saved; the next start replays further');
     else sinceSnapshot = 0;
   };
 
-  const handle = async (event: RecordedEvent): Promise<void> => {
-    const next = projection.evolve(folded.state, event);
+  /**
+   * Store the writes an event calls for. After a restart, events past the reaction checkpoint
+   * are reacted to again: the same cause gives the same event ids, so a write that was already
+   * stored is a no-op, and one stored with other content (a decision that depended on time)
+   * stands as it was — the store names that as a reuse of the event id.
+   */
+  const react = async (event: RecordedEvent, next: S, again: boolean): Promise<void> => {
     const writes = app.react ? app.react(event, next, { app: app.name, now: clock.now() }) : [];
+    if (writes.length === 0) return;
+    const log = withCorrelation(logger, event.correlationId, event.eventId);
     for (const w of writes) {
       for (;;) {
         const r = await store.append(w.stream, w.events, w.expected)();
         if (E.isRight(r)) break;
+        if (again && r.left._tag === 'ValidationError' && r.left.path === '/eventId') {
+          log.info({ stream: w.stream, err: describeError(r.left) }, 'write was already stored by an earlier run; keeping it');
+          break;
+        }
         if (r.left._tag !== 'InfrastructureError' || stopping) throw new Error(describeError(r.left));
-        logger.warn({ err: describeError(r.left), stream: w.stream }, 'write failed; retrying before acknowledging');
+        log.warn({ err: describeError(r.left), stream: w.stream }, 'write failed; retrying before acknowledging');
         await clock.sleep(settings.writeRetryMs ?? 500);
       }
     }
+  };
+
+  /** Fold one event; the state is committed only after its writes are stored. */
+  const apply = async (event: RecordedEvent, again: boolean): Promise<void> => {
+    const next = projection.evolve(folded.state, event);
+    await react(event, next, again);
     folded.state = next;
     folded.position = event.globalPosition;
     ports.metrics?.eventsApplied.inc({ event_type: event.type });
     if (++sinceSnapshot >= settings.snapshotEvery) await saveSnapshot();
   };
 
-  const consumer = await bus.consume({ app: app.name, eventTypes: projection.eventTypes, afterPosition: folded.position }, handle)();
+  // 2. Replay the log after the snapshot; events past the reaction checkpoint react again.
+  let replayed = 0;
+  try {
+    for (;;) {
+      const page = await store.readAll({ after: folded.position, maxCount: settings.replayPageSize ?? 4096, filter })();
+      if (E.isLeft(page)) {
+        // An undecodable event stops the start-up: folding past it would build a wrong state.
+        const err = page.left;
+        return E.left(
+          err._tag === 'InfrastructureError' ? err : { _tag: 'InfrastructureError', component: 'store', op: 'replay', message: describeError(err) },
+        );
+      }
+      for (const event of page.right.events) {
+        if (event.globalPosition > reactedUpTo) await apply(event, true);
+        else folded.state = projection.evolve(folded.state, event);
+      }
+      replayed += page.right.events.length;
+      folded.position = Math.max(folded.position, page.right.lastPosition);
+      if (page.right.isEnd) break;
+    }
+  } catch (e) {
+    return E.left({ _tag: 'InfrastructureError', component: 'app', op: 'replay', message: String(e), cause: e });
+  }
+  logger.info({ replayed, position: folded.position, fromSnapshot: snap.right !== null, reactedUpTo }, 'state rebuilt from the log');
+
+  // 3. Consume from NATS after what the state includes (the idempotency high-water mark).
+  const consumer = await bus.consume(
+    { app: app.name, eventTypes: projection.eventTypes, afterPosition: folded.position },
+    (event) => apply(event, false),
+  )();
   if (E.isLeft(consumer)) return consumer;
   const running: Consumer = consumer.right;
 

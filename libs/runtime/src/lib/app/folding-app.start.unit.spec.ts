@@ -1,0 +1,163 @@
+/**
+ * The one start-up path, on the in-memory store and bus with the real relay between them:
+ * replay then consume, snapshots, reactions with ids derived from their cause, and a
+ * failing write that leaves the event unapplied until it succeeds.
+ */
+import * as E from 'fp-ts/Either';
+import { deriveId, newEvent, NewEvent, RecordedEvent } from '@keel/events';
+import { createMemoryEventStore, EventStore } from '@keel/event-store';
+import { createMemoryBus, EventBus } from '@keel/bus';
+import { Relay, startRelay } from '@keel/relay';
+import { createVirtualClock } from '../clock/virtual.clock';
+import { createLogger } from '../logging/pino.logger';
+import { FoldingApp, Write } from './app.definition';
+import { RunningApp, startFoldingApp } from './folding-app.start';
+import { tallyApp, Tally } from './tally.projection';
+
+const logger = createLogger({ name: 'spec', level: 'silent' });
+const clock = createVirtualClock(Date.UTC(2024, 0, 1));
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+const target = (n: number): NewEvent => {
+  const e = newEvent(
+    'TargetPositionSet',
+    deriveId('spec', n),
+    { accountId: 'acc-1', instrument: 'BTCUSDT', targetQty: `${n}`, horizonSec: 60, reason: 'spec' },
+    { correlationId: `c-${n}`, causationId: null, producer: 'optimizer', occurredAt: '2024-01-01T00:00:00.000Z' },
+  );
+  if (E.isLeft(e)) throw new Error(JSON.stringify(e.left));
+  return e.right;
+};
+
+const eventually = async (what: string, cond: () => boolean): Promise<void> => {
+  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
+  if (!cond()) throw new Error(`never: ${what}`);
+};
+
+let store: EventStore;
+let bus: EventBus;
+let relay: Relay;
+const running: RunningApp<unknown>[] = [];
+
+const start = async <S>(app: FoldingApp<S>, snapshotEvery = 1000): Promise<RunningApp<S>> => {
+  const r = await startFoldingApp(app, { store, bus, clock, logger }, { snapshotEvery });
+  if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
+  running.push(r.right as RunningApp<unknown>);
+  return r.right;
+};
+const append = async (events: readonly NewEvent[]) => {
+  const r = await store.append('portfolio-acc-1', events, 'any')();
+  if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
+  return r.right.position;
+};
+
+beforeEach(async () => {
+  store = createMemoryEventStore();
+  bus = createMemoryBus();
+  const r = await startRelay({ store, bus, logger: quiet });
+  if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
+  relay = r.right;
+});
+
+afterEach(async () => {
+  for (const r of running.splice(0)) await r.stop();
+  await relay.stop();
+  await bus.close();
+  await store.close();
+});
+
+describe('startFoldingApp', () => {
+  it('replays what is stored, then applies what arrives, each event once', async () => {
+    await append([target(1), target(2)]);
+    const app = await start(tallyApp('execution', ['TargetPositionSet']));
+    expect(app.replayed).toBe(2);
+    expect(app.state().counts.TargetPositionSet).toBe(2);
+    const head = await append([target(3)]);
+    await eventually('event 3 applied', () => app.position() === head);
+    expect(app.state().counts.TargetPositionSet).toBe(3);
+  });
+
+  it('resumes from its snapshot and replays only what came after', async () => {
+    await append([target(1), target(2)]);
+    const first = await start(tallyApp('execution', ['TargetPositionSet']));
+    await first.stop(); // saves a snapshot at position 2
+    running.splice(0);
+    await append([target(3)]);
+    const second = await start(tallyApp('execution', ['TargetPositionSet']));
+    expect(second.replayed).toBe(1);
+    expect(second.state().counts.TargetPositionSet).toBe(3);
+  });
+
+  it('ignores a snapshot taken by another projection version', async () => {
+    await store.saveSnapshot('app:execution', { position: 99, version: 0, state: { counts: { TargetPositionSet: 1000 } } })();
+    await append([target(1)]);
+    const app = await start(tallyApp('execution', ['TargetPositionSet']));
+    expect(app.state()).toEqual<Tally>({ counts: { TargetPositionSet: 1 } });
+  });
+
+  describe('reactions', () => {
+    // Echoes each target as an engaged kill switch, with an id derived from its cause.
+    const reacting = (): FoldingApp<Tally> => ({
+      ...tallyApp('gateway', ['TargetPositionSet']),
+      react: (event: RecordedEvent): readonly Write[] => {
+        const e = newEvent(
+          'KillSwitchEngaged',
+          deriveId('gateway', event.eventId),
+          { scope: 'global', accountId: null, reason: `after ${event.eventId}` },
+          { correlationId: event.correlationId, causationId: event.eventId, producer: 'gateway', occurredAt: '2024-01-01T00:00:00.000Z' },
+        );
+        if (E.isLeft(e)) throw new Error(JSON.stringify(e.left));
+        return [{ stream: 'control-global', expected: 'any', events: [e.right] }];
+      },
+    });
+
+    it('stores the writes an event calls for, carrying its correlation and causation', async () => {
+      const app = await start(reacting());
+      const head = await append([target(1)]);
+      await eventually('applied', () => app.position() === head);
+      const written = await store.readStream('control-global')();
+      expect(E.isRight(written) && written.right.map((e) => [e.type, e.causationId, e.correlationId])).toEqual([
+        ['KillSwitchEngaged', deriveId('spec', 1), 'c-1'],
+      ]);
+    });
+
+    it('reacts on replay to events past its checkpoint: a crash between an event and its writes loses nothing', async () => {
+      await append([target(1)]); // stored while the app was down, never reacted to
+      const app = await start(reacting());
+      expect(app.replayed).toBe(1);
+      const written = await store.readStream('control-global')();
+      expect(E.isRight(written) && written.right.map((e) => e.causationId)).toEqual([deriveId('spec', 1)]);
+    });
+
+    it('re-derives the same writes after losing its checkpoints, and stores them once', async () => {
+      const app = await start(reacting());
+      const head = await append([target(1)]);
+      await eventually('applied', () => app.position() === head);
+      await app.stop();
+      running.splice(0);
+      await store.saveSnapshot('app:gateway', { position: 0, version: -1, state: null })();
+      await store.saveSnapshot('app:gateway:reacted', { position: 0, version: 1, state: null })();
+      const again = await start(reacting());
+      expect(again.replayed).toBe(1);
+      const written = await store.readStream('control-global')();
+      expect(E.isRight(written) && written.right.length).toBe(1);
+    });
+
+    it('does not apply an event whose write failed; the redelivery applies it once', async () => {
+      const base = reacting();
+      let attempts = 0;
+      const app = await start({
+        ...base,
+        // The first attempt's write expects a stream that does not exist: a ConcurrencyError.
+        react: (event, state, ctx) =>
+          base.react!(event, state, ctx).map((w) => (++attempts === 1 ? { ...w, expected: 'exists' as const } : w)),
+      });
+      const head = await append([target(1)]);
+      await eventually('applied after the retry', () => app.position() === head);
+      expect(attempts).toBe(2);
+      expect(app.state().counts.TargetPositionSet).toBe(1);
+      const written = await store.readStream('control-global')();
+      expect(E.isRight(written) && written.right.length).toBe(1);
+    });
+  });
+});
