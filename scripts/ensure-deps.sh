@@ -8,8 +8,11 @@ cd "$(dirname "$0")/.."
 need_nats_binary="${1:-yes}"
 
 if [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "[keel] installing npm packages (npm ci; better-sqlite3 compiles from source, ~2 min the first time)" >&2
-  npm ci --no-audit --no-fund --loglevel=error >&2
+  echo "[keel] installing npm packages (better-sqlite3 compiles from source, ~2 min the first time)" >&2
+  # `npm install`, not `npm ci`: npm records only the host platform's optional native packages
+  # (@swc/core-*, @nx/nx-*) in the lock file (npm/cli#4828), so `npm ci` refuses a lock file
+  # written on another machine. `npm install` keeps the locked versions and fills the gap.
+  npm install --no-audit --no-fund --loglevel=error >&2
 fi
 
 nats_reachable() {
