@@ -265,6 +265,101 @@ export const describeBusContract = (name: string, setup: () => Promise<BusContra
       });
     });
 
+    describe('when many events are in flight', () => {
+      const isStrictlyIncreasing = (xs: readonly number[]): boolean =>
+        xs.every((x, i) => i === 0 || x > (xs[i - 1] ?? -Infinity));
+
+      it('retries a failing event in place: every event applied once, in order, and later ones flow after it', async () => {
+        await run(bus.publish(sampleEvents(seed, 1, 40)));
+        const entered: number[] = [];
+        let failures = 0;
+        const { consumer, seen } = await start({ app: 'in-place' }, (e) => {
+          entered.push(e.globalPosition);
+          if (e.globalPosition === 17 && failures < 2) {
+            failures++;
+            throw new Error('not yet');
+          }
+        });
+        await eventually('the first 40 handled', () => seen.length === 40);
+        // Events published after the failures still flow.
+        await run(bus.publish(sampleEvents(seed, 41, 60)));
+        await eventually('all 60 handled', () => seen.length === 60);
+        expect(positions(seen)).toEqual(range(1, 60));
+        expect(isStrictlyIncreasing(positions(seen))).toBe(true);
+        expect(failures).toBe(2);
+        // Nothing after 17 was started before 17 succeeded: it was retried in place.
+        expect(entered).toEqual([...range(1, 17), 17, 17, ...range(18, 60)]);
+        expect(consumer.stats()).toMatchObject({ received: 62, applied: 60, duplicates: 0, deadLettered: 0 });
+        expect(consumer.position()).toBe(60);
+        expect(await run(bus.deadLetters('in-place'))).toEqual([]);
+      });
+
+      it('hands a burst of 200 events to the handler in strictly increasing order, all of them', async () => {
+        const entered: number[] = [];
+        const { consumer, seen } = await start({ app: 'burst' }, (e) => {
+          entered.push(e.globalPosition);
+        });
+        // Ten publishes issued together, in order, while the consumer is live.
+        await Promise.all(range(0, 9).map((i) => run(bus.publish(sampleEvents(seed, i * 20 + 1, i * 20 + 20)))));
+        await eventually('200 events handled', () => seen.length === 200);
+        expect(isStrictlyIncreasing(entered)).toBe(true);
+        expect(positions(seen)).toEqual(range(1, 200));
+        expect(consumer.stats()).toMatchObject({ applied: 200, duplicates: 0, deadLettered: 0 });
+      });
+
+      it('hands over exactly once when a consumer stops with many messages in flight', async () => {
+        await run(bus.publish(sampleEvents(seed, 1, 300)));
+        const applied: number[] = [];
+        const first = await run(
+          bus.consume({ app: 'handover' }, async (e) => {
+            await new Promise((r) => setImmediate(r)); // slow enough that many wait behind it
+            applied.push(e.globalPosition);
+          }),
+        );
+        await eventually('the first consumer part-way', () => applied.length >= 40);
+        // More arrive while it stops.
+        const publishing = (async () => {
+          for (let p = 301; p <= 400; p += 10) await run(bus.publish(sampleEvents(seed, p, p + 9)));
+        })();
+        await first.stop();
+        const handedOver = first.position();
+        expect(applied).toEqual(range(1, handedOver));
+        expect(handedOver).toBeLessThan(400);
+        await publishing;
+
+        const second = await start({ app: 'handover', afterPosition: handedOver }, (e) => {
+          applied.push(e.globalPosition);
+        });
+        // A last event: handled in order, so once it is, everything before it was too.
+        await run(bus.publish([sampleEvent(seed, 401)]));
+        await eventually('the last event applied', () => applied.includes(401));
+        expect(applied).toEqual(range(1, 401));
+        expect(second.consumer.position()).toBe(401);
+      });
+      it('stops promptly during in-place retries and leaves the event to the next consumer', async () => {
+        await run(bus.publish(sampleEvents(seed, 1, 3)));
+        let attempts = 0;
+        const first = await run(
+          bus.consume({ app: 'stop-retry', maxDeliver: 1000 }, (e) => {
+            if (e.globalPosition === 2) {
+              attempts++;
+              throw new Error('down for now');
+            }
+          }),
+        );
+        await eventually('event 2 retried', () => attempts >= 2);
+        const t0 = Date.now();
+        await first.stop();
+        expect(Date.now() - t0).toBeLessThan(2000);
+        expect(first.position()).toBe(1);
+        expect(first.stats()).toMatchObject({ applied: 1, deadLettered: 0 });
+        const { seen } = await start({ app: 'stop-retry', afterPosition: first.position() });
+        await eventually('the rest handled', () => seen.length === 2);
+        expect(positions(seen)).toEqual([2, 3]);
+        expect(await run(bus.deadLetters('stop-retry'))).toEqual([]);
+      });
+    });
+
     describe('when two apps consume', () => {
       it('each gets every event', async () => {
         const a = await start({ app: 'app-a' });

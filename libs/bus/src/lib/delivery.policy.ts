@@ -6,9 +6,16 @@
  *   at or below the high-water mark → ack, count a duplicate
  *   type not wanted                 → ack, skip, advance the mark
  *   handler resolves                → ack, advance the mark
- *   handler rejects                 → nak with a delay; on delivery `maxDeliver`, dead-letter and ack
+ *   handler rejects                 → retry IN PLACE (same message, after `retryDelayMs`), up to
+ *                                     `maxDeliver` attempts in all; then dead-letter it and ack
  *
- * The adapter turns the verdict into ack / nak / DLQ publish, then calls `settle`.
+ * Retrying in place, never nak-and-redeliver, is what keeps the order in which events are
+ * applied equal to stream order while many messages are in flight: nothing behind the failing
+ * event is started until it is applied or dead-lettered, so the high-water mark stays exact.
+ * A retry is only cut short when the consumer stops (`interrupted`): the message is then left
+ * unacknowledged, nothing is recorded, and the next consumer instance sees it again.
+ *
+ * The adapter turns the verdict into ack / DLQ publish + ack / nak-at-stop, then calls `settle`.
  */
 import * as E from 'fp-ts/Either';
 import { RecordedEvent, decodeWire, describeError } from '@keel/events';
@@ -21,12 +28,31 @@ export type Verdict =
   | { readonly kind: 'duplicate'; readonly event: RecordedEvent }
   | { readonly kind: 'skipped'; readonly event: RecordedEvent }
   | { readonly kind: 'undecodable'; readonly reason: string }
-  | { readonly kind: 'retry'; readonly event: RecordedEvent; readonly reason: string }
-  | { readonly kind: 'dead-letter'; readonly event: RecordedEvent; readonly reason: string };
+  | {
+      readonly kind: 'dead-letter';
+      readonly event: RecordedEvent;
+      readonly reason: string;
+      /** Handler attempts made (= maxDeliver): the DLQ's deliveries header. */
+      readonly attempts: number;
+    }
+  | { readonly kind: 'interrupted'; readonly event: RecordedEvent; readonly reason: string };
 
 /** The part of a verdict that must reach the DLQ before the message may be acked. */
 export const needsDeadLetter = (v: Verdict): v is Extract<Verdict, { kind: 'undecodable' | 'dead-letter' }> =>
   v.kind === 'undecodable' || v.kind === 'dead-letter';
+
+/** Deliveries (handler attempts) a dead-lettered message had; 1 for an undecodable one. */
+export const attemptsOf = (v: Extract<Verdict, { kind: 'undecodable' | 'dead-letter' }>): number =>
+  v.kind === 'dead-letter' ? v.attempts : 1;
+
+/** How the adapter lets the tracker wait between attempts. */
+export interface RetryControl {
+  readonly retryDelayMs: number;
+  /** Wait `ms`; resolve false (at once) when the consumer is stopping: give up for now. */
+  readonly pause: (ms: number) => Promise<boolean>;
+  /** Told about each failed attempt that will be retried. */
+  readonly onRetry?: (event: RecordedEvent, reason: string) => void;
+}
 
 const utf8 = new TextDecoder();
 
@@ -57,24 +83,28 @@ export class DeliveryTracker {
   }
 
   /**
-   * Decide about one delivery (`deliveryCount` is 1 on the first). Runs the handler when the
-   * event is new and wanted; never throws.
+   * Decide about one delivered message, running the handler (and retrying it in place) when
+   * the event is new and wanted. Every attempt counts as one delivery in `received`, as a
+   * redelivery would. Never throws.
    */
-  async judge(payload: Uint8Array, deliveryCount: number, handler: Handler): Promise<Verdict> {
+  async handle(payload: Uint8Array, handler: Handler, retry: RetryControl): Promise<Verdict> {
     this.counts.received++;
     const decoded = decodeWire(utf8.decode(payload));
     if (E.isLeft(decoded)) return { kind: 'undecodable', reason: describeError(decoded.left) };
     const event = decoded.right;
     if (event.globalPosition <= this.mark) return { kind: 'duplicate', event };
     if (this.wanted !== null && !this.wanted.has(event.type)) return { kind: 'skipped', event };
-    try {
-      await handler(event);
-      return { kind: 'applied', event };
-    } catch (e) {
-      const reason = `handler failed on delivery ${deliveryCount} of ${this.maxDeliver}: ${errorMessage(e)}`;
-      return deliveryCount >= this.maxDeliver
-        ? { kind: 'dead-letter', event, reason }
-        : { kind: 'retry', event, reason };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await handler(event);
+        return { kind: 'applied', event };
+      } catch (e) {
+        const reason = `handler failed on delivery ${attempt} of ${this.maxDeliver}: ${errorMessage(e)}`;
+        if (attempt >= this.maxDeliver) return { kind: 'dead-letter', event, reason, attempts: attempt };
+        retry.onRetry?.(event, reason);
+        if (!(await retry.pause(retry.retryDelayMs))) return { kind: 'interrupted', event, reason };
+        this.counts.received++;
+      }
     }
   }
 
@@ -99,7 +129,8 @@ export class DeliveryTracker {
         this.counts.deadLettered++;
         this.mark = v.event.globalPosition;
         break;
-      case 'retry':
+      case 'interrupted':
+        // Not acked: the next consumer instance gets it again (it is above the mark).
         break;
       default: {
         const unreachable: never = v;

@@ -2,8 +2,10 @@
  * The in-memory bus: the same semantics as the NATS adapter, in one process, for unit tests
  * and simulations. It models what the adapter relies on from JetStream: two streams
  * (events, dead letters) that keep bytes and headers, dedupe by message id within a window,
- * and one durable consumer per app that hands out one unacknowledged message at a time
- * (JetStream's `max_ack_pending: 1`) and remembers its ack floor across `consume()` calls.
+ * and one durable consumer per app that remembers its ack floor across `consume()` calls.
+ * Like the NATS consumer it handles one message at a time in stream order, retrying a
+ * failing handler in place (`retryDelayMs` apart, `maxDeliver` attempts, each counted as a
+ * delivery) before dead-lettering it; a stop between attempts leaves the message unacked.
  */
 import * as E from 'fp-ts/Either';
 import * as TE from 'fp-ts/TaskEither';
@@ -29,14 +31,14 @@ import {
   headerValue,
 } from './bus.headers';
 import { BusLogger, silentLogger } from './bus.logger';
-import { DeliveryTracker, needsDeadLetter } from './delivery.policy';
+import { DeliveryTracker, attemptsOf, needsDeadLetter } from './delivery.policy';
 import { ConsumeOptions, Consumer, DeadLetter, EventBus, Handler } from './port';
 import { subjectMatches } from './subject.match';
 
 export interface MemoryBusOptions {
   /** Same id published again within this window is dropped (default 2 min, like the NATS stream). */
   readonly duplicateWindowMs?: number;
-  /** Delay before a failed handler sees the event again (default 500 ms). */
+  /** Pause before a failed handler is tried again on the same event (default 500 ms). */
   readonly retryDelayMs?: number;
   readonly logger?: BusLogger;
   /** Wall clock for the dedupe window; injectable so a test can step past the window. */
@@ -54,10 +56,7 @@ interface Durable {
   filter: string;
   /** Sequence of the last acknowledged message (messages are acked in order). */
   ackFloor: number;
-  /** Deliveries so far of the message after the floor, and when it may be delivered again. */
-  deliveries: number;
-  notBefore: number;
-  /** A consumer of this durable is handling a message (one unacked message at a time). */
+  /** A consumer of this durable is handling a message (one at a time, in order). */
   busy: boolean;
 }
 
@@ -174,7 +173,7 @@ export const createMemoryBus = (options: MemoryBusOptions = {}): EventBus => {
         const filter = opts.subject ?? ALL_EVENTS_SUBJECT;
         let durable = durables.get(name);
         if (!durable) {
-          durable = { filter, ackFloor: 0, deliveries: 0, notBefore: 0, busy: false };
+          durable = { filter, ackFloor: 0, busy: false };
           durables.set(name, durable);
         }
         durable.filter = filter;
@@ -192,35 +191,37 @@ export const createMemoryBus = (options: MemoryBusOptions = {}): EventBus => {
 
         const ack = (m: StoredMessage): void => {
           d.ackFloor = m.seq;
-          d.deliveries = 0;
-          d.notBefore = 0;
+        };
+
+        /** Sleep between handler attempts; false at once when stopping (the message stays unacked). */
+        const pause = async (ms: number): Promise<boolean> => {
+          const until = Date.now() + ms;
+          while (!stopping && !closed && Date.now() < until) await signal.wait(until - Date.now());
+          return !stopping && !closed;
         };
 
         const handleOne = async (m: StoredMessage): Promise<void> => {
-          d.deliveries++;
-          const verdict = await tracker.judge(m.data, d.deliveries, handler);
+          const verdict = await tracker.handle(m.data, handler, {
+            retryDelayMs,
+            pause,
+            onRetry: (event, reason) =>
+              log.warn({ app: opts.app, eventId: event.eventId, reason }, 'bus: handler failed; retrying in place'),
+          });
+          if (verdict.kind === 'interrupted') return; // not acked: the next consume() gets it again
           if (needsDeadLetter(verdict)) {
             const headers = new Map([
               [DLQ_REASON_HEADER, headerValue(verdict.reason)],
               [DLQ_SUBJECT_HEADER, m.subject],
               [DLQ_CONSUMER_HEADER, opts.app],
-              [DLQ_DELIVERIES_HEADER, String(d.deliveries)],
+              [DLQ_DELIVERIES_HEADER, String(attemptsOf(verdict))],
             ]);
             store(deadLetterSubject(opts.app), m.data, headers);
             log.warn(
               { app: opts.app, subject: m.subject, seq: m.seq, reason: verdict.reason },
               'bus: message dead-lettered',
             );
-            ack(m);
-          } else if (verdict.kind === 'retry') {
-            log.warn(
-              { app: opts.app, eventId: verdict.event.eventId, reason: verdict.reason },
-              'bus: handler failed, will retry',
-            );
-            d.notBefore = now() + retryDelayMs;
-          } else {
-            ack(m);
           }
+          ack(m);
           tracker.settle(verdict);
         };
 
@@ -229,11 +230,6 @@ export const createMemoryBus = (options: MemoryBusOptions = {}): EventBus => {
             const m = d.busy ? undefined : nextMessage();
             if (!m) {
               await signal.wait();
-              continue;
-            }
-            const wait = d.notBefore - now();
-            if (wait > 0) {
-              await signal.wait(wait);
               continue;
             }
             d.busy = true;

@@ -44,9 +44,9 @@ export interface NatsBusOptions {
   readonly reconnectTimeWaitMs?: number;
   /** Publishes awaiting their ack at once (default 500). */
   readonly maxInFlight?: number;
-  /** Delay before a failed handler sees the event again (default 500 ms). */
+  /** Pause before a failed handler is tried again, in place, on the same event (default 500 ms). */
   readonly retryDelayMs?: number;
-  /** Unacked message redelivered after this (default 30 s); long handlers send keep-alives. */
+  /** Unacked message redelivered after this (default 30 s); the consumer sends keep-alives for what it holds. */
   readonly ackWaitMs?: number;
   /** The events stream's dedupe window (default 2 min). */
   readonly duplicateWindowMs?: number;

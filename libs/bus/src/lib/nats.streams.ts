@@ -82,35 +82,99 @@ export interface DurableSpec {
 }
 
 /**
- * The app's durable consumer. `max_ack_pending: 1` is what makes the high-water mark sound:
- * the server hands out the next message only after the previous one is acked, so a nak'd
- * or crashed-on message is always redelivered before anything later, and an event at or
- * below the mark really was applied. `max_deliver: -1`: the bus, not the server, counts
- * failures and dead-letters (the server would silently drop the message).
+ * How many messages the server may hand an app's consumer before it has their acks. It used
+ * to be 1 (one round trip per message: ~5k msg/s, and latency queued behind acks); now the
+ * server streams up to this many ahead while the client still handles them one at a time.
+ *
+ * Why that keeps the high-water mark exact (an event at or below the mark was applied):
+ * - The server delivers new messages in stream order, and the client handles them strictly
+ *   in delivery order, one at a time, and acks each only after it is applied.
+ * - A failing handler is retried in place (delivery.policy.ts), never nak'd, so nothing is
+ *   redelivered out of order while the consumer runs; `working()` keeps held messages from
+ *   being redelivered behind its back.
+ * - What the server delivered but the client never saw (in flight at a disconnect or at
+ *   stop, or sent to a pull request of a closed session: nats-server 2.9 does that) would
+ *   come back only after ack_wait, behind newer events. The consumer detects it — a gap in
+ *   the consumer's delivery sequence, or unacked messages left over when a session starts —
+ *   and then re-creates the durable from its ack floor (`resyncDurable`), so delivery
+ *   restarts in stream order from the first unacknowledged message.
+ */
+export const MAX_ACK_PENDING = 512;
+
+/** The server-side settings the bus insists on; compared with an existing durable's config. */
+const wantedConfig = (spec: DurableSpec) => ({
+  filter_subject: spec.filterSubject,
+  max_ack_pending: MAX_ACK_PENDING,
+  ack_wait: nanos(spec.ackWaitMs),
+  // The bus, not the server, counts failures and dead-letters (the server would silently drop).
+  max_deliver: -1,
+});
+
+const createDurable = (
+  jsm: JetStreamManager,
+  spec: DurableSpec,
+  fromStreamSeq?: number,
+): Promise<ConsumerInfo> => {
+  const config: Partial<ConsumerConfig> = {
+    durable_name: spec.name,
+    ack_policy: AckPolicy.Explicit,
+    ...(fromStreamSeq === undefined || fromStreamSeq <= 1
+      ? { deliver_policy: DeliverPolicy.All }
+      : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: fromStreamSeq }),
+    ...wantedConfig(spec),
+  };
+  return jsm.consumers.add(EVENTS_STREAM, config);
+};
+
+/**
+ * Delete the app's durable and create it again starting at its ack floor + 1: the server
+ * forgets every outstanding delivery (and pull request) and delivers again, in stream order,
+ * from the first message not yet acknowledged. Everything at or below the floor was acked,
+ * so applied (or dead-lettered) by this app; what comes again above it is either new to the
+ * app or at or below its mark (skipped as a duplicate).
+ */
+export const resyncDurable = async (
+  jsm: JetStreamManager,
+  spec: DurableSpec,
+  log: BusLogger,
+  reason: string,
+): Promise<ConsumerInfo> => {
+  let from = 1;
+  try {
+    const info = await jsm.consumers.info(EVENTS_STREAM, spec.name);
+    from = info.ack_floor.stream_seq + 1;
+    await jsm.consumers.delete(EVENTS_STREAM, spec.name);
+  } catch (e) {
+    if (!isApiError(e, JetStreamApiCodes.ConsumerNotFound)) throw e;
+  }
+  log.warn({ consumer: spec.name, fromStreamSeq: from, reason }, 'bus: re-creating durable consumer from its ack floor');
+  return createDurable(jsm, spec, from);
+};
+
+/**
+ * The app's durable consumer, created or brought up to date (a durable from before
+ * MAX_ACK_PENDING, with max_ack_pending 1, is updated in place; nats-server 2.9.10 allows it).
+ * If the server refuses an update, the durable is re-created from its ack floor instead: what
+ * that delivers again is at or below the mark, so harmless. `max_deliver: -1`: the bus, not
+ * the server, counts failures and dead-letters.
  */
 export const ensureDurable = async (
   jsm: JetStreamManager,
   spec: DurableSpec,
   log: BusLogger,
 ): Promise<ConsumerInfo> => {
-  const wanted = {
-    filter_subject: spec.filterSubject,
-    max_ack_pending: 1,
-    ack_wait: nanos(spec.ackWaitMs),
-    max_deliver: -1,
-  };
+  const wanted = wantedConfig(spec);
   let info: ConsumerInfo;
   try {
     info = await jsm.consumers.info(EVENTS_STREAM, spec.name);
   } catch (e) {
     if (!isApiError(e, JetStreamApiCodes.ConsumerNotFound)) throw e;
-    const config: Partial<ConsumerConfig> = {
-      durable_name: spec.name,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      ...wanted,
-    };
-    return jsm.consumers.add(EVENTS_STREAM, config);
+    try {
+      return await createDurable(jsm, spec);
+    } catch (addErr) {
+      // Another instance created it between our info and add: fine if it exists now.
+      return jsm.consumers.info(EVENTS_STREAM, spec.name).catch(() => Promise.reject(addErr));
+    }
   }
   const c = info.config;
   if (
@@ -120,10 +184,23 @@ export const ensureDurable = async (
     c.max_deliver !== wanted.max_deliver
   ) {
     log.info(
-      { consumer: spec.name, had: { filter_subject: c.filter_subject, ack_wait: c.ack_wait } },
+      {
+        consumer: spec.name,
+        had: {
+          filter_subject: c.filter_subject,
+          max_ack_pending: c.max_ack_pending,
+          ack_wait: c.ack_wait,
+          max_deliver: c.max_deliver,
+        },
+      },
       'bus: updating durable consumer',
     );
-    return jsm.consumers.update(EVENTS_STREAM, spec.name, wanted);
+    try {
+      return await jsm.consumers.update(EVENTS_STREAM, spec.name, wanted);
+    } catch (e) {
+      if (!(e instanceof JetStreamApiError)) throw e;
+      return resyncDurable(jsm, spec, log, `update refused: ${e.message}`);
+    }
   }
   return info;
 };

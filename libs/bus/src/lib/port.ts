@@ -3,8 +3,10 @@
  * real one; the in-memory adapter is for fast unit tests. Both pass `bus.contract.ts`.
  *
  * Delivery is at least once; consumers are made idempotent here, by a high-water mark on
- * the event's global position (the relay publishes in store order, and a consumer handles
- * one message at a time, so an event at or below the mark has already been applied).
+ * the event's global position: the relay publishes in store order, and a consumer applies
+ * events one at a time in stream order — many may be in flight, but a failing handler is
+ * retried in place, never put back behind later events — so an event at or below the mark
+ * has already been applied, and one above it has not.
  */
 import * as TE from 'fp-ts/TaskEither';
 import { InfrastructureError, RecordedEvent } from '@keel/events';
@@ -21,12 +23,15 @@ export interface ConsumeOptions {
    * passes the position its replayed state already includes.
    */
   readonly afterPosition?: number;
-  /** Handler failures per event before it is dead-lettered (default 5). */
+  /**
+   * Handler attempts per event before it is dead-lettered (default 5). The attempts are made
+   * in place, the adapter's `retryDelayMs` apart; nothing after the event is started meanwhile.
+   */
   readonly maxDeliver?: number;
 }
 
 export interface ConsumerStats {
-  /** Messages received, redeliveries included. */
+  /** Deliveries: messages received, redeliveries and in-place handler retries included. */
   readonly received: number;
   /** Events handed to the handler and completed. */
   readonly applied: number;
@@ -39,7 +44,12 @@ export interface Consumer {
   /** The global position of the last event applied (the high-water mark). */
   position(): number;
   stats(): ConsumerStats;
-  /** Stop consuming; resolves once no handler is running. Unacknowledged messages are redelivered later. */
+  /**
+   * Stop consuming; resolves once no handler is running. A running handler attempt finishes
+   * (and is acked if it succeeded); in-place retries are abandoned; messages delivered but
+   * not started are given back. All of these are above `position()` and come again, in
+   * order, to the next consumer of the app.
+   */
   stop(): Promise<void>;
 }
 
@@ -52,8 +62,8 @@ export interface DeadLetter {
 }
 
 /**
- * What a handler may return: nothing (done) or a rejection (retried up to `maxDeliver`,
- * then dead-lettered with the error's message).
+ * What a handler may return: nothing (done) or a rejection (retried in place up to
+ * `maxDeliver` attempts, then dead-lettered with the error's message).
  */
 export type Handler = (event: RecordedEvent) => Promise<void> | void;
 
