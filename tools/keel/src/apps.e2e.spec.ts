@@ -104,25 +104,23 @@ describe('keel start', () => {
 });
 
 describe('bad config', () => {
-  it('refuses to start an app, naming the key and the value', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'apps/optimizer/src/main.ts'], {
+  const runOptimizer = (env: Record<string, string>) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'apps/optimizer/src/main.ts'], {
       cwd: root,
-      env: { ...process.env, KEEL_HTTP_PORT: 'abc', KEEL_NATS_URL: 'nats://127.0.0.1:1' },
+      env: { ...process.env, ...env },
       encoding: 'utf8',
       timeout: 60_000,
     });
+
+  it('refuses to start an app, naming the key and the value', () => {
+    const run = runOptimizer({ KEEL_HTTP_PORT: 'abc', KEEL_NATS_URL: 'nats://127.0.0.1:1' });
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('KEEL_HTTP_PORT');
     expect(run.stderr).toContain('"abc"');
   }, 90_000);
 
   it('names an unknown store scheme', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'apps/optimizer/src/main.ts'], {
-      cwd: root,
-      env: { ...process.env, KEEL_STORE_URI: 'postgres://x', KEEL_HTTP_PORT: '0' },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const run = runOptimizer({ KEEL_STORE_URI: 'postgres://x', KEEL_HTTP_PORT: '0' });
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/KEEL_STORE_URI.*postgres/);
   }, 90_000);
