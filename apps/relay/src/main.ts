@@ -21,7 +21,12 @@ void runMain({
       },
     });
     if (E.isLeft(relay)) return relay;
-    relay.right.done.catch((err: unknown) => logger.fatal({ err: String(err) }, 'relay stopped; restart the process'));
+    // The relay is crash-only: its checkpoint is what NATS holds, so the safe answer to a
+    // failed store subscription is to exit and let the supervisor start it again.
+    relay.right.done.catch((err: unknown) => {
+      logger.fatal({ err: String(err) }, 'relay store subscription failed; exiting to be restarted');
+      process.exit(1);
+    });
     return E.right({ checks: { publishing: async () => relay.right.healthy() }, stop: () => relay.right.stop() });
   },
 }).then((code) => (process.exitCode = code));
