@@ -153,6 +153,68 @@ export const EVENT_DEFINITIONS = {
     ),
     upcasters: {},
   }),
+  CancelRequested: define({
+    type: 'CancelRequested',
+    context: 'execution',
+    owner: 'execution',
+    version: 1,
+    description: 'Execution asks the gateway to cancel one child order.',
+    schema: Type.Object(
+      { accountId: Account, instrument: Instrument, clientOrderId: Type.String({ pattern: '^[A-Za-z0-9]{1,32}$' }), reason: Type.String({ maxLength: 500 }) },
+      { additionalProperties: false },
+    ),
+    upcasters: {},
+  }),
+  QuoteUpdated: define({
+    type: 'QuoteUpdated',
+    context: 'venue',
+    owner: 'gateway',
+    version: 1,
+    description: 'Top of book of an instrument at a venue (throttled).',
+    schema: Type.Object(
+      {
+        venue: Id(32),
+        instrument: Instrument,
+        bidPrice: PositiveDecimal(),
+        bidQty: Decimal(),
+        askPrice: PositiveDecimal(),
+        askQty: Decimal(),
+        venueTs: Timestamp(),
+      },
+      { additionalProperties: false },
+    ),
+    upcasters: {},
+  }),
+  TradePrinted: define({
+    type: 'TradePrinted',
+    context: 'venue',
+    owner: 'gateway',
+    version: 1,
+    description: 'A public trade at a venue (throttled/aggregated by the gateway).',
+    schema: Type.Object(
+      { venue: Id(32), instrument: Instrument, tradeId: Id(), price: PositiveDecimal(), qty: PositiveDecimal(), side: Side(), venueTs: Timestamp() },
+      { additionalProperties: false },
+    ),
+    upcasters: {},
+  }),
+  PositionSnapshot: define({
+    type: 'PositionSnapshot',
+    context: 'venue',
+    owner: 'gateway',
+    version: 1,
+    description: 'The positions of one venue account, as the venue reported them.',
+    schema: Type.Object(
+      {
+        accountId: Account,
+        venue: Id(32),
+        positions: Type.Array(
+          Type.Object({ instrument: Instrument, qty: Decimal(), entryPrice: Nullable(PositiveDecimal()) }, { additionalProperties: false }),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    upcasters: {},
+  }),
   BalanceSnapshot: define({
     type: 'BalanceSnapshot',
     context: 'venue',

@@ -1,0 +1,187 @@
+/**
+ * The venue port: everything Keel asks of an exchange account. Adapters: ccxt (live and
+ * testnet: Binance USD-M, OKX, Hyperliquid) and the simulator on recorded market data.
+ * Only the gateway app calls it; one gateway process owns each account.
+ *
+ * Quantities and prices are exact decimals (decimal.js). An adapter receives orders that the
+ * gateway has already validated and rounded to the instrument's precision (instrument.ts):
+ * it sends them as given and never rounds again.
+ */
+import Decimal from 'decimal.js';
+import * as TE from 'fp-ts/TaskEither';
+
+export type Side = 'buy' | 'sell';
+
+export interface Instrument {
+  readonly venue: string;
+  /** The venue's own symbol, e.g. `BTCUSDT` (Binance), `BTC-USDT-SWAP` (OKX), `BTC` (Hyperliquid). */
+  readonly venueSymbol: string;
+  /** Keel's symbol, e.g. `BTC/USDT:USDT` (ccxt's unified form). */
+  readonly symbol: string;
+  readonly kind: 'spot' | 'perpetual' | 'future';
+  readonly base: string;
+  readonly quote: string;
+  /** The asset PnL and margin settle in. */
+  readonly settle: string;
+  readonly tickSize: Decimal;
+  /** Quantity step, in base units (or contracts when contractSize ≠ 1). */
+  readonly lotSize: Decimal;
+  readonly minQty: Decimal;
+  /** Minimum price × quantity × contractSize, in quote; 0 when the venue has none. */
+  readonly minNotional: Decimal;
+  /** Base units per contract (OKX swaps: ctVal; 1 for linear quantity-in-base venues). */
+  readonly contractSize: Decimal;
+  readonly settlement: 'cash' | 'physical' | null;
+  /** ISO-8601 expiry for dated futures; null for perpetuals and spot. */
+  readonly expiry: string | null;
+  readonly makerFee: Decimal;
+  readonly takerFee: Decimal;
+}
+
+export interface TopOfBook {
+  readonly symbol: string;
+  readonly bidPrice: Decimal;
+  readonly bidQty: Decimal;
+  readonly askPrice: Decimal;
+  readonly askQty: Decimal;
+  /** Epoch ms, venue time. */
+  readonly ts: number;
+}
+
+export interface TradePrint {
+  readonly symbol: string;
+  readonly tradeId: string;
+  readonly price: Decimal;
+  readonly qty: Decimal;
+  /** The aggressor's side. */
+  readonly side: Side;
+  readonly ts: number;
+}
+
+export interface Balance {
+  readonly asset: string;
+  readonly total: Decimal;
+  readonly free: Decimal;
+}
+
+export interface Position {
+  readonly symbol: string;
+  /** Signed: positive long, negative short; in base units. */
+  readonly qty: Decimal;
+  readonly entryPrice: Decimal | null;
+}
+
+export type OrderType = 'limit' | 'market';
+/** GTC rests; IOC fills what it can at once; PO (post-only) is rejected if it would take. */
+export type TimeInForce = 'GTC' | 'IOC' | 'PO';
+
+/** An order as the gateway sends it: validated and rounded already. */
+export interface OrderRequest {
+  readonly symbol: string;
+  /** ≤ 32 alphanumeric characters, derived from the requesting event. */
+  readonly clientOrderId: string;
+  readonly side: Side;
+  readonly type: OrderType;
+  readonly qty: Decimal;
+  /** Required for limit orders; null for market. */
+  readonly price: Decimal | null;
+  readonly timeInForce: TimeInForce;
+  readonly reduceOnly: boolean;
+}
+
+export type OrderStatus = 'open' | 'partiallyFilled' | 'filled' | 'cancelled' | 'rejected' | 'expired';
+
+export interface VenueOrder {
+  readonly symbol: string;
+  readonly clientOrderId: string;
+  readonly venueOrderId: string;
+  readonly side: Side;
+  readonly type: OrderType;
+  readonly qty: Decimal;
+  readonly price: Decimal | null;
+  readonly filledQty: Decimal;
+  readonly avgFillPrice: Decimal | null;
+  readonly status: OrderStatus;
+  readonly ts: number;
+}
+
+export interface Fill {
+  readonly symbol: string;
+  /** The venue's trade id: a fill is recorded once per trade id. */
+  readonly tradeId: string;
+  readonly clientOrderId: string;
+  readonly venueOrderId: string;
+  readonly side: Side;
+  readonly qty: Decimal;
+  readonly price: Decimal;
+  /** Positive: paid; negative: rebate. */
+  readonly fee: Decimal;
+  readonly feeAsset: string;
+  readonly liquidity: 'maker' | 'taker';
+  readonly ts: number;
+}
+
+/**
+ * What can go wrong at a venue, and what the gateway does about it.
+ * - VenueRejected: the venue refused the request (bad order, insufficient balance, post-only
+ *   would cross, unknown order…). Reject; never retry the same request.
+ * - VenueRateLimited: 429/418 or the venue's own limit message. Back off `retryAfterMs`, spend
+ *   no budget meanwhile; the request did not take effect.
+ * - VenueTimeout / VenueUnavailable: no answer or a 5xx. The outcome is UNKNOWN: look the order
+ *   up by client order id before any resend; never resend blindly.
+ * - VenueAuthFailed: credentials refused. Halt orders for the account and alert.
+ */
+export type VenueError =
+  | { readonly _tag: 'VenueRejected'; readonly venue: string; readonly op: string; readonly code: RejectCode; readonly message: string }
+  | { readonly _tag: 'VenueRateLimited'; readonly venue: string; readonly op: string; readonly retryAfterMs: number; readonly message: string }
+  | { readonly _tag: 'VenueTimeout'; readonly venue: string; readonly op: string; readonly ms: number }
+  | { readonly _tag: 'VenueUnavailable'; readonly venue: string; readonly op: string; readonly message: string }
+  | { readonly _tag: 'VenueAuthFailed'; readonly venue: string; readonly op: string; readonly message: string };
+
+export type RejectCode =
+  | 'UnknownInstrument'
+  | 'QtyBelowMinimum'
+  | 'NotionalBelowMinimum'
+  | 'PriceOffTick'
+  | 'QtyOffLot'
+  | 'PostOnlyWouldCross'
+  | 'InsufficientBalance'
+  | 'ReduceOnlyWouldIncrease'
+  | 'DuplicateClientOrderId'
+  | 'OrderNotFound'
+  | 'InvalidOrder';
+
+/** Request kinds, for the rate budget (each venue maps them to its request weights). */
+export type VenueOp =
+  | 'loadInstruments'
+  | 'fetchTopOfBook'
+  | 'fetchTrades'
+  | 'fetchBalances'
+  | 'fetchPositions'
+  | 'fetchOpenOrders'
+  | 'placeOrder'
+  | 'cancelOrder'
+  | 'fetchOrder'
+  | 'fetchFills';
+
+export interface VenueAdapter {
+  readonly venue: string;
+  readonly accountId: string;
+  /** Request weight of one call, in the venue's own units, for the account's token bucket. */
+  weight(op: VenueOp): number;
+  loadInstruments(): TE.TaskEither<VenueError, readonly Instrument[]>;
+  fetchTopOfBook(symbol: string): TE.TaskEither<VenueError, TopOfBook>;
+  /** Public trades after `sinceTradeId` (exclusive), oldest first. */
+  fetchTrades(symbol: string, sinceTradeId: string | null): TE.TaskEither<VenueError, readonly TradePrint[]>;
+  fetchBalances(): TE.TaskEither<VenueError, readonly Balance[]>;
+  fetchPositions(): TE.TaskEither<VenueError, readonly Position[]>;
+  /** Open orders of the account; all symbols when `symbol` is null. */
+  fetchOpenOrders(symbol: string | null): TE.TaskEither<VenueError, readonly VenueOrder[]>;
+  placeOrder(order: OrderRequest): TE.TaskEither<VenueError, VenueOrder>;
+  cancelOrder(symbol: string, clientOrderId: string): TE.TaskEither<VenueError, VenueOrder>;
+  /** The order with this client order id, or null if the venue never saw it. */
+  fetchOrderByClientId(symbol: string, clientOrderId: string): TE.TaskEither<VenueError, VenueOrder | null>;
+  /** The account's fills on a symbol since an epoch-ms time (inclusive), oldest first. */
+  fetchFills(symbol: string, sinceTs: number): TE.TaskEither<VenueError, readonly Fill[]>;
+  close(): Promise<void>;
+}
