@@ -27,12 +27,24 @@ export interface ReactContext {
   readonly app: string;
   /** Epoch ms from the injected clock. */
   readonly now: number;
+  /**
+   * True when the event is reacted to again after a restart (it lies past the reaction
+   * checkpoint, so an earlier run may or may not have acted on it). A reaction with outside
+   * effects must then find out what the earlier run did (e.g. look an order up by its client
+   * order id) before acting again.
+   */
+  readonly again: boolean;
 }
 
 export interface FoldingApp<S> {
   /** kebab-case; names the durable consumer and the snapshot key. */
   readonly name: string;
   readonly projection: Projection<S>;
-  /** The writes an applied event calls for (state already includes the event). Pure. */
-  readonly react?: (event: RecordedEvent, state: S, ctx: ReactContext) => readonly Write[];
+  /**
+   * The writes an applied event calls for (state already includes the event). Pure for most
+   * apps; an app at the edge of the system (the venue gateway) may act on the outside world
+   * here and return the events that record what happened. A rejection leaves the event
+   * unapplied, to be delivered again.
+   */
+  readonly react?: (event: RecordedEvent, state: S, ctx: ReactContext) => readonly Write[] | Promise<readonly Write[]>;
 }

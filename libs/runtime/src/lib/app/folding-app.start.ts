@@ -88,7 +88,7 @@ export const startFoldingApp = async <S>(
    * stands as it was — the store names that as a reuse of the event id.
    */
   const react = async (event: RecordedEvent, next: S, again: boolean): Promise<void> => {
-    const writes = app.react ? app.react(event, next, { app: app.name, now: clock.now() }) : [];
+    const writes = app.react ? await app.react(event, next, { app: app.name, now: clock.now(), again }) : [];
     if (writes.length === 0) return;
     const log = withCorrelation(logger, event.correlationId, event.eventId);
     for (const w of writes) {

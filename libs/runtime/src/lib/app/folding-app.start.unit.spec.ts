@@ -129,6 +129,24 @@ describe('startFoldingApp', () => {
       expect(E.isRight(written) && written.right.map((e) => e.causationId)).toEqual([deriveId('spec', 1)]);
     });
 
+    it('tells a reaction whether it may be re-running after a restart', async () => {
+      const seen: [string, boolean][] = [];
+      await append([target(1)]);
+      const app = await start({
+        ...tallyApp('gateway', ['TargetPositionSet']),
+        react: async (event, _state, ctx) => {
+          seen.push([event.type === 'TargetPositionSet' ? event.data.targetQty : event.type, ctx.again]);
+          return [];
+        },
+      });
+      const head = await append([target(2)]);
+      await eventually('applied', () => app.position() === head);
+      expect(seen).toEqual([
+        ['1', true],
+        ['2', false],
+      ]);
+    });
+
     it('re-derives the same writes after losing its checkpoints, and stores them once', async () => {
       const app = await start(reacting());
       const head = await append([target(1)]);
@@ -149,8 +167,8 @@ describe('startFoldingApp', () => {
       const app = await start({
         ...base,
         // The first attempt's write expects a stream that does not exist: a ConcurrencyError.
-        react: (event, state, ctx) =>
-          base.react!(event, state, ctx).map((w) => (++attempts === 1 ? { ...w, expected: 'exists' as const } : w)),
+        react: async (event, state, ctx) =>
+          (await base.react!(event, state, ctx)).map((w) => (++attempts === 1 ? { ...w, expected: 'exists' as const } : w)),
       });
       const head = await append([target(1)]);
       await eventually('applied after the retry', () => app.position() === head);
