@@ -1,1 +1,5 @@
 export * from './lib/venue.port';
+export * from './lib/exact.decimal';
+export * from './lib/instrument.rules';
+export * from './lib/fees';
+export * from './lib/order.lifecycle';

@@ -1,0 +1,87 @@
+import Decimal from 'decimal.js';
+import * as E from 'fp-ts/Either';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { loadMarket, nsToMs, readDepthSnapshots, readQuotes, readTrades } from './csv.readers';
+import { mergeByTime, MarketEvent } from './market.events';
+import { TEST_DATA } from './sim.fixtures';
+
+const d = (v: Decimal.Value): Decimal => new Decimal(v);
+const plain = (x: unknown): unknown => JSON.parse(JSON.stringify(x));
+
+describe('csv readers on the recorded slices', () => {
+  it('reads the plain trade tape exactly (ts ns → ms, decimals as written, row-numbered ids)', async () => {
+    const r = await readTrades(TEST_DATA.trades20241028);
+    const rows = E.isRight(r) ? r.right : [];
+    expect(rows.length).toBe(5891);
+    expect(plain(rows.slice(0, 3))).toEqual([
+      { kind: 'trade', ts: 1730130143833, tradeId: '1', price: '68613.9', qty: '0.005', side: 'sell' },
+      { kind: 'trade', ts: 1730130144238, tradeId: '2', price: '68613.9', qty: '0.002', side: 'sell' },
+      { kind: 'trade', ts: 1730130144263, tradeId: '3', price: '68614', qty: '1.117', side: 'buy' },
+    ]);
+  });
+
+  it('reads the hftbacktest layout (trade_id, recv_ts_ns) and the tick BBO', async () => {
+    const t = await readTrades(TEST_DATA.trades20240718);
+    const q = await readQuotes(TEST_DATA.bbo20240718);
+    expect(E.isRight(t) && t.right.length).toBe(367);
+    expect(E.isRight(t) && /^\d+$/.test(t.right[0]?.tradeId ?? '')).toBe(true);
+    expect(E.isRight(q) && q.right.length).toBe(2213);
+    const s = await readQuotes(TEST_DATA.bbo1s20260101);
+    expect(E.isRight(s) && plain(s.right[0])).toEqual({
+      kind: 'quote',
+      ts: 1767225600000,
+      bidPrice: '87608.2',
+      bidQty: '4.258',
+      askPrice: '87608.3',
+      askQty: '5.799',
+    });
+  });
+
+  it('reads depth snapshots and merges sources in time order, quotes first on ties', async () => {
+    const dpt = await readDepthSnapshots(TEST_DATA.depth20241031);
+    expect(E.isRight(dpt) && dpt.right.length).toBe(1200);
+    const m = await loadMarket({ quotes: TEST_DATA.bbo20240718, trades: TEST_DATA.trades20240718 });
+    const evs = E.isRight(m) ? m.right : [];
+    expect(evs.length).toBe(2213 + 367);
+    expect(evs.every((e, i) => i === 0 || (evs[i - 1] as MarketEvent).ts <= e.ts)).toBe(true);
+    const q: MarketEvent = {
+      kind: 'quote',
+      ts: 5,
+      bidPrice: d('1'),
+      bidQty: d('1'),
+      askPrice: d('2'),
+      askQty: d('1'),
+    };
+    const t: MarketEvent = { kind: 'trade', ts: 5, tradeId: 'x', price: d('2'), qty: d('1'), side: 'buy' };
+    const early: MarketEvent = { ...t, ts: 4 };
+    expect([...mergeByTime([q], [early, t])].map((e) => `${e.ts}${e.kind}`)).toEqual([
+      '4trade',
+      '5quote',
+      '5trade',
+    ]);
+  });
+
+  it('reports a bad row with file, line, field and value instead of throwing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'venue-sim-'));
+    const file = join(dir, 'bad.csv.gz');
+    writeFileSync(
+      file,
+      gzipSync(
+        'ts_ns,price,qty,side\n1730130143833000000,68613.9,0.005,sell\n1730130144238000000,68,613.9,0.002,sell\n',
+      ),
+    );
+    const r = await readTrades(file);
+    expect(E.isLeft(r) && { line: r.left.line, field: r.left.field, value: r.left.value }).toEqual({
+      line: 3,
+      field: 'side',
+      value: '0.002',
+    });
+    const missing = join(dir, 'nohead.csv.gz');
+    writeFileSync(missing, gzipSync('ts_ns,price,qty\n1,2,3\n'));
+    expect(E.isLeft(await readTrades(missing))).toBe(true);
+    expect(nsToMs('1730130143833999999')).toBe(1730130143833);
+  });
+});

@@ -1,0 +1,50 @@
+/**
+ * The market data the simulator replays: trade prints (with aggressor side) and top-of-book
+ * quotes, in venue time (epoch ms). Sources are plain iterables sorted by time; `mergeByTime`
+ * interleaves several of them deterministically (at equal times, the earlier source first).
+ */
+import Decimal from 'decimal.js';
+import { Side } from '@keel/venue-domain';
+
+export interface TradeEvent {
+  readonly kind: 'trade';
+  readonly ts: number;
+  readonly tradeId: string;
+  readonly price: Decimal;
+  readonly qty: Decimal;
+  /** Aggressor side. */
+  readonly side: Side;
+}
+
+export interface QuoteEvent {
+  readonly kind: 'quote';
+  readonly ts: number;
+  readonly bidPrice: Decimal;
+  readonly bidQty: Decimal;
+  readonly askPrice: Decimal;
+  readonly askQty: Decimal;
+}
+
+export type MarketEvent = TradeEvent | QuoteEvent;
+
+/** k-way merge of time-sorted sources; ties go to the source listed first (e.g. quotes before trades). */
+export function* mergeByTime(...sources: ReadonlyArray<Iterable<MarketEvent>>): Generator<MarketEvent> {
+  const its = sources.map((s) => s[Symbol.iterator]());
+  const heads: Array<MarketEvent | undefined> = its.map((it) => {
+    const n = it.next();
+    return n.done ? undefined : n.value;
+  });
+  for (;;) {
+    let best = -1;
+    for (let i = 0; i < heads.length; i++) {
+      const h = heads[i];
+      const b = best >= 0 ? heads[best] : undefined;
+      if (h && (!b || h.ts < b.ts)) best = i;
+    }
+    if (best < 0) return;
+    const ev = heads[best] as MarketEvent;
+    const n = (its[best] as Iterator<MarketEvent>).next();
+    heads[best] = n.done ? undefined : n.value;
+    yield ev;
+  }
+}

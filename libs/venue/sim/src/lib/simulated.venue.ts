@@ -1,0 +1,601 @@
+/**
+ * SimulatedVenue: the VenueAdapter for paper trading and backtests, one account, driven by
+ * recorded (or synthetic) market data and an injected Clock.
+ *
+ * Time. Market events carry venue time; clock time = data time + `timeOffsetMs`. The venue
+ * keeps ONE timer on the clock, at its next internal event (a market event or an order
+ * arriving after `latencyMs`), and processes everything due when it fires, in time order
+ * (market events before order arrivals at the same instant). Under a virtual clock a
+ * backtest runs as fast as the CPU allows (`clock.advanceTo(t)` or `runUntil(t)`); under a
+ * real or accelerated clock it replays in (scaled) real time. Every call also catches up to
+ * `clock.now()` first, so answers never lag the clock.
+ *
+ * Orders. Checks that need no market state (instrument, grid, minimums, duplicate id,
+ * reduce-only, balance) answer at once; the order then reaches the matching engine
+ * `latencyMs` later, and `placeOrder` resolves then (post-only cross checks and taker fills
+ * happen at arrival, against the book of that instant). A cancel also travels `latencyMs`.
+ *
+ * Queue model (resting limit orders; a buy is described, a sell mirrors it):
+ * - On arrival the order joins the back of the queue at its price P: queueAhead = the
+ *   displayed bid size if P equals the best bid; 0 if P improves on the best bid; and
+ *   `unknownQueueQty` if P is below the best bid or no quotes are known (trade-only tapes,
+ *   whose touch is inferred from the last buy/sell prints).
+ * - A print at P by a seller first depletes queueAhead, and only the rest fills us.
+ * - A print below P (traded through) fills us with up to the print's size; queueAhead → 0.
+ * - A quote whose ask reaches P is an inferred trade-through: up to the ask size fills us.
+ * - A quote with the bid at P caps queueAhead at the displayed size (those ahead left);
+ *   a bid below P sets it to 0.
+ * - One print's size is shared by our orders in price-time priority; resting fills are
+ *   maker fills at P. Nothing else fills a resting order.
+ *
+ * Takers. A market order fills in one fill at touch × (1 ± impact bps), the impact curve of
+ * slippage.model.ts in size / touch size. A limit order that crosses on arrival takes up to
+ * the touch size at the touch price (taker); IOC expires the rest, GTC rests at P with
+ * queueAhead 0; post-only is rejected (PostOnlyWouldCross). Where the touch size is unknown
+ * (trade-only tapes) it is the calibration's median touch size.
+ *
+ * Deterministic: the same data, config and calls give the same fills (ids are counters).
+ *
+ * The file is long because it is the one stateful shell of the simulator (event loop, arrivals,
+ * fills, the port); the rules it applies live in sim.matching.ts, sim.checks.ts, sim.account.ts
+ * and slippage.model.ts.
+ */
+import Decimal from 'decimal.js';
+import * as E from 'fp-ts/Either';
+import * as TE from 'fp-ts/TaskEither';
+import type { Clock } from '@keel/runtime';
+import {
+  applyFill,
+  Balance,
+  closeOrder,
+  exact,
+  plain,
+  feeAsset,
+  feeOf,
+  Fill,
+  Instrument,
+  isTerminal,
+  Liquidity,
+  openOrder,
+  OrderRequest,
+  Position,
+  RejectCode,
+  TopOfBook,
+  toVenueOrder,
+  TradePrint,
+  VenueAdapter,
+  VenueError,
+  VenueOp,
+  VenueOrder,
+} from '@keel/venue-domain';
+import { MarketEvent, QuoteEvent, TradeEvent } from './market.events';
+import { checkOrder, lockedFunds, venueRejected } from './sim.checks';
+import { FillFn, joinQueue, matchQuote, matchTrade, Touch, WorkingOrder } from './sim.matching';
+import {
+  applyFillToAccount,
+  balancesOf,
+  createAccount,
+  isDerivative,
+  positionQty,
+  positionsOf,
+  SimAccount,
+} from './sim.account';
+import { BINANCE_USDM_BTCUSDT_IMPACT, ImpactCurve, impactBps, impactedPrice } from './slippage.model';
+
+export interface SimMarket {
+  readonly instrument: Instrument;
+  /** Time-ordered market events (venue time, epoch ms). */
+  readonly events: Iterable<MarketEvent>;
+}
+
+export interface SimulatedVenueConfig {
+  readonly venue: string;
+  readonly accountId: string;
+  readonly clock: Clock;
+  readonly markets: readonly SimMarket[];
+  /** Asset → starting total, e.g. `{ USDT: '10000' }`. */
+  readonly balances: Readonly<Record<string, Decimal.Value>>;
+  /** One-way order latency (place and cancel), ms. Default 0. */
+  readonly latencyMs?: number;
+  /** clock time = data time + offset. Default 0 (a virtual clock started at the data's start). */
+  readonly timeOffsetMs?: number;
+  /** Market-order impact; default: calibrated on Binance USD-M BTCUSDT depth. */
+  readonly impactCurve?: ImpactCurve;
+  /** Queue ahead where the book is not visible; default the curve's median touch size. */
+  readonly unknownQueueQty?: Decimal.Value;
+  /** Margin locked per unit of derivative notional (positions and open orders). Default 0.1 (10×). */
+  readonly initialMarginRate?: Decimal.Value;
+  /** Public prints kept for fetchTrades. Default 1000. */
+  readonly tradeHistory?: number;
+}
+
+interface MarketState {
+  readonly instrument: Instrument;
+  readonly it: Iterator<MarketEvent>;
+  head: MarketEvent | undefined;
+  bid: Touch | null;
+  ask: Touch | null;
+  hasQuotes: boolean;
+  quoteTs: number;
+  readonly prints: TradePrint[];
+}
+
+type Arrival =
+  | {
+      readonly kind: 'place';
+      readonly at: number;
+      readonly seq: number;
+      readonly order: WorkingOrder;
+      readonly done: (r: E.Either<VenueError, VenueOrder>) => void;
+    }
+  | {
+      readonly kind: 'cancel';
+      readonly at: number;
+      readonly seq: number;
+      readonly order: WorkingOrder;
+      readonly done: (r: E.Either<VenueError, VenueOrder>) => void;
+    };
+
+/** The simulator, with a few extras beyond the port for harnesses. */
+export interface SimulatedVenue extends VenueAdapter {
+  /** Process every internal event due by `t` (clock time) now; the clock's timer does this by itself. */
+  processUntil(t: number): void;
+  /** Clock time of the next internal event, or null when the data is exhausted and nothing is pending. */
+  nextEventAt(): number | null;
+  /** Every fill so far, all symbols, oldest first. */
+  allFills(): readonly Fill[];
+}
+
+export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue => {
+  const clock = cfg.clock;
+  const latency = cfg.latencyMs ?? 0;
+  const offset = cfg.timeOffsetMs ?? 0;
+  const curve = cfg.impactCurve ?? BINANCE_USDM_BTCUSDT_IMPACT;
+  const unknownQueue = exact(cfg.unknownQueueQty ?? curve.medianTouchQty);
+  const marginRate = exact(cfg.initialMarginRate ?? '0.1');
+  const keep = cfg.tradeHistory ?? 1000;
+  const timerName = `venue-sim:${cfg.venue}:${cfg.accountId}`;
+
+  const markets = new Map<string, MarketState>();
+  for (const m of cfg.markets) {
+    const it = m.events[Symbol.iterator]();
+    const n = it.next();
+    markets.set(m.instrument.symbol, {
+      instrument: m.instrument,
+      it,
+      head: n.done ? undefined : n.value,
+      bid: null,
+      ask: null,
+      hasQuotes: false,
+      quoteTs: 0,
+      prints: [],
+    });
+  }
+  const account: SimAccount = createAccount(cfg.balances);
+  const orders = new Map<string, WorkingOrder>(); // by `${symbol}|${clientOrderId}`
+  // Orders not yet closed (in flight or working): the hot loops look only at these.
+  const open = new Set<WorkingOrder>();
+  const arrivals: Arrival[] = [];
+  const fills: Fill[] = [];
+  let seq = 0;
+  let fillSeq = 0;
+  let closed = false;
+  let cancelTimer: (() => void) | null = null;
+  let timerAt: number | null = null;
+  let processing = false;
+
+  const key = (symbol: string, cid: string) => `${symbol}|${cid}`;
+  const rejected = (op: string, code: RejectCode, message: string): VenueError =>
+    venueRejected(cfg.venue, op, code, message);
+  const unavailable = (op: string, message: string): VenueError => ({
+    _tag: 'VenueUnavailable',
+    venue: cfg.venue,
+    op,
+    message,
+  });
+  const findMarket = (symbol: string): MarketState | undefined =>
+    markets.get(symbol) ?? [...markets.values()].find((m) => m.instrument.venueSymbol === symbol);
+
+  // ---- the event loop -------------------------------------------------------------------
+
+  const nextMarket = (): MarketState | undefined => {
+    let best: MarketState | undefined;
+    for (const m of markets.values())
+      if (m.head && (!best || m.head.ts < (best.head as MarketEvent).ts)) best = m;
+    return best;
+  };
+
+  const nextEventAt = (): number | null => {
+    const m = nextMarket();
+    const a = arrivals[0];
+    const mt = m ? (m.head as MarketEvent).ts + offset : Infinity;
+    const at = a ? a.at : Infinity;
+    const t = Math.min(mt, at);
+    return Number.isFinite(t) ? t : null;
+  };
+
+  const processUntil = (t: number): void => {
+    if (processing) return;
+    processing = true;
+    try {
+      for (;;) {
+        const m = nextMarket();
+        const a = arrivals[0];
+        const mt = m ? (m.head as MarketEvent).ts + offset : Infinity;
+        if (m && mt <= t && (!a || mt <= a.at)) {
+          const ev = m.head as MarketEvent;
+          const n = m.it.next();
+          m.head = n.done ? undefined : n.value;
+          onMarket(m, ev, mt);
+        } else if (a && a.at <= t) {
+          arrivals.shift();
+          onArrival(a);
+        } else break;
+      }
+    } finally {
+      processing = false;
+    }
+    reschedule();
+  };
+
+  const reschedule = (): void => {
+    if (closed) return;
+    const next = nextEventAt();
+    if (next === timerAt) return;
+    cancelTimer?.();
+    cancelTimer = null;
+    timerAt = next;
+    if (next !== null)
+      cancelTimer = clock.setTimer(timerName, next, () => {
+        timerAt = null;
+        cancelTimer = null;
+        processUntil(clock.now());
+      });
+  };
+
+  const catchUp = (): void => processUntil(clock.now());
+
+  // ---- market events --------------------------------------------------------------------
+
+  /** Open orders, dropping closed ones as it goes (closing happens in several places). */
+  const stillOpen = (): WorkingOrder[] => {
+    const out: WorkingOrder[] = [];
+    for (const o of open) {
+      if (isTerminal(o.state.status)) open.delete(o);
+      else out.push(o);
+    }
+    return out;
+  };
+
+  const workingOn = (symbol: string): WorkingOrder[] =>
+    stillOpen().filter((o) => o.live && o.instrument.symbol === symbol);
+
+  const makerFill =
+    (now: number): FillFn =>
+    (o, q, p) =>
+      fillOrder(o, q, p, 'maker', now);
+
+  const onMarket = (m: MarketState, ev: MarketEvent, now: number): void => {
+    switch (ev.kind) {
+      case 'trade':
+        return onTrade(m, ev, now);
+      case 'quote':
+        return onQuote(m, ev, now);
+      default: {
+        const never: never = ev;
+        return never;
+      }
+    }
+  };
+
+  const onTrade = (m: MarketState, ev: TradeEvent, now: number): void => {
+    m.prints.push({
+      symbol: m.instrument.symbol,
+      tradeId: ev.tradeId,
+      price: ev.price,
+      qty: ev.qty,
+      side: ev.side,
+      ts: now,
+    });
+    if (m.prints.length > keep) m.prints.splice(0, m.prints.length - keep);
+    if (!m.hasQuotes) {
+      // Trade-only tape: the touch is where the last buyer / seller traded; its size is unknown.
+      if (ev.side === 'buy') m.ask = { price: ev.price, qty: null };
+      else m.bid = { price: ev.price, qty: null };
+    }
+    matchTrade(workingOn(m.instrument.symbol), ev, makerFill(now));
+  };
+
+  const onQuote = (m: MarketState, ev: QuoteEvent, now: number): void => {
+    m.hasQuotes = true;
+    m.quoteTs = now;
+    m.bid = { price: ev.bidPrice, qty: ev.bidQty };
+    m.ask = { price: ev.askPrice, qty: ev.askQty };
+    matchQuote(workingOn(m.instrument.symbol), m.bid, m.ask, makerFill(now));
+  };
+
+  // ---- fills ----------------------------------------------------------------------------
+
+  /** Fill up to `qty` (capped for reduce-only); returns the quantity actually filled. */
+  const fillOrder = (
+    o: WorkingOrder,
+    qty: Decimal,
+    price: Decimal,
+    liquidity: Liquidity,
+    now: number,
+  ): Decimal => {
+    const r = o.state.request;
+    if (qty.lte(0)) return exact(0);
+    let q = qty;
+    if (r.reduceOnly && isDerivative(o.instrument)) {
+      const pos = positionQty(account, r.symbol);
+      const reducible =
+        (r.side === 'sell' && pos.gt(0)) || (r.side === 'buy' && pos.lt(0)) ? pos.abs() : exact(0);
+      q = Decimal.min(q, reducible);
+      if (q.isZero()) {
+        expire(o, now);
+        return exact(0);
+      }
+    }
+    const tradeId = `sim${++fillSeq}`;
+    const next = applyFill(o.state, { tradeId, qty: q, price, ts: now });
+    if (E.isLeft(next)) return exact(0); // cannot happen: q ≤ remaining by construction
+    o.state = next.right;
+    const fee = feeOf(o.instrument, q, price, liquidity);
+    applyFillToAccount(account, o.instrument, r.side, q, price, fee);
+    fills.push({
+      symbol: r.symbol,
+      tradeId,
+      clientOrderId: r.clientOrderId,
+      venueOrderId: o.state.venueOrderId,
+      side: r.side,
+      qty: plain(q),
+      price: plain(price),
+      fee: plain(fee),
+      feeAsset: feeAsset(o.instrument),
+      liquidity,
+      ts: now,
+    });
+    return q;
+  };
+
+  const expire = (o: WorkingOrder, now: number): void => {
+    const c = closeOrder(o.state, 'expired', now);
+    if (E.isRight(c)) o.state = c.right;
+  };
+
+  // ---- order arrival --------------------------------------------------------------------
+
+  const onArrival = (a: Arrival): void => {
+    const o = a.order;
+    const now = a.at;
+    if (a.kind === 'cancel') {
+      const c = closeOrder(o.state, 'cancelled', now);
+      if (E.isLeft(c))
+        return a.done(
+          E.left(
+            rejected(
+              'cancelOrder',
+              'OrderNotFound',
+              `order ${o.state.request.clientOrderId} is already ${o.state.status}`,
+            ),
+          ),
+        );
+      o.state = c.right;
+      return a.done(E.right(toVenueOrder(o.state)));
+    }
+    o.live = true;
+    const m = findMarket(o.instrument.symbol) as MarketState;
+    const r = o.state.request;
+    const opp = r.side === 'buy' ? m.ask : m.bid;
+    const own = r.side === 'buy' ? m.bid : m.ask;
+    if (r.type === 'market') {
+      if (!opp) {
+        o.state = { ...o.state, status: 'rejected', ts: now };
+        return a.done(
+          E.left(
+            rejected(
+              'placeOrder',
+              'InvalidOrder',
+              `no ${r.side === 'buy' ? 'ask' : 'bid'} to take on ${r.symbol} yet`,
+            ),
+          ),
+        );
+      }
+      const bps = impactBps(curve, r.qty, opp.qty ?? curve.medianTouchQty);
+      fillOrder(o, r.qty, impactedPrice(r.side, opp.price, bps), 'taker', now);
+      if (!isTerminal(o.state.status)) expire(o, now);
+      return a.done(E.right(toVenueOrder(o.state)));
+    }
+    const p = r.price as Decimal;
+    const crosses = opp !== null && (r.side === 'buy' ? opp.price.lte(p) : opp.price.gte(p));
+    if (crosses && r.timeInForce === 'PO') {
+      o.state = { ...o.state, status: 'rejected', ts: now };
+      return a.done(
+        E.left(
+          rejected(
+            'placeOrder',
+            'PostOnlyWouldCross',
+            `post-only ${r.side} at ${p.toString()} would take the ${r.side === 'buy' ? 'ask' : 'bid'} at ${opp.price.toString()}`,
+          ),
+        ),
+      );
+    }
+    if (crosses) fillOrder(o, Decimal.min(r.qty, opp.qty ?? curve.medianTouchQty), opp.price, 'taker', now);
+    if (!isTerminal(o.state.status)) {
+      if (r.timeInForce === 'IOC') expire(o, now);
+      else o.queueAhead = crosses ? exact(0) : joinQueue(r.side, p, own, unknownQueue);
+    }
+    return a.done(E.right(toVenueOrder(o.state)));
+  };
+
+  // ---- checks at submission -------------------------------------------------------------
+
+  const locked = (): Map<string, Decimal> =>
+    lockedFunds(
+      stillOpen(),
+      account,
+      cfg.markets.map((x) => x.instrument),
+      marginRate,
+    );
+
+  const check = (r: OrderRequest): E.Either<VenueError, Instrument> => {
+    const m = findMarket(r.symbol);
+    const touch = m ? ((r.side === 'buy' ? m.ask : m.bid)?.price ?? null) : null;
+    return checkOrder(r, {
+      venue: cfg.venue,
+      instrument: m?.instrument,
+      prior: m ? orders.get(key(m.instrument.symbol, r.clientOrderId)) : undefined,
+      touch,
+      position: m ? positionQty(account, m.instrument.symbol) : exact(0),
+      free: (asset) => (account.balances.get(asset) ?? exact(0)).minus(locked().get(asset) ?? 0),
+      marginRate,
+    });
+  };
+
+  // ---- the port -------------------------------------------------------------------------
+
+  const guard =
+    <A>(
+      op: string,
+      body: () => Promise<E.Either<VenueError, A>> | E.Either<VenueError, A>,
+    ): TE.TaskEither<VenueError, A> =>
+    async () => {
+      if (closed) return E.left(unavailable(op, 'simulated venue is closed'));
+      try {
+        catchUp();
+        return await body();
+      } catch (e) {
+        // The simulator must never crash its caller: an internal fault is an unavailable venue.
+        return E.left(unavailable(op, e instanceof Error ? e.message : String(e)));
+      }
+    };
+
+  const enqueue = (make: (done: Arrival['done']) => Arrival): Promise<E.Either<VenueError, VenueOrder>> =>
+    new Promise((resolve) => {
+      const a = make(resolve);
+      // Stable by (at, seq): arrivals are appended in seq order and `at` never decreases for one latency.
+      const idx = arrivals.findIndex((x) => x.at > a.at);
+      if (idx < 0) arrivals.push(a);
+      else arrivals.splice(idx, 0, a);
+      if (a.at <= clock.now()) processUntil(clock.now());
+      else reschedule();
+    });
+
+  const notFound = (op: string, symbol: string, cid: string) =>
+    rejected(op, 'OrderNotFound', `clientOrderId=${cid}: no such order on ${symbol}`);
+
+  // Start the clock-driven replay: the first market event gets its timer now.
+  reschedule();
+
+  return {
+    venue: cfg.venue,
+    accountId: cfg.accountId,
+    weight: (_op: VenueOp) => 1,
+    loadInstruments: () => guard('loadInstruments', () => E.right(cfg.markets.map((m) => m.instrument))),
+    fetchTopOfBook: (symbol) =>
+      guard('fetchTopOfBook', (): E.Either<VenueError, TopOfBook> => {
+        const m = findMarket(symbol);
+        if (!m)
+          return E.left(
+            rejected('fetchTopOfBook', 'UnknownInstrument', `symbol=${symbol}: no such instrument`),
+          );
+        if (!m.bid || !m.ask) return E.left(unavailable('fetchTopOfBook', `no quote for ${symbol} yet`));
+        const lastPrint = m.prints[m.prints.length - 1];
+        return E.right({
+          symbol: m.instrument.symbol,
+          bidPrice: m.bid.price,
+          bidQty: m.bid.qty ?? new Decimal(0),
+          askPrice: m.ask.price,
+          askQty: m.ask.qty ?? new Decimal(0),
+          ts: m.hasQuotes ? m.quoteTs : (lastPrint?.ts ?? clock.now()),
+        });
+      }),
+    fetchTrades: (symbol, sinceTradeId) =>
+      guard('fetchTrades', () => {
+        const m = findMarket(symbol);
+        if (!m)
+          return E.left(rejected('fetchTrades', 'UnknownInstrument', `symbol=${symbol}: no such instrument`));
+        const idx = sinceTradeId === null ? -1 : m.prints.findIndex((p) => p.tradeId === sinceTradeId);
+        return E.right(m.prints.slice(idx + 1));
+      }),
+    fetchBalances: () =>
+      guard('fetchBalances', (): E.Either<VenueError, readonly Balance[]> =>
+        E.right(balancesOf(account, locked())),
+      ),
+    fetchPositions: () =>
+      guard('fetchPositions', (): E.Either<VenueError, readonly Position[]> => E.right(positionsOf(account))),
+    fetchOpenOrders: (symbol) =>
+      guard('fetchOpenOrders', () =>
+        E.right(
+          stillOpen()
+            .filter(
+              (o) =>
+                o.live &&
+                !isTerminal(o.state.status) &&
+                (symbol === null || o.instrument.symbol === symbol || o.instrument.venueSymbol === symbol),
+            )
+            .sort((a, b) => a.seq - b.seq)
+            .map((o) => toVenueOrder(o.state)),
+        ),
+      ),
+    placeOrder: (order) =>
+      guard('placeOrder', async () => {
+        const ok = check(order);
+        if (E.isLeft(ok)) return ok;
+        const instrument = ok.right;
+        const s = ++seq;
+        const w: WorkingOrder = {
+          state: openOrder({ ...order, symbol: instrument.symbol }, String(s), clock.now()),
+          instrument,
+          seq: s,
+          queueAhead: exact(0),
+          live: false,
+        };
+        orders.set(key(instrument.symbol, order.clientOrderId), w);
+        open.add(w);
+        return enqueue((done) => ({ kind: 'place', at: clock.now() + latency, seq: s, order: w, done }));
+      }),
+    cancelOrder: (symbol, cid) =>
+      guard('cancelOrder', async () => {
+        const m = findMarket(symbol);
+        const w = m ? orders.get(key(m.instrument.symbol, cid)) : undefined;
+        if (!w) return E.left(notFound('cancelOrder', symbol, cid));
+        if (isTerminal(w.state.status))
+          return E.left(
+            rejected(
+              'cancelOrder',
+              'OrderNotFound',
+              `clientOrderId=${cid}: order is already ${w.state.status}`,
+            ),
+          );
+        return enqueue((done) => ({ kind: 'cancel', at: clock.now() + latency, seq: ++seq, order: w, done }));
+      }),
+    fetchOrderByClientId: (symbol, cid) =>
+      guard('fetchOrder', () => {
+        const m = findMarket(symbol);
+        const w = m ? orders.get(key(m.instrument.symbol, cid)) : undefined;
+        // An order still on its way has not reached the venue: the venue never saw it.
+        return E.right(w && w.live ? toVenueOrder(w.state) : null);
+      }),
+    fetchFills: (symbol, sinceTs) =>
+      guard('fetchFills', () => {
+        const m = findMarket(symbol);
+        const s = m?.instrument.symbol;
+        return E.right(fills.filter((f) => f.symbol === s && f.ts >= sinceTs));
+      }),
+    close: async () => {
+      closed = true;
+      cancelTimer?.();
+      cancelTimer = null;
+      // Orders still in flight are answered: the venue went away before they arrived.
+      for (const a of arrivals.splice(0))
+        a.done(
+          E.left(unavailable(a.kind === 'place' ? 'placeOrder' : 'cancelOrder', 'simulated venue closed')),
+        );
+    },
+    processUntil,
+    nextEventAt,
+    allFills: () => fills,
+  };
+};
