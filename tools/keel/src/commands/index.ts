@@ -1,6 +1,7 @@
 /** The command table: `keel <name> …`. */
 import { Io } from '../cli.io';
 import { benchBusCommand, benchStoreCommand } from './bench.command';
+import { benchCoalescingCommand } from './bench-coalescing.command';
 import { startCommand } from './start.command';
 
 export interface Command {
@@ -12,4 +13,5 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   start: startCommand,
   'bench store': benchStoreCommand,
   'bench bus': benchBusCommand,
+  'bench coalescing': benchCoalescingCommand,
 };

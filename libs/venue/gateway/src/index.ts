@@ -1,0 +1,12 @@
+// @keel/venue-gateway: the pieces the gateway app is composed of (see README.md).
+export * from './lib/rate-budget';
+export * from './lib/request-coalescer';
+export * from './lib/order-placement';
+export * from './lib/order-cancel';
+export * from './lib/reconciliation';
+export * from './lib/market-data.throttle';
+export * from './lib/account-snapshot';
+export * from './lib/gateway.cycle';
+export * from './lib/command-gate';
+export * from './lib/counting.adapter';
+export * from './lib/coalescing.bench';

@@ -1,0 +1,89 @@
+/**
+ * Which commands the gateway acts on, and how. Pure: gate state + recorded event → work.
+ *
+ * - Commands for accounts this process does not own are ignored (another gateway owns them).
+ * - Until an account is reconciled, its commands are deferred: the shell does not act on
+ *   them (nor acknowledge them) until `markReconciled`.
+ * - A kill switch (global or for the account) or a halted account (credentials refused)
+ *   blocks new orders: the placement still looks up an in-doubt order, but never sends one.
+ *   Cancels always go through: they only reduce risk.
+ * - A command recorded before this process started (`position <= startPosition`) may have
+ *   been sent by the previous process: it is placed "in doubt" (looked up first).
+ */
+import { EventData, RecordedEvent } from '@keel/events';
+
+export type AccountPhase = 'Reconciling' | 'Ready' | 'Halted';
+
+export interface GateState {
+  /** Phase per owned account. */
+  readonly accounts: Readonly<Record<string, { readonly phase: AccountPhase; readonly reason: string | null }>>;
+  readonly globalKill: string | null;
+  /** Account id → kill reason. */
+  readonly accountKill: Readonly<Record<string, string>>;
+  /** The global position of the log when this process started. */
+  readonly startPosition: number;
+}
+
+export const initialGate = (ownedAccounts: readonly string[], startPosition: number): GateState => ({
+  accounts: Object.fromEntries(ownedAccounts.map((a) => [a, { phase: 'Reconciling' as const, reason: null }])),
+  globalKill: null,
+  accountKill: {},
+  startPosition,
+});
+
+const setPhase = (s: GateState, accountId: string, phase: AccountPhase, reason: string | null): GateState =>
+  s.accounts[accountId] ? { ...s, accounts: { ...s.accounts, [accountId]: { phase, reason } } } : s;
+
+export const markReconciled = (s: GateState, accountId: string): GateState =>
+  s.accounts[accountId]?.phase === 'Reconciling' ? setPhase(s, accountId, 'Ready', null) : s;
+
+/** Credentials refused: no new orders for the account until an operator restarts it. */
+export const halt = (s: GateState, accountId: string, reason: string): GateState => setPhase(s, accountId, 'Halted', reason);
+
+/** Fold kill-switch events into the gate. */
+export const evolveGate = (s: GateState, e: RecordedEvent): GateState => {
+  if (e.type === 'KillSwitchEngaged') {
+    const d = e.data;
+    if (d.scope === 'global') return { ...s, globalKill: d.reason };
+    return d.accountId ? { ...s, accountKill: { ...s.accountKill, [d.accountId]: d.reason } } : s;
+  }
+  if (e.type === 'KillSwitchReleased') {
+    const d = e.data;
+    if (d.scope === 'global') return { ...s, globalKill: null };
+    if (!d.accountId) return s;
+    const { [d.accountId]: _released, ...rest } = s.accountKill;
+    return { ...s, accountKill: rest };
+  }
+  return s;
+};
+
+export type GatewayWork =
+  | { readonly kind: 'ignore' }
+  | { readonly kind: 'defer'; readonly accountId: string }
+  | {
+      readonly kind: 'place';
+      readonly command: EventData<'ChildOrderRequested'>;
+      readonly inDoubt: boolean;
+      readonly blocked: { readonly code: string; readonly reason: string } | null;
+    }
+  | { readonly kind: 'cancel'; readonly command: EventData<'CancelRequested'> };
+
+const blockOf = (s: GateState, accountId: string): { readonly code: string; readonly reason: string } | null => {
+  if (s.globalKill !== null) return { code: 'KillSwitchEngaged', reason: `global kill switch: ${s.globalKill}` };
+  const k = s.accountKill[accountId];
+  if (k !== undefined) return { code: 'KillSwitchEngaged', reason: `account kill switch: ${k}` };
+  const a = s.accounts[accountId];
+  if (a?.phase === 'Halted') return { code: 'AccountHalted', reason: a.reason ?? 'account halted' };
+  return null;
+};
+
+/** What to do about a command event. */
+export const route = (s: GateState, e: RecordedEvent): GatewayWork => {
+  if (e.type !== 'ChildOrderRequested' && e.type !== 'CancelRequested') return { kind: 'ignore' };
+  const accountId = e.data.accountId;
+  const account = s.accounts[accountId];
+  if (!account) return { kind: 'ignore' };
+  if (account.phase === 'Reconciling') return { kind: 'defer', accountId };
+  if (e.type === 'CancelRequested') return { kind: 'cancel', command: e.data };
+  return { kind: 'place', command: e.data, inDoubt: e.globalPosition <= s.startPosition, blocked: blockOf(s, accountId) };
+};

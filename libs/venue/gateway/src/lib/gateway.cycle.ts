@@ -1,0 +1,138 @@
+/**
+ * One polling cycle of the gateway: everything the apps need from the venue, each asked once.
+ * - Per account (through its coalescer): balances and positions (once per cycle), open orders
+ *   of all symbols (once), fills of the instruments with live orders, and a look-up of every
+ *   order the log thinks is live but the venue no longer lists.
+ * - Per subscribed instrument (through the market-data coalescer): top of book and trades.
+ * Returns the events to record (per account, and market data) and the new throttle state;
+ * the app appends them and folds them back into its `AccountLog`s. A failed read skips its
+ * part of the cycle (reported in `errors`); the next cycle asks again.
+ */
+import * as E from 'fp-ts/Either';
+import { EventMeta, NewEvent, ValidationError } from '@keel/events';
+import { VenueError } from '@keel/venue-domain';
+import { initialSnapshots, snapshotEvents, SnapshotState } from './account-snapshot';
+import { DEFAULT_THROTTLE, MarketDataState, ThrottleSettings, throttleQuote, throttleTrades, tradeCursor } from './market-data.throttle';
+import { fillEvents } from './order-placement';
+import { AccountLog, reconcileLookups } from './reconciliation';
+import { CoalescingAdapter } from './request-coalescer';
+
+export interface CycleState {
+  readonly marketData: MarketDataState;
+  readonly snapshots: Readonly<Record<string, SnapshotState>>;
+}
+
+export interface CycleSettings {
+  readonly throttle: ThrottleSettings;
+  readonly snapshotHeartbeatMs: number;
+  /** How far back each cycle asks for fills; trade-id dedupe makes the overlap harmless. */
+  readonly fillLookbackMs: number;
+}
+
+export const DEFAULT_CYCLE_SETTINGS: CycleSettings = { throttle: DEFAULT_THROTTLE, snapshotHeartbeatMs: 60_000, fillLookbackMs: 10 * 60_000 };
+
+export interface CycleInput {
+  readonly venue: string;
+  readonly marketData: CoalescingAdapter;
+  /** Each account's coalescer, and what the log says about it. */
+  readonly accounts: readonly { readonly adapter: CoalescingAdapter; readonly log: AccountLog }[];
+  readonly instruments: readonly string[];
+  readonly state: CycleState;
+  /** Names the cycle (snapshot ids derive from it). */
+  readonly cycle: string;
+  readonly now: number;
+  readonly meta: EventMeta;
+  readonly settings?: CycleSettings;
+}
+
+export interface CycleOutput {
+  readonly state: CycleState;
+  readonly accountEvents: Readonly<Record<string, readonly NewEvent[]>>;
+  readonly marketEvents: readonly NewEvent[];
+  readonly errors: readonly (VenueError | ValidationError)[];
+}
+
+const LIVE = new Set(['open', 'partiallyFilled']);
+
+export const runCycle = async (input: CycleInput): Promise<CycleOutput> => {
+  const settings = input.settings ?? DEFAULT_CYCLE_SETTINGS;
+  const errors: (VenueError | ValidationError)[] = [];
+  const ok = <A>(r: E.Either<VenueError | ValidationError, A>): A | null => {
+    if (E.isRight(r)) return r.right;
+    errors.push(r.left);
+    return null;
+  };
+
+  const accountRuns = input.accounts.map(async ({ adapter, log }) => {
+    adapter.beginCycle();
+    const [balances, positions, open] = await Promise.all([adapter.fetchBalances()(), adapter.fetchPositions()(), adapter.fetchOpenOrders(null)()]);
+    const events: NewEvent[] = [];
+    const prev = input.state.snapshots[log.accountId] ?? initialSnapshots;
+    const snap = ok(
+      snapshotEvents(
+        prev,
+        { accountId: log.accountId, venue: input.venue, cycle: input.cycle, now: input.now, heartbeatMs: settings.snapshotHeartbeatMs },
+        { balances: ok(balances), positions: ok(positions) },
+        input.meta,
+      ),
+    );
+    if (snap) events.push(...snap.events);
+
+    const openOrders = ok(open);
+    const liveInLog = Object.values(log.orders).filter((o) => o.venueOrderId !== null && o.closed === null);
+    const instruments = new Set([...liveInLog.map((o) => o.instrument), ...(openOrders ?? []).map((o) => o.symbol)]);
+    const fills = await Promise.all([...instruments].sort().map((s) => adapter.fetchFills(s, input.now - settings.fillLookbackMs)()));
+    const fresh = ok(fillEvents(log.accountId, fills.flatMap((f) => ok(f) ?? []), new Set(Object.keys(log.fills)), input.meta));
+    if (fresh) events.push(...fresh);
+
+    if (openOrders) {
+      const listed = new Set(openOrders.filter((o) => LIVE.has(o.status)).map((o) => o.clientOrderId));
+      const vanished = liveInLog.filter((o) => !listed.has(o.clientOrderId));
+      const found = await Promise.all(vanished.map(async (o) => ({ o, r: await adapter.fetchOrderByClientId(o.instrument, o.clientOrderId)() })));
+      const closed = ok(
+        reconcileLookups(
+          log,
+          found.flatMap(({ o, r }) => {
+            const order = ok(r);
+            return E.isRight(r) ? [{ instrument: o.instrument, clientOrderId: o.clientOrderId, order }] : [];
+          }),
+          input.meta,
+        ),
+      );
+      if (closed) events.push(...closed);
+    }
+    return { accountId: log.accountId, events, snapshots: snap?.state ?? prev };
+  });
+
+  let marketData = input.state.marketData;
+  const marketEvents: NewEvent[] = [];
+  const reads = await Promise.all(
+    input.instruments.map(async (s) => ({
+      s,
+      book: await input.marketData.fetchTopOfBook(s)(),
+      trades: await input.marketData.fetchTrades(s, tradeCursor(marketData, s))(),
+    })),
+  );
+  for (const { s, book, trades } of reads) {
+    const b = ok(book);
+    const q = b ? ok(throttleQuote(marketData, input.venue, b, input.now, input.meta, settings.throttle)) : null;
+    if (q) {
+      marketData = q.state;
+      marketEvents.push(...q.events);
+    }
+    const ts = ok(trades);
+    const t = ts ? ok(throttleTrades(marketData, input.venue, s, ts, input.meta, settings.throttle)) : null;
+    if (t) {
+      marketData = t.state;
+      marketEvents.push(...t.events);
+    }
+  }
+
+  const accounts = await Promise.all(accountRuns);
+  return {
+    state: { marketData, snapshots: { ...input.state.snapshots, ...Object.fromEntries(accounts.map((a) => [a.accountId, a.snapshots])) } },
+    accountEvents: Object.fromEntries(accounts.map((a) => [a.accountId, a.events])),
+    marketEvents,
+    errors,
+  };
+};

@@ -1,0 +1,68 @@
+import Decimal from 'decimal.js';
+import * as E from 'fp-ts/Either';
+import { createVirtualClock } from '@keel/runtime';
+import { VenueError, VenueOrder } from '@keel/venue-domain';
+import { createCountingAdapter } from './counting.adapter';
+import { DEFAULT_CYCLE_SETTINGS, runCycle } from './gateway.cycle';
+import { initialMarketData } from './market-data.throttle';
+import { AccountLog, emptyAccountLog } from './reconciliation';
+import { createRequestCoalescer } from './request-coalescer';
+
+const meta = { correlationId: 'c', causationId: null, producer: 'gateway', occurredAt: '2024-01-01T00:00:00.000Z' };
+const T0 = Date.UTC(2024, 0, 1);
+const tick = () => new Promise<void>((r) => setImmediate(r));
+
+const setup = () => {
+  const clock = createVirtualClock(T0);
+  const pub = createCountingAdapter({ accountId: 'public', latency: tick });
+  const a1 = createCountingAdapter({ accountId: 'acc1', latency: tick });
+  const a2 = createCountingAdapter({ accountId: 'acc2', latency: tick });
+  const co = (a: typeof pub) => createRequestCoalescer(a, { windowMs: 250, clock });
+  return { clock, pub, a1, a2, marketData: co(pub), g1: co(a1), g2: co(a2) };
+};
+
+describe('gateway cycle', () => {
+  it('asks each thing once: per account balances, positions, open orders; per instrument book and trades', async () => {
+    const { pub, a1, a2, marketData, g1, g2 } = setup();
+    const out = await runCycle({
+      venue: 'binanceusdm',
+      marketData,
+      accounts: [
+        { adapter: g1, log: emptyAccountLog('acc1') },
+        { adapter: g2, log: emptyAccountLog('acc2') },
+      ],
+      instruments: ['A/USDT:USDT', 'B/USDT:USDT'],
+      state: { marketData: initialMarketData, snapshots: {} },
+      cycle: 'c1',
+      now: T0,
+      meta,
+    });
+    expect(out.errors).toEqual([]);
+    expect(pub.counts()).toEqual({ fetchTopOfBook: 2, fetchTrades: 2 });
+    expect(a1.counts()).toEqual({ fetchBalances: 1, fetchPositions: 1, fetchOpenOrders: 1 });
+    expect(a2.counts()).toEqual({ fetchBalances: 1, fetchPositions: 1, fetchOpenOrders: 1 });
+    expect(out.accountEvents['acc1']!.map((e) => e.type)).toEqual(['BalanceSnapshot', 'PositionSnapshot']);
+    expect(out.marketEvents.map((e) => e.type)).toEqual(['QuoteUpdated', 'QuoteUpdated']);
+  });
+
+  it('polls fills of instruments with live orders and closes orders that vanished from the book', async () => {
+    const { a1, marketData, g1 } = setup();
+    const vanished: VenueOrder = { symbol: 'A/USDT:USDT', clientOrderId: 'k9', venueOrderId: 'V9', side: 'buy', type: 'limit', qty: new Decimal(1), price: new Decimal(1), filledQty: new Decimal(0), avgFillPrice: null, status: 'cancelled', ts: 0 };
+    const log: AccountLog = {
+      ...emptyAccountLog('acc1'),
+      orders: { k9: { instrument: 'A/USDT:USDT', clientOrderId: 'k9', requested: true, qty: '1', venueOrderId: 'V9', closed: null, filledQty: '0' } },
+    };
+    const adapter = { ...g1, fetchOrderByClientId: () => () => Promise.resolve(E.right<VenueError, VenueOrder | null>(vanished)) };
+    const out = await runCycle({ venue: 'b', marketData, accounts: [{ adapter, log }], instruments: [], state: { marketData: initialMarketData, snapshots: {} }, cycle: 'c1', now: T0, meta, settings: DEFAULT_CYCLE_SETTINGS });
+    expect(a1.counts()).toMatchObject({ fetchFills: 1 });
+    expect(out.accountEvents['acc1']!.map((e) => e.type)).toEqual(['BalanceSnapshot', 'PositionSnapshot', 'OrderCancelled']);
+  });
+
+  it('a failed read is reported and skips only its part', async () => {
+    const { marketData, g1 } = setup();
+    const failing = { ...g1, fetchBalances: () => () => Promise.resolve(E.left<VenueError, never>({ _tag: 'VenueUnavailable', venue: 'b', op: 'fetchBalances', message: '503' })) };
+    const out = await runCycle({ venue: 'b', marketData, accounts: [{ adapter: failing, log: emptyAccountLog('acc1') }], instruments: [], state: { marketData: initialMarketData, snapshots: {} }, cycle: 'c1', now: T0, meta });
+    expect(out.errors).toMatchObject([{ _tag: 'VenueUnavailable' }]);
+    expect(out.accountEvents['acc1']!.map((e) => e.type)).toEqual(['PositionSnapshot']);
+  });
+});

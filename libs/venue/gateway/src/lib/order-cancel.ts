@@ -1,0 +1,136 @@
+/**
+ * Cancelling an order (CancelRequested → OrderCancelled). Unlike a placement, a cancel is safe
+ * to repeat, but its outcome still has to be established: after a timeout, an "unknown order"
+ * answer or a cancel that raced a fill, the gateway looks the order up by client order id and
+ * records what the venue says. A filled order is not cancelled: its fills say what happened.
+ *
+ * A pure decider (`decideCancel`) and a shell (`runCancel`) in the same shape as placement.
+ */
+import * as E from 'fp-ts/Either';
+import { VenueAdapter, VenueError, VenueOrder } from '@keel/venue-domain';
+import { PlacementFact } from './order-placement';
+
+export type CancelState =
+  | { readonly status: 'Idle' }
+  | { readonly status: 'Cancelling'; readonly instrument: string; readonly clientOrderId: string; readonly sends: number }
+  | { readonly status: 'InDoubt'; readonly instrument: string; readonly clientOrderId: string; readonly sends: number; readonly lookups: number }
+  | { readonly status: 'Done'; readonly outcome: 'cancelled' | 'filled' | 'halted' };
+
+export const initialCancel: CancelState = { status: 'Idle' };
+
+export type CancelInput =
+  | { readonly kind: 'Requested'; readonly instrument: string; readonly clientOrderId: string }
+  | { readonly kind: 'CancelAnswered'; readonly result: E.Either<VenueError, VenueOrder> }
+  | { readonly kind: 'LookupAnswered'; readonly result: E.Either<VenueError, VenueOrder | null> };
+
+export type CancelAction = { readonly kind: 'cancel' | 'lookUp'; readonly afterMs: number } | { readonly kind: 'none' };
+
+export interface CancelSettings {
+  readonly lookupDelayMs: number;
+  readonly retryMs: number;
+  /** Cancels sent at most (a venue that keeps the order open after this many is left to the next cycle). */
+  readonly maxSends: number;
+}
+
+export const DEFAULT_CANCEL_SETTINGS: CancelSettings = { lookupDelayMs: 500, retryMs: 1_000, maxSends: 5 };
+
+export interface CancelStep {
+  readonly state: CancelState;
+  readonly facts: readonly Extract<PlacementFact, { kind: 'cancelled' }>[];
+  readonly next: CancelAction;
+}
+
+const NONE: CancelAction = { kind: 'none' };
+
+/** What the venue's view of the order means for the cancel. */
+const settle = (
+  s: Extract<CancelState, { status: 'Cancelling' | 'InDoubt' }>,
+  o: VenueOrder | null,
+  settings: CancelSettings,
+): CancelStep => {
+  if (o === null) return { state: { status: 'Done', outcome: 'cancelled' }, facts: [{ kind: 'cancelled', filledQty: '0', reason: 'the venue does not know the order' }], next: NONE };
+  switch (o.status) {
+    case 'cancelled':
+    case 'expired':
+    case 'rejected':
+      return { state: { status: 'Done', outcome: 'cancelled' }, facts: [{ kind: 'cancelled', filledQty: o.filledQty.toFixed(), reason: `venue reports the order ${o.status}` }], next: NONE };
+    case 'filled':
+      return { state: { status: 'Done', outcome: 'filled' }, facts: [], next: NONE };
+    case 'open':
+    case 'partiallyFilled':
+      // Still on the book: cancel again (a cancel is idempotent), a bounded number of times.
+      return s.sends >= settings.maxSends
+        ? { state: { status: 'InDoubt', instrument: s.instrument, clientOrderId: s.clientOrderId, sends: s.sends, lookups: 0 }, facts: [], next: NONE }
+        : { state: { status: 'Cancelling', instrument: s.instrument, clientOrderId: s.clientOrderId, sends: s.sends + 1 }, facts: [], next: { kind: 'cancel', afterMs: settings.retryMs } };
+    default: {
+      const never: never = o.status;
+      return never;
+    }
+  }
+};
+
+export const decideCancel = (state: CancelState, input: CancelInput, settings: CancelSettings = DEFAULT_CANCEL_SETTINGS): CancelStep => {
+  switch (input.kind) {
+    case 'Requested':
+      return state.status !== 'Idle'
+        ? { state, facts: [], next: NONE }
+        : { state: { status: 'Cancelling', instrument: input.instrument, clientOrderId: input.clientOrderId, sends: 1 }, facts: [], next: { kind: 'cancel', afterMs: 0 } };
+    case 'CancelAnswered': {
+      if (state.status !== 'Cancelling') return { state, facts: [], next: NONE };
+      const r = input.result;
+      if (E.isRight(r)) return settle(state, r.right, settings);
+      const inDoubt = (afterMs: number): CancelStep => ({ state: { ...state, status: 'InDoubt', lookups: 0 }, facts: [], next: { kind: 'lookUp', afterMs } });
+      switch (r.left._tag) {
+        case 'VenueRateLimited':
+          return { state, facts: [], next: { kind: 'cancel', afterMs: r.left.retryAfterMs } };
+        case 'VenueAuthFailed':
+          return { state: { status: 'Done', outcome: 'halted' }, facts: [], next: NONE };
+        case 'VenueRejected':
+          // "Unknown order" usually means it filled or was cancelled already: ask what it is.
+          return inDoubt(0);
+        case 'VenueTimeout':
+        case 'VenueUnavailable':
+          return inDoubt(settings.lookupDelayMs);
+        default: {
+          const never: never = r.left;
+          return never;
+        }
+      }
+    }
+    case 'LookupAnswered': {
+      if (state.status !== 'InDoubt') return { state, facts: [], next: NONE };
+      const r = input.result;
+      if (E.isLeft(r)) {
+        const lookups = state.lookups + 1;
+        return { state: { ...state, lookups }, facts: [], next: { kind: 'lookUp', afterMs: settings.retryMs * 2 ** Math.min(lookups, 4) } };
+      }
+      return settle(state, r.right, settings);
+    }
+    default: {
+      const never: never = input;
+      return never;
+    }
+  }
+};
+
+/** Run one cancel to its end (or until `maxLookups` failed look-ups). */
+export const runCancel = async (
+  input: Extract<CancelInput, { kind: 'Requested' }>,
+  ports: { readonly venue: VenueAdapter; readonly sleep: (ms: number) => Promise<void>; readonly settings?: CancelSettings; readonly maxLookups?: number },
+): Promise<{ readonly state: CancelState; readonly facts: CancelStep['facts'] }> => {
+  const settings = ports.settings ?? DEFAULT_CANCEL_SETTINGS;
+  const maxLookups = ports.maxLookups ?? 20;
+  const facts: CancelStep['facts'][number][] = [];
+  let s = decideCancel(initialCancel, input, settings);
+  for (;;) {
+    facts.push(...s.facts);
+    const { state, next } = s;
+    if (next.kind === 'none' || state.status === 'Idle' || state.status === 'Done') return { state, facts };
+    if (state.status === 'InDoubt' && state.lookups >= maxLookups) return { state, facts };
+    if (next.afterMs > 0) await ports.sleep(next.afterMs);
+    s =
+      next.kind === 'cancel'
+        ? decideCancel(state, { kind: 'CancelAnswered', result: await ports.venue.cancelOrder(state.instrument, state.clientOrderId)() }, settings)
+        : decideCancel(state, { kind: 'LookupAnswered', result: await ports.venue.fetchOrderByClientId(state.instrument, state.clientOrderId)() }, settings);
+  }
+};

@@ -1,0 +1,317 @@
+/**
+ * Idempotent order placement: one ChildOrderRequested can never become two venue orders.
+ *
+ * Binance (and others) reject a duplicate client order id only while the first order is still
+ * open, so the id alone does not make a resend safe. The rule here: whenever an earlier attempt
+ * *may* have reached the venue (a timeout, a 5xx, a crash, a command reacted to again after a
+ * restart), the gateway looks the order up by client order id, and only a look-up that answers
+ * "never seen" allows a (re)send. A look-up that fails is retried; it never turns into a send.
+ *
+ * A pure decider (`decidePlacement`: state + input → state, facts to record, next action) and
+ * a small shell (`placeOrder`) that runs the actions against a venue adapter. The shell is
+ * per order; the gateway runs one per ChildOrderRequested it reacts to.
+ */
+import Decimal from 'decimal.js';
+import * as E from 'fp-ts/Either';
+import { pipe } from 'fp-ts/function';
+import { deriveId, EventData, EventMeta, newEvent, NewEvent, ValidationError } from '@keel/events';
+import { Fill, Instrument, OrderRequest, prepareOrder, VenueAdapter, VenueError, VenueOrder } from '@keel/venue-domain';
+
+export type ChildOrder = EventData<'ChildOrderRequested'>;
+
+export type PlacementState =
+  | { readonly status: 'Idle' }
+  /** Ready to send: nothing of ours can be at the venue. */
+  | { readonly status: 'Ready'; readonly order: OrderRequest; readonly sends: number }
+  /** A send is under way: from here on the venue may hold the order. */
+  | { readonly status: 'Sending'; readonly order: OrderRequest; readonly sends: number }
+  /** The outcome of an earlier send is unknown: look the order up before anything else. */
+  | {
+      readonly status: 'InDoubt';
+      readonly order: OrderRequest;
+      readonly sends: number;
+      readonly lookups: number;
+      /** Set when the command fails validation: if the venue never saw it, it is rejected, not sent. */
+      readonly invalid: { readonly code: string; readonly reason: string } | null;
+    }
+  | { readonly status: 'Accepted'; readonly order: OrderRequest; readonly venueOrder: VenueOrder }
+  | { readonly status: 'Rejected'; readonly code: string; readonly reason: string };
+
+export const initialPlacement: PlacementState = { status: 'Idle' };
+
+export type PlacementInput =
+  /**
+   * The command. `inDoubt`: an earlier process may already have sent it (it was recorded
+   * before this process started, or is being reacted to again): look up before sending.
+   */
+  | {
+      readonly kind: 'Requested';
+      readonly command: ChildOrder;
+      readonly instrument: Instrument | null;
+      readonly inDoubt: boolean;
+      readonly referencePrice?: Decimal | null;
+      /** Set when new orders are not allowed (kill switch, halted account): never send; an in-doubt order is still looked up. */
+      readonly blocked?: { readonly code: string; readonly reason: string } | null;
+    }
+  /** The shell is about to call `placeOrder`. */
+  | { readonly kind: 'SendStarted' }
+  | { readonly kind: 'SendAnswered'; readonly result: E.Either<VenueError, VenueOrder> }
+  | { readonly kind: 'LookupAnswered'; readonly result: E.Either<VenueError, VenueOrder | null> };
+
+/** What the gateway records (as OrderAccepted / OrderRejected / OrderCancelled). */
+export type PlacementFact =
+  | { readonly kind: 'accepted'; readonly venueOrderId: string }
+  | { readonly kind: 'rejected'; readonly code: string; readonly reason: string }
+  | { readonly kind: 'cancelled'; readonly filledQty: string; readonly reason: string };
+
+export type PlacementAction =
+  | { readonly kind: 'send'; readonly afterMs: number }
+  | { readonly kind: 'lookUp'; readonly afterMs: number }
+  | { readonly kind: 'none' };
+
+export interface PlacementSettings {
+  /** Wait before looking up after a timeout: the venue may still be processing the send. */
+  readonly lookupDelayMs: number;
+  /** Back-off between failed look-ups (doubled each time, capped at 16×). */
+  readonly lookupRetryMs: number;
+}
+
+export const DEFAULT_PLACEMENT_SETTINGS: PlacementSettings = { lookupDelayMs: 1_000, lookupRetryMs: 1_000 };
+
+export interface PlacementStep {
+  readonly state: PlacementState;
+  readonly facts: readonly PlacementFact[];
+  readonly next: PlacementAction;
+}
+
+const NONE: PlacementAction = { kind: 'none' };
+const step = (state: PlacementState, next: PlacementAction, facts: readonly PlacementFact[] = []): PlacementStep => ({ state, facts, next });
+
+/** What a venue order says once the venue has it: accepted, and possibly already closed. */
+const acceptedFacts = (o: VenueOrder): readonly PlacementFact[] => {
+  const accepted: PlacementFact = { kind: 'accepted', venueOrderId: o.venueOrderId };
+  switch (o.status) {
+    case 'open':
+    case 'partiallyFilled':
+    case 'filled':
+      return [accepted];
+    case 'cancelled':
+    case 'expired':
+      return [accepted, { kind: 'cancelled', filledQty: o.filledQty.toFixed(), reason: `venue reports the order ${o.status}` }];
+    case 'rejected':
+      return [{ kind: 'rejected', code: 'InvalidOrder', reason: 'venue reports the order rejected' }];
+    default: {
+      const never: never = o.status;
+      return never;
+    }
+  }
+};
+
+/** The command as a venue request, before rounding and checks. */
+export const rawOrderRequest = (c: ChildOrder): OrderRequest => ({
+  symbol: c.instrument,
+  clientOrderId: c.clientOrderId,
+  side: c.side,
+  type: c.orderType,
+  qty: new Decimal(c.qty),
+  price: c.limitPrice === null ? null : new Decimal(c.limitPrice),
+  timeInForce: c.postOnly ? 'PO' : c.orderType === 'market' ? 'IOC' : 'GTC',
+  reduceOnly: c.reduceOnly,
+});
+
+/** The venue request for a command, rounded and checked against the instrument when known. */
+export const toOrderRequest = (
+  c: ChildOrder,
+  instrument: Instrument | null,
+  referencePrice: Decimal | null = null,
+): E.Either<{ readonly code: string; readonly reason: string }, OrderRequest> => {
+  const order = rawOrderRequest(c);
+  if (order.type === 'limit' && order.price === null) return E.left({ code: 'InvalidOrder', reason: 'limitPrice: a limit order needs a price' });
+  if (instrument === null) return E.right(order);
+  return pipe(
+    prepareOrder(instrument, order, { referencePrice }),
+    E.mapLeft((r) => ({ code: r.code, reason: r.message })),
+  );
+};
+
+const backoff = (s: PlacementSettings, lookups: number): number => s.lookupRetryMs * 2 ** Math.min(lookups, 4);
+
+/** The placement decider: pure, total, never throws. */
+export const decidePlacement = (state: PlacementState, input: PlacementInput, settings: PlacementSettings = DEFAULT_PLACEMENT_SETTINGS): PlacementStep => {
+  switch (input.kind) {
+    case 'Requested': {
+      // A redelivered command changes nothing: the first one owns the order.
+      if (state.status !== 'Idle') return step(state, NONE);
+      const checked = toOrderRequest(input.command, input.instrument, input.referencePrice ?? null);
+      const req = input.blocked ? E.left(input.blocked) : checked;
+      // Validation rejects at once only when nothing can have been sent: an in-doubt command is looked up first.
+      if (E.isLeft(req) && !input.inDoubt) return step({ status: 'Rejected', ...req.left }, NONE, [{ kind: 'rejected', ...req.left }]);
+      const order = E.isRight(checked) ? checked.right : rawOrderRequest(input.command);
+      return input.inDoubt
+        ? step({ status: 'InDoubt', order, sends: 0, lookups: 0, invalid: E.isLeft(req) ? req.left : null }, { kind: 'lookUp', afterMs: 0 })
+        : step({ status: 'Ready', order, sends: 0 }, { kind: 'send', afterMs: 0 });
+    }
+    case 'SendStarted':
+      return state.status === 'Ready' ? step({ status: 'Sending', order: state.order, sends: state.sends + 1 }, NONE) : step(state, NONE);
+    case 'SendAnswered': {
+      if (state.status !== 'Sending') return step(state, NONE);
+      const r = input.result;
+      if (E.isRight(r)) return step({ status: 'Accepted', order: state.order, venueOrder: r.right }, NONE, acceptedFacts(r.right));
+      const e = r.left;
+      switch (e._tag) {
+        case 'VenueRejected':
+          // A duplicate id means the venue has an order with it: find out what it is.
+          if (e.code === 'DuplicateClientOrderId')
+            return step({ status: 'InDoubt', order: state.order, sends: state.sends, lookups: 0, invalid: null }, { kind: 'lookUp', afterMs: 0 });
+          return step({ status: 'Rejected', code: e.code, reason: e.message }, NONE, [{ kind: 'rejected', code: e.code, reason: e.message }]);
+        case 'VenueRateLimited':
+          // The request did not take effect (port contract): sending again is safe, after the pause.
+          return step({ status: 'Ready', order: state.order, sends: state.sends }, { kind: 'send', afterMs: e.retryAfterMs });
+        case 'VenueTimeout':
+        case 'VenueUnavailable':
+          return step({ status: 'InDoubt', order: state.order, sends: state.sends, lookups: 0, invalid: null }, { kind: 'lookUp', afterMs: settings.lookupDelayMs });
+        case 'VenueAuthFailed':
+          // Credentials refused: nothing was placed. Reject; the shell halts the account.
+          return step({ status: 'Rejected', code: 'VenueAuthFailed', reason: e.message }, NONE, [{ kind: 'rejected', code: 'VenueAuthFailed', reason: e.message }]);
+        default: {
+          const never: never = e;
+          return never;
+        }
+      }
+    }
+    case 'LookupAnswered': {
+      if (state.status !== 'InDoubt') return step(state, NONE);
+      const r = input.result;
+      if (E.isLeft(r)) {
+        const lookups = state.lookups + 1;
+        return step({ ...state, lookups }, { kind: 'lookUp', afterMs: r.left._tag === 'VenueRateLimited' ? r.left.retryAfterMs : backoff(settings, lookups) });
+      }
+      if (r.right !== null) return step({ status: 'Accepted', order: state.order, venueOrder: r.right }, NONE, acceptedFacts(r.right));
+      // The venue proves it never saw the order: now, and only now, a send is safe.
+      if (state.invalid) return step({ status: 'Rejected', ...state.invalid }, NONE, [{ kind: 'rejected', ...state.invalid }]);
+      return step({ status: 'Ready', order: state.order, sends: state.sends }, { kind: 'send', afterMs: 0 });
+    }
+    default: {
+      const never: never = input;
+      return never;
+    }
+  }
+};
+
+// ---------------------------------------------------------------------------------------
+// Events: ids derive from their cause, so recording the same fact twice is a no-op.
+
+export interface OrderRef {
+  readonly accountId: string;
+  readonly instrument: string;
+  readonly clientOrderId: string;
+}
+
+export const acceptedEventId = (r: OrderRef): string => deriveId('OrderAccepted', r.accountId, r.clientOrderId);
+export const rejectedEventId = (r: OrderRef): string => deriveId('OrderRejected', r.accountId, r.clientOrderId);
+export const cancelledEventId = (r: OrderRef): string => deriveId('OrderCancelled', r.accountId, r.clientOrderId);
+/**
+ * One OrderFilled per venue trade. The instrument is part of the key because venues number
+ * trades per symbol (Binance trade ids are per-symbol sequences).
+ */
+export const fillEventId = (accountId: string, instrument: string, tradeId: string): string => deriveId('OrderFilled', accountId, instrument, tradeId);
+
+/** The events for placement facts. */
+export const placementEvents = (ref: OrderRef, facts: readonly PlacementFact[], meta: EventMeta): E.Either<ValidationError, readonly NewEvent[]> =>
+  E.sequenceArray(
+    facts.map((f): E.Either<ValidationError, NewEvent> => {
+      switch (f.kind) {
+        case 'accepted':
+          return newEvent('OrderAccepted', acceptedEventId(ref), { ...ref, venueOrderId: f.venueOrderId }, meta);
+        case 'rejected':
+          return newEvent('OrderRejected', rejectedEventId(ref), { ...ref, code: f.code, reason: f.reason }, meta);
+        case 'cancelled':
+          return newEvent('OrderCancelled', cancelledEventId(ref), { ...ref, filledQty: f.filledQty, reason: f.reason }, meta);
+        default: {
+          const never: never = f;
+          return never;
+        }
+      }
+    }),
+  );
+
+/** OrderFilled for each fill not yet recorded (by trade id), each once even if the venue repeats it. */
+export const fillEvents = (
+  accountId: string,
+  fills: readonly Fill[],
+  recorded: ReadonlySet<string>,
+  meta: EventMeta,
+): E.Either<ValidationError, readonly NewEvent[]> => {
+  const seen = new Set(recorded);
+  const fresh: Fill[] = [];
+  for (const f of fills) {
+    const id = fillEventId(accountId, f.symbol, f.tradeId);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    fresh.push(f);
+  }
+  return E.sequenceArray(
+    fresh.map((f) =>
+      newEvent(
+        'OrderFilled',
+        fillEventId(accountId, f.symbol, f.tradeId),
+        {
+          accountId,
+          instrument: f.symbol,
+          clientOrderId: f.clientOrderId,
+          tradeId: f.tradeId,
+          side: f.side,
+          qty: f.qty.toFixed(),
+          price: f.price.toFixed(),
+          fee: f.fee.toFixed(),
+          feeAsset: f.feeAsset,
+          liquidity: f.liquidity,
+        },
+        meta,
+      ),
+    ),
+  ) as E.Either<ValidationError, readonly NewEvent[]>;
+};
+
+// ---------------------------------------------------------------------------------------
+// The shell
+
+export interface PlacementPorts {
+  /** The account's adapter, normally behind its coalescer and rate budget. */
+  readonly venue: VenueAdapter;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly settings?: PlacementSettings;
+  /** Give up looking up after this many failed look-ups (the order stays in doubt; never resent). */
+  readonly maxLookups?: number;
+}
+
+export interface PlacementOutcome {
+  readonly state: PlacementState;
+  /** Everything to record, in order. */
+  readonly facts: readonly PlacementFact[];
+}
+
+/** Run one placement to its end: accepted, rejected, or still in doubt after `maxLookups`. */
+export const runPlacement = async (input: Extract<PlacementInput, { kind: 'Requested' }>, ports: PlacementPorts): Promise<PlacementOutcome> => {
+  const settings = ports.settings ?? DEFAULT_PLACEMENT_SETTINGS;
+  const maxLookups = ports.maxLookups ?? 20;
+  const facts: PlacementFact[] = [];
+  let s = decidePlacement(initialPlacement, input, settings);
+  for (;;) {
+    facts.push(...s.facts);
+    const { state, next } = s;
+    if (next.kind === 'none') return { state, facts };
+    if (next.afterMs > 0) await ports.sleep(next.afterMs);
+    if (next.kind === 'send') {
+      const sending = decidePlacement(state, { kind: 'SendStarted' }, settings);
+      if (sending.state.status !== 'Sending') return { state, facts };
+      const result = await ports.venue.placeOrder(sending.state.order)();
+      s = decidePlacement(sending.state, { kind: 'SendAnswered', result }, settings);
+    } else {
+      if (state.status === 'InDoubt' && state.lookups >= maxLookups) return { state, facts };
+      if (state.status !== 'InDoubt') return { state, facts };
+      const result = await ports.venue.fetchOrderByClientId(state.order.symbol, state.order.clientOrderId)();
+      s = decidePlacement(state, { kind: 'LookupAnswered', result }, settings);
+    }
+  }
+};

@@ -1,0 +1,188 @@
+/**
+ * The request budget of one venue account: token buckets charged with the venue's own
+ * request weights (`adapter.weight(op)`), so the gateway never earns a 429/418 ban.
+ *
+ * A pure core (bucket state + `now` → granted or wait ms) and a small async shell that
+ * queues calls in FIFO order until the buckets hold enough tokens. A venue's
+ * `VenueRateLimited.retryAfterMs` pauses every bucket of the account: nothing is sent until
+ * then, and the refused request (which did not take effect) is queued again.
+ *
+ * A token bucket of capacity C refilled at r per ms admits at most C + r·W in any window of
+ * W ms. A venue limit of L per window T is therefore met by C + r·T ≤ L; the presets split
+ * L into a quarter of burst and three quarters of steady refill.
+ */
+import * as E from 'fp-ts/Either';
+import * as TE from 'fp-ts/TaskEither';
+import { pipe } from 'fp-ts/function';
+import { VenueError, VenueOp } from '@keel/venue-domain';
+
+/** One limit of the account, e.g. Binance's 2,400 request weight per minute. */
+export interface LimitConfig {
+  readonly name: string;
+  /** Tokens available at once (the burst). */
+  readonly capacity: number;
+  /** Tokens regained per millisecond. */
+  readonly refillPerMs: number;
+  /** What a call costs: its request weight, or 1 per order for order-count limits. */
+  readonly charge: 'weight' | 'orders';
+}
+
+/** A limit of `limit` per `windowMs` that no window of that length can exceed. */
+export const windowLimit = (name: string, limit: number, windowMs: number, charge: LimitConfig['charge']): LimitConfig => ({
+  name,
+  capacity: limit / 4,
+  refillPerMs: (limit * 3) / 4 / windowMs,
+  charge,
+});
+
+/** Binance USD-M futures (TOOLCHAIN.md): 2,400 weight/min; 1,200 orders/min and 300 per 10 s. */
+export const BINANCE_USDM_LIMITS: readonly LimitConfig[] = [
+  windowLimit('weight-1m', 2400, 60_000, 'weight'),
+  windowLimit('orders-1m', 1200, 60_000, 'orders'),
+  windowLimit('orders-10s', 300, 10_000, 'orders'),
+];
+
+export interface BucketState {
+  readonly tokens: number;
+  /** When `tokens` was last brought up to date (epoch ms). */
+  readonly at: number;
+}
+
+export interface BudgetState {
+  readonly buckets: readonly BucketState[];
+  /** No call is granted before this instant (the venue asked us to back off). */
+  readonly pausedUntil: number;
+}
+
+export type BudgetDecision =
+  /** Spend now; `state` has the tokens taken. */
+  | { readonly _tag: 'Granted'; readonly state: BudgetState }
+  /** Ask again in `waitMs` (the state is only refilled, nothing taken). */
+  | { readonly _tag: 'Wait'; readonly waitMs: number; readonly state: BudgetState }
+  /** The call costs more than a bucket can ever hold: it can never be granted. */
+  | { readonly _tag: 'TooHeavy'; readonly limit: string; readonly cost: number; readonly capacity: number };
+
+/** Full buckets at `now`. */
+export const initialBudget = (limits: readonly LimitConfig[], now: number): BudgetState => ({
+  buckets: limits.map((l) => ({ tokens: l.capacity, at: now })),
+  pausedUntil: now,
+});
+
+const refill = (limit: LimitConfig, b: BucketState, now: number): BucketState =>
+  now <= b.at ? b : { tokens: Math.min(limit.capacity, b.tokens + (now - b.at) * limit.refillPerMs), at: now };
+
+/** The cost of one call of `op` against `limit`, given the op's request weight. */
+export const costOf = (limit: LimitConfig, op: VenueOp, weight: number): number =>
+  limit.charge === 'weight' ? weight : op === 'placeOrder' ? 1 : 0;
+
+// Float dust from refills must not make a whole-token wait come out one millisecond short.
+const EPS = 1e-9;
+
+/** Take the cost of one `op` call (of request weight `weight`) from every bucket, or say how long to wait. */
+export const decide = (
+  limits: readonly LimitConfig[],
+  state: BudgetState,
+  op: VenueOp,
+  weight: number,
+  now: number,
+): BudgetDecision => {
+  const buckets = state.buckets.map((b, i) => refill(limits[i]!, b, now));
+  const refilled: BudgetState = { ...state, buckets };
+  let waitMs = state.pausedUntil > now ? state.pausedUntil - now : 0;
+  for (let i = 0; i < limits.length; i++) {
+    const limit = limits[i]!;
+    const cost = costOf(limit, op, weight);
+    if (cost > limit.capacity) return { _tag: 'TooHeavy', limit: limit.name, cost, capacity: limit.capacity };
+    const missing = cost - buckets[i]!.tokens;
+    if (missing > EPS) waitMs = Math.max(waitMs, Math.ceil((missing - EPS) / limit.refillPerMs));
+  }
+  if (waitMs > 0) return { _tag: 'Wait', waitMs, state: refilled };
+  return {
+    _tag: 'Granted',
+    state: { ...refilled, buckets: buckets.map((b, i) => ({ ...b, tokens: Math.max(0, b.tokens - costOf(limits[i]!, op, weight)) })) },
+  };
+};
+
+/** The venue said back off: grant nothing before `until`. */
+export const pause = (state: BudgetState, until: number): BudgetState =>
+  until > state.pausedUntil ? { ...state, pausedUntil: until } : state;
+
+// ---------------------------------------------------------------------------------------
+// The shell
+
+/** The clock the shell needs (the runtime's `Clock` satisfies it). */
+export interface BudgetClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export type BudgetError = { readonly _tag: 'BudgetTooHeavy'; readonly op: VenueOp; readonly limit: string; readonly cost: number; readonly capacity: number };
+
+export interface RateBudget {
+  /** Run `call` once the account's budget allows one `op`; FIFO with every other call. */
+  run<A>(op: VenueOp, call: () => TE.TaskEither<VenueError, A>): TE.TaskEither<VenueError | BudgetError, A>;
+  /** Grant nothing for `ms` (e.g. a rate-limit message that came through another path). */
+  pauseFor(ms: number): void;
+  /** The current state, for metrics and tests. */
+  state(): BudgetState;
+}
+
+export interface RateBudgetOptions {
+  readonly limits: readonly LimitConfig[];
+  readonly weight: (op: VenueOp) => number;
+  readonly clock: BudgetClock;
+  /** How many times a call refused with VenueRateLimited is queued again (it did not take effect). */
+  readonly rateLimitRetries?: number;
+}
+
+export const createRateBudget = (opts: RateBudgetOptions): RateBudget => {
+  const { limits, weight, clock } = opts;
+  const retries = opts.rateLimitRetries ?? 3;
+  let st = initialBudget(limits, clock.now());
+  // Calls are granted strictly in arrival order: each waits for the one before it.
+  let queue: Promise<void> = Promise.resolve();
+
+  const acquire = (op: VenueOp): Promise<BudgetError | null> => {
+    const granted = queue.then(async (): Promise<BudgetError | null> => {
+      for (;;) {
+        const d = decide(limits, st, op, weight(op), clock.now());
+        switch (d._tag) {
+          case 'Granted':
+            st = d.state;
+            return null;
+          case 'Wait':
+            st = d.state;
+            await clock.sleep(d.waitMs);
+            break;
+          case 'TooHeavy':
+            return { _tag: 'BudgetTooHeavy', op, limit: d.limit, cost: d.cost, capacity: d.capacity };
+          default: {
+            const never: never = d;
+            return never;
+          }
+        }
+      }
+    });
+    queue = granted.then(() => undefined);
+    return granted;
+  };
+
+  const attempt = <A>(op: VenueOp, call: () => TE.TaskEither<VenueError, A>, left: number): TE.TaskEither<VenueError | BudgetError, A> =>
+    pipe(
+      (): Promise<E.Either<VenueError | BudgetError, void>> => acquire(op).then((e) => (e ? E.left(e) : E.right(undefined))),
+      TE.chain((): TE.TaskEither<VenueError | BudgetError, A> => call()),
+      TE.orElse((e: VenueError | BudgetError) => {
+        if (e._tag !== 'VenueRateLimited') return TE.left(e);
+        st = pause(st, clock.now() + e.retryAfterMs);
+        return left > 0 ? attempt(op, call, left - 1) : TE.left(e);
+      }),
+    );
+
+  return {
+    run: (op, call) => attempt(op, call, retries),
+    pauseFor: (ms) => {
+      st = pause(st, clock.now() + ms);
+    },
+    state: () => st,
+  };
+};

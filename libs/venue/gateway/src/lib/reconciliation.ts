@@ -1,0 +1,222 @@
+/**
+ * Start-up reconciliation of one venue account: compare what the venue says (open orders,
+ * recent fills, positions, balances) with what the event log says, and produce the events
+ * that are missing — including orders the gateway did not place (placed by hand, by another
+ * system, or placed by us just before a crash that lost the OrderAccepted). The gateway takes
+ * no new command for the account until these events are stored.
+ *
+ * Two pure steps: `reconcile` diffs the snapshot against the log and names the orders whose
+ * fate only a look-up can tell (accepted and not closed in the log, no longer open at the
+ * venue); `reconcileLookups` turns those look-ups into events. The log view (`AccountLog`)
+ * is a fold of the gateway's own events and plain JSON, so it can live in the app's snapshot.
+ */
+import Decimal from 'decimal.js';
+import * as E from 'fp-ts/Either';
+import { EventMeta, deriveId, newEvent, NewEvent, RecordedEvent, ValidationError } from '@keel/events';
+import { Balance, Fill, Position, VenueOrder } from '@keel/venue-domain';
+import { acceptedEventId, cancelledEventId, fillEventId, fillEvents } from './order-placement';
+
+export interface LoggedOrder {
+  readonly instrument: string;
+  readonly clientOrderId: string;
+  readonly requested: boolean;
+  /** The requested quantity; null for orders the gateway did not place (adopted). */
+  readonly qty: string | null;
+  readonly venueOrderId: string | null;
+  /** 'filled' once the recorded fills reach the requested quantity. */
+  readonly closed: 'rejected' | 'cancelled' | 'filled' | null;
+  readonly filledQty: string;
+}
+
+/** What the log says about one account (plain JSON). */
+export interface AccountLog {
+  readonly accountId: string;
+  readonly orders: Readonly<Record<string, LoggedOrder>>;
+  /** Event ids of recorded fills (see `fillEventId`). */
+  readonly fills: Readonly<Record<string, true>>;
+  /** The last PositionSnapshot: instrument → signed qty. */
+  readonly positions: Readonly<Record<string, string>> | null;
+}
+
+export const emptyAccountLog = (accountId: string): AccountLog => ({ accountId, orders: {}, fills: {}, positions: null });
+
+/** The event types the log view folds. */
+export const ACCOUNT_LOG_EVENT_TYPES = ['ChildOrderRequested', 'OrderAccepted', 'OrderRejected', 'OrderFilled', 'OrderCancelled', 'PositionSnapshot'] as const;
+
+const order = (log: AccountLog, instrument: string, clientOrderId: string): LoggedOrder =>
+  log.orders[clientOrderId] ?? { instrument, clientOrderId, requested: false, qty: null, venueOrderId: null, closed: null, filledQty: '0' };
+
+const withOrder = (log: AccountLog, o: LoggedOrder): AccountLog => ({ ...log, orders: { ...log.orders, [o.clientOrderId]: o } });
+
+/** Fold one event into the account's log view; events of other accounts are ignored. */
+export const evolveAccountLog = (log: AccountLog, event: RecordedEvent): AccountLog => {
+  switch (event.type) {
+    case 'ChildOrderRequested': {
+      const d = event.data;
+      return d.accountId !== log.accountId ? log : withOrder(log, { ...order(log, d.instrument, d.clientOrderId), requested: true, qty: d.qty });
+    }
+    case 'OrderAccepted': {
+      const d = event.data;
+      return d.accountId !== log.accountId ? log : withOrder(log, { ...order(log, d.instrument, d.clientOrderId), venueOrderId: d.venueOrderId });
+    }
+    case 'OrderRejected': {
+      const d = event.data;
+      return d.accountId !== log.accountId ? log : withOrder(log, { ...order(log, d.instrument, d.clientOrderId), closed: 'rejected' });
+    }
+    case 'OrderCancelled': {
+      const d = event.data;
+      return d.accountId !== log.accountId ? log : withOrder(log, { ...order(log, d.instrument, d.clientOrderId), closed: 'cancelled' });
+    }
+    case 'OrderFilled': {
+      const d = event.data;
+      if (d.accountId !== log.accountId) return log;
+      const o = order(log, d.instrument, d.clientOrderId);
+      const filledQty = new Decimal(o.filledQty).plus(d.qty);
+      const full = o.closed === null && o.qty !== null && filledQty.gte(o.qty);
+      const withFill = withOrder(log, { ...o, filledQty: filledQty.toFixed(), closed: full ? 'filled' : o.closed });
+      return { ...withFill, fills: { ...log.fills, [fillEventId(d.accountId, d.instrument, d.tradeId)]: true } };
+    }
+    case 'PositionSnapshot': {
+      const d = event.data;
+      return d.accountId !== log.accountId ? log : { ...log, positions: Object.fromEntries(d.positions.map((p) => [p.instrument, p.qty])) };
+    }
+    case 'PredictionReceived':
+    case 'TargetPositionSet':
+    case 'CancelRequested':
+    case 'QuoteUpdated':
+    case 'TradePrinted':
+    case 'BalanceSnapshot':
+    case 'AccountEquityUpdated':
+    case 'ContractMapped':
+    case 'RollScheduled':
+    case 'KillSwitchEngaged':
+    case 'KillSwitchReleased':
+      return log;
+    default: {
+      const never: never = event;
+      return never;
+    }
+  }
+};
+
+/** What the venue says about the account at start-up. */
+export interface VenueSnapshot {
+  readonly venue: string;
+  readonly openOrders: readonly VenueOrder[];
+  /** Fills since the reconciliation horizon (e.g. the last recorded fill, or 24 h). */
+  readonly fills: readonly Fill[];
+  readonly positions: readonly Position[];
+  readonly balances: readonly Balance[];
+}
+
+export interface PositionDrift {
+  readonly instrument: string;
+  readonly logged: string;
+  readonly venue: string;
+}
+
+export interface Reconciliation {
+  /** The events to store before taking any command, in order. */
+  readonly events: readonly NewEvent[];
+  /** Accepted, not closed in the log, no longer open at the venue: look each up by client id. */
+  readonly lookUp: readonly { readonly instrument: string; readonly clientOrderId: string }[];
+  /** Requested, with no outcome in the log and not open at the venue: the placement workflow looks them up (in doubt). */
+  readonly inDoubt: readonly string[];
+  /** Orders open at the venue that the log did not know (placed outside the gateway or lost in a crash). */
+  readonly adopted: readonly string[];
+  /** Positions that differ from the last recorded snapshot (for the log; the new snapshot records the venue's). */
+  readonly positionDrift: readonly PositionDrift[];
+}
+
+/** A client order id for an order placed outside Keel without one. */
+const clientIdOf = (o: { readonly clientOrderId: string; readonly venueOrderId: string }): string =>
+  o.clientOrderId.trim() !== '' ? o.clientOrderId : `venue-${o.venueOrderId}`;
+
+/**
+ * Diff the venue against the log. `runId` names this reconciliation (e.g. the start-up
+ * instant): snapshot event ids derive from it, so a retried write of the same run is a no-op.
+ */
+export const reconcile = (log: AccountLog, venue: VenueSnapshot, runId: string, meta: EventMeta): E.Either<ValidationError, Reconciliation> => {
+  const accountId = log.accountId;
+  const out: E.Either<ValidationError, NewEvent>[] = [];
+  const adopted: string[] = [];
+  const known = new Set<string>();
+  const accept = (instrument: string, clientOrderId: string, venueOrderId: string): void => {
+    if (known.has(clientOrderId)) return;
+    known.add(clientOrderId);
+    const ref = { accountId, instrument, clientOrderId };
+    out.push(newEvent('OrderAccepted', acceptedEventId(ref), { ...ref, venueOrderId }, meta));
+  };
+  for (const o of Object.values(log.orders)) if (o.venueOrderId !== null) known.add(o.clientOrderId);
+
+  const openIds = new Set<string>();
+  for (const v of venue.openOrders) {
+    const id = clientIdOf(v);
+    openIds.add(id);
+    if (!known.has(id)) {
+      if (!log.orders[id]?.requested) adopted.push(id);
+      accept(v.symbol, id, v.venueOrderId);
+    }
+  }
+  // A fill of an order the log never saw accepted: record the acceptance first.
+  for (const f of venue.fills) accept(f.symbol, clientIdOf(f), f.venueOrderId);
+  const fills = fillEvents(accountId, venue.fills.map((f) => ({ ...f, clientOrderId: clientIdOf(f) })), new Set(Object.keys(log.fills)), meta);
+  if (E.isLeft(fills)) return fills;
+
+  const lookUp: { instrument: string; clientOrderId: string }[] = [];
+  const inDoubt: string[] = [];
+  const filledAtVenue = new Set(venue.fills.map(clientIdOf));
+  for (const o of Object.values(log.orders)) {
+    if (o.closed !== null || openIds.has(o.clientOrderId)) continue;
+    if (o.venueOrderId !== null) lookUp.push({ instrument: o.instrument, clientOrderId: o.clientOrderId });
+    else if (o.requested && !filledAtVenue.has(o.clientOrderId)) inDoubt.push(o.clientOrderId);
+  }
+
+  const positionsData = {
+    accountId,
+    venue: venue.venue,
+    positions: venue.positions.map((p) => ({ instrument: p.symbol, qty: p.qty.toFixed(), entryPrice: p.entryPrice === null ? null : p.entryPrice.toFixed() })),
+  };
+  const balancesData = { accountId, venue: venue.venue, balances: venue.balances.map((b) => ({ asset: b.asset, total: b.total.toFixed(), free: b.free.toFixed() })) };
+  const snapshots = [
+    newEvent('PositionSnapshot', deriveId('PositionSnapshot', accountId, runId), positionsData, meta),
+    newEvent('BalanceSnapshot', deriveId('BalanceSnapshot', accountId, runId), balancesData, meta),
+  ];
+
+  return E.map((events: readonly NewEvent[]) => ({
+    events: [...events.slice(0, out.length), ...fills.right, ...events.slice(out.length)],
+    lookUp,
+    inDoubt,
+    adopted,
+    positionDrift: positionDrift(log.positions, venue.positions),
+  }))(E.sequenceArray([...out, ...snapshots]));
+};
+
+const positionDrift = (logged: AccountLog['positions'], venue: readonly Position[]): PositionDrift[] => {
+  if (logged === null) return [];
+  const atVenue = new Map(venue.map((p) => [p.symbol, p.qty]));
+  const instruments = new Set([...Object.keys(logged), ...atVenue.keys()]);
+  const drift: PositionDrift[] = [];
+  for (const i of [...instruments].sort()) {
+    const l = new Decimal(logged[i] ?? 0);
+    const v = atVenue.get(i) ?? new Decimal(0);
+    if (!l.eq(v)) drift.push({ instrument: i, logged: l.toFixed(), venue: v.toFixed() });
+  }
+  return drift;
+};
+
+/** Events for the orders `reconcile` asked to look up: those the venue closed while we were away. */
+export const reconcileLookups = (
+  log: AccountLog,
+  found: readonly { readonly instrument: string; readonly clientOrderId: string; readonly order: VenueOrder | null }[],
+  meta: EventMeta,
+): E.Either<ValidationError, readonly NewEvent[]> =>
+  E.sequenceArray(
+    found.flatMap(({ instrument, clientOrderId, order: o }) => {
+      const ref = { accountId: log.accountId, instrument, clientOrderId };
+      const filledQty = o ? o.filledQty.toFixed() : (log.orders[clientOrderId]?.filledQty ?? '0');
+      if (o && (o.status === 'open' || o.status === 'partiallyFilled' || o.status === 'filled')) return [];
+      const reason = o ? `venue reports the order ${o.status} (found at reconciliation)` : 'the venue no longer knows the order (found at reconciliation)';
+      return [newEvent('OrderCancelled', cancelledEventId(ref), { ...ref, filledQty, reason }, meta)];
+    }),
+  );
