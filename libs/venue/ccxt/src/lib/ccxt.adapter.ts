@@ -1,0 +1,369 @@
+/**
+ * The ccxt venue adapter: Keel's VenueAdapter port over ccxt's unified API for Binance USD-M,
+ * OKX swaps and Hyperliquid perpetuals, live or testnet. One adapter per account.
+ *
+ * Every ccxt promise is wrapped here with TE.tryCatch and a deadline, and mapped at once to a
+ * tagged VenueError (ccxt.errors.ts). Amounts go to ccxt as the decimal strings the gateway
+ * rounded; the adapter only checks that ccxt's own precision agrees and refuses to send
+ * otherwise (it never rounds). Orders are never retried here: after a timeout or 5xx the
+ * outcome is unknown and the gateway must call fetchOrderByClientId first.
+ *
+ * Client order ids are always passed explicitly, so ccxt generates no broker-prefixed id:
+ * Binance `newClientOrderId`, OKX `clOrdId`, Hyperliquid `cloid` (hyperliquid.cloid.ts).
+ */
+import Decimal from 'decimal.js';
+import * as TE from 'fp-ts/TaskEither';
+import { pipe } from 'fp-ts/function';
+import * as ccxt from 'ccxt';
+import type {
+  Instrument,
+  OrderRequest,
+  VenueAdapter,
+  VenueError,
+  VenueOp,
+  VenueOrder,
+} from '@keel/venue-domain';
+import { buildExchange, type CcxtCredentials } from './ccxt.exchange';
+import { DeadlineExceeded, toVenueError } from './ccxt.errors';
+import {
+  dec,
+  toBalances,
+  toFill,
+  toInstrument,
+  toPosition,
+  toTopOfBook,
+  toTradePrint,
+  toVenueOrder,
+} from './ccxt.mapping';
+import { requestWeight, type CcxtVenueId } from './ccxt.weights';
+import { CloidBook } from './hyperliquid.cloid';
+import { dialectFor } from './ccxt.dialect';
+
+export type { CcxtVenueId } from './ccxt.weights';
+export type { CcxtCredentials } from './ccxt.exchange';
+
+export interface CcxtVenueConfig {
+  readonly venue: CcxtVenueId;
+  readonly accountId: string;
+  readonly credentials: CcxtCredentials;
+  /** Binance: Demo Trading (demo-fapi.binance.com); OKX: demo trading (x-simulated-trading: 1); Hyperliquid: testnet. */
+  readonly testnet: boolean;
+  /** Per HTTP request (ccxt's `timeout`); each port call also has a deadline built from it. */
+  readonly timeoutMs: number;
+  /** Tests only: send every request to this origin (e.g. http://127.0.0.1:PORT). */
+  readonly urlOverride?: string;
+  /** Markets in ccxt's unified form; when given, loadInstruments makes no request. */
+  readonly marketsOverride?: readonly ccxt.MarketInterface[];
+  /**
+   * OKX unified accounts keep USD-margined (linear, settle USDT/USDC) and coin-margined
+   * (inverse, settle in the base coin) swaps in separate sub-accounts, each with its own API
+   * key: one adapter per sub-account, and this says which book it trades. Ignored elsewhere.
+   */
+  readonly okxBook?: 'usd' | 'coin';
+  /** Wall clock for answers that carry no venue time. */
+  readonly clock?: () => number;
+}
+
+const isInverse = (m: ccxt.MarketInterface): boolean => m.inverse === true;
+
+export const createCcxtVenue = (cfg: CcxtVenueConfig): VenueAdapter => {
+  const venue = cfg.venue;
+  const ex = buildExchange(cfg);
+  const now = cfg.clock ?? (() => Date.now());
+  const cloids = new CloidBook();
+  const dialect = dialectFor(venue, cloids);
+  if (cfg.marketsOverride !== undefined) ex.setMarkets(cfg.marketsOverride as ccxt.MarketInterface[]);
+
+  /**
+   * venue order id → our client order id, learned from every order answer. Binance's trade
+   * list carries no client id: fills take it from here when this process saw the order.
+   */
+  const clientIds = new Map<string, string>();
+  const remember = (o: VenueOrder): VenueOrder => {
+    if (o.clientOrderId !== '' && o.venueOrderId !== '' && o.venueOrderId !== 'undefined')
+      clientIds.set(o.venueOrderId, o.clientOrderId);
+    return o;
+  };
+
+  const inBook = (m: ccxt.MarketInterface): boolean =>
+    venue !== 'okx' || cfg.okxBook === undefined || (cfg.okxBook === 'coin' ? isInverse(m) : !isInverse(m));
+
+  /** Wraps one ccxt call: deadline, then every failure mapped to a VenueError. */
+  const call = <A>(
+    op: VenueOp | 'loadMarkets',
+    f: () => Promise<A>,
+    requests = 1,
+  ): TE.TaskEither<VenueError, A> =>
+    TE.tryCatch(
+      () => {
+        const ms = cfg.timeoutMs * requests + 1_000;
+        let timer: NodeJS.Timeout | undefined;
+        const deadline = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new DeadlineExceeded(ms)), ms);
+        });
+        return Promise.race([f(), deadline]).finally(() => clearTimeout(timer));
+      },
+      toVenueError({
+        venue,
+        op,
+        timeoutMs: cfg.timeoutMs,
+        headers: () => ex.last_response_headers as Record<string, unknown> | undefined,
+      }),
+    );
+
+  // OKX loads markets and, for private calls, nothing else; Binance exchangeInfo; Hyperliquid meta + spotMeta.
+  const markets = (): TE.TaskEither<VenueError, Readonly<Record<string, ccxt.MarketInterface | undefined>>> =>
+    call('loadInstruments', () => ex.loadMarkets(), 3);
+
+  const marketOf = (op: VenueOp, symbol: string): TE.TaskEither<VenueError, ccxt.MarketInterface> =>
+    pipe(
+      markets(),
+      TE.chain((ms) => {
+        const m = ms[symbol];
+        return m !== undefined && inBook(m)
+          ? TE.right(m)
+          : TE.left<VenueError>({
+              _tag: 'VenueRejected',
+              venue,
+              op,
+              code: 'UnknownInstrument',
+              message: `${symbol} is not traded by this account`,
+            });
+      }),
+    );
+
+  const reject = (
+    op: VenueOp,
+    code: 'QtyOffLot' | 'PriceOffTick' | 'InvalidOrder',
+    message: string,
+  ): VenueError => ({
+    _tag: 'VenueRejected',
+    venue,
+    op,
+    code,
+    message,
+  });
+
+  /** The gateway rounded already; if ccxt would round differently, refuse rather than send something else. */
+  const checkPrecision = (o: OrderRequest): VenueError | null => {
+    // Bad input is refused here, never sent: an id every venue accepts (OKX: ≤ 32
+    // alphanumerics), positive finite amounts, a price only where one belongs.
+    if (!/^[A-Za-z0-9]{1,32}$/.test(o.clientOrderId))
+      return reject(
+        'placeOrder',
+        'InvalidOrder',
+        `client order id "${o.clientOrderId}" is not 1–32 alphanumerics`,
+      );
+    if (!o.qty.isFinite() || o.qty.lte(0))
+      return reject('placeOrder', 'InvalidOrder', `qty ${o.qty.toString()} is not positive`);
+    if (o.price !== null && (!o.price.isFinite() || o.price.lte(0)))
+      return reject('placeOrder', 'InvalidOrder', `price ${o.price.toString()} is not positive`);
+    if (o.type === 'market' && o.price !== null && venue !== 'hyperliquid')
+      return reject('placeOrder', 'InvalidOrder', 'a market order carries no price');
+    const qty = o.qty.toFixed();
+    if (!dec(ex.amountToPrecision(o.symbol, qty)).eq(o.qty))
+      return reject('placeOrder', 'QtyOffLot', `qty ${qty} is not on ${o.symbol}'s lot`);
+    if (o.type === 'limit') {
+      if (o.price === null) return reject('placeOrder', 'InvalidOrder', 'limit order without a price');
+      const price = o.price.toFixed();
+      if (!dec(ex.priceToPrecision(o.symbol, price)).eq(o.price))
+        return reject('placeOrder', 'PriceOffTick', `price ${price} is not on ${o.symbol}'s tick`);
+    }
+    if (o.type === 'market' && venue === 'hyperliquid') {
+      // Hyperliquid has no true market order: ccxt sends an aggressive IOC limit whose price
+      // it derives from a price we would have to supply. The gateway sends IOC limits instead.
+      return reject(
+        'placeOrder',
+        'InvalidOrder',
+        'hyperliquid: send an IOC limit order with a protective price instead of a market order',
+      );
+    }
+    return null;
+  };
+
+  const placeOrder = (o: OrderRequest): TE.TaskEither<VenueError, VenueOrder> =>
+    pipe(
+      marketOf('placeOrder', o.symbol),
+      TE.chain(() => {
+        const bad = checkPrecision(o);
+        return bad === null ? TE.right(undefined) : TE.left(bad);
+      }),
+      TE.chain(() =>
+        call('placeOrder', () =>
+          ex.createOrder(
+            o.symbol,
+            o.type,
+            o.side,
+            // ccxt's typings say number; it takes decimal strings and keeps them exact.
+            o.qty.toFixed() as unknown as number,
+            o.price === null ? undefined : (o.price.toFixed() as unknown as number),
+            dialect.placeParams(o),
+          ),
+        ),
+      ),
+      TE.map((r) =>
+        remember(
+          toVenueOrder(r, {
+            symbol: o.symbol,
+            clientOrderId: o.clientOrderId,
+            side: o.side,
+            type: o.type,
+            qty: o.qty,
+            price: o.price,
+            status: 'open',
+            now: now(),
+          }),
+        ),
+      ),
+    );
+
+  const fetchOrderByClientId = (
+    symbol: string,
+    clientOrderId: string,
+  ): TE.TaskEither<VenueError, VenueOrder | null> =>
+    pipe(
+      marketOf('fetchOrder', symbol),
+      TE.chain(() => {
+        const q = dialect.byClientId(clientOrderId);
+        return pipe(
+          call('fetchOrder', () => ex.fetchOrder(q.id as string, symbol, q.params)),
+          TE.map((r): VenueOrder | null =>
+            r.id === undefined || r.id === null
+              ? null
+              : remember(toVenueOrder(r, { symbol, clientOrderId, status: 'open', now: now() })),
+          ),
+          TE.orElse((e) =>
+            e._tag === 'VenueRejected' && e.code === 'OrderNotFound' ? TE.right(null) : TE.left(e),
+          ),
+        );
+      }),
+    );
+
+  const cancelOrder = (symbol: string, clientOrderId: string): TE.TaskEither<VenueError, VenueOrder> =>
+    pipe(
+      marketOf('cancelOrder', symbol),
+      TE.chain(() => {
+        const q = dialect.byClientId(clientOrderId);
+        return call('cancelOrder', () => ex.cancelOrder(q.id as string, symbol, q.params));
+      }),
+      TE.map((r) => remember(toVenueOrder(r, { symbol, clientOrderId, status: 'cancelled', now: now() }))),
+    );
+
+  const loadInstruments = (): TE.TaskEither<VenueError, readonly Instrument[]> =>
+    pipe(
+      markets(),
+      TE.map((ms) =>
+        Object.values(ms)
+          .filter(
+            (m): m is ccxt.MarketInterface =>
+              m !== undefined && (m.swap === true || m.future === true) && m.active !== false && inBook(m),
+          )
+          .map((m) => toInstrument(venue, m)),
+      ),
+    );
+
+  const contractSizeOf = (symbol: string): Decimal => {
+    const m = ex.markets?.[symbol];
+    return new Decimal(String(m?.contractSize ?? 1));
+  };
+
+  return {
+    venue,
+    accountId: cfg.accountId,
+    // The port's weight() has no symbol: open orders are charged at the all-symbols weight.
+    weight: (op) => requestWeight(venue, op, op === 'fetchOpenOrders'),
+    loadInstruments,
+    fetchTopOfBook: (symbol) =>
+      pipe(
+        marketOf('fetchTopOfBook', symbol),
+        TE.chain(() => call('fetchTopOfBook', () => ex.fetchOrderBook(symbol, 5))),
+        TE.map((ob) => toTopOfBook(symbol, ob, now())),
+      ),
+    fetchTrades: (symbol, sinceTradeId) =>
+      venue === 'hyperliquid'
+        ? // ccxt's hyperliquid fetchTrades returns the *account's* fills (userFills): the venue
+          // serves public trades only over its websocket, so the gateway must take them there.
+          TE.left({
+            _tag: 'VenueUnavailable',
+            venue,
+            op: 'fetchTrades',
+            message: 'hyperliquid has no public trades over REST; use the websocket trades feed',
+          })
+        : pipe(
+            marketOf('fetchTrades', symbol),
+            TE.chain(() => call('fetchTrades', () => ex.fetchTrades(symbol))),
+            TE.map((ts) => {
+              const sorted = [...ts]
+                .sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0))
+                .map(toTradePrint);
+              if (sinceTradeId === null) return sorted;
+              const numeric = /^\d+$/.test(sinceTradeId);
+              return numeric
+                ? sorted.filter((t) => /^\d+$/.test(t.tradeId) && BigInt(t.tradeId) > BigInt(sinceTradeId))
+                : sorted.slice(sorted.findIndex((t) => t.tradeId === sinceTradeId) + 1);
+            }),
+          ),
+    fetchBalances: () =>
+      pipe(
+        markets(),
+        TE.chain(() => call('fetchBalances', () => ex.fetchBalance())),
+        TE.map(toBalances),
+      ),
+    fetchPositions: () =>
+      pipe(
+        markets(),
+        TE.chain(() => call('fetchPositions', () => ex.fetchPositions())),
+        TE.map((ps) =>
+          ps
+            .filter((p) => {
+              const m = p.symbol === undefined ? undefined : ex.markets?.[p.symbol];
+              return m === undefined || inBook(m);
+            })
+            .map((p) => toPosition(p, contractSizeOf(p.symbol ?? '')))
+            .filter((p) => p !== null),
+        ),
+      ),
+    fetchOpenOrders: (symbol) =>
+      pipe(
+        markets(),
+        TE.chain(() => call('fetchOpenOrders', () => ex.fetchOpenOrders(symbol ?? undefined))),
+        TE.map((os) =>
+          os.map((o) =>
+            remember(
+              toVenueOrder(o, {
+                symbol: o.symbol ?? '',
+                clientOrderId: dialect.clientOrderIdOf(o.clientOrderId),
+                status: 'open',
+                now: now(),
+              }),
+            ),
+          ),
+        ),
+      ),
+    placeOrder,
+    cancelOrder,
+    fetchOrderByClientId,
+    fetchFills: (symbol, sinceTs) =>
+      pipe(
+        marketOf('fetchFills', symbol),
+        TE.chain(() => call('fetchFills', () => ex.fetchMyTrades(symbol, sinceTs))),
+        TE.map((ts) =>
+          [...ts]
+            .sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0))
+            .map((t) =>
+              toFill(t, (x) => {
+                // Binance's userTrades carry no client id (the gateway joins on venueOrderId);
+                // OKX fills carry clOrdId; Hyperliquid fills carry cloid when one was set.
+                const info = (x.info ?? {}) as Record<string, unknown>;
+                const raw = info['clOrdId'] ?? info['clientOrderId'] ?? info['cloid'];
+                if (typeof raw === 'string' && raw !== '') return dialect.clientOrderIdOf(raw);
+                return clientIds.get(String(x.order ?? '')) ?? '';
+              }),
+            ),
+        ),
+      ),
+    close: async () => {
+      await ex.close();
+    },
+  };
+};
