@@ -65,7 +65,11 @@ export const startCommand: Command = {
       child.on('exit', (code, signal) => {
         children.delete(app.name);
         exitCodes.set(app.name, code ?? signal ?? 'unknown');
-        if (!stopping) io.progress(`${app.name} exited (${signal ?? code}); see ${path.join(dataDir, 'logs', `${app.name}.log`)}`);
+        if (!stopping) {
+          const logFile = path.join(dataDir, 'logs', `${app.name}.log`);
+          const tail = fs.readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-5).join('\n');
+          io.progress(`${app.name} exited (${signal ?? code}); last lines of ${logFile}:\n${tail}`);
+        }
       });
     }
 

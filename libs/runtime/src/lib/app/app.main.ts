@@ -136,7 +136,16 @@ export const runMain = async <P extends TProperties>(
   bus = connected.right;
   lifecycle.onStop('NATS', () => bus?.close());
 
-  const started = await spec.start({ store, bus, clock: clock.right, logger, metrics }, config);
+  // A start that fails for infrastructure reasons (a replay read, creating the durable while
+  // other apps start at the same moment) left nothing running, so it is retried like the
+  // connections above; any other failure is final.
+  const ports: AppPorts = { store, bus, clock: clock.right, logger, metrics };
+  const attempt = await retrying('start-up', () => async () => {
+    const r = await spec.start(ports, config);
+    return E.isLeft(r) && r.left._tag === 'InfrastructureError' ? r : E.right(r);
+  });
+  if (E.isLeft(attempt)) return lifecycle.isShuttingDown() ? 0 : failStart(logger, attempt.left);
+  const started = attempt.right;
   if (E.isLeft(started)) {
     await lifecycle.shutdown('start-up failed');
     return failStart(logger, started.left);
