@@ -20,7 +20,8 @@ module.exports = [
           enforceBuildableLibDependency: false,
           allow: [],
           depConstraints: [
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:platform', 'type:adapter', 'type:domain', 'type:contract', 'type:util'] },
+            // Apps may use test helpers in specs and test/ harnesses only (no-restricted-imports below).
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:platform', 'type:adapter', 'type:domain', 'type:contract', 'type:util', 'type:testing'] },
             { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:platform', 'type:domain', 'type:contract', 'type:util', 'type:testing'] },
             { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:platform', 'type:contract', 'type:util', 'type:testing'] },
             { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain', 'type:contract', 'type:util'] },
@@ -39,7 +40,7 @@ module.exports = [
   {
     // Test helpers (a real nats-server launcher, temp dirs) are for specs only.
     files: ['**/*.ts'],
-    ignores: ['**/*.spec.ts', 'libs/testing/**', 'tools/**'],
+    ignores: ['**/*.spec.ts', '**/src/test/**', 'libs/testing/**', 'tools/**'],
     rules: {
       'no-restricted-imports': ['error', { paths: [{ name: '@keel/testing', message: 'test helpers are for *.spec.ts files only' }] }],
     },

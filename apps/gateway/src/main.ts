@@ -1,10 +1,5 @@
-/**
- * gateway: owns each venue account: orders, rate budget, reconciliation.
- * Today a shell: it rebuilds its state from the log, consumes its events from NATS and
- * serves /healthz, /readyz and /metrics on port 8086 (KEEL_HTTP_PORT).
- */
-import { runFoldingAppMain, tallyApp } from '@keel/runtime';
+/** gateway: owns each venue account: orders, rate budget, reconciliation, polling (production.ts). Health on 8086. */
+import { runMain } from '@keel/runtime';
+import { gatewayMain } from './production';
 
-const app = tallyApp('gateway', ['ChildOrderRequested', 'KillSwitchEngaged', 'KillSwitchReleased']);
-
-void runFoldingAppMain(app, 8086).then((code) => (process.exitCode = code));
+void runMain(gatewayMain).then((code) => (process.exitCode = code));

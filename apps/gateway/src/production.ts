@@ -1,0 +1,246 @@
+/**
+ * Production wiring of the gateway: config → ports → program (libs/venue/gateway README,
+ * "How apps/gateway composes them").
+ *
+ * Per account: venue adapter (simulator in process, or a venue served over loopback HTTP) →
+ * rate budget → request coalescer. Start-up: replay each account's log, reconcile it with the
+ * venue and store the difference; only then the folding app `gateway` starts consuming
+ * (/readyz is false until start-up is done). A timer runs `runCycle` every `cycleMs` and
+ * stores what it found (snapshots, fills, closed orders, quotes, trades).
+ */
+import * as E from 'fp-ts/Either';
+import { Static, Type } from '@sinclair/typebox';
+import { EventMeta, InfrastructureError, KeelError, streamName } from '@keel/events';
+import { AppPorts, AppProgram, AppMainSpec, startFoldingApp } from '@keel/runtime';
+import { Instrument, VenueAdapter } from '@keel/venue-domain';
+import {
+  ACCOUNT_LOG_EVENT_TYPES,
+  AccountLog,
+  AccountPhase,
+  BINANCE_USDM_LIMITS,
+  CoalescingAdapter,
+  createRateBudget,
+  createRequestCoalescer,
+  CycleState,
+  emptyAccountLog,
+  evolveAccountLog,
+  initialMarketData,
+  reconcile,
+  reconcileLookups,
+  runCycle,
+} from '@keel/venue-gateway';
+import { appendIdempotent, gatewayApp, venueStream } from './gateway.app';
+import { DEFAULT_SIM_TRADES, SIM_BTCUSDT, startSimVenue } from './sim.venue';
+import { httpVenueAdapter } from './venue-http';
+
+export const GatewayConfig = {
+  venue: Type.Union([Type.Literal('sim'), Type.Literal('binanceusdm'), Type.Literal('okx'), Type.Literal('hyperliquid')], {
+    default: 'sim',
+    description: "venue: 'sim' (the simulator); ccxt venues are not wired yet",
+  }),
+  accountIds: Type.String({ default: 'sim-1', pattern: '^[A-Za-z0-9_.:@-]+(,[A-Za-z0-9_.:@-]+)*$', description: 'owned accounts, comma-separated' }),
+  simTrades: Type.String({ default: DEFAULT_SIM_TRADES, description: 'sim: trades file (gzip CSV)' }),
+  simQuotes: Type.String({ default: '', description: 'sim: quotes file (gzip CSV), empty for none' }),
+  venueUrl: Type.String({
+    default: '',
+    description: 'sim: venue(s) served by serveVenue over loopback HTTP, one URL per account (comma-separated); empty = simulator in process',
+  }),
+  cycleMs: Type.Integer({ default: 1000, minimum: 10, description: 'polling cycle' }),
+  windowMs: Type.Integer({ default: 250, minimum: 0, description: 'coalescing window for identical reads' }),
+  instruments: Type.String({ default: 'BTC/USDT:USDT', description: 'subscribed instruments, comma-separated' }),
+  reconcileFillsMs: Type.Integer({ default: 24 * 3_600_000, minimum: 0, description: 'how far back start-up reconciliation reads fills' }),
+};
+type Config = { [K in keyof typeof GatewayConfig]: Static<(typeof GatewayConfig)[K]> };
+
+const list = (s: string): string[] =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+const infra = (op: string, message: string): InfrastructureError => ({ _tag: 'InfrastructureError', component: 'gateway', op, message });
+
+/** The account adapters the config names. */
+const openAdapters = async (ports: AppPorts, config: Config, accountIds: readonly string[]): Promise<E.Either<KeelError, VenueAdapter[]>> => {
+  if (config.venue !== 'sim')
+    return E.left({
+      _tag: 'ValidationError',
+      path: 'KEEL_VENUE',
+      value: config.venue,
+      message: `venue ${config.venue} needs the ccxt adapter, which the gateway does not wire yet (next step); use 'sim'`,
+    } as KeelError);
+  const urls = list(config.venueUrl);
+  if (urls.length > 0) {
+    if (urls.length !== accountIds.length)
+      return E.left({ _tag: 'ValidationError', path: 'KEEL_VENUE_URL', value: config.venueUrl, message: 'one URL per account id' } as KeelError);
+    const out: VenueAdapter[] = [];
+    for (const [i, url] of urls.entries()) {
+      const a = await httpVenueAdapter(url);
+      if (E.isLeft(a)) return E.left(infra('venue', `${url}: ${JSON.stringify(a.left)}`));
+      if (a.right.accountId !== accountIds[i]) return E.left(infra('venue', `${url} serves account ${a.right.accountId}, not ${accountIds[i]}`));
+      out.push(a.right);
+    }
+    return E.right(out);
+  }
+  const out: VenueAdapter[] = [];
+  for (const accountId of accountIds) {
+    const v = await startSimVenue({ venue: 'binanceusdm-sim', accountId, clock: ports.clock, trades: config.simTrades, quotes: config.simQuotes });
+    if (E.isLeft(v)) return E.left(infra('sim', v.left));
+    out.push(v.right);
+  }
+  return E.right(out);
+};
+
+/** Keep asking until the venue answers (start-up must not proceed on a guess). */
+const untilRight = async <A>(ports: AppPorts, what: string, f: () => Promise<E.Either<unknown, A>>, stopped: () => boolean): Promise<{ readonly v: A } | null> => {
+  for (let attempt = 1; !stopped(); attempt++) {
+    const r = await f();
+    if (E.isRight(r)) return { v: r.right };
+    ports.logger.warn({ err: JSON.stringify(r.left), attempt }, `${what} failed; retrying`);
+    await ports.clock.sleep(Math.min(5000, 200 * 2 ** attempt));
+  }
+  return null;
+};
+
+/** Replay the account's log from the store. */
+const replayLog = async (ports: AppPorts, accountId: string): Promise<E.Either<KeelError, AccountLog>> => {
+  let log = emptyAccountLog(accountId);
+  for (let after = 0; ; ) {
+    const page = await ports.store.readAll({ after, maxCount: 4096, filter: { eventTypes: ACCOUNT_LOG_EVENT_TYPES } })();
+    if (E.isLeft(page)) return page;
+    for (const e of page.right.events) log = evolveAccountLog(log, e);
+    after = page.right.lastPosition;
+    if (page.right.isEnd) return E.right(log);
+  }
+};
+
+/** Start-up reconciliation of one account: store what the venue knows and the log does not. */
+const reconcileAccount = async (ports: AppPorts, venue: CoalescingAdapter, config: Config, stopped: () => boolean): Promise<E.Either<KeelError, void>> => {
+  const log = await replayLog(ports, venue.accountId);
+  if (E.isLeft(log)) return log;
+  const now = ports.clock.now();
+  const read = <A>(what: string, f: () => Promise<E.Either<unknown, A>>) => untilRight(ports, `${venue.accountId} ${what}`, f, stopped);
+  const open = await read('fetchOpenOrders', () => venue.fetchOpenOrders(null)());
+  const positions = await read('fetchPositions', () => venue.fetchPositions()());
+  const balances = await read('fetchBalances', () => venue.fetchBalances()());
+  if (open === null || positions === null || balances === null) return E.left(infra('reconcile', 'stopped'));
+  const symbols = [...new Set([...Object.values(log.right.orders).map((o) => o.instrument), ...open.v.map((o) => o.symbol)])].sort();
+  const fills = [];
+  for (const s of symbols) {
+    const f = await read(`fetchFills ${s}`, () => venue.fetchFills(s, now - config.reconcileFillsMs)());
+    if (f === null) return E.left(infra('reconcile', 'stopped'));
+    fills.push(...f.v);
+  }
+  const meta: EventMeta = { correlationId: `gateway-start-${now}`, causationId: null, producer: 'gateway', occurredAt: new Date(now).toISOString() };
+  const rec = reconcile(log.right, { venue: venue.venue, openOrders: open.v, fills, positions: positions.v, balances: balances.v }, `start-${now}`, meta);
+  if (E.isLeft(rec)) return rec;
+  const stream = venueStream(venue.accountId);
+  await appendIdempotent(ports.store, stream, rec.right.events);
+  const found = [];
+  for (const o of rec.right.lookUp) {
+    const r = await read(`fetchOrder ${o.clientOrderId}`, () => venue.fetchOrderByClientId(o.instrument, o.clientOrderId)());
+    if (r === null) return E.left(infra('reconcile', 'stopped'));
+    found.push({ ...o, order: r.v });
+  }
+  const closed = reconcileLookups(log.right, found, meta);
+  if (E.isLeft(closed)) return closed;
+  await appendIdempotent(ports.store, stream, closed.right);
+  ports.logger.info(
+    { accountId: venue.accountId, stored: rec.right.events.length + closed.right.length, adopted: rec.right.adopted, inDoubt: rec.right.inDoubt, drift: rec.right.positionDrift },
+    'account reconciled',
+  );
+  return E.right(undefined);
+};
+
+export const startGateway = async (ports: AppPorts, config: Config & { snapshotEvery: number }): Promise<E.Either<KeelError, AppProgram>> => {
+  const { store, clock, logger } = ports;
+  const accountIds = list(config.accountIds);
+  let stopped = false;
+  const head = await store.headPosition()();
+  if (E.isLeft(head)) return head;
+  const startPosition = head.right;
+
+  const adapters = await openAdapters(ports, config, accountIds);
+  if (E.isLeft(adapters)) return adapters;
+  const venues = new Map<string, CoalescingAdapter>();
+  for (const adapter of adapters.right) {
+    const budget = createRateBudget({ limits: BINANCE_USDM_LIMITS, weight: (op) => adapter.weight(op), clock });
+    venues.set(adapter.accountId, createRequestCoalescer(adapter, { windowMs: config.windowMs, clock, budget }));
+  }
+  const instruments = new Map<string, Instrument>([[SIM_BTCUSDT.symbol, SIM_BTCUSDT]]);
+  for (const v of venues.values()) {
+    const listed = await v.loadInstruments()();
+    if (E.isRight(listed)) for (const i of listed.right) instruments.set(i.symbol, i);
+  }
+
+  // Start-up gate: every account reconciled before any command is taken.
+  const phases: Record<string, { phase: AccountPhase; reason: string | null }> = Object.fromEntries(accountIds.map((a) => [a, { phase: 'Reconciling' as AccountPhase, reason: null }]));
+  for (const v of venues.values()) {
+    const r = await reconcileAccount(ports, v, config, () => stopped);
+    if (E.isLeft(r)) return r;
+    phases[v.accountId] = { phase: 'Ready', reason: null };
+  }
+
+  const app = gatewayApp(accountIds, { store, clock, logger, venues, instruments, startPosition, phases });
+  const running = await startFoldingApp(app, ports, { snapshotEvery: config.snapshotEvery });
+  if (E.isLeft(running)) return running;
+
+  // The polling cycle.
+  const marketData = [...venues.values()][0];
+  if (!marketData) return E.left({ _tag: 'ValidationError', path: 'KEEL_ACCOUNT_IDS', value: config.accountIds, message: 'no account' } as KeelError);
+  const startedAt = clock.now();
+  const mdStream = streamName('venue', `md.${marketData.venue}`);
+  if (E.isLeft(mdStream)) return mdStream;
+  let cycleState: CycleState = { marketData: initialMarketData, snapshots: {} };
+  let n = 0;
+  let cancelTimer: (() => void) | null = null;
+  let inCycle: Promise<void> = Promise.resolve();
+  const cycle = async (): Promise<void> => {
+    const now = clock.now();
+    const name = `${startedAt}-${n++}`;
+    const meta: EventMeta = { correlationId: `gateway-cycle-${name}`, causationId: null, producer: 'gateway', occurredAt: new Date(now).toISOString() };
+    const logs = running.right.state().logs;
+    const out = await runCycle({
+      venue: marketData.venue,
+      marketData,
+      accounts: [...venues.values()].map((adapter) => ({ adapter, log: logs[adapter.accountId] ?? emptyAccountLog(adapter.accountId) })),
+      instruments: list(config.instruments),
+      state: cycleState,
+      cycle: name,
+      now,
+      meta,
+    });
+    cycleState = out.state;
+    for (const [accountId, events] of Object.entries(out.accountEvents)) await appendIdempotent(store, venueStream(accountId), events);
+    await appendIdempotent(store, mdStream.right, out.marketEvents);
+    if (out.errors.length > 0) logger.warn({ errors: out.errors.map((e) => JSON.stringify(e)).slice(0, 5) }, 'cycle: some reads failed');
+  };
+  const schedule = (): void => {
+    if (stopped) return;
+    cancelTimer = clock.setTimer('gateway-cycle', clock.now() + config.cycleMs, () => {
+      inCycle = cycle()
+        .catch((e: unknown) => logger.warn({ err: String(e) }, 'cycle failed; the next one asks again'))
+        .finally(schedule);
+    });
+  };
+  schedule();
+  logger.info({ accounts: accountIds, startPosition }, 'gateway started');
+
+  return E.right({
+    checks: { reconciled: async () => Object.values(phases).every((p) => p.phase !== 'Reconciling') },
+    stop: async () => {
+      stopped = true;
+      cancelTimer?.();
+      await inCycle;
+      await running.right.stop();
+      for (const a of adapters.right) await a.close();
+    },
+  });
+};
+
+export const gatewayMain: AppMainSpec<typeof GatewayConfig> = {
+  name: 'gateway',
+  defaultHttpPort: 8086,
+  config: GatewayConfig,
+  start: (ports, config) => startGateway(ports, config).catch((e: unknown) => E.left(infra('start', String(e)))),
+};
