@@ -4,34 +4,16 @@
  * "now" on the app's clock.
  */
 import * as path from 'node:path';
-import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
 import { Clock } from '@keel/runtime';
-import { Instrument } from '@keel/venue-domain';
+import { BINANCE_USDM_BTCUSDT, Instrument } from '@keel/venue-domain';
 import { createSimulatedVenue, loadMarket, SimulatedVenue } from '@keel/venue-sim';
 
 export const SIM_TEST_DATA = path.resolve(__dirname, '../../../libs/venue/sim/test-data');
 export const DEFAULT_SIM_TRADES = path.join(SIM_TEST_DATA, 'binance-usdm-btcusdt-trades-2024-10-28T1542-5min.csv.gz');
 
-/** Binance USD-M BTCUSDT as listed (tick 0.1, lot 0.001, min notional 100 USDT, 2 / 5 bps). */
-export const SIM_BTCUSDT: Instrument = {
-  venue: 'binanceusdm',
-  venueSymbol: 'BTCUSDT',
-  symbol: 'BTC/USDT:USDT',
-  kind: 'perpetual',
-  base: 'BTC',
-  quote: 'USDT',
-  settle: 'USDT',
-  tickSize: new Decimal('0.1'),
-  lotSize: new Decimal('0.001'),
-  minQty: new Decimal('0.001'),
-  minNotional: new Decimal('100'),
-  contractSize: new Decimal('1'),
-  settlement: null,
-  expiry: null,
-  makerFee: new Decimal('0.0002'),
-  takerFee: new Decimal('0.0005'),
-};
+/** The simulated venue lists Binance USD-M BTCUSDT (the recorded data's instrument). */
+export const SIM_BTCUSDT: Instrument = BINANCE_USDM_BTCUSDT;
 
 export interface SimVenueOptions {
   readonly venue: string;

@@ -3,3 +3,4 @@ export * from './lib/exact.decimal';
 export * from './lib/instrument.rules';
 export * from './lib/fees';
 export * from './lib/order.lifecycle';
+export * from './lib/instrument.presets';

@@ -1,28 +1,11 @@
 import Decimal from 'decimal.js';
 import fc from 'fast-check';
 import { Instrument } from './venue.port';
+import { BINANCE_USDM_BTCUSDT } from './instrument.presets';
 import { feeAsset, feeOf } from './fees';
 
 const d = (v: Decimal.Value): Decimal => new Decimal(v);
-const inst = (over: Partial<Instrument> = {}): Instrument => ({
-  venue: 'binanceusdm',
-  venueSymbol: 'BTCUSDT',
-  symbol: 'BTC/USDT:USDT',
-  kind: 'perpetual',
-  base: 'BTC',
-  quote: 'USDT',
-  settle: 'USDT',
-  tickSize: d('0.1'),
-  lotSize: d('0.001'),
-  minQty: d('0.001'),
-  minNotional: d('100'),
-  contractSize: d('1'),
-  settlement: null,
-  expiry: null,
-  makerFee: d('0.0002'),
-  takerFee: d('0.0005'),
-  ...over,
-});
+const inst = (over: Partial<Instrument> = {}): Instrument => ({ ...BINANCE_USDM_BTCUSDT, ...over });
 
 describe('feeOf', () => {
   it('is qty × price × contractSize × rate, to the last digit', () => {

@@ -2,6 +2,7 @@ import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
 import fc from 'fast-check';
 import { Instrument } from './venue.port';
+import { BINANCE_USDM_BTCUSDT } from './instrument.presets';
 import {
   ceilToTick,
   findInstrument,
@@ -16,24 +17,7 @@ import {
 const d = (v: Decimal.Value): Decimal => new Decimal(v);
 
 // Binance USD-M BTCUSDT as listed: tick 0.1, lot 0.001, min notional 100 USDT, 2/5 bps.
-const BTCUSDT: Instrument = {
-  venue: 'binanceusdm',
-  venueSymbol: 'BTCUSDT',
-  symbol: 'BTC/USDT:USDT',
-  kind: 'perpetual',
-  base: 'BTC',
-  quote: 'USDT',
-  settle: 'USDT',
-  tickSize: d('0.1'),
-  lotSize: d('0.001'),
-  minQty: d('0.001'),
-  minNotional: d('100'),
-  contractSize: d('1'),
-  settlement: null,
-  expiry: null,
-  makerFee: d('0.0002'),
-  takerFee: d('0.0005'),
-};
+const BTCUSDT: Instrument = BINANCE_USDM_BTCUSDT;
 
 const intent = (over: Partial<OrderIntent> = {}): OrderIntent => ({
   symbol: 'BTC/USDT:USDT',

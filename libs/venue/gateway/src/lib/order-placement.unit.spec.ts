@@ -1,7 +1,7 @@
 import Decimal from 'decimal.js';
 import * as fc from 'fast-check';
 import * as E from 'fp-ts/Either';
-import { Fill, Instrument, VenueError, VenueOrder } from '@keel/venue-domain';
+import { Fill, Instrument, VenueError, VenueOrder, BINANCE_USDM_BTCUSDT } from '@keel/venue-domain';
 import { createVirtualClock } from '@keel/runtime';
 import { createCountingAdapter } from './counting.adapter';
 import { createRequestCoalescer } from './request-coalescer';
@@ -19,24 +19,8 @@ import {
   runPlacement,
 } from './order-placement';
 
-const instrument: Instrument = {
-  venue: 'binanceusdm',
-  venueSymbol: 'BTCUSDT',
-  symbol: 'BTC/USDT:USDT',
-  kind: 'perpetual',
-  base: 'BTC',
-  quote: 'USDT',
-  settle: 'USDT',
-  tickSize: new Decimal('0.1'),
-  lotSize: new Decimal('0.001'),
-  minQty: new Decimal('0.001'),
-  minNotional: new Decimal(5),
-  contractSize: new Decimal(1),
-  settlement: null,
-  expiry: null,
-  makerFee: new Decimal('0.0002'),
-  takerFee: new Decimal('0.0005'),
-};
+// A lower minimum notional than the venue's, so small test orders pass the check.
+const instrument: Instrument = { ...BINANCE_USDM_BTCUSDT, minNotional: new Decimal(5) };
 
 const command: ChildOrder = {
   accountId: 'acc1',

@@ -3,28 +3,9 @@
  * (tick 0.1, lot 0.001, min notional 100 USDT, maker 2 bps, taker 5 bps) and the paths of
  * the recorded slices in ../../test-data (see its README for provenance).
  */
-import Decimal from 'decimal.js';
 import { join } from 'node:path';
-import { Instrument } from '@keel/venue-domain';
 
-export const BINANCE_USDM_BTCUSDT: Instrument = {
-  venue: 'binanceusdm',
-  venueSymbol: 'BTCUSDT',
-  symbol: 'BTC/USDT:USDT',
-  kind: 'perpetual',
-  base: 'BTC',
-  quote: 'USDT',
-  settle: 'USDT',
-  tickSize: new Decimal('0.1'),
-  lotSize: new Decimal('0.001'),
-  minQty: new Decimal('0.001'),
-  minNotional: new Decimal('100'),
-  contractSize: new Decimal('1'),
-  settlement: null,
-  expiry: null,
-  makerFee: new Decimal('0.0002'),
-  takerFee: new Decimal('0.0005'),
-};
+export { BINANCE_USDM_BTCUSDT } from '@keel/venue-domain';
 
 const dir = join(__dirname, '..', '..', 'test-data');
 export const TEST_DATA = {
