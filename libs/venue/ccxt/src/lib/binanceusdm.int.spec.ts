@@ -4,8 +4,7 @@
  */
 import Decimal from 'decimal.js';
 import * as ccxt from 'ccxt';
-import * as E from 'fp-ts/Either';
-import type { OrderRequest, VenueAdapter, VenueError } from '@keel/venue-domain';
+import type { OrderRequest, VenueAdapter } from '@keel/venue-domain';
 import { createCcxtVenue } from './ccxt.adapter';
 import {
   recorded,
@@ -16,6 +15,7 @@ import {
   type SeenRequest,
 } from '../testing/fake-venue.server';
 import { binanceVerifier } from '../testing/signatures';
+import { left, right } from '../testing/either.expect';
 
 const API_KEY = 'vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A';
 const SECRET = 'NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j';
@@ -53,14 +53,6 @@ const order = (over: Partial<OrderRequest> = {}): OrderRequest => ({
   ...over,
 });
 
-const left = <A>(r: E.Either<VenueError, A>): VenueError => {
-  if (E.isRight(r)) throw new Error(`expected a VenueError, got ${JSON.stringify(r.right)}`);
-  return r.left;
-};
-const right = <A>(r: E.Either<VenueError, A>): A => {
-  if (E.isLeft(r)) throw new Error(`expected success, got ${JSON.stringify(r.left)}`);
-  return r.right;
-};
 
 describe('ccxt adapter — Binance USD-M', () => {
   let server: FakeVenue;

@@ -4,8 +4,7 @@
  * from its EIP-712 signature (testing/signatures.ts) and checks it is the account's wallet.
  */
 import Decimal from 'decimal.js';
-import * as E from 'fp-ts/Either';
-import type { OrderRequest, VenueAdapter, VenueError } from '@keel/venue-domain';
+import type { OrderRequest, VenueAdapter } from '@keel/venue-domain';
 import { createCcxtVenue } from './ccxt.adapter';
 import { toCloid } from './hyperliquid.cloid';
 import {
@@ -18,6 +17,7 @@ import {
   type SeenRequest,
 } from '../testing/fake-venue.server';
 import { addressOfPrivateKey, hyperliquidVerifier } from '../testing/signatures';
+import { left, right } from '../testing/either.expect';
 
 // Hardhat/Anvil's first development key: public knowledge, never funded anywhere that matters.
 const PRIVATE_KEY = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
@@ -41,14 +41,6 @@ const order = (over: Partial<OrderRequest> = {}): OrderRequest => ({
   ...over,
 });
 
-const left = <A>(r: E.Either<VenueError, A>): VenueError => {
-  if (E.isRight(r)) throw new Error(`expected a VenueError, got ${JSON.stringify(r.right)}`);
-  return r.left;
-};
-const right = <A>(r: E.Either<VenueError, A>): A => {
-  if (E.isLeft(r)) throw new Error(`expected success, got ${JSON.stringify(r.left)}`);
-  return r.right;
-};
 
 describe('ccxt adapter — Hyperliquid (testnet)', () => {
   let server: FakeVenue;

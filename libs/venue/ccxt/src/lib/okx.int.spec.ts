@@ -4,8 +4,7 @@
  * the key, the passphrase and the demo header on every private request.
  */
 import Decimal from 'decimal.js';
-import * as E from 'fp-ts/Either';
-import type { OrderRequest, VenueAdapter, VenueError } from '@keel/venue-domain';
+import type { OrderRequest, VenueAdapter } from '@keel/venue-domain';
 import { createCcxtVenue, type CcxtVenueConfig } from './ccxt.adapter';
 import {
   recorded,
@@ -16,6 +15,7 @@ import {
   type SeenRequest,
 } from '../testing/fake-venue.server';
 import { okxVerifier } from '../testing/signatures';
+import { left, right } from '../testing/either.expect';
 
 const API_KEY = '985d5b66-57ce-40fb-b714-afc0b9787083';
 const SECRET = '23F5B4D6E2A1C0F9B8A7D6C5E4F3A2B1';
@@ -56,14 +56,6 @@ const order = (over: Partial<OrderRequest> = {}): OrderRequest => ({
   ...over,
 });
 
-const left = <A>(r: E.Either<VenueError, A>): VenueError => {
-  if (E.isRight(r)) throw new Error(`expected a VenueError, got ${JSON.stringify(r.right)}`);
-  return r.left;
-};
-const right = <A>(r: E.Either<VenueError, A>): A => {
-  if (E.isLeft(r)) throw new Error(`expected success, got ${JSON.stringify(r.left)}`);
-  return r.right;
-};
 
 describe('ccxt adapter — OKX swaps (demo trading)', () => {
   let server: FakeVenue;
