@@ -10,7 +10,7 @@ import { AddressInfo } from 'node:net';
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
 import * as TE from 'fp-ts/TaskEither';
-import { VenueAdapter, VenueError, VenueOp } from '@keel/venue-domain';
+import { VENUE_OPS, VenueAdapter, VenueError, VenueOp } from '@keel/venue-domain';
 
 const encode = (v: unknown): unknown => {
   if (Decimal.isDecimal(v)) return { $d: (v as Decimal).toFixed() };
@@ -60,7 +60,7 @@ export const serveVenue = async (adapter: VenueAdapter, opts: { readonly port?: 
         try {
           const { call, args } = JSON.parse(body) as { call: string; args: unknown[] };
           if (req.url === '/meta') {
-            res.end(JSON.stringify({ venue: adapter.venue, accountId: adapter.accountId, weights: Object.fromEntries(WEIGHT_OPS.map((op) => [op, adapter.weight(op)])) }));
+            res.end(JSON.stringify({ venue: adapter.venue, accountId: adapter.accountId, weights: Object.fromEntries(VENUE_OPS.map((op) => [op, adapter.weight(op)])) }));
             return;
           }
           if (!(CALLS as readonly string[]).includes(call)) throw new Error(`unknown call ${call}`);
@@ -89,19 +89,6 @@ export const serveVenue = async (adapter: VenueAdapter, opts: { readonly port?: 
       }),
   };
 };
-
-const WEIGHT_OPS: readonly VenueOp[] = [
-  'loadInstruments',
-  'fetchTopOfBook',
-  'fetchTrades',
-  'fetchBalances',
-  'fetchPositions',
-  'fetchOpenOrders',
-  'placeOrder',
-  'cancelOrder',
-  'fetchOrder',
-  'fetchFills',
-];
 
 /** A `VenueAdapter` calling a venue served by `serveVenue` at `url`. */
 export const httpVenueAdapter = async (url: string, timeoutMs = 10_000): Promise<E.Either<VenueError, VenueAdapter>> => {

@@ -152,17 +152,19 @@ export type RejectCode =
   | 'InvalidOrder';
 
 /** Request kinds, for the rate budget (each venue maps them to its request weights). */
-export type VenueOp =
-  | 'loadInstruments'
-  | 'fetchTopOfBook'
-  | 'fetchTrades'
-  | 'fetchBalances'
-  | 'fetchPositions'
-  | 'fetchOpenOrders'
-  | 'placeOrder'
-  | 'cancelOrder'
-  | 'fetchOrder'
-  | 'fetchFills';
+export const VENUE_OPS = [
+  'loadInstruments',
+  'fetchTopOfBook',
+  'fetchTrades',
+  'fetchBalances',
+  'fetchPositions',
+  'fetchOpenOrders',
+  'placeOrder',
+  'cancelOrder',
+  'fetchOrder',
+  'fetchFills',
+] as const;
+export type VenueOp = (typeof VENUE_OPS)[number];
 
 export interface VenueAdapter {
   readonly venue: string;
