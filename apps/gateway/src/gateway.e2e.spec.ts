@@ -75,10 +75,3 @@ it('stops cleanly on SIGTERM', async () => {
   const { code } = await gw.exited;
   expect(code).toBe(0);
 }, 30_000);
-
-it('refuses a ccxt venue (not wired yet), naming the setting', async () => {
-  const bad = await spawnGateway(h, { KEEL_ACCOUNT_IDS: account, KEEL_VENUE: 'okx' });
-  const { code } = await bad.exited;
-  expect(code).toBe(2);
-  expect(bad.stderr()).toMatch(/KEEL_VENUE.*ccxt/);
-}, 60_000);

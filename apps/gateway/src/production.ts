@@ -12,15 +12,14 @@ import * as E from 'fp-ts/Either';
 import { Static, Type } from '@sinclair/typebox';
 import { EventMeta, InfrastructureError, KeelError, streamName } from '@keel/events';
 import { AppPorts, AppProgram, AppMainSpec, startFoldingApp } from '@keel/runtime';
-import { Instrument, VenueAdapter } from '@keel/venue-domain';
+import { Instrument } from '@keel/venue-domain';
 import {
   ACCOUNT_LOG_EVENT_TYPES,
   AccountLog,
   AccountPhase,
-  BINANCE_USDM_LIMITS,
   CoalescingAdapter,
-  createRateBudget,
   createRequestCoalescer,
+  createVenueBudgets,
   CycleState,
   emptyAccountLog,
   evolveAccountLog,
@@ -28,23 +27,30 @@ import {
   reconcile,
   reconcileLookups,
   runCycle,
+  VENUE_LIMITS,
 } from '@keel/venue-gateway';
 import { appendIdempotent, gatewayApp, venueStream } from './gateway.app';
-import { DEFAULT_SIM_TRADES, SIM_BTCUSDT, startSimVenue } from './sim.venue';
-import { httpVenueAdapter } from './venue-http';
+import { DEFAULT_SIM_TRADES, SIM_BTCUSDT } from './sim.venue';
+import { list, openAdapters } from './venues';
 
 export const GatewayConfig = {
   venue: Type.Union([Type.Literal('sim'), Type.Literal('binanceusdm'), Type.Literal('okx'), Type.Literal('hyperliquid')], {
     default: 'sim',
-    description: "venue: 'sim' (the simulator); ccxt venues are not wired yet",
+    description: "venue: 'sim' (the simulator on recorded data) or a ccxt venue: 'binanceusdm', 'okx', 'hyperliquid'",
   }),
-  accountIds: Type.String({ default: 'sim-1', pattern: '^[A-Za-z0-9_.:@-]+(,[A-Za-z0-9_.:@-]+)*$', description: 'owned accounts, comma-separated' }),
+  network: Type.Union([Type.Literal('testnet'), Type.Literal('live')], {
+    default: 'testnet',
+    description: "ccxt venues: 'testnet' (Binance demo trading, OKX demo, Hyperliquid testnet) or 'live' (real money: say so explicitly)",
+  }),
+  accountIds: Type.String({ default: 'sim-1', pattern: '^[A-Za-z0-9_.:@-]+(,[A-Za-z0-9_.:@-]+)*$', description: 'owned accounts, comma-separated; ccxt credentials come from VENUE_<ACCOUNT>_* (venues.ts)' }),
   simTrades: Type.String({ default: DEFAULT_SIM_TRADES, description: 'sim: trades file (gzip CSV)' }),
   simQuotes: Type.String({ default: '', description: 'sim: quotes file (gzip CSV), empty for none' }),
   venueUrl: Type.String({
     default: '',
-    description: 'sim: venue(s) served by serveVenue over loopback HTTP, one URL per account (comma-separated); empty = simulator in process',
+    description: 'sim: venue(s) served over loopback HTTP, one URL per account (empty = simulator in process); ccxt: one origin every request goes to (tests against a stand-in server)',
   }),
+  venueTimeoutMs: Type.Integer({ default: 10_000, minimum: 100, description: 'ccxt: deadline of each venue request' }),
+  okxBook: Type.Union([Type.Literal('usd'), Type.Literal('coin')], { default: 'usd', description: "okx: the sub-account's book: 'usd' (linear swaps) or 'coin' (inverse swaps)" }),
   cycleMs: Type.Integer({ default: 1000, minimum: 10, description: 'polling cycle' }),
   windowMs: Type.Integer({ default: 250, minimum: 0, description: 'coalescing window for identical reads' }),
   instruments: Type.String({ default: 'BTC/USDT:USDT', description: 'subscribed instruments, comma-separated' }),
@@ -52,44 +58,7 @@ export const GatewayConfig = {
 };
 type Config = { [K in keyof typeof GatewayConfig]: Static<(typeof GatewayConfig)[K]> };
 
-const list = (s: string): string[] =>
-  s
-    .split(',')
-    .map((x) => x.trim())
-    .filter(Boolean);
-
 const infra = (op: string, message: string): InfrastructureError => ({ _tag: 'InfrastructureError', component: 'gateway', op, message });
-
-/** The account adapters the config names. */
-const openAdapters = async (ports: AppPorts, config: Config, accountIds: readonly string[]): Promise<E.Either<KeelError, VenueAdapter[]>> => {
-  if (config.venue !== 'sim')
-    return E.left({
-      _tag: 'ValidationError',
-      path: 'KEEL_VENUE',
-      value: config.venue,
-      message: `venue ${config.venue} needs the ccxt adapter, which the gateway does not wire yet (next step); use 'sim'`,
-    } as KeelError);
-  const urls = list(config.venueUrl);
-  if (urls.length > 0) {
-    if (urls.length !== accountIds.length)
-      return E.left({ _tag: 'ValidationError', path: 'KEEL_VENUE_URL', value: config.venueUrl, message: 'one URL per account id' } as KeelError);
-    const out: VenueAdapter[] = [];
-    for (const [i, url] of urls.entries()) {
-      const a = await httpVenueAdapter(url);
-      if (E.isLeft(a)) return E.left(infra('venue', `${url}: ${JSON.stringify(a.left)}`));
-      if (a.right.accountId !== accountIds[i]) return E.left(infra('venue', `${url} serves account ${a.right.accountId}, not ${accountIds[i]}`));
-      out.push(a.right);
-    }
-    return E.right(out);
-  }
-  const out: VenueAdapter[] = [];
-  for (const accountId of accountIds) {
-    const v = await startSimVenue({ venue: 'binanceusdm-sim', accountId, clock: ports.clock, trades: config.simTrades, quotes: config.simQuotes });
-    if (E.isLeft(v)) return E.left(infra('sim', v.left));
-    out.push(v.right);
-  }
-  return E.right(out);
-};
 
 /** Keep asking until the venue answers (start-up must not proceed on a guess). */
 const untilRight = async <A>(ports: AppPorts, what: string, f: () => Promise<E.Either<unknown, A>>, stopped: () => boolean): Promise<{ readonly v: A } | null> => {
@@ -152,7 +121,11 @@ const reconcileAccount = async (ports: AppPorts, venue: CoalescingAdapter, confi
   return E.right(undefined);
 };
 
-export const startGateway = async (ports: AppPorts, config: Config & { snapshotEvery: number }): Promise<E.Either<KeelError, AppProgram>> => {
+export const startGateway = async (
+  ports: AppPorts,
+  config: Config & { snapshotEvery: number },
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<E.Either<KeelError, AppProgram>> => {
   const { store, clock, logger } = ports;
   const accountIds = list(config.accountIds);
   let stopped = false;
@@ -160,18 +133,23 @@ export const startGateway = async (ports: AppPorts, config: Config & { snapshotE
   if (E.isLeft(head)) return head;
   const startPosition = head.right;
 
-  const adapters = await openAdapters(ports, config, accountIds);
+  const adapters = await openAdapters(config, accountIds, clock, env);
   if (E.isLeft(adapters)) return adapters;
+  const first = adapters.right[0];
+  if (!first) return E.left({ _tag: 'ValidationError', path: 'KEEL_ACCOUNT_IDS', value: config.accountIds, message: 'no account' } as KeelError);
+  // One budget for what the venue counts per IP, one per account for what it counts per account.
+  const budgets = createVenueBudgets(VENUE_LIMITS[config.venue], clock, (op) => first.weight(op));
   const venues = new Map<string, CoalescingAdapter>();
-  for (const adapter of adapters.right) {
-    const budget = createRateBudget({ limits: BINANCE_USDM_LIMITS, weight: (op) => adapter.weight(op), clock });
-    venues.set(adapter.accountId, createRequestCoalescer(adapter, { windowMs: config.windowMs, clock, budget }));
-  }
-  const instruments = new Map<string, Instrument>([[SIM_BTCUSDT.symbol, SIM_BTCUSDT]]);
+  for (const adapter of adapters.right) venues.set(adapter.accountId, createRequestCoalescer(adapter, { windowMs: config.windowMs, clock, budget: budgets.forAccount() }));
+  // Instruments as the venue lists them (rounding rules for every order); asked until it answers.
+  const instruments = new Map<string, Instrument>(config.venue === 'sim' ? [[SIM_BTCUSDT.symbol, SIM_BTCUSDT]] : []);
   for (const v of venues.values()) {
-    const listed = await v.loadInstruments()();
-    if (E.isRight(listed)) for (const i of listed.right) instruments.set(i.symbol, i);
+    const listed = await untilRight(ports, `${v.accountId} loadInstruments`, () => v.loadInstruments()(), () => stopped);
+    if (listed === null) return E.left(infra('loadInstruments', 'stopped'));
+    for (const i of listed.v) instruments.set(i.symbol, i);
   }
+  const unknown = list(config.instruments).filter((s) => !instruments.has(s));
+  if (unknown.length > 0) return E.left({ _tag: 'ValidationError', path: 'KEEL_INSTRUMENTS', value: config.instruments, message: `${config.venue} does not list ${unknown.join(', ')}` } as KeelError);
 
   // Start-up gate: every account reconciled before any command is taken.
   const phases: Record<string, { phase: AccountPhase; reason: string | null }> = Object.fromEntries(accountIds.map((a) => [a, { phase: 'Reconciling' as AccountPhase, reason: null }]));
@@ -205,6 +183,8 @@ export const startGateway = async (ports: AppPorts, config: Config & { snapshotE
       marketData,
       accounts: [...venues.values()].map((adapter) => ({ adapter, log: logs[adapter.accountId] ?? emptyAccountLog(adapter.accountId) })),
       instruments: list(config.instruments),
+      // Hyperliquid serves public trades over its websocket only (ccxt's REST call returns the account's own fills).
+      ...(config.venue === 'hyperliquid' ? { tradeInstruments: [] } : {}),
       state: cycleState,
       cycle: name,
       now,

@@ -37,6 +37,8 @@ export interface CycleInput {
   /** Each account's coalescer, and what the log says about it. */
   readonly accounts: readonly { readonly adapter: CoalescingAdapter; readonly log: AccountLog }[];
   readonly instruments: readonly string[];
+  /** Of those, the ones whose public trades are polled (default: all; a venue that serves them only over a websocket: none). */
+  readonly tradeInstruments?: readonly string[];
   readonly state: CycleState;
   /** Names the cycle (snapshot ids derive from it). */
   readonly cycle: string;
@@ -106,11 +108,12 @@ export const runCycle = async (input: CycleInput): Promise<CycleOutput> => {
 
   let marketData = input.state.marketData;
   const marketEvents: NewEvent[] = [];
+  const polled = new Set(input.tradeInstruments ?? input.instruments);
   const reads = await Promise.all(
     input.instruments.map(async (s) => ({
       s,
       book: await input.marketData.fetchTopOfBook(s)(),
-      trades: await input.marketData.fetchTrades(s, tradeCursor(marketData, s))(),
+      trades: polled.has(s) ? await input.marketData.fetchTrades(s, tradeCursor(marketData, s))() : E.right([]),
     })),
   );
   for (const { s, book, trades } of reads) {

@@ -45,6 +45,23 @@ describe('gateway cycle', () => {
     expect(out.marketEvents.map((e) => e.type)).toEqual(['QuoteUpdated', 'QuoteUpdated']);
   });
 
+  it('polls public trades only of the instruments it is told to (a venue serving them over a websocket only)', async () => {
+    const { pub, marketData } = setup();
+    const out = await runCycle({
+      venue: 'hyperliquid',
+      marketData,
+      accounts: [],
+      instruments: ['A/USDC:USDC', 'B/USDC:USDC'],
+      tradeInstruments: [],
+      state: { marketData: initialMarketData, snapshots: {} },
+      cycle: 'c1',
+      now: T0,
+      meta,
+    });
+    expect(out.errors).toEqual([]);
+    expect(pub.counts()).toEqual({ fetchTopOfBook: 2 });
+  });
+
   it('polls fills of instruments with live orders and closes orders that vanished from the book', async () => {
     const { a1, marketData, g1 } = setup();
     const vanished: VenueOrder = { symbol: 'A/USDT:USDT', clientOrderId: 'k9', venueOrderId: 'V9', side: 'buy', type: 'limit', qty: new Decimal(1), price: new Decimal(1), filledQty: new Decimal(0), avgFillPrice: null, status: 'cancelled', ts: 0 };

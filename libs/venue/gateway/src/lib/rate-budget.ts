@@ -42,6 +42,30 @@ export const BINANCE_USDM_LIMITS: readonly LimitConfig[] = [
   windowLimit('orders-10s', 300, 10_000, 'orders'),
 ];
 
+/**
+ * A venue's limits by who they bind: `shared` by every account this process trades from one
+ * IP address (one budget for all of them), `perAccount` by each account alone.
+ */
+export interface VenueLimits {
+  readonly shared: readonly LimitConfig[];
+  readonly perAccount: readonly LimitConfig[];
+}
+
+/**
+ * - Binance USD-M: request weight is counted per IP, order counts per account.
+ * - OKX: trading and account endpoints are limited per user id (each sub-account has its
+ *   own); ccxt.weights.ts expresses every call as its share of a 60-per-2-s budget.
+ * - Hyperliquid: REST weight 1,200/min per IP (address-based limits scale with traded
+ *   volume and are left to the venue's 429s).
+ * - sim: the simulator charges Binance-like weights, so it gets Binance's limits.
+ */
+export const VENUE_LIMITS: Readonly<Record<'binanceusdm' | 'okx' | 'hyperliquid' | 'sim', VenueLimits>> = {
+  binanceusdm: { shared: [windowLimit('weight-1m', 2400, 60_000, 'weight')], perAccount: [windowLimit('orders-1m', 1200, 60_000, 'orders'), windowLimit('orders-10s', 300, 10_000, 'orders')] },
+  okx: { shared: [], perAccount: [windowLimit('requests-2s', 60, 2_000, 'weight')] },
+  hyperliquid: { shared: [windowLimit('weight-1m', 1200, 60_000, 'weight')], perAccount: [] },
+  sim: { shared: [windowLimit('weight-1m', 2400, 60_000, 'weight')], perAccount: [windowLimit('orders-1m', 1200, 60_000, 'orders'), windowLimit('orders-10s', 300, 10_000, 'orders')] },
+};
+
 export interface BucketState {
   readonly tokens: number;
   /** When `tokens` was last brought up to date (epoch ms). */
@@ -120,7 +144,7 @@ export type BudgetError = { readonly _tag: 'BudgetTooHeavy'; readonly op: VenueO
 
 export interface RateBudget {
   /** Run `call` once the account's budget allows one `op`; FIFO with every other call. */
-  run<A>(op: VenueOp, call: () => TE.TaskEither<VenueError, A>): TE.TaskEither<VenueError | BudgetError, A>;
+  run<A, X extends { readonly _tag: string } = VenueError>(op: VenueOp, call: () => TE.TaskEither<X, A>): TE.TaskEither<X | BudgetError, A>;
   /** Grant nothing for `ms` (e.g. a rate-limit message that came through another path). */
   pauseFor(ms: number): void;
   /** The current state, for metrics and tests. */
@@ -134,6 +158,8 @@ export interface RateBudgetOptions {
   /** How many times a call refused with VenueRateLimited is queued again (it did not take effect). */
   readonly rateLimitRetries?: number;
 }
+
+const isRateLimited = (e: { readonly _tag: string }): e is Extract<VenueError, { _tag: 'VenueRateLimited' }> => e._tag === 'VenueRateLimited';
 
 export const createRateBudget = (opts: RateBudgetOptions): RateBudget => {
   const { limits, weight, clock } = opts;
@@ -167,12 +193,12 @@ export const createRateBudget = (opts: RateBudgetOptions): RateBudget => {
     return granted;
   };
 
-  const attempt = <A>(op: VenueOp, call: () => TE.TaskEither<VenueError, A>, left: number): TE.TaskEither<VenueError | BudgetError, A> =>
+  const attempt = <A, X extends { readonly _tag: string }>(op: VenueOp, call: () => TE.TaskEither<X, A>, left: number): TE.TaskEither<X | BudgetError, A> =>
     pipe(
-      (): Promise<E.Either<VenueError | BudgetError, void>> => acquire(op).then((e) => (e ? E.left(e) : E.right(undefined))),
-      TE.chain((): TE.TaskEither<VenueError | BudgetError, A> => call()),
-      TE.orElse((e: VenueError | BudgetError) => {
-        if (e._tag !== 'VenueRateLimited') return TE.left(e);
+      (): Promise<E.Either<X | BudgetError, void>> => acquire(op).then((e) => (e ? E.left(e) : E.right(undefined))),
+      TE.chain((): TE.TaskEither<X | BudgetError, A> => call()),
+      TE.orElse((e: X | BudgetError) => {
+        if (!isRateLimited(e)) return TE.left(e);
         st = pause(st, clock.now() + e.retryAfterMs);
         return left > 0 ? attempt(op, call, left - 1) : TE.left(e);
       }),
@@ -184,5 +210,37 @@ export const createRateBudget = (opts: RateBudgetOptions): RateBudget => {
       st = pause(st, clock.now() + ms);
     },
     state: () => st,
+  };
+};
+
+/**
+ * One account's calls charged to its own budget and then to the budget it shares with the
+ * other accounts on the same IP (e.g. Binance's request weight). A rate-limit answer pauses
+ * and re-queues at the shared level (it is the venue telling the whole IP to back off); the
+ * account's level passes it on without retrying again, so one refusal is not retried twice over.
+ */
+export const stackBudgets = (account: RateBudget, shared: RateBudget): RateBudget => ({
+  run: (op, call) => account.run(op, () => shared.run(op, call)),
+  pauseFor: (ms) => {
+    account.pauseFor(ms);
+    shared.pauseFor(ms);
+  },
+  state: () => {
+    const a = account.state();
+    const s = shared.state();
+    return { buckets: [...a.buckets, ...s.buckets], pausedUntil: Math.max(a.pausedUntil, s.pausedUntil) };
+  },
+});
+
+/** The budgets of the accounts one process owns on one venue: a shared one plus one per account, stacked. */
+export const createVenueBudgets = (
+  limits: VenueLimits,
+  clock: BudgetClock,
+  weight: (op: VenueOp) => number,
+): { readonly forAccount: () => RateBudget; readonly shared: RateBudget } => {
+  const shared = createRateBudget({ limits: limits.shared, weight, clock });
+  return {
+    shared,
+    forAccount: () => stackBudgets(createRateBudget({ limits: limits.perAccount, weight, clock, rateLimitRetries: 0 }), shared),
   };
 };

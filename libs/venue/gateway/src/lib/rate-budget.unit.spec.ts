@@ -3,7 +3,7 @@ import * as E from 'fp-ts/Either';
 import * as TE from 'fp-ts/TaskEither';
 import { createVirtualClock } from '@keel/runtime';
 import { VenueError, VenueOp } from '@keel/venue-domain';
-import { BINANCE_USDM_LIMITS, BudgetState, createRateBudget, decide, initialBudget, LimitConfig, pause } from './rate-budget';
+import { BINANCE_USDM_LIMITS, BudgetState, createRateBudget, createVenueBudgets, decide, initialBudget, LimitConfig, pause, VENUE_LIMITS } from './rate-budget';
 
 const T0 = 1_700_000_000_000;
 const weightLimit: LimitConfig = { name: 'w', capacity: 20, refillPerMs: 0.01, charge: 'weight' };
@@ -187,5 +187,68 @@ describe('rate budget: shell', () => {
     await runUntil(clock, T0 + 100);
     expect(await heavy).toMatchObject(E.left({ _tag: 'BudgetTooHeavy', cost: 40 }));
     expect(await light).toEqual(E.right('y'));
+  });
+});
+
+describe('rate budget: accounts sharing an IP', () => {
+  const sent = (clock: ReturnType<typeof createVirtualClock>, log: string[], tag: string) => () => {
+    log.push(`${tag}@${clock.now() - T0}`);
+    return TE.right<VenueError, string>(tag);
+  };
+
+  it('charges every account to one shared weight bucket: two accounts together get what one IP may spend', async () => {
+    const clock = createVirtualClock(T0);
+    const shared: LimitConfig = { name: 'ip', capacity: 20, refillPerMs: 0.01, charge: 'weight' };
+    const budgets = createVenueBudgets({ shared: [shared], perAccount: [] }, clock, () => 10);
+    const a = budgets.forAccount();
+    const b = budgets.forAccount();
+    const log: string[] = [];
+    const all = Promise.all([a.run('fetchBalances', sent(clock, log, 'a1'))(), b.run('fetchBalances', sent(clock, log, 'b1'))(), a.run('fetchBalances', sent(clock, log, 'a2'))(), b.run('fetchBalances', sent(clock, log, 'b2'))()]);
+    await runUntil(clock, T0 + 10_000);
+    await all;
+    // 20 tokens for the IP: two calls at once, then one per 1,000 ms, whichever account asks.
+    expect(log.map((l) => Number(l.split('@')[1]))).toEqual([0, 0, 1000, 2000]);
+  });
+
+  it('keeps order-count limits per account: one account at its limit does not hold up another', async () => {
+    const clock = createVirtualClock(T0);
+    const orders: LimitConfig = { name: 'orders', capacity: 1, refillPerMs: 0.001, charge: 'orders' };
+    const budgets = createVenueBudgets({ shared: [], perAccount: [orders] }, clock, () => 1);
+    const a = budgets.forAccount();
+    const b = budgets.forAccount();
+    const log: string[] = [];
+    const all = Promise.all([a.run('placeOrder', sent(clock, log, 'a1'))(), a.run('placeOrder', sent(clock, log, 'a2'))(), b.run('placeOrder', sent(clock, log, 'b1'))()]);
+    await runUntil(clock, T0 + 10_000);
+    await all;
+    expect(log).toEqual(['a1@0', 'b1@0', 'a2@1000']);
+  });
+
+  it('retries a rate-limited call at the shared level only, and pauses every account', async () => {
+    const clock = createVirtualClock(T0);
+    const budgets = createVenueBudgets(VENUE_LIMITS.binanceusdm, clock, () => 1);
+    const a = budgets.forAccount();
+    const b = budgets.forAccount();
+    const attempts: number[] = [];
+    const limited = () => {
+      attempts.push(clock.now() - T0);
+      return TE.left<VenueError, string>({ _tag: 'VenueRateLimited', venue: 'binanceusdm', op: 'fetchBalances', retryAfterMs: 2_000, message: '429' });
+    };
+    const r = a.run('fetchBalances', limited)();
+    await new Promise((res) => setImmediate(res));
+    expect(attempts).toEqual([0]);
+    // Account b asks after the IP was told to back off.
+    const log: string[] = [];
+    const other = b.run('fetchTopOfBook', sent(clock, log, 'b'))();
+    await runUntil(clock, T0 + 60_000);
+    expect(await r).toMatchObject(E.left({ _tag: 'VenueRateLimited' }));
+    // 1 attempt + 3 shared-level retries (not 3 more per account level).
+    expect(attempts).toEqual([0, 2_000, 4_000, 6_000]);
+    expect(await other).toEqual(E.right('b'));
+    // Account b's call waited for the pause at the IP level.
+    expect(Number(log[0]?.split('@')[1])).toBeGreaterThanOrEqual(2_000);
+  });
+
+  it('has limits for every venue the gateway runs', () => {
+    for (const v of ['binanceusdm', 'okx', 'hyperliquid', 'sim'] as const) expect(VENUE_LIMITS[v].shared.length + VENUE_LIMITS[v].perAccount.length).toBeGreaterThan(0);
   });
 });

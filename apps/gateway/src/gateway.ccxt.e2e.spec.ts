@@ -1,0 +1,122 @@
+/**
+ * End to end with real ccxt: the gateway app as a child process trading a Binance USD-M
+ * account through ccxt against a stateful stand-in server (@keel/venue-ccxt/testing) that
+ * checks every request's HMAC signature; a real nats-server, a real SQLite store and the relay.
+ * Commands appended to the store (as execution would) come back as venue events with the
+ * command's client order id; a placement whose answer times out is looked up, never resent.
+ */
+import { RecordedEvent } from '@keel/events';
+import { BinanceStandin, startBinanceStandin } from '@keel/venue-ccxt/testing';
+import { GatewayChild, Harness, isReady, readStream, requestCancel, requestOrder, spawnGateway, startHarness, waitFor } from './test/harness';
+
+const API_KEY = 'e2eKeyVmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju9';
+const SECRET = 'e2eSecretNhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6';
+const account = 'bin-e2e';
+const instrument = 'BTC/USDT:USDT';
+const credentials = { VENUE_BIN_E2E_API_KEY: API_KEY, VENUE_BIN_E2E_SECRET: SECRET };
+
+let h: Harness;
+let venue: BinanceStandin;
+let gw: GatewayChild;
+
+beforeAll(async () => {
+  h = await startHarness('keel-gateway-ccxt-e2e');
+  venue = await startBinanceStandin({ apiKey: API_KEY, secret: SECRET });
+  gw = await spawnGateway(h, {
+    KEEL_VENUE: 'binanceusdm',
+    KEEL_VENUE_URL: venue.url,
+    KEEL_ACCOUNT_IDS: account,
+    KEEL_CYCLE_MS: '200',
+    KEEL_VENUE_TIMEOUT_MS: '1000',
+    ...credentials,
+  });
+  await waitFor('gateway /readyz', () => isReady(gw), 90_000, () => gw.stderr());
+}, 120_000);
+
+afterAll(async () => {
+  if (gw && gw.proc.exitCode === null) gw.proc.kill('SIGKILL');
+  await venue?.close();
+  await h?.dispose();
+});
+
+afterEach(() => {
+  // Every request ccxt made was signed correctly and went to an endpoint the stand-in knows.
+  expect(venue.server.signatureFailures.splice(0)).toEqual([]);
+  expect(venue.server.unrouted.splice(0)).toEqual([]);
+});
+
+const venueEvents = (): Promise<RecordedEvent[]> => readStream(h.store, `venue-${account}`);
+const of = (events: RecordedEvent[], type: string, cid: string) =>
+  events.filter((e) => e.type === type && (e.data as { clientOrderId?: string }).clientOrderId === cid);
+const order = (clientOrderId: string, over: Partial<Parameters<typeof requestOrder>[1]> = {}) =>
+  requestOrder(h.store, { accountId: account, instrument, parentOrderId: `p-${clientOrderId}`, clientOrderId, side: 'buy', qty: '0.01', orderType: 'market', limitPrice: null, postOnly: false, reduceOnly: false, ...over });
+
+it('reconciled the account through ccxt before taking commands, and records its snapshots and market data', async () => {
+  await waitFor('snapshots, quotes and trades', async () => {
+    const es = await venueEvents();
+    const md = await readStream(h.store, 'venue-md.binanceusdm');
+    return es.some((e) => e.type === 'BalanceSnapshot') && es.some((e) => e.type === 'PositionSnapshot') && md.some((e) => e.type === 'QuoteUpdated') && md.some((e) => e.type === 'TradePrinted');
+  }, 30_000, () => gw.stderr());
+  const paths = venue.server.requests.map((r) => `${r.method} ${r.path}`);
+  // Start-up read open orders, positions and balances before anything else was asked of the account.
+  expect(paths.slice(0, 5)).toEqual(expect.arrayContaining(['GET /fapi/v1/exchangeInfo', 'GET /fapi/v1/openOrders', 'GET /fapi/v3/account', 'GET /fapi/v3/positionRisk']));
+  const balance = (await venueEvents()).find((e) => e.type === 'BalanceSnapshot');
+  expect(JSON.stringify(balance?.data)).toMatch(/USDT/);
+}, 60_000);
+
+it('places a market order: OrderAccepted, then OrderFilled from the account trade list with its fee', async () => {
+  const cid = 'k3e2eccxtmkt1';
+  await order(cid);
+  await waitFor('OrderAccepted + OrderFilled', async () => {
+    const es = await venueEvents();
+    return of(es, 'OrderAccepted', cid).length === 1 && of(es, 'OrderFilled', cid).length === 1;
+  }, 30_000, () => gw.stderr());
+  const fill = of(await venueEvents(), 'OrderFilled', cid)[0]?.data as { qty: string; price: string; fee: string; liquidity: string };
+  expect(fill).toMatchObject({ qty: '0.01', price: '51950.4', liquidity: 'taker' });
+  // 5 bps of 519.504 USDT, exact.
+  expect(fill.fee).toBe('0.259752');
+  expect(venue.orders().filter((o) => o.clientOrderId === cid)).toEqual([{ clientOrderId: cid, status: 'FILLED', executedQty: '0.01' }]);
+}, 60_000);
+
+it('rests a limit order, then cancels it: OrderAccepted then OrderCancelled, no fill', async () => {
+  const cid = 'k3e2eccxtlmt1';
+  await order(cid, { orderType: 'limit', limitPrice: '50000', postOnly: true });
+  await waitFor('OrderAccepted', async () => of(await venueEvents(), 'OrderAccepted', cid).length === 1, 30_000, () => gw.stderr());
+  await requestCancel(h.store, { accountId: account, instrument, clientOrderId: cid, reason: 'e2e' });
+  await waitFor('OrderCancelled', async () => of(await venueEvents(), 'OrderCancelled', cid).length === 1, 30_000, () => gw.stderr());
+  expect(of(await venueEvents(), 'OrderFilled', cid)).toHaveLength(0);
+  expect(venue.orders().find((o) => o.clientOrderId === cid)?.status).toBe('CANCELED');
+}, 60_000);
+
+it('a placement whose answer times out is looked up by client order id, never sent twice', async () => {
+  const cid = 'k3e2eccxtslow1';
+  const before = venue.placements();
+  venue.placementTimeouts(1, 3_000);
+  await order(cid, { orderType: 'limit', limitPrice: '50000', postOnly: true });
+  await waitFor('OrderAccepted', async () => of(await venueEvents(), 'OrderAccepted', cid).length === 1, 30_000, () => gw.stderr());
+  expect(venue.placements() - before).toBe(1);
+  expect(venue.orders().filter((o) => o.clientOrderId === cid)).toHaveLength(1);
+  const lookups = venue.server.requests.filter((r) => r.method === 'GET' && r.path === '/fapi/v1/order' && r.rawQuery.includes(`origClientOrderId=${cid}`));
+  expect(lookups.length).toBeGreaterThanOrEqual(1);
+}, 60_000);
+
+it('rejects an order under the minimum notional before it reaches the venue', async () => {
+  const cid = 'k3e2eccxtsmall';
+  const before = venue.placements();
+  await order(cid, { qty: '0.001', orderType: 'limit', limitPrice: '50000' });
+  await waitFor('OrderRejected', async () => of(await venueEvents(), 'OrderRejected', cid).length === 1, 30_000, () => gw.stderr());
+  expect(venue.placements()).toBe(before);
+}, 60_000);
+
+it('stops cleanly on SIGTERM', async () => {
+  gw.proc.kill('SIGTERM');
+  expect((await gw.exited).code).toBe(0);
+}, 30_000);
+
+it('refuses to start without the account credentials, naming the missing variable and no secret', async () => {
+  const bad = await spawnGateway(h, { KEEL_VENUE: 'binanceusdm', KEEL_VENUE_URL: venue.url, KEEL_ACCOUNT_IDS: account, VENUE_BIN_E2E_API_KEY: API_KEY });
+  const { code } = await bad.exited;
+  expect(code).toBe(2);
+  expect(bad.stderr()).toMatch(/VENUE_BIN_E2E_SECRET/);
+  expect(bad.stderr()).not.toContain(API_KEY);
+}, 60_000);
