@@ -16,7 +16,8 @@ module.exports = {
       { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } },
     ],
   },
-  transformIgnorePatterns: ['/node_modules/(?!(@noble|@scure)/)'],
+  // ccxt ships nested copies of them too (node_modules/ccxt/node_modules/@noble/...).
+  transformIgnorePatterns: ['/node_modules/(?!(@noble|@scure)/|ccxt/node_modules/(@noble|@scure)/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper,
   testMatch: ['**/*.spec.ts'],

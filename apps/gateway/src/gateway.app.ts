@@ -29,6 +29,7 @@ import {
   runCancel,
   runPlacement,
 } from '@keel/venue-gateway';
+import type { GatewayMetrics } from './gateway.metrics';
 
 export interface GatewayState {
   readonly logs: Readonly<Record<string, AccountLog>>;
@@ -78,6 +79,7 @@ export interface GatewayShell {
   /** Phase per owned account (start-up reconciliation flips them to Ready). */
   readonly phases: Record<string, { phase: AccountPhase; reason: string | null }>;
   readonly maxLookups?: number;
+  readonly metrics?: Pick<GatewayMetrics, 'placements'>;
 }
 
 export const gatewayApp = (accountIds: readonly string[], shell: GatewayShell): FoldingApp<GatewayState> => {
@@ -116,6 +118,8 @@ export const gatewayApp = (accountIds: readonly string[], shell: GatewayShell): 
             Object.assign(shell.phases, halted.accounts);
             logger.error({ accountId: c.accountId }, 'venue refused the credentials: account halted, no new orders');
           }
+          for (const f of out.facts) shell.metrics?.placements.inc({ outcome: f.kind });
+          if (out.state.status === 'InDoubt') shell.metrics?.placements.inc({ outcome: 'in_doubt' });
           if (out.state.status === 'InDoubt') throw new Error(`order ${c.clientOrderId} still in doubt after look-ups; retrying`);
           const events = placementEvents({ accountId: c.accountId, instrument: c.instrument, clientOrderId: c.clientOrderId }, out.facts, meta);
           if (E.isLeft(events)) throw new Error(describeError(events.left));

@@ -108,6 +108,18 @@ it('rejects an order under the minimum notional before it reaches the venue', as
   expect(venue.placements()).toBe(before);
 }, 60_000);
 
+it('exports its coalescing, rate budget and placement figures on /metrics', async () => {
+  const text = await (await fetch(`http://127.0.0.1:${gw.port}/metrics`)).text();
+  const value = (series: string): number => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  const requested = value(`venue_requests{account="${account}",kind="requested",app="gateway"}`);
+  const sent = value(`venue_requests{account="${account}",kind="sent",app="gateway"}`);
+  expect(sent).toBeGreaterThan(0);
+  expect(requested).toBeGreaterThanOrEqual(sent);
+  expect(value('gateway_placements_total{outcome="accepted",app="gateway"}')).toBeGreaterThanOrEqual(3);
+  expect(text).toMatch(/^venue_budget_tokens\{account="bin-e2e",bucket="0",app="gateway"\} \d/m);
+  expect(value(`gateway_account_halted{account="${account}",app="gateway"}`)).toBe(0);
+}, 30_000);
+
 it('stops cleanly on SIGTERM', async () => {
   gw.proc.kill('SIGTERM');
   expect((await gw.exited).code).toBe(0);

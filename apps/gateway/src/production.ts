@@ -20,6 +20,7 @@ import {
   CoalescingAdapter,
   createRequestCoalescer,
   createVenueBudgets,
+  RateBudget,
   CycleState,
   emptyAccountLog,
   evolveAccountLog,
@@ -30,6 +31,7 @@ import {
   VENUE_LIMITS,
 } from '@keel/venue-gateway';
 import { appendIdempotent, gatewayApp, venueStream } from './gateway.app';
+import { registerGatewayMetrics } from './gateway.metrics';
 import { DEFAULT_SIM_TRADES, SIM_BTCUSDT } from './sim.venue';
 import { list, openAdapters } from './venues';
 
@@ -140,7 +142,12 @@ export const startGateway = async (
   // One budget for what the venue counts per IP, one per account for what it counts per account.
   const budgets = createVenueBudgets(VENUE_LIMITS[config.venue], clock, (op) => first.weight(op));
   const venues = new Map<string, CoalescingAdapter>();
-  for (const adapter of adapters.right) venues.set(adapter.accountId, createRequestCoalescer(adapter, { windowMs: config.windowMs, clock, budget: budgets.forAccount() }));
+  const accountBudgets = new Map<string, RateBudget>();
+  for (const adapter of adapters.right) {
+    const budget = budgets.forAccount();
+    accountBudgets.set(adapter.accountId, budget);
+    venues.set(adapter.accountId, createRequestCoalescer(adapter, { windowMs: config.windowMs, clock, budget }));
+  }
   // Instruments as the venue lists them (rounding rules for every order); asked until it answers.
   const instruments = new Map<string, Instrument>(config.venue === 'sim' ? [[SIM_BTCUSDT.symbol, SIM_BTCUSDT]] : []);
   for (const v of venues.values()) {
@@ -159,7 +166,8 @@ export const startGateway = async (
     phases[v.accountId] = { phase: 'Ready', reason: null };
   }
 
-  const app = gatewayApp(accountIds, { store, clock, logger, venues, instruments, startPosition, phases });
+  const metrics = registerGatewayMetrics(ports.metrics.registry, { venues, budgets: accountBudgets, phases, now: () => clock.now() });
+  const app = gatewayApp(accountIds, { store, clock, logger, venues, instruments, startPosition, phases, metrics });
   const running = await startFoldingApp(app, ports, { snapshotEvery: config.snapshotEvery });
   if (E.isLeft(running)) return running;
 
@@ -175,6 +183,7 @@ export const startGateway = async (
   let inCycle: Promise<void> = Promise.resolve();
   const cycle = async (): Promise<void> => {
     const now = clock.now();
+    const timer = metrics.cycleSeconds.startTimer();
     const name = `${startedAt}-${n++}`;
     const meta: EventMeta = { correlationId: `gateway-cycle-${name}`, causationId: null, producer: 'gateway', occurredAt: new Date(now).toISOString() };
     const logs = running.right.state().logs;
@@ -193,6 +202,8 @@ export const startGateway = async (
     cycleState = out.state;
     for (const [accountId, events] of Object.entries(out.accountEvents)) await appendIdempotent(store, venueStream(accountId), events);
     await appendIdempotent(store, mdStream.right, out.marketEvents);
+    timer();
+    metrics.cycleReadErrors.inc(out.errors.length);
     if (out.errors.length > 0) logger.warn({ errors: out.errors.map((e) => JSON.stringify(e)).slice(0, 5) }, 'cycle: some reads failed');
   };
   const schedule = (): void => {
