@@ -6,7 +6,9 @@
  * Rollover: from `rollStartDate` new exposure goes into the next contract; by
  * `forcedRollDate` any position left in the expiring one is migrated. Both are a number of
  * business days before the anchor: first notice for physically settled products (a long
- * must never be assigned delivery), last trade for cash-settled ones.
+ * must never be assigned delivery), last trade for cash-settled ones. Where a physical
+ * product's notices only start after its last trade (NYMEX CL and NG), the anchor is the last
+ * trade date: a position still open when trading stops goes to delivery.
  */
 import * as E from 'fp-ts/Either';
 import { validationError, ValidationError } from '@keel/events';
@@ -106,7 +108,7 @@ export const contractFor = (spec: ProductSpec, month: YearMonth, policy: RollPol
   const cal = calendarFor(spec);
   const ltd = lastTradeDate(spec, month);
   const fnd = firstNotice(spec, month, ltd);
-  const anchor = spec.settlement === 'physical' && fnd !== null ? fnd : ltd;
+  const anchor = spec.settlement === 'physical' && fnd !== null && fnd < ltd ? fnd : ltd;
   return {
     code: contractCode(spec.root, month),
     root: spec.root,

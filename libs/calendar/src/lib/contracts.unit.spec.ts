@@ -169,6 +169,11 @@ describe('roll dates', () => {
     // First notice Fri 28 Nov 2025; Thanksgiving (27 Nov) is not a business day.
     expect(gcz5).toMatchObject({ code: 'GCZ5', firstNoticeDate: '2025-11-28', rollStartDate: '2025-11-20', forcedRollDate: '2025-11-25' });
   });
+  it('physical with notices after expiry: counted from the last trade (CLF6)', () => {
+    const [clf6] = get('CL', '2026-01', '2026-01');
+    // Last trade Fri 19 Dec 2025, first notice Tue 23 Dec: forced out 2 business days before the last trade.
+    expect(clf6).toMatchObject({ lastTradeDate: '2025-12-19', firstNoticeDate: '2025-12-23', rollStartDate: '2025-12-12', forcedRollDate: '2025-12-17' });
+  });
   it('cash: 8 and 2 business days before last trade (ESH5)', () => {
     const [esh5] = get('ES', '2025-03', '2025-03');
     expect(esh5).toMatchObject({ code: 'ESH5', lastTradeDate: '2025-03-21', rollStartDate: '2025-03-11', forcedRollDate: '2025-03-19' });
@@ -177,10 +182,10 @@ describe('roll dates', () => {
     const r = contracts('ES', '2025-03', '2025-03', { rollStartBusinessDays: 3, forcedRollBusinessDays: 1 });
     expect(r).toEqual(E.right([expect.objectContaining({ rollStartDate: '2025-03-18', forcedRollDate: '2025-03-20' })]));
   });
-  it('every product, every month of 2024-02..2027-12: rollStart < forcedRoll < first notice or last trade', () => {
+  it('every product, every month of 2024-02..2027-12: rollStart < forcedRoll < the earlier of first notice and last trade', () => {
     for (const p of PRODUCTS) {
       for (const c of get(p.root, '2024-02', '2027-12')) {
-        const anchor = c.firstNoticeDate ?? c.lastTradeDate;
+        const anchor = c.firstNoticeDate !== null && c.firstNoticeDate < c.lastTradeDate ? c.firstNoticeDate : c.lastTradeDate;
         expect([c.code, c.rollStartDate < c.forcedRollDate && c.forcedRollDate < anchor]).toEqual([c.code, true]);
         if (p.settlement === 'cash') expect(c.firstNoticeDate).toBeNull();
       }

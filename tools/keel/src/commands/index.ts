@@ -2,6 +2,7 @@
 import { Io } from '../cli.io';
 import { benchBusCommand, benchStoreCommand } from './bench.command';
 import { benchCoalescingCommand } from './bench-coalescing.command';
+import { calendarContractsCommand, calendarHolidaysCommand, calendarStateCommand } from './calendar.command';
 import { startCommand } from './start.command';
 
 export interface Command {
@@ -14,4 +15,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   'bench store': benchStoreCommand,
   'bench bus': benchBusCommand,
   'bench coalescing': benchCoalescingCommand,
+  'calendar contracts': calendarContractsCommand,
+  'calendar holidays': calendarHolidaysCommand,
+  'calendar state': calendarStateCommand,
 };
