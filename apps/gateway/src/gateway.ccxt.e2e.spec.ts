@@ -28,6 +28,8 @@ beforeAll(async () => {
     KEEL_ACCOUNT_IDS: account,
     KEEL_CYCLE_MS: '200',
     KEEL_VENUE_TIMEOUT_MS: '1000',
+    // BTC is not subscribed: its market data must start with the first order in it.
+    KEEL_INSTRUMENTS: 'ETH/USDT:USDT',
     ...credentials,
   });
   await waitFor('gateway /readyz', () => isReady(gw), 90_000, () => gw.stderr());
@@ -76,6 +78,8 @@ it('places a market order: OrderAccepted, then OrderFilled from the account trad
   // 5 bps of 519.504 USDT, exact.
   expect(fill.fee).toBe('0.259752');
   expect(venue.orders().filter((o) => o.clientOrderId === cid)).toEqual([{ clientOrderId: cid, status: 'FILLED', executedQty: '0.01' }]);
+  // The instrument the account now trades is added to the market data it records.
+  await waitFor('BTC quotes', async () => (await readStream(h.store, 'venue-md.binanceusdm')).some((e) => e.type === 'QuoteUpdated' && (e.data as { instrument: string }).instrument === instrument), 30_000, () => gw.stderr());
 }, 60_000);
 
 it('rests a limit order, then cancels it: OrderAccepted then OrderCancelled, no fill', async () => {

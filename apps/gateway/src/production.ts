@@ -181,6 +181,9 @@ export const startGateway = async (
   let n = 0;
   let cancelTimer: (() => void) | null = null;
   let inCycle: Promise<void> = Promise.resolve();
+  // Market data for the configured instruments and for every listed instrument the owned accounts have orders in.
+  const subscribed = (logs: Readonly<Record<string, AccountLog>>): string[] =>
+    [...new Set([...list(config.instruments), ...Object.values(logs).flatMap((l) => Object.values(l.orders).map((o) => o.instrument))])].filter((s) => instruments.has(s)).sort();
   const cycle = async (): Promise<void> => {
     const now = clock.now();
     const timer = metrics.cycleSeconds.startTimer();
@@ -191,7 +194,7 @@ export const startGateway = async (
       venue: marketData.venue,
       marketData,
       accounts: [...venues.values()].map((adapter) => ({ adapter, log: logs[adapter.accountId] ?? emptyAccountLog(adapter.accountId) })),
-      instruments: list(config.instruments),
+      instruments: subscribed(logs),
       // Hyperliquid serves public trades over its websocket only (ccxt's REST call returns the account's own fills).
       ...(config.venue === 'hyperliquid' ? { tradeInstruments: [] } : {}),
       state: cycleState,
