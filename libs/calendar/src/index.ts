@@ -5,3 +5,5 @@ export * from './lib/products.data';
 export * from './lib/contracts';
 export * from './lib/holidays';
 export * from './lib/market-state';
+export * from './lib/delivery-guard';
+export * from './lib/contract-rounding';
