@@ -44,8 +44,20 @@ export interface MarketState {
   readonly nextClose: string;
 }
 
+// Sessions are a pure function of (group, date); memoised because building one goes through
+// the tz database twice and the state function looks at ~18 of them per call.
+const sessionCache = new Map<string, Session | undefined>();
+
 /** The session of one trade date for a group, or undefined (weekend or closed day). */
 export const sessionOf = (group: ProductGroup, tradeDate: LocalDate): Session | undefined => {
+  const key = `${group}|${tradeDate}`;
+  if (sessionCache.has(key)) return sessionCache.get(key);
+  const s = buildSession(group, tradeDate);
+  sessionCache.set(key, s);
+  return s;
+};
+
+const buildSession = (group: ProductGroup, tradeDate: LocalDate): Session | undefined => {
   if (isWeekend(tradeDate)) return undefined;
   const hours = holidayRowOn(tradeDate)?.hours[group] ?? 'regular';
   if (hours === 'closed') return undefined;
