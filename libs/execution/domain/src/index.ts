@@ -1,0 +1,5 @@
+export * from './lib/twap.schedule';
+export * from './lib/parent-order.state';
+export * from './lib/child-order.policy';
+export * from './lib/parent-order.decide';
+export * from './lib/execution.quality';

@@ -1,0 +1,485 @@
+/**
+ * The parent-order decider: commands in, events out (`Either<ExecutionError, readonly
+ * ParentOrderEvent[]>`, never a throw). The shell reads the clock, the touch and the
+ * venue's answers and passes them in as data; `evolve` (parent-order.state.ts) folds the
+ * events. Which children to send is child-order.policy.ts.
+ *
+ * - SetTarget: a target position for (account, instrument). Idle or Completed → a new
+ *   parent order from the current position. Working → supersede: cancel every child, keep
+ *   counting their fills, and start the next parent once they are all closed, from the
+ *   position that results (never double-trades).
+ * - Tick(now, touch): the schedule moves on; post, reprice, catch up, sweep, complete.
+ * - RecordAccepted / RecordRejected / RecordFill / RecordClosed: the venue's answers
+ *   (idempotent: a fill is counted once per trade id).
+ * - Pause / Resume: market state (e.g. a CME daily halt) or the kill switch. Pausing
+ *   cancels every child; resuming re-plans what is left over the time that is left.
+ */
+import Decimal from 'decimal.js';
+import * as E from 'fp-ts/Either';
+import { deriveId, IllegalStateError, NotFoundError, ValidationError, validationError } from '@keel/events';
+import { Instrument, roundQtyDown } from '@keel/venue-domain';
+import { catchUpThreshold, ChildAction, DEFAULT_POLICY, minTradable, planChildren, PolicyConfig, sweepLeadMs } from './child-order.policy';
+import {
+  Child,
+  childOpenQty,
+  evolve,
+  ParentOrder,
+  ParentOrderEvent,
+  ParentOrderState,
+  PauseReason,
+  PendingTarget,
+  Touch,
+  Urgency,
+} from './parent-order.state';
+import { equalProfile, firstTimeAbove, makeSchedule, Schedule, sliceIndexAt, sliceMs, sliceStart, targetByEndOf } from './twap.schedule';
+
+/**
+ * Why a command was refused. Action: reject with the reason (nothing is sent to a venue).
+ * - ValidationError: bad input (non-numeric quantity, deadline in the past, …), naming field and value.
+ * - NotFoundError: unknown account or instrument.
+ * - IllegalStateError: the command does not fit the state (e.g. a fill with no parent order).
+ */
+export type ExecutionError = ValidationError | NotFoundError | IllegalStateError;
+
+export interface ExecutionConfig {
+  readonly accounts: readonly string[];
+  readonly instruments: readonly Instrument[];
+  readonly policy: PolicyConfig;
+  /** Slices when a target does not say (equal slices). */
+  readonly defaultSlices: number;
+}
+
+export const defaultExecutionConfig = (over: Partial<ExecutionConfig> = {}): ExecutionConfig => ({
+  accounts: [],
+  instruments: [],
+  policy: DEFAULT_POLICY,
+  defaultSlices: 12,
+  ...over,
+});
+
+export type ParentOrderCommand =
+  | {
+      readonly type: 'SetTarget';
+      /** Id of the causing event (TargetPositionSet): the parent order id derives from it. */
+      readonly targetId: string;
+      readonly accountId: string;
+      readonly symbol: string;
+      /** Decimal strings as received, signed (negative = short); validated here. */
+      readonly currentPosition: string;
+      readonly targetPosition: string;
+      /** Epoch ms; the order starts at max(start, now). */
+      readonly start: number;
+      /** Epoch ms deadline, or `horizonMs` after the start. */
+      readonly deadline?: number;
+      readonly horizonMs?: number;
+      readonly slices?: number;
+      readonly urgency?: Urgency;
+      readonly limitPrice?: string | null;
+      /** 'marketOnly' is the benchmark baseline: each slice with one market order. */
+      readonly style?: 'maker' | 'marketOnly';
+      readonly now: number;
+      readonly touch: Touch | null;
+    }
+  | { readonly type: 'Tick'; readonly now: number; readonly touch: Touch | null }
+  | { readonly type: 'RecordAccepted'; readonly clientOrderId: string; readonly now: number }
+  | { readonly type: 'RecordRejected'; readonly clientOrderId: string; readonly code: string; readonly now: number }
+  | {
+      readonly type: 'RecordFill';
+      readonly clientOrderId: string;
+      readonly tradeId: string;
+      readonly qty: Decimal;
+      readonly price: Decimal;
+      readonly fee: Decimal;
+      readonly liquidity: 'maker' | 'taker';
+      readonly now: number;
+    }
+  | { readonly type: 'RecordClosed'; readonly clientOrderId: string; readonly now: number }
+  | { readonly type: 'Pause'; readonly reason: PauseReason; readonly now: number }
+  | { readonly type: 'Resume'; readonly reason: PauseReason; readonly now: number };
+
+type Result = E.Either<ExecutionError, readonly ParentOrderEvent[]>;
+
+const NONE: Result = E.right([]);
+const DECIMAL = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/;
+const ZERO = new Decimal(0);
+
+const invalid = (path: string, value: unknown, message: string): Result => E.left(validationError(path, value, message));
+
+/** A client order id (≤ 32 alphanumerics) from (account, parent, child sequence): a resend is the same order. */
+export const childOrderId = (accountId: string, parentId: string, seq: number): string =>
+  deriveId('child', accountId, parentId, seq).replace(/-/g, '');
+
+export const parentOrderId = (accountId: string, symbol: string, targetId: string): string =>
+  deriveId('parent', accountId, symbol, targetId);
+
+const mid = (t: Touch | null): Decimal | null => (t ? t.bid.plus(t.ask).div(2) : null);
+
+const iso = (t: number): string => (Number.isFinite(t) && Math.abs(t) <= 8.64e15 ? new Date(t).toISOString() : String(t));
+
+// ---- starting a parent order ------------------------------------------------------------
+
+interface Plan {
+  readonly targetPosition: Decimal;
+  readonly deadline: number;
+  readonly slices: number;
+  readonly urgency: Urgency;
+  readonly limitPrice: Decimal | null;
+}
+
+const validate = (
+  c: Extract<ParentOrderCommand, { type: 'SetTarget' }>,
+  cfg: ExecutionConfig,
+): E.Either<ExecutionError, { instrument: Instrument; current: Decimal; plan: Plan; start: number }> => {
+  if (!cfg.accounts.includes(c.accountId)) return E.left({ _tag: 'NotFoundError', what: 'account', id: c.accountId });
+  const instrument = cfg.instruments.find((i) => i.symbol === c.symbol || i.venueSymbol === c.symbol);
+  if (!instrument) return E.left({ _tag: 'NotFoundError', what: 'instrument', id: c.symbol });
+  if (!DECIMAL.test(c.targetPosition))
+    return E.left(validationError('/targetPosition', c.targetPosition, 'must be a decimal number'));
+  if (!DECIMAL.test(c.currentPosition))
+    return E.left(validationError('/currentPosition', c.currentPosition, 'must be a decimal number'));
+  const start = Math.max(c.start, c.now);
+  if (!Number.isFinite(start)) return E.left(validationError('/start', c.start, 'must be epoch ms'));
+  const deadline = c.deadline ?? (c.horizonMs !== undefined ? start + c.horizonMs : NaN);
+  if (!Number.isFinite(deadline))
+    return E.left(validationError('/deadline', c.deadline ?? c.horizonMs, 'a deadline or a positive horizon is required'));
+  if (deadline <= c.now) return E.left(validationError('/deadline', iso(deadline), `is not after now (${iso(c.now)})`));
+  if (deadline <= start) return E.left(validationError('/deadline', iso(deadline), `is not after the start (${iso(start)})`));
+  const slices = c.slices ?? cfg.defaultSlices;
+  if (!Number.isInteger(slices) || slices < 1 || slices > deadline - start)
+    return E.left(validationError('/slices', slices, 'must be a whole number ≥ 1 (at most one per ms)'));
+  const lp = c.limitPrice ?? null;
+  if (lp !== null && (!DECIMAL.test(lp) || new Decimal(lp).lte(0)))
+    return E.left(validationError('/limitPrice', lp, 'must be a positive decimal'));
+  return E.right({
+    instrument,
+    current: new Decimal(c.currentPosition),
+    start,
+    plan: {
+      targetPosition: new Decimal(c.targetPosition),
+      deadline,
+      slices,
+      urgency: c.urgency ?? 'normal',
+      limitPrice: lp === null ? null : new Decimal(lp),
+    },
+  });
+};
+
+const startEvents = (
+  parentId: string,
+  accountId: string,
+  instrument: Instrument,
+  current: Decimal,
+  plan: Plan,
+  start: number,
+  style: 'maker' | 'marketOnly',
+  now: number,
+  touch: Touch | null,
+): Result => {
+  const delta = plan.targetPosition.minus(current);
+  if (delta.isZero()) return NONE;
+  const qty = delta.abs();
+  const side = delta.isPositive() ? 'buy' : 'sell';
+  const ref = mid(touch) ?? plan.limitPrice;
+  if (ref !== null && qty.lt(minTradable(instrument, ref)))
+    return invalid(
+      '/targetPosition',
+      plan.targetPosition.toString(),
+      `the change of ${qty.toString()} from ${current.toString()} is below the smallest tradable quantity ${minTradable(instrument, ref).toString()} (lot ${instrument.lotSize.toString()}, min notional ${instrument.minNotional.toString()})`,
+    );
+  const made = makeSchedule({
+    from: start,
+    to: plan.deadline,
+    base: ZERO,
+    total: qty,
+    weights: equalProfile(plan.slices),
+    lot: instrument.lotSize,
+  });
+  if (!made.ok) return invalid(`/${made.field}`, plan.deadline, made.message);
+  const parent: ParentOrder = {
+    parentId,
+    accountId,
+    instrument,
+    side,
+    qty,
+    fromPosition: current,
+    targetPosition: plan.targetPosition,
+    start,
+    deadline: plan.deadline,
+    urgency: plan.urgency,
+    limitPrice: plan.limitPrice,
+    style,
+  };
+  return E.right([{ type: 'ParentOrderStarted', parent, schedule: made.schedule, arrivalMid: mid(touch), at: now }]);
+};
+
+const setTarget = (c: Extract<ParentOrderCommand, { type: 'SetTarget' }>, s: ParentOrderState, cfg: ExecutionConfig): Result => {
+  const v = validate(c, cfg);
+  if (E.isLeft(v)) return v;
+  const { instrument, current, plan, start } = v.right;
+  const parentId = parentOrderId(c.accountId, instrument.symbol, c.targetId);
+  switch (s.status) {
+    case 'Idle':
+    case 'Completed':
+      return startEvents(parentId, c.accountId, instrument, current, plan, start, c.style ?? 'maker', c.now, c.touch);
+    case 'Working':
+    case 'Superseding': {
+      if (s.parent.accountId !== c.accountId || s.parent.instrument.symbol !== instrument.symbol)
+        return E.left({ _tag: 'IllegalStateError', message: `this aggregate is ${s.parent.accountId}/${s.parent.instrument.symbol}` });
+      const next: PendingTarget = { targetId: c.targetId, ...plan };
+      if (s.status === 'Superseding')
+        return E.right([{ type: 'ParentOrderSuperseded', parentId: s.parent.parentId, next, at: c.now }]);
+      return E.right([
+        ...cancelAll(s.parent.parentId, s.children, 'superseded', c.now),
+        { type: 'ParentOrderSuperseded', parentId: s.parent.parentId, next, at: c.now },
+      ]);
+    }
+    default: {
+      const never: never = s;
+      return never;
+    }
+  }
+};
+
+// ---- working ----------------------------------------------------------------------------
+
+const cancelAll = (parentId: string, children: readonly Child[], reason: string, now: number): ParentOrderEvent[] =>
+  children
+    .filter((ch) => ch.status !== 'Cancelling')
+    .map((ch) => ({ type: 'CancelRequested', parentId, clientOrderId: ch.clientOrderId, reason, at: now }));
+
+const toEvents = (
+  s: Extract<ParentOrderState, { status: 'Working' }>,
+  actions: readonly ChildAction[],
+  now: number,
+): ParentOrderEvent[] => {
+  let seq = s.nextSeq;
+  const p = s.parent;
+  return actions.map((a): ParentOrderEvent => {
+    switch (a.kind) {
+      case 'cancel':
+        return { type: 'CancelRequested', parentId: p.parentId, clientOrderId: a.clientOrderId, reason: a.reason, at: now };
+      case 'post':
+      case 'take': {
+        const n = seq++;
+        return {
+          type: 'ChildOrderRequested',
+          parentId: p.parentId,
+          clientOrderId: childOrderId(p.accountId, p.parentId, n),
+          seq: n,
+          kind: a.kind === 'post' ? 'passive' : 'taker',
+          side: p.side,
+          qty: a.qty,
+          orderType: a.kind === 'post' ? 'limit' : 'market',
+          limitPrice: a.kind === 'post' ? a.price : null,
+          postOnly: a.kind === 'post',
+          reason: a.reason,
+          at: now,
+        };
+      }
+      default: {
+        const never: never = a;
+        return never;
+      }
+    }
+  });
+};
+
+const tickWorking = (
+  s: Extract<ParentOrderState, { status: 'Working' }>,
+  now: number,
+  touch: Touch | null,
+  cfg: ExecutionConfig,
+): Result => {
+  const p = s.parent;
+  const remaining = p.qty.minus(s.progress.filled);
+  const ref = mid(touch) ?? p.limitPrice;
+  const untradable = roundQtyDown(remaining, p.instrument.lotSize).lt(ref ? minTradable(p.instrument, ref) : p.instrument.minQty);
+  if (untradable && s.children.length === 0)
+    return E.right([{ type: 'ParentOrderCompleted', parentId: p.parentId, reason: 'filled', filled: s.progress.filled, residual: remaining, at: now }]);
+  if (now >= p.deadline)
+    return E.right([
+      ...cancelAll(p.parentId, s.children, 'deadline', now),
+      {
+        type: 'ParentOrderCompleted',
+        parentId: p.parentId,
+        reason: 'deadline',
+        filled: s.progress.filled,
+        residual: remaining,
+        at: now,
+      },
+    ]);
+  const out: ParentOrderEvent[] = [];
+  const k = sliceIndexAt(s.schedule, now);
+  if (k - 1 > s.reportedSlice)
+    out.push({
+      type: 'ParentOrderProgress',
+      parentId: p.parentId,
+      slice: k - 1,
+      filled: s.progress.filled,
+      scheduled: targetByEndOf(s.schedule, k - 1),
+      at: now,
+    });
+  if (s.paused.length > 0 || touch === null) return E.right(out);
+  const actions = planChildren(
+    { parent: p, schedule: s.schedule, children: s.children, progress: s.progress, now, touch },
+    cfg.policy,
+  );
+  return E.right([...out, ...toEvents(s, actions, now)]);
+};
+
+const tickSuperseding = (
+  s: Extract<ParentOrderState, { status: 'Superseding' }>,
+  now: number,
+  touch: Touch | null,
+): Result => {
+  if (s.children.length > 0) return NONE;
+  const p = s.parent;
+  const done: ParentOrderEvent = {
+    type: 'ParentOrderCompleted',
+    parentId: p.parentId,
+    reason: 'superseded',
+    filled: s.progress.filled,
+    residual: p.qty.minus(s.progress.filled),
+    at: now,
+  };
+  if (s.next.deadline <= now) return E.right([done]);
+  const started = startEvents(
+    parentOrderId(p.accountId, p.instrument.symbol, s.next.targetId),
+    p.accountId,
+    p.instrument,
+    s.position,
+    s.next,
+    now,
+    p.style,
+    now,
+    touch,
+  );
+  // A next target that cannot be traded (already there, or dust) still ends the old parent.
+  return E.right(E.isRight(started) ? [done, ...started.right] : [done]);
+};
+
+const findChild = (s: ParentOrderState, cid: string): Child | undefined =>
+  s.status === 'Working' || s.status === 'Superseding' ? s.children.find((c) => c.clientOrderId === cid) : undefined;
+
+const resumeSchedule = (s: Extract<ParentOrderState, { status: 'Working' }>, now: number): Schedule | null => {
+  if (now >= s.parent.deadline) return null;
+  const slices = Math.max(1, Math.ceil((s.parent.deadline - now) / Math.max(1, sliceMs(s.schedule))));
+  return {
+    from: now,
+    to: s.parent.deadline,
+    base: s.progress.filled,
+    total: s.parent.qty,
+    weights: equalProfile(slices),
+    lot: s.parent.instrument.lotSize,
+  };
+};
+
+export const decide = (command: ParentOrderCommand, state: ParentOrderState, cfg: ExecutionConfig): Result => {
+  switch (command.type) {
+    case 'SetTarget':
+      return setTarget(command, state, cfg);
+    case 'Tick':
+      switch (state.status) {
+        case 'Working':
+          return tickWorking(state, command.now, command.touch, cfg);
+        case 'Superseding':
+          return tickSuperseding(state, command.now, command.touch);
+        case 'Idle':
+        case 'Completed':
+          return NONE;
+        default: {
+          const never: never = state;
+          return never;
+        }
+      }
+    case 'RecordAccepted': {
+      const ch = findChild(state, command.clientOrderId);
+      if (!ch || ch.status !== 'Requested' || state.status === 'Idle' || state.status === 'Completed') return NONE;
+      return E.right([{ type: 'ChildOrderAccepted', parentId: state.parent.parentId, clientOrderId: ch.clientOrderId, at: command.now }]);
+    }
+    case 'RecordRejected':
+    case 'RecordClosed': {
+      const ch = findChild(state, command.clientOrderId);
+      if (!ch || state.status === 'Idle' || state.status === 'Completed') return NONE;
+      return E.right([
+        command.type === 'RecordRejected'
+          ? { type: 'ChildOrderRejected', parentId: state.parent.parentId, clientOrderId: ch.clientOrderId, code: command.code, at: command.now }
+          : { type: 'ChildOrderClosed', parentId: state.parent.parentId, clientOrderId: ch.clientOrderId, at: command.now },
+      ]);
+    }
+    case 'RecordFill': {
+      const ch = findChild(state, command.clientOrderId);
+      if (!ch || state.status === 'Idle' || state.status === 'Completed') return NONE;
+      if (ch.tradeIds.includes(command.tradeId)) return NONE; // redelivered: counted once
+      if (command.qty.lte(0) || command.qty.gt(childOpenQty(ch)))
+        return invalid('/qty', command.qty.toString(), `a fill must be > 0 and ≤ the child's open ${childOpenQty(ch).toString()}`);
+      return E.right([
+        {
+          type: 'ChildOrderFilled',
+          parentId: state.parent.parentId,
+          clientOrderId: ch.clientOrderId,
+          tradeId: command.tradeId,
+          qty: command.qty,
+          price: command.price,
+          fee: command.fee,
+          liquidity: command.liquidity,
+          at: command.now,
+        },
+      ]);
+    }
+    case 'Pause': {
+      if (state.paused.includes(command.reason)) return NONE;
+      const parentId = state.status === 'Idle' ? '' : state.parent.parentId;
+      const cancels =
+        state.status === 'Working' || state.status === 'Superseding'
+          ? cancelAll(parentId, state.children, `paused: ${command.reason}`, command.now)
+          : [];
+      return E.right([{ type: 'ParentOrderPaused', parentId, reason: command.reason, at: command.now }, ...cancels]);
+    }
+    case 'Resume': {
+      if (!state.paused.includes(command.reason)) return NONE;
+      const parentId = state.status === 'Idle' ? '' : state.parent.parentId;
+      const stillPaused = state.paused.some((r) => r !== command.reason);
+      const schedule = state.status === 'Working' && !stillPaused ? resumeSchedule(state, command.now) : null;
+      return E.right([{ type: 'ParentOrderResumed', parentId, reason: command.reason, schedule, at: command.now }]);
+    }
+    default: {
+      const never: never = command;
+      return never;
+    }
+  }
+};
+
+/** Apply a command: decide, then fold the events. For shells and tests. */
+export const handle = (
+  command: ParentOrderCommand,
+  state: ParentOrderState,
+  cfg: ExecutionConfig,
+): E.Either<ExecutionError, { readonly state: ParentOrderState; readonly events: readonly ParentOrderEvent[] }> => {
+  const r = decide(command, state, cfg);
+  if (E.isLeft(r)) return r;
+  return E.right({ state: r.right.reduce(evolve, state), events: r.right });
+};
+
+/**
+ * After a Tick decided at `now`: when the decider next needs a Tick if nothing else happens
+ * (no new touch, no venue answer): the deadline, the next slice, the final sweep, or the instant the schedule
+ * runs far enough ahead to call for a catch-up. A shell may skip Ticks before it (their
+ * outcome would be no events) and still decide exactly as if it ticked every time; null:
+ * only a new input can change anything. A value ≤ now means "on the next tick".
+ */
+export const nextWakeAt = (s: ParentOrderState, now: number, cfg: ExecutionConfig): number | null => {
+  if (s.status !== 'Working') return null;
+  const p = s.parent;
+  const sch = s.schedule;
+  const times: number[] = [p.deadline];
+  const k = sliceIndexAt(sch, now);
+  if (k + 1 < sch.weights.length) times.push(sliceStart(sch, k + 1));
+  if (s.paused.length === 0 && p.style === 'maker') {
+    times.push(p.deadline - sweepLeadMs(sch, cfg.policy));
+    const inFlight = s.children.filter((c) => c.kind === 'taker').reduce((a, c) => a.plus(childOpenQty(c)), ZERO);
+    const t = firstTimeAbove(sch, catchUpThreshold(p, sch, s.progress.filled.plus(inFlight), cfg.policy), now);
+    if (t !== null) times.push(t);
+  }
+  return Math.min(...times);
+};

@@ -1,0 +1,232 @@
+/**
+ * The parent-order decider, given / when / then, one describe per state.
+ */
+import Decimal from 'decimal.js';
+import * as E from 'fp-ts/Either';
+import { childOrderId, decide, nextWakeAt, parentOrderId } from './parent-order.decide';
+import { initialState, ParentOrderState } from './parent-order.state';
+import { BTC, cfg, MIN, ofType, run, setTarget, str, T0, touch, TOUCH } from './execution.fixtures';
+
+const started = (): ParentOrderState => run([setTarget()]).state;
+const working = (): { state: ParentOrderState; cid: string } => {
+  const { state, events } = run([setTarget(), { type: 'Tick', now: T0, touch: TOUCH }]);
+  const req = ofType(events, 'ChildOrderRequested')[0];
+  if (!req) throw new Error('no child posted');
+  const accepted = run([{ type: 'RecordAccepted', clientOrderId: req.clientOrderId, now: T0 + 50 }], state).state;
+  return { state: accepted, cid: req.clientOrderId };
+};
+
+describe('Idle', () => {
+  it('given no order, when a target arrives, then a buy parent order starts with the arrival mid', () => {
+    const { events, state } = run([setTarget()]);
+    expect(str(events)).toEqual([
+      expect.objectContaining({
+        type: 'ParentOrderStarted',
+        arrivalMid: '90000.05',
+        parent: expect.objectContaining({ side: 'buy', qty: '1', fromPosition: '0', targetPosition: '1', deadline: T0 + 60 * MIN }),
+      }),
+    ]);
+    expect(state.status).toBe('Working');
+  });
+
+  it('when the target is below the position, then it sells the difference', () => {
+    const { state } = run([setTarget({ currentPosition: '2.5', targetPosition: '-0.5' })]);
+    expect(state.status === 'Working' && [state.parent.side, state.parent.qty.toString()]).toEqual(['sell', '3']);
+  });
+
+  it('when the target equals the position, then nothing happens', () => {
+    expect(decide(setTarget({ currentPosition: '1' }), initialState(), cfg)).toEqual(E.right([]));
+  });
+
+  it.each([
+    ['an unknown account', { accountId: 'nobody' }, { _tag: 'NotFoundError', what: 'account', id: 'nobody' }],
+    ['an unknown instrument', { symbol: 'DOGEUSDT' }, { _tag: 'NotFoundError', what: 'instrument', id: 'DOGEUSDT' }],
+    ['a non-numeric target', { targetPosition: 'lots' }, expect.objectContaining({ path: '/targetPosition', value: 'lots' })],
+    ['a deadline in the past', { deadline: T0 - 1, now: T0 }, expect.objectContaining({ path: '/deadline', value: '2025-12-31T23:59:59.999Z' })],
+    ['zero slices', { slices: 0 }, expect.objectContaining({ path: '/slices', value: 0 })],
+    ['a change below the minimum notional', { targetPosition: '0.001' }, expect.objectContaining({ path: '/targetPosition' })],
+    ['a negative limit price', { limitPrice: '-5' }, expect.objectContaining({ path: '/limitPrice', value: '-5' })],
+  ])('when the target has %s, then it is rejected with the reason and nothing is sent', (_what, over, error) => {
+    expect(decide(setTarget(over), initialState(), cfg)).toEqual(E.left(error));
+  });
+});
+
+describe('Working', () => {
+  it('when the first tick comes, then it posts the first slice post-only at the bid', () => {
+    const { events } = run([{ type: 'Tick', now: T0, touch: TOUCH }], started());
+    const parentId = parentOrderId('acc1', BTC.symbol, 'tgt1');
+    expect(str(events)).toEqual([
+      {
+        type: 'ChildOrderRequested',
+        parentId,
+        clientOrderId: childOrderId('acc1', parentId, 0),
+        seq: 0,
+        kind: 'passive',
+        side: 'buy',
+        qty: '0.166',
+        orderType: 'limit',
+        limitPrice: '90000',
+        postOnly: true,
+        reason: 'post',
+        at: T0,
+      },
+    ]);
+    expect(childOrderId('acc1', parentId, 0)).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('when the spread is wider than a tick, then it posts one tick inside', () => {
+    const { events } = run([{ type: 'Tick', now: T0, touch: touch('90000.0', '90000.5') }], started());
+    expect(ofType(events, 'ChildOrderRequested')[0]?.limitPrice?.toString()).toBe('90000.1');
+  });
+
+  it('when the touch moves away by a tick, then it cancels the child to reprice it', () => {
+    const { state, cid } = working();
+    const { events } = run([{ type: 'Tick', now: T0 + 1000, touch: touch('90000.1', '90000.2') }], state);
+    expect(str(ofType(events, 'CancelRequested'))).toEqual([expect.objectContaining({ clientOrderId: cid, reason: 'reprice' })]);
+  });
+
+  it('when a fill is delivered twice, then it counts once', () => {
+    const { state, cid } = working();
+    const fill = {
+      type: 'RecordFill' as const,
+      clientOrderId: cid,
+      tradeId: 't1',
+      qty: new Decimal('0.1'),
+      price: new Decimal('90000'),
+      fee: new Decimal('1.8'),
+      liquidity: 'maker' as const,
+      now: T0 + 2000,
+    };
+    const after = run([fill, fill], state);
+    expect(ofType(after.events, 'ChildOrderFilled')).toHaveLength(1);
+    expect(after.state.status === 'Working' && after.state.progress.filled.toString()).toBe('0.1');
+  });
+
+  it('when it falls behind the schedule by more than the tolerance, then it takes the shortfall with a market order', () => {
+    const { state } = working();
+    // 45 min into a 60-min, 6-slice order with nothing filled: 0.75 is due, tolerance 0.75 slice.
+    const { events } = run([{ type: 'Tick', now: T0 + 45 * MIN, touch: TOUCH }], state);
+    const take = ofType(events, 'ChildOrderRequested').find((e) => e.kind === 'taker');
+    expect(str(take)).toEqual(expect.objectContaining({ orderType: 'market', limitPrice: null, postOnly: false, reason: 'catchUp' }));
+    // Shortfall 0.75 less the 0.25-slice lag kept (0.0416…) → 0.708; never more than is free beside the passive child.
+    expect(take?.qty.toString()).toBe('0.708');
+  });
+
+  it('when the final sweep starts, then it cancels the passive children and takes the rest', () => {
+    const { state, cid } = working();
+    const { events, state: s2 } = run([{ type: 'Tick', now: T0 + 60 * MIN - 20_000, touch: TOUCH }], state);
+    expect(ofType(events, 'CancelRequested').map((e) => e.clientOrderId)).toEqual([cid]);
+    // The passive child's 0.166 is not free until its cancel is confirmed: only 0.834 is taken now.
+    expect(ofType(events, 'ChildOrderRequested').map((e) => [e.kind, e.qty.toString(), e.reason])).toEqual([['taker', '0.834', 'sweep']]);
+    const closed = run([{ type: 'RecordClosed', clientOrderId: cid, now: T0 + 60 * MIN - 19_950 }], s2).state;
+    expect(closed.status === 'Working' && closed.children.map((c) => c.kind)).toEqual(['taker']);
+  });
+
+  it('when everything is filled, then the next tick completes it', () => {
+    const { state, cid } = working();
+    const filled = run(
+      [
+        { type: 'RecordFill', clientOrderId: cid, tradeId: 't1', qty: new Decimal('0.166'), price: new Decimal('90000'), fee: new Decimal('0'), liquidity: 'maker', now: T0 + 1 },
+      ],
+      state,
+    ).state;
+    const rest = { ...(filled as Extract<ParentOrderState, { status: 'Working' }>) };
+    const done = run(
+      [
+        { type: 'Tick', now: T0 + 60 * MIN - 20_000, touch: TOUCH },
+      ],
+      rest,
+    );
+    const take = ofType(done.events, 'ChildOrderRequested')[0];
+    expect(take?.qty.toString()).toBe('0.834');
+    const after = run(
+      [
+        { type: 'RecordFill', clientOrderId: take?.clientOrderId ?? '', tradeId: 't2', qty: new Decimal('0.834'), price: new Decimal('90000.1'), fee: new Decimal('0'), liquidity: 'taker', now: T0 + 60 * MIN - 19_950 },
+        { type: 'Tick', now: T0 + 60 * MIN - 19_000, touch: TOUCH },
+      ],
+      done.state,
+    );
+    expect(str(ofType(after.events, 'ParentOrderCompleted'))).toEqual([expect.objectContaining({ reason: 'filled', filled: '1', residual: '0' })]);
+  });
+
+  it('when the deadline passes unfinished, then it cancels and completes with the residual', () => {
+    const { state, cid } = working();
+    const paused = run([{ type: 'Pause', reason: 'killSwitch', now: T0 + 1000 }], state);
+    expect(ofType(paused.events, 'CancelRequested').map((e) => e.clientOrderId)).toEqual([cid]);
+    const end = run([{ type: 'RecordClosed', clientOrderId: cid, now: T0 + 1050 }, { type: 'Tick', now: T0 + 60 * MIN, touch: TOUCH }], paused.state);
+    expect(str(ofType(end.events, 'ParentOrderCompleted'))).toEqual([expect.objectContaining({ reason: 'deadline', residual: '1' })]);
+  });
+
+  it('when the kill switch is engaged, then ticks send nothing until it is released, and resuming re-plans what is left', () => {
+    const { state } = working();
+    const paused = run([{ type: 'Pause', reason: 'killSwitch', now: T0 + 1000 }, { type: 'Pause', reason: 'market', now: T0 + 2000 }], state);
+    expect(ofType(run([{ type: 'Tick', now: T0 + 30 * MIN, touch: TOUCH }], paused.state).events, 'ChildOrderRequested')).toEqual([]);
+    const halfResumed = run([{ type: 'Resume', reason: 'market', now: T0 + 30 * MIN }], paused.state);
+    expect(ofType(halfResumed.events, 'ParentOrderResumed')[0]?.schedule).toBeNull();
+    const resumed = run([{ type: 'Resume', reason: 'killSwitch', now: T0 + 30 * MIN }], halfResumed.state);
+    const sch = ofType(resumed.events, 'ParentOrderResumed')[0]?.schedule;
+    expect(sch && [sch.from, sch.to, sch.base.toString(), sch.weights.length]).toEqual([T0 + 30 * MIN, T0 + 60 * MIN, '0', 3]);
+  });
+
+  it('reports progress once per finished slice', () => {
+    const { state } = working();
+    const { events } = run([{ type: 'Tick', now: T0 + 10 * MIN + 1, touch: TOUCH }, { type: 'Tick', now: T0 + 10 * MIN + 2, touch: TOUCH }], state);
+    expect(str(ofType(events, 'ParentOrderProgress'))).toEqual([expect.objectContaining({ slice: 0, filled: '0', scheduled: '0.166' })]);
+  });
+
+  it('asks to be woken at the next slice, or sooner when a catch-up will be due', () => {
+    const { state } = working();
+    // Nothing filled: the schedule is more than 0.75 slice (0.125) ahead once it reaches
+    // 0.126, at 7.56 min (0.126 / (1/60 per min)), before the next slice at 10 min.
+    expect(nextWakeAt(state, T0, cfg)).toBe(T0 + 453_600);
+    const fill = { type: 'RecordFill' as const, clientOrderId: working().cid, tradeId: 'x', qty: new Decimal('0.166'), price: new Decimal('90000'), fee: new Decimal('0'), liquidity: 'maker' as const, now: T0 + 1 };
+    const ahead = run([fill, { type: 'Tick', now: T0 + 1000, touch: TOUCH }], state).state;
+    // A slice filled: the next trigger is the next slice (10 min), before the catch-up at 17.56 min.
+    expect(nextWakeAt(ahead, T0 + 1000, cfg)).toBe(T0 + 10 * MIN);
+  });
+});
+
+describe('Superseding', () => {
+  it('given a working order, when a new target arrives, then it cancels every child and starts the next from the resulting position', () => {
+    const { state, cid } = working();
+    const sup = run([setTarget({ targetId: 'tgt2', targetPosition: '0.5', currentPosition: '0', now: T0 + 5 * MIN, start: T0 + 5 * MIN })], state);
+    expect(ofType(sup.events, 'CancelRequested').map((e) => e.clientOrderId)).toEqual([cid]);
+    expect(sup.state.status).toBe('Superseding');
+    // While it is being cancelled, the old child still fills: 0.1 more.
+    const late = run(
+      [
+        { type: 'RecordFill', clientOrderId: cid, tradeId: 'late', qty: new Decimal('0.1'), price: new Decimal('90000'), fee: new Decimal('0'), liquidity: 'maker', now: T0 + 5 * MIN + 10 },
+        { type: 'Tick', now: T0 + 5 * MIN + 20, touch: TOUCH },
+      ],
+      sup.state,
+    );
+    expect(ofType(late.events, 'ParentOrderStarted')).toEqual([]); // not before the child is closed
+    const next = run(
+      [
+        { type: 'RecordClosed', clientOrderId: cid, now: T0 + 5 * MIN + 60 },
+        { type: 'Tick', now: T0 + 5 * MIN + 1000, touch: TOUCH },
+      ],
+      late.state,
+    );
+    expect(str(next.events.map((e) => e.type))).toEqual(['ChildOrderClosed', 'ParentOrderCompleted', 'ParentOrderStarted']);
+    const s = next.state;
+    expect(s.status === 'Working' && [s.parent.side, s.parent.qty.toString(), s.parent.fromPosition.toString()]).toEqual(['buy', '0.4', '0.1']);
+  });
+});
+
+describe('Completed', () => {
+  it('ignores ticks, and a new target starts a new parent order', () => {
+    const { state, cid } = working();
+    const done = run(
+      [
+        { type: 'RecordFill', clientOrderId: cid, tradeId: 'a', qty: new Decimal('0.166'), price: new Decimal('90000'), fee: new Decimal('0'), liquidity: 'maker', now: T0 + 1 },
+        { type: 'Tick', now: T0 + 60 * MIN, touch: TOUCH },
+      ],
+      state,
+    ).state;
+    expect(done.status).toBe('Completed');
+    expect(run([{ type: 'Tick', now: T0 + 61 * MIN, touch: TOUCH }], done).events).toEqual([]);
+    const again = run([setTarget({ targetId: 'tgt3', targetPosition: '0', currentPosition: '0.166', now: T0 + 61 * MIN, start: T0 + 61 * MIN, deadline: T0 + 90 * MIN })], done);
+    expect(again.state.status === 'Working' && again.state.parent.side).toBe('sell');
+  });
+});

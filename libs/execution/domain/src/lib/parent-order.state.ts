@@ -1,0 +1,338 @@
+/**
+ * The parent-order aggregate (one per account × instrument): its events, its lifecycle
+ * state and `evolve`. A parent order turns a target position change into child orders over
+ * a schedule (parent-order.decide.ts decides; child-order.policy.ts says which children).
+ *
+ * Lifecycle: Idle → Working ⇄ (paused flags) → Completed; a new target while Working goes
+ * through Superseding (old children cancelled, their late fills still counted) before the
+ * next parent starts from the position that results. Quantities are exact decimals.
+ */
+import Decimal from 'decimal.js';
+import { Instrument, Side } from '@keel/venue-domain';
+import { Schedule } from './twap.schedule';
+
+export type Urgency = 'low' | 'normal' | 'high';
+export type PauseReason = 'market' | 'killSwitch';
+export type ChildKind = 'passive' | 'taker';
+export type ChildReason = 'post' | 'reprice' | 'catchUp' | 'sweep' | 'slice';
+export type CompletionReason = 'filled' | 'deadline' | 'superseded' | 'nothingToDo';
+
+export interface Touch {
+  readonly bid: Decimal;
+  readonly ask: Decimal;
+}
+
+export interface ParentOrder {
+  readonly parentId: string;
+  readonly accountId: string;
+  readonly instrument: Instrument;
+  readonly side: Side;
+  /** |target − position at start|, not rounded: the lot remainder is carried, never traded. */
+  readonly qty: Decimal;
+  readonly fromPosition: Decimal;
+  readonly targetPosition: Decimal;
+  readonly start: number;
+  readonly deadline: number;
+  readonly urgency: Urgency;
+  /** Worst price the order may trade at (buy: ceiling, sell: floor); null for none. */
+  readonly limitPrice: Decimal | null;
+  readonly style: 'maker' | 'marketOnly';
+}
+
+export interface Child {
+  readonly clientOrderId: string;
+  readonly seq: number;
+  readonly kind: ChildKind;
+  readonly qty: Decimal;
+  /** null for market orders. */
+  readonly price: Decimal | null;
+  readonly filled: Decimal;
+  /** Requested: sent, not yet acknowledged; Working: on the book; Cancelling: cancel sent. */
+  readonly status: 'Requested' | 'Working' | 'Cancelling';
+  readonly tradeIds: readonly string[];
+  readonly requestedAt: number;
+}
+
+export interface Progress {
+  readonly filled: Decimal;
+  /** Σ qty × price of fills, for the average price. */
+  readonly notional: Decimal;
+  readonly fees: Decimal;
+  readonly makerQty: Decimal;
+  readonly childCount: number;
+}
+
+// ---- events -----------------------------------------------------------------------------
+
+export type ParentOrderEvent =
+  | {
+      readonly type: 'ParentOrderStarted';
+      readonly parent: ParentOrder;
+      readonly schedule: Schedule;
+      readonly arrivalMid: Decimal | null;
+      readonly at: number;
+    }
+  | {
+      readonly type: 'ChildOrderRequested';
+      readonly parentId: string;
+      readonly clientOrderId: string;
+      readonly seq: number;
+      readonly kind: ChildKind;
+      readonly side: Side;
+      readonly qty: Decimal;
+      readonly orderType: 'limit' | 'market';
+      readonly limitPrice: Decimal | null;
+      readonly postOnly: boolean;
+      readonly reason: ChildReason;
+      readonly at: number;
+    }
+  | { readonly type: 'CancelRequested'; readonly parentId: string; readonly clientOrderId: string; readonly reason: string; readonly at: number }
+  | { readonly type: 'ChildOrderAccepted'; readonly parentId: string; readonly clientOrderId: string; readonly at: number }
+  | {
+      readonly type: 'ChildOrderRejected';
+      readonly parentId: string;
+      readonly clientOrderId: string;
+      readonly code: string;
+      readonly at: number;
+    }
+  | {
+      readonly type: 'ChildOrderFilled';
+      readonly parentId: string;
+      readonly clientOrderId: string;
+      readonly tradeId: string;
+      readonly qty: Decimal;
+      readonly price: Decimal;
+      readonly fee: Decimal;
+      readonly liquidity: 'maker' | 'taker';
+      readonly at: number;
+    }
+  | { readonly type: 'ChildOrderClosed'; readonly parentId: string; readonly clientOrderId: string; readonly at: number }
+  | { readonly type: 'ParentOrderPaused'; readonly parentId: string; readonly reason: PauseReason; readonly at: number }
+  | {
+      readonly type: 'ParentOrderResumed';
+      readonly parentId: string;
+      readonly reason: PauseReason;
+      /** The schedule re-planned over what is left (null: still paused for another reason). */
+      readonly schedule: Schedule | null;
+      readonly at: number;
+    }
+  | {
+      readonly type: 'ParentOrderProgress';
+      readonly parentId: string;
+      readonly slice: number;
+      readonly filled: Decimal;
+      readonly scheduled: Decimal;
+      readonly at: number;
+    }
+  | {
+      readonly type: 'ParentOrderSuperseded';
+      readonly parentId: string;
+      /** The next target, started once the old children are closed. */
+      readonly next: PendingTarget;
+      readonly at: number;
+    }
+  | {
+      readonly type: 'ParentOrderCompleted';
+      readonly parentId: string;
+      readonly reason: CompletionReason;
+      readonly filled: Decimal;
+      /** What was left: the lot/min-notional remainder, or the unfinished part at a deadline. */
+      readonly residual: Decimal;
+      readonly at: number;
+    };
+
+/** A target waiting for the previous parent's children to close. */
+export interface PendingTarget {
+  readonly targetId: string;
+  readonly targetPosition: Decimal;
+  readonly deadline: number;
+  readonly slices: number;
+  readonly urgency: Urgency;
+  readonly limitPrice: Decimal | null;
+}
+
+// ---- state ------------------------------------------------------------------------------
+
+interface Base {
+  /** Last known position (start position + signed fills), for re-planning. */
+  readonly position: Decimal;
+  readonly paused: readonly PauseReason[];
+}
+
+export type ParentOrderState =
+  | (Base & { readonly status: 'Idle' })
+  | (Base & {
+      readonly status: 'Working';
+      readonly parent: ParentOrder;
+      readonly schedule: Schedule;
+      readonly arrivalMid: Decimal | null;
+      readonly children: readonly Child[];
+      readonly nextSeq: number;
+      readonly progress: Progress;
+      /** Last slice for which progress was reported (−1: none yet). */
+      readonly reportedSlice: number;
+    })
+  | (Base & {
+      readonly status: 'Superseding';
+      readonly parent: ParentOrder;
+      readonly children: readonly Child[];
+      readonly nextSeq: number;
+      readonly progress: Progress;
+      readonly next: PendingTarget;
+    })
+  | (Base & {
+      readonly status: 'Completed';
+      readonly parent: ParentOrder;
+      readonly progress: Progress;
+      readonly reason: CompletionReason;
+      readonly residual: Decimal;
+      readonly finishedAt: number;
+      readonly nextSeq: number;
+    });
+
+export const initialState = (position: Decimal = new Decimal(0)): ParentOrderState => ({
+  status: 'Idle',
+  position,
+  paused: [],
+});
+
+export const emptyProgress: Progress = {
+  filled: new Decimal(0),
+  notional: new Decimal(0),
+  fees: new Decimal(0),
+  makerQty: new Decimal(0),
+  childCount: 0,
+};
+
+const signed = (side: Side, q: Decimal): Decimal => (side === 'buy' ? q : q.neg());
+
+/** Quantity a child may still fill. */
+export const childOpenQty = (c: Child): Decimal => c.qty.minus(c.filled);
+
+const mapChild = (children: readonly Child[], cid: string, f: (c: Child) => Child | null): readonly Child[] => {
+  const out: Child[] = [];
+  for (const c of children) {
+    if (c.clientOrderId !== cid) out.push(c);
+    else {
+      const n = f(c);
+      if (n) out.push(n);
+    }
+  }
+  return out;
+};
+
+const withChildren = <S extends ParentOrderState>(s: S, children: readonly Child[]): S =>
+  s.status === 'Working' || s.status === 'Superseding' ? { ...s, children } : s;
+
+const onFill = (s: ParentOrderState, e: Extract<ParentOrderEvent, { type: 'ChildOrderFilled' }>): ParentOrderState => {
+  if (s.status === 'Idle') return s;
+  const p = s.progress;
+  const progress: Progress = {
+    ...p,
+    filled: p.filled.plus(e.qty),
+    notional: p.notional.plus(e.qty.times(e.price)),
+    fees: p.fees.plus(e.fee),
+    makerQty: e.liquidity === 'maker' ? p.makerQty.plus(e.qty) : p.makerQty,
+  };
+  const position = s.position.plus(signed(s.parent.side, e.qty));
+  if (s.status === 'Completed') return { ...s, progress, position };
+  const children = mapChild(s.children, e.clientOrderId, (c) => {
+    const filled = c.filled.plus(e.qty);
+    // A fully filled child is done: it leaves the working set.
+    return filled.gte(c.qty) ? null : { ...c, filled, tradeIds: [...c.tradeIds, e.tradeId] };
+  });
+  return { ...s, progress, position, children };
+};
+
+export const evolve = (s: ParentOrderState, e: ParentOrderEvent): ParentOrderState => {
+  switch (e.type) {
+    case 'ParentOrderStarted': {
+      const nextSeq = s.status === 'Idle' ? 0 : s.nextSeq;
+      return {
+        status: 'Working',
+        position: e.parent.fromPosition,
+        paused: s.paused,
+        parent: e.parent,
+        schedule: e.schedule,
+        arrivalMid: e.arrivalMid,
+        children: [],
+        nextSeq,
+        progress: emptyProgress,
+        reportedSlice: -1,
+      };
+    }
+    case 'ChildOrderRequested': {
+      if (s.status !== 'Working') return s;
+      const child: Child = {
+        clientOrderId: e.clientOrderId,
+        seq: e.seq,
+        kind: e.kind,
+        qty: e.qty,
+        price: e.limitPrice,
+        filled: new Decimal(0),
+        status: 'Requested',
+        tradeIds: [],
+        requestedAt: e.at,
+      };
+      return {
+        ...s,
+        children: [...s.children, child],
+        nextSeq: Math.max(s.nextSeq, e.seq + 1),
+        progress: { ...s.progress, childCount: s.progress.childCount + 1 },
+      };
+    }
+    case 'CancelRequested':
+      if (s.status !== 'Working' && s.status !== 'Superseding') return s;
+      return withChildren(s, mapChild(s.children, e.clientOrderId, (c) => ({ ...c, status: 'Cancelling' })));
+    case 'ChildOrderAccepted':
+      if (s.status !== 'Working' && s.status !== 'Superseding') return s;
+      return withChildren(
+        s,
+        mapChild(s.children, e.clientOrderId, (c) => (c.status === 'Requested' ? { ...c, status: 'Working' } : c)),
+      );
+    case 'ChildOrderRejected':
+    case 'ChildOrderClosed':
+      if (s.status !== 'Working' && s.status !== 'Superseding') return s;
+      return withChildren(s, mapChild(s.children, e.clientOrderId, () => null));
+    case 'ChildOrderFilled':
+      return onFill(s, e);
+    case 'ParentOrderPaused':
+      return s.paused.includes(e.reason) ? s : { ...s, paused: [...s.paused, e.reason] };
+    case 'ParentOrderResumed': {
+      const paused = s.paused.filter((r) => r !== e.reason);
+      if (s.status === 'Working' && e.schedule) return { ...s, paused, schedule: e.schedule };
+      return { ...s, paused };
+    }
+    case 'ParentOrderProgress':
+      return s.status === 'Working' ? { ...s, reportedSlice: Math.max(s.reportedSlice, e.slice) } : s;
+    case 'ParentOrderSuperseded':
+      if (s.status !== 'Working') return s;
+      return {
+        status: 'Superseding',
+        position: s.position,
+        paused: s.paused,
+        parent: s.parent,
+        children: s.children,
+        nextSeq: s.nextSeq,
+        progress: s.progress,
+        next: e.next,
+      };
+    case 'ParentOrderCompleted':
+      if (s.status !== 'Working' && s.status !== 'Superseding') return s;
+      return {
+        status: 'Completed',
+        position: s.position,
+        paused: s.paused,
+        parent: s.parent,
+        progress: s.progress,
+        reason: e.reason,
+        residual: e.residual,
+        finishedAt: e.at,
+        nextSeq: s.nextSeq,
+      };
+    default: {
+      const never: never = e;
+      return never;
+    }
+  }
+};
