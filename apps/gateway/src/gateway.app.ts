@@ -14,6 +14,7 @@ import { EventStore } from '@keel/event-store';
 import { Clock, FoldingApp, Logger } from '@keel/runtime';
 import { Instrument } from '@keel/venue-domain';
 import {
+  accountHaltedEvent,
   ACCOUNT_LOG_EVENT_TYPES,
   AccountLog,
   AccountPhase,
@@ -113,10 +114,17 @@ export const gatewayApp = (accountIds: readonly string[], shell: GatewayShell): 
             { kind: 'Requested', command: c, instrument: shell.instruments.get(c.instrument) ?? null, inDoubt, blocked: work.blocked },
             { venue, sleep, ...(shell.maxLookups !== undefined ? { maxLookups: shell.maxLookups } : {}) },
           );
-          if (out.facts.some((f) => f.kind === 'rejected' && f.code === 'VenueAuthFailed')) {
+          const refused = out.facts.find((f) => f.kind === 'rejected' && f.code === 'VenueAuthFailed');
+          if (refused) {
             const halted = halt({ ...gate }, c.accountId, 'credentials refused');
             Object.assign(shell.phases, halted.accounts);
             logger.error({ accountId: c.accountId }, 'venue refused the credentials: account halted, no new orders');
+            const alert = accountHaltedEvent(
+              { accountId: c.accountId, venue: venue.venue, code: 'VenueAuthFailed', reason: refused.kind === 'rejected' ? refused.reason : 'credentials refused', clientOrderId: c.clientOrderId },
+              meta,
+            );
+            if (E.isLeft(alert)) throw new Error(describeError(alert.left));
+            await appendIdempotent(store, venueStream(c.accountId), [alert.right]);
           }
           for (const f of out.facts) shell.metrics?.placements.inc({ outcome: f.kind });
           if (out.state.status === 'InDoubt') shell.metrics?.placements.inc({ outcome: 'in_doubt' });

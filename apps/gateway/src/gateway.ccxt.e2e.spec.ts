@@ -42,8 +42,9 @@ afterAll(async () => {
 });
 
 afterEach(() => {
-  // Every request ccxt made was signed correctly and went to an endpoint the stand-in knows.
-  expect(venue.server.signatureFailures.splice(0)).toEqual([]);
+  // Every request ccxt made was signed correctly and went to an endpoint the stand-in knows
+  // (once the key is revoked on purpose, the stand-in's refusals are listed as "revoked").
+  expect(venue.server.signatureFailures.splice(0).filter((f) => !f.endsWith(': revoked'))).toEqual([]);
   expect(venue.server.unrouted.splice(0)).toEqual([]);
 });
 
@@ -124,6 +125,27 @@ it('exports its coalescing, rate budget and placement figures on /metrics', asyn
   expect(value(`gateway_account_halted{account="${account}",app="gateway"}`)).toBe(0);
 }, 30_000);
 
+it('halts the account when the venue refuses its credentials: OrderRejected, an AccountHalted alert, no further sends', async () => {
+  venue.revokeCredentials();
+  const cid = 'k3e2eccxtauth1';
+  await order(cid, { orderType: 'limit', limitPrice: '50000' });
+  await waitFor('OrderRejected + AccountHalted', async () => {
+    const es = await venueEvents();
+    return of(es, 'OrderRejected', cid).length === 1 && es.some((e) => e.type === 'AccountHalted');
+  }, 30_000, () => gw.stderr());
+  const es = await venueEvents();
+  expect(of(es, 'OrderRejected', cid)[0]?.data).toMatchObject({ code: 'VenueAuthFailed' });
+  expect(es.find((e) => e.type === 'AccountHalted')?.data).toMatchObject({ accountId: account, venue: 'binanceusdm', code: 'VenueAuthFailed', clientOrderId: cid });
+  // The next order is refused by the gateway itself: it never reaches the venue.
+  const before = venue.placements();
+  const next = 'k3e2eccxtauth2';
+  await order(next, { orderType: 'limit', limitPrice: '50000' });
+  await waitFor('second OrderRejected', async () => of(await venueEvents(), 'OrderRejected', next).length === 1, 30_000, () => gw.stderr());
+  expect(venue.placements()).toBe(before);
+  const text = await (await fetch(`http://127.0.0.1:${gw.port}/metrics`)).text();
+  expect(text).toContain(`gateway_account_halted{account="${account}",app="gateway"} 1`);
+}, 60_000);
+
 it('stops cleanly on SIGTERM', async () => {
   gw.proc.kill('SIGTERM');
   expect((await gw.exited).code).toBe(0);
@@ -135,4 +157,12 @@ it('refuses to start without the account credentials, naming the missing variabl
   expect(code).toBe(2);
   expect(bad.stderr()).toMatch(/VENUE_BIN_E2E_SECRET/);
   expect(bad.stderr()).not.toContain(API_KEY);
+}, 60_000);
+
+it('stops at start-up with exit code 2 when the venue refuses the credentials, instead of retrying for ever', async () => {
+  const bad = await spawnGateway(h, { KEEL_VENUE: 'binanceusdm', KEEL_VENUE_URL: venue.url, KEEL_ACCOUNT_IDS: account, ...credentials });
+  const { code } = await bad.exited;
+  expect(code).toBe(2);
+  expect(bad.stderr()).toMatch(/refused the credentials of account bin-e2e/);
+  expect(bad.stderr()).not.toContain(SECRET);
 }, 60_000);

@@ -33,7 +33,7 @@ import {
 import { appendIdempotent, gatewayApp, venueStream } from './gateway.app';
 import { registerGatewayMetrics } from './gateway.metrics';
 import { DEFAULT_SIM_TRADES, SIM_BTCUSDT } from './sim.venue';
-import { list, openAdapters } from './venues';
+import { credentialPrefix, list, openAdapters } from './venues';
 
 export const GatewayConfig = {
   venue: Type.Union([Type.Literal('sim'), Type.Literal('binanceusdm'), Type.Literal('okx'), Type.Literal('hyperliquid')], {
@@ -62,11 +62,23 @@ type Config = { [K in keyof typeof GatewayConfig]: Static<(typeof GatewayConfig)
 
 const infra = (op: string, message: string): InfrastructureError => ({ _tag: 'InfrastructureError', component: 'gateway', op, message });
 
-/** Keep asking until the venue answers (start-up must not proceed on a guess). */
-const untilRight = async <A>(ports: AppPorts, what: string, f: () => Promise<E.Either<unknown, A>>, stopped: () => boolean): Promise<{ readonly v: A } | null> => {
+/** The venue refused the account's credentials at start-up: asking again cannot help. */
+class CredentialsRefused extends Error {
+  constructor(
+    readonly accountId: string,
+    readonly venueMessage: string,
+  ) {
+    super(`the venue refused the credentials of account ${accountId}: ${venueMessage}`);
+  }
+}
+
+/** Keep asking until the venue answers (start-up must not proceed on a guess); refused credentials end it. */
+const untilRight = async <A>(ports: AppPorts, what: string, f: () => Promise<E.Either<unknown, A>>, stopped: () => boolean, accountId = ''): Promise<{ readonly v: A } | null> => {
   for (let attempt = 1; !stopped(); attempt++) {
     const r = await f();
     if (E.isRight(r)) return { v: r.right };
+    const err = r.left as { readonly _tag?: string; readonly message?: string };
+    if (err._tag === 'VenueAuthFailed') throw new CredentialsRefused(accountId, err.message ?? '');
     ports.logger.warn({ err: JSON.stringify(r.left), attempt }, `${what} failed; retrying`);
     await ports.clock.sleep(Math.min(5000, 200 * 2 ** attempt));
   }
@@ -90,7 +102,7 @@ const reconcileAccount = async (ports: AppPorts, venue: CoalescingAdapter, confi
   const log = await replayLog(ports, venue.accountId);
   if (E.isLeft(log)) return log;
   const now = ports.clock.now();
-  const read = <A>(what: string, f: () => Promise<E.Either<unknown, A>>) => untilRight(ports, `${venue.accountId} ${what}`, f, stopped);
+  const read = <A>(what: string, f: () => Promise<E.Either<unknown, A>>) => untilRight(ports, `${venue.accountId} ${what}`, f, stopped, venue.accountId);
   const open = await read('fetchOpenOrders', () => venue.fetchOpenOrders(null)());
   const positions = await read('fetchPositions', () => venue.fetchPositions()());
   const balances = await read('fetchBalances', () => venue.fetchBalances()());
@@ -236,5 +248,12 @@ export const gatewayMain: AppMainSpec<typeof GatewayConfig> = {
   name: 'gateway',
   defaultHttpPort: 8086,
   config: GatewayConfig,
-  start: (ports, config) => startGateway(ports, config).catch((e: unknown) => E.left(infra('start', String(e)))),
+  start: (ports, config) =>
+    startGateway(ports, config).catch((e: unknown) =>
+      E.left(
+        e instanceof CredentialsRefused
+          ? ({ _tag: 'ValidationError', path: `${credentialPrefix(e.accountId)}API_KEY`, value: '', message: e.message } as KeelError)
+          : infra('start', String(e)),
+      ),
+    ),
 };

@@ -269,6 +269,19 @@ export const EVENT_DEFINITIONS = {
     ),
     upcasters: {},
   }),
+  AccountHalted: define({
+    type: 'AccountHalted',
+    context: 'venue',
+    owner: 'gateway',
+    version: 1,
+    description:
+      'Alert: the gateway stopped sending new orders for an account (e.g. the venue refused its credentials); cancels still run. It lasts until the gateway restarts with the cause fixed.',
+    schema: Type.Object(
+      { accountId: Account, venue: Id(64), code: Id(64), reason: Type.String(), clientOrderId: Nullable(Id(64)) },
+      { additionalProperties: false },
+    ),
+    upcasters: {},
+  }),
   KillSwitchEngaged: define({
     type: 'KillSwitchEngaged',
     context: 'control',

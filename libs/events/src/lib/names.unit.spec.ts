@@ -39,6 +39,7 @@ describe('names: the exact strings are a public contract', () => {
       TradePrinted: 'keel.evt.venue.trade-printed',
       PositionSnapshot: 'keel.evt.venue.position-snapshot',
       BalanceSnapshot: 'keel.evt.venue.balance-snapshot',
+      AccountHalted: 'keel.evt.venue.account-halted',
       AccountEquityUpdated: 'keel.evt.balances.account-equity-updated',
       ContractMapped: 'keel.evt.calendar.contract-mapped',
       RollScheduled: 'keel.evt.calendar.roll-scheduled',

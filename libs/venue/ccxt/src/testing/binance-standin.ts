@@ -40,6 +40,8 @@ export interface BinanceStandin {
   orders(): readonly { readonly clientOrderId: string; readonly status: string; readonly executedQty: string }[];
   /** How many placement requests reached the venue (including refused duplicates). */
   placements(): number;
+  /** From now on the venue refuses the account's API key. */
+  revokeCredentials(): void;
   /** The next `n` placements take effect but answer only after `delayMs`. */
   placementTimeouts(n: number, delayMs: number): void;
   close(): Promise<void>;
@@ -53,7 +55,14 @@ export interface BinanceStandinOptions {
 }
 
 export const startBinanceStandin = async (o: BinanceStandinOptions): Promise<BinanceStandin> => {
-  const server = await startFakeVenue(binanceVerifier(o.apiKey, o.secret));
+  const verify = binanceVerifier(o.apiKey, o.secret);
+  let revoked = false;
+  // A revoked key: every signed request is refused as Binance does (-2015, HTTP 401); listed in signatureFailures as "revoked".
+  const server = await startFakeVenue((r) =>
+    revoked && r.headers['x-mbx-apikey'] !== undefined
+      ? { error: 'revoked', reply: { status: 401, body: { code: -2015, msg: 'Invalid API-key, IP, or permissions for action.' } } }
+      : verify(r),
+  );
   const mark = new Decimal(o.markPrice ?? '51950.4');
   const now = o.now ?? (() => Date.now());
   const byClientId = new Map<string, StandinOrder>();
@@ -166,6 +175,9 @@ export const startBinanceStandin = async (o: BinanceStandinOptions): Promise<Bin
     url: server.url,
     orders: () => [...byClientId.values()].map((x) => ({ clientOrderId: x.clientOrderId, status: x.status, executedQty: x.executedQty })),
     placements: () => placements,
+    revokeCredentials: () => {
+      revoked = true;
+    },
     placementTimeouts: (n, delayMs) => {
       slow = { n, delayMs };
     },

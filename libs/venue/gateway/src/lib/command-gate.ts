@@ -10,7 +10,8 @@
  * - A command recorded before this process started (`position <= startPosition`) may have
  *   been sent by the previous process: it is placed "in doubt" (looked up first).
  */
-import { EventData, RecordedEvent } from '@keel/events';
+import * as E from 'fp-ts/Either';
+import { deriveId, EventData, EventMeta, newEvent, NewEvent, RecordedEvent, ValidationError } from '@keel/events';
 
 export type AccountPhase = 'Reconciling' | 'Ready' | 'Halted';
 
@@ -39,6 +40,16 @@ export const markReconciled = (s: GateState, accountId: string): GateState =>
 
 /** Credentials refused: no new orders for the account until an operator restarts it. */
 export const halt = (s: GateState, accountId: string, reason: string): GateState => setPhase(s, accountId, 'Halted', reason);
+
+/**
+ * The alert that goes with `halt`: recorded in the account's stream so operators and the apps
+ * that send orders learn it. Its id derives from (account, the request that met the refusal),
+ * so a retried handler records it once.
+ */
+export const accountHaltedEvent = (
+  d: { readonly accountId: string; readonly venue: string; readonly code: string; readonly reason: string; readonly clientOrderId: string | null },
+  meta: EventMeta,
+): E.Either<ValidationError, NewEvent> => newEvent('AccountHalted', deriveId('AccountHalted', d.accountId, d.clientOrderId ?? ''), d, meta);
 
 /** Fold kill-switch events into the gate. */
 export const evolveGate = (s: GateState, e: RecordedEvent): GateState => {

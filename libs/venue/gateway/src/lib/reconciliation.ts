@@ -86,6 +86,7 @@ export const evolveAccountLog = (log: AccountLog, event: RecordedEvent): Account
     case 'QuoteUpdated':
     case 'TradePrinted':
     case 'BalanceSnapshot':
+    case 'AccountHalted':
     case 'AccountEquityUpdated':
     case 'ContractMapped':
     case 'RollScheduled':
