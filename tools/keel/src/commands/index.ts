@@ -4,6 +4,7 @@ import { benchBusCommand, benchStoreCommand } from './bench.command';
 import { benchCoalescingCommand } from './bench-coalescing.command';
 import { calendarContractsCommand, calendarHolidaysCommand, calendarStateCommand } from './calendar.command';
 import { startCommand } from './start.command';
+import { twapSimCommand } from './twap-sim.command';
 
 export interface Command {
   readonly summary: string;
@@ -18,4 +19,5 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   'calendar contracts': calendarContractsCommand,
   'calendar holidays': calendarHolidaysCommand,
   'calendar state': calendarStateCommand,
+  'twap-sim': twapSimCommand,
 };

@@ -1,0 +1,433 @@
+/**
+ * The `keel twap-sim` harness: the real parent-order decider (@keel/execution-domain) and
+ * the simulated venue (@keel/venue-sim) in one process, on recorded data, under a virtual
+ * clock. A small shell loop stands in for the execution app and the gateway: every
+ * `tickMs` of market time it moves the clock (the venue replays the data up to then),
+ * feeds the venue's answers and fills to the decider, passes it the touch, and carries out
+ * the events it decides (child orders through `prepareOrder`, as the gateway would; cancels).
+ *
+ * The same run also executes the baseline: the same schedule with one market order per
+ * slice (the decider's 'marketOnly' style) on a second simulated account over the same data.
+ */
+import { access, constants } from 'node:fs/promises';
+import Decimal from 'decimal.js';
+import * as E from 'fp-ts/Either';
+import { createVirtualClock } from '@keel/runtime';
+import { describeError } from '@keel/events';
+import { BINANCE_USDM_BTCUSDT, Fill, Instrument, prepareOrder, Side, VenueError, VenueOrder } from '@keel/venue-domain';
+import { createSimulatedVenue, MarketEvent, readLines, readQuotes, readTrades, SimulatedVenue } from '@keel/venue-sim';
+import {
+  DEFAULT_POLICY,
+  defaultExecutionConfig,
+  executionQuality,
+  ExecutionQuality,
+  handle,
+  initialState,
+  lagInSlices,
+  nextWakeAt,
+  ParentOrderCommand,
+  ParentOrderEvent,
+  ParentOrderState,
+  PolicyConfig,
+  Touch,
+  Urgency,
+} from '@keel/execution-domain';
+
+export type Layout = 'trades' | 'bbo';
+
+export interface LoadedMarket {
+  readonly layout: Layout;
+  readonly events: readonly MarketEvent[];
+  readonly firstTs: number;
+  readonly lastTs: number;
+}
+
+/** Read a trade tape or a best bid/ask file (layout told by its header). Left: a readable reason. */
+export const loadMarketFile = async (file: string): Promise<E.Either<string, LoadedMarket>> => {
+  let header: string | undefined;
+  try {
+    // A missing file must fail here: a read stream's open error does not reach readline.
+    await access(file, constants.R_OK);
+    for await (const line of readLines(file)) {
+      header = line;
+      break;
+    }
+  } catch (e) {
+    return E.left(`cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (header === undefined) return E.left(`${file} is empty`);
+  const cols = header.split(',');
+  const layout: Layout | null = cols.includes('bid_price') && cols.includes('ask_price') ? 'bbo' : cols.includes('price') && cols.includes('side') ? 'trades' : null;
+  if (layout === null)
+    return E.left(`${file}: header ${JSON.stringify(header)} is neither a trade tape (ts_ns,price,qty,side) nor best bid/ask (ts_ns,bid_price,bid_qty,ask_price,ask_qty)`);
+  const read = layout === 'bbo' ? await readQuotes(file) : await readTrades(file);
+  if (E.isLeft(read)) return E.left(read.left.message);
+  const events: MarketEvent[] = [...read.right].sort((a, b) => a.ts - b.ts);
+  if (events.length === 0) return E.left(`${file} has no rows`);
+  return E.right({ layout, events, firstTs: (events[0] as MarketEvent).ts, lastTs: (events[events.length - 1] as MarketEvent).ts });
+};
+
+export interface TwapSimOptions {
+  readonly side: Side;
+  readonly qty: Decimal;
+  readonly start: number;
+  readonly durationMs: number;
+  readonly slices: number;
+  readonly makerBps: number;
+  readonly takerBps: number;
+  readonly latencyMs: number;
+  readonly tickMs: number;
+  readonly urgency: Urgency;
+  readonly policy?: PolicyConfig;
+  /** Data replayed before the start so the touch is known (trade tapes infer it from prints). */
+  readonly leadInMs?: number;
+  /** Decide on every tick instead of only on change or wake-up (for tests: same outcome). */
+  readonly decideEveryTick?: boolean;
+}
+
+export interface RunResult {
+  readonly quality: ExecutionQuality;
+  readonly completed: boolean;
+  readonly reason: string;
+  readonly residual: string;
+  readonly finishedAt: number | null;
+  readonly fills: readonly Fill[];
+}
+
+export interface TwapSimReport extends ExecutionQuality {
+  readonly side: Side;
+  readonly qty: string;
+  readonly layout: Layout;
+  readonly slices: number;
+  readonly start: string;
+  readonly completed: boolean;
+  readonly completion: string;
+  readonly residualQty: string;
+  readonly finishedAt: string | null;
+  readonly deadline: string;
+  readonly vwapSource: 'trades' | 'mid-twap';
+  readonly simulatedSeconds: number;
+  /** Both runs (TWAP and baseline), after loading and an untimed JIT warm-up. */
+  readonly wallSeconds: number;
+  readonly warmupSeconds: number;
+  /** simulatedSeconds / wallSeconds (the baseline's run counted in the wall time too). */
+  readonly speedup: number;
+  readonly baseline: {
+    readonly avgPrice: string | null;
+    readonly fees: string;
+    readonly feesBps: number | null;
+    readonly shortfallBps: number | null;
+    readonly vsVwapBps: number | null;
+    readonly costBps: number | null;
+    readonly filledQty: string;
+    readonly completed: boolean;
+    readonly childOrderCount: number;
+  };
+  /** baseline cost − TWAP cost, bps: positive means the maker TWAP was cheaper. */
+  readonly improvementBps: number | null;
+}
+
+const ACCOUNT = 'sim';
+
+const instrumentFor = (o: TwapSimOptions): Instrument => ({
+  ...BINANCE_USDM_BTCUSDT,
+  makerFee: new Decimal(o.makerBps).div(10_000),
+  takerFee: new Decimal(o.takerBps).div(10_000),
+});
+
+/** The events of the window the run needs (warm-up before, a margin after the deadline). */
+const windowOf = (m: LoadedMarket, from: number, to: number): MarketEvent[] => {
+  const out: MarketEvent[] = [];
+  for (const e of m.events) if (e.ts >= from && e.ts <= to) out.push(e);
+  return out;
+};
+
+/** The market's benchmark over [from, to]: VWAP of prints, else the time-weighted mid. */
+const marketBenchmark = (events: readonly MarketEvent[], from: number, to: number): { source: 'trades' | 'mid-twap'; value: Decimal | null } => {
+  let q = new Decimal(0);
+  let n = new Decimal(0);
+  let weighted = new Decimal(0);
+  let ms = 0;
+  let lastMid: Decimal | null = null;
+  let lastAt = from;
+  for (const e of events) {
+    if (e.ts > to) break;
+    if (e.kind === 'trade') {
+      if (e.ts >= from) {
+        q = q.plus(e.qty);
+        n = n.plus(e.qty.times(e.price));
+      }
+    } else {
+      const mid = e.bidPrice.plus(e.askPrice).div(2);
+      if (e.ts >= from && lastMid) {
+        weighted = weighted.plus(lastMid.times(e.ts - lastAt));
+        ms += e.ts - lastAt;
+      }
+      lastMid = mid;
+      lastAt = Math.max(e.ts, from);
+    }
+  }
+  if (q.gt(0)) return { source: 'trades', value: n.div(q) };
+  if (lastMid && to > lastAt) {
+    weighted = weighted.plus(lastMid.times(to - lastAt));
+    ms += to - lastAt;
+  }
+  return { source: 'mid-twap', value: ms > 0 ? weighted.div(ms) : lastMid };
+};
+
+const touchOf = async (venue: SimulatedVenue, symbol: string): Promise<Touch | null> => {
+  const t = await venue.fetchTopOfBook(symbol)();
+  if (E.isLeft(t)) return null;
+  // A trade-only tape infers the touch from the last prints; a crossed inference is no touch.
+  return t.right.bidPrice.lt(t.right.askPrice) ? { bid: t.right.bidPrice, ask: t.right.askPrice } : null;
+};
+
+const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * One execution (maker TWAP or the market-only baseline) on its own simulated account.
+ * Left: the decider refused the target (bad input), with its reason.
+ */
+export const runExecution = async (
+  market: LoadedMarket,
+  events: readonly MarketEvent[],
+  o: TwapSimOptions,
+  style: 'maker' | 'marketOnly',
+): Promise<E.Either<string, RunResult & { arrivalMid: Decimal | null }>> => {
+  const instrument = instrumentFor(o);
+  const symbol = instrument.symbol;
+  const deadline = o.start + o.durationMs;
+  const clock = createVirtualClock(Math.min(o.start, (events[0]?.ts ?? o.start)));
+  const venue = createSimulatedVenue({
+    venue: 'twap-sim',
+    accountId: style,
+    clock,
+    markets: [{ instrument, events }],
+    balances: { USDT: '1000000000' },
+    latencyMs: o.latencyMs,
+  });
+  const cfg = defaultExecutionConfig({ accounts: [ACCOUNT], instruments: [instrument], policy: o.policy ?? DEFAULT_POLICY });
+  let state: ParentOrderState = initialState();
+  const inbox: ParentOrderCommand[] = [];
+  const own = new Set<string>();
+  let pending = 0;
+  let fillCursor = 0;
+  let maxLag = 0;
+
+  const track = (p: Promise<E.Either<VenueError, VenueOrder>>, onRight: (v: VenueOrder) => void, onLeft: (e: VenueError) => void): void => {
+    pending++;
+    void p.then((r) => {
+      pending--;
+      if (E.isRight(r)) onRight(r.right);
+      else onLeft(r.left);
+    });
+  };
+
+  const carryOut = (evs: readonly ParentOrderEvent[], touch: Touch | null): void => {
+    for (const ev of evs) {
+      if (ev.type === 'ChildOrderRequested') {
+        own.add(ev.clientOrderId);
+        const cid = ev.clientOrderId;
+        // The gateway's step: round to the venue grid and check its minimums before sending.
+        const prepared = prepareOrder(
+          instrument,
+          {
+            symbol,
+            clientOrderId: cid,
+            side: ev.side,
+            type: ev.orderType,
+            qty: ev.qty,
+            price: ev.limitPrice,
+            timeInForce: ev.postOnly ? 'PO' : 'IOC',
+            reduceOnly: false,
+          },
+          { referencePrice: touch ? (ev.side === 'buy' ? touch.ask : touch.bid) : null },
+        );
+        if (E.isLeft(prepared)) {
+          inbox.push({ type: 'RecordRejected', clientOrderId: cid, code: prepared.left.code, now: clock.now() });
+          continue;
+        }
+        track(
+          venue.placeOrder(prepared.right)(),
+          (v) => {
+            inbox.push({ type: 'RecordAccepted', clientOrderId: cid, now: clock.now() });
+            if (v.status !== 'open' && v.status !== 'partiallyFilled') inbox.push({ type: 'RecordClosed', clientOrderId: cid, now: clock.now() });
+          },
+          (e) => inbox.push({ type: 'RecordRejected', clientOrderId: cid, code: e._tag === 'VenueRejected' ? e.code : e._tag, now: clock.now() }),
+        );
+      } else if (ev.type === 'CancelRequested') {
+        const cid = ev.clientOrderId;
+        // Either way the order is off the book: cancelled now, or already filled / closed.
+        const closed = () => inbox.push({ type: 'RecordClosed', clientOrderId: cid, now: clock.now() });
+        track(venue.cancelOrder(symbol, cid)(), closed, closed);
+      }
+    }
+  };
+
+  const apply = (c: ParentOrderCommand, touch: Touch | null): E.Either<string, void> => {
+    const r = handle(c, state, cfg);
+    if (E.isLeft(r)) return E.left(describeError(r.left));
+    state = r.right.state;
+    carryOut(r.right.events, touch);
+    return E.right(undefined);
+  };
+
+  /** Feed the venue's fills and answers to the decider; true when there were any. */
+  const drain = (): boolean => {
+    const fills: readonly Fill[] = venue.allFills();
+    const any = fillCursor < fills.length || inbox.length > 0;
+    for (; fillCursor < fills.length; fillCursor++) {
+      const f = fills[fillCursor] as Fill;
+      apply(
+        { type: 'RecordFill', clientOrderId: f.clientOrderId, tradeId: f.tradeId, qty: f.qty, price: f.price, fee: f.fee, liquidity: f.liquidity, now: f.ts },
+        null,
+      );
+    }
+    for (let c = inbox.shift(); c; c = inbox.shift()) apply(c, null);
+    return any;
+  };
+
+  try {
+    clock.advanceTo(o.start);
+    const touch0 = await touchOf(venue, symbol);
+    const started = apply(
+      {
+        type: 'SetTarget',
+        targetId: `twap-sim-${style}`,
+        accountId: ACCOUNT,
+        symbol,
+        currentPosition: '0',
+        targetPosition: (o.side === 'buy' ? o.qty : o.qty.neg()).toString(),
+        start: o.start,
+        deadline,
+        slices: o.slices,
+        urgency: o.urgency,
+        style,
+        now: o.start,
+        touch: touch0,
+      },
+      touch0,
+    );
+    if (E.isLeft(started)) return started;
+    const arrivalMid = state.status === 'Working' ? state.arrivalMid : null;
+    const hardStop = deadline + 60_000;
+    // Decide when something changed (an answer, a fill, a new touch) or when the decider
+    // asked to be woken (nextWakeAt): the same decisions as deciding on every tick, cheaper.
+    const first = apply({ type: 'Tick', now: o.start, touch: touch0 }, touch0);
+    if (E.isLeft(first)) return first;
+    let wake = nextWakeAt(state, o.start, cfg);
+    let last: Touch | null = touch0;
+    let skipped = false;
+    for (let t = o.start; state.status !== 'Completed' && t < hardStop; ) {
+      t = Math.min(t + o.tickMs, hardStop);
+      clock.advanceTo(t);
+      if (pending > 0) await flush();
+      const before = state;
+      const answered = drain();
+      const touch = await touchOf(venue, symbol);
+      const moved = touch === null ? last !== null : last === null || !touch.bid.eq(last.bid) || !touch.ask.eq(last.ask);
+      last = touch;
+      if (!o.decideEveryTick && !answered && !moved && (wake === null || t < wake)) {
+        skipped = true;
+        continue;
+      }
+      // Lag grows while ticks are skipped (nothing filled then): its peak is at the last skipped tick.
+      if (skipped && before.status === 'Working')
+        maxLag = Math.max(maxLag, lagInSlices(before.schedule, t - o.tickMs, before.progress.filled));
+      skipped = false;
+      if (state.status === 'Working') maxLag = Math.max(maxLag, lagInSlices(state.schedule, t, state.progress.filled));
+      const r = apply({ type: 'Tick', now: t, touch }, touch);
+      if (E.isLeft(r)) return r;
+      wake = nextWakeAt(state, t, cfg);
+    }
+    // Let the last answers arrive (a cancel or market order sent on the final tick).
+    clock.advanceTo(clock.now() + Math.max(1, o.latencyMs) * 2);
+    if (pending > 0) await flush();
+    drain();
+    const fills = venue.allFills().filter((f) => own.has(f.clientOrderId));
+    const childCount = state.status === 'Idle' ? 0 : state.progress.childCount;
+    const done = state.status === 'Completed' ? state : null;
+    const quality = executionQuality({
+      side: o.side,
+      fills,
+      arrivalMid,
+      intervalVwap: null,
+      maxScheduleLagSlices: Math.max(0, maxLag),
+      childOrderCount: childCount,
+    });
+    return E.right({
+      quality,
+      arrivalMid,
+      completed: done !== null && done.reason === 'filled' && done.finishedAt <= deadline,
+      reason: done ? done.reason : 'unfinished',
+      residual: done ? done.residual.toString() : o.qty.minus(quality.filledQty).toString(),
+      finishedAt: done ? done.finishedAt : null,
+      fills,
+    });
+  } finally {
+    await venue.close();
+  }
+};
+
+/** Both runs (maker TWAP and the market-only baseline) and the report. `wallNow` is ms (performance.now). */
+export const runTwapSim = async (
+  market: LoadedMarket,
+  o: TwapSimOptions,
+  wallNow: () => number,
+): Promise<E.Either<string, TwapSimReport>> => {
+  const deadline = o.start + o.durationMs;
+  const events = windowOf(market, o.start - (o.leadInMs ?? 60_000), deadline + 120_000);
+  // JIT warm-up, untimed: both styles over the first few minutes of the window (a 30-minute
+  // run is otherwise dominated by the first compilation of the hot paths).
+  const w0 = wallNow();
+  const warm: TwapSimOptions = { ...o, durationMs: Math.min(o.durationMs, 300_000), slices: Math.min(o.slices, 5) };
+  await runExecution(market, events, warm, 'maker');
+  await runExecution(market, events, warm, 'marketOnly');
+  const t0 = wallNow();
+  const twap = await runExecution(market, events, o, 'maker');
+  if (E.isLeft(twap)) return twap;
+  const base = await runExecution(market, events, o, 'marketOnly');
+  if (E.isLeft(base)) return base;
+  const wallSeconds = (wallNow() - t0) / 1000;
+  const t = twap.right;
+  const b = base.right;
+  const bench = marketBenchmark(events, o.start, t.finishedAt ?? deadline);
+  const vs = (avg: string | null): number | null =>
+    avg && bench.value
+      ? Math.round((o.side === 'buy' ? new Decimal(avg).minus(bench.value) : bench.value.minus(avg)).div(bench.value).times(1_000_000).toNumber()) / 100
+      : null;
+  const simulatedSeconds = o.durationMs / 1000;
+  const q = t.quality;
+  return E.right({
+    side: o.side,
+    qty: o.qty.toString(),
+    layout: market.layout,
+    slices: o.slices,
+    start: new Date(o.start).toISOString(),
+    ...q,
+    intervalVwap: bench.value ? bench.value.toDecimalPlaces(4).toString() : null,
+    vsVwapBps: vs(q.avgPrice),
+    vwapSource: bench.source,
+    completed: t.completed,
+    completion: t.reason,
+    residualQty: t.residual,
+    finishedAt: t.finishedAt === null ? null : new Date(t.finishedAt).toISOString(),
+    deadline: new Date(deadline).toISOString(),
+    simulatedSeconds,
+    wallSeconds: Math.round(wallSeconds * 1000) / 1000,
+    warmupSeconds: Math.round(t0 - w0) / 1000,
+    speedup: wallSeconds > 0 ? Math.round(simulatedSeconds / wallSeconds) : 0,
+    baseline: {
+      avgPrice: b.quality.avgPrice,
+      fees: b.quality.fees,
+      feesBps: b.quality.feesBps,
+      shortfallBps: b.quality.shortfallBps,
+      vsVwapBps: vs(b.quality.avgPrice),
+      costBps: b.quality.costBps,
+      filledQty: b.quality.filledQty,
+      completed: b.completed,
+      childOrderCount: b.quality.childOrderCount,
+    },
+    improvementBps: q.costBps !== null && b.quality.costBps !== null ? Math.round((b.quality.costBps - q.costBps) * 100) / 100 : null,
+  });
+};
