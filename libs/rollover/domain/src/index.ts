@@ -1,0 +1,3 @@
+export * from './lib/roll.contracts';
+export * from './lib/roll.state';
+export * from './lib/roll.decide';

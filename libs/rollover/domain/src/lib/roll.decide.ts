@@ -1,0 +1,192 @@
+/**
+ * The roll decider for one (account, root): the dual-fold roll.
+ *  (a) From the front's `rollStartDate`, new exposure is built in the next contract (the
+ *      expiring one may only shrink);
+ *  (b) from its `forcedRollDate`, whatever is left in the expiring contract is migrated: two
+ *      linked targets (old → 0, next → the exposure) sharing a `linkId`, so execution works
+ *      them as one spread-like move and the sum over contracts stays the desired exposure.
+ * `RollCompleted` once the old contract is observed flat; the next contract is then mapped.
+ *
+ * Dates are the Chicago calendar date of `now`, as in the delivery guard (`guardOrder`), so the
+ * decider never asks for an order the guard would refuse. A position in a contract the
+ * calendar does not know is reported (`UnknownContractReported`) and left alone: never rolled,
+ * never counted as rolled.
+ */
+import * as E from 'fp-ts/Either';
+import { chicagoDateOf } from '@keel/calendar';
+import { IllegalStateError, NotFoundError, validationError, ValidationError } from '@keel/events';
+import type { ContractCalendar, RollContract } from './roll.contracts';
+import { evolve, positionIn, RollEvent, RollState, TargetReason } from './roll.state';
+
+export type RollCommand =
+  /** Time passes (a bar, a timer): date rules are evaluated. */
+  | { readonly type: 'Tick'; readonly now: number }
+  /** The desired exposure in the root, signed whole contracts (after any exposure policy and rounding). */
+  | { readonly type: 'SetExposure'; readonly now: number; readonly qty: number }
+  /** The account's positions in this root's contracts: a full snapshot (absent = flat). */
+  | { readonly type: 'ObservePositions'; readonly now: number; readonly positions: Readonly<Record<string, number>> };
+
+export interface RollConfig {
+  readonly accountId: string;
+  readonly calendar: ContractCalendar;
+}
+
+/**
+ * ValidationError: a malformed command (time going back, fractional quantity) — reject it.
+ * NotFoundError: the calendar has no contract to map or roll into — the shell must extend the
+ * calendar rows; until then the decider holds what it has and keeps failing loudly.
+ */
+export type RollError = ValidationError | NotFoundError | IllegalStateError;
+
+const isWhole = (n: number): boolean => Number.isInteger(n);
+
+const validate = (cmd: RollCommand, s: RollState): E.Either<ValidationError, void> => {
+  if (!Number.isFinite(cmd.now)) return E.left(validationError('now', cmd.now, 'must be an instant (epoch ms)'));
+  if (s.lastAt !== null && cmd.now < s.lastAt) return E.left(validationError('now', cmd.now, `must not go back before ${s.lastAt}`));
+  if (cmd.type === 'SetExposure' && !isWhole(cmd.qty)) return E.left(validationError('qty', cmd.qty, 'must be a whole number of contracts'));
+  if (cmd.type === 'ObservePositions')
+    for (const [code, q] of Object.entries(cmd.positions))
+      if (!isWhole(q)) return E.left(validationError(`positions/${code}`, q, 'must be a whole number of contracts'));
+  return E.right(undefined);
+};
+
+const sameRecord = (a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): boolean => {
+  const nonZero = (r: Readonly<Record<string, number>>) => Object.entries(r).filter(([, q]) => q !== 0);
+  const x = nonZero(a);
+  const y = nonZero(b);
+  return x.length === y.length && x.every(([c, q]) => (b[c] ?? 0) === q);
+};
+
+/** Split the desired exposure between an expiring front (which may only shrink) and the next. */
+export const rollWindowSplit = (desired: number, frontPosition: number): { front: number; next: number } => {
+  const front = Math.sign(frontPosition) === Math.sign(desired) ? Math.sign(desired) * Math.min(Math.abs(frontPosition), Math.abs(desired)) : 0;
+  return { front: front + 0, next: desired - front + 0 };
+};
+
+export const decide =
+  (config: RollConfig) =>
+  (cmd: RollCommand, state: RollState): E.Either<RollError, readonly RollEvent[]> => {
+    const v = validate(cmd, state);
+    if (E.isLeft(v)) return v;
+    const { accountId, calendar } = config;
+    const root = calendar.root;
+    const now = cmd.now;
+    const date = chicagoDateOf(now);
+    const byCode = new Map(calendar.contracts.map((c) => [c.code, c] as const));
+    const out: RollEvent[] = [];
+    let s = state;
+    const emit = (e: RollEvent): void => {
+      out.push(e);
+      s = evolve(s, e);
+    };
+
+    // 1. The command's own fact.
+    if (cmd.type === 'SetExposure' && cmd.qty !== s.desired) emit({ type: 'ExposureSet', data: { qty: cmd.qty, at: now } });
+    if (cmd.type === 'ObservePositions' && !sameRecord(cmd.positions, s.positions)) {
+      emit({ type: 'PositionsObserved', data: { positions: { ...cmd.positions }, at: now } });
+      for (const [code, q] of Object.entries(cmd.positions))
+        if (q !== 0 && !byCode.has(code) && !s.reported.includes(code))
+          emit({ type: 'UnknownContractReported', data: { accountId, root, contract: code, position: q, at: now } });
+    }
+
+    // 2. Date rules, until nothing changes (a completed roll may land inside the next window).
+    const nextAfter = (code: string): RollContract | undefined => {
+      const i = calendar.contracts.findIndex((c) => c.code === code);
+      return i >= 0 ? calendar.contracts[i + 1] : undefined;
+    };
+    for (let guard = 0; guard < 2 * calendar.contracts.length + 4; guard++) {
+      if (s.status === 'Unmapped') {
+        const front = calendar.contracts.find((c) => date < c.forcedRollDate);
+        if (!front) return E.left({ _tag: 'NotFoundError', what: `contract of ${root} with forcedRollDate after ${date}`, id: root });
+        emit({ type: 'ContractMapped', data: { accountId, root, symbol: calendar.symbol, contract: front.code, effectiveFrom: now } });
+        continue;
+      }
+      const front = byCode.get(s.front);
+      if (!front) return E.left({ _tag: 'IllegalStateError', message: `front contract ${s.front} is not in the ${root} calendar` });
+      if (s.status === 'Holding' && date >= front.rollStartDate) {
+        const next = nextAfter(front.code);
+        if (!next) return E.left({ _tag: 'NotFoundError', what: `contract of ${root} after ${front.code}`, id: front.code });
+        emit({
+          type: 'RollScheduled',
+          data: { accountId, root, fromContract: front.code, toContract: next.code, rollStartDate: front.rollStartDate, forcedRollDate: front.forcedRollDate, at: now },
+        });
+        continue;
+      }
+      if (s.status === 'Rolling' && date >= front.forcedRollDate) {
+        emit({
+          type: 'RollMigrationStarted',
+          data: { accountId, root, fromContract: front.code, toContract: s.next, qty: positionIn(s, front.code), linkId: linkIdOf(accountId, front.code, s.next), at: now },
+        });
+        continue;
+      }
+      if (s.status === 'Migrating' && positionIn(s, front.code) === 0) {
+        const to = s.next;
+        emit({ type: 'RollCompleted', data: { accountId, root, fromContract: front.code, toContract: to, at: now } });
+        emit({ type: 'ContractMapped', data: { accountId, root, symbol: calendar.symbol, contract: to, effectiveFrom: now } });
+        continue;
+      }
+      break;
+    }
+
+    // 3. Targets: only the ones that change.
+    for (const t of targetsFor(accountId, s, byCode)) {
+      const prev = s.targets[t.contract] ?? positionIn(s, t.contract);
+      if (t.qty !== prev || (t.force && s.targets[t.contract] !== t.qty))
+        emit({ type: 'RollTargetSet', data: { accountId, contract: t.contract, targetQty: t.qty, reason: t.reason, linkId: t.linkId, at: now } });
+    }
+
+    // 4. Delivery risk: a physical position still open close to first notice.
+    for (const c of calendar.contracts) {
+      const q = positionIn(s, c.code);
+      if (c.deliveryAlertDate !== null && date >= c.deliveryAlertDate && q !== 0 && !s.alerted.includes(c.code))
+        emit({ type: 'DeliveryRiskAlert', data: { accountId, root, contract: c.code, position: q, firstNoticeDate: c.firstNoticeDate, lastTradeDate: c.lastTradeDate, date, at: now } });
+    }
+    return E.right(out);
+  };
+
+export const linkIdOf = (accountId: string, from: string, to: string): string => `roll:${accountId}:${from}>${to}`;
+
+interface Target {
+  readonly contract: string;
+  readonly qty: number;
+  readonly reason: TargetReason;
+  readonly linkId: string | null;
+  /** Emit even when the quantity equals the position (a linked leg goes with its pair). */
+  readonly force: boolean;
+}
+
+/** The targets the state asks for: front/next per the roll phase, out-of-cycle known positions flat. */
+export const targetsFor = (accountId: string, s: RollState, byCode: ReadonlyMap<string, RollContract>): readonly Target[] => {
+  const managed: Target[] = [];
+  switch (s.status) {
+    case 'Unmapped':
+      return [];
+    case 'Holding':
+      managed.push({ contract: s.front, qty: s.desired, reason: 'exposure', linkId: null, force: false });
+      break;
+    case 'Rolling': {
+      const split = rollWindowSplit(s.desired, positionIn(s, s.front));
+      managed.push({ contract: s.front, qty: split.front, reason: 'rollNew', linkId: null, force: false });
+      managed.push({ contract: s.next, qty: split.next, reason: 'rollNew', linkId: null, force: false });
+      break;
+    }
+    case 'Migrating': {
+      const linkId = linkIdOf(accountId, s.front, s.next);
+      const legChanges = (s.targets[s.front] ?? positionIn(s, s.front)) !== 0;
+      managed.push({ contract: s.front, qty: 0, reason: 'migration', linkId, force: false });
+      managed.push({ contract: s.next, qty: s.desired, reason: 'migration', linkId, force: legChanges });
+      break;
+    }
+    default: {
+      const never: never = s;
+      return never;
+    }
+  }
+  const managedCodes = new Set(managed.map((t) => t.contract));
+  const stray = Object.entries({ ...s.positions, ...s.targets })
+    .map(([code]) => code)
+    .filter((code) => !managedCodes.has(code) && byCode.has(code) && (positionIn(s, code) !== 0 || (s.targets[code] ?? 0) !== 0))
+    .map((code): Target => ({ contract: code, qty: 0, reason: 'outOfCycle', linkId: null, force: false }));
+  // The expiring leg first: execution sees the reduction before the build.
+  return [...stray, ...managed];
+};
