@@ -27,6 +27,8 @@ const define = <T extends string, S extends TSchema>(d: EventDefinition<T, S>): 
 
 const Account = Id(64);
 const Instrument = Id(64);
+/** A calendar date in exchange local time, `YYYY-MM-DD`. */
+const LocalDateString = () => Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
 
 export const EVENT_DEFINITIONS = {
   PredictionReceived: define({
@@ -265,6 +267,37 @@ export const EVENT_DEFINITIONS = {
     description: 'Exposure will move from one contract to the next.',
     schema: Type.Object(
       { root: Id(8), fromContract: Id(16), toContract: Id(16), rollStart: Timestamp(), forcedRollBy: Timestamp() },
+      { additionalProperties: false },
+    ),
+    upcasters: {},
+  }),
+  RollCompleted: define({
+    type: 'RollCompleted',
+    context: 'calendar',
+    owner: 'cme-rollover',
+    version: 1,
+    description: "An account's exposure in a root has left the expiring contract: it was observed flat and the next contract carries the exposure.",
+    schema: Type.Object(
+      { accountId: Account, root: Id(8), fromContract: Id(16), toContract: Id(16), completedAt: Timestamp() },
+      { additionalProperties: false },
+    ),
+    upcasters: {},
+  }),
+  DeliveryRiskAlert: define({
+    type: 'DeliveryRiskAlert',
+    context: 'calendar',
+    owner: 'cme-rollover',
+    version: 1,
+    description: 'Alert: a position in a physically settled contract is still open close to its first notice date (once per account and contract).',
+    schema: Type.Object(
+      {
+        accountId: Account,
+        root: Id(8),
+        contract: Id(16),
+        qty: Decimal(),
+        firstNoticeDate: LocalDateString(),
+        reason: Type.String(),
+      },
       { additionalProperties: false },
     ),
     upcasters: {},

@@ -43,6 +43,8 @@ describe('names: the exact strings are a public contract', () => {
       AccountEquityUpdated: 'keel.evt.balances.account-equity-updated',
       ContractMapped: 'keel.evt.calendar.contract-mapped',
       RollScheduled: 'keel.evt.calendar.roll-scheduled',
+      RollCompleted: 'keel.evt.calendar.roll-completed',
+      DeliveryRiskAlert: 'keel.evt.calendar.delivery-risk-alert',
       KillSwitchEngaged: 'keel.evt.control.kill-switch-engaged',
       KillSwitchReleased: 'keel.evt.control.kill-switch-released',
     });

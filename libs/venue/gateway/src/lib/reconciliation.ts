@@ -90,6 +90,8 @@ export const evolveAccountLog = (log: AccountLog, event: RecordedEvent): Account
     case 'AccountEquityUpdated':
     case 'ContractMapped':
     case 'RollScheduled':
+    case 'RollCompleted':
+    case 'DeliveryRiskAlert':
     case 'KillSwitchEngaged':
     case 'KillSwitchReleased':
       return log;
