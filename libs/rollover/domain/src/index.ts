@@ -1,3 +1,4 @@
 export * from './lib/roll.contracts';
 export * from './lib/roll.state';
 export * from './lib/roll.decide';
+export * from './lib/exposure.policy';
