@@ -184,35 +184,62 @@ const touchOf = async (venue: SimulatedVenue, symbol: string): Promise<Touch | n
 
 const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+type Style = 'maker' | 'marketOnly';
+export type RunOutcome = RunResult & { readonly arrivalMid: Decimal | null };
+
+/** One parent order being worked in the loop: its decider state and its venue traffic. */
+interface Strategy {
+  readonly style: Style;
+  state: ParentOrderState;
+  readonly inbox: ParentOrderCommand[];
+  readonly own: Set<string>;
+  wake: number | null;
+  skipped: boolean;
+  maxLag: number;
+  arrivalMid: Decimal | null;
+}
+
 /**
- * One execution (maker TWAP or the market-only baseline) on its own simulated account.
- * Left: the decider refused the target (bad input), with its reason.
+ * Executions (the maker TWAP, the market-only baseline, or both) on ONE simulated venue and
+ * clock, so the recorded data is replayed once. They cannot disturb each other there: our
+ * orders never change the replayed book, market orders never rest, and each strategy's
+ * figures come from its own fills (by client order id). Left: the decider refused the
+ * target (bad input), with its reason.
  */
-export const runExecution = async (
-  market: LoadedMarket,
+export const runExecutions = async (
   events: readonly MarketEvent[],
   o: TwapSimOptions,
-  style: 'maker' | 'marketOnly',
-): Promise<E.Either<string, RunResult & { arrivalMid: Decimal | null }>> => {
+  styles: readonly Style[],
+): Promise<E.Either<string, Readonly<Record<Style, RunOutcome | undefined>>>> => {
   const instrument = instrumentFor(o);
   const symbol = instrument.symbol;
   const deadline = o.start + o.durationMs;
-  const clock = createVirtualClock(Math.min(o.start, (events[0]?.ts ?? o.start)));
+  const clock = createVirtualClock(Math.min(o.start, events[0]?.ts ?? o.start));
   const venue = createSimulatedVenue({
     venue: 'twap-sim',
-    accountId: style,
+    accountId: ACCOUNT,
     clock,
     markets: [{ instrument, events }],
-    balances: { USDT: '1000000000' },
+    balances: { USDT: '1000000000000' },
     latencyMs: o.latencyMs,
+    // Public-print history is for fetchTrades, which this loop never calls; a short one keeps
+    // the replay of a busy tape cheap (the venue trims it on every print).
+    tradeHistory: 2,
   });
   const cfg = defaultExecutionConfig({ accounts: [ACCOUNT], instruments: [instrument], policy: o.policy ?? DEFAULT_POLICY });
-  let state: ParentOrderState = initialState();
-  const inbox: ParentOrderCommand[] = [];
-  const own = new Set<string>();
+  const strategies: Strategy[] = styles.map((style) => ({
+    style,
+    state: initialState(),
+    inbox: [],
+    own: new Set<string>(),
+    wake: null,
+    skipped: false,
+    maxLag: 0,
+    arrivalMid: null,
+  }));
+  const byCid = new Map<string, Strategy>();
   let pending = 0;
   let fillCursor = 0;
-  let maxLag = 0;
 
   const track = (p: Promise<E.Either<VenueError, VenueOrder>>, onRight: (v: VenueOrder) => void, onLeft: (e: VenueError) => void): void => {
     pending++;
@@ -223,11 +250,12 @@ export const runExecution = async (
     });
   };
 
-  const carryOut = (evs: readonly ParentOrderEvent[], touch: Touch | null): void => {
+  const carryOut = (s: Strategy, evs: readonly ParentOrderEvent[], touch: Touch | null): void => {
     for (const ev of evs) {
       if (ev.type === 'ChildOrderRequested') {
-        own.add(ev.clientOrderId);
         const cid = ev.clientOrderId;
+        s.own.add(cid);
+        byCid.set(cid, s);
         // The gateway's step: round to the venue grid and check its minimums before sending.
         const prepared = prepareOrder(
           instrument,
@@ -244,129 +272,156 @@ export const runExecution = async (
           { referencePrice: touch ? (ev.side === 'buy' ? touch.ask : touch.bid) : null },
         );
         if (E.isLeft(prepared)) {
-          inbox.push({ type: 'RecordRejected', clientOrderId: cid, code: prepared.left.code, now: clock.now() });
+          s.inbox.push({ type: 'RecordRejected', clientOrderId: cid, code: prepared.left.code, now: clock.now() });
           continue;
         }
         track(
           venue.placeOrder(prepared.right)(),
           (v) => {
-            inbox.push({ type: 'RecordAccepted', clientOrderId: cid, now: clock.now() });
-            if (v.status !== 'open' && v.status !== 'partiallyFilled') inbox.push({ type: 'RecordClosed', clientOrderId: cid, now: clock.now() });
+            s.inbox.push({ type: 'RecordAccepted', clientOrderId: cid, now: clock.now() });
+            if (v.status !== 'open' && v.status !== 'partiallyFilled') s.inbox.push({ type: 'RecordClosed', clientOrderId: cid, now: clock.now() });
           },
-          (e) => inbox.push({ type: 'RecordRejected', clientOrderId: cid, code: e._tag === 'VenueRejected' ? e.code : e._tag, now: clock.now() }),
+          (e) => s.inbox.push({ type: 'RecordRejected', clientOrderId: cid, code: e._tag === 'VenueRejected' ? e.code : e._tag, now: clock.now() }),
         );
       } else if (ev.type === 'CancelRequested') {
         const cid = ev.clientOrderId;
         // Either way the order is off the book: cancelled now, or already filled / closed.
-        const closed = () => inbox.push({ type: 'RecordClosed', clientOrderId: cid, now: clock.now() });
+        const closed = () => s.inbox.push({ type: 'RecordClosed', clientOrderId: cid, now: clock.now() });
         track(venue.cancelOrder(symbol, cid)(), closed, closed);
       }
     }
   };
 
-  const apply = (c: ParentOrderCommand, touch: Touch | null): E.Either<string, void> => {
-    const r = handle(c, state, cfg);
+  const apply = (s: Strategy, c: ParentOrderCommand, touch: Touch | null): E.Either<string, void> => {
+    const r = handle(c, s.state, cfg);
     if (E.isLeft(r)) return E.left(describeError(r.left));
-    state = r.right.state;
-    carryOut(r.right.events, touch);
+    s.state = r.right.state;
+    carryOut(s, r.right.events, touch);
     return E.right(undefined);
   };
 
-  /** Feed the venue's fills and answers to the decider; true when there were any. */
-  const drain = (): boolean => {
+  /** Feed the venue's fills and answers to their deciders; the strategies that had any. */
+  const drain = (): Set<Strategy> => {
+    const touched = new Set<Strategy>();
     const fills: readonly Fill[] = venue.allFills();
-    const any = fillCursor < fills.length || inbox.length > 0;
     for (; fillCursor < fills.length; fillCursor++) {
       const f = fills[fillCursor] as Fill;
-      apply(
-        { type: 'RecordFill', clientOrderId: f.clientOrderId, tradeId: f.tradeId, qty: f.qty, price: f.price, fee: f.fee, liquidity: f.liquidity, now: f.ts },
-        null,
-      );
+      const s = byCid.get(f.clientOrderId);
+      if (!s) continue;
+      touched.add(s);
+      apply(s, { type: 'RecordFill', clientOrderId: f.clientOrderId, tradeId: f.tradeId, qty: f.qty, price: f.price, fee: f.fee, liquidity: f.liquidity, now: f.ts }, null);
     }
-    for (let c = inbox.shift(); c; c = inbox.shift()) apply(c, null);
-    return any;
+    for (const s of strategies) {
+      if (s.inbox.length > 0) touched.add(s);
+      for (let c = s.inbox.shift(); c; c = s.inbox.shift()) apply(s, c, null);
+    }
+    return touched;
   };
+
+  const done = (): boolean => strategies.every((s) => s.state.status === 'Completed');
 
   try {
     clock.advanceTo(o.start);
     const touch0 = await touchOf(venue, symbol);
-    const started = apply(
-      {
-        type: 'SetTarget',
-        targetId: `twap-sim-${style}`,
-        accountId: ACCOUNT,
-        symbol,
-        currentPosition: '0',
-        targetPosition: (o.side === 'buy' ? o.qty : o.qty.neg()).toString(),
-        start: o.start,
-        deadline,
-        slices: o.slices,
-        urgency: o.urgency,
-        style,
-        now: o.start,
-        touch: touch0,
-      },
-      touch0,
-    );
-    if (E.isLeft(started)) return started;
-    const arrivalMid = state.status === 'Working' ? state.arrivalMid : null;
+    for (const s of strategies) {
+      const started = apply(
+        s,
+        {
+          type: 'SetTarget',
+          targetId: `twap-sim-${s.style}`,
+          accountId: ACCOUNT,
+          symbol,
+          currentPosition: '0',
+          targetPosition: (o.side === 'buy' ? o.qty : o.qty.neg()).toString(),
+          start: o.start,
+          deadline,
+          slices: o.slices,
+          urgency: o.urgency,
+          style: s.style,
+          now: o.start,
+          touch: touch0,
+        },
+        touch0,
+      );
+      if (E.isLeft(started)) return started;
+      s.arrivalMid = s.state.status === 'Working' ? s.state.arrivalMid : null;
+      const first = apply(s, { type: 'Tick', now: o.start, touch: touch0 }, touch0);
+      if (E.isLeft(first)) return first;
+      s.wake = nextWakeAt(s.state, o.start, cfg);
+    }
     const hardStop = deadline + 60_000;
-    // Decide when something changed (an answer, a fill, a new touch) or when the decider
-    // asked to be woken (nextWakeAt): the same decisions as deciding on every tick, cheaper.
-    const first = apply({ type: 'Tick', now: o.start, touch: touch0 }, touch0);
-    if (E.isLeft(first)) return first;
-    let wake = nextWakeAt(state, o.start, cfg);
     let last: Touch | null = touch0;
-    let skipped = false;
-    for (let t = o.start; state.status !== 'Completed' && t < hardStop; ) {
+    for (let t = o.start; !done() && t < hardStop; ) {
       t = Math.min(t + o.tickMs, hardStop);
       clock.advanceTo(t);
       if (pending > 0) await flush();
-      const before = state;
+      const before = new Map(strategies.map((s) => [s, s.state]));
       const answered = drain();
       const touch = await touchOf(venue, symbol);
       const moved = touch === null ? last !== null : last === null || !touch.bid.eq(last.bid) || !touch.ask.eq(last.ask);
       last = touch;
-      if (!o.decideEveryTick && !answered && !moved && (wake === null || t < wake)) {
-        skipped = true;
-        continue;
+      for (const s of strategies) {
+        if (s.state.status === 'Completed') continue;
+        // Decide when something changed (an answer, a fill, a new touch) or when the decider
+        // asked to be woken (nextWakeAt): the same decisions as deciding on every tick, cheaper.
+        if (!o.decideEveryTick && !answered.has(s) && !moved && (s.wake === null || t < s.wake)) {
+          s.skipped = true;
+          continue;
+        }
+        // Lag grows while ticks are skipped (nothing filled then): its peak is at the last skipped tick.
+        const b = before.get(s);
+        if (s.skipped && b && b.status === 'Working') s.maxLag = Math.max(s.maxLag, lagInSlices(b.schedule, t - o.tickMs, b.progress.filled));
+        s.skipped = false;
+        if (s.state.status === 'Working') s.maxLag = Math.max(s.maxLag, lagInSlices(s.state.schedule, t, s.state.progress.filled));
+        const r = apply(s, { type: 'Tick', now: t, touch }, touch);
+        if (E.isLeft(r)) return r;
+        s.wake = nextWakeAt(s.state, t, cfg);
       }
-      // Lag grows while ticks are skipped (nothing filled then): its peak is at the last skipped tick.
-      if (skipped && before.status === 'Working')
-        maxLag = Math.max(maxLag, lagInSlices(before.schedule, t - o.tickMs, before.progress.filled));
-      skipped = false;
-      if (state.status === 'Working') maxLag = Math.max(maxLag, lagInSlices(state.schedule, t, state.progress.filled));
-      const r = apply({ type: 'Tick', now: t, touch }, touch);
-      if (E.isLeft(r)) return r;
-      wake = nextWakeAt(state, t, cfg);
     }
     // Let the last answers arrive (a cancel or market order sent on the final tick).
     clock.advanceTo(clock.now() + Math.max(1, o.latencyMs) * 2);
     if (pending > 0) await flush();
     drain();
-    const fills = venue.allFills().filter((f) => own.has(f.clientOrderId));
-    const childCount = state.status === 'Idle' ? 0 : state.progress.childCount;
-    const done = state.status === 'Completed' ? state : null;
-    const quality = executionQuality({
-      side: o.side,
-      fills,
-      arrivalMid,
-      intervalVwap: null,
-      maxScheduleLagSlices: Math.max(0, maxLag),
-      childOrderCount: childCount,
-    });
-    return E.right({
-      quality,
-      arrivalMid,
-      completed: done !== null && done.reason === 'filled' && done.finishedAt <= deadline,
-      reason: done ? done.reason : 'unfinished',
-      residual: done ? done.residual.toString() : o.qty.minus(quality.filledQty).toString(),
-      finishedAt: done ? done.finishedAt : null,
-      fills,
-    });
+    const out: Partial<Record<Style, RunOutcome>> = {};
+    for (const s of strategies) {
+      const fills = venue.allFills().filter((f) => s.own.has(f.clientOrderId));
+      const st = s.state;
+      const fin = st.status === 'Completed' ? st : null;
+      const quality = executionQuality({
+        side: o.side,
+        fills,
+        arrivalMid: s.arrivalMid,
+        intervalVwap: null,
+        maxScheduleLagSlices: Math.max(0, s.maxLag),
+        childOrderCount: st.status === 'Idle' ? 0 : st.progress.childCount,
+      });
+      out[s.style] = {
+        quality,
+        arrivalMid: s.arrivalMid,
+        completed: fin !== null && fin.reason === 'filled' && fin.finishedAt <= deadline,
+        reason: fin ? fin.reason : 'unfinished',
+        residual: fin ? fin.residual.toString() : o.qty.minus(quality.filledQty).toString(),
+        finishedAt: fin ? fin.finishedAt : null,
+        fills,
+      };
+    }
+    return E.right(out as Record<Style, RunOutcome | undefined>);
   } finally {
     await venue.close();
   }
+};
+
+/** One execution on its own venue (for experiments); `runTwapSim` runs both on one. */
+export const runExecution = async (
+  _market: LoadedMarket,
+  events: readonly MarketEvent[],
+  o: TwapSimOptions,
+  style: Style,
+): Promise<E.Either<string, RunOutcome>> => {
+  const r = await runExecutions(events, o, [style]);
+  if (E.isLeft(r)) return r;
+  const one = r.right[style];
+  return one ? E.right(one) : E.left(`no ${style} run`);
 };
 
 /** Both runs (maker TWAP and the market-only baseline) and the report. `wallNow` is ms (performance.now). */
@@ -380,17 +435,14 @@ export const runTwapSim = async (
   // JIT warm-up, untimed: both styles over the first few minutes of the window (a 30-minute
   // run is otherwise dominated by the first compilation of the hot paths).
   const w0 = wallNow();
-  const warm: TwapSimOptions = { ...o, durationMs: Math.min(o.durationMs, 300_000), slices: Math.min(o.slices, 5) };
-  await runExecution(market, events, warm, 'maker');
-  await runExecution(market, events, warm, 'marketOnly');
+  await runExecutions(events, { ...o, durationMs: Math.min(o.durationMs, 600_000), slices: Math.min(o.slices, 5) }, ['maker', 'marketOnly']);
   const t0 = wallNow();
-  const twap = await runExecution(market, events, o, 'maker');
-  if (E.isLeft(twap)) return twap;
-  const base = await runExecution(market, events, o, 'marketOnly');
-  if (E.isLeft(base)) return base;
+  const both = await runExecutions(events, o, ['maker', 'marketOnly']);
   const wallSeconds = (wallNow() - t0) / 1000;
-  const t = twap.right;
-  const b = base.right;
+  if (E.isLeft(both)) return both;
+  const t = both.right.maker;
+  const b = both.right.marketOnly;
+  if (!t || !b) return E.left('internal: a run is missing');
   const bench = marketBenchmark(events, o.start, t.finishedAt ?? deadline);
   const vs = (avg: string | null): number | null =>
     avg && bench.value
