@@ -83,6 +83,16 @@ export const evolveAccountLog = (log: AccountLog, event: RecordedEvent): Account
     case 'PredictionReceived':
     case 'TargetPositionSet':
     case 'CancelRequested':
+    case 'ParentOrderStarted':
+    case 'ChildOrderAccepted':
+    case 'ChildOrderRejected':
+    case 'ChildOrderFilled':
+    case 'ChildOrderClosed':
+    case 'ParentOrderPaused':
+    case 'ParentOrderResumed':
+    case 'ParentOrderProgress':
+    case 'ParentOrderSuperseded':
+    case 'ParentOrderCompleted':
     case 'QuoteUpdated':
     case 'TradePrinted':
     case 'BalanceSnapshot':
