@@ -1,0 +1,168 @@
+/**
+ * cme-rollover's state as a fold of the log: per (account, root) the roll decider's state
+ * (`RollState` of `@keel/rollover-domain`), rebuilt from catalog events only:
+ *  - `TargetPositionSet` for `CME:<ROOT>` (the optimizer's exposure in the root) → `desired`;
+ *  - `TargetPositionSet` for a contract of the root written by this app → the decider's targets
+ *    (and `seq`, how many targets were stored per contract: the cause of the next target's id);
+ *  - `PositionSnapshot` → positions per known contract; unknown contracts are kept apart;
+ *  - `ContractMapped` / `RollScheduled` (per root) and `RollCompleted` / `DeliveryRiskAlert`
+ *    (per account) → the roll's lifecycle.
+ * The decider's internal facts (exposure set, migration started) are not stored: they follow
+ * from the date and `desired` again at every decision, so nothing important lives in memory.
+ */
+import { EventType, NewEvent } from '@keel/events';
+import { ContractCalendar, initialState, RollState } from '@keel/rollover-domain';
+
+export const APP = 'cme-rollover';
+
+/** The optimizer's instrument for exposure in a CME root, in whole contracts: `CME:GC`. */
+export const rootInstrument = (root: string): string => `CME:${root}`;
+
+export interface RootBook {
+  readonly roll: RollState;
+  /** The optimizer's latest `CME:<ROOT>` target (decimal string); null: the root is not managed for this account. */
+  readonly desired: string | null;
+  /** Contract targets this app stored, per contract. */
+  readonly seq: Readonly<Record<string, number>>;
+  /** Contracts of the root the calendar does not know (or fractional quantities), as last observed. */
+  readonly unknown: Readonly<Record<string, string>>;
+  /** The unknown contracts that appeared in the last snapshot (reported when it is reacted to). */
+  readonly freshUnknown: readonly string[];
+}
+
+export interface RootMapping {
+  readonly mapped: string | null;
+  readonly scheduled: { readonly from: string; readonly to: string } | null;
+}
+
+export interface RolloverState {
+  /** books[account][root] */
+  readonly books: Readonly<Record<string, Readonly<Record<string, RootBook>>>>;
+  /** The latest per-root mapping: a book that starts later begins from it. */
+  readonly roots: Readonly<Record<string, RootMapping>>;
+}
+
+export const initialRolloverState: RolloverState = { books: {}, roots: {} };
+
+const FOLDED = ['TargetPositionSet', 'PositionSnapshot', 'ContractMapped', 'RollScheduled', 'RollCompleted', 'DeliveryRiskAlert'] as const;
+type Folded = NewEvent<(typeof FOLDED)[number]>;
+export const ROLLOVER_EVENT_TYPES: readonly EventType[] = FOLDED;
+const isFolded = (e: NewEvent): e is Folded => (FOLDED as readonly string[]).includes(e.type);
+
+export interface FoldConfig {
+  readonly calendars: ReadonlyMap<string, ContractCalendar>;
+  /** Owned accounts; empty = every account the optimizer sets a `CME:<ROOT>` target for. */
+  readonly accounts: readonly string[];
+}
+
+/** Recorded events and this app's own pending writes alike. */
+export type Foldable = NewEvent;
+
+const MONTH_YEAR = /^[FGHJKMNQUVXZ]\d{1,2}$/;
+
+/** The owned root a contract code belongs to (`GCZ5` → `GC`), longest root first (`MES` before `ES`). */
+export const rootOfCode = (roots: readonly string[], code: string): string | null => {
+  const candidates = roots.filter((r) => code.startsWith(r) && MONTH_YEAR.test(code.slice(r.length)));
+  return candidates.sort((a, b) => b.length - a.length)[0] ?? null;
+};
+
+const bookFrom = (mapping: RootMapping | undefined): RootBook => {
+  const roll: RollState =
+    mapping?.mapped == null
+      ? initialState
+      : mapping.scheduled !== null && mapping.scheduled.from === mapping.mapped
+        ? { ...initialState, status: 'Rolling', front: mapping.mapped, next: mapping.scheduled.to }
+        : { ...initialState, status: 'Holding', front: mapping.mapped };
+  return { roll, desired: null, seq: {}, unknown: {}, freshUnknown: [] };
+};
+
+export const foldRollover =
+  (config: FoldConfig) =>
+  (s: RolloverState, e: Foldable): RolloverState => {
+    if (!isFolded(e)) return s;
+    const roots = [...config.calendars.keys()];
+    const owned = (account: string): boolean => config.accounts.length === 0 || config.accounts.includes(account);
+    const book = (account: string, root: string): RootBook => s.books[account]?.[root] ?? bookFrom(s.roots[root]);
+    const put = (st: RolloverState, account: string, root: string, b: RootBook): RolloverState => ({
+      ...st,
+      books: { ...st.books, [account]: { ...st.books[account], [root]: b } },
+    });
+    const eachBookOf = (root: string, f: (b: RootBook) => RootBook): RolloverState['books'] =>
+      Object.fromEntries(Object.entries(s.books).map(([a, bs]) => [a, Object.fromEntries(Object.entries(bs).map(([r, b]) => [r, r === root ? f(b) : b]))]));
+
+    switch (e.type) {
+      case 'TargetPositionSet': {
+        const { accountId, instrument, targetQty } = e.data;
+        if (!owned(accountId)) return s;
+        const root = roots.find((r) => rootInstrument(r) === instrument);
+        if (root !== undefined) return put(s, accountId, root, { ...book(accountId, root), desired: targetQty });
+        if (e.producer !== APP) return s;
+        const contractRoot = rootOfCode(roots, instrument);
+        if (contractRoot === null) return s;
+        const b = book(accountId, contractRoot);
+        return put(s, accountId, contractRoot, {
+          ...b,
+          roll: { ...b.roll, targets: { ...b.roll.targets, [instrument]: Number(targetQty) } },
+          seq: { ...b.seq, [instrument]: (b.seq[instrument] ?? 0) + 1 },
+        });
+      }
+      case 'PositionSnapshot': {
+        const { accountId } = e.data;
+        if (!owned(accountId)) return s;
+        let next = s;
+        for (const root of roots) {
+          const known = new Set(config.calendars.get(root)?.contracts.map((c) => c.code));
+          const mine = e.data.positions.filter((p) => rootOfCode(roots, p.instrument) === root);
+          const had = s.books[accountId]?.[root];
+          if (mine.length === 0 && had === undefined) continue;
+          const positions: Record<string, number> = {};
+          const unknown: Record<string, string> = {};
+          for (const p of mine) {
+            const q = Number(p.qty);
+            if (known.has(p.instrument) && Number.isInteger(q)) positions[p.instrument] = q;
+            else if (q !== 0) unknown[p.instrument] = p.qty;
+          }
+          const b = had ?? bookFrom(s.roots[root]);
+          const freshUnknown = Object.keys(unknown).filter((c) => !(c in b.unknown));
+          // The decider's own unknown-contract report is replaced by the shell's (no catalog event fits).
+          next = put(next, accountId, root, { ...b, roll: { ...b.roll, positions, reported: Object.keys(unknown) }, unknown, freshUnknown });
+        }
+        return next;
+      }
+      case 'ContractMapped': {
+        const { root, contract } = e.data;
+        if (!config.calendars.has(root)) return s;
+        return {
+          roots: { ...s.roots, [root]: { mapped: contract, scheduled: s.roots[root]?.scheduled ?? null } },
+          books: eachBookOf(root, (b) => (b.roll.status === 'Unmapped' ? { ...b, roll: { ...b.roll, status: 'Holding', front: contract } } : b)),
+        };
+      }
+      case 'RollScheduled': {
+        const { root, fromContract, toContract } = e.data;
+        if (!config.calendars.has(root)) return s;
+        return {
+          roots: { ...s.roots, [root]: { mapped: s.roots[root]?.mapped ?? fromContract, scheduled: { from: fromContract, to: toContract } } },
+          books: eachBookOf(root, (b) =>
+            b.roll.status === 'Holding' && b.roll.front === fromContract ? { ...b, roll: { ...b.roll, status: 'Rolling', front: fromContract, next: toContract } } : b,
+          ),
+        };
+      }
+      case 'RollCompleted': {
+        const { accountId, root, fromContract, toContract } = e.data;
+        const b = s.books[accountId]?.[root];
+        if (b === undefined || b.roll.status === 'Unmapped' || b.roll.front !== fromContract) return s;
+        const { desired, positions, targets, alerted, reported } = b.roll;
+        return put(s, accountId, root, { ...b, roll: { status: 'Holding', front: toContract, desired, positions, targets, alerted, reported, lastAt: null } });
+      }
+      case 'DeliveryRiskAlert': {
+        const { accountId, root, contract } = e.data;
+        const b = s.books[accountId]?.[root];
+        if (b === undefined || b.roll.alerted.includes(contract)) return s;
+        return put(s, accountId, root, { ...b, roll: { ...b.roll, alerted: [...b.roll.alerted, contract] } });
+      }
+      default: {
+        const never: never = e;
+        return never;
+      }
+    }
+  };
