@@ -3,3 +3,4 @@ export * from './lib/parent-order.state';
 export * from './lib/child-order.policy';
 export * from './lib/parent-order.decide';
 export * from './lib/execution.quality';
+export * from './lib/execution.events';
