@@ -17,6 +17,11 @@ import { describeError } from '@keel/events';
 import { BINANCE_USDM_BTCUSDT, Fill, Instrument, prepareOrder, Side, VenueError, VenueOrder } from '@keel/venue-domain';
 import { createSimulatedVenue, MarketEvent, readLines, readQuotes, readTrades, SimulatedVenue } from '@keel/venue-sim';
 import {
+  addMid,
+  addTrade,
+  benchmarkOf,
+  emptyBenchmark,
+  MarketBenchmark,
   DEFAULT_POLICY,
   defaultExecutionConfig,
   executionQuality,
@@ -143,36 +148,17 @@ const windowOf = (m: LoadedMarket, from: number, to: number): MarketEvent[] => {
 };
 
 /** The market's benchmark over [from, to]: VWAP of prints, else the time-weighted mid. */
-const marketBenchmark = (events: readonly MarketEvent[], from: number, to: number): { source: 'trades' | 'mid-twap'; value: Decimal | null } => {
-  let q = new Decimal(0);
-  let n = new Decimal(0);
-  let weighted = new Decimal(0);
-  let ms = 0;
-  let lastMid: Decimal | null = null;
-  let lastAt = from;
+const marketBenchmark = (events: readonly MarketEvent[], from: number, to: number): MarketBenchmark => {
+  let acc = emptyBenchmark();
   for (const e of events) {
     if (e.ts > to) break;
     if (e.kind === 'trade') {
-      if (e.ts >= from) {
-        q = q.plus(e.qty);
-        n = n.plus(e.qty.times(e.price));
-      }
-    } else {
-      const mid = e.bidPrice.plus(e.askPrice).div(2);
-      if (e.ts >= from && lastMid) {
-        weighted = weighted.plus(lastMid.times(e.ts - lastAt));
-        ms += e.ts - lastAt;
-      }
-      lastMid = mid;
-      lastAt = Math.max(e.ts, from);
-    }
+      if (e.ts >= from) acc = addTrade(acc, e.qty, e.price);
+    } else acc = addMid(acc, e.bidPrice.plus(e.askPrice).div(2), Math.max(e.ts, from));
   }
-  if (q.gt(0)) return { source: 'trades', value: n.div(q) };
-  if (lastMid && to > lastAt) {
-    weighted = weighted.plus(lastMid.times(to - lastAt));
-    ms += to - lastAt;
-  }
-  return { source: 'mid-twap', value: ms > 0 ? weighted.div(ms) : lastMid };
+  // The last mid stands until the end of the interval.
+  if (acc.mids.last) acc = addMid(acc, acc.mids.last, to);
+  return benchmarkOf(acc);
 };
 
 const touchOf = async (venue: SimulatedVenue, symbol: string): Promise<Touch | null> => {
