@@ -15,6 +15,7 @@ import { Clock, FoldingApp, Logger } from '@keel/runtime';
 import { Instrument } from '@keel/venue-domain';
 import {
   accountHaltedEvent,
+  checkDelivery,
   ACCOUNT_LOG_EVENT_TYPES,
   AccountLog,
   AccountPhase,
@@ -110,8 +111,12 @@ export const gatewayApp = (accountIds: readonly string[], shell: GatewayShell): 
           if (logged && (logged.venueOrderId !== null || logged.closed !== null)) return [];
           const inDoubt = work.inDoubt || ctx.again || attempted.has(c.clientOrderId);
           attempted.add(c.clientOrderId);
+          // The delivery guard: a physical CME contract past its cutoff is never opened or increased (looked up if in doubt, never sent).
+          const delivery = checkDelivery(c, state.logs[c.accountId] ?? emptyAccountLog(c.accountId), ctx.now);
+          if (delivery._tag === 'Refused') logger.warn({ clientOrderId: c.clientOrderId, instrument: c.instrument, reason: delivery.reason }, 'delivery guard refused an order');
+          const blocked = work.blocked ?? (delivery._tag === 'Refused' ? { code: delivery.code, reason: delivery.reason } : null);
           const out = await runPlacement(
-            { kind: 'Requested', command: c, instrument: shell.instruments.get(c.instrument) ?? null, inDoubt, blocked: work.blocked },
+            { kind: 'Requested', command: c, instrument: shell.instruments.get(c.instrument) ?? null, inDoubt, blocked },
             { venue, sleep, ...(shell.maxLookups !== undefined ? { maxLookups: shell.maxLookups } : {}) },
           );
           const refused = out.facts.find((f) => f.kind === 'rejected' && f.code === 'VenueAuthFailed');

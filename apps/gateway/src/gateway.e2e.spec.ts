@@ -62,6 +62,14 @@ it('rejects an order below the minimum notional: OrderRejected', async () => {
   expect(of(await venueEvents(), 'OrderAccepted', cid)).toHaveLength(0);
 }, 90_000);
 
+it('refuses an order in a CME contract past its delivery cutoff on the order path (delivery guard), sending nothing', async () => {
+  const cid = 'e2egcz5';
+  // GCZ5 (COMEX gold, Dec 2025, physically settled) stopped trading on 2025-12-29.
+  await requestOrder(h.store, { accountId: account, instrument: 'GCZ5', parentOrderId: 'p4', clientOrderId: cid, side: 'buy', qty: '1', orderType: 'market', limitPrice: null, postOnly: false, reduceOnly: false });
+  await waitFor('OrderRejected', async () => of(await venueEvents(), 'OrderRejected', cid).length === 1, 60_000, () => gw.stderr());
+  expect(of(await venueEvents(), 'OrderRejected', cid)[0]?.data).toMatchObject({ code: 'DeliveryCutoff', reason: expect.stringMatching(/GCZ5 stopped trading/) });
+}, 90_000);
+
 it('records snapshots and market data from its polling cycle', async () => {
   await waitFor('snapshots and trades', async () => {
     const es = await venueEvents();

@@ -160,3 +160,33 @@ export const contracts = (
   }
   return E.right(out);
 };
+
+/** What a contract code names, if anything: a known root's contract, or why not. */
+export type CodeLookup =
+  | { readonly _tag: 'Contract'; readonly contract: Contract }
+  /** Not a CME contract code at all (e.g. a crypto symbol): nothing to guard. */
+  | { readonly _tag: 'NotAContractCode' }
+  /** A known root, but a month outside the listed cycle or the years the calendar covers: refuse to guess. */
+  | { readonly _tag: 'UnknownContract'; readonly code: string; readonly reason: string };
+
+const CODE = /^([A-Z0-9]{1,4}?)([FGHJKMNQUVXZ])(\d)$/;
+
+/**
+ * The contract a Globex code names (`GCZ5` → GC December 2025). The one-digit year is read
+ * within the years the calendar covers (2024–2027), where it is unambiguous.
+ */
+export const contractForCode = (code: string, policy?: RollPolicy): CodeLookup => {
+  const m = CODE.exec(code);
+  if (!m) return { _tag: 'NotAContractCode' };
+  const [, root = '', letter = '', digit = ''] = m;
+  const spec = productSpec(root);
+  if (!spec) return { _tag: 'NotAContractCode' };
+  const month = MONTH_CODES.indexOf(letter as (typeof MONTH_CODES)[number]) + 1;
+  let year: number | null = null;
+  for (let y = COVERAGE.fromYear; y <= COVERAGE.toYear; y++) if (y % 10 === Number(digit)) year = y;
+  if (year === null) return { _tag: 'UnknownContract', code, reason: `year digit ${digit} is outside the years the calendar covers (${COVERAGE.fromYear}–${COVERAGE.toYear})` };
+  const ym = ymOf(year, month);
+  if (ym < CONTRACT_MONTHS.from || ym > CONTRACT_MONTHS.to) return { _tag: 'UnknownContract', code, reason: `${ym} is outside ${CONTRACT_MONTHS.from}..${CONTRACT_MONTHS.to}` };
+  if (!spec.listedMonths.includes(month)) return { _tag: 'UnknownContract', code, reason: `${root} lists no ${ym} contract` };
+  return { _tag: 'Contract', contract: contractFor(spec, ym, policy) };
+};

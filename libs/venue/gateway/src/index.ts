@@ -10,3 +10,4 @@ export * from './lib/gateway.cycle';
 export * from './lib/command-gate';
 export * from './lib/counting.adapter';
 export * from './lib/coalescing.bench';
+export * from './lib/delivery-guard';
