@@ -8,8 +8,9 @@
  *   sized to the schedule `lookaheadSlices` ahead (working ahead is what lets passive fills
  *   carry most of the quantity); top up with another child as the schedule moves on, so
  *   earlier children keep their queue place.
- * - Reprice (cancel, then post again on a later tick) when the touch moves away from a
- *   child by `repriceTicks` or more.
+ * - Reprice when the touch moves away from a child by `repriceTicks` or more: cancel it and
+ *   post at the new price at once, within what is free while the cancel is in flight (the
+ *   rest is topped up once the cancel is confirmed).
  * - Catch up: when the filled quantity trails the schedule by more than `catchUpTolerance`
  *   slices, take the shortfall (down to `catchUpTarget` slices) with a market order.
  * - Final sweep: `finalSweepMs` before the deadline cancel the passive children and take
@@ -122,7 +123,7 @@ export const planChildren = (input: PolicyInput, cfg: PolicyConfig): readonly Ch
   const passives = children.filter((c) => c.kind === 'passive');
   const live = passives.filter((c) => c.status !== 'Cancelling');
   const takerInFlight = sum(children.filter((c) => c.kind === 'taker'));
-  let free = remaining.minus(sum(children));
+  const free = remaining.minus(sum(children));
 
   const sweeping = parent.style === 'maker' && now >= parent.deadline - sweepLeadMs(schedule, cfg);
 
@@ -164,11 +165,8 @@ export const planChildren = (input: PolicyInput, cfg: PolicyConfig): readonly Ch
   if (scheduled.gt(catchUpThreshold(parent, schedule, filled.plus(takerInFlight), cfg)) && takerAllowed(side, touch, parent.limitPrice)) {
     const want = scheduled.minus(filled).minus(takerInFlight).minus(unit.times(cfg.catchUpTarget));
     const q = sizeChild(i, want, free, takerPrice);
-    if (q.gt(0)) {
-      out.push({ kind: 'take', qty: q, reason: 'catchUp' });
-      free = free.minus(q);
-    }
-    if (q.lt(roundQtyDown(want, i.lotSize)))
+    if (q.gt(0)) out.push({ kind: 'take', qty: q, reason: 'catchUp' });
+    if (roundQtyDown(free, i.lotSize).lt(roundQtyDown(want, i.lotSize)))
       // No room left under the parent's quantity: free it by cancelling the passive children.
       for (const c of kept) out.push({ kind: 'cancel', clientOrderId: c.clientOrderId, reason: 'room for catch-up' });
     return out;

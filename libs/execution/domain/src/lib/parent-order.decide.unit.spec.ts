@@ -112,6 +112,14 @@ describe('Working', () => {
     expect(take?.qty.toString()).toBe('0.708');
   });
 
+  it('when the shortfall is below the tradable minimum, then it neither takes nor pulls its passive child', () => {
+    // 0.006 BTC in 3 slices: at 25 min 0.002 is due (lag 1 slice) but the catch-up would be
+    // 0.0015 → 0.001, under the 0.002 minimum at 90,000 (100 USDT notional): carried, not sent.
+    const { state } = run([setTarget({ targetPosition: '0.006', slices: 3 }), { type: 'Tick', now: T0, touch: TOUCH }]);
+    const { events } = run([{ type: 'Tick', now: T0 + 25 * MIN, touch: TOUCH }], state);
+    expect(events.filter((e) => e.type === 'CancelRequested' || e.type === 'ChildOrderRequested')).toEqual([]);
+  });
+
   it('when the final sweep starts, then it cancels the passive children and takes the rest', () => {
     const { state, cid } = working();
     const { events, state: s2 } = run([{ type: 'Tick', now: T0 + 60 * MIN - 20_000, touch: TOUCH }], state);
