@@ -121,7 +121,8 @@ export const executionQuality = (args: {
     fees: fees.toDecimalPlaces(8).toString(),
     feesBps: feesBps === null ? null : round2(feesBps),
     costBps: shortfall === null || feesBps === null ? null : round2(shortfall + feesBps),
-    makerShare: filled.gt(0) ? round2(maker.div(filled).toNumber() * 100) / 100 : 0,
+    // 4 decimals, rounded once (x × 100 / 100 would print 0.9165000000000001).
+    makerShare: filled.gt(0) ? Math.round(maker.div(filled).toNumber() * 10_000) / 10_000 : 0,
     maxScheduleLagSlices: round2(args.maxScheduleLagSlices),
     childOrderCount: args.childOrderCount,
   };
