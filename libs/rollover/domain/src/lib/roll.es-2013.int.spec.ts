@@ -1,6 +1,6 @@
 /**
  * End-to-end replay of the December 2013 ES roll on recorded 1-minute trade bars (AlgoSeek via
- * QuantConnect, ../shared/data/market/README.md §7a). The file holds isolated sessions: 12-02,
+ * QuantConnect, ../shared/data/market/README.md §7a; the slice in ../../test-data). It holds isolated sessions: 12-02,
  * 12-03 (before the roll window), 12-18 (forced-roll day) and 12-20 (ESZ13 expiry).
  *
  * The exchange calendar library only covers 2024–2027, so the ES rows come as data, worked
@@ -21,7 +21,8 @@ import { contractCalendar, RollContract } from './roll.contracts';
 import { decide, RollCommand } from './roll.decide';
 import { evolve, initialState, RollEvent, RollState } from './roll.state';
 
-const FILE = path.resolve(__dirname, '../../../../../../shared/data/market/cme-es-1m-tradebars-algoseek-2013-10-06_2020-01-06.csv.gz');
+// The December 2013 slice of the recorded file, kept in the project (test-data/README.md says how it was cut).
+const FILE = path.resolve(__dirname, '../../test-data/cme-es-1m-tradebars-algoseek-2013-12-01_2013-12-20.csv.gz');
 const FROM = Date.parse('2013-12-01T00:00:00Z');
 const TO = Date.parse('2013-12-21T00:00:00Z');
 
@@ -32,6 +33,8 @@ interface Bar {
 }
 
 const readBars = async (): Promise<readonly Bar[]> => {
+  // A missing file must fail the test at once (a read stream's open error never reaches readline).
+  await fs.promises.access(FILE, fs.constants.R_OK);
   const input = fs.createReadStream(FILE).pipe(zlib.createGunzip());
   const lines = readline.createInterface({ input, crlfDelay: Infinity });
   const bars: Bar[] = [];
