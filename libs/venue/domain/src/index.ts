@@ -4,3 +4,4 @@ export * from './lib/instrument.rules';
 export * from './lib/fees';
 export * from './lib/order.lifecycle';
 export * from './lib/instrument.presets';
+export * from './lib/venue.weights';

@@ -1,12 +1,7 @@
 /**
  * Request weights per venue, in each venue's own units, for the gateway's token bucket.
  *
- * - Binance USD-M: REQUEST_WEIGHT per minute (2,400/min per IP). Weights from the endpoint
- *   pages of https://developers.binance.com/docs/derivatives/usds-margined-futures
- *   (New Order 1 (0 on IP weight, 1 on order count), Cancel 1, Query Order 1, Current Open
- *   Orders 1 with symbol / 40 without, Account Information V3 5, Position Information V3 5,
- *   Exchange Information 1, Order Book 2 (limit 5..50), Recent/Aggregate Trades 20,
- *   Account Trade List 5).
+ * - Binance USD-M: `binanceUsdmWeight` in @keel/venue-domain (the one table, with its sources).
  * - OKX: each endpoint has its own bucket counted in requests per 2 s (e.g. place order
  *   60/2 s, cancel 60/2 s, order details 60/2 s, pending orders 60/2 s, balance 10/2 s,
  *   positions 10/2 s, instruments 20/2 s, books 40/2 s, trades 100/2 s, fills 60/2 s);
@@ -17,38 +12,9 @@
  *   orderStatus, spotClearinghouseState, exchangeStatus weight 2; userRole 60; and the
  *   explorer 40. https://hyperliquid.gitbook.io/hyperliquid-docs/for-developers/api/rate-limits-and-user-limits
  */
-import type { VenueOp } from '@keel/venue-domain';
+import { binanceUsdmWeight, type VenueOp } from '@keel/venue-domain';
 
 export type CcxtVenueId = 'binanceusdm' | 'okx' | 'hyperliquid';
-
-const binanceusdm = (op: VenueOp, allSymbols: boolean): number => {
-  switch (op) {
-    case 'loadInstruments':
-      return 1;
-    case 'fetchTopOfBook':
-      return 2;
-    case 'fetchTrades':
-      return 20;
-    case 'fetchBalances':
-      return 5;
-    case 'fetchPositions':
-      return 5;
-    case 'fetchOpenOrders':
-      return allSymbols ? 40 : 1;
-    case 'placeOrder':
-      return 1;
-    case 'cancelOrder':
-      return 1;
-    case 'fetchOrder':
-      return 1;
-    case 'fetchFills':
-      return 5;
-    default: {
-      const _never: never = op;
-      return _never;
-    }
-  }
-};
 
 const okx = (op: VenueOp): number => {
   switch (op) {
@@ -112,7 +78,7 @@ const hyperliquid = (op: VenueOp): number => {
 export const requestWeight = (venue: CcxtVenueId, op: VenueOp, allSymbols = false): number => {
   switch (venue) {
     case 'binanceusdm':
-      return binanceusdm(op, allSymbols);
+      return binanceUsdmWeight(op, allSymbols);
     case 'okx':
       return okx(op);
     case 'hyperliquid':

@@ -6,34 +6,7 @@
  */
 import Decimal from 'decimal.js';
 import * as TE from 'fp-ts/TaskEither';
-import { Instrument, VenueAdapter, VenueError, VenueOp, VenueOrder } from '@keel/venue-domain';
-
-/** Binance USD-M weights (bookTicker 2 per symbol, balance 5, positionRisk 5, openOrders 1 per symbol / 40 all). */
-export const binanceLikeWeight = (op: VenueOp, allSymbols = false): number => {
-  switch (op) {
-    case 'loadInstruments':
-      return 1;
-    case 'fetchTopOfBook':
-      return 2;
-    case 'fetchTrades':
-      return 5;
-    case 'fetchBalances':
-    case 'fetchPositions':
-      return 5;
-    case 'fetchOpenOrders':
-      return allSymbols ? 40 : 1;
-    case 'placeOrder':
-    case 'cancelOrder':
-    case 'fetchOrder':
-      return 1;
-    case 'fetchFills':
-      return 5;
-    default: {
-      const never: never = op;
-      return never;
-    }
-  }
-};
+import { binanceUsdmWeight, Instrument, VenueAdapter, VenueError, VenueOp, VenueOrder } from '@keel/venue-domain';
 
 export interface CountingAdapter extends VenueAdapter {
   /** Calls that reached the adapter, per op. */
@@ -59,7 +32,7 @@ export const createCountingAdapter = (opts: CountingAdapterOptions = {}): Counti
   let weight = 0;
   const orders = new Map<string, VenueOrder>();
 
-  const answer = <A>(op: VenueOp, value: () => A, w = binanceLikeWeight(op)): TE.TaskEither<VenueError, A> => async () => {
+  const answer = <A>(op: VenueOp, value: () => A, w = binanceUsdmWeight(op)): TE.TaskEither<VenueError, A> => async () => {
     counts[op] = (counts[op] ?? 0) + 1;
     weight += w;
     if (opts.latency) await opts.latency();
@@ -88,7 +61,7 @@ export const createCountingAdapter = (opts: CountingAdapterOptions = {}): Counti
   return {
     venue,
     accountId,
-    weight: (op) => binanceLikeWeight(op),
+    weight: (op) => binanceUsdmWeight(op),
     loadInstruments: () => answer('loadInstruments', () => [instrument('BTC/USDT:USDT')]),
     fetchTopOfBook: (symbol) =>
       answer('fetchTopOfBook', () => ({ symbol, bidPrice: new Decimal(100), bidQty: new Decimal(1), askPrice: new Decimal('100.1'), askQty: new Decimal(1), ts: 0 })),
@@ -96,7 +69,7 @@ export const createCountingAdapter = (opts: CountingAdapterOptions = {}): Counti
     fetchBalances: () => answer('fetchBalances', () => [{ asset: 'USDT', total: new Decimal(1000), free: new Decimal(1000) }]),
     fetchPositions: () => answer('fetchPositions', () => []),
     fetchOpenOrders: (symbol) =>
-      answer('fetchOpenOrders', () => [...orders.values()].filter((o) => (o.status === 'open' || o.status === 'partiallyFilled') && (symbol === null || o.symbol === symbol)), binanceLikeWeight('fetchOpenOrders', symbol === null)),
+      answer('fetchOpenOrders', () => [...orders.values()].filter((o) => (o.status === 'open' || o.status === 'partiallyFilled') && (symbol === null || o.symbol === symbol)), binanceUsdmWeight('fetchOpenOrders', symbol === null)),
     placeOrder: (o) =>
       answer('placeOrder', () => {
         const placed: VenueOrder = {

@@ -57,7 +57,8 @@ export interface VenueLimits {
  *   own); ccxt.weights.ts expresses every call as its share of a 60-per-2-s budget.
  * - Hyperliquid: REST weight 1,200/min per IP (address-based limits scale with traded
  *   volume and are left to the venue's 429s).
- * - sim: the simulator charges Binance-like weights, so it gets Binance's limits.
+ * - sim: Binance's limits, as the paper account stands in for a Binance one (the simulator
+ *   charges weight 1 per call, so its budget is looser than a live account's).
  */
 export const VENUE_LIMITS: Readonly<Record<'binanceusdm' | 'okx' | 'hyperliquid' | 'sim', VenueLimits>> = {
   binanceusdm: { shared: [windowLimit('weight-1m', 2400, 60_000, 'weight')], perAccount: [windowLimit('orders-1m', 1200, 60_000, 'orders'), windowLimit('orders-10s', 300, 10_000, 'orders')] },

@@ -1,0 +1,36 @@
+/**
+ * Binance USD-M request weights (REQUEST_WEIGHT per minute, 2,400/min per IP), from the
+ * endpoint pages of https://developers.binance.com/docs/derivatives/usds-margined-futures:
+ * New Order 1 (0 on IP weight, 1 on order count), Cancel 1, Query Order 1, Current Open Orders
+ * 1 with a symbol / 40 without, Account Information V3 5, Position Information V3 5, Exchange
+ * Information 1, Order Book 2 (limit 5..50), Aggregate Trades 20, Account Trade List 5.
+ * One table for the ccxt adapter and the in-memory counting adapter.
+ */
+import type { VenueOp } from './venue.port';
+
+/** Weight of one call of `op`; `allSymbols` is true for a symbol-less open-orders query. */
+export const binanceUsdmWeight = (op: VenueOp, allSymbols = false): number => {
+  switch (op) {
+    case 'loadInstruments':
+      return 1;
+    case 'fetchTopOfBook':
+      return 2;
+    case 'fetchTrades':
+      return 20;
+    case 'fetchBalances':
+    case 'fetchPositions':
+      return 5;
+    case 'fetchOpenOrders':
+      return allSymbols ? 40 : 1;
+    case 'placeOrder':
+    case 'cancelOrder':
+    case 'fetchOrder':
+      return 1;
+    case 'fetchFills':
+      return 5;
+    default: {
+      const never: never = op;
+      return never;
+    }
+  }
+};
