@@ -13,10 +13,21 @@ import { Counter } from 'prom-client';
 import { describeError, EventMeta, KeelError, NewEvent, RecordedEvent, validationError, ValidationError } from '@keel/events';
 import { EventStore } from '@keel/event-store';
 import { RollPolicy } from '@keel/calendar';
-import { ContractCalendar, DEFAULT_EXPOSURE_POLICY, ExposurePolicy, rollContractsFromCalendar, validatePolicy } from '@keel/rollover-domain';
 import { AppMainSpec, AppPorts, AppProgram, FoldingApp, startFoldingApp } from '@keel/runtime';
-import { APP, foldRollover, initialRolloverState, ROLLOVER_EVENT_TYPES, RolloverState, rootInstrument } from './rollover.state';
-import { decideBook } from './rollover.step';
+import {
+  APP,
+  ContractCalendar,
+  decideBook,
+  DEFAULT_EXPOSURE_POLICY,
+  ExposurePolicy,
+  foldRollover,
+  initialRolloverState,
+  rollContractsFromCalendar,
+  ROLLOVER_EVENT_TYPES,
+  RolloverState,
+  rootInstrument,
+  validatePolicy,
+} from '@keel/rollover-domain';
 
 const LIST = '^$|^[A-Za-z0-9_.:@-]+(,[A-Za-z0-9_.:@-]+)*$';
 

@@ -1,6 +1,6 @@
 /**
  * cme-rollover's state as a fold of the log: per (account, root) the roll decider's state
- * (`RollState` of `@keel/rollover-domain`), rebuilt from catalog events only:
+ * (`RollState`, roll.state.ts), rebuilt from catalog events only:
  *  - `TargetPositionSet` for `CME:<ROOT>` (the optimizer's exposure in the root) → `desired`;
  *  - `TargetPositionSet` for a contract of the root written by this app → the decider's targets
  *    (and `seq`, how many targets were stored per contract: the cause of the next target's id);
@@ -11,7 +11,8 @@
  * from the date and `desired` again at every decision, so nothing important lives in memory.
  */
 import { EventType, NewEvent } from '@keel/events';
-import { ContractCalendar, initialState, RollState } from '@keel/rollover-domain';
+import { ContractCalendar } from './roll.contracts';
+import { initialState, RollState } from './roll.state';
 
 export const APP = 'cme-rollover';
 

@@ -13,8 +13,11 @@
 import * as E from 'fp-ts/Either';
 import { chicagoInstant } from '@keel/calendar';
 import { deriveId, EventMeta, KeelError, newEvent, NewEvent, streamName } from '@keel/events';
-import { ContractCalendar, decide, effectiveExposure, EffectiveExposure, ExposurePolicy, RollEvent } from '@keel/rollover-domain';
-import { APP, RootBook, rootInstrument } from './rollover.state';
+import { ContractCalendar } from './roll.contracts';
+import { decide } from './roll.decide';
+import { RollEvent } from './roll.state';
+import { effectiveExposure, EffectiveExposure, ExposurePolicy } from './exposure.policy';
+import { APP, RootBook, rootInstrument } from './rollover-book.state';
 
 export interface StepConfig {
   readonly accountId: string;
