@@ -162,11 +162,11 @@ export const startGateway = async (
   }
   // Instruments as the venue lists them (rounding rules for every order); asked until it answers.
   const instruments = new Map<string, Instrument>(config.venue === 'sim' ? [[SIM_BTCUSDT.symbol, SIM_BTCUSDT]] : []);
-  for (const v of venues.values()) {
-    const listed = await untilRight(ports, `${v.accountId} loadInstruments`, () => v.loadInstruments()(), () => stopped);
-    if (listed === null) return E.left(infra('loadInstruments', 'stopped'));
-    for (const i of listed.v) instruments.set(i.symbol, i);
-  }
+  // Every account of a venue lists the same instruments: ask once, through the first.
+  const lister = venues.get(first.accountId) ?? first;
+  const listed = await untilRight(ports, `${first.accountId} loadInstruments`, () => lister.loadInstruments()(), () => stopped);
+  if (listed === null) return E.left(infra('loadInstruments', 'stopped'));
+  for (const i of listed.v) instruments.set(i.symbol, i);
   const unknown = list(config.instruments).filter((s) => !instruments.has(s));
   if (unknown.length > 0) return E.left({ _tag: 'ValidationError', path: 'KEEL_INSTRUMENTS', value: config.instruments, message: `${config.venue} does not list ${unknown.join(', ')}` } as KeelError);
 
