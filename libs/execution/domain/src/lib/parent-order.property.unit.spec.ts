@@ -43,7 +43,8 @@ const simulate = (sc: Scenario, takerLiquidity: boolean): { state: ParentOrderSt
   const qty = lot.times(sc.lots);
   const deadline = T0 + sc.minutes * MIN;
   let target = qty;
-  let { state } = run([setTarget({ targetPosition: qty.toString(), deadline, slices: sc.slices })]);
+  const started = run([setTarget({ targetPosition: qty.toString(), deadline, slices: sc.slices })]);
+  let state = started.state;
   let position = new Decimal(0);
   let price = new Decimal('90000');
   let seq = 0;
@@ -51,7 +52,8 @@ const simulate = (sc: Scenario, takerLiquidity: boolean): { state: ParentOrderSt
   const tickMs = Math.max(1000, Math.floor((deadline - T0) / 240));
   const pendingCancels: string[] = [];
   let superseded = false;
-  const log: ParentOrderEvent[] = [];
+  // Every event, the first parent's start included (the supersede property finds the next parent as the second start).
+  const log: ParentOrderEvent[] = [...started.events];
 
   const apply = (cmds: ParentOrderCommand[]): ParentOrderEvent[] => {
     const r = run(cmds, state);
