@@ -81,6 +81,14 @@ const InstrumentRules = Type.Object(
   },
   { additionalProperties: false },
 );
+/**
+ * Running totals of an instrument's market since a consumer began folding it: public trade
+ * quantity and notional, and the time integral of the mid (price × ms) over the ms covered.
+ */
+const MarketTotals = Type.Object(
+  { tradeQty: Decimal(), tradeNotional: Decimal(), midMs: Decimal(), ms: Type.Integer({ minimum: 0 }) },
+  { additionalProperties: false },
+);
 /** Execution-quality figures of a finished parent order (see execution.quality.ts); bps are costs. */
 const ExecutionQualityFigures = Type.Object(
   {
@@ -204,6 +212,35 @@ export const EVENT_DEFINITIONS = {
         /** Mid at the start (the arrival benchmark); null without a touch. */
         arrivalMid: Nullable(PositiveDecimal()),
         instrumentRules: InstrumentRules,
+        /**
+         * The instrument's running market totals when the order started (added compatibly, still
+         * v1): the interval VWAP at completion is (totals then − totals now). Absent when unknown.
+         */
+        marketAtStart: Type.Optional(MarketTotals),
+        at: Timestamp(),
+      },
+      { additionalProperties: false },
+    ),
+    upcasters: {},
+  }),
+  ParentOrderRejected: define({
+    type: 'ParentOrderRejected',
+    context: 'execution',
+    owner: 'execution',
+    version: 1,
+    description:
+      'Execution refused a target (unknown account or instrument, a quantity that is not a decimal, a deadline in the past, a change below the smallest tradable size): nothing was sent to a venue.',
+    schema: Type.Object(
+      {
+        accountId: Account,
+        instrument: Instrument,
+        /** The TargetPositionSet event id refused. */
+        targetId: Id(),
+        code: Type.Union([Type.Literal('ValidationError'), Type.Literal('NotFoundError'), Type.Literal('IllegalStateError')]),
+        /** The offending field (`/targetPosition`, `/deadline`, `account`, …) and its value. */
+        field: Nullable(Type.String({ maxLength: 200 })),
+        value: Nullable(Type.String({ maxLength: 500 })),
+        reason: Type.String({ maxLength: 2000 }),
         at: Timestamp(),
       },
       { additionalProperties: false },
@@ -596,6 +633,23 @@ export const EVENT_DEFINITIONS = {
         qty: Decimal(),
         firstNoticeDate: LocalDateString(),
         reason: Type.String(),
+      },
+      { additionalProperties: false },
+    ),
+    upcasters: {},
+  }),
+  InstrumentsListed: define({
+    type: 'InstrumentsListed',
+    context: 'venue',
+    owner: 'gateway',
+    version: 1,
+    description:
+      "The instruments a venue lists and their trading rules (tick, lot, minimums, fees), as the gateway loaded them at start-up for the accounts it owns; consumers size and price orders by these, never by their own copy.",
+    schema: Type.Object(
+      {
+        venue: Id(64),
+        accountIds: Type.Array(Account, { minItems: 1 }),
+        instruments: Type.Array(InstrumentRules),
       },
       { additionalProperties: false },
     ),

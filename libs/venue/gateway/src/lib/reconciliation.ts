@@ -93,10 +93,12 @@ export const evolveAccountLog = (log: AccountLog, event: RecordedEvent): Account
     case 'ParentOrderProgress':
     case 'ParentOrderSuperseded':
     case 'ParentOrderCompleted':
+    case 'ParentOrderRejected':
     case 'QuoteUpdated':
     case 'TradePrinted':
     case 'BalanceSnapshot':
     case 'AccountHalted':
+    case 'InstrumentsListed':
     case 'AccountEquityUpdated':
     case 'ContractMapped':
     case 'RollScheduled':
