@@ -1,14 +1,21 @@
 /**
- * Every product's rules against exchange dates for 2025–2026. Where the expected dates come
- * from is written above each table:
- *  [DT-2026]  https://www.discounttrading.com/first-notice-dates.html — a futures broker's 2026
- *             first-notice table (CL, NG, GC, SI, HG), read through the search tool's stored copy.
- *  [CME]      CME's published expiry for that contract (cmegroup.com/…/<product>.calendar.html),
- *             written from the engineer's memory of those calendars: it could not be re-fetched
- *             here (no browser, no stored copy found), so read it as a recollection that the
- *             rule independently reproduces, not as a quotation.
- *  [RULE]     Worked by hand from the rule text on the CME contract-spec page cited in
- *             products.data.ts and the holiday table (the rule, not a published table).
+ * Every product's rules against exchange dates for 2025–2026 (and ESM7). Where the expected
+ * dates come from is written above each table:
+ *  [DT-2026]   https://www.discounttrading.com/first-notice-dates.html — a futures broker's 2026
+ *              first-notice table (CL, NG, GC, SI, HG), read through the search tool's stored copy.
+ *  [RAW-2025]  https://rawnews.com/rollover-for-u-s-equity-index-futures-is-monday-march-17-2025-what-you-need-to-know
+ *              — equity index expirations 2025: 21 Mar, 20 Jun, 19 Sep, 19 Dec (3rd Fridays).
+ *  [REG-2026]  https://regimeanalysis.com/futures-roll-calendar/month-of/march-2026 — "CME lists …
+ *              Friday March 20, 2026 as expiration for U.S. equity index futures".
+ *  [LEAN-9572] https://github.com/QuantConnect/Lean/pull/9572 — "CME last trade date is 17 Jun 2027"
+ *              for ES/NQ/YM/RTY/MES/MYM June 2027 (Juneteenth observed on the 3rd Friday).
+ *  [RECALL]    A date remembered from CME's product calendars (cmegroup.com/…/<product>.calendar.html)
+ *              that no stored page could confirm (no browser; the search found none): read it as a
+ *              recollection the rule reproduces, not as a quotation.
+ *  [RULE]      Worked by hand from the rule text on the CME contract-spec page cited in
+ *              products.data.ts and the holiday table (the rule, not a published table).
+ * No published 2025–2026 calendar was found for ZN/ZB, 6E or the crypto products, nor 2025 first
+ * notice dates for any physical product (libs/calendar/README.md, "Sources").
  */
 import * as E from 'fp-ts/Either';
 import { Contract, contracts, DEFAULT_ROLL_POLICY } from './contracts';
@@ -29,8 +36,9 @@ const expectDates = (roots: readonly string[], rows: readonly Row[]) => {
 };
 
 describe('equity index (ES MES NQ MNQ RTY M2K YM MYM): 3rd Friday, cash', () => {
-  // [CME] ESH5 21 Mar 2025 … ESZ5 19 Dec 2025. [RULE] ESM6: the 3rd Friday, 19 Jun 2026, is
-  // Juneteenth, an exchange holiday, so trading ends on the business day before (18 Jun).
+  // [RAW-2025] ESH5 21 Mar … ESZ5 19 Dec 2025. [REG-2026] ESH6 20 Mar 2026. [RULE] ESM6: the 3rd
+  // Friday, 19 Jun 2026, is Juneteenth, an exchange holiday, so trading ends the day before (18 Jun);
+  // the same rule gives ESM7 17 Jun 2027, which CME published [LEAN-9572].
   it('matches the published expiries', () =>
     expectDates(
       ['ES', 'MES', 'NQ', 'MNQ', 'RTY', 'M2K', 'YM', 'MYM'],
@@ -39,10 +47,13 @@ describe('equity index (ES MES NQ MNQ RTY M2K YM MYM): 3rd Friday, cash', () => 
         ['H6', '2026-03-20', null], ['M6', '2026-06-18', null], ['U6', '2026-09-18', null], ['Z6', '2026-12-18', null],
       ],
     ));
+  it('ESM7 and the other index futures of June 2027 end on Thursday 17 Jun [LEAN-9572]', () => {
+    for (const root of ['ES', 'NQ', 'YM', 'RTY', 'MES', 'MYM']) expect([root, get(root, '2027-06', '2027-06')[0]?.lastTradeDate]).toEqual([root, '2027-06-17']);
+  });
 });
 
 describe('CL: 3 business days before the 25th of the prior month (4 if the 25th is not one)', () => {
-  // [CME] CLF5 19 Dec 2024 (25 Dec a holiday → 4 days), CLG5 21 Jan 2025 (25 Jan a Saturday),
+  // [RECALL] CLF5 19 Dec 2024 (25 Dec a holiday → 4 days), CLG5 21 Jan 2025 (25 Jan a Saturday),
   // CLK5 22 Apr 2025, CLM5 20 May 2025 (25 May a Sunday), CLZ5 20 Nov 2025. [DT-2026] every
   // 2026 first-notice date (two business days after the last trade); the 2026 last trade dates
   // are the business days that table implies. 2025 first notice: [RULE] same offset.
@@ -79,7 +90,7 @@ describe('MCL: cash settled, one business day before CL', () => {
 });
 
 describe('NG: 3rd last business day of the prior month', () => {
-  // [CME] NGZ5 25 Nov 2025 (Thanksgiving skipped), NGF6 29 Dec 2025. [DT-2026] every 2026
+  // [RECALL] NGZ5 25 Nov 2025 (Thanksgiving skipped), NGF6 29 Dec 2025. [DT-2026] every 2026
   // first-notice date (the business day after the last trade); 2026 last trades follow from it.
   it('matches the published dates', () =>
     expectDates(
@@ -98,7 +109,7 @@ describe('NG: 3rd last business day of the prior month', () => {
 });
 
 describe('COMEX metals: 3rd last business day; first notice the last business day of the prior month', () => {
-  // [CME] GCZ5 first notice 28 Nov 2025 (the day after Thanksgiving is a business day), last
+  // [RECALL] GCZ5 first notice 28 Nov 2025 (the day after Thanksgiving is a business day), last
   // trade 29 Dec 2025. [DT-2026] 2026 first notice: GC 30 Jan, 31 Mar, 29 May, 31 Jul, 30 Sep,
   // 30 Nov; SI/HG 27 Feb, 30 Apr, 30 Jun, 31 Aug, 30 Nov. Last trades [RULE].
   it('GC and MGC (Feb Apr Jun Aug Oct Dec)', () =>
@@ -124,7 +135,7 @@ describe('COMEX metals: 3rd last business day; first notice the last business da
 });
 
 describe('ZN, ZB: 7 business days before the last business day; first notice the last business day of the prior month', () => {
-  // [CME] ZNH5 last trade 20 Mar 2025, first notice 28 Feb 2025; ZNM5 last trade 18 Jun 2025
+  // [RECALL] ZNH5 last trade 20 Mar 2025, first notice 28 Feb 2025; ZNM5 last trade 18 Jun 2025
   // (Juneteenth skipped); ZNZ5 first notice 28 Nov 2025. The rest [RULE].
   it('matches the published dates', () =>
     expectDates(
@@ -138,7 +149,7 @@ describe('ZN, ZB: 7 business days before the last business day; first notice the
 });
 
 describe('6E: 2 business days before the 3rd Wednesday, physical', () => {
-  // [CME] 6EH5 17 Mar 2025, 6EM5 16 Jun 2025, 6EU5 15 Sep 2025, 6EZ5 15 Dec 2025; 2026 [RULE].
+  // [RECALL] 6EH5 17 Mar 2025, 6EM5 16 Jun 2025, 6EU5 15 Sep 2025, 6EZ5 15 Dec 2025; 2026 [RULE].
   // Notices are given on the last trade date (delivery on the 3rd Wednesday).
   it('matches the published dates', () =>
     expectDates(
@@ -152,7 +163,7 @@ describe('6E: 2 business days before the 3rd Wednesday, physical', () => {
 });
 
 describe('BTC, MBT, ETH, MET: last Friday that is a London and U.S. business day', () => {
-  // [CME] BTCH5 28 Mar 2025, BTCJ5 25 Apr 2025. [RULE] BTCZ5: the last Friday, 26 Dec 2025, is
+  // [RECALL] BTCH5 28 Mar 2025, BTCJ5 25 Apr 2025. [RULE] BTCZ5: the last Friday, 26 Dec 2025, is
   // Boxing Day (a London holiday) and 25 Dec is Christmas, so 24 Dec; BTCZ6: 25 Dec 2026 is
   // Christmas, so 24 Dec.
   it('matches the published dates', () => {
