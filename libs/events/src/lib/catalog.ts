@@ -114,8 +114,9 @@ export const EVENT_DEFINITIONS = {
     type: 'PredictionReceived',
     context: 'prediction',
     owner: 'prediction-ingest',
-    version: 2,
-    description: 'A model published a prediction for a symbol.',
+    version: 3,
+    description:
+      'A model published a prediction for a symbol. For an instrument with an exchange calendar (CME roots, `CME:<ROOT>`), `market` says whether it came while that market was closed and from when it applies (the next open): cme-rollover holds what follows from it until then (docs/cme.md).',
     schema: Type.Object(
       {
         predictionId: Id(),
@@ -126,12 +127,32 @@ export const EVENT_DEFINITIONS = {
         /** How far ahead the prediction looks, in seconds; null when the model does not say. */
         horizonSec: Nullable(Type.Integer({ minimum: 0 })),
         generatedAt: Timestamp(),
+        /**
+         * Null or absent when the symbol trades around the clock (crypto) or the writer did not
+         * know (v2 and older are upcast to null). Optional so writers of 24/7 symbols need not say.
+         */
+        market: Type.Optional(
+          Nullable(
+            Type.Object(
+              {
+                state: Type.Union([Type.Literal('open'), Type.Literal('dailyHalt'), Type.Literal('weekend'), Type.Literal('holiday'), Type.Literal('earlyClose')]),
+                receivedWhileClosed: Type.Boolean(),
+                receivedAt: Timestamp(),
+                /** When it may be acted on: `receivedAt` if open, else the next open. */
+                effectiveAt: Timestamp(),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+        ),
       },
       { additionalProperties: false },
     ),
     upcasters: {
       // v1 called the signal `signal` and its time `asOf`, and had no horizon.
       1: ({ signal, asOf, ...rest }) => ({ ...rest, value: signal, generatedAt: asOf, horizonSec: null }),
+      // v2 had no market marking: unknown when it was stored.
+      2: (data) => ({ ...data, market: null }),
     },
   }),
   TargetPositionSet: define({
@@ -139,7 +160,8 @@ export const EVENT_DEFINITIONS = {
     context: 'portfolio',
     owner: 'optimizer',
     version: 1,
-    description: 'The optimizer set the position an account should hold in an instrument.',
+    description:
+      'The optimizer set the position an account should hold in an instrument. Its only writer is the optimizer. For a CME root the instrument is `CME:<ROOT>` and the quantity whole contracts of exposure: not a venue instrument, never executed as such; cme-rollover turns it into ContractTargetSet per contract month.',
     schema: Type.Object(
       {
         accountId: Account,
@@ -579,6 +601,28 @@ export const EVENT_DEFINITIONS = {
     description: "An account's equity, valued in its reporting currency.",
     schema: Type.Object(
       { accountId: Account, currency: Id(16), equity: Decimal(), asOf: Timestamp() },
+      { additionalProperties: false },
+    ),
+    upcasters: {},
+  }),
+  ContractTargetSet: define({
+    type: 'ContractTargetSet',
+    context: 'portfolio',
+    owner: 'cme-rollover',
+    version: 1,
+    description:
+      "cme-rollover set the position an account should hold in one CME contract month (whole contracts), from the optimizer's `CME:<ROOT>` exposure, the roll and the exposure policy by market state. Execution acts on it as on TargetPositionSet; `linkId` pairs the two legs of a forced roll.",
+    schema: Type.Object(
+      {
+        accountId: Account,
+        /** The Globex contract code, `GCG6`. */
+        instrument: Id(16),
+        root: Id(8),
+        targetQty: Decimal(),
+        horizonSec: Type.Integer({ minimum: 1 }),
+        reason: Type.String({ maxLength: 500 }),
+        linkId: Nullable(Id(64)),
+      },
       { additionalProperties: false },
     ),
     upcasters: {},

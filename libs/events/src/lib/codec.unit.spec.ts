@@ -57,14 +57,14 @@ describe('upcasting', () => {
   it('lifts PredictionReceived v1 to the current version on read', () => {
     const d = decodeStored(v1);
     expect(E.isRight(d) && d.right).toMatchObject({
-      schemaVersion: 2,
-      data: { predictionId: 'p1', modelId: 'm1', symbol: 'BTCUSDT', value: 0.25, horizonSec: null, generatedAt: '2024-01-01T00:00:00.000Z' },
+      schemaVersion: 3,
+      data: { predictionId: 'p1', modelId: 'm1', symbol: 'BTCUSDT', value: 0.25, horizonSec: null, generatedAt: '2024-01-01T00:00:00.000Z', market: null },
     });
   });
 
   it('refuses a version newer than the code knows', () => {
-    expect(upcast('PredictionReceived', 3, {})).toEqual(
-      E.left({ _tag: 'ValidationError', path: '/schemaVersion', value: 3, message: 'must be an integer from 1 to 2 for PredictionReceived' }),
+    expect(upcast('PredictionReceived', 4, {})).toEqual(
+      E.left({ _tag: 'ValidationError', path: '/schemaVersion', value: 4, message: 'must be an integer from 1 to 3 for PredictionReceived' }),
     );
   });
 

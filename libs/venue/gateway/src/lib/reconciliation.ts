@@ -82,6 +82,7 @@ export const evolveAccountLog = (log: AccountLog, event: RecordedEvent): Account
     }
     case 'PredictionReceived':
     case 'TargetPositionSet':
+    case 'ContractTargetSet':
     case 'CancelRequested':
     case 'ParentOrderStarted':
     case 'ChildOrderAccepted':
