@@ -53,6 +53,8 @@ describe('names: the exact strings are a public contract', () => {
       AccountHalted: 'keel.evt.venue.account-halted',
       InstrumentsListed: 'keel.evt.venue.instruments-listed',
       AccountEquityUpdated: 'keel.evt.balances.account-equity-updated',
+      PnlUpdated: 'keel.evt.pnl.pnl-updated',
+      FundingPaid: 'keel.evt.venue.funding-paid',
       ContractTargetSet: 'keel.evt.portfolio.contract-target-set',
       ContractMapped: 'keel.evt.calendar.contract-mapped',
       RollScheduled: 'keel.evt.calendar.roll-scheduled',

@@ -101,6 +101,8 @@ export const evolveAccountLog = (log: AccountLog, event: RecordedEvent): Account
     case 'AccountHalted':
     case 'InstrumentsListed':
     case 'AccountEquityUpdated':
+    case 'PnlUpdated':
+    case 'FundingPaid':
     case 'ContractMapped':
     case 'RollScheduled':
     case 'RollCompleted':
