@@ -18,6 +18,7 @@ import {
   APP,
   ContractCalendar,
   decideBook,
+  desiredAt,
   DEFAULT_EXPOSURE_POLICY,
   ExposurePolicy,
   foldRollover,
@@ -152,7 +153,7 @@ export const startRollover = async (ports: AppPorts, config: RolloverSettings & 
       for (const root of Object.keys(view.books[account] ?? {}).sort()) {
         const book = view.books[account]?.[root];
         const calendar = calendars.get(root);
-        if (book === undefined || calendar === undefined || book.desired === null || !which(account, root)) continue;
+        if (book === undefined || calendar === undefined || desiredAt(book, now) === null || !which(account, root)) continue;
         const step = decideBook({ accountId: account, calendar, policy: policyOf(account), horizonSec: config.targetHorizonSec }, book, now, cause);
         if (E.isLeft(step)) {
           decisionErrors.inc({ root });

@@ -60,7 +60,7 @@ let held: Record<string, number> = {};
 let seenTargets = 0;
 let snapshots = 0;
 const execute = async (): Promise<void> => {
-  const targets = (await mine()).filter((e): e is RecordedEvent<'TargetPositionSet'> => e.type === 'TargetPositionSet');
+  const targets = (await mine()).filter((e): e is RecordedEvent<'ContractTargetSet'> => e.type === 'ContractTargetSet');
   const want = { ...held };
   for (const t of targets) want[t.data.instrument] = Number(t.data.targetQty);
   seenTargets = targets.length;
@@ -109,16 +109,16 @@ describe('cme-rollover across the GCZ5 → GCG6 roll (Nov 2025)', () => {
     await quiesce();
     await runTo(ct('2025-11-17', '11:00'));
     const events = await mine();
-    expect(events.map((e) => [e.type, e.type === 'TargetPositionSet' ? `${e.data.instrument} ${e.data.targetQty}` : 'contract' in e.data ? e.data.contract : ''])).toEqual([
+    expect(events.map((e) => [e.type, e.type === 'ContractTargetSet' ? `${e.data.instrument} ${e.data.targetQty}` : 'contract' in e.data ? e.data.contract : ''])).toEqual([
       ['ContractMapped', 'GCZ5'],
-      ['TargetPositionSet', 'GCZ5 4'],
+      ['ContractTargetSet', 'GCZ5 4'],
     ]);
     expect(held).toEqual({ GCZ5: 4 });
   });
 
   it('reports the unknown GCX5 position once and never sets a target for it', async () => {
     expect(await unknownReported()).toBe(1);
-    expect((await mine()).some((e) => e.type === 'TargetPositionSet' && e.data.instrument === 'GCX5')).toBe(false);
+    expect((await mine()).some((e) => e.type === 'ContractTargetSet' && e.data.instrument === 'GCX5')).toBe(false);
   });
 
   it('schedules the roll on 11-20 and is flat in GC from 30 min before the Friday close', async () => {
@@ -152,12 +152,12 @@ describe('cme-rollover across the GCZ5 → GCG6 roll (Nov 2025)', () => {
     const completed = events.find((e): e is RecordedEvent<'RollCompleted'> => e.type === 'RollCompleted');
     expect(completed?.data).toMatchObject({ accountId: 'acc-1', root: 'GC', fromContract: 'GCZ5', toContract: 'GCG6' });
     expect(Date.parse(completed?.data.completedAt ?? '')).toBeLessThan(ct('2025-11-26', '00:00'));
-    const targets = events.filter((e): e is RecordedEvent<'TargetPositionSet'> => e.type === 'TargetPositionSet');
+    const targets = events.filter((e): e is RecordedEvent<'ContractTargetSet'> => e.type === 'ContractTargetSet');
     const last = (c: string) => [...targets].reverse().find((t) => t.data.instrument === c)?.data.targetQty;
     expect([last('GCZ5'), last('GCG6')]).toEqual(['0', '4']);
     expect(held).toEqual({ GCZ5: 0, GCG6: 4 });
     // The lifecycle, in order, once each.
-    const lifecycle = events.filter((e) => e.type !== 'TargetPositionSet').map((e) => `${e.type} ${'contract' in e.data ? e.data.contract : 'toContract' in e.data ? e.data.toContract : ''}`);
+    const lifecycle = events.filter((e) => e.type !== 'ContractTargetSet').map((e) => `${e.type} ${'contract' in e.data ? e.data.contract : 'toContract' in e.data ? e.data.toContract : ''}`);
     expect(lifecycle).toEqual(['ContractMapped GCZ5', 'RollScheduled GCG6', 'RollCompleted GCG6', 'ContractMapped GCG6']);
     // No target repeats the previous one for its contract (nothing emitted twice).
     for (const c of ['GCZ5', 'GCG6']) {

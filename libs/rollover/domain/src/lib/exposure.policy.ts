@@ -209,3 +209,25 @@ export const admit = <T>(
 /** Releases the pending arrival once `now` has reached its open. */
 export const release = <T>(gate: ArrivalGate<T>, now: number): { readonly gate: ArrivalGate<T>; readonly due: GatedArrival<T> | null } =>
   gate.pending !== null && now >= gate.pending.effectiveAt ? { gate: { pending: null }, due: gate.pending } : { gate, due: null };
+
+/** The `market` marking of a PredictionReceived (catalog v3), as prediction-ingest writes it. */
+export interface ArrivalMarking {
+  readonly state: MarketStateName;
+  readonly receivedWhileClosed: boolean;
+  readonly receivedAt: string;
+  readonly effectiveAt: string;
+}
+
+/**
+ * Marks a prediction for `symbol` received at `receivedAt` (epoch ms): for a CME root
+ * (`CME:<ROOT>` of @keel/calendar) the market state then and from when it applies; null for a
+ * symbol without an exchange calendar (crypto, 24/7). Errors name `at` (outside 2024–2027).
+ */
+export const markArrival = (symbol: string, receivedAt: number): E.Either<ValidationError, ArrivalMarking | null> => {
+  const m = /^CME:([A-Z0-9]{1,8})$/.exec(symbol);
+  if (m === null || m[1] === undefined) return E.right(null);
+  const g = gateArrival(m[1], null, receivedAt);
+  if (E.isLeft(g)) return g;
+  const iso = (t: number): string => new Date(t).toISOString();
+  return E.right({ state: g.right.arrivalState, receivedWhileClosed: g.right.closed, receivedAt: iso(receivedAt), effectiveAt: iso(g.right.effectiveAt) });
+};

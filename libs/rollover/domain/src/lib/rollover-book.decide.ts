@@ -5,7 +5,9 @@
  * cause:
  *  - ContractMapped / RollScheduled: once per (root, contract) / (root, from, to), stream `calendar-<ROOT>`;
  *  - RollCompleted / DeliveryRiskAlert: once per (account, root, from, to) / (account, contract), stream `calendar-<account>`;
- *  - TargetPositionSet for a contract: the n-th target of (account, contract), stream `portfolio-<account>`.
+ *  - ContractTargetSet: the n-th target of (account, contract), stream `portfolio-<account>`.
+ * The exposure used is the optimizer's `CME:<ROOT>` target in force at `now` (`desiredAt`): one
+ * that arrived while the market was closed waits for the open.
  *    n comes from the folded log, so a replay or a restart that takes the same decision again
  *    derives the same id (a no-op), and a decision taken on a state that lags the log
  *    collides with what is stored instead of adding a second, different target.
@@ -17,7 +19,7 @@ import { ContractCalendar } from './roll.contracts';
 import { decide } from './roll.decide';
 import { RollEvent } from './roll.state';
 import { effectiveExposure, EffectiveExposure, ExposurePolicy } from './exposure.policy';
-import { APP, RootBook, rootInstrument } from './rollover-book.state';
+import { APP, desiredAt, RootBook, rootInstrument } from './rollover-book.state';
 
 export interface StepConfig {
   readonly accountId: string;
@@ -46,10 +48,11 @@ const stream = (context: 'calendar' | 'portfolio', id: string): E.Either<KeelErr
 export const decideBook = (config: StepConfig, book: RootBook, now: number, cause: Pick<EventMeta, 'correlationId' | 'causationId'>): E.Either<KeelError, Step> => {
   const { accountId, calendar, policy } = config;
   const root = calendar.root;
-  if (book.desired === null) return E.left({ _tag: 'IllegalStateError', message: `${accountId} has no ${rootInstrument(root)} target` });
+  const desired = desiredAt(book, now);
+  if (desired === null) return E.left({ _tag: 'IllegalStateError', message: `${accountId} has no ${rootInstrument(root)} target in force at ${iso(now)}` });
   const known = new Set(calendar.contracts.map((c) => c.code));
   const current = Object.entries(book.roll.positions).reduce((a, [c, q]) => (known.has(c) ? a + q : a), 0);
-  const eff = effectiveExposure(policy, root, book.desired, now, { current });
+  const eff = effectiveExposure(policy, root, desired, now, { current });
   if (E.isLeft(eff)) return eff;
   // The stored state carries no instant (lastAt): the injected clock does not go back.
   const decided = decide({ accountId, calendar })({ type: 'SetExposure', now, qty: eff.right.contracts }, { ...book.roll, lastAt: null });
@@ -129,13 +132,15 @@ export const decideBook = (config: StepConfig, book: RootBook, now: number, caus
           reason === 'outOfCycle'
             ? `roll outOfCycle: ${contract} is neither front nor next of ${rootInstrument(root)}`
             : `roll ${reason}: ${rootInstrument(root)} ${front ?? '?'}${next !== null ? `>${next}` : ''}`;
-        const exposure = `exposure ${book.desired} x ${eff.right.multiplier} (${eff.right.phase}${eff.right.phase === 'open' ? '' : ` ${eff.right.governedBy}`})`;
+        const exposure = `exposure ${desired} x ${eff.right.multiplier} (${eff.right.phase}${eff.right.phase === 'open' ? '' : ` ${eff.right.governedBy}`})`;
         out.push({
           stream: targetStream.right,
+          // The id keeps the cause it had as a TargetPositionSet, so a log written before
+          // ContractTargetSet existed and one written after derive the same n-th target.
           event: newEvent(
-            'TargetPositionSet',
+            'ContractTargetSet',
             deriveId(APP, 'TargetPositionSet', accountId, contract, n),
-            { accountId, instrument: contract, targetQty: String(targetQty), horizonSec, reason: `${why}, ${exposure}${linkId !== null ? `, link ${linkId}` : ''}` },
+            { accountId, instrument: contract, root, targetQty: String(targetQty), horizonSec, reason: `${why}, ${exposure}${linkId !== null ? `, link ${linkId}` : ''}`, linkId },
             meta,
           ),
         });

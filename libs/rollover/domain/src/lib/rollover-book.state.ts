@@ -1,15 +1,20 @@
 /**
  * cme-rollover's state as a fold of the log: per (account, root) the roll decider's state
  * (`RollState`, roll.state.ts), rebuilt from catalog events only:
- *  - `TargetPositionSet` for `CME:<ROOT>` (the optimizer's exposure in the root) → `desired`;
- *  - `TargetPositionSet` for a contract of the root written by this app → the decider's targets
- *    (and `seq`, how many targets were stored per contract: the cause of the next target's id);
+ *  - `TargetPositionSet` for `CME:<ROOT>` (the optimizer's exposure in the root) → `desired`, or,
+ *    when it arrived (its `occurredAt`) while the root's market was closed, → `pending` until the
+ *    next open (gap-aware: what a closed-market prediction led to is applied at the open);
+ *  - `ContractTargetSet` written by this app (and, for logs written before it existed, its
+ *    contract-level `TargetPositionSet`) → the decider's targets (and `seq`, how many targets were
+ *    stored per contract: the cause of the next target's id);
  *  - `PositionSnapshot` → positions per known contract; unknown contracts are kept apart;
  *  - `ContractMapped` / `RollScheduled` (per root) and `RollCompleted` / `DeliveryRiskAlert`
  *    (per account) → the roll's lifecycle.
  * The decider's internal facts (exposure set, migration started) are not stored: they follow
  * from the date and `desired` again at every decision, so nothing important lives in memory.
  */
+import * as E from 'fp-ts/Either';
+import { marketState } from '@keel/calendar';
 import { EventType, NewEvent } from '@keel/events';
 import { ContractCalendar } from './roll.contracts';
 import { initialState, RollState } from './roll.state';
@@ -21,8 +26,10 @@ export const rootInstrument = (root: string): string => `CME:${root}`;
 
 export interface RootBook {
   readonly roll: RollState;
-  /** The optimizer's latest `CME:<ROOT>` target (decimal string); null: the root is not managed for this account. */
+  /** The optimizer's latest `CME:<ROOT>` target in force (decimal string); null: none yet. */
   readonly desired: string | null;
+  /** A newer `CME:<ROOT>` target that arrived while the market was closed: it replaces `desired` from `effectiveAt` (epoch ms, the next open). */
+  readonly pending: { readonly qty: string; readonly effectiveAt: number } | null;
   /** Contract targets this app stored, per contract. */
   readonly seq: Readonly<Record<string, number>>;
   /** Contracts of the root the calendar does not know (or fractional quantities), as last observed. */
@@ -45,7 +52,7 @@ export interface RolloverState {
 
 export const initialRolloverState: RolloverState = { books: {}, roots: {} };
 
-const FOLDED = ['TargetPositionSet', 'PositionSnapshot', 'ContractMapped', 'RollScheduled', 'RollCompleted', 'DeliveryRiskAlert'] as const;
+const FOLDED = ['TargetPositionSet', 'ContractTargetSet', 'PositionSnapshot', 'ContractMapped', 'RollScheduled', 'RollCompleted', 'DeliveryRiskAlert'] as const;
 type Folded = NewEvent<(typeof FOLDED)[number]>;
 export const ROLLOVER_EVENT_TYPES: readonly EventType[] = FOLDED;
 const isFolded = (e: NewEvent): e is Folded => (FOLDED as readonly string[]).includes(e.type);
@@ -67,6 +74,20 @@ export const rootOfCode = (roots: readonly string[], code: string): string | nul
   return candidates.sort((a, b) => b.length - a.length)[0] ?? null;
 };
 
+/**
+ * When a `CME:<ROOT>` target that arrived at `at` may be acted on: null if the market was open
+ * (at once), else the next open (epoch ms). Instants the calendar does not cover (before 2024,
+ * after 2027: the 2013 replay) are not gated.
+ */
+export const arrivalGate = (root: string, at: number): number | null => {
+  const st = marketState(root, at);
+  return E.isLeft(st) || st.right.state === 'open' ? null : Date.parse(st.right.nextOpen);
+};
+
+/** The `CME:<ROOT>` exposure in force at `now`: the pending one from its open on. */
+export const desiredAt = (b: Pick<RootBook, 'desired' | 'pending'>, now: number): string | null =>
+  b.pending !== null && now >= b.pending.effectiveAt ? b.pending.qty : b.desired;
+
 const bookFrom = (mapping: RootMapping | undefined): RootBook => {
   const roll: RollState =
     mapping?.mapped == null
@@ -74,7 +95,7 @@ const bookFrom = (mapping: RootMapping | undefined): RootBook => {
       : mapping.scheduled !== null && mapping.scheduled.from === mapping.mapped
         ? { ...initialState, status: 'Rolling', front: mapping.mapped, next: mapping.scheduled.to }
         : { ...initialState, status: 'Holding', front: mapping.mapped };
-  return { roll, desired: null, seq: {}, unknown: {}, freshUnknown: [] };
+  return { roll, desired: null, pending: null, seq: {}, unknown: {}, freshUnknown: [] };
 };
 
 export const foldRollover =
@@ -91,21 +112,34 @@ export const foldRollover =
     const eachBookOf = (root: string, f: (b: RootBook) => RootBook): RolloverState['books'] =>
       Object.fromEntries(Object.entries(s.books).map(([a, bs]) => [a, Object.fromEntries(Object.entries(bs).map(([r, b]) => [r, r === root ? f(b) : b]))]));
 
+    const ownContractTarget = (st: RolloverState, accountId: string, instrument: string, targetQty: string): RolloverState => {
+      const contractRoot = rootOfCode(roots, instrument);
+      if (contractRoot === null) return st;
+      const b = st.books[accountId]?.[contractRoot] ?? bookFrom(st.roots[contractRoot]);
+      return put(st, accountId, contractRoot, {
+        ...b,
+        roll: { ...b.roll, targets: { ...b.roll.targets, [instrument]: Number(targetQty) } },
+        seq: { ...b.seq, [instrument]: (b.seq[instrument] ?? 0) + 1 },
+      });
+    };
+
     switch (e.type) {
       case 'TargetPositionSet': {
         const { accountId, instrument, targetQty } = e.data;
         if (!owned(accountId)) return s;
         const root = roots.find((r) => rootInstrument(r) === instrument);
-        if (root !== undefined) return put(s, accountId, root, { ...book(accountId, root), desired: targetQty });
-        if (e.producer !== APP) return s;
-        const contractRoot = rootOfCode(roots, instrument);
-        if (contractRoot === null) return s;
-        const b = book(accountId, contractRoot);
-        return put(s, accountId, contractRoot, {
-          ...b,
-          roll: { ...b.roll, targets: { ...b.roll.targets, [instrument]: Number(targetQty) } },
-          seq: { ...b.seq, [instrument]: (b.seq[instrument] ?? 0) + 1 },
-        });
+        if (root !== undefined) {
+          const b = book(accountId, root);
+          const gate = arrivalGate(root, Date.parse(e.occurredAt));
+          return put(s, accountId, root, gate === null ? { ...b, desired: targetQty, pending: null } : { ...b, pending: { qty: targetQty, effectiveAt: gate } });
+        }
+        // Contract targets this app wrote before ContractTargetSet existed.
+        return e.producer === APP ? ownContractTarget(s, accountId, instrument, targetQty) : s;
+      }
+      case 'ContractTargetSet': {
+        const { accountId, instrument, targetQty } = e.data;
+        if (!owned(accountId) || e.producer !== APP) return s;
+        return ownContractTarget(s, accountId, instrument, targetQty);
       }
       case 'PositionSnapshot': {
         const { accountId } = e.data;
