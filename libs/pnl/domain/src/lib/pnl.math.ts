@@ -1,0 +1,104 @@
+/**
+ * Exact money arithmetic for PnL: one decimal configuration (50 significant digits, half-even)
+ * and the average-cost book. Every figure is a decimal string; the only rounding is the
+ * average cost (12 decimal places, half-even) and interval averages (see pnl.interval.ts).
+ * Products and sums of prices, quantities, fees and funding are exact.
+ */
+import Decimal from 'decimal.js';
+
+export const Dec = Decimal.clone({ precision: 50, rounding: Decimal.ROUND_HALF_EVEN, toExpNeg: -60, toExpPos: 60 });
+export type Dec = InstanceType<typeof Dec>;
+
+/** Decimal places the average cost is kept to (half-even). */
+export const AVG_COST_DP = 12;
+
+/** Canonical text of a decimal: no exponent, no trailing zeros, never `-0`. */
+export const fmt = (d: Dec): string => (d.isZero() ? '0' : d.toFixed());
+
+/** One account's book in one instrument (plain JSON: decimal strings). */
+export interface PnlBook {
+  readonly accountId: string;
+  readonly instrument: string;
+  /** Signed quantity: positive long, negative short. */
+  readonly position: string;
+  /** Average cost of the open position; '0' when flat. */
+  readonly avgCost: string;
+  readonly realized: string;
+  /** Positive paid, negative rebate. */
+  readonly fees: string;
+  /** Positive received, negative paid. */
+  readonly funding: string;
+}
+
+export const emptyBook = (accountId: string, instrument: string): PnlBook => ({
+  accountId,
+  instrument,
+  position: '0',
+  avgCost: '0',
+  realized: '0',
+  fees: '0',
+  funding: '0',
+});
+
+/**
+ * Apply a fill by the average-cost method. Adding to a position (or opening one) moves the
+ * average cost to the quantity-weighted mean of the old cost and the fill price; reducing it
+ * realizes (price − average cost) × closed quantity × direction and leaves the average cost
+ * alone; a fill that flips the position closes the old side and opens the rest at the fill price.
+ */
+export const applyFill = (book: PnlBook, side: 'buy' | 'sell', qty: string, price: string, fee: string): PnlBook => {
+  const pos = new Dec(book.position);
+  const q = side === 'buy' ? new Dec(qty) : new Dec(qty).neg();
+  const p = new Dec(price);
+  const avg = new Dec(book.avgCost);
+  const next = pos.plus(q);
+  let realized = new Dec(book.realized);
+  let nextAvg: Dec;
+  if (pos.isZero() || pos.isNeg() === q.isNeg()) {
+    nextAvg = pos.abs().times(avg).plus(q.abs().times(p)).div(next.abs()).toDecimalPlaces(AVG_COST_DP, Dec.ROUND_HALF_EVEN);
+  } else {
+    const closed = Dec.min(q.abs(), pos.abs());
+    const direction = pos.isNeg() ? -1 : 1;
+    realized = realized.plus(p.minus(avg).times(closed).times(direction));
+    nextAvg = next.isZero() ? new Dec(0) : next.isNeg() === pos.isNeg() ? avg : p;
+  }
+  return {
+    ...book,
+    position: fmt(next),
+    avgCost: fmt(nextAvg),
+    realized: fmt(realized),
+    fees: fmt(new Dec(book.fees).plus(fee)),
+  };
+};
+
+export const applyFunding = (book: PnlBook, amount: string): PnlBook => ({ ...book, funding: fmt(new Dec(book.funding).plus(amount)) });
+
+/** The mark of an instrument: the mid of its last recorded quote. */
+export const midOf = (bid: string, ask: string): string => fmt(new Dec(bid).plus(ask).div(2));
+
+export interface PnlFigures {
+  readonly position: string;
+  readonly avgCost: string;
+  readonly mark: string | null;
+  readonly realizedPnl: string;
+  readonly unrealizedPnl: string;
+  readonly fees: string;
+  readonly funding: string;
+  readonly netPnl: string;
+}
+
+/** The book's figures at a mark (null: no quote yet, so nothing unrealized). */
+export const figures = (book: PnlBook, mark: string | null): PnlFigures => {
+  const unrealized = mark === null ? new Dec(0) : new Dec(book.position).times(new Dec(mark).minus(book.avgCost));
+  const net = new Dec(book.realized).plus(unrealized).minus(book.fees).plus(book.funding);
+  return {
+    position: book.position,
+    avgCost: book.avgCost,
+    mark,
+    realizedPnl: book.realized,
+    unrealizedPnl: fmt(unrealized),
+    fees: book.fees,
+    funding: book.funding,
+    netPnl: fmt(net),
+  };
+};
