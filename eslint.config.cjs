@@ -40,9 +40,9 @@ module.exports = [
   {
     // Test helpers (a real nats-server launcher, temp dirs) are for specs only.
     files: ['**/*.ts'],
-    ignores: ['**/*.spec.ts', '**/src/test/**', 'libs/testing/**', 'tools/**'],
+    ignores: ['**/*.spec.ts', '**/src/test/**', 'libs/testing/**', 'libs/app-testing/**', 'tools/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: '@keel/testing', message: 'test helpers are for *.spec.ts files only' }] }],
+      'no-restricted-imports': ['error', { paths: [{ name: '@keel/testing', message: 'test helpers are for *.spec.ts files only' }, { name: '@keel/app-testing', message: 'test helpers are for *.spec.ts files only' }] }],
     },
   },
   {
@@ -56,7 +56,7 @@ module.exports = [
           patterns: [
             { group: ['node:*'], message: 'pure libraries do no I/O: move this to an adapter or the app shell' },
             { group: ['fs', 'fs/*', 'path', 'os', 'child_process', 'net', 'http', 'https', 'crypto', 'worker_threads'], message: 'pure libraries do no I/O' },
-            { group: ['@keel/testing'], message: 'test helpers are for *.spec.ts files only' },
+            { group: ['@keel/testing', '@keel/app-testing'], message: 'test helpers are for *.spec.ts files only' },
           ],
         },
       ],

@@ -25,6 +25,7 @@ import {
   emptyAccountLog,
   evolveAccountLog,
   initialMarketData,
+  instrumentsListed,
   reconcile,
   reconcileLookups,
   runCycle,
@@ -169,6 +170,22 @@ export const startGateway = async (
   for (const i of listed.v) instruments.set(i.symbol, i);
   const unknown = list(config.instruments).filter((s) => !instruments.has(s));
   if (unknown.length > 0) return E.left({ _tag: 'ValidationError', path: 'KEEL_INSTRUMENTS', value: config.instruments, message: `${config.venue} does not list ${unknown.join(', ')}` } as KeelError);
+
+  // Publish the rules loaded, for execution to size and price orders by (same rules → same event id).
+  const listing = instrumentsListed(first.venue, accountIds, [...instruments.values()], {
+    correlationId: `gateway-instruments-${first.venue}`,
+    causationId: null,
+    producer: 'gateway',
+    occurredAt: new Date(clock.now()).toISOString(),
+  });
+  if (E.isLeft(listing)) return listing;
+  const published = await untilRight(
+    ports,
+    'publish InstrumentsListed',
+    () => appendIdempotent(store, listing.right.stream, [listing.right.event]).then(() => E.right(true), (e: unknown) => E.left(String(e))),
+    () => stopped,
+  );
+  if (published === null) return E.left(infra('publish InstrumentsListed', 'stopped'));
 
   // Start-up gate: every account reconciled before any command is taken.
   const phases: Record<string, { phase: AccountPhase; reason: string | null }> = Object.fromEntries(accountIds.map((a) => [a, { phase: 'Reconciling' as AccountPhase, reason: null }]));

@@ -4,3 +4,5 @@ export * from './lib/child-order.policy';
 export * from './lib/parent-order.decide';
 export * from './lib/execution.quality';
 export * from './lib/execution.events';
+export * from './lib/execution.view';
+export * from './lib/execution.aggregate';

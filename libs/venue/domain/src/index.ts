@@ -5,3 +5,4 @@ export * from './lib/fees';
 export * from './lib/order.lifecycle';
 export * from './lib/instrument.presets';
 export * from './lib/venue.weights';
+export * from './lib/instrument.stored';

@@ -11,3 +11,4 @@ export * from './lib/command-gate';
 export * from './lib/counting.adapter';
 export * from './lib/coalescing.bench';
 export * from './lib/delivery-guard';
+export * from './lib/instruments-listed';

@@ -22,7 +22,7 @@
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
 import { deriveId, EventData, validateData, ValidationError, validationError } from '@keel/events';
-import { Instrument } from '@keel/venue-domain';
+import { instrumentFromStored, instrumentToStored } from '@keel/venue-domain';
 import { ExecutionQuality } from './execution.quality';
 import { ParentOrderEvent } from './parent-order.state';
 import { makeSchedule, Schedule } from './twap.schedule';
@@ -56,6 +56,8 @@ export interface StreamContext {
   readonly targetId?: string | null;
   /** Execution quality for a ParentOrderCompleted, when the app computed it (stored, not folded). */
   readonly quality?: ExecutionQuality;
+  /** The instrument's market totals when a ParentOrderStarted was decided (stored, not folded). */
+  readonly marketAtStart?: EventData<'ParentOrderStarted'>['marketAtStart'];
 }
 
 const dec = (d: Decimal): string => d.toFixed();
@@ -70,26 +72,6 @@ const scheduleToStored = (s: Schedule): StoredSchedule => ({
   total: dec(s.total),
   weights: [...s.weights],
   lot: dec(s.lot),
-});
-
-type StoredRules = EventData<'ParentOrderStarted'>['instrumentRules'];
-const rulesToStored = (i: Instrument): StoredRules => ({
-  venue: i.venue,
-  venueSymbol: i.venueSymbol,
-  symbol: i.symbol,
-  kind: i.kind,
-  base: i.base,
-  quote: i.quote,
-  settle: i.settle,
-  tickSize: dec(i.tickSize),
-  lotSize: dec(i.lotSize),
-  minQty: dec(i.minQty),
-  minNotional: dec(i.minNotional),
-  contractSize: dec(i.contractSize),
-  settlement: i.settlement,
-  expiry: i.expiry,
-  makerFee: dec(i.makerFee),
-  takerFee: dec(i.takerFee),
 });
 
 /** The catalog form of a domain event. */
@@ -116,7 +98,8 @@ export const toStored = (e: ParentOrderEvent, ctx: StreamContext): StoredExecuti
           style: p.style,
           schedule: scheduleToStored(e.schedule),
           arrivalMid: decOrNull(e.arrivalMid),
-          instrumentRules: rulesToStored(p.instrument),
+          instrumentRules: instrumentToStored(p.instrument),
+          ...(ctx.marketAtStart !== undefined ? { marketAtStart: ctx.marketAtStart } : {}),
           at: iso(e.at),
         },
       };
@@ -296,25 +279,6 @@ const scheduleFromStored = (path: string, s: StoredSchedule): Schedule => {
   return made.schedule;
 };
 
-const rulesFromStored = (r: StoredRules): Instrument => ({
-  venue: r.venue,
-  venueSymbol: r.venueSymbol,
-  symbol: r.symbol,
-  kind: r.kind,
-  base: r.base,
-  quote: r.quote,
-  settle: r.settle,
-  tickSize: D(r.tickSize),
-  lotSize: D(r.lotSize),
-  minQty: D(r.minQty),
-  minNotional: D(r.minNotional),
-  contractSize: D(r.contractSize),
-  settlement: r.settlement,
-  expiry: r.expiry,
-  makerFee: D(r.makerFee),
-  takerFee: D(r.takerFee),
-});
-
 const isExecutionType = (t: string): t is ExecutionEventType => (EXECUTION_EVENT_TYPES as readonly string[]).includes(t);
 
 const convert = (s: StoredExecutionEvent): ParentOrderEvent => {
@@ -328,7 +292,7 @@ const convert = (s: StoredExecutionEvent): ParentOrderEvent => {
         parent: {
           parentId: d.parentOrderId,
           accountId: d.accountId,
-          instrument: rulesFromStored(d.instrumentRules),
+          instrument: instrumentFromStored(d.instrumentRules),
           side: d.side,
           qty: D(d.qty),
           fromPosition: D(d.fromPosition),

@@ -1,0 +1,240 @@
+/**
+ * The execution app's pure pieces around the decider: one aggregate per (account,
+ * instrument) with what its quality report needs, how a target becomes a command (or a
+ * rejection, or a wait), how a venue fact becomes a command, and which pauses the market
+ * and the kill switches call for. The shell (apps/execution) adds only I/O and time.
+ */
+import Decimal from 'decimal.js';
+import * as E from 'fp-ts/Either';
+import { deriveId, EventData, NotFoundError, RecordedEvent, streamName } from '@keel/events';
+import { contractForCode, marketState } from '@keel/calendar';
+import { instrumentFromStored } from '@keel/venue-domain';
+import { defaultExecutionConfig, ExecutionConfig, ExecutionError, ParentOrderCommand } from './parent-order.decide';
+import { evolve as evolveState, initialState, ParentOrderEvent, ParentOrderState, PauseReason, Touch } from './parent-order.state';
+import { executionQuality, ExecutionQuality, QualityFill } from './execution.quality';
+import { lagInSlices } from './twap.schedule';
+import { ExecutionView, intervalBenchmark, isKilled, MarketTotals } from './execution.view';
+
+export interface ExecutionAggregate {
+  readonly accountId: string;
+  readonly symbol: string;
+  readonly stream: string;
+  /** The stream's revision the state includes; -1: no stream yet. */
+  readonly revision: number;
+  readonly state: ParentOrderState;
+  /** Of the current (or last) parent order: its target, fills, worst lag, arrival and market totals at start. */
+  readonly targetId: string | null;
+  readonly fills: readonly QualityFill[];
+  readonly maxLag: number;
+  readonly arrivalMid: Decimal | null;
+  readonly marketAtStart: MarketTotals | null;
+}
+
+/** `execution-<account>.<instrument>`, with characters a stream name may not hold replaced by `_`. */
+export const executionStream = (accountId: string, symbol: string): string => {
+  const safe = (s: string): string => s.replace(/[^A-Za-z0-9_.:@-]/g, '_');
+  const s = streamName('execution', `${safe(accountId)}.${safe(symbol)}`.slice(0, 200));
+  if (E.isLeft(s)) throw new Error(s.left.message);
+  return s.right;
+};
+
+export const emptyAggregate = (accountId: string, symbol: string): ExecutionAggregate => ({
+  accountId,
+  symbol,
+  stream: executionStream(accountId, symbol),
+  revision: -1,
+  state: initialState(),
+  targetId: null,
+  fills: [],
+  maxLag: 0,
+  arrivalMid: null,
+  marketAtStart: null,
+});
+
+/** What a stored event carries beyond the domain event (see execution.events.ts StreamContext). */
+export interface StoredExtras {
+  readonly targetId?: string | null;
+  readonly marketAtStart?: MarketTotals | null;
+}
+
+/** Fold one event of the aggregate's stream (revision +1). */
+export const evolveAggregate = (a: ExecutionAggregate, e: ParentOrderEvent, extras: StoredExtras = {}): ExecutionAggregate => {
+  const before = a.state;
+  const state = evolveState(before, e);
+  const next = { ...a, state, revision: a.revision + 1 };
+  if (e.type === 'ParentOrderStarted')
+    return { ...next, targetId: extras.targetId ?? null, fills: [], maxLag: 0, arrivalMid: e.arrivalMid, marketAtStart: extras.marketAtStart ?? null };
+  if (e.type === 'ChildOrderFilled') return { ...next, fills: [...a.fills, { qty: e.qty, price: e.price, fee: e.fee, liquidity: e.liquidity }] };
+  if ((e.type === 'ParentOrderProgress' || e.type === 'ParentOrderCompleted') && before.status === 'Working')
+    return { ...next, maxLag: Math.max(a.maxLag, lagInSlices(before.schedule, e.at, e.filled)) };
+  return next;
+};
+
+/** The extras a stored event carries, read back. */
+export const storedExtras = (e: RecordedEvent): StoredExtras =>
+  e.type === 'ParentOrderStarted' ? { targetId: e.data.targetId ?? null, marketAtStart: e.data.marketAtStart ?? null } : {};
+
+/** The quality of the aggregate's parent order as it completes, at `endTotals`. */
+export const completionQuality = (a: ExecutionAggregate, endTotals: MarketTotals | null): ExecutionQuality | null => {
+  const s = a.state;
+  if (s.status === 'Idle') return null;
+  const tick = s.parent.instrument.tickSize;
+  return executionQuality({
+    side: s.parent.side,
+    fills: a.fills,
+    arrivalMid: a.arrivalMid,
+    intervalVwap: a.marketAtStart && endTotals ? intervalBenchmark(a.marketAtStart, endTotals) : null,
+    maxScheduleLagSlices: Math.max(0, a.maxLag),
+    childOrderCount: s.progress.childCount,
+    priceDp: Math.max(tick.decimalPlaces(), 2) + 2,
+  });
+};
+
+// ---- targets --------------------------------------------------------------------------------
+
+export interface TargetSettings {
+  /** The accounts this instance executes for. */
+  readonly accounts: readonly string[];
+  /** Length of a TWAP slice; a horizon gets round(horizon / slice) slices, within [1, maxSlices]. */
+  readonly sliceMs: number;
+  readonly maxSlices: number;
+}
+
+export type TargetStep =
+  /** Not decidable yet: the account's gateway has not listed instruments, or no position is known. */
+  | { readonly _tag: 'Wait'; readonly reason: string }
+  /** Nothing to trade: the position already is the target. */
+  | { readonly _tag: 'Nothing' }
+  | { readonly _tag: 'Reject'; readonly error: ExecutionError }
+  | { readonly _tag: 'Decide'; readonly command: Extract<ParentOrderCommand, { type: 'SetTarget' }>; readonly config: ExecutionConfig };
+
+/**
+ * How the latest target of (account, symbol) is to be taken up. The position it starts
+ * from: the venue's (snapshot + later fills) for an aggregate that never traded, or one whose
+ * venue figure is settled (two snapshots agree, nothing in flight: this picks up a position
+ * changed outside Keel); otherwise the aggregate's own (start + its fills, exact).
+ */
+export const targetStep = (
+  view: ExecutionView,
+  agg: ExecutionAggregate,
+  target: { readonly targetId: string; readonly targetQty: string; readonly horizonSec: number; readonly at: number },
+  now: number,
+  touch: Touch | null,
+  settings: TargetSettings,
+): TargetStep => {
+  const { accountId, symbol } = agg;
+  if (!settings.accounts.includes(accountId)) return { _tag: 'Reject', error: notFound('account', accountId) };
+  const listed = view.instruments[accountId];
+  if (!listed) return { _tag: 'Wait', reason: `no InstrumentsListed names account ${accountId} yet` };
+  const rules = listed[symbol];
+  if (!rules) return { _tag: 'Reject', error: notFound('instrument', symbol) };
+  const s = agg.state;
+  const venue = view.positions[accountId]?.[symbol];
+  let current: string;
+  if (s.status === 'Idle') {
+    if (!view.snapshotted[accountId]) return { _tag: 'Wait', reason: `no PositionSnapshot of account ${accountId} yet` };
+    current = venue?.qty ?? '0';
+  } else if (s.status === 'Completed' && venue?.settled) current = venue.qty;
+  else current = s.position.toFixed();
+  if (s.status !== 'Working' && s.status !== 'Superseding' && isDecimal(target.targetQty) && new Decimal(target.targetQty).eq(current)) return { _tag: 'Nothing' };
+  const horizonMs = target.horizonSec * 1000;
+  const start = Math.max(target.at, now);
+  const span = target.at + horizonMs - start;
+  const slices = Math.max(1, Math.min(settings.maxSlices, Math.round(span / settings.sliceMs), span));
+  return {
+    _tag: 'Decide',
+    config: defaultExecutionConfig({ accounts: [accountId], instruments: [instrumentFromStored(rules)] }),
+    command: {
+      type: 'SetTarget',
+      targetId: target.targetId,
+      accountId,
+      symbol,
+      currentPosition: current,
+      targetPosition: target.targetQty,
+      start: target.at,
+      deadline: target.at + horizonMs,
+      slices,
+      now,
+      touch,
+    },
+  };
+};
+
+const isDecimal = (s: string): boolean => /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/.test(s);
+
+const notFound = (what: 'account' | 'instrument', id: string): NotFoundError => ({ _tag: 'NotFoundError', what, id });
+
+/** A refused target in its catalog form. */
+export const rejectionData = (agg: Pick<ExecutionAggregate, 'accountId' | 'symbol'>, targetId: string, error: ExecutionError, now: number): EventData<'ParentOrderRejected'> => {
+  const base = { accountId: agg.accountId, instrument: agg.symbol, targetId, at: new Date(now).toISOString() };
+  switch (error._tag) {
+    case 'ValidationError':
+      return { ...base, code: error._tag, field: error.path, value: clip(error.value), reason: `${error.path} ${error.message}`.slice(0, 2000) };
+    case 'NotFoundError':
+      return {
+        ...base,
+        code: error._tag,
+        field: error.what,
+        value: error.id,
+        reason: error.what === 'account' ? `account ${error.id} is not one this execution instance trades for (KEEL_ACCOUNT_IDS)` : `${error.what} ${error.id} is not listed by the account's gateway`,
+      };
+    case 'IllegalStateError':
+      return { ...base, code: error._tag, field: null, value: null, reason: error.message.slice(0, 2000) };
+    default: {
+      const never: never = error;
+      return never;
+    }
+  }
+};
+
+/** A rejection's id derives from the target it refuses. */
+export const rejectionEventId = (accountId: string, symbol: string, targetId: string): string =>
+  deriveId('execution', 'ParentOrderRejected', accountId, symbol, targetId);
+
+const clip = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v) ?? String(v)).slice(0, 500);
+
+// ---- venue facts ----------------------------------------------------------------------------
+
+/** The decider's command for a gateway fact about an order, or null when the event is not one. */
+export const venueCommand = (e: RecordedEvent, now: number): ParentOrderCommand | null => {
+  if (e.type === 'OrderAccepted') return { type: 'RecordAccepted', clientOrderId: e.data.clientOrderId, now };
+  if (e.type === 'OrderRejected') return { type: 'RecordRejected', clientOrderId: e.data.clientOrderId, code: e.data.code, now };
+  if (e.type === 'OrderCancelled') return { type: 'RecordClosed', clientOrderId: e.data.clientOrderId, now };
+  if (e.type === 'OrderFilled')
+    return {
+      type: 'RecordFill',
+      clientOrderId: e.data.clientOrderId,
+      tradeId: e.data.tradeId,
+      qty: new Decimal(e.data.qty),
+      price: new Decimal(e.data.price),
+      fee: new Decimal(e.data.fee),
+      liquidity: e.data.liquidity,
+      now,
+    };
+  return null;
+};
+
+// ---- pauses ---------------------------------------------------------------------------------
+
+/**
+ * The pauses (account, symbol) calls for at `now`: the kill switch (global or the account's),
+ * and for a CME contract the market being anything but open (daily halt, weekend, holiday,
+ * after an early close). A CME instant outside the calendar's years does not pause (the
+ * delivery guard at the gateway still refuses what it cannot place safely).
+ */
+export const wantedPauses = (view: ExecutionView, accountId: string, symbol: string, now: number): readonly PauseReason[] => {
+  const out: PauseReason[] = [];
+  if (isKilled(view, accountId)) out.push('killSwitch');
+  const c = contractForCode(symbol);
+  if (c._tag === 'Contract') {
+    const m = marketState(c.contract.root, now);
+    if (E.isRight(m) && m.right.state !== 'open') out.push('market');
+  }
+  return out;
+};
+
+/** Pause/Resume commands that bring the state's pauses to the wanted ones. */
+export const pauseCommands = (s: ParentOrderState, wanted: readonly PauseReason[], now: number): readonly ParentOrderCommand[] => [
+  ...wanted.filter((r) => !s.paused.includes(r)).map((reason): ParentOrderCommand => ({ type: 'Pause', reason, now })),
+  ...s.paused.filter((r) => !wanted.includes(r)).map((reason): ParentOrderCommand => ({ type: 'Resume', reason, now })),
+];

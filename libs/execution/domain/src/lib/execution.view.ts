@@ -1,0 +1,236 @@
+/**
+ * What the execution app knows besides its own parent-order streams: a fold of other apps'
+ * facts (plain JSON, snapshotted by the runtime kit). Pure.
+ *
+ * - instruments: the rules each account's gateway listed (`InstrumentsListed`), by symbol;
+ * - positions: each account's venue position per instrument: the last `PositionSnapshot`
+ *   plus the `OrderFilled` recorded after it. `settled` says the last two snapshots agreed
+ *   and no fill came between them: the figure is then the venue's, with nothing in flight;
+ * - touches and market totals per (venue, instrument), from `QuoteUpdated`/`TradePrinted`,
+ *   in venue time (the interval VWAP of a parent order is a difference of totals);
+ * - targets: the latest `TargetPositionSet` / `ContractTargetSet` per (account, instrument)
+ *   (which of them an aggregate has taken up, its own stream says);
+ * - kill switches, global and per account.
+ */
+import Decimal from 'decimal.js';
+import { EventData, EventType, RecordedEvent } from '@keel/events';
+import { StoredInstrumentRules } from '@keel/venue-domain';
+
+export interface ViewPosition {
+  /** Signed decimal string. */
+  readonly qty: string;
+  readonly fillsSinceSnapshot: number;
+  /** The last two snapshots agreed with no fill between them. */
+  readonly settled: boolean;
+}
+
+export interface ViewTouch {
+  readonly bid: string;
+  readonly ask: string;
+  /** Venue time, epoch ms. */
+  readonly at: number;
+}
+
+export type MarketTotals = NonNullable<EventData<'ParentOrderStarted'>['marketAtStart']>;
+
+export interface ViewMarket {
+  readonly totals: MarketTotals;
+  /** The last mid and its venue time, for the mid's time integral. */
+  readonly lastMid: string | null;
+  readonly lastAt: number | null;
+}
+
+export interface ViewTarget {
+  readonly targetId: string;
+  readonly targetQty: string;
+  readonly horizonSec: number;
+  /** The target event's time, epoch ms: the parent order's start and the horizon's origin. */
+  readonly at: number;
+  readonly reason: string;
+}
+
+export interface ExecutionView {
+  /** account → venue (from the listing that names the account). */
+  readonly venues: Readonly<Record<string, string>>;
+  readonly instruments: Readonly<Record<string, Readonly<Record<string, StoredInstrumentRules>>>>;
+  readonly positions: Readonly<Record<string, Readonly<Record<string, ViewPosition>>>>;
+  /** Accounts with at least one PositionSnapshot. */
+  readonly snapshotted: Readonly<Record<string, true>>;
+  /** `<venue> <symbol>` → touch / market. */
+  readonly touches: Readonly<Record<string, ViewTouch>>;
+  readonly markets: Readonly<Record<string, ViewMarket>>;
+  /** account → symbol → latest target. */
+  readonly targets: Readonly<Record<string, Readonly<Record<string, ViewTarget>>>>;
+  readonly kill: { readonly global: boolean; readonly accounts: readonly string[] };
+}
+
+export const initialExecutionView: ExecutionView = {
+  venues: {},
+  instruments: {},
+  positions: {},
+  snapshotted: {},
+  touches: {},
+  markets: {},
+  targets: {},
+  kill: { global: false, accounts: [] },
+};
+
+/** The event types the view folds (the app consumes exactly these). */
+export const EXECUTION_VIEW_EVENT_TYPES = [
+  'InstrumentsListed',
+  'PositionSnapshot',
+  'OrderAccepted',
+  'OrderRejected',
+  'OrderFilled',
+  'OrderCancelled',
+  'QuoteUpdated',
+  'TradePrinted',
+  'TargetPositionSet',
+  'ContractTargetSet',
+  'KillSwitchEngaged',
+  'KillSwitchReleased',
+] as const satisfies readonly EventType[];
+
+export const marketKey = (venue: string, symbol: string): string => `${venue} ${symbol}`;
+
+const ZERO_TOTALS: MarketTotals = { tradeQty: '0', tradeNotional: '0', midMs: '0', ms: 0 };
+const emptyMarket: ViewMarket = { totals: ZERO_TOTALS, lastMid: null, lastAt: null };
+
+const setIn = <T>(m: Readonly<Record<string, Readonly<Record<string, T>>>>, a: string, b: string, v: T): Readonly<Record<string, Readonly<Record<string, T>>>> => ({
+  ...m,
+  [a]: { ...(m[a] ?? {}), [b]: v },
+});
+
+/** The mid's integral up to `at` (the last mid holds until then). */
+const advanceMid = (m: ViewMarket, at: number): ViewMarket => {
+  if (m.lastMid === null || m.lastAt === null || at <= m.lastAt) return m;
+  const dt = at - m.lastAt;
+  return {
+    ...m,
+    totals: { ...m.totals, midMs: new Decimal(m.totals.midMs).plus(new Decimal(m.lastMid).times(dt)).toFixed(), ms: m.totals.ms + dt },
+    lastAt: at,
+  };
+};
+
+type ViewEventType = (typeof EXECUTION_VIEW_EVENT_TYPES)[number];
+type Handlers = { readonly [K in ViewEventType]: (v: ExecutionView, e: RecordedEvent<K>) => ExecutionView };
+
+const killSwitch = (v: ExecutionView, e: RecordedEvent<'KillSwitchEngaged' | 'KillSwitchReleased'>): ExecutionView => {
+  const d = e.data;
+  const on = e.type === 'KillSwitchEngaged';
+  if (d.scope === 'global') return { ...v, kill: { ...v.kill, global: on } };
+  if (d.accountId === null) return v;
+  const others = v.kill.accounts.filter((a) => a !== d.accountId);
+  return { ...v, kill: { ...v.kill, accounts: on ? [...others, d.accountId].sort() : others } };
+};
+
+const target = (v: ExecutionView, e: RecordedEvent<'TargetPositionSet' | 'ContractTargetSet'>): ExecutionView => {
+  const d = e.data;
+  // A CME root (`CME:ES`) is exposure for cme-rollover to map to contracts, never traded as such.
+  if (e.type === 'TargetPositionSet' && d.instrument.startsWith('CME:')) return v;
+  return {
+    ...v,
+    targets: setIn(v.targets, d.accountId, d.instrument, {
+      targetId: e.eventId,
+      targetQty: d.targetQty,
+      horizonSec: d.horizonSec,
+      at: Date.parse(e.occurredAt),
+      reason: d.reason,
+    }),
+  };
+};
+
+const HANDLERS: Handlers = {
+  InstrumentsListed: (v, e) => {
+    const d = e.data;
+    const rules = Object.fromEntries(d.instruments.map((i) => [i.symbol, i]));
+    let out = v;
+    for (const a of d.accountIds) out = { ...out, venues: { ...out.venues, [a]: d.venue }, instruments: { ...out.instruments, [a]: rules } };
+    return out;
+  },
+  PositionSnapshot: (v, e) => {
+    const d = e.data;
+    const before = v.positions[d.accountId] ?? {};
+    const now: Record<string, ViewPosition> = {};
+    const symbols = new Set([...Object.keys(before), ...d.positions.map((p) => p.instrument)]);
+    for (const s of symbols) {
+      const qty = new Decimal(d.positions.find((p) => p.instrument === s)?.qty ?? '0').toFixed();
+      // An instrument absent from an earlier snapshot of the account, with no fill since, was flat.
+      const prev = before[s] ?? (v.snapshotted[d.accountId] === true ? { qty: '0', fillsSinceSnapshot: 0, settled: true } : undefined);
+      now[s] = { qty, fillsSinceSnapshot: 0, settled: prev !== undefined && prev.fillsSinceSnapshot === 0 && new Decimal(prev.qty).eq(qty) };
+    }
+    return { ...v, positions: { ...v.positions, [d.accountId]: now }, snapshotted: { ...v.snapshotted, [d.accountId]: true } };
+  },
+  OrderFilled: (v, e) => {
+    const d = e.data;
+    const prev = v.positions[d.accountId]?.[d.instrument] ?? { qty: '0', fillsSinceSnapshot: 0, settled: false };
+    const signed = d.side === 'buy' ? new Decimal(d.qty) : new Decimal(d.qty).neg();
+    return {
+      ...v,
+      positions: setIn(v.positions, d.accountId, d.instrument, { qty: new Decimal(prev.qty).plus(signed).toFixed(), fillsSinceSnapshot: prev.fillsSinceSnapshot + 1, settled: false }),
+    };
+  },
+  // The order facts change no view figure; the app routes them to the aggregates.
+  OrderAccepted: (v) => v,
+  OrderRejected: (v) => v,
+  OrderCancelled: (v) => v,
+  QuoteUpdated: (v, e) => {
+    const d = e.data;
+    const key = marketKey(d.venue, d.instrument);
+    const at = Date.parse(d.venueTs);
+    const prevTouch = v.touches[key];
+    if (prevTouch !== undefined && at < prevTouch.at) return v; // out of order: keep the newer
+    const mid = new Decimal(d.bidPrice).plus(d.askPrice).div(2).toFixed();
+    const m = advanceMid(v.markets[key] ?? emptyMarket, at);
+    return {
+      ...v,
+      touches: { ...v.touches, [key]: { bid: d.bidPrice, ask: d.askPrice, at } },
+      markets: { ...v.markets, [key]: { ...m, lastMid: mid, lastAt: at } },
+    };
+  },
+  TradePrinted: (v, e) => {
+    const d = e.data;
+    const key = marketKey(d.venue, d.instrument);
+    const m = v.markets[key] ?? emptyMarket;
+    const totals: MarketTotals = {
+      ...m.totals,
+      tradeQty: new Decimal(m.totals.tradeQty).plus(d.qty).toFixed(),
+      tradeNotional: new Decimal(m.totals.tradeNotional).plus(new Decimal(d.qty).times(d.price)).toFixed(),
+    };
+    return { ...v, markets: { ...v.markets, [key]: { ...m, totals } } };
+  },
+  TargetPositionSet: target,
+  ContractTargetSet: target,
+  KillSwitchEngaged: killSwitch,
+  KillSwitchReleased: killSwitch,
+};
+
+const isViewType = (t: string): t is ViewEventType => Object.prototype.hasOwnProperty.call(HANDLERS, t);
+
+export const evolveExecutionView = (v: ExecutionView, e: RecordedEvent): ExecutionView =>
+  isViewType(e.type) ? (HANDLERS[e.type] as (v: ExecutionView, e: RecordedEvent) => ExecutionView)(v, e) : v;
+
+/** A touch for deciding: null when none, or older than `maxAgeMs` at `now` (never post at a stale price). */
+export const freshTouch = (v: ExecutionView, venue: string, symbol: string, now: number, maxAgeMs: number): { bid: Decimal; ask: Decimal } | null => {
+  const t = v.touches[marketKey(venue, symbol)];
+  if (!t || now - t.at > maxAgeMs) return null;
+  const bid = new Decimal(t.bid);
+  const ask = new Decimal(t.ask);
+  return bid.gt(0) && ask.gt(bid) ? { bid, ask } : null;
+};
+
+/** The market totals of (venue, symbol) brought up to `now` (the last mid holds until then). */
+export const marketTotalsAt = (v: ExecutionView, venue: string, symbol: string, now: number): MarketTotals => {
+  const m = v.markets[marketKey(venue, symbol)];
+  return m ? advanceMid(m, now).totals : ZERO_TOTALS;
+};
+
+/** The interval benchmark between two totals: trade VWAP when trades printed, else the mid's time average. */
+export const intervalBenchmark = (from: MarketTotals, to: MarketTotals): Decimal | null => {
+  const qty = new Decimal(to.tradeQty).minus(from.tradeQty);
+  if (qty.gt(0)) return new Decimal(to.tradeNotional).minus(from.tradeNotional).div(qty);
+  const ms = to.ms - from.ms;
+  return ms > 0 ? new Decimal(to.midMs).minus(from.midMs).div(ms) : null;
+};
+
+export const isKilled = (v: ExecutionView, account: string): boolean => v.kill.global || v.kill.accounts.includes(account);
