@@ -1,10 +1,9 @@
 /**
- * balance-aggregator: values every account across venues in real time.
- * Today a shell: it rebuilds its state from the log, consumes its events from NATS and
- * serves /healthz, /readyz and /metrics on port 8085 (KEEL_HTTP_PORT).
+ * balance-aggregator: values every account in real time. Today: the live PnL of every
+ * account × instrument (PnlUpdated, see pnl.app.ts), rebuilt from the log at start-up and
+ * consumed from NATS; serves /healthz, /readyz and /metrics on port 8085 (KEEL_HTTP_PORT).
  */
-import { runFoldingAppMain, tallyApp } from '@keel/runtime';
+import { runFoldingAppMain } from '@keel/runtime';
+import { pnlApp } from './pnl.app';
 
-const app = tallyApp('balance-aggregator', ['BalanceSnapshot', 'OrderFilled']);
-
-void runFoldingAppMain(app, 8085).then((code) => (process.exitCode = code));
+void runFoldingAppMain(pnlApp, 8085).then((code) => (process.exitCode = code));

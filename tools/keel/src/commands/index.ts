@@ -2,6 +2,8 @@
 import { Io } from '../cli.io';
 import { benchBusCommand, benchStoreCommand } from './bench.command';
 import { benchCoalescingCommand } from './bench-coalescing.command';
+import { benchReplayCommand } from './bench-replay.command';
+import { replayCommand, replayPnlCommand, replayProjectionCommands } from './replay.command';
 import { calendarContractsCommand, calendarHolidaysCommand, calendarStateCommand } from './calendar.command';
 import { startCommand } from './start.command';
 import { twapSimCommand } from './twap-sim.command';
@@ -20,4 +22,8 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   'calendar holidays': calendarHolidaysCommand,
   'calendar state': calendarStateCommand,
   'twap-sim': twapSimCommand,
+  'bench replay': benchReplayCommand,
+  'replay pnl': replayPnlCommand,
+  ...replayProjectionCommands,
+  replay: replayCommand,
 };

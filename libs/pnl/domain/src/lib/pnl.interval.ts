@@ -59,6 +59,24 @@ export interface BackfillOptions {
   readonly onCheckpoint?: (c: PnlCheckpoint) => void;
 }
 
+/** Prices are summed as integers scaled by 10^SCALE_DP (BigInt: exact and cheap); longer fractions go to a decimal. */
+const SCALE_DP = 18;
+const SCALE = new Dec(10).pow(SCALE_DP);
+const ZEROS = '0'.repeat(SCALE_DP);
+const scaledCache = new Map<string, bigint | null>();
+
+/** `87000.15` → 87000150000000000000000n; null when the fraction is longer than SCALE_DP. */
+const scaled = (p: string): bigint | null => {
+  let v = scaledCache.get(p);
+  if (v !== undefined) return v;
+  const dot = p.indexOf('.');
+  const frac = dot < 0 ? '' : p.slice(dot + 1);
+  v = frac.length > SCALE_DP ? null : BigInt((dot < 0 ? p : p.slice(0, dot)) + frac + ZEROS.slice(frac.length));
+  if (scaledCache.size > 100_000) scaledCache.clear(); // bounded memory
+  scaledCache.set(p, v);
+  return v;
+};
+
 interface InstrumentMarks {
   bid: string | null;
   ask: string | null;
@@ -66,8 +84,10 @@ interface InstrumentMarks {
   /** ms each price was held, not yet in `cum`. */
   readonly pendBid: Map<string, number>;
   readonly pendAsk: Map<string, number>;
-  /** ∫ (bid + ask) dt since the interval start, up to the last flush. */
-  cum: Dec;
+  /** ∫ (bid + ask) dt since the interval start, up to the last flush: scaled integer part … */
+  cum: bigint;
+  /** … plus the part from prices with fractions too long to scale. */
+  cumExtra: Dec;
   /** ms with a mark since the interval start. */
   marked: number;
 }
@@ -75,7 +95,8 @@ interface InstrumentMarks {
 interface BookAcc {
   readonly key: string;
   segStart: number;
-  segCum: Dec;
+  segCum: bigint;
+  segCumExtra: Dec;
   segMarked: number;
   intUnreal: Dec;
   intNet: Dec;
@@ -102,7 +123,7 @@ export const createBackfill = (o: BackfillOptions): Backfill => {
   const marksOf = (instrument: string, t: number): InstrumentMarks => {
     let m = marks.get(instrument);
     if (m === undefined) {
-      m = { bid: null, ask: null, since: t, pendBid: new Map(), pendAsk: new Map(), cum: new Dec(0), marked: 0 };
+      m = { bid: null, ask: null, since: t, pendBid: new Map(), pendAsk: new Map(), cum: 0n, cumExtra: new Dec(0), marked: 0 };
       marks.set(instrument, m);
     }
     return m;
@@ -122,8 +143,12 @@ export const createBackfill = (o: BackfillOptions): Backfill => {
     advance(m, t);
     if (m.pendBid.size === 0 && m.pendAsk.size === 0) return;
     let cum = m.cum;
-    for (const [p, ms] of m.pendBid) cum = cum.plus(new Dec(p).times(ms));
-    for (const [p, ms] of m.pendAsk) cum = cum.plus(new Dec(p).times(ms));
+    for (const pend of [m.pendBid, m.pendAsk])
+      for (const [p, ms] of pend) {
+        const v = scaled(p);
+        if (v !== null) cum += v * BigInt(ms);
+        else m.cumExtra = m.cumExtra.plus(new Dec(p).times(ms));
+      }
     m.cum = cum;
     m.pendBid.clear();
     m.pendAsk.clear();
@@ -139,7 +164,7 @@ export const createBackfill = (o: BackfillOptions): Backfill => {
       const base = new Dec(book.realized).minus(book.fees).plus(book.funding);
       let unreal = new Dec(0);
       if (book.position !== '0') {
-        const midIntegral = m.cum.minus(a.segCum).div(2);
+        const midIntegral = new Dec((m.cum - a.segCum).toString()).div(SCALE).plus(m.cumExtra.minus(a.segCumExtra)).div(2);
         unreal = new Dec(book.position).times(midIntegral.minus(new Dec(book.avgCost).times(m.marked - a.segMarked)));
         a.intUnreal = a.intUnreal.plus(unreal);
       }
@@ -147,6 +172,7 @@ export const createBackfill = (o: BackfillOptions): Backfill => {
     }
     a.segStart = t;
     a.segCum = m.cum;
+    a.segCumExtra = m.cumExtra;
     a.segMarked = m.marked;
   };
 
@@ -165,12 +191,14 @@ export const createBackfill = (o: BackfillOptions): Backfill => {
     for (const k of keys) closeSegment(accs.get(k)!, end);
     if (inWindow(intervalStart, end)) emitRows(keys, end);
     for (const m of marks.values()) {
-      m.cum = new Dec(0);
+      m.cum = 0n;
+      m.cumExtra = new Dec(0);
       m.marked = 0;
     }
     for (const k of keys) {
       const a = accs.get(k)!;
-      a.segCum = new Dec(0);
+      a.segCum = 0n;
+      a.segCumExtra = new Dec(0);
       a.segMarked = 0;
       a.intUnreal = new Dec(0);
       a.intNet = new Dec(0);
@@ -248,14 +276,14 @@ export const createBackfill = (o: BackfillOptions): Backfill => {
         const a = accs.get(key);
         if (a !== undefined) closeSegment(a, t);
       }
-      const cps = stepLedger(ledger, input);
+      const cps = stepLedger(ledger, input, o.onCheckpoint !== undefined);
       if (input.kind !== 'quote') {
         const key = bookKey(input.accountId, input.instrument);
         if (!accs.has(key)) {
           const m = marksOf(input.instrument, t);
           flush(m, t);
           // A book opened mid-interval: its net PnL before it existed was 0.
-          accs.set(key, { key, segStart: t, segCum: m.cum, segMarked: m.marked, intUnreal: new Dec(0), intNet: new Dec(0), netAtStart: new Dec(0) });
+          accs.set(key, { key, segStart: t, segCum: m.cum, segCumExtra: m.cumExtra, segMarked: m.marked, intUnreal: new Dec(0), intNet: new Dec(0), netAtStart: new Dec(0) });
         }
       }
       if (o.onCheckpoint) for (const c of cps) o.onCheckpoint(c);

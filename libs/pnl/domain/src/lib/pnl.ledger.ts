@@ -88,15 +88,21 @@ const bookFor = (l: MutableLedger, accountId: string, instrument: string): [stri
   return [key, book];
 };
 
-/** Fold one input into a ledger the caller owns; returns the checkpoints it produces. */
-export const stepLedger = (l: MutableLedger, input: PnlInput): PnlCheckpoint[] => {
+const NONE: PnlCheckpoint[] = [];
+
+/**
+ * Fold one input into a ledger the caller owns; returns the checkpoints it produces (or
+ * none when `withCheckpoints` is false: a backfill that writes only interval rows skips
+ * their decimal work; the ledger is the same either way).
+ */
+export const stepLedger = (l: MutableLedger, input: PnlInput, withCheckpoints = true): PnlCheckpoint[] => {
   switch (input.kind) {
     case 'quote': {
       const prev = l.quotes[input.instrument];
       const minute = Math.floor(isoMs(input.ts) / CHECKPOINT_MS);
-      if (prev !== undefined && prev.bid === input.bid && prev.ask === input.ask && prev.minute === minute) return [];
+      if (prev !== undefined && prev.bid === input.bid && prev.ask === input.ask && prev.minute === minute) return NONE;
       l.quotes[input.instrument] = { bid: input.bid, ask: input.ask, minute };
-      if (prev === undefined || minute <= prev.minute) return [];
+      if (prev === undefined || minute <= prev.minute || !withCheckpoints) return NONE;
       const out: PnlCheckpoint[] = [];
       for (const key of l.byInstrument[input.instrument] ?? []) if (l.books[key]!.position !== '0') out.push(checkpoint(l, key, 'interval', input));
       return out;
@@ -104,12 +110,12 @@ export const stepLedger = (l: MutableLedger, input: PnlInput): PnlCheckpoint[] =
     case 'fill': {
       const [key, book] = bookFor(l, input.accountId, input.instrument);
       l.books[key] = applyFill(book, input.side, input.qty, input.price, input.fee);
-      return [checkpoint(l, key, 'fill', input)];
+      return withCheckpoints ? [checkpoint(l, key, 'fill', input)] : NONE;
     }
     case 'funding': {
       const [key, book] = bookFor(l, input.accountId, input.instrument);
       l.books[key] = applyFunding(book, input.amount);
-      return [checkpoint(l, key, 'funding', input)];
+      return withCheckpoints ? [checkpoint(l, key, 'funding', input)] : NONE;
     }
     default: {
       const unreachable: never = input;
@@ -131,20 +137,18 @@ type Funded = EventData<'FundingPaid'>;
 
 /** What the fold reads of a decoded event; null for the types it does not read. */
 export const toPnlInput = (e: RecordedEvent): PnlInput | null => {
-  switch (e.type) {
-    case 'OrderFilled': {
-      const d: Filled = e.data;
-      return { kind: 'fill', position: e.globalPosition, ts: e.occurredAt, accountId: d.accountId, instrument: d.instrument, side: d.side, qty: d.qty, price: d.price, fee: d.fee };
-    }
-    case 'QuoteUpdated': {
-      const d: Quoted = e.data;
-      return { kind: 'quote', position: e.globalPosition, ts: e.occurredAt, instrument: d.instrument, bid: d.bidPrice, ask: d.askPrice };
-    }
-    case 'FundingPaid': {
-      const d: Funded = e.data;
-      return { kind: 'funding', position: e.globalPosition, ts: e.occurredAt, accountId: d.accountId, instrument: d.instrument, amount: d.amount };
-    }
-    default:
-      return null;
+  // Not a switch: the fold reads three types of the catalog and ignores every other one.
+  if (e.type === 'OrderFilled') {
+    const d: Filled = e.data;
+    return { kind: 'fill', position: e.globalPosition, ts: e.occurredAt, accountId: d.accountId, instrument: d.instrument, side: d.side, qty: d.qty, price: d.price, fee: d.fee };
   }
+  if (e.type === 'QuoteUpdated') {
+    const d: Quoted = e.data;
+    return { kind: 'quote', position: e.globalPosition, ts: e.occurredAt, instrument: d.instrument, bid: d.bidPrice, ask: d.askPrice };
+  }
+  if (e.type === 'FundingPaid') {
+    const d: Funded = e.data;
+    return { kind: 'funding', position: e.globalPosition, ts: e.occurredAt, accountId: d.accountId, instrument: d.instrument, amount: d.amount };
+  }
+  return null;
 };

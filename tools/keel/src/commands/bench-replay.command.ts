@@ -1,0 +1,65 @@
+/**
+ * `keel bench replay --events N`: write a synthetic session of N events into a fresh embedded
+ * store (not timed), then run the PnL backfill on it in a child process (`keel replay pnl
+ * --json`, so its peak RSS is the replay's own) and report its figures.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { bulkLoadSqlite } from '@keel/event-store';
+import { syntheticSession } from '@keel/pnl-replay';
+import { intFlag, parseFlags, UsageError } from '../cli.io';
+import { INTERVALS } from './replay.command';
+import type { Command } from './index';
+
+const root = path.resolve(__dirname, '../../../..');
+
+export const benchReplayCommand: Command = {
+  summary: 'PnL backfill throughput and peak RSS on a synthetic session: --events N [--interval 1m] [--dir D] [--keep]',
+  run: async (args, io) => {
+    const flags = parseFlags(args, { events: { type: 'string' }, interval: { type: 'string' }, dir: { type: 'string' }, keep: { type: 'boolean' }, strict: { type: 'boolean' } });
+    const events = intFlag('events', flags.events, 2_000_000);
+    const interval = flags.interval ?? '1m';
+    if (INTERVALS[interval] === undefined) throw new UsageError(`--interval must be one of ${Object.keys(INTERVALS).join(', ')} (got ${JSON.stringify(interval)})`);
+    const dir = flags.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'keel-bench-replay-'));
+    const file = path.join(dir, `replay-${events}.sqlite`);
+    try {
+      io.progress(`bench replay: writing ${events.toLocaleString('en-US')} synthetic events to ${file} (not timed)`);
+      const t0 = Date.now();
+      fs.rmSync(file, { force: true });
+      bulkLoadSqlite(file, syntheticSession({ events }));
+      const generateSeconds = (Date.now() - t0) / 1000;
+      io.progress(`bench replay: written in ${generateSeconds.toFixed(1)} s; timing the backfill`);
+      const out = path.join(dir, 'pnl.csv');
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', path.join(root, 'tools/keel/src/main.ts'), 'replay', 'pnl', '--store', `sqlite:${file}`, '--interval', interval, '--out', out, '--json', ...(flags.strict ? ['--strict'] : [])],
+        { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      if (code !== 0) throw new Error(`the replay exited with ${code}`);
+      const r = JSON.parse(stdout) as Record<string, unknown>;
+      io.result({
+        events: r['events'],
+        eventsPerSec: r['eventsPerSec'],
+        peakRssMb: r['peakRssMb'],
+        outputRows: r['outputRows'],
+        foldedEvents: r['foldedEvents'],
+        wallSeconds: r['wallSeconds'],
+        interval,
+        generateSeconds,
+        storeMb: Math.round(fs.statSync(file).size / 2 ** 20),
+        machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAvg: os.loadavg().map((l) => Math.round(l * 100) / 100) },
+      });
+      return 0;
+    } finally {
+      if (!flags.keep) {
+        if (flags.dir) fs.rmSync(file, { force: true });
+        else fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  },
+};

@@ -1,0 +1,167 @@
+/**
+ * `keel replay pnl`: the historical PnL backfill (CSV per account × instrument × interval).
+ * `keel replay <projection>`: rebuild an app's state from position 0 and compare it with the
+ * live one. Bad input (store URI, interval, times) is a usage error naming the flag and value.
+ */
+import * as fs from 'node:fs';
+import * as E from 'fp-ts/Either';
+import { describeError } from '@keel/events';
+import { LogSource, openLogSource, runPnlBackfill, UndecodableEventError, verifyPnlCheckpoints } from '@keel/pnl-replay';
+import { Io, parseFlags, UsageError } from '../cli.io';
+import { compareProjection } from '../replay/projection.compare';
+import { PROJECTIONS } from '../replay/projections';
+import { progressBar } from '../replay/progress.bar';
+import type { Command } from './index';
+
+export const INTERVALS: Readonly<Record<string, number>> = { '1m': 60_000, '1h': 3_600_000, '1d': 86_400_000 };
+
+const ISO = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+const DECIMAL = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/;
+
+export const parseTimeFlag = (name: string, value: string | undefined): number | undefined => {
+  if (value === undefined) return undefined;
+  const ms = ISO.test(value) ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(ms)) throw new UsageError(`--${name} must be an ISO-8601 time such as 2026-01-01T00:00:00Z (got ${JSON.stringify(value)})`);
+  return ms;
+};
+
+const required = (name: string, value: string | undefined): string => {
+  if (value === undefined || value === '') throw new UsageError(`--${name} is required`);
+  return value;
+};
+
+/** Open the store a `--store` flag names, or a usage error naming the flag and the value. */
+export const openStoreFlag = async (uri: string): Promise<LogSource> => {
+  const src = await openLogSource(uri);
+  if (E.isLeft(src)) throw new UsageError(`--store ${src.left.message} (got ${JSON.stringify(uri)})`);
+  return src.right;
+};
+
+const peakRssMb = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
+
+export const replayPnlCommand: Command = {
+  summary: 'PnL backfill: --store <uri> --interval 1m|1h|1d --out <file.csv> [--from ISO] [--to ISO] [--capital D] [--skip-undecodable] [--strict]',
+  run: async (args, io) => {
+    const flags = parseFlags(args, {
+      store: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      interval: { type: 'string' },
+      out: { type: 'string' },
+      capital: { type: 'string' },
+      'skip-undecodable': { type: 'boolean' },
+      strict: { type: 'boolean' },
+    });
+    const uri = required('store', flags.store);
+    const interval = required('interval', flags.interval);
+    const intervalMs = INTERVALS[interval];
+    if (intervalMs === undefined) throw new UsageError(`--interval must be one of ${Object.keys(INTERVALS).join(', ')} (got ${JSON.stringify(interval)})`);
+    const out = required('out', flags.out);
+    const fromMs = parseTimeFlag('from', flags.from);
+    const toMs = parseTimeFlag('to', flags.to);
+    if (fromMs !== undefined && toMs !== undefined && fromMs >= toMs)
+      throw new UsageError(`--from must be before --to (got --from ${JSON.stringify(flags.from)} --to ${JSON.stringify(flags.to)})`);
+    const capital = flags.capital ?? '0';
+    if (!DECIMAL.test(capital)) throw new UsageError(`--capital must be a decimal such as 100000 (got ${JSON.stringify(capital)})`);
+    const source = await openStoreFlag(uri);
+    const tmp = `${out}.partial`;
+    let fd: number;
+    try {
+      fd = fs.openSync(tmp, 'w');
+    } catch (e) {
+      await source.close();
+      throw new UsageError(`--out cannot be written: ${(e as Error).message} (got ${JSON.stringify(out)})`);
+    }
+    const bar = progressBar('replay pnl');
+    const started = process.hrtime.bigint();
+    let folded = 0;
+    try {
+      const result = await runPnlBackfill(source, {
+        intervalMs,
+        ...(fromMs !== undefined ? { fromMs } : {}),
+        ...(toMs !== undefined ? { toMs } : {}),
+        capital,
+        skipUndecodable: flags['skip-undecodable'] === true,
+        strict: flags.strict === true,
+        write: (text) => fs.writeSync(fd, text),
+        progress: (position, head) => bar.update(position, head, (folded = position)),
+      });
+      const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+      fs.closeSync(fd);
+      fs.renameSync(tmp, out);
+      bar.done();
+      void folded;
+      const summary = {
+        events: result.events,
+        eventsPerSec: Math.round(result.events / Math.max(wallSeconds, 1e-9)),
+        peakRssMb: peakRssMb(),
+        outputRows: result.outputRows,
+        foldedEvents: result.foldedEvents,
+        lastPosition: result.lastPosition,
+        wallSeconds: Math.round(wallSeconds * 1000) / 1000,
+        undecodable: result.undecodable,
+        out,
+      };
+      if (result.undecodable.count > 0)
+        io.progress(`replay pnl: skipped ${result.undecodable.count} undecodable event(s); first at position ${result.undecodable.first[0]!.position} (${result.undecodable.first[0]!.type})`);
+      io.result(summary, () =>
+        `${out}: ${summary.outputRows} rows from ${summary.events} events (${summary.foldedEvents} folded) in ${summary.wallSeconds}s, ${summary.eventsPerSec} events/s, peak RSS ${summary.peakRssMb} MB`,
+      );
+      return 0;
+    } catch (e) {
+      bar.done();
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // already closed
+      }
+      fs.rmSync(tmp, { force: true });
+      if (e instanceof UndecodableEventError) {
+        process.stderr.write(`keel: ${e.message}\n`);
+        return 1;
+      }
+      throw e;
+    } finally {
+      await source.close();
+    }
+  },
+};
+
+const projectionCommand = (name: string): Command => {
+  const p = PROJECTIONS[name]!;
+  return {
+    summary: `rebuild ${p.summary}: --store <uri>`,
+    run: async (args, io) => {
+      const flags = parseFlags(args, { store: { type: 'string' } });
+      const source = await openStoreFlag(required('store', flags.store));
+      try {
+        const state = await compareProjection(source, p);
+        const checkpoints = name === 'balance-aggregator' ? await verifyPnlCheckpoints(source) : undefined;
+        const match = state.match && (checkpoints?.match ?? true);
+        io.result({ ...state, ...(checkpoints ? { checkpoints } : {}), match }, () =>
+          match
+            ? `${name}: the state rebuilt from position 0 to ${state.position} (${state.events} events) equals the live one${checkpoints ? `; ${checkpoints.compared} PnlUpdated checkpoints equal` : ''}`
+            : `${name}: MISMATCH ${JSON.stringify({ state: state.difference, checkpoint: checkpoints?.firstMismatch ?? null }, null, 2)}`,
+        );
+        return match ? 0 : 1;
+      } catch (e) {
+        process.stderr.write(`keel: replay ${name}: ${e instanceof Error ? e.message : describeError(e as never)}\n`);
+        return 1;
+      } finally {
+        await source.close();
+      }
+    },
+  };
+};
+
+export const replayProjectionCommands: Readonly<Record<string, Command>> = Object.fromEntries(
+  Object.keys(PROJECTIONS).map((n) => [`replay ${n}`, projectionCommand(n)]),
+);
+
+/** `keel replay <unknown>`: name what exists. */
+export const replayCommand: Command = {
+  summary: `replay pnl | ${Object.keys(PROJECTIONS).join(' | ')} (see docs/replay.md)`,
+  run: async (args: readonly string[], _io: Io) => {
+    throw new UsageError(`replay: unknown projection ${JSON.stringify(args[0] ?? '')}; use pnl, ${Object.keys(PROJECTIONS).join(', ')}`);
+  },
+};

@@ -1,0 +1,120 @@
+/**
+ * `keel replay <projection>`: rebuild an app's state from position 0 with the app's own fold
+ * and compare it with the live one. The live state is the app's last snapshot in the store
+ * (`app:<name>`, saved every KEEL_SNAPSHOT_EVERY events and at shutdown, with the position it
+ * includes): the rebuild folds exactly up to that position, so the two must be equal.
+ *
+ * A difference is reported by its first differing path, both values, and the event that
+ * caused it: a second pass finds the first event, after the last moment the rebuilt value at
+ * that path still equalled the live one, that changed it.
+ */
+import { RecordedEvent } from '@keel/events';
+import { eventPages, LogSource } from '@keel/pnl-replay';
+
+export interface ReplayableProjection<S> {
+  readonly name: string;
+  readonly summary: string;
+  readonly snapshotKey: string;
+  readonly eventTypes: readonly string[];
+  /** The state to rebuild from, shaped after the live snapshot (e.g. the accounts it owns). */
+  initial(liveState: unknown): S;
+  evolve(s: S, e: RecordedEvent): S;
+  /** What is compared, of the live snapshot and of the rebuilt state. */
+  liveView(liveState: unknown): unknown;
+  view(s: S): unknown;
+}
+
+export interface Difference {
+  readonly path: string;
+  readonly live: unknown;
+  readonly rebuilt: unknown;
+}
+
+export interface CompareResult {
+  readonly projection: string;
+  /** The global position the live state includes. */
+  readonly position: number;
+  readonly events: number;
+  readonly match: boolean;
+  readonly difference: (Difference & { readonly event: { readonly position: number; readonly type: string; readonly eventId: string } | null }) | null;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The first path (sorted keys, depth first) at which two JSON values differ. */
+export const firstDifference = (live: unknown, rebuilt: unknown, path: readonly string[] = []): { path: readonly string[]; live: unknown; rebuilt: unknown } | null => {
+  if (Array.isArray(live) && Array.isArray(rebuilt)) {
+    for (let i = 0; i < Math.max(live.length, rebuilt.length); i++) {
+      const d = firstDifference(live[i], rebuilt[i], [...path, String(i)]);
+      if (d) return d;
+    }
+    return null;
+  }
+  if (isObject(live) && isObject(rebuilt)) {
+    for (const k of [...new Set([...Object.keys(live), ...Object.keys(rebuilt)])].sort()) {
+      const d = firstDifference(live[k], rebuilt[k], [...path, k]);
+      if (d) return d;
+    }
+    return null;
+  }
+  return live === rebuilt ? null : { path, live, rebuilt };
+};
+
+const valueAt = (v: unknown, path: readonly string[]): unknown => {
+  let cur = v;
+  for (const k of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[k];
+  }
+  return cur;
+};
+
+const fold = async <S>(source: LogSource, p: ReplayableProjection<S>, initial: S, upTo: number, each?: (s: S, e: RecordedEvent) => void): Promise<{ state: S; events: number }> => {
+  let state = initial;
+  let events = 0;
+  for await (const page of eventPages(source, p.eventTypes, 0, upTo)) {
+    for (const e of page) {
+      state = p.evolve(state, e);
+      events++;
+      each?.(state, e);
+    }
+  }
+  return { state, events };
+};
+
+export const compareProjection = async <S>(source: LogSource, p: ReplayableProjection<S>): Promise<CompareResult> => {
+  const store = await source.store();
+  const snap = await store.loadSnapshot(p.snapshotKey)();
+  if (snap._tag === 'Left') throw new Error(`cannot read the live state (${p.snapshotKey}): ${snap.left.message}`);
+  if (snap.right === null)
+    throw new Error(`no live state to compare with: the store has no snapshot ${p.snapshotKey} (the app saves one every KEEL_SNAPSHOT_EVERY events and when it stops)`);
+  const live = snap.right;
+  const { state, events } = await fold(source, p, p.initial(live.state), live.position);
+  const liveView = p.liveView(live.state);
+  const d = firstDifference(liveView, JSON.parse(JSON.stringify(p.view(state))) as unknown);
+  if (d === null) return { projection: p.name, position: live.position, events, match: true, difference: null };
+
+  // Second pass: which event made the rebuilt value at that path differ from the live one.
+  const liveJson = JSON.stringify(d.live) ?? 'undefined';
+  const start = valueAt(p.view(p.initial(live.state)), d.path);
+  let prev: unknown = start;
+  let culprit: RecordedEvent | null = null;
+  let equalNow = (JSON.stringify(start) ?? 'undefined') === liveJson;
+  await fold(source, p, p.initial(live.state), live.position, (s, e) => {
+    const v = valueAt(p.view(s), d.path);
+    if (v === prev) return;
+    prev = v;
+    const eq = (JSON.stringify(v) ?? 'undefined') === liveJson;
+    if (eq) culprit = null;
+    else if (equalNow || culprit === null) culprit = e;
+    equalNow = eq;
+  });
+  const c = culprit as RecordedEvent | null;
+  return {
+    projection: p.name,
+    position: live.position,
+    events,
+    match: false,
+    difference: { path: `/${d.path.join('/')}`, live: d.live, rebuilt: d.rebuilt, event: c ? { position: c.globalPosition, type: c.type, eventId: c.eventId } : null },
+  };
+};
