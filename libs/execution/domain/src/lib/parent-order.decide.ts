@@ -408,8 +408,9 @@ export const decide = (command: ParentOrderCommand, state: ParentOrderState, cfg
       ]);
     }
     case 'RecordFill': {
-      const ch = findChild(state, command.clientOrderId);
-      if (!ch || state.status === 'Idle' || state.status === 'Completed') return NONE;
+      // A completed parent still counts late fills of the children it had open at the end.
+      const ch = state.status === 'Completed' ? state.lateChildren.find((c) => c.clientOrderId === command.clientOrderId) : findChild(state, command.clientOrderId);
+      if (!ch || state.status === 'Idle') return NONE;
       if (ch.tradeIds.includes(command.tradeId)) return NONE; // redelivered: counted once
       if (command.qty.lte(0) || command.qty.gt(childOpenQty(ch)))
         return invalid('/qty', command.qty.toString(), `a fill must be > 0 and ≤ the child's open ${childOpenQty(ch).toString()}`);

@@ -238,3 +238,17 @@ describe('Completed', () => {
     expect(again.state.status === 'Working' && again.state.parent.side).toBe('sell');
   });
 });
+
+describe('Completed at the deadline with children open', () => {
+  it('when a child it cancelled at the end fills late, then the fill is still counted once (the position loses nothing)', () => {
+    const { state: w, cid } = working();
+    const done = run([{ type: 'Tick', now: T0 + 60 * MIN, touch: TOUCH }], w).state;
+    expect(done.status === 'Completed' && [done.reason, done.lateChildren.map((c) => c.clientOrderId)]).toEqual(['deadline', [cid]]);
+    const fill = { type: 'RecordFill', clientOrderId: cid, tradeId: 'late-1', qty: new Decimal('0.1'), price: new Decimal('90000'), fee: new Decimal('0'), liquidity: 'maker', now: T0 + 60 * MIN + 5 } as const;
+    const late = run([fill], done);
+    expect(ofType(late.events, 'ChildOrderFilled').map((e) => [e.clientOrderId, e.tradeId, e.qty.toString()])).toEqual([[cid, 'late-1', '0.1']]);
+    expect(late.state.position.toString()).toBe('0.1');
+    expect(decide(fill, late.state, cfg)).toEqual(E.right([]));
+    expect(decide({ ...fill, clientOrderId: 'other' }, late.state, cfg)).toEqual(E.right([]));
+  });
+});

@@ -188,6 +188,11 @@ export type ParentOrderState =
       readonly residual: Decimal;
       readonly finishedAt: number;
       readonly nextSeq: number;
+      /**
+       * Children still open when it completed (at a deadline their cancels go out with the
+       * completion): their late fills are still counted, so no fill is lost from the position.
+       */
+      readonly lateChildren: readonly Child[];
     });
 
 export const initialState = (position: Decimal = new Decimal(0)): ParentOrderState => ({
@@ -235,13 +240,13 @@ const onFill = (s: ParentOrderState, e: Extract<ParentOrderEvent, { type: 'Child
     makerQty: e.liquidity === 'maker' ? p.makerQty.plus(e.qty) : p.makerQty,
   };
   const position = s.position.plus(signed(s.parent.side, e.qty));
-  if (s.status === 'Completed') return { ...s, progress, position };
-  const children = mapChild(s.children, e.clientOrderId, (c) => {
+  const fill = (c: Child): Child | null => {
     const filled = c.filled.plus(e.qty);
     // A fully filled child is done: it leaves the working set.
     return filled.gte(c.qty) ? null : { ...c, filled, tradeIds: [...c.tradeIds, e.tradeId] };
-  });
-  return { ...s, progress, position, children };
+  };
+  if (s.status === 'Completed') return { ...s, progress, position, lateChildren: mapChild(s.lateChildren, e.clientOrderId, fill) };
+  return { ...s, progress, position, children: mapChild(s.children, e.clientOrderId, fill) };
 };
 
 export const evolve = (s: ParentOrderState, e: ParentOrderEvent): ParentOrderState => {
@@ -329,6 +334,7 @@ export const evolve = (s: ParentOrderState, e: ParentOrderEvent): ParentOrderSta
         residual: e.residual,
         finishedAt: e.at,
         nextSeq: s.nextSeq,
+        lateChildren: s.children,
       };
     default: {
       const never: never = e;
