@@ -4,9 +4,11 @@
  * (`app:<name>`, saved every KEEL_SNAPSHOT_EVERY events and at shutdown, with the position it
  * includes): the rebuild folds exactly up to that position, so the two must be equal.
  *
- * A difference is reported by its first differing path, both values, and the event that
- * caused it: a second pass finds the first event, after the last moment the rebuilt value at
- * that path still equalled the live one, that changed it.
+ * A difference is reported by its first differing path (sorted keys, depth first), both
+ * values, and the event that made the rebuilt value what it is: a second pass finds the last
+ * event that changed the rebuilt value at that path (the live state holds the value from
+ * before it, or one no event of the log gives). With no such event (the live state has a key
+ * the log never created), the event is null.
  */
 import { RecordedEvent } from '@keel/events';
 import { eventPages, LogSource } from '@keel/pnl-replay';
@@ -94,20 +96,14 @@ export const compareProjection = async <S>(source: LogSource, p: ReplayableProje
   const d = firstDifference(liveView, JSON.parse(JSON.stringify(p.view(state))) as unknown);
   if (d === null) return { projection: p.name, position: live.position, events, match: true, difference: null };
 
-  // Second pass: which event made the rebuilt value at that path differ from the live one.
-  const liveJson = JSON.stringify(d.live) ?? 'undefined';
-  const start = valueAt(p.view(p.initial(live.state)), d.path);
-  let prev: unknown = start;
+  // Second pass: the last event that changed the rebuilt value at that path.
+  let prev: unknown = valueAt(p.view(p.initial(live.state)), d.path);
   let culprit: RecordedEvent | null = null;
-  let equalNow = (JSON.stringify(start) ?? 'undefined') === liveJson;
   await fold(source, p, p.initial(live.state), live.position, (s, e) => {
     const v = valueAt(p.view(s), d.path);
-    if (v === prev) return;
+    if (v === prev || JSON.stringify(v) === JSON.stringify(prev)) return;
     prev = v;
-    const eq = (JSON.stringify(v) ?? 'undefined') === liveJson;
-    if (eq) culprit = null;
-    else if (equalNow || culprit === null) culprit = e;
-    equalNow = eq;
+    culprit = e;
   });
   const c = culprit as RecordedEvent | null;
   return {

@@ -99,7 +99,7 @@ export async function* eventPages(source: LogSource, types: readonly string[], a
       const out: RecordedEvent[] = [];
       for (const row of rows) {
         const d = decodeRawEnvelope(row);
-        if (E.isLeft(d)) throw new Error(`the replay stopped at position ${row[0]} (${row[1]}): the event no longer decodes: ${d.left.message}`);
+        if (E.isLeft(d)) throw new Error(`the replay stopped at position ${row[0]} (${row[1]}): the event no longer decodes: ${describeError(d.left)}`);
         out.push(d.right);
       }
       yield out;

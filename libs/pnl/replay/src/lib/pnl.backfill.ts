@@ -5,6 +5,7 @@
  * account × instrument, rows written as they are produced.
  */
 import * as E from 'fp-ts/Either';
+import { describeError } from '@keel/events';
 import { decodeRawEnvelope } from '@keel/event-store';
 import { createBackfill, INTERVAL_COLUMNS, IntervalRow, isoMs, PNL_INPUT_TYPES, PnlCheckpoint, PnlInput, toPnlInput } from '@keel/pnl-domain';
 import { decodedPages, LogSource, rawPages } from './log.source';
@@ -74,7 +75,7 @@ export async function* pnlInputPages(
         if (input === null) {
           const d = decodeRawEnvelope(row);
           if (E.isLeft(d)) {
-            o.reject({ position: row[0], type: row[1], message: d.left.message });
+            o.reject({ position: row[0], type: row[1], message: describeError(d.left) });
             continue;
           }
           input = toPnlInput(d.right);
