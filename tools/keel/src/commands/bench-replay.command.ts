@@ -16,9 +16,9 @@ import type { Command } from './index';
 const root = path.resolve(__dirname, '../../../..');
 
 export const benchReplayCommand: Command = {
-  summary: 'PnL backfill throughput and peak RSS on a synthetic session: --events N [--interval 1m] [--dir D] [--keep]',
+  summary: 'PnL backfill throughput and peak RSS on a synthetic session: --events N [--interval 1m] [--threads 1|2] [--dir D --keep [--reuse]]',
   run: async (args, io) => {
-    const flags = parseFlags(args, { events: { type: 'string' }, interval: { type: 'string' }, dir: { type: 'string' }, keep: { type: 'boolean' }, strict: { type: 'boolean' } });
+    const flags = parseFlags(args, { events: { type: 'string' }, interval: { type: 'string' }, dir: { type: 'string' }, keep: { type: 'boolean' }, strict: { type: 'boolean' }, threads: { type: 'string' }, reuse: { type: 'boolean' } });
     const events = intFlag('events', flags.events, 2_000_000);
     const interval = flags.interval ?? '1m';
     if (INTERVALS[interval] === undefined) throw new UsageError(`--interval must be one of ${Object.keys(INTERVALS).join(', ')} (got ${JSON.stringify(interval)})`);
@@ -27,14 +27,17 @@ export const benchReplayCommand: Command = {
     try {
       io.progress(`bench replay: writing ${events.toLocaleString('en-US')} synthetic events to ${file} (not timed)`);
       const t0 = Date.now();
-      fs.rmSync(file, { force: true });
-      bulkLoadSqlite(file, syntheticSession({ events }));
+      // --reuse (with --dir and --keep): time again on a store an earlier run generated.
+      if (!(flags.reuse && fs.existsSync(file))) {
+        fs.rmSync(file, { force: true });
+        bulkLoadSqlite(file, syntheticSession({ events }));
+      }
       const generateSeconds = (Date.now() - t0) / 1000;
       io.progress(`bench replay: written in ${generateSeconds.toFixed(1)} s; timing the backfill`);
       const out = path.join(dir, 'pnl.csv');
       const child = spawn(
         process.execPath,
-        ['--import', 'tsx', path.join(root, 'tools/keel/src/main.ts'), 'replay', 'pnl', '--store', `sqlite:${file}`, '--interval', interval, '--out', out, '--json', ...(flags.strict ? ['--strict'] : [])],
+        ['--import', 'tsx', path.join(root, 'tools/keel/src/main.ts'), 'replay', 'pnl', '--store', `sqlite:${file}`, '--interval', interval, '--out', out, '--json', ...(flags.strict ? ['--strict'] : []), ...(flags.threads ? ['--threads', flags.threads] : [])],
         { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
       );
       let stdout = '';
@@ -50,6 +53,7 @@ export const benchReplayCommand: Command = {
         foldedEvents: r['foldedEvents'],
         wallSeconds: r['wallSeconds'],
         interval,
+        threads: flags.threads ?? '1',
         generateSeconds,
         storeMb: Math.round(fs.statSync(file).size / 2 ** 20),
         machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAvg: os.loadavg().map((l) => Math.round(l * 100) / 100) },

@@ -40,7 +40,7 @@ export const openStoreFlag = async (uri: string): Promise<LogSource> => {
 const peakRssMb = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
 
 export const replayPnlCommand: Command = {
-  summary: 'PnL backfill: --store <uri> --interval 1m|1h|1d --out <file.csv> [--from ISO] [--to ISO] [--capital D] [--skip-undecodable] [--strict]',
+  summary: 'PnL backfill: --store <uri> --interval 1m|1h|1d --out <file.csv> [--from ISO] [--to ISO] [--capital D] [--skip-undecodable] [--strict] [--threads 1|2]',
   run: async (args, io) => {
     const flags = parseFlags(args, {
       store: { type: 'string' },
@@ -51,6 +51,7 @@ export const replayPnlCommand: Command = {
       capital: { type: 'string' },
       'skip-undecodable': { type: 'boolean' },
       strict: { type: 'boolean' },
+      threads: { type: 'string' },
     });
     const uri = required('store', flags.store);
     const interval = required('interval', flags.interval);
@@ -61,6 +62,8 @@ export const replayPnlCommand: Command = {
     const toMs = parseTimeFlag('to', flags.to);
     if (fromMs !== undefined && toMs !== undefined && fromMs >= toMs)
       throw new UsageError(`--from must be before --to (got --from ${JSON.stringify(flags.from)} --to ${JSON.stringify(flags.to)})`);
+    const threads = flags.threads ?? '1';
+    if (threads !== '1' && threads !== '2') throw new UsageError(`--threads must be 1 (scan and fold in one thread) or 2 (scan in a worker) (got ${JSON.stringify(threads)})`);
     const capital = flags.capital ?? '0';
     if (!DECIMAL.test(capital)) throw new UsageError(`--capital must be a decimal such as 100000 (got ${JSON.stringify(capital)})`);
     const source = await openStoreFlag(uri);
@@ -83,6 +86,7 @@ export const replayPnlCommand: Command = {
         capital,
         skipUndecodable: flags['skip-undecodable'] === true,
         strict: flags.strict === true,
+        worker: threads === '2',
         write: (text) => fs.writeSync(fd, text),
         progress: (position, head) => bar.update(position, head, (folded = position)),
       });

@@ -13,8 +13,7 @@
  * `AVG_DP` places; every other figure is exact. Mutable inside, but deterministic: the same
  * inputs in the same order give the same rows.
  */
-import { Dec, fmt } from './pnl.math';
-import { figures } from './pnl.math';
+import { bookDecimals, Dec, figures, fmt } from './pnl.math';
 import { bookKey, markOf, MutableLedger, PnlCheckpoint, PnlInput, stepLedger } from './pnl.ledger';
 import { isoMs } from './pnl.time';
 
@@ -161,14 +160,14 @@ export const createBackfill = (o: BackfillOptions): Backfill => {
     flush(m, t);
     const dt = t - a.segStart;
     if (dt > 0) {
-      const base = new Dec(book.realized).minus(book.fees).plus(book.funding);
-      let unreal = new Dec(0);
+      const b = bookDecimals(book);
       if (book.position !== '0') {
         const midIntegral = new Dec((m.cum - a.segCum).toString()).div(SCALE).plus(m.cumExtra.minus(a.segCumExtra)).div(2);
-        unreal = new Dec(book.position).times(midIntegral.minus(new Dec(book.avgCost).times(m.marked - a.segMarked)));
+        const unreal = b.position.times(midIntegral.minus(b.avgCost.times(m.marked - a.segMarked)));
         a.intUnreal = a.intUnreal.plus(unreal);
+        a.intNet = a.intNet.plus(unreal);
       }
-      a.intNet = a.intNet.plus(base.times(dt)).plus(unreal);
+      if (!b.base.isZero()) a.intNet = a.intNet.plus(b.base.times(dt));
     }
     a.segStart = t;
     a.segCum = m.cum;

@@ -52,4 +52,17 @@ describe('PnL backfill: interval rows (scenario: one long, marked every 30 s)', 
   it('gives the same rows for the same inputs (deterministic)', () => {
     expect(JSON.stringify(backfill(inputs()))).toBe(JSON.stringify(backfill(inputs())));
   });
+
+  it('integrates prices with more decimals than the fast integer scale exactly (decimal fallback)', () => {
+    pos = 0;
+    // 1 long at cost 100 for the whole minute; mid 100.000000000000000000005 (21 decimals) for 30 s, then 101 for 30 s.
+    const rows = backfill([
+      q('2026-01-01T00:00:00.000Z', '100', '100.00000000000000000001'),
+      f('2026-01-01T00:00:00.000Z', 'buy', '1', '100'),
+      q('2026-01-01T00:00:30.000Z', '101', '101'),
+      q('2026-01-01T00:01:00.000Z', '101', '101'),
+    ]);
+    // ∫ unrealized = 30 000 × 0.000000000000000000005 + 30 000 × 1 → average 0.5 + 2.5e-21 → 0.5 at 8 places.
+    expect(rows[0]).toMatchObject({ unrealizedPnl: '1', avgUnrealizedPnl: '0.5', avgNetPnl: '0.5' });
+  });
 });

@@ -30,6 +30,30 @@ export interface PnlBook {
   readonly funding: string;
 }
 
+/** The book's decimals, parsed once per book (books are immutable, so a book's figures never change). */
+interface BookDecimals {
+  readonly position: Dec;
+  readonly avgCost: Dec;
+  readonly realized: Dec;
+  readonly fees: Dec;
+  readonly funding: Dec;
+  /** realized − fees + funding: the part of net PnL that does not move with the mark. */
+  readonly base: Dec;
+}
+const parsed = new WeakMap<PnlBook, BookDecimals>();
+
+export const bookDecimals = (b: PnlBook): BookDecimals => {
+  let d = parsed.get(b);
+  if (d === undefined) {
+    const realized = new Dec(b.realized);
+    const fees = new Dec(b.fees);
+    const funding = new Dec(b.funding);
+    d = { position: new Dec(b.position), avgCost: new Dec(b.avgCost), realized, fees, funding, base: realized.minus(fees).plus(funding) };
+    parsed.set(b, d);
+  }
+  return d;
+};
+
 export const emptyBook = (accountId: string, instrument: string): PnlBook => ({
   accountId,
   instrument,
@@ -47,12 +71,13 @@ export const emptyBook = (accountId: string, instrument: string): PnlBook => ({
  * alone; a fill that flips the position closes the old side and opens the rest at the fill price.
  */
 export const applyFill = (book: PnlBook, side: 'buy' | 'sell', qty: string, price: string, fee: string): PnlBook => {
-  const pos = new Dec(book.position);
+  const b = bookDecimals(book);
+  const pos = b.position;
   const q = side === 'buy' ? new Dec(qty) : new Dec(qty).neg();
   const p = new Dec(price);
-  const avg = new Dec(book.avgCost);
+  const avg = b.avgCost;
   const next = pos.plus(q);
-  let realized = new Dec(book.realized);
+  let realized = b.realized;
   let nextAvg: Dec;
   if (pos.isZero() || pos.isNeg() === q.isNeg()) {
     nextAvg = pos.abs().times(avg).plus(q.abs().times(p)).div(next.abs()).toDecimalPlaces(AVG_COST_DP, Dec.ROUND_HALF_EVEN);
@@ -67,11 +92,11 @@ export const applyFill = (book: PnlBook, side: 'buy' | 'sell', qty: string, pric
     position: fmt(next),
     avgCost: fmt(nextAvg),
     realized: fmt(realized),
-    fees: fmt(new Dec(book.fees).plus(fee)),
+    fees: fee === '0' ? book.fees : fmt(b.fees.plus(fee)),
   };
 };
 
-export const applyFunding = (book: PnlBook, amount: string): PnlBook => ({ ...book, funding: fmt(new Dec(book.funding).plus(amount)) });
+export const applyFunding = (book: PnlBook, amount: string): PnlBook => ({ ...book, funding: fmt(bookDecimals(book).funding.plus(amount)) });
 
 /** The mark of an instrument: the mid of its last recorded quote. */
 export const midOf = (bid: string, ask: string): string => fmt(new Dec(bid).plus(ask).div(2));
@@ -89,8 +114,9 @@ export interface PnlFigures {
 
 /** The book's figures at a mark (null: no quote yet, so nothing unrealized). */
 export const figures = (book: PnlBook, mark: string | null): PnlFigures => {
-  const unrealized = mark === null ? new Dec(0) : new Dec(book.position).times(new Dec(mark).minus(book.avgCost));
-  const net = new Dec(book.realized).plus(unrealized).minus(book.fees).plus(book.funding);
+  const b = bookDecimals(book);
+  const unrealized = mark === null || book.position === '0' ? new Dec(0) : b.position.times(new Dec(mark).minus(b.avgCost));
+  const net = b.base.plus(unrealized);
   return {
     position: book.position,
     avgCost: book.avgCost,

@@ -13,6 +13,8 @@ export interface LogSource {
   readonly uri: string;
   /** The raw scanner of an embedded store; null for other stores. */
   readonly raw: RawLogScanner | null;
+  /** The embedded store's file; null for other stores. */
+  readonly path: string | null;
   head(): Promise<number>;
   /** Events of every type in (after, upTo]; null when the store cannot say cheaply. */
   count(after: number, upTo: number): Promise<number | null>;
@@ -46,6 +48,7 @@ export const openLogSource = async (uri: string): Promise<E.Either<SourceError, 
   return E.right({
     uri,
     raw: scanner,
+    path: where.right.kind === 'sqlite' ? where.right.path : null,
     head: async () => {
       if (scanner) return scanner.head();
       const h = await (await store()).headPosition()();
@@ -62,7 +65,7 @@ export const openLogSource = async (uri: string): Promise<E.Either<SourceError, 
 };
 
 /** Pages of raw rows of the given types in (after, upTo] (embedded store only). */
-export function* rawPages(scanner: RawLogScanner, types: readonly string[], after: number, upTo: number, pageSize = 8192): Generator<RawLogRow[]> {
+export function* rawPages(scanner: RawLogScanner, types: readonly string[], after: number, upTo: number, pageSize = 1024): Generator<RawLogRow[]> {
   let from = after;
   for (;;) {
     const rows = scanner.page(from, upTo, types, pageSize);

@@ -4,12 +4,15 @@
  * row per account). Constant memory: pages of raw rows, a fold whose state is one book per
  * account × instrument, rows written as they are produced.
  */
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import * as E from 'fp-ts/Either';
 import { describeError } from '@keel/events';
 import { decodeRawEnvelope } from '@keel/event-store';
 import { createBackfill, INTERVAL_COLUMNS, IntervalRow, isoMs, PNL_INPUT_TYPES, PnlCheckpoint, PnlInput, toPnlInput } from '@keel/pnl-domain';
 import { decodedPages, LogSource, rawPages } from './log.source';
 import { extractPnlInput } from './pnl.extract';
+import { unpackPage } from './pnl.packed';
 
 export interface PnlBackfillOptions {
   readonly intervalMs: number;
@@ -22,6 +25,8 @@ export interface PnlBackfillOptions {
   readonly skipUndecodable?: boolean;
   /** Decode every event in full (no short cut). */
   readonly strict?: boolean;
+  /** Scan in a worker thread while folding (embedded store; runtimes that load .ts in workers). */
+  readonly worker?: boolean;
   /** Fold no further than this global position (default: the head when the replay starts). */
   readonly upToPosition?: number;
   readonly onCheckpoint?: (c: PnlCheckpoint) => void;
@@ -64,8 +69,12 @@ export interface InputPage {
  */
 export async function* pnlInputPages(
   source: LogSource,
-  o: { readonly upTo: number; readonly strict?: boolean; readonly reject: (r: UndecodableReport) => void },
+  o: { readonly upTo: number; readonly strict?: boolean; readonly reject: (r: UndecodableReport) => void; readonly worker?: boolean },
 ): AsyncGenerator<InputPage> {
+  if (source.raw && o.worker && source.path !== null) {
+    yield* workerPages(source.path, o);
+    return;
+  }
   if (source.raw) {
     for (const rows of rawPages(source.raw, PNL_INPUT_TYPES, 0, o.upTo)) {
       const inputs: PnlInput[] = [];
@@ -95,6 +104,39 @@ export async function* pnlInputPages(
       if (input !== null) inputs.push(input);
     }
     yield { inputs, lastPosition: events[events.length - 1]!.globalPosition };
+  }
+}
+
+/**
+ * The same pages, scanned and extracted in a worker thread while this thread folds (the two
+ * halves overlap on two cores). Needs a runtime that loads .ts in workers (the CLI under tsx).
+ */
+async function* workerPages(file: string, o: { readonly upTo: number; readonly strict?: boolean; readonly reject: (r: UndecodableReport) => void }): AsyncGenerator<InputPage> {
+  // Workers do not inherit tsx's loader: register it (CommonJS) before loading the TypeScript worker.
+  const entry = path.join(__dirname, 'pnl.scan.worker.ts');
+  const worker = new Worker(`require('tsx/cjs'); require(${JSON.stringify(entry)});`, { eval: true, workerData: { file, upTo: o.upTo, strict: o.strict === true, pageSize: 8192 } });
+  const queue: ({ text: string; last: number } | { done: true } | { error: string })[] = [];
+  let wake: (() => void) | null = null;
+  worker.on('message', (m: (typeof queue)[number]) => {
+    queue.push(m);
+    wake?.();
+  });
+  worker.on('error', (e) => {
+    queue.push({ error: e.message });
+    wake?.();
+  });
+  worker.postMessage(4);
+  try {
+    for (;;) {
+      while (queue.length === 0) await new Promise<void>((r) => (wake = r));
+      const m = queue.shift()!;
+      if ('error' in m) throw new Error(`replay scan worker: ${m.error}`);
+      if ('done' in m) return;
+      worker.postMessage(1);
+      yield { inputs: unpackPage(m.text, o.reject), lastPosition: m.last };
+    }
+  } finally {
+    await worker.terminate();
   }
 }
 
@@ -145,7 +187,7 @@ export const runPnlBackfill = async (source: LogSource, o: PnlBackfillOptions): 
     return true;
   };
 
-  outer: for await (const page of pnlInputPages(source, { upTo, reject, ...(o.strict ? { strict: true } : {}) })) {
+  outer: for await (const page of pnlInputPages(source, { upTo, reject, ...(o.strict ? { strict: true } : {}), ...(o.worker ? { worker: true } : {}) })) {
     for (const input of page.inputs) {
       if (!take(input)) {
         stopped = true;

@@ -1,0 +1,52 @@
+/**
+ * A compact text form of the fold's inputs, for handing pages from the scan worker to the
+ * fold: one record per line, fields separated by tabs. Safe because no field can hold
+ * whitespace (ids, decimals and timestamps are validated before they get here); an
+ * undecodable event's message is JSON-encoded.
+ *
+ *   q pos ts instrument bid ask | f pos ts account instrument side qty price fee
+ *   u pos ts account instrument amount | x pos type "message"
+ */
+import { PnlInput } from '@keel/pnl-domain';
+import { UndecodableReport } from './pnl.backfill';
+
+export const packInput = (i: PnlInput): string => {
+  switch (i.kind) {
+    case 'quote':
+      return `q\t${i.position}\t${i.ts}\t${i.instrument}\t${i.bid}\t${i.ask}`;
+    case 'fill':
+      return `f\t${i.position}\t${i.ts}\t${i.accountId}\t${i.instrument}\t${i.side}\t${i.qty}\t${i.price}\t${i.fee}`;
+    case 'funding':
+      return `u\t${i.position}\t${i.ts}\t${i.accountId}\t${i.instrument}\t${i.amount}`;
+    default: {
+      const unreachable: never = i;
+      return unreachable;
+    }
+  }
+};
+
+export const packUndecodable = (r: UndecodableReport): string => `x\t${r.position}\t${r.type}\t${JSON.stringify(r.message)}`;
+
+/** Unpack a page; undecodable records go to `reject`. */
+export const unpackPage = (text: string, reject: (r: UndecodableReport) => void): PnlInput[] => {
+  const out: PnlInput[] = [];
+  if (text === '') return out;
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const f = lines[i]!.split('\t');
+    switch (f[0]) {
+      case 'q':
+        out.push({ kind: 'quote', position: +f[1]!, ts: f[2]!, instrument: f[3]!, bid: f[4]!, ask: f[5]! });
+        break;
+      case 'f':
+        out.push({ kind: 'fill', position: +f[1]!, ts: f[2]!, accountId: f[3]!, instrument: f[4]!, side: f[5] as 'buy' | 'sell', qty: f[6]!, price: f[7]!, fee: f[8]! });
+        break;
+      case 'u':
+        out.push({ kind: 'funding', position: +f[1]!, ts: f[2]!, accountId: f[3]!, instrument: f[4]!, amount: f[5]! });
+        break;
+      default:
+        reject({ position: +f[1]!, type: f[2]!, message: JSON.parse(f[3]!) as string });
+    }
+  }
+  return out;
+};
