@@ -13,7 +13,7 @@ import { Counter } from 'prom-client';
 import { describeError, EventMeta, KeelError, NewEvent, RecordedEvent, validationError, ValidationError } from '@keel/events';
 import { EventStore } from '@keel/event-store';
 import { RollPolicy } from '@keel/calendar';
-import { AppMainSpec, AppPorts, AppProgram, FoldingApp, startFoldingApp } from '@keel/runtime';
+import { AppMainSpec, AppPorts, AppProgram, FoldingApp, serialQueue, startFoldingApp } from '@keel/runtime';
 import {
   APP,
   ContractCalendar,
@@ -132,15 +132,7 @@ export const startRollover = async (ports: AppPorts, config: RolloverSettings & 
 
   // Own writes the fold may not include yet, by global position.
   let pending: { position: number; events: readonly NewEvent[] }[] = [];
-  let lock: Promise<void> = Promise.resolve();
-  const serial = <A>(f: () => Promise<A>): Promise<A> => {
-    const r = lock.then(f);
-    lock = r.then(
-      () => undefined,
-      () => undefined,
-    );
-    return r;
-  };
+  const serial = serialQueue();
 
   /** Decide for the given books on `base` (the folded state at `basePosition`) and store the result. */
   const decideAll = async (base: RolloverState, basePosition: number, which: (account: string, root: string) => boolean, cause: Pick<EventMeta, 'correlationId' | 'causationId'>): Promise<void> => {
@@ -227,7 +219,7 @@ export const startRollover = async (ports: AppPorts, config: RolloverSettings & 
       stopped = true;
       cancelTimer?.();
       await inTick;
-      await lock;
+      await serial.idle();
       await running.right.stop();
     },
   });

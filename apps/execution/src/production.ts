@@ -19,7 +19,7 @@ import * as E from 'fp-ts/Either';
 import { Static, Type } from '@sinclair/typebox';
 import { Counter, Gauge } from 'prom-client';
 import { describeError, EventMeta, KeelError, newEvent, NewEvent, RecordedEvent, streamName } from '@keel/events';
-import { AppMainSpec, AppPorts, AppProgram, FoldingApp, RunningApp, startFoldingApp } from '@keel/runtime';
+import { AppMainSpec, AppPorts, AppProgram, FoldingApp, RunningApp, serialQueue, startFoldingApp } from '@keel/runtime';
 import {
   completionQuality,
   decide,
@@ -112,15 +112,7 @@ export const startExecution = async (
   let ready = false;
   let stopping = false;
 
-  let lock: Promise<void> = Promise.resolve();
-  const serial = <A>(f: () => Promise<A>): Promise<A> => {
-    const r = lock.then(f);
-    lock = r.then(
-      () => undefined,
-      () => undefined,
-    );
-    return r;
-  };
+  const serial = serialQueue();
 
   // ---- aggregates -------------------------------------------------------------------------
 
@@ -456,7 +448,7 @@ export const startExecution = async (
       stopping = true;
       cancelTimer?.();
       await inTick;
-      await lock;
+      await serial.idle();
       await running?.stop();
     },
   });

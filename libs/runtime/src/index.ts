@@ -20,3 +20,4 @@ export * from './lib/app/app.definition';
 export * from './lib/app/folding-app.start';
 export * from './lib/app/app.main';
 export * from './lib/app/tally.projection';
+export * from './lib/app/serial';
