@@ -87,6 +87,8 @@ interface Held {
   /** When the decider next wants a Tick, and the touch it last decided on. */
   wakeAt: number | null;
   lastTouch: string;
+  /** A missing touch was logged (once until one arrives). */
+  noTouchWarned: boolean;
 }
 
 export const startExecution = async (
@@ -137,7 +139,7 @@ export const startExecution = async (
       }
       if (page.right.length < 4096) break;
     }
-    const h: Held = { agg, taken, wakeAt: clock.now(), lastTouch: '' };
+    const h: Held = { agg, taken, wakeAt: clock.now(), lastTouch: '', noTouchWarned: false };
     held.set(keyOf(accountId, symbol), h);
     return h;
   };
@@ -288,6 +290,12 @@ export const startExecution = async (
     const s = h.agg.state;
     if (s.status !== 'Working' && s.status !== 'Superseding') return;
     const touch = touchOf(v, accountId, symbol, now);
+    if (touch === null && !h.noTouchWarned && s.status === 'Working')
+      logger.warn(
+        { accountId, instrument: symbol, maxAgeMs: config.quoteMaxAgeMs },
+        'no fresh quote: the parent order sends nothing until one arrives (the gateway records quotes for its KEEL_INSTRUMENTS and instruments with orders)',
+      );
+    h.noTouchWarned = touch === null;
     const touchKey = touch ? `${touch.bid.toFixed()}/${touch.ask.toFixed()}` : '';
     if (!force && s.status === 'Working' && touchKey === h.lastTouch && (h.wakeAt === null || h.wakeAt > now)) return;
     h.lastTouch = touchKey;
