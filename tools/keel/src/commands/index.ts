@@ -5,6 +5,7 @@ import { benchCoalescingCommand } from './bench-coalescing.command';
 import { benchReplayCommand } from './bench-replay.command';
 import { replayCommand, replayPnlCommand, replayProjectionCommands } from './replay.command';
 import { calendarContractsCommand, calendarHolidaysCommand, calendarStateCommand } from './calendar.command';
+import { rollSimCommand } from './roll-sim.command';
 import { startCommand } from './start.command';
 import { twapSimCommand } from './twap-sim.command';
 
@@ -22,6 +23,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   'calendar holidays': calendarHolidaysCommand,
   'calendar state': calendarStateCommand,
   'twap-sim': twapSimCommand,
+  'roll-sim': rollSimCommand,
   'bench replay': benchReplayCommand,
   'replay pnl': replayPnlCommand,
   ...replayProjectionCommands,

@@ -27,6 +27,13 @@ export interface StepConfig {
   readonly policy: ExposurePolicy;
   /** Upper bound of a contract target's horizon; while open it also ends at the next close. */
   readonly horizonSec: number;
+  /**
+   * How the desired exposure becomes whole contracts at `now`. Default: `effectiveExposure` with
+   * `policy` on the @keel/calendar market state (2024–2027). A run outside the calendar's years
+   * (the 2013 ES replay in `keel roll-sim`) supplies its own, e.g. market hours read from the
+   * recorded data; it must be pure like the rest of the decision.
+   */
+  readonly exposureAt?: (desired: string, now: number, current: number) => E.Either<KeelError, EffectiveExposure>;
 }
 
 export interface StepWrite {
@@ -52,7 +59,7 @@ export const decideBook = (config: StepConfig, book: RootBook, now: number, caus
   if (desired === null) return E.left({ _tag: 'IllegalStateError', message: `${accountId} has no ${rootInstrument(root)} target in force at ${iso(now)}` });
   const known = new Set(calendar.contracts.map((c) => c.code));
   const current = Object.entries(book.roll.positions).reduce((a, [c, q]) => (known.has(c) ? a + q : a), 0);
-  const eff = effectiveExposure(policy, root, desired, now, { current });
+  const eff = config.exposureAt ? config.exposureAt(desired, now, current) : effectiveExposure(policy, root, desired, now, { current });
   if (E.isLeft(eff)) return eff;
   // The stored state carries no instant (lastAt): the injected clock does not go back.
   const decided = decide({ accountId, calendar })({ type: 'SetExposure', now, qty: eff.right.contracts }, { ...book.roll, lastAt: null });

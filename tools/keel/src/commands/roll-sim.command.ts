@@ -1,0 +1,83 @@
+/**
+ * `keel roll-sim --data <bars.csv.gz> --root ES --from <ISO> --to <ISO> [--exposure 3] [--json]`
+ *
+ * A CME roll end to end in one process under a virtual clock, on recorded 1-minute trade bars
+ * (AlgoSeek, data/market/README.md §7a): cme-rollover's fold and decision (@keel/rollover-domain)
+ * → ContractTargetSet → the execution decider (@keel/execution-domain) per contract → the
+ * simulated venue (@keel/venue-sim), one market per contract, on the bars made into quotes and
+ * prints (roll-sim/roll-sim.bars.ts) → fills → positions → the rollover fold. A constant
+ * desired exposure (`--exposure`, whole contracts, default 3) is held from `--from`.
+ * Bad arguments exit 2 naming the flag and its value; `--json` prints one JSON document.
+ */
+import { performance } from 'node:perf_hooks';
+import * as E from 'fp-ts/Either';
+import { lookupProduct } from '@keel/calendar';
+import { parseFlags, UsageError } from '../cli.io';
+import { readBars } from '../roll-sim/roll-sim.bars';
+import { RollSimReport, runRollSim } from '../roll-sim/roll-sim.harness';
+import { recordedRunInput } from '../roll-sim/roll-sim.setup';
+import type { Command } from './index';
+
+const bad = (flag: string, value: string | undefined, why: string): UsageError => new UsageError(`--${flag} ${why} (got ${JSON.stringify(value ?? null)})`);
+
+/** An ISO-8601 instant on a whole minute. */
+const instantFlag = (flag: string, value: string | undefined): number => {
+  const t = value === undefined || !/^\d{4}-\d{2}-\d{2}T/.test(value) ? NaN : Date.parse(value);
+  if (!Number.isFinite(t)) throw bad(flag, value, 'must be an ISO-8601 instant such as 2013-12-01T00:00:00Z');
+  if (t % 60_000 !== 0) throw bad(flag, value, 'must be on a whole minute (the bars are 1-minute bars)');
+  return t;
+};
+
+const human = (r: RollSimReport): string => {
+  const roll = r.rollEvents.map((e) => `  ${e.at} ${e.type} ${JSON.stringify(e.data)}`);
+  const fills = Object.entries(r.fills).map(([c, f]) => `  ${c}: ${f.count} fills, bought ${f.bought} @ ${f.avgBuy ?? '-'}, sold ${f.sold} @ ${f.avgSell ?? '-'} (maker ${f.makerQty})`);
+  return [
+    `${r.root} ${r.from} → ${r.to} (${r.hours} hours, ${r.sessions} sessions, ${r.bars} bars → ${r.marketEvents} market events)`,
+    'roll:',
+    ...roll,
+    `contract targets: ${r.contractTargets.map((t) => `${t.at} ${t.instrument}=${t.targetQty}`).join(', ')}`,
+    `parent orders: ${r.parents.length} (${r.parents.filter((p) => p.reason === 'filled').length} filled)`,
+    'fills:',
+    ...fills,
+    `final positions ${JSON.stringify(r.finalPositions)}, realised PnL ${r.realisedPnlUsd} USD`,
+    `exposure: ${r.exposure.minutes} minutes, ${r.exposure.minutesOff} off the desired (max ${r.exposure.maxAbsDeviation}), ${r.exposure.minutesBeyondTolerance} beyond the TWAP tolerance`,
+    ...(r.refused.length > 0 ? [`refused: ${r.refused.join('; ')}`] : []),
+  ].join('\n');
+};
+
+export const rollSimCommand: Command = {
+  summary: 'a CME roll end to end (rollover → execution → venue simulator) on recorded 1-minute bars under a virtual clock',
+  run: async (args, io) => {
+    // `--exposure -3` must reach our check, not parseArgs' "ambiguous" error.
+    const argv: string[] = [];
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i] as string;
+      const next = args[i + 1];
+      if (/^--[a-z-]+$/.test(a) && next !== undefined && /^-\d/.test(next)) {
+        argv.push(`${a}=${next}`);
+        i++;
+      } else argv.push(a);
+    }
+    const f = parseFlags(argv, { data: { type: 'string' }, root: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, exposure: { type: 'string' } });
+    if (!f.data) throw bad('data', f.data, 'is required: a 1-minute trade bar file (.csv or .csv.gz)');
+    if (f.root === undefined || !/^[A-Z0-9]{1,8}$/.test(f.root) || E.isLeft(lookupProduct(f.root))) throw bad('root', f.root, 'must be a CME root the calendar knows, such as ES');
+    const from = instantFlag('from', f.from);
+    const to = instantFlag('to', f.to);
+    if (to <= from) throw bad('to', f.to, `must be after --from (${f.from})`);
+    const exposure = f.exposure === undefined ? 3 : /^-?\d{1,6}$/.test(f.exposure) ? Number(f.exposure) : NaN;
+    if (!Number.isInteger(exposure)) throw bad('exposure', f.exposure, 'must be a whole number of contracts such as 3 or -2');
+
+    const w0 = performance.now();
+    const bars = await readBars(f.data, f.root, from, to);
+    if (E.isLeft(bars)) throw bad('data', f.data, `cannot be read: ${bars.left}`);
+    if (bars.right.length === 0) throw bad('from', f.from, `to --to ${f.to}: the data has no ${f.root} bars in that range`);
+    const input = recordedRunInput({ root: f.root, bars: bars.right, from, to, exposure });
+    if (E.isLeft(input)) throw bad('root', f.root, input.left);
+    io.progress(`roll-sim: ${f.root} ${f.from} → ${f.to}, exposure ${exposure}, ${bars.right.length} bars, contracts ${input.right.calendar.contracts.map((c) => c.code).join(' ')}`);
+    const r = await runRollSim(input.right);
+    if (E.isLeft(r)) throw new Error(`the simulation stopped: ${r.left}`);
+    io.progress(`roll-sim: ${Math.round(performance.now() - w0) / 1000} s wall (load + run) for ${(to - from) / 86_400_000} simulated days`);
+    io.result(r.right.report, (v) => human(v as RollSimReport));
+    return 0;
+  },
+};
