@@ -34,7 +34,8 @@ export const unpackPage = (text: string, reject: (r: UndecodableReport) => void)
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const f = lines[i]!.split('\t');
-    switch (f[0]) {
+    const tag: string = f[0] ?? '';
+    switch (tag) {
       case 'q':
         out.push({ kind: 'quote', position: +f[1]!, ts: f[2]!, instrument: f[3]!, bid: f[4]!, ask: f[5]! });
         break;
