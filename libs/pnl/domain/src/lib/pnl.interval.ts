@@ -259,7 +259,8 @@ export const createBackfill = (o: BackfillOptions): Backfill => {
     rows: () => rowCount,
     push: (input) => {
       // Event time, made monotonic in log order (writers' clocks may disagree by a little).
-      const t = Math.max(isoMs(input.ts), lastT);
+      const own = isoMs(input.ts);
+      const t = Math.max(own, lastT);
       if (Number.isNaN(t)) throw new Error(`event at position ${input.position} has no event time: ${JSON.stringify(input.ts)}`);
       lastT = t;
       reach(t);
@@ -275,7 +276,7 @@ export const createBackfill = (o: BackfillOptions): Backfill => {
         const a = accs.get(key);
         if (a !== undefined) closeSegment(a, t);
       }
-      const cps = stepLedger(ledger, input, o.onCheckpoint !== undefined);
+      const cps = stepLedger(ledger, input, o.onCheckpoint !== undefined, own);
       if (input.kind !== 'quote') {
         const key = bookKey(input.accountId, input.instrument);
         if (!accs.has(key)) {

@@ -95,11 +95,12 @@ const NONE: PnlCheckpoint[] = [];
  * none when `withCheckpoints` is false: a backfill that writes only interval rows skips
  * their decimal work; the ledger is the same either way).
  */
-export const stepLedger = (l: MutableLedger, input: PnlInput, withCheckpoints = true): PnlCheckpoint[] => {
+export const stepLedger = (l: MutableLedger, input: PnlInput, withCheckpoints = true, ms?: number): PnlCheckpoint[] => {
   switch (input.kind) {
     case 'quote': {
       const prev = l.quotes[input.instrument];
-      const minute = Math.floor(isoMs(input.ts) / CHECKPOINT_MS);
+      // `ms`: the event time the caller already read (isoMs(input.ts)), to read it once.
+      const minute = Math.floor((ms ?? isoMs(input.ts)) / CHECKPOINT_MS);
       if (prev !== undefined && prev.bid === input.bid && prev.ask === input.ask && prev.minute === minute) return NONE;
       l.quotes[input.instrument] = { bid: input.bid, ask: input.ask, minute };
       if (prev === undefined || minute <= prev.minute || !withCheckpoints) return NONE;
