@@ -313,8 +313,9 @@ export const describeEventStoreContract = (
         await right(store.appendRawUnchecked(s, [v1(randomUUID())]));
         const expected = {
           type: 'PredictionReceived',
-          schemaVersion: 2,
-          data: { predictionId: 'p1', modelId: 'm1', symbol: 'BTCUSDT', value: 0.25, generatedAt: '2023-06-01T00:00:00.000Z', horizonSec: null },
+          // v1 → v2 (renamed fields, no horizon) → v3 (no market marking): every upcaster in turn.
+          schemaVersion: 3,
+          data: { predictionId: 'p1', modelId: 'm1', symbol: 'BTCUSDT', value: 0.25, generatedAt: '2023-06-01T00:00:00.000Z', horizonSec: null, market: null },
         };
         expect(await right(store.readStream(s))).toMatchObject([expected]);
         const page = await right(store.readAll({ after: h0, filter: { streamCategories: ['prediction'] } }));
