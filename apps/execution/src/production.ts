@@ -306,13 +306,14 @@ export const startExecution = async (
 
   const owned = (accountId: string): boolean => settings.accounts.includes(accountId);
 
-  /** Every (account, symbol) this instance may hold an aggregate for, by the view. */
+  /**
+   * Every (account, symbol) that ever had a target (an aggregate with history had one), not
+   * every instrument a venue lists: a venue lists hundreds.
+   */
   const knownPairs = (v: ExecutionView): [string, string][] => {
     const out = new Set<string>();
-    for (const a of settings.accounts) {
-      for (const s of Object.keys(v.instruments[a] ?? {})) out.add(keyOf(a, s));
-      for (const s of Object.keys(v.targets[a] ?? {})) out.add(keyOf(a, s));
-    }
+    // Targets of accounts it does not trade for are included: taking them up rejects them.
+    for (const [a, bySymbol] of Object.entries(v.targets)) for (const s of Object.keys(bySymbol)) out.add(keyOf(a, s));
     return [...out].sort().map((k) => k.split(' ', 2) as [string, string]);
   };
 
