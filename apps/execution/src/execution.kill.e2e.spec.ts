@@ -95,6 +95,8 @@ it(`requests no child order twice, loses no fill and still finishes by the deadl
     return p && ofType(es, 'ParentOrderCompleted').some((c) => c.data.parentOrderId === p.data.parentOrderId) ? p : undefined;
   };
   await waitFor('the last target executed', async () => (await finished()) !== undefined, 120_000, () => last.stderr().slice(-6000));
+  // It may have been finished by a killed run: the last run must still come up (reconcile, take nothing twice).
+  await waitFor('the last run ready', async () => (await isReady(last)) || last.proc.exitCode !== null, 60_000, () => last.stderr());
   // Settle: the gateway's next snapshots and any late fills.
   await new Promise((r) => setTimeout(r, 2000));
   last.proc.kill('SIGTERM');
