@@ -52,6 +52,7 @@ export const benchReplayCommand: Command = {
         outputRows: r['outputRows'],
         foldedEvents: r['foldedEvents'],
         wallSeconds: r['wallSeconds'],
+        memory: r['memory'],
         interval,
         threads: flags.threads ?? '1',
         generateSeconds,

@@ -78,6 +78,14 @@ export const replayPnlCommand: Command = {
     const bar = progressBar('replay pnl');
     const started = process.hrtime.bigint();
     let folded = 0;
+    // RSS and heap at every tenth of the log: flat when memory is constant.
+    const samples: { at: number; rssMb: number; heapMb: number }[] = [];
+    const sample = (position: number, head: number): void => {
+      const tenth = head > 0 ? Math.floor((position / head) * 10) : 10;
+      if (samples.length > 0 && samples[samples.length - 1]!.at >= tenth * 10) return;
+      const m = process.memoryUsage();
+      samples.push({ at: tenth * 10, rssMb: Math.round(m.rss / 2 ** 20), heapMb: Math.round(m.heapUsed / 2 ** 20) });
+    };
     try {
       const result = await runPnlBackfill(source, {
         intervalMs,
@@ -88,7 +96,10 @@ export const replayPnlCommand: Command = {
         strict: flags.strict === true,
         worker: threads === '2',
         write: (text) => fs.writeSync(fd, text),
-        progress: (position, head) => bar.update(position, head, (folded = position)),
+        progress: (position, head) => {
+          sample(position, head);
+          bar.update(position, head, (folded = position));
+        },
       });
       const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
       fs.closeSync(fd);
@@ -104,6 +115,7 @@ export const replayPnlCommand: Command = {
         lastPosition: result.lastPosition,
         wallSeconds: Math.round(wallSeconds * 1000) / 1000,
         undecodable: result.undecodable,
+        memory: samples,
         out,
       };
       if (result.undecodable.count > 0)

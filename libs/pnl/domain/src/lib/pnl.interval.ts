@@ -71,7 +71,7 @@ const scaled = (p: string): bigint | null => {
   const dot = p.indexOf('.');
   const frac = dot < 0 ? '' : p.slice(dot + 1);
   v = frac.length > SCALE_DP ? null : BigInt((dot < 0 ? p : p.slice(0, dot)) + frac + ZEROS.slice(frac.length));
-  if (scaledCache.size > 100_000) scaledCache.clear(); // bounded memory
+  if (scaledCache.size >= 4096) scaledCache.clear(); // bounded memory (prices repeat within a run of quotes)
   scaledCache.set(p, v);
   return v;
 };
