@@ -87,13 +87,17 @@ export const applyFill = (book: PnlBook, side: 'buy' | 'sell', qty: string, pric
     realized = realized.plus(p.minus(avg).times(closed).times(direction));
     nextAvg = next.isZero() ? new Dec(0) : next.isNeg() === pos.isNeg() ? avg : p;
   }
-  return {
+  const fees = fee === '0' ? b.fees : b.fees.plus(fee);
+  const next_: PnlBook = {
     ...book,
     position: fmt(next),
     avgCost: fmt(nextAvg),
     realized: fmt(realized),
-    fees: fee === '0' ? book.fees : fmt(b.fees.plus(fee)),
+    fees: fee === '0' ? book.fees : fmt(fees),
   };
+  // The next fill or figure of this book reads these decimals: keep them rather than re-parse.
+  parsed.set(next_, { position: next, avgCost: nextAvg, realized, fees, funding: b.funding, base: realized.minus(fees).plus(b.funding) });
+  return next_;
 };
 
 export const applyFunding = (book: PnlBook, amount: string): PnlBook => ({ ...book, funding: fmt(bookDecimals(book).funding.plus(amount)) });
