@@ -17,6 +17,7 @@ import { readBars } from '../roll-sim/roll-sim.bars';
 import { RollSimReport, runRollSim } from '../roll-sim/roll-sim.harness';
 import { recordedRunInput } from '../roll-sim/roll-sim.setup';
 import type { Command } from './index';
+import { joinNegativeValues } from '../sim/venue-io';
 
 const bad = (flag: string, value: string | undefined, why: string): UsageError => new UsageError(`--${flag} ${why} (got ${JSON.stringify(value ?? null)})`);
 
@@ -48,16 +49,7 @@ const human = (r: RollSimReport): string => {
 export const rollSimCommand: Command = {
   summary: 'a CME roll end to end (rollover → execution → venue simulator) on recorded 1-minute bars under a virtual clock',
   run: async (args, io) => {
-    // `--exposure -3` must reach our check, not parseArgs' "ambiguous" error.
-    const argv: string[] = [];
-    for (let i = 0; i < args.length; i++) {
-      const a = args[i] as string;
-      const next = args[i + 1];
-      if (/^--[a-z-]+$/.test(a) && next !== undefined && /^-\d/.test(next)) {
-        argv.push(`${a}=${next}`);
-        i++;
-      } else argv.push(a);
-    }
+    const argv = joinNegativeValues(args);
     const f = parseFlags(argv, { data: { type: 'string' }, root: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, exposure: { type: 'string' } });
     if (!f.data) throw bad('data', f.data, 'is required: a 1-minute trade bar file (.csv or .csv.gz)');
     if (f.root === undefined || !/^[A-Z0-9]{1,8}$/.test(f.root) || E.isLeft(lookupProduct(f.root))) throw bad('root', f.root, 'must be a CME root the calendar knows, such as ES');

@@ -15,6 +15,7 @@ import * as E from 'fp-ts/Either';
 import { intFlag, parseFlags, UsageError } from '../cli.io';
 import { loadMarketFile, runTwapSim, TwapSimReport } from '../twap-sim/twap-sim.harness';
 import type { Command } from './index';
+import { joinNegativeValues } from '../sim/venue-io';
 
 const DECIMAL = /^(0|[1-9][0-9]*)(\.[0-9]+)?$/;
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
@@ -49,16 +50,7 @@ const human = (r: TwapSimReport): string =>
 export const twapSimCommand: Command = {
   summary: 'maker-first TWAP vs market-only on recorded data under a virtual clock (execution quality)',
   run: async (args, io) => {
-    // `--qty -3` must reach our check (and its message), not parseArgs' "ambiguous" error.
-    const argv: string[] = [];
-    for (let i = 0; i < args.length; i++) {
-      const a = args[i] as string;
-      const next = args[i + 1];
-      if (/^--[a-z-]+$/.test(a) && next !== undefined && /^-\d/.test(next)) {
-        argv.push(`${a}=${next}`);
-        i++;
-      } else argv.push(a);
-    }
+    const argv = joinNegativeValues(args);
     const f = parseFlags(argv, {
       data: { type: 'string' },
       side: { type: 'string' },

@@ -55,10 +55,11 @@ import {
   rootInstrument,
 } from '@keel/rollover-domain';
 import { createVirtualClock } from '@keel/runtime';
-import { Fill, Instrument, prepareOrder, VenueError, VenueOrder } from '@keel/venue-domain';
+import { Fill, Instrument, VenueError, VenueOrder } from '@keel/venue-domain';
 import { createSimulatedVenue, NO_IMPACT, SimulatedVenue } from '@keel/venue-sim';
 import { Bar, barEvents, SessionWindow } from './roll-sim.bars';
 import { SIM_VENUE } from './roll-sim.contracts';
+import { sendToVenue } from '../sim/venue-io';
 
 /** A `CME:<ROOT>` target of the optimizer (whole contracts of exposure, signed), from `at` on. */
 export interface DesiredExposure {
@@ -336,29 +337,8 @@ export const runRollSim = async (input: RollSimInput): Promise<E.Either<string, 
       if (ev.type === 'ChildOrderRequested') {
         const cid = ev.clientOrderId;
         byCid.set(cid, a);
-        // The gateway's step: round to the venue grid and check its minimums before sending.
-        const prepared = prepareOrder(
-          instrument,
-          { symbol: a.contract, clientOrderId: cid, side: ev.side, type: ev.orderType, qty: ev.qty, price: ev.limitPrice, timeInForce: ev.postOnly ? 'PO' : 'IOC', reduceOnly: false },
-          { referencePrice: touch ? (ev.side === 'buy' ? touch.ask : touch.bid) : null },
-        );
-        if (E.isLeft(prepared)) {
-          a.inbox.push({ type: 'RecordRejected', clientOrderId: cid, code: prepared.left.code, now: clock.now() });
-          continue;
-        }
-        track(
-          venue.placeOrder(prepared.right)(),
-          (v) => {
-            a.inbox.push({ type: 'RecordAccepted', clientOrderId: cid, now: clock.now() });
-            if (v.status !== 'open' && v.status !== 'partiallyFilled') a.inbox.push({ type: 'RecordClosed', clientOrderId: cid, now: clock.now() });
-          },
-          (e) => a.inbox.push({ type: 'RecordRejected', clientOrderId: cid, code: e._tag === 'VenueRejected' ? e.code : e._tag, now: clock.now() }),
-        );
-      } else if (ev.type === 'CancelRequested') {
-        const cid = ev.clientOrderId;
-        const closed = () => a.inbox.push({ type: 'RecordClosed', clientOrderId: cid, now: clock.now() });
-        track(venue.cancelOrder(a.contract, cid)(), closed, closed);
       }
+      sendToVenue(ev, { instrument, venue, touch, inbox: a.inbox, now: () => clock.now(), track });
     }
   };
 

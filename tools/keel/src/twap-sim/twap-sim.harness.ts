@@ -14,7 +14,7 @@ import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
 import { createVirtualClock } from '@keel/runtime';
 import { describeError } from '@keel/events';
-import { BINANCE_USDM_BTCUSDT, Fill, Instrument, prepareOrder, Side, VenueError, VenueOrder } from '@keel/venue-domain';
+import { BINANCE_USDM_BTCUSDT, Fill, Instrument, Side, VenueError, VenueOrder } from '@keel/venue-domain';
 import { createSimulatedVenue, MarketEvent, readLines, readQuotes, readTrades, SimulatedVenue } from '@keel/venue-sim';
 import {
   addMid,
@@ -37,6 +37,7 @@ import {
   Touch,
   Urgency,
 } from '@keel/execution-domain';
+import { sendToVenue } from '../sim/venue-io';
 
 export type Layout = 'trades' | 'bbo';
 
@@ -242,39 +243,8 @@ export const runExecutions = async (
         const cid = ev.clientOrderId;
         s.own.add(cid);
         byCid.set(cid, s);
-        // The gateway's step: round to the venue grid and check its minimums before sending.
-        const prepared = prepareOrder(
-          instrument,
-          {
-            symbol,
-            clientOrderId: cid,
-            side: ev.side,
-            type: ev.orderType,
-            qty: ev.qty,
-            price: ev.limitPrice,
-            timeInForce: ev.postOnly ? 'PO' : 'IOC',
-            reduceOnly: false,
-          },
-          { referencePrice: touch ? (ev.side === 'buy' ? touch.ask : touch.bid) : null },
-        );
-        if (E.isLeft(prepared)) {
-          s.inbox.push({ type: 'RecordRejected', clientOrderId: cid, code: prepared.left.code, now: clock.now() });
-          continue;
-        }
-        track(
-          venue.placeOrder(prepared.right)(),
-          (v) => {
-            s.inbox.push({ type: 'RecordAccepted', clientOrderId: cid, now: clock.now() });
-            if (v.status !== 'open' && v.status !== 'partiallyFilled') s.inbox.push({ type: 'RecordClosed', clientOrderId: cid, now: clock.now() });
-          },
-          (e) => s.inbox.push({ type: 'RecordRejected', clientOrderId: cid, code: e._tag === 'VenueRejected' ? e.code : e._tag, now: clock.now() }),
-        );
-      } else if (ev.type === 'CancelRequested') {
-        const cid = ev.clientOrderId;
-        // Either way the order is off the book: cancelled now, or already filled / closed.
-        const closed = () => s.inbox.push({ type: 'RecordClosed', clientOrderId: cid, now: clock.now() });
-        track(venue.cancelOrder(symbol, cid)(), closed, closed);
       }
+      sendToVenue(ev, { instrument, venue, touch, inbox: s.inbox, now: () => clock.now(), track });
     }
   };
 
