@@ -5,23 +5,17 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { Io, UsageError } from '../cli.io';
+import { UsageError } from '../cli.io';
+import { captureIo, withArg as withGoodArg } from '../test/cli.spec-helpers';
 import { rollSimCommand } from './roll-sim.command';
 
 const root = resolve(__dirname, '../../../..');
 const DATA = join(root, 'libs/rollover/domain/test-data/cme-es-1m-tradebars-algoseek-2013-12-01_2013-12-20.csv.gz');
 const GOOD = ['--data', DATA, '--root', 'ES', '--from', '2013-12-18T00:00:00Z', '--to', '2013-12-18T08:00:00Z'];
 
-const capture = (): Io & { results: unknown[]; progressLines: string[] } => {
-  const results: unknown[] = [];
-  const progressLines: string[] = [];
-  return { json: true, results, progressLines, progress: (m) => progressLines.push(m), result: (v) => results.push(v) };
-};
+const capture = captureIo;
 
-const withArg = (name: string, value: string): string[] => {
-  const i = GOOD.indexOf(`--${name}`);
-  return i < 0 ? [...GOOD, `--${name}`, value] : [...GOOD.slice(0, i + 1), value, ...GOOD.slice(i + 2)];
-};
+const withArg = (name: string, value: string): string[] => withGoodArg(GOOD, name, value);
 
 describe('keel roll-sim: bad input', () => {
   it.each([

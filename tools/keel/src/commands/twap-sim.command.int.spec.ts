@@ -4,23 +4,17 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { Io, UsageError } from '../cli.io';
+import { UsageError } from '../cli.io';
+import { captureIo, withArg as withGoodArg } from '../test/cli.spec-helpers';
 import { parseDuration, twapSimCommand } from './twap-sim.command';
 
 const root = resolve(__dirname, '../../../..');
 const BBO = join(root, 'libs/venue/sim/test-data/binance-usdm-btcusdt-bbo1s-2026-01-01T00-1h.csv.gz');
 const GOOD = ['--data', BBO, '--side', 'buy', '--qty', '0.5', '--start', '2026-01-01T00:10:00Z', '--duration', '10m', '--slices', '2'];
 
-const capture = (): Io & { results: unknown[]; progressLines: string[] } => {
-  const results: unknown[] = [];
-  const progressLines: string[] = [];
-  return { json: true, results, progressLines, progress: (m) => progressLines.push(m), result: (v) => results.push(v) };
-};
+const capture = captureIo;
 
-const withArg = (name: string, value: string): string[] => {
-  const i = GOOD.indexOf(`--${name}`);
-  return i < 0 ? [...GOOD, `--${name}`, value] : [...GOOD.slice(0, i + 1), value, ...GOOD.slice(i + 2)];
-};
+const withArg = (name: string, value: string): string[] => withGoodArg(GOOD, name, value);
 
 describe('keel twap-sim: bad input', () => {
   it.each([

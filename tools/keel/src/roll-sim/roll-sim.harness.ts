@@ -55,11 +55,11 @@ import {
   rootInstrument,
 } from '@keel/rollover-domain';
 import { createVirtualClock } from '@keel/runtime';
-import { Fill, Instrument, VenueError, VenueOrder } from '@keel/venue-domain';
+import { Fill, Instrument } from '@keel/venue-domain';
 import { createSimulatedVenue, NO_IMPACT, SimulatedVenue } from '@keel/venue-sim';
 import { Bar, barEvents, SessionWindow } from './roll-sim.bars';
 import { SIM_VENUE } from './roll-sim.contracts';
-import { sendToVenue } from '../sim/venue-io';
+import { createTracker, sendToVenue } from '../sim/venue-io';
 
 /** A `CME:<ROOT>` target of the optimizer (whole contracts of exposure, signed), from `at` on. */
 export interface DesiredExposure {
@@ -280,7 +280,6 @@ export const runRollSim = async (input: RollSimInput): Promise<E.Either<string, 
   const parents: ParentRecord[] = [];
   const parentById = new Map<string, ParentRecord>();
   const refused: string[] = [];
-  let pending = 0;
   let fillCursor = 0;
 
   const touchOf = async (symbol: string): Promise<Touch | null> => {
@@ -289,14 +288,7 @@ export const runRollSim = async (input: RollSimInput): Promise<E.Either<string, 
     return t.right.bidPrice.lt(t.right.askPrice) ? { bid: t.right.bidPrice, ask: t.right.askPrice } : null;
   };
 
-  const track = (p: Promise<E.Either<VenueError, VenueOrder>>, onRight: (v: VenueOrder) => void, onLeft: (e: VenueError) => void): void => {
-    pending++;
-    void p.then((r) => {
-      pending--;
-      if (E.isRight(r)) onRight(r.right);
-      else onLeft(r.left);
-    });
-  };
+  const { track, pending } = createTracker();
 
   const record = (a: Aggregate, evs: readonly ParentOrderEvent[]): void => {
     for (const ev of evs) {
@@ -498,7 +490,7 @@ export const runRollSim = async (input: RollSimInput): Promise<E.Either<string, 
     let t = from;
     for (;;) {
       clock.advanceTo(t);
-      if (pending > 0) await flush();
+      if (pending() > 0) await flush();
       const { touched, filled } = drain();
       const s = sessionAt(ws, t);
 
@@ -547,7 +539,7 @@ export const runRollSim = async (input: RollSimInput): Promise<E.Either<string, 
       if (t % MINUTE === 0) await sample(t, s.open);
       if (t >= to) break;
 
-      const busy = pending > 0 || [...aggs.values()].some((a) => a.inbox.length > 0 || (active(a) && a.state.paused.length === 0));
+      const busy = pending() > 0 || [...aggs.values()].some((a) => a.inbox.length > 0 || (active(a) && a.state.paused.length === 0));
       let next = busy ? t + input.tickMs : (Math.floor(t / MINUTE) + 1) * MINUTE;
       next = Math.min(next, nextDecision, to);
       if (s.nextChange !== null && s.nextChange > t) next = Math.min(next, s.nextChange);
@@ -557,7 +549,7 @@ export const runRollSim = async (input: RollSimInput): Promise<E.Either<string, 
     }
     // The last answers (a cancel or an order sent on the final tick).
     clock.advanceTo(clock.now() + Math.max(1, input.latencyMs) * 2);
-    if (pending > 0) await flush();
+    if (pending() > 0) await flush();
     drain();
 
     const fills = venue.allFills();

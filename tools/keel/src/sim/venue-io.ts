@@ -10,6 +10,22 @@ import { Instrument, prepareOrder, VenueAdapter, VenueError, VenueOrder } from '
 
 export type Track = (p: Promise<E.Either<VenueError, VenueOrder>>, onRight: (v: VenueOrder) => void, onLeft: (e: VenueError) => void) => void;
 
+/** Venue calls in flight, counted, so the harness can let them settle before the clock moves on. */
+export const createTracker = (): { readonly track: Track; pending(): number } => {
+  let pending = 0;
+  return {
+    track: (p, onRight, onLeft) => {
+      pending++;
+      void p.then((r) => {
+        pending--;
+        if (E.isRight(r)) onRight(r.right);
+        else onLeft(r.left);
+      });
+    },
+    pending: () => pending,
+  };
+};
+
 /** Send one decider event to the venue (child orders and cancels; others are ignored). */
 export const sendToVenue = (
   ev: ParentOrderEvent,

@@ -14,7 +14,7 @@ import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
 import { createVirtualClock } from '@keel/runtime';
 import { describeError } from '@keel/events';
-import { BINANCE_USDM_BTCUSDT, Fill, Instrument, Side, VenueError, VenueOrder } from '@keel/venue-domain';
+import { BINANCE_USDM_BTCUSDT, Fill, Instrument, Side } from '@keel/venue-domain';
 import { createSimulatedVenue, MarketEvent, readLines, readQuotes, readTrades, SimulatedVenue } from '@keel/venue-sim';
 import {
   addMid,
@@ -37,7 +37,7 @@ import {
   Touch,
   Urgency,
 } from '@keel/execution-domain';
-import { sendToVenue } from '../sim/venue-io';
+import { createTracker, sendToVenue } from '../sim/venue-io';
 
 export type Layout = 'trades' | 'bbo';
 
@@ -225,17 +225,9 @@ export const runExecutions = async (
     arrivalMid: null,
   }));
   const byCid = new Map<string, Strategy>();
-  let pending = 0;
   let fillCursor = 0;
 
-  const track = (p: Promise<E.Either<VenueError, VenueOrder>>, onRight: (v: VenueOrder) => void, onLeft: (e: VenueError) => void): void => {
-    pending++;
-    void p.then((r) => {
-      pending--;
-      if (E.isRight(r)) onRight(r.right);
-      else onLeft(r.left);
-    });
-  };
+  const { track, pending } = createTracker();
 
   const carryOut = (s: Strategy, evs: readonly ParentOrderEvent[], touch: Touch | null): void => {
     for (const ev of evs) {
@@ -310,7 +302,7 @@ export const runExecutions = async (
     for (let t = o.start; !done() && t < hardStop; ) {
       t = Math.min(t + o.tickMs, hardStop);
       clock.advanceTo(t);
-      if (pending > 0) await flush();
+      if (pending() > 0) await flush();
       const before = new Map(strategies.map((s) => [s, s.state]));
       const answered = drain();
       const touch = await touchOf(venue, symbol);
@@ -336,7 +328,7 @@ export const runExecutions = async (
     }
     // Let the last answers arrive (a cancel or market order sent on the final tick).
     clock.advanceTo(clock.now() + Math.max(1, o.latencyMs) * 2);
-    if (pending > 0) await flush();
+    if (pending() > 0) await flush();
     drain();
     const out: Partial<Record<Style, RunOutcome>> = {};
     for (const s of strategies) {
