@@ -40,6 +40,7 @@ const CALLS = [
   'cancelOrder',
   'fetchOrderByClientId',
   'fetchFills',
+  'fetchFunding',
 ] as const;
 type Call = (typeof CALLS)[number];
 
@@ -126,6 +127,7 @@ export const httpVenueAdapter = async (url: string, timeoutMs = 10_000): Promise
     cancelOrder: (symbol, cid) => call('cancelOrder', symbol, cid),
     fetchOrderByClientId: (symbol, cid) => call('fetchOrderByClientId', symbol, cid),
     fetchFills: (symbol, since) => call('fetchFills', symbol, since),
+    fetchFunding: (since) => call('fetchFunding', since),
     close: async () => undefined,
   });
 };

@@ -4,3 +4,4 @@ export * from './lib/synthetic.market';
 export * from './lib/slippage.model';
 export * from './lib/sim.account';
 export * from './lib/simulated.venue';
+export * from './lib/sim.funding';

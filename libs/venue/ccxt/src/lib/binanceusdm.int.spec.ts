@@ -230,6 +230,54 @@ describe('ccxt adapter — Binance USD-M', () => {
     expect(fills[0]?.fee.toString()).toBe('0.04152');
   });
 
+  describe('funding payments (GET /fapi/v1/income, FUNDING_FEE)', () => {
+    const INCOME = '/fapi/v1/income';
+
+    it('asks for funding fees since a time, signed, and keeps the amounts exact from the raw income', async () => {
+      server.on('GET', INCOME, () => ({ body: recorded(V, 'income-funding') }));
+      const paid = right(await venue.fetchFunding(1707955200000)());
+      const asked = server.requests.filter((r) => r.path === INCOME);
+      expect(asked).toHaveLength(1);
+      const p = (asked[0] as SeenRequest).query;
+      expect(p.get('incomeType')).toBe('FUNDING_FEE');
+      expect(p.get('startTime')).toBe('1707955200000');
+      expect(p.get('limit')).toBe('1000');
+      expect(p.has('signature')).toBe(true);
+      expect(paid.map((f) => [f.symbol, f.fundingId, f.amount.toFixed(), f.asset, f.ts])).toEqual([
+        ['BTC/USDT:USDT', '9689322392', '-0.0518432', 'USDT', 1707955200000],
+        ['ETH/USDT:USDT', '9689322393', '0.17044725', 'USDT', 1707955200000],
+        ['BTC/USDT:USDT', '9689988104', '-0.0519504', 'USDT', 1707984000000],
+      ]);
+    });
+
+    it('asking again gives the same payments with the same venue ids (what makes recording idempotent)', async () => {
+      server.on('GET', INCOME, () => ({ body: recorded(V, 'income-funding') }));
+      const first = right(await venue.fetchFunding(1707955200000)());
+      const again = right(await venue.fetchFunding(1707955200000)());
+      expect(again.map((f) => f.fundingId)).toEqual(first.map((f) => f.fundingId));
+    });
+
+    it('keeps digits a JS number would lose', async () => {
+      const body = recorded<Record<string, unknown>[]>(V, 'income-funding').slice(0, 1);
+      (body[0] as Record<string, unknown>)['income'] = '-123456789.12345679';
+      server.on('GET', INCOME, () => ({ body }));
+      const paid = right(await venue.fetchFunding(0)());
+      expect(paid[0]?.amount.toFixed()).toBe('-123456789.12345679');
+    });
+
+    it('refuses an answer with an amount that is not a decimal, naming the field and the value', async () => {
+      const body = recorded<Record<string, unknown>[]>(V, 'income-funding');
+      (body[1] as Record<string, unknown>)['income'] = '1e-3';
+      server.on('GET', INCOME, () => ({ body }));
+      const e = left(await venue.fetchFunding(0)());
+      expect(e).toMatchObject({ _tag: 'VenueMalformed', venue: V, op: 'fetchFunding', path: 'funding[1].income', value: '"1e-3"' });
+    });
+
+    it('declares the income endpoint weight (30)', () => {
+      expect(venue.weight('fetchFunding')).toBe(30);
+    });
+  });
+
   describe('errors', () => {
     it('maps -2019 to VenueRejected InsufficientBalance', async () => {
       server.once('POST', ORDER, () => errorReply('error-margin-insufficient'));

@@ -16,6 +16,7 @@ import * as TE from 'fp-ts/TaskEither';
 import { pipe } from 'fp-ts/function';
 import * as ccxt from 'ccxt';
 import type {
+  FundingPayment,
   Instrument,
   OrderRequest,
   VenueAdapter,
@@ -36,6 +37,7 @@ import {
   toVenueOrder,
 } from './ccxt.mapping';
 import { requestWeight, type CcxtVenueId } from './ccxt.weights';
+import { toFundingPayments, type CcxtFundingEntry } from './ccxt.funding';
 import { CloidBook } from './hyperliquid.cloid';
 import { dialectFor } from './ccxt.dialect';
 
@@ -65,6 +67,15 @@ export interface CcxtVenueConfig {
 }
 
 const isInverse = (m: ccxt.MarketInterface): boolean => m.inverse === true;
+
+/**
+ * Funding history per answer: Binance's income list runs oldest first from `startTime` (up to
+ * 1,000); OKX's bills run newest first, 100 at most, so older pages are asked for with
+ * `after` (earlier than a bill id) until a short page, up to OKX_FUNDING_PAGES.
+ */
+const BINANCE_FUNDING_LIMIT = 1000;
+const OKX_FUNDING_LIMIT = 100;
+const OKX_FUNDING_PAGES = 10;
 
 export const createCcxtVenue = (cfg: CcxtVenueConfig): VenueAdapter => {
   const venue = cfg.venue;
@@ -262,6 +273,44 @@ export const createCcxtVenue = (cfg: CcxtVenueConfig): VenueAdapter => {
       ),
     );
 
+  const fundingHistory = async (sinceTs: number): Promise<readonly CcxtFundingEntry[]> => {
+    switch (venue) {
+      case 'binanceusdm':
+        return ex.fetchFundingHistory(undefined, sinceTs, BINANCE_FUNDING_LIMIT);
+      case 'okx': {
+        // ccxt's okx ignores `since` in the request: `begin` asks the venue for it.
+        const all: CcxtFundingEntry[] = [];
+        let after: string | undefined;
+        for (let page = 0; page < OKX_FUNDING_PAGES; page++) {
+          const rows = await ex.fetchFundingHistory(undefined, sinceTs, OKX_FUNDING_LIMIT, {
+            begin: String(sinceTs),
+            ...(after === undefined ? {} : { after }),
+          });
+          all.push(...rows);
+          const oldest = rows[0]?.id;
+          if (rows.length < OKX_FUNDING_LIMIT || oldest === undefined || oldest === after) break;
+          after = String(oldest);
+        }
+        return all;
+      }
+      case 'hyperliquid':
+        return ex.fetchFundingHistory(undefined, sinceTs);
+      default: {
+        const never: never = venue;
+        return never;
+      }
+    }
+  };
+
+  const fetchFunding = (sinceTs: number): TE.TaskEither<VenueError, readonly FundingPayment[]> =>
+    pipe(
+      markets(),
+      TE.chain(() => call('fetchFunding', () => fundingHistory(sinceTs), venue === 'okx' ? OKX_FUNDING_PAGES : 1)),
+      TE.chainEitherK((rows) => toFundingPayments(venue, rows)),
+      // An entry repeated across OKX pages is one payment.
+      TE.map((ps) => ps.filter((p, i) => i === 0 || p.fundingId !== ps[i - 1]?.fundingId || p.symbol !== ps[i - 1]?.symbol)),
+    );
+
   const contractSizeOf = (symbol: string): Decimal => {
     const m = ex.markets?.[symbol];
     return new Decimal(String(m?.contractSize ?? 1));
@@ -362,6 +411,7 @@ export const createCcxtVenue = (cfg: CcxtVenueConfig): VenueAdapter => {
             ),
         ),
       ),
+    fetchFunding,
     close: async () => {
       await ex.close();
     },

@@ -38,6 +38,8 @@ const okx = (op: VenueOp): number => {
       return 1; // 60 / 2 s
     case 'fetchFills':
       return 1; // 60 / 2 s
+    case 'fetchFunding':
+      return 6; // bills-archive: 5 / s = 10 / 2 s
     default: {
       const _never: never = op;
       return _never;
@@ -67,6 +69,8 @@ const hyperliquid = (op: VenueOp): number => {
       return 2; // info: orderStatus
     case 'fetchFills':
       return 20; // info: userFillsByTime
+    case 'fetchFunding':
+      return 20; // info: userFunding
     default: {
       const _never: never = op;
       return _never;

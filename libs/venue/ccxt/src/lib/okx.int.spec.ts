@@ -233,6 +233,47 @@ describe('ccxt adapter — OKX swaps (demo trading)', () => {
     await coin.close();
   });
 
+  describe('funding payments (GET /api/v5/account/bills-archive, type 8)', () => {
+    const BILLS = '/api/v5/account/bills-archive';
+
+    it('asks for funding bills since a time (begin), signed, with the amounts exact from balChg', async () => {
+      server.on('GET', BILLS, () => ({ body: recorded(V, 'account-bills-funding') }));
+      const paid = right(await venue.fetchFunding(1707955200000)());
+      const asked = server.requests.filter((r) => r.path === BILLS);
+      expect(asked).toHaveLength(1);
+      const q = (asked[0] as SeenRequest).query;
+      expect(q.get('type')).toBe('8');
+      expect(q.get('begin')).toBe('1707955200000');
+      expect(paid.map((f) => [f.symbol, f.fundingId, f.amount.toFixed(), f.asset, f.ts])).toEqual([
+        ['BTC/USDT:USDT', '691829442617303039', '-0.0518432', 'USDT', 1707955200000],
+        ['ETH/USDT:USDT', '691829442617303040', '0.17044725', 'USDT', 1707955200000],
+      ]);
+    });
+
+    it('pages back with `after` while OKX answers full pages of 100 (newest first), each bill once', async () => {
+      const template = recorded<OkxBody>(V, 'account-bills-funding').data[1] as Record<string, unknown>;
+      const bill = (n: number) => ({ ...template, billId: `70000000000000${String(n).padStart(4, '0')}`, ts: String(1707955200000 + n * 1000) });
+      const seen = server.requests.length;
+      const newest = Array.from({ length: 100 }, (_, i) => bill(150 - i)); // 150 … 51
+      const older = Array.from({ length: 50 }, (_, i) => bill(50 - i)); // 50 … 1
+      server.on('GET', BILLS, (r) => ({ body: { code: '0', msg: '', data: r.query.get('after') === '700000000000000051' ? older : newest } }));
+      const paid = right(await venue.fetchFunding(1707955200000)());
+      const asked = server.requests.slice(seen).filter((r) => r.path === BILLS).map((r) => r.query.get('after'));
+      expect(asked).toEqual([null, '700000000000000051']);
+      expect(paid).toHaveLength(150);
+      expect(paid[0]?.fundingId).toBe('700000000000000001');
+      expect(paid[149]?.fundingId).toBe('700000000000000150');
+    });
+
+    it('refuses an answer with an amount that is not a decimal, naming the field and the value', async () => {
+      const body = recorded<OkxBody>(V, 'account-bills-funding');
+      // ccxt reads ' 0.17' (it trims); a venue amount with a blank is not a decimal to us.
+      (body.data[0] as Record<string, unknown>)['balChg'] = ' 0.17';
+      server.on('GET', BILLS, () => ({ body }));
+      expect(left(await venue.fetchFunding(0)())).toMatchObject({ _tag: 'VenueMalformed', op: 'fetchFunding', path: 'funding[0].balChg', value: '" 0.17"' });
+    });
+  });
+
   describe('errors', () => {
     it('maps sCode 51008 to InsufficientBalance and 51121 to QtyOffLot', async () => {
       server.once('POST', ORDER, templated('order-place-insufficient'));

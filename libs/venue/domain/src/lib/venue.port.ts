@@ -122,6 +122,26 @@ export interface Fill {
 }
 
 /**
+ * One perpetual funding payment of the account, as the venue settled it.
+ * Venues: Binance USD-M income (`incomeType=FUNDING_FEE`), OKX bills (type 8), Hyperliquid
+ * `userFunding`; the simulator settles its own at 00:00, 08:00 and 16:00 UTC.
+ */
+export interface FundingPayment {
+  readonly symbol: string;
+  /**
+   * The venue's own id of the payment (Binance `tranId`, OKX `billId`, the simulator's
+   * `sim-funding-…`): the gateway records a payment once per (account, symbol, id), so
+   * asking again, or after a restart, never records it twice.
+   */
+  readonly fundingId: string;
+  /** Signed from the account: positive received, negative paid; exact, as the venue wrote it. */
+  readonly amount: Decimal;
+  readonly asset: string;
+  /** Epoch ms, venue time of the settlement. */
+  readonly ts: number;
+}
+
+/**
  * What can go wrong at a venue, and what the gateway does about it.
  * - VenueRejected: the venue refused the request (bad order, insufficient balance, post-only
  *   would cross, unknown order…). Reject; never retry the same request.
@@ -130,13 +150,27 @@ export interface Fill {
  * - VenueTimeout / VenueUnavailable: no answer or a 5xx. The outcome is UNKNOWN: look the order
  *   up by client order id before any resend; never resend blindly.
  * - VenueAuthFailed: credentials refused. Halt orders for the account and alert.
+ * - VenueMalformed: the venue answered, but a field of the answer cannot be read as what it
+ *   must be (an amount that is not a decimal, a missing id or time). Nothing of that answer
+ *   is used or recorded; the error names the field and the value. A read is asked again on
+ *   the next cycle; for an order the outcome is UNKNOWN, as after a timeout.
  */
 export type VenueError =
   | { readonly _tag: 'VenueRejected'; readonly venue: string; readonly op: string; readonly code: RejectCode; readonly message: string }
   | { readonly _tag: 'VenueRateLimited'; readonly venue: string; readonly op: string; readonly retryAfterMs: number; readonly message: string }
   | { readonly _tag: 'VenueTimeout'; readonly venue: string; readonly op: string; readonly ms: number }
   | { readonly _tag: 'VenueUnavailable'; readonly venue: string; readonly op: string; readonly message: string }
-  | { readonly _tag: 'VenueAuthFailed'; readonly venue: string; readonly op: string; readonly message: string };
+  | { readonly _tag: 'VenueAuthFailed'; readonly venue: string; readonly op: string; readonly message: string }
+  | {
+      readonly _tag: 'VenueMalformed';
+      readonly venue: string;
+      readonly op: string;
+      /** The field of the venue's answer that could not be read, e.g. `income[2].income`. */
+      readonly path: string;
+      /** Its value as received (JSON), for the operator. */
+      readonly value: string;
+      readonly message: string;
+    };
 
 export type RejectCode =
   | 'UnknownInstrument'
@@ -163,6 +197,7 @@ export const VENUE_OPS = [
   'cancelOrder',
   'fetchOrder',
   'fetchFills',
+  'fetchFunding',
 ] as const;
 export type VenueOp = (typeof VENUE_OPS)[number];
 
@@ -185,5 +220,11 @@ export interface VenueAdapter {
   fetchOrderByClientId(symbol: string, clientOrderId: string): TE.TaskEither<VenueError, VenueOrder | null>;
   /** The account's fills on a symbol since an epoch-ms time (inclusive), oldest first. */
   fetchFills(symbol: string, sinceTs: number): TE.TaskEither<VenueError, readonly Fill[]>;
+  /**
+   * The account's funding payments on every perpetual since an epoch-ms time (inclusive),
+   * oldest first. One answer may be capped by the venue (Binance 1,000 entries): the gateway
+   * asks again from the newest payment it recorded.
+   */
+  fetchFunding(sinceTs: number): TE.TaskEither<VenueError, readonly FundingPayment[]>;
   close(): Promise<void>;
 }

@@ -3,7 +3,8 @@
  * endpoint pages of https://developers.binance.com/docs/derivatives/usds-margined-futures:
  * New Order 1 (0 on IP weight, 1 on order count), Cancel 1, Query Order 1, Current Open Orders
  * 1 with a symbol / 40 without, Account Information V3 5, Position Information V3 5, Exchange
- * Information 1, Order Book 2 (limit 5..50), Aggregate Trades 20, Account Trade List 5.
+ * Information 1, Order Book 2 (limit 5..50), Aggregate Trades 20, Account Trade List 5, Get
+ * Income History 30.
  * One table for the ccxt adapter and the in-memory counting adapter.
  */
 import type { VenueOp } from './venue.port';
@@ -28,6 +29,8 @@ export const binanceUsdmWeight = (op: VenueOp, allSymbols = false): number => {
       return 1;
     case 'fetchFills':
       return 5;
+    case 'fetchFunding':
+      return 30;
     default: {
       const never: never = op;
       return never;

@@ -99,6 +99,7 @@ export const createCountingAdapter = (opts: CountingAdapterOptions = {}): Counti
       }),
     fetchOrderByClientId: (_symbol, clientOrderId) => answer('fetchOrder', () => orders.get(clientOrderId) ?? null),
     fetchFills: () => answer('fetchFills', () => []),
+    fetchFunding: () => answer('fetchFunding', () => []),
     close: async () => undefined,
     counts: () => counts,
     total: () => Object.values(counts).reduce((a, b) => a + b, 0),

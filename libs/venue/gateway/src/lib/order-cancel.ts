@@ -90,6 +90,7 @@ export const decideCancel = (state: CancelState, input: CancelInput, settings: C
           return inDoubt(0);
         case 'VenueTimeout':
         case 'VenueUnavailable':
+        case 'VenueMalformed':
           return inDoubt(settings.lookupDelayMs);
         default: {
           const never: never = r.left;

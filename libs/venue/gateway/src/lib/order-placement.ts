@@ -169,6 +169,7 @@ export const decidePlacement = (state: PlacementState, input: PlacementInput, se
           return step({ status: 'Ready', order: state.order, sends: state.sends }, { kind: 'send', afterMs: e.retryAfterMs });
         case 'VenueTimeout':
         case 'VenueUnavailable':
+        case 'VenueMalformed':
           return step({ status: 'InDoubt', order: state.order, sends: state.sends, lookups: 0, invalid: null }, { kind: 'lookUp', afterMs: settings.lookupDelayMs });
         case 'VenueAuthFailed':
           // Credentials refused: nothing was placed. Reject; the shell halts the account.

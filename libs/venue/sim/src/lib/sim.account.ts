@@ -66,6 +66,9 @@ export const applyFillToAccount = (
   add(acc, i.settle, fee.neg());
 };
 
+/** Book one funding payment (signed from the account) in the settle asset. */
+export const applyFundingToAccount = (acc: SimAccount, asset: string, amount: Decimal): void => add(acc, asset, amount);
+
 export const balancesOf = (acc: SimAccount, locked: ReadonlyMap<string, Decimal>): Balance[] =>
   [...acc.balances.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))

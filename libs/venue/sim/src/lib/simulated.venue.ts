@@ -34,6 +34,13 @@
  * queueAhead 0; post-only is rejected (PostOnlyWouldCross). Where the touch size is unknown
  * (trade-only tapes) it is the calibration's median touch size.
  *
+ * Funding (sim.funding.ts). Perpetuals settle funding at 00:00, 08:00 and 16:00 UTC of the
+ * data's time at a configured constant rate (the recorded data has no funding rates): the
+ * position held into the instant (every event before it, none at it) × the mark (mid of
+ * the last quote, else the last print) × rate, booked in the settle asset and listed by
+ * `fetchFunding`. Instants are settled as the event loop passes them, so they need no timer
+ * of their own and the result depends only on the data, the config and the calls.
+ *
  * Deterministic: the same data, config and calls give the same fills (ids are counters).
  *
  * The file is long because it is the one stateful shell of the simulator (event loop, arrivals,
@@ -53,6 +60,7 @@ import {
   feeAsset,
   feeOf,
   Fill,
+  FundingPayment,
   Instrument,
   isTerminal,
   Liquidity,
@@ -71,8 +79,10 @@ import {
 import { MarketEvent, QuoteEvent, TradeEvent } from './market.events';
 import { checkOrder, lockedFunds, venueRejected } from './sim.checks';
 import { FillFn, joinQueue, matchQuote, matchTrade, Touch, WorkingOrder } from './sim.matching';
+import { DEFAULT_SIM_FUNDING_RATE, FUNDING_INTERVAL_MS, fundingAmount, nextFundingAfter, simFundingId } from './sim.funding';
 import {
   applyFillToAccount,
+  applyFundingToAccount,
   balancesOf,
   createAccount,
   isDerivative,
@@ -107,6 +117,11 @@ export interface SimulatedVenueConfig {
   readonly initialMarginRate?: Decimal.Value;
   /** Public prints kept for fetchTrades. Default 1000. */
   readonly tradeHistory?: number;
+  /**
+   * Funding rate per 8 h applied to every perpetual (a constant: the recorded data has no
+   * funding rates). Default `DEFAULT_SIM_FUNDING_RATE` (0.0001); null settles no funding.
+   */
+  readonly fundingRate?: Decimal.Value | null;
 }
 
 interface MarketState {
@@ -155,6 +170,7 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
   const marginRate = exact(cfg.initialMarginRate ?? '0.1');
   const keep = cfg.tradeHistory ?? 1000;
   const timerName = `venue-sim:${cfg.venue}:${cfg.accountId}`;
+  const fundingRate = cfg.fundingRate === null ? null : exact(cfg.fundingRate ?? DEFAULT_SIM_FUNDING_RATE);
 
   const markets = new Map<string, MarketState>();
   for (const m of cfg.markets) {
@@ -177,6 +193,9 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
   const open = new Set<WorkingOrder>();
   const arrivals: Arrival[] = [];
   const fills: Fill[] = [];
+  const funding: FundingPayment[] = [];
+  /** The next funding instant, in data time. */
+  let nextFunding = nextFundingAfter(clock.now() - offset);
   let seq = 0;
   let fillSeq = 0;
   let closed = false;
@@ -223,15 +242,18 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
         const a = arrivals[0];
         const mt = m ? (m.head as MarketEvent).ts + offset : Infinity;
         if (m && mt <= t && (!a || mt <= a.at)) {
+          settleFundingUpTo(mt);
           const ev = m.head as MarketEvent;
           const n = m.it.next();
           m.head = n.done ? undefined : n.value;
           onMarket(m, ev, mt);
         } else if (a && a.at <= t) {
+          settleFundingUpTo(a.at);
           arrivals.shift();
           onArrival(a);
         } else break;
       }
+      settleFundingUpTo(t);
     } finally {
       processing = false;
     }
@@ -312,6 +334,33 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
     m.bid = { price: ev.bidPrice, qty: ev.bidQty };
     m.ask = { price: ev.askPrice, qty: ev.askQty };
     matchQuote(workingOn(m.instrument.symbol), m.bid, m.ask, makerFill(now));
+  };
+
+  // ---- funding --------------------------------------------------------------------------
+
+  /** The mark funding is settled against: mid of the last quote, else the last print. */
+  const markOf = (m: MarketState): Decimal | null => {
+    if (m.hasQuotes && m.bid && m.ask) return exact(m.bid.price).plus(m.ask.price).div(2);
+    const last = m.prints[m.prints.length - 1];
+    return last ? exact(last.price) : null;
+  };
+
+  /** Settle every funding instant up to clock time `t` (before any event at `t`). */
+  const settleFundingUpTo = (t: number): void => {
+    if (fundingRate === null) return;
+    while (nextFunding + offset <= t) {
+      const at = nextFunding + offset;
+      for (const m of [...markets.values()].sort((x, y) => (x.instrument.symbol < y.instrument.symbol ? -1 : 1))) {
+        const i = m.instrument;
+        const qty = positionQty(account, i.symbol);
+        const mark = markOf(m);
+        if (i.kind !== 'perpetual' || qty.isZero() || mark === null) continue;
+        const amount = fundingAmount(i, qty, mark, fundingRate);
+        applyFundingToAccount(account, i.settle, amount);
+        funding.push({ symbol: i.symbol, fundingId: simFundingId(i, at), amount: plain(amount), asset: i.settle, ts: at });
+      }
+      nextFunding += FUNDING_INTERVAL_MS;
+    }
   };
 
   // ---- fills ----------------------------------------------------------------------------
@@ -584,6 +633,7 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
         const s = m?.instrument.symbol;
         return E.right(fills.filter((f) => f.symbol === s && f.ts >= sinceTs));
       }),
+    fetchFunding: (sinceTs) => guard('fetchFunding', () => E.right(funding.filter((f) => f.ts >= sinceTs))),
     close: async () => {
       closed = true;
       cancelTimer?.();
