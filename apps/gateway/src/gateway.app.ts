@@ -91,7 +91,8 @@ export const gatewayApp = (accountIds: readonly string[], shell: GatewayShell): 
   const sleep = (ms: number) => clock.sleep(ms);
   return {
     name: 'gateway',
-    projection: { version: 1, initial: initialGatewayState(accountIds), eventTypes: GATEWAY_EVENT_TYPES, evolve: evolveGateway },
+    // Version 2: the account log view folds FundingPaid (the funding cursor); older snapshots are refolded.
+    projection: { version: 2, initial: initialGatewayState(accountIds), eventTypes: GATEWAY_EVENT_TYPES, evolve: evolveGateway },
     react: async (event, state, ctx) => {
       const gate: GateState = { ...state.gate, accounts: shell.phases, startPosition: shell.startPosition };
       const work = route(gate, event);

@@ -6,7 +6,7 @@
  * rate budget → request coalescer. Start-up: replay each account's log, reconcile it with the
  * venue and store the difference; only then the folding app `gateway` starts consuming
  * (/readyz is false until start-up is done). A timer runs `runCycle` every `cycleMs` and
- * stores what it found (snapshots, fills, closed orders, quotes, trades).
+ * stores what it found (snapshots, fills, closed orders, funding payments, quotes, trades).
  */
 import * as E from 'fp-ts/Either';
 import { Static, Type } from '@sinclair/typebox';
@@ -22,6 +22,7 @@ import {
   createVenueBudgets,
   RateBudget,
   CycleState,
+  DEFAULT_CYCLE_SETTINGS,
   emptyAccountLog,
   evolveAccountLog,
   initialMarketData,
@@ -58,6 +59,7 @@ export const GatewayConfig = {
   windowMs: Type.Integer({ default: 250, minimum: 0, description: 'coalescing window for identical reads' }),
   instruments: Type.String({ default: 'BTC/USDT:USDT', description: 'subscribed instruments, comma-separated' }),
   reconcileFillsMs: Type.Integer({ default: 24 * 3_600_000, minimum: 0, description: 'how far back start-up reconciliation reads fills' }),
+  fundingPollMs: Type.Integer({ default: 60_000, minimum: 10, description: 'how often each account’s funding payments are read and recorded as FundingPaid' }),
 };
 type Config = { [K in keyof typeof GatewayConfig]: Static<(typeof GatewayConfig)[K]> };
 
@@ -230,6 +232,7 @@ export const startGateway = async (
       cycle: name,
       now,
       meta,
+      settings: { ...DEFAULT_CYCLE_SETTINGS, fundingPollMs: config.fundingPollMs },
     });
     cycleState = out.state;
     for (const [accountId, events] of Object.entries(out.accountEvents)) await appendIdempotent(store, venueStream(accountId), events);

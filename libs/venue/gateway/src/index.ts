@@ -7,6 +7,7 @@ export * from './lib/reconciliation';
 export * from './lib/market-data.throttle';
 export * from './lib/account-snapshot';
 export * from './lib/gateway.cycle';
+export * from './lib/funding.record';
 export * from './lib/command-gate';
 export * from './lib/counting.adapter';
 export * from './lib/coalescing.bench';

@@ -1,8 +1,9 @@
 /**
  * One polling cycle of the gateway: everything the apps need from the venue, each asked once.
  * - Per account (through its coalescer): balances and positions (once per cycle), open orders
- *   of all symbols (once), fills of the instruments with live orders, and a look-up of every
- *   order the log thinks is live but the venue no longer lists.
+ *   of all symbols (once), fills of the instruments with live orders, a look-up of every
+ *   order the log thinks is live but the venue no longer lists, and every `fundingPollMs`
+ *   the funding payments since the log's cursor (funding.record.ts).
  * - Per subscribed instrument (through the market-data coalescer): top of book and trades.
  * Returns the events to record (per account, and market data) and the new throttle state;
  * the app appends them and folds them back into its `AccountLog`s. A failed read skips its
@@ -14,12 +15,18 @@ import { VenueError } from '@keel/venue-domain';
 import { initialSnapshots, snapshotEvents, SnapshotState } from './account-snapshot';
 import { DEFAULT_THROTTLE, MarketDataState, ThrottleSettings, throttleQuote, throttleTrades, tradeCursor } from './market-data.throttle';
 import { fillEvents } from './order-placement';
+import { fundingEvents, fundingSince } from './funding.record';
 import { AccountLog, reconcileLookups } from './reconciliation';
 import { CoalescingAdapter } from './request-coalescer';
 
 export interface CycleState {
   readonly marketData: MarketDataState;
   readonly snapshots: Readonly<Record<string, SnapshotState>>;
+  /**
+   * When each account's funding was last read (epoch ms). Only a polling pace: what was
+   * recorded, and from where to ask, comes from the log. Missing: ask in the next cycle.
+   */
+  readonly fundingPolledAt?: Readonly<Record<string, number>>;
 }
 
 export interface CycleSettings {
@@ -27,9 +34,19 @@ export interface CycleSettings {
   readonly snapshotHeartbeatMs: number;
   /** How far back each cycle asks for fills; trade-id dedupe makes the overlap harmless. */
   readonly fillLookbackMs: number;
+  /** How often funding payments are read (they settle every 1–8 h). */
+  readonly fundingPollMs: number;
+  /** How far back the first read of an account's funding goes (nothing recorded yet). */
+  readonly fundingHorizonMs: number;
 }
 
-export const DEFAULT_CYCLE_SETTINGS: CycleSettings = { throttle: DEFAULT_THROTTLE, snapshotHeartbeatMs: 60_000, fillLookbackMs: 10 * 60_000 };
+export const DEFAULT_CYCLE_SETTINGS: CycleSettings = {
+  throttle: DEFAULT_THROTTLE,
+  snapshotHeartbeatMs: 60_000,
+  fillLookbackMs: 10 * 60_000,
+  fundingPollMs: 60_000,
+  fundingHorizonMs: 24 * 3_600_000,
+};
 
 export interface CycleInput {
   readonly venue: string;
@@ -103,7 +120,19 @@ export const runCycle = async (input: CycleInput): Promise<CycleOutput> => {
       );
       if (closed) events.push(...closed);
     }
-    return { accountId: log.accountId, events, snapshots: snap?.state ?? prev };
+
+    let fundingPolledAt = input.state.fundingPolledAt?.[log.accountId];
+    if (fundingPolledAt === undefined || input.now - fundingPolledAt >= settings.fundingPollMs) {
+      const since = fundingSince(log.funding, input.now, settings.fundingHorizonMs);
+      const paid = ok(await adapter.fetchFunding(since)());
+      if (paid) {
+        const recorded = fundingEvents(log.accountId, paid, log.funding, since, input.meta);
+        events.push(...recorded.events);
+        errors.push(...recorded.errors);
+        fundingPolledAt = input.now;
+      }
+    }
+    return { accountId: log.accountId, events, snapshots: snap?.state ?? prev, fundingPolledAt };
   });
 
   let marketData = input.state.marketData;
@@ -133,7 +162,14 @@ export const runCycle = async (input: CycleInput): Promise<CycleOutput> => {
 
   const accounts = await Promise.all(accountRuns);
   return {
-    state: { marketData, snapshots: { ...input.state.snapshots, ...Object.fromEntries(accounts.map((a) => [a.accountId, a.snapshots])) } },
+    state: {
+      marketData,
+      snapshots: { ...input.state.snapshots, ...Object.fromEntries(accounts.map((a) => [a.accountId, a.snapshots])) },
+      fundingPolledAt: {
+        ...input.state.fundingPolledAt,
+        ...Object.fromEntries(accounts.flatMap((a) => (a.fundingPolledAt === undefined ? [] : [[a.accountId, a.fundingPolledAt]]))),
+      },
+    },
     accountEvents: Object.fromEntries(accounts.map((a) => [a.accountId, a.events])),
     marketEvents,
     errors,

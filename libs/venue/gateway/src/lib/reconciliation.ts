@@ -15,6 +15,7 @@ import * as E from 'fp-ts/Either';
 import { EventMeta, deriveId, newEvent, NewEvent, RecordedEvent, ValidationError } from '@keel/events';
 import { Balance, Fill, Position, VenueOrder } from '@keel/venue-domain';
 import { acceptedEventId, cancelledEventId, fillEventId, fillEvents } from './order-placement';
+import { emptyFundingLog, evolveFundingLog, fundingEventId, FundingLog } from './funding.record';
 
 export interface LoggedOrder {
   readonly instrument: string;
@@ -36,12 +37,14 @@ export interface AccountLog {
   readonly fills: Readonly<Record<string, true>>;
   /** The last PositionSnapshot: instrument → signed qty. */
   readonly positions: Readonly<Record<string, string>> | null;
+  /** Recorded funding payments: the poll cursor and the ids near it (funding.record.ts). */
+  readonly funding: FundingLog;
 }
 
-export const emptyAccountLog = (accountId: string): AccountLog => ({ accountId, orders: {}, fills: {}, positions: null });
+export const emptyAccountLog = (accountId: string): AccountLog => ({ accountId, orders: {}, fills: {}, positions: null, funding: emptyFundingLog });
 
 /** The event types the log view folds. */
-export const ACCOUNT_LOG_EVENT_TYPES = ['ChildOrderRequested', 'OrderAccepted', 'OrderRejected', 'OrderFilled', 'OrderCancelled', 'PositionSnapshot'] as const;
+export const ACCOUNT_LOG_EVENT_TYPES = ['ChildOrderRequested', 'OrderAccepted', 'OrderRejected', 'OrderFilled', 'OrderCancelled', 'PositionSnapshot', 'FundingPaid'] as const;
 
 const order = (log: AccountLog, instrument: string, clientOrderId: string): LoggedOrder =>
   log.orders[clientOrderId] ?? { instrument, clientOrderId, requested: false, qty: null, venueOrderId: null, closed: null, filledQty: '0' };
@@ -80,6 +83,10 @@ export const evolveAccountLog = (log: AccountLog, event: RecordedEvent): Account
       const d = event.data;
       return d.accountId !== log.accountId ? log : { ...log, positions: Object.fromEntries(d.positions.map((p) => [p.instrument, p.qty])) };
     }
+    case 'FundingPaid': {
+      const d = event.data;
+      return d.accountId !== log.accountId ? log : { ...log, funding: evolveFundingLog(log.funding, fundingEventId(d.accountId, d.instrument, d.fundingId), Date.parse(d.venueTs)) };
+    }
     case 'PredictionReceived':
     case 'TargetPositionSet':
     case 'ContractTargetSet':
@@ -102,7 +109,6 @@ export const evolveAccountLog = (log: AccountLog, event: RecordedEvent): Account
     case 'InstrumentsListed':
     case 'AccountEquityUpdated':
     case 'PnlUpdated':
-    case 'FundingPaid':
     case 'ContractMapped':
     case 'RollScheduled':
     case 'RollCompleted':
