@@ -7,3 +7,5 @@ export * from './lib/pnl.time';
 export * from './lib/pnl.ledger';
 export * from './lib/pnl.interval';
 export * from './lib/pnl.events';
+export * from './lib/pnl.fixed';
+export * from './lib/pnl.fast';
