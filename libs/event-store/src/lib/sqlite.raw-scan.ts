@@ -25,6 +25,8 @@ export interface RawLogScanner {
   count(after: number, upTo: number): number;
   /** Rows with after < position ≤ upTo of the given types (all types when empty), in order, at most `max`. */
   page(after: number, upTo: number, types: readonly string[], max: number): RawLogRow[];
+  /** The last event at or before a position (its position, id and recorded envelope); null when there is none. */
+  lastAtOrBefore(position: number): { readonly position: number; readonly eventId: string; readonly envelope: string } | null;
   close(): void;
 }
 
@@ -42,6 +44,7 @@ export const openRawLogScanner = (path: string): E.Either<InfrastructureError, R
     if (hasEvents === undefined) throw new Error(`${path} is not a Keel event store (no events table)`);
     const head = conn.prepare('SELECT max(position) FROM events').pluck();
     const count = conn.prepare('SELECT count(*) FROM events WHERE position > ? AND position <= ?').pluck();
+    const lastAt = conn.prepare('SELECT position, event_id AS eventId, envelope FROM events WHERE position <= ? ORDER BY position DESC LIMIT 1');
     const statements = new Map<number, Database.Statement>();
     const pageStatement = (types: number): Database.Statement => {
       let st = statements.get(types);
@@ -56,6 +59,7 @@ export const openRawLogScanner = (path: string): E.Either<InfrastructureError, R
       head: () => (head.get() as number | null) ?? 0,
       count: (after, upTo) => count.get(after, upTo) as number,
       page: (after, upTo, types, max) => pageStatement(types.length).all(after, upTo, ...types, max) as RawLogRow[],
+      lastAtOrBefore: (position) => (lastAt.get(position) as { position: number; eventId: string; envelope: string } | undefined) ?? null,
       close: () => conn.close(),
     });
   } catch (e) {

@@ -7,3 +7,5 @@ export * from './lib/pnl.extract';
 export * from './lib/pnl.backfill';
 export * from './lib/pnl.verify';
 export * from './lib/synthetic.session';
+export * from './lib/pnl.archive';
+export * from './lib/pnl.archiver';

@@ -3,7 +3,7 @@ import { Io } from '../cli.io';
 import { benchBusCommand, benchStoreCommand } from './bench.command';
 import { benchCoalescingCommand } from './bench-coalescing.command';
 import { benchReplayCommand } from './bench-replay.command';
-import { replayCommand, replayPnlCommand, replayProjectionCommands } from './replay.command';
+import { replayArchiveCommand, replayCommand, replayPnlCommand, replayProjectionCommands } from './replay.command';
 import { calendarContractsCommand, calendarHolidaysCommand, calendarStateCommand } from './calendar.command';
 import { rollSimCommand } from './roll-sim.command';
 import { startCommand } from './start.command';
@@ -26,6 +26,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   'roll-sim': rollSimCommand,
   'bench replay': benchReplayCommand,
   'replay pnl': replayPnlCommand,
+  'replay archive': replayArchiveCommand,
   ...replayProjectionCommands,
   replay: replayCommand,
 };

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as E from 'fp-ts/Either';
 import { describeError } from '@keel/events';
-import { LogSource, openLogSource, runPnlBackfill, UndecodableEventError, verifyPnlCheckpoints } from '@keel/pnl-replay';
+import { archivePathOf, extendPnlArchive, LogSource, openLogSource, runPnlBackfill, UndecodableEventError, verifyPnlCheckpoints } from '@keel/pnl-replay';
 import { Io, parseFlags, UsageError } from '../cli.io';
 import { compareProjection } from '../replay/projection.compare';
 import { PROJECTIONS } from '../replay/projections';
@@ -40,7 +40,7 @@ export const openStoreFlag = async (uri: string): Promise<LogSource> => {
 const peakRssMb = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
 
 export const replayPnlCommand: Command = {
-  summary: 'PnL backfill: --store <uri> --interval 1m|1h|1d --out <file.csv> [--from ISO] [--to ISO] [--capital D] [--skip-undecodable] [--strict] [--threads 1|2]',
+  summary: 'PnL backfill: --store <uri> --interval 1m|1h|1d --out <file.csv> [--from ISO] [--to ISO] [--capital D] [--skip-undecodable] [--strict] [--reference] [--no-archive] [--threads 1|2]',
   run: async (args, io) => {
     const flags = parseFlags(args, {
       store: { type: 'string' },
@@ -51,6 +51,8 @@ export const replayPnlCommand: Command = {
       capital: { type: 'string' },
       'skip-undecodable': { type: 'boolean' },
       strict: { type: 'boolean' },
+      reference: { type: 'boolean' },
+      'no-archive': { type: 'boolean' },
       threads: { type: 'string' },
     });
     const uri = required('store', flags.store);
@@ -94,8 +96,15 @@ export const replayPnlCommand: Command = {
         capital,
         skipUndecodable: flags['skip-undecodable'] === true,
         strict: flags.strict === true,
+        reference: flags.reference === true,
+        archive: flags['no-archive'] !== true,
         worker: threads === '2',
         write: (text) => fs.writeSync(fd, text),
+        rewind: () => {
+          fs.ftruncateSync(fd, 0);
+          fs.closeSync(fd);
+          fd = fs.openSync(tmp, 'w');
+        },
         progress: (position, head) => {
           sample(position, head);
           bar.update(position, head, (folded = position));
@@ -115,9 +124,14 @@ export const replayPnlCommand: Command = {
         lastPosition: result.lastPosition,
         wallSeconds: Math.round(wallSeconds * 1000) / 1000,
         undecodable: result.undecodable,
+        fold: result.fold,
+        ...(result.whyReference !== undefined ? { whyReference: result.whyReference } : {}),
+        archive: result.archive,
         memory: samples,
         out,
       };
+      if (result.whyReference !== undefined) io.progress(`replay pnl: ran the decimal.js reference fold: ${result.whyReference}`);
+      if (result.archive?.problem) io.progress(`replay pnl: the PnL archive was not used past position ${result.archive.segments > 0 ? 'its last matching segment' : '0'}: ${result.archive.problem}`);
       if (result.undecodable.count > 0)
         io.progress(`replay pnl: skipped ${result.undecodable.count} undecodable event(s); first at position ${result.undecodable.first[0]!.position} (${result.undecodable.first[0]!.type})`);
       io.result(summary, () =>
@@ -137,6 +151,32 @@ export const replayPnlCommand: Command = {
         return 1;
       }
       throw e;
+    } finally {
+      await source.close();
+    }
+  },
+};
+
+export const replayArchiveCommand: Command = {
+  summary: 'build or extend the PnL archive beside an embedded store (the relay keeps it current): --store sqlite:<path>',
+  run: async (args, io) => {
+    const flags = parseFlags(args, { store: { type: 'string' } });
+    const uri = required('store', flags.store);
+    const source = await openStoreFlag(uri);
+    try {
+      if (source.raw === null || source.path === null) throw new UsageError(`--store must name an embedded store (sqlite:<path>): other stores have no PnL archive (got ${JSON.stringify(uri)})`);
+      const started = process.hrtime.bigint();
+      const head = source.raw.head();
+      const bar = progressBar('replay archive');
+      const r = extendPnlArchive(source.path, source.raw, { onSegment: (ref) => bar.update(ref.last, head, ref.last) });
+      bar.done();
+      if (E.isLeft(r)) throw new Error(describeError(r.left));
+      const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const summary = { archive: archivePathOf(source.path), written: r.right.written, last: r.right.last, head, events: r.right.events, stoppedAt: r.right.stoppedAt, wallSeconds: Math.round(wallSeconds * 1000) / 1000, peakRssMb: peakRssMb() };
+      if (r.right.stoppedAt !== null)
+        io.progress(`replay archive: stopped before position ${r.right.stoppedAt.position} (${r.right.stoppedAt.type}): ${r.right.stoppedAt.message}; replays read the log from there`);
+      io.result(summary, () => `${summary.archive}: ${summary.written} new segment(s); covers positions 1–${summary.last} of ${head} (${summary.events} events) in ${summary.wallSeconds}s`);
+      return 0;
     } finally {
       await source.close();
     }

@@ -7,11 +7,13 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as E from 'fp-ts/Either';
-import { describeError } from '@keel/events';
-import { decodeRawEnvelope } from '@keel/event-store';
-import { createBackfill, INTERVAL_COLUMNS, IntervalRow, isoMs, PNL_INPUT_TYPES, PnlCheckpoint, PnlInput, toPnlInput } from '@keel/pnl-domain';
+import {
+  createBackfill, createFastBackfill, FastBackfill, FixedPointRangeError, INTERVAL_COLUMNS, IntervalRow, isoMs, MONEY_DP, PNL_INPUT_TYPES, PnlCheckpoint, PnlInput,
+  POW10N as POW10N_, QTY_DP, toPnlInput,
+} from '@keel/pnl-domain';
+import { Kind, openPnlArchive, Segment } from './pnl.archive';
 import { decodedPages, LogSource, rawPages } from './log.source';
-import { extractPnlInput } from './pnl.extract';
+import { rowInput, UndecodableReport } from './pnl.extract';
 import { unpackPage } from './pnl.packed';
 
 export interface PnlBackfillOptions {
@@ -31,12 +33,16 @@ export interface PnlBackfillOptions {
   readonly upToPosition?: number;
   readonly onCheckpoint?: (c: PnlCheckpoint) => void;
   readonly progress?: (position: number, head: number) => void;
-}
-
-export interface UndecodableReport {
-  readonly position: number;
-  readonly type: string;
-  readonly message: string;
+  /** Fold with the decimal.js reference instead of the fixed-point fold (same rows, slower). */
+  readonly reference?: boolean;
+  /** Read the PnL archive where it covers the log (default true; never with `strict`). */
+  readonly archive?: boolean;
+  /**
+   * Discard everything written so far: called before the replay starts again on the
+   * reference fold (a decimal with more places than the fixed-point fold keeps). Without
+   * it, such a log fails the replay.
+   */
+  readonly rewind?: () => void;
 }
 
 export interface PnlBackfillResult {
@@ -47,6 +53,12 @@ export interface PnlBackfillResult {
   readonly outputRows: number;
   readonly lastPosition: number;
   readonly undecodable: { readonly count: number; readonly first: readonly UndecodableReport[] };
+  /** Which fold ran: `fixed` (fixed-point) or `reference` (decimal.js). */
+  readonly fold: 'fixed' | 'reference';
+  /** Why the reference fold ran after the fixed-point one declined. */
+  readonly whyReference?: string;
+  /** What the PnL archive gave (null: no archive read): segments folded, events they cover, why it was not (or no longer) used. */
+  readonly archive: { readonly segments: number; readonly events: number; readonly problem: string | null } | null;
 }
 
 /** Thrown when an event no longer decodes and `skipUndecodable` is off. */
@@ -69,35 +81,28 @@ export interface InputPage {
  */
 export async function* pnlInputPages(
   source: LogSource,
-  o: { readonly upTo: number; readonly strict?: boolean; readonly reject: (r: UndecodableReport) => void; readonly worker?: boolean },
+  o: { readonly after?: number; readonly upTo: number; readonly strict?: boolean; readonly reject: (r: UndecodableReport) => void; readonly worker?: boolean },
 ): AsyncGenerator<InputPage> {
+  const after = o.after ?? 0;
   if (source.raw && o.worker && source.path !== null) {
-    yield* workerPages(source.path, o);
+    yield* workerPages(source.path, { ...o, after });
     return;
   }
   if (source.raw) {
-    for (const rows of rawPages(source.raw, PNL_INPUT_TYPES, 0, o.upTo)) {
+    for (const rows of rawPages(source.raw, PNL_INPUT_TYPES, after, o.upTo)) {
       const inputs: PnlInput[] = [];
       for (let i = 0; i < rows.length; i++) {
-        const row = rows[i]!;
-        let input = o.strict ? null : extractPnlInput(row[0], row[1], row[2]);
-        if (input === null) {
-          const d = decodeRawEnvelope(row);
-          if (E.isLeft(d)) {
-            o.reject({ position: row[0], type: row[1], message: describeError(d.left) });
-            continue;
-          }
-          input = toPnlInput(d.right);
-          if (input === null) continue;
-        }
-        inputs.push(input);
+        const input = rowInput(rows[i]!, o.strict === true);
+        if (input === null) continue;
+        if ('undecodable' in input) o.reject(input.undecodable);
+        else inputs.push(input);
       }
       yield { inputs, lastPosition: rows[rows.length - 1]![0] };
     }
     return;
   }
   const store = await source.store();
-  for await (const events of decodedPages(store, PNL_INPUT_TYPES, 0, o.upTo)) {
+  for await (const events of decodedPages(store, PNL_INPUT_TYPES, after, o.upTo)) {
     const inputs: PnlInput[] = [];
     for (const e of events) {
       const input = toPnlInput(e);
@@ -111,10 +116,10 @@ export async function* pnlInputPages(
  * The same pages, scanned and extracted in a worker thread while this thread folds (the two
  * halves overlap on two cores). Needs a runtime that loads .ts in workers (the CLI under tsx).
  */
-async function* workerPages(file: string, o: { readonly upTo: number; readonly strict?: boolean; readonly reject: (r: UndecodableReport) => void }): AsyncGenerator<InputPage> {
+async function* workerPages(file: string, o: { readonly after: number; readonly upTo: number; readonly strict?: boolean; readonly reject: (r: UndecodableReport) => void }): AsyncGenerator<InputPage> {
   // Workers do not inherit tsx's loader: register it (CommonJS) before loading the TypeScript worker.
   const entry = path.join(__dirname, 'pnl.scan.worker.ts');
-  const worker = new Worker(`require('tsx/cjs'); require(${JSON.stringify(entry)});`, { eval: true, workerData: { file, upTo: o.upTo, strict: o.strict === true, pageSize: 8192 } });
+  const worker = new Worker(`require('tsx/cjs'); require(${JSON.stringify(entry)});`, { eval: true, workerData: { file, after: o.after, upTo: o.upTo, strict: o.strict === true, pageSize: 8192 } });
   const queue: ({ text: string; last: number } | { done: true } | { error: string })[] = [];
   let wake: (() => void) | null = null;
   worker.on('message', (m: (typeof queue)[number]) => {
@@ -145,7 +150,29 @@ const csvField = (v: string): string => (/[",\n\r]/.test(v) ? `"${v.replace(/"/g
 /** The CSV header (snake_case of the row's fields). */
 export const CSV_HEADER = INTERVAL_COLUMNS.map((c) => c.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`)).join(',');
 
+type Engine = { push(input: PnlInput): void; finish(endMs?: number): void; rows(): number };
+
+/**
+ * Run the backfill. The fold is the fixed-point one (`createFastBackfill`) fed from the PnL
+ * archive where the archive covers the log and matches it, then from the log itself; the
+ * decimal.js reference fold runs instead when checkpoints are asked for, with `reference`, or
+ * when a decimal of the log has more places than the fixed-point fold keeps (then the output
+ * so far is rewound and the replay starts again; both folds give the same rows).
+ */
 export const runPnlBackfill = async (source: LogSource, o: PnlBackfillOptions): Promise<PnlBackfillResult> => {
+  if (o.skipUndecodable && !source.raw)
+    throw new Error('--skip-undecodable needs the embedded store (sqlite:<path>); other stores stop at the first undecodable event');
+  if (o.onCheckpoint !== undefined || o.reference) return runOnce(source, o, 'reference', null);
+  try {
+    return await runOnce(source, o, 'fixed', null);
+  } catch (e) {
+    if (!(e instanceof FixedPointRangeError) || o.rewind === undefined) throw e;
+    o.rewind();
+    return runOnce(source, o, 'reference', e.message);
+  }
+};
+
+const runOnce = async (source: LogSource, o: PnlBackfillOptions, fold: 'fixed' | 'reference', whyReference: string | null): Promise<PnlBackfillResult> => {
   const head = await source.head();
   const upTo = Math.min(o.upToPosition ?? head, head);
   let buffer = `${CSV_HEADER}\n`;
@@ -158,53 +185,139 @@ export const runPnlBackfill = async (source: LogSource, o: PnlBackfillOptions): 
       buffer = '';
     }
   };
-  const backfill = createBackfill({
+  const window = {
     intervalMs: o.intervalMs,
     ...(o.fromMs !== undefined ? { fromMs: o.fromMs } : {}),
     ...(o.toMs !== undefined ? { toMs: o.toMs } : {}),
     ...(o.capital !== undefined ? { capital: o.capital } : {}),
     onRow,
-    ...(o.onCheckpoint ? { onCheckpoint: o.onCheckpoint } : {}),
-  });
+  };
+  const fast = fold === 'fixed' ? createFastBackfill(window) : null;
+  const backfill: Engine = fast ?? createBackfill({ ...window, ...(o.onCheckpoint ? { onCheckpoint: o.onCheckpoint } : {}) });
   let folded = 0;
   let lastPosition = 0;
   let stopped = false;
   const undecodable: UndecodableReport[] = [];
   let undecodableCount = 0;
-  if (o.skipUndecodable && !source.raw)
-    throw new Error('--skip-undecodable needs the embedded store (sqlite:<path>); other stores stop at the first undecodable event');
   const reject = (report: UndecodableReport): void => {
     if (!o.skipUndecodable) throw new UndecodableEventError(report);
     undecodableCount++;
     if (undecodable.length < 20) undecodable.push(report);
   };
-  /** Fold one input; false once it lies at or past `--to` (the replay ends there). */
-  const take = (input: PnlInput): boolean => {
-    if (o.toMs !== undefined && isoMs(input.ts) >= o.toMs) return false;
-    backfill.push(input);
-    folded++;
-    lastPosition = input.position;
-    return true;
-  };
 
-  outer: for await (const page of pnlInputPages(source, { upTo, reject, ...(o.strict ? { strict: true } : {}), ...(o.worker ? { worker: true } : {}) })) {
-    for (const input of page.inputs) {
-      if (!take(input)) {
-        stopped = true;
-        break outer;
+  // 1. The archive, where it covers the log (fixed-point fold, embedded store, not --strict).
+  let after = 0;
+  let archivedEvents = 0;
+  let archiveUse: PnlBackfillResult['archive'] = null;
+  if (fast !== null && source.raw !== null && source.path !== null && !o.strict && o.archive !== false) {
+    const opened = openPnlArchive(source.path, source.raw);
+    if (E.isLeft(opened)) archiveUse = { segments: 0, events: 0, problem: opened.left };
+    else if (opened.right !== null) {
+      const archive = opened.right;
+      let segments = 0;
+      let problem: string | null = null;
+      try {
+        for (const ref of archive.segments) {
+          if (ref.last > upTo) break;
+          let seg: Segment;
+          try {
+            seg = archive.read(ref);
+          } catch (e) {
+            // Segments before this one matched the store; read the rest from the log.
+            problem = e instanceof Error ? e.message : String(e);
+            break;
+          }
+          const done = feedSegment(fast, seg, o.toMs, (position) => {
+            folded++;
+            lastPosition = position;
+          });
+          if (!done) {
+            // Stopped by --to inside this segment: its events are counted up to lastPosition below.
+            stopped = true;
+            after = ref.after;
+            break;
+          }
+          segments++;
+          archivedEvents += ref.events;
+          after = ref.last;
+          o.progress?.(ref.last, upTo);
+        }
+      } finally {
+        archive.close();
       }
+      archiveUse = { segments, events: archivedEvents, problem };
     }
-    o.progress?.(page.lastPosition, upTo);
   }
-  if (!stopped) lastPosition = upTo;
+
+  // 2. The log itself, from where the archive ends.
+  if (!stopped) {
+    /** Fold one input; false once it lies at or past `--to` (the replay ends there). */
+    const take = (input: PnlInput): boolean => {
+      if (o.toMs !== undefined && isoMs(input.ts) >= o.toMs) return false;
+      backfill.push(input);
+      folded++;
+      lastPosition = input.position;
+      return true;
+    };
+    outer: for await (const page of pnlInputPages(source, { after, upTo, reject, ...(o.strict ? { strict: true } : {}), ...(o.worker ? { worker: true } : {}) })) {
+      for (const input of page.inputs) {
+        if (!take(input)) {
+          stopped = true;
+          break outer;
+        }
+      }
+      o.progress?.(page.lastPosition, upTo);
+    }
+    if (!stopped) lastPosition = upTo;
+  }
   backfill.finish(o.toMs);
   o.write(buffer);
-  const counted = await source.count(0, lastPosition);
+  const counted = await source.count(after, lastPosition);
   return {
-    events: counted ?? folded,
+    events: counted === null ? folded : archivedEvents + counted,
     foldedEvents: folded,
     outputRows: backfill.rows(),
     lastPosition,
     undecodable: { count: undecodableCount, first: undecodable },
+    fold,
+    ...(whyReference !== null ? { whyReference } : {}),
+    archive: archiveUse,
   };
+};
+
+// A module-local binding: the per-event path must not read imports through the module object.
+const POW10N = POW10N_;
+const [TEXT, QUOTE, FILL] = [Kind.Text, Kind.Quote, Kind.Fill];
+const [QTY, MONEY] = [QTY_DP, MONEY_DP];
+
+/** Fold a segment's inputs; false when one lies at or past `toMs` (the replay ends there). */
+const feedSegment = (engine: FastBackfill, seg: Segment, toMs: number | undefined, took: (position: number) => void): boolean => {
+  const instruments = new Int32Array(seg.dict.length).fill(-1);
+  const books = new Map<number, number>();
+  const { position, ms, a, b, c, instrument, account, kind, sa, sb, sc } = seg;
+  for (let i = 0; i < seg.n; i++) {
+    const t = ms[i]!;
+    if (toMs !== undefined && t >= toMs) return false;
+    const k = kind[i]!;
+    const pos = position[i]!;
+    if (k === TEXT) engine.push(seg.text[a[i]!]!);
+    else {
+      const d = instrument[i]!;
+      let ins = instruments[d]!;
+      if (ins < 0) ins = instruments[d] = engine.instrumentId(seg.dict[d]!);
+      if (k === QUOTE) engine.quote(pos, t, ins, a[i]!, sa[i]!, b[i]!, sb[i]!);
+      else {
+        const key = account[i]! * 65_536 + ins;
+        let book = books.get(key);
+        if (book === undefined) {
+          book = engine.bookId(seg.dict[account[i]!]!, ins);
+          books.set(key, book);
+        }
+        if (k === FILL) engine.fill(pos, t, book, BigInt(a[i]!) * POW10N[QTY - sa[i]!]!, BigInt(b[i]!) * POW10N[QTY - sb[i]!]!, BigInt(c[i]!) * POW10N[MONEY - sc[i]!]!);
+        else engine.funding(pos, t, book, BigInt(a[i]!) * POW10N[MONEY - sa[i]!]!);
+      }
+    }
+    took(pos);
+  }
+  return true;
 };

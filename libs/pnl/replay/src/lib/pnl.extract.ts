@@ -11,8 +11,17 @@
  * full instead; so the short cut can be slower, never different. Fields it does not read are
  * not checked: `--strict` decodes every event in full.
  */
-import { EVENT_DEFINITIONS } from '@keel/events';
-import { PnlInput } from '@keel/pnl-domain';
+import * as E from 'fp-ts/Either';
+import { describeError, EVENT_DEFINITIONS } from '@keel/events';
+import { decodeRawEnvelope, RawLogRow } from '@keel/event-store';
+import { PnlInput, toPnlInput } from '@keel/pnl-domain';
+
+/** An event of the log that no longer decodes. */
+export interface UndecodableReport {
+  readonly position: number;
+  readonly type: string;
+  readonly message: string;
+}
 
 const DECIMAL = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/;
 const POSITIVE = /^(0\.[0-9]*[1-9][0-9]*|[1-9][0-9]*(\.[0-9]+)?)$/;
@@ -74,4 +83,16 @@ export const extractPnlInput = (position: number, type: string, env: string): Pn
     default:
       return null;
   }
+};
+
+/**
+ * The fold's input of a stored row: the short cut (unless `strict`), else a full decode; null
+ * for a type the fold does not read; `{ undecodable }` for a row that no longer decodes.
+ */
+export const rowInput = (row: RawLogRow, strict: boolean): PnlInput | null | { readonly undecodable: UndecodableReport } => {
+  const input = strict ? null : extractPnlInput(row[0], row[1], row[2]);
+  if (input !== null) return input;
+  const d = decodeRawEnvelope(row);
+  if (E.isLeft(d)) return { undecodable: { position: row[0], type: row[1], message: describeError(d.left) } };
+  return toPnlInput(d.right);
 };

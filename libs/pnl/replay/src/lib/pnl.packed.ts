@@ -8,7 +8,7 @@
  *   u pos ts account instrument amount | x pos type "message"
  */
 import { PnlInput } from '@keel/pnl-domain';
-import { UndecodableReport } from './pnl.backfill';
+import { UndecodableReport } from './pnl.extract';
 
 export const packInput = (i: PnlInput): string => {
   switch (i.kind) {

@@ -6,14 +6,15 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as E from 'fp-ts/Either';
 import { describeError } from '@keel/events';
-import { decodeRawEnvelope, openRawLogScanner } from '@keel/event-store';
-import { PNL_INPUT_TYPES, toPnlInput } from '@keel/pnl-domain';
+import { openRawLogScanner } from '@keel/event-store';
+import { PNL_INPUT_TYPES } from '@keel/pnl-domain';
 import { rawPages } from './log.source';
-import { extractPnlInput } from './pnl.extract';
+import { rowInput } from './pnl.extract';
 import { packInput, packUndecodable } from './pnl.packed';
 
 interface Job {
   readonly file: string;
+  readonly after: number;
   readonly upTo: number;
   readonly strict: boolean;
   readonly pageSize: number;
@@ -32,22 +33,12 @@ const run = async (): Promise<void> => {
   const scanner = openRawLogScanner(job.file);
   if (E.isLeft(scanner)) throw new Error(describeError(scanner.left));
   try {
-    for (const rows of rawPages(scanner.right, PNL_INPUT_TYPES, 0, job.upTo, job.pageSize)) {
+    for (const rows of rawPages(scanner.right, PNL_INPUT_TYPES, job.after, job.upTo, job.pageSize)) {
       let text = '';
       for (let i = 0; i < rows.length; i++) {
-        const row = rows[i]!;
-        let input = job.strict ? null : extractPnlInput(row[0], row[1], row[2]);
-        let line: string;
-        if (input !== null) line = packInput(input);
-        else {
-          const d = decodeRawEnvelope(row);
-          if (E.isLeft(d)) line = packUndecodable({ position: row[0], type: row[1], message: describeError(d.left) });
-          else {
-            input = toPnlInput(d.right);
-            if (input === null) continue;
-            line = packInput(input);
-          }
-        }
+        const input = rowInput(rows[i]!, job.strict);
+        if (input === null) continue;
+        const line = 'undecodable' in input ? packUndecodable(input.undecodable) : packInput(input);
         text += text === '' ? line : `\n${line}`;
       }
       while (credits <= 0) await new Promise<void>((r) => (wake = r));
