@@ -1,14 +1,19 @@
 /**
  * `keel bench replay --events N`: write a synthetic session of N events into a fresh embedded
- * store (not timed), then run the PnL backfill on it in a child process (`keel replay pnl
- * --json`, so its peak RSS is the replay's own) and report its figures.
+ * store and build its PnL archive, as the relay keeps it beside a live store (neither timed
+ * in `eventsPerSec`; the archive's build time is reported as `archiveSeconds`), then run the
+ * PnL backfill on it in a child process (`keel replay pnl --json`, so its peak RSS is the
+ * replay's own) and report its figures. `--no-archive` times the backfill reading the log's
+ * JSON rows instead.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { bulkLoadSqlite } from '@keel/event-store';
-import { syntheticSession } from '@keel/pnl-replay';
+import * as E from 'fp-ts/Either';
+import { describeError } from '@keel/events';
+import { bulkLoadSqlite, openRawLogScanner } from '@keel/event-store';
+import { archivePathOf, extendPnlArchive, syntheticSession } from '@keel/pnl-replay';
 import { intFlag, parseFlags, UsageError } from '../cli.io';
 import { INTERVALS } from './replay.command';
 import type { Command } from './index';
@@ -16,9 +21,9 @@ import type { Command } from './index';
 const root = path.resolve(__dirname, '../../../..');
 
 export const benchReplayCommand: Command = {
-  summary: 'PnL backfill throughput and peak RSS on a synthetic session: --events N [--interval 1m] [--threads 1|2] [--dir D --keep [--reuse]]',
+  summary: 'PnL backfill throughput and peak RSS on a synthetic session: --events N [--interval 1m] [--no-archive] [--reference] [--threads 1|2] [--dir D --keep [--reuse]]',
   run: async (args, io) => {
-    const flags = parseFlags(args, { events: { type: 'string' }, interval: { type: 'string' }, dir: { type: 'string' }, keep: { type: 'boolean' }, strict: { type: 'boolean' }, threads: { type: 'string' }, reuse: { type: 'boolean' } });
+    const flags = parseFlags(args, { events: { type: 'string' }, interval: { type: 'string' }, dir: { type: 'string' }, keep: { type: 'boolean' }, strict: { type: 'boolean' }, threads: { type: 'string' }, reuse: { type: 'boolean' }, 'no-archive': { type: 'boolean' }, reference: { type: 'boolean' } });
     const events = intFlag('events', flags.events, 2_000_000);
     const interval = flags.interval ?? '1m';
     if (INTERVALS[interval] === undefined) throw new UsageError(`--interval must be one of ${Object.keys(INTERVALS).join(', ')} (got ${JSON.stringify(interval)})`);
@@ -30,14 +35,29 @@ export const benchReplayCommand: Command = {
       // --reuse (with --dir and --keep): time again on a store an earlier run generated.
       if (!(flags.reuse && fs.existsSync(file))) {
         fs.rmSync(file, { force: true });
+        fs.rmSync(archivePathOf(file), { force: true });
         bulkLoadSqlite(file, syntheticSession({ events }));
       }
       const generateSeconds = (Date.now() - t0) / 1000;
-      io.progress(`bench replay: written in ${generateSeconds.toFixed(1)} s; timing the backfill`);
+      let archiveSeconds: number | null = null;
+      if (!flags['no-archive']) {
+        io.progress(`bench replay: written in ${generateSeconds.toFixed(1)} s; building the PnL archive (as the relay does beside a live store; not timed)`);
+        const t1 = Date.now();
+        const scanner = openRawLogScanner(file);
+        if (E.isLeft(scanner)) throw new Error(describeError(scanner.left));
+        try {
+          const built = extendPnlArchive(file, scanner.right);
+          if (E.isLeft(built)) throw new Error(describeError(built.left));
+        } finally {
+          scanner.right.close();
+        }
+        archiveSeconds = (Date.now() - t1) / 1000;
+      }
+      io.progress(`bench replay: ready in ${((Date.now() - t0) / 1000).toFixed(1)} s; timing the backfill`);
       const out = path.join(dir, 'pnl.csv');
       const child = spawn(
         process.execPath,
-        ['--import', 'tsx', path.join(root, 'tools/keel/src/main.ts'), 'replay', 'pnl', '--store', `sqlite:${file}`, '--interval', interval, '--out', out, '--json', ...(flags.strict ? ['--strict'] : []), ...(flags.threads ? ['--threads', flags.threads] : [])],
+        ['--import', 'tsx', path.join(root, 'tools/keel/src/main.ts'), 'replay', 'pnl', '--store', `sqlite:${file}`, '--interval', interval, '--out', out, '--json', ...(flags.strict ? ['--strict'] : []), ...(flags.reference ? ['--reference'] : []), ...(flags['no-archive'] ? ['--no-archive'] : []), ...(flags.threads ? ['--threads', flags.threads] : [])],
         { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
       );
       let stdout = '';
@@ -53,16 +73,19 @@ export const benchReplayCommand: Command = {
         foldedEvents: r['foldedEvents'],
         wallSeconds: r['wallSeconds'],
         memory: r['memory'],
+        fold: r['fold'],
+        archive: r['archive'],
         interval,
         threads: flags.threads ?? '1',
         generateSeconds,
+        archiveSeconds,
         storeMb: Math.round(fs.statSync(file).size / 2 ** 20),
         machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAvg: os.loadavg().map((l) => Math.round(l * 100) / 100) },
       });
       return 0;
     } finally {
       if (!flags.keep) {
-        if (flags.dir) fs.rmSync(file, { force: true });
+        if (flags.dir) for (const f of [file, archivePathOf(file)]) fs.rmSync(f, { force: true });
         else fs.rmSync(dir, { recursive: true, force: true });
       }
     }
