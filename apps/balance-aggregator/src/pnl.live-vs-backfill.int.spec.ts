@@ -12,8 +12,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as E from 'fp-ts/Either';
 import { deriveId, EventData, newEvent, RecordedEvent } from '@keel/events';
+import { openRawLogScanner } from '@keel/event-store';
 import { AppChild, AppHarness, isReady, readStream, spawnApp, startAppHarness, waitFor, workspaceRoot } from '@keel/app-testing';
-import { openLogSource, runPnlBackfill, verifyPnlCheckpoints } from '@keel/pnl-replay';
+import { extendPnlArchive, openLogSource, PnlBackfillOptions, PnlBackfillResult, runPnlBackfill, verifyPnlCheckpoints } from '@keel/pnl-replay';
 
 const account = 'pnl-int-1';
 const instrument = 'BTC/USDT:USDT';
@@ -112,18 +113,27 @@ it('a traded session: every live PnlUpdated equals the backfill at its position,
     expect(JSON.parse(r.stdout)).toMatchObject({ projection, match: true, difference: null });
   }
 
-  // The backfill: same log, same bytes.
-  const csv = async (): Promise<string> => {
+  // The backfill: same log, same bytes, whichever fold and whichever read path.
+  const csv = async (o: Partial<PnlBackfillOptions> = {}): Promise<{ text: string; r: PnlBackfillResult }> => {
     const source = await openLogSource(`sqlite:${h.storePath}`);
     if (E.isLeft(source)) throw new Error(JSON.stringify(source.left));
     let text = '';
-    const r = await runPnlBackfill(source.right, { intervalMs: 60_000, write: (t) => (text += t) });
+    const r = await runPnlBackfill(source.right, { intervalMs: 60_000, write: (t) => (text += t), ...o });
     await source.right.close();
     expect(r).toMatchObject({ events: events.at(-1)!.globalPosition, foldedEvents: events.filter((e) => ['OrderFilled', 'QuoteUpdated'].includes(e.type)).length });
-    return text;
+    return { text, r };
   };
-  const [first, second] = [await csv(), await csv()];
-  expect(second).toBe(first);
+  const first = (await csv({ archive: false })).text;
+  expect((await csv({ archive: false })).text).toBe(first);
+  expect((await csv({ reference: true })).text).toBe(first);
+  const scanner = openRawLogScanner(h.storePath);
+  if (E.isLeft(scanner)) throw new Error(JSON.stringify(scanner.left));
+  const built = extendPnlArchive(h.storePath, scanner.right, { span: 64 });
+  scanner.right.close();
+  expect(E.isRight(built)).toBe(true);
+  const archived = await csv();
+  expect(archived.r.archive).toMatchObject({ events: events.at(-1)!.globalPosition, problem: null });
+  expect(archived.text).toBe(first);
   const rows = first.trim().split('\n');
   expect(rows[0]).toBe('interval_start,interval_end,account_id,instrument,position,avg_cost,mark,realized_pnl,unrealized_pnl,fees,funding,net_pnl,interval_pnl,avg_unrealized_pnl,avg_net_pnl,avg_equity');
   expect(rows.filter((r) => r.includes(`,${account},${instrument},`)).length).toBeGreaterThanOrEqual(2);
