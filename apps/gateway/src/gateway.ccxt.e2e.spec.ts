@@ -28,6 +28,7 @@ beforeAll(async () => {
     KEEL_ACCOUNT_IDS: account,
     KEEL_CYCLE_MS: '200',
     KEEL_VENUE_TIMEOUT_MS: '1000',
+    KEEL_FUNDING_POLL_MS: '300',
     // BTC is not subscribed: its market data must start with the first order in it.
     KEEL_INSTRUMENTS: 'ETH/USDT:USDT',
     ...credentials,
@@ -65,6 +66,18 @@ it('reconciled the account through ccxt before taking commands, and records its 
   expect(paths.slice(0, 5)).toEqual(expect.arrayContaining(['GET /fapi/v1/exchangeInfo', 'GET /fapi/v1/openOrders', 'GET /fapi/v3/account', 'GET /fapi/v3/positionRisk']));
   const balance = (await venueEvents()).find((e) => e.type === 'BalanceSnapshot');
   expect(JSON.stringify(balance?.data)).toMatch(/USDT/);
+}, 60_000);
+
+it('records the account\'s funding payments from the income history once each, however often it asks again', async () => {
+  const income = () => venue.server.requests.filter((r) => r.path === '/fapi/v1/income').length;
+  await waitFor('FundingPaid, then three more reads of the income history', async () => (await venueEvents()).some((e) => e.type === 'FundingPaid') && income() >= 4, 30_000, () => gw.stderr());
+  const paid = (await venueEvents()).filter((e) => e.type === 'FundingPaid').map((e) => e.data as { instrument: string; fundingId: string; amount: string; asset: string });
+  // income-funding.json, exactly as Binance wrote the amounts (trailing zeros aside), each once.
+  expect(paid.map((d) => [d.instrument, d.fundingId, d.amount, d.asset])).toEqual([
+    ['BTC/USDT:USDT', '9689322392', '-0.0518432', 'USDT'],
+    ['ETH/USDT:USDT', '9689322393', '0.17044725', 'USDT'],
+    ['BTC/USDT:USDT', '9689988104', '-0.0519504', 'USDT'],
+  ]);
 }, 60_000);
 
 it('places a market order: OrderAccepted, then OrderFilled from the account trade list with its fee', async () => {

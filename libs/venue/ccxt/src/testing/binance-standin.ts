@@ -9,6 +9,10 @@
  * rests until cancelled. `placementTimeouts(n)` makes the next n placements take effect at
  * the venue but answer after the client's timeout: the outcome the gateway must look up,
  * never resend.
+ *
+ * Funding (`GET /fapi/v1/income`): the recorded FUNDING_FEE entries (income-funding.json),
+ * TEMPLATED in time only: shifted so the newest is dated when the stand-in started (spacing,
+ * ids and amounts as recorded), and filtered by the request's `startTime` as Binance does.
  */
 import Decimal from 'decimal.js';
 import { recorded, recordedError, startFakeVenue, type FakeVenue, type Reply, type SeenRequest } from './fake-venue.server';
@@ -71,6 +75,9 @@ export const startBinanceStandin = async (o: BinanceStandinOptions): Promise<Bin
   let nextTradeId = 7_000_000_000;
   let placements = 0;
   let slow: { n: number; delayMs: number } = { n: 0, delayMs: 0 };
+  const funding = recorded<Record<string, unknown>[]>(V, 'income-funding');
+  const shift = now() - Math.max(...funding.map((f) => Number(f['time'])));
+  const incomes = funding.map((f) => ({ ...f, time: Number(f['time']) + shift }));
 
   const params = (r: SeenRequest): URLSearchParams => new URLSearchParams(r.method === 'GET' || r.method === 'DELETE' ? r.rawQuery : r.body);
   const view = (x: StandinOrder): Record<string, unknown> => ({
@@ -153,6 +160,11 @@ export const startBinanceStandin = async (o: BinanceStandinOptions): Promise<Bin
       return { body, delayMs: slow.delayMs };
     }
     return { body };
+  });
+  server.on('GET', '/fapi/v1/income', (r): Reply => {
+    const p = params(r);
+    const since = Number(p.get('startTime') ?? 0);
+    return { body: incomes.filter((f) => p.get('incomeType') === 'FUNDING_FEE' && f.time >= since) };
   });
   server.on('GET', ORDER, (r): Reply => {
     const p = params(r);

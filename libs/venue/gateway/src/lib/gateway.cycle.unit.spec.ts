@@ -39,8 +39,9 @@ describe('gateway cycle', () => {
     });
     expect(out.errors).toEqual([]);
     expect(pub.counts()).toEqual({ fetchTopOfBook: 2, fetchTrades: 2 });
-    expect(a1.counts()).toEqual({ fetchBalances: 1, fetchPositions: 1, fetchOpenOrders: 1 });
-    expect(a2.counts()).toEqual({ fetchBalances: 1, fetchPositions: 1, fetchOpenOrders: 1 });
+    // Funding is read in the first cycle, then every fundingPollMs.
+    expect(a1.counts()).toEqual({ fetchBalances: 1, fetchPositions: 1, fetchOpenOrders: 1, fetchFunding: 1 });
+    expect(a2.counts()).toEqual({ fetchBalances: 1, fetchPositions: 1, fetchOpenOrders: 1, fetchFunding: 1 });
     expect(out.accountEvents['acc1']!.map((e) => e.type)).toEqual(['BalanceSnapshot', 'PositionSnapshot']);
     expect(out.marketEvents.map((e) => e.type)).toEqual(['QuoteUpdated', 'QuoteUpdated']);
   });
@@ -81,5 +82,18 @@ describe('gateway cycle', () => {
     const out = await runCycle({ venue: 'b', marketData, accounts: [{ adapter: failing, log: emptyAccountLog('acc1') }], instruments: [], state: { marketData: initialMarketData, snapshots: {} }, cycle: 'c1', now: T0, meta });
     expect(out.errors).toMatchObject([{ _tag: 'VenueUnavailable' }]);
     expect(out.accountEvents['acc1']!.map((e) => e.type)).toEqual(['PositionSnapshot']);
+  });
+
+  it('an unreadable funding answer is reported (field and value), records nothing, and is asked again next cycle', async () => {
+    const { marketData, g1 } = setup();
+    const malformed = {
+      ...g1,
+      fetchFunding: () => () =>
+        Promise.resolve(E.left<VenueError, never>({ _tag: 'VenueMalformed', venue: 'b', op: 'fetchFunding', path: 'funding[0].income', value: '"1e-3"', message: 'funding[0].income = "1e-3": not a decimal string' })),
+    };
+    const out = await runCycle({ venue: 'b', marketData, accounts: [{ adapter: malformed, log: emptyAccountLog('acc1') }], instruments: [], state: { marketData: initialMarketData, snapshots: {} }, cycle: 'c1', now: T0, meta });
+    expect(out.errors).toMatchObject([{ _tag: 'VenueMalformed', path: 'funding[0].income', value: '"1e-3"' }]);
+    expect((out.accountEvents['acc1'] ?? []).map((e) => e.type)).toEqual(['BalanceSnapshot', 'PositionSnapshot']);
+    expect(out.state.fundingPolledAt?.['acc1']).toBeUndefined();
   });
 });
