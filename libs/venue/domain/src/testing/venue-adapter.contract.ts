@@ -4,7 +4,8 @@
  * What the gateway relies on is asserted here once: a client order id names one order; a
  * look-up by it finds the order in any state or says "none" (never an error); open orders
  * list exactly the live ones; a cancel closes; a cancel of an unknown order is a typed
- * OrderNotFound; market orders fill in full with exact decimal fees; answers keep decimals.
+ * OrderNotFound; market orders fill in full with exact decimal fees; answers keep decimals;
+ * funding payments are read since a time, oldest first, the same when asked again.
  *
  * Specs only (jest globals). Each subject gives a symbol, a resting price and a valid size
  * for its market; `settle` lets the venue act (e.g. advance a virtual clock).
@@ -129,6 +130,20 @@ export const venueAdapterContract = (name: string, make: () => Promise<VenueCont
         expect(b.total).toBeInstanceOf(Decimal);
         expect(b.free.lte(b.total) || b.total.isNeg()).toBe(true);
       }
+    });
+
+    it('reads funding payments since a time, oldest first, with exact amounts and a venue id each, the same when asked again', async () => {
+      const paid = right(await run(s.venue.fetchFunding(0)()));
+      for (const [i, p] of paid.entries()) {
+        expect(p.amount).toBeInstanceOf(Decimal);
+        expect(p.fundingId).toMatch(/^\S+$/);
+        expect(p.asset).not.toBe('');
+        if (i > 0) expect(p.ts).toBeGreaterThanOrEqual((paid[i - 1] as { ts: number }).ts);
+      }
+      const again = right(await run(s.venue.fetchFunding(0)()));
+      expect(again.map((p) => [p.symbol, p.fundingId, p.amount.toFixed()])).toEqual(paid.map((p) => [p.symbol, p.fundingId, p.amount.toFixed()]));
+      const later = paid.length > 0 ? right(await run(s.venue.fetchFunding((paid[paid.length - 1] as { ts: number }).ts + 1)())) : [];
+      expect(later).toEqual([]);
     });
   });
 };
