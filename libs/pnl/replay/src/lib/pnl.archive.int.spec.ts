@@ -74,6 +74,23 @@ describe('PnL archive', () => {
     expect(a.csv).toBe(ref.csv);
     expect(a.r).toMatchObject({ events: ref.r.events, foldedEvents: ref.r.foldedEvents, lastPosition: ref.r.lastPosition });
     expect(a.r.lastPosition).toBeLessThan(12_000);
+
+  });
+
+  it('--to at the first input of a segment: the events counted are those up to the last input folded, in the segment before', async () => {
+    const store = file('boundary.sqlite');
+    const events = [...syntheticSession({ events: 3_000 })];
+    bulkLoadSqlite(store, events);
+    // A span whose last position is an event the fold does not read (so the last input folded lies before it).
+    const span = [...Array(200).keys()].map((k) => 900 + k).find((p) => !['OrderFilled', 'QuoteUpdated', 'FundingPaid'].includes(events[p - 1]!.event.type))!;
+    withScanner(store, (s) => ok(extendPnlArchive(store, s, { span })));
+    const toMs = Date.parse(events[span]!.event.occurredAt); // position span + 1
+    const at = await backfill(store, { toMs });
+    const atRef = await backfill(store, { toMs, reference: true });
+    expect(at.r.archive?.segments).toBe(1);
+    expect(at.r.lastPosition).toBeLessThan(span);
+    expect(at.r).toMatchObject({ events: atRef.r.events, foldedEvents: atRef.r.foldedEvents, lastPosition: atRef.r.lastPosition });
+    expect(at.csv).toBe(atRef.csv);
   });
 
   it('follows a growing log: the short last segment is rebuilt longer, full ones are kept', async () => {

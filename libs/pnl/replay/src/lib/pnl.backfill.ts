@@ -272,9 +272,12 @@ const runOnce = async (source: LogSource, o: PnlBackfillOptions, fold: 'fixed' |
   }
   backfill.finish(o.toMs);
   o.write(buffer);
-  const counted = await source.count(after, lastPosition);
+  // Events of every type in (0, lastPosition]: the archive's count of (0, after] corrected by
+  // the log's count between `after` and lastPosition (which lies before `after` when --to
+  // stopped the replay at the first input of a segment).
+  const counted = lastPosition >= after ? await source.count(after, lastPosition) : await source.count(lastPosition, after);
   return {
-    events: counted === null ? folded : archivedEvents + counted,
+    events: counted === null ? folded : lastPosition >= after ? archivedEvents + counted : archivedEvents - counted,
     foldedEvents: folded,
     outputRows: backfill.rows(),
     lastPosition,
