@@ -98,6 +98,8 @@ describe('PnL archive', () => {
     const events = [...syntheticSession({ events: 5_000 })];
     bulkLoadSqlite(store, events.slice(0, 3_500));
     expect(withScanner(store, (s) => ok(extendPnlArchive(store, s, { span: 1_000 })))).toMatchObject({ written: 4, last: 3_500 });
+    // Nothing new in the log: nothing is written again.
+    expect(withScanner(store, (s) => ok(extendPnlArchive(store, s, { span: 1_000 })))).toMatchObject({ written: 0, last: 3_500, events: 3_500 });
     // Append the rest through the store itself, as live writers do.
     const s = ok(openSqliteEventStore({ path: store }));
     for (const e of events.slice(3_500)) ok(await s.appendRawUnchecked(e.stream, [e.event])());

@@ -280,17 +280,17 @@ export const extendPnlArchive = (
     conn.exec(DDL);
     conn.pragma(`user_version = ${ARCHIVE_FORMAT}`);
     const insert = conn.prepare('INSERT OR REPLACE INTO segments (last, after, events, inputs, last_event, body) VALUES (?, ?, ?, ?, ?, ?)');
-    // Resume after the last full segment that matches the store; drop the rest (a short last
-    // segment is rebuilt longer, a segment of another store from scratch).
+    const upTo = Math.min(o.upTo ?? scanner.head(), scanner.head());
+    // Resume after the last segment that matches the store and is full (or ends at upTo);
+    // drop the rest (a short last segment is rebuilt longer, a segment of another store from scratch).
     const rows = conn.prepare('SELECT after, last, events, last_event AS lastEvent FROM segments ORDER BY last').all() as { after: number; last: number; events: number; lastEvent: string }[];
     let last = 0;
     let events = 0;
     for (const r of rows) {
-      if (r.after !== last || r.last - r.after !== span || fingerprint(scanner, r.last) !== r.lastEvent) break;
+      if (r.after !== last || (r.last - r.after !== span && r.last !== upTo) || fingerprint(scanner, r.last) !== r.lastEvent) break;
       last = r.last;
       events += r.events;
     }
-    const upTo = Math.min(o.upTo ?? scanner.head(), scanner.head());
     let written = 0;
     let stoppedAt: ArchiveRunResult['stoppedAt'] = null;
     const keep = (): void => void conn.prepare('DELETE FROM segments WHERE last > ?').run(last);
