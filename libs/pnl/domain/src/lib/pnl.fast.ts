@@ -226,8 +226,8 @@ export const createFastBackfill = (o: Omit<BackfillOptions, 'onCheckpoint'>): Fa
 
   /** Event time made monotonic in log order; closes the intervals it passes. */
   const at = (position: number, ms: number): number => {
+    if (Number.isNaN(ms)) throw new Error(`event at position ${position} has no event time`);
     const t = ms > lastT ? ms : lastT;
-    if (Number.isNaN(t)) throw new Error(`event at position ${position} has no event time`);
     lastT = t;
     if (Number.isNaN(intervalStart)) intervalStart = Math.floor(t / len) * len;
     while (t >= intervalStart + len) closeInterval();

@@ -117,6 +117,17 @@ describe('fixed-point PnL backfill = the decimal.js reference, row for row', () 
     expect(() => f.push({ kind: 'fill', position: 7, ts: '2026-03-01T00:00:00.000Z', accountId: 'a', instrument: 'X', side: 'buy', qty: '1', price: '1.0000000000000000001', fee: '0' })).toThrow(FixedPointRangeError);
     expect(() => f.push({ kind: 'quote', position: 8, ts: '2026-03-01T00:00:00.000Z', instrument: 'X', bid: '1', ask: '1.0000000000000000001' })).toThrow(/position 8: askPrice "1.0000000000000000001"/);
   });
+
+  it('stops at an event without a time, as the reference does, also after others', () => {
+    const bad: PnlInput = { kind: 'quote', position: 9, ts: '2026-13-01T00:00:00.000Z', instrument: 'X', bid: '1', ask: '2' };
+    const good: PnlInput = { kind: 'quote', position: 8, ts: '2026-03-01T00:00:00.000Z', instrument: 'X', bid: '1', ask: '2' };
+    const f = createFastBackfill({ intervalMs: 60_000, onRow: () => undefined });
+    const r = createBackfill({ intervalMs: 60_000, onRow: () => undefined });
+    f.push(good);
+    r.push(good);
+    expect(() => r.push(bad)).toThrow(/event at position 9 has no event time/);
+    expect(() => f.push(bad)).toThrow(/event at position 9 has no event time/);
+  });
 });
 
 describe('fixed-point helpers', () => {
