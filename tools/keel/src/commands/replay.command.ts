@@ -131,7 +131,7 @@ export const replayPnlCommand: Command = {
         out,
       };
       if (result.whyReference !== undefined) io.progress(`replay pnl: ran the decimal.js reference fold: ${result.whyReference}`);
-      if (result.archive?.problem) io.progress(`replay pnl: the PnL archive was not used past position ${result.archive.segments > 0 ? 'its last matching segment' : '0'}: ${result.archive.problem}`);
+      if (result.archive?.problem) io.progress(`replay pnl: read the log instead of the PnL archive after ${result.archive.segments} segment(s) of it: ${result.archive.problem}`);
       if (result.undecodable.count > 0)
         io.progress(`replay pnl: skipped ${result.undecodable.count} undecodable event(s); first at position ${result.undecodable.first[0]!.position} (${result.undecodable.first[0]!.type})`);
       io.result(summary, () =>
