@@ -26,7 +26,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as E from 'fp-ts/Either';
 import { InfrastructureError, infrastructureError } from '@keel/events';
-import { RawLogScanner } from '@keel/event-store';
+import { openRawLogScanner, RawLogScanner } from '@keel/event-store';
 import { decimalParts, isoMs, PNL_INPUT_TYPES, PnlInput, QTY_DP } from '@keel/pnl-domain';
 import { rawPages } from './log.source';
 import { rowInput, UndecodableReport } from './pnl.extract';
@@ -284,17 +284,22 @@ export const extendPnlArchive = (
     // Resume after the last segment that matches the store and is full (or ends at upTo);
     // drop the rest (a short last segment is rebuilt longer, a segment of another store from scratch).
     const rows = conn.prepare('SELECT after, last, events, last_event AS lastEvent FROM segments ORDER BY last').all() as { after: number; last: number; events: number; lastEvent: string }[];
-    let last = 0;
-    let events = 0;
+    // The contiguous prefix first (no I/O); then one fingerprint, of its last segment, which is
+    // enough for an append-only log (readers check every segment they use). Only when that one
+    // does not match is each segment checked, to keep what still matches.
+    const prefix: typeof rows = [];
     for (const r of rows) {
-      if (r.after !== last || (r.last - r.after !== span && r.last !== upTo) || fingerprint(scanner, r.last) !== r.lastEvent) break;
-      last = r.last;
-      events += r.events;
+      if (r.after !== (prefix.at(-1)?.last ?? 0) || (r.last - r.after !== span && r.last !== upTo)) break;
+      prefix.push(r);
     }
+    const matches = (r: (typeof rows)[number]): boolean => fingerprint(scanner, r.last) === r.lastEvent;
+    const tail = prefix.at(-1);
+    const kept = tail === undefined || matches(tail) ? prefix : prefix.slice(0, Math.max(0, prefix.findIndex((r) => !matches(r))));
+    let last = kept.at(-1)?.last ?? 0;
+    let events = kept.reduce((n, r) => n + r.events, 0);
+    conn.prepare('DELETE FROM segments WHERE last > ?').run(last);
     let written = 0;
     let stoppedAt: ArchiveRunResult['stoppedAt'] = null;
-    const keep = (): void => void conn.prepare('DELETE FROM segments WHERE last > ?').run(last);
-    keep();
     while (last < upTo && written < (o.maxSegments ?? Number.POSITIVE_INFINITY)) {
       const end = Math.min(last + span, upTo);
       const inputs: PnlInput[] = [];
@@ -326,5 +331,20 @@ export const extendPnlArchive = (
     return E.left(infrastructureError('pnl-archive', 'extend', e));
   } finally {
     if (db?.open) db.close();
+  }
+};
+
+/** `extendPnlArchive` on a store file, with a read-only scanner of its own; also says the head it saw. */
+export const extendPnlArchiveOf = (
+  storePath: string,
+  o: Parameters<typeof extendPnlArchive>[2] = {},
+): E.Either<InfrastructureError, ArchiveRunResult & { readonly head: number }> => {
+  const scanner = openRawLogScanner(storePath);
+  if (E.isLeft(scanner)) return scanner;
+  try {
+    const head = scanner.right.head();
+    return E.map((r: ArchiveRunResult) => ({ ...r, head }))(extendPnlArchive(storePath, scanner.right, { upTo: head, ...o }));
+  } finally {
+    scanner.right.close();
   }
 };
