@@ -12,8 +12,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as E from 'fp-ts/Either';
 import { describeError } from '@keel/events';
-import { bulkLoadSqlite, openRawLogScanner } from '@keel/event-store';
-import { archivePathOf, extendPnlArchive, syntheticSession } from '@keel/pnl-replay';
+import { bulkLoadSqlite } from '@keel/event-store';
+import { archivePathOf, extendPnlArchiveOf, syntheticSession } from '@keel/pnl-replay';
 import { intFlag, parseFlags, UsageError } from '../cli.io';
 import { INTERVALS } from './replay.command';
 import type { Command } from './index';
@@ -43,14 +43,8 @@ export const benchReplayCommand: Command = {
       if (!flags['no-archive']) {
         io.progress(`bench replay: written in ${generateSeconds.toFixed(1)} s; building the PnL archive (as the relay does beside a live store; not timed)`);
         const t1 = Date.now();
-        const scanner = openRawLogScanner(file);
-        if (E.isLeft(scanner)) throw new Error(describeError(scanner.left));
-        try {
-          const built = extendPnlArchive(file, scanner.right);
-          if (E.isLeft(built)) throw new Error(describeError(built.left));
-        } finally {
-          scanner.right.close();
-        }
+        const built = extendPnlArchiveOf(file);
+        if (E.isLeft(built)) throw new Error(describeError(built.left));
         archiveSeconds = (Date.now() - t1) / 1000;
       }
       io.progress(`bench replay: ready in ${((Date.now() - t0) / 1000).toFixed(1)} s; timing the backfill`);

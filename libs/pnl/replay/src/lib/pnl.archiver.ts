@@ -8,8 +8,7 @@
  */
 import * as E from 'fp-ts/Either';
 import { describeError } from '@keel/events';
-import { openRawLogScanner } from '@keel/event-store';
-import { extendPnlArchive } from './pnl.archive';
+import { extendPnlArchiveOf } from './pnl.archive';
 
 export interface PnlArchiverLogger {
   info(obj: object, msg: string): void;
@@ -44,22 +43,16 @@ export const startPnlArchiver = (o: PnlArchiverOptions): PnlArchiver => {
   let warnedAt = -1;
   /** Extend by one segment; true when there is more to do now. */
   const round = (): boolean => {
-    const scanner = openRawLogScanner(o.storePath);
-    if (E.isLeft(scanner)) throw new Error(describeError(scanner.left));
-    try {
-      const r = extendPnlArchive(o.storePath, scanner.right, { maxSegments: 1 });
-      if (E.isLeft(r)) throw new Error(describeError(r.left));
-      last = r.right.last;
-      const stoppedAt = r.right.stoppedAt;
-      if (stoppedAt !== null) {
-        if (stoppedAt.position !== warnedAt) o.logger.warn({ stoppedAt }, 'PnL archive stops before an event that does not decode; replays read the log from there');
-        warnedAt = stoppedAt.position;
-        return false;
-      }
-      return r.right.written > 0 && last < scanner.right.head();
-    } finally {
-      scanner.right.close();
+    const r = extendPnlArchiveOf(o.storePath, { maxSegments: 1 });
+    if (E.isLeft(r)) throw new Error(describeError(r.left));
+    last = r.right.last;
+    const stoppedAt = r.right.stoppedAt;
+    if (stoppedAt !== null) {
+      if (stoppedAt.position !== warnedAt) o.logger.warn({ stoppedAt }, 'PnL archive stops before an event that does not decode; replays read the log from there');
+      warnedAt = stoppedAt.position;
+      return false;
     }
+    return r.right.written > 0 && last < r.right.head;
   };
   const loop = async (): Promise<void> => {
     while (!stopping) {
