@@ -3,6 +3,7 @@
  * embedded SQLite, KurrentDB/EventStoreDB), the URI opener and the shared contract suite.
  */
 export * from './lib/port';
+export * from './lib/store.reads';
 export { openEventStore, parseEventStoreUri } from './lib/open-event-store';
 export type { OpenEventStoreOptions, EventStoreLocation } from './lib/open-event-store';
 export { createMemoryEventStore } from './lib/memory.store';

@@ -21,3 +21,6 @@ export * from './lib/app/folding-app.start';
 export * from './lib/app/app.main';
 export * from './lib/app/tally.projection';
 export * from './lib/app/serial';
+export * from './lib/app/ticker';
+export * from './lib/app/command.handler';
+export * from './lib/app/engine.run';

@@ -1,0 +1,143 @@
+/**
+ * The command handler every engine decides through (the anchor is emmett's
+ * `CommandHandler`): load the aggregate by folding its stream, decide on it, append what was
+ * decided at the revision the decision read, and on a concurrency conflict re-read and decide
+ * again. The aggregate is cached per stream between commands, so a hot aggregate is not
+ * re-read each time; the cache holds one entry per stream the engine works on.
+ *
+ * Failures, and what the handler does about them:
+ * - the decider refuses (its own error type): returned as is, nothing stored;
+ * - ConcurrencyError, or an event id already stored (a decision written by an earlier run):
+ *   re-read the stream and decide again, up to `maxAttempts`, then a ConcurrencyError;
+ * - InfrastructureError (store unreachable): waited out with back-off on the clock for as
+ *   long as it lasts (the same event ids make a retried append idempotent), unless stopping;
+ * - a stored event that does not decode: a ValidationError naming it (no decision on a
+ *   state that cannot be rebuilt).
+ */
+import * as E from 'fp-ts/Either';
+import * as TE from 'fp-ts/TaskEither';
+import { ConcurrencyError, KeelError, NewEvent, RecordedEvent } from '@keel/events';
+import { AppendError, EventStore, foldStream } from '@keel/event-store';
+import { Clock } from '../clock/clock.port';
+import { backoffDelay } from '../lifecycle/retry.backoff';
+
+/** How a stream's stored events fold into the state decisions are made on. */
+export interface AggregateFold<S> {
+  initial(stream: string): S;
+  /** Left: the stored event does not decode into this aggregate. */
+  evolve(state: S, event: RecordedEvent): E.Either<KeelError, S>;
+}
+
+/** What a decision wants stored, and the state once it is. */
+export interface Decision<S> {
+  readonly events: readonly NewEvent[];
+  readonly state: S;
+}
+
+export interface Handled<S> {
+  readonly state: S;
+  /** What this call stored (empty when the decision was to do nothing). */
+  readonly events: readonly NewEvent[];
+  /** The stream's revision after the call (-1: no stream yet). */
+  readonly revision: number;
+}
+
+export interface CommandHandler<S> {
+  /** Decide on the stream's current state and store the result (see the module header). */
+  handle<Err>(stream: string, decide: (state: S, revision: number) => E.Either<Err, Decision<S>>): TE.TaskEither<Err | KeelError, Handled<S>>;
+  /** The aggregate as last loaded or decided (loaded now if not cached). */
+  load(stream: string): TE.TaskEither<KeelError, { readonly state: S; readonly revision: number }>;
+  /** The cached aggregate, if any (no I/O). */
+  cached(stream: string): S | undefined;
+  /** Every cached aggregate, by stream. */
+  all(): ReadonlyMap<string, S>;
+}
+
+export interface CommandHandlerOptions<S> {
+  readonly store: EventStore;
+  readonly clock: Clock;
+  readonly fold: AggregateFold<S>;
+  /** Re-reads after a conflict before giving up (default 5). */
+  readonly maxAttempts?: number;
+  /** Back-off while the store is unreachable (default 200 ms doubling to 5 s). */
+  readonly retry?: { readonly initialMs: number; readonly maxMs: number };
+  /** True once the engine is stopping: an outage is then returned instead of waited out. */
+  readonly stopping?: () => boolean;
+  readonly onConflict?: (stream: string) => void;
+  readonly onOutage?: (stream: string, error: KeelError, attempt: number) => void;
+}
+
+const conflicted = (e: AppendError): boolean => e._tag === 'ConcurrencyError' || (e._tag === 'ValidationError' && e.path === '/eventId');
+
+export const createCommandHandler = <S>(o: CommandHandlerOptions<S>): CommandHandler<S> => {
+  const cache = new Map<string, { state: S; revision: number }>();
+  const maxAttempts = o.maxAttempts ?? 5;
+  const retry = o.retry ?? { initialMs: 200, maxMs: 5000 };
+
+  const read = (stream: string): TE.TaskEither<KeelError, { state: S; revision: number }> => async () => {
+    let failed: KeelError | null = null;
+    const folded = await foldStream(store, stream, { state: o.fold.initial(stream), revision: -1 }, (acc, e) => {
+      if (failed) return { state: acc, stop: true };
+      const next = o.fold.evolve(acc.state, e);
+      if (E.isLeft(next)) {
+        failed = next.left;
+        return { state: acc, stop: true };
+      }
+      return { state: { state: next.right, revision: e.streamRevision } };
+    })();
+    if (E.isLeft(folded)) return folded;
+    if (failed) return E.left(failed);
+    cache.set(stream, folded.right);
+    return E.right(folded.right);
+  };
+  const store = o.store;
+
+  const load = (stream: string): TE.TaskEither<KeelError, { state: S; revision: number }> => {
+    const hit = cache.get(stream);
+    return hit ? TE.right(hit) : read(stream);
+  };
+
+  /** Append at `revision`, waiting out outages; Right(false) on a conflict. */
+  const appendAt = async (stream: string, events: readonly NewEvent[], revision: number): Promise<E.Either<KeelError, number | false>> => {
+    for (let attempt = 1; ; attempt++) {
+      const r = await store.append(stream, events, revision < 0 ? 'noStream' : revision)();
+      if (E.isRight(r)) return E.right(r.right.nextExpectedRevision);
+      if (conflicted(r.left)) return E.right(false);
+      if (r.left._tag !== 'InfrastructureError' || o.stopping?.()) return E.left(r.left);
+      o.onOutage?.(stream, r.left, attempt);
+      await o.clock.sleep(backoffDelay(attempt, { ...retry, factor: 2 }));
+    }
+  };
+
+  const handle = <Err>(stream: string, decide: (state: S, revision: number) => E.Either<Err, Decision<S>>): TE.TaskEither<Err | KeelError, Handled<S>> => async () => {
+    for (let attempt = 1; ; attempt++) {
+      const loaded = await load(stream)();
+      if (E.isLeft(loaded)) return loaded;
+      const { state, revision } = loaded.right;
+      const decided = decide(state, revision);
+      if (E.isLeft(decided)) return decided;
+      const { events } = decided.right;
+      if (events.length === 0) return E.right({ state, events, revision });
+      const appended = await appendAt(stream, events, revision);
+      if (E.isLeft(appended)) return appended;
+      if (appended.right !== false) {
+        const now = { state: decided.right.state, revision: appended.right };
+        cache.set(stream, now);
+        return E.right({ ...now, events });
+      }
+      o.onConflict?.(stream);
+      cache.delete(stream);
+      if (attempt >= maxAttempts) {
+        const err: ConcurrencyError = { _tag: 'ConcurrencyError', stream, expected: String(revision), actual: `changed under ${attempt} decisions in a row` };
+        return E.left(err);
+      }
+    }
+  };
+
+  return {
+    handle,
+    load,
+    cached: (stream) => cache.get(stream)?.state,
+    all: () => new Map([...cache].map(([k, v]) => [k, v.state])),
+  };
+};
