@@ -238,3 +238,50 @@ export const pauseCommands = (s: ParentOrderState, wanted: readonly PauseReason[
   ...wanted.filter((r) => !s.paused.includes(r)).map((reason): ParentOrderCommand => ({ type: 'Pause', reason, now })),
   ...s.paused.filter((r) => !wanted.includes(r)).map((reason): ParentOrderCommand => ({ type: 'Resume', reason, now })),
 ];
+
+// ---- rules of the engine's loop ---------------------------------------------------------------
+
+/**
+ * The target id a stored event of the aggregate's stream takes up (started, superseded to,
+ * or rejected), if any. Only the latest target of an (account, instrument) is ever taken up,
+ * so the engine keeps the last one taken, not a set that grows with history.
+ */
+export const targetTakenBy = (e: RecordedEvent): string | null => {
+  if (e.type === 'ParentOrderRejected') return e.data.targetId;
+  if (e.type === 'ParentOrderStarted') return e.data.targetId ?? null;
+  if (e.type === 'ParentOrderSuperseded') return e.data.next.targetId;
+  return null;
+};
+
+/** The data stored beside a decided event that the decider does not know (its target, market totals, quality). */
+export const decisionExtras = (
+  e: ParentOrderEvent,
+  command: ParentOrderCommand,
+  before: ExecutionAggregate,
+  current: ExecutionAggregate,
+  market: () => MarketTotals,
+): { readonly extras: StoredExtras; readonly quality: ExecutionQuality | null } => {
+  if (e.type === 'ParentOrderStarted')
+    return {
+      extras: {
+        // A next parent started by a Tick executes the target the superseded one was waiting for.
+        targetId: command.type === 'SetTarget' ? command.targetId : before.state.status === 'Superseding' ? before.state.next.targetId : null,
+        marketAtStart: market(),
+      },
+      quality: null,
+    };
+  return { extras: {}, quality: e.type === 'ParentOrderCompleted' ? completionQuality(current, market()) : null };
+};
+
+/**
+ * Whether a working aggregate gets a Tick now: always after a venue fact (`force`) or while
+ * superseding; otherwise when the decider asked to be woken by now or the touch moved.
+ */
+export const tickDue = (o: {
+  readonly force: boolean;
+  readonly status: ParentOrderState['status'];
+  readonly touchKey: string;
+  readonly lastTouchKey: string;
+  readonly wakeAt: number | null;
+  readonly now: number;
+}): boolean => o.force || o.status !== 'Working' || o.touchKey !== o.lastTouchKey || (o.wakeAt !== null && o.wakeAt <= o.now);
