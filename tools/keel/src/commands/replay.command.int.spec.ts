@@ -11,7 +11,7 @@ import * as E from 'fp-ts/Either';
 import { deriveId, EventData, EventType, newEvent } from '@keel/events';
 import { bulkLoadSqlite, openSqliteEventStore, TestableEventStore } from '@keel/event-store';
 import { syntheticSession } from '@keel/pnl-replay';
-import { emptyAccountLog, evolveAccountLog } from '@keel/venue-gateway';
+import { emptyAccountLog, evolveAccountLog } from '@keel/venue-engine';
 import { TempDir, tempDir } from '@keel/testing';
 import { Io, UsageError } from '../cli.io';
 import { replayCommand, replayPnlCommand, replayProjectionCommands } from './replay.command';

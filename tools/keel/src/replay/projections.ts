@@ -5,7 +5,7 @@
  */
 import { appSnapshotKey, RecordedEvent } from '@keel/events';
 import { emptyLedger, evolvePnl, PNL_INPUT_TYPES, PnlLedger, toPnlInput } from '@keel/pnl-domain';
-import { ACCOUNT_LOG_EVENT_TYPES, AccountLog, emptyAccountLog, evolveAccountLog } from '@keel/venue-gateway';
+import { ACCOUNT_LOG_EVENT_TYPES, AccountLog, emptyAccountLog, evolveAccountLog } from '@keel/venue-engine';
 import { ReplayableProjection } from './projection.compare';
 
 const field = (state: unknown, key: string): unknown => (typeof state === 'object' && state !== null ? (state as Record<string, unknown>)[key] : undefined);

@@ -2,7 +2,7 @@
  * Funding payments through the gateway's own parts, with real ones underneath: the simulator
  * on recorded Binance USD-M BTCUSDT data (a long held into the 2024-07-19 00:00 and 08:00 UTC
  * funding instants, at the simulator's constant rate: the data has no funding rates), the
- * request coalescer, `runCycle`, `appendIdempotent` into the embedded SQLite store, and the
+ * request coalescer, `runCycle`, `recordFacts` into the embedded SQLite store, and the
  * app's fold (`evolveGateway`) rebuilt from the store as a restarted process does.
  *
  * Shows: a re-poll (with the fold lagging or not) and a restart (store reopened, log refolded,
@@ -16,10 +16,15 @@ import * as E from 'fp-ts/Either';
 import { EventMeta, RecordedEvent } from '@keel/events';
 import { openSqliteEventStore, TestableEventStore } from '@keel/event-store';
 import { createVirtualClock, VirtualClock } from '@keel/runtime';
-import { createRequestCoalescer, CycleState, DEFAULT_CYCLE_SETTINGS, initialMarketData, runCycle } from '@keel/venue-gateway';
+import { BINANCE_USDM_BTCUSDT } from '@keel/venue-domain';
 import { createSimulatedVenue, loadMarket, SimulatedVenue } from '@keel/venue-sim';
-import { appendIdempotent, evolveGateway, GATEWAY_EVENT_TYPES, GatewayState, initialGatewayState, venueStream } from './gateway.app';
-import { SIM_BTCUSDT, SIM_TEST_DATA } from './sim.venue';
+import { createRequestCoalescer } from './request-coalescer';
+import { CycleState, DEFAULT_CYCLE_SETTINGS, runCycle } from './gateway.cycle';
+import { initialMarketData } from './market-data.throttle';
+import { evolveGateway, GATEWAY_EVENT_TYPES, GatewayState, initialGatewayState, recordFacts, venueStream } from './gateway.app';
+
+const SIM_BTCUSDT = BINANCE_USDM_BTCUSDT;
+const SIM_TEST_DATA = path.resolve(__dirname, '../../../sim/test-data');
 
 const account = 'fund-1';
 const MIDNIGHT = Date.UTC(2024, 6, 19);
@@ -83,7 +88,7 @@ describe('gateway: FundingPaid from the simulator, each payment once', () => {
       const out = await runCycle({ venue: 'binanceusdm-sim', marketData: venue, accounts: [{ adapter: venue, log }], instruments: [], state: cs, cycle: name, now, meta, settings });
       expect(out.errors).toEqual([]);
       const events = out.accountEvents[account] ?? [];
-      await appendIdempotent(store, venueStream(account), events);
+      await recordFacts(store, venueStream(account), events);
       return { out, funding: events.filter((e) => e.type === 'FundingPaid') };
     };
 

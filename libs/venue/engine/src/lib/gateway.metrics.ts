@@ -11,7 +11,9 @@
  * Gauges are read at scrape time from the coalescers and budgets, so nothing is kept twice.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { AccountPhase, CoalescingAdapter, RateBudget } from '@keel/venue-gateway';
+import { AccountPhase } from './command-gate';
+import { CoalescingAdapter } from './request-coalescer';
+import { RateBudget } from './rate-budget';
 
 export interface GatewayMetrics {
   readonly placements: Counter<'outcome'>;

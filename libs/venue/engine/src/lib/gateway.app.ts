@@ -10,27 +10,15 @@
  */
 import * as E from 'fp-ts/Either';
 import { describeError, EventMeta, EventType, NewEvent, RecordedEvent, streamName } from '@keel/events';
-import { EventStore } from '@keel/event-store';
+import { appendIgnoringDuplicates, EventStore } from '@keel/event-store';
 import { Clock, FoldingApp, Logger } from '@keel/runtime';
 import { Instrument } from '@keel/venue-domain';
-import {
-  accountHaltedEvent,
-  checkDelivery,
-  ACCOUNT_LOG_EVENT_TYPES,
-  AccountLog,
-  AccountPhase,
-  CoalescingAdapter,
-  emptyAccountLog,
-  evolveAccountLog,
-  evolveGate,
-  GateState,
-  halt,
-  initialGate,
-  placementEvents,
-  route,
-  runCancel,
-  runPlacement,
-} from '@keel/venue-gateway';
+import { ACCOUNT_LOG_EVENT_TYPES, AccountLog, emptyAccountLog, evolveAccountLog } from './reconciliation';
+import { AccountPhase, accountHaltedEvent, evolveGate, GateState, halt, initialGate, route } from './command-gate';
+import { CoalescingAdapter } from './request-coalescer';
+import { checkDelivery } from './delivery-guard';
+import { placementEvents, runPlacement } from './order-placement';
+import { runCancel } from './order-cancel';
 import type { GatewayMetrics } from './gateway.metrics';
 
 export interface GatewayState {
@@ -51,16 +39,13 @@ export const evolveGateway = (s: GatewayState, e: RecordedEvent): GatewayState =
   gate: evolveGate(s.gate, e),
 });
 
-/** Append events to a stream; ids already stored (even with other content, e.g. another time) are kept as they are. */
-export const appendIdempotent = async (store: EventStore, stream: string, events: readonly NewEvent[]): Promise<void> => {
-  if (events.length === 0) return;
-  const all = await store.append(stream, events, 'any')();
-  if (E.isRight(all)) return;
-  if (!(all.left._tag === 'ValidationError' && all.left.path === '/eventId')) throw new Error(describeError(all.left));
-  for (const e of events) {
-    const one = await store.append(stream, [e], 'any')();
-    if (E.isLeft(one) && !(one.left._tag === 'ValidationError' && one.left.path === '/eventId')) throw new Error(describeError(one.left));
-  }
+/**
+ * Store facts in a stream (ids already stored are kept as they are). A refusal rejects: inside
+ * `react` that leaves the event unapplied, to be delivered again.
+ */
+export const recordFacts = async (store: EventStore, stream: string, events: readonly NewEvent[]): Promise<void> => {
+  const r = await appendIgnoringDuplicates(store, stream, events)();
+  if (E.isLeft(r)) throw new Error(`recording in ${stream}: ${describeError(r.left)}`);
 };
 
 export const venueStream = (accountId: string): string => {
@@ -130,14 +115,14 @@ export const gatewayApp = (accountIds: readonly string[], shell: GatewayShell): 
               meta,
             );
             if (E.isLeft(alert)) throw new Error(describeError(alert.left));
-            await appendIdempotent(store, venueStream(c.accountId), [alert.right]);
+            await recordFacts(store, venueStream(c.accountId), [alert.right]);
           }
           for (const f of out.facts) shell.metrics?.placements.inc({ outcome: f.kind });
           if (out.state.status === 'InDoubt') shell.metrics?.placements.inc({ outcome: 'in_doubt' });
           if (out.state.status === 'InDoubt') throw new Error(`order ${c.clientOrderId} still in doubt after look-ups; retrying`);
           const events = placementEvents({ accountId: c.accountId, instrument: c.instrument, clientOrderId: c.clientOrderId }, out.facts, meta);
           if (E.isLeft(events)) throw new Error(describeError(events.left));
-          await appendIdempotent(store, venueStream(c.accountId), events.right);
+          await recordFacts(store, venueStream(c.accountId), events.right);
           logger.info({ clientOrderId: c.clientOrderId, inDoubt, facts: out.facts.map((f) => f.kind) }, 'placement done');
           return [];
         }
@@ -148,7 +133,7 @@ export const gatewayApp = (accountIds: readonly string[], shell: GatewayShell): 
           const out = await runCancel({ kind: 'Requested', instrument: c.instrument, clientOrderId: c.clientOrderId }, { venue, sleep });
           const events = placementEvents({ accountId: c.accountId, instrument: c.instrument, clientOrderId: c.clientOrderId }, out.facts, meta);
           if (E.isLeft(events)) throw new Error(describeError(events.left));
-          await appendIdempotent(store, venueStream(c.accountId), events.right);
+          await recordFacts(store, venueStream(c.accountId), events.right);
           return [];
         }
         default: {

@@ -1,4 +1,5 @@
-// @keel/venue-gateway: the pieces the gateway app is composed of (see README.md).
+// @keel/venue-engine: the venue engine (venue.engine.ts: the gateway's application layer, run
+// by the app and by the simulation) and the pieces it is composed of (see README.md).
 export * from './lib/rate-budget';
 export * from './lib/request-coalescer';
 export * from './lib/order-placement';
@@ -13,3 +14,6 @@ export * from './lib/counting.adapter';
 export * from './lib/coalescing.bench';
 export * from './lib/delivery-guard';
 export * from './lib/instruments-listed';
+export * from './lib/gateway.app';
+export * from './lib/gateway.metrics';
+export * from './lib/venue.engine';

@@ -1,0 +1,254 @@
+/**
+ * The venue engine: the gateway's application layer, written against ports (store, clock,
+ * logger, metrics registry, one venue adapter per owned account) so the same object runs in
+ * the gateway process and inside the in-process simulation (`libs/simulation`).
+ *
+ * Per account: venue adapter → rate budget → request coalescer. Start-up (`prepare`): list
+ * the venue's instruments (`InstrumentsListed`, for execution's rounding), replay each
+ * account's log, reconcile it with the venue and store the difference; only then does the
+ * folding app (`gateway.app.ts`: placements, cancels) consume. A ticker runs `runCycle`
+ * every `cycleMs` and stores what it found (snapshots, fills, closed orders, funding, quotes,
+ * trades).
+ */
+import * as E from 'fp-ts/Either';
+import * as TE from 'fp-ts/TaskEither';
+import { pipe } from 'fp-ts/function';
+import { Registry } from 'prom-client';
+import { EventMeta, InfrastructureError, KeelError, NewEvent, streamName, ValidationError } from '@keel/events';
+import { appendIgnoringDuplicates, EventStore, foldLog } from '@keel/event-store';
+import { Clock, Engine, Logger } from '@keel/runtime';
+import { Instrument, VenueAdapter } from '@keel/venue-domain';
+import { ACCOUNT_LOG_EVENT_TYPES, AccountLog, emptyAccountLog, evolveAccountLog, reconcile, reconcileLookups } from './reconciliation';
+import { AccountPhase } from './command-gate';
+import { CoalescingAdapter, createRequestCoalescer } from './request-coalescer';
+import { createVenueBudgets, RateBudget, VENUE_LIMITS } from './rate-budget';
+import { instrumentsListed } from './instruments-listed';
+import { CycleState, DEFAULT_CYCLE_SETTINGS, runCycle } from './gateway.cycle';
+import { initialMarketData } from './market-data.throttle';
+import { gatewayApp, GatewayState, venueStream } from './gateway.app';
+import { GatewayMetrics, registerGatewayMetrics } from './gateway.metrics';
+
+export const GATEWAY_APP = 'gateway';
+
+export interface VenueEngineSettings {
+  /** Whose rate limits apply. */
+  readonly venue: keyof typeof VENUE_LIMITS;
+  /** Subscribed instruments (quotes and trades recorded each cycle). */
+  readonly instruments: readonly string[];
+  /** Instruments known before the venue lists any (the simulator's). */
+  readonly knownInstruments?: readonly Instrument[];
+  /** Instruments whose public trades are read (default: every subscribed one). */
+  readonly tradeInstruments?: readonly string[];
+  readonly cycleMs: number;
+  readonly windowMs: number;
+  /** How far back start-up reconciliation reads fills. */
+  readonly reconcileFillsMs: number;
+  readonly fundingPollMs: number;
+  /** Where an account's credentials are configured (named when the venue refuses them). */
+  readonly credentialsPath?: (accountId: string) => string;
+}
+
+export interface VenuePorts {
+  readonly store: EventStore;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly registry: Registry;
+}
+
+export interface VenueEngine {
+  readonly engine: Engine<GatewayState>;
+}
+
+const infra = (op: string, message: string): InfrastructureError => ({ _tag: 'InfrastructureError', component: GATEWAY_APP, op, message });
+
+export const createVenueEngine = (ports: VenuePorts, settings: VenueEngineSettings, adapters: readonly VenueAdapter[]): E.Either<KeelError, VenueEngine> => {
+  const { store, clock, logger } = ports;
+  const first = adapters[0];
+  if (!first) return E.left({ _tag: 'ValidationError', path: 'KEEL_ACCOUNT_IDS', value: '', message: 'no account' } satisfies ValidationError);
+  const accountIds = adapters.map((a) => a.accountId);
+  let stopped = false;
+
+  // One budget for what the venue counts per IP, one per account for what it counts per account.
+  const budgets = createVenueBudgets(VENUE_LIMITS[settings.venue], clock, (op) => first.weight(op));
+  const venues = new Map<string, CoalescingAdapter>();
+  const accountBudgets = new Map<string, RateBudget>();
+  for (const adapter of adapters) {
+    const budget = budgets.forAccount();
+    accountBudgets.set(adapter.accountId, budget);
+    venues.set(adapter.accountId, createRequestCoalescer(adapter, { windowMs: settings.windowMs, clock, budget }));
+  }
+  const instruments = new Map<string, Instrument>((settings.knownInstruments ?? []).map((i) => [i.symbol, i]));
+  const phases: Record<string, { phase: AccountPhase; reason: string | null }> = Object.fromEntries(accountIds.map((a) => [a, { phase: 'Reconciling' as AccountPhase, reason: null }]));
+  const metrics: GatewayMetrics = registerGatewayMetrics(ports.registry, { venues, budgets: accountBudgets, phases, now: () => clock.now() });
+  let startPosition = 0;
+
+  /** Keep asking until the venue answers (start-up must not proceed on a guess); refused credentials end it. */
+  const untilRight = <A>(what: string, f: () => Promise<E.Either<unknown, A>>, accountId = ''): TE.TaskEither<KeelError, A> => async () => {
+    for (let attempt = 1; !stopped; attempt++) {
+      const r = await f();
+      if (E.isRight(r)) return r;
+      const err = r.left as { readonly _tag?: string; readonly message?: string };
+      if (err._tag === 'VenueAuthFailed')
+        return E.left({
+          _tag: 'ValidationError',
+          path: settings.credentialsPath?.(accountId) ?? `credentials/${accountId}`,
+          value: '',
+          message: `the venue refused the credentials of account ${accountId}: ${err.message ?? ''}`,
+        } satisfies ValidationError);
+      logger.warn({ err: JSON.stringify(r.left), attempt }, `${what} failed; retrying`);
+      await clock.sleep(Math.min(5000, 200 * 2 ** attempt));
+    }
+    return E.left(infra(what, 'stopped'));
+  };
+  const append = (stream: string, events: readonly NewEvent[]): TE.TaskEither<KeelError, void> =>
+    pipe(
+      appendIgnoringDuplicates(store, stream, events),
+      TE.map(() => undefined),
+    );
+  const meta = (correlationId: string, now: number): EventMeta => ({ correlationId, causationId: null, producer: GATEWAY_APP, occurredAt: new Date(now).toISOString() });
+
+  /** Start-up reconciliation of one account: store what the venue knows and the log does not. */
+  const reconcileAccount = (venue: CoalescingAdapter): TE.TaskEither<KeelError, void> => async () => {
+    const log = await foldLog(store, emptyAccountLog(venue.accountId), evolveAccountLog, { filter: { eventTypes: ACCOUNT_LOG_EVENT_TYPES } })();
+    if (E.isLeft(log)) return log;
+    const logged = log.right.state;
+    const now = clock.now();
+    const read = <A>(what: string, f: () => Promise<E.Either<unknown, A>>) => untilRight(`${venue.accountId} ${what}`, f, venue.accountId)();
+    const open = await read('fetchOpenOrders', () => venue.fetchOpenOrders(null)());
+    if (E.isLeft(open)) return open;
+    const positions = await read('fetchPositions', () => venue.fetchPositions()());
+    if (E.isLeft(positions)) return positions;
+    const balances = await read('fetchBalances', () => venue.fetchBalances()());
+    if (E.isLeft(balances)) return balances;
+    const symbols = [...new Set([...Object.values(logged.orders).map((o) => o.instrument), ...open.right.map((o) => o.symbol)])].sort();
+    const fills = [];
+    for (const s of symbols) {
+      const f = await read(`fetchFills ${s}`, () => venue.fetchFills(s, now - settings.reconcileFillsMs)());
+      if (E.isLeft(f)) return f;
+      fills.push(...f.right);
+    }
+    const m = meta(`gateway-start-${now}`, now);
+    const rec = reconcile(logged, { venue: venue.venue, openOrders: open.right, fills, positions: positions.right, balances: balances.right }, `start-${now}`, m);
+    if (E.isLeft(rec)) return rec;
+    const stream = venueStream(venue.accountId);
+    const stored = await append(stream, rec.right.events)();
+    if (E.isLeft(stored)) return stored;
+    const found = [];
+    for (const o of rec.right.lookUp) {
+      const r = await read(`fetchOrder ${o.clientOrderId}`, () => venue.fetchOrderByClientId(o.instrument, o.clientOrderId)());
+      if (E.isLeft(r)) return r;
+      found.push({ ...o, order: r.right });
+    }
+    const closed = reconcileLookups(logged, found, m);
+    if (E.isLeft(closed)) return closed;
+    const storedClosed = await append(stream, closed.right)();
+    if (E.isLeft(storedClosed)) return storedClosed;
+    logger.info(
+      { accountId: venue.accountId, stored: rec.right.events.length + closed.right.length, adopted: rec.right.adopted, inDoubt: rec.right.inDoubt, drift: rec.right.positionDrift },
+      'account reconciled',
+    );
+    return E.right(undefined);
+  };
+
+  /** Instruments as the venue lists them (rounding rules for every order), published for execution. */
+  const listInstruments = (): TE.TaskEither<KeelError, void> => async () => {
+    // Every account of a venue lists the same instruments: ask once, through the first.
+    const lister = venues.get(first.accountId) ?? first;
+    const listed = await untilRight(`${first.accountId} loadInstruments`, () => lister.loadInstruments()())();
+    if (E.isLeft(listed)) return listed;
+    for (const i of listed.right) instruments.set(i.symbol, i);
+    const unknown = settings.instruments.filter((s) => !instruments.has(s));
+    if (unknown.length > 0)
+      return E.left({ _tag: 'ValidationError', path: 'KEEL_INSTRUMENTS', value: settings.instruments.join(','), message: `${first.venue} does not list ${unknown.join(', ')}` } satisfies ValidationError);
+    // Same rules → same event id.
+    const listing = instrumentsListed(first.venue, accountIds, [...instruments.values()], meta(`gateway-instruments-${first.venue}`, clock.now()));
+    if (E.isLeft(listing)) return listing;
+    return untilRight('publish InstrumentsListed', () => append(listing.right.stream, [listing.right.event])())();
+  };
+
+  const app = gatewayApp(accountIds, {
+    store,
+    clock,
+    logger,
+    venues,
+    instruments,
+    get startPosition() {
+      return startPosition;
+    },
+    phases,
+    metrics,
+  });
+
+  // ---- the polling cycle ----------------------------------------------------------------------
+  let state: (() => GatewayState) | null = null;
+  let cycleState: CycleState = { marketData: initialMarketData, snapshots: {} };
+  let n = 0;
+  let startedAt = 0;
+  // Market data for the configured instruments and for every listed instrument the owned accounts have orders in.
+  const subscribed = (logs: Readonly<Record<string, AccountLog>>): string[] =>
+    [...new Set([...settings.instruments, ...Object.values(logs).flatMap((l) => Object.values(l.orders).map((o) => o.instrument))])].filter((s) => instruments.has(s)).sort();
+  const marketData = venues.get(first.accountId) as CoalescingAdapter;
+  const cycle = async (): Promise<void> => {
+    const now = clock.now();
+    const timer = metrics.cycleSeconds.startTimer();
+    const name = `${startedAt}-${n++}`;
+    const logs = state?.().logs ?? {};
+    const mdStream = streamName('venue', `md.${marketData.venue}`);
+    if (E.isLeft(mdStream)) throw new Error(mdStream.left.message);
+    const out = await runCycle({
+      venue: marketData.venue,
+      marketData,
+      accounts: [...venues.values()].map((adapter) => ({ adapter, log: logs[adapter.accountId] ?? emptyAccountLog(adapter.accountId) })),
+      instruments: subscribed(logs),
+      ...(settings.tradeInstruments ? { tradeInstruments: settings.tradeInstruments } : {}),
+      state: cycleState,
+      cycle: name,
+      now,
+      meta: meta(`gateway-cycle-${name}`, now),
+      settings: { ...DEFAULT_CYCLE_SETTINGS, fundingPollMs: settings.fundingPollMs },
+    });
+    cycleState = out.state;
+    for (const [accountId, events] of Object.entries(out.accountEvents)) {
+      const r = await append(venueStream(accountId), events)();
+      if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
+    }
+    const r = await append(mdStream.right, out.marketEvents)();
+    if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
+    timer();
+    metrics.cycleReadErrors.inc(out.errors.length);
+    if (out.errors.length > 0) logger.warn({ errors: out.errors.map((e) => JSON.stringify(e)).slice(0, 5) }, 'cycle: some reads failed');
+  };
+
+  const engine: Engine<GatewayState> = {
+    app,
+    prepare: () => async () => {
+      const head = await store.headPosition()();
+      if (E.isLeft(head)) return head;
+      startPosition = head.right;
+      const listed = await listInstruments()();
+      if (E.isLeft(listed)) return listed;
+      // Start-up gate: every account reconciled before any command is taken.
+      for (const v of venues.values()) {
+        const r = await reconcileAccount(v)();
+        if (E.isLeft(r)) return r;
+        phases[v.accountId] = { phase: 'Ready', reason: null };
+      }
+      return E.right(undefined);
+    },
+    started: (running) => {
+      state = () => running.state();
+      startedAt = clock.now();
+      logger.info({ accounts: accountIds, startPosition }, 'gateway started');
+      return TE.right(undefined);
+    },
+    tickers: [{ name: 'gateway-cycle', everyMs: settings.cycleMs, work: cycle }],
+    checks: { reconciled: async () => Object.values(phases).every((p) => p.phase !== 'Reconciling') },
+    stopping: async () => {
+      stopped = true;
+    },
+    stopped: async () => {
+      for (const a of adapters) await a.close();
+    },
+  };
+  return E.right({ engine });
+};
