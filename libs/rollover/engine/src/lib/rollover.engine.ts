@@ -107,7 +107,7 @@ const buildEngine = (
   let running: RunningApp<RolloverState> | null = null;
 
   /** Store one write; Right: the view with its events folded in. */
-  const store1 = (
+  const storeWrite = (
     view: RolloverState,
     w: StepWrite,
     basePosition: number,
@@ -172,7 +172,7 @@ const buildEngine = (
               `roll decision: ${e.type}`,
             );
           for (const w of step.right.writes) {
-            const stored = await store1(view, w, basePosition, log)();
+            const stored = await storeWrite(view, w, basePosition, log)();
             if (E.isLeft(stored)) return stored;
             view = stored.right;
           }
