@@ -10,12 +10,15 @@ import * as path from 'node:path';
 
 const root = path.resolve(__dirname, '../../..');
 const probeDir = path.join(root, 'libs/events/src/lib');
+/** An engine (type:engine) takes adapters as ports; importing one must fail. */
+const engineProbeDir = path.join(root, 'libs/rollover/engine/src/lib');
 
 const probes = {
   nodeFs: "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n",
   clockAndRandom: 'export const t = Date.now();\nexport const r = Math.random();\nexport const d = new Date();\n',
   platformImport: "import type { EventStore } from '@keel/event-store';\nexport type X = EventStore;\n",
   clean: 'export const add = (a: number, b: number): number => a + b;\n',
+  engineImportsAdapter: "import * as venueSim from '@keel/venue-sim';\nexport const x = venueSim;\n",
 };
 type Probe = keyof typeof probes;
 
@@ -28,7 +31,7 @@ const messages: Record<string, string[]> = {};
 
 beforeAll(() => {
   const files = Object.entries(probes).map(([name, source]) => {
-    const file = path.join(probeDir, `lint-probe-${process.pid}-${name}.ts`);
+    const file = path.join(name === 'engineImportsAdapter' ? engineProbeDir : probeDir, `lint-probe-${process.pid}-${name}.ts`);
     fs.writeFileSync(file, source);
     return [name, file] as const;
   });
@@ -65,6 +68,10 @@ describe('lint enforces the architecture', () => {
   it('fails a contract library that imports a platform library', () => {
     // The rule reports the tag violation, or the cycle it would create first: either fails lint.
     expect(of('platformImport').some((m) => m.startsWith('@nx/enforce-module-boundaries:'))).toBe(true);
+  });
+
+  it('fails an engine that imports an adapter (adapters reach an engine as ports)', () => {
+    expect(of('engineImportsAdapter').join('\n')).toMatch(/@nx\/enforce-module-boundaries: .*type:engine/);
   });
 
   it('passes a clean pure module', () => {

@@ -1,9 +1,10 @@
 /**
- * The app on the in-memory store and bus (real relay between them) and a virtual clock, across
- * the GCZ5 → GCG6 roll in Nov 2025 (roll start 11-20, forced roll 11-25, alert 11-26): the
- * optimizer asks for CME:GC +4 once; a tiny fake execution turns each contract target into a
- * PositionSnapshot while the market is open (and always carries a GCX5 position, a contract the
- * calendar does not know). The app is restarted mid-roll on the same store.
+ * The engine, run as the app runs it (`runEngine`), on the in-memory store and bus (real relay
+ * between them) and a virtual clock, across the GCZ5 → GCG6 roll in Nov 2025 (roll start 11-20,
+ * forced roll 11-25, alert 11-26): the optimizer asks for CME:GC +4 once; a tiny fake execution
+ * turns each contract target into a PositionSnapshot while the market is open (and always
+ * carries a GCX5 position, a contract the calendar does not know). The engine is restarted
+ * mid-roll (a new engine object on the same store).
  */
 import * as E from 'fp-ts/Either';
 import { chicagoInstant, marketState } from '@keel/calendar';
@@ -11,14 +12,22 @@ import { deriveId, newEvent, NewEvent, RecordedEvent } from '@keel/events';
 import { createMemoryEventStore, EventStore } from '@keel/event-store';
 import { createMemoryBus, EventBus } from '@keel/bus';
 import { Relay, startRelay } from '@keel/relay';
-import { createLogger, createMetrics, createVirtualClock, KeelMetrics, VirtualClock } from '@keel/runtime';
-import { RolloverConfig, RolloverProgram, RolloverSettings, startRollover } from './production';
+import { createLogger, createMetrics, createVirtualClock, KeelMetrics, runEngine, VirtualClock } from '@keel/runtime';
+import { createRolloverEngine, RolloverEngine, RolloverEngineSettings } from './rollover.engine';
 
 const logger = createLogger({ name: 'spec', level: 'silent' });
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const ct = (date: string, time: string): number => chicagoInstant(date, time);
-const defaults = Object.fromEntries(Object.entries(RolloverConfig).map(([k, v]) => [k, v.default])) as RolloverSettings;
-const settings = { ...defaults, roots: 'GC', accountIds: 'acc-1', tickMs: 5 * 60_000, snapshotEvery: 1000 };
+// The app's defaults (apps/cme-rollover/src/production.ts) but for the root, the account and the tick.
+const settings: RolloverEngineSettings = {
+  roots: 'GC',
+  accountIds: 'acc-1',
+  exposurePolicy: 'weekend=0,dailyHalt=1,holiday=0,earlyClose=0,leadMinutes=30',
+  accountExposurePolicies: '',
+  rollPolicy: '',
+  tickMs: 5 * 60_000,
+  targetHorizonSec: 900,
+};
 
 const unwrap = <A>(e: E.Either<unknown, A>): A => {
   if (E.isLeft(e)) throw new Error(JSON.stringify(e.left));
@@ -30,11 +39,13 @@ let bus: EventBus;
 let relay: Relay;
 let clock: VirtualClock;
 let metrics: KeelMetrics;
-let app: RolloverProgram;
+let app: Pick<RolloverEngine, 'position' | 'tick'> & { stop(): Promise<void> };
 
 const start = async (): Promise<void> => {
   metrics = createMetrics('cme-rollover');
-  app = unwrap(await startRollover({ store, bus, clock, logger, metrics }, settings));
+  const rollover = unwrap(createRolloverEngine({ store, clock, logger, metrics }, settings));
+  const running = unwrap(await runEngine(rollover.engine, { store, bus, clock, logger, metrics }, { snapshotEvery: 1000 })());
+  app = { position: rollover.position, tick: rollover.tick, stop: running.stop };
 };
 
 const head = async (): Promise<number> => unwrap(await store.headPosition()());
@@ -140,7 +151,7 @@ describe('cme-rollover across the GCZ5 → GCG6 roll (Nov 2025)', () => {
     const before = (await all()).length;
     await app.stop();
     await start();
-    await app.tick();
+    unwrap(await app.tick());
     await quiesce();
     expect((await all()).length).toBe(before);
     expect(await unknownReported()).toBe(0);
