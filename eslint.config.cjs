@@ -4,7 +4,7 @@
 const nx = require('@nx/eslint-plugin');
 const tseslint = require('typescript-eslint');
 
-const PURE_LIB_FILES = ['libs/events/src/**/*.ts', 'libs/*/domain/src/**/*.ts', 'libs/calendar/src/**/*.ts'];
+const PURE_LIB_FILES = ['libs/events/src/**/*.ts', 'libs/*/domain/src/**/*.ts', 'libs/calendar/src/**/*.ts', 'libs/decider/src/**/*.ts'];
 
 module.exports = [
   ...nx.configs['flat/base'],
