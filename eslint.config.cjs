@@ -6,6 +6,24 @@ const tseslint = require('typescript-eslint');
 
 const PURE_LIB_FILES = ['libs/events/src/**/*.ts', 'libs/*/domain/src/**/*.ts', 'libs/calendar/src/**/*.ts', 'libs/decider/src/**/*.ts'];
 
+// Who may import whom, by tag. Specs get one addition below: any project's specs may import the
+// test helpers (type:testing), e.g. a domain spec uses @keel/testing's DeciderSpecification; its
+// production files still may not.
+const DEP_CONSTRAINTS = [
+  // Apps may use test helpers in specs and test/ harnesses only (no-restricted-imports below).
+  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:platform', 'type:adapter', 'type:domain', 'type:contract', 'type:util', 'type:testing'] },
+  { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:platform', 'type:domain', 'type:contract', 'type:util', 'type:testing'] },
+  { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:platform', 'type:contract', 'type:util', 'type:testing'] },
+  { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain', 'type:contract', 'type:util'] },
+  { sourceTag: 'type:contract', onlyDependOnLibsWithTags: ['type:contract', 'type:util'] },
+  { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
+  { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:platform', 'type:adapter', 'type:domain', 'type:contract', 'type:util', 'type:testing'] },
+  { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:platform', 'type:contract', 'type:util', 'type:testing'] },
+];
+const withTesting = (tags) => (tags.includes('type:testing') ? tags : [...tags, 'type:testing']);
+const SPEC_DEP_CONSTRAINTS = DEP_CONSTRAINTS.map((c) => ({ ...c, onlyDependOnLibsWithTags: withTesting(c.onlyDependOnLibsWithTags) }));
+const boundaries = (depConstraints) => ['error', { enforceBuildableLibDependency: false, allow: [], depConstraints }];
+
 module.exports = [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -14,28 +32,15 @@ module.exports = [
     files: ['**/*.ts'],
     languageOptions: { parser: tseslint.parser, parserOptions: { projectService: true, tsconfigRootDir: __dirname } },
     rules: {
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: false,
-          allow: [],
-          depConstraints: [
-            // Apps may use test helpers in specs and test/ harnesses only (no-restricted-imports below).
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:platform', 'type:adapter', 'type:domain', 'type:contract', 'type:util', 'type:testing'] },
-            { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:platform', 'type:domain', 'type:contract', 'type:util', 'type:testing'] },
-            { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:platform', 'type:contract', 'type:util', 'type:testing'] },
-            { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain', 'type:contract', 'type:util'] },
-            { sourceTag: 'type:contract', onlyDependOnLibsWithTags: ['type:contract', 'type:util'] },
-            { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
-            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:platform', 'type:adapter', 'type:domain', 'type:contract', 'type:util', 'type:testing'] },
-            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:platform', 'type:contract', 'type:util', 'type:testing'] },
-          ],
-        },
-      ],
+      '@nx/enforce-module-boundaries': boundaries(DEP_CONSTRAINTS),
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
+  },
+  {
+    files: ['**/*.spec.ts'],
+    rules: { '@nx/enforce-module-boundaries': boundaries(SPEC_DEP_CONSTRAINTS) },
   },
   {
     // Test helpers (a real nats-server launcher, temp dirs) are for specs only.

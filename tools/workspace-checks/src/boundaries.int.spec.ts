@@ -16,6 +16,9 @@ const probes = {
   clockAndRandom: 'export const t = Date.now();\nexport const r = Math.random();\nexport const d = new Date();\n',
   platformImport: "import type { EventStore } from '@keel/event-store';\nexport type X = EventStore;\n",
   clean: 'export const add = (a: number, b: number): number => a + b;\n',
+  // Test helpers: a spec may import them (a name ending in `Spec` is written as a *.spec.ts), a production file may not.
+  testingImport: "import { DeciderSpecification } from '@keel/testing';\nexport const s = DeciderSpecification;\n",
+  testingImportSpec: "import { DeciderSpecification } from '@keel/testing';\nit('has the helper', () => expect(DeciderSpecification).toBeDefined());\n",
 };
 type Probe = keyof typeof probes;
 
@@ -28,7 +31,7 @@ const messages: Record<string, string[]> = {};
 
 beforeAll(() => {
   const files = Object.entries(probes).map(([name, source]) => {
-    const file = path.join(probeDir, `lint-probe-${process.pid}-${name}.ts`);
+    const file = path.join(probeDir, `lint-probe-${process.pid}-${name}${name.endsWith('Spec') ? '.spec' : ''}.ts`);
     fs.writeFileSync(file, source);
     return [name, file] as const;
   });
@@ -65,6 +68,11 @@ describe('lint enforces the architecture', () => {
   it('fails a contract library that imports a platform library', () => {
     // The rule reports the tag violation, or the cycle it would create first: either fails lint.
     expect(of('platformImport').some((m) => m.startsWith('@nx/enforce-module-boundaries:'))).toBe(true);
+  });
+
+  it('fails a pure library whose production code imports the test helpers, and lets its specs import them', () => {
+    expect(of('testingImport').some((m) => m.startsWith('@nx/enforce-module-boundaries:'))).toBe(true);
+    expect(of('testingImportSpec').filter((m) => m.startsWith('@nx/enforce-module-boundaries:') || m.startsWith('no-restricted-imports:'))).toEqual([]);
   });
 
   it('passes a clean pure module', () => {
