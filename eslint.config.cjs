@@ -4,7 +4,31 @@
 const nx = require('@nx/eslint-plugin');
 const tseslint = require('typescript-eslint');
 
-const PURE_LIB_FILES = ['libs/events/src/**/*.ts', 'libs/*/domain/src/**/*.ts', 'libs/calendar/src/**/*.ts'];
+const PURE_LIB_FILES = ['libs/events/src/**/*.ts', 'libs/*/domain/src/**/*.ts', 'libs/calendar/src/**/*.ts', 'libs/decider/src/**/*.ts'];
+
+// Who may import whom, by tag. Specs get one addition below: any project's specs may import the
+// test helpers (type:testing), e.g. a domain spec uses @keel/testing's DeciderSpecification; its
+// production files still may not.
+const DEP_CONSTRAINTS = [
+  // Apps may use test helpers in specs and test/ harnesses only (no-restricted-imports below).
+  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:engine', 'type:platform', 'type:adapter', 'type:domain', 'type:contract', 'type:util', 'type:testing'] },
+  // An engine (libs/<context>/engine) is written against ports: adapters are injected, not imported.
+  { sourceTag: 'type:engine', onlyDependOnLibsWithTags: ['type:engine', 'type:platform', 'type:domain', 'type:contract', 'type:util', 'type:testing'] },
+  // The in-process simulation hosts engines on simulated adapters.
+  { sourceTag: 'type:simulation', onlyDependOnLibsWithTags: ['type:engine', 'type:platform', 'type:adapter', 'type:domain', 'type:contract', 'type:util'] },
+  { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:platform', 'type:domain', 'type:contract', 'type:util', 'type:testing'] },
+  { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:platform', 'type:contract', 'type:util', 'type:testing'] },
+  { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain', 'type:contract', 'type:util'] },
+  { sourceTag: 'type:contract', onlyDependOnLibsWithTags: ['type:contract', 'type:util'] },
+  { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
+  { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:simulation', 'type:engine', 'type:platform', 'type:adapter', 'type:domain', 'type:contract', 'type:util', 'type:testing'] },
+  { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:platform', 'type:contract', 'type:util', 'type:testing'] },
+];
+const withTesting = (tags) => (tags.includes('type:testing') ? tags : [...tags, 'type:testing']);
+// An engine's specs drive it on real parts (the simulator on recorded data), not mocks.
+const forSpecs = (c) => ({ ...c, onlyDependOnLibsWithTags: withTesting(c.sourceTag === 'type:engine' ? [...c.onlyDependOnLibsWithTags, 'type:adapter'] : c.onlyDependOnLibsWithTags) });
+const SPEC_DEP_CONSTRAINTS = DEP_CONSTRAINTS.map(forSpecs);
+const boundaries = (depConstraints) => ['error', { enforceBuildableLibDependency: false, allow: [], depConstraints }];
 
 module.exports = [
   ...nx.configs['flat/base'],
@@ -14,30 +38,15 @@ module.exports = [
     files: ['**/*.ts'],
     languageOptions: { parser: tseslint.parser, parserOptions: { projectService: true, tsconfigRootDir: __dirname } },
     rules: {
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: false,
-          allow: [],
-          depConstraints: [
-            // Apps may use test helpers in specs and test/ harnesses only (no-restricted-imports below).
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:engine', 'type:platform', 'type:adapter', 'type:domain', 'type:contract', 'type:util', 'type:testing'] },
-            // An engine (libs/<context>/engine) is written against ports: adapters are injected, not imported.
-            { sourceTag: 'type:engine', onlyDependOnLibsWithTags: ['type:engine', 'type:platform', 'type:domain', 'type:contract', 'type:util', 'type:testing'] },
-            { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:platform', 'type:domain', 'type:contract', 'type:util', 'type:testing'] },
-            { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:platform', 'type:contract', 'type:util', 'type:testing'] },
-            { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain', 'type:contract', 'type:util'] },
-            { sourceTag: 'type:contract', onlyDependOnLibsWithTags: ['type:contract', 'type:util'] },
-            { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
-            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:engine', 'type:platform', 'type:adapter', 'type:domain', 'type:contract', 'type:util', 'type:testing'] },
-            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:platform', 'type:contract', 'type:util', 'type:testing'] },
-          ],
-        },
-      ],
+      '@nx/enforce-module-boundaries': boundaries(DEP_CONSTRAINTS),
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
+  },
+  {
+    files: ['**/*.spec.ts'],
+    rules: { '@nx/enforce-module-boundaries': boundaries(SPEC_DEP_CONSTRAINTS) },
   },
   {
     // Test helpers (a real nats-server launcher, temp dirs) are for specs only.

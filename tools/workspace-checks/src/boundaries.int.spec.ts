@@ -19,6 +19,9 @@ const probes = {
   platformImport: "import type { EventStore } from '@keel/event-store';\nexport type X = EventStore;\n",
   clean: 'export const add = (a: number, b: number): number => a + b;\n',
   engineImportsAdapter: "import * as venueSim from '@keel/venue-sim';\nexport const x = venueSim;\n",
+  // Test helpers: a spec may import them (a name ending in `Spec` is written as a *.spec.ts), a production file may not.
+  testingImport: "import { DeciderSpecification } from '@keel/testing';\nexport const s = DeciderSpecification;\n",
+  testingImportSpec: "import { DeciderSpecification } from '@keel/testing';\nit('has the helper', () => expect(DeciderSpecification).toBeDefined());\n",
 };
 type Probe = keyof typeof probes;
 
@@ -31,7 +34,7 @@ const messages: Record<string, string[]> = {};
 
 beforeAll(() => {
   const files = Object.entries(probes).map(([name, source]) => {
-    const file = path.join(name === 'engineImportsAdapter' ? engineProbeDir : probeDir, `lint-probe-${process.pid}-${name}.ts`);
+    const file = path.join(name === 'engineImportsAdapter' ? engineProbeDir : probeDir, `lint-probe-${process.pid}-${name}${name.endsWith('Spec') ? '.spec' : ''}.ts`);
     fs.writeFileSync(file, source);
     return [name, file] as const;
   });
@@ -68,6 +71,11 @@ describe('lint enforces the architecture', () => {
   it('fails a contract library that imports a platform library', () => {
     // The rule reports the tag violation, or the cycle it would create first: either fails lint.
     expect(of('platformImport').some((m) => m.startsWith('@nx/enforce-module-boundaries:'))).toBe(true);
+  });
+
+  it('fails a pure library whose production code imports the test helpers, and lets its specs import them', () => {
+    expect(of('testingImport').some((m) => m.startsWith('@nx/enforce-module-boundaries:'))).toBe(true);
+    expect(of('testingImportSpec').filter((m) => m.startsWith('@nx/enforce-module-boundaries:') || m.startsWith('no-restricted-imports:'))).toEqual([]);
   });
 
   it('fails an engine that imports an adapter (adapters reach an engine as ports)', () => {

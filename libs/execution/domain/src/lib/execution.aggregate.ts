@@ -57,7 +57,11 @@ export interface StoredExtras {
   readonly marketAtStart?: MarketTotals | null;
 }
 
-/** Fold one event of the aggregate's stream (revision +1). */
+/**
+ * Fold one event of the aggregate's stream (revision +1). Not the decider's `evolve`
+ * (`parentOrderDecider` is the Decider): it also folds what the stored event carries beyond the
+ * domain event (`extras`) and the stream revision, for the shell and the quality report.
+ */
 export const evolveAggregate = (a: ExecutionAggregate, e: ParentOrderEvent, extras: StoredExtras = {}): ExecutionAggregate => {
   const before = a.state;
   const state = evolveState(before, e);

@@ -16,6 +16,7 @@
  */
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
+import type { Decider } from '@keel/decider';
 import { deriveId, IllegalStateError, NotFoundError, ValidationError, validationError } from '@keel/events';
 import { Instrument, roundQtyDown } from '@keel/venue-domain';
 import { catchUpThreshold, ChildAction, DEFAULT_POLICY, minTradable, planChildren, PolicyConfig, sweepLeadMs } from './child-order.policy';
@@ -23,6 +24,7 @@ import {
   Child,
   childOpenQty,
   evolve,
+  initialState,
   ParentOrder,
   ParentOrderEvent,
   ParentOrderState,
@@ -449,6 +451,17 @@ export const decide = (command: ParentOrderCommand, state: ParentOrderState, cfg
       return never;
     }
   }
+};
+
+/**
+ * The parent-order decider in the shared shape (@keel/decider): `decide` above, `evolve` and
+ * `initialState` (a flat Idle order) from parent-order.state.ts, the config as its context.
+ * What a command handler and `DeciderSpecification` take.
+ */
+export const parentOrderDecider: Decider<ParentOrderCommand, ParentOrderState, ParentOrderEvent, ExecutionError, ExecutionConfig> = {
+  decide,
+  evolve,
+  initialState: () => initialState(),
 };
 
 /** Apply a command: decide, then fold the events. For shells and tests. */

@@ -1,11 +1,37 @@
 /**
- * The parent-order decider, given / when / then, one describe per state.
+ * The parent-order decider, given / when / then, one describe per state. The `spec.given(…)`
+ * cases state the history as events (those the fixtures' commands decide) and go through
+ * `parentOrderDecider`, the shared shape; the others follow a run of several commands.
  */
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
-import { childOrderId, decide, nextWakeAt, parentOrderId } from './parent-order.decide';
-import { initialState, ParentOrderState } from './parent-order.state';
-import { BTC, cfg, MIN, ofType, run, setTarget, str, T0, touch, TOUCH } from './execution.fixtures';
+import { DeciderSpecification } from '@keel/testing';
+import { childOrderId, decide, nextWakeAt, ParentOrderCommand, parentOrderDecider, parentOrderId } from './parent-order.decide';
+import { initialState, ParentOrderEvent, ParentOrderState } from './parent-order.state';
+import { BTC, cfg, fold, MIN, ofType, run, setTarget, str, T0, touch, TOUCH } from './execution.fixtures';
+
+const spec = DeciderSpecification.for(parentOrderDecider, cfg);
+
+/** The history `past` and the events `commands` decide after it. */
+const after = (past: readonly ParentOrderEvent[], commands: readonly ParentOrderCommand[]): readonly ParentOrderEvent[] => [
+  ...past,
+  ...run(commands, fold(past)).events,
+];
+const PARENT_ID = parentOrderId('acc1', BTC.symbol, 'tgt1');
+const CHILD_0 = childOrderId('acc1', PARENT_ID, 0);
+/** A working parent order with its first child posted and accepted. */
+const workingHistory = (): readonly ParentOrderEvent[] =>
+  after([], [setTarget(), { type: 'Tick', now: T0, touch: TOUCH }, { type: 'RecordAccepted', clientOrderId: CHILD_0, now: T0 + 50 }]);
+const fill0 = (tradeId: string, qty: string, now: number): ParentOrderCommand => ({
+  type: 'RecordFill',
+  clientOrderId: CHILD_0,
+  tradeId,
+  qty: new Decimal(qty),
+  price: new Decimal('90000'),
+  fee: new Decimal('0'),
+  liquidity: 'maker',
+  now,
+});
 
 const started = (): ParentOrderState => run([setTarget()]).state;
 const working = (): { state: ParentOrderState; cid: string } => {
@@ -36,6 +62,26 @@ describe('Idle', () => {
 
   it('when the target equals the position, then nothing happens', () => {
     expect(decide(setTarget({ currentPosition: '1' }), initialState(), cfg)).toEqual(E.right([]));
+    spec.given([]).when(setTarget({ currentPosition: '1' })).thenNothing();
+  });
+
+  it('given no events, when a target arrives, then exactly one ParentOrderStarted, from the position to the target by the deadline', () => {
+    spec
+      .given([])
+      .when(setTarget())
+      .then([
+        expect.objectContaining({
+          type: 'ParentOrderStarted',
+          arrivalMid: new Decimal('90000.05'),
+          at: T0,
+          parent: expect.objectContaining({ parentId: PARENT_ID, side: 'buy', qty: new Decimal(1), start: T0, deadline: T0 + 60 * MIN, style: 'maker' }),
+        }),
+      ]);
+  });
+
+  it('given no events, when a venue answer comes for a child it never sent, then nothing happens', () => {
+    spec.given([]).when({ type: 'RecordAccepted', clientOrderId: CHILD_0, now: T0 }).thenNothing();
+    spec.given([]).when(fill0('t1', '0.1', T0)).thenNothing();
   });
 
   it.each([
@@ -48,10 +94,59 @@ describe('Idle', () => {
     ['a negative limit price', { limitPrice: '-5' }, expect.objectContaining({ path: '/limitPrice', value: '-5' })],
   ])('when the target has %s, then it is rejected with the reason and nothing is sent', (_what, over, error) => {
     expect(decide(setTarget(over), initialState(), cfg)).toEqual(E.left(error));
+    spec.given([]).when(setTarget(over)).thenFails(error);
+  });
+
+  it('when the target names an unknown account, then it fails with a NotFoundError', () => {
+    spec.given([]).when(setTarget({ accountId: 'nobody' })).thenFails('NotFoundError');
   });
 });
 
 describe('Working', () => {
+  it('given a started order, when the first tick comes, then exactly the first slice goes out post-only at the bid', () => {
+    spec
+      .given(after([], [setTarget()]))
+      .when({ type: 'Tick', now: T0, touch: TOUCH })
+      .then([
+        {
+          type: 'ChildOrderRequested',
+          parentId: PARENT_ID,
+          clientOrderId: CHILD_0,
+          seq: 0,
+          kind: 'passive',
+          side: 'buy',
+          qty: new Decimal('0.166'),
+          orderType: 'limit',
+          limitPrice: new Decimal('90000'),
+          postOnly: true,
+          reason: 'post',
+          at: T0,
+        },
+      ]);
+  });
+
+  it('given a fill already recorded, when the venue delivers it again, then nothing happens', () => {
+    const history = after(workingHistory(), [fill0('t1', '0.1', T0 + 2000)]);
+    spec.given(history).when(fill0('t1', '0.1', T0 + 3000)).thenNothing();
+  });
+
+  it('when a fill is larger than what the child has open, then it is refused naming the quantity', () => {
+    spec
+      .given(workingHistory())
+      .when(fill0('t1', '0.2', T0 + 2000))
+      .thenFails(expect.objectContaining({ _tag: 'ValidationError', path: '/qty', value: '0.2' }));
+  });
+
+  it('when the kill switch is engaged, then it pauses and cancels the open child', () => {
+    spec
+      .given(workingHistory())
+      .when({ type: 'Pause', reason: 'killSwitch', now: T0 + 1000 })
+      .then([
+        { type: 'ParentOrderPaused', parentId: PARENT_ID, reason: 'killSwitch', at: T0 + 1000 },
+        expect.objectContaining({ type: 'CancelRequested', parentId: PARENT_ID, clientOrderId: CHILD_0, at: T0 + 1000 }),
+      ]);
+  });
+
   it('when the first tick comes, then it posts the first slice post-only at the bid', () => {
     const { events } = run([{ type: 'Tick', now: T0, touch: TOUCH }], started());
     const parentId = parentOrderId('acc1', BTC.symbol, 'tgt1');
@@ -195,6 +290,30 @@ describe('Working', () => {
 });
 
 describe('Superseding', () => {
+  const superseding = (): readonly ParentOrderEvent[] =>
+    after(workingHistory(), [setTarget({ targetId: 'tgt2', targetPosition: '0.5', currentPosition: '0', now: T0 + 5 * MIN, start: T0 + 5 * MIN })]);
+
+  it('given an old child still open, when a tick comes, then nothing starts yet', () => {
+    spec.given(superseding()).when({ type: 'Tick', now: T0 + 5 * MIN + 20, touch: TOUCH }).thenNothing();
+  });
+
+  it('given an old child still open, when the venue closes it, then it is recorded closed', () => {
+    spec
+      .given(superseding())
+      .when({ type: 'RecordClosed', clientOrderId: CHILD_0, now: T0 + 5 * MIN + 60 })
+      .then([{ type: 'ChildOrderClosed', parentId: PARENT_ID, clientOrderId: CHILD_0, at: T0 + 5 * MIN + 60 }]);
+  });
+
+  it('given the old children closed, when a tick comes, then the old parent completes as superseded and the next starts', () => {
+    spec
+      .given(after(superseding(), [{ type: 'RecordClosed', clientOrderId: CHILD_0, now: T0 + 5 * MIN + 60 }]))
+      .when({ type: 'Tick', now: T0 + 5 * MIN + 1000, touch: TOUCH })
+      .then([
+        { type: 'ParentOrderCompleted', parentId: PARENT_ID, reason: 'superseded', filled: new Decimal(0), residual: new Decimal(1), at: T0 + 5 * MIN + 1000 },
+        expect.objectContaining({ type: 'ParentOrderStarted', parent: expect.objectContaining({ side: 'buy', qty: new Decimal('0.5') }) }),
+      ]);
+  });
+
   it('given a working order, when a new target arrives, then it cancels every child and starts the next from the resulting position', () => {
     const { state, cid } = working();
     const sup = run([setTarget({ targetId: 'tgt2', targetPosition: '0.5', currentPosition: '0', now: T0 + 5 * MIN, start: T0 + 5 * MIN })], state);
@@ -223,6 +342,20 @@ describe('Superseding', () => {
 });
 
 describe('Completed', () => {
+  const completedHistory = (): readonly ParentOrderEvent[] =>
+    after(workingHistory(), [fill0('a', '0.166', T0 + 1), { type: 'Tick', now: T0 + 60 * MIN, touch: TOUCH }]);
+
+  it('given a completed order, when a tick comes, then nothing happens', () => {
+    spec.given(completedHistory()).when({ type: 'Tick', now: T0 + 61 * MIN, touch: TOUCH }).thenNothing();
+  });
+
+  it('given a completed order, when a new target arrives, then a new parent order starts from the resulting position', () => {
+    spec
+      .given(completedHistory())
+      .when(setTarget({ targetId: 'tgt3', targetPosition: '0', currentPosition: '0.166', now: T0 + 61 * MIN, start: T0 + 61 * MIN, deadline: T0 + 90 * MIN }))
+      .then([expect.objectContaining({ type: 'ParentOrderStarted', parent: expect.objectContaining({ side: 'sell', qty: new Decimal('0.166') }) })]);
+  });
+
   it('ignores ticks, and a new target starts a new parent order', () => {
     const { state, cid } = working();
     const done = run(
@@ -250,5 +383,8 @@ describe('Completed at the deadline with children open', () => {
     expect(late.state.position.toString()).toBe('0.1');
     expect(decide(fill, late.state, cfg)).toEqual(E.right([]));
     expect(decide({ ...fill, clientOrderId: 'other' }, late.state, cfg)).toEqual(E.right([]));
+    const history = after(workingHistory(), [{ type: 'Tick', now: T0 + 60 * MIN, touch: TOUCH }, fill]);
+    spec.given(history).when(fill).thenNothing();
+    spec.given(history).when({ ...fill, clientOrderId: 'other' }).thenNothing();
   });
 });

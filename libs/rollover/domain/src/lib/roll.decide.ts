@@ -14,9 +14,10 @@
  */
 import * as E from 'fp-ts/Either';
 import { chicagoDateOf } from '@keel/calendar';
+import type { Decider } from '@keel/decider';
 import { IllegalStateError, NotFoundError, validationError, ValidationError } from '@keel/events';
 import type { ContractCalendar, RollContract } from './roll.contracts';
-import { evolve, positionIn, RollEvent, RollState, TargetReason } from './roll.state';
+import { evolve, initialState, positionIn, RollEvent, RollState, TargetReason } from './roll.state';
 
 export type RollCommand =
   /** Time passes (a bar, a timer): date rules are evaluated. */
@@ -143,6 +144,17 @@ export const decide =
     }
     return E.right(out);
   };
+
+/**
+ * The roll decider in the shared shape (@keel/decider): the (account, calendar) config is its
+ * context, passed to the curried `decide` above as it is; `evolve` and `initialState` from
+ * roll.state.ts.
+ */
+export const rollDecider: Decider<RollCommand, RollState, RollEvent, RollError, RollConfig> = {
+  decide: (command, state, config) => decide(config)(command, state),
+  evolve,
+  initialState: () => initialState,
+};
 
 export const linkIdOf = (accountId: string, from: string, to: string): string => `roll:${accountId}:${from}>${to}`;
 

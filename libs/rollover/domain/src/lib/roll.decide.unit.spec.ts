@@ -1,12 +1,34 @@
+/**
+ * The roll decider, given / when / then, one describe per state. The `spec.given(…)` cases
+ * state the history as the events the commands decide and go through `rollDecider`, the
+ * shared shape; the others follow a run of several commands.
+ */
 import * as E from 'fp-ts/Either';
-import { decide } from './roll.decide';
-import { initialState } from './roll.state';
+import { DeciderSpecification } from '@keel/testing';
+import { decide, RollCommand, rollDecider } from './roll.decide';
+import { initialState, RollEvent } from './roll.state';
 import { ACCOUNT, ct, gcConfig, run, targetsOf, types } from './roll.fixtures';
 
 const d = decide(gcConfig);
+const spec = DeciderSpecification.for(rollDecider, gcConfig);
+
+/** The events `commands` decide from a new stream. */
+const history = (commands: readonly RollCommand[]): readonly RollEvent[] => run(gcConfig, initialState, commands).all;
+const HOLDING_GCZ5: readonly RollCommand[] = [
+  { type: 'SetExposure', now: ct('2025-11-03'), qty: 3 },
+  { type: 'ObservePositions', now: ct('2025-11-03', '10:05'), positions: { GCZ5: 3 } },
+];
+const LINK = 'roll:acc-1:GCZ5>GCG6';
 
 describe('roll decider', () => {
   describe('Unmapped', () => {
+    it('given a new stream, when time passes, then it maps the front and targets nothing yet', () => {
+      spec
+        .given([])
+        .when({ type: 'Tick', now: ct('2025-10-01') })
+        .then([{ type: 'ContractMapped', data: { accountId: ACCOUNT, root: 'GC', symbol: 'GC.c.0', contract: 'GCZ5', effectiveFrom: ct('2025-10-01') } }]);
+    });
+
     it('maps the first contract whose forced roll is still ahead, then targets the exposure there', () => {
       const { state, all } = run(gcConfig, initialState, [
         { type: 'Tick', now: ct('2025-10-01') },
@@ -23,6 +45,13 @@ describe('roll decider', () => {
       expect(d({ type: 'Tick', now: ct('2025-09-30') }, state)).toMatchObject(E.left({ _tag: 'ValidationError', path: 'now' }));
       expect(d({ type: 'SetExposure', now: ct('2025-10-02'), qty: 1.5 }, state)).toMatchObject(E.left({ _tag: 'ValidationError', path: 'qty' }));
       expect(d({ type: 'ObservePositions', now: ct('2025-10-02'), positions: { GCZ5: 0.5 } }, state)).toMatchObject(E.left({ _tag: 'ValidationError', path: 'positions/GCZ5' }));
+      const mapped = history([{ type: 'Tick', now: ct('2025-10-01') }]);
+      spec.given(mapped).when({ type: 'Tick', now: ct('2025-09-30') }).thenFails(expect.objectContaining({ _tag: 'ValidationError', path: 'now' }));
+      spec.given(mapped).when({ type: 'SetExposure', now: ct('2025-10-02'), qty: 1.5 }).thenFails(expect.objectContaining({ _tag: 'ValidationError', path: 'qty' }));
+      spec
+        .given(mapped)
+        .when({ type: 'ObservePositions', now: ct('2025-10-02'), positions: { GCZ5: 0.5 } })
+        .thenFails(expect.objectContaining({ _tag: 'ValidationError', path: 'positions/GCZ5' }));
     });
   });
 
@@ -41,6 +70,22 @@ describe('roll decider', () => {
 
     it('does nothing before the roll start', () => {
       expect(d({ type: 'Tick', now: ct('2025-11-19', '23:59') }, holding)).toEqual(E.right([]));
+      spec.given(history(HOLDING_GCZ5)).when({ type: 'Tick', now: ct('2025-11-19', '23:59') }).thenNothing();
+    });
+
+    it('given GCZ5 held, when exposure rises on the roll start date, then the roll is scheduled and only the rise goes to GCG6', () => {
+      const at = ct('2025-11-20', '09:00');
+      spec
+        .given(history(HOLDING_GCZ5))
+        .when({ type: 'SetExposure', now: at, qty: 5 })
+        .then([
+          { type: 'ExposureSet', data: { qty: 5, at } },
+          {
+            type: 'RollScheduled',
+            data: { accountId: ACCOUNT, root: 'GC', fromContract: 'GCZ5', toContract: 'GCG6', rollStartDate: '2025-11-20', forcedRollDate: '2025-11-25', at },
+          },
+          { type: 'RollTargetSet', data: { accountId: ACCOUNT, contract: 'GCG6', targetQty: 2, reason: 'rollNew', linkId: null, at } },
+        ]);
     });
 
     it('reports a position in a contract the calendar does not know, once, and never rolls it', () => {
@@ -57,6 +102,18 @@ describe('roll decider', () => {
   });
 
   describe('Rolling', () => {
+    it('given a roll under way, when the forced roll date comes, then the rest migrates as two linked targets', () => {
+      const at = ct('2025-11-25', '00:01');
+      spec
+        .given(history([...HOLDING_GCZ5, { type: 'Tick', now: ct('2025-11-21') }]))
+        .when({ type: 'Tick', now: at })
+        .then([
+          { type: 'RollMigrationStarted', data: { accountId: ACCOUNT, root: 'GC', fromContract: 'GCZ5', toContract: 'GCG6', qty: 3, linkId: LINK, at } },
+          { type: 'RollTargetSet', data: { accountId: ACCOUNT, contract: 'GCZ5', targetQty: 0, reason: 'migration', linkId: LINK, at } },
+          { type: 'RollTargetSet', data: { accountId: ACCOUNT, contract: 'GCG6', targetQty: 3, reason: 'migration', linkId: LINK, at } },
+        ]);
+    });
+
     const rolling = run(gcConfig, initialState, [
       { type: 'SetExposure', now: ct('2025-11-03'), qty: 3 },
       { type: 'ObservePositions', now: ct('2025-11-03', '10:05'), positions: { GCZ5: 3 } },
@@ -81,6 +138,26 @@ describe('roll decider', () => {
   });
 
   describe('Migrating', () => {
+    const migratingHistory = history([...HOLDING_GCZ5, { type: 'Tick', now: ct('2025-11-25') }]);
+
+    it('given a migration, when the old contract is observed flat, then the roll completes and the next is mapped', () => {
+      const at = ct('2025-11-25', '10:20');
+      spec
+        .given(migratingHistory)
+        .when({ type: 'ObservePositions', now: at, positions: { GCG6: 3 } })
+        .then([
+          { type: 'PositionsObserved', data: { positions: { GCG6: 3 }, at } },
+          { type: 'RollCompleted', data: { accountId: ACCOUNT, root: 'GC', fromContract: 'GCZ5', toContract: 'GCG6', at } },
+          { type: 'ContractMapped', data: { accountId: ACCOUNT, root: 'GC', symbol: 'GC.c.0', contract: 'GCG6', effectiveFrom: at } },
+        ]);
+    });
+
+    it('given a delivery risk already alerted, when time passes, then it is not alerted again', () => {
+      const alerted = history([...HOLDING_GCZ5, { type: 'Tick', now: ct('2025-11-25') }, { type: 'Tick', now: ct('2025-11-26', '08:00') }]);
+      expect(types(alerted).slice(-1)).toEqual(['DeliveryRiskAlert']);
+      spec.given(alerted).when({ type: 'Tick', now: ct('2025-11-26', '09:00') }).thenNothing();
+    });
+
     const migrating = run(gcConfig, initialState, [
       { type: 'SetExposure', now: ct('2025-11-03'), qty: 3 },
       { type: 'ObservePositions', now: ct('2025-11-03', '10:05'), positions: { GCZ5: 3 } },

@@ -11,6 +11,14 @@
  *    n comes from the folded log, so a replay or a restart that takes the same decision again
  *    derives the same id (a no-op), and a decision taken on a state that lags the log
  *    collides with what is stored instead of adding a second, different target.
+ *
+ * Not a `Decider` (@keel/decider), by design: the decider here is `rollDecider` (roll.decide.ts),
+ * and this is the step around it. Its output is writes to three streams (`calendar-<ROOT>`,
+ * `calendar-<account>`, `portfolio-<account>`) plus the roll's internal facts, which are never
+ * stored; its state (`RootBook`, folded by `foldRollover` from catalog events of many streams
+ * and many producers, with the owned calendars and accounts as config) is a projection, not
+ * the fold of what it decides. A single-stream shape would drop the stream routing or hide
+ * the fold's config in a closure.
  */
 import * as E from 'fp-ts/Either';
 import { chicagoInstant } from '@keel/calendar';

@@ -5,6 +5,8 @@
  * records what the venue says. A filled order is not cancelled: its fills say what happened.
  *
  * A pure decider (`decideCancel`) and a shell (`runCancel`) in the same shape as placement.
+ * Not a `Decider` (@keel/decider) for the same reason as placement (order-placement.ts): an
+ * in-memory workflow whose state is not a fold of its facts, with a next action as output.
  */
 import * as E from 'fp-ts/Either';
 import { VenueAdapter, VenueError, VenueOrder } from '@keel/venue-domain';

@@ -10,6 +10,14 @@
  * A pure decider (`decidePlacement`: state + input → state, facts to record, next action) and
  * a small shell (`placeOrder`) that runs the actions against a venue adapter. The shell is
  * per order; the gateway runs one per ChildOrderRequested it reacts to.
+ *
+ * Not a `Decider` (@keel/decider), by design: it is a workflow in emmett's sense (its
+ * `Workflow`: input → outputs, some of them commands to run later). Its state is the in-flight
+ * state of one venue request, kept in memory and never folded from what it records: the facts
+ * (OrderAccepted/Rejected/Cancelled) do not carry `sends`, `lookups` or the `Sending` step, and
+ * the venue's answers are inputs, not events of its own. Its third output, the next action
+ * (send or look up, after a delay), has no place in `Either<Err, Event[]>`. Fitting it would
+ * mean events that are copies of the next state, which hides the rule rather than shows it.
  */
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';

@@ -103,7 +103,11 @@ export const costOf = (limit: LimitConfig, op: VenueOp, weight: number): number 
 // Float dust from refills must not make a whole-token wait come out one millisecond short.
 const EPS = 1e-9;
 
-/** Take the cost of one `op` call (of request weight `weight`) from every bucket, or say how long to wait. */
+/**
+ * Take the cost of one `op` call (of request weight `weight`) from every bucket, or say how long to wait.
+ * A pure state transition, not a `Decider` (@keel/decider): the budget is in-memory state of
+ * one process, never stored or replayed, so there are no events to evolve it from.
+ */
 export const decide = (
   limits: readonly LimitConfig[],
   state: BudgetState,
