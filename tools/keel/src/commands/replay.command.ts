@@ -159,7 +159,7 @@ export const replayPnlCommand: Command = {
 };
 
 export const replayArchiveCommand: Command = {
-  summary: 'build or extend the PnL archive beside an embedded store (the relay keeps it current): --store sqlite:<path>',
+  summary: 'build or extend the PnL archive beside an embedded store (the balance-aggregator keeps it current): --store sqlite:<path>',
   run: async (args, io) => {
     const flags = parseFlags(args, { store: { type: 'string' } });
     const uri = required('store', flags.store);
