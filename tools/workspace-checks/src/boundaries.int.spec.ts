@@ -16,8 +16,11 @@ const probes = {
   clockAndRandom: 'export const t = Date.now();\nexport const r = Math.random();\nexport const d = new Date();\n',
   platformImport: "import type { EventStore } from '@keel/event-store';\nexport type X = EventStore;\n",
   clean: 'export const add = (a: number, b: number): number => a + b;\n',
+  engineImportsAdapter: "import { startPnlArchiver } from '@keel/pnl-replay';\nexport const x = startPnlArchiver;\n",
 };
 type Probe = keyof typeof probes;
+/** Probes that belong in another project than the pure one (an engine's rule needs an engine). */
+const probeDirs: Partial<Record<Probe, string>> = { engineImportsAdapter: path.join(root, 'libs/pnl/engine/src/lib') };
 
 interface LintResult {
   filePath: string;
@@ -28,7 +31,7 @@ const messages: Record<string, string[]> = {};
 
 beforeAll(() => {
   const files = Object.entries(probes).map(([name, source]) => {
-    const file = path.join(probeDir, `lint-probe-${process.pid}-${name}.ts`);
+    const file = path.join(probeDirs[name as Probe] ?? probeDir, `lint-probe-${process.pid}-${name}.ts`);
     fs.writeFileSync(file, source);
     return [name, file] as const;
   });
@@ -65,6 +68,10 @@ describe('lint enforces the architecture', () => {
   it('fails a contract library that imports a platform library', () => {
     // The rule reports the tag violation, or the cycle it would create first: either fails lint.
     expect(of('platformImport').some((m) => m.startsWith('@nx/enforce-module-boundaries:'))).toBe(true);
+  });
+
+  it('fails an engine that imports an adapter (engines take adapters as ports)', () => {
+    expect(of('engineImportsAdapter').join('\n')).toMatch(/@nx\/enforce-module-boundaries: .*type:engine/);
   });
 
   it('passes a clean pure module', () => {
