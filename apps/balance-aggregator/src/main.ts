@@ -1,9 +1,10 @@
 /**
  * balance-aggregator: values every account in real time. Today: the live PnL of every
- * account × instrument (PnlUpdated, see pnl.app.ts), rebuilt from the log at start-up and
- * consumed from NATS; serves /healthz, /readyz and /metrics on port 8085 (KEEL_HTTP_PORT).
+ * account × instrument (PnlUpdated, the PnL engine of @keel/pnl-engine), rebuilt from the log
+ * at start-up and consumed from NATS, and the PnL archive beside an embedded store
+ * (production.ts); serves /healthz, /readyz and /metrics on port 8085 (KEEL_HTTP_PORT).
  */
-import { runFoldingAppMain } from '@keel/runtime';
-import { pnlApp } from './pnl.app';
+import { runMain } from '@keel/runtime';
+import { balanceAggregatorMain } from './production';
 
-void runFoldingAppMain(pnlApp, 8085).then((code) => (process.exitCode = code));
+void runMain(balanceAggregatorMain).then((code) => (process.exitCode = code));

@@ -6,7 +6,8 @@
  * would (ChildOrderRequested: open, add, reduce, flip, close), then stops the apps and
  * replays the log: every PnlUpdated the live app stored equals, field by field, the figure the
  * backfill computes at the same position; `keel replay balance-aggregator|gateway` find the
- * rebuilt states equal to the apps' snapshots; the backfill writes the same bytes twice.
+ * rebuilt states equal to the apps' snapshots; the backfill writes the same bytes twice, and
+ * the same again from the PnL archive the balance-aggregator kept beside the store.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -14,7 +15,7 @@ import * as E from 'fp-ts/Either';
 import { deriveId, EventData, newEvent, RecordedEvent } from '@keel/events';
 import { openRawLogScanner } from '@keel/event-store';
 import { AppChild, AppHarness, isReady, readStream, spawnApp, startAppHarness, waitFor, workspaceRoot } from '@keel/app-testing';
-import { extendPnlArchive, openLogSource, PnlBackfillOptions, PnlBackfillResult, runPnlBackfill, verifyPnlCheckpoints } from '@keel/pnl-replay';
+import { archivePathOf, extendPnlArchive, openLogSource, PnlBackfillOptions, PnlBackfillResult, runPnlBackfill, verifyPnlCheckpoints } from '@keel/pnl-replay';
 
 const account = 'pnl-int-1';
 const instrument = 'BTC/USDT:USDT';
@@ -126,6 +127,13 @@ it('a traded session: every live PnlUpdated equals the backfill at its position,
   const first = (await csv({ archive: false })).text;
   expect((await csv({ archive: false })).text).toBe(first);
   expect((await csv({ reference: true })).text).toBe(first);
+  // The archive the balance-aggregator kept beside the store while it ran (the PnL owner keeps
+  // it, not the relay) gives the same bytes; it is then rebuilt in small segments from scratch.
+  const kept = await csv();
+  expect(kept.r.archive).toMatchObject({ problem: null });
+  expect(kept.r.archive?.segments).toBeGreaterThan(0);
+  expect(kept.text).toBe(first);
+  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${archivePathOf(h.storePath)}${suffix}`, { force: true });
   const scanner = openRawLogScanner(h.storePath);
   if (E.isLeft(scanner)) throw new Error(JSON.stringify(scanner.left));
   const built = extendPnlArchive(h.storePath, scanner.right, { span: 64 });

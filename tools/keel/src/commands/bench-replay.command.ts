@@ -1,6 +1,6 @@
 /**
  * `keel bench replay --events N`: write a synthetic session of N events into a fresh embedded
- * store and build its PnL archive, as the relay keeps it beside a live store (neither timed
+ * store and build its PnL archive, as the balance-aggregator keeps it beside a live store (neither timed
  * in `eventsPerSec`; the archive's build time is reported as `archiveSeconds`), then run the
  * PnL backfill on it in a child process (`keel replay pnl --json`, so its peak RSS is the
  * replay's own) and report its figures. `--no-archive` times the backfill reading the log's
@@ -41,7 +41,7 @@ export const benchReplayCommand: Command = {
       const generateSeconds = (Date.now() - t0) / 1000;
       let archiveSeconds: number | null = null;
       if (!flags['no-archive']) {
-        io.progress(`bench replay: written in ${generateSeconds.toFixed(1)} s; building the PnL archive (as the relay does beside a live store; not timed)`);
+        io.progress(`bench replay: written in ${generateSeconds.toFixed(1)} s; building the PnL archive (as the balance-aggregator does beside a live store; not timed)`);
         const t1 = Date.now();
         const built = extendPnlArchiveOf(file);
         if (E.isLeft(built)) throw new Error(describeError(built.left));

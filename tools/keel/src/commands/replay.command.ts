@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as E from 'fp-ts/Either';
 import { describeError } from '@keel/events';
 import { archivePathOf, extendPnlArchive, LogSource, openLogSource, runPnlBackfill, UndecodableEventError, verifyPnlCheckpoints } from '@keel/pnl-replay';
+import { PNL_ENGINE_NAME } from '@keel/pnl-engine';
 import { Io, parseFlags, UsageError } from '../cli.io';
 import { compareProjection } from '../replay/projection.compare';
 import { PROJECTIONS } from '../replay/projections';
@@ -158,7 +159,7 @@ export const replayPnlCommand: Command = {
 };
 
 export const replayArchiveCommand: Command = {
-  summary: 'build or extend the PnL archive beside an embedded store (the relay keeps it current): --store sqlite:<path>',
+  summary: 'build or extend the PnL archive beside an embedded store (the balance-aggregator keeps it current): --store sqlite:<path>',
   run: async (args, io) => {
     const flags = parseFlags(args, { store: { type: 'string' } });
     const uri = required('store', flags.store);
@@ -192,7 +193,7 @@ const projectionCommand = (name: string): Command => {
       const source = await openStoreFlag(required('store', flags.store));
       try {
         const state = await compareProjection(source, p);
-        const checkpoints = name === 'balance-aggregator' ? await verifyPnlCheckpoints(source) : undefined;
+        const checkpoints = name === PNL_ENGINE_NAME ? await verifyPnlCheckpoints(source) : undefined;
         const match = state.match && (checkpoints?.match ?? true);
         io.result({ ...state, ...(checkpoints ? { checkpoints } : {}), match }, () =>
           match

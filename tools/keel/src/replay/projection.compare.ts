@@ -17,6 +17,8 @@ export interface ReplayableProjection<S> {
   readonly name: string;
   readonly summary: string;
   readonly snapshotKey: string;
+  /** The projection version the app snapshots with, when the replay folds the app's own projection. */
+  readonly version?: number;
   readonly eventTypes: readonly string[];
   /** The state to rebuild from, shaped after the live snapshot (e.g. the accounts it owns). */
   initial(liveState: unknown): S;
@@ -91,6 +93,10 @@ export const compareProjection = async <S>(source: LogSource, p: ReplayableProje
   if (snap.right === null)
     throw new Error(`no live state to compare with: the store has no snapshot ${p.snapshotKey} (the app saves one every KEEL_SNAPSHOT_EVERY events and when it stops)`);
   const live = snap.right;
+  // The app itself ignores a snapshot of another version (it replays from the start), so
+  // comparing with one would report a difference that is no fault of the fold.
+  if (p.version !== undefined && live.version !== p.version)
+    throw new Error(`the live state (${p.snapshotKey}) is of projection version ${live.version}, this replay folds version ${p.version}: restart the app to save a snapshot of its current version`);
   const { state, events } = await fold(source, p, p.initial(live.state), live.position);
   const liveView = p.liveView(live.state);
   const d = firstDifference(liveView, JSON.parse(JSON.stringify(p.view(state))) as unknown);

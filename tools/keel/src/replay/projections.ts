@@ -1,27 +1,28 @@
 /**
  * The projections `keel replay <projection>` can rebuild, each with the app's own fold from
- * its library (never the app's code): the balance-aggregator's PnL ledger and the gateway's
+ * its library (never the app's code): the PnL engine's projection, which the live
+ * balance-aggregator folds (imported, so the two cannot drift), and the gateway's
  * per-account log view.
  */
-import { appSnapshotKey, RecordedEvent } from '@keel/events';
-import { emptyLedger, evolvePnl, PNL_INPUT_TYPES, PnlLedger, toPnlInput } from '@keel/pnl-domain';
+import { appSnapshotKey } from '@keel/events';
+import { PnlLedger } from '@keel/pnl-domain';
+import { PNL_ENGINE_NAME, PNL_SNAPSHOT_KEY, PnlEngineState, pnlProjection, snapshotLedger } from '@keel/pnl-engine';
 import { ACCOUNT_LOG_EVENT_TYPES, AccountLog, emptyAccountLog, evolveAccountLog } from '@keel/venue-engine';
 import { ReplayableProjection } from './projection.compare';
 
 const field = (state: unknown, key: string): unknown => (typeof state === 'object' && state !== null ? (state as Record<string, unknown>)[key] : undefined);
 
-export const balanceAggregatorProjection: ReplayableProjection<PnlLedger> = {
-  name: 'balance-aggregator',
+/** The ledger is compared; the PnlUpdated the engine stored are compared with the backfill beside it (`verifyPnlCheckpoints`). */
+export const balanceAggregatorProjection: ReplayableProjection<PnlEngineState> = {
+  name: PNL_ENGINE_NAME,
   summary: "the PnL ledger (books per account × instrument, last quotes) vs the app's snapshot, and every PnlUpdated vs the backfill",
-  snapshotKey: appSnapshotKey('balance-aggregator'),
-  eventTypes: PNL_INPUT_TYPES,
-  initial: () => emptyLedger(),
-  evolve: (l: PnlLedger, e: RecordedEvent) => {
-    const input = toPnlInput(e);
-    return input === null ? l : evolvePnl(l, input).ledger;
-  },
-  liveView: (s) => field(s, 'ledger'),
-  view: (l) => l,
+  snapshotKey: PNL_SNAPSHOT_KEY,
+  version: pnlProjection.version,
+  eventTypes: pnlProjection.eventTypes,
+  initial: () => pnlProjection.initial,
+  evolve: pnlProjection.evolve,
+  liveView: snapshotLedger,
+  view: (s): PnlLedger => s.ledger,
 };
 
 type Logs = Readonly<Record<string, AccountLog>>;

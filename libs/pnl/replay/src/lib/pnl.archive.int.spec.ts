@@ -165,7 +165,7 @@ describe('PnL archive', () => {
     await expect(backfill(store, { rewind: undefined })).rejects.toThrow(/more than 18 decimal places/);
   });
 
-  it('the relay archiver keeps the archive at the head while the log grows, and stops promptly', async () => {
+  it('the archiver keeps the archive at the head while the log grows, and stops promptly', async () => {
     const store = file('live.sqlite');
     const events = [...syntheticSession({ events: 40_000 })];
     bulkLoadSqlite(store, events.slice(0, 38_000));

@@ -1,7 +1,7 @@
 /**
  * The PnL archive: the fold's inputs (fills, quotes, funding) of an embedded store, kept
  * columnar beside it, so a backfill reads typed arrays instead of one JSON document per
- * event. It is derived and disposable: built from the log (by the relay as the log grows, or
+ * event. It is derived and disposable: built from the log (by the balance-aggregator as the log grows, or
  * by `keel replay archive`), checked against the log on every read, and a replay without it
  * (or past its end) reads the log itself, with the same result.
  *
@@ -35,7 +35,7 @@ import { packInput, unpackPage } from './pnl.packed';
 export const ARCHIVE_FORMAT = 1;
 /**
  * Positions per segment: ~10k inputs, ~0.5 MB at the synthetic session's mix, ~0.1 s to
- * build (the relay builds one at a time between its own work).
+ * build (the balance-aggregator builds one at a time between its own work).
  */
 export const SEGMENT_SPAN = 16_384;
 const MAGIC = 0x4b504131; // "KPA1"

@@ -1,8 +1,9 @@
 /**
- * Keeps the PnL archive of an embedded store current while the log grows (run by the relay):
- * every `everyMs` it extends the archive to the head, one segment at a time, giving the
- * event loop back between segments (a segment takes ~0.1 s to build), so the process it
- * runs in keeps doing its own work while a large log is archived for the first time.
+ * Keeps the PnL archive of an embedded store current while the log grows (run by the
+ * balance-aggregator, the PnL owner): every `everyMs` it extends the archive to the head, one
+ * segment at a time, giving the event loop back between segments (a segment takes ~0.1 s to
+ * build), so the process it runs in keeps doing its own work while a large log is archived for
+ * the first time.
  * Failures are logged and retried on the next round; the archive is only ever an
  * accelerator, never the truth.
  */

@@ -1,24 +1,25 @@
 /**
- * The app's fold and reaction on a recorded session (test-data/: a real gateway + simulator
+ * The engine's fold and reaction on a recorded session (test-data/: a real gateway + simulator
  * run, with the PnlUpdated events the live app stored): folding the session's inputs with the
- * app's projection and storing what `react` asks for gives exactly the recorded PnlUpdated
+ * engine's projection and storing what `react` asks for gives exactly the recorded PnlUpdated
  * events, ids included; a second fold of the same log gives the same writes (idempotent).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { RecordedEvent } from '@keel/events';
-import { checkpointWrites, PnlAppState, pnlProjection } from './pnl.app';
+import { checkpointWrites } from './pnl.engine';
+import { PnlEngineState, pnlProjection } from './pnl.projection';
 
 const session = zlib
-  .gunzipSync(fs.readFileSync(path.join(__dirname, '../test-data/sim-session-btcusdt-2026-01-01T0000-pnl.jsonl.gz')))
+  .gunzipSync(fs.readFileSync(path.join(__dirname, '../../test-data/sim-session-btcusdt-2026-01-01T0000-pnl.jsonl.gz')))
   .toString('utf8')
   .trim()
   .split('\n')
   .map((l) => JSON.parse(l) as RecordedEvent);
 
 const replay = () => {
-  let state: PnlAppState = pnlProjection.initial;
+  let state: PnlEngineState = pnlProjection.initial;
   const writes = [];
   for (const e of session) {
     if (!pnlProjection.eventTypes.includes(e.type)) continue;
@@ -44,7 +45,7 @@ describe('balance-aggregator on the recorded session', () => {
   it('keeps one book per account × instrument, flat cost 0 never negative zero, and survives a snapshot round trip', () => {
     const { state } = replay();
     expect(Object.keys(state.ledger.books)).toEqual(['pnl-int-1 BTC/USDT:USDT']);
-    const snap = JSON.parse(JSON.stringify(state)) as PnlAppState;
+    const snap = JSON.parse(JSON.stringify(state)) as PnlEngineState;
     const next = session.find((e) => e.type === 'QuoteUpdated')!;
     expect(pnlProjection.evolve(snap, next)).toEqual(pnlProjection.evolve(state, next));
   });
