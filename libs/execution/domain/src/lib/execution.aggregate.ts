@@ -10,6 +10,8 @@ import { deriveId, EventData, NotFoundError, RecordedEvent, streamName } from '@
 import { contractForCode, marketState } from '@keel/calendar';
 import { instrumentFromStored } from '@keel/venue-domain';
 import { defaultExecutionConfig, ExecutionConfig, ExecutionError, ParentOrderCommand } from './parent-order.decide';
+import { PolicyConfig } from './child-order.policy';
+import type { Urgency } from './parent-order.state';
 import { evolve as evolveState, initialState, ParentOrderEvent, ParentOrderState, PauseReason, Touch } from './parent-order.state';
 import { executionQuality, ExecutionQuality, QualityFill } from './execution.quality';
 import { lagInSlices } from './twap.schedule';
@@ -102,6 +104,12 @@ export interface TargetSettings {
   /** Length of a TWAP slice; a horizon gets round(horizon / slice) slices, within [1, maxSlices]. */
   readonly sliceMs: number;
   readonly maxSlices: number;
+  /** The child-order policy (default DEFAULT_POLICY). */
+  readonly policy?: PolicyConfig;
+  /** Urgency of every parent order (default the decider's, 'normal'). */
+  readonly urgency?: Urgency;
+  /** Per account: 'marketOnly' executes each slice with one market order (a benchmark account). */
+  readonly styles?: Readonly<Record<string, 'maker' | 'marketOnly'>>;
 }
 
 export type TargetStep =
@@ -147,7 +155,7 @@ export const targetStep = (
   const slices = Math.max(1, Math.min(settings.maxSlices, Math.round(span / settings.sliceMs), span));
   return {
     _tag: 'Decide',
-    config: defaultExecutionConfig({ accounts: [accountId], instruments: [instrumentFromStored(rules)] }),
+    config: defaultExecutionConfig({ accounts: [accountId], instruments: [instrumentFromStored(rules)], ...(settings.policy ? { policy: settings.policy } : {}) }),
     command: {
       type: 'SetTarget',
       targetId: target.targetId,
@@ -158,6 +166,8 @@ export const targetStep = (
       start: target.at,
       deadline: target.at + horizonMs,
       slices,
+      ...(settings.urgency ? { urgency: settings.urgency } : {}),
+      ...(settings.styles?.[accountId] ? { style: settings.styles[accountId] } : {}),
       now,
       touch,
     },

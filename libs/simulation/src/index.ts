@@ -1,0 +1,5 @@
+// @keel/simulation: one in-process kernel (virtual clock, store, store-tail bus) hosting the
+// same engines as the app processes, and the executions built on it (twap-sim, roll-sim).
+export * from './lib/store-tail.bus';
+export * from './lib/simulation.kernel';
+export * from './lib/twap.run';
