@@ -6,7 +6,7 @@
  */
 import { benchCoalescing } from '@keel/venue-gateway';
 import { intFlag, parseFlags } from '../cli.io';
-import type { Command } from './index';
+import type { Command } from './command';
 
 export const benchCoalescingCommand: Command = {
   summary: 'venue gateway: REST calls per cycle with request coalescing vs one poller per symbol per account',

@@ -9,7 +9,7 @@ import { benchStore } from '@keel/event-store';
 import { benchBus } from '@keel/bus';
 import { startNatsServer } from '@keel/testing';
 import { intFlag, parseFlags } from '../cli.io';
-import type { Command } from './index';
+import type { Command } from './command';
 
 export const benchStoreCommand: Command = {
   summary: 'event store: batched/single append, read-all with decoding, vs the bare driver',
