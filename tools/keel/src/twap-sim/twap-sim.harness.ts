@@ -12,7 +12,7 @@
 import { access, constants } from 'node:fs/promises';
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
-import { createVirtualClock } from '@keel/runtime';
+import { createVirtualClock } from '@keel/clock';
 import { describeError } from '@keel/events';
 import { BINANCE_USDM_BTCUSDT, Fill, Instrument, Side } from '@keel/venue-domain';
 import { createSimulatedVenue, MarketEvent, readLines, readQuotes, readTrades, SimulatedVenue } from '@keel/venue-sim';

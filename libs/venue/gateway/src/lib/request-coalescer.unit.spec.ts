@@ -1,7 +1,7 @@
 import Decimal from 'decimal.js';
 import * as fc from 'fast-check';
 import * as E from 'fp-ts/Either';
-import { createVirtualClock } from '@keel/runtime';
+import { createVirtualClock } from '@keel/clock';
 import { VenueError } from '@keel/venue-domain';
 import { createCountingAdapter } from './counting.adapter';
 import { createRateBudget } from './rate-budget';

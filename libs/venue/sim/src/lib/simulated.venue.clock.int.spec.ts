@@ -4,7 +4,7 @@
  */
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
-import { createAcceleratedClock } from '@keel/runtime';
+import { createAcceleratedClock } from '@keel/clock';
 import { loadMarket } from './csv.readers';
 import { MarketEvent } from './market.events';
 import { createSimulatedVenue } from './simulated.venue';

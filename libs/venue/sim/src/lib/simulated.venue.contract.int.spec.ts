@@ -1,6 +1,6 @@
 /** The venue port's contract on the simulator: a seeded synthetic market replayed from "now" on the real clock. */
 import Decimal from 'decimal.js';
-import { createRealClock } from '@keel/runtime';
+import { createRealClock } from '@keel/clock';
 import { venueAdapterContract } from '@keel/venue-domain/testing';
 import { createSimulatedVenue } from './simulated.venue';
 import { syntheticMarket } from './synthetic.market';

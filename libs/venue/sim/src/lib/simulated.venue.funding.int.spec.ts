@@ -6,7 +6,7 @@
  */
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
-import { createVirtualClock } from '@keel/runtime';
+import { createVirtualClock } from '@keel/clock';
 import { FundingPayment, VenueError } from '@keel/venue-domain';
 import { loadMarket } from './csv.readers';
 import { MarketEvent } from './market.events';

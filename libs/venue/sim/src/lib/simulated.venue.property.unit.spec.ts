@@ -12,7 +12,7 @@
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
 import fc from 'fast-check';
-import { createVirtualClock } from '@keel/runtime';
+import { createVirtualClock } from '@keel/clock';
 import { Fill, VenueError, VenueOrder } from '@keel/venue-domain';
 import { MarketEvent } from './market.events';
 import { createSimulatedVenue } from './simulated.venue';

@@ -1,6 +1,6 @@
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
-import { createVirtualClock, VirtualClock } from '@keel/runtime';
+import { createVirtualClock, VirtualClock } from '@keel/clock';
 import { OrderRequest, VenueError } from '@keel/venue-domain';
 import { MarketEvent } from './market.events';
 import { createSimulatedVenue, SimulatedVenue, SimulatedVenueConfig } from './simulated.venue';
