@@ -9,7 +9,7 @@ import Decimal from 'decimal.js';
 import fc from 'fast-check';
 import * as E from 'fp-ts/Either';
 import { decodeStored, EventData, newEvent, RecordedEvent, StoredEventFields } from '@keel/events';
-import { Instrument } from '@keel/venue-domain';
+import { Instrument } from '@keel/instruments';
 import { eventIdFor, EXECUTION_EVENT_TYPES, fromStored, StreamContext, toStored } from './execution.events';
 import { executionQuality } from './execution.quality';
 import { ExecutionConfig, ParentOrderCommand } from './parent-order.decide';

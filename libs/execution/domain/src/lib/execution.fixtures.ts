@@ -4,7 +4,7 @@
  */
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
-import { BINANCE_USDM_BTCUSDT } from '@keel/venue-domain';
+import { BINANCE_USDM_BTCUSDT } from '@keel/instruments';
 import { decide, defaultExecutionConfig, ExecutionConfig, ParentOrderCommand } from './parent-order.decide';
 import { evolve, initialState, ParentOrderEvent, ParentOrderState, Touch } from './parent-order.state';
 

@@ -5,7 +5,7 @@
  */
 import Decimal from 'decimal.js';
 import { EventData, EventType, RecordedEvent } from '@keel/events';
-import { BINANCE_USDM_BTCUSDT, instrumentToStored } from '@keel/venue-domain';
+import { BINANCE_USDM_BTCUSDT, instrumentToStored } from '@keel/instruments';
 import { emptyAggregate, evolveAggregate, pauseCommands, rejectionData, targetStep, venueCommand, wantedPauses } from './execution.aggregate';
 import { evolveExecutionView, ExecutionView, freshTouch, initialExecutionView, intervalBenchmark, marketTotalsAt } from './execution.view';
 import { run, setTarget, T0, TOUCH } from './execution.fixtures';
