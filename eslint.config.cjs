@@ -4,7 +4,21 @@
 const nx = require('@nx/eslint-plugin');
 const tseslint = require('typescript-eslint');
 
-const PURE_LIB_FILES = ['libs/events/src/**/*.ts', 'libs/*/domain/src/**/*.ts', 'libs/calendar/src/**/*.ts'];
+const PURE_LIB_FILES = [
+  'libs/events/src/**/*.ts',
+  'libs/instruments/src/**/*.ts',
+  'libs/*/domain/src/**/*.ts',
+  'libs/calendar/src/**/*.ts',
+];
+
+// Bounded contexts: each may depend on itself and on `scope:shared` only. Code several
+// contexts need (the event contract, the instrument contract, the CME calendar, the
+// platform libs) is `scope:shared`; nothing shared may reach into a context.
+const CONTEXT_SCOPES = ['execution', 'venue', 'rollover', 'balances', 'portfolio', 'prediction'];
+
+// Layers below an app, in the order they may be depended on. Specs of every layer may use
+// the test kits (type:testing); no-restricted-imports keeps those out of non-spec code.
+const BELOW_ENGINE = ['type:platform', 'type:adapter', 'type:domain', 'type:contract', 'type:util', 'type:testing'];
 
 module.exports = [
   ...nx.configs['flat/base'],
@@ -20,15 +34,32 @@ module.exports = [
           enforceBuildableLibDependency: false,
           allow: [],
           depConstraints: [
+            // Layers: apps → engines → adapters/platform → domain → contract → util.
             // Apps may use test helpers in specs and test/ harnesses only (no-restricted-imports below).
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:platform', 'type:adapter', 'type:domain', 'type:contract', 'type:util', 'type:testing'] },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:engine', ...BELOW_ENGINE] },
+            // An engine (libs/<context>/engine) is a context's application layer on ports: the
+            // same object runs in the app and in the simulation, so both depend on it.
+            { sourceTag: 'type:engine', onlyDependOnLibsWithTags: BELOW_ENGINE },
+            // The in-process simulation kernel (libs/simulation) hosts several contexts' engines.
+            { sourceTag: 'type:simulation', onlyDependOnLibsWithTags: ['type:engine', ...BELOW_ENGINE] },
             { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:platform', 'type:domain', 'type:contract', 'type:util', 'type:testing'] },
             { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:platform', 'type:contract', 'type:util', 'type:testing'] },
             { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain', 'type:contract', 'type:util'] },
             { sourceTag: 'type:contract', onlyDependOnLibsWithTags: ['type:contract', 'type:util'] },
             { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
-            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:platform', 'type:adapter', 'type:domain', 'type:contract', 'type:util', 'type:testing'] },
+            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:simulation', 'type:engine', ...BELOW_ENGINE] },
             { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:platform', 'type:contract', 'type:util', 'type:testing'] },
+
+            // Scopes: a context depends on itself and on scope:shared only.
+            ...CONTEXT_SCOPES.map((scope) => ({ sourceTag: `scope:${scope}`, onlyDependOnLibsWithTags: [`scope:${scope}`, 'scope:shared'] })),
+            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+            // The relay app (store → NATS) still hosts the PnL archiver (@keel/pnl-replay, scope:balances);
+            // issue 12 item 6 moves the archiver out, and then this constraint loses scope:balances.
+            { sourceTag: 'scope:relay', onlyDependOnLibsWithTags: ['scope:relay', 'scope:shared', 'scope:balances'] },
+            // The simulation hosts every context's engines (but never an app); the CLI and the
+            // workspace checks may use anything.
+            { sourceTag: 'scope:simulation', onlyDependOnLibsWithTags: ['*'], notDependOnLibsWithTags: ['type:app'] },
+            { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['*'] },
           ],
         },
       ],
