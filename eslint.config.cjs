@@ -69,11 +69,21 @@ module.exports = [
     },
   },
   {
-    // Test helpers (a real nats-server launcher, temp dirs) are for specs only.
+    // Test helpers (a real nats-server launcher, temp dirs, each lib's src/testing) are for
+    // specs only; benchmarks (each lib's src/bench) are for the keel CLI only.
     files: ['**/*.ts'],
-    ignores: ['**/*.spec.ts', '**/src/test/**', 'libs/testing/**', 'libs/app-testing/**', 'tools/**'],
+    ignores: ['**/*.spec.ts', '**/src/test/**', '**/src/testing/**', '**/src/bench/**', 'libs/testing/**', 'libs/app-testing/**', 'tools/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: '@keel/testing', message: 'test helpers are for *.spec.ts files only' }, { name: '@keel/app-testing', message: 'test helpers are for *.spec.ts files only' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: '@keel/testing', message: 'test helpers are for *.spec.ts files only' }, { name: '@keel/app-testing', message: 'test helpers are for *.spec.ts files only' }],
+          patterns: [
+            { group: ['@keel/*/testing'], message: 'test helpers are for *.spec.ts files only' },
+            { group: ['@keel/*/bench'], message: 'benchmarks are for the keel CLI (tools/keel) only' },
+          ],
+        },
+      ],
     },
   },
   {
@@ -87,7 +97,8 @@ module.exports = [
           patterns: [
             { group: ['node:*'], message: 'pure libraries do no I/O: move this to an adapter or the app shell' },
             { group: ['fs', 'fs/*', 'path', 'os', 'child_process', 'net', 'http', 'https', 'crypto', 'worker_threads'], message: 'pure libraries do no I/O' },
-            { group: ['@keel/testing', '@keel/app-testing'], message: 'test helpers are for *.spec.ts files only' },
+            { group: ['@keel/testing', '@keel/app-testing', '@keel/*/testing'], message: 'test helpers are for *.spec.ts files only' },
+            { group: ['@keel/*/bench'], message: 'benchmarks are for the keel CLI (tools/keel) only' },
           ],
         },
       ],

@@ -26,6 +26,8 @@ const probes = {
   crossContext: [executionDomain, "import type { VenueAdapter } from '@keel/venue-domain';\nexport type X = VenueAdapter;\n"],
   sharedFromContext: [executionDomain, "import type { Instrument } from '@keel/instruments';\nexport type X = Instrument;\n"],
   contextFromShared: [calendar, "import type { VenueAdapter } from '@keel/venue-domain';\nexport type X = VenueAdapter;\n"],
+  // Test support (src/testing, `@keel/<lib>/testing`) is for specs: library code may not import it.
+  testingFromLib: [executionDomain, "import { T0 } from '@keel/execution-domain/testing';\nexport const t = T0;\n"],
 } as const;
 type Probe = keyof typeof probes;
 
@@ -89,6 +91,10 @@ describe('lint enforces the architecture', () => {
 
   it("passes a context's library that imports a scope:shared library", () => {
     expect(of('sharedFromContext')).toEqual([]);
+  });
+
+  it("fails library code that imports a library's test support", () => {
+    expect(of('testingFromLib')).toContain('no-restricted-imports: \'@keel/execution-domain/testing\' import is restricted from being used by a pattern. test helpers are for *.spec.ts files only');
   });
 
   it('fails a scope:shared library that imports a context', () => {

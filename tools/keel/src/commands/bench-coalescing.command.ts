@@ -4,7 +4,7 @@
  * per account, both measured in this run against in-memory counting adapters (they count
  * calls; no venue is contacted).
  */
-import { benchCoalescing } from '@keel/venue-gateway';
+import { benchCoalescing } from '@keel/venue-gateway/bench';
 import { intFlag, parseFlags } from '../cli.io';
 import type { Command } from './command';
 

@@ -14,7 +14,7 @@ import { eventIdFor, EXECUTION_EVENT_TYPES, fromStored, StreamContext, toStored 
 import { executionQuality } from './execution.quality';
 import { ExecutionConfig, ParentOrderCommand } from './parent-order.decide';
 import { childOpenQty, ParentOrderEvent, ParentOrderState } from './parent-order.state';
-import { BTC, cfg, fold, MIN, ofType, run, setTarget, T0, touch } from './execution.fixtures';
+import { BTC, cfg, fold, MIN, ofType, run, setTarget, T0, touch } from '../testing/execution.fixtures';
 
 // A dated, physically settled future with a maker rebate and a contract size: every rule field non-trivial.
 const FUT: Instrument = {

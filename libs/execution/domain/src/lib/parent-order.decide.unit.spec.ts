@@ -5,7 +5,7 @@ import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
 import { childOrderId, decide, nextWakeAt, parentOrderId } from './parent-order.decide';
 import { initialState, ParentOrderState } from './parent-order.state';
-import { BTC, cfg, MIN, ofType, run, setTarget, str, T0, touch, TOUCH } from './execution.fixtures';
+import { BTC, cfg, MIN, ofType, run, setTarget, str, T0, touch, TOUCH } from '../testing/execution.fixtures';
 
 const started = (): ParentOrderState => run([setTarget()]).state;
 const working = (): { state: ParentOrderState; cid: string } => {

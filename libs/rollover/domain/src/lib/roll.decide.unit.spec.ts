@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/Either';
 import { decide } from './roll.decide';
 import { initialState } from './roll.state';
-import { ACCOUNT, ct, gcConfig, run, targetsOf, types } from './roll.fixtures';
+import { ACCOUNT, ct, gcConfig, run, targetsOf, types } from '../testing/roll.fixtures';
 
 const d = decide(gcConfig);
 

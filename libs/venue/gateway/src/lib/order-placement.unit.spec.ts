@@ -3,7 +3,7 @@ import * as fc from 'fast-check';
 import * as E from 'fp-ts/Either';
 import { Fill, Instrument, VenueError, VenueOrder, BINANCE_USDM_BTCUSDT } from '@keel/venue-domain';
 import { createVirtualClock } from '@keel/clock';
-import { createCountingAdapter } from './counting.adapter';
+import { createCountingAdapter } from '../testing/counting.adapter';
 import { createRequestCoalescer } from './request-coalescer';
 import {
   ChildOrder,

@@ -4,7 +4,7 @@ import { createRealClock } from '@keel/clock';
 import { venueAdapterContract } from '@keel/venue-domain/testing';
 import { createSimulatedVenue } from './simulated.venue';
 import { syntheticMarket } from './synthetic.market';
-import { BINANCE_USDM_BTCUSDT } from './sim.fixtures';
+import { BINANCE_USDM_BTCUSDT } from '../testing/sim.fixtures';
 
 venueAdapterContract('simulator (synthetic market, real clock)', async () => {
   const clock = createRealClock();

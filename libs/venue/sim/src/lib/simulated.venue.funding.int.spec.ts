@@ -11,7 +11,7 @@ import { FundingPayment, VenueError } from '@keel/venue-domain';
 import { loadMarket } from './csv.readers';
 import { MarketEvent } from './market.events';
 import { createSimulatedVenue, SimulatedVenueConfig } from './simulated.venue';
-import { BINANCE_USDM_BTCUSDT, TEST_DATA } from './sim.fixtures';
+import { BINANCE_USDM_BTCUSDT, TEST_DATA } from '../testing/sim.fixtures';
 import { FUNDING_INTERVAL_MS, nextFundingAfter } from './sim.funding';
 
 const right = <A>(r: E.Either<VenueError | { message: string }, A>): A => {

@@ -11,7 +11,7 @@ import { VenueError } from '@keel/venue-domain';
 import { loadMarket } from './csv.readers';
 import { MarketEvent } from './market.events';
 import { createSimulatedVenue, SimulatedVenue, SimulatedVenueConfig } from './simulated.venue';
-import { BINANCE_USDM_BTCUSDT, TEST_DATA } from './sim.fixtures';
+import { BINANCE_USDM_BTCUSDT, TEST_DATA } from '../testing/sim.fixtures';
 
 const plain = (x: unknown): unknown => JSON.parse(JSON.stringify(x));
 const right = <A>(r: E.Either<VenueError | { message: string }, A>): A => {

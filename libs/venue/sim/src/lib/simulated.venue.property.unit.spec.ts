@@ -17,7 +17,7 @@ import { Fill, VenueError, VenueOrder } from '@keel/venue-domain';
 import { MarketEvent } from './market.events';
 import { createSimulatedVenue } from './simulated.venue';
 import { syntheticMarket } from './synthetic.market';
-import { BINANCE_USDM_BTCUSDT } from './sim.fixtures';
+import { BINANCE_USDM_BTCUSDT } from '../testing/sim.fixtures';
 
 const Big = Decimal.clone({ precision: 300 });
 const LATENCY = 20;

@@ -4,7 +4,7 @@ import { createVirtualClock, VirtualClock } from '@keel/clock';
 import { OrderRequest, VenueError } from '@keel/venue-domain';
 import { MarketEvent } from './market.events';
 import { createSimulatedVenue, SimulatedVenue, SimulatedVenueConfig } from './simulated.venue';
-import { BINANCE_USDM_BTCUSDT } from './sim.fixtures';
+import { BINANCE_USDM_BTCUSDT } from '../testing/sim.fixtures';
 
 const d = (v: Decimal.Value): Decimal => new Decimal(v);
 const quote = (ts: number, bid: string, bidQty: string, ask: string, askQty: string): MarketEvent => ({

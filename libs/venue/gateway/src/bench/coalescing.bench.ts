@@ -15,8 +15,8 @@
 import * as E from 'fp-ts/Either';
 import { createVirtualClock } from '@keel/clock';
 import { VenueAdapter } from '@keel/venue-domain';
-import { CountingAdapter, createCountingAdapter } from './counting.adapter';
-import { CoalescingAdapter, createRequestCoalescer } from './request-coalescer';
+import { CountingAdapter, createCountingAdapter } from '../testing/counting.adapter';
+import { CoalescingAdapter, createRequestCoalescer } from '../lib/request-coalescer';
 
 export interface CoalescingBenchOptions {
   readonly symbols: number;
