@@ -4,28 +4,53 @@
 const nx = require('@nx/eslint-plugin');
 const tseslint = require('typescript-eslint');
 
-const PURE_LIB_FILES = ['libs/events/src/**/*.ts', 'libs/*/domain/src/**/*.ts', 'libs/calendar/src/**/*.ts', 'libs/decider/src/**/*.ts'];
+const PURE_LIB_FILES = [
+  'libs/events/src/**/*.ts',
+  'libs/instruments/src/**/*.ts',
+  'libs/*/domain/src/**/*.ts',
+  'libs/calendar/src/**/*.ts',
+  'libs/decider/src/**/*.ts',
+];
 
-// Who may import whom, by tag. Specs get one addition below: any project's specs may import the
-// test helpers (type:testing), e.g. a domain spec uses @keel/testing's DeciderSpecification; its
-// production files still may not.
+// Bounded contexts: each may depend on itself and on `scope:shared` only. Code several
+// contexts need (the event contract, the instrument contract, the CME calendar, the
+// platform libs) is `scope:shared`; nothing shared may reach into a context.
+const CONTEXT_SCOPES = ['execution', 'venue', 'rollover', 'balances', 'portfolio', 'prediction', 'relay'];
+
+// Layers below an engine. Specs of every layer may use the test kits (type:testing);
+// no-restricted-imports keeps those out of non-spec code.
+const BELOW_ENGINE = ['type:platform', 'type:domain', 'type:contract', 'type:util', 'type:testing'];
+
+// Who may import whom, by tag: layers first, then scopes (both must allow an import).
 const DEP_CONSTRAINTS = [
+  // Layers: apps → engines → adapters/platform → domain → contract → util.
   // Apps may use test helpers in specs and test/ harnesses only (no-restricted-imports below).
-  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:engine', 'type:platform', 'type:adapter', 'type:domain', 'type:contract', 'type:util', 'type:testing'] },
-  // An engine (libs/<context>/engine) is written against ports: adapters are injected, not imported.
-  { sourceTag: 'type:engine', onlyDependOnLibsWithTags: ['type:engine', 'type:platform', 'type:domain', 'type:contract', 'type:util', 'type:testing'] },
-  // The in-process simulation hosts engines on simulated adapters.
-  { sourceTag: 'type:simulation', onlyDependOnLibsWithTags: ['type:engine', 'type:platform', 'type:adapter', 'type:domain', 'type:contract', 'type:util'] },
+  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:engine', 'type:adapter', ...BELOW_ENGINE] },
+  // An engine (libs/<context>/engine) is a context's application layer on ports: adapters are
+  // injected, not imported, so the same object runs in the app and in the simulation.
+  { sourceTag: 'type:engine', onlyDependOnLibsWithTags: ['type:engine', ...BELOW_ENGINE] },
+  // The in-process simulation kernel (libs/simulation) hosts engines on simulated adapters.
+  { sourceTag: 'type:simulation', onlyDependOnLibsWithTags: ['type:engine', 'type:adapter', ...BELOW_ENGINE] },
   { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:platform', 'type:domain', 'type:contract', 'type:util', 'type:testing'] },
   { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:platform', 'type:contract', 'type:util', 'type:testing'] },
   { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain', 'type:contract', 'type:util'] },
   { sourceTag: 'type:contract', onlyDependOnLibsWithTags: ['type:contract', 'type:util'] },
   { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
-  { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:simulation', 'type:engine', 'type:platform', 'type:adapter', 'type:domain', 'type:contract', 'type:util', 'type:testing'] },
+  { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:simulation', 'type:engine', 'type:adapter', ...BELOW_ENGINE] },
   { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:platform', 'type:contract', 'type:util', 'type:testing'] },
+
+  // Scopes: a context depends on itself and on scope:shared only.
+  ...CONTEXT_SCOPES.map((scope) => ({ sourceTag: `scope:${scope}`, onlyDependOnLibsWithTags: [`scope:${scope}`, 'scope:shared'] })),
+  { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+  // The simulation hosts every context's engines (but never an app); the CLI and the
+  // workspace checks may use anything.
+  { sourceTag: 'scope:simulation', onlyDependOnLibsWithTags: ['*'], notDependOnLibsWithTags: ['type:app'] },
+  { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['*'] },
 ];
-const withTesting = (tags) => (tags.includes('type:testing') ? tags : [...tags, 'type:testing']);
-// An engine's specs drive it on real parts (the simulator on recorded data), not mocks.
+// Specs get two additions: any project's specs may import the test helpers (type:testing), e.g.
+// a domain spec uses @keel/testing's DeciderSpecification; and an engine's specs drive it on real
+// parts (the simulator on recorded data), not mocks. Their production files still may not.
+const withTesting = (tags) => (tags.includes('type:testing') || tags.includes('*') ? tags : [...tags, 'type:testing']);
 const forSpecs = (c) => ({ ...c, onlyDependOnLibsWithTags: withTesting(c.sourceTag === 'type:engine' ? [...c.onlyDependOnLibsWithTags, 'type:adapter'] : c.onlyDependOnLibsWithTags) });
 const SPEC_DEP_CONSTRAINTS = DEP_CONSTRAINTS.map(forSpecs);
 const boundaries = (depConstraints) => ['error', { enforceBuildableLibDependency: false, allow: [], depConstraints }];
@@ -49,11 +74,21 @@ module.exports = [
     rules: { '@nx/enforce-module-boundaries': boundaries(SPEC_DEP_CONSTRAINTS) },
   },
   {
-    // Test helpers (a real nats-server launcher, temp dirs) are for specs only.
+    // Test helpers (a real nats-server launcher, temp dirs, each lib's src/testing) are for
+    // specs only; benchmarks (each lib's src/bench) are for the keel CLI only.
     files: ['**/*.ts'],
-    ignores: ['**/*.spec.ts', '**/src/test/**', 'libs/testing/**', 'libs/app-testing/**', 'tools/**'],
+    ignores: ['**/*.spec.ts', '**/src/test/**', '**/src/testing/**', '**/src/bench/**', 'libs/testing/**', 'libs/app-testing/**', 'tools/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: '@keel/testing', message: 'test helpers are for *.spec.ts files only' }, { name: '@keel/app-testing', message: 'test helpers are for *.spec.ts files only' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: '@keel/testing', message: 'test helpers are for *.spec.ts files only' }, { name: '@keel/app-testing', message: 'test helpers are for *.spec.ts files only' }],
+          patterns: [
+            { group: ['@keel/*/testing'], message: 'test helpers are for *.spec.ts files only' },
+            { group: ['@keel/*/bench'], message: 'benchmarks are for the keel CLI (tools/keel) only' },
+          ],
+        },
+      ],
     },
   },
   {
@@ -67,7 +102,8 @@ module.exports = [
           patterns: [
             { group: ['node:*'], message: 'pure libraries do no I/O: move this to an adapter or the app shell' },
             { group: ['fs', 'fs/*', 'path', 'os', 'child_process', 'net', 'http', 'https', 'crypto', 'worker_threads'], message: 'pure libraries do no I/O' },
-            { group: ['@keel/testing', '@keel/app-testing'], message: 'test helpers are for *.spec.ts files only' },
+            { group: ['@keel/testing', '@keel/app-testing', '@keel/*/testing'], message: 'test helpers are for *.spec.ts files only' },
+            { group: ['@keel/*/bench'], message: 'benchmarks are for the keel CLI (tools/keel) only' },
           ],
         },
       ],

@@ -1,7 +1,7 @@
 /** The loopback venue shim carries every call, decimals exactly, errors as errors, and weights. */
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
-import { createCountingAdapter } from '@keel/venue-engine';
+import { createCountingAdapter } from '@keel/venue-engine/testing';
 import { httpVenueAdapter, serveVenue, VenueServer } from './venue-http';
 
 let server: VenueServer;

@@ -5,6 +5,4 @@ export type { NatsBusOptions } from './lib/nats.bus';
 export { connectNatsBus } from './lib/nats.bus';
 export type { MemoryBusOptions } from './lib/memory.bus';
 export { createMemoryBus } from './lib/memory.bus';
-export type { BenchBusOptions, BenchBusResult } from './lib/bench-bus';
-export { benchBus } from './lib/bench-bus';
 export { DEFAULT_MAX_DELIVER } from './lib/delivery.policy';

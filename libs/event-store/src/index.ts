@@ -1,6 +1,7 @@
 /**
  * @keel/event-store: the event store port (the source of truth), its adapters (memory,
- * embedded SQLite, KurrentDB/EventStoreDB), the URI opener and the shared contract suite.
+ * embedded SQLite, KurrentDB/EventStoreDB) and the URI opener. The contract suite every
+ * adapter runs is `@keel/event-store/testing`; the benchmark is `@keel/event-store/bench`.
  */
 export * from './lib/port';
 export * from './lib/store.reads';
@@ -18,5 +19,3 @@ export { bulkLoadSqlite } from './lib/sqlite.bulk-load';
 export type { BulkEvent } from './lib/sqlite.bulk-load';
 export { SubscriptionFailed } from './lib/catch-up.subscription';
 export type { RawAppendHook, RawEventInput, TestableEventStore } from './lib/raw-append.hook';
-export { benchStore } from './lib/bench-store';
-export type { BenchStoreOptions, BenchStoreResult } from './lib/bench-store';

@@ -1,10 +1,8 @@
 // @keel/runtime: the kit every app is built from (clock, config, logging, metrics, health,
 // lifecycle). The app start-up kit that wires them together is added under ./lib/app.
-export * from './lib/clock/clock.port';
-export * from './lib/clock/real.clock';
-export * from './lib/clock/accelerated.clock';
-export * from './lib/clock/virtual.clock';
-export * from './lib/clock/clock.factory';
+// The clock lives in @keel/clock (adapters and simulations import it alone); apps keep
+// getting it from here.
+export * from '@keel/clock';
 export * from './lib/config/config.load';
 export * from './lib/config/config.format';
 export * from './lib/config/config.names';

@@ -3,8 +3,8 @@
  * the dedupe window expiring (its clock is injectable).
  */
 import { createMemoryBus } from './memory.bus';
-import { describeBusContract, eventually, run } from './bus.contract';
-import { sampleEvent } from './sample.events';
+import { describeBusContract, eventually, run } from '../testing/bus.contract';
+import { sampleEvent } from '../testing/sample.events';
 
 describeBusContract('memory', async () => {
   const bus = createMemoryBus({ retryDelayMs: 20 });

@@ -9,11 +9,11 @@ import { NatsConnection, nanos } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { DEAD_LETTER_STREAM, EVENTS_STREAM, RecordedEvent, decodeWire, durableName } from '@keel/events';
 import { NatsServer, freePort, startNatsServer } from '@keel/testing';
-import { describeBusContract, eventually, run } from './bus.contract';
+import { describeBusContract, eventually, run } from '../testing/bus.contract';
 import { BusLogger } from './bus.logger';
 import { NatsBusOptions, connectNatsBus } from './nats.bus';
 import { MAX_ACK_PENDING } from './nats.streams';
-import { sampleEvent, sampleEvents } from './sample.events';
+import { sampleEvent, sampleEvents } from '../testing/sample.events';
 
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 

@@ -1,5 +1,5 @@
 import { NO_STREAM } from '@kurrent/kurrentdb-client';
-import { fill } from './event-store.fixtures';
+import { fill } from '../testing/event-store.fixtures';
 import { normaliseConnectionString } from './kurrentdb.store';
 import {
   isKeelRecord,

@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/Either';
-import { describeEventStoreContract } from './event-store.contract';
+import { describeEventStoreContract } from '../testing/event-store.contract';
 import { openKurrentDbEventStore } from './kurrentdb.store';
 
 const URL = process.env['EVENTSTORE_URL'];

@@ -1,6 +1,6 @@
 import { createMemoryEventStore } from './memory.store';
-import { describeEventStoreContract } from './event-store.contract';
-import { fill, right } from './event-store.fixtures';
+import { describeEventStoreContract } from '../testing/event-store.contract';
+import { fill, right } from '../testing/event-store.fixtures';
 
 describeEventStoreContract('memory', () => createMemoryEventStore());
 

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { openEventStore, parseEventStoreUri } from './open-event-store';
-import { left, right } from './event-store.fixtures';
+import { left, right } from '../testing/event-store.fixtures';
 
 describe('parseEventStoreUri', () => {
   it.each([

@@ -7,8 +7,8 @@ import * as fc from 'fast-check';
 import * as E from 'fp-ts/Either';
 import { ExpectedRevision } from './port';
 import { RecordedEvent } from '@keel/events';
-import { describeEventStoreContract } from './event-store.contract';
-import { eventually, fill, left, right } from './event-store.fixtures';
+import { describeEventStoreContract } from '../testing/event-store.contract';
+import { eventually, fill, left, right } from '../testing/event-store.fixtures';
 import { TestableEventStore } from './raw-append.hook';
 import { openSqliteEventStore, SqliteEventStoreOptions } from './sqlite.store';
 
@@ -129,7 +129,7 @@ describe('sqlite store', () => {
       got.push(e);
     });
     const CHILD = 150;
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'sqlite-writer.fixture.ts'), file, String(CHILD), run], {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'testing', 'sqlite-writer.fixture.ts'), file, String(CHILD), run], {
       cwd: WORKSPACE,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -10,8 +10,6 @@ export * from './lib/account-snapshot';
 export * from './lib/gateway.cycle';
 export * from './lib/funding.record';
 export * from './lib/command-gate';
-export * from './lib/counting.adapter';
-export * from './lib/coalescing.bench';
 export * from './lib/delivery-guard';
 export * from './lib/instruments-listed';
 export * from './lib/gateway.app';

@@ -4,9 +4,9 @@
  * per account, both measured in this run against in-memory counting adapters (they count
  * calls; no venue is contacted).
  */
-import { benchCoalescing } from '@keel/venue-engine';
+import { benchCoalescing } from '@keel/venue-engine/bench';
 import { intFlag, parseFlags } from '../cli.io';
-import type { Command } from './index';
+import type { Command } from './command';
 
 export const benchCoalescingCommand: Command = {
   summary: 'venue gateway: REST calls per cycle with request coalescing vs one poller per symbol per account',

@@ -16,7 +16,7 @@ import { bulkLoadSqlite } from '@keel/event-store';
 import { archivePathOf, extendPnlArchiveOf, syntheticSession } from '@keel/pnl-replay';
 import { intFlag, parseFlags, UsageError } from '../cli.io';
 import { INTERVALS } from './replay.command';
-import type { Command } from './index';
+import type { Command } from './command';
 
 const root = path.resolve(__dirname, '../../../..');
 

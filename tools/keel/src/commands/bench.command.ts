@@ -5,11 +5,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { benchStore } from '@keel/event-store';
-import { benchBus } from '@keel/bus';
+import { benchStore } from '@keel/event-store/bench';
+import { benchBus } from '@keel/bus/bench';
 import { startNatsServer } from '@keel/testing';
 import { intFlag, parseFlags } from '../cli.io';
-import type { Command } from './index';
+import type { Command } from './command';
 
 export const benchStoreCommand: Command = {
   summary: 'event store: batched/single append, read-all with decoding, vs the bare driver',

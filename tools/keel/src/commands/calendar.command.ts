@@ -10,7 +10,7 @@ import * as E from 'fp-ts/Either';
 import { contracts, holidays, marketState, parseInstant } from '@keel/calendar';
 import { describeError, ValidationError } from '@keel/events';
 import { parseFlags, UsageError } from '../cli.io';
-import type { Command } from './index';
+import type { Command } from './command';
 
 const required = (name: string, value: string | undefined): string => {
   if (value === undefined) throw new UsageError(`--${name} is required`);

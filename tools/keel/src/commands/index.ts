@@ -1,5 +1,5 @@
 /** The command table: `keel <name> …`. */
-import { Io } from '../cli.io';
+import type { Command } from './command';
 import { benchBusCommand, benchStoreCommand } from './bench.command';
 import { benchCoalescingCommand } from './bench-coalescing.command';
 import { benchReplayCommand } from './bench-replay.command';
@@ -8,11 +8,6 @@ import { calendarContractsCommand, calendarHolidaysCommand, calendarStateCommand
 import { rollSimCommand } from './roll-sim.command';
 import { startCommand } from './start.command';
 import { twapSimCommand } from './twap-sim.command';
-
-export interface Command {
-  readonly summary: string;
-  run(args: readonly string[], io: Io): Promise<number>;
-}
 
 export const COMMANDS: Readonly<Record<string, Command>> = {
   start: startCommand,

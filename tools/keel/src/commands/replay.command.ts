@@ -12,7 +12,7 @@ import { Io, parseFlags, UsageError } from '../cli.io';
 import { compareProjection } from '../replay/projection.compare';
 import { PROJECTIONS } from '../replay/projections';
 import { progressBar } from '../replay/progress.bar';
-import type { Command } from './index';
+import type { Command } from './command';
 
 export const INTERVALS: Readonly<Record<string, number>> = { '1m': 60_000, '1h': 3_600_000, '1d': 86_400_000 };
 

@@ -16,7 +16,7 @@ import { parseFlags, UsageError } from '../cli.io';
 import { readBars } from '../roll-sim/roll-sim.bars';
 import { RollSimReport, runRollSim } from '../roll-sim/roll-sim.harness';
 import { recordedRunInput } from '../roll-sim/roll-sim.setup';
-import type { Command } from './index';
+import type { Command } from './command';
 import { joinNegativeValues } from '../sim/venue-io';
 
 const bad = (flag: string, value: string | undefined, why: string): UsageError => new UsageError(`--${flag} ${why} (got ${JSON.stringify(value ?? null)})`);

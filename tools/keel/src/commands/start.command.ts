@@ -11,7 +11,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { startNatsServer } from '@keel/testing';
 import { intFlag, parseFlags } from '../cli.io';
-import type { Command } from './index';
+import type { Command } from './command';
 
 /** Every app, in start order (the relay first), with its default health port. */
 export const APPS = [

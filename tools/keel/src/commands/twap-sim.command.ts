@@ -14,7 +14,7 @@ import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
 import { intFlag, parseFlags, UsageError } from '../cli.io';
 import { loadMarketFile, runTwapSim, TwapSimReport } from '../twap-sim/twap-sim.harness';
-import type { Command } from './index';
+import type { Command } from './command';
 import { joinNegativeValues } from '../sim/venue-io';
 
 const DECIMAL = /^(0|[1-9][0-9]*)(\.[0-9]+)?$/;

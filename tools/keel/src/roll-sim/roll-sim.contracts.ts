@@ -18,7 +18,7 @@ import * as E from 'fp-ts/Either';
 import { addMonths, chicagoInstant, contractFor, LocalDate, lookupProduct, MONTH_CODES, monthOf, ProductSpec, YearMonth, yearOf } from '@keel/calendar';
 import { validationError, ValidationError } from '@keel/events';
 import { ContractCalendar, contractCalendar, rollContractOf, RollContract } from '@keel/rollover-domain';
-import { Instrument } from '@keel/venue-domain';
+import { Instrument } from '@keel/instruments';
 
 export type CodeStyle = 'globex' | 'twoDigitYear';
 

@@ -54,7 +54,7 @@ import {
   RolloverState,
   rootInstrument,
 } from '@keel/rollover-domain';
-import { createVirtualClock } from '@keel/runtime';
+import { createVirtualClock } from '@keel/clock';
 import { Fill, Instrument } from '@keel/venue-domain';
 import { createSimulatedVenue, NO_IMPACT, SimulatedVenue } from '@keel/venue-sim';
 import { Bar, barEvents, SessionWindow } from './roll-sim.bars';

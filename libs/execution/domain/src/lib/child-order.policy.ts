@@ -23,7 +23,7 @@
  * or the remainder is carried and reported as residual).
  */
 import Decimal from 'decimal.js';
-import { Instrument, roundQtyDown, Side } from '@keel/venue-domain';
+import { Instrument, roundQtyDown, Side } from '@keel/instruments';
 import { Child, childOpenQty, ChildReason, ParentOrder, Progress, Touch, Urgency } from './parent-order.state';
 import { meanSliceQty, Schedule, sliceIndexAt, targetAt, targetByEndOf } from './twap.schedule';
 

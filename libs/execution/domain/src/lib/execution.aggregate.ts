@@ -8,7 +8,7 @@ import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
 import { deriveId, EventData, NotFoundError, RecordedEvent, streamName } from '@keel/events';
 import { contractForCode, marketState } from '@keel/calendar';
-import { instrumentFromStored } from '@keel/venue-domain';
+import { instrumentFromStored } from '@keel/instruments';
 import { defaultExecutionConfig, ExecutionConfig, ExecutionError, ParentOrderCommand } from './parent-order.decide';
 import { PolicyConfig } from './child-order.policy';
 import type { Urgency } from './parent-order.state';

@@ -22,7 +22,7 @@
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
 import { deriveId, EventData, validateData, ValidationError, validationError } from '@keel/events';
-import { instrumentFromStored, instrumentToStored } from '@keel/venue-domain';
+import { instrumentFromStored, instrumentToStored } from '@keel/instruments';
 import { ExecutionQuality } from './execution.quality';
 import { ParentOrderEvent } from './parent-order.state';
 import { makeSchedule, Schedule } from './twap.schedule';

@@ -9,12 +9,12 @@ import Decimal from 'decimal.js';
 import fc from 'fast-check';
 import * as E from 'fp-ts/Either';
 import { decodeStored, EventData, newEvent, RecordedEvent, StoredEventFields } from '@keel/events';
-import { Instrument } from '@keel/venue-domain';
+import { Instrument } from '@keel/instruments';
 import { eventIdFor, EXECUTION_EVENT_TYPES, fromStored, StreamContext, toStored } from './execution.events';
 import { executionQuality } from './execution.quality';
 import { ExecutionConfig, ParentOrderCommand } from './parent-order.decide';
 import { childOpenQty, ParentOrderEvent, ParentOrderState } from './parent-order.state';
-import { BTC, cfg, fold, MIN, ofType, run, setTarget, T0, touch } from './execution.fixtures';
+import { BTC, cfg, fold, MIN, ofType, run, setTarget, T0, touch } from '../testing/execution.fixtures';
 
 // A dated, physically settled future with a maker rebate and a contract size: every rule field non-trivial.
 const FUT: Instrument = {

@@ -8,7 +8,7 @@
  * the bps ratios are statistics and are plain numbers (rounded to 0.01 bp for reports).
  */
 import Decimal from 'decimal.js';
-import { Side } from '@keel/venue-domain';
+import { Side } from '@keel/instruments';
 
 export interface QualityFill {
   readonly qty: Decimal;

@@ -14,7 +14,7 @@
  */
 import Decimal from 'decimal.js';
 import { EventData, EventType, RecordedEvent } from '@keel/events';
-import { StoredInstrumentRules } from '@keel/venue-domain';
+import { StoredInstrumentRules } from '@keel/instruments';
 
 export interface ViewPosition {
   /** Signed decimal string. */

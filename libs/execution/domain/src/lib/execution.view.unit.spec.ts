@@ -5,10 +5,10 @@
  */
 import Decimal from 'decimal.js';
 import { EventData, EventType, RecordedEvent } from '@keel/events';
-import { BINANCE_USDM_BTCUSDT, instrumentToStored } from '@keel/venue-domain';
+import { BINANCE_USDM_BTCUSDT, instrumentToStored } from '@keel/instruments';
 import { emptyAggregate, evolveAggregate, pauseCommands, rejectionData, targetStep, venueCommand, wantedPauses } from './execution.aggregate';
 import { evolveExecutionView, ExecutionView, freshTouch, initialExecutionView, intervalBenchmark, marketTotalsAt } from './execution.view';
-import { run, setTarget, T0, TOUCH } from './execution.fixtures';
+import { run, setTarget, T0, TOUCH } from '../testing/execution.fixtures';
 
 let position = 0;
 const rec = <T extends EventType>(type: T, data: EventData<T>, at = T0, eventId = `00000000-0000-8000-8000-${String(++position).padStart(12, '0')}`): RecordedEvent =>

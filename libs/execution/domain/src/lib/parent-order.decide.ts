@@ -18,7 +18,7 @@ import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
 import type { Decider } from '@keel/decider';
 import { deriveId, IllegalStateError, NotFoundError, ValidationError, validationError } from '@keel/events';
-import { Instrument, roundQtyDown } from '@keel/venue-domain';
+import { Instrument, roundQtyDown } from '@keel/instruments';
 import { catchUpThreshold, ChildAction, DEFAULT_POLICY, minTradable, planChildren, PolicyConfig, sweepLeadMs } from './child-order.policy';
 import {
   Child,

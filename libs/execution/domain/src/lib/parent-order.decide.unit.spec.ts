@@ -8,7 +8,7 @@ import * as E from 'fp-ts/Either';
 import { DeciderSpecification } from '@keel/testing';
 import { childOrderId, decide, nextWakeAt, ParentOrderCommand, parentOrderDecider, parentOrderId } from './parent-order.decide';
 import { initialState, ParentOrderEvent, ParentOrderState } from './parent-order.state';
-import { BTC, cfg, fold, MIN, ofType, run, setTarget, str, T0, touch, TOUCH } from './execution.fixtures';
+import { BTC, cfg, fold, MIN, ofType, run, setTarget, str, T0, touch, TOUCH } from '../testing/execution.fixtures';
 
 const spec = DeciderSpecification.for(parentOrderDecider, cfg);
 

@@ -13,7 +13,7 @@ import fc from 'fast-check';
 import { minTradable } from './child-order.policy';
 import { ParentOrderCommand } from './parent-order.decide';
 import { childOpenQty, ParentOrderEvent, ParentOrderState } from './parent-order.state';
-import { BTC, cfg, MIN, ofType, run as runWith, setTarget, T0, touch } from './execution.fixtures';
+import { BTC, cfg, MIN, ofType, run as runWith, setTarget, T0, touch } from '../testing/execution.fixtures';
 
 // Sweep over the last half slice, so the sweep always spans several of this spec's ticks.
 const spec = { ...cfg, policy: { ...cfg.policy, finalSweepMs: Number.MAX_SAFE_INTEGER } };

@@ -8,7 +8,7 @@
  * next parent starts from the position that results. Quantities are exact decimals.
  */
 import Decimal from 'decimal.js';
-import { Instrument, Side } from '@keel/venue-domain';
+import { Instrument, Side } from '@keel/instruments';
 import { Schedule } from './twap.schedule';
 
 export type Urgency = 'low' | 'normal' | 'high';

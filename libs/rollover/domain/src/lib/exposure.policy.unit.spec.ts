@@ -2,7 +2,7 @@ import * as fc from 'fast-check';
 import * as E from 'fp-ts/Either';
 import { marketState } from '@keel/calendar';
 import { admit, DEFAULT_EXPOSURE_POLICY, effectiveExposure, emptyGate, ExposurePolicy, gateArrival, GatedArrival, markArrival, release } from './exposure.policy';
-import { ct } from './roll.fixtures';
+import { ct } from '../testing/roll.fixtures';
 
 const right = <A>(e: E.Either<unknown, A>): A => {
   if (E.isLeft(e)) throw new Error(JSON.stringify(e.left));

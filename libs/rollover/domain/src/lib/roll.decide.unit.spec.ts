@@ -7,7 +7,7 @@ import * as E from 'fp-ts/Either';
 import { DeciderSpecification } from '@keel/testing';
 import { decide, RollCommand, rollDecider } from './roll.decide';
 import { initialState, RollEvent } from './roll.state';
-import { ACCOUNT, ct, gcConfig, run, targetsOf, types } from './roll.fixtures';
+import { ACCOUNT, ct, gcConfig, run, targetsOf, types } from '../testing/roll.fixtures';
 
 const d = decide(gcConfig);
 const spec = DeciderSpecification.for(rollDecider, gcConfig);

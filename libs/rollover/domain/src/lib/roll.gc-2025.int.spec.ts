@@ -17,7 +17,7 @@ import * as E from 'fp-ts/Either';
 import { chicagoDateOf } from '@keel/calendar';
 import { DEFAULT_EXPOSURE_POLICY, effectiveExposure } from './exposure.policy';
 import { decide, RollCommand } from './roll.decide';
-import { ct, gcConfig } from './roll.fixtures';
+import { ct, gcConfig } from '../testing/roll.fixtures';
 import { evolve, initialState, RollEvent, RollState } from './roll.state';
 
 const STEP = 5 * 60_000;

@@ -8,7 +8,7 @@ import * as E from 'fp-ts/Either';
 import { chicagoDateOf } from '@keel/calendar';
 import { decide, RollCommand } from './roll.decide';
 import { evolve, initialState, RollState } from './roll.state';
-import { ct, gcConfig, GC_2025 } from './roll.fixtures';
+import { ct, gcConfig, GC_2025 } from '../testing/roll.fixtures';
 
 const HOUR = 3_600_000;
 const START = ct('2025-11-17', '00:00');

@@ -18,7 +18,7 @@ import * as E from 'fp-ts/Either';
 import * as TE from 'fp-ts/TaskEither';
 import { ConcurrencyError, KeelError, NewEvent, RecordedEvent } from '@keel/events';
 import { AppendError, EventStore, foldStream } from '@keel/event-store';
-import { Clock } from '../clock/clock.port';
+import { Clock } from '@keel/clock';
 import { backoffDelay } from '../lifecycle/retry.backoff';
 
 /** How a stream's stored events fold into the state decisions are made on. */

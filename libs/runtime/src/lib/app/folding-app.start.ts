@@ -9,7 +9,7 @@ import * as E from 'fp-ts/Either';
 import { appSnapshotKey, describeError, InfrastructureError, RecordedEvent } from '@keel/events';
 import { EventStore } from '@keel/event-store';
 import { Consumer, EventBus } from '@keel/bus';
-import { Clock } from '../clock/clock.port';
+import { Clock } from '@keel/clock';
 import { Logger, withCorrelation } from '../logging/pino.logger';
 import { KeelMetrics } from '../metrics/prom.metrics';
 import { FoldingApp } from './app.definition';

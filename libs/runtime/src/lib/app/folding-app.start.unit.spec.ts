@@ -8,7 +8,7 @@ import { deriveId, newEvent, NewEvent, RecordedEvent } from '@keel/events';
 import { createMemoryEventStore, EventStore } from '@keel/event-store';
 import { createMemoryBus, EventBus } from '@keel/bus';
 import { Relay, startRelay } from '@keel/relay';
-import { createVirtualClock } from '../clock/virtual.clock';
+import { createVirtualClock } from '@keel/clock';
 import { createLogger } from '../logging/pino.logger';
 import { FoldingApp, Write } from './app.definition';
 import { RunningApp, startFoldingApp } from './folding-app.start';

@@ -4,7 +4,7 @@
  * delays the next instead of piling up). A failed run is logged and the next one tries
  * again. Under a virtual clock the timer fires at exact instants, in (time, name) order.
  */
-import { Clock } from '../clock/clock.port';
+import { Clock } from '@keel/clock';
 import { Logger } from '../logging/pino.logger';
 
 export interface TickerSpec {

@@ -6,8 +6,7 @@
  */
 import * as E from 'fp-ts/Either';
 import * as TE from 'fp-ts/TaskEither';
-import { Clock } from '../clock/clock.port';
-import { createRealClock } from '../clock/real.clock';
+import { Clock, createRealClock } from '@keel/clock';
 
 /** The caller aborted before an attempt succeeded. Action: stop; the app is shutting down. */
 export interface RetryAborted<Err> {

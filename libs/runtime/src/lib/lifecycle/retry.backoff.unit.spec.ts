@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/Either';
 import * as TE from 'fp-ts/TaskEither';
-import { createVirtualClock } from '../clock/virtual.clock';
+import { createVirtualClock } from '@keel/clock';
 import { backoffDelay, retryWithBackoff } from './retry.backoff';
 
 type Down = { readonly _tag: 'Down'; readonly attempt: number };

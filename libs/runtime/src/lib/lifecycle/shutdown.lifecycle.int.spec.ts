@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
 
 const WORKSPACE = path.resolve(__dirname, '../../../../..');
-const FIXTURE = path.join(__dirname, 'test-fixtures', 'shutdown-app.fixture.ts');
+const FIXTURE = path.join(__dirname, '..', '..', 'testing', 'shutdown-app.fixture.ts');
 
 interface Run {
   readonly child: ChildProcess;

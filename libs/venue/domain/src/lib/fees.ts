@@ -4,9 +4,7 @@
  * venue's own fee rounding, where it has one, is the adapter's to reproduce.
  */
 import Decimal from 'decimal.js';
-import { Instrument } from './venue.port';
-import { notionalOf } from './instrument.rules';
-import { exact, plain } from './exact.decimal';
+import { exact, Instrument, notionalOf, plain } from '@keel/instruments';
 
 export type Liquidity = 'maker' | 'taker';
 

@@ -1,7 +1,6 @@
 import Decimal from 'decimal.js';
 import fc from 'fast-check';
-import { Instrument } from './venue.port';
-import { BINANCE_USDM_BTCUSDT } from './instrument.presets';
+import { BINANCE_USDM_BTCUSDT, Instrument } from '@keel/instruments';
 import { feeAsset, feeOf } from './fees';
 
 const d = (v: Decimal.Value): Decimal => new Decimal(v);

@@ -3,15 +3,16 @@
  * against the venue's minimums. The gateway calls `prepareOrder` before any adapter sees an
  * order; adapters send what they get and never round again (see venue.port.ts).
  *
- * Rounding is conservative: quantity always rounds DOWN to the lot (the remainder is the
- * caller's to carry into its next slice) and a limit price rounds in the passive direction
- * (buy → floor, sell → ceil), so rounding can never make an order bigger or more aggressive.
+ * Rounding is conservative (the grid functions are @keel/instruments' instrument.rounding.ts):
+ * quantity always rounds DOWN to the lot (the remainder is the caller's to carry into its
+ * next slice) and a limit price rounds in the passive direction (buy → floor, sell → ceil),
+ * so rounding can never make an order bigger or more aggressive.
  */
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
 import { pipe } from 'fp-ts/function';
-import { Instrument, OrderRequest, OrderType, RejectCode, Side, TimeInForce } from './venue.port';
-import { exact, plain } from './exact.decimal';
+import { Instrument, isOnGrid, notionalOf, roundPricePassive, roundQtyDown, Side } from '@keel/instruments';
+import { OrderRequest, OrderType, RejectCode, TimeInForce } from './venue.port';
 
 /** What the caller wants, before rounding: any decimal quantity and price. */
 export interface OrderIntent {
@@ -64,34 +65,6 @@ export const rejection = (
 });
 
 const CLIENT_ORDER_ID = /^[A-Za-z0-9]{1,32}$/;
-
-/** `qty` floored to a multiple of `lot` (lot > 0). Never larger than `qty`. */
-export const roundQtyDown = (qty: Decimal, lot: Decimal): Decimal => {
-  const q = exact(qty);
-  const r = q.mod(lot);
-  // decimal.js `mod` keeps the dividend's sign (ROUND_DOWN modulo): fix up negatives to floor.
-  return plain(r.isNegative() ? q.minus(r).minus(lot) : q.minus(r));
-};
-
-/** `price` floored to the tick grid. */
-export const floorToTick = (price: Decimal, tick: Decimal): Decimal => roundQtyDown(price, tick);
-
-/** `price` ceiled to the tick grid. */
-export const ceilToTick = (price: Decimal, tick: Decimal): Decimal => {
-  const floored = floorToTick(price, tick);
-  return floored.eq(price) ? floored : plain(exact(floored).plus(tick));
-};
-
-/** Rounds a limit price in the passive direction: a buy never pays more, a sell never asks less. */
-export const roundPricePassive = (side: Side, price: Decimal, tick: Decimal): Decimal =>
-  side === 'buy' ? floorToTick(price, tick) : ceilToTick(price, tick);
-
-/** True when `value` is an exact multiple of `step`. */
-export const isOnGrid = (value: Decimal, step: Decimal): boolean => exact(value).mod(step).isZero();
-
-/** price × qty × contractSize, exactly, in quote. */
-export const notionalOf = (price: Decimal, qty: Decimal, contractSize: Decimal): Decimal =>
-  plain(exact(price).times(qty).times(contractSize));
 
 /** The instrument for `symbol` (Keel's or the venue's), or UnknownInstrument. */
 export const findInstrument = (

@@ -1,18 +1,8 @@
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
 import fc from 'fast-check';
-import { Instrument } from './venue.port';
-import { BINANCE_USDM_BTCUSDT } from './instrument.presets';
-import {
-  ceilToTick,
-  findInstrument,
-  floorToTick,
-  isOnGrid,
-  OrderIntent,
-  prepareOrder,
-  roundQtyDown,
-  toVenueRejected,
-} from './instrument.rules';
+import { BINANCE_USDM_BTCUSDT, Instrument, isOnGrid } from '@keel/instruments';
+import { findInstrument, OrderIntent, prepareOrder, toVenueRejected } from './instrument.rules';
 
 const d = (v: Decimal.Value): Decimal => new Decimal(v);
 
@@ -120,33 +110,6 @@ describe('rounding properties', () => {
     fc
       .tuple(fc.bigInt({ min: 1n, max: 10n ** 12n }), fc.integer({ min: 0, max: maxScale }))
       .map(([m, s]) => new Decimal(m.toString()).div(new Decimal(10).pow(s)));
-  const step = fc.constantFrom('0.1', '0.01', '0.001', '0.25', '0.00005', '1', '5', '0.5').map(d);
-
-  it('roundQtyDown never increases qty, lands on the grid and loses less than one step', () => {
-    fc.assert(
-      fc.property(decimal(10), step, (q, lot) => {
-        const r = roundQtyDown(q, lot);
-        return r.lte(q) && isOnGrid(r, lot) && q.minus(r).lt(lot) && r.gte(0);
-      }),
-    );
-  });
-
-  it('passive price rounding: buy ≤ price, sell ≥ price, both on the tick, within one tick', () => {
-    fc.assert(
-      fc.property(decimal(8), step, (p, tick) => {
-        const f = floorToTick(p, tick);
-        const c = ceilToTick(p, tick);
-        return (
-          f.lte(p) &&
-          c.gte(p) &&
-          isOnGrid(f, tick) &&
-          isOnGrid(c, tick) &&
-          c.minus(f).lte(tick) &&
-          f.eq(p) === c.eq(p)
-        );
-      }),
-    );
-  });
 
   it('prepareOrder output is always on the grid, never larger, and its notional passes exactly', () => {
     fc.assert(

@@ -7,7 +7,7 @@
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
 import { OrderRequest, OrderStatus, VenueOrder } from './venue.port';
-import { exact, plain } from './exact.decimal';
+import { exact, plain } from '@keel/instruments';
 
 export interface OrderState {
   readonly request: OrderRequest;

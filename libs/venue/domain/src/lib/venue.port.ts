@@ -4,39 +4,12 @@
  * Only the gateway app calls it; one gateway process owns each account.
  *
  * Quantities and prices are exact decimals (decimal.js). An adapter receives orders that the
- * gateway has already validated and rounded to the instrument's precision (instrument.ts):
+ * gateway has already validated and rounded to the instrument's precision (instrument.rules.ts):
  * it sends them as given and never rounds again.
  */
 import Decimal from 'decimal.js';
 import * as TE from 'fp-ts/TaskEither';
-
-export type Side = 'buy' | 'sell';
-
-export interface Instrument {
-  readonly venue: string;
-  /** The venue's own symbol, e.g. `BTCUSDT` (Binance), `BTC-USDT-SWAP` (OKX), `BTC` (Hyperliquid). */
-  readonly venueSymbol: string;
-  /** Keel's symbol, e.g. `BTC/USDT:USDT` (ccxt's unified form). */
-  readonly symbol: string;
-  readonly kind: 'spot' | 'perpetual' | 'future';
-  readonly base: string;
-  readonly quote: string;
-  /** The asset PnL and margin settle in. */
-  readonly settle: string;
-  readonly tickSize: Decimal;
-  /** Quantity step, in base units (or contracts when contractSize ≠ 1). */
-  readonly lotSize: Decimal;
-  readonly minQty: Decimal;
-  /** Minimum price × quantity × contractSize, in quote; 0 when the venue has none. */
-  readonly minNotional: Decimal;
-  /** Base units per contract (OKX swaps: ctVal; 1 for linear quantity-in-base venues). */
-  readonly contractSize: Decimal;
-  readonly settlement: 'cash' | 'physical' | null;
-  /** ISO-8601 expiry for dated futures; null for perpetuals and spot. */
-  readonly expiry: string | null;
-  readonly makerFee: Decimal;
-  readonly takerFee: Decimal;
-}
+import { Instrument, Side } from '@keel/instruments';
 
 export interface TopOfBook {
   readonly symbol: string;

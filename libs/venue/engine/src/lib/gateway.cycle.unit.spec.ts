@@ -1,8 +1,8 @@
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
-import { createVirtualClock } from '@keel/runtime';
+import { createVirtualClock } from '@keel/clock';
 import { VenueError, VenueOrder } from '@keel/venue-domain';
-import { createCountingAdapter } from './counting.adapter';
+import { createCountingAdapter } from '../testing/counting.adapter';
 import { DEFAULT_CYCLE_SETTINGS, runCycle } from './gateway.cycle';
 import { initialMarketData } from './market-data.throttle';
 import { AccountLog, emptyAccountLog } from './reconciliation';

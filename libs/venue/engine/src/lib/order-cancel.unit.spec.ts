@@ -1,7 +1,7 @@
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
 import { VenueError, VenueOrder } from '@keel/venue-domain';
-import { createCountingAdapter } from './counting.adapter';
+import { createCountingAdapter } from '../testing/counting.adapter';
 import { CancelAction, CancelInput, CancelState, CancelStep, decideCancel, initialCancel, runCancel } from './order-cancel';
 
 const BTC = 'BTC/USDT:USDT';

@@ -2,8 +2,8 @@ import Decimal from 'decimal.js';
 import * as fc from 'fast-check';
 import * as E from 'fp-ts/Either';
 import { Fill, Instrument, VenueError, VenueOrder, BINANCE_USDM_BTCUSDT } from '@keel/venue-domain';
-import { createVirtualClock } from '@keel/runtime';
-import { createCountingAdapter } from './counting.adapter';
+import { createVirtualClock } from '@keel/clock';
+import { createCountingAdapter } from '../testing/counting.adapter';
 import { createRequestCoalescer } from './request-coalescer';
 import {
   ChildOrder,

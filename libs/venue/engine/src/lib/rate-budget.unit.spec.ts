@@ -1,7 +1,7 @@
 import * as fc from 'fast-check';
 import * as E from 'fp-ts/Either';
 import * as TE from 'fp-ts/TaskEither';
-import { createVirtualClock } from '@keel/runtime';
+import { createVirtualClock } from '@keel/clock';
 import { VenueError, VenueOp } from '@keel/venue-domain';
 import { BINANCE_USDM_LIMITS, BudgetState, createRateBudget, createVenueBudgets, decide, initialBudget, LimitConfig, pause, VENUE_LIMITS } from './rate-budget';
 

@@ -1,9 +1,9 @@
 import Decimal from 'decimal.js';
 import * as fc from 'fast-check';
 import * as E from 'fp-ts/Either';
-import { createVirtualClock } from '@keel/runtime';
+import { createVirtualClock } from '@keel/clock';
 import { VenueError } from '@keel/venue-domain';
-import { createCountingAdapter } from './counting.adapter';
+import { createCountingAdapter } from '../testing/counting.adapter';
 import { createRateBudget } from './rate-budget';
 import { canShare, createRequestCoalescer } from './request-coalescer';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { loadMarket, nsToMs, readDepthSnapshots, readQuotes, readTrades } from './csv.readers';
 import { mergeByTime, MarketEvent } from './market.events';
-import { TEST_DATA } from './sim.fixtures';
+import { TEST_DATA } from '../testing/sim.fixtures';
 
 const d = (v: Decimal.Value): Decimal => new Decimal(v);
 const plain = (x: unknown): unknown => JSON.parse(JSON.stringify(x));

@@ -4,11 +4,11 @@
  */
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
-import { createAcceleratedClock } from '@keel/runtime';
+import { createAcceleratedClock } from '@keel/clock';
 import { loadMarket } from './csv.readers';
 import { MarketEvent } from './market.events';
 import { createSimulatedVenue } from './simulated.venue';
-import { BINANCE_USDM_BTCUSDT, TEST_DATA } from './sim.fixtures';
+import { BINANCE_USDM_BTCUSDT, TEST_DATA } from '../testing/sim.fixtures';
 
 describe('SimulatedVenue under an accelerated clock', () => {
   it('replays prints as virtual time passes and fills a resting order from them', async () => {

@@ -1,10 +1,10 @@
 /** The venue port's contract on the simulator: a seeded synthetic market replayed from "now" on the real clock. */
 import Decimal from 'decimal.js';
-import { createRealClock } from '@keel/runtime';
+import { createRealClock } from '@keel/clock';
 import { venueAdapterContract } from '@keel/venue-domain/testing';
 import { createSimulatedVenue } from './simulated.venue';
 import { syntheticMarket } from './synthetic.market';
-import { BINANCE_USDM_BTCUSDT } from './sim.fixtures';
+import { BINANCE_USDM_BTCUSDT } from '../testing/sim.fixtures';
 
 venueAdapterContract('simulator (synthetic market, real clock)', async () => {
   const clock = createRealClock();

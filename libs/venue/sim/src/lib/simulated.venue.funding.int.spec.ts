@@ -6,12 +6,12 @@
  */
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
-import { createVirtualClock } from '@keel/runtime';
+import { createVirtualClock } from '@keel/clock';
 import { FundingPayment, VenueError } from '@keel/venue-domain';
 import { loadMarket } from './csv.readers';
 import { MarketEvent } from './market.events';
 import { createSimulatedVenue, SimulatedVenueConfig } from './simulated.venue';
-import { BINANCE_USDM_BTCUSDT, TEST_DATA } from './sim.fixtures';
+import { BINANCE_USDM_BTCUSDT, TEST_DATA } from '../testing/sim.fixtures';
 import { FUNDING_INTERVAL_MS, nextFundingAfter } from './sim.funding';
 
 const right = <A>(r: E.Either<VenueError | { message: string }, A>): A => {

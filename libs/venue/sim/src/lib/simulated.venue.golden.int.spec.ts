@@ -6,12 +6,12 @@
  */
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
-import { createVirtualClock, VirtualClock } from '@keel/runtime';
+import { createVirtualClock, VirtualClock } from '@keel/clock';
 import { VenueError } from '@keel/venue-domain';
 import { loadMarket } from './csv.readers';
 import { MarketEvent } from './market.events';
 import { createSimulatedVenue, SimulatedVenue, SimulatedVenueConfig } from './simulated.venue';
-import { BINANCE_USDM_BTCUSDT, TEST_DATA } from './sim.fixtures';
+import { BINANCE_USDM_BTCUSDT, TEST_DATA } from '../testing/sim.fixtures';
 
 const plain = (x: unknown): unknown => JSON.parse(JSON.stringify(x));
 const right = <A>(r: E.Either<VenueError | { message: string }, A>): A => {

@@ -12,12 +12,12 @@
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
 import fc from 'fast-check';
-import { createVirtualClock } from '@keel/runtime';
+import { createVirtualClock } from '@keel/clock';
 import { Fill, VenueError, VenueOrder } from '@keel/venue-domain';
 import { MarketEvent } from './market.events';
 import { createSimulatedVenue } from './simulated.venue';
 import { syntheticMarket } from './synthetic.market';
-import { BINANCE_USDM_BTCUSDT } from './sim.fixtures';
+import { BINANCE_USDM_BTCUSDT } from '../testing/sim.fixtures';
 
 const Big = Decimal.clone({ precision: 300 });
 const LATENCY = 20;

@@ -50,7 +50,7 @@
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
 import * as TE from 'fp-ts/TaskEither';
-import type { Clock } from '@keel/runtime';
+import type { Clock } from '@keel/clock';
 import {
   applyFill,
   Balance,

@@ -1,10 +1,10 @@
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
-import { createVirtualClock, VirtualClock } from '@keel/runtime';
+import { createVirtualClock, VirtualClock } from '@keel/clock';
 import { OrderRequest, VenueError } from '@keel/venue-domain';
 import { MarketEvent } from './market.events';
 import { createSimulatedVenue, SimulatedVenue, SimulatedVenueConfig } from './simulated.venue';
-import { BINANCE_USDM_BTCUSDT } from './sim.fixtures';
+import { BINANCE_USDM_BTCUSDT } from '../testing/sim.fixtures';
 
 const d = (v: Decimal.Value): Decimal => new Decimal(v);
 const quote = (ts: number, bid: string, bidQty: string, ask: string, askQty: string): MarketEvent => ({

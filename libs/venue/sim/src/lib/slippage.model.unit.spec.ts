@@ -10,7 +10,7 @@ import {
   impactedPrice,
   walkBook,
 } from './slippage.model';
-import { TEST_DATA } from './sim.fixtures';
+import { TEST_DATA } from '../testing/sim.fixtures';
 
 const d = (v: Decimal.Value): Decimal => new Decimal(v);
 const lvl = (side: 'bid' | 'ask', level: number, price: string, qty: string): DepthLevel => ({

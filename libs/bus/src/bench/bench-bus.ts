@@ -20,10 +20,10 @@ import {
   durableName,
   eventSubject,
 } from '@keel/events';
-import { BusLogger, silentLogger } from './bus.logger';
-import { NatsBusOptions, connectNatsBus } from './nats.bus';
-import { EventBus } from './port';
-import { sampleEvent, sampleEvents } from './sample.events';
+import { BusLogger, silentLogger } from '../lib/bus.logger';
+import { NatsBusOptions, connectNatsBus } from '../lib/nats.bus';
+import { EventBus } from '../lib/port';
+import { sampleEvent, sampleEvents } from '../testing/sample.events';
 
 export interface BenchBusOptions {
   readonly url: string;

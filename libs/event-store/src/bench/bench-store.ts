@@ -11,9 +11,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as E from 'fp-ts/Either';
 import { describeError, NewEvent } from '@keel/events';
-import { META, fillData } from './event-store.fixtures';
-import { DDL, envelopeOf, envelopeTail, INSERT_EVENT } from './sqlite.schema';
-import { openSqliteEventStore } from './sqlite.store';
+import { META, fillData } from '../testing/event-store.fixtures';
+import { DDL, envelopeOf, envelopeTail, INSERT_EVENT } from '../lib/sqlite.schema';
+import { openSqliteEventStore } from '../lib/sqlite.store';
 
 export interface BenchStoreOptions {
   /** Directory for the benchmark's database files (created; the files are removed after). */

@@ -5,7 +5,7 @@
  */
 import * as E from 'fp-ts/Either';
 import { fill } from './event-store.fixtures';
-import { openSqliteEventStore } from './sqlite.store';
+import { openSqliteEventStore } from '../lib/sqlite.store';
 
 const main = async (): Promise<number> => {
   const [file, countArg, run] = process.argv.slice(2);

@@ -1,9 +1,9 @@
 /** Shared fixtures for the roll specs: a real 2025 GC calendar and a given/when/then runner. */
 import * as E from 'fp-ts/Either';
 import { chicagoInstant } from '@keel/calendar';
-import { ContractCalendar, rollContractsFromCalendar } from './roll.contracts';
-import { decide, RollCommand, RollConfig, RollError } from './roll.decide';
-import { evolve, RollEvent, RollState } from './roll.state';
+import { ContractCalendar, rollContractsFromCalendar } from '../lib/roll.contracts';
+import { decide, RollCommand, RollConfig, RollError } from '../lib/roll.decide';
+import { evolve, RollEvent, RollState } from '../lib/roll.state';
 
 const unwrap = <A>(e: E.Either<unknown, A>): A => {
   if (E.isLeft(e)) throw new Error(JSON.stringify(e.left));

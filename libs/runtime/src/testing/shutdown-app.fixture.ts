@@ -3,8 +3,8 @@
  * signal, and exits 0 once the steps have run. With `hang`, its last-registered step never
  * finishes, so the test can send a second signal and see the forced exit.
  */
-import { createLogger } from '../../logging/pino.logger';
-import { onShutdown } from '../shutdown.lifecycle';
+import { createLogger } from '../lib/logging/pino.logger';
+import { onShutdown } from '../lib/lifecycle/shutdown.lifecycle';
 
 const hang = process.argv.includes('hang');
 const say = (line: string): void => {

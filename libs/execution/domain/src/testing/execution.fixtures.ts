@@ -4,9 +4,9 @@
  */
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
-import { BINANCE_USDM_BTCUSDT } from '@keel/venue-domain';
-import { decide, defaultExecutionConfig, ExecutionConfig, ParentOrderCommand } from './parent-order.decide';
-import { evolve, initialState, ParentOrderEvent, ParentOrderState, Touch } from './parent-order.state';
+import { BINANCE_USDM_BTCUSDT } from '@keel/instruments';
+import { decide, defaultExecutionConfig, ExecutionConfig, ParentOrderCommand } from '../lib/parent-order.decide';
+import { evolve, initialState, ParentOrderEvent, ParentOrderState, Touch } from '../lib/parent-order.state';
 
 export const T0 = Date.parse('2026-01-01T00:00:00Z');
 export const MIN = 60_000;

@@ -3,7 +3,7 @@
  * gateways load instruments from the venue instead (`loadInstruments`).
  */
 import Decimal from 'decimal.js';
-import { Instrument } from './venue.port';
+import { Instrument } from './instrument';
 
 /**
  * Binance USD-M BTCUSDT perpetual: exchangeInfo filters PRICE_FILTER tickSize 0.1,

@@ -5,7 +5,7 @@
  */
 import Decimal from 'decimal.js';
 import { EventData } from '@keel/events';
-import { Instrument } from './venue.port';
+import { Instrument } from './instrument';
 
 export type StoredInstrumentRules = EventData<'InstrumentsListed'>['instruments'][number];
 

@@ -13,10 +13,10 @@
  * calls that would reach the venue; they are not a venue simulator), on a virtual clock.
  */
 import * as E from 'fp-ts/Either';
-import { createVirtualClock } from '@keel/runtime';
+import { createVirtualClock } from '@keel/clock';
 import { VenueAdapter } from '@keel/venue-domain';
-import { CountingAdapter, createCountingAdapter } from './counting.adapter';
-import { CoalescingAdapter, createRequestCoalescer } from './request-coalescer';
+import { CountingAdapter, createCountingAdapter } from '../testing/counting.adapter';
+import { CoalescingAdapter, createRequestCoalescer } from '../lib/request-coalescer';
 
 export interface CoalescingBenchOptions {
   readonly symbols: number;

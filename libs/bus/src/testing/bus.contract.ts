@@ -2,13 +2,13 @@
  * The EventBus contract: one suite, run against every adapter (memory.bus.unit.spec.ts,
  * nats.bus.int.spec.ts). It pins what apps rely on: order, at-most-once application on top
  * of at-least-once delivery, durable resumption, filtering, and dead letters that name the
- * problem while the consumer carries on. Test-only (uses Jest globals): not exported from
- * the library's index.
+ * problem while the consumer carries on. Test-only (uses Jest globals): exported from
+ * `@keel/bus/testing`, never from the library's index.
  */
 import * as E from 'fp-ts/Either';
 import * as TE from 'fp-ts/TaskEither';
 import { EVENT_DEFINITIONS, InfrastructureError, RecordedEvent, eventSubject } from '@keel/events';
-import { Consumer, ConsumeOptions, EventBus, Handler } from './port';
+import { Consumer, ConsumeOptions, EventBus, Handler } from '../lib/port';
 import { SampleType, sampleEvent, sampleEvents } from './sample.events';
 
 export interface BusContractFixture {

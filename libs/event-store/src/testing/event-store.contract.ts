@@ -8,8 +8,8 @@ import * as fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { RecordedEvent } from '@keel/events';
 import { eventually, fill, left, prediction, right, sleep, META } from './event-store.fixtures';
-import { ExpectedRevision } from './port';
-import { TestableEventStore } from './raw-append.hook';
+import { ExpectedRevision } from '../lib/port';
+import { TestableEventStore } from '../lib/raw-append.hook';
 
 export interface ContractCapabilities {
   /** Event ids are unique across the store, not only within a stream (not so on EventStoreDB). */

@@ -1,0 +1,3 @@
+// @keel/venue-engine/bench: the request-coalescing benchmark `keel bench coalescing` runs.
+// Kept out of the library's index so no app loads it.
+export * from './coalescing.bench';
