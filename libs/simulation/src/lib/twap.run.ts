@@ -12,7 +12,7 @@ import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
 import { deriveId, describeError, KeelError, newEvent, streamName } from '@keel/events';
 import { appendIgnoringDuplicates } from '@keel/event-store';
-import { ExecutionQuality, executionQuality, ExecutionAggregate, PolicyConfig, Urgency } from '@keel/execution-domain';
+import { ExecutionQuality, executionQuality, ExecutionAggregate, executionStream, lagInSlices, PolicyConfig, Urgency } from '@keel/execution-domain';
 import { createExecutionEngine } from '@keel/execution-engine';
 import { Fill, Instrument, Side } from '@keel/venue-domain';
 import { createVenueEngine } from '@keel/venue-engine';
@@ -122,11 +122,28 @@ export const runTwap = async (events: readonly MarketEvent[], o: TwapRunOptions,
     if (E.isLeft(stored)) return fail(stored.left);
   }
 
+  // A target the engine refused (bad input) is stored as ParentOrderRejected at once.
+  await sim.settle();
+  for (const accountId of accounts) {
+    const log = await store.readStream(executionStream(accountId, symbol))();
+    const refused = E.isRight(log) ? log.right.find((e) => e.type === 'ParentOrderRejected') : undefined;
+    if (refused && refused.type === 'ParentOrderRejected') {
+      await sim.stop();
+      return E.left(`${refused.data.code}: ${refused.data.reason}`);
+    }
+  }
+
   const done = (): boolean => accounts.every((a) => execution.aggregate(a, symbol)?.state.status === 'Completed');
   const hardStop = deadline + 60_000;
+  // The worst schedule lag, measured on each aggregate after every tick (as a monitor would read it).
+  const maxLag = new Map<string, number>();
   for (let t = o.start; !done() && t < hardStop; ) {
     t = Math.min(t + o.tickMs, hardStop);
     await sim.runUntil(t);
+    for (const a of accounts) {
+      const st = execution.aggregate(a, symbol)?.state;
+      if (st?.status === 'Working') maxLag.set(a, Math.max(maxLag.get(a) ?? 0, lagInSlices(st.schedule, t, st.progress.filled)));
+    }
   }
   // Let the last answers arrive (a cancel or market order sent on the final tick) and be recorded.
   await sim.runUntil(clock.now() + Math.max(1, o.latencyMs) * 2 + (o.cycleMs ?? 1000));
@@ -144,7 +161,7 @@ export const runTwap = async (events: readonly MarketEvent[], o: TwapRunOptions,
       fills,
       arrivalMid,
       intervalVwap: null,
-      maxScheduleLagSlices: Math.max(0, agg?.maxLag ?? 0),
+      maxScheduleLagSlices: Math.max(0, agg?.maxLag ?? 0, maxLag.get(accountId) ?? 0),
       childOrderCount: st && st.status !== 'Idle' ? st.progress.childCount : 0,
     });
     outcomes[style] = {

@@ -27,7 +27,7 @@ describe('keel twap-sim: bad input', () => {
     ['a duration past the end of the data', withArg('duration', '2h'), /--duration runs past the end of the data .*\(got "2h"\)/],
     ['an unknown side', withArg('side', 'hold'), /--side must be buy or sell \(got "hold"\)/],
     ['a missing data file', withArg('data', '/nonexistent/x.csv.gz'), /--data cannot be read: .*\(got "\/nonexistent\/x.csv.gz"\)/],
-    ['a quantity below the venue minimum', withArg('qty', '0.0001'), /rejected: \/targetPosition: .*below the smallest tradable quantity/],
+    ['a quantity below the venue minimum', withArg('qty', '0.0001'), /rejected: .*\/targetPosition.*below the smallest tradable quantity/],
   ])('rejects %s, naming the argument and the value', async (_what, args, message) => {
     const io = capture();
     const run = twapSimCommand.run(args, io);
