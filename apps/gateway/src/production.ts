@@ -24,6 +24,11 @@ export const GatewayConfig = {
   accountIds: Type.String({ default: 'sim-1', pattern: '^[A-Za-z0-9_.:@-]+(,[A-Za-z0-9_.:@-]+)*$', description: 'owned accounts, comma-separated; ccxt credentials come from VENUE_<ACCOUNT>_* (venues.ts)' }),
   simTrades: Type.String({ default: DEFAULT_SIM_TRADES, description: 'sim: trades file (gzip CSV)' }),
   simQuotes: Type.String({ default: '', description: 'sim: quotes file (gzip CSV), empty for none' }),
+  simDataStart: Type.String({
+    default: '',
+    pattern: '^$|^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$',
+    description: "sim: the clock instant (ISO-8601 UTC) the data's first event lands on, e.g. the accelerated clock's KEEL_CLOCK_START; empty = when the venue starts",
+  }),
   venueUrl: Type.String({
     default: '',
     description: 'sim: venue(s) served over loopback HTTP, one URL per account (empty = simulator in process); ccxt: one origin every request goes to (tests against a stand-in server)',

@@ -23,9 +23,11 @@ export interface SimVenueOptions {
   readonly quotes: string;
   readonly balances?: Readonly<Record<string, string>>;
   readonly latencyMs?: number;
+  /** The clock instant the data's first event lands on (epoch ms); default: now. */
+  readonly dataStart?: number;
 }
 
-/** Load the data and start the simulator; the data's first event lands at `clock.now()`. */
+/** Load the data and start the simulator; the data's first event lands at `dataStart` (default `clock.now()`). */
 export const startSimVenue = async (o: SimVenueOptions): Promise<E.Either<string, SimulatedVenue>> => {
   const events = await loadMarket({ ...(o.trades ? { trades: o.trades } : {}), ...(o.quotes ? { quotes: o.quotes } : {}) });
   if (E.isLeft(events)) return E.left(`sim market data: ${JSON.stringify(events.left)}`);
@@ -38,7 +40,7 @@ export const startSimVenue = async (o: SimVenueOptions): Promise<E.Either<string
       markets: [{ instrument: SIM_BTCUSDT, events: events.right }],
       balances: o.balances ?? { USDT: '1000000' },
       latencyMs: o.latencyMs ?? 20,
-      timeOffsetMs: o.clock.now() - first,
+      timeOffsetMs: (o.dataStart ?? o.clock.now()) - first,
     }),
   );
 };

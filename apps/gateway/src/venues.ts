@@ -27,6 +27,8 @@ export interface VenueSettings {
   readonly okxBook: 'usd' | 'coin';
   readonly simTrades: string;
   readonly simQuotes: string;
+  /** ISO instant the sim data's first event lands on; empty = when the venue starts. */
+  readonly simDataStart: string;
 }
 
 const invalid = (path: string, value: string, message: string): ValidationError => ({ _tag: 'ValidationError', path, value, message });
@@ -107,7 +109,14 @@ export const openAdapters = async (
   }
   const out: VenueAdapter[] = [];
   for (const accountId of accountIds) {
-    const v = await startSimVenue({ venue: 'binanceusdm-sim', accountId, clock, trades: s.simTrades, quotes: s.simQuotes });
+    const v = await startSimVenue({
+      venue: 'binanceusdm-sim',
+      accountId,
+      clock,
+      trades: s.simTrades,
+      quotes: s.simQuotes,
+      ...(s.simDataStart ? { dataStart: Date.parse(s.simDataStart) } : {}),
+    });
     if (E.isLeft(v)) return E.left(infra('sim', v.left));
     out.push(v.right);
   }

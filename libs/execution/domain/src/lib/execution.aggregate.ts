@@ -288,14 +288,13 @@ export const decisionExtras = (
 };
 
 /**
- * Whether a working aggregate gets a Tick now: always after a venue fact (`force`) or while
- * superseding; otherwise when the decider asked to be woken by now or the touch moved.
+ * Whether a working aggregate gets a Tick now: always while superseding; otherwise when the
+ * decider asked to be woken by now or the touch moved since its last Tick.
  */
 export const tickDue = (o: {
-  readonly force: boolean;
   readonly status: ParentOrderState['status'];
   readonly touchKey: string;
   readonly lastTouchKey: string;
   readonly wakeAt: number | null;
   readonly now: number;
-}): boolean => o.force || o.status !== 'Working' || o.touchKey !== o.lastTouchKey || (o.wakeAt !== null && o.wakeAt <= o.now);
+}): boolean => o.status !== 'Working' || o.touchKey !== o.lastTouchKey || (o.wakeAt !== null && o.wakeAt <= o.now);

@@ -222,7 +222,8 @@ export const eventIdFor = (e: ParentOrderEvent, ctx: Pick<StreamContext, 'accoun
     case 'ChildOrderClosed':
       return id(e.parentId, e.clientOrderId);
     case 'CancelRequested':
-      return id(e.parentId, e.clientOrderId, e.at);
+      // Once per child: a Cancelling child is never asked again (cancelAll skips it).
+      return id(e.parentId, e.clientOrderId, 'cancel');
     case 'ChildOrderFilled':
       return id(e.parentId, e.clientOrderId, e.tradeId);
     case 'ParentOrderPaused':

@@ -212,10 +212,10 @@ export const createExecutionEngine = (ports: ExecutionPorts, settings: Execution
     symbol: string,
     command: ParentOrderCommand,
     cause: Cause,
+    now: number,
     cfg: ExecutionConfig = defaultExecutionConfig(),
   ): TE.TaskEither<ExecutionError | KeelError, readonly ParentOrderEvent[]> => {
     let decided: readonly ParentOrderEvent[] = [];
-    const now = clock.now();
     return pipe(
       handler.handle<ExecutionError | KeelError>(streamOf(accountId, symbol), (h) =>
         pipe(
@@ -241,8 +241,7 @@ export const createExecutionEngine = (ports: ExecutionPorts, settings: Execution
   };
 
   /** Store a refusal of a target (nothing is sent to a venue). */
-  const reject = (accountId: string, symbol: string, targetId: string, error: ExecutionError, cause: Cause): TE.TaskEither<KeelError, void> => {
-    const now = clock.now();
+  const reject = (accountId: string, symbol: string, targetId: string, error: ExecutionError, cause: Cause, now: number): TE.TaskEither<KeelError, void> => {
     let data: ReturnType<typeof rejectionData> | null = null;
     return pipe(
       handler.handle<KeelError>(streamOf(accountId, symbol), (h) => {
@@ -268,13 +267,12 @@ export const createExecutionEngine = (ports: ExecutionPorts, settings: Execution
   const settled = new Map<string, string>();
 
   /** Take up the latest target of (account, symbol) if this aggregate has not yet. */
-  const takeTarget = async (v: ExecutionView, accountId: string, symbol: string, cause: Cause): Promise<void> => {
+  const takeTarget = async (v: ExecutionView, accountId: string, symbol: string, cause: Cause, now: number): Promise<void> => {
     const target = v.targets[accountId]?.[symbol];
     if (!target) return;
     const h = await held(accountId, symbol);
     const key = keyOf(accountId, symbol);
     if (h.lastTaken === target.targetId || settled.get(key) === target.targetId) return;
-    const now = clock.now();
     const step = targetStep(v, h.agg, target, now, touchOf(v, accountId, symbol, now), settings);
     switch (step._tag) {
       case 'Wait':
@@ -284,13 +282,13 @@ export const createExecutionEngine = (ports: ExecutionPorts, settings: Execution
         metrics.targets.inc({ outcome: 'nothing' });
         return;
       case 'Reject':
-        return orThrow(await reject(accountId, symbol, target.targetId, step.error, cause)(), 'storing a rejection');
+        return orThrow(await reject(accountId, symbol, target.targetId, step.error, cause, now)(), 'storing a rejection');
       case 'Decide': {
-        const r = await run(accountId, symbol, step.command, cause, step.config)();
+        const r = await run(accountId, symbol, step.command, cause, now, step.config)();
         if (E.isLeft(r)) {
           const err = r.left;
           if (err._tag === 'InfrastructureError' || err._tag === 'ConcurrencyError') throw new Error(describeError(err));
-          return orThrow(await reject(accountId, symbol, target.targetId, err, cause)(), 'storing a rejection');
+          return orThrow(await reject(accountId, symbol, target.targetId, err, cause, now)(), 'storing a rejection');
         }
         // No events: the decider found nothing to do (the position is the target).
         if (r.right.length === 0) settled.set(key, target.targetId);
@@ -304,12 +302,11 @@ export const createExecutionEngine = (ports: ExecutionPorts, settings: Execution
     }
   };
 
-  /** Pauses wanted vs held, then a Tick when the decider is due or the touch moved. */
-  const step = async (v: ExecutionView, accountId: string, symbol: string, cause: Cause, force: boolean): Promise<void> => {
-    const now = clock.now();
+  /** Pauses wanted vs held, then a Tick when the decider is due or the touch moved (as of `now`). */
+  const step = async (v: ExecutionView, accountId: string, symbol: string, cause: Cause, now: number): Promise<void> => {
     const before = await held(accountId, symbol);
     for (const c of pauseCommands(before.agg.state, wantedPauses(v, accountId, symbol, now), now)) {
-      const r = await run(accountId, symbol, c, cause)();
+      const r = await run(accountId, symbol, c, cause, now)();
       if (E.isLeft(r)) logger.error({ accountId, instrument: symbol, err: describeError(r.left) }, 'pause refused');
     }
     const s = (await held(accountId, symbol)).agg.state;
@@ -323,9 +320,9 @@ export const createExecutionEngine = (ports: ExecutionPorts, settings: Execution
       );
     p.noTouchWarned = touch === null;
     const touchKey = touch ? `${touch.bid.toFixed()}/${touch.ask.toFixed()}` : '';
-    if (!tickDue({ force, status: s.status, touchKey, lastTouchKey: p.lastTouch, wakeAt: p.wakeAt, now })) return;
+    if (!tickDue({ status: s.status, touchKey, lastTouchKey: p.lastTouch, wakeAt: p.wakeAt, now })) return;
     p.lastTouch = touchKey;
-    const r = await run(accountId, symbol, { type: 'Tick', now, touch }, cause)();
+    const r = await run(accountId, symbol, { type: 'Tick', now, touch }, cause, now)();
     if (E.isLeft(r)) logger.error({ accountId, instrument: symbol, err: describeError(r.left) }, 'tick refused');
     else if (r.right.length === 0) p.wakeAt = nextWakeAt((await held(accountId, symbol)).agg.state, now, defaultExecutionConfig());
   };
@@ -347,11 +344,11 @@ export const createExecutionEngine = (ports: ExecutionPorts, settings: Execution
     metrics.working.set([...handler.all().values()].filter((h) => h.agg.state.status === 'Working' || h.agg.state.status === 'Superseding').length);
   };
 
-  /** Every pair: take up its target, then step it. */
-  const round = async (v: ExecutionView, cause: Cause, stepToo: (a: string, s: string) => boolean): Promise<void> => {
+  /** Every pair as of `now`: take up its target, then (if `stepToo`) step it. */
+  const round = async (v: ExecutionView, cause: Cause, now: number, stepToo: boolean): Promise<void> => {
     for (const [a, s] of knownPairs(v)) {
-      await takeTarget(v, a, s, cause);
-      if (stepToo(a, s) && handler.cached(streamOf(a, s))) await step(v, a, s, cause, false);
+      await takeTarget(v, a, s, cause, now);
+      if (stepToo && handler.cached(streamOf(a, s))) await step(v, a, s, cause, now);
     }
     refreshGauge();
   };
@@ -390,7 +387,7 @@ export const createExecutionEngine = (ports: ExecutionPorts, settings: Execution
         const c = venueCommand(e, clock.now());
         if (!c || !('clientOrderId' in c) || !open.has(c.clientOrderId)) continue;
         const symbol = (e.data as { instrument: string }).instrument;
-        const r = await run(accountId, symbol, c, { correlationId: `execution-reconcile-${accountId}`, causationId: e.eventId })();
+        const r = await run(accountId, symbol, c, { correlationId: `execution-reconcile-${accountId}`, causationId: e.eventId }, clock.now())();
         if (E.isRight(r)) n += r.right.length;
       }
       metrics.reconciled.inc(n);
@@ -410,12 +407,11 @@ export const createExecutionEngine = (ports: ExecutionPorts, settings: Execution
         const { accountId, instrument } = event.data;
         if (!owned(accountId)) return [];
         const command = venueCommand(event, ctx.now);
+        // Recorded now; what it calls for is decided on the next tick, as of its grid instant.
+        if (!command) return [];
         return serial(async () => {
-          if (command) {
-            const r = await run(accountId, instrument, command, cause)();
-            if (E.isLeft(r) && (r.left._tag === 'InfrastructureError' || r.left._tag === 'ConcurrencyError')) throw new Error(describeError(r.left));
-          }
-          if (ready && !stopping) await step(next, accountId, instrument, cause, true);
+          const r = await run(accountId, instrument, command, cause, ctx.now)();
+          if (E.isLeft(r) && (r.left._tag === 'InfrastructureError' || r.left._tag === 'ConcurrencyError')) throw new Error(describeError(r.left));
           refreshGauge();
         }).then(() => []);
       }
@@ -426,20 +422,22 @@ export const createExecutionEngine = (ports: ExecutionPorts, settings: Execution
         // During start-up replay targets wait: the view is not yet the latest (the start-up pass takes them up).
         if (!ready || stopping) return [];
         return serial(async () => {
-          await takeTarget(next, accountId, instrument, cause);
+          await takeTarget(next, accountId, instrument, cause, ctx.now);
           refreshGauge();
         }).then(() => []);
       }
       if (event.type === 'KillSwitchEngaged' || event.type === 'KillSwitchReleased' || event.type === 'PositionSnapshot' || event.type === 'InstrumentsListed') {
         if (!ready || stopping) return [];
-        return serial(() => round(next, cause, () => event.type !== 'PositionSnapshot')).then(() => []);
+        // A kill switch pauses at once (within the second the mission asks), not at the next tick.
+        return serial(() => round(next, cause, ctx.now, event.type !== 'PositionSnapshot')).then(() => []);
       }
       return [];
     },
   };
 
-  const tick = (): Promise<void> =>
-    serial(() => round(view(), { correlationId: `${EXECUTION_APP}-tick-${clock.now()}`, causationId: null }, () => true));
+  /** One decision round as of `at` (a tick's grid instant; default now). */
+  const tick = (at: number = clock.now()): Promise<void> =>
+    serial(() => round(view(), { correlationId: `${EXECUTION_APP}-tick-${at}`, causationId: null }, at, true));
 
   const engine: Engine<ExecutionView> = {
     app,
@@ -451,11 +449,12 @@ export const createExecutionEngine = (ports: ExecutionPorts, settings: Execution
         return E.left({ _tag: 'InfrastructureError', component: EXECUTION_APP, op: 'reconcile', message: String(e), cause: e });
       }
       ready = true;
-      await tick().catch((e: unknown) => logger.warn({ err: String(e) }, 'first tick failed; the next one decides again'));
       logger.info({ accounts: settings.accounts, tickMs: settings.tickMs, aggregates: handler.all().size }, 'execution started');
       return E.right(undefined);
     },
-    tickers: [{ name: `${EXECUTION_APP}-tick`, everyMs: settings.tickMs, work: tick }],
+    // Half a period off the epoch grid the gateway polls on: what a poll recorded is folded
+    // before the next decision, whatever the few ms of delivery between processes.
+    tickers: [{ name: `${EXECUTION_APP}-tick`, everyMs: settings.tickMs, phaseMs: Math.floor(settings.tickMs / 2), work: tick }],
     checks: { reconciled: async () => ready },
     stopping: async () => {
       stopping = true;

@@ -1,8 +1,12 @@
 /**
- * The one periodic loop every engine uses: run `work` every `everyMs` on the injected clock,
- * the next run scheduled only after the previous one settled (runs never overlap, a slow run
- * delays the next instead of piling up). A failed run is logged and the next one tries
- * again. Under a virtual clock the timer fires at exact instants, in (time, name) order.
+ * The one periodic loop every engine uses: run `work` on a fixed grid of the injected clock —
+ * the instants `k × everyMs + phaseMs` since the epoch — the next run scheduled only after the
+ * previous one settled (runs never overlap; a slow run skips the instants it overran instead of
+ * piling up). A failed run is logged and the next one tries again.
+ *
+ * `work` is given the grid instant it runs for: decisions made "as of" that instant are the
+ * same in every process and mode (an app on a real or accelerated clock fires a few ms late,
+ * the simulation's virtual clock exactly on time), and a restarted process keeps the grid.
  */
 import { Clock } from '@keel/clock';
 import { Logger } from '../logging/pino.logger';
@@ -11,7 +15,10 @@ export interface TickerSpec {
   /** Names the clock timer: timers due at the same instant fire in name order. */
   readonly name: string;
   readonly everyMs: number;
-  readonly work: () => Promise<void>;
+  /** Offset of the grid from the epoch's multiples of `everyMs` (default 0). */
+  readonly phaseMs?: number;
+  /** Runs for the grid instant `at` (epoch ms). */
+  readonly work: (at: number) => Promise<void>;
 }
 
 export interface Ticker {
@@ -19,16 +26,23 @@ export interface Ticker {
   stop(): Promise<void>;
 }
 
+/** The first grid instant strictly after `now`. */
+export const nextGridInstant = (now: number, everyMs: number, phaseMs = 0): number => {
+  const phase = ((phaseMs % everyMs) + everyMs) % everyMs;
+  return Math.floor((now - phase) / everyMs) * everyMs + everyMs + phase;
+};
+
 export const startTicker = (clock: Clock, spec: TickerSpec, logger?: Pick<Logger, 'warn'>): Ticker => {
   let stopped = false;
   let cancel: (() => void) | null = null;
   let running: Promise<void> = Promise.resolve();
   const schedule = (): void => {
     if (stopped) return;
-    cancel = clock.setTimer(spec.name, clock.now() + spec.everyMs, () => {
+    const at = nextGridInstant(clock.now(), spec.everyMs, spec.phaseMs);
+    cancel = clock.setTimer(spec.name, at, () => {
       cancel = null;
       running = spec
-        .work()
+        .work(at)
         .catch((e: unknown) => logger?.warn({ err: String(e), ticker: spec.name }, 'tick failed; the next one tries again'))
         .finally(schedule);
     });

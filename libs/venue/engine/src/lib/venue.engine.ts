@@ -182,16 +182,14 @@ export const createVenueEngine = (ports: VenuePorts, settings: VenueEngineSettin
   // ---- the polling cycle ----------------------------------------------------------------------
   let state: (() => GatewayState) | null = null;
   let cycleState: CycleState = { marketData: initialMarketData, snapshots: {} };
-  let n = 0;
-  let startedAt = 0;
   // Market data for the configured instruments and for every listed instrument the owned accounts have orders in.
   const subscribed = (logs: Readonly<Record<string, AccountLog>>): string[] =>
     [...new Set([...settings.instruments, ...Object.values(logs).flatMap((l) => Object.values(l.orders).map((o) => o.instrument))])].filter((s) => instruments.has(s)).sort();
   const marketData = venues.get(first.accountId) as CoalescingAdapter;
-  const cycle = async (): Promise<void> => {
-    const now = clock.now();
+  /** One poll as of its grid instant: the facts it records carry that time, and ids derived from it. */
+  const cycle = async (now: number): Promise<void> => {
     const timer = metrics.cycleSeconds.startTimer();
-    const name = `${startedAt}-${n++}`;
+    const name = String(now);
     const logs = state?.().logs ?? {};
     const mdStream = streamName('venue', `md.${marketData.venue}`);
     if (E.isLeft(mdStream)) throw new Error(mdStream.left.message);
@@ -237,7 +235,6 @@ export const createVenueEngine = (ports: VenuePorts, settings: VenueEngineSettin
     },
     started: (running) => {
       state = () => running.state();
-      startedAt = clock.now();
       logger.info({ accounts: accountIds, startPosition }, 'gateway started');
       return TE.right(undefined);
     },
