@@ -129,14 +129,14 @@ describe('keel replay <projection>', () => {
     const file = out('gw.sqlite');
     const { s, events } = await build(file);
     const log = events.reduce((l, e, i) => evolveAccountLog(l, { ...e, stream: 'venue-a1', streamRevision: i, globalPosition: i + 1, recordedAt: e.occurredAt } as never), emptyAccountLog(account));
-    ok(await s.saveSnapshot('app:gateway', { position: 4, version: 1, state: { logs: { [account]: log }, gate: {} } })());
+    ok(await s.saveSnapshot('app:gateway', { position: 4, version: 2, state: { logs: { [account]: log }, gate: {} } })());
     const gateway = replayProjectionCommands['replay gateway']!;
     const io = capture();
     expect(await gateway.run(['--store', `sqlite:${file}`], io)).toBe(0);
     expect(io.results[0]).toMatchObject({ projection: 'gateway', position: 4, events: 3, match: true });
 
     const tampered = { ...log, orders: { c1: { ...log.orders['c1']!, filledQty: '1' } } };
-    ok(await s.saveSnapshot('app:gateway', { position: 4, version: 1, state: { logs: { [account]: tampered }, gate: {} } })());
+    ok(await s.saveSnapshot('app:gateway', { position: 4, version: 2, state: { logs: { [account]: tampered }, gate: {} } })());
     const io2 = capture();
     expect(await gateway.run(['--store', `sqlite:${file}`], io2)).toBe(1);
     expect(io2.results[0]).toMatchObject({

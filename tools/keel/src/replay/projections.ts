@@ -1,16 +1,13 @@
 /**
  * The projections `keel replay <projection>` can rebuild, each with the app's own fold from
- * its library (never the app's code): the PnL engine's projection, which the live
- * balance-aggregator folds (imported, so the two cannot drift), and the gateway's
- * per-account log view.
+ * its engine (never the app's code, never re-declared): the PnL engine's projection, which the
+ * live balance-aggregator folds, and the venue engine's, which the gateway folds — imported,
+ * so the replay and the app cannot drift.
  */
-import { appSnapshotKey } from '@keel/events';
 import { PnlLedger } from '@keel/pnl-domain';
 import { PNL_ENGINE_NAME, PNL_SNAPSHOT_KEY, PnlEngineState, pnlProjection, snapshotLedger } from '@keel/pnl-engine';
-import { ACCOUNT_LOG_EVENT_TYPES, AccountLog, emptyAccountLog, evolveAccountLog } from '@keel/venue-engine';
+import { GATEWAY_SNAPSHOT_KEY, gatewayProjection, GatewayState, snapshotLogs } from '@keel/venue-engine';
 import { ReplayableProjection } from './projection.compare';
-
-const field = (state: unknown, key: string): unknown => (typeof state === 'object' && state !== null ? (state as Record<string, unknown>)[key] : undefined);
 
 /** The ledger is compared; the PnlUpdated the engine stored are compared with the backfill beside it (`verifyPnlCheckpoints`). */
 export const balanceAggregatorProjection: ReplayableProjection<PnlEngineState> = {
@@ -25,24 +22,21 @@ export const balanceAggregatorProjection: ReplayableProjection<PnlEngineState> =
   view: (s): PnlLedger => s.ledger,
 };
 
-type Logs = Readonly<Record<string, AccountLog>>;
-
-export const gatewayProjection: ReplayableProjection<Logs> = {
+/** The owned accounts' logs are compared (the kill switches are not replayed state worth comparing). */
+export const gatewayReplayProjection: ReplayableProjection<GatewayState> = {
   name: 'gateway',
   summary: "each owned account's log view (orders, fills, last positions: evolveAccountLog) vs the gateway's snapshot",
-  snapshotKey: appSnapshotKey('gateway'),
-  eventTypes: ACCOUNT_LOG_EVENT_TYPES,
-  initial: (live) => Object.fromEntries(Object.keys((field(live, 'logs') as Logs | undefined) ?? {}).sort().map((a) => [a, emptyAccountLog(a)])),
-  evolve: (logs, e) => {
-    const out: Record<string, AccountLog> = {};
-    for (const [a, log] of Object.entries(logs)) out[a] = evolveAccountLog(log, e);
-    return out;
-  },
-  liveView: (s) => field(s, 'logs'),
-  view: (logs) => logs,
+  snapshotKey: GATEWAY_SNAPSHOT_KEY,
+  version: gatewayProjection([]).version,
+  eventTypes: gatewayProjection([]).eventTypes,
+  // The accounts are the live gateway's: its snapshot names them.
+  initial: (live) => gatewayProjection(Object.keys(snapshotLogs(live) ?? {}).sort()).initial,
+  evolve: gatewayProjection([]).evolve,
+  liveView: snapshotLogs,
+  view: (s) => s.logs,
 };
 
 export const PROJECTIONS: Readonly<Record<string, ReplayableProjection<unknown>>> = {
   'balance-aggregator': balanceAggregatorProjection as ReplayableProjection<unknown>,
-  gateway: gatewayProjection as ReplayableProjection<unknown>,
+  gateway: gatewayReplayProjection as ReplayableProjection<unknown>,
 };

@@ -9,9 +9,9 @@
  * (`ctx.again`), or when this process already tried it (a retried handler).
  */
 import * as E from 'fp-ts/Either';
-import { describeError, EventMeta, EventType, NewEvent, RecordedEvent, streamName } from '@keel/events';
+import { appSnapshotKey, describeError, EventMeta, EventType, NewEvent, RecordedEvent, streamName } from '@keel/events';
 import { appendIgnoringDuplicates, EventStore } from '@keel/event-store';
-import { Clock, FoldingApp, Logger } from '@keel/runtime';
+import { Clock, FoldingApp, Logger, Projection } from '@keel/runtime';
 import { Instrument } from '@keel/venue-domain';
 import { ACCOUNT_LOG_EVENT_TYPES, AccountLog, emptyAccountLog, evolveAccountLog } from './reconciliation';
 import { AccountPhase, accountHaltedEvent, evolveGate, GateState, halt, initialGate, route } from './command-gate';
@@ -48,6 +48,21 @@ export const recordFacts = async (store: EventStore, stream: string, events: rea
   if (E.isLeft(r)) throw new Error(`recording in ${stream}: ${describeError(r.left)}`);
 };
 
+/** The gateway's folded state, as its snapshot is stored (`app:gateway`): what `keel replay gateway` refolds. */
+export const GATEWAY_SNAPSHOT_KEY = appSnapshotKey('gateway');
+
+/** Version 2: the account log view folds FundingPaid (the funding cursor); older snapshots are refolded. */
+export const gatewayProjection = (accountIds: readonly string[]): Projection<GatewayState> => ({
+  version: 2,
+  initial: initialGatewayState(accountIds),
+  eventTypes: GATEWAY_EVENT_TYPES,
+  evolve: evolveGateway,
+});
+
+/** The owned accounts' logs of a stored snapshot, read as the JSON it was saved as; undefined when not shaped like one. */
+export const snapshotLogs = (state: unknown): GatewayState['logs'] | undefined =>
+  typeof state === 'object' && state !== null && 'logs' in state ? (state as GatewayState).logs : undefined;
+
 export const venueStream = (accountId: string): string => {
   const s = streamName('venue', accountId);
   if (E.isLeft(s)) throw new Error(describeError(s.left));
@@ -76,8 +91,7 @@ export const gatewayApp = (accountIds: readonly string[], shell: GatewayShell): 
   const sleep = (ms: number) => clock.sleep(ms);
   return {
     name: 'gateway',
-    // Version 2: the account log view folds FundingPaid (the funding cursor); older snapshots are refolded.
-    projection: { version: 2, initial: initialGatewayState(accountIds), eventTypes: GATEWAY_EVENT_TYPES, evolve: evolveGateway },
+    projection: gatewayProjection(accountIds),
     react: async (event, state, ctx) => {
       const gate: GateState = { ...state.gate, accounts: shell.phases, startPosition: shell.startPosition };
       const work = route(gate, event);
