@@ -6,3 +6,4 @@ export * from './lib/execution.quality';
 export * from './lib/execution.events';
 export * from './lib/execution.view';
 export * from './lib/execution.aggregate';
+export * from './lib/execution.reconcile';

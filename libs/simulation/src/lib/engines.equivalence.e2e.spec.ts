@@ -33,7 +33,6 @@ const ACCOUNT = 'eq-1';
 const INSTRUMENT = BINANCE_USDM_BTCUSDT.symbol;
 const BBO_1S = path.join(workspaceRoot, 'libs/venue/sim/test-data/binance-usdm-btcusdt-bbo1s-2026-01-01T00-1h.csv.gz');
 const FACTOR = 2;
-const MIN = 60_000;
 /** Each recorded quote is held this long (the first quote of each window). */
 const HOLD_MS = 10_000;
 /** Where the data starts on both clocks, the target's start, and its horizon. */

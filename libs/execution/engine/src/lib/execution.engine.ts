@@ -16,11 +16,16 @@
  * - Each tick: pauses (kill switch, CME market state), pending targets, and a Tick for each
  *   working aggregate when the decider's `nextWakeAt` is due or the touch moved.
  * - Decisions run one at a time (a serial queue), so a tick never decides on a stale aggregate.
+ *
+ * One closure over the engine's per-process state (the aggregate cache, pacing, the serial
+ * queue), hence one file past the usual size: the command path, targets, ticks and the folding
+ * app; the pure rules are in the domain, metrics in execution.metrics.ts.
  */
 import * as E from 'fp-ts/Either';
 import * as TE from 'fp-ts/TaskEither';
 import { pipe } from 'fp-ts/function';
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
+import { executionMetrics } from './execution.metrics';
 import { describeError, EventMeta, KeelError, newEvent, NewEvent, RecordedEvent, streamName, validationError } from '@keel/events';
 import { EventStore, foldStream } from '@keel/event-store';
 import { Clock, createCommandHandler, Decision, Engine, FoldingApp, Logger, serialQueue } from '@keel/runtime';
@@ -36,6 +41,8 @@ import {
   ExecutionConfig,
   ExecutionError,
   ExecutionView,
+  inFlightByAccount,
+  reconcileSteps,
   evolveExecutionView,
   executionStream,
   freshTouch,
@@ -112,14 +119,8 @@ const orThrow = <A>(r: E.Either<KeelError, A>, what: string): A => {
 
 export const createExecutionEngine = (ports: ExecutionPorts, settings: ExecutionEngineSettings): ExecutionEngine => {
   const { store, clock, logger, registry } = ports;
-  const metrics = {
-    targets: new Counter({ name: 'execution_targets_total', help: 'Targets taken up, by outcome', labelNames: ['outcome'] as const, registers: [registry] }),
-    children: new Counter({ name: 'execution_child_orders_total', help: 'Child orders requested, by kind and reason', labelNames: ['kind', 'reason'] as const, registers: [registry] }),
-    completed: new Counter({ name: 'execution_parent_orders_completed_total', help: 'Parent orders completed, by reason', labelNames: ['reason'] as const, registers: [registry] }),
-    conflicts: new Counter({ name: 'execution_append_conflicts_total', help: 'Appends refused for a stale revision (re-read and decided again)', registers: [registry] }),
-    reconciled: new Counter({ name: 'execution_reconciled_events_total', help: 'Events recorded at start-up from the gateway log for children in flight', registers: [registry] }),
-    working: new Gauge({ name: 'execution_working_parent_orders', help: 'Parent orders working or superseding', registers: [registry] }),
-  };
+  const metrics = executionMetrics(registry);
+
 
   let latestView: ExecutionView = initialExecutionView;
   let stateOf: (() => ExecutionView) | null = null;
@@ -355,43 +356,31 @@ export const createExecutionEngine = (ports: ExecutionPorts, settings: Execution
 
   // ---- start-up reconciliation -----------------------------------------------------------------
 
-  const inFlight = (h: ExecutionAggregate) => (h.state.status === 'Working' || h.state.status === 'Superseding' ? h.state.children : []);
-
   /**
    * For every aggregate with children in flight: what the gateway recorded about them while
    * this process was down (or before its reaction checkpoint), read back from the gateway's
    * account stream, newest first until before the oldest open child, applied in log order.
    */
   const reconcile = async (): Promise<void> => {
-    const v = view();
-    for (const [a, s] of knownPairs(v)) await held(a, s);
-    const byAccount = new Map<string, ExecutionAggregate[]>();
-    for (const h of handler.all().values())
-      if (inFlight(h.agg).length > 0) byAccount.set(h.agg.accountId, [...(byAccount.get(h.agg.accountId) ?? []), h.agg]);
-    for (const [accountId, aggs] of byAccount) {
-      const children = aggs.flatMap(inFlight);
-      const open = new Set(children.map((c) => c.clientOrderId));
-      const oldest = Math.min(...children.map((c) => c.requestedAt));
-      const stream = streamName('venue', accountId);
+    for (const [a, s] of knownPairs(view())) await held(a, s);
+    for (const account of inFlightByAccount([...handler.all().values()].map((h) => h.agg))) {
+      const stream = streamName('venue', account.accountId);
       if (E.isLeft(stream)) continue;
-      // Newest first, until before the oldest open child was requested (a minute of margin for clocks).
-      const found = orThrow(
-        await foldStream(store, stream.right, [] as RecordedEvent[], (acc, e) => ({ state: [...acc, e], stop: Date.parse(e.occurredAt) < oldest - 60_000 }), {
+      const newestFirst = orThrow(
+        await foldStream(store, stream.right, [] as RecordedEvent[], (acc, e) => ({ state: [...acc, e], stop: Date.parse(e.occurredAt) < account.readBackTo }), {
           direction: 'backwards',
           pageSize: 2048,
         })(),
         `reading ${stream.right}`,
       );
       let n = 0;
-      for (const e of found.reverse()) {
-        const c = venueCommand(e, clock.now());
-        if (!c || !('clientOrderId' in c) || !open.has(c.clientOrderId)) continue;
-        const symbol = (e.data as { instrument: string }).instrument;
-        const r = await run(accountId, symbol, c, { correlationId: `execution-reconcile-${accountId}`, causationId: e.eventId }, clock.now())();
+      for (const step of reconcileSteps(account, newestFirst.reverse(), clock.now())) {
+        const cause = { correlationId: `execution-reconcile-${account.accountId}`, causationId: step.cause.eventId };
+        const r = await run(account.accountId, step.symbol, step.command, cause, clock.now())();
         if (E.isRight(r)) n += r.right.length;
       }
       metrics.reconciled.inc(n);
-      logger.info({ accountId, openChildren: open.size, recorded: n }, 'reconciled children in flight with the gateway log');
+      logger.info({ accountId: account.accountId, openChildren: account.open.size, recorded: n }, 'reconciled children in flight with the gateway log');
     }
   };
 
