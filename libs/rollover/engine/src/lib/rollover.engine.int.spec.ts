@@ -7,32 +7,19 @@
  * mid-roll (a new engine object on the same store).
  */
 import * as E from 'fp-ts/Either';
-import { chicagoInstant, marketState } from '@keel/calendar';
+import { marketState } from '@keel/calendar';
 import { deriveId, newEvent, NewEvent, RecordedEvent } from '@keel/events';
 import { createMemoryEventStore, EventStore } from '@keel/event-store';
 import { createMemoryBus, EventBus } from '@keel/bus';
 import { Relay, startRelay } from '@keel/relay';
 import { createLogger, createMetrics, createVirtualClock, KeelMetrics, runEngine, VirtualClock } from '@keel/runtime';
-import { createRolloverEngine, RolloverEngine, RolloverEngineSettings } from './rollover.engine';
+import { createRolloverEngine, RolloverEngine } from './rollover.engine';
+import { ct, gcSettings, unwrap } from '../testing/rollover-engine.fixtures';
 
 const logger = createLogger({ name: 'spec', level: 'silent' });
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-const ct = (date: string, time: string): number => chicagoInstant(date, time);
-// The app's defaults (apps/cme-rollover/src/production.ts) but for the root, the account and the tick.
-const settings: RolloverEngineSettings = {
-  roots: 'GC',
-  accountIds: 'acc-1',
-  exposurePolicy: 'weekend=0,dailyHalt=1,holiday=0,earlyClose=0,leadMinutes=30',
-  accountExposurePolicies: '',
-  rollPolicy: '',
-  tickMs: 5 * 60_000,
-  targetHorizonSec: 900,
-};
+const settings = gcSettings(5 * 60_000);
 
-const unwrap = <A>(e: E.Either<unknown, A>): A => {
-  if (E.isLeft(e)) throw new Error(JSON.stringify(e.left));
-  return e.right;
-};
 
 let store: EventStore;
 let bus: EventBus;

@@ -5,28 +5,15 @@
  */
 import * as E from 'fp-ts/Either';
 import * as TE from 'fp-ts/TaskEither';
-import { chicagoInstant } from '@keel/calendar';
 import { deriveId, InfrastructureError, newEvent, RecordedEvent } from '@keel/events';
 import { createMemoryEventStore, EventStore } from '@keel/event-store';
 import { createMemoryBus } from '@keel/bus';
 import { createLogger, createMetrics, createVirtualClock, runEngine } from '@keel/runtime';
-import { createRolloverEngine, RolloverEngineSettings } from './rollover.engine';
+import { createRolloverEngine } from './rollover.engine';
+import { ct, gcSettings, unwrap } from '../testing/rollover-engine.fixtures';
 
-const ct = (date: string, time: string): number => chicagoInstant(date, time);
-const settings: RolloverEngineSettings = {
-  roots: 'GC',
-  accountIds: 'acc-1',
-  exposurePolicy: 'weekend=0,dailyHalt=1,holiday=0,earlyClose=0,leadMinutes=30',
-  accountExposurePolicies: '',
-  rollPolicy: '',
-  tickMs: 15 * 60_000,
-  targetHorizonSec: 900,
-};
+const settings = gcSettings(15 * 60_000);
 
-const unwrap = <A>(e: E.Either<unknown, A>): A => {
-  if (E.isLeft(e)) throw new Error(JSON.stringify(e.left));
-  return e.right;
-};
 
 describe('createRolloverEngine', () => {
   it('refuses settings that do not resolve, naming the key', () => {
