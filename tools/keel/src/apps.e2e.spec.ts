@@ -14,7 +14,9 @@ import { NatsServer, startNatsServer, TempDir, tempDir } from '@keel/testing';
 import { APPS } from './commands/start.command';
 
 const root = path.resolve(__dirname, '../../..');
-const OFFSET = 20_000 + (process.pid % 1000) * 10;
+// Below the kernel's ephemeral range (32768–60999 here): ports other specs' clients and free-port
+// probes take from there must never be the ones `keel start` is about to bind (EADDRINUSE seen in CI-like runs).
+const OFFSET = 10_000 + (process.pid % 1400) * 10;
 const url = (app: (typeof APPS)[number]['name'], p: string) => `http://127.0.0.1:${APPS.find((a) => a.name === app)!.port + OFFSET}${p}`;
 
 let nats: NatsServer;
