@@ -30,17 +30,35 @@ const DEP_CONSTRAINTS = [
   // injected, not imported, so the same object runs in the app and in the simulation.
   { sourceTag: 'type:engine', onlyDependOnLibsWithTags: ['type:engine', ...BELOW_ENGINE] },
   // The in-process simulation kernel (libs/simulation) hosts engines on simulated adapters.
-  { sourceTag: 'type:simulation', onlyDependOnLibsWithTags: ['type:engine', 'type:adapter', ...BELOW_ENGINE] },
-  { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:platform', 'type:domain', 'type:contract', 'type:util', 'type:testing'] },
-  { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:platform', 'type:contract', 'type:util', 'type:testing'] },
+  {
+    sourceTag: 'type:simulation',
+    onlyDependOnLibsWithTags: ['type:engine', 'type:adapter', ...BELOW_ENGINE],
+  },
+  {
+    sourceTag: 'type:adapter',
+    onlyDependOnLibsWithTags: ['type:platform', 'type:domain', 'type:contract', 'type:util', 'type:testing'],
+  },
+  {
+    sourceTag: 'type:platform',
+    onlyDependOnLibsWithTags: ['type:platform', 'type:contract', 'type:util', 'type:testing'],
+  },
   { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain', 'type:contract', 'type:util'] },
   { sourceTag: 'type:contract', onlyDependOnLibsWithTags: ['type:contract', 'type:util'] },
   { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
-  { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:simulation', 'type:engine', 'type:adapter', ...BELOW_ENGINE] },
-  { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:platform', 'type:contract', 'type:util', 'type:testing'] },
+  {
+    sourceTag: 'type:tool',
+    onlyDependOnLibsWithTags: ['type:simulation', 'type:engine', 'type:adapter', ...BELOW_ENGINE],
+  },
+  {
+    sourceTag: 'type:testing',
+    onlyDependOnLibsWithTags: ['type:platform', 'type:contract', 'type:util', 'type:testing'],
+  },
 
   // Scopes: a context depends on itself and on scope:shared only.
-  ...CONTEXT_SCOPES.map((scope) => ({ sourceTag: `scope:${scope}`, onlyDependOnLibsWithTags: [`scope:${scope}`, 'scope:shared'] })),
+  ...CONTEXT_SCOPES.map((scope) => ({
+    sourceTag: `scope:${scope}`,
+    onlyDependOnLibsWithTags: [`scope:${scope}`, 'scope:shared'],
+  })),
   { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
   // The simulation hosts every context's engines (but never an app); the CLI and the
   // workspace checks may use anything.
@@ -50,10 +68,21 @@ const DEP_CONSTRAINTS = [
 // Specs get two additions: any project's specs may import the test helpers (type:testing), e.g.
 // a domain spec uses @keel/testing's DeciderSpecification; and an engine's specs drive it on real
 // parts (the simulator on recorded data), not mocks. Their production files still may not.
-const withTesting = (tags) => (tags.includes('type:testing') || tags.includes('*') ? tags : [...tags, 'type:testing']);
-const forSpecs = (c) => ({ ...c, onlyDependOnLibsWithTags: withTesting(c.sourceTag === 'type:engine' ? [...c.onlyDependOnLibsWithTags, 'type:adapter'] : c.onlyDependOnLibsWithTags) });
+const withTesting = (tags) =>
+  tags.includes('type:testing') || tags.includes('*') ? tags : [...tags, 'type:testing'];
+const forSpecs = (c) => ({
+  ...c,
+  onlyDependOnLibsWithTags: withTesting(
+    c.sourceTag === 'type:engine'
+      ? [...c.onlyDependOnLibsWithTags, 'type:adapter']
+      : c.onlyDependOnLibsWithTags,
+  ),
+});
 const SPEC_DEP_CONSTRAINTS = DEP_CONSTRAINTS.map(forSpecs);
-const boundaries = (depConstraints) => ['error', { enforceBuildableLibDependency: false, allow: [], depConstraints }];
+const boundaries = (depConstraints) => [
+  'error',
+  { enforceBuildableLibDependency: false, allow: [], depConstraints },
+];
 
 module.exports = [
   ...nx.configs['flat/base'],
@@ -61,7 +90,10 @@ module.exports = [
   { ignores: ['**/dist', '**/node_modules', '**/tmp', '**/.nx', '**/*.cjs', '**/*.js'] },
   {
     files: ['**/*.ts'],
-    languageOptions: { parser: tseslint.parser, parserOptions: { projectService: true, tsconfigRootDir: __dirname } },
+    languageOptions: {
+      parser: tseslint.parser,
+      parserOptions: { projectService: true, tsconfigRootDir: __dirname },
+    },
     rules: {
       '@nx/enforce-module-boundaries': boundaries(DEP_CONSTRAINTS),
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
@@ -77,12 +109,23 @@ module.exports = [
     // Test helpers (a real nats-server launcher, temp dirs, each lib's src/testing) are for
     // specs only; benchmarks (each lib's src/bench) are for the keel CLI only.
     files: ['**/*.ts'],
-    ignores: ['**/*.spec.ts', '**/src/test/**', '**/src/testing/**', '**/src/bench/**', 'libs/testing/**', 'libs/app-testing/**', 'tools/**'],
+    ignores: [
+      '**/*.spec.ts',
+      '**/src/test/**',
+      '**/src/testing/**',
+      '**/src/bench/**',
+      'libs/testing/**',
+      'libs/app-testing/**',
+      'tools/**',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',
         {
-          paths: [{ name: '@keel/testing', message: 'test helpers are for *.spec.ts files only' }, { name: '@keel/app-testing', message: 'test helpers are for *.spec.ts files only' }],
+          paths: [
+            { name: '@keel/testing', message: 'test helpers are for *.spec.ts files only' },
+            { name: '@keel/app-testing', message: 'test helpers are for *.spec.ts files only' },
+          ],
           patterns: [
             { group: ['@keel/*/testing'], message: 'test helpers are for *.spec.ts files only' },
             { group: ['@keel/*/bench'], message: 'benchmarks are for the keel CLI (tools/keel) only' },
@@ -100,20 +143,52 @@ module.exports = [
         'error',
         {
           patterns: [
-            { group: ['node:*'], message: 'pure libraries do no I/O: move this to an adapter or the app shell' },
-            { group: ['fs', 'fs/*', 'path', 'os', 'child_process', 'net', 'http', 'https', 'crypto', 'worker_threads'], message: 'pure libraries do no I/O' },
-            { group: ['@keel/testing', '@keel/app-testing', '@keel/*/testing'], message: 'test helpers are for *.spec.ts files only' },
+            {
+              group: ['node:*'],
+              message: 'pure libraries do no I/O: move this to an adapter or the app shell',
+            },
+            {
+              group: [
+                'fs',
+                'fs/*',
+                'path',
+                'os',
+                'child_process',
+                'net',
+                'http',
+                'https',
+                'crypto',
+                'worker_threads',
+              ],
+              message: 'pure libraries do no I/O',
+            },
+            {
+              group: ['@keel/testing', '@keel/app-testing', '@keel/*/testing'],
+              message: 'test helpers are for *.spec.ts files only',
+            },
             { group: ['@keel/*/bench'], message: 'benchmarks are for the keel CLI (tools/keel) only' },
           ],
         },
       ],
       'no-restricted-syntax': [
         'error',
-        { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'time is injected: take `now` as data' },
-        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'time is injected: take `now` as data' },
-        { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: 'randomness is injected: take ids/seeds as data' },
+        {
+          selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+          message: 'time is injected: take `now` as data',
+        },
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'time is injected: take `now` as data',
+        },
+        {
+          selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']",
+          message: 'randomness is injected: take ids/seeds as data',
+        },
       ],
-      'no-restricted-globals': ['error', { name: 'process', message: 'pure libraries do not read the environment' }],
+      'no-restricted-globals': [
+        'error',
+        { name: 'process', message: 'pure libraries do not read the environment' },
+      ],
     },
   },
 ];

@@ -1,1 +1,6 @@
-module.exports = { ...require('../../jest.preset.cjs'), displayName: 'balance-aggregator', rootDir: __dirname, testTimeout: 180000 };
+module.exports = {
+  ...require('../../jest.preset.cjs'),
+  displayName: 'balance-aggregator',
+  rootDir: __dirname,
+  testTimeout: 180000,
+};

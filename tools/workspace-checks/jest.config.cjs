@@ -1,1 +1,6 @@
-module.exports = { ...require('../../jest.preset.cjs'), displayName: 'workspace-checks', rootDir: __dirname, testTimeout: 120000 };
+module.exports = {
+  ...require('../../jest.preset.cjs'),
+  displayName: 'workspace-checks',
+  rootDir: __dirname,
+  testTimeout: 120000,
+};

@@ -14,12 +14,33 @@ import * as fs from 'node:fs';
 import * as E from 'fp-ts/Either';
 import { deriveId, EventData, newEvent, RecordedEvent } from '@keel/events';
 import { openRawLogScanner } from '@keel/event-store';
-import { AppChild, AppHarness, isReady, readStream, spawnApp, startAppHarness, waitFor, workspaceRoot } from '@keel/app-testing';
-import { archivePathOf, extendPnlArchive, openLogSource, PnlBackfillOptions, PnlBackfillResult, runPnlBackfill, verifyPnlCheckpoints } from '@keel/pnl-replay';
+import {
+  AppChild,
+  AppHarness,
+  isReady,
+  readStream,
+  spawnApp,
+  startAppHarness,
+  waitFor,
+  workspaceRoot,
+} from '@keel/app-testing';
+import {
+  archivePathOf,
+  extendPnlArchive,
+  openLogSource,
+  PnlBackfillOptions,
+  PnlBackfillResult,
+  runPnlBackfill,
+  verifyPnlCheckpoints,
+} from '@keel/pnl-replay';
 
 const account = 'pnl-int-1';
 const instrument = 'BTC/USDT:USDT';
-const clockEnv = { KEEL_CLOCK: 'accelerated', KEEL_CLOCK_FACTOR: '6', KEEL_CLOCK_START: '2026-01-01T00:00:40Z' };
+const clockEnv = {
+  KEEL_CLOCK: 'accelerated',
+  KEEL_CLOCK_FACTOR: '6',
+  KEEL_CLOCK_START: '2026-01-01T00:00:40Z',
+};
 
 let h: AppHarness;
 let gw: AppChild;
@@ -33,16 +54,43 @@ const all = async (): Promise<RecordedEvent[]> => {
 
 const order = async (n: number, side: 'buy' | 'sell', qty: string): Promise<void> => {
   const d: EventData<'ChildOrderRequested'> = {
-    accountId: account, instrument, parentOrderId: 'pnl-p1', clientOrderId: `pnlint${n}`, side, qty, orderType: 'market', limitPrice: null, postOnly: false, reduceOnly: false,
+    accountId: account,
+    instrument,
+    parentOrderId: 'pnl-p1',
+    clientOrderId: `pnlint${n}`,
+    side,
+    qty,
+    orderType: 'market',
+    limitPrice: null,
+    postOnly: false,
+    reduceOnly: false,
   };
-  const e = newEvent('ChildOrderRequested', deriveId('pnl-int-order', n), d, { correlationId: `o${n}`, causationId: null, producer: 'execution', occurredAt: new Date().toISOString() });
+  const e = newEvent('ChildOrderRequested', deriveId('pnl-int-order', n), d, {
+    correlationId: `o${n}`,
+    causationId: null,
+    producer: 'execution',
+    occurredAt: new Date().toISOString(),
+  });
   if (E.isLeft(e)) throw new Error(JSON.stringify(e.left));
   const r = await h.store.append(`execution-${account}`, [e.right], 'any')();
   if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
-  await waitFor(`fill of order ${n}`, async () => (await readStream(h.store, `venue-${account}`)).some((x) => x.type === 'OrderFilled' && x.data.clientOrderId === d.clientOrderId), 60_000, () => gw.stderr());
+  await waitFor(
+    `fill of order ${n}`,
+    async () =>
+      (await readStream(h.store, `venue-${account}`)).some(
+        (x) => x.type === 'OrderFilled' && x.data.clientOrderId === d.clientOrderId,
+      ),
+    60_000,
+    () => gw.stderr(),
+  );
 };
 
-const keel = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'tools/keel/src/main.ts', ...args], { cwd: workspaceRoot, encoding: 'utf8', timeout: 120_000 });
+const keel = (...args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'tools/keel/src/main.ts', ...args], {
+    cwd: workspaceRoot,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
 
 beforeAll(async () => {
   h = await startAppHarness('keel-pnl-int');
@@ -50,8 +98,18 @@ beforeAll(async () => {
     spawnApp(h, 'gateway', { KEEL_ACCOUNT_IDS: account, KEEL_CYCLE_MS: '1000', ...clockEnv }),
     spawnApp(h, 'balance-aggregator', { KEEL_SNAPSHOT_EVERY: '25', ...clockEnv }),
   ]);
-  await waitFor('both apps ready', async () => (await isReady(gw)) && (await isReady(agg)), 120_000, () => `${gw.stderr()}\n${agg.stderr()}`);
-  await waitFor('quotes', async () => (await all()).filter((e) => e.type === 'QuoteUpdated').length >= 3, 60_000, () => gw.stderr());
+  await waitFor(
+    'both apps ready',
+    async () => (await isReady(gw)) && (await isReady(agg)),
+    120_000,
+    () => `${gw.stderr()}\n${agg.stderr()}`,
+  );
+  await waitFor(
+    'quotes',
+    async () => (await all()).filter((e) => e.type === 'QuoteUpdated').length >= 3,
+    60_000,
+    () => gw.stderr(),
+  );
 }, 180_000);
 
 afterAll(async () => {
@@ -61,36 +119,58 @@ afterAll(async () => {
 
 it('a traded session: every live PnlUpdated equals the backfill at its position, to the last decimal', async () => {
   // Open, add, reduce, flip short, close: each fill re-marks the book; quotes in between move the mark.
-  const trades: ['buy' | 'sell', string][] = [['buy', '0.01'], ['buy', '0.02'], ['sell', '0.015'], ['sell', '0.03'], ['buy', '0.015']];
+  const trades: ['buy' | 'sell', string][] = [
+    ['buy', '0.01'],
+    ['buy', '0.02'],
+    ['sell', '0.015'],
+    ['sell', '0.03'],
+    ['buy', '0.015'],
+  ];
   for (const [i, [side, qty]] of trades.entries()) {
     await order(i, side, qty);
     const seen = (await all()).length;
-    await waitFor('more quotes', async () => (await all()).filter((e) => e.type === 'QuoteUpdated').length > 0 && (await all()).length > seen + 3, 30_000);
+    await waitFor(
+      'more quotes',
+      async () =>
+        (await all()).filter((e) => e.type === 'QuoteUpdated').length > 0 && (await all()).length > seen + 3,
+      30_000,
+    );
   }
   // Let the session run past another minute of virtual time with an open position.
   await order(9, 'buy', '0.01');
   const t0 = (await all()).at(-1)!.occurredAt;
-  await waitFor('a minute of virtual time', async () => Date.parse((await all()).at(-1)!.occurredAt) - Date.parse(t0) > 65_000, 60_000);
+  await waitFor(
+    'a minute of virtual time',
+    async () => Date.parse((await all()).at(-1)!.occurredAt) - Date.parse(t0) > 65_000,
+    60_000,
+  );
 
   // Stop the gateway, let the aggregator catch up with the log, then stop it (it saves its snapshot).
   gw.proc.kill('SIGTERM');
   expect((await gw.exited).code).toBe(0);
   let last = -1;
-  await waitFor('the aggregator to catch up', async () => {
-    const pnl = (await all()).filter((e) => e.type === 'PnlUpdated');
-    const head = (await all()).filter((e) => e.type !== 'PnlUpdated').at(-1)!.globalPosition;
-    const lastInput = (await all()).filter((e) => e.type === 'OrderFilled').at(-1)!.globalPosition;
-    const done = pnl.length > 0 && pnl.at(-1)!.data.asOfPosition >= lastInput && pnl.length === last && head > 0;
-    last = pnl.length;
-    return done;
-  }, 60_000, () => agg.stderr());
+  await waitFor(
+    'the aggregator to catch up',
+    async () => {
+      const pnl = (await all()).filter((e) => e.type === 'PnlUpdated');
+      const head = (await all()).filter((e) => e.type !== 'PnlUpdated').at(-1)!.globalPosition;
+      const lastInput = (await all()).filter((e) => e.type === 'OrderFilled').at(-1)!.globalPosition;
+      const done =
+        pnl.length > 0 && pnl.at(-1)!.data.asOfPosition >= lastInput && pnl.length === last && head > 0;
+      last = pnl.length;
+      return done;
+    },
+    60_000,
+    () => agg.stderr(),
+  );
   await new Promise((r) => setTimeout(r, 1500));
   agg.proc.kill('SIGTERM');
   expect((await agg.exited).code).toBe(0);
 
   const events = await all();
   // KEEL_PNL_RECORD=<file>: keep this session's log as JSON lines (how test-data/ was made).
-  if (process.env['KEEL_PNL_RECORD']) fs.writeFileSync(process.env['KEEL_PNL_RECORD'], events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+  if (process.env['KEEL_PNL_RECORD'])
+    fs.writeFileSync(process.env['KEEL_PNL_RECORD'], events.map((e) => JSON.stringify(e)).join('\n') + '\n');
   const live = events.filter((e): e is RecordedEvent<'PnlUpdated'> => e.type === 'PnlUpdated');
   const fills = events.filter((e) => e.type === 'OrderFilled');
   expect(fills.length).toBeGreaterThanOrEqual(6);
@@ -115,13 +195,18 @@ it('a traded session: every live PnlUpdated equals the backfill at its position,
   }
 
   // The backfill: same log, same bytes, whichever fold and whichever read path.
-  const csv = async (o: Partial<PnlBackfillOptions> = {}): Promise<{ text: string; r: PnlBackfillResult }> => {
+  const csv = async (
+    o: Partial<PnlBackfillOptions> = {},
+  ): Promise<{ text: string; r: PnlBackfillResult }> => {
     const source = await openLogSource(`sqlite:${h.storePath}`);
     if (E.isLeft(source)) throw new Error(JSON.stringify(source.left));
     let text = '';
     const r = await runPnlBackfill(source.right, { intervalMs: 60_000, write: (t) => (text += t), ...o });
     await source.right.close();
-    expect(r).toMatchObject({ events: events.at(-1)!.globalPosition, foldedEvents: events.filter((e) => ['OrderFilled', 'QuoteUpdated'].includes(e.type)).length });
+    expect(r).toMatchObject({
+      events: events.at(-1)!.globalPosition,
+      foldedEvents: events.filter((e) => ['OrderFilled', 'QuoteUpdated'].includes(e.type)).length,
+    });
     return { text, r };
   };
   const first = (await csv({ archive: false })).text;
@@ -133,7 +218,8 @@ it('a traded session: every live PnlUpdated equals the backfill at its position,
   expect(kept.r.archive).toMatchObject({ problem: null });
   expect(kept.r.archive?.segments).toBeGreaterThan(0);
   expect(kept.text).toBe(first);
-  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${archivePathOf(h.storePath)}${suffix}`, { force: true });
+  for (const suffix of ['', '-wal', '-shm'])
+    fs.rmSync(`${archivePathOf(h.storePath)}${suffix}`, { force: true });
   const scanner = openRawLogScanner(h.storePath);
   if (E.isLeft(scanner)) throw new Error(JSON.stringify(scanner.left));
   const built = extendPnlArchive(h.storePath, scanner.right, { span: 64 });
@@ -143,6 +229,8 @@ it('a traded session: every live PnlUpdated equals the backfill at its position,
   expect(archived.r.archive).toMatchObject({ events: events.at(-1)!.globalPosition, problem: null });
   expect(archived.text).toBe(first);
   const rows = first.trim().split('\n');
-  expect(rows[0]).toBe('interval_start,interval_end,account_id,instrument,position,avg_cost,mark,realized_pnl,unrealized_pnl,fees,funding,net_pnl,interval_pnl,avg_unrealized_pnl,avg_net_pnl,avg_equity');
+  expect(rows[0]).toBe(
+    'interval_start,interval_end,account_id,instrument,position,avg_cost,mark,realized_pnl,unrealized_pnl,fees,funding,net_pnl,interval_pnl,avg_unrealized_pnl,avg_net_pnl,avg_equity',
+  );
   expect(rows.filter((r) => r.includes(`,${account},${instrument},`)).length).toBeGreaterThanOrEqual(2);
 }, 300_000);

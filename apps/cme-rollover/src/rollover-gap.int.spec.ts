@@ -21,8 +21,17 @@ import { RolloverConfig, RolloverProgram, RolloverSettings, startRollover } from
 const logger = createLogger({ name: 'spec', level: 'silent' });
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const ct = (date: string, time: string): number => chicagoInstant(date, time);
-const defaults = Object.fromEntries(Object.entries(RolloverConfig).map(([k, v]) => [k, v.default])) as RolloverSettings;
-const settings = { ...defaults, roots: 'GC', accountIds: 'acc-1', exposurePolicy: 'weekend=1,leadMinutes=30', tickMs: 15 * 60_000, snapshotEvery: 1000 };
+const defaults = Object.fromEntries(
+  Object.entries(RolloverConfig).map(([k, v]) => [k, v.default]),
+) as RolloverSettings;
+const settings = {
+  ...defaults,
+  roots: 'GC',
+  accountIds: 'acc-1',
+  exposurePolicy: 'weekend=1,leadMinutes=30',
+  tickMs: 15 * 60_000,
+  snapshotEvery: 1000,
+};
 
 const unwrap = <A>(e: E.Either<unknown, A>): A => {
   if (E.isLeft(e)) throw new Error(JSON.stringify(e.left));
@@ -47,9 +56,16 @@ const quiesce = async (): Promise<void> => {
 const append = async (stream: string, e: E.Either<unknown, NewEvent>): Promise<void> => {
   unwrap(await store.append(stream, [unwrap(e)], 'any')());
 };
-const meta = (producer: string, n: number) => ({ correlationId: `gap-${n}`, causationId: null, producer, occurredAt: new Date(clock.now()).toISOString() });
+const meta = (producer: string, n: number) => ({
+  correlationId: `gap-${n}`,
+  causationId: null,
+  producer,
+  occurredAt: new Date(clock.now()).toISOString(),
+});
 const targets = async (): Promise<RecordedEvent<'ContractTargetSet'>[]> =>
-  (unwrap(await store.readAll({ after: 0, maxCount: 10_000 })()).events as RecordedEvent[]).filter((e): e is RecordedEvent<'ContractTargetSet'> => e.type === 'ContractTargetSet');
+  (unwrap(await store.readAll({ after: 0, maxCount: 10_000 })()).events as RecordedEvent[]).filter(
+    (e): e is RecordedEvent<'ContractTargetSet'> => e.type === 'ContractTargetSet',
+  );
 const runTo = async (until: number): Promise<void> => {
   while (clock.now() < until) {
     unwrap(await clock.runUntil(Math.min(until, clock.now() + settings.tickMs)));
@@ -60,8 +76,38 @@ const runTo = async (until: number): Promise<void> => {
 /** A model's prediction and the optimizer's root target that follows from it, at `clock.now()`. */
 const predictAndTarget = async (n: number, qty: string): Promise<void> => {
   const market = unwrap(markArrival('CME:GC', clock.now()));
-  await append('prediction-m1', newEvent('PredictionReceived', deriveId('gap-pred', n), { predictionId: `p${n}`, modelId: 'm1', symbol: 'CME:GC', value: Number(qty), horizonSec: null, generatedAt: new Date(clock.now()).toISOString(), market }, meta('prediction-ingest', n)));
-  await append('portfolio-acc-1', newEvent('TargetPositionSet', deriveId('gap-opt', n), { accountId: 'acc-1', instrument: 'CME:GC', targetQty: qty, horizonSec: 3600, reason: `prediction p${n}` }, meta('optimizer', n)));
+  await append(
+    'prediction-m1',
+    newEvent(
+      'PredictionReceived',
+      deriveId('gap-pred', n),
+      {
+        predictionId: `p${n}`,
+        modelId: 'm1',
+        symbol: 'CME:GC',
+        value: Number(qty),
+        horizonSec: null,
+        generatedAt: new Date(clock.now()).toISOString(),
+        market,
+      },
+      meta('prediction-ingest', n),
+    ),
+  );
+  await append(
+    'portfolio-acc-1',
+    newEvent(
+      'TargetPositionSet',
+      deriveId('gap-opt', n),
+      {
+        accountId: 'acc-1',
+        instrument: 'CME:GC',
+        targetQty: qty,
+        horizonSec: 3600,
+        reason: `prediction p${n}`,
+      },
+      meta('optimizer', n),
+    ),
+  );
   await quiesce();
 };
 
@@ -71,7 +117,9 @@ beforeAll(async () => {
   store = createMemoryEventStore({ now: () => clock.now() });
   bus = unwrap(await connectNatsBus({ servers: server.url, name: 'cme-rollover-gap', retryDelayMs: 50 })());
   relay = unwrap(await startRelay({ store, bus, logger: quiet }));
-  app = unwrap(await startRollover({ store, bus, clock, logger, metrics: createMetrics('cme-rollover') }, settings));
+  app = unwrap(
+    await startRollover({ store, bus, clock, logger, metrics: createMetrics('cme-rollover') }, settings),
+  );
 }, 30_000);
 
 afterAll(async () => {
@@ -87,15 +135,25 @@ describe('a prediction received while GC is closed is applied at the open', () =
     await predictAndTarget(1, '2');
     await runTo(ct('2025-12-01', '10:30'));
     expect((await targets()).map((t) => `${t.data.instrument} ${t.data.targetQty}`)).toEqual(['GCG6 2']);
-    const pred = (unwrap(await store.readAll({ after: 0, maxCount: 100 })()).events as RecordedEvent[]).find((e) => e.type === 'PredictionReceived');
-    expect(pred?.type === 'PredictionReceived' && pred.data.market).toMatchObject({ state: 'open', receivedWhileClosed: false });
+    const pred = (unwrap(await store.readAll({ after: 0, maxCount: 100 })()).events as RecordedEvent[]).find(
+      (e) => e.type === 'PredictionReceived',
+    );
+    expect(pred?.type === 'PredictionReceived' && pred.data.market).toMatchObject({
+      state: 'open',
+      receivedWhileClosed: false,
+    });
   });
 
   it('an arrival on Saturday is marked closed, held through the weekend, and applied from the Sunday 17:00 CT open', async () => {
     await runTo(ct('2025-12-06', '10:00'));
     await predictAndTarget(2, '5');
     const marking = unwrap(markArrival('CME:GC', ct('2025-12-06', '10:00')));
-    expect(marking).toEqual({ state: 'weekend', receivedWhileClosed: true, receivedAt: '2025-12-06T16:00:00.000Z', effectiveAt: '2025-12-07T23:00:00.000Z' });
+    expect(marking).toEqual({
+      state: 'weekend',
+      receivedWhileClosed: true,
+      receivedAt: '2025-12-06T16:00:00.000Z',
+      effectiveAt: '2025-12-07T23:00:00.000Z',
+    });
 
     await runTo(ct('2025-12-07', '16:45'));
     expect((await targets()).map((t) => t.data.targetQty)).toEqual(['2']);
@@ -105,6 +163,10 @@ describe('a prediction received while GC is closed is applied at the open', () =
     expect(all.map((t) => `${t.data.instrument} ${t.data.targetQty}`)).toEqual(['GCG6 2', 'GCG6 5']);
     const applied = all[1];
     expect(Date.parse(applied?.occurredAt ?? '')).toBeGreaterThanOrEqual(ct('2025-12-07', '17:00'));
-    expect(applied?.data).toMatchObject({ root: 'GC', linkId: null, reason: expect.stringContaining('exposure 5 x 1 (open)') });
+    expect(applied?.data).toMatchObject({
+      root: 'GC',
+      linkId: null,
+      reason: expect.stringContaining('exposure 5 x 1 (open)'),
+    });
   });
 });

@@ -16,7 +16,15 @@
 import Decimal from 'decimal.js';
 import { RecordedEvent } from '@keel/events';
 import { AppChild, AppHarness, isReady, readStream, startAppHarness, waitFor } from '@keel/app-testing';
-import { execStream, INSTRUMENT, ofType, setTarget, spawnExecution, spawnSimGateway, venueEvents } from './test/harness';
+import {
+  execStream,
+  INSTRUMENT,
+  ofType,
+  setTarget,
+  spawnExecution,
+  spawnSimGateway,
+  venueEvents,
+} from './test/harness';
 
 const TRIALS = Number(process.env['KEEL_EXECUTION_KILL_TRIALS'] ?? 50);
 const seed = Number(process.env['KEEL_EXECUTION_KILL_SEED'] ?? Date.now() % 100_000);
@@ -36,8 +44,15 @@ let gw: AppChild;
 beforeAll(async () => {
   h = await startAppHarness('keel-execution-kill');
   gw = await spawnSimGateway(h, account);
-  await waitFor('gateway ready', () => isReady(gw), 60_000, () => gw.stderr());
-  process.stderr.write(`execution kill test: ${TRIALS} trials, seed ${seed} (KEEL_EXECUTION_KILL_SEED to repeat)\n`);
+  await waitFor(
+    'gateway ready',
+    () => isReady(gw),
+    60_000,
+    () => gw.stderr(),
+  );
+  process.stderr.write(
+    `execution kill test: ${TRIALS} trials, seed ${seed} (KEEL_EXECUTION_KILL_SEED to repeat)\n`,
+  );
 }, 90_000);
 
 afterAll(async () => {
@@ -48,7 +63,8 @@ afterAll(async () => {
   await h?.dispose();
 });
 
-const spawn = (): Promise<AppChild> => spawnExecution(h, account, { KEEL_SLICE_SEC: '5', KEEL_SNAPSHOT_EVERY: '20' });
+const spawn = (): Promise<AppChild> =>
+  spawnExecution(h, account, { KEEL_SLICE_SEC: '5', KEEL_SNAPSHOT_EVERY: '20' });
 
 it(`requests no child order twice, loses no fill and still finishes by the deadline across ${TRIALS} SIGKILLs`, async () => {
   const targets: { id: string; qty: string }[] = [];
@@ -57,7 +73,20 @@ it(`requests no child order twice, loses no fill and still finishes by the deadl
   const started = Date.now();
   const newTarget = async (): Promise<void> => {
     const qty = TARGETS[targets.length % TARGETS.length]!;
-    targets.push({ id: await setTarget(h.store, { accountId: account, instrument: INSTRUMENT, targetQty: qty, horizonSec: HORIZON_SEC, reason: `kill test ${targets.length}` }, `kill-${seed}-${targets.length}`), qty });
+    targets.push({
+      id: await setTarget(
+        h.store,
+        {
+          accountId: account,
+          instrument: INSTRUMENT,
+          targetQty: qty,
+          horizonSec: HORIZON_SEC,
+          reason: `kill test ${targets.length}`,
+        },
+        `kill-${seed}-${targets.length}`,
+      ),
+      qty,
+    });
   };
 
   for (let trial = 1; trial <= TRIALS; trial++) {
@@ -69,20 +98,35 @@ it(`requests no child order twice, loses no fill and still finishes by the deadl
       if (!(await isReady(ex))) killedBeforeReady++;
     } else {
       // Kill while working: anywhere in the first seconds after ready.
-      await waitFor(`trial ${trial}: execution ready`, async () => (await isReady(ex)) || ex.proc.exitCode !== null, 60_000, () => ex.stderr());
+      await waitFor(
+        `trial ${trial}: execution ready`,
+        async () => (await isReady(ex)) || ex.proc.exitCode !== null,
+        60_000,
+        () => ex.stderr(),
+      );
       if (ex.proc.exitCode !== null) throw new Error(`execution exited:\n${ex.stderr()}`);
       await new Promise((r) => setTimeout(r, rand() * 2000));
     }
     const es = await readStream(h.store, stream);
     // A child is in flight until it is closed, rejected or filled in full.
     const filled = new Map<string, Decimal>();
-    for (const f of ofType(es, 'ChildOrderFilled')) filled.set(f.data.clientOrderId, (filled.get(f.data.clientOrderId) ?? new Decimal(0)).plus(f.data.qty));
-    const closed = new Set([...ofType(es, 'ChildOrderClosed'), ...ofType(es, 'ChildOrderRejected')].map((e) => e.data.clientOrderId));
-    const open = ofType(es, 'ChildOrderRequested').filter((e) => !closed.has(e.data.clientOrderId) && (filled.get(e.data.clientOrderId) ?? new Decimal(0)).lt(e.data.qty));
+    for (const f of ofType(es, 'ChildOrderFilled'))
+      filled.set(f.data.clientOrderId, (filled.get(f.data.clientOrderId) ?? new Decimal(0)).plus(f.data.qty));
+    const closed = new Set(
+      [...ofType(es, 'ChildOrderClosed'), ...ofType(es, 'ChildOrderRejected')].map(
+        (e) => e.data.clientOrderId,
+      ),
+    );
+    const open = ofType(es, 'ChildOrderRequested').filter(
+      (e) =>
+        !closed.has(e.data.clientOrderId) &&
+        (filled.get(e.data.clientOrderId) ?? new Decimal(0)).lt(e.data.qty),
+    );
     if (open.length > 0) killedWithChildrenOpen++;
     ex.proc.kill('SIGKILL');
     const { signal, code } = await ex.exited;
-    if (signal !== 'SIGKILL') throw new Error(`trial ${trial}: execution exited ${code} before the kill:\n${ex.stderr()}`);
+    if (signal !== 'SIGKILL')
+      throw new Error(`trial ${trial}: execution exited ${code} before the kill:\n${ex.stderr()}`);
   }
   const killsDone = Date.now();
 
@@ -92,11 +136,23 @@ it(`requests no child order twice, loses no fill and still finishes by the deadl
   const finished = async (): Promise<RecordedEvent<'ParentOrderStarted'> | undefined> => {
     const es = await readStream(h.store, stream);
     const p = ofType(es, 'ParentOrderStarted').find((e) => e.data.targetId === lastTarget.id);
-    return p && ofType(es, 'ParentOrderCompleted').some((c) => c.data.parentOrderId === p.data.parentOrderId) ? p : undefined;
+    return p && ofType(es, 'ParentOrderCompleted').some((c) => c.data.parentOrderId === p.data.parentOrderId)
+      ? p
+      : undefined;
   };
-  await waitFor('the last target executed', async () => (await finished()) !== undefined, 120_000, () => last.stderr().slice(-6000));
+  await waitFor(
+    'the last target executed',
+    async () => (await finished()) !== undefined,
+    120_000,
+    () => last.stderr().slice(-6000),
+  );
   // It may have been finished by a killed run: the last run must still come up (reconcile, take nothing twice).
-  await waitFor('the last run ready', async () => (await isReady(last)) || last.proc.exitCode !== null, 60_000, () => last.stderr());
+  await waitFor(
+    'the last run ready',
+    async () => (await isReady(last)) || last.proc.exitCode !== null,
+    60_000,
+    () => last.stderr(),
+  );
   // Settle: the gateway's next snapshots and any late fills.
   await new Promise((r) => setTimeout(r, 2000));
   last.proc.kill('SIGTERM');
@@ -114,7 +170,9 @@ it(`requests no child order twice, loses no fill and still finishes by the deadl
   const parents = ofType(es, 'ParentOrderStarted');
   const completed = ofType(es, 'ParentOrderCompleted');
   const snaps = ofType(venue, 'PositionSnapshot');
-  const position = new Decimal(snaps[snaps.length - 1]?.data.positions.find((p) => p.instrument === INSTRUMENT)?.qty ?? '0');
+  const position = new Decimal(
+    snaps[snaps.length - 1]?.data.positions.find((p) => p.instrument === INSTRUMENT)?.qty ?? '0',
+  );
   const lastParent = (await finished())!;
   const lastDone = completed.find((c) => c.data.parentOrderId === lastParent.data.parentOrderId)!;
   process.stderr.write(
@@ -126,7 +184,8 @@ it(`requests no child order twice, loses no fill and still finishes by the deadl
   // No child order twice.
   expect(cids.size).toBe(requests.length);
   const placements = new Map<string, number>();
-  for (const a of accepted) placements.set(a.data.clientOrderId, (placements.get(a.data.clientOrderId) ?? 0) + 1);
+  for (const a of accepted)
+    placements.set(a.data.clientOrderId, (placements.get(a.data.clientOrderId) ?? 0) + 1);
   expect([...placements.values()].every((n) => n === 1)).toBe(true);
   // Every venue fill of a child recorded exactly once, nothing else.
   const byTrade = new Map<string, number>();
@@ -134,7 +193,9 @@ it(`requests no child order twice, loses no fill and still finishes by the deadl
   expect([...byTrade.values()].every((n) => n === 1)).toBe(true);
   expect([...byTrade.keys()].sort()).toEqual(venueFills.map((f) => f.data.tradeId).sort());
   // Every parent completed; the last by its deadline, and the account holds the last target exactly.
-  expect(new Set(completed.map((c) => c.data.parentOrderId))).toEqual(new Set(parents.map((p) => p.data.parentOrderId)));
+  expect(new Set(completed.map((c) => c.data.parentOrderId))).toEqual(
+    new Set(parents.map((p) => p.data.parentOrderId)),
+  );
   expect(lastDone.data.reason).toBe('filled');
   expect(Date.parse(lastDone.data.at)).toBeLessThanOrEqual(Date.parse(lastParent.data.deadline));
   expect(position.eq(lastTarget.qty)).toBe(true);

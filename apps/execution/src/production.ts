@@ -10,15 +10,42 @@ import { createExecutionEngine, EXECUTION_APP } from '@keel/execution-engine';
 const LIST = '^[A-Za-z0-9_.:@-]+(,[A-Za-z0-9_.:@-]+)*$';
 
 export const ExecutionAppConfig = {
-  accountIds: Type.String({ default: 'sim-1', pattern: LIST, description: 'accounts this instance executes for, comma-separated; targets for others are rejected' }),
-  tickMs: Type.Integer({ default: 1000, minimum: 10, description: 'decision tick on the injected clock (slices, reprices, catch-up, sweep)' }),
-  sliceSec: Type.Integer({ default: 60, minimum: 1, description: 'TWAP slice length: a target gets round(horizon / slice) slices' }),
-  maxSlices: Type.Integer({ default: 240, minimum: 1, maximum: 10_000, description: 'most slices of one parent order' }),
-  quoteMaxAgeMs: Type.Integer({ default: 10_000, minimum: 100, description: 'a touch older than this (venue time) is not traded on' }),
+  accountIds: Type.String({
+    default: 'sim-1',
+    pattern: LIST,
+    description: 'accounts this instance executes for, comma-separated; targets for others are rejected',
+  }),
+  tickMs: Type.Integer({
+    default: 1000,
+    minimum: 10,
+    description: 'decision tick on the injected clock (slices, reprices, catch-up, sweep)',
+  }),
+  sliceSec: Type.Integer({
+    default: 60,
+    minimum: 1,
+    description: 'TWAP slice length: a target gets round(horizon / slice) slices',
+  }),
+  maxSlices: Type.Integer({
+    default: 240,
+    minimum: 1,
+    maximum: 10_000,
+    description: 'most slices of one parent order',
+  }),
+  quoteMaxAgeMs: Type.Integer({
+    default: 10_000,
+    minimum: 100,
+    description: 'a touch older than this (venue time) is not traded on',
+  }),
 };
-export type ExecutionAppSettings = { [K in keyof typeof ExecutionAppConfig]: Static<(typeof ExecutionAppConfig)[K]> };
+export type ExecutionAppSettings = {
+  [K in keyof typeof ExecutionAppConfig]: Static<(typeof ExecutionAppConfig)[K]>;
+};
 
-const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter((x) => x !== '');
+const list = (s: string): string[] =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
 
 export const executionMain: AppMainSpec<typeof ExecutionAppConfig> = {
   name: EXECUTION_APP,
@@ -27,7 +54,13 @@ export const executionMain: AppMainSpec<typeof ExecutionAppConfig> = {
   start: async (ports, config) => {
     const execution = createExecutionEngine(
       { store: ports.store, clock: ports.clock, logger: ports.logger, registry: ports.metrics.registry },
-      { accounts: list(config.accountIds), sliceMs: config.sliceSec * 1000, maxSlices: config.maxSlices, tickMs: config.tickMs, quoteMaxAgeMs: config.quoteMaxAgeMs },
+      {
+        accounts: list(config.accountIds),
+        sliceMs: config.sliceSec * 1000,
+        maxSlices: config.maxSlices,
+        tickMs: config.tickMs,
+        quoteMaxAgeMs: config.quoteMaxAgeMs,
+      },
     );
     return runEngine(execution.engine, ports, { snapshotEvery: config.snapshotEvery })();
   },

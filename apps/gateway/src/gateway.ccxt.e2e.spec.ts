@@ -7,7 +7,17 @@
  */
 import { RecordedEvent } from '@keel/events';
 import { BinanceStandin, startBinanceStandin } from '@keel/venue-ccxt/testing';
-import { GatewayChild, Harness, isReady, readStream, requestCancel, requestOrder, spawnGateway, startHarness, waitFor } from './test/harness';
+import {
+  GatewayChild,
+  Harness,
+  isReady,
+  readStream,
+  requestCancel,
+  requestOrder,
+  spawnGateway,
+  startHarness,
+  waitFor,
+} from './test/harness';
 
 const API_KEY = 'e2eKeyVmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju9';
 const SECRET = 'e2eSecretNhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6';
@@ -33,7 +43,12 @@ beforeAll(async () => {
     KEEL_INSTRUMENTS: 'ETH/USDT:USDT',
     ...credentials,
   });
-  await waitFor('gateway /readyz', () => isReady(gw), 90_000, () => gw.stderr());
+  await waitFor(
+    'gateway /readyz',
+    () => isReady(gw),
+    90_000,
+    () => gw.stderr(),
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -53,25 +68,61 @@ const venueEvents = (): Promise<RecordedEvent[]> => readStream(h.store, `venue-$
 const of = (events: RecordedEvent[], type: string, cid: string) =>
   events.filter((e) => e.type === type && (e.data as { clientOrderId?: string }).clientOrderId === cid);
 const order = (clientOrderId: string, over: Partial<Parameters<typeof requestOrder>[1]> = {}) =>
-  requestOrder(h.store, { accountId: account, instrument, parentOrderId: `p-${clientOrderId}`, clientOrderId, side: 'buy', qty: '0.01', orderType: 'market', limitPrice: null, postOnly: false, reduceOnly: false, ...over });
+  requestOrder(h.store, {
+    accountId: account,
+    instrument,
+    parentOrderId: `p-${clientOrderId}`,
+    clientOrderId,
+    side: 'buy',
+    qty: '0.01',
+    orderType: 'market',
+    limitPrice: null,
+    postOnly: false,
+    reduceOnly: false,
+    ...over,
+  });
 
 it('reconciled the account through ccxt before taking commands, and records its snapshots and market data', async () => {
-  await waitFor('snapshots, quotes and trades', async () => {
-    const es = await venueEvents();
-    const md = await readStream(h.store, 'venue-md.binanceusdm');
-    return es.some((e) => e.type === 'BalanceSnapshot') && es.some((e) => e.type === 'PositionSnapshot') && md.some((e) => e.type === 'QuoteUpdated') && md.some((e) => e.type === 'TradePrinted');
-  }, 30_000, () => gw.stderr());
+  await waitFor(
+    'snapshots, quotes and trades',
+    async () => {
+      const es = await venueEvents();
+      const md = await readStream(h.store, 'venue-md.binanceusdm');
+      return (
+        es.some((e) => e.type === 'BalanceSnapshot') &&
+        es.some((e) => e.type === 'PositionSnapshot') &&
+        md.some((e) => e.type === 'QuoteUpdated') &&
+        md.some((e) => e.type === 'TradePrinted')
+      );
+    },
+    30_000,
+    () => gw.stderr(),
+  );
   const paths = venue.server.requests.map((r) => `${r.method} ${r.path}`);
   // Start-up read open orders, positions and balances before anything else was asked of the account.
-  expect(paths.slice(0, 5)).toEqual(expect.arrayContaining(['GET /fapi/v1/exchangeInfo', 'GET /fapi/v1/openOrders', 'GET /fapi/v3/account', 'GET /fapi/v3/positionRisk']));
+  expect(paths.slice(0, 5)).toEqual(
+    expect.arrayContaining([
+      'GET /fapi/v1/exchangeInfo',
+      'GET /fapi/v1/openOrders',
+      'GET /fapi/v3/account',
+      'GET /fapi/v3/positionRisk',
+    ]),
+  );
   const balance = (await venueEvents()).find((e) => e.type === 'BalanceSnapshot');
   expect(JSON.stringify(balance?.data)).toMatch(/USDT/);
 }, 60_000);
 
-it('records the account\'s funding payments from the income history once each, however often it asks again', async () => {
+it("records the account's funding payments from the income history once each, however often it asks again", async () => {
   const income = () => venue.server.requests.filter((r) => r.path === '/fapi/v1/income').length;
-  await waitFor('FundingPaid, then three more reads of the income history', async () => (await venueEvents()).some((e) => e.type === 'FundingPaid') && income() >= 4, 30_000, () => gw.stderr());
-  const paid = (await venueEvents()).filter((e) => e.type === 'FundingPaid').map((e) => e.data as { instrument: string; fundingId: string; amount: string; asset: string });
+  await waitFor(
+    'FundingPaid, then three more reads of the income history',
+    async () => (await venueEvents()).some((e) => e.type === 'FundingPaid') && income() >= 4,
+    30_000,
+    () => gw.stderr(),
+  );
+  const paid = (await venueEvents())
+    .filter((e) => e.type === 'FundingPaid')
+    .map((e) => e.data as { instrument: string; fundingId: string; amount: string; asset: string });
   // income-funding.json, exactly as Binance wrote the amounts (trailing zeros aside), each once.
   expect(paid.map((d) => [d.instrument, d.fundingId, d.amount, d.asset])).toEqual([
     ['BTC/USDT:USDT', '9689322392', '-0.0518432', 'USDT'],
@@ -83,25 +134,55 @@ it('records the account\'s funding payments from the income history once each, h
 it('places a market order: OrderAccepted, then OrderFilled from the account trade list with its fee', async () => {
   const cid = 'k3e2eccxtmkt1';
   await order(cid);
-  await waitFor('OrderAccepted + OrderFilled', async () => {
-    const es = await venueEvents();
-    return of(es, 'OrderAccepted', cid).length === 1 && of(es, 'OrderFilled', cid).length === 1;
-  }, 30_000, () => gw.stderr());
-  const fill = of(await venueEvents(), 'OrderFilled', cid)[0]?.data as { qty: string; price: string; fee: string; liquidity: string };
+  await waitFor(
+    'OrderAccepted + OrderFilled',
+    async () => {
+      const es = await venueEvents();
+      return of(es, 'OrderAccepted', cid).length === 1 && of(es, 'OrderFilled', cid).length === 1;
+    },
+    30_000,
+    () => gw.stderr(),
+  );
+  const fill = of(await venueEvents(), 'OrderFilled', cid)[0]?.data as {
+    qty: string;
+    price: string;
+    fee: string;
+    liquidity: string;
+  };
   expect(fill).toMatchObject({ qty: '0.01', price: '51950.4', liquidity: 'taker' });
   // 5 bps of 519.504 USDT, exact.
   expect(fill.fee).toBe('0.259752');
-  expect(venue.orders().filter((o) => o.clientOrderId === cid)).toEqual([{ clientOrderId: cid, status: 'FILLED', executedQty: '0.01' }]);
+  expect(venue.orders().filter((o) => o.clientOrderId === cid)).toEqual([
+    { clientOrderId: cid, status: 'FILLED', executedQty: '0.01' },
+  ]);
   // The instrument the account now trades is added to the market data it records.
-  await waitFor('BTC quotes', async () => (await readStream(h.store, 'venue-md.binanceusdm')).some((e) => e.type === 'QuoteUpdated' && (e.data as { instrument: string }).instrument === instrument), 30_000, () => gw.stderr());
+  await waitFor(
+    'BTC quotes',
+    async () =>
+      (await readStream(h.store, 'venue-md.binanceusdm')).some(
+        (e) => e.type === 'QuoteUpdated' && (e.data as { instrument: string }).instrument === instrument,
+      ),
+    30_000,
+    () => gw.stderr(),
+  );
 }, 60_000);
 
 it('rests a limit order, then cancels it: OrderAccepted then OrderCancelled, no fill', async () => {
   const cid = 'k3e2eccxtlmt1';
   await order(cid, { orderType: 'limit', limitPrice: '50000', postOnly: true });
-  await waitFor('OrderAccepted', async () => of(await venueEvents(), 'OrderAccepted', cid).length === 1, 30_000, () => gw.stderr());
+  await waitFor(
+    'OrderAccepted',
+    async () => of(await venueEvents(), 'OrderAccepted', cid).length === 1,
+    30_000,
+    () => gw.stderr(),
+  );
   await requestCancel(h.store, { accountId: account, instrument, clientOrderId: cid, reason: 'e2e' });
-  await waitFor('OrderCancelled', async () => of(await venueEvents(), 'OrderCancelled', cid).length === 1, 30_000, () => gw.stderr());
+  await waitFor(
+    'OrderCancelled',
+    async () => of(await venueEvents(), 'OrderCancelled', cid).length === 1,
+    30_000,
+    () => gw.stderr(),
+  );
   expect(of(await venueEvents(), 'OrderFilled', cid)).toHaveLength(0);
   expect(venue.orders().find((o) => o.clientOrderId === cid)?.status).toBe('CANCELED');
 }, 60_000);
@@ -111,10 +192,18 @@ it('a placement whose answer times out is looked up by client order id, never se
   const before = venue.placements();
   venue.placementTimeouts(1, 3_000);
   await order(cid, { orderType: 'limit', limitPrice: '50000', postOnly: true });
-  await waitFor('OrderAccepted', async () => of(await venueEvents(), 'OrderAccepted', cid).length === 1, 30_000, () => gw.stderr());
+  await waitFor(
+    'OrderAccepted',
+    async () => of(await venueEvents(), 'OrderAccepted', cid).length === 1,
+    30_000,
+    () => gw.stderr(),
+  );
   expect(venue.placements() - before).toBe(1);
   expect(venue.orders().filter((o) => o.clientOrderId === cid)).toHaveLength(1);
-  const lookups = venue.server.requests.filter((r) => r.method === 'GET' && r.path === '/fapi/v1/order' && r.rawQuery.includes(`origClientOrderId=${cid}`));
+  const lookups = venue.server.requests.filter(
+    (r) =>
+      r.method === 'GET' && r.path === '/fapi/v1/order' && r.rawQuery.includes(`origClientOrderId=${cid}`),
+  );
   expect(lookups.length).toBeGreaterThanOrEqual(1);
 }, 60_000);
 
@@ -122,13 +211,19 @@ it('rejects an order under the minimum notional before it reaches the venue', as
   const cid = 'k3e2eccxtsmall';
   const before = venue.placements();
   await order(cid, { qty: '0.001', orderType: 'limit', limitPrice: '50000' });
-  await waitFor('OrderRejected', async () => of(await venueEvents(), 'OrderRejected', cid).length === 1, 30_000, () => gw.stderr());
+  await waitFor(
+    'OrderRejected',
+    async () => of(await venueEvents(), 'OrderRejected', cid).length === 1,
+    30_000,
+    () => gw.stderr(),
+  );
   expect(venue.placements()).toBe(before);
 }, 60_000);
 
 it('exports its coalescing, rate budget and placement figures on /metrics', async () => {
   const text = await (await fetch(`http://127.0.0.1:${gw.port}/metrics`)).text();
-  const value = (series: string): number => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  const value = (series: string): number =>
+    Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
   const requested = value(`venue_requests{account="${account}",kind="requested",app="gateway"}`);
   const sent = value(`venue_requests{account="${account}",kind="sent",app="gateway"}`);
   expect(sent).toBeGreaterThan(0);
@@ -142,18 +237,33 @@ it('halts the account when the venue refuses its credentials: OrderRejected, an 
   venue.revokeCredentials();
   const cid = 'k3e2eccxtauth1';
   await order(cid, { orderType: 'limit', limitPrice: '50000' });
-  await waitFor('OrderRejected + AccountHalted', async () => {
-    const es = await venueEvents();
-    return of(es, 'OrderRejected', cid).length === 1 && es.some((e) => e.type === 'AccountHalted');
-  }, 30_000, () => gw.stderr());
+  await waitFor(
+    'OrderRejected + AccountHalted',
+    async () => {
+      const es = await venueEvents();
+      return of(es, 'OrderRejected', cid).length === 1 && es.some((e) => e.type === 'AccountHalted');
+    },
+    30_000,
+    () => gw.stderr(),
+  );
   const es = await venueEvents();
   expect(of(es, 'OrderRejected', cid)[0]?.data).toMatchObject({ code: 'VenueAuthFailed' });
-  expect(es.find((e) => e.type === 'AccountHalted')?.data).toMatchObject({ accountId: account, venue: 'binanceusdm', code: 'VenueAuthFailed', clientOrderId: cid });
+  expect(es.find((e) => e.type === 'AccountHalted')?.data).toMatchObject({
+    accountId: account,
+    venue: 'binanceusdm',
+    code: 'VenueAuthFailed',
+    clientOrderId: cid,
+  });
   // The next order is refused by the gateway itself: it never reaches the venue.
   const before = venue.placements();
   const next = 'k3e2eccxtauth2';
   await order(next, { orderType: 'limit', limitPrice: '50000' });
-  await waitFor('second OrderRejected', async () => of(await venueEvents(), 'OrderRejected', next).length === 1, 30_000, () => gw.stderr());
+  await waitFor(
+    'second OrderRejected',
+    async () => of(await venueEvents(), 'OrderRejected', next).length === 1,
+    30_000,
+    () => gw.stderr(),
+  );
   expect(venue.placements()).toBe(before);
   const text = await (await fetch(`http://127.0.0.1:${gw.port}/metrics`)).text();
   expect(text).toContain(`gateway_account_halted{account="${account}",app="gateway"} 1`);
@@ -165,7 +275,12 @@ it('stops cleanly on SIGTERM', async () => {
 }, 30_000);
 
 it('refuses to start without the account credentials, naming the missing variable and no secret', async () => {
-  const bad = await spawnGateway(h, { KEEL_VENUE: 'binanceusdm', KEEL_VENUE_URL: venue.url, KEEL_ACCOUNT_IDS: account, VENUE_BIN_E2E_API_KEY: API_KEY });
+  const bad = await spawnGateway(h, {
+    KEEL_VENUE: 'binanceusdm',
+    KEEL_VENUE_URL: venue.url,
+    KEEL_ACCOUNT_IDS: account,
+    VENUE_BIN_E2E_API_KEY: API_KEY,
+  });
   const { code } = await bad.exited;
   expect(code).toBe(2);
   expect(bad.stderr()).toMatch(/VENUE_BIN_E2E_SECRET/);
@@ -173,7 +288,12 @@ it('refuses to start without the account credentials, naming the missing variabl
 }, 60_000);
 
 it('stops at start-up with exit code 2 when the venue refuses the credentials, instead of retrying for ever', async () => {
-  const bad = await spawnGateway(h, { KEEL_VENUE: 'binanceusdm', KEEL_VENUE_URL: venue.url, KEEL_ACCOUNT_IDS: account, ...credentials });
+  const bad = await spawnGateway(h, {
+    KEEL_VENUE: 'binanceusdm',
+    KEEL_VENUE_URL: venue.url,
+    KEEL_ACCOUNT_IDS: account,
+    ...credentials,
+  });
   const { code } = await bad.exited;
   expect(code).toBe(2);
   expect(bad.stderr()).toMatch(/refused the credentials of account bin-e2e/);

@@ -16,7 +16,17 @@ import { VenueAdapter } from '@keel/venue-domain';
 import { SimulatedVenue } from '@keel/venue-sim';
 import { DEFAULT_SIM_TRADES, startSimVenue } from './sim.venue';
 import { serveVenue, VenueServer } from './venue-http';
-import { GatewayChild, Harness, isReady, readStream, requestCancel, requestOrder, spawnGateway, startHarness, waitFor } from './test/harness';
+import {
+  GatewayChild,
+  Harness,
+  isReady,
+  readStream,
+  requestCancel,
+  requestOrder,
+  spawnGateway,
+  startHarness,
+  waitFor,
+} from './test/harness';
 
 const TRIALS = Number(process.env['KEEL_GATEWAY_KILL_TRIALS'] ?? 50);
 const seed = Number(process.env['KEEL_GATEWAY_KILL_SEED'] ?? Date.now() % 100_000);
@@ -38,7 +48,14 @@ const inc = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1)
 beforeAll(async () => {
   h = await startHarness('keel-gateway-kill');
   const clock = createRealClock();
-  const v = await startSimVenue({ venue: 'binanceusdm-sim', accountId: account, clock, trades: DEFAULT_SIM_TRADES, quotes: '', latencyMs: 30 });
+  const v = await startSimVenue({
+    venue: 'binanceusdm-sim',
+    accountId: account,
+    clock,
+    trades: DEFAULT_SIM_TRADES,
+    quotes: '',
+    latencyMs: 30,
+  });
   if (E.isLeft(v)) throw new Error(v.left);
   sim = v.right;
   const counting: VenueAdapter = {
@@ -53,9 +70,10 @@ beforeAll(async () => {
   server = await serveVenue(counting);
   // The tape has trades only: the touch is inferred from prints, so let both sides print first.
   await new Promise((r) => setTimeout(r, 3000));
-  process.stderr.write(`gateway kill test: ${TRIALS} trials, seed ${seed} (KEEL_GATEWAY_KILL_SEED to repeat)\n`);
+  process.stderr.write(
+    `gateway kill test: ${TRIALS} trials, seed ${seed} (KEEL_GATEWAY_KILL_SEED to repeat)\n`,
+  );
 }, 60_000);
-
 
 afterAll(async () => {
   await server?.close();
@@ -63,7 +81,13 @@ afterAll(async () => {
   await h?.dispose();
 });
 
-const spawn = (): Promise<GatewayChild> => spawnGateway(h, { KEEL_ACCOUNT_IDS: account, KEEL_VENUE_URL: server.url, KEEL_CYCLE_MS: '100', KEEL_SNAPSHOT_EVERY: '10' });
+const spawn = (): Promise<GatewayChild> =>
+  spawnGateway(h, {
+    KEEL_ACCOUNT_IDS: account,
+    KEEL_VENUE_URL: server.url,
+    KEEL_CYCLE_MS: '100',
+    KEEL_SNAPSHOT_EVERY: '10',
+  });
 const cidOf = (e: RecordedEvent): string => (e.data as { clientOrderId: string }).clientOrderId;
 
 it(`places no order twice and records every fill once across ${TRIALS} SIGKILLs of the gateway`, async () => {
@@ -95,7 +119,13 @@ it(`places no order twice and records every fill once across ${TRIALS} SIGKILLs 
         if (!market) resting.push(cid);
       }
       const old = resting.length > 2 ? resting[resting.length - 3] : undefined;
-      if (old) await requestCancel(h.store, { accountId: account, instrument, clientOrderId: old, reason: `trial ${trial}` });
+      if (old)
+        await requestCancel(h.store, {
+          accountId: account,
+          instrument,
+          clientOrderId: old,
+          reason: `trial ${trial}`,
+        });
     };
     if (trial % 6 === 0) {
       // Kill during start-up (reading the log, reconciling, replaying).
@@ -103,16 +133,26 @@ it(`places no order twice and records every fill once across ${TRIALS} SIGKILLs 
       await new Promise((r) => setTimeout(r, 200 + rand() * 1500));
       if (!(await isReady(gw))) killedBeforeReady++;
     } else {
-      await waitFor(`trial ${trial}: gateway ready`, async () => (await isReady(gw)) || gw.proc.exitCode !== null, 60_000, gw.stderr);
+      await waitFor(
+        `trial ${trial}: gateway ready`,
+        async () => (await isReady(gw)) || gw.proc.exitCode !== null,
+        60_000,
+        gw.stderr,
+      );
       if (gw.proc.exitCode !== null) throw new Error(`gateway exited: ${gw.stderr()}`);
       await cmds();
       await new Promise((r) => setTimeout(r, rand() * 300));
     }
-    const outcomes = new Set((await readStream(h.store, stream)).filter((e) => e.type === 'OrderAccepted' || e.type === 'OrderRejected').map(cidOf));
+    const outcomes = new Set(
+      (await readStream(h.store, stream))
+        .filter((e) => e.type === 'OrderAccepted' || e.type === 'OrderRejected')
+        .map(cidOf),
+    );
     if (requested.some((c) => !outcomes.has(c))) killedWithOrdersOpen++;
     gw.proc.kill('SIGKILL');
     const { signal, code } = await gw.exited;
-    if (signal !== 'SIGKILL') throw new Error(`trial ${trial}: gateway exited ${code} before the kill: ${gw.stderr()}`);
+    if (signal !== 'SIGKILL')
+      throw new Error(`trial ${trial}: gateway exited ${code} before the kill: ${gw.stderr()}`);
   }
   const killsDone = Date.now();
 
@@ -123,9 +163,17 @@ it(`places no order twice and records every fill once across ${TRIALS} SIGKILLs 
     'every command settled and every venue fill recorded',
     async () => {
       const es = await readStream(h.store, stream);
-      const outcome = new Set(es.filter((e) => e.type === 'OrderAccepted' || e.type === 'OrderRejected').map(cidOf));
-      const fills = new Set(es.filter((e) => e.type === 'OrderFilled').map((e) => (e.data as { tradeId: string }).tradeId));
-      return requested.every((c) => outcome.has(c)) && fillsAtVenue().every((f) => fills.has(f.tradeId)) && (await isReady(last));
+      const outcome = new Set(
+        es.filter((e) => e.type === 'OrderAccepted' || e.type === 'OrderRejected').map(cidOf),
+      );
+      const fills = new Set(
+        es.filter((e) => e.type === 'OrderFilled').map((e) => (e.data as { tradeId: string }).tradeId),
+      );
+      return (
+        requested.every((c) => outcome.has(c)) &&
+        fillsAtVenue().every((f) => fills.has(f.tradeId)) &&
+        (await isReady(last))
+      );
     },
     90_000,
     last.stderr,
@@ -136,7 +184,9 @@ it(`places no order twice and records every fill once across ${TRIALS} SIGKILLs 
   expect(lastExit.code).toBe(0);
 
   const es = await readStream(h.store, stream);
-  const filled = es.filter((e) => e.type === 'OrderFilled').map((e) => e.data as { tradeId: string; clientOrderId: string; qty: string });
+  const filled = es
+    .filter((e) => e.type === 'OrderFilled')
+    .map((e) => e.data as { tradeId: string; clientOrderId: string; qty: string });
   const venueFills = fillsAtVenue();
   const duplicates = [...placed].filter(([, n]) => n > 1);
   const resent = [...attempts].filter(([, n]) => n > 1).length;
@@ -152,7 +202,11 @@ it(`places no order twice and records every fill once across ${TRIALS} SIGKILLs 
   for (const f of filled) byTrade.set(f.tradeId, (byTrade.get(f.tradeId) ?? 0) + 1);
   expect([...byTrade.values()].every((n) => n === 1)).toBe(true);
   expect([...byTrade.keys()].sort()).toEqual(venueFills.map((f) => f.tradeId).sort());
-  for (const f of venueFills) expect(filled.find((x) => x.tradeId === f.tradeId)).toMatchObject({ clientOrderId: f.clientOrderId, qty: f.qty.toFixed() });
+  for (const f of venueFills)
+    expect(filled.find((x) => x.tradeId === f.tradeId)).toMatchObject({
+      clientOrderId: f.clientOrderId,
+      qty: f.qty.toFixed(),
+    });
   // Nothing placed that was not requested; the kills really hit orders in flight.
   expect([...placed.keys()].every((c) => requested.includes(c))).toBe(true);
   expect(killedWithOrdersOpen).toBeGreaterThan(0);

@@ -13,33 +13,62 @@ import { DEFAULT_SIM_TRADES, SIM_BTCUSDT } from './sim.venue';
 import { credentialPrefix, list, openAdapters } from './venues';
 
 export const GatewayConfig = {
-  venue: Type.Union([Type.Literal('sim'), Type.Literal('binanceusdm'), Type.Literal('okx'), Type.Literal('hyperliquid')], {
-    default: 'sim',
-    description: "venue: 'sim' (the simulator on recorded data) or a ccxt venue: 'binanceusdm', 'okx', 'hyperliquid'",
-  }),
+  venue: Type.Union(
+    [Type.Literal('sim'), Type.Literal('binanceusdm'), Type.Literal('okx'), Type.Literal('hyperliquid')],
+    {
+      default: 'sim',
+      description:
+        "venue: 'sim' (the simulator on recorded data) or a ccxt venue: 'binanceusdm', 'okx', 'hyperliquid'",
+    },
+  ),
   network: Type.Union([Type.Literal('testnet'), Type.Literal('live')], {
     default: 'testnet',
-    description: "ccxt venues: 'testnet' (Binance demo trading, OKX demo, Hyperliquid testnet) or 'live' (real money: say so explicitly)",
+    description:
+      "ccxt venues: 'testnet' (Binance demo trading, OKX demo, Hyperliquid testnet) or 'live' (real money: say so explicitly)",
   }),
-  accountIds: Type.String({ default: 'sim-1', pattern: '^[A-Za-z0-9_.:@-]+(,[A-Za-z0-9_.:@-]+)*$', description: 'owned accounts, comma-separated; ccxt credentials come from VENUE_<ACCOUNT>_* (venues.ts)' }),
+  accountIds: Type.String({
+    default: 'sim-1',
+    pattern: '^[A-Za-z0-9_.:@-]+(,[A-Za-z0-9_.:@-]+)*$',
+    description: 'owned accounts, comma-separated; ccxt credentials come from VENUE_<ACCOUNT>_* (venues.ts)',
+  }),
   simTrades: Type.String({ default: DEFAULT_SIM_TRADES, description: 'sim: trades file (gzip CSV)' }),
   simQuotes: Type.String({ default: '', description: 'sim: quotes file (gzip CSV), empty for none' }),
   simDataStart: Type.String({
     default: '',
     pattern: '^$|^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$',
-    description: "sim: the clock instant (ISO-8601 UTC) the data's first event lands on, e.g. the accelerated clock's KEEL_CLOCK_START; empty = when the venue starts",
+    description:
+      "sim: the clock instant (ISO-8601 UTC) the data's first event lands on, e.g. the accelerated clock's KEEL_CLOCK_START; empty = when the venue starts",
   }),
   venueUrl: Type.String({
     default: '',
-    description: 'sim: venue(s) served over loopback HTTP, one URL per account (empty = simulator in process); ccxt: one origin every request goes to (tests against a stand-in server)',
+    description:
+      'sim: venue(s) served over loopback HTTP, one URL per account (empty = simulator in process); ccxt: one origin every request goes to (tests against a stand-in server)',
   }),
-  venueTimeoutMs: Type.Integer({ default: 10_000, minimum: 100, description: 'ccxt: deadline of each venue request' }),
-  okxBook: Type.Union([Type.Literal('usd'), Type.Literal('coin')], { default: 'usd', description: "okx: the sub-account's book: 'usd' (linear swaps) or 'coin' (inverse swaps)" }),
+  venueTimeoutMs: Type.Integer({
+    default: 10_000,
+    minimum: 100,
+    description: 'ccxt: deadline of each venue request',
+  }),
+  okxBook: Type.Union([Type.Literal('usd'), Type.Literal('coin')], {
+    default: 'usd',
+    description: "okx: the sub-account's book: 'usd' (linear swaps) or 'coin' (inverse swaps)",
+  }),
   cycleMs: Type.Integer({ default: 1000, minimum: 10, description: 'polling cycle' }),
   windowMs: Type.Integer({ default: 250, minimum: 0, description: 'coalescing window for identical reads' }),
-  instruments: Type.String({ default: 'BTC/USDT:USDT', description: 'subscribed instruments, comma-separated' }),
-  reconcileFillsMs: Type.Integer({ default: 24 * 3_600_000, minimum: 0, description: 'how far back start-up reconciliation reads fills' }),
-  fundingPollMs: Type.Integer({ default: 60_000, minimum: 10, description: 'how often each account’s funding payments are read and recorded as FundingPaid' }),
+  instruments: Type.String({
+    default: 'BTC/USDT:USDT',
+    description: 'subscribed instruments, comma-separated',
+  }),
+  reconcileFillsMs: Type.Integer({
+    default: 24 * 3_600_000,
+    minimum: 0,
+    description: 'how far back start-up reconciliation reads fills',
+  }),
+  fundingPollMs: Type.Integer({
+    default: 60_000,
+    minimum: 10,
+    description: 'how often each account’s funding payments are read and recorded as FundingPaid',
+  }),
 };
 type Config = { [K in keyof typeof GatewayConfig]: Static<(typeof GatewayConfig)[K]> };
 

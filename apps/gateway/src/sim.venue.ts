@@ -10,7 +10,10 @@ import { BINANCE_USDM_BTCUSDT, Instrument } from '@keel/venue-domain';
 import { createSimulatedVenue, loadMarket, SimulatedVenue } from '@keel/venue-sim';
 
 export const SIM_TEST_DATA = path.resolve(__dirname, '../../../libs/venue/sim/test-data');
-export const DEFAULT_SIM_TRADES = path.join(SIM_TEST_DATA, 'binance-usdm-btcusdt-trades-2024-10-28T1542-5min.csv.gz');
+export const DEFAULT_SIM_TRADES = path.join(
+  SIM_TEST_DATA,
+  'binance-usdm-btcusdt-trades-2024-10-28T1542-5min.csv.gz',
+);
 
 /** The simulated venue lists Binance USD-M BTCUSDT (the recorded data's instrument). */
 export const SIM_BTCUSDT: Instrument = BINANCE_USDM_BTCUSDT;
@@ -29,7 +32,10 @@ export interface SimVenueOptions {
 
 /** Load the data and start the simulator; the data's first event lands at `dataStart` (default `clock.now()`). */
 export const startSimVenue = async (o: SimVenueOptions): Promise<E.Either<string, SimulatedVenue>> => {
-  const events = await loadMarket({ ...(o.trades ? { trades: o.trades } : {}), ...(o.quotes ? { quotes: o.quotes } : {}) });
+  const events = await loadMarket({
+    ...(o.trades ? { trades: o.trades } : {}),
+    ...(o.quotes ? { quotes: o.quotes } : {}),
+  });
   if (E.isLeft(events)) return E.left(`sim market data: ${JSON.stringify(events.left)}`);
   const first = events.right[0]?.ts ?? o.clock.now();
   return E.right(

@@ -18,7 +18,9 @@ venueAdapterContract('simulator behind the loopback HTTP shim', async () => {
     venue: 'binanceusdm-sim',
     accountId: 'contract-http',
     clock,
-    markets: [{ instrument: BINANCE_USDM_BTCUSDT, events: syntheticMarket({ seed: 11, startTs, steps: 20_000 }) }],
+    markets: [
+      { instrument: BINANCE_USDM_BTCUSDT, events: syntheticMarket({ seed: 11, startTs, steps: 20_000 }) },
+    ],
     balances: { USDT: '1000000' },
     latencyMs: 1,
     timeOffsetMs: clock.now() - startTs,

@@ -15,7 +15,8 @@ import { VENUE_OPS, VenueAdapter, VenueError, VenueOp } from '@keel/venue-domain
 const encode = (v: unknown): unknown => {
   if (Decimal.isDecimal(v)) return { $d: (v as Decimal).toFixed() };
   if (Array.isArray(v)) return v.map(encode);
-  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, encode(x)]));
+  if (v !== null && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, encode(x)]));
   return v;
 };
 
@@ -44,7 +45,8 @@ const CALLS = [
 ] as const;
 type Call = (typeof CALLS)[number];
 
-type Reply = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: VenueError };
+type Reply =
+  { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: VenueError };
 
 export interface VenueServer {
   readonly url: string;
@@ -52,7 +54,10 @@ export interface VenueServer {
 }
 
 /** Serve `adapter` on 127.0.0.1 (port 0 = any free port). `onCall` sees each call (for tests). */
-export const serveVenue = async (adapter: VenueAdapter, opts: { readonly port?: number; readonly onCall?: (call: Call, args: readonly unknown[]) => void } = {}): Promise<VenueServer> => {
+export const serveVenue = async (
+  adapter: VenueAdapter,
+  opts: { readonly port?: number; readonly onCall?: (call: Call, args: readonly unknown[]) => void } = {},
+): Promise<VenueServer> => {
   const server: Server = createServer((req, res) => {
     let body = '';
     req.on('data', (d: Buffer) => (body += d.toString()));
@@ -61,7 +66,13 @@ export const serveVenue = async (adapter: VenueAdapter, opts: { readonly port?: 
         try {
           const { call, args } = JSON.parse(body) as { call: string; args: unknown[] };
           if (req.url === '/meta') {
-            res.end(JSON.stringify({ venue: adapter.venue, accountId: adapter.accountId, weights: Object.fromEntries(VENUE_OPS.map((op) => [op, adapter.weight(op)])) }));
+            res.end(
+              JSON.stringify({
+                venue: adapter.venue,
+                accountId: adapter.accountId,
+                weights: Object.fromEntries(VENUE_OPS.map((op) => [op, adapter.weight(op)])),
+              }),
+            );
             return;
           }
           if (!(CALLS as readonly string[]).includes(call)) throw new Error(`unknown call ${call}`);
@@ -69,7 +80,9 @@ export const serveVenue = async (adapter: VenueAdapter, opts: { readonly port?: 
           opts.onCall?.(call as Call, decoded);
           const fn = adapter[call as Call] as (...a: unknown[]) => TE.TaskEither<VenueError, unknown>;
           const r = await fn.apply(adapter, decoded)();
-          const reply: Reply = E.isRight(r) ? { ok: true, value: encode(r.right) } : { ok: false, error: r.left };
+          const reply: Reply = E.isRight(r)
+            ? { ok: true, value: encode(r.right) }
+            : { ok: false, error: r.left };
           res.setHeader('content-type', 'application/json');
           res.end(JSON.stringify(reply));
         } catch (e) {
@@ -92,11 +105,23 @@ export const serveVenue = async (adapter: VenueAdapter, opts: { readonly port?: 
 };
 
 /** A `VenueAdapter` calling a venue served by `serveVenue` at `url`. */
-export const httpVenueAdapter = async (url: string, timeoutMs = 10_000): Promise<E.Either<VenueError, VenueAdapter>> => {
-  const unavailable = (op: string, message: string): VenueError => ({ _tag: 'VenueUnavailable', venue: 'http', op, message });
+export const httpVenueAdapter = async (
+  url: string,
+  timeoutMs = 10_000,
+): Promise<E.Either<VenueError, VenueAdapter>> => {
+  const unavailable = (op: string, message: string): VenueError => ({
+    _tag: 'VenueUnavailable',
+    venue: 'http',
+    op,
+    message,
+  });
   let meta: { venue: string; accountId: string; weights: Record<VenueOp, number> };
   try {
-    const r = await fetch(`${url}/meta`, { method: 'POST', body: JSON.stringify({ call: 'meta', args: [] }), signal: AbortSignal.timeout(timeoutMs) });
+    const r = await fetch(`${url}/meta`, {
+      method: 'POST',
+      body: JSON.stringify({ call: 'meta', args: [] }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     meta = (await r.json()) as typeof meta;
   } catch (e) {
     return E.left(unavailable('meta', String(e)));
@@ -105,7 +130,11 @@ export const httpVenueAdapter = async (url: string, timeoutMs = 10_000): Promise
     <A>(name: Call, ...args: unknown[]): TE.TaskEither<VenueError, A> =>
     async () => {
       try {
-        const r = await fetch(`${url}/call`, { method: 'POST', body: JSON.stringify({ call: name, args: encode(args) }), signal: AbortSignal.timeout(timeoutMs) });
+        const r = await fetch(`${url}/call`, {
+          method: 'POST',
+          body: JSON.stringify({ call: name, args: encode(args) }),
+          signal: AbortSignal.timeout(timeoutMs),
+        });
         if (r.status !== 200) return E.left(unavailable(name, `HTTP ${r.status}: ${await r.text()}`));
         const reply = (await r.json()) as Reply;
         return reply.ok ? E.right(decode(reply.value) as A) : E.left(reply.error);

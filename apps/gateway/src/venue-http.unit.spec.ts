@@ -16,8 +16,21 @@ it('round-trips orders with exact decimals, look-ups, errors and weights', async
   const a = await httpVenueAdapter(server.url);
   if (E.isLeft(a)) throw new Error(JSON.stringify(a.left));
   const venue = a.right;
-  expect([venue.venue, venue.accountId, venue.weight('fetchBalances')]).toEqual(['count', 'acc-http', inner.weight('fetchBalances')]);
-  const order = { symbol: 'BTC/USDT:USDT', clientOrderId: 'c1', side: 'buy' as const, type: 'limit' as const, qty: new Decimal('0.123456789'), price: new Decimal('60000.1'), timeInForce: 'GTC' as const, reduceOnly: false };
+  expect([venue.venue, venue.accountId, venue.weight('fetchBalances')]).toEqual([
+    'count',
+    'acc-http',
+    inner.weight('fetchBalances'),
+  ]);
+  const order = {
+    symbol: 'BTC/USDT:USDT',
+    clientOrderId: 'c1',
+    side: 'buy' as const,
+    type: 'limit' as const,
+    qty: new Decimal('0.123456789'),
+    price: new Decimal('60000.1'),
+    timeInForce: 'GTC' as const,
+    reduceOnly: false,
+  };
   const placed = await venue.placeOrder(order)();
   if (E.isLeft(placed)) throw new Error(JSON.stringify(placed.left));
   expect(Decimal.isDecimal(placed.right.qty)).toBe(true);

@@ -31,8 +31,18 @@ export interface VenueSettings {
   readonly simDataStart: string;
 }
 
-const invalid = (path: string, value: string, message: string): ValidationError => ({ _tag: 'ValidationError', path, value, message });
-const infra = (op: string, message: string): InfrastructureError => ({ _tag: 'InfrastructureError', component: 'gateway', op, message });
+const invalid = (path: string, value: string, message: string): ValidationError => ({
+  _tag: 'ValidationError',
+  path,
+  value,
+  message,
+});
+const infra = (op: string, message: string): InfrastructureError => ({
+  _tag: 'InfrastructureError',
+  component: 'gateway',
+  op,
+  message,
+});
 
 export const list = (s: string): string[] =>
   s
@@ -41,7 +51,8 @@ export const list = (s: string): string[] =>
     .filter(Boolean);
 
 /** `binance-main` → `VENUE_BINANCE_MAIN_`. */
-export const credentialPrefix = (accountId: string): string => `VENUE_${accountId.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_`;
+export const credentialPrefix = (accountId: string): string =>
+  `VENUE_${accountId.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_`;
 
 const NEEDED: Readonly<Record<CcxtVenueId, readonly (keyof CcxtCredentials)[]>> = {
   binanceusdm: ['apiKey', 'secret'],
@@ -58,12 +69,24 @@ const ENV_NAME: Readonly<Record<keyof CcxtCredentials, string>> = {
 };
 
 /** The account's credentials from the environment; an error names every variable that is missing (never a value). */
-export const credentialsFor = (venue: CcxtVenueId, accountId: string, env: Readonly<Record<string, string | undefined>>): E.Either<ValidationError, CcxtCredentials> => {
+export const credentialsFor = (
+  venue: CcxtVenueId,
+  accountId: string,
+  env: Readonly<Record<string, string | undefined>>,
+): E.Either<ValidationError, CcxtCredentials> => {
   const prefix = credentialPrefix(accountId);
   const missing = NEEDED[venue].filter((k) => !env[prefix + ENV_NAME[k]]);
   if (missing.length > 0)
-    return E.left(invalid(missing.map((k) => prefix + ENV_NAME[k]).join(', '), '', `${venue} account ${accountId} needs credentials in the environment: ${missing.map((k) => prefix + ENV_NAME[k]).join(', ')}`));
-  return E.right(Object.fromEntries(NEEDED[venue].map((k) => [k, env[prefix + ENV_NAME[k]]])) as CcxtCredentials);
+    return E.left(
+      invalid(
+        missing.map((k) => prefix + ENV_NAME[k]).join(', '),
+        '',
+        `${venue} account ${accountId} needs credentials in the environment: ${missing.map((k) => prefix + ENV_NAME[k]).join(', ')}`,
+      ),
+    );
+  return E.right(
+    Object.fromEntries(NEEDED[venue].map((k) => [k, env[prefix + ENV_NAME[k]]])) as CcxtCredentials,
+  );
 };
 
 /** One adapter per account, in the order of `accountIds`. */
@@ -76,7 +99,14 @@ export const openAdapters = async (
   const urls = list(s.venueUrl);
   if (s.venue !== 'sim') {
     const venue = s.venue;
-    if (urls.length > 1) return E.left(invalid('KEEL_VENUE_URL', s.venueUrl, `${venue}: at most one URL (every request of every account goes to it; for tests against a stand-in server)`));
+    if (urls.length > 1)
+      return E.left(
+        invalid(
+          'KEEL_VENUE_URL',
+          s.venueUrl,
+          `${venue}: at most one URL (every request of every account goes to it; for tests against a stand-in server)`,
+        ),
+      );
     const out: VenueAdapter[] = [];
     for (const accountId of accountIds) {
       const credentials = credentialsFor(venue, accountId, env);
@@ -97,12 +127,14 @@ export const openAdapters = async (
     return E.right(out);
   }
   if (urls.length > 0) {
-    if (urls.length !== accountIds.length) return E.left(invalid('KEEL_VENUE_URL', s.venueUrl, 'one URL per account id'));
+    if (urls.length !== accountIds.length)
+      return E.left(invalid('KEEL_VENUE_URL', s.venueUrl, 'one URL per account id'));
     const out: VenueAdapter[] = [];
     for (const [i, url] of urls.entries()) {
       const a = await httpVenueAdapter(url);
       if (E.isLeft(a)) return E.left(infra('venue', `${url}: ${JSON.stringify(a.left)}`));
-      if (a.right.accountId !== accountIds[i]) return E.left(infra('venue', `${url} serves account ${a.right.accountId}, not ${accountIds[i]}`));
+      if (a.right.accountId !== accountIds[i])
+        return E.left(infra('venue', `${url} serves account ${a.right.accountId}, not ${accountIds[i]}`));
       out.push(a.right);
     }
     return E.right(out);

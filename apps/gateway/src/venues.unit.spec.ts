@@ -8,10 +8,18 @@ describe('venue credentials from the environment', () => {
   });
 
   it('reads what each venue needs', () => {
-    const env = { VENUE_A_API_KEY: 'k', VENUE_A_SECRET: 's', VENUE_A_PASSPHRASE: 'p', VENUE_A_WALLET_ADDRESS: '0xabc', VENUE_A_PRIVATE_KEY: '0x01' };
+    const env = {
+      VENUE_A_API_KEY: 'k',
+      VENUE_A_SECRET: 's',
+      VENUE_A_PASSPHRASE: 'p',
+      VENUE_A_WALLET_ADDRESS: '0xabc',
+      VENUE_A_PRIVATE_KEY: '0x01',
+    };
     expect(credentialsFor('binanceusdm', 'a', env)).toEqual(E.right({ apiKey: 'k', secret: 's' }));
     expect(credentialsFor('okx', 'a', env)).toEqual(E.right({ apiKey: 'k', secret: 's', passphrase: 'p' }));
-    expect(credentialsFor('hyperliquid', 'a', env)).toEqual(E.right({ walletAddress: '0xabc', privateKey: '0x01' }));
+    expect(credentialsFor('hyperliquid', 'a', env)).toEqual(
+      E.right({ walletAddress: '0xabc', privateKey: '0x01' }),
+    );
   });
 
   it('names every missing variable and never a value', () => {

@@ -5,6 +5,11 @@
  */
 import { runFoldingAppMain, tallyApp } from '@keel/runtime';
 
-const app = tallyApp('optimizer', ['PredictionReceived', 'AccountEquityUpdated', 'ContractMapped', 'RollScheduled']);
+const app = tallyApp('optimizer', [
+  'PredictionReceived',
+  'AccountEquityUpdated',
+  'ContractMapped',
+  'RollScheduled',
+]);
 
 void runFoldingAppMain(app, 8082).then((code) => (process.exitCode = code));

@@ -1,1 +1,5 @@
-module.exports = { ...require('../../../jest.preset.cjs'), displayName: 'execution-domain', rootDir: __dirname };
+module.exports = {
+  ...require('../../../jest.preset.cjs'),
+  displayName: 'execution-domain',
+  rootDir: __dirname,
+};

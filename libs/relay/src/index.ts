@@ -1,1 +1,1 @@
-export * from "./lib/relay";
+export * from './lib/relay';

@@ -1,1 +1,5 @@
-module.exports = { ...require('../../../jest.preset.cjs'), displayName: 'rollover-domain', rootDir: __dirname };
+module.exports = {
+  ...require('../../../jest.preset.cjs'),
+  displayName: 'rollover-domain',
+  rootDir: __dirname,
+};

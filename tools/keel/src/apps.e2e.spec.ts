@@ -17,7 +17,8 @@ const root = path.resolve(__dirname, '../../..');
 // Below the kernel's ephemeral range (32768–60999 here): ports other specs' clients and free-port
 // probes take from there must never be the ones `keel start` is about to bind (EADDRINUSE seen in CI-like runs).
 const OFFSET = 10_000 + (process.pid % 1400) * 10;
-const url = (app: (typeof APPS)[number]['name'], p: string) => `http://127.0.0.1:${APPS.find((a) => a.name === app)!.port + OFFSET}${p}`;
+const url = (app: (typeof APPS)[number]['name'], p: string) =>
+  `http://127.0.0.1:${APPS.find((a) => a.name === app)!.port + OFFSET}${p}`;
 
 let nats: NatsServer;
 let dir: TempDir;
@@ -33,16 +34,34 @@ const waitFor = async (what: string, cond: () => Promise<boolean>, ms = 60_000):
   }
   throw new Error(`timed out waiting for ${what}\nkeel stderr:\n${keelErr}`);
 };
-const status = (u: string) => fetch(u).then((r) => r.status, () => 0);
+const status = (u: string) =>
+  fetch(u).then(
+    (r) => r.status,
+    () => 0,
+  );
 
 beforeAll(async () => {
   nats = await startNatsServer();
   dir = await tempDir('keel-e2e');
-  keel = spawn(process.execPath, ['--import', 'tsx', 'tools/keel/src/main.ts', 'start', '--json', '--data', dir.path, '--port-offset', String(OFFSET)], {
-    cwd: root,
-    env: { ...process.env, KEEL_NATS_URL: nats.url, KEEL_LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  keel = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'tools/keel/src/main.ts',
+      'start',
+      '--json',
+      '--data',
+      dir.path,
+      '--port-offset',
+      String(OFFSET),
+    ],
+    {
+      cwd: root,
+      env: { ...process.env, KEEL_NATS_URL: nats.url, KEEL_LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   keel.stdout!.on('data', (d: Buffer) => (keelOut += d.toString()));
   keel.stderr!.on('data', (d: Buffer) => (keelErr += d.toString()));
   await waitFor('keel start to report', async () => keelOut.includes('\n'), 120_000);
@@ -73,14 +92,21 @@ describe('keel start', () => {
       'TargetPositionSet',
       deriveId('e2e', 'target', 1),
       { accountId: 'acc-1', instrument: 'BTCUSDT', targetQty: '0.5', horizonSec: 3600, reason: 'e2e' },
-      { correlationId: 'e2e', causationId: null, producer: 'e2e-test', occurredAt: '2024-01-01T00:00:00.000Z' },
+      {
+        correlationId: 'e2e',
+        causationId: null,
+        producer: 'e2e-test',
+        occurredAt: '2024-01-01T00:00:00.000Z',
+      },
     );
     if (E.isLeft(event)) throw new Error(JSON.stringify(event.left));
     const appended = await store.right.append('portfolio-acc-1', [event.right], 'any')();
     expect(E.isRight(appended)).toBe(true);
     await store.right.close();
     await waitFor('execution to apply TargetPositionSet', async () =>
-      /events_applied_total\{event_type="TargetPositionSet",app="execution"\} 1/.test(await fetch(url('execution', '/metrics')).then((r) => r.text())),
+      /events_applied_total\{event_type="TargetPositionSet",app="execution"\} 1/.test(
+        await fetch(url('execution', '/metrics')).then((r) => r.text()),
+      ),
     );
     const relayMetrics = await fetch(url('relay', '/metrics')).then((r) => r.text());
     expect(relayMetrics).toMatch(/events_published_total\{event_type="TargetPositionSet",app="relay"\} 1/);
@@ -88,13 +114,21 @@ describe('keel start', () => {
 
   it('reports not ready while NATS is down and recovers by itself', async () => {
     await nats.stop();
-    await waitFor('optimizer /readyz 503', async () => (await status(url('optimizer', '/readyz'))) === 503, 30_000);
+    await waitFor(
+      'optimizer /readyz 503',
+      async () => (await status(url('optimizer', '/readyz'))) === 503,
+      30_000,
+    );
     expect(await status(url('optimizer', '/healthz'))).toBe(200);
     await nats.restart();
-    await waitFor('every app ready again', async () => {
-      const codes = await Promise.all(APPS.map((a) => status(url(a.name, '/readyz'))));
-      return codes.every((c) => c === 200);
-    }, 60_000);
+    await waitFor(
+      'every app ready again',
+      async () => {
+        const codes = await Promise.all(APPS.map((a) => status(url(a.name, '/readyz'))));
+        return codes.every((c) => c === 200);
+      },
+      60_000,
+    );
   }, 120_000);
 
   it('stops every app cleanly on SIGTERM', async () => {

@@ -19,7 +19,9 @@ export const makeIo = (json: boolean): Io => ({
   json,
   progress: (msg) => process.stderr.write(`${msg}\n`),
   result: (value, human) =>
-    process.stdout.write(json || !human ? `${JSON.stringify(value, null, json ? 0 : 2)}\n` : `${human(value)}\n`),
+    process.stdout.write(
+      json || !human ? `${JSON.stringify(value, null, json ? 0 : 2)}\n` : `${human(value)}\n`,
+    ),
 });
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -27,8 +29,12 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 /** Parse a command's flags; an unknown flag or a missing value is a UsageError naming it. */
 export const parseFlags = <O extends Options>(argv: readonly string[], options: O) => {
   try {
-    return parseArgs({ args: [...argv], options: { ...options, json: { type: 'boolean' } }, strict: true, allowPositionals: false })
-      .values;
+    return parseArgs({
+      args: [...argv],
+      options: { ...options, json: { type: 'boolean' } },
+      strict: true,
+      allowPositionals: false,
+    }).values;
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -38,6 +44,7 @@ export const parseFlags = <O extends Options>(argv: readonly string[], options: 
 export const intFlag = (name: string, value: string | undefined, fallback: number, min = 1): number => {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min} (got ${JSON.stringify(value)})`);
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`--${name} must be an integer ≥ ${min} (got ${JSON.stringify(value)})`);
   return n;
 };

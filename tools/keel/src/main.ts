@@ -22,7 +22,9 @@ const main = async (argv: readonly string[]): Promise<number> => {
   const two = second ? `${first} ${second}` : '';
   const [command, args] = two && COMMANDS[two] ? [COMMANDS[two], rest] : [COMMANDS[first], argv.slice(1)];
   if (!command) {
-    process.stderr.write(`keel: unknown command ${JSON.stringify(two && second && !second.startsWith('-') ? two : first)}\n\n${usage()}\n`);
+    process.stderr.write(
+      `keel: unknown command ${JSON.stringify(two && second && !second.startsWith('-') ? two : first)}\n\n${usage()}\n`,
+    );
     return 2;
   }
   try {

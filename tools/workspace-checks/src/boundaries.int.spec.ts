@@ -21,19 +21,46 @@ const engine = 'libs/rollover/engine/src/lib';
 
 const probes = {
   nodeFs: [events, "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n"],
-  clockAndRandom: [events, 'export const t = Date.now();\nexport const r = Math.random();\nexport const d = new Date();\n'],
-  platformImport: [events, "import type { EventStore } from '@keel/event-store';\nexport type X = EventStore;\n"],
+  clockAndRandom: [
+    events,
+    'export const t = Date.now();\nexport const r = Math.random();\nexport const d = new Date();\n',
+  ],
+  platformImport: [
+    events,
+    "import type { EventStore } from '@keel/event-store';\nexport type X = EventStore;\n",
+  ],
   clean: [events, 'export const add = (a: number, b: number): number => a + b;\n'],
   // Same layer (domain → domain), other context: only the scope rule can refuse it.
-  crossContext: [executionDomain, "import type { VenueAdapter } from '@keel/venue-domain';\nexport type X = VenueAdapter;\n"],
-  sharedFromContext: [executionDomain, "import type { Instrument } from '@keel/instruments';\nexport type X = Instrument;\n"],
-  contextFromShared: [calendar, "import type { VenueAdapter } from '@keel/venue-domain';\nexport type X = VenueAdapter;\n"],
+  crossContext: [
+    executionDomain,
+    "import type { VenueAdapter } from '@keel/venue-domain';\nexport type X = VenueAdapter;\n",
+  ],
+  sharedFromContext: [
+    executionDomain,
+    "import type { Instrument } from '@keel/instruments';\nexport type X = Instrument;\n",
+  ],
+  contextFromShared: [
+    calendar,
+    "import type { VenueAdapter } from '@keel/venue-domain';\nexport type X = VenueAdapter;\n",
+  ],
   // Test support (src/testing, `@keel/<lib>/testing`) is for specs: library code may not import it.
-  testingFromLib: [executionDomain, "import { T0 } from '@keel/execution-domain/testing';\nexport const t = T0;\n"],
-  engineImportsAdapter: [engine, "import * as venueSim from '@keel/venue-sim';\nexport const x = venueSim;\n"],
+  testingFromLib: [
+    executionDomain,
+    "import { T0 } from '@keel/execution-domain/testing';\nexport const t = T0;\n",
+  ],
+  engineImportsAdapter: [
+    engine,
+    "import * as venueSim from '@keel/venue-sim';\nexport const x = venueSim;\n",
+  ],
   // Test helpers: a spec may import them (a name ending in `Spec` is written as a *.spec.ts), a production file may not.
-  testingImport: [events, "import { DeciderSpecification } from '@keel/testing';\nexport const s = DeciderSpecification;\n"],
-  testingImportSpec: [events, "import { DeciderSpecification } from '@keel/testing';\nit('has the helper', () => expect(DeciderSpecification).toBeDefined());\n"],
+  testingImport: [
+    events,
+    "import { DeciderSpecification } from '@keel/testing';\nexport const s = DeciderSpecification;\n",
+  ],
+  testingImportSpec: [
+    events,
+    "import { DeciderSpecification } from '@keel/testing';\nit('has the helper', () => expect(DeciderSpecification).toBeDefined());\n",
+  ],
 } as const;
 type Probe = keyof typeof probes;
 
@@ -46,20 +73,30 @@ const messages: Record<string, string[]> = {};
 
 beforeAll(() => {
   const files = Object.entries(probes).map(([name, [dir, source]]) => {
-    const file = path.join(root, dir, `lint-probe-${process.pid}-${name}${name.endsWith('Spec') ? '.spec' : ''}.ts`);
+    const file = path.join(
+      root,
+      dir,
+      `lint-probe-${process.pid}-${name}${name.endsWith('Spec') ? '.spec' : ''}.ts`,
+    );
     fs.writeFileSync(file, source);
     return [name, file] as const;
   });
   try {
-    const run = spawnSync(path.join(root, 'node_modules/.bin/eslint'), ['--format', 'json', ...files.map(([, f]) => f)], {
-      cwd: root,
-      encoding: 'utf8',
-      env: { ...process.env, NX_DAEMON: 'false' },
-    });
+    const run = spawnSync(
+      path.join(root, 'node_modules/.bin/eslint'),
+      ['--format', 'json', ...files.map(([, f]) => f)],
+      {
+        cwd: root,
+        encoding: 'utf8',
+        env: { ...process.env, NX_DAEMON: 'false' },
+      },
+    );
     if (run.status !== 0 && run.status !== 1) throw new Error(`eslint could not run: ${run.stderr}`);
     const results = JSON.parse(run.stdout) as LintResult[];
     for (const [name, file] of files)
-      messages[name] = (results.find((r) => r.filePath === file)?.messages ?? []).map((m) => `${m.ruleId}: ${m.message}`);
+      messages[name] = (results.find((r) => r.filePath === file)?.messages ?? []).map(
+        (m) => `${m.ruleId}: ${m.message}`,
+      );
   } finally {
     for (const [, file] of files) fs.rmSync(file, { force: true });
   }
@@ -100,7 +137,9 @@ describe('lint enforces the architecture', () => {
   });
 
   it("fails library code that imports a library's test support", () => {
-    expect(of('testingFromLib')).toContain('no-restricted-imports: \'@keel/execution-domain/testing\' import is restricted from being used by a pattern. test helpers are for *.spec.ts files only');
+    expect(of('testingFromLib')).toContain(
+      "no-restricted-imports: '@keel/execution-domain/testing' import is restricted from being used by a pattern. test helpers are for *.spec.ts files only",
+    );
   });
 
   it('fails a scope:shared library that imports a context', () => {
@@ -110,8 +149,16 @@ describe('lint enforces the architecture', () => {
   });
 
   it('fails a pure library whose production code imports the test helpers, and lets its specs import them', () => {
-    expect(of('testingImport').some((m) => m.startsWith('@nx/enforce-module-boundaries:') || m.startsWith('no-restricted-imports:'))).toBe(true);
-    expect(of('testingImportSpec').filter((m) => m.startsWith('@nx/enforce-module-boundaries:') || m.startsWith('no-restricted-imports:'))).toEqual([]);
+    expect(
+      of('testingImport').some(
+        (m) => m.startsWith('@nx/enforce-module-boundaries:') || m.startsWith('no-restricted-imports:'),
+      ),
+    ).toBe(true);
+    expect(
+      of('testingImportSpec').filter(
+        (m) => m.startsWith('@nx/enforce-module-boundaries:') || m.startsWith('no-restricted-imports:'),
+      ),
+    ).toEqual([]);
   });
 
   it('fails an engine that imports an adapter (adapters reach an engine as ports)', () => {

@@ -62,7 +62,11 @@ export interface AppChild {
 }
 
 /** Start `apps/<app>/src/main.ts` on the harness's NATS and store, health on a free port. */
-export const spawnApp = async (h: AppHarness, app: string, env: Record<string, string>): Promise<AppChild> => {
+export const spawnApp = async (
+  h: AppHarness,
+  app: string,
+  env: Record<string, string>,
+): Promise<AppChild> => {
   const port = await freePort();
   const proc = spawn(process.execPath, ['--import', 'tsx', `apps/${app}/src/main.ts`], {
     cwd: workspaceRoot,
@@ -80,11 +84,18 @@ export const spawnApp = async (h: AppHarness, app: string, env: Record<string, s
   let err = '';
   proc.stdout?.on('data', (d: Buffer) => (err += d.toString()));
   proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   return { proc, port, stderr: () => err, exited };
 };
 
-export const waitFor = async (what: string, cond: () => Promise<boolean>, ms = 60_000, detail: () => string = () => ''): Promise<void> => {
+export const waitFor = async (
+  what: string,
+  cond: () => Promise<boolean>,
+  ms = 60_000,
+  detail: () => string = () => '',
+): Promise<void> => {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     if (await cond().catch(() => false)) return;
@@ -93,7 +104,11 @@ export const waitFor = async (what: string, cond: () => Promise<boolean>, ms = 6
   throw new Error(`timed out waiting for ${what}\n${detail()}`);
 };
 
-export const isReady = (c: Pick<AppChild, 'port'>): Promise<boolean> => fetch(`http://127.0.0.1:${c.port}/readyz`).then((r) => r.status === 200, () => false);
+export const isReady = (c: Pick<AppChild, 'port'>): Promise<boolean> =>
+  fetch(`http://127.0.0.1:${c.port}/readyz`).then(
+    (r) => r.status === 200,
+    () => false,
+  );
 
 /** Every event of a stream. */
 export const readStream = async (store: EventStore, stream: string): Promise<RecordedEvent[]> => {

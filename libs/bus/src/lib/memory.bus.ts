@@ -205,7 +205,10 @@ export const createMemoryBus = (options: MemoryBusOptions = {}): EventBus => {
             retryDelayMs,
             pause,
             onRetry: (event, reason) =>
-              log.warn({ app: opts.app, eventId: event.eventId, reason }, 'bus: handler failed; retrying in place'),
+              log.warn(
+                { app: opts.app, eventId: event.eventId, reason },
+                'bus: handler failed; retrying in place',
+              ),
           });
           if (verdict.kind === 'interrupted') return; // not acked: the next consume() gets it again
           if (needsDeadLetter(verdict)) {

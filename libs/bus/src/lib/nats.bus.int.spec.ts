@@ -15,7 +15,8 @@ import { NatsBusOptions, connectNatsBus } from './nats.bus';
 import { MAX_ACK_PENDING } from './nats.streams';
 import { sampleEvent, sampleEvents } from '../testing/sample.events';
 
-const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+const range = (from: number, to: number): number[] =>
+  Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 jest.setTimeout(60_000);
 

@@ -131,7 +131,12 @@ export const startNatsConsumer = (
     await nc.flush();
     let info: ConsumerInfo = await ensureDurable(jsm, spec, log);
     if (info.num_ack_pending > 0)
-      info = await resyncDurable(jsm, spec, log, `${info.num_ack_pending} unacknowledged message(s) from before`);
+      info = await resyncDurable(
+        jsm,
+        spec,
+        log,
+        `${info.num_ack_pending} unacknowledged message(s) from before`,
+      );
     const consumer = await js.consumers.get(EVENTS_STREAM, name);
     return { consumer, nextDseq: info.delivered.consumer_seq + 1 };
   };
@@ -251,7 +256,8 @@ export const startNatsConsumer = (
           // closed session's pull, or taken by another instance of this app). Handling this
           // message could overtake it: stop here, resync, and get both again, in order.
           lost = true;
-          if (!stopping) log.warn({ app, expected: nextDseq, got: dseq }, 'bus: gap in delivery sequence; resyncing');
+          if (!stopping)
+            log.warn({ app, expected: nextDseq, got: dseq }, 'bus: gap in delivery sequence; resyncing');
           void messages.close();
           notify();
           continue;
@@ -313,7 +319,10 @@ export const startNatsConsumer = (
     }
     if (!stopping && !lost) {
       const err = readerError ?? (await messages.closed());
-      log.warn({ app, error: err instanceof Error ? err.message : undefined }, 'bus: consumer ended; restarting it');
+      log.warn(
+        { app, error: err instanceof Error ? err.message : undefined },
+        'bus: consumer ended; restarting it',
+      );
     }
     return { lost };
   };
@@ -334,7 +343,10 @@ export const startNatsConsumer = (
           if (!lost && tracker.stats().received > before) failures = 0;
         } catch (e) {
           if (!stopping)
-            log.error({ app, error: e instanceof Error ? e.message : String(e) }, 'bus: consumer failed; restarting it');
+            log.error(
+              { app, error: e instanceof Error ? e.message : String(e) },
+              'bus: consumer failed; restarting it',
+            );
         }
         current = undefined;
         if (stopping || nc.isClosed()) break;

@@ -147,7 +147,10 @@ export const resyncDurable = async (
   } catch (e) {
     if (!isApiError(e, JetStreamApiCodes.ConsumerNotFound)) throw e;
   }
-  log.warn({ consumer: spec.name, fromStreamSeq: from, reason }, 'bus: re-creating durable consumer from its ack floor');
+  log.warn(
+    { consumer: spec.name, fromStreamSeq: from, reason },
+    'bus: re-creating durable consumer from its ack floor',
+  );
   return createDurable(jsm, spec, from);
 };
 

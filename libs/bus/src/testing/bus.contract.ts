@@ -300,7 +300,9 @@ export const describeBusContract = (name: string, setup: () => Promise<BusContra
           entered.push(e.globalPosition);
         });
         // Ten publishes issued together, in order, while the consumer is live.
-        await Promise.all(range(0, 9).map((i) => run(bus.publish(sampleEvents(seed, i * 20 + 1, i * 20 + 20)))));
+        await Promise.all(
+          range(0, 9).map((i) => run(bus.publish(sampleEvents(seed, i * 20 + 1, i * 20 + 20)))),
+        );
         await eventually('200 events handled', () => seen.length === 200);
         expect(isStrictlyIncreasing(entered)).toBe(true);
         expect(positions(seen)).toEqual(range(1, 200));

@@ -4,7 +4,16 @@
  * dates) counts with these functions, so a holiday moves the dates the way the rulebook says.
  */
 import { HOLIDAY_ROWS, HolidayRow, LONDON_HOLIDAYS, ProductGroup } from './holidays.data';
-import { addDays, isWeekend, LocalDate, LocalTime, YearMonth, firstDayOf, lastDayOf, yearOf } from './local-date';
+import {
+  addDays,
+  isWeekend,
+  LocalDate,
+  LocalTime,
+  YearMonth,
+  firstDayOf,
+  lastDayOf,
+  yearOf,
+} from './local-date';
 
 /** Answers "is this a business day?" for one calendar (a product group, optionally with London). */
 export interface BusinessCalendar {
@@ -52,7 +61,7 @@ export const onOrAfter = (cal: BusinessCalendar, date: LocalDate): LocalDate => 
 export const addBusinessDays = (cal: BusinessCalendar, date: LocalDate, n: number): LocalDate => {
   const step = n < 0 ? -1 : 1;
   let d = date;
-  for (let left = Math.abs(n); left > 0; ) {
+  for (let left = Math.abs(n); left > 0;) {
     d = addDays(d, step);
     if (cal.isBusinessDay(d)) left--;
   }
@@ -66,7 +75,8 @@ export const nthLastBusinessDay = (cal: BusinessCalendar, ym: YearMonth, n: numb
 };
 
 /** The first business day of a month. */
-export const firstBusinessDay = (cal: BusinessCalendar, ym: YearMonth): LocalDate => onOrAfter(cal, firstDayOf(ym));
+export const firstBusinessDay = (cal: BusinessCalendar, ym: YearMonth): LocalDate =>
+  onOrAfter(cal, firstDayOf(ym));
 
 /** Number of business days d such that from < d ≤ to (0 when to ≤ from). */
 export const businessDaysBetween = (cal: BusinessCalendar, from: LocalDate, to: LocalDate): number => {
@@ -92,9 +102,11 @@ export interface HolidayEntry {
  * business day.
  */
 export const holidaysFor = (group: ProductGroup, year: number): readonly HolidayEntry[] =>
-  HOLIDAY_ROWS.filter((r) => yearOf(r.date) === year && r.hours[group] !== 'regular').map((r): HolidayEntry => {
-    const h = r.hours[group];
-    return h === 'closed'
-      ? { date: r.date, kind: 'closed', name: r.name, businessDay: r.businessDay }
-      : { date: r.date, kind: 'earlyClose', closeTime: h, name: r.name, businessDay: r.businessDay };
-  });
+  HOLIDAY_ROWS.filter((r) => yearOf(r.date) === year && r.hours[group] !== 'regular').map(
+    (r): HolidayEntry => {
+      const h = r.hours[group];
+      return h === 'closed'
+        ? { date: r.date, kind: 'closed', name: r.name, businessDay: r.businessDay }
+        : { date: r.date, kind: 'earlyClose', closeTime: h, name: r.name, businessDay: r.businessDay };
+    },
+  );

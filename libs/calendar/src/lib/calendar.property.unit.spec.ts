@@ -73,7 +73,12 @@ describe('business-day properties', () => {
       const r = contracts(p.root, '2024-02', '2027-12');
       if (E.isLeft(r)) throw new Error(r.left.message);
       for (const c of r.right) {
-        for (const d of [c.lastTradeDate, c.rollStartDate, c.forcedRollDate, ...(c.firstNoticeDate ? [c.firstNoticeDate] : [])])
+        for (const d of [
+          c.lastTradeDate,
+          c.rollStartDate,
+          c.forcedRollDate,
+          ...(c.firstNoticeDate ? [c.firstNoticeDate] : []),
+        ])
           expect([c.code, d, cal.isBusinessDay(d)]).toEqual([c.code, d, true]);
       }
     }

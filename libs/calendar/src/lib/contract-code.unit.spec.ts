@@ -5,7 +5,9 @@ describe('contractForCode', () => {
     const r = contractForCode('GCZ5');
     expect(r._tag).toBe('Contract');
     const listed = contracts('GC', '2025-12', '2025-12');
-    expect(listed._tag === 'Right' && r._tag === 'Contract' ? r.contract : null).toEqual(listed._tag === 'Right' ? listed.right[0] : 'no');
+    expect(listed._tag === 'Right' && r._tag === 'Contract' ? r.contract : null).toEqual(
+      listed._tag === 'Right' ? listed.right[0] : 'no',
+    );
   });
 
   it('reads the one-digit year within the covered years', () => {
@@ -19,6 +21,7 @@ describe('contractForCode', () => {
   });
 
   it('leaves symbols that are not CME contract codes alone', () => {
-    for (const s of ['BTC/USDT:USDT', 'BTCUSDT', 'XYZZ5', 'GC', 'gcz5']) expect(contractForCode(s)).toEqual({ _tag: 'NotAContractCode' });
+    for (const s of ['BTC/USDT:USDT', 'BTCUSDT', 'XYZZ5', 'GC', 'gcz5'])
+      expect(contractForCode(s)).toEqual({ _tag: 'NotAContractCode' });
   });
 });

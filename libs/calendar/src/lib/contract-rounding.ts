@@ -18,9 +18,12 @@ export const roundContracts = (
   currentWhole: number,
   hysteresis: number = DEFAULT_HYSTERESIS,
 ): E.Either<ValidationError, number> => {
-  if (!Number.isFinite(targetFractional)) return E.left(validationError('targetFractional', targetFractional, 'must be a finite number'));
-  if (!Number.isInteger(currentWhole)) return E.left(validationError('currentWhole', currentWhole, 'must be a whole number of contracts'));
-  if (!(hysteresis >= 0 && hysteresis < 0.5)) return E.left(validationError('hysteresis', hysteresis, 'must be in [0, 0.5)'));
+  if (!Number.isFinite(targetFractional))
+    return E.left(validationError('targetFractional', targetFractional, 'must be a finite number'));
+  if (!Number.isInteger(currentWhole))
+    return E.left(validationError('currentWhole', currentWhole, 'must be a whole number of contracts'));
+  if (!(hysteresis >= 0 && hysteresis < 0.5))
+    return E.left(validationError('hysteresis', hysteresis, 'must be in [0, 0.5)'));
   if (Math.abs(targetFractional - currentWhole) <= 0.5 + hysteresis) return E.right(currentWhole + 0);
   // `+ 0` turns -0 into 0 so a flat result is always 0.
   return E.right(roundHalfAway(targetFractional) + 0);

@@ -23,9 +23,15 @@ describe('roundContracts', () => {
   ])('target %d from %d → %d', (target, current, expected) => expect(round(target, current)).toBe(expected));
 
   it('bad input names the argument', () => {
-    expect(roundContracts(Number.NaN, 0)).toEqual(E.left(expect.objectContaining({ path: 'targetFractional' })));
-    expect(roundContracts(1, 0.5)).toEqual(E.left(expect.objectContaining({ path: 'currentWhole', value: 0.5 })));
-    expect(roundContracts(1, 0, 0.7)).toEqual(E.left(expect.objectContaining({ path: 'hysteresis', value: 0.7 })));
+    expect(roundContracts(Number.NaN, 0)).toEqual(
+      E.left(expect.objectContaining({ path: 'targetFractional' })),
+    );
+    expect(roundContracts(1, 0.5)).toEqual(
+      E.left(expect.objectContaining({ path: 'currentWhole', value: 0.5 })),
+    );
+    expect(roundContracts(1, 0, 0.7)).toEqual(
+      E.left(expect.objectContaining({ path: 'hysteresis', value: 0.7 })),
+    );
   });
 
   const target = fc.double({ min: -50, max: 50, noNaN: true });
@@ -42,23 +48,33 @@ describe('roundContracts', () => {
     );
   });
   it('it is idempotent: rounding again from the result changes nothing', () => {
-    fc.assert(fc.property(target, current, h, (x, c, hy) => expect(round(x, round(x, c, hy), hy)).toBe(round(x, c, hy))));
+    fc.assert(
+      fc.property(target, current, h, (x, c, hy) =>
+        expect(round(x, round(x, c, hy), hy)).toBe(round(x, c, hy)),
+      ),
+    );
   });
   it('it is symmetric for shorts', () => {
-    fc.assert(fc.property(target, current, h, (x, c, hy) => expect(round(-x, -c, hy)).toBe(-round(x, c, hy) + 0)));
+    fc.assert(
+      fc.property(target, current, h, (x, c, hy) => expect(round(-x, -c, hy)).toBe(-round(x, c, hy) + 0)),
+    );
   });
   it('a target oscillating around x.5 by less than the hysteresis trades at most once', () => {
     fc.assert(
-      fc.property(fc.integer({ min: -20, max: 20 }), fc.array(fc.double({ min: -0.24, max: 0.24, noNaN: true }), { minLength: 2, maxLength: 50 }), (base, wiggles) => {
-        let pos = base;
-        let trades = 0;
-        for (const w of wiggles) {
-          const next = round(base + 0.5 + w, pos);
-          if (next !== pos) trades++;
-          pos = next;
-        }
-        expect(trades).toBeLessThanOrEqual(1);
-      }),
+      fc.property(
+        fc.integer({ min: -20, max: 20 }),
+        fc.array(fc.double({ min: -0.24, max: 0.24, noNaN: true }), { minLength: 2, maxLength: 50 }),
+        (base, wiggles) => {
+          let pos = base;
+          let trades = 0;
+          for (const w of wiggles) {
+            const next = round(base + 0.5 + w, pos);
+            if (next !== pos) trades++;
+            pos = next;
+          }
+          expect(trades).toBeLessThanOrEqual(1);
+        },
+      ),
     );
   });
 });

@@ -12,10 +12,35 @@
  */
 import * as E from 'fp-ts/Either';
 import { validationError, ValidationError } from '@keel/events';
-import { addBusinessDays, BusinessCalendar, exchangeAndLondonCalendar, exchangeCalendar, nthLastBusinessDay, onOrBefore } from './business-days';
+import {
+  addBusinessDays,
+  BusinessCalendar,
+  exchangeAndLondonCalendar,
+  exchangeCalendar,
+  nthLastBusinessDay,
+  onOrBefore,
+} from './business-days';
 import { COVERAGE } from './holidays.data';
-import { addMonths, dayInMonth, LocalDate, lastWeekday, monthOf, nthWeekday, parseYearMonth, YearMonth, yearOf, ymOf } from './local-date';
-import { FirstNoticeRule, LastTradeRule, MONTH_CODES, productSpec, ProductSpec, Settlement } from './products.data';
+import {
+  addMonths,
+  dayInMonth,
+  LocalDate,
+  lastWeekday,
+  monthOf,
+  nthWeekday,
+  parseYearMonth,
+  YearMonth,
+  yearOf,
+  ymOf,
+} from './local-date';
+import {
+  FirstNoticeRule,
+  LastTradeRule,
+  MONTH_CODES,
+  productSpec,
+  ProductSpec,
+  Settlement,
+} from './products.data';
 
 export interface RollPolicy {
   /** Business days before the anchor from which new exposure goes into the next contract. */
@@ -48,12 +73,14 @@ export interface Contract {
 /** Contract months the holiday data supports: every date a contract needs falls in 2024–2027. */
 export const CONTRACT_MONTHS = { from: ymOf(COVERAGE.fromYear, 2), to: ymOf(COVERAGE.toYear, 12) } as const;
 
-export const contractCode = (root: string, month: YearMonth): string => `${root}${MONTH_CODES[monthOf(month) - 1]}${yearOf(month) % 10}`;
+export const contractCode = (root: string, month: YearMonth): string =>
+  `${root}${MONTH_CODES[monthOf(month) - 1]}${yearOf(month) % 10}`;
 
 const calendarFor = (spec: ProductSpec): BusinessCalendar => exchangeCalendar(spec.group);
 
 /** The last trade date of a product's contract month, by its rule over the holiday calendar. */
-export const lastTradeDate = (spec: ProductSpec, month: YearMonth): LocalDate => lastTradeByRule(spec, spec.lastTradeRule, month);
+export const lastTradeDate = (spec: ProductSpec, month: YearMonth): LocalDate =>
+  lastTradeByRule(spec, spec.lastTradeRule, month);
 
 const lastTradeByRule = (spec: ProductSpec, rule: LastTradeRule, month: YearMonth): LocalDate => {
   const cal = calendarFor(spec);
@@ -104,7 +131,11 @@ const firstNotice = (spec: ProductSpec, month: YearMonth, ltd: LocalDate): Local
 };
 
 /** One contract's dates. The month must be in CONTRACT_MONTHS (checked by `contracts`). */
-export const contractFor = (spec: ProductSpec, month: YearMonth, policy: RollPolicy = DEFAULT_ROLL_POLICY[spec.settlement]): Contract => {
+export const contractFor = (
+  spec: ProductSpec,
+  month: YearMonth,
+  policy: RollPolicy = DEFAULT_ROLL_POLICY[spec.settlement],
+): Contract => {
   const cal = calendarFor(spec);
   const ltd = lastTradeDate(spec, month);
   const fnd = firstNotice(spec, month, ltd);
@@ -131,7 +162,13 @@ const monthArg = (path: string, value: string): E.Either<ValidationError, YearMo
   const ym = parseYearMonth(value);
   if (!ym) return E.left(validationError(path, value, 'must be a month YYYY-MM'));
   if (ym < CONTRACT_MONTHS.from || ym > CONTRACT_MONTHS.to)
-    return E.left(validationError(path, value, `must be within ${CONTRACT_MONTHS.from}..${CONTRACT_MONTHS.to} (the holiday data covers ${COVERAGE.fromYear}–${COVERAGE.toYear})`));
+    return E.left(
+      validationError(
+        path,
+        value,
+        `must be within ${CONTRACT_MONTHS.from}..${CONTRACT_MONTHS.to} (the holiday data covers ${COVERAGE.fromYear}–${COVERAGE.toYear})`,
+      ),
+    );
   return E.right(ym);
 };
 
@@ -152,8 +189,18 @@ export const contracts = (
   const t = monthArg('to', to);
   if (E.isLeft(t)) return t;
   if (f.right > t.right) return E.left(validationError('from', from, `must not be after to (${to})`));
-  if (policy && !(Number.isInteger(policy.forcedRollBusinessDays) && policy.forcedRollBusinessDays >= 0 && Number.isInteger(policy.rollStartBusinessDays) && policy.rollStartBusinessDays >= policy.forcedRollBusinessDays))
-    return E.left(validationError('policy', policy, 'needs whole business days with rollStart ≥ forcedRoll ≥ 0'));
+  if (
+    policy &&
+    !(
+      Number.isInteger(policy.forcedRollBusinessDays) &&
+      policy.forcedRollBusinessDays >= 0 &&
+      Number.isInteger(policy.rollStartBusinessDays) &&
+      policy.rollStartBusinessDays >= policy.forcedRollBusinessDays
+    )
+  )
+    return E.left(
+      validationError('policy', policy, 'needs whole business days with rollStart ≥ forcedRoll ≥ 0'),
+    );
   const out: Contract[] = [];
   for (let m = f.right; m <= t.right; m = addMonths(m, 1)) {
     if (spec.right.listedMonths.includes(monthOf(m))) out.push(contractFor(spec.right, m, policy));
@@ -184,9 +231,20 @@ export const contractForCode = (code: string, policy?: RollPolicy): CodeLookup =
   const month = MONTH_CODES.indexOf(letter as (typeof MONTH_CODES)[number]) + 1;
   let year: number | null = null;
   for (let y = COVERAGE.fromYear; y <= COVERAGE.toYear; y++) if (y % 10 === Number(digit)) year = y;
-  if (year === null) return { _tag: 'UnknownContract', code, reason: `year digit ${digit} is outside the years the calendar covers (${COVERAGE.fromYear}–${COVERAGE.toYear})` };
+  if (year === null)
+    return {
+      _tag: 'UnknownContract',
+      code,
+      reason: `year digit ${digit} is outside the years the calendar covers (${COVERAGE.fromYear}–${COVERAGE.toYear})`,
+    };
   const ym = ymOf(year, month);
-  if (ym < CONTRACT_MONTHS.from || ym > CONTRACT_MONTHS.to) return { _tag: 'UnknownContract', code, reason: `${ym} is outside ${CONTRACT_MONTHS.from}..${CONTRACT_MONTHS.to}` };
-  if (!spec.listedMonths.includes(month)) return { _tag: 'UnknownContract', code, reason: `${root} lists no ${ym} contract` };
+  if (ym < CONTRACT_MONTHS.from || ym > CONTRACT_MONTHS.to)
+    return {
+      _tag: 'UnknownContract',
+      code,
+      reason: `${ym} is outside ${CONTRACT_MONTHS.from}..${CONTRACT_MONTHS.to}`,
+    };
+  if (!spec.listedMonths.includes(month))
+    return { _tag: 'UnknownContract', code, reason: `${root} lists no ${ym} contract` };
   return { _tag: 'Contract', contract: contractFor(spec, ym, policy) };
 };

@@ -41,7 +41,12 @@ export type DeliveryViolation =
       readonly positionAfter: number;
     }
   /** The contract's last trade date has passed: it cannot be traded at all. */
-  | { readonly _tag: 'ContractExpired'; readonly code: string; readonly lastTradeDate: LocalDate; readonly date: LocalDate };
+  | {
+      readonly _tag: 'ContractExpired';
+      readonly code: string;
+      readonly lastTradeDate: LocalDate;
+      readonly date: LocalDate;
+    };
 
 export interface OrderAllowed {
   readonly _tag: 'OrderAllowed';
@@ -52,17 +57,35 @@ const signedQty = (side: OrderSide, qty: number): number => (side === 'buy' ? qt
 
 /** Allowed, or the violation; a malformed order (quantity, position, instant) is a ValidationError. */
 export const guardOrder = (o: OrderToGuard): E.Either<ValidationError | DeliveryViolation, OrderAllowed> => {
-  if (!Number.isInteger(o.orderQty) || o.orderQty <= 0) return E.left(validationError('orderQty', o.orderQty, 'must be a positive whole number of contracts'));
-  if (!Number.isInteger(o.position)) return E.left(validationError('position', o.position, 'must be a whole number of contracts'));
+  if (!Number.isInteger(o.orderQty) || o.orderQty <= 0)
+    return E.left(validationError('orderQty', o.orderQty, 'must be a positive whole number of contracts'));
+  if (!Number.isInteger(o.position))
+    return E.left(validationError('position', o.position, 'must be a whole number of contracts'));
   if (!Number.isFinite(o.at)) return E.left(validationError('at', o.at, 'must be an instant (epoch ms)'));
   const c = o.contract;
   const date = chicagoDateOf(o.at);
   const after = o.position + signedQty(o.orderSide, o.orderQty);
-  if (date > c.lastTradeDate) return E.left({ _tag: 'ContractExpired', code: c.code, lastTradeDate: c.lastTradeDate, date });
+  if (date > c.lastTradeDate)
+    return E.left({ _tag: 'ContractExpired', code: c.code, lastTradeDate: c.lastTradeDate, date });
   if (c.settlement === 'physical' && date >= c.forcedRollDate) {
-    const reason = o.position === 0 ? 'open' : Math.sign(after) !== 0 && Math.sign(after) !== Math.sign(o.position) ? 'flip' : Math.abs(after) > Math.abs(o.position) ? 'increase' : undefined;
+    const reason =
+      o.position === 0
+        ? 'open'
+        : Math.sign(after) !== 0 && Math.sign(after) !== Math.sign(o.position)
+          ? 'flip'
+          : Math.abs(after) > Math.abs(o.position)
+            ? 'increase'
+            : undefined;
     if (reason)
-      return E.left({ _tag: 'ExposurePastDeliveryCutoff', code: c.code, reason, forcedRollDate: c.forcedRollDate, date, position: o.position, positionAfter: after });
+      return E.left({
+        _tag: 'ExposurePastDeliveryCutoff',
+        code: c.code,
+        reason,
+        forcedRollDate: c.forcedRollDate,
+        date,
+        position: o.position,
+        positionAfter: after,
+      });
   }
   return E.right({ _tag: 'OrderAllowed', positionAfter: after });
 };

@@ -24,7 +24,9 @@ describe('guardOrder, physical contract (GCZ5, forced roll 2025-11-25)', () => {
   const before = t('2025-11-24T15:00:00Z');
   const after = t('2025-11-25T15:00:00Z');
   it('before the cutoff any order is allowed', () => {
-    expect(guardOrder({ contract: GCZ5, position: 0, orderSide: 'buy', orderQty: 3, at: before })).toEqual(E.right({ _tag: 'OrderAllowed', positionAfter: 3 }));
+    expect(guardOrder({ contract: GCZ5, position: 0, orderSide: 'buy', orderQty: 3, at: before })).toEqual(
+      E.right({ _tag: 'OrderAllowed', positionAfter: 3 }),
+    );
   });
   it.each([
     [0, 'buy', 1, 'open'],
@@ -33,27 +35,66 @@ describe('guardOrder, physical contract (GCZ5, forced roll 2025-11-25)', () => {
     [2, 'sell', 5, 'flip'],
   ] as const)('from the cutoff: position %d, %s %d → %s refused', (position, orderSide, orderQty, reason) => {
     expect(guardOrder({ contract: GCZ5, position, orderSide, orderQty, at: after })).toEqual(
-      E.left(expect.objectContaining({ _tag: 'ExposurePastDeliveryCutoff', code: 'GCZ5', reason, forcedRollDate: '2025-11-25' })),
+      E.left(
+        expect.objectContaining({
+          _tag: 'ExposurePastDeliveryCutoff',
+          code: 'GCZ5',
+          reason,
+          forcedRollDate: '2025-11-25',
+        }),
+      ),
     );
   });
   it('from the cutoff, reducing toward zero is allowed (the roll must be able to work out)', () => {
-    expect(guardOrder({ contract: GCZ5, position: 5, orderSide: 'sell', orderQty: 2, at: after })).toEqual(E.right({ _tag: 'OrderAllowed', positionAfter: 3 }));
-    expect(guardOrder({ contract: GCZ5, position: -5, orderSide: 'buy', orderQty: 5, at: after })).toEqual(E.right({ _tag: 'OrderAllowed', positionAfter: 0 }));
-  });
-  it('after the last trade date nothing is accepted', () => {
-    expect(guardOrder({ contract: GCZ5, position: 1, orderSide: 'sell', orderQty: 1, at: t('2025-12-30T15:00:00Z') })).toEqual(
-      E.left(expect.objectContaining({ _tag: 'ContractExpired', lastTradeDate: '2025-12-29' })),
+    expect(guardOrder({ contract: GCZ5, position: 5, orderSide: 'sell', orderQty: 2, at: after })).toEqual(
+      E.right({ _tag: 'OrderAllowed', positionAfter: 3 }),
+    );
+    expect(guardOrder({ contract: GCZ5, position: -5, orderSide: 'buy', orderQty: 5, at: after })).toEqual(
+      E.right({ _tag: 'OrderAllowed', positionAfter: 0 }),
     );
   });
+  it('after the last trade date nothing is accepted', () => {
+    expect(
+      guardOrder({
+        contract: GCZ5,
+        position: 1,
+        orderSide: 'sell',
+        orderQty: 1,
+        at: t('2025-12-30T15:00:00Z'),
+      }),
+    ).toEqual(E.left(expect.objectContaining({ _tag: 'ContractExpired', lastTradeDate: '2025-12-29' })));
+  });
   it('a malformed order is a ValidationError naming the field', () => {
-    expect(guardOrder({ contract: GCZ5, position: 0, orderSide: 'buy', orderQty: 0.5, at: before })).toEqual(E.left(expect.objectContaining({ _tag: 'ValidationError', path: 'orderQty', value: 0.5 })));
+    expect(guardOrder({ contract: GCZ5, position: 0, orderSide: 'buy', orderQty: 0.5, at: before })).toEqual(
+      E.left(expect.objectContaining({ _tag: 'ValidationError', path: 'orderQty', value: 0.5 })),
+    );
   });
 });
 
 describe('guardOrder, cash-settled contract (ESZ5)', () => {
   it('may be increased up to its last trade date', () => {
-    expect(E.isRight(guardOrder({ contract: ESZ5, position: 4, orderSide: 'buy', orderQty: 1, at: t('2025-12-18T15:00:00Z') }))).toBe(true);
-    expect(E.isLeft(guardOrder({ contract: ESZ5, position: 4, orderSide: 'buy', orderQty: 1, at: t('2025-12-20T15:00:00Z') }))).toBe(true);
+    expect(
+      E.isRight(
+        guardOrder({
+          contract: ESZ5,
+          position: 4,
+          orderSide: 'buy',
+          orderQty: 1,
+          at: t('2025-12-18T15:00:00Z'),
+        }),
+      ),
+    ).toBe(true);
+    expect(
+      E.isLeft(
+        guardOrder({
+          contract: ESZ5,
+          position: 4,
+          orderSide: 'buy',
+          orderQty: 1,
+          at: t('2025-12-20T15:00:00Z'),
+        }),
+      ),
+    ).toBe(true);
   });
 });
 
@@ -65,7 +106,11 @@ describe('property: guarded order flow never builds a physical position past the
     start: fc.integer({ min: -5, max: 5 }),
     // Orders at offsets (ms) from the forced-roll date's noon: from 12 days before to 12 after.
     orders: fc.array(
-      fc.record({ side: fc.constantFrom<OrderSide>('buy', 'sell'), qty: fc.integer({ min: 1, max: 6 }), offset: fc.integer({ min: -12 * 86_400_000, max: 12 * 86_400_000 }) }),
+      fc.record({
+        side: fc.constantFrom<OrderSide>('buy', 'sell'),
+        qty: fc.integer({ min: 1, max: 6 }),
+        offset: fc.integer({ min: -12 * 86_400_000, max: 12 * 86_400_000 }),
+      }),
       { maxLength: 40 },
     ),
   });

@@ -74,7 +74,14 @@
 import type { LocalDate, LocalTime } from './local-date';
 
 export type ProductGroup = 'equity' | 'energy' | 'metals' | 'interestRates' | 'fx' | 'crypto';
-export const PRODUCT_GROUPS: readonly ProductGroup[] = ['equity', 'energy', 'metals', 'interestRates', 'fx', 'crypto'];
+export const PRODUCT_GROUPS: readonly ProductGroup[] = [
+  'equity',
+  'energy',
+  'metals',
+  'interestRates',
+  'fx',
+  'crypto',
+];
 
 export type SourceId =
   | 'CME-HOL'
@@ -120,7 +127,14 @@ const all = (h: GroupHours): Record<ProductGroup, GroupHours> => ({
 /** Full-day closure for every group (New Year's Day, Good Friday, Christmas). */
 const CLOSED = all('closed');
 /** A US holiday on which Globex halts early and reopens at 17:00 for the next trade date. */
-const HALT: Record<ProductGroup, GroupHours> = { equity: '12:00', interestRates: '12:00', energy: '13:30', metals: '13:30', fx: '12:00', crypto: '12:00' };
+const HALT: Record<ProductGroup, GroupHours> = {
+  equity: '12:00',
+  interestRates: '12:00',
+  energy: '13:30',
+  metals: '13:30',
+  fx: '12:00',
+  crypto: '12:00',
+};
 /** MLK / Presidents' Day: as HALT, but FX and crypto trade to their regular 16:00 close (EDGE-2026, FXL-MLK-2025). */
 const HALT_FX_REGULAR: Record<ProductGroup, GroupHours> = { ...HALT, fx: 'regular', crypto: 'regular' };
 /** A holiday on a Friday (Juneteenth and 3 July 2026): every group halts at 12:00 (XYZ-2026, PMC-464). */
@@ -128,12 +142,32 @@ const HALT_NOON = all('12:00');
 /** Thanksgiving 2024: every group halts at 12:00 (FXL-TG-2024). */
 const THANKSGIVING_2024 = all('12:00');
 /** The day after Thanksgiving (XYZ-2026, PMC-464: energy and metals 13:45). */
-const EARLY_TG: Record<ProductGroup, GroupHours> = { equity: '12:15', interestRates: '12:15', fx: '12:15', crypto: '12:15', energy: '13:45', metals: '13:45' };
+const EARLY_TG: Record<ProductGroup, GroupHours> = {
+  equity: '12:15',
+  interestRates: '12:15',
+  fx: '12:15',
+  crypto: '12:15',
+  energy: '13:45',
+  metals: '13:45',
+};
 /** Christmas Eve and 3 July (XYZ-2026: equities 12:15, metals 12:45). */
-const EARLY: Record<ProductGroup, GroupHours> = { equity: '12:15', interestRates: '12:15', fx: '12:15', crypto: '12:15', energy: '12:45', metals: '12:45' };
+const EARLY: Record<ProductGroup, GroupHours> = {
+  equity: '12:15',
+  interestRates: '12:15',
+  fx: '12:15',
+  crypto: '12:15',
+  energy: '12:45',
+  metals: '12:45',
+};
 
 const ALL_GROUPS = PRODUCT_GROUPS;
-const holiday = (date: LocalDate, name: string, hours: Record<ProductGroup, GroupHours>, sources: readonly SourceId[], sourcedGroups: readonly ProductGroup[] = []): HolidayRow => ({
+const holiday = (
+  date: LocalDate,
+  name: string,
+  hours: Record<ProductGroup, GroupHours>,
+  sources: readonly SourceId[],
+  sourcedGroups: readonly ProductGroup[] = [],
+): HolidayRow => ({
   date,
   name,
   businessDay: false,
@@ -141,7 +175,13 @@ const holiday = (date: LocalDate, name: string, hours: Record<ProductGroup, Grou
   sources,
   sourcedGroups,
 });
-const early = (date: LocalDate, name: string, hours: Record<ProductGroup, GroupHours>, sources: readonly SourceId[], sourcedGroups: readonly ProductGroup[] = []): HolidayRow => ({
+const early = (
+  date: LocalDate,
+  name: string,
+  hours: Record<ProductGroup, GroupHours>,
+  sources: readonly SourceId[],
+  sourcedGroups: readonly ProductGroup[] = [],
+): HolidayRow => ({
   date,
   name,
   businessDay: true,
@@ -153,22 +193,70 @@ const early = (date: LocalDate, name: string, hours: Record<ProductGroup, GroupH
 export const HOLIDAY_ROWS: readonly HolidayRow[] = [
   // 2024 — dates: METRO-2024, CME-HOL.
   holiday('2024-01-01', "New Year's Day", CLOSED, ['DERIVED', 'METRO-2024']),
-  holiday('2024-01-15', 'Martin Luther King Jr. Day', HALT_FX_REGULAR, ['LEAN-7718', 'METRO-2024'], ['crypto']),
+  holiday(
+    '2024-01-15',
+    'Martin Luther King Jr. Day',
+    HALT_FX_REGULAR,
+    ['LEAN-7718', 'METRO-2024'],
+    ['crypto'],
+  ),
   holiday('2024-02-19', "Presidents' Day", HALT_FX_REGULAR, ['LEAN-7718', 'METRO-2024'], ['crypto']),
   holiday('2024-03-29', 'Good Friday', CLOSED, ['DERIVED', 'METRO-2024']),
-  holiday('2024-05-27', 'Memorial Day', { ...HALT, crypto: 'regular' }, ['LEAN-7718', 'METRO-2024'], ['crypto']),
-  holiday('2024-06-19', 'Juneteenth', { ...HALT, crypto: 'regular' }, ['LEAN-7718', 'METRO-2024'], ['crypto']),
+  holiday(
+    '2024-05-27',
+    'Memorial Day',
+    { ...HALT, crypto: 'regular' },
+    ['LEAN-7718', 'METRO-2024'],
+    ['crypto'],
+  ),
+  holiday(
+    '2024-06-19',
+    'Juneteenth',
+    { ...HALT, crypto: 'regular' },
+    ['LEAN-7718', 'METRO-2024'],
+    ['crypto'],
+  ),
   early('2024-07-03', 'Independence Day eve', EARLY, ['LEAN-9807', 'METRO-2024'], ['equity']),
-  holiday('2024-07-04', 'Independence Day', { ...HALT, crypto: 'regular' }, ['LEAN-7718', 'METRO-2024'], ['crypto']),
+  holiday(
+    '2024-07-04',
+    'Independence Day',
+    { ...HALT, crypto: 'regular' },
+    ['LEAN-7718', 'METRO-2024'],
+    ['crypto'],
+  ),
   holiday('2024-09-02', 'Labor Day', { ...HALT, crypto: 'regular' }, ['LEAN-7718', 'METRO-2024'], ['crypto']),
-  holiday('2024-11-28', 'Thanksgiving Day', THANKSGIVING_2024, ['FXL-TG-2024', 'METRO-2024'], ['equity', 'crypto', 'interestRates', 'energy', 'metals']),
+  holiday(
+    '2024-11-28',
+    'Thanksgiving Day',
+    THANKSGIVING_2024,
+    ['FXL-TG-2024', 'METRO-2024'],
+    ['equity', 'crypto', 'interestRates', 'energy', 'metals'],
+  ),
   early('2024-11-29', 'Day after Thanksgiving', EARLY, ['DERIVED', 'METRO-2024']),
-  early('2024-12-24', 'Christmas Eve', { ...EARLY, crypto: '12:45' }, ['LEAN-7718', 'METRO-2024'], ['crypto']),
+  early(
+    '2024-12-24',
+    'Christmas Eve',
+    { ...EARLY, crypto: '12:45' },
+    ['LEAN-7718', 'METRO-2024'],
+    ['crypto'],
+  ),
   holiday('2024-12-25', 'Christmas Day', CLOSED, ['DERIVED', 'METRO-2024']),
   // 2025
   holiday('2025-01-01', "New Year's Day", CLOSED, ['DERIVED', 'METRO-2024']),
-  early('2025-01-09', 'National Day of Mourning (President Carter)', { ...all('regular'), equity: '08:30', interestRates: '12:15' }, ['MONDO-2025-01-09'], ALL_GROUPS),
-  holiday('2025-01-20', 'Martin Luther King Jr. Day', HALT_FX_REGULAR, ['FXL-MLK-2025'], ['equity', 'interestRates', 'fx', 'crypto']),
+  early(
+    '2025-01-09',
+    'National Day of Mourning (President Carter)',
+    { ...all('regular'), equity: '08:30', interestRates: '12:15' },
+    ['MONDO-2025-01-09'],
+    ALL_GROUPS,
+  ),
+  holiday(
+    '2025-01-20',
+    'Martin Luther King Jr. Day',
+    HALT_FX_REGULAR,
+    ['FXL-MLK-2025'],
+    ['equity', 'interestRates', 'fx', 'crypto'],
+  ),
   holiday('2025-02-17', "Presidents' Day", HALT_FX_REGULAR, ['DERIVED']),
   holiday('2025-04-18', 'Good Friday', CLOSED, ['DERIVED']),
   holiday('2025-05-26', 'Memorial Day', HALT, ['DERIVED']),
@@ -183,16 +271,70 @@ export const HOLIDAY_ROWS: readonly HolidayRow[] = [
   early('2025-12-24', 'Christmas Eve', EARLY, ['DERIVED']),
   holiday('2025-12-25', 'Christmas Day', CLOSED, ['DERIVED']),
   // 2026 — dates: EDGE-2026; hours: XYZ-2026 (equity, metals), PMC-464 (energy, metals), EDGE-2026 (MLK).
-  holiday('2026-01-01', "New Year's Day", CLOSED, ['XYZ-2026', 'PMC-464', 'EDGE-2026'], ['equity', 'energy', 'metals']),
+  holiday(
+    '2026-01-01',
+    "New Year's Day",
+    CLOSED,
+    ['XYZ-2026', 'PMC-464', 'EDGE-2026'],
+    ['equity', 'energy', 'metals'],
+  ),
   holiday('2026-01-19', 'Martin Luther King Jr. Day', HALT_FX_REGULAR, ['EDGE-2026', 'XYZ-2026'], ALL_GROUPS),
-  holiday('2026-02-16', "Presidents' Day", HALT_FX_REGULAR, ['XYZ-2026', 'PMC-464', 'EDGE-2026'], ['equity', 'energy', 'metals']),
-  holiday('2026-04-03', 'Good Friday', { ...CLOSED, equity: '08:15' }, ['XYZ-2026', 'PMC-EQ', 'PMC-464', 'EDGE-2026'], ['equity', 'energy', 'metals']),
-  holiday('2026-05-25', 'Memorial Day', HALT, ['XYZ-2026', 'PMC-464', 'EDGE-2026'], ['equity', 'energy', 'metals']),
-  holiday('2026-06-19', 'Juneteenth', HALT_NOON, ['XYZ-2026', 'PMC-464', 'LEAN-9552', 'EDGE-2026'], ['equity', 'energy', 'metals']),
-  holiday('2026-07-03', 'Independence Day (observed)', HALT_NOON, ['XYZ-2026', 'PMC-464', 'EDGE-2026'], ['equity', 'energy', 'metals']),
-  holiday('2026-09-07', 'Labor Day', HALT, ['XYZ-2026', 'PMC-464', 'EDGE-2026'], ['equity', 'energy', 'metals']),
-  holiday('2026-11-26', 'Thanksgiving Day', HALT, ['XYZ-2026', 'PMC-464', 'EDGE-2026'], ['equity', 'energy', 'metals']),
-  early('2026-11-27', 'Day after Thanksgiving', EARLY_TG, ['XYZ-2026', 'PMC-464', 'EDGE-2026'], ['equity', 'energy', 'metals']),
+  holiday(
+    '2026-02-16',
+    "Presidents' Day",
+    HALT_FX_REGULAR,
+    ['XYZ-2026', 'PMC-464', 'EDGE-2026'],
+    ['equity', 'energy', 'metals'],
+  ),
+  holiday(
+    '2026-04-03',
+    'Good Friday',
+    { ...CLOSED, equity: '08:15' },
+    ['XYZ-2026', 'PMC-EQ', 'PMC-464', 'EDGE-2026'],
+    ['equity', 'energy', 'metals'],
+  ),
+  holiday(
+    '2026-05-25',
+    'Memorial Day',
+    HALT,
+    ['XYZ-2026', 'PMC-464', 'EDGE-2026'],
+    ['equity', 'energy', 'metals'],
+  ),
+  holiday(
+    '2026-06-19',
+    'Juneteenth',
+    HALT_NOON,
+    ['XYZ-2026', 'PMC-464', 'LEAN-9552', 'EDGE-2026'],
+    ['equity', 'energy', 'metals'],
+  ),
+  holiday(
+    '2026-07-03',
+    'Independence Day (observed)',
+    HALT_NOON,
+    ['XYZ-2026', 'PMC-464', 'EDGE-2026'],
+    ['equity', 'energy', 'metals'],
+  ),
+  holiday(
+    '2026-09-07',
+    'Labor Day',
+    HALT,
+    ['XYZ-2026', 'PMC-464', 'EDGE-2026'],
+    ['equity', 'energy', 'metals'],
+  ),
+  holiday(
+    '2026-11-26',
+    'Thanksgiving Day',
+    HALT,
+    ['XYZ-2026', 'PMC-464', 'EDGE-2026'],
+    ['equity', 'energy', 'metals'],
+  ),
+  early(
+    '2026-11-27',
+    'Day after Thanksgiving',
+    EARLY_TG,
+    ['XYZ-2026', 'PMC-464', 'EDGE-2026'],
+    ['equity', 'energy', 'metals'],
+  ),
   early('2026-12-24', 'Christmas Eve', EARLY, ['XYZ-2026'], ['equity', 'metals']),
   holiday('2026-12-25', 'Christmas Day', CLOSED, ['XYZ-2026', 'PMC-464'], ['equity', 'energy', 'metals']),
   // 2027 — dates from the holiday rules (weekend holidays observed on the nearest weekday);
@@ -219,8 +361,36 @@ export const COVERAGE = { fromYear: 2024, toYear: 2027 } as const;
  * rules (https://www.gov.uk/bank-holidays), not fetched here: DERIVED.
  */
 export const LONDON_HOLIDAYS: readonly LocalDate[] = [
-  '2024-01-01', '2024-03-29', '2024-04-01', '2024-05-06', '2024-05-27', '2024-08-26', '2024-12-25', '2024-12-26',
-  '2025-01-01', '2025-04-18', '2025-04-21', '2025-05-05', '2025-05-26', '2025-08-25', '2025-12-25', '2025-12-26',
-  '2026-01-01', '2026-04-03', '2026-04-06', '2026-05-04', '2026-05-25', '2026-08-31', '2026-12-25', '2026-12-28',
-  '2027-01-01', '2027-03-26', '2027-03-29', '2027-05-03', '2027-05-31', '2027-08-30', '2027-12-27', '2027-12-28',
+  '2024-01-01',
+  '2024-03-29',
+  '2024-04-01',
+  '2024-05-06',
+  '2024-05-27',
+  '2024-08-26',
+  '2024-12-25',
+  '2024-12-26',
+  '2025-01-01',
+  '2025-04-18',
+  '2025-04-21',
+  '2025-05-05',
+  '2025-05-26',
+  '2025-08-25',
+  '2025-12-25',
+  '2025-12-26',
+  '2026-01-01',
+  '2026-04-03',
+  '2026-04-06',
+  '2026-05-04',
+  '2026-05-25',
+  '2026-08-31',
+  '2026-12-25',
+  '2026-12-28',
+  '2027-01-01',
+  '2027-03-26',
+  '2027-03-29',
+  '2027-05-03',
+  '2027-05-31',
+  '2027-08-30',
+  '2027-12-27',
+  '2027-12-28',
 ];

@@ -12,6 +12,12 @@ export const holidays = (root: string, year: string): E.Either<ValidationError, 
   if (!/^\d{4}$/.test(year)) return E.left(validationError('year', year, 'must be a year YYYY'));
   const y = Number(year);
   if (y < COVERAGE.fromYear || y > COVERAGE.toYear)
-    return E.left(validationError('year', year, `must be within ${COVERAGE.fromYear}..${COVERAGE.toYear}, the years the holiday data covers`));
+    return E.left(
+      validationError(
+        'year',
+        year,
+        `must be within ${COVERAGE.fromYear}..${COVERAGE.toYear}, the years the holiday data covers`,
+      ),
+    );
   return E.right(holidaysFor(spec.right.group, y));
 };

@@ -22,7 +22,8 @@ const MONTH_RE = /^(\d{4})-(\d{2})$/;
 
 const isLeap = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
-const daysInMonth = (y: number, m: number): number => (m === 2 && isLeap(y) ? 29 : (DAYS_IN_MONTH[m - 1] ?? 31));
+const daysInMonth = (y: number, m: number): number =>
+  m === 2 && isLeap(y) ? 29 : (DAYS_IN_MONTH[m - 1] ?? 31);
 
 /** Days since 1970-01-01 of a civil date (H. Hinnant's days_from_civil). */
 const toDays = (y: number, m: number, d: number): number => {
@@ -39,7 +40,9 @@ const fromDays = (z0: number): LocalDate => {
   const z = z0 + 719468;
   const era = Math.floor(z / 146097);
   const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
   const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
   const mp = Math.floor((5 * doy + 2) / 153);
   const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
@@ -48,7 +51,8 @@ const fromDays = (z0: number): LocalDate => {
   return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 };
 
-const daysOf = (date: LocalDate): number => toDays(Number(date.slice(0, 4)), Number(date.slice(5, 7)), Number(date.slice(8, 10)));
+const daysOf = (date: LocalDate): number =>
+  toDays(Number(date.slice(0, 4)), Number(date.slice(5, 7)), Number(date.slice(8, 10)));
 
 /** A valid `YYYY-MM-DD` (a real calendar day), else undefined. */
 export const parseLocalDate = (s: string): LocalDate | undefined => {
@@ -84,7 +88,8 @@ export const addMonths = (ym: YearMonth, n: number): YearMonth => {
 };
 
 export const firstDayOf = (ym: YearMonth): LocalDate => `${ym}-01`;
-export const lastDayOf = (ym: YearMonth): LocalDate => `${ym}-${String(daysInMonth(yearOf(ym), monthOf(ym))).padStart(2, '0')}`;
+export const lastDayOf = (ym: YearMonth): LocalDate =>
+  `${ym}-${String(daysInMonth(yearOf(ym), monthOf(ym))).padStart(2, '0')}`;
 export const dayInMonth = (ym: YearMonth, day: number): LocalDate => `${ym}-${String(day).padStart(2, '0')}`;
 
 /** The n-th (1-based) given ISO weekday of a month, e.g. the 3rd Friday: `nthWeekday(ym, 5, 3)`. */
@@ -111,10 +116,12 @@ export const chicagoInstant = (date: LocalDate, time: LocalTime): number => {
 };
 
 /** The Chicago calendar date of an instant. */
-export const chicagoDateOf = (epochMs: number): LocalDate => DateTime.fromMillis(epochMs, { zone: EXCHANGE_ZONE }).toFormat('yyyy-MM-dd');
+export const chicagoDateOf = (epochMs: number): LocalDate =>
+  DateTime.fromMillis(epochMs, { zone: EXCHANGE_ZONE }).toFormat('yyyy-MM-dd');
 
 /** An instant as ISO-8601 in Chicago local time with its offset, e.g. `2025-03-09T17:00:00.000-05:00`. */
-export const chicagoIso = (epochMs: number): string => DateTime.fromMillis(epochMs, { zone: EXCHANGE_ZONE }).toISO() ?? '';
+export const chicagoIso = (epochMs: number): string =>
+  DateTime.fromMillis(epochMs, { zone: EXCHANGE_ZONE }).toISO() ?? '';
 
 /** Parse an ISO-8601 instant that carries its zone (`Z` or an offset); undefined otherwise. */
 export const parseInstant = (s: string): number | undefined => {

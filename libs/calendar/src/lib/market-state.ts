@@ -19,7 +19,16 @@ import { validationError, ValidationError } from '@keel/events';
 import { holidayRowOn } from './business-days';
 import { COVERAGE, ProductGroup } from './holidays.data';
 import { lookupProduct } from './contracts';
-import { addDays, chicagoDateOf, chicagoInstant, chicagoIso, isWeekend, LocalDate, weekday, yearOf } from './local-date';
+import {
+  addDays,
+  chicagoDateOf,
+  chicagoInstant,
+  chicagoIso,
+  isWeekend,
+  LocalDate,
+  weekday,
+  yearOf,
+} from './local-date';
 
 export const REGULAR_OPEN = '17:00';
 export const REGULAR_CLOSE = '16:00';
@@ -103,7 +112,11 @@ export const groupStateAt = (group: ProductGroup, at: number): MarketState => {
     const after = sessions[i + 1] ?? current;
     return { state: 'open', nextOpen: chicagoIso(after.open), nextClose: chicagoIso(current.close) };
   }
-  return { state: classifyGap(group, prev, current), nextOpen: chicagoIso(current.open), nextClose: chicagoIso(current.close) };
+  return {
+    state: classifyGap(group, prev, current),
+    nextOpen: chicagoIso(current.open),
+    nextClose: chicagoIso(current.close),
+  };
 };
 
 /**
@@ -116,6 +129,12 @@ export const marketState = (root: string, at: number): E.Either<ValidationError,
   if (!Number.isFinite(at)) return E.left(validationError('at', at, 'must be an instant'));
   const year = yearOf(chicagoDateOf(at));
   if (year < COVERAGE.fromYear || year > COVERAGE.toYear)
-    return E.left(validationError('at', chicagoIso(at), `must fall in ${COVERAGE.fromYear}–${COVERAGE.toYear} (Chicago time), the years the holiday data covers`));
+    return E.left(
+      validationError(
+        'at',
+        chicagoIso(at),
+        `must fall in ${COVERAGE.fromYear}–${COVERAGE.toYear} (Chicago time), the years the holiday data covers`,
+      ),
+    );
   return E.right(groupStateAt(spec.right.group, at));
 };

@@ -48,7 +48,12 @@ export type LastTradeRule =
   /** CL: 3 business days before the 25th of the prior month; 4 if the 25th is not a business day. */
   | { readonly kind: 'crudeOil' }
   /** A number of business days before another product's last trade date (MCL: 1 before CL). */
-  | { readonly kind: 'beforeOtherProduct'; readonly root: string; readonly rule: LastTradeRule; readonly businessDays: number }
+  | {
+      readonly kind: 'beforeOtherProduct';
+      readonly root: string;
+      readonly rule: LastTradeRule;
+      readonly businessDays: number;
+    }
   /** The n-th last business day of the month before the contract month (NG: 3rd last). */
   | { readonly kind: 'nthLastBusinessDayOfPriorMonth'; readonly n: number }
   /** The n-th last business day of the contract month (COMEX metals: 3rd last). */
@@ -56,7 +61,12 @@ export type LastTradeRule =
   /** n business days before the last business day of the contract month (ZN, ZB: 7). */
   | { readonly kind: 'beforeLastBusinessDay'; readonly businessDays: number }
   /** n business days before the n-th given weekday (6E: 2 before the 3rd Wednesday). */
-  | { readonly kind: 'beforeNthWeekday'; readonly isoWeekday: number; readonly n: number; readonly businessDays: number }
+  | {
+      readonly kind: 'beforeNthWeekday';
+      readonly isoWeekday: number;
+      readonly n: number;
+      readonly businessDays: number;
+    }
   /** The last Friday of the contract month, or the prior day that is a London and U.S. business day. */
   | { readonly kind: 'lastFridayLondonAndUs' };
 
@@ -100,8 +110,16 @@ const GOLD_ACTIVE = [2, 4, 6, 8, 10, 12] as const;
 const SILVER_COPPER_ACTIVE = [3, 5, 7, 9, 12] as const;
 
 const THIRD_FRIDAY: LastTradeRule = { kind: 'nthWeekday', isoWeekday: 5, n: 3 };
-const EQUITY_TEXT = 'Cash settled; trading terminates at 9:30 a.m. ET (08:30 CT) on the 3rd Friday of the contract month.';
-const equity = (root: string, name: string, exchange: Exchange, multiplier: string, tickSize: string, tickValue: string): ProductSpec => ({
+const EQUITY_TEXT =
+  'Cash settled; trading terminates at 9:30 a.m. ET (08:30 CT) on the 3rd Friday of the contract month.';
+const equity = (
+  root: string,
+  name: string,
+  exchange: Exchange,
+  multiplier: string,
+  tickSize: string,
+  tickValue: string,
+): ProductSpec => ({
   root,
   name,
   exchange,
@@ -119,8 +137,16 @@ const equity = (root: string, name: string, exchange: Exchange, multiplier: stri
 
 const METALS_LTD: LastTradeRule = { kind: 'nthLastBusinessDay', n: 3 };
 const METALS_FND: FirstNoticeRule = { kind: 'lastBusinessDayOfPriorMonth' };
-const METALS_TEXT = 'Physically delivered; trading terminates on the third last business day of the contract month; first notice on the last business day of the month before.';
-const metal = (root: string, name: string, multiplier: string, tickSize: string, tickValue: string, listedMonths: readonly number[]): ProductSpec => ({
+const METALS_TEXT =
+  'Physically delivered; trading terminates on the third last business day of the contract month; first notice on the last business day of the month before.';
+const metal = (
+  root: string,
+  name: string,
+  multiplier: string,
+  tickSize: string,
+  tickValue: string,
+  listedMonths: readonly number[],
+): ProductSpec => ({
   root,
   name,
   exchange: 'COMEX',
@@ -137,8 +163,15 @@ const metal = (root: string, name: string, multiplier: string, tickSize: string,
 });
 
 const LAST_FRIDAY: LastTradeRule = { kind: 'lastFridayLondonAndUs' };
-const CRYPTO_TEXT = 'Cash settled; trading terminates at 4:00 p.m. London time on the last Friday of the contract month; if that is not both a London and U.S. business day, on the prior day that is.';
-const crypto = (root: string, name: string, multiplier: string, tickSize: string, tickValue: string): ProductSpec => ({
+const CRYPTO_TEXT =
+  'Cash settled; trading terminates at 4:00 p.m. London time on the last Friday of the contract month; if that is not both a London and U.S. business day, on the prior day that is.';
+const crypto = (
+  root: string,
+  name: string,
+  multiplier: string,
+  tickSize: string,
+  tickValue: string,
+): ProductSpec => ({
   root,
   name,
   exchange: 'CME',
@@ -215,7 +248,8 @@ export const PRODUCTS: readonly ProductSpec[] = [
     lastTradeRule: { kind: 'nthLastBusinessDayOfPriorMonth', n: 3 },
     lastTradeTime: '13:30',
     firstNoticeRule: { kind: 'afterLastTrade', businessDays: 1 },
-    ruleText: 'Physically delivered; trading terminates on the 3rd last business day of the month prior to the contract month (3 business days before the first calendar day of the contract month).',
+    ruleText:
+      'Physically delivered; trading terminates on the 3rd last business day of the month prior to the contract month (3 business days before the first calendar day of the contract month).',
   },
   metal('GC', 'Gold', '100', '0.10', '10.00', GOLD_ACTIVE),
   metal('MGC', 'Micro Gold', '10', '0.10', '1.00', GOLD_ACTIVE),
@@ -265,7 +299,8 @@ export const PRODUCTS: readonly ProductSpec[] = [
     lastTradeRule: { kind: 'beforeNthWeekday', isoWeekday: 3, n: 3, businessDays: 2 },
     lastTradeTime: '09:16',
     firstNoticeRule: { kind: 'onLastTrade' },
-    ruleText: 'Physically delivered; trading terminates at 9:16 a.m. CT on the second business day before the third Wednesday of the contract month.',
+    ruleText:
+      'Physically delivered; trading terminates at 9:16 a.m. CT on the second business day before the third Wednesday of the contract month.',
   },
   crypto('BTC', 'Bitcoin', '5', '5', '25.00'),
   crypto('MBT', 'Micro Bitcoin', '0.1', '5', '0.50'),

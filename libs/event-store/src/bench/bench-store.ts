@@ -69,7 +69,13 @@ const median = (values: number[]): number => percentile(values, 50);
 // timings measure the store, not the benchmark building its input; ids are all distinct.
 const PAYLOADS = Array.from({ length: 1024 }, (_, n) => fillData(n, `acc-${n % 16}`));
 const makeEvent = (n: number): NewEvent =>
-  ({ eventId: randomUUID(), type: 'OrderFilled', schemaVersion: 1, data: PAYLOADS[n & 1023]!, ...META }) as NewEvent;
+  ({
+    eventId: randomUUID(),
+    type: 'OrderFilled',
+    schemaVersion: 1,
+    data: PAYLOADS[n & 1023]!,
+    ...META,
+  }) as NewEvent;
 
 const fail = (what: string, e: Parameters<typeof describeError>[0]): never => {
   throw new Error(`bench-store: ${what}: ${describeError(e)}`);
@@ -121,7 +127,11 @@ export const benchStore = async (options: BenchStoreOptions): Promise<BenchStore
     // 2. One event per append, awaited one after another: a commit (fsync) each.
     const tSingle = performance.now();
     for (let i = 0; i < singles; i++) {
-      const r = await store.append('venue-bench-single', [makeEvent(total + i)], i === 0 ? 'noStream' : i - 1)();
+      const r = await store.append(
+        'venue-bench-single',
+        [makeEvent(total + i)],
+        i === 0 ? 'noStream' : i - 1,
+      )();
       if (E.isLeft(r)) fail('single append', r.left);
     }
     const singleMs = performance.now() - tSingle;
@@ -141,7 +151,8 @@ export const benchStore = async (options: BenchStoreOptions): Promise<BenchStore
         if (page.right.isEnd) break;
       }
       readRates.push(perSec(count, performance.now() - t0));
-      if (count !== eventsWritten) throw new Error(`bench-store: read ${count} events, wrote ${eventsWritten}`);
+      if (count !== eventsWritten)
+        throw new Error(`bench-store: read ${count} events, wrote ${eventsWritten}`);
     }
 
     // 4. The baseline: the bare driver, same rows, same table, same pragmas, same batches.
@@ -160,16 +171,27 @@ export const benchStore = async (options: BenchStoreOptions): Promise<BenchStore
         const s = Math.floor(n / batchSize) % streamCount;
         const stream = `venue-bench${s}`;
         const revision = streamRev[s]!++;
-        return [n + 1, stream, revision, 'venue', e.type, e.eventId, envelopeOf(envelopeTail(stream, e), n + 1, revision, recordedAt)] as const;
+        return [
+          n + 1,
+          stream,
+          revision,
+          'venue',
+          e.type,
+          e.eventId,
+          envelopeOf(envelopeTail(stream, e), n + 1, revision, recordedAt),
+        ] as const;
       });
       const insertBatch = raw.transaction((from: number, to: number) => {
         for (let i = from; i < to; i++) insert.run(rows[i]!);
       });
       const tRaw = performance.now();
-      for (let i = 0; i < rows.length; i += batchSize) insertBatch.immediate(i, Math.min(rows.length, i + batchSize));
+      for (let i = 0; i < rows.length; i += batchSize)
+        insertBatch.immediate(i, Math.min(rows.length, i + batchSize));
       rawInsertsPerSec = perSec(rows.length, performance.now() - tRaw);
 
-      const select = raw.prepare('SELECT position, envelope FROM events WHERE position > ? ORDER BY position LIMIT ?').raw();
+      const select = raw
+        .prepare('SELECT position, envelope FROM events WHERE position > ? ORDER BY position LIMIT ?')
+        .raw();
       const tRead = performance.now();
       let after = 0;
       let count = 0;
@@ -201,6 +223,7 @@ export const benchStore = async (options: BenchStoreOptions): Promise<BenchStore
   } finally {
     await store.close();
     if (!options.keepFiles)
-      for (const f of [storeFile, rawFile]) for (const suffix of ['', '-wal', '-shm']) fs.rmSync(f + suffix, { force: true });
+      for (const f of [storeFile, rawFile])
+        for (const suffix of ['', '-wal', '-shm']) fs.rmSync(f + suffix, { force: true });
   }
 };

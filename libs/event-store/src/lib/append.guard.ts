@@ -47,7 +47,8 @@ export interface EventContent {
   readonly occurredAt: string;
 }
 
-const label = (i: number, e: { type: unknown; eventId: unknown }): string => `event ${i} (${String(e.type)} ${String(e.eventId)})`;
+const label = (i: number, e: { type: unknown; eventId: unknown }): string =>
+  `event ${i} (${String(e.type)} ${String(e.eventId)})`;
 
 /**
  * Check an append before it touches storage. Paths are relative to the offending event
@@ -59,9 +60,13 @@ export const validateAppend = (
   expected: ExpectedRevision,
 ): E.Either<ValidationError, void> => {
   if (typeof stream !== 'string' || !STREAM.test(stream))
-    return E.left(validationError('/stream', stream, 'must be 1-256 characters without whitespace, not starting with $'));
+    return E.left(
+      validationError('/stream', stream, 'must be 1-256 characters without whitespace, not starting with $'),
+    );
   if (typeof expected === 'number' && !(Number.isSafeInteger(expected) && expected >= 0))
-    return E.left(validationError('/expected', expected, "must be 'any', 'noStream', 'exists' or a revision >= 0"));
+    return E.left(
+      validationError('/expected', expected, "must be 'any', 'noStream', 'exists' or a revision >= 0"),
+    );
   if (!Array.isArray(events) || events.length === 0)
     return E.left(validationError('/events', events, 'must contain at least one event'));
   const seen = new Set<string>();
@@ -70,18 +75,32 @@ export const validateAppend = (
     const where = label(i, e);
     if (typeof e.eventId !== 'string' || !UUID.test(e.eventId))
       return E.left(validationError('/eventId', e.eventId, `${where}: must be a lower-case UUID`));
-    if (seen.has(e.eventId)) return E.left(validationError('/eventId', e.eventId, `${where}: appears twice in one append`));
+    if (seen.has(e.eventId))
+      return E.left(validationError('/eventId', e.eventId, `${where}: appears twice in one append`));
     seen.add(e.eventId);
     // Checked as a plain string: callers outside TypeScript can send anything.
     const type: string = e.type;
-    if (!isEventType(type)) return E.left(validationError('/type', type, `${where}: is not a known event type`));
+    if (!isEventType(type))
+      return E.left(validationError('/type', type, `${where}: is not a known event type`));
     const version = EVENT_DEFINITIONS[type].version;
     if (e.schemaVersion !== version)
-      return E.left(validationError('/schemaVersion', e.schemaVersion, `${where}: new events must be at the current version ${version}`));
+      return E.left(
+        validationError(
+          '/schemaVersion',
+          e.schemaVersion,
+          `${where}: new events must be at the current version ${version}`,
+        ),
+      );
     const envelope: unknown = e;
     if (!metaCheck.Check(envelope)) {
       const err = metaCheck.Errors(envelope).First();
-      return E.left(validationError(err?.path ?? '', err?.value, `${where}: ${err?.message ?? 'has an invalid envelope'}`));
+      return E.left(
+        validationError(
+          err?.path ?? '',
+          err?.value,
+          `${where}: ${err?.message ?? 'has an invalid envelope'}`,
+        ),
+      );
     }
     const data = validateData(type, e.data);
     if (E.isLeft(data)) return E.left({ ...data.left, message: `${where}: ${data.left.message}` });
@@ -89,10 +108,16 @@ export const validateAppend = (
   return E.right(undefined);
 };
 
-export const describeExpected = (expected: ExpectedRevision): string => (typeof expected === 'number' ? String(expected) : expected);
-export const describeCurrent = (current: CurrentRevision): string => (current < 0 ? 'noStream' : String(current));
+export const describeExpected = (expected: ExpectedRevision): string =>
+  typeof expected === 'number' ? String(expected) : expected;
+export const describeCurrent = (current: CurrentRevision): string =>
+  current < 0 ? 'noStream' : String(current);
 
-export const concurrencyError = (stream: string, expected: ExpectedRevision, current: CurrentRevision): ConcurrencyError => ({
+export const concurrencyError = (
+  stream: string,
+  expected: ExpectedRevision,
+  current: CurrentRevision,
+): ConcurrencyError => ({
   _tag: 'ConcurrencyError',
   stream,
   expected: describeExpected(expected),
@@ -154,7 +179,11 @@ export const resolveRetry = (
     for (let i = 1; i < events.length; i++) {
       if (lookup(events[i]!.eventId) !== undefined)
         return E.left(
-          validationError('/eventId', events[i]!.eventId, `${label(i, events[i]!)}: is already stored; an append must be all new events or an exact retry`),
+          validationError(
+            '/eventId',
+            events[i]!.eventId,
+            `${label(i, events[i]!)}: is already stored; an append must be all new events or an exact retry`,
+          ),
         );
     }
     return E.right(null);
@@ -165,13 +194,37 @@ export const resolveRetry = (
     const found = i === 0 ? first : lookup(e.eventId);
     const where = label(i, e);
     if (found === undefined)
-      return E.left(validationError('/eventId', e.eventId, `${where}: is new but earlier events of the append are already stored; an append must be all new events or an exact retry`));
+      return E.left(
+        validationError(
+          '/eventId',
+          e.eventId,
+          `${where}: is new but earlier events of the append are already stored; an append must be all new events or an exact retry`,
+        ),
+      );
     if (found.stream !== stream)
-      return E.left(validationError('/eventId', e.eventId, `${where}: this id is already used by an event in stream ${found.stream}`));
+      return E.left(
+        validationError(
+          '/eventId',
+          e.eventId,
+          `${where}: this id is already used by an event in stream ${found.stream}`,
+        ),
+      );
     if (found.revision !== first.revision + i)
-      return E.left(validationError('/eventId', e.eventId, `${where}: is stored at revision ${found.revision}, not as part of one earlier append`));
+      return E.left(
+        validationError(
+          '/eventId',
+          e.eventId,
+          `${where}: is stored at revision ${found.revision}, not as part of one earlier append`,
+        ),
+      );
     if (found.fingerprint() !== fingerprint(e))
-      return E.left(validationError('/eventId', e.eventId, `${where}: this id is already used by an event with different content`));
+      return E.left(
+        validationError(
+          '/eventId',
+          e.eventId,
+          `${where}: this id is already used by an event with different content`,
+        ),
+      );
     last = found;
   }
   return E.right({ nextExpectedRevision: last.revision, position: last.position });

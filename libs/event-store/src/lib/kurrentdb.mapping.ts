@@ -69,10 +69,14 @@ export const toEventData = (e: RawEventInput): KurrentEventData => {
 // Commit positions are byte offsets in the server's log: far below 2^53 in practice. The
 // server reports "unknown" as 2^64 - 1 (e.g. on stream reads from old servers).
 const UNKNOWN_POSITION = 2n ** 63n;
-export const toNumberPosition = (p: bigint | undefined): number => (p === undefined || p >= UNKNOWN_POSITION ? 0 : Number(p));
+export const toNumberPosition = (p: bigint | undefined): number =>
+  p === undefined || p >= UNKNOWN_POSITION ? 0 : Number(p);
 
 /** Positions Keel hands out are commit positions of events, whose prepare position is the same. */
-export const toReadPosition = (after: number): Position => ({ commit: BigInt(after), prepare: BigInt(after) });
+export const toReadPosition = (after: number): Position => ({
+  commit: BigInt(after),
+  prepare: BigInt(after),
+});
 
 export const isKeelRecord = (e: { streamId: string; type: string }): boolean =>
   !e.streamId.startsWith('$') && !e.type.startsWith('$') && e.type !== SNAPSHOT_TYPE;
@@ -81,7 +85,10 @@ const asRecord = (v: unknown): Record<string, unknown> =>
   v !== null && typeof v === 'object' && !ArrayBuffer.isView(v) ? (v as Record<string, unknown>) : {};
 
 /** The stored fields of a record (decoding happens after, like every adapter). */
-export const toStored = (e: KurrentRecordedEvent | AllStreamRecordedEvent, commitPosition?: bigint): StoredEventFields => {
+export const toStored = (
+  e: KurrentRecordedEvent | AllStreamRecordedEvent,
+  commitPosition?: bigint,
+): StoredEventFields => {
   const meta = asRecord(e.metadata);
   let data: unknown = e.data;
   // isView, not instanceof: the client's buffers may come from another realm.
@@ -120,7 +127,9 @@ export const toServerFilter = (filter: AllFilter | undefined): Filter => {
   if (filter?.eventTypes !== undefined)
     return eventTypeFilter({ regex: `^(${filter.eventTypes.map(escapeRegex).join('|') || '(?!)'})$` });
   if (filter?.streamCategories !== undefined)
-    return streamNameFilter({ regex: `^(${filter.streamCategories.map(escapeRegex).join('|') || '(?!)'})(-|$)` });
+    return streamNameFilter({
+      regex: `^(${filter.streamCategories.map(escapeRegex).join('|') || '(?!)'})(-|$)`,
+    });
   return eventTypeFilter({ regex: `^(?!\\$|${SNAPSHOT_TYPE}$)` });
 };
 
@@ -129,7 +138,11 @@ export const matchesKeelFilter = (filter: AllFilter | undefined, stream: string,
   (filter?.eventTypes === undefined || filter.eventTypes.includes(type));
 
 /** The server's wrong-expected-version error, as Keel's ConcurrencyError. */
-export const toConcurrencyError = (stream: string, expected: ExpectedRevision, actual: unknown): ConcurrencyError => ({
+export const toConcurrencyError = (
+  stream: string,
+  expected: ExpectedRevision,
+  actual: unknown,
+): ConcurrencyError => ({
   _tag: 'ConcurrencyError',
   stream,
   expected: describeExpected(expected),
@@ -137,7 +150,9 @@ export const toConcurrencyError = (stream: string, expected: ExpectedRevision, a
 });
 
 /** Snapshot payload as stored in the snapshot stream. */
-export const decodeSnapshot = (data: unknown): E.Either<string, { position: number; version: number; state: unknown }> => {
+export const decodeSnapshot = (
+  data: unknown,
+): E.Either<string, { position: number; version: number; state: unknown }> => {
   const d = asRecord(data);
   return typeof d['position'] === 'number' && typeof d['version'] === 'number' && 'state' in d
     ? E.right({ position: d['position'], version: d['version'], state: d['state'] })

@@ -15,19 +15,28 @@ import {
 // The adapter cannot run here (no server); its pure translation can.
 describe('KurrentDB mapping', () => {
   it('maps expected revisions to stream states', () => {
-    expect([toStreamState('any'), toStreamState('noStream'), toStreamState('exists'), toStreamState(4)]).toEqual([
-      'any',
-      'no_stream',
-      'stream_exists',
-      4n,
-    ]);
+    expect([
+      toStreamState('any'),
+      toStreamState('noStream'),
+      toStreamState('exists'),
+      toStreamState(4),
+    ]).toEqual(['any', 'no_stream', 'stream_exists', 4n]);
   });
 
   it('round-trips a Keel event through event data and a recorded event', () => {
     const e = fill('k', 1, 1);
     const data = toEventData(e);
-    expect(data).toMatchObject({ id: e.eventId, type: 'OrderFilled', contentType: 'application/json', data: e.data });
-    expect(data.metadata).toMatchObject({ schemaVersion: 1, $correlationId: e.correlationId, producer: e.producer });
+    expect(data).toMatchObject({
+      id: e.eventId,
+      type: 'OrderFilled',
+      contentType: 'application/json',
+      data: e.data,
+    });
+    expect(data.metadata).toMatchObject({
+      schemaVersion: 1,
+      $correlationId: e.correlationId,
+      producer: e.producer,
+    });
     expect(data.metadata).not.toHaveProperty('$causationId');
     const stored = toStored({
       streamId: 'venue-1',
@@ -50,8 +59,16 @@ describe('KurrentDB mapping', () => {
   });
 
   it('maps a wrong expected version to a ConcurrencyError with expected and actual', () => {
-    expect(toConcurrencyError('venue-1', 2, 5n)).toEqual({ _tag: 'ConcurrencyError', stream: 'venue-1', expected: '2', actual: '5' });
-    expect(toConcurrencyError('venue-1', 'exists', NO_STREAM)).toMatchObject({ expected: 'exists', actual: 'noStream' });
+    expect(toConcurrencyError('venue-1', 2, 5n)).toEqual({
+      _tag: 'ConcurrencyError',
+      stream: 'venue-1',
+      expected: '2',
+      actual: '5',
+    });
+    expect(toConcurrencyError('venue-1', 'exists', NO_STREAM)).toMatchObject({
+      expected: 'exists',
+      actual: 'noStream',
+    });
   });
 
   it('treats the unknown position as 0 and skips system events and snapshots', () => {
@@ -68,12 +85,20 @@ describe('KurrentDB mapping', () => {
       filterOn: 'eventType',
       regex: '^(OrderFilled|OrderAccepted)$',
     });
-    expect(toServerFilter({ streamCategories: ['venue'] })).toMatchObject({ filterOn: 'streamName', regex: '^(venue)(-|$)' });
-    expect(toServerFilter(undefined)).toMatchObject({ filterOn: 'eventType', regex: `^(?!\\$|${SNAPSHOT_TYPE}$)` });
+    expect(toServerFilter({ streamCategories: ['venue'] })).toMatchObject({
+      filterOn: 'streamName',
+      regex: '^(venue)(-|$)',
+    });
+    expect(toServerFilter(undefined)).toMatchObject({
+      filterOn: 'eventType',
+      regex: `^(?!\\$|${SNAPSHOT_TYPE}$)`,
+    });
   });
 
   it('rewrites the deprecated esdb scheme', () => {
-    expect(normaliseConnectionString('esdb://localhost:2113?tls=false')).toBe('kurrentdb://localhost:2113?tls=false');
+    expect(normaliseConnectionString('esdb://localhost:2113?tls=false')).toBe(
+      'kurrentdb://localhost:2113?tls=false',
+    );
     expect(normaliseConnectionString('esdb+discover://a:2113')).toBe('kurrentdb+discover://a:2113');
     expect(normaliseConnectionString('kurrentdb://a:2113')).toBe('kurrentdb://a:2113');
   });

@@ -79,14 +79,22 @@ const COMPONENT = 'kurrentdb-event-store';
 const isStreamNotFound = (e: unknown): boolean =>
   e instanceof StreamNotFoundError || (e as { type?: unknown } | null)?.type === ErrorType.STREAM_NOT_FOUND;
 const isWrongExpectedVersion = (e: unknown): e is WrongExpectedVersionError =>
-  e instanceof WrongExpectedVersionError || (e as { type?: unknown } | null)?.type === ErrorType.WRONG_EXPECTED_VERSION;
+  e instanceof WrongExpectedVersionError ||
+  (e as { type?: unknown } | null)?.type === ErrorType.WRONG_EXPECTED_VERSION;
 
 /** `esdb://` still works in the client but warns on every connect; say the current name. */
-export const normaliseConnectionString = (uri: string): string => uri.replace(/^esdb(\+discover)?:\/\//, 'kurrentdb$1://');
+export const normaliseConnectionString = (uri: string): string =>
+  uri.replace(/^esdb(\+discover)?:\/\//, 'kurrentdb$1://');
 
-export const openKurrentDbEventStore = (options: KurrentDbEventStoreOptions): E.Either<InfrastructureError, TestableEventStore> =>
+export const openKurrentDbEventStore = (
+  options: KurrentDbEventStoreOptions,
+): E.Either<InfrastructureError, TestableEventStore> =>
   E.tryCatch(
-    () => createStore(KurrentDBClient.connectionString(normaliseConnectionString(options.connectionString)), options),
+    () =>
+      createStore(
+        KurrentDBClient.connectionString(normaliseConnectionString(options.connectionString)),
+        options,
+      ),
     (e) => infrastructureError(COMPONENT, 'open', e),
   );
 
@@ -96,14 +104,18 @@ const createStore = (client: KurrentDBClient, options: KurrentDbEventStoreOption
   const subscriptions = new Set<Subscription>();
   const snapshotStreamsCapped = new Set<string>();
 
-  const infra = (op: string) => (e: unknown): InfrastructureError => infrastructureError(COMPONENT, op, e);
+  const infra =
+    (op: string) =>
+    (e: unknown): InfrastructureError =>
+      infrastructureError(COMPONENT, op, e);
 
   /** Read a stream into stored fields; an absent stream is empty. */
   const readStreamRaw = (stream: string, o: ReadStreamOptions): Promise<StoredEventFields[]> => {
     const out: StoredEventFields[] = [];
     if (o.maxCount !== undefined && o.maxCount <= 0) return Promise.resolve(out);
     const backwards = o.direction === 'backwards';
-    const from = o.fromRevision === undefined ? (backwards ? END : START) : BigInt(Math.max(0, o.fromRevision));
+    const from =
+      o.fromRevision === undefined ? (backwards ? END : START) : BigInt(Math.max(0, o.fromRevision));
     return (async () => {
       try {
         for await (const r of client.readStream(stream, {
@@ -123,19 +135,32 @@ const createStore = (client: KurrentDBClient, options: KurrentDbEventStoreOption
 
   /** The last Keel event's position (system events and snapshots left out). */
   const head = async (): Promise<number> => {
-    for await (const r of client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1, filter: toServerFilter(undefined), deadline })) {
+    for await (const r of client.readAll({
+      direction: BACKWARDS,
+      fromPosition: END,
+      maxCount: 1,
+      filter: toServerFilter(undefined),
+      deadline,
+    })) {
       return toNumberPosition(r.event?.position.commit ?? r.commitPosition);
     }
     return 0;
   };
 
   /** Where a retry of this append would have put its events, if they are there. */
-  const findRetry = (stream: string, events: readonly NewEvent[], expected: ExpectedRevision): TE.TaskEither<AppendError, AppendResult | null> =>
+  const findRetry = (
+    stream: string,
+    events: readonly NewEvent[],
+    expected: ExpectedRevision,
+  ): TE.TaskEither<AppendError, AppendResult | null> =>
     pipe(
       TE.tryCatch(
         () =>
           typeof expected === 'number' || expected === 'noStream'
-            ? readStreamRaw(stream, { fromRevision: expected === 'noStream' ? 0 : expected + 1, maxCount: events.length })
+            ? readStreamRaw(stream, {
+                fromRevision: expected === 'noStream' ? 0 : expected + 1,
+                maxCount: events.length,
+              })
             : readStreamRaw(stream, { direction: 'backwards', maxCount: events.length }),
         infra('append'),
       ),
@@ -143,69 +168,91 @@ const createStore = (client: KurrentDBClient, options: KurrentDbEventStoreOption
         const byId = new Map(found.map((s) => [s.eventId, s]));
         return resolveRetry(stream, events, (id) => {
           const s = byId.get(id);
-          return s && { stream: s.stream, revision: s.streamRevision, position: s.globalPosition, fingerprint: () => fingerprint(s) };
+          return (
+            s && {
+              stream: s.stream,
+              revision: s.streamRevision,
+              position: s.globalPosition,
+              fingerprint: () => fingerprint(s),
+            }
+          );
         });
       }),
     );
 
-  const write = (stream: string, events: readonly RawEventInput[], expected: ExpectedRevision): TE.TaskEither<AppendError, AppendResult> =>
+  const write = (
+    stream: string,
+    events: readonly RawEventInput[],
+    expected: ExpectedRevision,
+  ): TE.TaskEither<AppendError, AppendResult> =>
     TE.tryCatch(
       async () => {
-        const r = await client.appendToStream(stream, events.map(toEventData), { streamState: toStreamState(expected), deadline });
+        const r = await client.appendToStream(stream, events.map(toEventData), {
+          streamState: toStreamState(expected),
+          deadline,
+        });
         const nextExpectedRevision = Number(r.nextExpectedRevision);
         let position = events.length === 1 ? toNumberPosition(r.position?.commit) : 0;
         if (position === 0) {
           // The write's reported position is that of the write, which is not documented to be
           // the last event's; read the last event itself (by revision: others may have appended since).
-          const last = await readStreamRaw(stream, { direction: 'backwards', fromRevision: nextExpectedRevision, maxCount: 1 });
+          const last = await readStreamRaw(stream, {
+            direction: 'backwards',
+            fromRevision: nextExpectedRevision,
+            maxCount: 1,
+          });
           position = last[0]?.globalPosition || toNumberPosition(r.position?.commit);
         }
         return { nextExpectedRevision, position };
       },
-      (e): AppendError => (isWrongExpectedVersion(e) ? toConcurrencyError(stream, expected, e.actualState) : infra('append')(e)),
+      (e): AppendError =>
+        isWrongExpectedVersion(e) ? toConcurrencyError(stream, expected, e.actualState) : infra('append')(e),
     );
 
   const readAll = (o: ReadAllOptions = {}): TE.TaskEither<ReadError, ReadAllPage> =>
     pipe(
-      TE.tryCatch(
-        async () => {
-          const after = Math.max(0, o.after ?? 0);
-          const max = o.maxCount ?? pageSize;
-          const headAtStart = await head();
-          if (max <= 0 || headAtStart <= after) return { rows: [] as StoredEventFields[], lastPosition: after, isEnd: headAtStart <= after };
-          // Reads from a position include the event there; ask for one more and skip it.
-          const requested = max + 1;
-          let scanned = 0;
-          let lastPosition = after;
-          const rows: StoredEventFields[] = [];
-          for await (const r of client.readAll({
-            fromPosition: after === 0 ? START : toReadPosition(after),
-            maxCount: requested,
-            filter: toServerFilter(o.filter),
-            direction: FORWARDS,
-            deadline,
-          })) {
-            scanned++;
-            if (r.event === undefined) continue;
-            const s = toStored(r.event, r.commitPosition);
-            if (s.globalPosition <= after) continue;
-            lastPosition = s.globalPosition;
-            if (isKeelRecord(r.event) && matchesKeelFilter(o.filter, s.stream, s.type)) rows.push(s);
-            if (rows.length === max) break;
-          }
-          const reachedEnd = rows.length < max && scanned < requested;
-          return {
-            rows,
-            lastPosition: reachedEnd ? Math.max(lastPosition, headAtStart) : lastPosition,
-            isEnd: reachedEnd || lastPosition >= headAtStart,
-          };
-        },
-        infra('readAll'),
+      TE.tryCatch(async () => {
+        const after = Math.max(0, o.after ?? 0);
+        const max = o.maxCount ?? pageSize;
+        const headAtStart = await head();
+        if (max <= 0 || headAtStart <= after)
+          return { rows: [] as StoredEventFields[], lastPosition: after, isEnd: headAtStart <= after };
+        // Reads from a position include the event there; ask for one more and skip it.
+        const requested = max + 1;
+        let scanned = 0;
+        let lastPosition = after;
+        const rows: StoredEventFields[] = [];
+        for await (const r of client.readAll({
+          fromPosition: after === 0 ? START : toReadPosition(after),
+          maxCount: requested,
+          filter: toServerFilter(o.filter),
+          direction: FORWARDS,
+          deadline,
+        })) {
+          scanned++;
+          if (r.event === undefined) continue;
+          const s = toStored(r.event, r.commitPosition);
+          if (s.globalPosition <= after) continue;
+          lastPosition = s.globalPosition;
+          if (isKeelRecord(r.event) && matchesKeelFilter(o.filter, s.stream, s.type)) rows.push(s);
+          if (rows.length === max) break;
+        }
+        const reachedEnd = rows.length < max && scanned < requested;
+        return {
+          rows,
+          lastPosition: reachedEnd ? Math.max(lastPosition, headAtStart) : lastPosition,
+          isEnd: reachedEnd || lastPosition >= headAtStart,
+        };
+      }, infra('readAll')),
+      TE.chainEitherKW(({ rows, lastPosition, isEnd }) =>
+        E.map((events: readonly RecordedEvent[]) => ({ events, lastPosition, isEnd }))(decodeAll(rows)),
       ),
-      TE.chainEitherKW(({ rows, lastPosition, isEnd }) => E.map((events: readonly RecordedEvent[]) => ({ events, lastPosition, isEnd }))(decodeAll(rows))),
     );
 
-  const subscribeAll = (o: SubscribeAllOptions, handler: (event: RecordedEvent) => Promise<void> | void): Subscription => {
+  const subscribeAll = (
+    o: SubscribeAllOptions,
+    handler: (event: RecordedEvent) => Promise<void> | void,
+  ): Subscription => {
     let stopped = false;
     const sub = client.subscribeToAll({
       fromPosition: o.after <= 0 ? START : toReadPosition(o.after),
@@ -226,9 +273,14 @@ const createStore = (client: KurrentDBClient, options: KurrentDbEventStoreOption
         }
       } catch (e) {
         if (stopped) return;
-        throw e instanceof SubscriptionFailed ? e : new SubscriptionFailed(infrastructureError(COMPONENT, 'subscribeAll', e));
+        throw e instanceof SubscriptionFailed
+          ? e
+          : new SubscriptionFailed(infrastructureError(COMPONENT, 'subscribeAll', e));
       }
-      if (!stopped) throw new SubscriptionFailed(infrastructureError(COMPONENT, 'subscribeAll', 'the server ended the subscription'));
+      if (!stopped)
+        throw new SubscriptionFailed(
+          infrastructureError(COMPONENT, 'subscribeAll', 'the server ended the subscription'),
+        );
     };
     const done = loop().finally(() => sub.unsubscribe().catch(() => undefined));
     done.catch(() => undefined);
@@ -258,7 +310,10 @@ const createStore = (client: KurrentDBClient, options: KurrentDbEventStoreOption
     appendRawUnchecked: (stream: string, events: readonly RawEventInput[]) => write(stream, events, 'any'),
 
     readStream: (stream: string, o: ReadStreamOptions = {}) =>
-      pipe(TE.tryCatch(() => readStreamRaw(stream, o), infra('readStream')), TE.chainEitherKW(decodeAll)),
+      pipe(
+        TE.tryCatch(() => readStreamRaw(stream, o), infra('readStream')),
+        TE.chainEitherKW(decodeAll),
+      ),
 
     readAll,
 
@@ -274,16 +329,25 @@ const createStore = (client: KurrentDBClient, options: KurrentDbEventStoreOption
           await client.setStreamMetadata(stream, { maxCount: 1 }, { deadline });
           snapshotStreamsCapped.add(stream);
         }
-        const data = { position: snapshot.position, version: snapshot.version, state: snapshot.state ?? null };
+        const data = {
+          position: snapshot.position,
+          version: snapshot.version,
+          state: snapshot.state ?? null,
+        };
         await client.appendToStream(stream, jsonEvent({ type: SNAPSHOT_TYPE, data }), { deadline });
       }, infra('saveSnapshot')),
 
     loadSnapshot: (key: string) =>
       pipe(
-        TE.tryCatch(() => readStreamRaw(snapshotStream(key), { direction: 'backwards', maxCount: 1 }), infra('loadSnapshot')),
+        TE.tryCatch(
+          () => readStreamRaw(snapshotStream(key), { direction: 'backwards', maxCount: 1 }),
+          infra('loadSnapshot'),
+        ),
         TE.chainEitherKW((rows) => {
           if (rows[0] === undefined) return E.right(null);
-          return E.mapLeft((msg: string) => infrastructureError(COMPONENT, 'loadSnapshot', msg))(decodeSnapshot(rows[0].data));
+          return E.mapLeft((msg: string) => infrastructureError(COMPONENT, 'loadSnapshot', msg))(
+            decodeSnapshot(rows[0].data),
+          );
         }),
       ),
 

@@ -58,11 +58,13 @@ const deepFreeze = <T>(value: T): T => {
 };
 
 /** A JSON round trip, as a real store does: what cannot be stored as JSON is not kept. */
-const jsonClone = (value: unknown): unknown => (value === undefined ? undefined : JSON.parse(JSON.stringify(value)));
+const jsonClone = (value: unknown): unknown =>
+  value === undefined ? undefined : JSON.parse(JSON.stringify(value));
 
 export const matchesFilter = (filter: AllFilter | undefined, stream: string, type: string): boolean => {
   if (filter === undefined) return true;
-  if (filter.streamCategories !== undefined && !filter.streamCategories.includes(streamCategory(stream))) return false;
+  if (filter.streamCategories !== undefined && !filter.streamCategories.includes(streamCategory(stream)))
+    return false;
   if (filter.eventTypes !== undefined && !filter.eventTypes.includes(type)) return false;
   return true;
 };
@@ -79,22 +81,32 @@ export const createMemoryEventStore = (options: MemoryEventStoreOptions = {}): T
   const subscriptions = new Set<Subscription>();
   let closed = false;
 
-  const closedError = (op: string): InfrastructureError => infrastructureError(COMPONENT, op, 'the store is closed');
+  const closedError = (op: string): InfrastructureError =>
+    infrastructureError(COMPONENT, op, 'the store is closed');
   /** Every call: refused once closed; a throw (an injected clock, say) becomes a tagged error. */
-  const guard = <A, L>(op: string, f: () => E.Either<L, A>): TE.TaskEither<L | InfrastructureError, A> => () => {
-    if (closed) return Promise.resolve(E.left(closedError(op)));
-    try {
-      return Promise.resolve(f());
-    } catch (e) {
-      return Promise.resolve(E.left(infrastructureError(COMPONENT, op, e)));
-    }
-  };
+  const guard =
+    <A, L>(op: string, f: () => E.Either<L, A>): TE.TaskEither<L | InfrastructureError, A> =>
+    () => {
+      if (closed) return Promise.resolve(E.left(closedError(op)));
+      try {
+        return Promise.resolve(f());
+      } catch (e) {
+        return Promise.resolve(E.left(infrastructureError(COMPONENT, op, e)));
+      }
+    };
 
   const currentRevision = (stream: string): number => (streams.get(stream)?.length ?? 0) - 1;
 
   const existing = (eventId: string): ExistingEvent | undefined => {
     const e = byId.get(eventId);
-    return e && { stream: e.stream, revision: e.streamRevision, position: e.globalPosition, fingerprint: () => fingerprint(e) };
+    return (
+      e && {
+        stream: e.stream,
+        revision: e.streamRevision,
+        position: e.globalPosition,
+        fingerprint: () => fingerprint(e),
+      }
+    );
   };
 
   const write = (stream: string, events: readonly RawEventInput[]): AppendResult => {
@@ -173,7 +185,10 @@ export const createMemoryEventStore = (options: MemoryEventStoreOptions = {}): T
 
     headPosition: () => guard<number, InfrastructureError>('headPosition', () => E.right(log.length)),
 
-    subscribeAll: (opts: SubscribeAllOptions, handler: (event: RecordedEvent) => Promise<void> | void): Subscription => {
+    subscribeAll: (
+      opts: SubscribeAllOptions,
+      handler: (event: RecordedEvent) => Promise<void> | void,
+    ): Subscription => {
       const sub = runCatchUpSubscription({ readAll: store.readAll, signal, pageSize }, opts, handler);
       subscriptions.add(sub);
       void sub.done.catch(() => undefined).then(() => subscriptions.delete(sub));
@@ -182,11 +197,19 @@ export const createMemoryEventStore = (options: MemoryEventStoreOptions = {}): T
 
     saveSnapshot: (key: string, snapshot: Snapshot) =>
       guard<void, InfrastructureError>('saveSnapshot', () => {
-        snapshots.set(key, deepFreeze({ position: snapshot.position, version: snapshot.version, state: jsonClone(snapshot.state) }));
+        snapshots.set(
+          key,
+          deepFreeze({
+            position: snapshot.position,
+            version: snapshot.version,
+            state: jsonClone(snapshot.state),
+          }),
+        );
         return E.right(undefined);
       }),
 
-    loadSnapshot: (key: string) => guard<Snapshot | null, InfrastructureError>('loadSnapshot', () => E.right(snapshots.get(key) ?? null)),
+    loadSnapshot: (key: string) =>
+      guard<Snapshot | null, InfrastructureError>('loadSnapshot', () => E.right(snapshots.get(key) ?? null)),
 
     ping: () => guard<void, InfrastructureError>('ping', () => E.right(undefined)),
 

@@ -30,6 +30,9 @@ describe('memory store', () => {
   it('refuses calls after close', async () => {
     const store = createMemoryEventStore();
     await store.close();
-    expect(await store.ping()()).toMatchObject({ _tag: 'Left', left: { _tag: 'InfrastructureError', op: 'ping' } });
+    expect(await store.ping()()).toMatchObject({
+      _tag: 'Left',
+      left: { _tag: 'InfrastructureError', op: 'ping' },
+    });
   });
 });

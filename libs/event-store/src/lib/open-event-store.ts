@@ -26,8 +26,18 @@ export type EventStoreLocation =
   | { readonly kind: 'kurrentdb'; readonly connectionString: string };
 
 const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):/;
-const KURRENT_SCHEMES = new Set(['esdb', 'esdb+discover', 'kurrentdb', 'kurrentdb+discover', 'kurrent', 'kurrent+discover', 'kdb', 'kdb+discover']);
-const KNOWN = 'memory:, sqlite:<path>, a file path, esdb://, esdb+discover://, kurrentdb:// or kurrentdb+discover://';
+const KURRENT_SCHEMES = new Set([
+  'esdb',
+  'esdb+discover',
+  'kurrentdb',
+  'kurrentdb+discover',
+  'kurrent',
+  'kurrent+discover',
+  'kdb',
+  'kdb+discover',
+]);
+const KNOWN =
+  'memory:, sqlite:<path>, a file path, esdb://, esdb+discover://, kurrentdb:// or kurrentdb+discover://';
 
 /** Which store a URI names (pure; no I/O). */
 export const parseEventStoreUri = (uri: string): E.Either<ValidationError, EventStoreLocation> => {
@@ -39,21 +49,30 @@ export const parseEventStoreUri = (uri: string): E.Either<ValidationError, Event
   if (scheme === 'sqlite') {
     // `sqlite:data/keel.db`, `sqlite:/abs/keel.db` and `sqlite:///abs/keel.db` all work.
     const path = trimmed.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
-    return path === '' ? E.left(validationError('/uri', uri, 'names no file: use sqlite:<path>')) : E.right({ kind: 'sqlite', path });
+    return path === ''
+      ? E.left(validationError('/uri', uri, 'names no file: use sqlite:<path>'))
+      : E.right({ kind: 'sqlite', path });
   }
   if (KURRENT_SCHEMES.has(scheme)) return E.right({ kind: 'kurrentdb', connectionString: trimmed });
   return E.left(validationError('/uri', uri, `has an unknown event store scheme "${scheme}:"; use ${KNOWN}`));
 };
 
 /** Open the store a URI names. */
-export const openEventStore = (uri: string, opts: OpenEventStoreOptions = {}): TE.TaskEither<ValidationError | InfrastructureError, EventStore> =>
+export const openEventStore = (
+  uri: string,
+  opts: OpenEventStoreOptions = {},
+): TE.TaskEither<ValidationError | InfrastructureError, EventStore> =>
   TE.fromEither(
     E.chainW((where: EventStoreLocation): E.Either<ValidationError | InfrastructureError, EventStore> => {
       switch (where.kind) {
         case 'memory':
           return E.right(createMemoryEventStore({ ...opts.memory, ...(opts.now ? { now: opts.now } : {}) }));
         case 'sqlite':
-          return openSqliteEventStore({ ...opts.sqlite, path: where.path, ...(opts.now ? { now: opts.now } : {}) });
+          return openSqliteEventStore({
+            ...opts.sqlite,
+            path: where.path,
+            ...(opts.now ? { now: opts.now } : {}),
+          });
         case 'kurrentdb':
           return openKurrentDbEventStore({ ...opts.kurrentdb, connectionString: where.connectionString });
         default: {

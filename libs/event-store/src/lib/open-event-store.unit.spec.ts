@@ -13,9 +13,15 @@ describe('parseEventStoreUri', () => {
     ['sqlite:///var/keel.db', { kind: 'sqlite', path: '/var/keel.db' }],
     ['./data/keel.db', { kind: 'sqlite', path: './data/keel.db' }],
     ['/tmp/keel.db', { kind: 'sqlite', path: '/tmp/keel.db' }],
-    ['esdb://localhost:2113?tls=false', { kind: 'kurrentdb', connectionString: 'esdb://localhost:2113?tls=false' }],
+    [
+      'esdb://localhost:2113?tls=false',
+      { kind: 'kurrentdb', connectionString: 'esdb://localhost:2113?tls=false' },
+    ],
     ['esdb+discover://a:2113', { kind: 'kurrentdb', connectionString: 'esdb+discover://a:2113' }],
-    ['kurrentdb://admin:changeit@a:2113', { kind: 'kurrentdb', connectionString: 'kurrentdb://admin:changeit@a:2113' }],
+    [
+      'kurrentdb://admin:changeit@a:2113',
+      { kind: 'kurrentdb', connectionString: 'kurrentdb://admin:changeit@a:2113' },
+    ],
     ['kurrentdb+discover://a:2113', { kind: 'kurrentdb', connectionString: 'kurrentdb+discover://a:2113' }],
   ])('%s', (uri, expected) => {
     expect(parseEventStoreUri(uri)).toEqual(E.right(expected));
@@ -23,7 +29,10 @@ describe('parseEventStoreUri', () => {
 
   it('rejects an unknown scheme, naming the uri', () => {
     const r = parseEventStoreUri('postgres://db/keel');
-    expect(r).toMatchObject({ _tag: 'Left', left: { _tag: 'ValidationError', path: '/uri', value: 'postgres://db/keel' } });
+    expect(r).toMatchObject({
+      _tag: 'Left',
+      left: { _tag: 'ValidationError', path: '/uri', value: 'postgres://db/keel' },
+    });
     expect(E.isLeft(r) && r.left.message).toMatch(/unknown event store scheme "postgres:"/);
     expect(parseEventStoreUri('')).toMatchObject({ _tag: 'Left', left: { _tag: 'ValidationError' } });
     expect(parseEventStoreUri('sqlite:')).toMatchObject({ _tag: 'Left', left: { _tag: 'ValidationError' } });
@@ -53,6 +62,9 @@ describe('openEventStore', () => {
   });
 
   it('fails on an unknown scheme with a ValidationError', async () => {
-    expect(await left(openEventStore('redis://x'))).toMatchObject({ _tag: 'ValidationError', value: 'redis://x' });
+    expect(await left(openEventStore('redis://x'))).toMatchObject({
+      _tag: 'ValidationError',
+      value: 'redis://x',
+    });
   });
 });

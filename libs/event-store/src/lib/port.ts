@@ -98,7 +98,11 @@ export interface Snapshot {
 
 export interface EventStore {
   /** Atomically append events to one stream. Re-appending the same event ids is a no-op success. */
-  append(stream: string, events: readonly NewEvent[], expected: ExpectedRevision): TE.TaskEither<AppendError, AppendResult>;
+  append(
+    stream: string,
+    events: readonly NewEvent[],
+    expected: ExpectedRevision,
+  ): TE.TaskEither<AppendError, AppendResult>;
   /** Read one stream; an absent stream reads as empty. */
   readStream(stream: string, options?: ReadStreamOptions): TE.TaskEither<ReadError, readonly RecordedEvent[]>;
   /** Read a page of the global log in order. */
@@ -106,7 +110,10 @@ export interface EventStore {
   /** The global position of the last event in the store (0 when empty). */
   headPosition(): TE.TaskEither<InfrastructureError, number>;
   /** Catch-up then live subscription to the global log. */
-  subscribeAll(options: SubscribeAllOptions, handler: (event: RecordedEvent) => Promise<void> | void): Subscription;
+  subscribeAll(
+    options: SubscribeAllOptions,
+    handler: (event: RecordedEvent) => Promise<void> | void,
+  ): Subscription;
   /** Save a snapshot under a key (a stream name, or an app key such as `app:optimizer`). Last write wins. */
   saveSnapshot(key: string, snapshot: Snapshot): TE.TaskEither<InfrastructureError, void>;
   /** The latest snapshot under a key, or null. */

@@ -17,7 +17,10 @@ export interface RawEventInput extends EventMeta {
 
 export interface RawAppendHook {
   /** Append without validation or expected-revision check (test only). */
-  appendRawUnchecked(stream: string, events: readonly RawEventInput[]): TE.TaskEither<AppendError, AppendResult>;
+  appendRawUnchecked(
+    stream: string,
+    events: readonly RawEventInput[],
+  ): TE.TaskEither<AppendError, AppendResult>;
 }
 
 export type TestableEventStore = EventStore & RawAppendHook;

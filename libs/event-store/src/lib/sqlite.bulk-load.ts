@@ -20,7 +20,11 @@ export interface BulkEvent {
 }
 
 /** Write the events to a new store file at `path`; returns how many were written. */
-export const bulkLoadSqlite = (path: string, events: Iterable<BulkEvent>, transactionSize = 50_000): number => {
+export const bulkLoadSqlite = (
+  path: string,
+  events: Iterable<BulkEvent>,
+  transactionSize = 50_000,
+): number => {
   if (fs.existsSync(path)) throw new Error(`bulk load writes new stores only: ${path} exists`);
   fs.mkdirSync(nodePath.dirname(path), { recursive: true });
   const db = new Database(path);
@@ -38,7 +42,15 @@ export const bulkLoadSqlite = (path: string, events: Iterable<BulkEvent>, transa
         const revision = (revisions.get(stream) ?? -1) + 1;
         revisions.set(stream, revision);
         position++;
-        insert.run(position, stream, revision, streamCategory(stream), event.type, event.eventId, envelopeOf(envelopeTail(stream, event), position, revision, recordedAt ?? event.occurredAt));
+        insert.run(
+          position,
+          stream,
+          revision,
+          streamCategory(stream),
+          event.type,
+          event.eventId,
+          envelopeOf(envelopeTail(stream, event), position, revision, recordedAt ?? event.occurredAt),
+        );
       }
     });
     for (const e of events) {

@@ -11,7 +11,14 @@
 import Database from 'better-sqlite3';
 import * as fs from 'node:fs';
 import * as E from 'fp-ts/Either';
-import { InfrastructureError, infrastructureError, RecordedEvent, StoredEventFields, ValidationError, validationError } from '@keel/events';
+import {
+  InfrastructureError,
+  infrastructureError,
+  RecordedEvent,
+  StoredEventFields,
+  ValidationError,
+  validationError,
+} from '@keel/events';
 import { SCHEMA_VERSION } from './sqlite.schema';
 import { decodeAt } from './stored-event.decode';
 
@@ -26,7 +33,9 @@ export interface RawLogScanner {
   /** Rows with after < position ≤ upTo of the given types (all types when empty), in order, at most `max`. */
   page(after: number, upTo: number, types: readonly string[], max: number): RawLogRow[];
   /** The last event at or before a position (its position, id and recorded envelope); null when there is none. */
-  lastAtOrBefore(position: number): { readonly position: number; readonly eventId: string; readonly envelope: string } | null;
+  lastAtOrBefore(
+    position: number,
+  ): { readonly position: number; readonly eventId: string; readonly envelope: string } | null;
   close(): void;
 }
 
@@ -39,18 +48,29 @@ export const openRawLogScanner = (path: string): E.Either<InfrastructureError, R
     db = new Database(path, { readonly: true, fileMustExist: true });
     const conn = db;
     const version = conn.pragma('user_version', { simple: true }) as number;
-    if (version > SCHEMA_VERSION) throw new Error(`${path} has layout v${version}; this build knows v${SCHEMA_VERSION}`);
-    const hasEvents = conn.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").pluck().get();
+    if (version > SCHEMA_VERSION)
+      throw new Error(`${path} has layout v${version}; this build knows v${SCHEMA_VERSION}`);
+    const hasEvents = conn
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'")
+      .pluck()
+      .get();
     if (hasEvents === undefined) throw new Error(`${path} is not a Keel event store (no events table)`);
     const head = conn.prepare('SELECT max(position) FROM events').pluck();
     const count = conn.prepare('SELECT count(*) FROM events WHERE position > ? AND position <= ?').pluck();
-    const lastAt = conn.prepare('SELECT position, event_id AS eventId, envelope FROM events WHERE position <= ? ORDER BY position DESC LIMIT 1');
+    const lastAt = conn.prepare(
+      'SELECT position, event_id AS eventId, envelope FROM events WHERE position <= ? ORDER BY position DESC LIMIT 1',
+    );
     const statements = new Map<number, Database.Statement>();
     const pageStatement = (types: number): Database.Statement => {
       let st = statements.get(types);
       if (st === undefined) {
-        const filter = types > 0 ? ` AND +type IN (${Array.from({ length: types }, () => '?').join(', ')})` : '';
-        st = conn.prepare(`SELECT position, type, envelope FROM events WHERE position > ? AND position <= ?${filter} ORDER BY position LIMIT ?`).raw();
+        const filter =
+          types > 0 ? ` AND +type IN (${Array.from({ length: types }, () => '?').join(', ')})` : '';
+        st = conn
+          .prepare(
+            `SELECT position, type, envelope FROM events WHERE position > ? AND position <= ?${filter} ORDER BY position LIMIT ?`,
+          )
+          .raw();
         statements.set(types, st);
       }
       return st;
@@ -58,8 +78,10 @@ export const openRawLogScanner = (path: string): E.Either<InfrastructureError, R
     return E.right({
       head: () => (head.get() as number | null) ?? 0,
       count: (after, upTo) => count.get(after, upTo) as number,
-      page: (after, upTo, types, max) => pageStatement(types.length).all(after, upTo, ...types, max) as RawLogRow[],
-      lastAtOrBefore: (position) => (lastAt.get(position) as { position: number; eventId: string; envelope: string } | undefined) ?? null,
+      page: (after, upTo, types, max) =>
+        pageStatement(types.length).all(after, upTo, ...types, max) as RawLogRow[],
+      lastAtOrBefore: (position) =>
+        (lastAt.get(position) as { position: number; eventId: string; envelope: string } | undefined) ?? null,
       close: () => conn.close(),
     });
   } catch (e) {
@@ -74,7 +96,13 @@ export const decodeRawEnvelope = (row: RawLogRow): E.Either<ValidationError, Rec
   try {
     raw = JSON.parse(row[2]) as StoredEventFields;
   } catch (e) {
-    return E.left(validationError('', row[2].length > 200 ? `${row[2].slice(0, 200)}…` : row[2], `stored event at position ${row[0]} (${row[1]}) is not JSON: ${(e as Error).message}`));
+    return E.left(
+      validationError(
+        '',
+        row[2].length > 200 ? `${row[2].slice(0, 200)}…` : row[2],
+        `stored event at position ${row[0]} (${row[1]}) is not JSON: ${(e as Error).message}`,
+      ),
+    );
   }
   return decodeAt(raw);
 };

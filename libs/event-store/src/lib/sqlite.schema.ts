@@ -63,7 +63,9 @@ export const envelopeOf = (tail: string, position: number, revision: number, rec
   `{"globalPosition":${position},"streamRevision":${revision},"recordedAt":${JSON.stringify(recordedAt)},${tail}`;
 
 /** Parse and decode envelopes (upcast, validate); the first that fails fails the page. */
-export const decodeEnvelopes = (texts: readonly string[]): E.Either<ValidationError, readonly RecordedEvent[]> => {
+export const decodeEnvelopes = (
+  texts: readonly string[],
+): E.Either<ValidationError, readonly RecordedEvent[]> => {
   const out: RecordedEvent[] = new Array(texts.length);
   for (let i = 0; i < texts.length; i++) {
     let raw: StoredEventFields;

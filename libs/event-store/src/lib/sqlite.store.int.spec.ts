@@ -24,7 +24,11 @@ afterAll(() => {
 });
 
 const open = (opts: Partial<SqliteEventStoreOptions> = {}): TestableEventStore => {
-  const r = openSqliteEventStore({ path: path.join(dir, `store-${++files}.db`), pollIntervalMs: 10, ...opts });
+  const r = openSqliteEventStore({
+    path: path.join(dir, `store-${++files}.db`),
+    pollIntervalMs: 10,
+    ...opts,
+  });
   if (E.isLeft(r)) throw new Error(r.left.message);
   return r.right;
 };
@@ -36,7 +40,9 @@ describe('sqlite store', () => {
     let calls = 0;
     const store = open({ now: () => Date.UTC(2024, 0, 1) + ++calls });
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => store.append(`venue-g${i % 5}`, [fill('g', i, i)], i < 5 ? 'noStream' : 0)()),
+      Array.from({ length: 20 }, (_, i) =>
+        store.append(`venue-g${i % 5}`, [fill('g', i, i)], i < 5 ? 'noStream' : 0)(),
+      ),
     );
     // Streams 0-4 are created by the first five; the rest expected revision 0 of the same
     // streams: the first of each wins, later ones conflict (their predecessor moved the stream).
@@ -56,7 +62,10 @@ describe('sqlite store', () => {
     const op = fc.record({
       stream: fc.integer({ min: 0, max: 2 }),
       count: fc.integer({ min: 1, max: 3 }),
-      expected: fc.oneof(fc.constantFrom<ExpectedRevision>('any', 'noStream', 'exists'), fc.integer({ min: 0, max: 6 })),
+      expected: fc.oneof(
+        fc.constantFrom<ExpectedRevision>('any', 'noStream', 'exists'),
+        fc.integer({ min: 0, max: 6 }),
+      ),
     });
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 20 }), async (ops) => {
@@ -66,13 +75,22 @@ describe('sqlite store', () => {
         const expectedTags = ops.map((o) => {
           const current = model[o.stream]!;
           const ok =
-            o.expected === 'any' || (o.expected === 'noStream' && current < 0) || (o.expected === 'exists' && current >= 0) || o.expected === current;
+            o.expected === 'any' ||
+            (o.expected === 'noStream' && current < 0) ||
+            (o.expected === 'exists' && current >= 0) ||
+            o.expected === current;
           if (ok) model[o.stream] = current + o.count;
           return ok ? 'Right' : 'Left';
         });
         // All issued in one turn: one group-commit transaction, each append judged on its own.
         const results = await Promise.all(
-          ops.map((o) => store.append(streams[o.stream]!, Array.from({ length: o.count }, () => fill('prop', ++k, k)), o.expected)()),
+          ops.map((o) =>
+            store.append(
+              streams[o.stream]!,
+              Array.from({ length: o.count }, () => fill('prop', ++k, k)),
+              o.expected,
+            )(),
+          ),
         );
         expect(results.map((r) => r._tag)).toEqual(expectedTags);
         for (let i = 0; i < 3; i++)
@@ -97,9 +115,18 @@ describe('sqlite store', () => {
     await first.right.close();
     const again = openSqliteEventStore({ path: file });
     if (E.isLeft(again)) throw new Error(again.left.message);
-    expect((await right(again.right.readStream('venue-d'))).map((e) => e.eventId)).toEqual([fill('d', 1).eventId, fill('d', 2).eventId]);
-    expect(await right(again.right.loadSnapshot('app:d'))).toEqual({ position: a.position, version: 1, state: { n: 2 } });
-    expect(await right(again.right.append('venue-d', [fill('d', 3)], 1))).toMatchObject({ nextExpectedRevision: 2 });
+    expect((await right(again.right.readStream('venue-d'))).map((e) => e.eventId)).toEqual([
+      fill('d', 1).eventId,
+      fill('d', 2).eventId,
+    ]);
+    expect(await right(again.right.loadSnapshot('app:d'))).toEqual({
+      position: a.position,
+      version: 1,
+      state: { n: 2 },
+    });
+    expect(await right(again.right.append('venue-d', [fill('d', 3)], 1))).toMatchObject({
+      nextExpectedRevision: 2,
+    });
     await again.right.close();
     const raw = new Database(file, { readonly: true });
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
@@ -111,13 +138,18 @@ describe('sqlite store', () => {
     const raw = new Database(file);
     raw.pragma('user_version = 99');
     raw.close();
-    expect(openSqliteEventStore({ path: file })).toMatchObject({ _tag: 'Left', left: { _tag: 'InfrastructureError', op: 'open' } });
+    expect(openSqliteEventStore({ path: file })).toMatchObject({
+      _tag: 'Left',
+      left: { _tag: 'InfrastructureError', op: 'open' },
+    });
   });
 
   it('fails appends after close with an InfrastructureError', async () => {
     const store = open();
     await store.close();
-    expect(await left(store.append('venue-x', [fill('x', 1)], 'any'))).toMatchObject({ _tag: 'InfrastructureError' });
+    expect(await left(store.append('venue-x', [fill('x', 1)], 'any'))).toMatchObject({
+      _tag: 'InfrastructureError',
+    });
   });
 
   it('shares one file between processes: a subscriber sees every event of both writers once, in order', async () => {
@@ -129,10 +161,21 @@ describe('sqlite store', () => {
       got.push(e);
     });
     const CHILD = 150;
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'testing', 'sqlite-writer.fixture.ts'), file, String(CHILD), run], {
-      cwd: WORKSPACE,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(__dirname, '..', 'testing', 'sqlite-writer.fixture.ts'),
+        file,
+        String(CHILD),
+        run,
+      ],
+      {
+        cwd: WORKSPACE,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     child.stderr.on('data', (b: Buffer) => (out += b.toString()));
@@ -141,7 +184,9 @@ describe('sqlite store', () => {
     const PARENT = 100;
     await eventually(() => got.length > 0 || out.length > 0, 20_000, 'the child to start writing');
     for (let i = 0; i < PARENT; i++) {
-      await right(store.append(`venue-parent-${run}`, [fill(`parent-${run}`, i, i)], i === 0 ? 'noStream' : i - 1));
+      await right(
+        store.append(`venue-parent-${run}`, [fill(`parent-${run}`, i, i)], i === 0 ? 'noStream' : i - 1),
+      );
       if (i % 10 === 0) await new Promise((r) => setTimeout(r, 2));
     }
     expect(await exited).toBe(0);

@@ -46,7 +46,14 @@ import {
   Subscription,
 } from './port';
 import { RawEventInput, TestableEventStore } from './raw-append.hook';
-import { DDL, decodeEnvelopes, envelopeOf, envelopeTail, INSERT_EVENT, SCHEMA_VERSION } from './sqlite.schema';
+import {
+  DDL,
+  decodeEnvelopes,
+  envelopeOf,
+  envelopeTail,
+  INSERT_EVENT,
+  SCHEMA_VERSION,
+} from './sqlite.schema';
 
 export interface SqliteEventStoreOptions {
   /** The database file (created if absent). */
@@ -79,11 +86,17 @@ interface PendingAppend {
 // the first realm that loaded it (Jest gives each spec file its own realm).
 const isEventIdConflict = (e: unknown): boolean => {
   const err = e as { code?: unknown; message?: unknown } | null;
-  return err?.code === 'SQLITE_CONSTRAINT_UNIQUE' && typeof err.message === 'string' && err.message.includes('events.event_id');
+  return (
+    err?.code === 'SQLITE_CONSTRAINT_UNIQUE' &&
+    typeof err.message === 'string' &&
+    err.message.includes('events.event_id')
+  );
 };
 
 /** Open (or create) a store file. Synchronous: better-sqlite3 is. */
-export const openSqliteEventStore = (options: SqliteEventStoreOptions): E.Either<InfrastructureError, TestableEventStore> => {
+export const openSqliteEventStore = (
+  options: SqliteEventStoreOptions,
+): E.Either<InfrastructureError, TestableEventStore> => {
   let db: Database.Database | undefined;
   try {
     if (options.path !== ':memory:') fs.mkdirSync(nodePath.dirname(options.path), { recursive: true });
@@ -95,13 +108,21 @@ export const openSqliteEventStore = (options: SqliteEventStoreOptions): E.Either
     const fileVersion = db.pragma('user_version', { simple: true }) as number;
     if (fileVersion > SCHEMA_VERSION) {
       db.close();
-      return E.left(infrastructureError(COMPONENT, 'open', `${options.path} has layout v${fileVersion}; this build knows v${SCHEMA_VERSION}`));
+      return E.left(
+        infrastructureError(
+          COMPONENT,
+          'open',
+          `${options.path} has layout v${fileVersion}; this build knows v${SCHEMA_VERSION}`,
+        ),
+      );
     }
     const init = db;
-    init.transaction(() => {
-      init.exec(DDL);
-      init.pragma(`user_version = ${SCHEMA_VERSION}`);
-    }).immediate();
+    init
+      .transaction(() => {
+        init.exec(DDL);
+        init.pragma(`user_version = ${SCHEMA_VERSION}`);
+      })
+      .immediate();
     return E.right(createStore(init, options));
   } catch (e) {
     if (db?.open) db.close();
@@ -123,7 +144,9 @@ const createStore = (db: Database.Database, options: SqliteEventStoreOptions): T
   const streamHead = db.prepare('SELECT max(revision) FROM events WHERE stream = ?').pluck();
   const logHead = db.prepare('SELECT max(position) FROM events').pluck();
   const byEventId = db.prepare('SELECT envelope FROM events WHERE event_id = ?').pluck();
-  const readForwards = db.prepare('SELECT envelope FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?').pluck();
+  const readForwards = db
+    .prepare('SELECT envelope FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?')
+    .pluck();
   const readBackwards = db
     .prepare('SELECT envelope FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?')
     .pluck();
@@ -150,15 +173,17 @@ const createStore = (db: Database.Database, options: SqliteEventStoreOptions): T
   const ping = db.prepare('SELECT 1').pluck();
 
   /** Run a driver call; a throw becomes an InfrastructureError naming the operation. */
-  const attempt = <L, A>(op: string, f: () => E.Either<L, A>): TE.TaskEither<L | InfrastructureError, A> => () =>
-    Promise.resolve().then(() => {
-      if (closed) return E.left(infrastructureError(COMPONENT, op, 'the store is closed'));
-      try {
-        return f();
-      } catch (e) {
-        return E.left(infrastructureError(COMPONENT, op, e));
-      }
-    });
+  const attempt =
+    <L, A>(op: string, f: () => E.Either<L, A>): TE.TaskEither<L | InfrastructureError, A> =>
+    () =>
+      Promise.resolve().then(() => {
+        if (closed) return E.left(infrastructureError(COMPONENT, op, 'the store is closed'));
+        try {
+          return f();
+        } catch (e) {
+          return E.left(infrastructureError(COMPONENT, op, e));
+        }
+      });
 
   // ---- group commit -------------------------------------------------------------------
 
@@ -169,49 +194,78 @@ const createStore = (db: Database.Database, options: SqliteEventStoreOptions): T
     const text = byEventId.get(eventId) as string | undefined;
     if (text === undefined) return undefined;
     const e = JSON.parse(text) as StoredEventFields;
-    return { stream: e.stream, revision: e.streamRevision, position: e.globalPosition, fingerprint: () => fingerprint(e) };
+    return {
+      stream: e.stream,
+      revision: e.streamRevision,
+      position: e.globalPosition,
+      fingerprint: () => fingerprint(e),
+    };
   };
 
   /** Insert one append's rows; runs as a savepoint inside the batch transaction. */
-  const insertAppend = db.transaction((p: PendingAppend, firstRevision: number, firstPosition: number, recordedAt: string): void => {
-    for (let i = 0; i < p.events.length; i++) {
-      const e = p.events[i]!;
-      const position = firstPosition + i;
-      const revision = firstRevision + i;
-      insert.run(position, p.stream, revision, p.category, e.type, e.eventId, envelopeOf(p.tails[i]!, position, revision, recordedAt));
-    }
-  });
-
-  const writeBatch = db.transaction((batch: readonly PendingAppend[], recordedAt: string): E.Either<AppendError, AppendResult>[] => {
-    // Positions are handed out here, under the write lock: the next rowid, in commit order.
-    let nextPosition = ((logHead.get() as number | null) ?? 0) + 1;
-    const heads = new Map<string, number>();
-    const results: E.Either<AppendError, AppendResult>[] = [];
-    for (const p of batch) {
-      let current = heads.get(p.stream);
-      if (current === undefined) current = (streamHead.get(p.stream) as number | null) ?? -1;
-      if (!expectationHolds(p.expected, current)) {
-        // A retry of an append that already succeeded fails its expectation: judge that first.
-        const retry = resolveRetry(p.stream, p.events as readonly NewEvent[], existing);
-        results.push(E.isLeft(retry) ? retry : retry.right !== null ? E.right(retry.right) : E.left(concurrencyError(p.stream, p.expected, current)));
-        continue;
-      }
-      try {
-        insertAppend(p, current + 1, nextPosition, recordedAt);
-        nextPosition += p.events.length;
-        heads.set(p.stream, current + p.events.length);
-        results.push(E.right({ nextExpectedRevision: current + p.events.length, position: nextPosition - 1 }));
-      } catch (e) {
-        // The savepoint rolled back: this append wrote nothing, the others are untouched.
-        if (!isEventIdConflict(e)) throw e;
-        const retry = resolveRetry(p.stream, p.events as readonly NewEvent[], existing);
-        results.push(
-          E.isLeft(retry) ? retry : retry.right !== null ? E.right(retry.right) : E.left(infrastructureError(COMPONENT, 'append', e)),
+  const insertAppend = db.transaction(
+    (p: PendingAppend, firstRevision: number, firstPosition: number, recordedAt: string): void => {
+      for (let i = 0; i < p.events.length; i++) {
+        const e = p.events[i]!;
+        const position = firstPosition + i;
+        const revision = firstRevision + i;
+        insert.run(
+          position,
+          p.stream,
+          revision,
+          p.category,
+          e.type,
+          e.eventId,
+          envelopeOf(p.tails[i]!, position, revision, recordedAt),
         );
       }
-    }
-    return results;
-  });
+    },
+  );
+
+  const writeBatch = db.transaction(
+    (batch: readonly PendingAppend[], recordedAt: string): E.Either<AppendError, AppendResult>[] => {
+      // Positions are handed out here, under the write lock: the next rowid, in commit order.
+      let nextPosition = ((logHead.get() as number | null) ?? 0) + 1;
+      const heads = new Map<string, number>();
+      const results: E.Either<AppendError, AppendResult>[] = [];
+      for (const p of batch) {
+        let current = heads.get(p.stream);
+        if (current === undefined) current = (streamHead.get(p.stream) as number | null) ?? -1;
+        if (!expectationHolds(p.expected, current)) {
+          // A retry of an append that already succeeded fails its expectation: judge that first.
+          const retry = resolveRetry(p.stream, p.events as readonly NewEvent[], existing);
+          results.push(
+            E.isLeft(retry)
+              ? retry
+              : retry.right !== null
+                ? E.right(retry.right)
+                : E.left(concurrencyError(p.stream, p.expected, current)),
+          );
+          continue;
+        }
+        try {
+          insertAppend(p, current + 1, nextPosition, recordedAt);
+          nextPosition += p.events.length;
+          heads.set(p.stream, current + p.events.length);
+          results.push(
+            E.right({ nextExpectedRevision: current + p.events.length, position: nextPosition - 1 }),
+          );
+        } catch (e) {
+          // The savepoint rolled back: this append wrote nothing, the others are untouched.
+          if (!isEventIdConflict(e)) throw e;
+          const retry = resolveRetry(p.stream, p.events as readonly NewEvent[], existing);
+          results.push(
+            E.isLeft(retry)
+              ? retry
+              : retry.right !== null
+                ? E.right(retry.right)
+                : E.left(infrastructureError(COMPONENT, 'append', e)),
+          );
+        }
+      }
+      return results;
+    },
+  );
 
   const flush = (): void => {
     scheduled = false;
@@ -245,23 +299,27 @@ const createStore = (db: Database.Database, options: SqliteEventStoreOptions): T
     }
   };
 
-  const enqueue = (
-    stream: string,
-    events: readonly RawEventInput[],
-    expected: ExpectedRevision,
-  ): TE.TaskEither<AppendError, AppendResult> => () =>
-    new Promise((resolve) => {
-      if (closing) return resolve(E.left(infrastructureError(COMPONENT, 'append', 'the store is closed')));
-      let tails: string[];
-      try {
-        tails = events.map((e) => envelopeTail(stream, e));
-      } catch (e) {
-        // Only a payload that passed validation gets here; a cycle or BigInt would do it.
-        return resolve(E.left(validationError('/data', undefined, `is not serialisable as JSON: ${String(e)}`)));
-      }
-      queue.push({ stream, category: streamCategory(stream), events, tails, expected, resolve });
-      schedule();
-    });
+  const enqueue =
+    (
+      stream: string,
+      events: readonly RawEventInput[],
+      expected: ExpectedRevision,
+    ): TE.TaskEither<AppendError, AppendResult> =>
+    () =>
+      new Promise((resolve) => {
+        if (closing) return resolve(E.left(infrastructureError(COMPONENT, 'append', 'the store is closed')));
+        let tails: string[];
+        try {
+          tails = events.map((e) => envelopeTail(stream, e));
+        } catch (e) {
+          // Only a payload that passed validation gets here; a cycle or BigInt would do it.
+          return resolve(
+            E.left(validationError('/data', undefined, `is not serialisable as JSON: ${String(e)}`)),
+          );
+        }
+        queue.push({ stream, category: streamCategory(stream), events, tails, expected, resolve });
+        schedule();
+      });
 
   // ---- reads --------------------------------------------------------------------------
 
@@ -272,12 +330,22 @@ const createStore = (db: Database.Database, options: SqliteEventStoreOptions): T
       // Bound the scan by the head read first: every row at or below it is committed, so
       // "reached the head" is judged against one consistent point.
       const head = (logHead.get() as number | null) ?? 0;
-      if (head <= after || max <= 0) return E.right({ events: [], lastPosition: after, isEnd: head <= after });
+      if (head <= after || max <= 0)
+        return E.right({ events: [], lastPosition: after, isEnd: head <= after });
       const cats = opts.filter?.streamCategories ?? [];
       const types = opts.filter?.eventTypes ?? [];
-      if ((opts.filter?.streamCategories !== undefined && cats.length === 0) || (opts.filter?.eventTypes !== undefined && types.length === 0))
+      if (
+        (opts.filter?.streamCategories !== undefined && cats.length === 0) ||
+        (opts.filter?.eventTypes !== undefined && types.length === 0)
+      )
         return E.right({ events: [], lastPosition: head, isEnd: true });
-      const rows = allStatement(cats.length, types.length).all(after, head, ...cats, ...types, max) as string[];
+      const rows = allStatement(cats.length, types.length).all(
+        after,
+        head,
+        ...cats,
+        ...types,
+        max,
+      ) as string[];
       const decoded = decodeEnvelopes(rows);
       if (E.isLeft(decoded)) return decoded;
       const full = rows.length === max;
@@ -306,9 +374,13 @@ const createStore = (db: Database.Database, options: SqliteEventStoreOptions): T
 
     readAll,
 
-    headPosition: () => attempt<never, number>('headPosition', () => E.right((logHead.get() as number | null) ?? 0)),
+    headPosition: () =>
+      attempt<never, number>('headPosition', () => E.right((logHead.get() as number | null) ?? 0)),
 
-    subscribeAll: (opts: SubscribeAllOptions, handler: (event: RecordedEvent) => Promise<void> | void): Subscription => {
+    subscribeAll: (
+      opts: SubscribeAllOptions,
+      handler: (event: RecordedEvent) => Promise<void> | void,
+    ): Subscription => {
       const sub = runCatchUpSubscription(
         { readAll, signal, pageSize, pollMs: options.pollIntervalMs ?? 25 },
         opts,
@@ -328,7 +400,9 @@ const createStore = (db: Database.Database, options: SqliteEventStoreOptions): T
     loadSnapshot: (key: string) =>
       attempt<never, Snapshot | null>('loadSnapshot', () => {
         const r = loadSnap.get(key) as [number, number, string] | undefined;
-        return E.right(r === undefined ? null : { position: r[0], version: r[1], state: JSON.parse(r[2]) as unknown });
+        return E.right(
+          r === undefined ? null : { position: r[0], version: r[1], state: JSON.parse(r[2]) as unknown },
+        );
       }),
 
     ping: () =>

@@ -19,7 +19,11 @@ const isDuplicateId = (e: AppendError): boolean => e._tag === 'ValidationError' 
  * or null when every one was already there. Left: any other refusal or an outage.
  */
 export const appendIgnoringDuplicates =
-  (store: EventStore, stream: string, events: readonly NewEvent[]): TE.TaskEither<AppendError, number | null> =>
+  (
+    store: EventStore,
+    stream: string,
+    events: readonly NewEvent[],
+  ): TE.TaskEither<AppendError, number | null> =>
   async () => {
     if (events.length === 0) return E.right(null);
     const all = await store.append(stream, events, 'any')();
@@ -103,7 +107,11 @@ export const foldLog =
     let state = initial;
     let after = options.after ?? 0;
     for (;;) {
-      const page = await store.readAll({ after, maxCount: options.pageSize ?? 4096, ...(options.filter ? { filter: options.filter } : {}) })();
+      const page = await store.readAll({
+        after,
+        maxCount: options.pageSize ?? 4096,
+        ...(options.filter ? { filter: options.filter } : {}),
+      })();
       if (E.isLeft(page)) return page;
       for (const e of page.right.events) state = step(state, e);
       after = Math.max(after, page.right.lastPosition);

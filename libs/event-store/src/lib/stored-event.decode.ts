@@ -36,7 +36,9 @@ export const decodeAt = (raw: StoredEventFields): E.Either<ValidationError, Reco
 };
 
 /** Decode a page; the first event that fails to decode fails the page. */
-export const decodeAll = (raws: readonly StoredEventFields[]): E.Either<ValidationError, readonly RecordedEvent[]> => {
+export const decodeAll = (
+  raws: readonly StoredEventFields[],
+): E.Either<ValidationError, readonly RecordedEvent[]> => {
   const out: RecordedEvent[] = new Array(raws.length);
   for (let i = 0; i < raws.length; i++) {
     const d = decodeAt(raws[i]!);

@@ -47,7 +47,13 @@ export const describeEventStoreContract = (
         expect(read.map((e) => e.streamRevision)).toEqual([0, 1, 2]);
         expect(read[2]!.globalPosition).toBe(r.position);
         expect(read[0]!.globalPosition).toBeLessThan(read[1]!.globalPosition);
-        expect(read[0]).toMatchObject({ ...META, stream: s, type: 'OrderFilled', schemaVersion: 1, data: events[0]!.data });
+        expect(read[0]).toMatchObject({
+          ...META,
+          stream: s,
+          type: 'OrderFilled',
+          schemaVersion: 1,
+          data: events[0]!.data,
+        });
         expect(read[0]!.recordedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
       });
 
@@ -66,18 +72,24 @@ export const describeEventStoreContract = (
         ['noStream on an existing stream', 'noStream', true, 'noStream', '1'],
         ['exists on an absent stream', 'exists', false, 'exists', 'noStream'],
         ['a revision on an absent stream', 0, false, '0', 'noStream'],
-      ])('rejects %s with a ConcurrencyError carrying expected and actual, writing nothing', async (_, expected, seed, exp, act) => {
-        const s = venue();
-        if (seed) await right(store.append(s, [fill(run, 1), fill(run, 2)], 'noStream'));
-        const err = await left(store.append(s, [fill(run, 9)], expected));
-        expect(err).toEqual({ _tag: 'ConcurrencyError', stream: s, expected: exp, actual: act });
-        expect(await right(store.readStream(s))).toHaveLength(seed ? 2 : 0);
-      });
+      ])(
+        'rejects %s with a ConcurrencyError carrying expected and actual, writing nothing',
+        async (_, expected, seed, exp, act) => {
+          const s = venue();
+          if (seed) await right(store.append(s, [fill(run, 1), fill(run, 2)], 'noStream'));
+          const err = await left(store.append(s, [fill(run, 9)], expected));
+          expect(err).toEqual({ _tag: 'ConcurrencyError', stream: s, expected: exp, actual: act });
+          expect(await right(store.readStream(s))).toHaveLength(seed ? 2 : 0);
+        },
+      );
 
       it('lets exactly one of two writers with the same expected revision win', async () => {
         const s = venue();
         await right(store.append(s, [fill(run, 1)], 'noStream'));
-        const [a, b] = await Promise.all([store.append(s, [fill(run, 2)], 0)(), store.append(s, [fill(run, 3)], 0)()]);
+        const [a, b] = await Promise.all([
+          store.append(s, [fill(run, 2)], 0)(),
+          store.append(s, [fill(run, 3)], 0)(),
+        ]);
         expect([a._tag, b._tag].sort()).toEqual(['Left', 'Right']);
         expect(await right(store.readStream(s))).toHaveLength(2);
       });
@@ -131,14 +143,17 @@ export const describeEventStoreContract = (
         expect(await right(store.readStream(s))).toHaveLength(1);
       });
 
-      (capabilities.globalEventIds ? it : it.skip)('rejects an event id reused in another stream', async () => {
-        const a = fill(run, 1);
-        await right(store.append(venue(), [a], 'noStream'));
-        const other = venue();
-        const err = await left(store.append(other, [a], 'any'));
-        expect(err).toMatchObject({ _tag: 'ValidationError', path: '/eventId', value: a.eventId });
-        expect(await right(store.readStream(other))).toHaveLength(0);
-      });
+      (capabilities.globalEventIds ? it : it.skip)(
+        'rejects an event id reused in another stream',
+        async () => {
+          const a = fill(run, 1);
+          await right(store.append(venue(), [a], 'noStream'));
+          const other = venue();
+          const err = await left(store.append(other, [a], 'any'));
+          expect(err).toMatchObject({ _tag: 'ValidationError', path: '/eventId', value: a.eventId });
+          expect(await right(store.readStream(other))).toHaveLength(0);
+        },
+      );
     });
 
     describe('validation', () => {
@@ -167,8 +182,14 @@ export const describeEventStoreContract = (
           const err = await left(store.append(s, [event as typeof e], 'any'));
           expect(err).toMatchObject({ _tag: 'ValidationError', path });
         }
-        expect(await left(store.append(s, [], 'any'))).toMatchObject({ _tag: 'ValidationError', path: '/events' });
-        expect(await left(store.append(s, [e, e], 'any'))).toMatchObject({ _tag: 'ValidationError', path: '/eventId' });
+        expect(await left(store.append(s, [], 'any'))).toMatchObject({
+          _tag: 'ValidationError',
+          path: '/events',
+        });
+        expect(await left(store.append(s, [e, e], 'any'))).toMatchObject({
+          _tag: 'ValidationError',
+          path: '/eventId',
+        });
         expect(await right(store.readStream(s))).toEqual([]);
       });
     });
@@ -176,12 +197,20 @@ export const describeEventStoreContract = (
     describe('readStream', () => {
       it('reads forwards and backwards from a revision with a max count; an absent stream reads empty', async () => {
         const s = venue();
-        await right(store.append(s, [0, 1, 2, 3, 4].map((i) => fill(run, i, i)), 'noStream'));
+        await right(
+          store.append(
+            s,
+            [0, 1, 2, 3, 4].map((i) => fill(run, i, i)),
+            'noStream',
+          ),
+        );
         const revs = (es: readonly RecordedEvent[]): number[] => es.map((e) => e.streamRevision);
         expect(revs(await right(store.readStream(s, { fromRevision: 2 })))).toEqual([2, 3, 4]);
         expect(revs(await right(store.readStream(s, { fromRevision: 1, maxCount: 2 })))).toEqual([1, 2]);
         expect(revs(await right(store.readStream(s, { direction: 'backwards' })))).toEqual([4, 3, 2, 1, 0]);
-        expect(revs(await right(store.readStream(s, { direction: 'backwards', fromRevision: 3, maxCount: 2 })))).toEqual([3, 2]);
+        expect(
+          revs(await right(store.readStream(s, { direction: 'backwards', fromRevision: 3, maxCount: 2 }))),
+        ).toEqual([3, 2]);
         expect(revs(await right(store.readStream(s, { direction: 'backwards', maxCount: 1 })))).toEqual([4]);
         expect(await right(store.readStream(s, { fromRevision: 5 }))).toEqual([]);
         expect(await right(store.readStream(venue()))).toEqual([]);
@@ -227,14 +256,20 @@ export const describeEventStoreContract = (
         await right(store.append(v, [fill(run, 1)], 'any'));
         await right(store.append(p, [prediction(run, 1)], 'any'));
         await right(store.append(v, [fill(run, 2)], 'any'));
-        const mine = (es: readonly RecordedEvent[]): string[] => es.filter((e) => e.stream === v || e.stream === p).map((e) => e.stream);
+        const mine = (es: readonly RecordedEvent[]): string[] =>
+          es.filter((e) => e.stream === v || e.stream === p).map((e) => e.stream);
         const byCat = await right(store.readAll({ after: h0, filter: { streamCategories: ['prediction'] } }));
         expect(mine(byCat.events)).toEqual([p]);
         expect(byCat.events.every((e) => e.stream.startsWith('prediction-'))).toBe(true);
         const byType = await right(store.readAll({ after: h0, filter: { eventTypes: ['OrderFilled'] } }));
         expect(mine(byType.events)).toEqual([v, v]);
         expect(byType.events.every((e) => e.type === 'OrderFilled')).toBe(true);
-        const both = await right(store.readAll({ after: h0, filter: { streamCategories: ['venue'], eventTypes: ['PredictionReceived'] } }));
+        const both = await right(
+          store.readAll({
+            after: h0,
+            filter: { streamCategories: ['venue'], eventTypes: ['PredictionReceived'] },
+          }),
+        );
         expect(mine(both.events)).toEqual([]);
         expect(both.isEnd).toBe(true);
       });
@@ -291,10 +326,20 @@ export const describeEventStoreContract = (
       it('saves, loads and overwrites a snapshot; an absent key loads null', async () => {
         const key = `app:contract-${run}`;
         expect(await right(store.loadSnapshot(key))).toBeNull();
-        await right(store.saveSnapshot(key, { position: 3, version: 1, state: { total: '1.5', ids: ['a'] } }));
-        expect(await right(store.loadSnapshot(key))).toEqual({ position: 3, version: 1, state: { total: '1.5', ids: ['a'] } });
+        await right(
+          store.saveSnapshot(key, { position: 3, version: 1, state: { total: '1.5', ids: ['a'] } }),
+        );
+        expect(await right(store.loadSnapshot(key))).toEqual({
+          position: 3,
+          version: 1,
+          state: { total: '1.5', ids: ['a'] },
+        });
         await right(store.saveSnapshot(key, { position: 9, version: 2, state: { total: '2' } }));
-        expect(await right(store.loadSnapshot(key))).toEqual({ position: 9, version: 2, state: { total: '2' } });
+        expect(await right(store.loadSnapshot(key))).toEqual({
+          position: 9,
+          version: 2,
+          state: { total: '2' },
+        });
       });
     });
 
@@ -304,7 +349,13 @@ export const describeEventStoreContract = (
         eventId: id,
         type: 'PredictionReceived',
         schemaVersion: 1,
-        data: { predictionId: 'p1', modelId: 'm1', symbol: 'BTCUSDT', signal: 0.25, asOf: '2023-06-01T00:00:00.000Z' },
+        data: {
+          predictionId: 'p1',
+          modelId: 'm1',
+          symbol: 'BTCUSDT',
+          signal: 0.25,
+          asOf: '2023-06-01T00:00:00.000Z',
+        },
       });
 
       it('reads an event stored at an old schema version as the current version', async () => {
@@ -315,7 +366,15 @@ export const describeEventStoreContract = (
           type: 'PredictionReceived',
           // v1 → v2 (renamed fields, no horizon) → v3 (no market marking): every upcaster in turn.
           schemaVersion: 3,
-          data: { predictionId: 'p1', modelId: 'm1', symbol: 'BTCUSDT', value: 0.25, generatedAt: '2023-06-01T00:00:00.000Z', horizonSec: null, market: null },
+          data: {
+            predictionId: 'p1',
+            modelId: 'm1',
+            symbol: 'BTCUSDT',
+            value: 0.25,
+            generatedAt: '2023-06-01T00:00:00.000Z',
+            horizonSec: null,
+            market: null,
+          },
         };
         expect(await right(store.readStream(s))).toMatchObject([expected]);
         const page = await right(store.readAll({ after: h0, filter: { streamCategories: ['prediction'] } }));
@@ -365,12 +424,17 @@ export const describeEventStoreContract = (
               model[o.stream] = current + o.count;
               expect(r).toMatchObject({ _tag: 'Right', right: { nextExpectedRevision: current + o.count } });
             } else {
-              expect(r).toMatchObject({ _tag: 'Left', left: { _tag: 'ConcurrencyError', actual: current < 0 ? 'noStream' : String(current) } });
+              expect(r).toMatchObject({
+                _tag: 'Left',
+                left: { _tag: 'ConcurrencyError', actual: current < 0 ? 'noStream' : String(current) },
+              });
             }
           }
           for (let i = 0; i < 3; i++) {
             const read = await right(store.readStream(streams[i]!));
-            expect(read.map((e) => e.streamRevision)).toEqual(Array.from({ length: model[i]! + 1 }, (_, j) => j));
+            expect(read.map((e) => e.streamRevision)).toEqual(
+              Array.from({ length: model[i]! + 1 }, (_, j) => j),
+            );
           }
         }),
         { numRuns: 15 },

@@ -37,7 +37,14 @@ export const prediction = (run: string, key: string | number, value = 0.5): NewE
   const e = newEvent(
     'PredictionReceived',
     deriveId(run, 'prediction', key),
-    { predictionId: `p-${key}`, modelId: 'm1', symbol: 'BTCUSDT', value, horizonSec: 60, generatedAt: '2024-01-01T00:00:00.000Z' },
+    {
+      predictionId: `p-${key}`,
+      modelId: 'm1',
+      symbol: 'BTCUSDT',
+      value,
+      horizonSec: 60,
+      generatedAt: '2024-01-01T00:00:00.000Z',
+    },
     META,
   );
   if (E.isLeft(e)) throw new Error(`fixture: ${e.left.path} ${e.left.message}`);

@@ -17,7 +17,11 @@ const main = async (): Promise<number> => {
   }
   const store = opened.right;
   for (let i = 0; i < Number(countArg); i++) {
-    const r = await store.append(`venue-child-${run}`, [fill(`child-${run}`, i, i)], i === 0 ? 'noStream' : i - 1)();
+    const r = await store.append(
+      `venue-child-${run}`,
+      [fill(`child-${run}`, i, i)],
+      i === 0 ? 'noStream' : i - 1,
+    )();
     if (E.isLeft(r)) {
       process.stderr.write(`${JSON.stringify(r.left)}\n`);
       return 1;

@@ -135,7 +135,13 @@ export const EVENT_DEFINITIONS = {
           Nullable(
             Type.Object(
               {
-                state: Type.Union([Type.Literal('open'), Type.Literal('dailyHalt'), Type.Literal('weekend'), Type.Literal('holiday'), Type.Literal('earlyClose')]),
+                state: Type.Union([
+                  Type.Literal('open'),
+                  Type.Literal('dailyHalt'),
+                  Type.Literal('weekend'),
+                  Type.Literal('holiday'),
+                  Type.Literal('earlyClose'),
+                ]),
                 receivedWhileClosed: Type.Boolean(),
                 receivedAt: Timestamp(),
                 /** When it may be acted on: `receivedAt` if open, else the next open. */
@@ -258,7 +264,11 @@ export const EVENT_DEFINITIONS = {
         instrument: Instrument,
         /** The TargetPositionSet event id refused. */
         targetId: Id(),
-        code: Type.Union([Type.Literal('ValidationError'), Type.Literal('NotFoundError'), Type.Literal('IllegalStateError')]),
+        code: Type.Union([
+          Type.Literal('ValidationError'),
+          Type.Literal('NotFoundError'),
+          Type.Literal('IllegalStateError'),
+        ]),
         /** The offending field (`/targetPosition`, `/deadline`, `account`, …) and its value. */
         field: Nullable(Type.String({ maxLength: 200 })),
         value: Nullable(Type.String({ maxLength: 500 })),
@@ -276,7 +286,13 @@ export const EVENT_DEFINITIONS = {
     version: 1,
     description: "Execution recorded that a parent order's child is on the venue's book.",
     schema: Type.Object(
-      { accountId: Account, instrument: Instrument, parentOrderId: ParentOrderId, clientOrderId: ClientOrderId, at: Timestamp() },
+      {
+        accountId: Account,
+        instrument: Instrument,
+        parentOrderId: ParentOrderId,
+        clientOrderId: ClientOrderId,
+        at: Timestamp(),
+      },
       { additionalProperties: false },
     ),
     upcasters: {},
@@ -329,9 +345,16 @@ export const EVENT_DEFINITIONS = {
     context: 'execution',
     owner: 'execution',
     version: 1,
-    description: "Execution recorded that a parent order's child left the book (cancelled or done); it leaves the working set.",
+    description:
+      "Execution recorded that a parent order's child left the book (cancelled or done); it leaves the working set.",
     schema: Type.Object(
-      { accountId: Account, instrument: Instrument, parentOrderId: ParentOrderId, clientOrderId: ClientOrderId, at: Timestamp() },
+      {
+        accountId: Account,
+        instrument: Instrument,
+        parentOrderId: ParentOrderId,
+        clientOrderId: ClientOrderId,
+        at: Timestamp(),
+      },
       { additionalProperties: false },
     ),
     upcasters: {},
@@ -341,7 +364,8 @@ export const EVENT_DEFINITIONS = {
     context: 'execution',
     owner: 'execution',
     version: 1,
-    description: 'Execution of (account, instrument) paused (market closed or kill switch); its children are cancelled.',
+    description:
+      'Execution of (account, instrument) paused (market closed or kill switch); its children are cancelled.',
     schema: Type.Object(
       {
         accountId: Account,
@@ -360,7 +384,8 @@ export const EVENT_DEFINITIONS = {
     context: 'execution',
     owner: 'execution',
     version: 1,
-    description: 'A pause reason of (account, instrument) ended; with a schedule when what is left was re-planned over the time left.',
+    description:
+      'A pause reason of (account, instrument) ended; with a schedule when what is left was re-planned over the time left.',
     schema: Type.Object(
       {
         accountId: Account,
@@ -380,7 +405,8 @@ export const EVENT_DEFINITIONS = {
     context: 'execution',
     owner: 'execution',
     version: 1,
-    description: 'A schedule slice of a parent order ended: what was filled against what was scheduled by then.',
+    description:
+      'A schedule slice of a parent order ended: what was filled against what was scheduled by then.',
     schema: Type.Object(
       {
         accountId: Account,
@@ -400,7 +426,8 @@ export const EVENT_DEFINITIONS = {
     context: 'execution',
     owner: 'execution',
     version: 1,
-    description: 'A new target arrived while a parent order worked: its children are cancelled and the next target starts once they are closed.',
+    description:
+      'A new target arrived while a parent order worked: its children are cancelled and the next target starts once they are closed.',
     schema: Type.Object(
       {
         accountId: Account,
@@ -428,13 +455,19 @@ export const EVENT_DEFINITIONS = {
     context: 'execution',
     owner: 'execution',
     version: 1,
-    description: 'A parent order ended (filled, deadline, superseded, nothing to do): what was filled and what was left.',
+    description:
+      'A parent order ended (filled, deadline, superseded, nothing to do): what was filled and what was left.',
     schema: Type.Object(
       {
         accountId: Account,
         instrument: Instrument,
         parentOrderId: ParentOrderId,
-        reason: Type.Union([Type.Literal('filled'), Type.Literal('deadline'), Type.Literal('superseded'), Type.Literal('nothingToDo')]),
+        reason: Type.Union([
+          Type.Literal('filled'),
+          Type.Literal('deadline'),
+          Type.Literal('superseded'),
+          Type.Literal('nothingToDo'),
+        ]),
         filled: Decimal(),
         /** The lot/min-notional remainder, or the unfinished part at a deadline. */
         residual: Decimal(),
@@ -465,7 +498,13 @@ export const EVENT_DEFINITIONS = {
     version: 1,
     description: 'The venue (or the gateway, before sending) rejected an order.',
     schema: Type.Object(
-      { accountId: Account, instrument: Instrument, clientOrderId: Id(64), code: Id(64), reason: Type.String() },
+      {
+        accountId: Account,
+        instrument: Instrument,
+        clientOrderId: Id(64),
+        code: Id(64),
+        reason: Type.String(),
+      },
       { additionalProperties: false },
     ),
     upcasters: {},
@@ -500,7 +539,13 @@ export const EVENT_DEFINITIONS = {
     version: 1,
     description: 'An order left the book unfilled (in part or whole).',
     schema: Type.Object(
-      { accountId: Account, instrument: Instrument, clientOrderId: Id(64), filledQty: Decimal(), reason: Type.String() },
+      {
+        accountId: Account,
+        instrument: Instrument,
+        clientOrderId: Id(64),
+        filledQty: Decimal(),
+        reason: Type.String(),
+      },
       { additionalProperties: false },
     ),
     upcasters: {},
@@ -552,7 +597,15 @@ export const EVENT_DEFINITIONS = {
     version: 1,
     description: 'A public trade at a venue (throttled/aggregated by the gateway).',
     schema: Type.Object(
-      { venue: Id(32), instrument: Instrument, tradeId: Id(), price: PositiveDecimal(), qty: PositiveDecimal(), side: Side(), venueTs: Timestamp() },
+      {
+        venue: Id(32),
+        instrument: Instrument,
+        tradeId: Id(),
+        price: PositiveDecimal(),
+        qty: PositiveDecimal(),
+        side: Side(),
+        venueTs: Timestamp(),
+      },
       { additionalProperties: false },
     ),
     upcasters: {},
@@ -568,7 +621,10 @@ export const EVENT_DEFINITIONS = {
         accountId: Account,
         venue: Id(32),
         positions: Type.Array(
-          Type.Object({ instrument: Instrument, qty: Decimal(), entryPrice: Nullable(PositiveDecimal()) }, { additionalProperties: false }),
+          Type.Object(
+            { instrument: Instrument, qty: Decimal(), entryPrice: Nullable(PositiveDecimal()) },
+            { additionalProperties: false },
+          ),
         ),
       },
       { additionalProperties: false },
@@ -580,7 +636,7 @@ export const EVENT_DEFINITIONS = {
     context: 'venue',
     owner: 'gateway',
     version: 1,
-    description: "The balances of one venue account, as the venue reported them.",
+    description: 'The balances of one venue account, as the venue reported them.',
     schema: Type.Object(
       {
         accountId: Account,
@@ -700,7 +756,13 @@ export const EVENT_DEFINITIONS = {
     version: 1,
     description: 'Exposure will move from one contract to the next.',
     schema: Type.Object(
-      { root: Id(8), fromContract: Id(16), toContract: Id(16), rollStart: Timestamp(), forcedRollBy: Timestamp() },
+      {
+        root: Id(8),
+        fromContract: Id(16),
+        toContract: Id(16),
+        rollStart: Timestamp(),
+        forcedRollBy: Timestamp(),
+      },
       { additionalProperties: false },
     ),
     upcasters: {},
@@ -710,7 +772,8 @@ export const EVENT_DEFINITIONS = {
     context: 'calendar',
     owner: 'cme-rollover',
     version: 1,
-    description: "An account's exposure in a root has left the expiring contract: it was observed flat and the next contract carries the exposure.",
+    description:
+      "An account's exposure in a root has left the expiring contract: it was observed flat and the next contract carries the exposure.",
     schema: Type.Object(
       { accountId: Account, root: Id(8), fromContract: Id(16), toContract: Id(16), completedAt: Timestamp() },
       { additionalProperties: false },
@@ -722,7 +785,8 @@ export const EVENT_DEFINITIONS = {
     context: 'calendar',
     owner: 'cme-rollover',
     version: 1,
-    description: 'Alert: a position in a physically settled contract is still open close to its first notice date (once per account and contract).',
+    description:
+      'Alert: a position in a physically settled contract is still open close to its first notice date (once per account and contract).',
     schema: Type.Object(
       {
         accountId: Account,
@@ -742,7 +806,7 @@ export const EVENT_DEFINITIONS = {
     owner: 'gateway',
     version: 1,
     description:
-      "The instruments a venue lists and their trading rules (tick, lot, minimums, fees), as the gateway loaded them at start-up for the accounts it owns; consumers size and price orders by these, never by their own copy.",
+      'The instruments a venue lists and their trading rules (tick, lot, minimums, fees), as the gateway loaded them at start-up for the accounts it owns; consumers size and price orders by these, never by their own copy.',
     schema: Type.Object(
       {
         venue: Id(64),
@@ -761,7 +825,13 @@ export const EVENT_DEFINITIONS = {
     description:
       'Alert: the gateway stopped sending new orders for an account (e.g. the venue refused its credentials); cancels still run. It lasts until the gateway restarts with the cause fixed.',
     schema: Type.Object(
-      { accountId: Account, venue: Id(64), code: Id(64), reason: Type.String(), clientOrderId: Nullable(Id(64)) },
+      {
+        accountId: Account,
+        venue: Id(64),
+        code: Id(64),
+        reason: Type.String(),
+        clientOrderId: Nullable(Id(64)),
+      },
       { additionalProperties: false },
     ),
     upcasters: {},
@@ -773,7 +843,11 @@ export const EVENT_DEFINITIONS = {
     version: 1,
     description: 'Stop all new orders, globally or for one account.',
     schema: Type.Object(
-      { scope: Type.Union([Type.Literal('global'), Type.Literal('account')]), accountId: Nullable(Account), reason: Type.String() },
+      {
+        scope: Type.Union([Type.Literal('global'), Type.Literal('account')]),
+        accountId: Nullable(Account),
+        reason: Type.String(),
+      },
       { additionalProperties: false },
     ),
     upcasters: {},
@@ -785,7 +859,11 @@ export const EVENT_DEFINITIONS = {
     version: 1,
     description: 'Allow new orders again, globally or for one account.',
     schema: Type.Object(
-      { scope: Type.Union([Type.Literal('global'), Type.Literal('account')]), accountId: Nullable(Account), reason: Type.String() },
+      {
+        scope: Type.Union([Type.Literal('global'), Type.Literal('account')]),
+        accountId: Nullable(Account),
+        reason: Type.String(),
+      },
       { additionalProperties: false },
     ),
     upcasters: {},
@@ -798,4 +876,5 @@ export type EventData<T extends EventType> = Static<EventDefinitions[T]['schema'
 
 export const EVENT_TYPES = Object.keys(EVENT_DEFINITIONS) as readonly EventType[];
 
-export const isEventType = (s: string): s is EventType => Object.prototype.hasOwnProperty.call(EVENT_DEFINITIONS, s);
+export const isEventType = (s: string): s is EventType =>
+  Object.prototype.hasOwnProperty.call(EVENT_DEFINITIONS, s);

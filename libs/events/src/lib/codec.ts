@@ -29,7 +29,10 @@ const firstError = (check: TypeCheck<TSchema>, value: unknown, prefix: string): 
 };
 
 /** Validate a payload against the current schema of its type. */
-export const validateData = <T extends EventType>(type: T, data: unknown): E.Either<ValidationError, EventData<T>> => {
+export const validateData = <T extends EventType>(
+  type: T,
+  data: unknown,
+): E.Either<ValidationError, EventData<T>> => {
   const check = checkerFor(type);
   return check.Check(data) ? E.right(data as EventData<T>) : E.left(firstError(check, data, '/data'));
 };
@@ -42,13 +45,16 @@ export const newEvent = <T extends EventType>(
   meta: EventMeta,
 ): E.Either<ValidationError, NewEvent<T>> => {
   if (!UUID.test(eventId)) return E.left(validationError('/eventId', eventId, 'must be a UUID'));
-  return E.map((d: EventData<T>) => ({
-    eventId,
-    type,
-    schemaVersion: EVENT_DEFINITIONS[type].version,
-    data: d,
-    ...meta,
-  }) as unknown as NewEvent<T>)(validateData(type, data));
+  return E.map(
+    (d: EventData<T>) =>
+      ({
+        eventId,
+        type,
+        schemaVersion: EVENT_DEFINITIONS[type].version,
+        data: d,
+        ...meta,
+      }) as unknown as NewEvent<T>,
+  )(validateData(type, data));
 };
 
 /** Lift a stored payload to the current version of its type. */
@@ -59,10 +65,14 @@ export const upcast = (
 ): E.Either<ValidationError, { readonly data: unknown; readonly version: number }> => {
   const def = EVENT_DEFINITIONS[type];
   if (!Number.isInteger(version) || version < 1 || version > def.version)
-    return E.left(validationError('/schemaVersion', version, `must be an integer from 1 to ${def.version} for ${type}`));
+    return E.left(
+      validationError('/schemaVersion', version, `must be an integer from 1 to ${def.version} for ${type}`),
+    );
   let current = data;
   for (let v = version; v < def.version; v++) {
-    const up = (def.upcasters as Record<number, ((d: Record<string, unknown>) => Record<string, unknown>) | undefined>)[v];
+    const up = (
+      def.upcasters as Record<number, ((d: Record<string, unknown>) => Record<string, unknown>) | undefined>
+    )[v];
     if (!up) return E.left(validationError('/schemaVersion', version, `no upcaster from v${v} of ${type}`));
     if (typeof current !== 'object' || current === null)
       return E.left(validationError('/data', current, 'must be an object'));
@@ -124,7 +134,13 @@ export const decodeWire = (text: string): E.Either<ValidationError, RecordedEven
   try {
     parsed = JSON.parse(text);
   } catch (e) {
-    return E.left(validationError('', text.length > 200 ? `${text.slice(0, 200)}…` : text, `is not JSON: ${(e as Error).message}`));
+    return E.left(
+      validationError(
+        '',
+        text.length > 200 ? `${text.slice(0, 200)}…` : text,
+        `is not JSON: ${(e as Error).message}`,
+      ),
+    );
   }
   if (!envelopeCheck.Check(parsed)) return E.left(firstError(envelopeCheck, parsed, ''));
   return decodeStored(parsed as StoredEventFields);

@@ -4,7 +4,12 @@ import { describeError } from './errors';
 import { deriveId } from './ids';
 import { RecordedEvent } from './envelope';
 
-const meta = { correlationId: 'corr-1', causationId: null, producer: 'gateway', occurredAt: '2024-01-01T00:00:00.000Z' };
+const meta = {
+  correlationId: 'corr-1',
+  causationId: null,
+  producer: 'gateway',
+  occurredAt: '2024-01-01T00:00:00.000Z',
+};
 const fill = {
   accountId: 'acc-1',
   instrument: 'BTCUSDT',
@@ -18,7 +23,13 @@ const fill = {
   liquidity: 'maker' as const,
 };
 const recorded = (e: object): RecordedEvent =>
-  ({ ...e, stream: 'venue-acc-1', streamRevision: 0, globalPosition: 1, recordedAt: '2024-01-01T00:00:00.001Z' }) as RecordedEvent;
+  ({
+    ...e,
+    stream: 'venue-acc-1',
+    streamRevision: 0,
+    globalPosition: 1,
+    recordedAt: '2024-01-01T00:00:00.001Z',
+  }) as RecordedEvent;
 
 describe('newEvent', () => {
   it('stamps the current schema version', () => {
@@ -47,7 +58,13 @@ describe('upcasting', () => {
     eventId: deriveId('p'),
     type: 'PredictionReceived',
     schemaVersion: 1,
-    data: { predictionId: 'p1', modelId: 'm1', symbol: 'BTCUSDT', signal: 0.25, asOf: '2024-01-01T00:00:00.000Z' },
+    data: {
+      predictionId: 'p1',
+      modelId: 'm1',
+      symbol: 'BTCUSDT',
+      signal: 0.25,
+      asOf: '2024-01-01T00:00:00.000Z',
+    },
     stream: 'prediction-m1',
     streamRevision: 0,
     globalPosition: 7,
@@ -58,13 +75,26 @@ describe('upcasting', () => {
     const d = decodeStored(v1);
     expect(E.isRight(d) && d.right).toMatchObject({
       schemaVersion: 3,
-      data: { predictionId: 'p1', modelId: 'm1', symbol: 'BTCUSDT', value: 0.25, horizonSec: null, generatedAt: '2024-01-01T00:00:00.000Z', market: null },
+      data: {
+        predictionId: 'p1',
+        modelId: 'm1',
+        symbol: 'BTCUSDT',
+        value: 0.25,
+        horizonSec: null,
+        generatedAt: '2024-01-01T00:00:00.000Z',
+        market: null,
+      },
     });
   });
 
   it('refuses a version newer than the code knows', () => {
     expect(upcast('PredictionReceived', 4, {})).toEqual(
-      E.left({ _tag: 'ValidationError', path: '/schemaVersion', value: 4, message: 'must be an integer from 1 to 3 for PredictionReceived' }),
+      E.left({
+        _tag: 'ValidationError',
+        path: '/schemaVersion',
+        value: 4,
+        message: 'must be an integer from 1 to 3 for PredictionReceived',
+      }),
     );
   });
 

@@ -51,7 +51,8 @@ export interface InfrastructureError {
   readonly cause?: unknown;
 }
 
-export type KeelError = ValidationError | IllegalStateError | NotFoundError | ConcurrencyError | InfrastructureError;
+export type KeelError =
+  ValidationError | IllegalStateError | NotFoundError | ConcurrencyError | InfrastructureError;
 
 export const validationError = (path: string, value: unknown, message: string): ValidationError => ({
   _tag: 'ValidationError',

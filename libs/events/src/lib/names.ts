@@ -25,10 +25,14 @@ const TOKEN = /^[a-z0-9-]{1,64}$/;
 
 /** `OrderFilled` → `order-filled`. */
 export const kebab = (eventType: string): string =>
-  eventType.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/([A-Z])([A-Z][a-z])/g, '$1-$2').toLowerCase();
+  eventType
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .replace(/([A-Z])([A-Z][a-z])/g, '$1-$2')
+    .toLowerCase();
 
 /** The subject an event type is published on. */
-export const eventSubject = (context: Context, eventType: string): string => `keel.evt.${context}.${kebab(eventType)}`;
+export const eventSubject = (context: Context, eventType: string): string =>
+  `keel.evt.${context}.${kebab(eventType)}`;
 
 /** Every event subject (JetStream stream filter). */
 export const ALL_EVENTS_SUBJECT = 'keel.evt.>';
@@ -37,7 +41,8 @@ export const ALL_EVENTS_SUBJECT = 'keel.evt.>';
 export const contextSubject = (context: Context): string => `keel.evt.${context}.>`;
 
 /** Where a consumer's undecodable or poisoned messages go, with the reason in headers. */
-export const deadLetterSubject = (consumer: string): string => `keel.dlq.${assertToken('consumer', consumer)}`;
+export const deadLetterSubject = (consumer: string): string =>
+  `keel.dlq.${assertToken('consumer', consumer)}`;
 export const ALL_DEAD_LETTERS_SUBJECT = 'keel.dlq.>';
 
 /** JetStream stream names. */

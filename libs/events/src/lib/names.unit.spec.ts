@@ -78,7 +78,12 @@ describe('names: the exact strings are a public contract', () => {
 
   it('rejects an entity id that would need escaping, naming the value', () => {
     expect(streamName('venue', 'has space')).toEqual(
-      E.left({ _tag: 'ValidationError', path: '/entityId', value: 'has space', message: 'must match ^[A-Za-z0-9_.:@-]{1,200}$' }),
+      E.left({
+        _tag: 'ValidationError',
+        path: '/entityId',
+        value: 'has space',
+        message: 'must match ^[A-Za-z0-9_.:@-]{1,200}$',
+      }),
     );
   });
 

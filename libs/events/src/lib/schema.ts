@@ -14,7 +14,8 @@ export const PositiveDecimal = (opts: { description?: string } = {}) =>
   Type.String({ pattern: '^(0\\.[0-9]*[1-9][0-9]*|[1-9][0-9]*(\\.[0-9]+)?)$', ...opts });
 
 /** ISO-8601 UTC timestamp with millisecond precision: `2024-01-01T00:00:00.000Z`. */
-export const Timestamp = () => Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?Z$' });
+export const Timestamp = () =>
+  Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?Z$' });
 
 /** A non-empty identifier without whitespace. */
 export const Id = (maxLength = 128) => Type.String({ minLength: 1, maxLength, pattern: '^\\S+$' });

@@ -39,15 +39,26 @@ const main = async (): Promise<void> => {
   }
 
   // Write until killed: batches of 1–5 events to one of 5 streams, ids from (trial, seq).
-  for (let seq = 0; ; ) {
+  for (let seq = 0; ;) {
     const n = 1 + (seq % 5);
     const events: NewEvent[] = [];
     for (let i = 0; i < n; i++, seq++) {
       const e = newEvent(
         'TargetPositionSet',
         deriveId('relay-kill', trial, seq),
-        { accountId: `acc-${seq % 5}`, instrument: 'BTCUSDT', targetQty: `${seq}.5`, horizonSec: 60, reason: `trial ${trial} seq ${seq}` },
-        { correlationId: `trial-${trial}`, causationId: null, producer: 'relay-kill-test', occurredAt: new Date(0).toISOString() },
+        {
+          accountId: `acc-${seq % 5}`,
+          instrument: 'BTCUSDT',
+          targetQty: `${seq}.5`,
+          horizonSec: 60,
+          reason: `trial ${trial} seq ${seq}`,
+        },
+        {
+          correlationId: `trial-${trial}`,
+          causationId: null,
+          producer: 'relay-kill-test',
+          occurredAt: new Date(0).toISOString(),
+        },
       );
       if (E.isLeft(e)) throw new Error(JSON.stringify(e.left));
       events.push(e.right);

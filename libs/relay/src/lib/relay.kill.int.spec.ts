@@ -31,7 +31,10 @@ let consumer: Consumer;
 const applied = new Map<string, number>();
 const notStoredWhenSeen: string[] = [];
 
-const spawnChild = (trial: number, mode: 'write' | 'relay-only'): { proc: ChildProcess; lines: string[]; ready: Promise<void>; exited: Promise<void> } => {
+const spawnChild = (
+  trial: number,
+  mode: 'write' | 'relay-only',
+): { proc: ChildProcess; lines: string[]; ready: Promise<void>; exited: Promise<void> } => {
   const proc = spawn(process.execPath, ['--import', 'tsx', child, storePath, nats.url, String(trial), mode], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -47,7 +50,9 @@ const spawnChild = (trial: number, mode: 'write' | 'relay-only'): { proc: ChildP
   );
   const exited = new Promise<void>((resolve, reject) =>
     proc.on('exit', (code, signal) =>
-      signal === 'SIGKILL' || code === 0 ? resolve() : reject(new Error(`child exited ${code ?? signal}: ${stderr}`)),
+      signal === 'SIGKILL' || code === 0
+        ? resolve()
+        : reject(new Error(`child exited ${code ?? signal}: ${stderr}`)),
     ),
   );
   return { proc, lines, ready, exited };
@@ -65,7 +70,10 @@ beforeAll(async () => {
   bus = connected.right;
   const started = await bus.consume({ app: 'relay-kill-consumer' }, async (event: RecordedEvent) => {
     applied.set(event.eventId, (applied.get(event.eventId) ?? 0) + 1);
-    const stored = await store.readStream(event.stream, { fromRevision: event.streamRevision, maxCount: 1 })();
+    const stored = await store.readStream(event.stream, {
+      fromRevision: event.streamRevision,
+      maxCount: 1,
+    })();
     if (E.isLeft(stored) || stored.right[0]?.eventId !== event.eventId) notStoredWhenSeen.push(event.eventId);
   })();
   if (E.isLeft(started)) throw new Error(JSON.stringify(started.left));
@@ -81,46 +89,51 @@ afterAll(async () => {
   await dir?.cleanup();
 });
 
-it(`delivers every stored event exactly once across ${TRIALS} SIGKILLs of writer + relay`, async () => {
-  let killedBeforeReady = 0;
-  for (let trial = 1; trial <= TRIALS; trial++) {
-    const c = spawnChild(trial, 'write');
-    if (trial % 6 === 0) {
-      // Kill during start-up: before or while the relay reads its checkpoint.
-      await new Promise((r) => setTimeout(r, 50 + rand() * 600));
-      if (!c.lines.includes('ready')) killedBeforeReady++;
-    } else {
-      await Promise.race([c.ready, c.exited]);
-      await new Promise((r) => setTimeout(r, rand() * 250));
+it(
+  `delivers every stored event exactly once across ${TRIALS} SIGKILLs of writer + relay`,
+  async () => {
+    let killedBeforeReady = 0;
+    for (let trial = 1; trial <= TRIALS; trial++) {
+      const c = spawnChild(trial, 'write');
+      if (trial % 6 === 0) {
+        // Kill during start-up: before or while the relay reads its checkpoint.
+        await new Promise((r) => setTimeout(r, 50 + rand() * 600));
+        if (!c.lines.includes('ready')) killedBeforeReady++;
+      } else {
+        await Promise.race([c.ready, c.exited]);
+        await new Promise((r) => setTimeout(r, rand() * 250));
+      }
+      c.proc.kill('SIGKILL');
+      await c.exited;
     }
-    c.proc.kill('SIGKILL');
-    await c.exited;
-  }
 
-  const head = await store.headPosition()();
-  if (E.isLeft(head)) throw new Error(JSON.stringify(head.left));
+    const head = await store.headPosition()();
+    if (E.isLeft(head)) throw new Error(JSON.stringify(head.left));
 
-  const last = spawnChild(0, 'relay-only');
-  await last.exited;
-  expect(last.lines.some((l) => l.startsWith('caught-up'))).toBe(true);
+    const last = spawnChild(0, 'relay-only');
+    await last.exited;
+    expect(last.lines.some((l) => l.startsWith('caught-up'))).toBe(true);
 
-  const deadline = Date.now() + 60_000;
-  while (consumer.position() < head.right && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const deadline = Date.now() + 60_000;
+    while (consumer.position() < head.right && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
 
-  const storedIds: string[] = [];
-  for (let after = 0; ; ) {
-    const page = await store.readAll({ after, maxCount: 10_000 })();
-    if (E.isLeft(page)) throw new Error(JSON.stringify(page.left));
-    storedIds.push(...page.right.events.map((e) => e.eventId));
-    after = page.right.lastPosition;
-    if (page.right.isEnd) break;
-  }
-  process.stderr.write(
-    `relay kill test: ${storedIds.length} events stored, ${applied.size} applied, consumer stats ${JSON.stringify(consumer.stats())}, ${killedBeforeReady} kills before ready\n`,
-  );
+    const storedIds: string[] = [];
+    for (let after = 0; ;) {
+      const page = await store.readAll({ after, maxCount: 10_000 })();
+      if (E.isLeft(page)) throw new Error(JSON.stringify(page.left));
+      storedIds.push(...page.right.events.map((e) => e.eventId));
+      after = page.right.lastPosition;
+      if (page.right.isEnd) break;
+    }
+    process.stderr.write(
+      `relay kill test: ${storedIds.length} events stored, ${applied.size} applied, consumer stats ${JSON.stringify(consumer.stats())}, ${killedBeforeReady} kills before ready\n`,
+    );
 
-  expect(storedIds.length).toBeGreaterThan(TRIALS);
-  expect(notStoredWhenSeen).toEqual([]);
-  expect([...applied.keys()].sort()).toEqual([...storedIds].sort());
-  expect([...applied.values()].filter((n) => n !== 1)).toEqual([]);
-}, 15 * 60_000);
+    expect(storedIds.length).toBeGreaterThan(TRIALS);
+    expect(notStoredWhenSeen).toEqual([]);
+    expect([...applied.keys()].sort()).toEqual([...storedIds].sort());
+    expect([...applied.values()].filter((n) => n !== 1)).toEqual([]);
+  },
+  15 * 60_000,
+);

@@ -86,7 +86,8 @@ export const startRelay = async (options: RelayOptions): Promise<E.Either<Infras
         await sleep(delay);
         delay = Math.min(maxMs, delay * 2);
       }
-      if (!healthy) logger.info({ position: batch[batch.length - 1]?.globalPosition }, 'relay publishing again');
+      if (!healthy)
+        logger.info({ position: batch[batch.length - 1]?.globalPosition }, 'relay publishing again');
       healthy = true;
       buffer = buffer.slice(batch.length);
       published = batch[batch.length - 1]!.globalPosition;

@@ -23,7 +23,16 @@ import * as zlib from 'node:zlib';
 import * as E from 'fp-ts/Either';
 import { deriveId, EventData, newEvent, RecordedEvent } from '@keel/events';
 import { EventStore } from '@keel/event-store';
-import { AppChild, AppHarness, isReady, readStream, spawnApp, startAppHarness, waitFor, workspaceRoot } from '@keel/app-testing';
+import {
+  AppChild,
+  AppHarness,
+  isReady,
+  readStream,
+  spawnApp,
+  startAppHarness,
+  waitFor,
+  workspaceRoot,
+} from '@keel/app-testing';
 import { createExecutionEngine } from '@keel/execution-engine';
 import { BINANCE_USDM_BTCUSDT } from '@keel/venue-domain';
 import { createVenueEngine } from '@keel/venue-engine';
@@ -32,7 +41,10 @@ import { createSimulation } from './simulation.kernel';
 
 const ACCOUNT = 'eq-1';
 const INSTRUMENT = BINANCE_USDM_BTCUSDT.symbol;
-const BBO_1S = path.join(workspaceRoot, 'libs/venue/sim/test-data/binance-usdm-btcusdt-bbo1s-2026-01-01T00-1h.csv.gz');
+const BBO_1S = path.join(
+  workspaceRoot,
+  'libs/venue/sim/test-data/binance-usdm-btcusdt-bbo1s-2026-01-01T00-1h.csv.gz',
+);
 const FACTOR = 1;
 /** Each recorded quote is held this long (the first quote of each window). */
 const HOLD_MS = 20_000;
@@ -40,7 +52,13 @@ const HOLD_MS = 20_000;
 const V0 = Date.parse('2026-01-01T00:00:00Z');
 const T = V0 + 50_000;
 const HORIZON_SEC = 60;
-const TARGET: EventData<'TargetPositionSet'> = { accountId: ACCOUNT, instrument: INSTRUMENT, targetQty: '0.1', horizonSec: HORIZON_SEC, reason: 'equivalence' };
+const TARGET: EventData<'TargetPositionSet'> = {
+  accountId: ACCOUNT,
+  instrument: INSTRUMENT,
+  targetQty: '0.1',
+  horizonSec: HORIZON_SEC,
+  reason: 'equivalence',
+};
 
 /** The recorded quotes, the first of each HOLD_MS window held for the window. */
 const heldQuotes = (dir: string): string => {
@@ -75,10 +93,28 @@ const appendTarget = async (store: EventStore): Promise<void> => {
 };
 
 /** What the comparison looks at: ids, kinds, quantities and prices, never times. */
-const FIELDS = ['clientOrderId', 'side', 'qty', 'orderType', 'limitPrice', 'postOnly', 'price', 'kind', 'tradeId', 'filled', 'reason', 'fromPosition', 'targetPosition'] as const;
+const FIELDS = [
+  'clientOrderId',
+  'side',
+  'qty',
+  'orderType',
+  'limitPrice',
+  'postOnly',
+  'price',
+  'kind',
+  'tradeId',
+  'filled',
+  'reason',
+  'fromPosition',
+  'targetPosition',
+] as const;
 const shape = (e: RecordedEvent): Record<string, unknown> => {
   const d = e.data as Record<string, unknown>;
-  return { type: e.type, eventId: e.eventId, ...Object.fromEntries(FIELDS.filter((f) => d[f] !== undefined).map((f) => [f, d[f]])) };
+  return {
+    type: e.type,
+    eventId: e.eventId,
+    ...Object.fromEntries(FIELDS.filter((f) => d[f] !== undefined).map((f) => [f, d[f]])),
+  };
 };
 const EXEC_STREAM = `execution-${ACCOUNT}.BTC_USDT:USDT`;
 const ORDER_FACTS = new Set(['OrderAccepted', 'OrderRejected', 'OrderFilled', 'OrderCancelled']);
@@ -108,10 +144,25 @@ const inKernel = async (quotes: string): Promise<Outcome> => {
     latencyMs: 20,
     timeOffsetMs: V0 - first,
   });
-  const gw = createVenueEngine(sim.ports, { venue: 'sim', instruments: [INSTRUMENT], knownInstruments: [BINANCE_USDM_BTCUSDT], ...settings.gateway }, [venue]);
+  const gw = createVenueEngine(
+    sim.ports,
+    {
+      venue: 'sim',
+      instruments: [INSTRUMENT],
+      knownInstruments: [BINANCE_USDM_BTCUSDT],
+      ...settings.gateway,
+    },
+    [venue],
+  );
   if (E.isLeft(gw)) throw new Error(JSON.stringify(gw.left));
   const x = settings.execution;
-  const ex = createExecutionEngine(sim.ports, { accounts: [ACCOUNT], sliceMs: x.sliceSec * 1000, maxSlices: x.maxSlices, tickMs: x.tickMs, quoteMaxAgeMs: x.quoteMaxAgeMs });
+  const ex = createExecutionEngine(sim.ports, {
+    accounts: [ACCOUNT],
+    sliceMs: x.sliceSec * 1000,
+    maxSlices: x.maxSlices,
+    tickMs: x.tickMs,
+    quoteMaxAgeMs: x.quoteMaxAgeMs,
+  });
   for (const engine of [gw.right.engine, ex.engine] as const) {
     const hosted = await sim.host(engine as never);
     if (E.isLeft(hosted)) throw new Error(JSON.stringify(hosted.left));
@@ -178,12 +229,18 @@ describe('the same engines in the app processes and in the in-process simulation
       }),
     );
     for (const c of children) await waitFor('apps ready', () => isReady(c), 60_000, logs);
-    const wallUntil = (virtual: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, (virtual - virtualNow()) / FACTOR)));
+    const wallUntil = (virtual: number): Promise<void> =>
+      new Promise((r) => setTimeout(r, Math.max(0, (virtual - virtualNow()) / FACTOR)));
     expect(virtualNow()).toBeLessThan(T - 5000);
     await wallUntil(T - 5000);
     await appendTarget(h.store);
     await wallUntil(T + HORIZON_SEC * 1000 + 20_000);
-    await waitFor('the parent order completes', async () => (await readStream(h.store, EXEC_STREAM)).some((e) => e.type === 'ParentOrderCompleted'), 30_000, logs);
+    await waitFor(
+      'the parent order completes',
+      async () => (await readStream(h.store, EXEC_STREAM)).some((e) => e.type === 'ParentOrderCompleted'),
+      30_000,
+      logs,
+    );
     const processes = await outcome(h.store);
 
     // (b) The same engines in one process.
@@ -192,8 +249,11 @@ describe('the same engines in the app processes and in the in-process simulation
     // The run did something worth comparing: a parent order with several children and fills.
     expect(kernel.execution.filter((e) => e.type === 'ChildOrderRequested').length).toBeGreaterThan(2);
     expect(kernel.venue.filter((e) => e.type === 'OrderFilled').length).toBeGreaterThan(0);
-    expect(kernel.execution.find((e) => e.type === 'ParentOrderCompleted')).toMatchObject({ reason: 'filled' });
-    if (process.env['KEEL_EQ_DUMP']) fs.writeFileSync(process.env['KEEL_EQ_DUMP'], JSON.stringify({ processes, kernel }, null, 1));
+    expect(kernel.execution.find((e) => e.type === 'ParentOrderCompleted')).toMatchObject({
+      reason: 'filled',
+    });
+    if (process.env['KEEL_EQ_DUMP'])
+      fs.writeFileSync(process.env['KEEL_EQ_DUMP'], JSON.stringify({ processes, kernel }, null, 1));
     expect(processes).toEqual(kernel);
   }, 300_000);
 });

@@ -17,7 +17,15 @@ import * as O from 'fp-ts/Option';
 import { Registry } from 'prom-client';
 import { describeError, KeelError } from '@keel/events';
 import { createMemoryEventStore, EventStore } from '@keel/event-store';
-import { createLogger, createVirtualClock, Engine, Logger, runEngine, RunningEngine, VirtualClock } from '@keel/runtime';
+import {
+  createLogger,
+  createVirtualClock,
+  Engine,
+  Logger,
+  runEngine,
+  RunningEngine,
+  VirtualClock,
+} from '@keel/runtime';
 import { createStoreTailBus, StoreTailBus } from './store-tail.bus';
 
 export interface SimulationOptions {
@@ -41,7 +49,10 @@ export interface Simulation {
   readonly ports: SimulationPorts;
   readonly bus: StoreTailBus;
   /** Start an engine as the app process would (prepare, rebuild, consume, started, tickers). */
-  host<S>(engine: Engine<S>, o?: { readonly snapshotEvery?: number }): Promise<E.Either<KeelError, RunningEngine<S>>>;
+  host<S>(
+    engine: Engine<S>,
+    o?: { readonly snapshotEvery?: number },
+  ): Promise<E.Either<KeelError, RunningEngine<S>>>;
   /** Run every timer due up to `t`, each to quiescence, then read `t`. */
   runUntil(t: number): Promise<void>;
   /** Let every consequence of what has happened run until nothing moves. */
@@ -56,7 +67,13 @@ export const createSimulation = (o: SimulationOptions): Simulation => {
   const clock = createVirtualClock(o.startAt);
   const store = o.store ?? createMemoryEventStore({ now: () => clock.now() });
   const logger = o.logger ?? createLogger({ name: 'simulation', level: 'silent' });
-  const bus = createStoreTailBus(store, clock, { onRetry: (app, e, err) => logger.warn({ app, eventId: e.eventId, type: e.type, err: String(err) }, 'handler failed; trying the event again') });
+  const bus = createStoreTailBus(store, clock, {
+    onRetry: (app, e, err) =>
+      logger.warn(
+        { app, eventId: e.eventId, type: e.type, err: String(err) },
+        'handler failed; trying the event again',
+      ),
+  });
   const ports: SimulationPorts = { store, clock, logger, registry: new Registry() };
   const hosted: RunningEngine<unknown>[] = [];
 
@@ -96,9 +113,16 @@ export const createSimulation = (o: SimulationOptions): Simulation => {
    * Start-up may wait on the clock (a venue answering after its latency, a back-off): run the
    * clock's timers while it is pending, as the process's real clock would go on ticking.
    */
-  const host = async <S>(engine: Engine<S>, h: { readonly snapshotEvery?: number } = {}): Promise<E.Either<KeelError, RunningEngine<S>>> => {
+  const host = async <S>(
+    engine: Engine<S>,
+    h: { readonly snapshotEvery?: number } = {},
+  ): Promise<E.Either<KeelError, RunningEngine<S>>> => {
     let result: E.Either<KeelError, RunningEngine<S>> | null = null;
-    void runEngine(engine, { store, bus, clock, logger }, { snapshotEvery: h.snapshotEvery ?? 1_000_000 })().then((r) => (result = r));
+    void runEngine(
+      engine,
+      { store, bus, clock, logger },
+      { snapshotEvery: h.snapshotEvery ?? 1_000_000 },
+    )().then((r) => (result = r));
     for (;;) {
       await settle();
       if (result !== null) break;
@@ -106,7 +130,8 @@ export const createSimulation = (o: SimulationOptions): Simulation => {
       if (E.isLeft(fired)) throw new Error(describeError(fired.left));
       if (O.isNone(fired.right) && result === null) {
         await settle();
-        if (result === null) throw new Error('an engine is waiting for something that can never happen: no timer is pending');
+        if (result === null)
+          throw new Error('an engine is waiting for something that can never happen: no timer is pending');
       }
     }
     const r = result as E.Either<KeelError, RunningEngine<S>>;

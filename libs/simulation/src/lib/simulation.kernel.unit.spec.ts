@@ -17,7 +17,15 @@ const quote = (at: number) => {
   const e = newEvent(
     'QuoteUpdated',
     deriveId('kernel-spec', 'quote', String(at)),
-    { venue: 'sim', instrument: 'BTC/USDT:USDT', bidPrice: '100', bidQty: '1', askPrice: '101', askQty: '1', venueTs: new Date(at).toISOString() },
+    {
+      venue: 'sim',
+      instrument: 'BTC/USDT:USDT',
+      bidPrice: '100',
+      bidQty: '1',
+      askPrice: '101',
+      askQty: '1',
+      venueTs: new Date(at).toISOString(),
+    },
     { correlationId: 'spec', causationId: null, producer: 'gateway', occurredAt: new Date(at).toISOString() },
   );
   if (E.isLeft(e)) throw new Error(JSON.stringify(e.left));
@@ -39,7 +47,12 @@ const tinyEngine = (sim: Simulation, failFirst: number): Engine<number> => {
         'KillSwitchReleased',
         deriveId('kernel-spec', 'answer', event.eventId),
         { scope: 'global', accountId: null, reason: `answer ${n} at ${ctx.now}` },
-        { correlationId: 'spec', causationId: event.eventId, producer: 'tiny', occurredAt: new Date(ctx.now).toISOString() },
+        {
+          correlationId: 'spec',
+          causationId: event.eventId,
+          producer: 'tiny',
+          occurredAt: new Date(ctx.now).toISOString(),
+        },
       );
       if (E.isLeft(answer)) throw new Error(JSON.stringify(answer.left));
       return [{ stream: 'control-tiny', expected: 'any', events: [answer.right] }];
@@ -71,7 +84,11 @@ const runFor = async (failFirst: number): Promise<RecordedEvent[]> => {
   return [...all.right.events];
 };
 
-const summary = (es: readonly RecordedEvent[]) => es.map((e) => `${e.type}@${e.occurredAt.slice(17, 23)}${e.type === 'KillSwitchReleased' ? ` ${e.data.reason.split(' at ')[0]}` : ''}`);
+const summary = (es: readonly RecordedEvent[]) =>
+  es.map(
+    (e) =>
+      `${e.type}@${e.occurredAt.slice(17, 23)}${e.type === 'KillSwitchReleased' ? ` ${e.data.reason.split(' at ')[0]}` : ''}`,
+  );
 
 describe('the simulation kernel', () => {
   it('fires the ticker on its grid and runs each reaction before time moves on', async () => {

@@ -19,7 +19,14 @@ export interface StoreTailBus extends EventBus {
   activity(): number;
 }
 
-export const createStoreTailBus = (store: EventStore, clock: Clock, o: { readonly retryDelayMs?: number; readonly onRetry?: (app: string, e: RecordedEvent, err: unknown) => void } = {}): StoreTailBus => {
+export const createStoreTailBus = (
+  store: EventStore,
+  clock: Clock,
+  o: {
+    readonly retryDelayMs?: number;
+    readonly onRetry?: (app: string, e: RecordedEvent, err: unknown) => void;
+  } = {},
+): StoreTailBus => {
   let activity = 0;
   const consumers = new Set<Consumer>();
   return {
@@ -53,7 +60,10 @@ export const createStoreTailBus = (store: EventStore, clock: Clock, o: { readonl
         }
       };
       const sub = store.subscribeAll(
-        { after: options.afterPosition ?? 0, ...(options.eventTypes ? { filter: { eventTypes: options.eventTypes } } : {}) },
+        {
+          after: options.afterPosition ?? 0,
+          ...(options.eventTypes ? { filter: { eventTypes: options.eventTypes } } : {}),
+        },
         deliver,
       );
       const consumer: Consumer = {

@@ -12,7 +12,15 @@ import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
 import { deriveId, describeError, KeelError, newEvent, streamName } from '@keel/events';
 import { appendIgnoringDuplicates } from '@keel/event-store';
-import { ExecutionQuality, executionQuality, ExecutionAggregate, executionStream, lagInSlices, PolicyConfig, Urgency } from '@keel/execution-domain';
+import {
+  ExecutionQuality,
+  executionQuality,
+  ExecutionAggregate,
+  executionStream,
+  lagInSlices,
+  PolicyConfig,
+  Urgency,
+} from '@keel/execution-domain';
 import { createExecutionEngine } from '@keel/execution-engine';
 import { Fill, Instrument, Side } from '@keel/venue-domain';
 import { createVenueEngine } from '@keel/venue-engine';
@@ -62,7 +70,11 @@ export interface TwapRun {
 export const ACCOUNT_OF: Readonly<Record<Style, string>> = { maker: 'twap', marketOnly: 'baseline' };
 
 /** Run one parent order per style from `o.start`; the market data must start before it (lead-in). */
-export const runTwap = async (events: readonly MarketEvent[], o: TwapRunOptions, styles: readonly Style[]): Promise<E.Either<string, TwapRun>> => {
+export const runTwap = async (
+  events: readonly MarketEvent[],
+  o: TwapRunOptions,
+  styles: readonly Style[],
+): Promise<E.Either<string, TwapRun>> => {
   const first = events[0];
   if (!first) return E.left('no market data');
   const symbol = o.instrument.symbol;
@@ -82,11 +94,21 @@ export const runTwap = async (events: readonly MarketEvent[], o: TwapRunOptions,
       tradeHistory: 2,
     }),
   );
-  const fail = (e: KeelError | string): E.Either<string, never> => E.left(typeof e === 'string' ? e : describeError(e));
+  const fail = (e: KeelError | string): E.Either<string, never> =>
+    E.left(typeof e === 'string' ? e : describeError(e));
 
   const venue = createVenueEngine(
     sim.ports,
-    { venue: 'sim', instruments: [symbol], knownInstruments: [o.instrument], tradeInstruments: [], cycleMs: o.cycleMs ?? 1000, windowMs: 0, reconcileFillsMs: 0, fundingPollMs: 8 * 3_600_000 },
+    {
+      venue: 'sim',
+      instruments: [symbol],
+      knownInstruments: [o.instrument],
+      tradeInstruments: [],
+      cycleMs: o.cycleMs ?? 1000,
+      windowMs: 0,
+      reconcileFillsMs: 0,
+      fundingPollMs: 8 * 3_600_000,
+    },
     venues,
   );
   if (E.isLeft(venue)) return fail(venue.left);
@@ -113,7 +135,12 @@ export const runTwap = async (events: readonly MarketEvent[], o: TwapRunOptions,
       'TargetPositionSet',
       deriveId('twap-sim-target', accountId, symbol, String(o.start)),
       { accountId, instrument: symbol, targetQty, horizonSec: o.durationMs / 1000, reason: 'twap-sim' },
-      { correlationId: `twap-sim-${accountId}`, causationId: null, producer: 'optimizer', occurredAt: new Date(o.start).toISOString() },
+      {
+        correlationId: `twap-sim-${accountId}`,
+        causationId: null,
+        producer: 'optimizer',
+        occurredAt: new Date(o.start).toISOString(),
+      },
     );
     if (E.isLeft(target)) return fail(target.left);
     const stream = streamName('portfolio', accountId);
@@ -133,16 +160,18 @@ export const runTwap = async (events: readonly MarketEvent[], o: TwapRunOptions,
     }
   }
 
-  const done = (): boolean => accounts.every((a) => execution.aggregate(a, symbol)?.state.status === 'Completed');
+  const done = (): boolean =>
+    accounts.every((a) => execution.aggregate(a, symbol)?.state.status === 'Completed');
   const hardStop = deadline + 60_000;
   // The worst schedule lag, measured on each aggregate after every tick (as a monitor would read it).
   const maxLag = new Map<string, number>();
-  for (let t = o.start; !done() && t < hardStop; ) {
+  for (let t = o.start; !done() && t < hardStop;) {
     t = Math.min(t + o.tickMs, hardStop);
     await sim.runUntil(t);
     for (const a of accounts) {
       const st = execution.aggregate(a, symbol)?.state;
-      if (st?.status === 'Working') maxLag.set(a, Math.max(maxLag.get(a) ?? 0, lagInSlices(st.schedule, t, st.progress.filled)));
+      if (st?.status === 'Working')
+        maxLag.set(a, Math.max(maxLag.get(a) ?? 0, lagInSlices(st.schedule, t, st.progress.filled)));
     }
   }
   // Let the last answers arrive (a cancel or market order sent on the final tick) and be recorded.

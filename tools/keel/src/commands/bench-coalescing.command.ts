@@ -11,11 +11,17 @@ import type { Command } from './command';
 export const benchCoalescingCommand: Command = {
   summary: 'venue gateway: REST calls per cycle with request coalescing vs one poller per symbol per account',
   run: async (args, io) => {
-    const flags = parseFlags(args, { symbols: { type: 'string' }, accounts: { type: 'string' }, cycles: { type: 'string' } });
+    const flags = parseFlags(args, {
+      symbols: { type: 'string' },
+      accounts: { type: 'string' },
+      cycles: { type: 'string' },
+    });
     const symbols = intFlag('symbols', flags.symbols, 20);
     const accounts = intFlag('accounts', flags.accounts, 10);
     const cycles = intFlag('cycles', flags.cycles, 3);
-    io.progress(`bench coalescing: ${symbols} symbols × ${accounts} accounts, ${cycles} cycles (counting adapters, no venue contacted)`);
+    io.progress(
+      `bench coalescing: ${symbols} symbols × ${accounts} accounts, ${cycles} cycles (counting adapters, no venue contacted)`,
+    );
     const r = await benchCoalescing({ symbols, accounts, cycles });
     io.result(
       r,

@@ -21,16 +21,32 @@ import type { Command } from './command';
 const root = path.resolve(__dirname, '../../../..');
 
 export const benchReplayCommand: Command = {
-  summary: 'PnL backfill throughput and peak RSS on a synthetic session: --events N [--interval 1m] [--no-archive] [--reference] [--threads 1|2] [--dir D --keep [--reuse]]',
+  summary:
+    'PnL backfill throughput and peak RSS on a synthetic session: --events N [--interval 1m] [--no-archive] [--reference] [--threads 1|2] [--dir D --keep [--reuse]]',
   run: async (args, io) => {
-    const flags = parseFlags(args, { events: { type: 'string' }, interval: { type: 'string' }, dir: { type: 'string' }, keep: { type: 'boolean' }, strict: { type: 'boolean' }, threads: { type: 'string' }, reuse: { type: 'boolean' }, 'no-archive': { type: 'boolean' }, reference: { type: 'boolean' } });
+    const flags = parseFlags(args, {
+      events: { type: 'string' },
+      interval: { type: 'string' },
+      dir: { type: 'string' },
+      keep: { type: 'boolean' },
+      strict: { type: 'boolean' },
+      threads: { type: 'string' },
+      reuse: { type: 'boolean' },
+      'no-archive': { type: 'boolean' },
+      reference: { type: 'boolean' },
+    });
     const events = intFlag('events', flags.events, 2_000_000);
     const interval = flags.interval ?? '1m';
-    if (INTERVALS[interval] === undefined) throw new UsageError(`--interval must be one of ${Object.keys(INTERVALS).join(', ')} (got ${JSON.stringify(interval)})`);
+    if (INTERVALS[interval] === undefined)
+      throw new UsageError(
+        `--interval must be one of ${Object.keys(INTERVALS).join(', ')} (got ${JSON.stringify(interval)})`,
+      );
     const dir = flags.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'keel-bench-replay-'));
     const file = path.join(dir, `replay-${events}.sqlite`);
     try {
-      io.progress(`bench replay: writing ${events.toLocaleString('en-US')} synthetic events to ${file} (not timed)`);
+      io.progress(
+        `bench replay: writing ${events.toLocaleString('en-US')} synthetic events to ${file} (not timed)`,
+      );
       const t0 = Date.now();
       // --reuse (with --dir and --keep): time again on a store an earlier run generated.
       if (!(flags.reuse && fs.existsSync(file))) {
@@ -41,7 +57,9 @@ export const benchReplayCommand: Command = {
       const generateSeconds = (Date.now() - t0) / 1000;
       let archiveSeconds: number | null = null;
       if (!flags['no-archive']) {
-        io.progress(`bench replay: written in ${generateSeconds.toFixed(1)} s; building the PnL archive (as the balance-aggregator does beside a live store; not timed)`);
+        io.progress(
+          `bench replay: written in ${generateSeconds.toFixed(1)} s; building the PnL archive (as the balance-aggregator does beside a live store; not timed)`,
+        );
         const t1 = Date.now();
         const built = extendPnlArchiveOf(file);
         if (E.isLeft(built)) throw new Error(describeError(built.left));
@@ -51,7 +69,24 @@ export const benchReplayCommand: Command = {
       const out = path.join(dir, 'pnl.csv');
       const child = spawn(
         process.execPath,
-        ['--import', 'tsx', path.join(root, 'tools/keel/src/main.ts'), 'replay', 'pnl', '--store', `sqlite:${file}`, '--interval', interval, '--out', out, '--json', ...(flags.strict ? ['--strict'] : []), ...(flags.reference ? ['--reference'] : []), ...(flags['no-archive'] ? ['--no-archive'] : []), ...(flags.threads ? ['--threads', flags.threads] : [])],
+        [
+          '--import',
+          'tsx',
+          path.join(root, 'tools/keel/src/main.ts'),
+          'replay',
+          'pnl',
+          '--store',
+          `sqlite:${file}`,
+          '--interval',
+          interval,
+          '--out',
+          out,
+          '--json',
+          ...(flags.strict ? ['--strict'] : []),
+          ...(flags.reference ? ['--reference'] : []),
+          ...(flags['no-archive'] ? ['--no-archive'] : []),
+          ...(flags.threads ? ['--threads', flags.threads] : []),
+        ],
         { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
       );
       let stdout = '';
@@ -74,7 +109,13 @@ export const benchReplayCommand: Command = {
         generateSeconds,
         archiveSeconds,
         storeMb: Math.round(fs.statSync(file).size / 2 ** 20),
-        machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAvg: os.loadavg().map((l) => Math.round(l * 100) / 100) },
+        machine: {
+          cpus: os.cpus().length,
+          cpuModel: os.cpus()[0]?.model ?? 'unknown',
+          memGiB: Math.round(os.totalmem() / 2 ** 30),
+          node: process.version,
+          loadAvg: os.loadavg().map((l) => Math.round(l * 100) / 100),
+        },
       });
       return 0;
     } finally {

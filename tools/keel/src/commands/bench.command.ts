@@ -14,7 +14,11 @@ import type { Command } from './command';
 export const benchStoreCommand: Command = {
   summary: 'event store: batched/single append, read-all with decoding, vs the bare driver',
   run: async (args, io) => {
-    const flags = parseFlags(args, { events: { type: 'string' }, batch: { type: 'string' }, dir: { type: 'string' } });
+    const flags = parseFlags(args, {
+      events: { type: 'string' },
+      batch: { type: 'string' },
+      dir: { type: 'string' },
+    });
     const events = intFlag('events', flags.events, 100_000);
     const batchSize = intFlag('batch', flags.batch, 100);
     const dir = flags.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'keel-bench-store-'));
@@ -36,7 +40,9 @@ export const benchBusCommand: Command = {
     const messages = intFlag('messages', flags.messages, 20_000);
     const server = flags.url ? null : await startNatsServer();
     const url = flags.url ?? server!.url;
-    io.progress(`bench bus: ${messages} messages against ${url}${server ? ' (a nats-server started for this run)' : ''}`);
+    io.progress(
+      `bench bus: ${messages} messages against ${url}${server ? ' (a nats-server started for this run)' : ''}`,
+    );
     try {
       const result = await benchBus({ url, messages });
       io.result({ ...result, messages, machine: machine() });
@@ -47,4 +53,9 @@ export const benchBusCommand: Command = {
   },
 };
 
-const machine = () => ({ cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version });
+const machine = () => ({
+  cpus: os.cpus().length,
+  cpuModel: os.cpus()[0]?.model ?? 'unknown',
+  memGiB: Math.round(os.totalmem() / 2 ** 30),
+  node: process.version,
+});

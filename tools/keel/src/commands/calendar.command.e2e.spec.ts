@@ -15,7 +15,10 @@ interface Run {
 }
 const keel = (...args: string[]): Promise<Run> =>
   new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', 'tools/keel/src/main.ts', 'calendar', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, ['--import', 'tsx', 'tools/keel/src/main.ts', 'calendar', ...args], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -53,7 +56,8 @@ const result = (args: readonly string[]): Run => {
 beforeAll(async () => {
   const queue = [...Object.values(SUCCESS), ...BAD.map(([args]) => [...args, '--json'])];
   const worker = async (): Promise<void> => {
-    for (let args = queue.shift(); args; args = queue.shift()) results.set(JSON.stringify(args), await keel(...args));
+    for (let args = queue.shift(); args; args = queue.shift())
+      results.set(JSON.stringify(args), await keel(...args));
   };
   await Promise.all([worker(), worker(), worker(), worker()]);
 }, 120_000);
@@ -63,15 +67,42 @@ describe('keel calendar', () => {
     const r = result(SUCCESS.contractsGc);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual([
-      { code: 'GCZ5', root: 'GC', month: '2025-12', lastTradeDate: '2025-12-29', firstNoticeDate: '2025-11-28', rollStartDate: '2025-11-20', forcedRollDate: '2025-11-25', settlement: 'physical' },
-      { code: 'GCG6', root: 'GC', month: '2026-02', lastTradeDate: '2026-02-25', firstNoticeDate: '2026-01-30', rollStartDate: '2026-01-23', forcedRollDate: '2026-01-28', settlement: 'physical' },
+      {
+        code: 'GCZ5',
+        root: 'GC',
+        month: '2025-12',
+        lastTradeDate: '2025-12-29',
+        firstNoticeDate: '2025-11-28',
+        rollStartDate: '2025-11-20',
+        forcedRollDate: '2025-11-25',
+        settlement: 'physical',
+      },
+      {
+        code: 'GCG6',
+        root: 'GC',
+        month: '2026-02',
+        lastTradeDate: '2026-02-25',
+        firstNoticeDate: '2026-01-30',
+        rollStartDate: '2026-01-23',
+        forcedRollDate: '2026-01-28',
+        settlement: 'physical',
+      },
     ]);
   });
 
   it('contracts --json: cash-settled contracts have a null first notice date', () => {
     const r = result(SUCCESS.contractsMes);
     expect(JSON.parse(r.stdout)).toEqual([
-      { code: 'MESH5', root: 'MES', month: '2025-03', lastTradeDate: '2025-03-21', firstNoticeDate: null, rollStartDate: '2025-03-11', forcedRollDate: '2025-03-19', settlement: 'cash' },
+      {
+        code: 'MESH5',
+        root: 'MES',
+        month: '2025-03',
+        lastTradeDate: '2025-03-21',
+        firstNoticeDate: null,
+        rollStartDate: '2025-03-11',
+        forcedRollDate: '2025-03-19',
+        settlement: 'cash',
+      },
     ]);
   });
 
@@ -87,7 +118,11 @@ describe('keel calendar', () => {
   it('state --json: the state with the next open and close', () => {
     const r = result(SUCCESS.stateEs);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ state: 'open', nextOpen: '2025-03-10T17:00:00.000-05:00', nextClose: '2025-03-10T16:00:00.000-05:00' });
+    expect(JSON.parse(r.stdout)).toEqual({
+      state: 'open',
+      nextOpen: '2025-03-10T17:00:00.000-05:00',
+      nextClose: '2025-03-10T16:00:00.000-05:00',
+    });
   });
 
   it.each(BAD)('%j fails with exit 2 naming %s and the value', (args, flag, value) => {

@@ -26,11 +26,20 @@ const orUsage = <A>(r: E.Either<ValidationError, A>): A => {
 export const calendarContractsCommand: Command = {
   summary: 'CME calendar: contracts of a product with last trade, first notice and roll dates',
   run: async (args, io) => {
-    const flags = parseFlags(args, { root: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } });
-    const list = orUsage(contracts(required('root', flags.root), required('from', flags.from), required('to', flags.to)));
+    const flags = parseFlags(args, {
+      root: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+    });
+    const list = orUsage(
+      contracts(required('root', flags.root), required('from', flags.from), required('to', flags.to)),
+    );
     io.result(list, () =>
       list
-        .map((c) => `${c.code.padEnd(8)} ${c.month}  last trade ${c.lastTradeDate}  first notice ${c.firstNoticeDate ?? '—'.padEnd(10)}  roll ${c.rollStartDate} → ${c.forcedRollDate}  ${c.settlement}`)
+        .map(
+          (c) =>
+            `${c.code.padEnd(8)} ${c.month}  last trade ${c.lastTradeDate}  first notice ${c.firstNoticeDate ?? '—'.padEnd(10)}  roll ${c.rollStartDate} → ${c.forcedRollDate}  ${c.settlement}`,
+        )
         .join('\n'),
     );
     return 0;
@@ -42,9 +51,13 @@ export const calendarHolidaysCommand: Command = {
   run: async (args, io) => {
     const flags = parseFlags(args, { root: { type: 'string' }, year: { type: 'string' } });
     const list = orUsage(holidays(required('root', flags.root), required('year', flags.year))).map((h) =>
-      h.kind === 'closed' ? { date: h.date, kind: h.kind } : { date: h.date, kind: h.kind, closeTime: h.closeTime },
+      h.kind === 'closed'
+        ? { date: h.date, kind: h.kind }
+        : { date: h.date, kind: h.kind, closeTime: h.closeTime },
     );
-    io.result(list, () => list.map((h) => `${h.date}  ${h.kind}${'closeTime' in h ? ` ${h.closeTime} CT` : ''}`).join('\n'));
+    io.result(list, () =>
+      list.map((h) => `${h.date}  ${h.kind}${'closeTime' in h ? ` ${h.closeTime} CT` : ''}`).join('\n'),
+    );
     return 0;
   },
 };
@@ -56,7 +69,10 @@ export const calendarStateCommand: Command = {
     const root = required('root', flags.root);
     const atText = required('at', flags.at);
     const at = parseInstant(atText);
-    if (at === undefined) throw new UsageError(`--at: must be an ISO-8601 instant with Z or an offset, e.g. 2025-03-09T22:00:00Z (got ${JSON.stringify(atText)})`);
+    if (at === undefined)
+      throw new UsageError(
+        `--at: must be an ISO-8601 instant with Z or an offset, e.g. 2025-03-09T22:00:00Z (got ${JSON.stringify(atText)})`,
+      );
     const s = orUsage(marketState(root, at));
     io.result(s, () => `${root} ${s.state}; next open ${s.nextOpen}, next close ${s.nextClose}`);
     return 0;

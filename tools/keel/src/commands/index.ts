@@ -3,7 +3,12 @@ import type { Command } from './command';
 import { benchBusCommand, benchStoreCommand } from './bench.command';
 import { benchCoalescingCommand } from './bench-coalescing.command';
 import { benchReplayCommand } from './bench-replay.command';
-import { replayArchiveCommand, replayCommand, replayPnlCommand, replayProjectionCommands } from './replay.command';
+import {
+  replayArchiveCommand,
+  replayCommand,
+  replayPnlCommand,
+  replayProjectionCommands,
+} from './replay.command';
 import { calendarContractsCommand, calendarHolidaysCommand, calendarStateCommand } from './calendar.command';
 import { rollSimCommand } from './roll-sim.command';
 import { startCommand } from './start.command';

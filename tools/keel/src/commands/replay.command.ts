@@ -6,7 +6,15 @@
 import * as fs from 'node:fs';
 import * as E from 'fp-ts/Either';
 import { describeError } from '@keel/events';
-import { archivePathOf, extendPnlArchive, LogSource, openLogSource, runPnlBackfill, UndecodableEventError, verifyPnlCheckpoints } from '@keel/pnl-replay';
+import {
+  archivePathOf,
+  extendPnlArchive,
+  LogSource,
+  openLogSource,
+  runPnlBackfill,
+  UndecodableEventError,
+  verifyPnlCheckpoints,
+} from '@keel/pnl-replay';
 import { PNL_ENGINE_NAME } from '@keel/pnl-engine';
 import { Io, parseFlags, UsageError } from '../cli.io';
 import { compareProjection } from '../replay/projection.compare';
@@ -14,7 +22,11 @@ import { PROJECTIONS } from '../replay/projections';
 import { progressBar } from '../replay/progress.bar';
 import type { Command } from './command';
 
-export const INTERVALS: Readonly<Record<string, number>> = { '1m': 60_000, '1h': 3_600_000, '1d': 86_400_000 };
+export const INTERVALS: Readonly<Record<string, number>> = {
+  '1m': 60_000,
+  '1h': 3_600_000,
+  '1d': 86_400_000,
+};
 
 const ISO = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 const DECIMAL = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/;
@@ -22,7 +34,10 @@ const DECIMAL = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/;
 export const parseTimeFlag = (name: string, value: string | undefined): number | undefined => {
   if (value === undefined) return undefined;
   const ms = ISO.test(value) ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(ms)) throw new UsageError(`--${name} must be an ISO-8601 time such as 2026-01-01T00:00:00Z (got ${JSON.stringify(value)})`);
+  if (Number.isNaN(ms))
+    throw new UsageError(
+      `--${name} must be an ISO-8601 time such as 2026-01-01T00:00:00Z (got ${JSON.stringify(value)})`,
+    );
   return ms;
 };
 
@@ -41,7 +56,8 @@ export const openStoreFlag = async (uri: string): Promise<LogSource> => {
 const peakRssMb = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
 
 export const replayPnlCommand: Command = {
-  summary: 'PnL backfill: --store <uri> --interval 1m|1h|1d --out <file.csv> [--from ISO] [--to ISO] [--capital D] [--skip-undecodable] [--strict] [--reference] [--no-archive] [--threads 1|2]',
+  summary:
+    'PnL backfill: --store <uri> --interval 1m|1h|1d --out <file.csv> [--from ISO] [--to ISO] [--capital D] [--skip-undecodable] [--strict] [--reference] [--no-archive] [--threads 1|2]',
   run: async (args, io) => {
     const flags = parseFlags(args, {
       store: { type: 'string' },
@@ -59,16 +75,25 @@ export const replayPnlCommand: Command = {
     const uri = required('store', flags.store);
     const interval = required('interval', flags.interval);
     const intervalMs = INTERVALS[interval];
-    if (intervalMs === undefined) throw new UsageError(`--interval must be one of ${Object.keys(INTERVALS).join(', ')} (got ${JSON.stringify(interval)})`);
+    if (intervalMs === undefined)
+      throw new UsageError(
+        `--interval must be one of ${Object.keys(INTERVALS).join(', ')} (got ${JSON.stringify(interval)})`,
+      );
     const out = required('out', flags.out);
     const fromMs = parseTimeFlag('from', flags.from);
     const toMs = parseTimeFlag('to', flags.to);
     if (fromMs !== undefined && toMs !== undefined && fromMs >= toMs)
-      throw new UsageError(`--from must be before --to (got --from ${JSON.stringify(flags.from)} --to ${JSON.stringify(flags.to)})`);
+      throw new UsageError(
+        `--from must be before --to (got --from ${JSON.stringify(flags.from)} --to ${JSON.stringify(flags.to)})`,
+      );
     const threads = flags.threads ?? '1';
-    if (threads !== '1' && threads !== '2') throw new UsageError(`--threads must be 1 (scan and fold in one thread) or 2 (scan in a worker) (got ${JSON.stringify(threads)})`);
+    if (threads !== '1' && threads !== '2')
+      throw new UsageError(
+        `--threads must be 1 (scan and fold in one thread) or 2 (scan in a worker) (got ${JSON.stringify(threads)})`,
+      );
     const capital = flags.capital ?? '0';
-    if (!DECIMAL.test(capital)) throw new UsageError(`--capital must be a decimal such as 100000 (got ${JSON.stringify(capital)})`);
+    if (!DECIMAL.test(capital))
+      throw new UsageError(`--capital must be a decimal such as 100000 (got ${JSON.stringify(capital)})`);
     const source = await openStoreFlag(uri);
     const tmp = `${out}.partial`;
     let fd: number;
@@ -87,7 +112,11 @@ export const replayPnlCommand: Command = {
       const tenth = head > 0 ? Math.floor((position / head) * 10) : 10;
       if (samples.length > 0 && samples[samples.length - 1]!.at >= tenth * 10) return;
       const m = process.memoryUsage();
-      samples.push({ at: tenth * 10, rssMb: Math.round(m.rss / 2 ** 20), heapMb: Math.round(m.heapUsed / 2 ** 20) });
+      samples.push({
+        at: tenth * 10,
+        rssMb: Math.round(m.rss / 2 ** 20),
+        heapMb: Math.round(m.heapUsed / 2 ** 20),
+      });
     };
     try {
       const result = await runPnlBackfill(source, {
@@ -131,12 +160,20 @@ export const replayPnlCommand: Command = {
         memory: samples,
         out,
       };
-      if (result.whyReference !== undefined) io.progress(`replay pnl: ran the decimal.js reference fold: ${result.whyReference}`);
-      if (result.archive?.problem) io.progress(`replay pnl: read the log instead of the PnL archive after ${result.archive.segments} segment(s) of it: ${result.archive.problem}`);
+      if (result.whyReference !== undefined)
+        io.progress(`replay pnl: ran the decimal.js reference fold: ${result.whyReference}`);
+      if (result.archive?.problem)
+        io.progress(
+          `replay pnl: read the log instead of the PnL archive after ${result.archive.segments} segment(s) of it: ${result.archive.problem}`,
+        );
       if (result.undecodable.count > 0)
-        io.progress(`replay pnl: skipped ${result.undecodable.count} undecodable event(s); first at position ${result.undecodable.first[0]!.position} (${result.undecodable.first[0]!.type})`);
-      io.result(summary, () =>
-        `${out}: ${summary.outputRows} rows from ${summary.events} events (${summary.foldedEvents} folded) in ${summary.wallSeconds}s, ${summary.eventsPerSec} events/s, peak RSS ${summary.peakRssMb} MB`,
+        io.progress(
+          `replay pnl: skipped ${result.undecodable.count} undecodable event(s); first at position ${result.undecodable.first[0]!.position} (${result.undecodable.first[0]!.type})`,
+        );
+      io.result(
+        summary,
+        () =>
+          `${out}: ${summary.outputRows} rows from ${summary.events} events (${summary.foldedEvents} folded) in ${summary.wallSeconds}s, ${summary.eventsPerSec} events/s, peak RSS ${summary.peakRssMb} MB`,
       );
       return 0;
     } catch (e) {
@@ -159,24 +196,45 @@ export const replayPnlCommand: Command = {
 };
 
 export const replayArchiveCommand: Command = {
-  summary: 'build or extend the PnL archive beside an embedded store (the balance-aggregator keeps it current): --store sqlite:<path>',
+  summary:
+    'build or extend the PnL archive beside an embedded store (the balance-aggregator keeps it current): --store sqlite:<path>',
   run: async (args, io) => {
     const flags = parseFlags(args, { store: { type: 'string' } });
     const uri = required('store', flags.store);
     const source = await openStoreFlag(uri);
     try {
-      if (source.raw === null || source.path === null) throw new UsageError(`--store must name an embedded store (sqlite:<path>): other stores have no PnL archive (got ${JSON.stringify(uri)})`);
+      if (source.raw === null || source.path === null)
+        throw new UsageError(
+          `--store must name an embedded store (sqlite:<path>): other stores have no PnL archive (got ${JSON.stringify(uri)})`,
+        );
       const started = process.hrtime.bigint();
       const head = source.raw.head();
       const bar = progressBar('replay archive');
-      const r = extendPnlArchive(source.path, source.raw, { onSegment: (ref) => bar.update(ref.last, head, ref.last) });
+      const r = extendPnlArchive(source.path, source.raw, {
+        onSegment: (ref) => bar.update(ref.last, head, ref.last),
+      });
       bar.done();
       if (E.isLeft(r)) throw new Error(describeError(r.left));
       const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const summary = { archive: archivePathOf(source.path), written: r.right.written, last: r.right.last, head, events: r.right.events, stoppedAt: r.right.stoppedAt, wallSeconds: Math.round(wallSeconds * 1000) / 1000, peakRssMb: peakRssMb() };
+      const summary = {
+        archive: archivePathOf(source.path),
+        written: r.right.written,
+        last: r.right.last,
+        head,
+        events: r.right.events,
+        stoppedAt: r.right.stoppedAt,
+        wallSeconds: Math.round(wallSeconds * 1000) / 1000,
+        peakRssMb: peakRssMb(),
+      };
       if (r.right.stoppedAt !== null)
-        io.progress(`replay archive: stopped before position ${r.right.stoppedAt.position} (${r.right.stoppedAt.type}): ${r.right.stoppedAt.message}; replays read the log from there`);
-      io.result(summary, () => `${summary.archive}: ${summary.written} new segment(s); covers positions 1–${summary.last} of ${head} (${summary.events} events) in ${summary.wallSeconds}s`);
+        io.progress(
+          `replay archive: stopped before position ${r.right.stoppedAt.position} (${r.right.stoppedAt.type}): ${r.right.stoppedAt.message}; replays read the log from there`,
+        );
+      io.result(
+        summary,
+        () =>
+          `${summary.archive}: ${summary.written} new segment(s); covers positions 1–${summary.last} of ${head} (${summary.events} events) in ${summary.wallSeconds}s`,
+      );
       return 0;
     } finally {
       await source.close();
@@ -202,7 +260,9 @@ const projectionCommand = (name: string): Command => {
         );
         return match ? 0 : 1;
       } catch (e) {
-        process.stderr.write(`keel: replay ${name}: ${e instanceof Error ? e.message : describeError(e as never)}\n`);
+        process.stderr.write(
+          `keel: replay ${name}: ${e instanceof Error ? e.message : describeError(e as never)}\n`,
+        );
         return 1;
       } finally {
         await source.close();
@@ -219,6 +279,8 @@ export const replayProjectionCommands: Readonly<Record<string, Command>> = Objec
 export const replayCommand: Command = {
   summary: `replay pnl | ${Object.keys(PROJECTIONS).join(' | ')} (see docs/replay.md)`,
   run: async (args: readonly string[], _io: Io) => {
-    throw new UsageError(`replay: unknown projection ${JSON.stringify(args[0] ?? '')}; use pnl, ${Object.keys(PROJECTIONS).join(', ')}`);
+    throw new UsageError(
+      `replay: unknown projection ${JSON.stringify(args[0] ?? '')}; use pnl, ${Object.keys(PROJECTIONS).join(', ')}`,
+    );
   },
 };

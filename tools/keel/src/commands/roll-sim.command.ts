@@ -19,7 +19,8 @@ import { recordedRunInput } from '../roll-sim/roll-sim.setup';
 import type { Command } from './command';
 import { joinNegativeValues } from '../sim/venue-io';
 
-const bad = (flag: string, value: string | undefined, why: string): UsageError => new UsageError(`--${flag} ${why} (got ${JSON.stringify(value ?? null)})`);
+const bad = (flag: string, value: string | undefined, why: string): UsageError =>
+  new UsageError(`--${flag} ${why} (got ${JSON.stringify(value ?? null)})`);
 
 /** An ISO-8601 instant on a whole minute. */
 const instantFlag = (flag: string, value: string | undefined): number => {
@@ -31,7 +32,10 @@ const instantFlag = (flag: string, value: string | undefined): number => {
 
 const human = (r: RollSimReport): string => {
   const roll = r.rollEvents.map((e) => `  ${e.at} ${e.type} ${JSON.stringify(e.data)}`);
-  const fills = Object.entries(r.fills).map(([c, f]) => `  ${c}: ${f.count} fills, bought ${f.bought} @ ${f.avgBuy ?? '-'}, sold ${f.sold} @ ${f.avgSell ?? '-'} (maker ${f.makerQty})`);
+  const fills = Object.entries(r.fills).map(
+    ([c, f]) =>
+      `  ${c}: ${f.count} fills, bought ${f.bought} @ ${f.avgBuy ?? '-'}, sold ${f.sold} @ ${f.avgSell ?? '-'} (maker ${f.makerQty})`,
+  );
   return [
     `${r.root} ${r.from} → ${r.to} (${r.hours} hours, ${r.sessions} sessions, ${r.bars} bars → ${r.marketEvents} market events)`,
     'roll:',
@@ -47,28 +51,42 @@ const human = (r: RollSimReport): string => {
 };
 
 export const rollSimCommand: Command = {
-  summary: 'a CME roll end to end (rollover → execution → venue simulator) on recorded 1-minute bars under a virtual clock',
+  summary:
+    'a CME roll end to end (rollover → execution → venue simulator) on recorded 1-minute bars under a virtual clock',
   run: async (args, io) => {
     const argv = joinNegativeValues(args);
-    const f = parseFlags(argv, { data: { type: 'string' }, root: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, exposure: { type: 'string' } });
+    const f = parseFlags(argv, {
+      data: { type: 'string' },
+      root: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      exposure: { type: 'string' },
+    });
     if (!f.data) throw bad('data', f.data, 'is required: a 1-minute trade bar file (.csv or .csv.gz)');
-    if (f.root === undefined || !/^[A-Z0-9]{1,8}$/.test(f.root) || E.isLeft(lookupProduct(f.root))) throw bad('root', f.root, 'must be a CME root the calendar knows, such as ES');
+    if (f.root === undefined || !/^[A-Z0-9]{1,8}$/.test(f.root) || E.isLeft(lookupProduct(f.root)))
+      throw bad('root', f.root, 'must be a CME root the calendar knows, such as ES');
     const from = instantFlag('from', f.from);
     const to = instantFlag('to', f.to);
     if (to <= from) throw bad('to', f.to, `must be after --from (${f.from})`);
     const exposure = f.exposure === undefined ? 3 : /^-?\d{1,6}$/.test(f.exposure) ? Number(f.exposure) : NaN;
-    if (!Number.isInteger(exposure)) throw bad('exposure', f.exposure, 'must be a whole number of contracts such as 3 or -2');
+    if (!Number.isInteger(exposure))
+      throw bad('exposure', f.exposure, 'must be a whole number of contracts such as 3 or -2');
 
     const w0 = performance.now();
     const bars = await readBars(f.data, f.root, from, to);
     if (E.isLeft(bars)) throw bad('data', f.data, `cannot be read: ${bars.left}`);
-    if (bars.right.length === 0) throw bad('from', f.from, `to --to ${f.to}: the data has no ${f.root} bars in that range`);
+    if (bars.right.length === 0)
+      throw bad('from', f.from, `to --to ${f.to}: the data has no ${f.root} bars in that range`);
     const input = recordedRunInput({ root: f.root, bars: bars.right, from, to, exposure });
     if (E.isLeft(input)) throw bad('root', f.root, input.left);
-    io.progress(`roll-sim: ${f.root} ${f.from} → ${f.to}, exposure ${exposure}, ${bars.right.length} bars, contracts ${input.right.calendar.contracts.map((c) => c.code).join(' ')}`);
+    io.progress(
+      `roll-sim: ${f.root} ${f.from} → ${f.to}, exposure ${exposure}, ${bars.right.length} bars, contracts ${input.right.calendar.contracts.map((c) => c.code).join(' ')}`,
+    );
     const r = await runRollSim(input.right);
     if (E.isLeft(r)) throw new Error(`the simulation stopped: ${r.left}`);
-    io.progress(`roll-sim: ${Math.round(performance.now() - w0) / 1000} s wall (load + run) for ${(to - from) / 86_400_000} simulated days`);
+    io.progress(
+      `roll-sim: ${Math.round(performance.now() - w0) / 1000} s wall (load + run) for ${(to - from) / 86_400_000} simulated days`,
+    );
     io.result(r.right.report, (v) => human(v as RollSimReport));
     return 0;
   },

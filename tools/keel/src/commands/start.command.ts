@@ -29,7 +29,11 @@ const root = path.resolve(__dirname, '../../../..');
 export const startCommand: Command = {
   summary: 'start NATS (if none is reachable), the relay and every app; Ctrl-C stops them',
   run: async (args, io) => {
-    const flags = parseFlags(args, { data: { type: 'string' }, for: { type: 'string' }, 'port-offset': { type: 'string' } });
+    const flags = parseFlags(args, {
+      data: { type: 'string' },
+      for: { type: 'string' },
+      'port-offset': { type: 'string' },
+    });
     const dataDir = path.resolve(flags.data ?? path.join(root, 'data'));
     const seconds = flags.for === undefined ? undefined : intFlag('for', flags.for, 0);
     const offset = intFlag('port-offset', flags['port-offset'], 0, 0);
@@ -44,7 +48,10 @@ export const startCommand: Command = {
     } else {
       if (wanted) io.progress(`NATS: ${wanted} does not answer; starting a local nats-server`);
       const port = (await portFree(4222)) ? 4222 : undefined;
-      const server = await startNatsServer({ ...(port ? { port } : {}), storeDir: path.join(dataDir, 'nats') });
+      const server = await startNatsServer({
+        ...(port ? { port } : {}),
+        storeDir: path.join(dataDir, 'nats'),
+      });
       natsUrl = server.url;
       stopNats = () => server.stop();
       io.progress(`NATS: started ${natsUrl} (JetStream in ${path.join(dataDir, 'nats')})`);
@@ -58,7 +65,12 @@ export const startCommand: Command = {
       const child = spawn(process.execPath, ['--import', 'tsx', `apps/${app.name}/src/main.ts`], {
         cwd: root,
         stdio: ['ignore', log, log],
-        env: { ...process.env, KEEL_NATS_URL: natsUrl, KEEL_STORE_URI: storeUri, KEEL_HTTP_PORT: String(app.port + offset) },
+        env: {
+          ...process.env,
+          KEEL_NATS_URL: natsUrl,
+          KEEL_STORE_URI: storeUri,
+          KEEL_HTTP_PORT: String(app.port + offset),
+        },
       });
       fs.closeSync(log);
       children.set(app.name, child);
@@ -78,16 +90,30 @@ export const startCommand: Command = {
       if (stopping) return;
       stopping = true;
       io.progress('stopping apps…');
-      await Promise.all([...children.values()].map((c) => new Promise<void>((r) => (c.once('exit', () => r()), c.kill('SIGTERM')))));
+      await Promise.all(
+        [...children.values()].map(
+          (c) => new Promise<void>((r) => (c.once('exit', () => r()), c.kill('SIGTERM'))),
+        ),
+      );
       await stopNats();
     };
     process.once('SIGINT', () => void stop());
     process.once('SIGTERM', () => void stop());
 
-    const ready = await waitReady(APPS.map((a) => a.port + offset), 60_000);
-    const table = APPS.map((a) => ({ app: a.name, health: `http://127.0.0.1:${a.port + offset}`, ready: ready[a.port + offset] ?? false }));
-    for (const row of table) io.progress(`  ${row.app.padEnd(20)} ${row.health}  ${row.ready ? 'ready' : 'NOT READY'}`);
-    io.progress(`store: ${storeUri}; logs: ${path.join(dataDir, 'logs')}; ${seconds === undefined ? 'Ctrl-C to stop' : `stopping in ${seconds} s`}`);
+    const ready = await waitReady(
+      APPS.map((a) => a.port + offset),
+      60_000,
+    );
+    const table = APPS.map((a) => ({
+      app: a.name,
+      health: `http://127.0.0.1:${a.port + offset}`,
+      ready: ready[a.port + offset] ?? false,
+    }));
+    for (const row of table)
+      io.progress(`  ${row.app.padEnd(20)} ${row.health}  ${row.ready ? 'ready' : 'NOT READY'}`);
+    io.progress(
+      `store: ${storeUri}; logs: ${path.join(dataDir, 'logs')}; ${seconds === undefined ? 'Ctrl-C to stop' : `stopping in ${seconds} s`}`,
+    );
     if (io.json) io.result({ natsUrl, storeUri, apps: table });
 
     if (seconds !== undefined) setTimeout(() => void stop(), seconds * 1000);
@@ -132,7 +158,10 @@ const waitReady = async (ports: readonly number[], timeoutMs: number): Promise<R
     await Promise.all(
       ports.map(async (p) => {
         if (status[p]) return;
-        status[p] = await fetch(`http://127.0.0.1:${p}/readyz`).then((r) => r.ok, () => false);
+        status[p] = await fetch(`http://127.0.0.1:${p}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        );
       }),
     );
     await new Promise((r) => setTimeout(r, 250));

@@ -27,7 +27,8 @@ const bad = (flag: string, value: string | undefined, why: string): UsageError =
 export const parseDuration = (value: string | undefined): number => {
   const m = value === undefined ? null : DURATION.exec(value);
   const ms = m ? Number(m[1]) * (UNIT_MS[m[2] as string] as number) : NaN;
-  if (!Number.isFinite(ms) || ms < 1000) throw bad('duration', value, 'must be a duration of at least 1s such as 30m, 6h or 1d');
+  if (!Number.isFinite(ms) || ms < 1000)
+    throw bad('duration', value, 'must be a duration of at least 1s such as 30m, 6h or 1d');
   return Math.round(ms);
 };
 
@@ -69,7 +70,8 @@ export const twapSimCommand: Command = {
     if (f.qty === undefined || !DECIMAL.test(f.qty) || new Decimal(f.qty).lte(0))
       throw bad('qty', f.qty, 'must be a positive decimal quantity such as 1.5');
     const start = f.start === undefined || !/^\d{4}-\d{2}-\d{2}T/.test(f.start) ? NaN : Date.parse(f.start);
-    if (!Number.isFinite(start)) throw bad('start', f.start, 'must be an ISO-8601 instant such as 2026-01-01T00:00:00Z');
+    if (!Number.isFinite(start))
+      throw bad('start', f.start, 'must be an ISO-8601 instant such as 2026-01-01T00:00:00Z');
     const durationMs = parseDuration(f.duration);
     const slices = intFlag('slices', f.slices, Math.max(1, Math.round(durationMs / 300_000)));
     // The simulation allocates many short-lived decimals: a larger young generation cuts the
@@ -80,8 +82,10 @@ export const twapSimCommand: Command = {
     const latencyMs = intFlag('latency-ms', f['latency-ms'], 50, 0);
     const tickMs = intFlag('tick-ms', f['tick-ms'], 1000);
     const urgency = f.urgency ?? 'normal';
-    if (urgency !== 'low' && urgency !== 'normal' && urgency !== 'high') throw bad('urgency', f.urgency, 'must be low, normal or high');
-    if (slices > durationMs / tickMs) throw bad('slices', f.slices, `must leave each slice at least one tick (${tickMs} ms)`);
+    if (urgency !== 'low' && urgency !== 'normal' && urgency !== 'high')
+      throw bad('urgency', f.urgency, 'must be low, normal or high');
+    if (slices > durationMs / tickMs)
+      throw bad('slices', f.slices, `must leave each slice at least one tick (${tickMs} ms)`);
 
     const l0 = performance.now();
     const loaded = await loadMarketFile(f.data);
@@ -90,12 +94,26 @@ export const twapSimCommand: Command = {
     const m = loaded.right;
     const span = `${new Date(m.firstTs).toISOString()} → ${new Date(m.lastTs).toISOString()}`;
     if (start < m.firstTs || start >= m.lastTs) throw bad('start', f.start, `is outside the data (${span})`);
-    if (start + durationMs > m.lastTs) throw bad('duration', f.duration, `runs past the end of the data (${span})`);
-    io.progress(`twap-sim: ${f.side} ${f.qty} from ${f.start} for ${f.duration} in ${slices} slices on ${m.events.length} ${m.layout} rows`);
+    if (start + durationMs > m.lastTs)
+      throw bad('duration', f.duration, `runs past the end of the data (${span})`);
+    io.progress(
+      `twap-sim: ${f.side} ${f.qty} from ${f.start} for ${f.duration} in ${slices} slices on ${m.events.length} ${m.layout} rows`,
+    );
 
     const r = await runTwapSim(
       m,
-      { side: f.side, qty: new Decimal(f.qty), start, durationMs, slices, makerBps, takerBps, latencyMs, tickMs, urgency },
+      {
+        side: f.side,
+        qty: new Decimal(f.qty),
+        start,
+        durationMs,
+        slices,
+        makerBps,
+        takerBps,
+        latencyMs,
+        tickMs,
+        urgency,
+      },
       () => performance.now(),
     );
     if (E.isLeft(r)) throw new UsageError(`the order was rejected: ${r.left}`);

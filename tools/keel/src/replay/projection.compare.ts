@@ -40,13 +40,22 @@ export interface CompareResult {
   readonly position: number;
   readonly events: number;
   readonly match: boolean;
-  readonly difference: (Difference & { readonly event: { readonly position: number; readonly type: string; readonly eventId: string } | null }) | null;
+  readonly difference:
+    | (Difference & {
+        readonly event: { readonly position: number; readonly type: string; readonly eventId: string } | null;
+      })
+    | null;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The first path (sorted keys, depth first) at which two JSON values differ. */
-export const firstDifference = (live: unknown, rebuilt: unknown, path: readonly string[] = []): { path: readonly string[]; live: unknown; rebuilt: unknown } | null => {
+export const firstDifference = (
+  live: unknown,
+  rebuilt: unknown,
+  path: readonly string[] = [],
+): { path: readonly string[]; live: unknown; rebuilt: unknown } | null => {
   if (Array.isArray(live) && Array.isArray(rebuilt)) {
     for (let i = 0; i < Math.max(live.length, rebuilt.length); i++) {
       const d = firstDifference(live[i], rebuilt[i], [...path, String(i)]);
@@ -73,7 +82,13 @@ const valueAt = (v: unknown, path: readonly string[]): unknown => {
   return cur;
 };
 
-const fold = async <S>(source: LogSource, p: ReplayableProjection<S>, initial: S, upTo: number, each?: (s: S, e: RecordedEvent) => void): Promise<{ state: S; events: number }> => {
+const fold = async <S>(
+  source: LogSource,
+  p: ReplayableProjection<S>,
+  initial: S,
+  upTo: number,
+  each?: (s: S, e: RecordedEvent) => void,
+): Promise<{ state: S; events: number }> => {
   let state = initial;
   let events = 0;
   for await (const page of eventPages(source, p.eventTypes, 0, upTo)) {
@@ -86,21 +101,30 @@ const fold = async <S>(source: LogSource, p: ReplayableProjection<S>, initial: S
   return { state, events };
 };
 
-export const compareProjection = async <S>(source: LogSource, p: ReplayableProjection<S>): Promise<CompareResult> => {
+export const compareProjection = async <S>(
+  source: LogSource,
+  p: ReplayableProjection<S>,
+): Promise<CompareResult> => {
   const store = await source.store();
   const snap = await store.loadSnapshot(p.snapshotKey)();
-  if (snap._tag === 'Left') throw new Error(`cannot read the live state (${p.snapshotKey}): ${snap.left.message}`);
+  if (snap._tag === 'Left')
+    throw new Error(`cannot read the live state (${p.snapshotKey}): ${snap.left.message}`);
   if (snap.right === null)
-    throw new Error(`no live state to compare with: the store has no snapshot ${p.snapshotKey} (the app saves one every KEEL_SNAPSHOT_EVERY events and when it stops)`);
+    throw new Error(
+      `no live state to compare with: the store has no snapshot ${p.snapshotKey} (the app saves one every KEEL_SNAPSHOT_EVERY events and when it stops)`,
+    );
   const live = snap.right;
   // The app itself ignores a snapshot of another version (it replays from the start), so
   // comparing with one would report a difference that is no fault of the fold.
   if (p.version !== undefined && live.version !== p.version)
-    throw new Error(`the live state (${p.snapshotKey}) is of projection version ${live.version}, this replay folds version ${p.version}: restart the app to save a snapshot of its current version`);
+    throw new Error(
+      `the live state (${p.snapshotKey}) is of projection version ${live.version}, this replay folds version ${p.version}: restart the app to save a snapshot of its current version`,
+    );
   const { state, events } = await fold(source, p, p.initial(live.state), live.position);
   const liveView = p.liveView(live.state);
   const d = firstDifference(liveView, JSON.parse(JSON.stringify(p.view(state))) as unknown);
-  if (d === null) return { projection: p.name, position: live.position, events, match: true, difference: null };
+  if (d === null)
+    return { projection: p.name, position: live.position, events, match: true, difference: null };
 
   // Second pass: the last event that changed the rebuilt value at that path.
   let prev: unknown = valueAt(p.view(p.initial(live.state)), d.path);
@@ -117,6 +141,11 @@ export const compareProjection = async <S>(source: LogSource, p: ReplayableProje
     position: live.position,
     events,
     match: false,
-    difference: { path: `/${d.path.join('/')}`, live: d.live, rebuilt: d.rebuilt, event: c ? { position: c.globalPosition, type: c.type, eventId: c.eventId } : null },
+    difference: {
+      path: `/${d.path.join('/')}`,
+      live: d.live,
+      rebuilt: d.rebuilt,
+      event: c ? { position: c.globalPosition, type: c.type, eventId: c.eventId } : null,
+    },
   };
 };

@@ -5,14 +5,21 @@
  * so the replay and the app cannot drift.
  */
 import { PnlLedger } from '@keel/pnl-domain';
-import { PNL_ENGINE_NAME, PNL_SNAPSHOT_KEY, PnlEngineState, pnlProjection, snapshotLedger } from '@keel/pnl-engine';
+import {
+  PNL_ENGINE_NAME,
+  PNL_SNAPSHOT_KEY,
+  PnlEngineState,
+  pnlProjection,
+  snapshotLedger,
+} from '@keel/pnl-engine';
 import { GATEWAY_SNAPSHOT_KEY, gatewayProjection, GatewayState, snapshotLogs } from '@keel/venue-engine';
 import { ReplayableProjection } from './projection.compare';
 
 /** The ledger is compared; the PnlUpdated the engine stored are compared with the backfill beside it (`verifyPnlCheckpoints`). */
 export const balanceAggregatorProjection: ReplayableProjection<PnlEngineState> = {
   name: PNL_ENGINE_NAME,
-  summary: "the PnL ledger (books per account × instrument, last quotes) vs the app's snapshot, and every PnlUpdated vs the backfill",
+  summary:
+    "the PnL ledger (books per account × instrument, last quotes) vs the app's snapshot, and every PnlUpdated vs the backfill",
   snapshotKey: PNL_SNAPSHOT_KEY,
   version: pnlProjection.version,
   eventTypes: pnlProjection.eventTypes,
@@ -25,7 +32,8 @@ export const balanceAggregatorProjection: ReplayableProjection<PnlEngineState> =
 /** The owned accounts' logs are compared (the kill switches are not replayed state worth comparing). */
 export const gatewayReplayProjection: ReplayableProjection<GatewayState> = {
   name: 'gateway',
-  summary: "each owned account's log view (orders, fills, last positions: evolveAccountLog) vs the gateway's snapshot",
+  summary:
+    "each owned account's log view (orders, fills, last positions: evolveAccountLog) vs the gateway's snapshot",
   snapshotKey: GATEWAY_SNAPSHOT_KEY,
   version: gatewayProjection([]).version,
   eventTypes: gatewayProjection([]).eventTypes,

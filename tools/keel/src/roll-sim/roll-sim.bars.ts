@@ -42,7 +42,12 @@ export const BAR_HEADER = 'timestamp_utc,contract,contract_month,open,high,low,c
  * The bars of `root`'s contracts with ts in [from, to), from an AlgoSeek CSV (.csv or .csv.gz,
  * time order). Left: a readable reason naming the file and the line.
  */
-export const readBars = async (file: string, root: string, from: number, to: number): Promise<E.Either<string, readonly Bar[]>> => {
+export const readBars = async (
+  file: string,
+  root: string,
+  from: number,
+  to: number,
+): Promise<E.Either<string, readonly Bar[]>> => {
   try {
     // A missing file must fail here: a read stream's open error does not reach readline.
     await access(file, constants.R_OK);
@@ -56,23 +61,38 @@ export const readBars = async (file: string, root: string, from: number, to: num
   for await (const line of readLines(file)) {
     n++;
     if (n === 1) {
-      if (line.trim() !== BAR_HEADER) return E.left(`${file}: header ${JSON.stringify(line)} is not ${JSON.stringify(BAR_HEADER)}`);
+      if (line.trim() !== BAR_HEADER)
+        return E.left(`${file}: header ${JSON.stringify(line)} is not ${JSON.stringify(BAR_HEADER)}`);
       continue;
     }
     if (line.trim() === '') continue;
     const cols = line.split(',');
     const ts = Date.parse(cols[0] ?? '');
-    if (cols.length !== 8 || !Number.isFinite(ts)) return E.left(`${file}:${n}: not a bar row: ${JSON.stringify(line)}`);
-    if (ts < lastTs) return E.left(`${file}:${n}: ${cols[0]} is before the previous row (the file must be in time order)`);
+    if (cols.length !== 8 || !Number.isFinite(ts))
+      return E.left(`${file}:${n}: not a bar row: ${JSON.stringify(line)}`);
+    if (ts < lastTs)
+      return E.left(`${file}:${n}: ${cols[0]} is before the previous row (the file must be in time order)`);
     lastTs = ts;
     if (ts >= to) break; // in time order: nothing further is in range
     if (ts < from) continue;
     const contract = cols[1] as string;
     if (!code.test(contract)) continue;
     try {
-      const [open, high, low, close] = [cols[3], cols[4], cols[5], cols[6]].map((v) => new Decimal(v as string)) as [Decimal, Decimal, Decimal, Decimal];
+      const [open, high, low, close] = [cols[3], cols[4], cols[5], cols[6]].map(
+        (v) => new Decimal(v as string),
+      ) as [Decimal, Decimal, Decimal, Decimal];
       const volume = Number(cols[7]);
-      if (!Number.isInteger(volume) || volume < 0 || low.gt(high) || open.lt(low) || open.gt(high) || close.lt(low) || close.gt(high) || low.lte(0)) throw new Error('inconsistent');
+      if (
+        !Number.isInteger(volume) ||
+        volume < 0 ||
+        low.gt(high) ||
+        open.lt(low) ||
+        open.gt(high) ||
+        close.lt(low) ||
+        close.gt(high) ||
+        low.lte(0)
+      )
+        throw new Error('inconsistent');
       bars.push({ ts, contract, open, high, low, close, volume });
     } catch {
       return E.left(`${file}:${n}: not a valid bar: ${JSON.stringify(line)}`);
@@ -101,7 +121,15 @@ export const barEvents = (bars: readonly Bar[], tick: Decimal, barMs: number): M
           ? { kind: 'quote', ts, bidPrice: p.minus(tick), bidQty: shown, askPrice: p, askQty: shown }
           : { kind: 'quote', ts, bidPrice: p, bidQty: shown, askPrice: p.plus(tick), askQty: shown },
       );
-      if (size > 0) out.push({ kind: 'trade', ts, tradeId: `${b.contract}-${b.ts}-${k}`, price: p, qty: new Decimal(size), side: buyer ? 'buy' : 'sell' });
+      if (size > 0)
+        out.push({
+          kind: 'trade',
+          ts,
+          tradeId: `${b.contract}-${b.ts}-${k}`,
+          price: p,
+          qty: new Decimal(size),
+          side: buyer ? 'buy' : 'sell',
+        });
       prev = p;
     });
   }
@@ -123,7 +151,11 @@ export const SESSION_GAP_MS = 10 * 60_000;
  * market is open from a bar of any of the root's contracts to the end of the last bar before
  * a pause of `gapMs` or more.
  */
-export const sessionsFromBars = (bars: readonly Bar[], barMs: number, gapMs: number = SESSION_GAP_MS): readonly SessionWindow[] => {
+export const sessionsFromBars = (
+  bars: readonly Bar[],
+  barMs: number,
+  gapMs: number = SESSION_GAP_MS,
+): readonly SessionWindow[] => {
   const out: SessionWindow[] = [];
   let open: number | null = null;
   let end = 0;

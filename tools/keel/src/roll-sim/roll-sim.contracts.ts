@@ -15,7 +15,18 @@
  */
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
-import { addMonths, chicagoInstant, contractFor, LocalDate, lookupProduct, MONTH_CODES, monthOf, ProductSpec, YearMonth, yearOf } from '@keel/calendar';
+import {
+  addMonths,
+  chicagoInstant,
+  contractFor,
+  LocalDate,
+  lookupProduct,
+  MONTH_CODES,
+  monthOf,
+  ProductSpec,
+  YearMonth,
+  yearOf,
+} from '@keel/calendar';
 import { validationError, ValidationError } from '@keel/events';
 import { ContractCalendar, contractCalendar, rollContractOf, RollContract } from '@keel/rollover-domain';
 import { Instrument } from '@keel/instruments';
@@ -30,7 +41,12 @@ const codeOf = (root: string, month: YearMonth, style: CodeStyle): string =>
  * first one whose roll start is after `to`, and one more (so the contract held at `to` has a
  * next one: ESZ13, ESH14, ESM14 for December 2013, the rows of the domain replay).
  */
-export const rollRows = (root: string, from: LocalDate, to: LocalDate, style: CodeStyle): E.Either<ValidationError, readonly RollContract[]> => {
+export const rollRows = (
+  root: string,
+  from: LocalDate,
+  to: LocalDate,
+  style: CodeStyle,
+): E.Either<ValidationError, readonly RollContract[]> => {
   const spec = lookupProduct(root);
   if (E.isLeft(spec)) return spec;
   const rows: RollContract[] = [];
@@ -44,7 +60,10 @@ export const rollRows = (root: string, from: LocalDate, to: LocalDate, style: Co
   return E.left(validationError('root', root, `no contract cycle found for ${from}…${to}`));
 };
 
-export const rollCalendar = (root: string, rows: readonly RollContract[]): E.Either<ValidationError, ContractCalendar> => contractCalendar(root, `${root}.c.0`, rows);
+export const rollCalendar = (
+  root: string,
+  rows: readonly RollContract[],
+): E.Either<ValidationError, ContractCalendar> => contractCalendar(root, `${root}.c.0`, rows);
 
 export const SIM_VENUE = 'cme-sim';
 

@@ -21,7 +21,10 @@ import { readBars } from './roll-sim.bars';
 import { heldOf, MinuteSample, RollSimResult, runRollSim } from './roll-sim.harness';
 import { recordedRunInput } from './roll-sim.setup';
 
-const FILE = path.resolve(__dirname, '../../../../libs/rollover/domain/test-data/cme-es-1m-tradebars-algoseek-2013-12-01_2013-12-20.csv.gz');
+const FILE = path.resolve(
+  __dirname,
+  '../../../../libs/rollover/domain/test-data/cme-es-1m-tradebars-algoseek-2013-12-01_2013-12-20.csv.gz',
+);
 const FROM = Date.parse('2013-12-01T00:00:00Z');
 const TO = Date.parse('2013-12-21T00:00:00Z');
 const EXPOSURE = 3;
@@ -54,13 +57,53 @@ describe('roll-sim: ES December 2013 (ESZ13 → ESH14) on the recorded bars, thr
 
   it('uses the contract rows of the domain replay (roll.es-2013.int.spec.ts)', async () => {
     const bars = await readBars(FILE, 'ES', FROM, TO);
-    const input = recordedRunInput({ root: 'ES', bars: E.isRight(bars) ? bars.right : [], from: FROM, to: TO, exposure: EXPOSURE });
+    const input = recordedRunInput({
+      root: 'ES',
+      bars: E.isRight(bars) ? bars.right : [],
+      from: FROM,
+      to: TO,
+      exposure: EXPOSURE,
+    });
     expect(E.isRight(input) && input.right.calendar.contracts).toEqual([
-      { code: 'ESZ13', settlement: 'cash', lastTradeDate: '2013-12-20', firstNoticeDate: null, rollStartDate: '2013-12-10', forcedRollDate: '2013-12-18', deliveryAlertDate: null },
-      { code: 'ESH14', settlement: 'cash', lastTradeDate: '2014-03-21', firstNoticeDate: null, rollStartDate: '2014-03-11', forcedRollDate: '2014-03-19', deliveryAlertDate: null },
-      { code: 'ESM14', settlement: 'cash', lastTradeDate: '2014-06-20', firstNoticeDate: null, rollStartDate: '2014-06-10', forcedRollDate: '2014-06-18', deliveryAlertDate: null },
+      {
+        code: 'ESZ13',
+        settlement: 'cash',
+        lastTradeDate: '2013-12-20',
+        firstNoticeDate: null,
+        rollStartDate: '2013-12-10',
+        forcedRollDate: '2013-12-18',
+        deliveryAlertDate: null,
+      },
+      {
+        code: 'ESH14',
+        settlement: 'cash',
+        lastTradeDate: '2014-03-21',
+        firstNoticeDate: null,
+        rollStartDate: '2014-03-11',
+        forcedRollDate: '2014-03-19',
+        deliveryAlertDate: null,
+      },
+      {
+        code: 'ESM14',
+        settlement: 'cash',
+        lastTradeDate: '2014-06-20',
+        firstNoticeDate: null,
+        rollStartDate: '2014-06-10',
+        forcedRollDate: '2014-06-18',
+        deliveryAlertDate: null,
+      },
     ]);
-    expect(E.isRight(input) && input.right.instruments.map((i) => [i.symbol, i.tickSize.toString(), i.lotSize.toString(), i.contractSize.toString(), i.settlement, i.expiry])).toEqual([
+    expect(
+      E.isRight(input) &&
+        input.right.instruments.map((i) => [
+          i.symbol,
+          i.tickSize.toString(),
+          i.lotSize.toString(),
+          i.contractSize.toString(),
+          i.settlement,
+          i.expiry,
+        ]),
+    ).toEqual([
       ['ESZ13', '0.25', '1', '50', 'cash', '2013-12-20T14:30:00.000Z'],
       ['ESH14', '0.25', '1', '50', 'cash', '2014-03-21T13:30:00.000Z'],
       ['ESM14', '0.25', '1', '50', 'cash', '2014-06-20T13:30:00.000Z'],
@@ -74,7 +117,9 @@ describe('roll-sim: ES December 2013 (ESZ13 → ESH14) on the recorded bars, thr
   });
 
   it('keeps the contract targets summing to the desired +3 at every minute', () => {
-    const bad = samples.filter((s) => s.desired !== EXPOSURE || Object.values(s.targets).reduce((a, q) => a + q, 0) !== EXPOSURE);
+    const bad = samples.filter(
+      (s) => s.desired !== EXPOSURE || Object.values(s.targets).reduce((a, q) => a + q, 0) !== EXPOSURE,
+    );
     expect(bad.map((s) => iso(s.t))).toEqual([]);
   });
 
@@ -83,11 +128,13 @@ describe('roll-sim: ES December 2013 (ESZ13 → ESH14) on the recorded bars, thr
     for (const s of samples) {
       const held = heldOf(s);
       const dev = Math.abs(held - EXPOSURE);
-      if (s.working.length === 0 && dev !== 0) violations.push(`${iso(s.t)} held ${held} with nothing in execution`);
+      if (s.working.length === 0 && dev !== 0)
+        violations.push(`${iso(s.t)} held ${held} with nothing in execution`);
       const tolerance = s.working.reduce((a, w) => a + w.scheduledRemaining + w.sliceLots, 0);
       if (dev > tolerance) violations.push(`${iso(s.t)} held ${held}, beyond the tolerance ${tolerance}`);
       // The roll's two legs: at most one contract off.
-      if (s.t >= FORCED_ROLL && s.t < CUTOFF && dev > 1) violations.push(`${iso(s.t)} held ${held} during the roll (${JSON.stringify(s.positions)})`);
+      if (s.t >= FORCED_ROLL && s.t < CUTOFF && dev > 1)
+        violations.push(`${iso(s.t)} held ${held} during the roll (${JSON.stringify(s.positions)})`);
     }
     expect(violations).toEqual([]);
   });
@@ -97,7 +144,11 @@ describe('roll-sim: ES December 2013 (ESZ13 → ESH14) on the recorded bars, thr
     const outside = off.filter((t) => !(t < FIRST_OPEN + HORIZON_MS) && !(t >= FORCED_ROLL && t < CUTOFF));
     expect(outside.map(iso)).toEqual([]);
     expect(off.some((t) => t >= FORCED_ROLL)).toBe(true); // the roll is not instantaneous: two TWAPs on the venue
-    expect(samples.filter((s) => s.t >= FIRST_OPEN + HORIZON_MS && s.t < FORCED_ROLL).every((s) => s.positions['ESZ13'] === EXPOSURE)).toBe(true);
+    expect(
+      samples
+        .filter((s) => s.t >= FIRST_OPEN + HORIZON_MS && s.t < FORCED_ROLL)
+        .every((s) => s.positions['ESZ13'] === EXPOSURE),
+    ).toBe(true);
   });
 
   it('leaves nothing in ESZ13 from the forced-roll cutoff on, and never grows it after the roll start', () => {
@@ -108,12 +159,24 @@ describe('roll-sim: ES December 2013 (ESZ13 → ESH14) on the recorded bars, thr
       ['2013-12-02T00:00:00.000Z', '0', '3', 'filled'],
       [iso(FORCED_ROLL), '3', '0', 'filled'],
     ]);
-    expect(zParents.every((p) => p.finishedAt !== null && Date.parse(p.finishedAt) <= Date.parse(p.deadline) && Date.parse(p.deadline) <= CUTOFF)).toBe(true);
+    expect(
+      zParents.every(
+        (p) =>
+          p.finishedAt !== null &&
+          Date.parse(p.finishedAt) <= Date.parse(p.deadline) &&
+          Date.parse(p.deadline) <= CUTOFF,
+      ),
+    ).toBe(true);
   });
 
   it('completes the roll with fills in both contracts: RollCompleted ESZ13 → ESH14 on the forced-roll date, +3 ESH14 at the end', () => {
     const { report } = result;
-    expect(report.rollEvents.map((e) => e.type)).toEqual(['ContractMapped', 'RollScheduled', 'RollCompleted', 'ContractMapped']);
+    expect(report.rollEvents.map((e) => e.type)).toEqual([
+      'ContractMapped',
+      'RollScheduled',
+      'RollCompleted',
+      'ContractMapped',
+    ]);
     const done = report.rollEvents.find((e) => e.type === 'RollCompleted');
     expect(done?.data).toMatchObject({ fromContract: 'ESZ13', toContract: 'ESH14' });
     expect(Date.parse(done?.at ?? '')).toBeGreaterThanOrEqual(FORCED_ROLL);

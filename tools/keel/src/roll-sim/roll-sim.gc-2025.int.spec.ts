@@ -21,7 +21,14 @@ import { chicagoDateOf, chicagoInstant, productSpec } from '@keel/calendar';
 import { contractCalendar, DEFAULT_EXPOSURE_POLICY, rollContractsFromCalendar } from '@keel/rollover-domain';
 import { syntheticBars } from './roll-sim.bars';
 import { cmeInstrument, rollRows } from './roll-sim.contracts';
-import { calendarSessions, heldOf, MinuteSample, ROLL_SIM_DEFAULTS, RollSimResult, runRollSim } from './roll-sim.harness';
+import {
+  calendarSessions,
+  heldOf,
+  MinuteSample,
+  ROLL_SIM_DEFAULTS,
+  RollSimResult,
+  runRollSim,
+} from './roll-sim.harness';
 
 const ct = (date: string, time: string): number => chicagoInstant(date, time);
 const START = ct('2025-11-10', '00:00');
@@ -37,7 +44,8 @@ const ZERO_WINDOWS: readonly (readonly [number, number])[] = [
   [ct('2025-11-27', '11:30'), ct('2025-11-27', '17:00')],
   [ct('2025-11-28', '12:15'), ct('2025-11-30', '17:00')],
 ];
-const expectedExposure = (t: number): number => (ZERO_WINDOWS.some(([a, b]) => t >= a && t < b) ? 0 : DESIRED);
+const expectedExposure = (t: number): number =>
+  ZERO_WINDOWS.some(([a, b]) => t >= a && t < b) ? 0 : DESIRED;
 
 const run = async (): Promise<RollSimResult> => {
   const rows = rollRows('GC', '2025-11-10', '2025-12-01', 'globex');
@@ -93,7 +101,8 @@ describe('roll-sim: GC 10 Nov – 1 Dec 2025 across the GCZ5 → GCG6 roll and T
     const lib = rollContractsFromCalendar('GC', 'GC.c.0', '2025-08', '2026-04');
     const rows = rollRows('GC', '2025-11-10', '2025-12-01', 'globex');
     expect(E.isRight(lib) && E.isRight(rows)).toBe(true);
-    if (E.isRight(lib) && E.isRight(rows)) for (const r of rows.right) expect(lib.right.contracts.find((c) => c.code === r.code)).toEqual(r);
+    if (E.isRight(lib) && E.isRight(rows))
+      for (const r of rows.right) expect(lib.right.contracts.find((c) => c.code === r.code)).toEqual(r);
   });
 
   it('samples every minute for three weeks; the deciders refused nothing', () => {
@@ -102,8 +111,14 @@ describe('roll-sim: GC 10 Nov – 1 Dec 2025 across the GCZ5 → GCG6 roll and T
   });
 
   it('desires +4 while open and 0 in the hand-written windows, with contract targets summing to it', () => {
-    const bad = samples.filter((s) => s.desired !== expectedExposure(s.t) || Object.values(s.targets).reduce((a, q) => a + q, 0) !== s.desired);
-    expect(bad.map((s) => `${iso(s.t)} desired ${s.desired} targets ${JSON.stringify(s.targets)}`)).toEqual([]);
+    const bad = samples.filter(
+      (s) =>
+        s.desired !== expectedExposure(s.t) ||
+        Object.values(s.targets).reduce((a, q) => a + q, 0) !== s.desired,
+    );
+    expect(bad.map((s) => `${iso(s.t)} desired ${s.desired} targets ${JSON.stringify(s.targets)}`)).toEqual(
+      [],
+    );
   });
 
   it('holds the desired exposure every minute within the TWAP tolerance, exactly when nothing is in execution, and exactly while the market is closed', () => {
@@ -112,14 +127,20 @@ describe('roll-sim: GC 10 Nov – 1 Dec 2025 across the GCZ5 → GCG6 roll and T
       const held = heldOf(s);
       const dev = Math.abs(held - (s.desired ?? 0));
       const tolerance = s.working.reduce((a, w) => a + w.scheduledRemaining + w.sliceLots, 0);
-      if (s.working.length === 0 && dev !== 0) violations.push(`${iso(s.t)} held ${held} with nothing in execution`);
+      if (s.working.length === 0 && dev !== 0)
+        violations.push(`${iso(s.t)} held ${held} with nothing in execution`);
       if (dev > tolerance) violations.push(`${iso(s.t)} held ${held}, beyond the tolerance ${tolerance}`);
-      if (!s.open && (dev !== 0 || s.working.length > 0)) violations.push(`${iso(s.t)} closed with held ${held}, desired ${s.desired}, in execution ${JSON.stringify(s.working)}`);
+      if (!s.open && (dev !== 0 || s.working.length > 0))
+        violations.push(
+          `${iso(s.t)} closed with held ${held}, desired ${s.desired}, in execution ${JSON.stringify(s.working)}`,
+        );
     }
     expect(violations).toEqual([]);
     // Off the desired only within a horizon after a change of the desired exposure or of the contract.
     const changes = result.report.contractTargets.map((t) => Date.parse(t.at));
-    const stray = samples.filter((s) => heldOf(s) !== s.desired && !changes.some((c) => s.t >= c && s.t < c + HORIZON_MS));
+    const stray = samples.filter(
+      (s) => heldOf(s) !== s.desired && !changes.some((c) => s.t >= c && s.t < c + HORIZON_MS),
+    );
     expect(stray.map((s) => iso(s.t))).toEqual([]);
   });
 
@@ -139,11 +160,18 @@ describe('roll-sim: GC 10 Nov – 1 Dec 2025 across the GCZ5 → GCG6 roll and T
       [ct('2025-11-30', '17:00'), 'GCG6', '4'],
     ]);
     expect(ps.length).toBe(result.report.contractTargets.length);
-    const late = ps.filter((p) => p.reason !== 'filled' || p.finishedAt === null || Date.parse(p.finishedAt) > Date.parse(p.deadline));
+    const late = ps.filter(
+      (p) =>
+        p.reason !== 'filled' || p.finishedAt === null || Date.parse(p.finishedAt) > Date.parse(p.deadline),
+    );
     expect(late).toEqual([]);
     const sessions = calendarSessions('GC', START, END);
     const ws = E.isRight(sessions) ? sessions.right : [];
-    expect(ps.filter((p) => !ws.some((w) => Date.parse(p.start) >= w.open && Date.parse(p.deadline) <= w.close)).map((p) => p.start)).toEqual([]);
+    expect(
+      ps
+        .filter((p) => !ws.some((w) => Date.parse(p.start) >= w.open && Date.parse(p.deadline) <= w.close))
+        .map((p) => p.start),
+    ).toEqual([]);
   });
 
   it('rolls GCZ5 → GCG6: the weekend flattening empties GCZ5 in the roll window, the Sunday rebuild goes into GCG6, RollCompleted on the forced-roll date', () => {
@@ -163,7 +191,9 @@ describe('roll-sim: GC 10 Nov – 1 Dec 2025 across the GCZ5 → GCG6 roll and T
   });
 
   it('holds nothing in GCZ5 from its forced-roll date on (before first notice), and raises no delivery alert', () => {
-    const late = samples.filter((s) => chicagoDateOf(s.t) >= '2025-11-25' && (s.positions['GCZ5'] ?? 0) !== 0);
+    const late = samples.filter(
+      (s) => chicagoDateOf(s.t) >= '2025-11-25' && (s.positions['GCZ5'] ?? 0) !== 0,
+    );
     expect(late.map((s) => iso(s.t))).toEqual([]);
     expect(result.report.rollEvents.filter((e) => e.type === 'DeliveryRiskAlert')).toEqual([]);
   });

@@ -29,7 +29,14 @@
  */
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
-import { DEFAULT_HYSTERESIS, productSpec, roundContracts, sessionsBetween, chicagoDateOf, addDays } from '@keel/calendar';
+import {
+  DEFAULT_HYSTERESIS,
+  productSpec,
+  roundContracts,
+  sessionsBetween,
+  chicagoDateOf,
+  addDays,
+} from '@keel/calendar';
 import { deriveId, describeError, KeelError, newEvent, NewEvent } from '@keel/events';
 import {
   DEFAULT_POLICY,
@@ -67,7 +74,8 @@ export interface DesiredExposure {
   readonly qty: string;
 }
 
-export type MarketHours = { readonly kind: 'calendar' } | { readonly kind: 'data'; readonly sessions: readonly SessionWindow[] };
+export type MarketHours =
+  { readonly kind: 'calendar' } | { readonly kind: 'data'; readonly sessions: readonly SessionWindow[] };
 
 export interface RollSimInput {
   readonly root: string;
@@ -94,7 +102,12 @@ export interface RollSimInput {
   readonly tickMs: number;
 }
 
-export const ROLL_SIM_DEFAULTS = { decideEveryMs: 60_000, horizonSec: 900, latencyMs: 20, tickMs: 1000 } as const;
+export const ROLL_SIM_DEFAULTS = {
+  decideEveryMs: 60_000,
+  horizonSec: 900,
+  latencyMs: 20,
+  tickMs: 1000,
+} as const;
 
 export interface WorkingContract {
   readonly contract: string;
@@ -147,9 +160,27 @@ export interface RollSimReport {
   readonly sessions: number;
   /** cme-rollover's catalog events other than ContractTargetSet, in order. */
   readonly rollEvents: readonly { readonly at: string; readonly type: string; readonly data: unknown }[];
-  readonly contractTargets: readonly { readonly at: string; readonly instrument: string; readonly targetQty: string; readonly horizonSec: number; readonly linkId: string | null }[];
+  readonly contractTargets: readonly {
+    readonly at: string;
+    readonly instrument: string;
+    readonly targetQty: string;
+    readonly horizonSec: number;
+    readonly linkId: string | null;
+  }[];
   readonly parents: readonly ParentRecord[];
-  readonly fills: Readonly<Record<string, { count: number; bought: string; sold: string; makerQty: string; avgBuy: string | null; avgSell: string | null }>>;
+  readonly fills: Readonly<
+    Record<
+      string,
+      {
+        count: number;
+        bought: string;
+        sold: string;
+        makerQty: string;
+        avgBuy: string | null;
+        avgSell: string | null;
+      }
+    >
+  >;
   readonly finalPositions: Readonly<Record<string, string>>;
   /** Change of the account's USD balance: realised PnL of closed contracts (fees are 0, see roll-sim.contracts.ts). */
   readonly realisedPnlUsd: string;
@@ -179,7 +210,8 @@ export interface RollSimResult {
  * lot unless the horizon has fewer minutes than lots to trade); a target waiting for the open
  * counts in full.
  */
-export const toleranceOf = (s: MinuteSample): number => s.working.reduce((a, w) => a + w.scheduledRemaining + w.sliceLots, 0);
+export const toleranceOf = (s: MinuteSample): number =>
+  s.working.reduce((a, w) => a + w.scheduledRemaining + w.sliceLots, 0);
 
 export const heldOf = (s: MinuteSample): number => Object.values(s.positions).reduce((a, q) => a + q, 0);
 
@@ -203,17 +235,31 @@ interface Aggregate {
 }
 
 /** The exchange calendar's sessions of a root around [from, to] (@keel/calendar, 2024–2027). */
-export const calendarSessions = (root: string, from: number, to: number): E.Either<string, readonly SessionWindow[]> => {
+export const calendarSessions = (
+  root: string,
+  from: number,
+  to: number,
+): E.Either<string, readonly SessionWindow[]> => {
   const spec = productSpec(root);
   if (spec === undefined) return E.left(`root ${root} has no product spec`);
-  return E.right(sessionsBetween(spec.group, addDays(chicagoDateOf(from), -1), addDays(chicagoDateOf(to), 2)).map((s) => ({ open: s.open, close: s.close })));
+  return E.right(
+    sessionsBetween(spec.group, addDays(chicagoDateOf(from), -1), addDays(chicagoDateOf(to), 2)).map((s) => ({
+      open: s.open,
+      close: s.close,
+    })),
+  );
 };
 
 const sessionWindows = (input: RollSimInput): E.Either<string, readonly SessionWindow[]> =>
-  input.hours.kind === 'data' ? E.right(input.hours.sessions) : calendarSessions(input.root, input.from, input.to);
+  input.hours.kind === 'data'
+    ? E.right(input.hours.sessions)
+    : calendarSessions(input.root, input.from, input.to);
 
 /** Whether `t` is in a session, and when that changes next (null: never within the windows). */
-const sessionAt = (ws: readonly SessionWindow[], t: number): { open: boolean; close: number | null; nextChange: number | null } => {
+const sessionAt = (
+  ws: readonly SessionWindow[],
+  t: number,
+): { open: boolean; close: number | null; nextChange: number | null } => {
   for (const w of ws) {
     if (t < w.open) return { open: false, close: null, nextChange: w.open };
     if (t < w.close) return { open: true, close: w.close, nextChange: w.close };
@@ -244,18 +290,27 @@ const num = (d: Decimal): number => d.toNumber();
 
 export const runRollSim = async (input: RollSimInput): Promise<E.Either<string, RollSimResult>> => {
   const { root, calendar, instruments, from, to } = input;
-  if (from % MINUTE !== 0 || to % MINUTE !== 0 || to <= from) return E.left('from and to must be whole minutes with from < to');
-  if (input.decideEveryMs % MINUTE !== 0 || input.decideEveryMs <= 0) return E.left('decideEveryMs must be whole minutes');
+  if (from % MINUTE !== 0 || to % MINUTE !== 0 || to <= from)
+    return E.left('from and to must be whole minutes with from < to');
+  if (input.decideEveryMs % MINUTE !== 0 || input.decideEveryMs <= 0)
+    return E.left('decideEveryMs must be whole minutes');
   const windows = sessionWindows(input);
   if (E.isLeft(windows)) return windows;
   const ws = windows.right;
   const codes = new Set(instruments.map((i) => i.symbol));
-  for (const c of codes) if (!calendar.contracts.some((r) => r.code === c)) return E.left(`instrument ${c} is not a contract of the ${root} calendar`);
+  for (const c of codes)
+    if (!calendar.contracts.some((r) => r.code === c))
+      return E.left(`instrument ${c} is not a contract of the ${root} calendar`);
 
   // ---- the venue: one simulated market per contract ---------------------------------------
   const byContract = new Map<string, Bar[]>();
-  for (const b of input.bars) if (codes.has(b.contract)) (byContract.get(b.contract) ?? byContract.set(b.contract, []).get(b.contract))?.push(b);
-  const markets = instruments.map((instrument) => ({ instrument, events: barEvents(byContract.get(instrument.symbol) ?? [], instrument.tickSize, input.barMs) }));
+  for (const b of input.bars)
+    if (codes.has(b.contract))
+      (byContract.get(b.contract) ?? byContract.set(b.contract, []).get(b.contract))?.push(b);
+  const markets = instruments.map((instrument) => ({
+    instrument,
+    events: barEvents(byContract.get(instrument.symbol) ?? [], instrument.tickSize, input.barMs),
+  }));
   const marketEvents = markets.reduce((a, m) => a + m.events.length, 0);
   const clock = createVirtualClock(from);
   const INITIAL_USD = '1000000000';
@@ -274,7 +329,17 @@ export const runRollSim = async (input: RollSimInput): Promise<E.Either<string, 
   // ---- execution: one parent-order aggregate per contract ---------------------------------
   const execCfg = defaultExecutionConfig({ accounts: [ACCOUNT], instruments, policy: DEFAULT_POLICY });
   const aggs = new Map<string, Aggregate>(
-    instruments.map((i) => [i.symbol, { contract: i.symbol, state: initialParentState(), inbox: [], wake: null, waiting: null, lastTouch: null }]),
+    instruments.map((i) => [
+      i.symbol,
+      {
+        contract: i.symbol,
+        state: initialParentState(),
+        inbox: [],
+        wake: null,
+        waiting: null,
+        lastTouch: null,
+      },
+    ]),
   );
   const byCid = new Map<string, Aggregate>();
   const parents: ParentRecord[] = [];
@@ -351,7 +416,12 @@ export const runRollSim = async (input: RollSimInput): Promise<E.Either<string, 
     return ps.right.find((p) => p.symbol === contract)?.qty ?? new Decimal(0);
   };
 
-  const startTarget = async (a: Aggregate, target: { targetId: string; targetQty: string; horizonSec: number }, now: number, close: number): Promise<void> => {
+  const startTarget = async (
+    a: Aggregate,
+    target: { targetId: string; targetQty: string; horizonSec: number },
+    now: number,
+    close: number,
+  ): Promise<void> => {
     const current = await positionOf(a.contract);
     const deadline = Math.min(now + target.horizonSec * 1000, close);
     const lots = new Decimal(target.targetQty).minus(current).abs().toNumber();
@@ -359,7 +429,19 @@ export const runRollSim = async (input: RollSimInput): Promise<E.Either<string, 
     const touch = await touchOf(a.contract);
     apply(
       a,
-      { type: 'SetTarget', targetId: target.targetId, accountId: ACCOUNT, symbol: a.contract, currentPosition: current.toString(), targetPosition: target.targetQty, start: now, deadline, slices, now, touch },
+      {
+        type: 'SetTarget',
+        targetId: target.targetId,
+        accountId: ACCOUNT,
+        symbol: a.contract,
+        currentPosition: current.toString(),
+        targetPosition: target.targetQty,
+        start: now,
+        deadline,
+        slices,
+        now,
+        touch,
+      },
       touch,
     );
     apply(a, { type: 'Tick', now, touch }, touch);
@@ -371,7 +453,13 @@ export const runRollSim = async (input: RollSimInput): Promise<E.Either<string, 
   const fold = foldRollover({ calendars: new Map([[root, calendar]]), accounts: [ACCOUNT] });
   let rs: RolloverState = initialRolloverState;
   const rollEvents: { at: string; type: string; data: unknown }[] = [];
-  const contractTargets: { at: string; instrument: string; targetQty: string; horizonSec: number; linkId: string | null }[] = [];
+  const contractTargets: {
+    at: string;
+    instrument: string;
+    targetQty: string;
+    horizonSec: number;
+    linkId: string | null;
+  }[] = [];
   let desiredNow: number | null = null;
   const stepConfig = {
     accountId: ACCOUNT,
@@ -393,9 +481,16 @@ export const runRollSim = async (input: RollSimInput): Promise<E.Either<string, 
         rs = fold(rs, e);
         if (e.type === 'ContractTargetSet') {
           const d = e.data;
-          contractTargets.push({ at: iso(now), instrument: d.instrument, targetQty: d.targetQty, horizonSec: d.horizonSec, linkId: d.linkId });
+          contractTargets.push({
+            at: iso(now),
+            instrument: d.instrument,
+            targetQty: d.targetQty,
+            horizonSec: d.horizonSec,
+            linkId: d.linkId,
+          });
           const a = aggs.get(d.instrument);
-          if (a === undefined) return E.left(`cme-rollover set a target for ${d.instrument}, which has no market in this run`);
+          if (a === undefined)
+            return E.left(`cme-rollover set a target for ${d.instrument}, which has no market in this run`);
           const target = { targetId: e.eventId, targetQty: d.targetQty, horizonSec: d.horizonSec };
           if (s.open && s.close !== null) {
             a.waiting = null;
@@ -414,7 +509,11 @@ export const runRollSim = async (input: RollSimInput): Promise<E.Either<string, 
     const e = newEvent(
       'PositionSnapshot',
       eventId,
-      { accountId: ACCOUNT, venue: SIM_VENUE, positions: ps.right.map((p) => ({ instrument: p.symbol, qty: p.qty.toString(), entryPrice: null })) },
+      {
+        accountId: ACCOUNT,
+        venue: SIM_VENUE,
+        positions: ps.right.map((p) => ({ instrument: p.symbol, qty: p.qty.toString(), entryPrice: null })),
+      },
       { producer: 'gateway', occurredAt: iso(now), correlationId: `roll-sim-${now}`, causationId: null },
     );
     if (E.isLeft(e)) return E.left(describeError(e.left));
@@ -428,8 +527,19 @@ export const runRollSim = async (input: RollSimInput): Promise<E.Either<string, 
     const e = newEvent(
       'TargetPositionSet',
       deriveId('roll-sim', 'desired', root, i, d.at, d.qty),
-      { accountId: ACCOUNT, instrument: rootInstrument(root), targetQty: d.qty, horizonSec: input.horizonSec, reason: 'roll-sim: the desired exposure' },
-      { producer: 'optimizer', occurredAt: iso(d.at), correlationId: `roll-sim-desired-${i}`, causationId: null },
+      {
+        accountId: ACCOUNT,
+        instrument: rootInstrument(root),
+        targetQty: d.qty,
+        horizonSec: input.horizonSec,
+        reason: 'roll-sim: the desired exposure',
+      },
+      {
+        producer: 'optimizer',
+        occurredAt: iso(d.at),
+        correlationId: `roll-sim-desired-${i}`,
+        causationId: null,
+      },
     );
     if (E.isLeft(e)) return E.left(`desired[${i}]: ${describeError(e.left)}`);
     desiredEvents.push(e.right);
@@ -448,7 +558,20 @@ export const runRollSim = async (input: RollSimInput): Promise<E.Either<string, 
       if (!a) continue;
       touched.add(a);
       filled = true;
-      apply(a, { type: 'RecordFill', clientOrderId: f.clientOrderId, tradeId: f.tradeId, qty: f.qty, price: f.price, fee: f.fee, liquidity: f.liquidity, now: f.ts }, null);
+      apply(
+        a,
+        {
+          type: 'RecordFill',
+          clientOrderId: f.clientOrderId,
+          tradeId: f.tradeId,
+          qty: f.qty,
+          price: f.price,
+          fee: f.fee,
+          liquidity: f.liquidity,
+          now: f.ts,
+        },
+        null,
+      );
     }
     for (const a of aggs.values()) {
       if (a.inbox.length > 0) touched.add(a);
@@ -475,9 +598,19 @@ export const runRollSim = async (input: RollSimInput): Promise<E.Either<string, 
           sliceLots: num(sch.total.minus(sch.base).div(sch.weights.length).ceil()),
         });
       } else if (s.status === 'Superseding')
-        working.push({ contract: a.contract, state: 'superseding', scheduledRemaining: num(s.next.targetPosition.minus(s.position).abs().ceil()), sliceLots: 0 });
+        working.push({
+          contract: a.contract,
+          state: 'superseding',
+          scheduledRemaining: num(s.next.targetPosition.minus(s.position).abs().ceil()),
+          sliceLots: 0,
+        });
       if (a.waiting !== null)
-        working.push({ contract: a.contract, state: 'waiting', scheduledRemaining: num(new Decimal(a.waiting.targetQty).minus(positions[a.contract] ?? 0).abs()), sliceLots: 0 });
+        working.push({
+          contract: a.contract,
+          state: 'waiting',
+          scheduledRemaining: num(new Decimal(a.waiting.targetQty).minus(positions[a.contract] ?? 0).abs()),
+          sliceLots: 0,
+        });
     }
     const targets = { ...(rs.books[ACCOUNT]?.[root]?.roll.targets ?? {}) };
     samples.push({ t, open, desired: desiredNow, targets, positions, working });
@@ -497,7 +630,14 @@ export const runRollSim = async (input: RollSimInput): Promise<E.Either<string, 
       // Session edges: pause at a close, resume (and start waiting targets) at an open.
       if (s.open !== wasOpen) {
         for (const a of aggs.values())
-          if (a.state.status !== 'Idle') apply(a, s.open ? { type: 'Resume', reason: 'market', now: t } : { type: 'Pause', reason: 'market', now: t }, null);
+          if (a.state.status !== 'Idle')
+            apply(
+              a,
+              s.open
+                ? { type: 'Resume', reason: 'market', now: t }
+                : { type: 'Pause', reason: 'market', now: t },
+              null,
+            );
         if (s.open && s.close !== null)
           for (const a of aggs.values())
             if (a.waiting !== null) {
@@ -529,7 +669,10 @@ export const runRollSim = async (input: RollSimInput): Promise<E.Either<string, 
       for (const a of aggs.values()) {
         if (!active(a)) continue;
         const touch = s.open ? await touchOf(a.contract) : null;
-        const moved = touch === null ? a.lastTouch !== null : a.lastTouch === null || !touch.bid.eq(a.lastTouch.bid) || !touch.ask.eq(a.lastTouch.ask);
+        const moved =
+          touch === null
+            ? a.lastTouch !== null
+            : a.lastTouch === null || !touch.bid.eq(a.lastTouch.bid) || !touch.ask.eq(a.lastTouch.ask);
         a.lastTouch = touch;
         if (!touched.has(a) && !moved && (a.wake === null || t < a.wake)) continue;
         apply(a, { type: 'Tick', now: t, touch }, touch);
@@ -539,7 +682,9 @@ export const runRollSim = async (input: RollSimInput): Promise<E.Either<string, 
       if (t % MINUTE === 0) await sample(t, s.open);
       if (t >= to) break;
 
-      const busy = pending() > 0 || [...aggs.values()].some((a) => a.inbox.length > 0 || (active(a) && a.state.paused.length === 0));
+      const busy =
+        pending() > 0 ||
+        [...aggs.values()].some((a) => a.inbox.length > 0 || (active(a) && a.state.paused.length === 0));
       let next = busy ? t + input.tickMs : (Math.floor(t / MINUTE) + 1) * MINUTE;
       next = Math.min(next, nextDecision, to);
       if (s.nextChange !== null && s.nextChange > t) next = Math.min(next, s.nextChange);
@@ -553,9 +698,26 @@ export const runRollSim = async (input: RollSimInput): Promise<E.Either<string, 
     drain();
 
     const fills = venue.allFills();
-    const perContract: Record<string, { count: number; bought: Decimal; sold: Decimal; makerQty: Decimal; buyNotional: Decimal; sellNotional: Decimal }> = {};
+    const perContract: Record<
+      string,
+      {
+        count: number;
+        bought: Decimal;
+        sold: Decimal;
+        makerQty: Decimal;
+        buyNotional: Decimal;
+        sellNotional: Decimal;
+      }
+    > = {};
     for (const f of fills) {
-      const p = (perContract[f.symbol] ??= { count: 0, bought: new Decimal(0), sold: new Decimal(0), makerQty: new Decimal(0), buyNotional: new Decimal(0), sellNotional: new Decimal(0) });
+      const p = (perContract[f.symbol] ??= {
+        count: 0,
+        bought: new Decimal(0),
+        sold: new Decimal(0),
+        makerQty: new Decimal(0),
+        buyNotional: new Decimal(0),
+        sellNotional: new Decimal(0),
+      });
       p.count++;
       if (f.side === 'buy') {
         p.bought = p.bought.plus(f.qty);
@@ -600,7 +762,9 @@ export const runRollSim = async (input: RollSimInput): Promise<E.Either<string, 
             ];
           }),
       ),
-      finalPositions: E.isRight(ps) ? Object.fromEntries(ps.right.map((p) => [p.symbol, p.qty.toString()])) : {},
+      finalPositions: E.isRight(ps)
+        ? Object.fromEntries(ps.right.map((p) => [p.symbol, p.qty.toString()]))
+        : {},
       realisedPnlUsd: usd === undefined ? 'unknown' : usd.minus(INITIAL_USD).toString(),
       exposure: {
         minutes: samples.length,

@@ -39,7 +39,10 @@ export const recordedRunInput = (r: RecordedRun): E.Either<string, RollSimInput>
     instruments: rows.right.map((row) => cmeInstrument(spec.right, row)),
     bars: r.bars,
     barMs,
-    hours: inCalendar(r.from) && inCalendar(r.to) ? { kind: 'calendar' } : { kind: 'data', sessions: sessionsFromBars(r.bars, barMs) },
+    hours:
+      inCalendar(r.from) && inCalendar(r.to)
+        ? { kind: 'calendar' }
+        : { kind: 'data', sessions: sessionsFromBars(r.bars, barMs) },
     policy: DEFAULT_EXPOSURE_POLICY,
     desired: [{ at: r.from, qty: String(r.exposure) }],
     from: r.from,

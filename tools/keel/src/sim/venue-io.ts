@@ -8,7 +8,11 @@ import * as E from 'fp-ts/Either';
 import { ParentOrderCommand, ParentOrderEvent, Touch } from '@keel/execution-domain';
 import { Instrument, prepareOrder, VenueAdapter, VenueError, VenueOrder } from '@keel/venue-domain';
 
-export type Track = (p: Promise<E.Either<VenueError, VenueOrder>>, onRight: (v: VenueOrder) => void, onLeft: (e: VenueError) => void) => void;
+export type Track = (
+  p: Promise<E.Either<VenueError, VenueOrder>>,
+  onRight: (v: VenueOrder) => void,
+  onLeft: (e: VenueError) => void,
+) => void;
 
 /** Venue calls in flight, counted, so the harness can let them settle before the clock moves on. */
 export const createTracker = (): { readonly track: Track; pending(): number } => {
@@ -44,7 +48,16 @@ export const sendToVenue = (
     const cid = ev.clientOrderId;
     const prepared = prepareOrder(
       instrument,
-      { symbol, clientOrderId: cid, side: ev.side, type: ev.orderType, qty: ev.qty, price: ev.limitPrice, timeInForce: ev.postOnly ? 'PO' : 'IOC', reduceOnly: false },
+      {
+        symbol,
+        clientOrderId: cid,
+        side: ev.side,
+        type: ev.orderType,
+        qty: ev.qty,
+        price: ev.limitPrice,
+        timeInForce: ev.postOnly ? 'PO' : 'IOC',
+        reduceOnly: false,
+      },
       { referencePrice: touch ? (ev.side === 'buy' ? touch.ask : touch.bid) : null },
     );
     if (E.isLeft(prepared)) {
@@ -55,9 +68,16 @@ export const sendToVenue = (
       venue.placeOrder(prepared.right)(),
       (v) => {
         inbox.push({ type: 'RecordAccepted', clientOrderId: cid, now: now() });
-        if (v.status !== 'open' && v.status !== 'partiallyFilled') inbox.push({ type: 'RecordClosed', clientOrderId: cid, now: now() });
+        if (v.status !== 'open' && v.status !== 'partiallyFilled')
+          inbox.push({ type: 'RecordClosed', clientOrderId: cid, now: now() });
       },
-      (e) => inbox.push({ type: 'RecordRejected', clientOrderId: cid, code: e._tag === 'VenueRejected' ? e.code : e._tag, now: now() }),
+      (e) =>
+        inbox.push({
+          type: 'RecordRejected',
+          clientOrderId: cid,
+          code: e._tag === 'VenueRejected' ? e.code : e._tag,
+          now: now(),
+        }),
     );
   } else if (ev.type === 'CancelRequested') {
     const cid = ev.clientOrderId;

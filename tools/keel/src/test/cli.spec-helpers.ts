@@ -4,7 +4,13 @@ import { Io } from '../cli.io';
 export const captureIo = (): Io & { results: unknown[]; progressLines: string[] } => {
   const results: unknown[] = [];
   const progressLines: string[] = [];
-  return { json: true, results, progressLines, progress: (m) => progressLines.push(m), result: (v) => results.push(v) };
+  return {
+    json: true,
+    results,
+    progressLines,
+    progress: (m) => progressLines.push(m),
+    result: (v) => results.push(v),
+  };
 };
 
 /** `good` with `--name` set to `value` (appended when absent). */

@@ -10,7 +10,16 @@ import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
 import { BINANCE_USDM_BTCUSDT, Fill, Instrument, Side } from '@keel/venue-domain';
 import { MarketEvent, readLines, readQuotes, readTrades } from '@keel/venue-sim';
-import { addMid, addTrade, benchmarkOf, emptyBenchmark, ExecutionQuality, MarketBenchmark, PolicyConfig, Urgency } from '@keel/execution-domain';
+import {
+  addMid,
+  addTrade,
+  benchmarkOf,
+  emptyBenchmark,
+  ExecutionQuality,
+  MarketBenchmark,
+  PolicyConfig,
+  Urgency,
+} from '@keel/execution-domain';
 import { runTwap, Style } from '@keel/simulation';
 
 export type Layout = 'trades' | 'bbo';
@@ -37,14 +46,26 @@ export const loadMarketFile = async (file: string): Promise<E.Either<string, Loa
   }
   if (header === undefined) return E.left(`${file} is empty`);
   const cols = header.split(',');
-  const layout: Layout | null = cols.includes('bid_price') && cols.includes('ask_price') ? 'bbo' : cols.includes('price') && cols.includes('side') ? 'trades' : null;
+  const layout: Layout | null =
+    cols.includes('bid_price') && cols.includes('ask_price')
+      ? 'bbo'
+      : cols.includes('price') && cols.includes('side')
+        ? 'trades'
+        : null;
   if (layout === null)
-    return E.left(`${file}: header ${JSON.stringify(header)} is neither a trade tape (ts_ns,price,qty,side) nor best bid/ask (ts_ns,bid_price,bid_qty,ask_price,ask_qty)`);
+    return E.left(
+      `${file}: header ${JSON.stringify(header)} is neither a trade tape (ts_ns,price,qty,side) nor best bid/ask (ts_ns,bid_price,bid_qty,ask_price,ask_qty)`,
+    );
   const read = layout === 'bbo' ? await readQuotes(file) : await readTrades(file);
   if (E.isLeft(read)) return E.left(read.left.message);
   const events: MarketEvent[] = [...read.right].sort((a, b) => a.ts - b.ts);
   if (events.length === 0) return E.left(`${file} has no rows`);
-  return E.right({ layout, events, firstTs: (events[0] as MarketEvent).ts, lastTs: (events[events.length - 1] as MarketEvent).ts });
+  return E.right({
+    layout,
+    events,
+    firstTs: (events[0] as MarketEvent).ts,
+    lastTs: (events[events.length - 1] as MarketEvent).ts,
+  });
 };
 
 export interface TwapSimOptions {
@@ -149,7 +170,16 @@ export const runExecutions = async (
   const out: Partial<Record<Style, RunOutcome>> = {};
   for (const s of styles) {
     const one = r.right.outcomes[s];
-    if (one) out[s] = { quality: one.quality, arrivalMid: one.arrivalMid, completed: one.completed, reason: one.reason, residual: one.residual, finishedAt: one.finishedAt, fills: one.fills };
+    if (one)
+      out[s] = {
+        quality: one.quality,
+        arrivalMid: one.arrivalMid,
+        completed: one.completed,
+        reason: one.reason,
+        residual: one.residual,
+        finishedAt: one.finishedAt,
+        fills: one.fills,
+      };
   }
   return E.right(out as Record<Style, RunOutcome | undefined>);
 };
@@ -178,7 +208,11 @@ export const runTwapSim = async (
   // JIT warm-up, untimed: both styles over the first few minutes of the window (a 30-minute
   // run is otherwise dominated by the first compilation of the hot paths).
   const w0 = wallNow();
-  await runExecutions(events, { ...o, durationMs: Math.min(o.durationMs, 600_000), slices: Math.min(o.slices, 5) }, ['maker', 'marketOnly']);
+  await runExecutions(
+    events,
+    { ...o, durationMs: Math.min(o.durationMs, 600_000), slices: Math.min(o.slices, 5) },
+    ['maker', 'marketOnly'],
+  );
   const t0 = wallNow();
   const both = await runExecutions(events, o, ['maker', 'marketOnly']);
   const wallSeconds = (wallNow() - t0) / 1000;
@@ -189,7 +223,12 @@ export const runTwapSim = async (
   const bench = marketBenchmark(events, o.start, t.finishedAt ?? deadline);
   const vs = (avg: string | null): number | null =>
     avg && bench.value
-      ? Math.round((o.side === 'buy' ? new Decimal(avg).minus(bench.value) : bench.value.minus(avg)).div(bench.value).times(1_000_000).toNumber()) / 100
+      ? Math.round(
+          (o.side === 'buy' ? new Decimal(avg).minus(bench.value) : bench.value.minus(avg))
+            .div(bench.value)
+            .times(1_000_000)
+            .toNumber(),
+        ) / 100
       : null;
   const simulatedSeconds = o.durationMs / 1000;
   const q = t.quality;
@@ -223,6 +262,9 @@ export const runTwapSim = async (
       completed: b.completed,
       childOrderCount: b.quality.childOrderCount,
     },
-    improvementBps: q.costBps !== null && b.quality.costBps !== null ? Math.round((b.quality.costBps - q.costBps) * 100) / 100 : null,
+    improvementBps:
+      q.costBps !== null && b.quality.costBps !== null
+        ? Math.round((b.quality.costBps - q.costBps) * 100) / 100
+        : null,
   });
 };

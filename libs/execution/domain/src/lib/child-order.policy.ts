@@ -24,7 +24,15 @@
  */
 import Decimal from 'decimal.js';
 import { Instrument, roundQtyDown, Side } from '@keel/instruments';
-import { Child, childOpenQty, ChildReason, ParentOrder, Progress, Touch, Urgency } from './parent-order.state';
+import {
+  Child,
+  childOpenQty,
+  ChildReason,
+  ParentOrder,
+  Progress,
+  Touch,
+  Urgency,
+} from './parent-order.state';
 import { meanSliceQty, Schedule, sliceIndexAt, targetAt, targetByEndOf } from './twap.schedule';
 
 export interface PolicyConfig {
@@ -92,7 +100,13 @@ export const sizeChild = (i: Instrument, want: Decimal, free: Decimal, price: De
 };
 
 /** Our passive price: the touch, or one tick inside a spread wider than a tick; capped by the limit. */
-export const passivePrice = (side: Side, touch: Touch, i: Instrument, improve: boolean, limit: Decimal | null): Decimal => {
+export const passivePrice = (
+  side: Side,
+  touch: Touch,
+  i: Instrument,
+  improve: boolean,
+  limit: Decimal | null,
+): Decimal => {
   const wide = touch.ask.minus(touch.bid).gt(i.tickSize);
   let p = side === 'buy' ? touch.bid : touch.ask;
   if (improve && wide) p = side === 'buy' ? p.plus(i.tickSize) : p.minus(i.tickSize);
@@ -109,8 +123,12 @@ export const sweepLeadMs = (schedule: Schedule, cfg: PolicyConfig): number =>
   Math.min(cfg.finalSweepMs, Math.floor((schedule.to - schedule.from) / schedule.weights.length / 2));
 
 /** The catch-up threshold: the quantity the schedule's target must exceed to trigger a catch-up. */
-export const catchUpThreshold = (parent: ParentOrder, schedule: Schedule, done: Decimal, cfg: PolicyConfig): Decimal =>
-  done.plus(meanSliceQty(schedule).times(cfg.catchUpTolerance[parent.urgency]));
+export const catchUpThreshold = (
+  parent: ParentOrder,
+  schedule: Schedule,
+  done: Decimal,
+  cfg: PolicyConfig,
+): Decimal => done.plus(meanSliceQty(schedule).times(cfg.catchUpTolerance[parent.urgency]));
 
 export const planChildren = (input: PolicyInput, cfg: PolicyConfig): readonly ChildAction[] => {
   const { parent, schedule, children, progress, now, touch } = input;
@@ -162,13 +180,17 @@ export const planChildren = (input: PolicyInput, cfg: PolicyConfig): readonly Ch
   // Catch up when behind the schedule by more than the tolerance.
   const unit = meanSliceQty(schedule);
   const scheduled = targetAt(schedule, now);
-  if (scheduled.gt(catchUpThreshold(parent, schedule, filled.plus(takerInFlight), cfg)) && takerAllowed(side, touch, parent.limitPrice)) {
+  if (
+    scheduled.gt(catchUpThreshold(parent, schedule, filled.plus(takerInFlight), cfg)) &&
+    takerAllowed(side, touch, parent.limitPrice)
+  ) {
     const want = scheduled.minus(filled).minus(takerInFlight).minus(unit.times(cfg.catchUpTarget));
     const q = sizeChild(i, want, free, takerPrice);
     if (q.gt(0)) out.push({ kind: 'take', qty: q, reason: 'catchUp' });
     if (roundQtyDown(free, i.lotSize).lt(roundQtyDown(want, i.lotSize)))
       // No room left under the parent's quantity: free it by cancelling the passive children.
-      for (const c of kept) out.push({ kind: 'cancel', clientOrderId: c.clientOrderId, reason: 'room for catch-up' });
+      for (const c of kept)
+        out.push({ kind: 'cancel', clientOrderId: c.clientOrderId, reason: 'room for catch-up' });
     return out;
   }
 

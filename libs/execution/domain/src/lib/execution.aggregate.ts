@@ -9,10 +9,22 @@ import * as E from 'fp-ts/Either';
 import { deriveId, EventData, NotFoundError, RecordedEvent, streamName } from '@keel/events';
 import { contractForCode, marketState } from '@keel/calendar';
 import { instrumentFromStored } from '@keel/instruments';
-import { defaultExecutionConfig, ExecutionConfig, ExecutionError, ParentOrderCommand } from './parent-order.decide';
+import {
+  defaultExecutionConfig,
+  ExecutionConfig,
+  ExecutionError,
+  ParentOrderCommand,
+} from './parent-order.decide';
 import { PolicyConfig } from './child-order.policy';
 import type { Urgency } from './parent-order.state';
-import { evolve as evolveState, initialState, ParentOrderEvent, ParentOrderState, PauseReason, Touch } from './parent-order.state';
+import {
+  evolve as evolveState,
+  initialState,
+  ParentOrderEvent,
+  ParentOrderState,
+  PauseReason,
+  Touch,
+} from './parent-order.state';
 import { executionQuality, ExecutionQuality, QualityFill } from './execution.quality';
 import { lagInSlices } from './twap.schedule';
 import { ExecutionView, intervalBenchmark, isKilled, MarketTotals } from './execution.view';
@@ -64,13 +76,28 @@ export interface StoredExtras {
  * (`parentOrderDecider` is the Decider): it also folds what the stored event carries beyond the
  * domain event (`extras`) and the stream revision, for the shell and the quality report.
  */
-export const evolveAggregate = (a: ExecutionAggregate, e: ParentOrderEvent, extras: StoredExtras = {}): ExecutionAggregate => {
+export const evolveAggregate = (
+  a: ExecutionAggregate,
+  e: ParentOrderEvent,
+  extras: StoredExtras = {},
+): ExecutionAggregate => {
   const before = a.state;
   const state = evolveState(before, e);
   const next = { ...a, state, revision: a.revision + 1 };
   if (e.type === 'ParentOrderStarted')
-    return { ...next, targetId: extras.targetId ?? null, fills: [], maxLag: 0, arrivalMid: e.arrivalMid, marketAtStart: extras.marketAtStart ?? null };
-  if (e.type === 'ChildOrderFilled') return { ...next, fills: [...a.fills, { qty: e.qty, price: e.price, fee: e.fee, liquidity: e.liquidity }] };
+    return {
+      ...next,
+      targetId: extras.targetId ?? null,
+      fills: [],
+      maxLag: 0,
+      arrivalMid: e.arrivalMid,
+      marketAtStart: extras.marketAtStart ?? null,
+    };
+  if (e.type === 'ChildOrderFilled')
+    return {
+      ...next,
+      fills: [...a.fills, { qty: e.qty, price: e.price, fee: e.fee, liquidity: e.liquidity }],
+    };
   if ((e.type === 'ParentOrderProgress' || e.type === 'ParentOrderCompleted') && before.status === 'Working')
     return { ...next, maxLag: Math.max(a.maxLag, lagInSlices(before.schedule, e.at, e.filled)) };
   return next;
@@ -78,10 +105,15 @@ export const evolveAggregate = (a: ExecutionAggregate, e: ParentOrderEvent, extr
 
 /** The extras a stored event carries, read back. */
 export const storedExtras = (e: RecordedEvent): StoredExtras =>
-  e.type === 'ParentOrderStarted' ? { targetId: e.data.targetId ?? null, marketAtStart: e.data.marketAtStart ?? null } : {};
+  e.type === 'ParentOrderStarted'
+    ? { targetId: e.data.targetId ?? null, marketAtStart: e.data.marketAtStart ?? null }
+    : {};
 
 /** The quality of the aggregate's parent order as it completes, at `endTotals`. */
-export const completionQuality = (a: ExecutionAggregate, endTotals: MarketTotals | null): ExecutionQuality | null => {
+export const completionQuality = (
+  a: ExecutionAggregate,
+  endTotals: MarketTotals | null,
+): ExecutionQuality | null => {
   const s = a.state;
   if (s.status === 'Idle') return null;
   const tick = s.parent.instrument.tickSize;
@@ -118,7 +150,11 @@ export type TargetStep =
   /** Nothing to trade: the position already is the target. */
   | { readonly _tag: 'Nothing' }
   | { readonly _tag: 'Reject'; readonly error: ExecutionError }
-  | { readonly _tag: 'Decide'; readonly command: Extract<ParentOrderCommand, { type: 'SetTarget' }>; readonly config: ExecutionConfig };
+  | {
+      readonly _tag: 'Decide';
+      readonly command: Extract<ParentOrderCommand, { type: 'SetTarget' }>;
+      readonly config: ExecutionConfig;
+    };
 
 /**
  * How the latest target of (account, symbol) is to be taken up. The position it starts
@@ -129,13 +165,19 @@ export type TargetStep =
 export const targetStep = (
   view: ExecutionView,
   agg: ExecutionAggregate,
-  target: { readonly targetId: string; readonly targetQty: string; readonly horizonSec: number; readonly at: number },
+  target: {
+    readonly targetId: string;
+    readonly targetQty: string;
+    readonly horizonSec: number;
+    readonly at: number;
+  },
   now: number,
   touch: Touch | null,
   settings: TargetSettings,
 ): TargetStep => {
   const { accountId, symbol } = agg;
-  if (!settings.accounts.includes(accountId)) return { _tag: 'Reject', error: notFound('account', accountId) };
+  if (!settings.accounts.includes(accountId))
+    return { _tag: 'Reject', error: notFound('account', accountId) };
   const listed = view.instruments[accountId];
   if (!listed) return { _tag: 'Wait', reason: `no InstrumentsListed names account ${accountId} yet` };
   const rules = listed[symbol];
@@ -144,18 +186,29 @@ export const targetStep = (
   const venue = view.positions[accountId]?.[symbol];
   let current: string;
   if (s.status === 'Idle') {
-    if (!view.snapshotted[accountId]) return { _tag: 'Wait', reason: `no PositionSnapshot of account ${accountId} yet` };
+    if (!view.snapshotted[accountId])
+      return { _tag: 'Wait', reason: `no PositionSnapshot of account ${accountId} yet` };
     current = venue?.qty ?? '0';
   } else if (s.status === 'Completed' && venue?.settled) current = venue.qty;
   else current = s.position.toFixed();
-  if (s.status !== 'Working' && s.status !== 'Superseding' && isDecimal(target.targetQty) && new Decimal(target.targetQty).eq(current)) return { _tag: 'Nothing' };
+  if (
+    s.status !== 'Working' &&
+    s.status !== 'Superseding' &&
+    isDecimal(target.targetQty) &&
+    new Decimal(target.targetQty).eq(current)
+  )
+    return { _tag: 'Nothing' };
   const horizonMs = target.horizonSec * 1000;
   const start = Math.max(target.at, now);
   const span = target.at + horizonMs - start;
   const slices = Math.max(1, Math.min(settings.maxSlices, Math.round(span / settings.sliceMs), span));
   return {
     _tag: 'Decide',
-    config: defaultExecutionConfig({ accounts: [accountId], instruments: [instrumentFromStored(rules)], ...(settings.policy ? { policy: settings.policy } : {}) }),
+    config: defaultExecutionConfig({
+      accounts: [accountId],
+      instruments: [instrumentFromStored(rules)],
+      ...(settings.policy ? { policy: settings.policy } : {}),
+    }),
     command: {
       type: 'SetTarget',
       targetId: target.targetId,
@@ -176,21 +229,44 @@ export const targetStep = (
 
 const isDecimal = (s: string): boolean => /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/.test(s);
 
-const notFound = (what: 'account' | 'instrument', id: string): NotFoundError => ({ _tag: 'NotFoundError', what, id });
+const notFound = (what: 'account' | 'instrument', id: string): NotFoundError => ({
+  _tag: 'NotFoundError',
+  what,
+  id,
+});
 
 /** A refused target in its catalog form. */
-export const rejectionData = (agg: Pick<ExecutionAggregate, 'accountId' | 'symbol'>, targetId: string, error: ExecutionError, now: number): EventData<'ParentOrderRejected'> => {
-  const base = { accountId: agg.accountId, instrument: agg.symbol, targetId, at: new Date(now).toISOString() };
+export const rejectionData = (
+  agg: Pick<ExecutionAggregate, 'accountId' | 'symbol'>,
+  targetId: string,
+  error: ExecutionError,
+  now: number,
+): EventData<'ParentOrderRejected'> => {
+  const base = {
+    accountId: agg.accountId,
+    instrument: agg.symbol,
+    targetId,
+    at: new Date(now).toISOString(),
+  };
   switch (error._tag) {
     case 'ValidationError':
-      return { ...base, code: error._tag, field: error.path, value: clip(error.value), reason: `${error.path} ${error.message}`.slice(0, 2000) };
+      return {
+        ...base,
+        code: error._tag,
+        field: error.path,
+        value: clip(error.value),
+        reason: `${error.path} ${error.message}`.slice(0, 2000),
+      };
     case 'NotFoundError':
       return {
         ...base,
         code: error._tag,
         field: error.what,
         value: error.id,
-        reason: error.what === 'account' ? `account ${error.id} is not one this execution instance trades for (KEEL_ACCOUNT_IDS)` : `${error.what} ${error.id} is not listed by the account's gateway`,
+        reason:
+          error.what === 'account'
+            ? `account ${error.id} is not one this execution instance trades for (KEEL_ACCOUNT_IDS)`
+            : `${error.what} ${error.id} is not listed by the account's gateway`,
       };
     case 'IllegalStateError':
       return { ...base, code: error._tag, field: null, value: null, reason: error.message.slice(0, 2000) };
@@ -205,14 +281,16 @@ export const rejectionData = (agg: Pick<ExecutionAggregate, 'accountId' | 'symbo
 export const rejectionEventId = (accountId: string, symbol: string, targetId: string): string =>
   deriveId('execution', 'ParentOrderRejected', accountId, symbol, targetId);
 
-const clip = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v) ?? String(v)).slice(0, 500);
+const clip = (v: unknown): string =>
+  (typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v))).slice(0, 500);
 
 // ---- venue facts ----------------------------------------------------------------------------
 
 /** The decider's command for a gateway fact about an order, or null when the event is not one. */
 export const venueCommand = (e: RecordedEvent, now: number): ParentOrderCommand | null => {
   if (e.type === 'OrderAccepted') return { type: 'RecordAccepted', clientOrderId: e.data.clientOrderId, now };
-  if (e.type === 'OrderRejected') return { type: 'RecordRejected', clientOrderId: e.data.clientOrderId, code: e.data.code, now };
+  if (e.type === 'OrderRejected')
+    return { type: 'RecordRejected', clientOrderId: e.data.clientOrderId, code: e.data.code, now };
   if (e.type === 'OrderCancelled') return { type: 'RecordClosed', clientOrderId: e.data.clientOrderId, now };
   if (e.type === 'OrderFilled')
     return {
@@ -236,7 +314,12 @@ export const venueCommand = (e: RecordedEvent, now: number): ParentOrderCommand 
  * after an early close). A CME instant outside the calendar's years does not pause (the
  * delivery guard at the gateway still refuses what it cannot place safely).
  */
-export const wantedPauses = (view: ExecutionView, accountId: string, symbol: string, now: number): readonly PauseReason[] => {
+export const wantedPauses = (
+  view: ExecutionView,
+  accountId: string,
+  symbol: string,
+  now: number,
+): readonly PauseReason[] => {
   const out: PauseReason[] = [];
   if (isKilled(view, accountId)) out.push('killSwitch');
   const c = contractForCode(symbol);
@@ -248,9 +331,17 @@ export const wantedPauses = (view: ExecutionView, accountId: string, symbol: str
 };
 
 /** Pause/Resume commands that bring the state's pauses to the wanted ones. */
-export const pauseCommands = (s: ParentOrderState, wanted: readonly PauseReason[], now: number): readonly ParentOrderCommand[] => [
-  ...wanted.filter((r) => !s.paused.includes(r)).map((reason): ParentOrderCommand => ({ type: 'Pause', reason, now })),
-  ...s.paused.filter((r) => !wanted.includes(r)).map((reason): ParentOrderCommand => ({ type: 'Resume', reason, now })),
+export const pauseCommands = (
+  s: ParentOrderState,
+  wanted: readonly PauseReason[],
+  now: number,
+): readonly ParentOrderCommand[] => [
+  ...wanted
+    .filter((r) => !s.paused.includes(r))
+    .map((reason): ParentOrderCommand => ({ type: 'Pause', reason, now })),
+  ...s.paused
+    .filter((r) => !wanted.includes(r))
+    .map((reason): ParentOrderCommand => ({ type: 'Resume', reason, now })),
 ];
 
 // ---- rules of the engine's loop ---------------------------------------------------------------
@@ -279,12 +370,20 @@ export const decisionExtras = (
     return {
       extras: {
         // A next parent started by a Tick executes the target the superseded one was waiting for.
-        targetId: command.type === 'SetTarget' ? command.targetId : before.state.status === 'Superseding' ? before.state.next.targetId : null,
+        targetId:
+          command.type === 'SetTarget'
+            ? command.targetId
+            : before.state.status === 'Superseding'
+              ? before.state.next.targetId
+              : null,
         marketAtStart: market(),
       },
       quality: null,
     };
-  return { extras: {}, quality: e.type === 'ParentOrderCompleted' ? completionQuality(current, market()) : null };
+  return {
+    extras: {},
+    quality: e.type === 'ParentOrderCompleted' ? completionQuality(current, market()) : null,
+  };
 };
 
 /**
@@ -297,4 +396,5 @@ export const tickDue = (o: {
   readonly lastTouchKey: string;
   readonly wakeAt: number | null;
   readonly now: number;
-}): boolean => o.status !== 'Working' || o.touchKey !== o.lastTouchKey || (o.wakeAt !== null && o.wakeAt <= o.now);
+}): boolean =>
+  o.status !== 'Working' || o.touchKey !== o.lastTouchKey || (o.wakeAt !== null && o.wakeAt <= o.now);

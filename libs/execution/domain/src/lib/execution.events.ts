@@ -45,7 +45,9 @@ export const EXECUTION_EVENT_TYPES = [
 export type ExecutionEventType = (typeof EXECUTION_EVENT_TYPES)[number];
 
 /** A domain event in its catalog form: `newEvent(type, eventIdFor(...), data, meta)` stores it. */
-export type StoredExecutionEvent = { [K in ExecutionEventType]: { readonly type: K; readonly data: EventData<K> } }[ExecutionEventType];
+export type StoredExecutionEvent = {
+  [K in ExecutionEventType]: { readonly type: K; readonly data: EventData<K> };
+}[ExecutionEventType];
 
 /** What the stream is about, and what the domain event does not carry itself. */
 export interface StreamContext {
@@ -126,13 +128,31 @@ export const toStored = (e: ParentOrderEvent, ctx: StreamContext): StoredExecuti
     case 'CancelRequested':
       return {
         type: e.type,
-        data: { ...where, clientOrderId: e.clientOrderId, reason: e.reason, parentOrderId: e.parentId, requestedAt: iso(e.at) },
+        data: {
+          ...where,
+          clientOrderId: e.clientOrderId,
+          reason: e.reason,
+          parentOrderId: e.parentId,
+          requestedAt: iso(e.at),
+        },
       };
     case 'ChildOrderAccepted':
     case 'ChildOrderClosed':
-      return { type: e.type, data: { ...where, parentOrderId: e.parentId, clientOrderId: e.clientOrderId, at: iso(e.at) } };
+      return {
+        type: e.type,
+        data: { ...where, parentOrderId: e.parentId, clientOrderId: e.clientOrderId, at: iso(e.at) },
+      };
     case 'ChildOrderRejected':
-      return { type: e.type, data: { ...where, parentOrderId: e.parentId, clientOrderId: e.clientOrderId, code: e.code, at: iso(e.at) } };
+      return {
+        type: e.type,
+        data: {
+          ...where,
+          parentOrderId: e.parentId,
+          clientOrderId: e.clientOrderId,
+          code: e.code,
+          at: iso(e.at),
+        },
+      };
     case 'ChildOrderFilled':
       return {
         type: e.type,
@@ -149,7 +169,15 @@ export const toStored = (e: ParentOrderEvent, ctx: StreamContext): StoredExecuti
         },
       };
     case 'ParentOrderPaused':
-      return { type: e.type, data: { ...where, parentOrderId: e.parentId === '' ? null : e.parentId, reason: e.reason, at: iso(e.at) } };
+      return {
+        type: e.type,
+        data: {
+          ...where,
+          parentOrderId: e.parentId === '' ? null : e.parentId,
+          reason: e.reason,
+          at: iso(e.at),
+        },
+      };
     case 'ParentOrderResumed':
       return {
         type: e.type,
@@ -164,7 +192,14 @@ export const toStored = (e: ParentOrderEvent, ctx: StreamContext): StoredExecuti
     case 'ParentOrderProgress':
       return {
         type: e.type,
-        data: { ...where, parentOrderId: e.parentId, slice: e.slice, filled: dec(e.filled), scheduled: dec(e.scheduled), at: iso(e.at) },
+        data: {
+          ...where,
+          parentOrderId: e.parentId,
+          slice: e.slice,
+          filled: dec(e.filled),
+          scheduled: dec(e.scheduled),
+          at: iso(e.at),
+        },
       };
     case 'ParentOrderSuperseded':
       return {
@@ -210,7 +245,10 @@ export const toStored = (e: ParentOrderEvent, ctx: StreamContext): StoredExecuti
  * (a pause/resume of the same reason twice in the same ms would not: the decider never does that
  * within one Pause/Resume pair, and the app folds before it decides again).
  */
-export const eventIdFor = (e: ParentOrderEvent, ctx: Pick<StreamContext, 'accountId' | 'instrument'>): string => {
+export const eventIdFor = (
+  e: ParentOrderEvent,
+  ctx: Pick<StreamContext, 'accountId' | 'instrument'>,
+): string => {
   const id = (...cause: readonly (string | number)[]): string =>
     deriveId('execution', e.type, ctx.accountId, ctx.instrument, ...cause);
   switch (e.type) {
@@ -260,10 +298,17 @@ const ms = (path: string, s: string): number => {
 const D = (s: string): Decimal => new Decimal(s);
 const Dn = (s: string | null): Decimal | null => (s === null ? null : new Decimal(s));
 const required = <T>(path: string, v: T | undefined): T =>
-  v === undefined ? fail(path, v, 'is required to rebuild the parent order (written by an older producer?)') : v;
+  v === undefined
+    ? fail(path, v, 'is required to rebuild the parent order (written by an older producer?)')
+    : v;
 
 // makeSchedule names domain fields; name the stored ones instead.
-const SCHEDULE_FIELD: Record<string, string> = { deadline: 'to', slices: 'weights', profile: 'weights', qty: 'total' };
+const SCHEDULE_FIELD: Record<string, string> = {
+  deadline: 'to',
+  slices: 'weights',
+  profile: 'weights',
+  qty: 'total',
+};
 const scheduleFromStored = (path: string, s: StoredSchedule): Schedule => {
   const made = makeSchedule({
     from: ms(`${path}/from`, s.from),
@@ -280,14 +325,19 @@ const scheduleFromStored = (path: string, s: StoredSchedule): Schedule => {
   return made.schedule;
 };
 
-const isExecutionType = (t: string): t is ExecutionEventType => (EXECUTION_EVENT_TYPES as readonly string[]).includes(t);
+const isExecutionType = (t: string): t is ExecutionEventType =>
+  (EXECUTION_EVENT_TYPES as readonly string[]).includes(t);
 
 const convert = (s: StoredExecutionEvent): ParentOrderEvent => {
   switch (s.type) {
     case 'ParentOrderStarted': {
       const d = s.data;
       if (d.instrumentRules.symbol !== d.instrument)
-        fail('/data/instrumentRules/symbol', d.instrumentRules.symbol, `must be the event's instrument ${d.instrument}`);
+        fail(
+          '/data/instrumentRules/symbol',
+          d.instrumentRules.symbol,
+          `must be the event's instrument ${d.instrument}`,
+        );
       return {
         type: 'ParentOrderStarted',
         parent: {
@@ -338,7 +388,12 @@ const convert = (s: StoredExecutionEvent): ParentOrderEvent => {
     }
     case 'ChildOrderAccepted':
     case 'ChildOrderClosed':
-      return { type: s.type, parentId: s.data.parentOrderId, clientOrderId: s.data.clientOrderId, at: ms('/data/at', s.data.at) };
+      return {
+        type: s.type,
+        parentId: s.data.parentOrderId,
+        clientOrderId: s.data.clientOrderId,
+        at: ms('/data/at', s.data.at),
+      };
     case 'ChildOrderRejected':
       return {
         type: 'ChildOrderRejected',
@@ -362,7 +417,12 @@ const convert = (s: StoredExecutionEvent): ParentOrderEvent => {
       };
     }
     case 'ParentOrderPaused':
-      return { type: 'ParentOrderPaused', parentId: s.data.parentOrderId ?? '', reason: s.data.reason, at: ms('/data/at', s.data.at) };
+      return {
+        type: 'ParentOrderPaused',
+        parentId: s.data.parentOrderId ?? '',
+        reason: s.data.reason,
+        at: ms('/data/at', s.data.at),
+      };
     case 'ParentOrderResumed':
       return {
         type: 'ParentOrderResumed',
@@ -417,9 +477,13 @@ const convert = (s: StoredExecutionEvent): ParentOrderEvent => {
  * event: the payload is validated against its catalog schema first, so bad data is a
  * ValidationError naming the field (`/data/...`), never a throw or a half-built event.
  */
-export const fromStored = (stored: { readonly type: string; readonly data: unknown }): E.Either<ValidationError, ParentOrderEvent> => {
+export const fromStored = (stored: {
+  readonly type: string;
+  readonly data: unknown;
+}): E.Either<ValidationError, ParentOrderEvent> => {
   const type = stored.type;
-  if (!isExecutionType(type)) return E.left(validationError('/type', type, 'is not an event of a parent-order stream'));
+  if (!isExecutionType(type))
+    return E.left(validationError('/type', type, 'is not an event of a parent-order stream'));
   const valid = validateData(type, stored.data);
   if (E.isLeft(valid)) return valid;
   try {

@@ -60,7 +60,16 @@ const arbStep: fc.Arbitrary<Step> = fc.record({
   fillFrac: fc.double({ min: 0, max: 1, noNaN: true }),
   late: fc.double({ min: 0, max: 1, noNaN: true }),
   reject: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
-  pause: fc.constantFrom<Step['pause']>('none', 'none', 'none', 'none', 'none', 'none', 'market', 'killSwitch'),
+  pause: fc.constantFrom<Step['pause']>(
+    'none',
+    'none',
+    'none',
+    'none',
+    'none',
+    'none',
+    'market',
+    'killSwitch',
+  ),
   feeBp: fc.integer({ min: -1, max: 5 }),
 });
 const arbScenario: fc.Arbitrary<Scenario> = fc.record({
@@ -93,7 +102,13 @@ const drive = (sc: Scenario): { inst: Instrument; log: ParentOrderEvent[]; state
   };
   if (sc.pausedAtStart) apply([{ type: 'Pause', reason: 'market', now: T0 }]);
   apply([
-    setTarget({ symbol: inst.symbol, targetPosition: lot.times(sc.lots).toFixed(), deadline, slices: sc.slices, style: sc.marketOnly ? 'marketOnly' : 'maker' }),
+    setTarget({
+      symbol: inst.symbol,
+      targetPosition: lot.times(sc.lots).toFixed(),
+      deadline,
+      slices: sc.slices,
+      style: sc.marketOnly ? 'marketOnly' : 'maker',
+    }),
   ]);
   if (sc.pausedAtStart) apply([{ type: 'Resume', reason: 'market', now: T0 + 1 }]);
   const live = (): ParentOrderState => state as ParentOrderState;
@@ -101,10 +116,28 @@ const drive = (sc: Scenario): { inst: Instrument; log: ParentOrderEvent[]; state
   let position = new Decimal(0);
   let superseded = false;
   const tickMs = Math.max(1000, Math.floor((deadline - T0) / 120));
-  const fill = (cid: string, q: Decimal, p: Decimal, liquidity: 'maker' | 'taker', feeBp: number, now: number): void => {
+  const fill = (
+    cid: string,
+    q: Decimal,
+    p: Decimal,
+    liquidity: 'maker' | 'taker',
+    feeBp: number,
+    now: number,
+  ): void => {
     const before = live();
     const fee = q.times(p).times(inst.contractSize).times(feeBp).div(10_000);
-    apply([{ type: 'RecordFill', clientOrderId: cid, tradeId: `t${tradeSeq++}`, qty: q, price: p, fee, liquidity, now }]);
+    apply([
+      {
+        type: 'RecordFill',
+        clientOrderId: cid,
+        tradeId: `t${tradeSeq++}`,
+        qty: q,
+        price: p,
+        fee,
+        liquidity,
+        now,
+      },
+    ]);
     const s = live();
     if (before !== s && s.status !== 'Idle') position = position.plus(s.parent.side === 'buy' ? q : q.neg());
   };
@@ -116,7 +149,10 @@ const drive = (sc: Scenario): { inst: Instrument; log: ParentOrderEvent[]; state
     const tb = touch(price.toFixed(), price.plus(inst.tickSize).toFixed());
     for (const cid of pendingCancels.splice(0)) {
       const s = live();
-      const ch = s.status === 'Working' || s.status === 'Superseding' ? s.children.find((c) => c.clientOrderId === cid) : undefined;
+      const ch =
+        s.status === 'Working' || s.status === 'Superseding'
+          ? s.children.find((c) => c.clientOrderId === cid)
+          : undefined;
       if (ch && step.late > 0.5) {
         const q = childOpenQty(ch).times(step.late).div(lot).floor().times(lot);
         if (q.gt(0)) fill(cid, q, ch.price ?? price, 'maker', step.feeBp, t);
@@ -127,7 +163,8 @@ const drive = (sc: Scenario): { inst: Instrument; log: ParentOrderEvent[]; state
     if (s.status === 'Working' || s.status === 'Superseding')
       for (const ch of s.children.filter((c) => c.kind === 'passive' && c.status === 'Working')) {
         const q = childOpenQty(ch).times(step.fillFrac).div(lot).floor().times(lot);
-        if (q.gt(0) && step.fillFrac > 0.3) fill(ch.clientOrderId, q, ch.price ?? price, 'maker', step.feeBp, t);
+        if (q.gt(0) && step.fillFrac > 0.3)
+          fill(ch.clientOrderId, q, ch.price ?? price, 'maker', step.feeBp, t);
       }
     // Pauses toggle: a reason seen again resumes it (re-planning what is left).
     if (step.pause !== 'none') {
@@ -139,7 +176,12 @@ const drive = (sc: Scenario): { inst: Instrument; log: ParentOrderEvent[]; state
         apply([{ type: 'Pause', reason: step.pause, now: t }]);
       }
     }
-    if (!superseded && sc.supersedeAt !== null && t >= T0 + sc.supersedeAt * (deadline - T0) && t < deadline - tickMs) {
+    if (
+      !superseded &&
+      sc.supersedeAt !== null &&
+      t >= T0 + sc.supersedeAt * (deadline - T0) &&
+      t < deadline - tickMs
+    ) {
       superseded = true;
       apply([
         setTarget({
@@ -158,7 +200,9 @@ const drive = (sc: Scenario): { inst: Instrument; log: ParentOrderEvent[]; state
     const events = apply([{ type: 'Tick', now: t, touch: tb }]);
     for (const e of ofType(events, 'ChildOrderRequested')) {
       if (step.reject) {
-        apply([{ type: 'RecordRejected', clientOrderId: e.clientOrderId, code: 'INSUFFICIENT_MARGIN', now: t }]);
+        apply([
+          { type: 'RecordRejected', clientOrderId: e.clientOrderId, code: 'INSUFFICIENT_MARGIN', now: t },
+        ]);
         continue;
       }
       apply([{ type: 'RecordAccepted', clientOrderId: e.clientOrderId, now: t }]);
@@ -171,15 +215,30 @@ const drive = (sc: Scenario): { inst: Instrument; log: ParentOrderEvent[]; state
   return { inst, log, state: live() };
 };
 
-const META = { correlationId: 'c1', causationId: null, producer: 'execution', occurredAt: '2026-01-01T00:00:00.000Z' };
+const META = {
+  correlationId: 'c1',
+  causationId: null,
+  producer: 'execution',
+  occurredAt: '2026-01-01T00:00:00.000Z',
+};
 
 /** Store one event as the app would (newEvent, JSON in the store, decodeStored) and read it back. */
-const storeAndLoad = (e: ParentOrderEvent, ctx: StreamContext, revision: number): { recorded: RecordedEvent; back: E.Either<unknown, ParentOrderEvent> } => {
+const storeAndLoad = (
+  e: ParentOrderEvent,
+  ctx: StreamContext,
+  revision: number,
+): { recorded: RecordedEvent; back: E.Either<unknown, ParentOrderEvent> } => {
   const st = toStored(e, ctx);
   const ne = newEvent(st.type, eventIdFor(e, ctx), st.data as never, META);
   if (E.isLeft(ne)) throw new Error(`${e.type} not schema-valid: ${JSON.stringify(ne.left)}`);
   const raw = JSON.parse(
-    JSON.stringify({ ...ne.right, stream: `execution-${ctx.accountId}`, streamRevision: revision, globalPosition: revision, recordedAt: META.occurredAt }),
+    JSON.stringify({
+      ...ne.right,
+      stream: `execution-${ctx.accountId}`,
+      streamRevision: revision,
+      globalPosition: revision,
+      recordedAt: META.occurredAt,
+    }),
   ) as StoredEventFields;
   const recorded = decodeStored(raw);
   if (E.isLeft(recorded)) throw new Error(`${e.type} not decodable: ${JSON.stringify(recorded.left)}`);
@@ -188,7 +247,9 @@ const storeAndLoad = (e: ParentOrderEvent, ctx: StreamContext, revision: number)
 
 /** Decimals as their exact string form (toFixed: no exponent). */
 const norm = (x: unknown): unknown =>
-  JSON.parse(JSON.stringify(x, (_k, v: unknown) => (Decimal.isDecimal(v) ? `D:${(v as Decimal).toFixed()}` : v)));
+  JSON.parse(
+    JSON.stringify(x, (_k, v: unknown) => (Decimal.isDecimal(v) ? `D:${(v as Decimal).toFixed()}` : v)),
+  );
 
 describe('execution events: stored form round trip (property)', () => {
   it('every event the decider produces is schema-valid, comes back deep-equal, and folds to the same state', () => {
@@ -239,8 +300,21 @@ describe('execution events: stored form', () => {
         start: '2026-01-01T00:00:00.000Z',
         deadline: '2026-01-01T01:00:00.000Z',
         arrivalMid: '90000.05',
-        schedule: { from: '2026-01-01T00:00:00.000Z', to: '2026-01-01T01:00:00.000Z', base: '0', total: '1', weights: [1, 1, 1, 1, 1, 1], lot: '0.001' },
-        instrumentRules: expect.objectContaining({ symbol: 'BTC/USDT:USDT', lotSize: '0.001', tickSize: '0.1', makerFee: '0.0002', settlement: null }),
+        schedule: {
+          from: '2026-01-01T00:00:00.000Z',
+          to: '2026-01-01T01:00:00.000Z',
+          base: '0',
+          total: '1',
+          weights: [1, 1, 1, 1, 1, 1],
+          lot: '0.001',
+        },
+        instrumentRules: expect.objectContaining({
+          symbol: 'BTC/USDT:USDT',
+          lotSize: '0.001',
+          tickSize: '0.1',
+          makerFee: '0.0002',
+          settlement: null,
+        }),
       }),
     });
   });
@@ -276,7 +350,13 @@ describe('execution events: stored form', () => {
       reason: 'reprice',
       requestedAt: '2026-01-01T00:00:00.005Z',
     });
-    const cancel: ParentOrderEvent = { type: 'CancelRequested', parentId: 'p1', clientOrderId: 'abc123', reason: 'paused: market', at: T0 };
+    const cancel: ParentOrderEvent = {
+      type: 'CancelRequested',
+      parentId: 'p1',
+      clientOrderId: 'abc123',
+      reason: 'paused: market',
+      at: T0,
+    };
     expect(toStored(cancel, ctx).data).toEqual({
       accountId: 'acc1',
       instrument: 'BTC/USDT:USDT',
@@ -290,15 +370,35 @@ describe('execution events: stored form', () => {
   it('stores a pause with no parent order as parentOrderId null and restores the empty id', () => {
     const { events } = run([{ type: 'Pause', reason: 'killSwitch', now: T0 }]);
     const e = events[0] as ParentOrderEvent;
-    expect(toStored(e, ctx).data).toEqual({ accountId: 'acc1', instrument: 'BTC/USDT:USDT', parentOrderId: null, reason: 'killSwitch', at: '2026-01-01T00:00:00.000Z' });
+    expect(toStored(e, ctx).data).toEqual({
+      accountId: 'acc1',
+      instrument: 'BTC/USDT:USDT',
+      parentOrderId: null,
+      reason: 'killSwitch',
+      at: '2026-01-01T00:00:00.000Z',
+    });
     expect(storeAndLoad(e, ctx, 0).back).toEqual(E.right(e));
   });
 
   it('carries execution quality on ParentOrderCompleted when the app gives it (stored, not folded)', () => {
-    const done: ParentOrderEvent = { type: 'ParentOrderCompleted', parentId: 'p1', reason: 'filled', filled: new Decimal('1'), residual: new Decimal('0'), at: T0 };
+    const done: ParentOrderEvent = {
+      type: 'ParentOrderCompleted',
+      parentId: 'p1',
+      reason: 'filled',
+      filled: new Decimal('1'),
+      residual: new Decimal('0'),
+      at: T0,
+    };
     const quality = executionQuality({
       side: 'buy',
-      fills: [{ qty: new Decimal('1'), price: new Decimal('90010'), fee: new Decimal('18.002'), liquidity: 'maker' }],
+      fills: [
+        {
+          qty: new Decimal('1'),
+          price: new Decimal('90010'),
+          fee: new Decimal('18.002'),
+          liquidity: 'maker',
+        },
+      ],
       arrivalMid: new Decimal('90000.05'),
       intervalVwap: new Decimal('90005'),
       maxScheduleLagSlices: 0.5,
@@ -306,7 +406,9 @@ describe('execution events: stored form', () => {
     });
     const st = toStored(done, { ...ctx, quality });
     expect(st.type === 'ParentOrderCompleted' && st.data.quality).toEqual(quality);
-    expect(E.isRight(newEvent(st.type, eventIdFor(done, ctx), st.data as EventData<'ParentOrderCompleted'>, META))).toBe(true);
+    expect(
+      E.isRight(newEvent(st.type, eventIdFor(done, ctx), st.data as EventData<'ParentOrderCompleted'>, META)),
+    ).toBe(true);
     expect(storeAndLoad(done, { ...ctx, quality }, 0).back).toEqual(E.right(done));
   });
 
@@ -325,7 +427,9 @@ describe('execution events: stored form', () => {
     expect(eventIdFor(fill('t1'), ctx)).toBe(eventIdFor(fill('t1'), ctx));
     expect(eventIdFor(fill('t1'), ctx)).not.toBe(eventIdFor(fill('t2'), ctx));
     expect(eventIdFor(fill('t1'), ctx)).not.toBe(eventIdFor(fill('t1'), { ...ctx, accountId: 'acc2' }));
-    expect(eventIdFor(fill('t1'), ctx)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(eventIdFor(fill('t1'), ctx)).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
   });
 });
 
@@ -336,25 +440,50 @@ describe('execution events: bad stored data is a ValidationError naming the fiel
   const path = (r: E.Either<{ path: string }, unknown>): string | null => (E.isLeft(r) ? r.left.path : null);
 
   it('rejects a payload that breaks the schema (exponent, float, missing field)', () => {
-    expect(path(fromStored({ type: 'ParentOrderStarted', data: { ...startedData, qty: '1e-3' } }))).toBe('/data/qty');
-    expect(path(fromStored({ type: 'ParentOrderStarted', data: { ...startedData, fromPosition: 0 } }))).toBe('/data/fromPosition');
+    expect(path(fromStored({ type: 'ParentOrderStarted', data: { ...startedData, qty: '1e-3' } }))).toBe(
+      '/data/qty',
+    );
+    expect(path(fromStored({ type: 'ParentOrderStarted', data: { ...startedData, fromPosition: 0 } }))).toBe(
+      '/data/fromPosition',
+    );
     const { arrivalMid: _omit, ...noMid } = startedData;
-    expect(fromStored({ type: 'ParentOrderStarted', data: noMid })).toEqual(E.left(expect.objectContaining({ _tag: 'ValidationError', path: '/data/arrivalMid' })));
+    expect(fromStored({ type: 'ParentOrderStarted', data: noMid })).toEqual(
+      E.left(expect.objectContaining({ _tag: 'ValidationError', path: '/data/arrivalMid' })),
+    );
   });
 
   it('rejects a schedule or time that cannot be restored', () => {
-    expect(path(fromStored({ type: 'ParentOrderStarted', data: { ...startedData, schedule: { ...startedData.schedule, weights: [0, 0] } } }))).toBe(
-      '/data/schedule/weights',
-    );
-    expect(path(fromStored({ type: 'ParentOrderStarted', data: { ...startedData, schedule: { ...startedData.schedule, to: startedData.schedule.from } } }))).toBe(
-      '/data/schedule/to',
-    );
-    expect(path(fromStored({ type: 'ParentOrderStarted', data: { ...startedData, at: '2026-13-45T00:00:00.000Z' } }))).toBe('/data/at');
+    expect(
+      path(
+        fromStored({
+          type: 'ParentOrderStarted',
+          data: { ...startedData, schedule: { ...startedData.schedule, weights: [0, 0] } },
+        }),
+      ),
+    ).toBe('/data/schedule/weights');
+    expect(
+      path(
+        fromStored({
+          type: 'ParentOrderStarted',
+          data: { ...startedData, schedule: { ...startedData.schedule, to: startedData.schedule.from } },
+        }),
+      ),
+    ).toBe('/data/schedule/to');
+    expect(
+      path(
+        fromStored({ type: 'ParentOrderStarted', data: { ...startedData, at: '2026-13-45T00:00:00.000Z' } }),
+      ),
+    ).toBe('/data/at');
   });
 
   it('rejects instrument rules of another instrument', () => {
-    const r = fromStored({ type: 'ParentOrderStarted', data: { ...startedData, instrumentRules: { ...startedData.instrumentRules, symbol: 'ETH/USDT:USDT' } } });
-    expect(r).toEqual(E.left(expect.objectContaining({ path: '/data/instrumentRules/symbol', value: 'ETH/USDT:USDT' })));
+    const r = fromStored({
+      type: 'ParentOrderStarted',
+      data: { ...startedData, instrumentRules: { ...startedData.instrumentRules, symbol: 'ETH/USDT:USDT' } },
+    });
+    expect(r).toEqual(
+      E.left(expect.objectContaining({ path: '/data/instrumentRules/symbol', value: 'ETH/USDT:USDT' })),
+    );
   });
 
   it('rejects a gateway-only ChildOrderRequested (no seq) and a type that is not of this stream', () => {
@@ -373,9 +502,14 @@ describe('execution events: bad stored data is a ValidationError naming the fiel
     expect(fromStored({ type: 'ChildOrderRequested', data: gatewayOnly })).toEqual(
       E.left(expect.objectContaining({ _tag: 'ValidationError', path: '/data/seq' })),
     );
-    expect(path(fromStored({ type: 'CancelRequested', data: { accountId: 'acc1', instrument: BTC.symbol, clientOrderId: 'k1', reason: 'x' } }))).toBe(
-      '/data/parentOrderId',
-    );
+    expect(
+      path(
+        fromStored({
+          type: 'CancelRequested',
+          data: { accountId: 'acc1', instrument: BTC.symbol, clientOrderId: 'k1', reason: 'x' },
+        }),
+      ),
+    ).toBe('/data/parentOrderId');
     expect(path(fromStored({ type: 'OrderFilled', data: {} }))).toBe('/type');
   });
 });

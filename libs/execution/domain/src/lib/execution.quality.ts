@@ -84,7 +84,12 @@ export const addMid = (b: BenchmarkAccumulator, mid: Decimal, at: number): Bench
   const dt = m.last !== null && m.lastAt !== null ? Math.max(0, at - m.lastAt) : 0;
   return {
     ...b,
-    mids: { weighted: m.last ? m.weighted.plus(m.last.times(dt)) : m.weighted, ms: m.ms + dt, last: mid, lastAt: at },
+    mids: {
+      weighted: m.last ? m.weighted.plus(m.last.times(dt)) : m.weighted,
+      ms: m.ms + dt,
+      last: mid,
+      lastAt: at,
+    },
   };
 };
 

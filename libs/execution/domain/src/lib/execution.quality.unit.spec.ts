@@ -2,7 +2,15 @@
  * Execution-quality figures: signs (positive = cost), maker share, fees, benchmarks.
  */
 import Decimal from 'decimal.js';
-import { addMid, addTrade, benchmarkOf, costBps, emptyBenchmark, executionQuality, vwapOf } from './execution.quality';
+import {
+  addMid,
+  addTrade,
+  benchmarkOf,
+  costBps,
+  emptyBenchmark,
+  executionQuality,
+  vwapOf,
+} from './execution.quality';
 
 const d = (x: string) => new Decimal(x);
 
@@ -41,7 +49,16 @@ describe('execution quality', () => {
   });
 
   it('has no prices and a zero maker share with no fills', () => {
-    expect(executionQuality({ side: 'sell', fills: [], arrivalMid: null, intervalVwap: null, maxScheduleLagSlices: 0, childOrderCount: 0 })).toMatchObject({
+    expect(
+      executionQuality({
+        side: 'sell',
+        fills: [],
+        arrivalMid: null,
+        intervalVwap: null,
+        maxScheduleLagSlices: 0,
+        childOrderCount: 0,
+      }),
+    ).toMatchObject({
       filledQty: '0',
       avgPrice: null,
       shortfallBps: null,

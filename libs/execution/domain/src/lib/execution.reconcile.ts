@@ -45,7 +45,11 @@ export interface ReconcileStep {
 }
 
 /** The commands the recorded venue facts (in log order) call for, for the open children only. */
-export const reconcileSteps = (account: AccountInFlight, facts: readonly RecordedEvent[], now: number): ReconcileStep[] => {
+export const reconcileSteps = (
+  account: AccountInFlight,
+  facts: readonly RecordedEvent[],
+  now: number,
+): ReconcileStep[] => {
   const out: ReconcileStep[] = [];
   for (const e of facts) {
     const command = venueCommand(e, now);

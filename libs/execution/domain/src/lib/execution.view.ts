@@ -96,7 +96,12 @@ export const marketKey = (venue: string, symbol: string): string => `${venue} ${
 const ZERO_TOTALS: MarketTotals = { tradeQty: '0', tradeNotional: '0', midMs: '0', ms: 0 };
 const emptyMarket: ViewMarket = { totals: ZERO_TOTALS, lastMid: null, lastAt: null };
 
-const setIn = <T>(m: Readonly<Record<string, Readonly<Record<string, T>>>>, a: string, b: string, v: T): Readonly<Record<string, Readonly<Record<string, T>>>> => ({
+const setIn = <T>(
+  m: Readonly<Record<string, Readonly<Record<string, T>>>>,
+  a: string,
+  b: string,
+  v: T,
+): Readonly<Record<string, Readonly<Record<string, T>>>> => ({
   ...m,
   [a]: { ...(m[a] ?? {}), [b]: v },
 });
@@ -107,7 +112,11 @@ const advanceMid = (m: ViewMarket, at: number): ViewMarket => {
   const dt = at - m.lastAt;
   return {
     ...m,
-    totals: { ...m.totals, midMs: new Decimal(m.totals.midMs).plus(new Decimal(m.lastMid).times(dt)).toFixed(), ms: m.totals.ms + dt },
+    totals: {
+      ...m.totals,
+      midMs: new Decimal(m.totals.midMs).plus(new Decimal(m.lastMid).times(dt)).toFixed(),
+      ms: m.totals.ms + dt,
+    },
     lastAt: at,
   };
 };
@@ -115,7 +124,10 @@ const advanceMid = (m: ViewMarket, at: number): ViewMarket => {
 type ViewEventType = (typeof EXECUTION_VIEW_EVENT_TYPES)[number];
 type Handlers = { readonly [K in ViewEventType]: (v: ExecutionView, e: RecordedEvent<K>) => ExecutionView };
 
-const killSwitch = (v: ExecutionView, e: RecordedEvent<'KillSwitchEngaged' | 'KillSwitchReleased'>): ExecutionView => {
+const killSwitch = (
+  v: ExecutionView,
+  e: RecordedEvent<'KillSwitchEngaged' | 'KillSwitchReleased'>,
+): ExecutionView => {
   const d = e.data;
   const on = e.type === 'KillSwitchEngaged';
   if (d.scope === 'global') return { ...v, kill: { ...v.kill, global: on } };
@@ -124,7 +136,10 @@ const killSwitch = (v: ExecutionView, e: RecordedEvent<'KillSwitchEngaged' | 'Ki
   return { ...v, kill: { ...v.kill, accounts: on ? [...others, d.accountId].sort() : others } };
 };
 
-const target = (v: ExecutionView, e: RecordedEvent<'TargetPositionSet' | 'ContractTargetSet'>): ExecutionView => {
+const target = (
+  v: ExecutionView,
+  e: RecordedEvent<'TargetPositionSet' | 'ContractTargetSet'>,
+): ExecutionView => {
   const d = e.data;
   // A CME root (`CME:ES`) is exposure for cme-rollover to map to contracts, never traded as such.
   if (e.type === 'TargetPositionSet' && d.instrument.startsWith('CME:')) return v;
@@ -145,7 +160,12 @@ const HANDLERS: Handlers = {
     const d = e.data;
     const rules = Object.fromEntries(d.instruments.map((i) => [i.symbol, i]));
     let out = v;
-    for (const a of d.accountIds) out = { ...out, venues: { ...out.venues, [a]: d.venue }, instruments: { ...out.instruments, [a]: rules } };
+    for (const a of d.accountIds)
+      out = {
+        ...out,
+        venues: { ...out.venues, [a]: d.venue },
+        instruments: { ...out.instruments, [a]: rules },
+      };
     return out;
   },
   PositionSnapshot: (v, e) => {
@@ -156,18 +176,38 @@ const HANDLERS: Handlers = {
     for (const s of symbols) {
       const qty = new Decimal(d.positions.find((p) => p.instrument === s)?.qty ?? '0').toFixed();
       // An instrument absent from an earlier snapshot of the account, with no fill since, was flat.
-      const prev = before[s] ?? (v.snapshotted[d.accountId] === true ? { qty: '0', fillsSinceSnapshot: 0, settled: true } : undefined);
-      now[s] = { qty, fillsSinceSnapshot: 0, settled: prev !== undefined && prev.fillsSinceSnapshot === 0 && new Decimal(prev.qty).eq(qty) };
+      const prev =
+        before[s] ??
+        (v.snapshotted[d.accountId] === true
+          ? { qty: '0', fillsSinceSnapshot: 0, settled: true }
+          : undefined);
+      now[s] = {
+        qty,
+        fillsSinceSnapshot: 0,
+        settled: prev !== undefined && prev.fillsSinceSnapshot === 0 && new Decimal(prev.qty).eq(qty),
+      };
     }
-    return { ...v, positions: { ...v.positions, [d.accountId]: now }, snapshotted: { ...v.snapshotted, [d.accountId]: true } };
+    return {
+      ...v,
+      positions: { ...v.positions, [d.accountId]: now },
+      snapshotted: { ...v.snapshotted, [d.accountId]: true },
+    };
   },
   OrderFilled: (v, e) => {
     const d = e.data;
-    const prev = v.positions[d.accountId]?.[d.instrument] ?? { qty: '0', fillsSinceSnapshot: 0, settled: false };
+    const prev = v.positions[d.accountId]?.[d.instrument] ?? {
+      qty: '0',
+      fillsSinceSnapshot: 0,
+      settled: false,
+    };
     const signed = d.side === 'buy' ? new Decimal(d.qty) : new Decimal(d.qty).neg();
     return {
       ...v,
-      positions: setIn(v.positions, d.accountId, d.instrument, { qty: new Decimal(prev.qty).plus(signed).toFixed(), fillsSinceSnapshot: prev.fillsSinceSnapshot + 1, settled: false }),
+      positions: setIn(v.positions, d.accountId, d.instrument, {
+        qty: new Decimal(prev.qty).plus(signed).toFixed(),
+        fillsSinceSnapshot: prev.fillsSinceSnapshot + 1,
+        settled: false,
+      }),
     };
   },
   // The order facts change no view figure; the app routes them to the aggregates.
@@ -211,7 +251,13 @@ export const evolveExecutionView = (v: ExecutionView, e: RecordedEvent): Executi
   isViewType(e.type) ? (HANDLERS[e.type] as (v: ExecutionView, e: RecordedEvent) => ExecutionView)(v, e) : v;
 
 /** A touch for deciding: null when none, or older than `maxAgeMs` at `now` (never post at a stale price). */
-export const freshTouch = (v: ExecutionView, venue: string, symbol: string, now: number, maxAgeMs: number): { bid: Decimal; ask: Decimal } | null => {
+export const freshTouch = (
+  v: ExecutionView,
+  venue: string,
+  symbol: string,
+  now: number,
+  maxAgeMs: number,
+): { bid: Decimal; ask: Decimal } | null => {
   const t = v.touches[marketKey(venue, symbol)];
   if (!t || now - t.at > maxAgeMs) return null;
   const bid = new Decimal(t.bid);
@@ -220,7 +266,12 @@ export const freshTouch = (v: ExecutionView, venue: string, symbol: string, now:
 };
 
 /** The market totals of (venue, symbol) brought up to `now` (the last mid holds until then). */
-export const marketTotalsAt = (v: ExecutionView, venue: string, symbol: string, now: number): MarketTotals => {
+export const marketTotalsAt = (
+  v: ExecutionView,
+  venue: string,
+  symbol: string,
+  now: number,
+): MarketTotals => {
   const m = v.markets[marketKey(venue, symbol)];
   return m ? advanceMid(m, now).totals : ZERO_TOTALS;
 };
@@ -233,4 +284,5 @@ export const intervalBenchmark = (from: MarketTotals, to: MarketTotals): Decimal
   return ms > 0 ? new Decimal(to.midMs).minus(from.midMs).div(ms) : null;
 };
 
-export const isKilled = (v: ExecutionView, account: string): boolean => v.kill.global || v.kill.accounts.includes(account);
+export const isKilled = (v: ExecutionView, account: string): boolean =>
+  v.kill.global || v.kill.accounts.includes(account);

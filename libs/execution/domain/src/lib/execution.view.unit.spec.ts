@@ -6,12 +6,32 @@
 import Decimal from 'decimal.js';
 import { EventData, EventType, RecordedEvent } from '@keel/events';
 import { BINANCE_USDM_BTCUSDT, instrumentToStored } from '@keel/instruments';
-import { emptyAggregate, evolveAggregate, pauseCommands, rejectionData, targetStep, venueCommand, wantedPauses } from './execution.aggregate';
-import { evolveExecutionView, ExecutionView, freshTouch, initialExecutionView, intervalBenchmark, marketTotalsAt } from './execution.view';
+import {
+  emptyAggregate,
+  evolveAggregate,
+  pauseCommands,
+  rejectionData,
+  targetStep,
+  venueCommand,
+  wantedPauses,
+} from './execution.aggregate';
+import {
+  evolveExecutionView,
+  ExecutionView,
+  freshTouch,
+  initialExecutionView,
+  intervalBenchmark,
+  marketTotalsAt,
+} from './execution.view';
 import { run, setTarget, T0, TOUCH } from '../testing/execution.fixtures';
 
 let position = 0;
-const rec = <T extends EventType>(type: T, data: EventData<T>, at = T0, eventId = `00000000-0000-8000-8000-${String(++position).padStart(12, '0')}`): RecordedEvent =>
+const rec = <T extends EventType>(
+  type: T,
+  data: EventData<T>,
+  at = T0,
+  eventId = `00000000-0000-8000-8000-${String(++position).padStart(12, '0')}`,
+): RecordedEvent =>
   ({
     type,
     data,
@@ -27,14 +47,43 @@ const rec = <T extends EventType>(type: T, data: EventData<T>, at = T0, eventId 
     recordedAt: new Date(at).toISOString(),
   }) as unknown as RecordedEvent;
 
-const fold = (events: readonly RecordedEvent[], from: ExecutionView = initialExecutionView): ExecutionView => events.reduce(evolveExecutionView, from);
+const fold = (events: readonly RecordedEvent[], from: ExecutionView = initialExecutionView): ExecutionView =>
+  events.reduce(evolveExecutionView, from);
 const SYM = BINANCE_USDM_BTCUSDT.symbol;
-const listed = rec('InstrumentsListed', { venue: 'sim', accountIds: ['acc1'], instruments: [instrumentToStored(BINANCE_USDM_BTCUSDT)] });
-const snapshot = (qty: string) => rec('PositionSnapshot', { accountId: 'acc1', venue: 'sim', positions: qty === '0' ? [] : [{ instrument: SYM, qty, entryPrice: null }] });
+const listed = rec('InstrumentsListed', {
+  venue: 'sim',
+  accountIds: ['acc1'],
+  instruments: [instrumentToStored(BINANCE_USDM_BTCUSDT)],
+});
+const snapshot = (qty: string) =>
+  rec('PositionSnapshot', {
+    accountId: 'acc1',
+    venue: 'sim',
+    positions: qty === '0' ? [] : [{ instrument: SYM, qty, entryPrice: null }],
+  });
 const fill = (side: 'buy' | 'sell', qty: string) =>
-  rec('OrderFilled', { accountId: 'acc1', instrument: SYM, clientOrderId: 'x', tradeId: `t${position}`, side, qty, price: '90000', fee: '0', feeAsset: 'USDT', liquidity: 'maker' });
+  rec('OrderFilled', {
+    accountId: 'acc1',
+    instrument: SYM,
+    clientOrderId: 'x',
+    tradeId: `t${position}`,
+    side,
+    qty,
+    price: '90000',
+    fee: '0',
+    feeAsset: 'USDT',
+    liquidity: 'maker',
+  });
 const quote = (bid: string, ask: string, at: number) =>
-  rec('QuoteUpdated', { venue: 'sim', instrument: SYM, bidPrice: bid, bidQty: '1', askPrice: ask, askQty: '1', venueTs: new Date(at).toISOString() });
+  rec('QuoteUpdated', {
+    venue: 'sim',
+    instrument: SYM,
+    bidPrice: bid,
+    bidQty: '1',
+    askPrice: ask,
+    askQty: '1',
+    venueTs: new Date(at).toISOString(),
+  });
 const settings = { accounts: ['acc1'], sliceMs: 60_000, maxSlices: 240 };
 const target = (qty: string, at = T0) => ({ targetId: 'tgt1', targetQty: qty, horizonSec: 600, at });
 
@@ -44,30 +93,69 @@ describe('the view', () => {
     expect(v1.positions['acc1']?.[SYM]).toEqual({ qty: '0.75', fillsSinceSnapshot: 1, settled: false });
     const v2 = fold([snapshot('0.75')], v1);
     expect(v2.positions['acc1']?.[SYM]?.settled).toBe(false);
-    expect(fold([snapshot('0.75')], v2).positions['acc1']?.[SYM]).toEqual({ qty: '0.75', fillsSinceSnapshot: 0, settled: true });
+    expect(fold([snapshot('0.75')], v2).positions['acc1']?.[SYM]).toEqual({
+      qty: '0.75',
+      fillsSinceSnapshot: 0,
+      settled: true,
+    });
   });
 
   it('keeps the newest touch and integrates the mid over venue time; trades give the interval VWAP', () => {
-    const v = fold([quote('100', '102', T0), quote('104', '106', T0 + 1000), quote('1', '3', T0 + 500), rec('TradePrinted', { venue: 'sim', instrument: SYM, tradeId: 'p1', price: '101', qty: '2', side: 'buy', venueTs: new Date(T0).toISOString() })]);
+    const v = fold([
+      quote('100', '102', T0),
+      quote('104', '106', T0 + 1000),
+      quote('1', '3', T0 + 500),
+      rec('TradePrinted', {
+        venue: 'sim',
+        instrument: SYM,
+        tradeId: 'p1',
+        price: '101',
+        qty: '2',
+        side: 'buy',
+        venueTs: new Date(T0).toISOString(),
+      }),
+    ]);
     expect(v.touches['sim ' + SYM]).toEqual({ bid: '104', ask: '106', at: T0 + 1000 });
     const start = marketTotalsAt(initialExecutionView, 'sim', SYM, T0);
     const end = marketTotalsAt(v, 'sim', SYM, T0 + 2000);
     expect(end).toEqual({ tradeQty: '2', tradeNotional: '202', midMs: '206000', ms: 2000 });
     expect(intervalBenchmark(start, end)?.toFixed()).toBe('101');
-    expect(intervalBenchmark({ ...end, tradeQty: '0', tradeNotional: '0' }, { ...end, tradeQty: '0', tradeNotional: '0', midMs: '311000', ms: 3000 })?.toFixed()).toBe('105');
+    expect(
+      intervalBenchmark(
+        { ...end, tradeQty: '0', tradeNotional: '0' },
+        { ...end, tradeQty: '0', tradeNotional: '0', midMs: '311000', ms: 3000 },
+      )?.toFixed(),
+    ).toBe('105');
   });
 
   it('serves a touch only while it is fresh and not crossed', () => {
     const v = fold([quote('100', '102', T0)]);
-    expect(freshTouch(v, 'sim', SYM, T0 + 5000, 10_000)).toEqual({ bid: new Decimal(100), ask: new Decimal(102) });
+    expect(freshTouch(v, 'sim', SYM, T0 + 5000, 10_000)).toEqual({
+      bid: new Decimal(100),
+      ask: new Decimal(102),
+    });
     expect(freshTouch(v, 'sim', SYM, T0 + 10_001, 10_000)).toBeNull();
     expect(freshTouch(fold([quote('102', '102', T0)]), 'sim', SYM, T0, 10_000)).toBeNull();
   });
 
   it('ignores CME root exposure targets (cme-rollover maps them) but keeps contract targets', () => {
     const v = fold([
-      rec('TargetPositionSet', { accountId: 'acc1', instrument: 'CME:ES', targetQty: '3', horizonSec: 60, reason: 'r' }),
-      rec('ContractTargetSet', { accountId: 'acc1', instrument: 'ESZ6', root: 'ES', targetQty: '3', horizonSec: 60, reason: 'r', linkId: null }),
+      rec('TargetPositionSet', {
+        accountId: 'acc1',
+        instrument: 'CME:ES',
+        targetQty: '3',
+        horizonSec: 60,
+        reason: 'r',
+      }),
+      rec('ContractTargetSet', {
+        accountId: 'acc1',
+        instrument: 'ESZ6',
+        root: 'ES',
+        targetQty: '3',
+        horizonSec: 60,
+        reason: 'r',
+        linkId: null,
+      }),
     ]);
     expect(Object.keys(v.targets['acc1'] ?? {})).toEqual(['ESZ6']);
   });
@@ -77,42 +165,116 @@ describe('taking up a target', () => {
   const agg = emptyAggregate('acc1', SYM);
 
   it('waits for the gateway to list the account, then for a position', () => {
-    expect(targetStep(initialExecutionView, agg, target('1'), T0, TOUCH, settings)).toMatchObject({ _tag: 'Wait', reason: expect.stringContaining('InstrumentsListed') });
-    expect(targetStep(fold([listed]), agg, target('1'), T0, TOUCH, settings)).toMatchObject({ _tag: 'Wait', reason: expect.stringContaining('PositionSnapshot') });
+    expect(targetStep(initialExecutionView, agg, target('1'), T0, TOUCH, settings)).toMatchObject({
+      _tag: 'Wait',
+      reason: expect.stringContaining('InstrumentsListed'),
+    });
+    expect(targetStep(fold([listed]), agg, target('1'), T0, TOUCH, settings)).toMatchObject({
+      _tag: 'Wait',
+      reason: expect.stringContaining('PositionSnapshot'),
+    });
   });
 
   it('starts from the venue position, with slices of the configured length', () => {
     const step = targetStep(fold([listed, snapshot('0.4')]), agg, target('1'), T0, TOUCH, settings);
-    expect(step).toMatchObject({ _tag: 'Decide', command: { type: 'SetTarget', currentPosition: '0.4', targetPosition: '1', start: T0, deadline: T0 + 600_000, slices: 10 } });
+    expect(step).toMatchObject({
+      _tag: 'Decide',
+      command: {
+        type: 'SetTarget',
+        currentPosition: '0.4',
+        targetPosition: '1',
+        start: T0,
+        deadline: T0 + 600_000,
+        slices: 10,
+      },
+    });
   });
 
   it('rejects an account it does not trade for and an instrument the gateway does not list', () => {
-    expect(targetStep(fold([listed, snapshot('0')]), emptyAggregate('nobody', SYM), target('1'), T0, TOUCH, settings)).toEqual({ _tag: 'Reject', error: { _tag: 'NotFoundError', what: 'account', id: 'nobody' } });
-    const r = targetStep(fold([listed, snapshot('0')]), emptyAggregate('acc1', 'DOGE/USDT:USDT'), target('1'), T0, TOUCH, settings);
-    expect(r).toEqual({ _tag: 'Reject', error: { _tag: 'NotFoundError', what: 'instrument', id: 'DOGE/USDT:USDT' } });
-    if (r._tag === 'Reject') expect(rejectionData(emptyAggregate('acc1', 'DOGE/USDT:USDT'), 'tgt1', r.error, T0)).toMatchObject({ code: 'NotFoundError', field: 'instrument', value: 'DOGE/USDT:USDT' });
+    expect(
+      targetStep(
+        fold([listed, snapshot('0')]),
+        emptyAggregate('nobody', SYM),
+        target('1'),
+        T0,
+        TOUCH,
+        settings,
+      ),
+    ).toEqual({ _tag: 'Reject', error: { _tag: 'NotFoundError', what: 'account', id: 'nobody' } });
+    const r = targetStep(
+      fold([listed, snapshot('0')]),
+      emptyAggregate('acc1', 'DOGE/USDT:USDT'),
+      target('1'),
+      T0,
+      TOUCH,
+      settings,
+    );
+    expect(r).toEqual({
+      _tag: 'Reject',
+      error: { _tag: 'NotFoundError', what: 'instrument', id: 'DOGE/USDT:USDT' },
+    });
+    if (r._tag === 'Reject')
+      expect(rejectionData(emptyAggregate('acc1', 'DOGE/USDT:USDT'), 'tgt1', r.error, T0)).toMatchObject({
+        code: 'NotFoundError',
+        field: 'instrument',
+        value: 'DOGE/USDT:USDT',
+      });
   });
 
   it('does nothing when the position already is the target, even after its deadline', () => {
-    expect(targetStep(fold([listed, snapshot('1')]), agg, target('1', T0 - 3_600_000), T0, TOUCH, settings)).toEqual({ _tag: 'Nothing' });
+    expect(
+      targetStep(fold([listed, snapshot('1')]), agg, target('1', T0 - 3_600_000), T0, TOUCH, settings),
+    ).toEqual({ _tag: 'Nothing' });
   });
 
   it("after a parent order, starts from the aggregate's own position unless the venue's is settled", () => {
     const { events } = run([setTarget({ accountId: 'acc1', symbol: SYM })]);
     const done = events.reduce((a, e) => evolveAggregate(a, e, { targetId: 'tgt0' }), agg);
     // A Completed aggregate (the parent filled 0.3 of 1, then a deadline): its own position is 0.3.
-    const completed = { ...done, state: { ...done.state, status: 'Completed', position: new Decimal('0.3'), reason: 'deadline', residual: new Decimal('0.7'), finishedAt: T0, nextSeq: 0, lateChildren: [] } } as typeof done;
+    const completed = {
+      ...done,
+      state: {
+        ...done.state,
+        status: 'Completed',
+        position: new Decimal('0.3'),
+        reason: 'deadline',
+        residual: new Decimal('0.7'),
+        finishedAt: T0,
+        nextSeq: 0,
+        lateChildren: [],
+      },
+    } as typeof done;
     const unsettled = fold([listed, snapshot('0.2'), fill('buy', '0.2')]);
-    expect(targetStep(unsettled, completed, target('1'), T0, TOUCH, settings)).toMatchObject({ command: { currentPosition: '0.3' } });
+    expect(targetStep(unsettled, completed, target('1'), T0, TOUCH, settings)).toMatchObject({
+      command: { currentPosition: '0.3' },
+    });
     const settled = fold([snapshot('0.5'), snapshot('0.5')], unsettled);
-    expect(targetStep(settled, completed, target('1'), T0, TOUCH, settings)).toMatchObject({ command: { currentPosition: '0.5' } });
+    expect(targetStep(settled, completed, target('1'), T0, TOUCH, settings)).toMatchObject({
+      command: { currentPosition: '0.5' },
+    });
   });
 });
 
 describe('venue facts and pauses', () => {
   it('turns each order fact into the matching record command', () => {
-    expect(venueCommand(fill('sell', '0.5'), T0)).toMatchObject({ type: 'RecordFill', clientOrderId: 'x', qty: new Decimal('0.5'), liquidity: 'maker' });
-    expect(venueCommand(rec('OrderCancelled', { accountId: 'acc1', instrument: SYM, clientOrderId: 'y', filledQty: '0', reason: 'r' }), T0)).toEqual({ type: 'RecordClosed', clientOrderId: 'y', now: T0 });
+    expect(venueCommand(fill('sell', '0.5'), T0)).toMatchObject({
+      type: 'RecordFill',
+      clientOrderId: 'x',
+      qty: new Decimal('0.5'),
+      liquidity: 'maker',
+    });
+    expect(
+      venueCommand(
+        rec('OrderCancelled', {
+          accountId: 'acc1',
+          instrument: SYM,
+          clientOrderId: 'y',
+          filledQty: '0',
+          reason: 'r',
+        }),
+        T0,
+      ),
+    ).toEqual({ type: 'RecordClosed', clientOrderId: 'y', now: T0 });
     expect(venueCommand(quote('1', '2', T0), T0)).toBeNull();
   });
 
@@ -120,11 +282,23 @@ describe('venue facts and pauses', () => {
     const engaged = fold([rec('KillSwitchEngaged', { scope: 'account', accountId: 'acc1', reason: 'r' })]);
     expect(wantedPauses(engaged, 'acc1', SYM, T0)).toEqual(['killSwitch']);
     expect(wantedPauses(engaged, 'acc2', SYM, T0)).toEqual([]);
-    expect(wantedPauses(fold([rec('KillSwitchEngaged', { scope: 'global', accountId: null, reason: 'r' })]), 'acc2', SYM, T0)).toEqual(['killSwitch']);
-    const released = fold([rec('KillSwitchReleased', { scope: 'account', accountId: 'acc1', reason: 'r' })], engaged);
+    expect(
+      wantedPauses(
+        fold([rec('KillSwitchEngaged', { scope: 'global', accountId: null, reason: 'r' })]),
+        'acc2',
+        SYM,
+        T0,
+      ),
+    ).toEqual(['killSwitch']);
+    const released = fold(
+      [rec('KillSwitchReleased', { scope: 'account', accountId: 'acc1', reason: 'r' })],
+      engaged,
+    );
     expect(wantedPauses(released, 'acc1', SYM, T0)).toEqual([]);
     const paused = run([setTarget(), { type: 'Pause', reason: 'killSwitch', now: T0 }]).state;
-    expect(pauseCommands(paused, [], T0 + 1)).toEqual([{ type: 'Resume', reason: 'killSwitch', now: T0 + 1 }]);
+    expect(pauseCommands(paused, [], T0 + 1)).toEqual([
+      { type: 'Resume', reason: 'killSwitch', now: T0 + 1 },
+    ]);
     expect(pauseCommands(paused, ['killSwitch'], T0 + 1)).toEqual([]);
   });
 

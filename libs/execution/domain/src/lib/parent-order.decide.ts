@@ -19,7 +19,15 @@ import * as E from 'fp-ts/Either';
 import type { Decider } from '@keel/decider';
 import { deriveId, IllegalStateError, NotFoundError, ValidationError, validationError } from '@keel/events';
 import { Instrument, roundQtyDown } from '@keel/instruments';
-import { catchUpThreshold, ChildAction, DEFAULT_POLICY, minTradable, planChildren, PolicyConfig, sweepLeadMs } from './child-order.policy';
+import {
+  catchUpThreshold,
+  ChildAction,
+  DEFAULT_POLICY,
+  minTradable,
+  planChildren,
+  PolicyConfig,
+  sweepLeadMs,
+} from './child-order.policy';
 import {
   Child,
   childOpenQty,
@@ -33,7 +41,16 @@ import {
   Touch,
   Urgency,
 } from './parent-order.state';
-import { equalProfile, firstTimeAbove, makeSchedule, Schedule, sliceIndexAt, sliceMs, sliceStart, targetByEndOf } from './twap.schedule';
+import {
+  equalProfile,
+  firstTimeAbove,
+  makeSchedule,
+  Schedule,
+  sliceIndexAt,
+  sliceMs,
+  sliceStart,
+  targetByEndOf,
+} from './twap.schedule';
 
 /**
  * Why a command was refused. Action: reject with the reason (nothing is sent to a venue).
@@ -84,7 +101,12 @@ export type ParentOrderCommand =
     }
   | { readonly type: 'Tick'; readonly now: number; readonly touch: Touch | null }
   | { readonly type: 'RecordAccepted'; readonly clientOrderId: string; readonly now: number }
-  | { readonly type: 'RecordRejected'; readonly clientOrderId: string; readonly code: string; readonly now: number }
+  | {
+      readonly type: 'RecordRejected';
+      readonly clientOrderId: string;
+      readonly code: string;
+      readonly now: number;
+    }
   | {
       readonly type: 'RecordFill';
       readonly clientOrderId: string;
@@ -105,7 +127,8 @@ const NONE: Result = E.right([]);
 const DECIMAL = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/;
 const ZERO = new Decimal(0);
 
-const invalid = (path: string, value: unknown, message: string): Result => E.left(validationError(path, value, message));
+const invalid = (path: string, value: unknown, message: string): Result =>
+  E.left(validationError(path, value, message));
 
 /** A client order id (≤ 32 alphanumerics) from (account, parent, child sequence): a resend is the same order. */
 export const childOrderId = (accountId: string, parentId: string, seq: number): string =>
@@ -116,7 +139,8 @@ export const parentOrderId = (accountId: string, symbol: string, targetId: strin
 
 const mid = (t: Touch | null): Decimal | null => (t ? t.bid.plus(t.ask).div(2) : null);
 
-const iso = (t: number): string => (Number.isFinite(t) && Math.abs(t) <= 8.64e15 ? new Date(t).toISOString() : String(t));
+const iso = (t: number): string =>
+  Number.isFinite(t) && Math.abs(t) <= 8.64e15 ? new Date(t).toISOString() : String(t);
 
 // ---- starting a parent order ------------------------------------------------------------
 
@@ -132,7 +156,8 @@ const validate = (
   c: Extract<ParentOrderCommand, { type: 'SetTarget' }>,
   cfg: ExecutionConfig,
 ): E.Either<ExecutionError, { instrument: Instrument; current: Decimal; plan: Plan; start: number }> => {
-  if (!cfg.accounts.includes(c.accountId)) return E.left({ _tag: 'NotFoundError', what: 'account', id: c.accountId });
+  if (!cfg.accounts.includes(c.accountId))
+    return E.left({ _tag: 'NotFoundError', what: 'account', id: c.accountId });
   const instrument = cfg.instruments.find((i) => i.symbol === c.symbol || i.venueSymbol === c.symbol);
   if (!instrument) return E.left({ _tag: 'NotFoundError', what: 'instrument', id: c.symbol });
   if (!DECIMAL.test(c.targetPosition))
@@ -143,9 +168,13 @@ const validate = (
   if (!Number.isFinite(start)) return E.left(validationError('/start', c.start, 'must be epoch ms'));
   const deadline = c.deadline ?? (c.horizonMs !== undefined ? start + c.horizonMs : NaN);
   if (!Number.isFinite(deadline))
-    return E.left(validationError('/deadline', c.deadline ?? c.horizonMs, 'a deadline or a positive horizon is required'));
-  if (deadline <= c.now) return E.left(validationError('/deadline', iso(deadline), `is not after now (${iso(c.now)})`));
-  if (deadline <= start) return E.left(validationError('/deadline', iso(deadline), `is not after the start (${iso(start)})`));
+    return E.left(
+      validationError('/deadline', c.deadline ?? c.horizonMs, 'a deadline or a positive horizon is required'),
+    );
+  if (deadline <= c.now)
+    return E.left(validationError('/deadline', iso(deadline), `is not after now (${iso(c.now)})`));
+  if (deadline <= start)
+    return E.left(validationError('/deadline', iso(deadline), `is not after the start (${iso(start)})`));
   const slices = c.slices ?? cfg.defaultSlices;
   if (!Number.isInteger(slices) || slices < 1 || slices > deadline - start)
     return E.left(validationError('/slices', slices, 'must be a whole number ≥ 1 (at most one per ms)'));
@@ -211,10 +240,16 @@ const startEvents = (
     limitPrice: plan.limitPrice,
     style,
   };
-  return E.right([{ type: 'ParentOrderStarted', parent, schedule: made.schedule, arrivalMid: mid(touch), at: now }]);
+  return E.right([
+    { type: 'ParentOrderStarted', parent, schedule: made.schedule, arrivalMid: mid(touch), at: now },
+  ]);
 };
 
-const setTarget = (c: Extract<ParentOrderCommand, { type: 'SetTarget' }>, s: ParentOrderState, cfg: ExecutionConfig): Result => {
+const setTarget = (
+  c: Extract<ParentOrderCommand, { type: 'SetTarget' }>,
+  s: ParentOrderState,
+  cfg: ExecutionConfig,
+): Result => {
   const v = validate(c, cfg);
   if (E.isLeft(v)) return v;
   const { instrument, current, plan, start } = v.right;
@@ -222,11 +257,24 @@ const setTarget = (c: Extract<ParentOrderCommand, { type: 'SetTarget' }>, s: Par
   switch (s.status) {
     case 'Idle':
     case 'Completed':
-      return startEvents(parentId, c.accountId, instrument, current, plan, start, c.style ?? 'maker', c.now, c.touch);
+      return startEvents(
+        parentId,
+        c.accountId,
+        instrument,
+        current,
+        plan,
+        start,
+        c.style ?? 'maker',
+        c.now,
+        c.touch,
+      );
     case 'Working':
     case 'Superseding': {
       if (s.parent.accountId !== c.accountId || s.parent.instrument.symbol !== instrument.symbol)
-        return E.left({ _tag: 'IllegalStateError', message: `this aggregate is ${s.parent.accountId}/${s.parent.instrument.symbol}` });
+        return E.left({
+          _tag: 'IllegalStateError',
+          message: `this aggregate is ${s.parent.accountId}/${s.parent.instrument.symbol}`,
+        });
       const next: PendingTarget = { targetId: c.targetId, ...plan };
       if (s.status === 'Superseding')
         return E.right([{ type: 'ParentOrderSuperseded', parentId: s.parent.parentId, next, at: c.now }]);
@@ -244,7 +292,12 @@ const setTarget = (c: Extract<ParentOrderCommand, { type: 'SetTarget' }>, s: Par
 
 // ---- working ----------------------------------------------------------------------------
 
-const cancelAll = (parentId: string, children: readonly Child[], reason: string, now: number): ParentOrderEvent[] =>
+const cancelAll = (
+  parentId: string,
+  children: readonly Child[],
+  reason: string,
+  now: number,
+): ParentOrderEvent[] =>
   children
     .filter((ch) => ch.status !== 'Cancelling')
     .map((ch) => ({ type: 'CancelRequested', parentId, clientOrderId: ch.clientOrderId, reason, at: now }));
@@ -259,7 +312,13 @@ const toEvents = (
   return actions.map((a): ParentOrderEvent => {
     switch (a.kind) {
       case 'cancel':
-        return { type: 'CancelRequested', parentId: p.parentId, clientOrderId: a.clientOrderId, reason: a.reason, at: now };
+        return {
+          type: 'CancelRequested',
+          parentId: p.parentId,
+          clientOrderId: a.clientOrderId,
+          reason: a.reason,
+          at: now,
+        };
       case 'post':
       case 'take': {
         const n = seq++;
@@ -295,9 +354,20 @@ const tickWorking = (
   const p = s.parent;
   const remaining = p.qty.minus(s.progress.filled);
   const ref = mid(touch) ?? p.limitPrice;
-  const untradable = roundQtyDown(remaining, p.instrument.lotSize).lt(ref ? minTradable(p.instrument, ref) : p.instrument.minQty);
+  const untradable = roundQtyDown(remaining, p.instrument.lotSize).lt(
+    ref ? minTradable(p.instrument, ref) : p.instrument.minQty,
+  );
   if (untradable && s.children.length === 0)
-    return E.right([{ type: 'ParentOrderCompleted', parentId: p.parentId, reason: 'filled', filled: s.progress.filled, residual: remaining, at: now }]);
+    return E.right([
+      {
+        type: 'ParentOrderCompleted',
+        parentId: p.parentId,
+        reason: 'filled',
+        filled: s.progress.filled,
+        residual: remaining,
+        at: now,
+      },
+    ]);
   if (now >= p.deadline)
     return E.right([
       ...cancelAll(p.parentId, s.children, 'deadline', now),
@@ -361,9 +431,14 @@ const tickSuperseding = (
 };
 
 const findChild = (s: ParentOrderState, cid: string): Child | undefined =>
-  s.status === 'Working' || s.status === 'Superseding' ? s.children.find((c) => c.clientOrderId === cid) : undefined;
+  s.status === 'Working' || s.status === 'Superseding'
+    ? s.children.find((c) => c.clientOrderId === cid)
+    : undefined;
 
-const resumeSchedule = (s: Extract<ParentOrderState, { status: 'Working' }>, now: number): Schedule | null => {
+const resumeSchedule = (
+  s: Extract<ParentOrderState, { status: 'Working' }>,
+  now: number,
+): Schedule | null => {
   if (now >= s.parent.deadline) return null;
   const slices = Math.max(1, Math.ceil((s.parent.deadline - now) / Math.max(1, sliceMs(s.schedule))));
   return {
@@ -376,7 +451,11 @@ const resumeSchedule = (s: Extract<ParentOrderState, { status: 'Working' }>, now
   };
 };
 
-export const decide = (command: ParentOrderCommand, state: ParentOrderState, cfg: ExecutionConfig): Result => {
+export const decide = (
+  command: ParentOrderCommand,
+  state: ParentOrderState,
+  cfg: ExecutionConfig,
+): Result => {
   switch (command.type) {
     case 'SetTarget':
       return setTarget(command, state, cfg);
@@ -396,8 +475,16 @@ export const decide = (command: ParentOrderCommand, state: ParentOrderState, cfg
       }
     case 'RecordAccepted': {
       const ch = findChild(state, command.clientOrderId);
-      if (!ch || ch.status !== 'Requested' || state.status === 'Idle' || state.status === 'Completed') return NONE;
-      return E.right([{ type: 'ChildOrderAccepted', parentId: state.parent.parentId, clientOrderId: ch.clientOrderId, at: command.now }]);
+      if (!ch || ch.status !== 'Requested' || state.status === 'Idle' || state.status === 'Completed')
+        return NONE;
+      return E.right([
+        {
+          type: 'ChildOrderAccepted',
+          parentId: state.parent.parentId,
+          clientOrderId: ch.clientOrderId,
+          at: command.now,
+        },
+      ]);
     }
     case 'RecordRejected':
     case 'RecordClosed': {
@@ -405,17 +492,35 @@ export const decide = (command: ParentOrderCommand, state: ParentOrderState, cfg
       if (!ch || state.status === 'Idle' || state.status === 'Completed') return NONE;
       return E.right([
         command.type === 'RecordRejected'
-          ? { type: 'ChildOrderRejected', parentId: state.parent.parentId, clientOrderId: ch.clientOrderId, code: command.code, at: command.now }
-          : { type: 'ChildOrderClosed', parentId: state.parent.parentId, clientOrderId: ch.clientOrderId, at: command.now },
+          ? {
+              type: 'ChildOrderRejected',
+              parentId: state.parent.parentId,
+              clientOrderId: ch.clientOrderId,
+              code: command.code,
+              at: command.now,
+            }
+          : {
+              type: 'ChildOrderClosed',
+              parentId: state.parent.parentId,
+              clientOrderId: ch.clientOrderId,
+              at: command.now,
+            },
       ]);
     }
     case 'RecordFill': {
       // A completed parent still counts late fills of the children it had open at the end.
-      const ch = state.status === 'Completed' ? state.lateChildren.find((c) => c.clientOrderId === command.clientOrderId) : findChild(state, command.clientOrderId);
+      const ch =
+        state.status === 'Completed'
+          ? state.lateChildren.find((c) => c.clientOrderId === command.clientOrderId)
+          : findChild(state, command.clientOrderId);
       if (!ch || state.status === 'Idle') return NONE;
       if (ch.tradeIds.includes(command.tradeId)) return NONE; // redelivered: counted once
       if (command.qty.lte(0) || command.qty.gt(childOpenQty(ch)))
-        return invalid('/qty', command.qty.toString(), `a fill must be > 0 and ≤ the child's open ${childOpenQty(ch).toString()}`);
+        return invalid(
+          '/qty',
+          command.qty.toString(),
+          `a fill must be > 0 and ≤ the child's open ${childOpenQty(ch).toString()}`,
+        );
       return E.right([
         {
           type: 'ChildOrderFilled',
@@ -437,14 +542,19 @@ export const decide = (command: ParentOrderCommand, state: ParentOrderState, cfg
         state.status === 'Working' || state.status === 'Superseding'
           ? cancelAll(parentId, state.children, `paused: ${command.reason}`, command.now)
           : [];
-      return E.right([{ type: 'ParentOrderPaused', parentId, reason: command.reason, at: command.now }, ...cancels]);
+      return E.right([
+        { type: 'ParentOrderPaused', parentId, reason: command.reason, at: command.now },
+        ...cancels,
+      ]);
     }
     case 'Resume': {
       if (!state.paused.includes(command.reason)) return NONE;
       const parentId = state.status === 'Idle' ? '' : state.parent.parentId;
       const stillPaused = state.paused.some((r) => r !== command.reason);
       const schedule = state.status === 'Working' && !stillPaused ? resumeSchedule(state, command.now) : null;
-      return E.right([{ type: 'ParentOrderResumed', parentId, reason: command.reason, schedule, at: command.now }]);
+      return E.right([
+        { type: 'ParentOrderResumed', parentId, reason: command.reason, schedule, at: command.now },
+      ]);
     }
     default: {
       const never: never = command;
@@ -458,7 +568,13 @@ export const decide = (command: ParentOrderCommand, state: ParentOrderState, cfg
  * `initialState` (a flat Idle order) from parent-order.state.ts, the config as its context.
  * What a command handler and `DeciderSpecification` take.
  */
-export const parentOrderDecider: Decider<ParentOrderCommand, ParentOrderState, ParentOrderEvent, ExecutionError, ExecutionConfig> = {
+export const parentOrderDecider: Decider<
+  ParentOrderCommand,
+  ParentOrderState,
+  ParentOrderEvent,
+  ExecutionError,
+  ExecutionConfig
+> = {
   decide,
   evolve,
   initialState: () => initialState(),
@@ -469,7 +585,10 @@ export const handle = (
   command: ParentOrderCommand,
   state: ParentOrderState,
   cfg: ExecutionConfig,
-): E.Either<ExecutionError, { readonly state: ParentOrderState; readonly events: readonly ParentOrderEvent[] }> => {
+): E.Either<
+  ExecutionError,
+  { readonly state: ParentOrderState; readonly events: readonly ParentOrderEvent[] }
+> => {
   const r = decide(command, state, cfg);
   if (E.isLeft(r)) return r;
   return E.right({ state: r.right.reduce(evolve, state), events: r.right });
@@ -491,8 +610,14 @@ export const nextWakeAt = (s: ParentOrderState, now: number, cfg: ExecutionConfi
   if (k + 1 < sch.weights.length) times.push(sliceStart(sch, k + 1));
   if (s.paused.length === 0 && p.style === 'maker') {
     times.push(p.deadline - sweepLeadMs(sch, cfg.policy));
-    const inFlight = s.children.filter((c) => c.kind === 'taker').reduce((a, c) => a.plus(childOpenQty(c)), ZERO);
-    const t = firstTimeAbove(sch, catchUpThreshold(p, sch, s.progress.filled.plus(inFlight), cfg.policy), now);
+    const inFlight = s.children
+      .filter((c) => c.kind === 'taker')
+      .reduce((a, c) => a.plus(childOpenQty(c)), ZERO);
+    const t = firstTimeAbove(
+      sch,
+      catchUpThreshold(p, sch, s.progress.filled.plus(inFlight), cfg.policy),
+      now,
+    );
     if (t !== null) times.push(t);
   }
   return Math.min(...times);

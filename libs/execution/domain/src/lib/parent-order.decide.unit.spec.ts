@@ -6,22 +6,48 @@
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
 import { DeciderSpecification } from '@keel/testing';
-import { childOrderId, decide, nextWakeAt, ParentOrderCommand, parentOrderDecider, parentOrderId } from './parent-order.decide';
+import {
+  childOrderId,
+  decide,
+  nextWakeAt,
+  ParentOrderCommand,
+  parentOrderDecider,
+  parentOrderId,
+} from './parent-order.decide';
 import { initialState, ParentOrderEvent, ParentOrderState } from './parent-order.state';
-import { BTC, cfg, fold, MIN, ofType, run, setTarget, str, T0, touch, TOUCH } from '../testing/execution.fixtures';
+import {
+  BTC,
+  cfg,
+  fold,
+  MIN,
+  ofType,
+  run,
+  setTarget,
+  str,
+  T0,
+  touch,
+  TOUCH,
+} from '../testing/execution.fixtures';
 
 const spec = DeciderSpecification.for(parentOrderDecider, cfg);
 
 /** The history `past` and the events `commands` decide after it. */
-const after = (past: readonly ParentOrderEvent[], commands: readonly ParentOrderCommand[]): readonly ParentOrderEvent[] => [
-  ...past,
-  ...run(commands, fold(past)).events,
-];
+const after = (
+  past: readonly ParentOrderEvent[],
+  commands: readonly ParentOrderCommand[],
+): readonly ParentOrderEvent[] => [...past, ...run(commands, fold(past)).events];
 const PARENT_ID = parentOrderId('acc1', BTC.symbol, 'tgt1');
 const CHILD_0 = childOrderId('acc1', PARENT_ID, 0);
 /** A working parent order with its first child posted and accepted. */
 const workingHistory = (): readonly ParentOrderEvent[] =>
-  after([], [setTarget(), { type: 'Tick', now: T0, touch: TOUCH }, { type: 'RecordAccepted', clientOrderId: CHILD_0, now: T0 + 50 }]);
+  after(
+    [],
+    [
+      setTarget(),
+      { type: 'Tick', now: T0, touch: TOUCH },
+      { type: 'RecordAccepted', clientOrderId: CHILD_0, now: T0 + 50 },
+    ],
+  );
 const fill0 = (tradeId: string, qty: string, now: number): ParentOrderCommand => ({
   type: 'RecordFill',
   clientOrderId: CHILD_0,
@@ -38,7 +64,10 @@ const working = (): { state: ParentOrderState; cid: string } => {
   const { state, events } = run([setTarget(), { type: 'Tick', now: T0, touch: TOUCH }]);
   const req = ofType(events, 'ChildOrderRequested')[0];
   if (!req) throw new Error('no child posted');
-  const accepted = run([{ type: 'RecordAccepted', clientOrderId: req.clientOrderId, now: T0 + 50 }], state).state;
+  const accepted = run(
+    [{ type: 'RecordAccepted', clientOrderId: req.clientOrderId, now: T0 + 50 }],
+    state,
+  ).state;
   return { state: accepted, cid: req.clientOrderId };
 };
 
@@ -49,7 +78,13 @@ describe('Idle', () => {
       expect.objectContaining({
         type: 'ParentOrderStarted',
         arrivalMid: '90000.05',
-        parent: expect.objectContaining({ side: 'buy', qty: '1', fromPosition: '0', targetPosition: '1', deadline: T0 + 60 * MIN }),
+        parent: expect.objectContaining({
+          side: 'buy',
+          qty: '1',
+          fromPosition: '0',
+          targetPosition: '1',
+          deadline: T0 + 60 * MIN,
+        }),
       }),
     ]);
     expect(state.status).toBe('Working');
@@ -57,12 +92,18 @@ describe('Idle', () => {
 
   it('when the target is below the position, then it sells the difference', () => {
     const { state } = run([setTarget({ currentPosition: '2.5', targetPosition: '-0.5' })]);
-    expect(state.status === 'Working' && [state.parent.side, state.parent.qty.toString()]).toEqual(['sell', '3']);
+    expect(state.status === 'Working' && [state.parent.side, state.parent.qty.toString()]).toEqual([
+      'sell',
+      '3',
+    ]);
   });
 
   it('when the target equals the position, then nothing happens', () => {
     expect(decide(setTarget({ currentPosition: '1' }), initialState(), cfg)).toEqual(E.right([]));
-    spec.given([]).when(setTarget({ currentPosition: '1' })).thenNothing();
+    spec
+      .given([])
+      .when(setTarget({ currentPosition: '1' }))
+      .thenNothing();
   });
 
   it('given no events, when a target arrives, then exactly one ParentOrderStarted, from the position to the target by the deadline', () => {
@@ -74,31 +115,67 @@ describe('Idle', () => {
           type: 'ParentOrderStarted',
           arrivalMid: new Decimal('90000.05'),
           at: T0,
-          parent: expect.objectContaining({ parentId: PARENT_ID, side: 'buy', qty: new Decimal(1), start: T0, deadline: T0 + 60 * MIN, style: 'maker' }),
+          parent: expect.objectContaining({
+            parentId: PARENT_ID,
+            side: 'buy',
+            qty: new Decimal(1),
+            start: T0,
+            deadline: T0 + 60 * MIN,
+            style: 'maker',
+          }),
         }),
       ]);
   });
 
   it('given no events, when a venue answer comes for a child it never sent, then nothing happens', () => {
     spec.given([]).when({ type: 'RecordAccepted', clientOrderId: CHILD_0, now: T0 }).thenNothing();
-    spec.given([]).when(fill0('t1', '0.1', T0)).thenNothing();
+    spec
+      .given([])
+      .when(fill0('t1', '0.1', T0))
+      .thenNothing();
   });
 
   it.each([
     ['an unknown account', { accountId: 'nobody' }, { _tag: 'NotFoundError', what: 'account', id: 'nobody' }],
-    ['an unknown instrument', { symbol: 'DOGEUSDT' }, { _tag: 'NotFoundError', what: 'instrument', id: 'DOGEUSDT' }],
-    ['a non-numeric target', { targetPosition: 'lots' }, expect.objectContaining({ path: '/targetPosition', value: 'lots' })],
-    ['a deadline in the past', { deadline: T0 - 1, now: T0 }, expect.objectContaining({ path: '/deadline', value: '2025-12-31T23:59:59.999Z' })],
+    [
+      'an unknown instrument',
+      { symbol: 'DOGEUSDT' },
+      { _tag: 'NotFoundError', what: 'instrument', id: 'DOGEUSDT' },
+    ],
+    [
+      'a non-numeric target',
+      { targetPosition: 'lots' },
+      expect.objectContaining({ path: '/targetPosition', value: 'lots' }),
+    ],
+    [
+      'a deadline in the past',
+      { deadline: T0 - 1, now: T0 },
+      expect.objectContaining({ path: '/deadline', value: '2025-12-31T23:59:59.999Z' }),
+    ],
     ['zero slices', { slices: 0 }, expect.objectContaining({ path: '/slices', value: 0 })],
-    ['a change below the minimum notional', { targetPosition: '0.001' }, expect.objectContaining({ path: '/targetPosition' })],
-    ['a negative limit price', { limitPrice: '-5' }, expect.objectContaining({ path: '/limitPrice', value: '-5' })],
-  ])('when the target has %s, then it is rejected with the reason and nothing is sent', (_what, over, error) => {
-    expect(decide(setTarget(over), initialState(), cfg)).toEqual(E.left(error));
-    spec.given([]).when(setTarget(over)).thenFails(error);
-  });
+    [
+      'a change below the minimum notional',
+      { targetPosition: '0.001' },
+      expect.objectContaining({ path: '/targetPosition' }),
+    ],
+    [
+      'a negative limit price',
+      { limitPrice: '-5' },
+      expect.objectContaining({ path: '/limitPrice', value: '-5' }),
+    ],
+  ])(
+    'when the target has %s, then it is rejected with the reason and nothing is sent',
+    (_what, over, error) => {
+      expect(decide(setTarget(over), initialState(), cfg)).toEqual(E.left(error));
+      spec.given([]).when(setTarget(over)).thenFails(error);
+    },
+  );
 
   it('when the target names an unknown account, then it fails with a NotFoundError', () => {
-    spec.given([]).when(setTarget({ accountId: 'nobody' })).thenFails('NotFoundError');
+    spec
+      .given([])
+      .when(setTarget({ accountId: 'nobody' }))
+      .thenFails('NotFoundError');
   });
 });
 
@@ -127,7 +204,10 @@ describe('Working', () => {
 
   it('given a fill already recorded, when the venue delivers it again, then nothing happens', () => {
     const history = after(workingHistory(), [fill0('t1', '0.1', T0 + 2000)]);
-    spec.given(history).when(fill0('t1', '0.1', T0 + 3000)).thenNothing();
+    spec
+      .given(history)
+      .when(fill0('t1', '0.1', T0 + 3000))
+      .thenNothing();
   });
 
   it('when a fill is larger than what the child has open, then it is refused naming the quantity', () => {
@@ -143,7 +223,12 @@ describe('Working', () => {
       .when({ type: 'Pause', reason: 'killSwitch', now: T0 + 1000 })
       .then([
         { type: 'ParentOrderPaused', parentId: PARENT_ID, reason: 'killSwitch', at: T0 + 1000 },
-        expect.objectContaining({ type: 'CancelRequested', parentId: PARENT_ID, clientOrderId: CHILD_0, at: T0 + 1000 }),
+        expect.objectContaining({
+          type: 'CancelRequested',
+          parentId: PARENT_ID,
+          clientOrderId: CHILD_0,
+          at: T0 + 1000,
+        }),
       ]);
   });
 
@@ -177,7 +262,9 @@ describe('Working', () => {
   it('when the touch moves away by a tick, then it cancels the child to reprice it', () => {
     const { state, cid } = working();
     const { events } = run([{ type: 'Tick', now: T0 + 1000, touch: touch('90000.1', '90000.2') }], state);
-    expect(str(ofType(events, 'CancelRequested'))).toEqual([expect.objectContaining({ clientOrderId: cid, reason: 'reprice' })]);
+    expect(str(ofType(events, 'CancelRequested'))).toEqual([
+      expect.objectContaining({ clientOrderId: cid, reason: 'reprice' }),
+    ]);
   });
 
   it('when a fill is delivered twice, then it counts once', () => {
@@ -202,7 +289,9 @@ describe('Working', () => {
     // 45 min into a 60-min, 6-slice order with nothing filled: 0.75 is due, tolerance 0.75 slice.
     const { events } = run([{ type: 'Tick', now: T0 + 45 * MIN, touch: TOUCH }], state);
     const take = ofType(events, 'ChildOrderRequested').find((e) => e.kind === 'taker');
-    expect(str(take)).toEqual(expect.objectContaining({ orderType: 'market', limitPrice: null, postOnly: false, reason: 'catchUp' }));
+    expect(str(take)).toEqual(
+      expect.objectContaining({ orderType: 'market', limitPrice: null, postOnly: false, reason: 'catchUp' }),
+    );
     // Shortfall 0.75 less the 0.25-slice lag kept (0.0416…) → 0.708; never more than is free beside the passive child.
     expect(take?.qty.toString()).toBe('0.708');
   });
@@ -210,9 +299,14 @@ describe('Working', () => {
   it('when the shortfall is below the tradable minimum, then it neither takes nor pulls its passive child', () => {
     // 0.006 BTC in 3 slices: at 25 min 0.002 is due (lag 1 slice) but the catch-up would be
     // 0.0015 → 0.001, under the 0.002 minimum at 90,000 (100 USDT notional): carried, not sent.
-    const { state } = run([setTarget({ targetPosition: '0.006', slices: 3 }), { type: 'Tick', now: T0, touch: TOUCH }]);
+    const { state } = run([
+      setTarget({ targetPosition: '0.006', slices: 3 }),
+      { type: 'Tick', now: T0, touch: TOUCH },
+    ]);
     const { events } = run([{ type: 'Tick', now: T0 + 25 * MIN, touch: TOUCH }], state);
-    expect(events.filter((e) => e.type === 'CancelRequested' || e.type === 'ChildOrderRequested')).toEqual([]);
+    expect(events.filter((e) => e.type === 'CancelRequested' || e.type === 'ChildOrderRequested')).toEqual(
+      [],
+    );
   });
 
   it('when the final sweep starts, then it cancels the passive children and takes the rest', () => {
@@ -220,7 +314,9 @@ describe('Working', () => {
     const { events, state: s2 } = run([{ type: 'Tick', now: T0 + 60 * MIN - 20_000, touch: TOUCH }], state);
     expect(ofType(events, 'CancelRequested').map((e) => e.clientOrderId)).toEqual([cid]);
     // The passive child's 0.166 is not free until its cancel is confirmed: only 0.834 is taken now.
-    expect(ofType(events, 'ChildOrderRequested').map((e) => [e.kind, e.qty.toString(), e.reason])).toEqual([['taker', '0.834', 'sweep']]);
+    expect(ofType(events, 'ChildOrderRequested').map((e) => [e.kind, e.qty.toString(), e.reason])).toEqual([
+      ['taker', '0.834', 'sweep'],
+    ]);
     const closed = run([{ type: 'RecordClosed', clientOrderId: cid, now: T0 + 60 * MIN - 19_950 }], s2).state;
     expect(closed.status === 'Working' && closed.children.map((c) => c.kind)).toEqual(['taker']);
   });
@@ -229,52 +325,99 @@ describe('Working', () => {
     const { state, cid } = working();
     const filled = run(
       [
-        { type: 'RecordFill', clientOrderId: cid, tradeId: 't1', qty: new Decimal('0.166'), price: new Decimal('90000'), fee: new Decimal('0'), liquidity: 'maker', now: T0 + 1 },
+        {
+          type: 'RecordFill',
+          clientOrderId: cid,
+          tradeId: 't1',
+          qty: new Decimal('0.166'),
+          price: new Decimal('90000'),
+          fee: new Decimal('0'),
+          liquidity: 'maker',
+          now: T0 + 1,
+        },
       ],
       state,
     ).state;
     const rest = { ...(filled as Extract<ParentOrderState, { status: 'Working' }>) };
-    const done = run(
-      [
-        { type: 'Tick', now: T0 + 60 * MIN - 20_000, touch: TOUCH },
-      ],
-      rest,
-    );
+    const done = run([{ type: 'Tick', now: T0 + 60 * MIN - 20_000, touch: TOUCH }], rest);
     const take = ofType(done.events, 'ChildOrderRequested')[0];
     expect(take?.qty.toString()).toBe('0.834');
     const after = run(
       [
-        { type: 'RecordFill', clientOrderId: take?.clientOrderId ?? '', tradeId: 't2', qty: new Decimal('0.834'), price: new Decimal('90000.1'), fee: new Decimal('0'), liquidity: 'taker', now: T0 + 60 * MIN - 19_950 },
+        {
+          type: 'RecordFill',
+          clientOrderId: take?.clientOrderId ?? '',
+          tradeId: 't2',
+          qty: new Decimal('0.834'),
+          price: new Decimal('90000.1'),
+          fee: new Decimal('0'),
+          liquidity: 'taker',
+          now: T0 + 60 * MIN - 19_950,
+        },
         { type: 'Tick', now: T0 + 60 * MIN - 19_000, touch: TOUCH },
       ],
       done.state,
     );
-    expect(str(ofType(after.events, 'ParentOrderCompleted'))).toEqual([expect.objectContaining({ reason: 'filled', filled: '1', residual: '0' })]);
+    expect(str(ofType(after.events, 'ParentOrderCompleted'))).toEqual([
+      expect.objectContaining({ reason: 'filled', filled: '1', residual: '0' }),
+    ]);
   });
 
   it('when the deadline passes unfinished, then it cancels and completes with the residual', () => {
     const { state, cid } = working();
     const paused = run([{ type: 'Pause', reason: 'killSwitch', now: T0 + 1000 }], state);
     expect(ofType(paused.events, 'CancelRequested').map((e) => e.clientOrderId)).toEqual([cid]);
-    const end = run([{ type: 'RecordClosed', clientOrderId: cid, now: T0 + 1050 }, { type: 'Tick', now: T0 + 60 * MIN, touch: TOUCH }], paused.state);
-    expect(str(ofType(end.events, 'ParentOrderCompleted'))).toEqual([expect.objectContaining({ reason: 'deadline', residual: '1' })]);
+    const end = run(
+      [
+        { type: 'RecordClosed', clientOrderId: cid, now: T0 + 1050 },
+        { type: 'Tick', now: T0 + 60 * MIN, touch: TOUCH },
+      ],
+      paused.state,
+    );
+    expect(str(ofType(end.events, 'ParentOrderCompleted'))).toEqual([
+      expect.objectContaining({ reason: 'deadline', residual: '1' }),
+    ]);
   });
 
   it('when the kill switch is engaged, then ticks send nothing until it is released, and resuming re-plans what is left', () => {
     const { state } = working();
-    const paused = run([{ type: 'Pause', reason: 'killSwitch', now: T0 + 1000 }, { type: 'Pause', reason: 'market', now: T0 + 2000 }], state);
-    expect(ofType(run([{ type: 'Tick', now: T0 + 30 * MIN, touch: TOUCH }], paused.state).events, 'ChildOrderRequested')).toEqual([]);
+    const paused = run(
+      [
+        { type: 'Pause', reason: 'killSwitch', now: T0 + 1000 },
+        { type: 'Pause', reason: 'market', now: T0 + 2000 },
+      ],
+      state,
+    );
+    expect(
+      ofType(
+        run([{ type: 'Tick', now: T0 + 30 * MIN, touch: TOUCH }], paused.state).events,
+        'ChildOrderRequested',
+      ),
+    ).toEqual([]);
     const halfResumed = run([{ type: 'Resume', reason: 'market', now: T0 + 30 * MIN }], paused.state);
     expect(ofType(halfResumed.events, 'ParentOrderResumed')[0]?.schedule).toBeNull();
     const resumed = run([{ type: 'Resume', reason: 'killSwitch', now: T0 + 30 * MIN }], halfResumed.state);
     const sch = ofType(resumed.events, 'ParentOrderResumed')[0]?.schedule;
-    expect(sch && [sch.from, sch.to, sch.base.toString(), sch.weights.length]).toEqual([T0 + 30 * MIN, T0 + 60 * MIN, '0', 3]);
+    expect(sch && [sch.from, sch.to, sch.base.toString(), sch.weights.length]).toEqual([
+      T0 + 30 * MIN,
+      T0 + 60 * MIN,
+      '0',
+      3,
+    ]);
   });
 
   it('reports progress once per finished slice', () => {
     const { state } = working();
-    const { events } = run([{ type: 'Tick', now: T0 + 10 * MIN + 1, touch: TOUCH }, { type: 'Tick', now: T0 + 10 * MIN + 2, touch: TOUCH }], state);
-    expect(str(ofType(events, 'ParentOrderProgress'))).toEqual([expect.objectContaining({ slice: 0, filled: '0', scheduled: '0.166' })]);
+    const { events } = run(
+      [
+        { type: 'Tick', now: T0 + 10 * MIN + 1, touch: TOUCH },
+        { type: 'Tick', now: T0 + 10 * MIN + 2, touch: TOUCH },
+      ],
+      state,
+    );
+    expect(str(ofType(events, 'ParentOrderProgress'))).toEqual([
+      expect.objectContaining({ slice: 0, filled: '0', scheduled: '0.166' }),
+    ]);
   });
 
   it('asks to be woken at the next slice, or sooner when a catch-up will be due', () => {
@@ -282,7 +425,16 @@ describe('Working', () => {
     // Nothing filled: the schedule is more than 0.75 slice (0.125) ahead once it reaches
     // 0.126, at 7.56 min (0.126 / (1/60 per min)), before the next slice at 10 min.
     expect(nextWakeAt(state, T0, cfg)).toBe(T0 + 453_600);
-    const fill = { type: 'RecordFill' as const, clientOrderId: working().cid, tradeId: 'x', qty: new Decimal('0.166'), price: new Decimal('90000'), fee: new Decimal('0'), liquidity: 'maker' as const, now: T0 + 1 };
+    const fill = {
+      type: 'RecordFill' as const,
+      clientOrderId: working().cid,
+      tradeId: 'x',
+      qty: new Decimal('0.166'),
+      price: new Decimal('90000'),
+      fee: new Decimal('0'),
+      liquidity: 'maker' as const,
+      now: T0 + 1,
+    };
     const ahead = run([fill, { type: 'Tick', now: T0 + 1000, touch: TOUCH }], state).state;
     // A slice filled: the next trigger is the next slice (10 min), before the catch-up at 17.56 min.
     expect(nextWakeAt(ahead, T0 + 1000, cfg)).toBe(T0 + 10 * MIN);
@@ -291,17 +443,30 @@ describe('Working', () => {
 
 describe('Superseding', () => {
   const superseding = (): readonly ParentOrderEvent[] =>
-    after(workingHistory(), [setTarget({ targetId: 'tgt2', targetPosition: '0.5', currentPosition: '0', now: T0 + 5 * MIN, start: T0 + 5 * MIN })]);
+    after(workingHistory(), [
+      setTarget({
+        targetId: 'tgt2',
+        targetPosition: '0.5',
+        currentPosition: '0',
+        now: T0 + 5 * MIN,
+        start: T0 + 5 * MIN,
+      }),
+    ]);
 
   it('given an old child still open, when a tick comes, then nothing starts yet', () => {
-    spec.given(superseding()).when({ type: 'Tick', now: T0 + 5 * MIN + 20, touch: TOUCH }).thenNothing();
+    spec
+      .given(superseding())
+      .when({ type: 'Tick', now: T0 + 5 * MIN + 20, touch: TOUCH })
+      .thenNothing();
   });
 
   it('given an old child still open, when the venue closes it, then it is recorded closed', () => {
     spec
       .given(superseding())
       .when({ type: 'RecordClosed', clientOrderId: CHILD_0, now: T0 + 5 * MIN + 60 })
-      .then([{ type: 'ChildOrderClosed', parentId: PARENT_ID, clientOrderId: CHILD_0, at: T0 + 5 * MIN + 60 }]);
+      .then([
+        { type: 'ChildOrderClosed', parentId: PARENT_ID, clientOrderId: CHILD_0, at: T0 + 5 * MIN + 60 },
+      ]);
   });
 
   it('given the old children closed, when a tick comes, then the old parent completes as superseded and the next starts', () => {
@@ -309,20 +474,50 @@ describe('Superseding', () => {
       .given(after(superseding(), [{ type: 'RecordClosed', clientOrderId: CHILD_0, now: T0 + 5 * MIN + 60 }]))
       .when({ type: 'Tick', now: T0 + 5 * MIN + 1000, touch: TOUCH })
       .then([
-        { type: 'ParentOrderCompleted', parentId: PARENT_ID, reason: 'superseded', filled: new Decimal(0), residual: new Decimal(1), at: T0 + 5 * MIN + 1000 },
-        expect.objectContaining({ type: 'ParentOrderStarted', parent: expect.objectContaining({ side: 'buy', qty: new Decimal('0.5') }) }),
+        {
+          type: 'ParentOrderCompleted',
+          parentId: PARENT_ID,
+          reason: 'superseded',
+          filled: new Decimal(0),
+          residual: new Decimal(1),
+          at: T0 + 5 * MIN + 1000,
+        },
+        expect.objectContaining({
+          type: 'ParentOrderStarted',
+          parent: expect.objectContaining({ side: 'buy', qty: new Decimal('0.5') }),
+        }),
       ]);
   });
 
   it('given a working order, when a new target arrives, then it cancels every child and starts the next from the resulting position', () => {
     const { state, cid } = working();
-    const sup = run([setTarget({ targetId: 'tgt2', targetPosition: '0.5', currentPosition: '0', now: T0 + 5 * MIN, start: T0 + 5 * MIN })], state);
+    const sup = run(
+      [
+        setTarget({
+          targetId: 'tgt2',
+          targetPosition: '0.5',
+          currentPosition: '0',
+          now: T0 + 5 * MIN,
+          start: T0 + 5 * MIN,
+        }),
+      ],
+      state,
+    );
     expect(ofType(sup.events, 'CancelRequested').map((e) => e.clientOrderId)).toEqual([cid]);
     expect(sup.state.status).toBe('Superseding');
     // While it is being cancelled, the old child still fills: 0.1 more.
     const late = run(
       [
-        { type: 'RecordFill', clientOrderId: cid, tradeId: 'late', qty: new Decimal('0.1'), price: new Decimal('90000'), fee: new Decimal('0'), liquidity: 'maker', now: T0 + 5 * MIN + 10 },
+        {
+          type: 'RecordFill',
+          clientOrderId: cid,
+          tradeId: 'late',
+          qty: new Decimal('0.1'),
+          price: new Decimal('90000'),
+          fee: new Decimal('0'),
+          liquidity: 'maker',
+          now: T0 + 5 * MIN + 10,
+        },
         { type: 'Tick', now: T0 + 5 * MIN + 20, touch: TOUCH },
       ],
       sup.state,
@@ -335,39 +530,86 @@ describe('Superseding', () => {
       ],
       late.state,
     );
-    expect(str(next.events.map((e) => e.type))).toEqual(['ChildOrderClosed', 'ParentOrderCompleted', 'ParentOrderStarted']);
+    expect(str(next.events.map((e) => e.type))).toEqual([
+      'ChildOrderClosed',
+      'ParentOrderCompleted',
+      'ParentOrderStarted',
+    ]);
     const s = next.state;
-    expect(s.status === 'Working' && [s.parent.side, s.parent.qty.toString(), s.parent.fromPosition.toString()]).toEqual(['buy', '0.4', '0.1']);
+    expect(
+      s.status === 'Working' && [s.parent.side, s.parent.qty.toString(), s.parent.fromPosition.toString()],
+    ).toEqual(['buy', '0.4', '0.1']);
   });
 });
 
 describe('Completed', () => {
   const completedHistory = (): readonly ParentOrderEvent[] =>
-    after(workingHistory(), [fill0('a', '0.166', T0 + 1), { type: 'Tick', now: T0 + 60 * MIN, touch: TOUCH }]);
+    after(workingHistory(), [
+      fill0('a', '0.166', T0 + 1),
+      { type: 'Tick', now: T0 + 60 * MIN, touch: TOUCH },
+    ]);
 
   it('given a completed order, when a tick comes, then nothing happens', () => {
-    spec.given(completedHistory()).when({ type: 'Tick', now: T0 + 61 * MIN, touch: TOUCH }).thenNothing();
+    spec
+      .given(completedHistory())
+      .when({ type: 'Tick', now: T0 + 61 * MIN, touch: TOUCH })
+      .thenNothing();
   });
 
   it('given a completed order, when a new target arrives, then a new parent order starts from the resulting position', () => {
     spec
       .given(completedHistory())
-      .when(setTarget({ targetId: 'tgt3', targetPosition: '0', currentPosition: '0.166', now: T0 + 61 * MIN, start: T0 + 61 * MIN, deadline: T0 + 90 * MIN }))
-      .then([expect.objectContaining({ type: 'ParentOrderStarted', parent: expect.objectContaining({ side: 'sell', qty: new Decimal('0.166') }) })]);
+      .when(
+        setTarget({
+          targetId: 'tgt3',
+          targetPosition: '0',
+          currentPosition: '0.166',
+          now: T0 + 61 * MIN,
+          start: T0 + 61 * MIN,
+          deadline: T0 + 90 * MIN,
+        }),
+      )
+      .then([
+        expect.objectContaining({
+          type: 'ParentOrderStarted',
+          parent: expect.objectContaining({ side: 'sell', qty: new Decimal('0.166') }),
+        }),
+      ]);
   });
 
   it('ignores ticks, and a new target starts a new parent order', () => {
     const { state, cid } = working();
     const done = run(
       [
-        { type: 'RecordFill', clientOrderId: cid, tradeId: 'a', qty: new Decimal('0.166'), price: new Decimal('90000'), fee: new Decimal('0'), liquidity: 'maker', now: T0 + 1 },
+        {
+          type: 'RecordFill',
+          clientOrderId: cid,
+          tradeId: 'a',
+          qty: new Decimal('0.166'),
+          price: new Decimal('90000'),
+          fee: new Decimal('0'),
+          liquidity: 'maker',
+          now: T0 + 1,
+        },
         { type: 'Tick', now: T0 + 60 * MIN, touch: TOUCH },
       ],
       state,
     ).state;
     expect(done.status).toBe('Completed');
     expect(run([{ type: 'Tick', now: T0 + 61 * MIN, touch: TOUCH }], done).events).toEqual([]);
-    const again = run([setTarget({ targetId: 'tgt3', targetPosition: '0', currentPosition: '0.166', now: T0 + 61 * MIN, start: T0 + 61 * MIN, deadline: T0 + 90 * MIN })], done);
+    const again = run(
+      [
+        setTarget({
+          targetId: 'tgt3',
+          targetPosition: '0',
+          currentPosition: '0.166',
+          now: T0 + 61 * MIN,
+          start: T0 + 61 * MIN,
+          deadline: T0 + 90 * MIN,
+        }),
+      ],
+      done,
+    );
     expect(again.state.status === 'Working' && again.state.parent.side).toBe('sell');
   });
 });
@@ -376,15 +618,31 @@ describe('Completed at the deadline with children open', () => {
   it('when a child it cancelled at the end fills late, then the fill is still counted once (the position loses nothing)', () => {
     const { state: w, cid } = working();
     const done = run([{ type: 'Tick', now: T0 + 60 * MIN, touch: TOUCH }], w).state;
-    expect(done.status === 'Completed' && [done.reason, done.lateChildren.map((c) => c.clientOrderId)]).toEqual(['deadline', [cid]]);
-    const fill = { type: 'RecordFill', clientOrderId: cid, tradeId: 'late-1', qty: new Decimal('0.1'), price: new Decimal('90000'), fee: new Decimal('0'), liquidity: 'maker', now: T0 + 60 * MIN + 5 } as const;
+    expect(
+      done.status === 'Completed' && [done.reason, done.lateChildren.map((c) => c.clientOrderId)],
+    ).toEqual(['deadline', [cid]]);
+    const fill = {
+      type: 'RecordFill',
+      clientOrderId: cid,
+      tradeId: 'late-1',
+      qty: new Decimal('0.1'),
+      price: new Decimal('90000'),
+      fee: new Decimal('0'),
+      liquidity: 'maker',
+      now: T0 + 60 * MIN + 5,
+    } as const;
     const late = run([fill], done);
-    expect(ofType(late.events, 'ChildOrderFilled').map((e) => [e.clientOrderId, e.tradeId, e.qty.toString()])).toEqual([[cid, 'late-1', '0.1']]);
+    expect(
+      ofType(late.events, 'ChildOrderFilled').map((e) => [e.clientOrderId, e.tradeId, e.qty.toString()]),
+    ).toEqual([[cid, 'late-1', '0.1']]);
     expect(late.state.position.toString()).toBe('0.1');
     expect(decide(fill, late.state, cfg)).toEqual(E.right([]));
     expect(decide({ ...fill, clientOrderId: 'other' }, late.state, cfg)).toEqual(E.right([]));
     const history = after(workingHistory(), [{ type: 'Tick', now: T0 + 60 * MIN, touch: TOUCH }, fill]);
     spec.given(history).when(fill).thenNothing();
-    spec.given(history).when({ ...fill, clientOrderId: 'other' }).thenNothing();
+    spec
+      .given(history)
+      .when({ ...fill, clientOrderId: 'other' })
+      .thenNothing();
   });
 });

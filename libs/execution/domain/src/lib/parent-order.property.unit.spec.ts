@@ -29,7 +29,14 @@ interface Scenario {
 }
 
 const arbScenario: fc.Arbitrary<Scenario> = fc.record({
-  steps: fc.array(fc.record({ dPrice: fc.integer({ min: -3, max: 3 }), fillFrac: fc.double({ min: 0, max: 1, noNaN: true }), late: fc.double({ min: 0, max: 1, noNaN: true })}), { minLength: 50, maxLength: 50 }),
+  steps: fc.array(
+    fc.record({
+      dPrice: fc.integer({ min: -3, max: 3 }),
+      fillFrac: fc.double({ min: 0, max: 1, noNaN: true }),
+      late: fc.double({ min: 0, max: 1, noNaN: true }),
+    }),
+    { minLength: 50, maxLength: 50 },
+  ),
   lots: fc.integer({ min: 2, max: 20_000 }),
   minutes: fc.integer({ min: 5, max: 600 }),
   slices: fc.integer({ min: 1, max: 30 }),
@@ -38,7 +45,10 @@ const arbScenario: fc.Arbitrary<Scenario> = fc.record({
 });
 
 /** Drive the decider through a scenario; checks the per-step invariants; returns the end state. */
-const simulate = (sc: Scenario, takerLiquidity: boolean): { state: ParentOrderState; position: Decimal; target: Decimal; log: ParentOrderEvent[] } => {
+const simulate = (
+  sc: Scenario,
+  takerLiquidity: boolean,
+): { state: ParentOrderState; position: Decimal; target: Decimal; log: ParentOrderEvent[] } => {
   const lot = BTC.lotSize;
   const qty = lot.times(sc.lots);
   const deadline = T0 + sc.minutes * MIN;
@@ -65,8 +75,20 @@ const simulate = (sc: Scenario, takerLiquidity: boolean): { state: ParentOrderSt
   };
   const fill = (cid: string, q: Decimal, p: Decimal, liquidity: 'maker' | 'taker', now: number): void => {
     const before = state;
-    apply([{ type: 'RecordFill', clientOrderId: cid, tradeId: `f${seq++}`, qty: q, price: p, fee: new Decimal(0), liquidity, now }]);
-    if (before !== state && state.status !== 'Idle') position = position.plus(state.parent.side === 'buy' ? q : q.neg());
+    apply([
+      {
+        type: 'RecordFill',
+        clientOrderId: cid,
+        tradeId: `f${seq++}`,
+        qty: q,
+        price: p,
+        fee: new Decimal(0),
+        liquidity,
+        now,
+      },
+    ]);
+    if (before !== state && state.status !== 'Idle')
+      position = position.plus(state.parent.side === 'buy' ? q : q.neg());
   };
 
   for (let i = 0, t = T0; state.status !== 'Completed' && t <= deadline + 5 * tickMs; i++) {
@@ -76,7 +98,10 @@ const simulate = (sc: Scenario, takerLiquidity: boolean): { state: ParentOrderSt
     const tb = touch(price.toString(), price.plus(BTC.tickSize).toString());
     // Cancels requested last step close now, after a possible late fill.
     for (const cid of pendingCancels.splice(0)) {
-      const ch = state.status === 'Working' || state.status === 'Superseding' ? state.children.find((c) => c.clientOrderId === cid) : undefined;
+      const ch =
+        state.status === 'Working' || state.status === 'Superseding'
+          ? state.children.find((c) => c.clientOrderId === cid)
+          : undefined;
       if (ch && step.late > 0.5) {
         const q = childOpenQty(ch).times(step.late).div(lot).floor().times(lot);
         if (q.gt(0)) fill(cid, q, ch.price ?? price, 'maker', t);
@@ -89,10 +114,26 @@ const simulate = (sc: Scenario, takerLiquidity: boolean): { state: ParentOrderSt
         const q = childOpenQty(ch).times(step.fillFrac).div(lot).floor().times(lot);
         if (q.gt(0) && step.fillFrac > 0.3) fill(ch.clientOrderId, q, ch.price ?? price, 'maker', t);
       }
-    if (!superseded && sc.supersedeAt !== null && t >= T0 + sc.supersedeAt * (deadline - T0) && t < deadline - tickMs) {
+    if (
+      !superseded &&
+      sc.supersedeAt !== null &&
+      t >= T0 + sc.supersedeAt * (deadline - T0) &&
+      t < deadline - tickMs
+    ) {
       superseded = true;
       target = lot.times(sc.newTargetLots);
-      apply([setTarget({ targetId: 'tgt2', targetPosition: target.toString(), currentPosition: position.toString(), start: t, now: t, deadline, slices: sc.slices, touch: tb })]);
+      apply([
+        setTarget({
+          targetId: 'tgt2',
+          targetPosition: target.toString(),
+          currentPosition: position.toString(),
+          start: t,
+          now: t,
+          deadline,
+          slices: sc.slices,
+          touch: tb,
+        }),
+      ]);
     }
     const events = apply([{ type: 'Tick', now: t, touch: tb }]);
     for (const e of ofType(events, 'ChildOrderRequested')) {
@@ -143,7 +184,8 @@ describe('parent order under random markets (properties)', () => {
           // Never beyond the new target in the direction the next order trades.
           if (next) expect(gap.isZero() || gap.isPositive() === (next.parent.side === 'buy')).toBe(true);
           // And all the way there (within the smallest tradable change) when it completes filled.
-          if (state.status === 'Completed' && state.reason === 'filled') expect(gap.abs().lt(minTradable(BTC, new Decimal('1000')))).toBe(true);
+          if (state.status === 'Completed' && state.reason === 'filled')
+            expect(gap.abs().lt(minTradable(BTC, new Decimal('1000')))).toBe(true);
           else if (next) expect(state.status === 'Completed' && state.reason).toBe('deadline');
           // No next order: the target was already held, or within the smallest tradable change.
           else expect(gap.abs().lt(minTradable(BTC, new Decimal('1000')))).toBe(true);
@@ -164,5 +206,3 @@ describe('parent order under random markets (properties)', () => {
     );
   });
 });
-
-

@@ -86,8 +86,19 @@ export type ParentOrderEvent =
       readonly reason: ChildReason;
       readonly at: number;
     }
-  | { readonly type: 'CancelRequested'; readonly parentId: string; readonly clientOrderId: string; readonly reason: string; readonly at: number }
-  | { readonly type: 'ChildOrderAccepted'; readonly parentId: string; readonly clientOrderId: string; readonly at: number }
+  | {
+      readonly type: 'CancelRequested';
+      readonly parentId: string;
+      readonly clientOrderId: string;
+      readonly reason: string;
+      readonly at: number;
+    }
+  | {
+      readonly type: 'ChildOrderAccepted';
+      readonly parentId: string;
+      readonly clientOrderId: string;
+      readonly at: number;
+    }
   | {
       readonly type: 'ChildOrderRejected';
       readonly parentId: string;
@@ -106,8 +117,18 @@ export type ParentOrderEvent =
       readonly liquidity: 'maker' | 'taker';
       readonly at: number;
     }
-  | { readonly type: 'ChildOrderClosed'; readonly parentId: string; readonly clientOrderId: string; readonly at: number }
-  | { readonly type: 'ParentOrderPaused'; readonly parentId: string; readonly reason: PauseReason; readonly at: number }
+  | {
+      readonly type: 'ChildOrderClosed';
+      readonly parentId: string;
+      readonly clientOrderId: string;
+      readonly at: number;
+    }
+  | {
+      readonly type: 'ParentOrderPaused';
+      readonly parentId: string;
+      readonly reason: PauseReason;
+      readonly at: number;
+    }
   | {
       readonly type: 'ParentOrderResumed';
       readonly parentId: string;
@@ -214,7 +235,11 @@ const signed = (side: Side, q: Decimal): Decimal => (side === 'buy' ? q : q.neg(
 /** Quantity a child may still fill. */
 export const childOpenQty = (c: Child): Decimal => c.qty.minus(c.filled);
 
-const mapChild = (children: readonly Child[], cid: string, f: (c: Child) => Child | null): readonly Child[] => {
+const mapChild = (
+  children: readonly Child[],
+  cid: string,
+  f: (c: Child) => Child | null,
+): readonly Child[] => {
   const out: Child[] = [];
   for (const c of children) {
     if (c.clientOrderId !== cid) out.push(c);
@@ -229,7 +254,10 @@ const mapChild = (children: readonly Child[], cid: string, f: (c: Child) => Chil
 const withChildren = <S extends ParentOrderState>(s: S, children: readonly Child[]): S =>
   s.status === 'Working' || s.status === 'Superseding' ? { ...s, children } : s;
 
-const onFill = (s: ParentOrderState, e: Extract<ParentOrderEvent, { type: 'ChildOrderFilled' }>): ParentOrderState => {
+const onFill = (
+  s: ParentOrderState,
+  e: Extract<ParentOrderEvent, { type: 'ChildOrderFilled' }>,
+): ParentOrderState => {
   if (s.status === 'Idle') return s;
   const p = s.progress;
   const progress: Progress = {
@@ -245,7 +273,8 @@ const onFill = (s: ParentOrderState, e: Extract<ParentOrderEvent, { type: 'Child
     // A fully filled child is done: it leaves the working set.
     return filled.gte(c.qty) ? null : { ...c, filled, tradeIds: [...c.tradeIds, e.tradeId] };
   };
-  if (s.status === 'Completed') return { ...s, progress, position, lateChildren: mapChild(s.lateChildren, e.clientOrderId, fill) };
+  if (s.status === 'Completed')
+    return { ...s, progress, position, lateChildren: mapChild(s.lateChildren, e.clientOrderId, fill) };
   return { ...s, progress, position, children: mapChild(s.children, e.clientOrderId, fill) };
 };
 
@@ -288,17 +317,25 @@ export const evolve = (s: ParentOrderState, e: ParentOrderEvent): ParentOrderSta
     }
     case 'CancelRequested':
       if (s.status !== 'Working' && s.status !== 'Superseding') return s;
-      return withChildren(s, mapChild(s.children, e.clientOrderId, (c) => ({ ...c, status: 'Cancelling' })));
+      return withChildren(
+        s,
+        mapChild(s.children, e.clientOrderId, (c) => ({ ...c, status: 'Cancelling' })),
+      );
     case 'ChildOrderAccepted':
       if (s.status !== 'Working' && s.status !== 'Superseding') return s;
       return withChildren(
         s,
-        mapChild(s.children, e.clientOrderId, (c) => (c.status === 'Requested' ? { ...c, status: 'Working' } : c)),
+        mapChild(s.children, e.clientOrderId, (c) =>
+          c.status === 'Requested' ? { ...c, status: 'Working' } : c,
+        ),
       );
     case 'ChildOrderRejected':
     case 'ChildOrderClosed':
       if (s.status !== 'Working' && s.status !== 'Superseding') return s;
-      return withChildren(s, mapChild(s.children, e.clientOrderId, () => null));
+      return withChildren(
+        s,
+        mapChild(s.children, e.clientOrderId, () => null),
+      );
     case 'ChildOrderFilled':
       return onFill(s, e);
     case 'ParentOrderPaused':

@@ -30,7 +30,9 @@ export interface Schedule {
 export const equalProfile = (slices: number): readonly number[] => Array.from({ length: slices }, () => 1);
 
 /** A validated schedule, or a reason naming the offending field. */
-export const makeSchedule = (s: Schedule): { ok: true; schedule: Schedule } | { ok: false; field: string; message: string } => {
+export const makeSchedule = (
+  s: Schedule,
+): { ok: true; schedule: Schedule } | { ok: false; field: string; message: string } => {
   if (!Number.isFinite(s.from) || !Number.isFinite(s.to) || s.to <= s.from)
     return { ok: false, field: 'deadline', message: 'must be after the start' };
   if (s.weights.length < 1) return { ok: false, field: 'slices', message: 'needs at least one slice' };

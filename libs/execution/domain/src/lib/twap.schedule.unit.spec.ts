@@ -51,7 +51,11 @@ describe('twap schedule (examples)', () => {
   });
 
   it('rejects a schedule that ends before it starts or has no weight', () => {
-    expect(makeSchedule({ ...s, to: s.from })).toEqual({ ok: false, field: 'deadline', message: 'must be after the start' });
+    expect(makeSchedule({ ...s, to: s.from })).toEqual({
+      ok: false,
+      field: 'deadline',
+      message: 'must be after the start',
+    });
     expect(makeSchedule({ ...s, weights: [0, 0] })).toMatchObject({ ok: false, field: 'profile' });
   });
 
@@ -76,18 +80,22 @@ const arbSchedule = fc
 describe('twap schedule (properties)', () => {
   it('targets are non-decreasing, on the lot grid, within [0, total], and total at the deadline', () => {
     fc.assert(
-      fc.property(arbSchedule, fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 2, maxLength: 20 }), (s, fr) => {
-        const times = fr.map((f) => s.from + Math.floor(f * (s.to - s.from))).sort((a, b) => a - b);
-        let prev = new Decimal(0);
-        for (const t of times) {
-          const q = targetAt(s, t);
-          expect(q.gte(prev)).toBe(true);
-          expect(q.mod(lot).isZero()).toBe(true);
-          expect(q.lte(s.total)).toBe(true);
-          prev = q;
-        }
-        expect(targetAt(s, s.to).eq(s.total)).toBe(true);
-      }),
+      fc.property(
+        arbSchedule,
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 2, maxLength: 20 }),
+        (s, fr) => {
+          const times = fr.map((f) => s.from + Math.floor(f * (s.to - s.from))).sort((a, b) => a - b);
+          let prev = new Decimal(0);
+          for (const t of times) {
+            const q = targetAt(s, t);
+            expect(q.gte(prev)).toBe(true);
+            expect(q.mod(lot).isZero()).toBe(true);
+            expect(q.lte(s.total)).toBe(true);
+            prev = q;
+          }
+          expect(targetAt(s, s.to).eq(s.total)).toBe(true);
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -5,7 +5,12 @@
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
 import { BINANCE_USDM_BTCUSDT } from '@keel/instruments';
-import { decide, defaultExecutionConfig, ExecutionConfig, ParentOrderCommand } from '../lib/parent-order.decide';
+import {
+  decide,
+  defaultExecutionConfig,
+  ExecutionConfig,
+  ParentOrderCommand,
+} from '../lib/parent-order.decide';
 import { evolve, initialState, ParentOrderEvent, ParentOrderState, Touch } from '../lib/parent-order.state';
 
 export const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -16,7 +21,9 @@ export const cfg: ExecutionConfig = defaultExecutionConfig({ accounts: ['acc1'],
 export const touch = (bid: string, ask: string): Touch => ({ bid: new Decimal(bid), ask: new Decimal(ask) });
 export const TOUCH = touch('90000.0', '90000.1');
 
-export const setTarget = (over: Partial<Extract<ParentOrderCommand, { type: 'SetTarget' }>> = {}): ParentOrderCommand => ({
+export const setTarget = (
+  over: Partial<Extract<ParentOrderCommand, { type: 'SetTarget' }>> = {},
+): ParentOrderCommand => ({
   type: 'SetTarget',
   targetId: 'tgt1',
   accountId: 'acc1',
@@ -31,8 +38,10 @@ export const setTarget = (over: Partial<Extract<ParentOrderCommand, { type: 'Set
   ...over,
 });
 
-export const fold = (events: readonly ParentOrderEvent[], from: ParentOrderState = initialState()): ParentOrderState =>
-  events.reduce(evolve, from);
+export const fold = (
+  events: readonly ParentOrderEvent[],
+  from: ParentOrderState = initialState(),
+): ParentOrderState => events.reduce(evolve, from);
 
 /** Run commands in order from a state; returns the final state and every event. Throws on Left. */
 export const run = (

@@ -26,9 +26,26 @@ import * as TE from 'fp-ts/TaskEither';
 import { pipe } from 'fp-ts/function';
 import { Registry } from 'prom-client';
 import { executionMetrics } from './execution.metrics';
-import { describeError, EventMeta, KeelError, newEvent, NewEvent, RecordedEvent, streamName, validationError } from '@keel/events';
+import {
+  describeError,
+  EventMeta,
+  KeelError,
+  newEvent,
+  NewEvent,
+  RecordedEvent,
+  streamName,
+  validationError,
+} from '@keel/events';
 import { EventStore, foldStream } from '@keel/event-store';
-import { Clock, createCommandHandler, Decision, Engine, FoldingApp, Logger, serialQueue } from '@keel/runtime';
+import {
+  Clock,
+  createCommandHandler,
+  Decision,
+  Engine,
+  FoldingApp,
+  Logger,
+  serialQueue,
+} from '@keel/runtime';
 import {
   decide,
   decisionExtras,
@@ -117,10 +134,12 @@ const orThrow = <A>(r: E.Either<KeelError, A>, what: string): A => {
   return r.right;
 };
 
-export const createExecutionEngine = (ports: ExecutionPorts, settings: ExecutionEngineSettings): ExecutionEngine => {
+export const createExecutionEngine = (
+  ports: ExecutionPorts,
+  settings: ExecutionEngineSettings,
+): ExecutionEngine => {
   const { store, clock, logger, registry } = ports;
   const metrics = executionMetrics(registry);
-
 
   let latestView: ExecutionView = initialExecutionView;
   let stateOf: (() => ExecutionView) | null = null;
@@ -152,7 +171,11 @@ export const createExecutionEngine = (ports: ExecutionPorts, settings: Execution
     clock,
     stopping: () => stopping,
     onConflict: () => metrics.conflicts.inc(),
-    onOutage: (stream, err, attempt) => logger.warn({ stream, err: describeError(err), attempt }, 'append failed; retrying before acknowledging'),
+    onOutage: (stream, err, attempt) =>
+      logger.warn(
+        { stream, err: describeError(err), attempt },
+        'append failed; retrying before acknowledging',
+      ),
     fold: {
       initial: (stream) => {
         const [a, s] = pairOf.get(stream) ?? ['', ''];
@@ -160,25 +183,47 @@ export const createExecutionEngine = (ports: ExecutionPorts, settings: Execution
       },
       evolve: (h, e) => {
         const taken = targetTakenBy(e) ?? h.lastTaken;
-        if (e.type === 'ParentOrderRejected') return E.right({ agg: { ...h.agg, revision: e.streamRevision }, lastTaken: taken });
+        if (e.type === 'ParentOrderRejected')
+          return E.right({ agg: { ...h.agg, revision: e.streamRevision }, lastTaken: taken });
         return pipe(
           fromStored(e),
-          E.mapLeft((err): KeelError => validationError(`${e.stream}@${e.streamRevision}`, e.type, `does not decode: ${describeError(err)}`)),
+          E.mapLeft((err): KeelError =>
+            validationError(
+              `${e.stream}@${e.streamRevision}`,
+              e.type,
+              `does not decode: ${describeError(err)}`,
+            ),
+          ),
           E.map((d) => {
             const agg = evolveAggregate(h.agg, d, storedExtras(e));
-            return { agg: agg.revision === e.streamRevision ? agg : { ...agg, revision: e.streamRevision }, lastTaken: taken };
+            return {
+              agg: agg.revision === e.streamRevision ? agg : { ...agg, revision: e.streamRevision },
+              lastTaken: taken,
+            };
           }),
         );
       },
     },
   });
   const held = (accountId: string, symbol: string): Promise<Held> =>
-    handler.load(streamOf(accountId, symbol))().then((r) => orThrow(r, `reading ${executionStream(accountId, symbol)}`).state);
+    handler
+      .load(streamOf(accountId, symbol))()
+      .then((r) => orThrow(r, `reading ${executionStream(accountId, symbol)}`).state);
 
-  const meta = (cause: Cause, now: number): EventMeta => ({ ...cause, producer: EXECUTION_APP, occurredAt: new Date(now).toISOString() });
+  const meta = (cause: Cause, now: number): EventMeta => ({
+    ...cause,
+    producer: EXECUTION_APP,
+    occurredAt: new Date(now).toISOString(),
+  });
 
   /** The decided events as stored events, and the aggregate after them. */
-  const encode = (h: Held, command: ParentOrderCommand, events: readonly ParentOrderEvent[], cause: Cause, now: number): E.Either<KeelError, Decision<Held>> => {
+  const encode = (
+    h: Held,
+    command: ParentOrderCommand,
+    events: readonly ParentOrderEvent[],
+    cause: Cause,
+    now: number,
+  ): E.Either<KeelError, Decision<Held>> => {
     const v = view();
     const { accountId, symbol } = h.agg;
     const market = () => marketTotalsAt(v, v.venues[accountId] ?? '', symbol, now);
@@ -194,7 +239,12 @@ export const createExecutionEngine = (ports: ExecutionPorts, settings: Execution
         ...(extras.marketAtStart ? { marketAtStart: extras.marketAtStart } : {}),
         ...(quality ? { quality } : {}),
       });
-      const ne = newEvent(stored.type, eventIdFor(e, { accountId, instrument: symbol }), stored.data as never, meta(cause, now));
+      const ne = newEvent(
+        stored.type,
+        eventIdFor(e, { accountId, instrument: symbol }),
+        stored.data as never,
+        meta(cause, now),
+      );
       if (E.isLeft(ne)) return ne;
       out.push(ne.right);
       agg = evolveAggregate(agg, e, extras);
@@ -223,7 +273,9 @@ export const createExecutionEngine = (ports: ExecutionPorts, settings: Execution
           decide(command, h.agg.state, cfg),
           E.chainW((events) => {
             decided = events;
-            return events.length === 0 ? E.right({ events: [], state: h }) : encode(h, command, events, cause, now);
+            return events.length === 0
+              ? E.right({ events: [], state: h })
+              : encode(h, command, events, cause, now);
           }),
         ),
       ),
@@ -232,8 +284,22 @@ export const createExecutionEngine = (ports: ExecutionPorts, settings: Execution
         for (const e of decided) {
           if (e.type === 'ChildOrderRequested') metrics.children.inc({ kind: e.kind, reason: e.reason });
           if (e.type === 'ParentOrderCompleted') metrics.completed.inc({ reason: e.reason });
-          if (e.type === 'ParentOrderStarted' || e.type === 'ParentOrderCompleted' || e.type === 'ParentOrderSuperseded' || e.type === 'ParentOrderPaused' || e.type === 'ParentOrderResumed')
-            logger.info({ accountId, instrument: symbol, type: e.type, parentOrderId: e.type === 'ParentOrderStarted' ? e.parent.parentId : e.parentId }, `execution: ${e.type}`);
+          if (
+            e.type === 'ParentOrderStarted' ||
+            e.type === 'ParentOrderCompleted' ||
+            e.type === 'ParentOrderSuperseded' ||
+            e.type === 'ParentOrderPaused' ||
+            e.type === 'ParentOrderResumed'
+          )
+            logger.info(
+              {
+                accountId,
+                instrument: symbol,
+                type: e.type,
+                parentOrderId: e.type === 'ParentOrderStarted' ? e.parent.parentId : e.parentId,
+              },
+              `execution: ${e.type}`,
+            );
         }
         if (decided.length > 0) pacingOf(accountId, symbol).wakeAt = nextWakeAt(agg.state, now, cfg);
         return decided;
@@ -242,21 +308,39 @@ export const createExecutionEngine = (ports: ExecutionPorts, settings: Execution
   };
 
   /** Store a refusal of a target (nothing is sent to a venue). */
-  const reject = (accountId: string, symbol: string, targetId: string, error: ExecutionError, cause: Cause, now: number): TE.TaskEither<KeelError, void> => {
+  const reject = (
+    accountId: string,
+    symbol: string,
+    targetId: string,
+    error: ExecutionError,
+    cause: Cause,
+    now: number,
+  ): TE.TaskEither<KeelError, void> => {
     let data: ReturnType<typeof rejectionData> | null = null;
     return pipe(
       handler.handle<KeelError>(streamOf(accountId, symbol), (h) => {
         if (h.lastTaken === targetId) return E.right({ events: [], state: h });
         data = rejectionData(h.agg, targetId, error, now);
         return pipe(
-          newEvent('ParentOrderRejected', rejectionEventId(accountId, symbol, targetId), data, meta(cause, now)),
-          E.map((ne) => ({ events: [ne], state: { agg: { ...h.agg, revision: h.agg.revision + 1 }, lastTaken: targetId } })),
+          newEvent(
+            'ParentOrderRejected',
+            rejectionEventId(accountId, symbol, targetId),
+            data,
+            meta(cause, now),
+          ),
+          E.map((ne) => ({
+            events: [ne],
+            state: { agg: { ...h.agg, revision: h.agg.revision + 1 }, lastTaken: targetId },
+          })),
         );
       }),
       TE.map((r) => {
         if (r.events.length === 0 || !data) return;
         metrics.targets.inc({ outcome: 'rejected' });
-        logger.warn({ accountId, instrument: symbol, targetId, reason: data.reason }, 'target rejected; nothing sent to a venue');
+        logger.warn(
+          { accountId, instrument: symbol, targetId, reason: data.reason },
+          'target rejected; nothing sent to a venue',
+        );
       }),
     );
   };
@@ -268,7 +352,13 @@ export const createExecutionEngine = (ports: ExecutionPorts, settings: Execution
   const settled = new Map<string, string>();
 
   /** Take up the latest target of (account, symbol) if this aggregate has not yet. */
-  const takeTarget = async (v: ExecutionView, accountId: string, symbol: string, cause: Cause, now: number): Promise<void> => {
+  const takeTarget = async (
+    v: ExecutionView,
+    accountId: string,
+    symbol: string,
+    cause: Cause,
+    now: number,
+  ): Promise<void> => {
     const target = v.targets[accountId]?.[symbol];
     if (!target) return;
     const h = await held(accountId, symbol);
@@ -283,17 +373,30 @@ export const createExecutionEngine = (ports: ExecutionPorts, settings: Execution
         metrics.targets.inc({ outcome: 'nothing' });
         return;
       case 'Reject':
-        return orThrow(await reject(accountId, symbol, target.targetId, step.error, cause, now)(), 'storing a rejection');
+        return orThrow(
+          await reject(accountId, symbol, target.targetId, step.error, cause, now)(),
+          'storing a rejection',
+        );
       case 'Decide': {
         const r = await run(accountId, symbol, step.command, cause, now, step.config)();
         if (E.isLeft(r)) {
           const err = r.left;
-          if (err._tag === 'InfrastructureError' || err._tag === 'ConcurrencyError') throw new Error(describeError(err));
-          return orThrow(await reject(accountId, symbol, target.targetId, err, cause, now)(), 'storing a rejection');
+          if (err._tag === 'InfrastructureError' || err._tag === 'ConcurrencyError')
+            throw new Error(describeError(err));
+          return orThrow(
+            await reject(accountId, symbol, target.targetId, err, cause, now)(),
+            'storing a rejection',
+          );
         }
         // No events: the decider found nothing to do (the position is the target).
         if (r.right.length === 0) settled.set(key, target.targetId);
-        metrics.targets.inc({ outcome: r.right.some((e) => e.type === 'ParentOrderSuperseded') ? 'superseding' : r.right.length === 0 ? 'nothing' : 'started' });
+        metrics.targets.inc({
+          outcome: r.right.some((e) => e.type === 'ParentOrderSuperseded')
+            ? 'superseding'
+            : r.right.length === 0
+              ? 'nothing'
+              : 'started',
+        });
         return;
       }
       default: {
@@ -304,11 +407,18 @@ export const createExecutionEngine = (ports: ExecutionPorts, settings: Execution
   };
 
   /** Pauses wanted vs held, then a Tick when the decider is due or the touch moved (as of `now`). */
-  const step = async (v: ExecutionView, accountId: string, symbol: string, cause: Cause, now: number): Promise<void> => {
+  const step = async (
+    v: ExecutionView,
+    accountId: string,
+    symbol: string,
+    cause: Cause,
+    now: number,
+  ): Promise<void> => {
     const before = await held(accountId, symbol);
     for (const c of pauseCommands(before.agg.state, wantedPauses(v, accountId, symbol, now), now)) {
       const r = await run(accountId, symbol, c, cause, now)();
-      if (E.isLeft(r)) logger.error({ accountId, instrument: symbol, err: describeError(r.left) }, 'pause refused');
+      if (E.isLeft(r))
+        logger.error({ accountId, instrument: symbol, err: describeError(r.left) }, 'pause refused');
     }
     const s = (await held(accountId, symbol)).agg.state;
     if (s.status !== 'Working' && s.status !== 'Superseding') return;
@@ -324,8 +434,10 @@ export const createExecutionEngine = (ports: ExecutionPorts, settings: Execution
     if (!tickDue({ status: s.status, touchKey, lastTouchKey: p.lastTouch, wakeAt: p.wakeAt, now })) return;
     p.lastTouch = touchKey;
     const r = await run(accountId, symbol, { type: 'Tick', now, touch }, cause, now)();
-    if (E.isLeft(r)) logger.error({ accountId, instrument: symbol, err: describeError(r.left) }, 'tick refused');
-    else if (r.right.length === 0) p.wakeAt = nextWakeAt((await held(accountId, symbol)).agg.state, now, defaultExecutionConfig());
+    if (E.isLeft(r))
+      logger.error({ accountId, instrument: symbol, err: describeError(r.left) }, 'tick refused');
+    else if (r.right.length === 0)
+      p.wakeAt = nextWakeAt((await held(accountId, symbol)).agg.state, now, defaultExecutionConfig());
   };
 
   const owned = (accountId: string): boolean => settings.accounts.includes(accountId);
@@ -337,12 +449,17 @@ export const createExecutionEngine = (ports: ExecutionPorts, settings: Execution
    */
   const knownPairs = (v: ExecutionView): [string, string][] => {
     const out = new Set<string>();
-    for (const [a, bySymbol] of Object.entries(v.targets)) for (const s of Object.keys(bySymbol)) out.add(keyOf(a, s));
+    for (const [a, bySymbol] of Object.entries(v.targets))
+      for (const s of Object.keys(bySymbol)) out.add(keyOf(a, s));
     return [...out].sort().map((k) => k.split(' ', 2) as [string, string]);
   };
 
   const refreshGauge = (): void => {
-    metrics.working.set([...handler.all().values()].filter((h) => h.agg.state.status === 'Working' || h.agg.state.status === 'Superseding').length);
+    metrics.working.set(
+      [...handler.all().values()].filter(
+        (h) => h.agg.state.status === 'Working' || h.agg.state.status === 'Superseding',
+      ).length,
+    );
   };
 
   /** Every pair as of `now`: take up its target, then (if `stepToo`) step it. */
@@ -367,20 +484,32 @@ export const createExecutionEngine = (ports: ExecutionPorts, settings: Execution
       const stream = streamName('venue', account.accountId);
       if (E.isLeft(stream)) continue;
       const newestFirst = orThrow(
-        await foldStream(store, stream.right, [] as RecordedEvent[], (acc, e) => ({ state: [...acc, e], stop: Date.parse(e.occurredAt) < account.readBackTo }), {
-          direction: 'backwards',
-          pageSize: 2048,
-        })(),
+        await foldStream(
+          store,
+          stream.right,
+          [] as RecordedEvent[],
+          (acc, e) => ({ state: [...acc, e], stop: Date.parse(e.occurredAt) < account.readBackTo }),
+          {
+            direction: 'backwards',
+            pageSize: 2048,
+          },
+        )(),
         `reading ${stream.right}`,
       );
       let n = 0;
       for (const step of reconcileSteps(account, newestFirst.reverse(), clock.now())) {
-        const cause = { correlationId: `execution-reconcile-${account.accountId}`, causationId: step.cause.eventId };
+        const cause = {
+          correlationId: `execution-reconcile-${account.accountId}`,
+          causationId: step.cause.eventId,
+        };
         const r = await run(account.accountId, step.symbol, step.command, cause, clock.now())();
         if (E.isRight(r)) n += r.right.length;
       }
       metrics.reconciled.inc(n);
-      logger.info({ accountId: account.accountId, openChildren: account.open.size, recorded: n }, 'reconciled children in flight with the gateway log');
+      logger.info(
+        { accountId: account.accountId, openChildren: account.open.size, recorded: n },
+        'reconciled children in flight with the gateway log',
+      );
     }
   };
 
@@ -388,11 +517,21 @@ export const createExecutionEngine = (ports: ExecutionPorts, settings: Execution
 
   const app: FoldingApp<ExecutionView> = {
     name: EXECUTION_APP,
-    projection: { version: 1, initial: initialExecutionView, eventTypes: EXECUTION_VIEW_EVENT_TYPES, evolve: evolveExecutionView },
+    projection: {
+      version: 1,
+      initial: initialExecutionView,
+      eventTypes: EXECUTION_VIEW_EVENT_TYPES,
+      evolve: evolveExecutionView,
+    },
     react: (event, next, ctx) => {
       latestView = next;
       const cause: Cause = { correlationId: event.correlationId, causationId: event.eventId };
-      if (event.type === 'OrderAccepted' || event.type === 'OrderRejected' || event.type === 'OrderFilled' || event.type === 'OrderCancelled') {
+      if (
+        event.type === 'OrderAccepted' ||
+        event.type === 'OrderRejected' ||
+        event.type === 'OrderFilled' ||
+        event.type === 'OrderCancelled'
+      ) {
         const { accountId, instrument } = event.data;
         if (!owned(accountId)) return [];
         const command = venueCommand(event, ctx.now);
@@ -400,7 +539,8 @@ export const createExecutionEngine = (ports: ExecutionPorts, settings: Execution
         if (!command) return [];
         return serial(async () => {
           const r = await run(accountId, instrument, command, cause, ctx.now)();
-          if (E.isLeft(r) && (r.left._tag === 'InfrastructureError' || r.left._tag === 'ConcurrencyError')) throw new Error(describeError(r.left));
+          if (E.isLeft(r) && (r.left._tag === 'InfrastructureError' || r.left._tag === 'ConcurrencyError'))
+            throw new Error(describeError(r.left));
           refreshGauge();
         }).then(() => []);
       }
@@ -415,7 +555,12 @@ export const createExecutionEngine = (ports: ExecutionPorts, settings: Execution
           refreshGauge();
         }).then(() => []);
       }
-      if (event.type === 'KillSwitchEngaged' || event.type === 'KillSwitchReleased' || event.type === 'PositionSnapshot' || event.type === 'InstrumentsListed') {
+      if (
+        event.type === 'KillSwitchEngaged' ||
+        event.type === 'KillSwitchReleased' ||
+        event.type === 'PositionSnapshot' ||
+        event.type === 'InstrumentsListed'
+      ) {
         if (!ready || stopping) return [];
         // A kill switch pauses at once (within the second the mission asks), not at the next tick.
         return serial(() => round(next, cause, ctx.now, event.type !== 'PositionSnapshot')).then(() => []);
@@ -426,7 +571,9 @@ export const createExecutionEngine = (ports: ExecutionPorts, settings: Execution
 
   /** One decision round as of `at` (a tick's grid instant; default now). */
   const tick = (at: number = clock.now()): Promise<void> =>
-    serial(() => round(view(), { correlationId: `${EXECUTION_APP}-tick-${at}`, causationId: null }, at, true));
+    serial(() =>
+      round(view(), { correlationId: `${EXECUTION_APP}-tick-${at}`, causationId: null }, at, true),
+    );
 
   const engine: Engine<ExecutionView> = {
     app,
@@ -435,15 +582,31 @@ export const createExecutionEngine = (ports: ExecutionPorts, settings: Execution
       try {
         await serial(reconcile);
       } catch (e) {
-        return E.left({ _tag: 'InfrastructureError', component: EXECUTION_APP, op: 'reconcile', message: String(e), cause: e });
+        return E.left({
+          _tag: 'InfrastructureError',
+          component: EXECUTION_APP,
+          op: 'reconcile',
+          message: String(e),
+          cause: e,
+        });
       }
       ready = true;
-      logger.info({ accounts: settings.accounts, tickMs: settings.tickMs, aggregates: handler.all().size }, 'execution started');
+      logger.info(
+        { accounts: settings.accounts, tickMs: settings.tickMs, aggregates: handler.all().size },
+        'execution started',
+      );
       return E.right(undefined);
     },
     // Half a period off the epoch grid the gateway polls on: what a poll recorded is folded
     // before the next decision, whatever the few ms of delivery between processes.
-    tickers: [{ name: `${EXECUTION_APP}-tick`, everyMs: settings.tickMs, phaseMs: Math.floor(settings.tickMs / 2), work: tick }],
+    tickers: [
+      {
+        name: `${EXECUTION_APP}-tick`,
+        everyMs: settings.tickMs,
+        phaseMs: Math.floor(settings.tickMs / 2),
+        work: tick,
+      },
+    ],
     checks: { reconciled: async () => ready },
     stopping: async () => {
       stopping = true;

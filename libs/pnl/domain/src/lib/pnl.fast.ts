@@ -20,7 +20,14 @@
 import { AVG_COST_DP } from './pnl.math';
 import { AVG_DP, BackfillOptions, IntervalRow } from './pnl.interval';
 import { PnlInput } from './pnl.ledger';
-import { decimalParts, divHalfEven, fmtScaled, parseScaled, POW10 as POW10_, POW10N as POW10N_ } from './pnl.fixed';
+import {
+  decimalParts,
+  divHalfEven,
+  fmtScaled,
+  parseScaled,
+  POW10 as POW10_,
+  POW10N as POW10N_,
+} from './pnl.fixed';
 import { isoMs } from './pnl.time';
 
 // Module-local bindings: the per-event path must not read imports through the module object.
@@ -34,8 +41,14 @@ export const MONEY_DP = 37;
 
 /** A decimal of the log has more places than the fixed-point fold keeps (use the reference fold). */
 export class FixedPointRangeError extends Error {
-  constructor(readonly position: number, readonly field: string, readonly value: string) {
-    super(`event at position ${position}: ${field} ${JSON.stringify(value)} has more than ${QTY_DP} decimal places; the fixed-point fold does not take it`);
+  constructor(
+    readonly position: number,
+    readonly field: string,
+    readonly value: string,
+  ) {
+    super(
+      `event at position ${position}: ${field} ${JSON.stringify(value)} has more than ${QTY_DP} decimal places; the fixed-point fold does not take it`,
+    );
   }
 }
 
@@ -76,7 +89,11 @@ class Book {
   intUnreal = 0n;
   intNet = 0n;
   netAtStart = 0n;
-  constructor(readonly key: string, readonly accountId: string, readonly ins: Instrument) {}
+  constructor(
+    readonly key: string,
+    readonly accountId: string,
+    readonly ins: Instrument,
+  ) {}
 }
 
 export interface FastBackfill {
@@ -84,7 +101,15 @@ export interface FastBackfill {
   /** The book of an account in an instrument (by `instrumentId`). */
   bookId(accountId: string, instrument: number): number;
   /** A quote; prices as mantissa and scale (mantissas safe integers). */
-  quote(position: number, ms: number, instrument: number, bidM: number, bidS: number, askM: number, askS: number): void;
+  quote(
+    position: number,
+    ms: number,
+    instrument: number,
+    bidM: number,
+    bidS: number,
+    askM: number,
+    askS: number,
+  ): void;
   /** A quote; prices scaled by 10^18. */
   quoteBig(position: number, ms: number, instrument: number, bid: bigint, ask: bigint): void;
   /** A fill: signed quantity (buy > 0) and price scaled by 10^18, fee by 10^37. */
@@ -103,7 +128,8 @@ export const createFastBackfill = (o: Omit<BackfillOptions, 'onCheckpoint'>): Fa
   const len = o.intervalMs;
   const lenN = BigInt(len);
   const capitalN = parseScaled(o.capital ?? '0', MONEY_DP);
-  if (capitalN === null) throw new Error(`capital ${JSON.stringify(o.capital)} is not a decimal with at most ${MONEY_DP} places`);
+  if (capitalN === null)
+    throw new Error(`capital ${JSON.stringify(o.capital)} is not a decimal with at most ${MONEY_DP} places`);
   const instruments: Instrument[] = [];
   const instrumentIds = new Map<string, number>();
   const books: Book[] = [];
@@ -156,23 +182,44 @@ export const createFastBackfill = (o: Omit<BackfillOptions, 'onCheckpoint'>): Fa
     b.segMarked = m.marked;
   };
 
-  const unrealOf = (b: Book): bigint => (b.ins.has && b.q !== 0n ? b.q * (baBig(b.ins) * 5n - b.c * 10n) : 0n);
+  const unrealOf = (b: Book): bigint =>
+    b.ins.has && b.q !== 0n ? b.q * (baBig(b.ins) * 5n - b.c * 10n) : 0n;
   const netOf = (b: Book): bigint => b.base + unrealOf(b);
   const avg = (v: bigint): string => fmtScaled(divHalfEven(v, lenN * AVG_CUT), AVG_DP);
-  const inWindow = (start: number, end: number): boolean => (o.fromMs === undefined || start >= o.fromMs) && (o.toMs === undefined || end <= o.toMs);
+  const inWindow = (start: number, end: number): boolean =>
+    (o.fromMs === undefined || start >= o.fromMs) && (o.toMs === undefined || end <= o.toMs);
 
   const emitRows = (end: number): void => {
     const startIso = new Date(intervalStart).toISOString();
     const endIso = new Date(end).toISOString();
     let account: string | null = null;
-    let realized = 0n, unreal = 0n, fees = 0n, funding = 0n, net = 0n, ipnl = 0n, iu = 0n, inet = 0n;
+    let realized = 0n,
+      unreal = 0n,
+      fees = 0n,
+      funding = 0n,
+      net = 0n,
+      ipnl = 0n,
+      iu = 0n,
+      inet = 0n;
     const flushAccount = (): void => {
       if (account === null) return;
       o.onRow({
-        intervalStart: startIso, intervalEnd: endIso, accountId: account, instrument: '*', position: '', avgCost: '', mark: '',
-        realizedPnl: fmtScaled(realized, MONEY_DP), unrealizedPnl: fmtScaled(unreal, MONEY_DP), fees: fmtScaled(fees, MONEY_DP),
-        funding: fmtScaled(funding, MONEY_DP), netPnl: fmtScaled(net, MONEY_DP), intervalPnl: fmtScaled(ipnl, MONEY_DP),
-        avgUnrealizedPnl: avg(iu), avgNetPnl: avg(inet), avgEquity: fmtScaled(divHalfEven(capitalN * lenN + inet, lenN * AVG_CUT), AVG_DP),
+        intervalStart: startIso,
+        intervalEnd: endIso,
+        accountId: account,
+        instrument: '*',
+        position: '',
+        avgCost: '',
+        mark: '',
+        realizedPnl: fmtScaled(realized, MONEY_DP),
+        unrealizedPnl: fmtScaled(unreal, MONEY_DP),
+        fees: fmtScaled(fees, MONEY_DP),
+        funding: fmtScaled(funding, MONEY_DP),
+        netPnl: fmtScaled(net, MONEY_DP),
+        intervalPnl: fmtScaled(ipnl, MONEY_DP),
+        avgUnrealizedPnl: avg(iu),
+        avgNetPnl: avg(inet),
+        avgEquity: fmtScaled(divHalfEven(capitalN * lenN + inet, lenN * AVG_CUT), AVG_DP),
       });
       rowCount++;
     };
@@ -185,11 +232,22 @@ export const createFastBackfill = (o: Omit<BackfillOptions, 'onCheckpoint'>): Fa
       const u = unrealOf(b);
       const n = b.base + u;
       const row: IntervalRow = {
-        intervalStart: startIso, intervalEnd: endIso, accountId: b.accountId, instrument: b.ins.symbol,
-        position: fmtScaled(b.q, QTY_DP), avgCost: fmtScaled(b.c, QTY_DP), mark: b.ins.has ? fmtScaled(baBig(b.ins) * 5n, QTY_DP + 1) : '',
-        realizedPnl: fmtScaled(b.realized, MONEY_DP), unrealizedPnl: fmtScaled(u, MONEY_DP), fees: fmtScaled(b.fees, MONEY_DP),
-        funding: fmtScaled(b.funding, MONEY_DP), netPnl: fmtScaled(n, MONEY_DP), intervalPnl: fmtScaled(n - b.netAtStart, MONEY_DP),
-        avgUnrealizedPnl: avg(b.intUnreal), avgNetPnl: avg(b.intNet), avgEquity: '',
+        intervalStart: startIso,
+        intervalEnd: endIso,
+        accountId: b.accountId,
+        instrument: b.ins.symbol,
+        position: fmtScaled(b.q, QTY_DP),
+        avgCost: fmtScaled(b.c, QTY_DP),
+        mark: b.ins.has ? fmtScaled(baBig(b.ins) * 5n, QTY_DP + 1) : '',
+        realizedPnl: fmtScaled(b.realized, MONEY_DP),
+        unrealizedPnl: fmtScaled(u, MONEY_DP),
+        fees: fmtScaled(b.fees, MONEY_DP),
+        funding: fmtScaled(b.funding, MONEY_DP),
+        netPnl: fmtScaled(n, MONEY_DP),
+        intervalPnl: fmtScaled(n - b.netAtStart, MONEY_DP),
+        avgUnrealizedPnl: avg(b.intUnreal),
+        avgNetPnl: avg(b.intNet),
+        avgEquity: '',
       };
       o.onRow(row);
       rowCount++;
@@ -279,14 +337,28 @@ export const createFastBackfill = (o: Omit<BackfillOptions, 'onCheckpoint'>): Fa
     m.has = true;
   };
 
-  const quote = (position: number, ms: number, instrument: number, bidM: number, bidS: number, askM: number, askS: number): void => {
+  const quote = (
+    position: number,
+    ms: number,
+    instrument: number,
+    bidM: number,
+    bidS: number,
+    askM: number,
+    askS: number,
+  ): void => {
     const t = at(position, ms);
     const m = instruments[instrument]!;
     advance(m, t);
     const s = bidS > askS ? bidS : askS;
     const ba = bidS === askS ? bidM + askM : bidM * POW10[s - bidS]! + askM * POW10[s - askS]!;
     if (Number.isSafeInteger(ba)) setQuote(m, ba, s, null);
-    else setQuote(m, Number.NaN, 0, BigInt(bidM) * POW10N[QTY_DP - bidS]! + BigInt(askM) * POW10N[QTY_DP - askS]!);
+    else
+      setQuote(
+        m,
+        Number.NaN,
+        0,
+        BigInt(bidM) * POW10N[QTY_DP - bidS]! + BigInt(askM) * POW10N[QTY_DP - askS]!,
+      );
   };
 
   const quoteBig = (position: number, ms: number, instrument: number, bid: bigint, ask: bigint): void => {
@@ -348,16 +420,35 @@ export const createFastBackfill = (o: Omit<BackfillOptions, 'onCheckpoint'>): Fa
         if (decimalParts(input.bid, QTY_DP, parts)) {
           const bm = parts.m;
           const bs = parts.s;
-          if (decimalParts(input.ask, QTY_DP, parts)) return quote(input.position, ms, ins, bm, bs, parts.m, parts.s);
+          if (decimalParts(input.ask, QTY_DP, parts))
+            return quote(input.position, ms, ins, bm, bs, parts.m, parts.s);
         }
-        return quoteBig(input.position, ms, ins, scaled(input.position, 'bidPrice', input.bid, QTY_DP), scaled(input.position, 'askPrice', input.ask, QTY_DP));
+        return quoteBig(
+          input.position,
+          ms,
+          ins,
+          scaled(input.position, 'bidPrice', input.bid, QTY_DP),
+          scaled(input.position, 'askPrice', input.ask, QTY_DP),
+        );
       }
       const book = bookId(input.accountId, instrumentId(input.instrument));
       if (input.kind === 'fill') {
         const q = scaled(input.position, 'qty', input.qty, QTY_DP);
-        return fill(input.position, ms, book, input.side === 'buy' ? q : -q, scaled(input.position, 'price', input.price, QTY_DP), scaled(input.position, 'fee', input.fee, MONEY_DP - QTY_DP - 1) * POW10N[QTY_DP + 1]!);
+        return fill(
+          input.position,
+          ms,
+          book,
+          input.side === 'buy' ? q : -q,
+          scaled(input.position, 'price', input.price, QTY_DP),
+          scaled(input.position, 'fee', input.fee, MONEY_DP - QTY_DP - 1) * POW10N[QTY_DP + 1]!,
+        );
       }
-      return funding(input.position, ms, book, scaled(input.position, 'amount', input.amount, MONEY_DP - QTY_DP - 1) * POW10N[QTY_DP + 1]!);
+      return funding(
+        input.position,
+        ms,
+        book,
+        scaled(input.position, 'amount', input.amount, MONEY_DP - QTY_DP - 1) * POW10N[QTY_DP + 1]!,
+      );
     },
     finish: (endMs) => {
       if (Number.isNaN(intervalStart)) return;

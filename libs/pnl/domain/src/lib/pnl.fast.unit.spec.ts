@@ -29,25 +29,65 @@ const run = (inputs: readonly PnlInput[], o: Opts, endMs?: number) => {
 
 /** A decimal text with up to `dp` places, sometimes with trailing zeros, never zero (prices, quantities). */
 const positive = (maxInt: number, dp: number) =>
-  fc.tuple(fc.integer({ min: 0, max: maxInt }), fc.integer({ min: 0, max: dp }), fc.integer({ min: 0, max: 2 })).chain(([int, places, zeros]) =>
-    fc.integer({ min: int === 0 ? 1 : 0, max: Math.max(1, 10 ** Math.min(places, 9) - 1) }).map((frac) => {
-      if (places === 0) return String(int === 0 ? 1 : int);
-      const f = String(frac).padStart(Math.min(places, 9), '0') + '0'.repeat(zeros);
-      return `${int}.${f}`;
-    }),
-  );
-const signed = (maxInt: number, dp: number) => fc.tuple(fc.boolean(), positive(maxInt, dp)).map(([neg, v]) => (neg ? `-${v}` : v));
+  fc
+    .tuple(
+      fc.integer({ min: 0, max: maxInt }),
+      fc.integer({ min: 0, max: dp }),
+      fc.integer({ min: 0, max: 2 }),
+    )
+    .chain(([int, places, zeros]) =>
+      fc.integer({ min: int === 0 ? 1 : 0, max: Math.max(1, 10 ** Math.min(places, 9) - 1) }).map((frac) => {
+        if (places === 0) return String(int === 0 ? 1 : int);
+        const f = String(frac).padStart(Math.min(places, 9), '0') + '0'.repeat(zeros);
+        return `${int}.${f}`;
+      }),
+    );
+const signed = (maxInt: number, dp: number) =>
+  fc.tuple(fc.boolean(), positive(maxInt, dp)).map(([neg, v]) => (neg ? `-${v}` : v));
 
 const arbInput = (instruments: readonly string[], accounts: readonly string[]) =>
   fc.oneof(
-    { weight: 6, arbitrary: fc.record({ kind: fc.constant('quote' as const), instrument: fc.constantFrom(...instruments), bid: positive(90_000, 6), spread: positive(5, 4) }) },
-    { weight: 3, arbitrary: fc.record({ kind: fc.constant('fill' as const), accountId: fc.constantFrom(...accounts), instrument: fc.constantFrom(...instruments), side: fc.constantFrom('buy' as const, 'sell' as const), qty: positive(3, 5), price: positive(90_000, 4), fee: signed(2, 8) }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('funding' as const), accountId: fc.constantFrom(...accounts), instrument: fc.constantFrom(...instruments), amount: signed(50, 10) }) },
+    {
+      weight: 6,
+      arbitrary: fc.record({
+        kind: fc.constant('quote' as const),
+        instrument: fc.constantFrom(...instruments),
+        bid: positive(90_000, 6),
+        spread: positive(5, 4),
+      }),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        kind: fc.constant('fill' as const),
+        accountId: fc.constantFrom(...accounts),
+        instrument: fc.constantFrom(...instruments),
+        side: fc.constantFrom('buy' as const, 'sell' as const),
+        qty: positive(3, 5),
+        price: positive(90_000, 4),
+        fee: signed(2, 8),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant('funding' as const),
+        accountId: fc.constantFrom(...accounts),
+        instrument: fc.constantFrom(...instruments),
+        amount: signed(50, 10),
+      }),
+    },
   );
 
 /** Inputs in log order: event time mostly rises (sometimes a writer's clock is behind), sometimes across minutes and hours. */
 const arbLog = fc
-  .array(fc.tuple(arbInput(['BTC/USDT:USDT', 'ETH/USDT:USDT', 'X'], ['acct-1', 'acct-1-b', 'a']), fc.integer({ min: -2_000, max: 90_000 })), { minLength: 1, maxLength: 120 })
+  .array(
+    fc.tuple(
+      arbInput(['BTC/USDT:USDT', 'ETH/USDT:USDT', 'X'], ['acct-1', 'acct-1-b', 'a']),
+      fc.integer({ min: -2_000, max: 90_000 }),
+    ),
+    { minLength: 1, maxLength: 120 },
+  )
   .map((items) => {
     let t = T0;
     return items.map(([i, step], n): PnlInput => {
@@ -56,10 +96,35 @@ const arbLog = fc
       if (i.kind === 'quote') {
         // ask = bid + spread, exactly (as text)
         const ask = parseScaled(i.bid, 18)! + parseScaled(i.spread, 18)!;
-        return { kind: 'quote', position: n + 1, ts, instrument: i.instrument, bid: i.bid, ask: fmtScaled(ask, 18) };
+        return {
+          kind: 'quote',
+          position: n + 1,
+          ts,
+          instrument: i.instrument,
+          bid: i.bid,
+          ask: fmtScaled(ask, 18),
+        };
       }
-      if (i.kind === 'fill') return { kind: 'fill', position: n + 1, ts, accountId: i.accountId, instrument: i.instrument, side: i.side, qty: i.qty, price: i.price, fee: i.fee };
-      return { kind: 'funding', position: n + 1, ts, accountId: i.accountId, instrument: i.instrument, amount: i.amount };
+      if (i.kind === 'fill')
+        return {
+          kind: 'fill',
+          position: n + 1,
+          ts,
+          accountId: i.accountId,
+          instrument: i.instrument,
+          side: i.side,
+          qty: i.qty,
+          price: i.price,
+          fee: i.fee,
+        };
+      return {
+        kind: 'funding',
+        position: n + 1,
+        ts,
+        accountId: i.accountId,
+        instrument: i.instrument,
+        amount: i.amount,
+      };
     });
   });
 
@@ -75,7 +140,12 @@ describe('fixed-point PnL backfill = the decimal.js reference, row for row', () 
         (inputs, intervalMs, from, span, capital) => {
           const fromMs = from === undefined ? undefined : T0 + from;
           const toMs = span === undefined ? undefined : (fromMs ?? T0) + span;
-          const o: Opts = { intervalMs, ...(fromMs !== undefined ? { fromMs } : {}), ...(toMs !== undefined ? { toMs } : {}), ...(capital !== undefined ? { capital } : {}) };
+          const o: Opts = {
+            intervalMs,
+            ...(fromMs !== undefined ? { fromMs } : {}),
+            ...(toMs !== undefined ? { toMs } : {}),
+            ...(capital !== undefined ? { capital } : {}),
+          };
           const { ref, fast } = run(inputs, o, toMs);
           expect(fast).toEqual(ref);
         },
@@ -87,12 +157,60 @@ describe('fixed-point PnL backfill = the decimal.js reference, row for row', () 
   it('takes quotes whose mantissas do not fit a double, and prices at 18 places', () => {
     const I = 'BTC/USDT:USDT';
     const log: PnlInput[] = [
-      { kind: 'quote', position: 1, ts: '2026-03-01T00:00:00.000Z', instrument: I, bid: '123456789012345678.5', ask: '123456789012345679' },
-      { kind: 'fill', position: 2, ts: '2026-03-01T00:00:10.000Z', accountId: 'a', instrument: I, side: 'buy', qty: '0.000000000000000001', price: '0.123456789012345678', fee: '0.000000000000000001' },
-      { kind: 'quote', position: 3, ts: '2026-03-01T00:00:20.000Z', instrument: I, bid: '0.100000000000000001', ask: '0.100000000000000003' },
-      { kind: 'quote', position: 4, ts: '2026-03-01T00:00:30.000Z', instrument: I, bid: '9007199254740991', ask: '9007199254740993' },
-      { kind: 'fill', position: 5, ts: '2026-03-01T00:00:40.000Z', accountId: 'a', instrument: I, side: 'sell', qty: '3.5', price: '99999999999.999999999', fee: '-1.25' },
-      { kind: 'quote', position: 6, ts: '2026-03-01T00:01:30.000Z', instrument: I, bid: '2.50', ask: '2.5000' },
+      {
+        kind: 'quote',
+        position: 1,
+        ts: '2026-03-01T00:00:00.000Z',
+        instrument: I,
+        bid: '123456789012345678.5',
+        ask: '123456789012345679',
+      },
+      {
+        kind: 'fill',
+        position: 2,
+        ts: '2026-03-01T00:00:10.000Z',
+        accountId: 'a',
+        instrument: I,
+        side: 'buy',
+        qty: '0.000000000000000001',
+        price: '0.123456789012345678',
+        fee: '0.000000000000000001',
+      },
+      {
+        kind: 'quote',
+        position: 3,
+        ts: '2026-03-01T00:00:20.000Z',
+        instrument: I,
+        bid: '0.100000000000000001',
+        ask: '0.100000000000000003',
+      },
+      {
+        kind: 'quote',
+        position: 4,
+        ts: '2026-03-01T00:00:30.000Z',
+        instrument: I,
+        bid: '9007199254740991',
+        ask: '9007199254740993',
+      },
+      {
+        kind: 'fill',
+        position: 5,
+        ts: '2026-03-01T00:00:40.000Z',
+        accountId: 'a',
+        instrument: I,
+        side: 'sell',
+        qty: '3.5',
+        price: '99999999999.999999999',
+        fee: '-1.25',
+      },
+      {
+        kind: 'quote',
+        position: 6,
+        ts: '2026-03-01T00:01:30.000Z',
+        instrument: I,
+        bid: '2.50',
+        ask: '2.5000',
+      },
     ];
     const { ref, fast } = run(log, { intervalMs: 60_000 });
     expect(ref.length).toBe(4);
@@ -102,10 +220,44 @@ describe('fixed-point PnL backfill = the decimal.js reference, row for row', () 
   it('quotes held for days at high prices (sums past 2^53 move to BigInt) stay exact', () => {
     const I = 'BTC/USDT:USDT';
     const log: PnlInput[] = [
-      { kind: 'fill', position: 1, ts: '2026-03-01T00:00:00.000Z', accountId: 'a', instrument: I, side: 'buy', qty: '1.5', price: '99000.5', fee: '0' },
-      { kind: 'quote', position: 2, ts: '2026-03-01T00:00:00.001Z', instrument: I, bid: '99999.9999', ask: '100000.0001' },
-      { kind: 'quote', position: 3, ts: '2026-03-20T00:00:00.000Z', instrument: I, bid: '101000', ask: '101000.5' },
-      { kind: 'fill', position: 4, ts: '2026-03-25T00:00:00.000Z', accountId: 'a', instrument: I, side: 'sell', qty: '1.5', price: '101000.25', fee: '0.5' },
+      {
+        kind: 'fill',
+        position: 1,
+        ts: '2026-03-01T00:00:00.000Z',
+        accountId: 'a',
+        instrument: I,
+        side: 'buy',
+        qty: '1.5',
+        price: '99000.5',
+        fee: '0',
+      },
+      {
+        kind: 'quote',
+        position: 2,
+        ts: '2026-03-01T00:00:00.001Z',
+        instrument: I,
+        bid: '99999.9999',
+        ask: '100000.0001',
+      },
+      {
+        kind: 'quote',
+        position: 3,
+        ts: '2026-03-20T00:00:00.000Z',
+        instrument: I,
+        bid: '101000',
+        ask: '101000.5',
+      },
+      {
+        kind: 'fill',
+        position: 4,
+        ts: '2026-03-25T00:00:00.000Z',
+        accountId: 'a',
+        instrument: I,
+        side: 'sell',
+        qty: '1.5',
+        price: '101000.25',
+        fee: '0.5',
+      },
     ];
     const { ref, fast } = run(log, { intervalMs: 86_400_000, capital: '1000000.5' });
     expect(ref.length).toBe(50);
@@ -114,13 +266,48 @@ describe('fixed-point PnL backfill = the decimal.js reference, row for row', () 
 
   it('refuses a decimal with more than 18 places, naming the event and the field', () => {
     const f = createFastBackfill({ intervalMs: 60_000, onRow: () => undefined });
-    expect(() => f.push({ kind: 'fill', position: 7, ts: '2026-03-01T00:00:00.000Z', accountId: 'a', instrument: 'X', side: 'buy', qty: '1', price: '1.0000000000000000001', fee: '0' })).toThrow(FixedPointRangeError);
-    expect(() => f.push({ kind: 'quote', position: 8, ts: '2026-03-01T00:00:00.000Z', instrument: 'X', bid: '1', ask: '1.0000000000000000001' })).toThrow(/position 8: askPrice "1.0000000000000000001"/);
+    expect(() =>
+      f.push({
+        kind: 'fill',
+        position: 7,
+        ts: '2026-03-01T00:00:00.000Z',
+        accountId: 'a',
+        instrument: 'X',
+        side: 'buy',
+        qty: '1',
+        price: '1.0000000000000000001',
+        fee: '0',
+      }),
+    ).toThrow(FixedPointRangeError);
+    expect(() =>
+      f.push({
+        kind: 'quote',
+        position: 8,
+        ts: '2026-03-01T00:00:00.000Z',
+        instrument: 'X',
+        bid: '1',
+        ask: '1.0000000000000000001',
+      }),
+    ).toThrow(/position 8: askPrice "1.0000000000000000001"/);
   });
 
   it('stops at an event without a time, as the reference does, also after others', () => {
-    const bad: PnlInput = { kind: 'quote', position: 9, ts: '2026-13-01T00:00:00.000Z', instrument: 'X', bid: '1', ask: '2' };
-    const good: PnlInput = { kind: 'quote', position: 8, ts: '2026-03-01T00:00:00.000Z', instrument: 'X', bid: '1', ask: '2' };
+    const bad: PnlInput = {
+      kind: 'quote',
+      position: 9,
+      ts: '2026-13-01T00:00:00.000Z',
+      instrument: 'X',
+      bid: '1',
+      ask: '2',
+    };
+    const good: PnlInput = {
+      kind: 'quote',
+      position: 8,
+      ts: '2026-03-01T00:00:00.000Z',
+      instrument: 'X',
+      bid: '1',
+      ask: '2',
+    };
     const f = createFastBackfill({ intervalMs: 60_000, onRow: () => undefined });
     const r = createBackfill({ intervalMs: 60_000, onRow: () => undefined });
     f.push(good);
@@ -143,7 +330,14 @@ describe('fixed-point helpers', () => {
   });
 
   it('divide half-even', () => {
-    expect([divHalfEven(5n, 2n), divHalfEven(7n, 2n), divHalfEven(-5n, 2n), divHalfEven(-7n, 2n), divHalfEven(11n, 4n), divHalfEven(-11n, 4n)]).toEqual([2n, 4n, -2n, -4n, 3n, -3n]);
+    expect([
+      divHalfEven(5n, 2n),
+      divHalfEven(7n, 2n),
+      divHalfEven(-5n, 2n),
+      divHalfEven(-7n, 2n),
+      divHalfEven(11n, 4n),
+      divHalfEven(-11n, 4n),
+    ]).toEqual([2n, 4n, -2n, -4n, 3n, -3n]);
   });
 
   it('split decimals into a double mantissa and a scale, or decline', () => {

@@ -41,8 +41,22 @@ export interface IntervalRow {
 }
 
 export const INTERVAL_COLUMNS: readonly (keyof IntervalRow)[] = [
-  'intervalStart', 'intervalEnd', 'accountId', 'instrument', 'position', 'avgCost', 'mark', 'realizedPnl', 'unrealizedPnl',
-  'fees', 'funding', 'netPnl', 'intervalPnl', 'avgUnrealizedPnl', 'avgNetPnl', 'avgEquity',
+  'intervalStart',
+  'intervalEnd',
+  'accountId',
+  'instrument',
+  'position',
+  'avgCost',
+  'mark',
+  'realizedPnl',
+  'unrealizedPnl',
+  'fees',
+  'funding',
+  'netPnl',
+  'intervalPnl',
+  'avgUnrealizedPnl',
+  'avgNetPnl',
+  'avgEquity',
 ];
 
 export interface BackfillOptions {
@@ -70,7 +84,8 @@ const scaled = (p: string): bigint | null => {
   if (v !== undefined) return v;
   const dot = p.indexOf('.');
   const frac = dot < 0 ? '' : p.slice(dot + 1);
-  v = frac.length > SCALE_DP ? null : BigInt((dot < 0 ? p : p.slice(0, dot)) + frac + ZEROS.slice(frac.length));
+  v =
+    frac.length > SCALE_DP ? null : BigInt((dot < 0 ? p : p.slice(0, dot)) + frac + ZEROS.slice(frac.length));
   if (scaledCache.size >= 4096) scaledCache.clear(); // bounded memory (prices repeat within a run of quotes)
   scaledCache.set(p, v);
   return v;
@@ -122,7 +137,16 @@ export const createBackfill = (o: BackfillOptions): Backfill => {
   const marksOf = (instrument: string, t: number): InstrumentMarks => {
     let m = marks.get(instrument);
     if (m === undefined) {
-      m = { bid: null, ask: null, since: t, pendBid: new Map(), pendAsk: new Map(), cum: 0n, cumExtra: new Dec(0), marked: 0 };
+      m = {
+        bid: null,
+        ask: null,
+        since: t,
+        pendBid: new Map(),
+        pendAsk: new Map(),
+        cum: 0n,
+        cumExtra: new Dec(0),
+        marked: 0,
+      };
       marks.set(instrument, m);
     }
     return m;
@@ -162,7 +186,10 @@ export const createBackfill = (o: BackfillOptions): Backfill => {
     if (dt > 0) {
       const b = bookDecimals(book);
       if (book.position !== '0') {
-        const midIntegral = new Dec((m.cum - a.segCum).toString()).div(SCALE).plus(m.cumExtra.minus(a.segCumExtra)).div(2);
+        const midIntegral = new Dec((m.cum - a.segCum).toString())
+          .div(SCALE)
+          .plus(m.cumExtra.minus(a.segCumExtra))
+          .div(2);
         const unreal = b.position.times(midIntegral.minus(b.avgCost.times(m.marked - a.segMarked)));
         a.intUnreal = a.intUnreal.plus(unreal);
         a.intNet = a.intNet.plus(unreal);
@@ -180,7 +207,8 @@ export const createBackfill = (o: BackfillOptions): Backfill => {
     return new Dec(figures(book, markOf(ledger.quotes[book.instrument])).netPnl);
   };
 
-  const inWindow = (start: number, end: number): boolean => (o.fromMs === undefined || start >= o.fromMs) && (o.toMs === undefined || end <= o.toMs);
+  const inWindow = (start: number, end: number): boolean =>
+    (o.fromMs === undefined || start >= o.fromMs) && (o.toMs === undefined || end <= o.toMs);
 
   /** Close the current interval at its end: integrate, emit rows, reset the integrals. */
   const closeInterval = (): void => {
@@ -213,14 +241,36 @@ export const createBackfill = (o: BackfillOptions): Backfill => {
     const endIso = new Date(end).toISOString();
     const len = o.intervalMs;
     let account: string | null = null;
-    let tot = { realized: new Dec(0), unreal: new Dec(0), fees: new Dec(0), funding: new Dec(0), net: new Dec(0), ipnl: new Dec(0), iu: new Dec(0), inet: new Dec(0) };
+    let tot = {
+      realized: new Dec(0),
+      unreal: new Dec(0),
+      fees: new Dec(0),
+      funding: new Dec(0),
+      net: new Dec(0),
+      ipnl: new Dec(0),
+      iu: new Dec(0),
+      inet: new Dec(0),
+    };
     const flushAccount = (): void => {
       if (account === null) return;
       const avgNet = tot.inet.div(len);
       o.onRow({
-        intervalStart: startIso, intervalEnd: endIso, accountId: account, instrument: '*', position: '', avgCost: '', mark: '',
-        realizedPnl: fmt(tot.realized), unrealizedPnl: fmt(tot.unreal), fees: fmt(tot.fees), funding: fmt(tot.funding), netPnl: fmt(tot.net),
-        intervalPnl: fmt(tot.ipnl), avgUnrealizedPnl: round(tot.iu.div(len)), avgNetPnl: round(avgNet), avgEquity: round(capital.plus(avgNet)),
+        intervalStart: startIso,
+        intervalEnd: endIso,
+        accountId: account,
+        instrument: '*',
+        position: '',
+        avgCost: '',
+        mark: '',
+        realizedPnl: fmt(tot.realized),
+        unrealizedPnl: fmt(tot.unreal),
+        fees: fmt(tot.fees),
+        funding: fmt(tot.funding),
+        netPnl: fmt(tot.net),
+        intervalPnl: fmt(tot.ipnl),
+        avgUnrealizedPnl: round(tot.iu.div(len)),
+        avgNetPnl: round(avgNet),
+        avgEquity: round(capital.plus(avgNet)),
       });
       rowCount++;
     };
@@ -230,20 +280,48 @@ export const createBackfill = (o: BackfillOptions): Backfill => {
       if (book.accountId !== account) {
         flushAccount();
         account = book.accountId;
-        tot = { realized: new Dec(0), unreal: new Dec(0), fees: new Dec(0), funding: new Dec(0), net: new Dec(0), ipnl: new Dec(0), iu: new Dec(0), inet: new Dec(0) };
+        tot = {
+          realized: new Dec(0),
+          unreal: new Dec(0),
+          fees: new Dec(0),
+          funding: new Dec(0),
+          net: new Dec(0),
+          ipnl: new Dec(0),
+          iu: new Dec(0),
+          inet: new Dec(0),
+        };
       }
       const f = figures(book, markOf(ledger.quotes[book.instrument]));
       const net = new Dec(f.netPnl);
       const ipnl = net.minus(a.netAtStart);
       o.onRow({
-        intervalStart: startIso, intervalEnd: endIso, accountId: book.accountId, instrument: book.instrument, position: f.position, avgCost: f.avgCost,
-        mark: f.mark ?? '', realizedPnl: f.realizedPnl, unrealizedPnl: f.unrealizedPnl, fees: f.fees, funding: f.funding, netPnl: f.netPnl,
-        intervalPnl: fmt(ipnl), avgUnrealizedPnl: round(a.intUnreal.div(len)), avgNetPnl: round(a.intNet.div(len)), avgEquity: '',
+        intervalStart: startIso,
+        intervalEnd: endIso,
+        accountId: book.accountId,
+        instrument: book.instrument,
+        position: f.position,
+        avgCost: f.avgCost,
+        mark: f.mark ?? '',
+        realizedPnl: f.realizedPnl,
+        unrealizedPnl: f.unrealizedPnl,
+        fees: f.fees,
+        funding: f.funding,
+        netPnl: f.netPnl,
+        intervalPnl: fmt(ipnl),
+        avgUnrealizedPnl: round(a.intUnreal.div(len)),
+        avgNetPnl: round(a.intNet.div(len)),
+        avgEquity: '',
       });
       rowCount++;
       tot = {
-        realized: tot.realized.plus(f.realizedPnl), unreal: tot.unreal.plus(f.unrealizedPnl), fees: tot.fees.plus(f.fees), funding: tot.funding.plus(f.funding),
-        net: tot.net.plus(net), ipnl: tot.ipnl.plus(ipnl), iu: tot.iu.plus(a.intUnreal), inet: tot.inet.plus(a.intNet),
+        realized: tot.realized.plus(f.realizedPnl),
+        unreal: tot.unreal.plus(f.unrealizedPnl),
+        fees: tot.fees.plus(f.fees),
+        funding: tot.funding.plus(f.funding),
+        net: tot.net.plus(net),
+        ipnl: tot.ipnl.plus(ipnl),
+        iu: tot.iu.plus(a.intUnreal),
+        inet: tot.inet.plus(a.intNet),
       };
     }
     flushAccount();
@@ -261,7 +339,8 @@ export const createBackfill = (o: BackfillOptions): Backfill => {
       // Event time, made monotonic in log order (writers' clocks may disagree by a little).
       const own = isoMs(input.ts);
       const t = Math.max(own, lastT);
-      if (Number.isNaN(t)) throw new Error(`event at position ${input.position} has no event time: ${JSON.stringify(input.ts)}`);
+      if (Number.isNaN(t))
+        throw new Error(`event at position ${input.position} has no event time: ${JSON.stringify(input.ts)}`);
       lastT = t;
       reach(t);
       if (input.kind === 'quote') {
@@ -283,7 +362,16 @@ export const createBackfill = (o: BackfillOptions): Backfill => {
           const m = marksOf(input.instrument, t);
           flush(m, t);
           // A book opened mid-interval: its net PnL before it existed was 0.
-          accs.set(key, { key, segStart: t, segCum: m.cum, segCumExtra: m.cumExtra, segMarked: m.marked, intUnreal: new Dec(0), intNet: new Dec(0), netAtStart: new Dec(0) });
+          accs.set(key, {
+            key,
+            segStart: t,
+            segCum: m.cum,
+            segCumExtra: m.cumExtra,
+            segMarked: m.marked,
+            intUnreal: new Dec(0),
+            intNet: new Dec(0),
+            netAtStart: new Dec(0),
+          });
         }
       }
       if (o.onCheckpoint) for (const c of cps) o.onCheckpoint(c);

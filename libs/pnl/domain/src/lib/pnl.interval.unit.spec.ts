@@ -3,10 +3,31 @@ import { createBackfill, IntervalRow } from './pnl.interval';
 
 const I = 'BTC/USDT:USDT';
 let pos = 0;
-const q = (ts: string, bid: string, ask: string): PnlInput => ({ kind: 'quote', position: ++pos, ts, instrument: I, bid, ask });
-const f = (ts: string, side: 'buy' | 'sell', qty: string, price: string, fee = '0'): PnlInput => ({ kind: 'fill', position: ++pos, ts, accountId: 'a', instrument: I, side, qty, price, fee });
+const q = (ts: string, bid: string, ask: string): PnlInput => ({
+  kind: 'quote',
+  position: ++pos,
+  ts,
+  instrument: I,
+  bid,
+  ask,
+});
+const f = (ts: string, side: 'buy' | 'sell', qty: string, price: string, fee = '0'): PnlInput => ({
+  kind: 'fill',
+  position: ++pos,
+  ts,
+  accountId: 'a',
+  instrument: I,
+  side,
+  qty,
+  price,
+  fee,
+});
 
-const backfill = (inputs: PnlInput[], opts: { fromMs?: number; toMs?: number; capital?: string } = {}, endMs?: number) => {
+const backfill = (
+  inputs: PnlInput[],
+  opts: { fromMs?: number; toMs?: number; capital?: string } = {},
+  endMs?: number,
+) => {
   const rows: IntervalRow[] = [];
   const b = createBackfill({ intervalMs: 60_000, ...opts, onRow: (r) => rows.push(r) });
   for (const i of inputs) b.push(i);
@@ -32,21 +53,52 @@ describe('PnL backfill: interval rows (scenario: one long, marked every 30 s)', 
   it('reports figures at the end, the interval PnL and exact time-weighted averages', () => {
     const rows = backfill(inputs(), { capital: '1000' });
     expect(rows[0]).toEqual({
-      intervalStart: '2026-01-01T00:00:00.000Z', intervalEnd: '2026-01-01T00:01:00.000Z', accountId: 'a', instrument: I,
-      position: '1', avgCost: '100', mark: '102.5', realizedPnl: '3', unrealizedPnl: '2.5', fees: '0.2', funding: '0', netPnl: '5.3',
-      intervalPnl: '5.3', avgUnrealizedPnl: '2.125', avgNetPnl: '2.725', avgEquity: '',
+      intervalStart: '2026-01-01T00:00:00.000Z',
+      intervalEnd: '2026-01-01T00:01:00.000Z',
+      accountId: 'a',
+      instrument: I,
+      position: '1',
+      avgCost: '100',
+      mark: '102.5',
+      realizedPnl: '3',
+      unrealizedPnl: '2.5',
+      fees: '0.2',
+      funding: '0',
+      netPnl: '5.3',
+      intervalPnl: '5.3',
+      avgUnrealizedPnl: '2.125',
+      avgNetPnl: '2.725',
+      avgEquity: '',
     });
-    expect(rows[1]).toMatchObject({ instrument: '*', netPnl: '5.3', avgNetPnl: '2.725', avgEquity: '1002.725' });
+    expect(rows[1]).toMatchObject({
+      instrument: '*',
+      netPnl: '5.3',
+      avgNetPnl: '2.725',
+      avgEquity: '1002.725',
+    });
   });
 
   it('carries the book into the next interval: constant mark, constant figures, zero interval PnL', () => {
     const rows = backfill(inputs());
-    expect(rows[2]).toMatchObject({ intervalStart: '2026-01-01T00:01:00.000Z', netPnl: '5.3', intervalPnl: '0', avgUnrealizedPnl: '2.5', avgNetPnl: '5.3' });
+    expect(rows[2]).toMatchObject({
+      intervalStart: '2026-01-01T00:01:00.000Z',
+      netPnl: '5.3',
+      intervalPnl: '0',
+      avgUnrealizedPnl: '2.5',
+      avgNetPnl: '5.3',
+    });
   });
 
   it('writes empty intervals up to the end it is given, and only rows inside the window', () => {
-    const rows = backfill(inputs(), { fromMs: Date.parse('2026-01-01T00:01:00Z'), toMs: Date.parse('2026-01-01T00:03:00Z') }, Date.parse('2026-01-01T00:03:00Z'));
-    expect(rows.filter((r) => r.instrument !== '*').map((r) => r.intervalStart)).toEqual(['2026-01-01T00:01:00.000Z', '2026-01-01T00:02:00.000Z']);
+    const rows = backfill(
+      inputs(),
+      { fromMs: Date.parse('2026-01-01T00:01:00Z'), toMs: Date.parse('2026-01-01T00:03:00Z') },
+      Date.parse('2026-01-01T00:03:00Z'),
+    );
+    expect(rows.filter((r) => r.instrument !== '*').map((r) => r.intervalStart)).toEqual([
+      '2026-01-01T00:01:00.000Z',
+      '2026-01-01T00:02:00.000Z',
+    ]);
   });
 
   it('gives the same rows for the same inputs (deterministic)', () => {

@@ -25,8 +25,22 @@ export type PnlInput =
       readonly price: string;
       readonly fee: string;
     }
-  | { readonly kind: 'quote'; readonly position: number; readonly ts: string; readonly instrument: string; readonly bid: string; readonly ask: string }
-  | { readonly kind: 'funding'; readonly position: number; readonly ts: string; readonly accountId: string; readonly instrument: string; readonly amount: string };
+  | {
+      readonly kind: 'quote';
+      readonly position: number;
+      readonly ts: string;
+      readonly instrument: string;
+      readonly bid: string;
+      readonly ask: string;
+    }
+  | {
+      readonly kind: 'funding';
+      readonly position: number;
+      readonly ts: string;
+      readonly accountId: string;
+      readonly instrument: string;
+      readonly amount: string;
+    };
 
 /** The event types the fold reads. */
 export const PNL_INPUT_TYPES = ['OrderFilled', 'QuoteUpdated', 'FundingPaid'] as const;
@@ -59,14 +73,20 @@ export interface MutableLedger {
 export type PnlCheckpoint = EventData<'PnlUpdated'>;
 
 /** The mark of an instrument: the mid of its last quote (computed only when a figure needs it). */
-export const markOf = (q: PnlQuote | undefined): string | null => (q === undefined ? null : midOf(q.bid, q.ask));
+export const markOf = (q: PnlQuote | undefined): string | null =>
+  q === undefined ? null : midOf(q.bid, q.ask);
 
 export const emptyLedger = (): PnlLedger => ({ books: {}, byInstrument: {}, quotes: {} });
 
 /** Ids and instruments never contain whitespace, so a space separates them unambiguously. */
 export const bookKey = (accountId: string, instrument: string): string => `${accountId} ${instrument}`;
 
-const checkpoint = (l: MutableLedger, key: string, trigger: PnlCheckpoint['trigger'], input: PnlInput): PnlCheckpoint => {
+const checkpoint = (
+  l: MutableLedger,
+  key: string,
+  trigger: PnlCheckpoint['trigger'],
+  input: PnlInput,
+): PnlCheckpoint => {
   const book = l.books[key]!;
   return {
     accountId: book.accountId,
@@ -95,17 +115,24 @@ const NONE: PnlCheckpoint[] = [];
  * none when `withCheckpoints` is false: a backfill that writes only interval rows skips
  * their decimal work; the ledger is the same either way).
  */
-export const stepLedger = (l: MutableLedger, input: PnlInput, withCheckpoints = true, ms?: number): PnlCheckpoint[] => {
+export const stepLedger = (
+  l: MutableLedger,
+  input: PnlInput,
+  withCheckpoints = true,
+  ms?: number,
+): PnlCheckpoint[] => {
   switch (input.kind) {
     case 'quote': {
       const prev = l.quotes[input.instrument];
       // `ms`: the event time the caller already read (isoMs(input.ts)), to read it once.
       const minute = Math.floor((ms ?? isoMs(input.ts)) / CHECKPOINT_MS);
-      if (prev !== undefined && prev.bid === input.bid && prev.ask === input.ask && prev.minute === minute) return NONE;
+      if (prev !== undefined && prev.bid === input.bid && prev.ask === input.ask && prev.minute === minute)
+        return NONE;
       l.quotes[input.instrument] = { bid: input.bid, ask: input.ask, minute };
       if (prev === undefined || minute <= prev.minute || !withCheckpoints) return NONE;
       const out: PnlCheckpoint[] = [];
-      for (const key of l.byInstrument[input.instrument] ?? []) if (l.books[key]!.position !== '0') out.push(checkpoint(l, key, 'interval', input));
+      for (const key of l.byInstrument[input.instrument] ?? [])
+        if (l.books[key]!.position !== '0') out.push(checkpoint(l, key, 'interval', input));
       return out;
     }
     case 'fill': {
@@ -126,8 +153,15 @@ export const stepLedger = (l: MutableLedger, input: PnlInput, withCheckpoints = 
 };
 
 /** Pure: the next ledger and the checkpoints the input produces. */
-export const evolvePnl = (ledger: PnlLedger, input: PnlInput): { readonly ledger: PnlLedger; readonly checkpoints: readonly PnlCheckpoint[] } => {
-  const l: MutableLedger = { books: { ...ledger.books }, byInstrument: { ...ledger.byInstrument }, quotes: { ...ledger.quotes } };
+export const evolvePnl = (
+  ledger: PnlLedger,
+  input: PnlInput,
+): { readonly ledger: PnlLedger; readonly checkpoints: readonly PnlCheckpoint[] } => {
+  const l: MutableLedger = {
+    books: { ...ledger.books },
+    byInstrument: { ...ledger.byInstrument },
+    quotes: { ...ledger.quotes },
+  };
   const checkpoints = stepLedger(l, input);
   return { ledger: l, checkpoints };
 };
@@ -141,15 +175,39 @@ export const toPnlInput = (e: RecordedEvent): PnlInput | null => {
   // Not a switch: the fold reads three types of the catalog and ignores every other one.
   if (e.type === 'OrderFilled') {
     const d: Filled = e.data;
-    return { kind: 'fill', position: e.globalPosition, ts: e.occurredAt, accountId: d.accountId, instrument: d.instrument, side: d.side, qty: d.qty, price: d.price, fee: d.fee };
+    return {
+      kind: 'fill',
+      position: e.globalPosition,
+      ts: e.occurredAt,
+      accountId: d.accountId,
+      instrument: d.instrument,
+      side: d.side,
+      qty: d.qty,
+      price: d.price,
+      fee: d.fee,
+    };
   }
   if (e.type === 'QuoteUpdated') {
     const d: Quoted = e.data;
-    return { kind: 'quote', position: e.globalPosition, ts: e.occurredAt, instrument: d.instrument, bid: d.bidPrice, ask: d.askPrice };
+    return {
+      kind: 'quote',
+      position: e.globalPosition,
+      ts: e.occurredAt,
+      instrument: d.instrument,
+      bid: d.bidPrice,
+      ask: d.askPrice,
+    };
   }
   if (e.type === 'FundingPaid') {
     const d: Funded = e.data;
-    return { kind: 'funding', position: e.globalPosition, ts: e.occurredAt, accountId: d.accountId, instrument: d.instrument, amount: d.amount };
+    return {
+      kind: 'funding',
+      position: e.globalPosition,
+      ts: e.occurredAt,
+      accountId: d.accountId,
+      instrument: d.instrument,
+      amount: d.amount,
+    };
   }
   return null;
 };

@@ -3,8 +3,25 @@ import { isoMs } from './pnl.time';
 
 const I = 'BTC/USDT:USDT';
 let pos = 0;
-const q = (ts: string, bid: string, ask: string): PnlInput => ({ kind: 'quote', position: ++pos, ts, instrument: I, bid, ask });
-const f = (ts: string, accountId: string, side: 'buy' | 'sell', qty: string, price: string): PnlInput => ({ kind: 'fill', position: ++pos, ts, accountId, instrument: I, side, qty, price, fee: '0.01' });
+const q = (ts: string, bid: string, ask: string): PnlInput => ({
+  kind: 'quote',
+  position: ++pos,
+  ts,
+  instrument: I,
+  bid,
+  ask,
+});
+const f = (ts: string, accountId: string, side: 'buy' | 'sell', qty: string, price: string): PnlInput => ({
+  kind: 'fill',
+  position: ++pos,
+  ts,
+  accountId,
+  instrument: I,
+  side,
+  qty,
+  price,
+  fee: '0.01',
+});
 
 const run = (inputs: PnlInput[]) => {
   let l: PnlLedger = emptyLedger();
@@ -27,7 +44,9 @@ describe('PnL fold checkpoints', () => {
       q('2026-01-01T00:00:59.999Z', '102', '103'), // same minute: no checkpoint
       q('2026-01-01T00:01:00.000Z', '104', '105'), // new minute: a and b, sorted
     ]);
-    expect(checkpoints.map((c) => [c.trigger, c.accountId, c.asOfPosition, c.mark, c.unrealizedPnl, c.netPnl])).toEqual([
+    expect(
+      checkpoints.map((c) => [c.trigger, c.accountId, c.asOfPosition, c.mark, c.unrealizedPnl, c.netPnl]),
+    ).toEqual([
       ['fill', 'b', 2, '100.5', '0.5', '0.49'],
       ['fill', 'a', 3, '100.5', '1', '0.99'],
       ['interval', 'a', 5, '104.5', '-7', '-7.01'],
@@ -48,7 +67,10 @@ describe('PnL fold checkpoints', () => {
 
   it('is a pure fold: the input ledger is unchanged and survives a JSON round trip', () => {
     pos = 0;
-    const a = run([q('2026-01-01T00:00:01.000Z', '100', '101'), f('2026-01-01T00:00:02.000Z', 'a', 'buy', '1', '100')]).ledger;
+    const a = run([
+      q('2026-01-01T00:00:01.000Z', '100', '101'),
+      f('2026-01-01T00:00:02.000Z', 'a', 'buy', '1', '100'),
+    ]).ledger;
     const copy = JSON.parse(JSON.stringify(a)) as PnlLedger;
     const next = evolvePnl(copy, f('2026-01-01T00:00:03.000Z', 'a', 'buy', '1', '102'));
     expect(copy).toEqual(a);
@@ -58,7 +80,14 @@ describe('PnL fold checkpoints', () => {
 
 describe('isoMs', () => {
   it('reads stamps like Date.parse, with and without fractions, across minutes', () => {
-    for (const s of ['2026-01-01T00:00:00Z', '2026-01-01T00:00:59.5Z', '2026-01-01T00:00:59.25Z', '2026-01-01T00:00:59.125Z', '2026-01-01T00:01:00.001Z', '2025-12-31T23:59:59.999Z'])
+    for (const s of [
+      '2026-01-01T00:00:00Z',
+      '2026-01-01T00:00:59.5Z',
+      '2026-01-01T00:00:59.25Z',
+      '2026-01-01T00:00:59.125Z',
+      '2026-01-01T00:01:00.001Z',
+      '2025-12-31T23:59:59.999Z',
+    ])
       expect(isoMs(s)).toBe(Date.parse(s));
     expect(isoMs('yesterday')).toBeNaN();
   });

@@ -6,7 +6,12 @@
  */
 import Decimal from 'decimal.js';
 
-export const Dec = Decimal.clone({ precision: 50, rounding: Decimal.ROUND_HALF_EVEN, toExpNeg: -60, toExpPos: 60 });
+export const Dec = Decimal.clone({
+  precision: 50,
+  rounding: Decimal.ROUND_HALF_EVEN,
+  toExpNeg: -60,
+  toExpPos: 60,
+});
 export type Dec = InstanceType<typeof Dec>;
 
 /** Decimal places the average cost is kept to (half-even). */
@@ -48,7 +53,14 @@ export const bookDecimals = (b: PnlBook): BookDecimals => {
     const realized = new Dec(b.realized);
     const fees = new Dec(b.fees);
     const funding = new Dec(b.funding);
-    d = { position: new Dec(b.position), avgCost: new Dec(b.avgCost), realized, fees, funding, base: realized.minus(fees).plus(funding) };
+    d = {
+      position: new Dec(b.position),
+      avgCost: new Dec(b.avgCost),
+      realized,
+      fees,
+      funding,
+      base: realized.minus(fees).plus(funding),
+    };
     parsed.set(b, d);
   }
   return d;
@@ -70,7 +82,13 @@ export const emptyBook = (accountId: string, instrument: string): PnlBook => ({
  * realizes (price − average cost) × closed quantity × direction and leaves the average cost
  * alone; a fill that flips the position closes the old side and opens the rest at the fill price.
  */
-export const applyFill = (book: PnlBook, side: 'buy' | 'sell', qty: string, price: string, fee: string): PnlBook => {
+export const applyFill = (
+  book: PnlBook,
+  side: 'buy' | 'sell',
+  qty: string,
+  price: string,
+  fee: string,
+): PnlBook => {
   const b = bookDecimals(book);
   const pos = b.position;
   const q = side === 'buy' ? new Dec(qty) : new Dec(qty).neg();
@@ -80,7 +98,12 @@ export const applyFill = (book: PnlBook, side: 'buy' | 'sell', qty: string, pric
   let realized = b.realized;
   let nextAvg: Dec;
   if (pos.isZero() || pos.isNeg() === q.isNeg()) {
-    nextAvg = pos.abs().times(avg).plus(q.abs().times(p)).div(next.abs()).toDecimalPlaces(AVG_COST_DP, Dec.ROUND_HALF_EVEN);
+    nextAvg = pos
+      .abs()
+      .times(avg)
+      .plus(q.abs().times(p))
+      .div(next.abs())
+      .toDecimalPlaces(AVG_COST_DP, Dec.ROUND_HALF_EVEN);
   } else {
     const closed = Dec.min(q.abs(), pos.abs());
     const direction = pos.isNeg() ? -1 : 1;
@@ -96,11 +119,21 @@ export const applyFill = (book: PnlBook, side: 'buy' | 'sell', qty: string, pric
     fees: fee === '0' ? book.fees : fmt(fees),
   };
   // The next fill or figure of this book reads these decimals: keep them rather than re-parse.
-  parsed.set(next_, { position: next, avgCost: nextAvg, realized, fees, funding: b.funding, base: realized.minus(fees).plus(b.funding) });
+  parsed.set(next_, {
+    position: next,
+    avgCost: nextAvg,
+    realized,
+    fees,
+    funding: b.funding,
+    base: realized.minus(fees).plus(b.funding),
+  });
   return next_;
 };
 
-export const applyFunding = (book: PnlBook, amount: string): PnlBook => ({ ...book, funding: fmt(bookDecimals(book).funding.plus(amount)) });
+export const applyFunding = (book: PnlBook, amount: string): PnlBook => ({
+  ...book,
+  funding: fmt(bookDecimals(book).funding.plus(amount)),
+});
 
 /** The mark of an instrument: the mid of its last recorded quote. */
 export const midOf = (bid: string, ask: string): string => fmt(new Dec(bid).plus(ask).div(2));
@@ -119,7 +152,8 @@ export interface PnlFigures {
 /** The book's figures at a mark (null: no quote yet, so nothing unrealized). */
 export const figures = (book: PnlBook, mark: string | null): PnlFigures => {
   const b = bookDecimals(book);
-  const unrealized = mark === null || book.position === '0' ? new Dec(0) : b.position.times(new Dec(mark).minus(b.avgCost));
+  const unrealized =
+    mark === null || book.position === '0' ? new Dec(0) : b.position.times(new Dec(mark).minus(b.avgCost));
   const net = b.base.plus(unrealized);
   return {
     position: book.position,

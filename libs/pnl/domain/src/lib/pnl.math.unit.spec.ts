@@ -20,13 +20,25 @@ describe('average-cost book', () => {
       expect(long).toMatchObject({ position: '4', avgCost: '103', fees: '0.4' });
     });
     it('reducing realizes (price − cost) × qty and keeps the cost', () => {
-      expect(fill(long, ['sell', '1.5', '110', '0'])).toMatchObject({ position: '2.5', avgCost: '103', realized: '10.5' });
+      expect(fill(long, ['sell', '1.5', '110', '0'])).toMatchObject({
+        position: '2.5',
+        avgCost: '103',
+        realized: '10.5',
+      });
     });
     it('closing goes flat with cost 0', () => {
-      expect(fill(long, ['sell', '4', '100', '0'])).toMatchObject({ position: '0', avgCost: '0', realized: '-12' });
+      expect(fill(long, ['sell', '4', '100', '0'])).toMatchObject({
+        position: '0',
+        avgCost: '0',
+        realized: '-12',
+      });
     });
     it('a fill past flat flips: closes the long, opens the rest at the fill price', () => {
-      expect(fill(long, ['sell', '5', '90', '0'])).toMatchObject({ position: '-1', avgCost: '90', realized: '-52' });
+      expect(fill(long, ['sell', '5', '90', '0'])).toMatchObject({
+        position: '-1',
+        avgCost: '90',
+        realized: '-52',
+      });
     });
     it('rounds an inexact average cost half-even to 12 places', () => {
       const b = fill(undefined, ['buy', '1', '1', '0'], ['buy', '2', '2', '0']);
@@ -37,7 +49,11 @@ describe('average-cost book', () => {
   describe('short', () => {
     const short = fill(undefined, ['sell', '2', '100', '0']);
     it('buying back below cost realizes a gain', () => {
-      expect(fill(short, ['buy', '1', '90', '0'])).toMatchObject({ position: '-1', avgCost: '100', realized: '10' });
+      expect(fill(short, ['buy', '1', '90', '0'])).toMatchObject({
+        position: '-1',
+        avgCost: '100',
+        realized: '10',
+      });
     });
     it('unrealized is position × (mark − cost)', () => {
       expect(figures(short, '95')).toMatchObject({ unrealizedPnl: '10', netPnl: '10' });
@@ -45,7 +61,10 @@ describe('average-cost book', () => {
   });
 
   it('net = realized + unrealized − fees + funding, exactly', () => {
-    const b = applyFunding(fill(undefined, ['buy', '0.003', '87000.1', '0.052200'], ['sell', '0.001', '87010.3', '0.0174']), '-0.0125');
+    const b = applyFunding(
+      fill(undefined, ['buy', '0.003', '87000.1', '0.052200'], ['sell', '0.001', '87010.3', '0.0174']),
+      '-0.0125',
+    );
     expect(figures(b, midOf('87001.1', '87001.2'))).toEqual({
       position: '0.002',
       avgCost: '87000.1',
@@ -59,6 +78,9 @@ describe('average-cost book', () => {
   });
 
   it('has no mark and nothing unrealized before the first quote', () => {
-    expect(figures(fill(undefined, ['buy', '1', '10', '0']), null)).toMatchObject({ mark: null, unrealizedPnl: '0' });
+    expect(figures(fill(undefined, ['buy', '1', '10', '0']), null)).toMatchObject({
+      mark: null,
+      unrealizedPnl: '0',
+    });
   });
 });

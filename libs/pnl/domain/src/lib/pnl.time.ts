@@ -12,7 +12,12 @@ const FIXED = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 export const isoMs = (s: string): number => {
   // 'YYYY-MM-DDTHH:MM' is 16 characters; ':SS' follows.
   // Fast path: same minute as the last stamp, and `:SS.sssZ` or `:SSZ` after it (checked char by char).
-  if (cachedPrefix.length === 16 && s.startsWith(cachedPrefix) && s.charCodeAt(16) === 58 /* : */ && digitsOk(s)) {
+  if (
+    cachedPrefix.length === 16 &&
+    s.startsWith(cachedPrefix) &&
+    s.charCodeAt(16) === 58 /* : */ &&
+    digitsOk(s)
+  ) {
     return cachedMinuteMs + secondsMs(s);
   }
   const ms = Date.parse(s);
@@ -25,7 +30,8 @@ export const isoMs = (s: string): number => {
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 const digitsOk = (s: string): boolean => {
   const n = s.length;
-  if (s.charCodeAt(n - 1) !== 90 /* Z */ || !isDigit(s.charCodeAt(17)) || !isDigit(s.charCodeAt(18))) return false;
+  if (s.charCodeAt(n - 1) !== 90 /* Z */ || !isDigit(s.charCodeAt(17)) || !isDigit(s.charCodeAt(18)))
+    return false;
   if (n === 20) return true;
   if (n < 22 || n > 24 || s.charCodeAt(19) !== 46 /* . */) return false;
   for (let i = 20; i < n - 1; i++) if (!isDigit(s.charCodeAt(i))) return false;

@@ -12,7 +12,9 @@ import { checkpointWrites } from './pnl.engine';
 import { PnlEngineState, pnlProjection } from './pnl.projection';
 
 const session = zlib
-  .gunzipSync(fs.readFileSync(path.join(__dirname, '../../test-data/sim-session-btcusdt-2026-01-01T0000-pnl.jsonl.gz')))
+  .gunzipSync(
+    fs.readFileSync(path.join(__dirname, '../../test-data/sim-session-btcusdt-2026-01-01T0000-pnl.jsonl.gz')),
+  )
   .toString('utf8')
   .trim()
   .split('\n')
@@ -33,13 +35,40 @@ describe('balance-aggregator on the recorded session', () => {
   const recorded = session.filter((e): e is RecordedEvent<'PnlUpdated'> => e.type === 'PnlUpdated');
 
   it('the recorded session has fills, a flip and minute checkpoints to compare', () => {
-    expect(recorded.map((e) => e.data.trigger)).toEqual(['fill', 'fill', 'fill', 'fill', 'fill', 'fill', 'interval', 'interval']);
+    expect(recorded.map((e) => e.data.trigger)).toEqual([
+      'fill',
+      'fill',
+      'fill',
+      'fill',
+      'fill',
+      'fill',
+      'interval',
+      'interval',
+    ]);
   });
 
   it('re-derives every recorded PnlUpdated: same stream, same id, same figures, same time', () => {
     const { writes } = replay();
-    const derived = writes.flatMap((w) => w.events.map((e) => ({ stream: w.stream, eventId: e.eventId, type: e.type, data: e.data, occurredAt: e.occurredAt, causationId: e.causationId })));
-    expect(derived).toEqual(recorded.map((e) => ({ stream: e.stream, eventId: e.eventId, type: e.type, data: e.data, occurredAt: e.occurredAt, causationId: e.causationId })));
+    const derived = writes.flatMap((w) =>
+      w.events.map((e) => ({
+        stream: w.stream,
+        eventId: e.eventId,
+        type: e.type,
+        data: e.data,
+        occurredAt: e.occurredAt,
+        causationId: e.causationId,
+      })),
+    );
+    expect(derived).toEqual(
+      recorded.map((e) => ({
+        stream: e.stream,
+        eventId: e.eventId,
+        type: e.type,
+        data: e.data,
+        occurredAt: e.occurredAt,
+        causationId: e.causationId,
+      })),
+    );
   });
 
   it('keeps one book per account × instrument, flat cost 0 never negative zero, and survives a snapshot round trip', () => {
@@ -51,7 +80,10 @@ describe('balance-aggregator on the recorded session', () => {
   });
 
   it('ignores the types it does not fold', () => {
-    const s = pnlProjection.evolve(pnlProjection.initial, session.find((e) => e.type === 'TradePrinted')!);
+    const s = pnlProjection.evolve(
+      pnlProjection.initial,
+      session.find((e) => e.type === 'TradePrinted')!,
+    );
     expect(s).toBe(pnlProjection.initial);
   });
 });

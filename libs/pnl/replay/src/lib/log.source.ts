@@ -6,8 +6,22 @@
 import * as fs from 'node:fs';
 import * as E from 'fp-ts/Either';
 import * as TE from 'fp-ts/TaskEither';
-import { describeError, InfrastructureError, RecordedEvent, ValidationError, validationError } from '@keel/events';
-import { decodeRawEnvelope, EventStore, openEventStore, openRawLogScanner, parseEventStoreUri, RawLogRow, RawLogScanner } from '@keel/event-store';
+import {
+  describeError,
+  InfrastructureError,
+  RecordedEvent,
+  ValidationError,
+  validationError,
+} from '@keel/events';
+import {
+  decodeRawEnvelope,
+  EventStore,
+  openEventStore,
+  openRawLogScanner,
+  parseEventStoreUri,
+  RawLogRow,
+  RawLogScanner,
+} from '@keel/event-store';
 
 export interface LogSource {
   readonly uri: string;
@@ -31,9 +45,15 @@ export const openLogSource = async (uri: string): Promise<E.Either<SourceError, 
   if (E.isLeft(where)) return E.left({ ...where.left, path: '--store' });
   let raw: RawLogScanner | null = null;
   if (where.right.kind === 'sqlite') {
-    if (!fs.existsSync(where.right.path)) return E.left(validationError('--store', uri, `names no store file (${where.right.path} does not exist)`));
+    if (!fs.existsSync(where.right.path))
+      return E.left(
+        validationError('--store', uri, `names no store file (${where.right.path} does not exist)`),
+      );
     const opened = openRawLogScanner(where.right.path);
-    if (E.isLeft(opened)) return E.left(validationError('--store', uri, `cannot be read as an event store: ${describeError(opened.left)}`));
+    if (E.isLeft(opened))
+      return E.left(
+        validationError('--store', uri, `cannot be read as an event store: ${describeError(opened.left)}`),
+      );
     raw = opened.right;
   }
   let port: EventStore | null = null;
@@ -65,7 +85,13 @@ export const openLogSource = async (uri: string): Promise<E.Either<SourceError, 
 };
 
 /** Pages of raw rows of the given types in (after, upTo] (embedded store only). */
-export function* rawPages(scanner: RawLogScanner, types: readonly string[], after: number, upTo: number, pageSize = 1024): Generator<RawLogRow[]> {
+export function* rawPages(
+  scanner: RawLogScanner,
+  types: readonly string[],
+  after: number,
+  upTo: number,
+  pageSize = 1024,
+): Generator<RawLogRow[]> {
   let from = after;
   for (;;) {
     const rows = scanner.page(from, upTo, types, pageSize);
@@ -77,7 +103,13 @@ export function* rawPages(scanner: RawLogScanner, types: readonly string[], afte
 }
 
 /** Pages of decoded events through the port; an undecodable event fails with its position named. */
-export async function* decodedPages(store: EventStore, types: readonly string[], after: number, upTo: number, pageSize = 4096): AsyncGenerator<readonly RecordedEvent[]> {
+export async function* decodedPages(
+  store: EventStore,
+  types: readonly string[],
+  after: number,
+  upTo: number,
+  pageSize = 4096,
+): AsyncGenerator<readonly RecordedEvent[]> {
   let from = after;
   for (;;) {
     const page = await store.readAll({ after: from, maxCount: pageSize, filter: { eventTypes: types } })();
@@ -91,18 +123,31 @@ export async function* decodedPages(store: EventStore, types: readonly string[],
 
 export const taskToPromise = async <A>(t: TE.TaskEither<unknown, A>): Promise<A> => {
   const r = await t();
-  if (E.isLeft(r)) throw new Error(typeof r.left === 'object' && r.left !== null && '_tag' in r.left ? describeError(r.left as ValidationError) : String(r.left));
+  if (E.isLeft(r))
+    throw new Error(
+      typeof r.left === 'object' && r.left !== null && '_tag' in r.left
+        ? describeError(r.left as ValidationError)
+        : String(r.left),
+    );
   return r.right;
 };
 
 /** Decoded events of the given types in (after, upTo], from whichever path the source has. */
-export async function* eventPages(source: LogSource, types: readonly string[], after: number, upTo: number): AsyncGenerator<readonly RecordedEvent[]> {
+export async function* eventPages(
+  source: LogSource,
+  types: readonly string[],
+  after: number,
+  upTo: number,
+): AsyncGenerator<readonly RecordedEvent[]> {
   if (source.raw) {
     for (const rows of rawPages(source.raw, types, after, upTo, 4096)) {
       const out: RecordedEvent[] = [];
       for (const row of rows) {
         const d = decodeRawEnvelope(row);
-        if (E.isLeft(d)) throw new Error(`the replay stopped at position ${row[0]} (${row[1]}): the event no longer decodes: ${describeError(d.left)}`);
+        if (E.isLeft(d))
+          throw new Error(
+            `the replay stopped at position ${row[0]} (${row[1]}): the event no longer decodes: ${describeError(d.left)}`,
+          );
         out.push(d.right);
       }
       yield out;

@@ -8,7 +8,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as E from 'fp-ts/Either';
 import { deriveId } from '@keel/events';
-import { BulkEvent, bulkLoadSqlite, openRawLogScanner, openSqliteEventStore, RawLogScanner } from '@keel/event-store';
+import {
+  BulkEvent,
+  bulkLoadSqlite,
+  openRawLogScanner,
+  openSqliteEventStore,
+  RawLogScanner,
+} from '@keel/event-store';
 import { TempDir, tempDir } from '@keel/testing';
 import { openLogSource } from './log.source';
 import { archivePathOf, extendPnlArchive } from './pnl.archive';
@@ -29,11 +35,20 @@ const ok = <A>(e: E.Either<unknown, A>): A => {
 const file = (name: string) => path.join(dir.path, name);
 
 /** Run a backfill in process; the CSV text and the result. */
-const backfill = async (store: string, o: Partial<PnlBackfillOptions> = {}): Promise<{ csv: string; r: PnlBackfillResult }> => {
+const backfill = async (
+  store: string,
+  o: Partial<PnlBackfillOptions> = {},
+): Promise<{ csv: string; r: PnlBackfillResult }> => {
   const source = ok(await openLogSource(`sqlite:${store}`));
   let csv = '';
   try {
-    const r = await runPnlBackfill(source, { intervalMs: 60_000, capital: '250000', write: (t) => (csv += t), rewind: () => (csv = ''), ...o });
+    const r = await runPnlBackfill(source, {
+      intervalMs: 60_000,
+      capital: '250000',
+      write: (t) => (csv += t),
+      rewind: () => (csv = ''),
+      ...o,
+    });
     return { csv, r };
   } finally {
     await source.close();
@@ -65,16 +80,24 @@ describe('PnL archive', () => {
     expect(fromArchive.csv.split('\n').length).toBeGreaterThan(20);
     expect(fromArchive.csv).toBe(reference.csv);
     expect(fromLog.csv).toBe(reference.csv);
-    expect(fromArchive.r).toMatchObject({ events: 12_000, foldedEvents: reference.r.foldedEvents, outputRows: reference.r.outputRows, lastPosition: 12_000 });
+    expect(fromArchive.r).toMatchObject({
+      events: 12_000,
+      foldedEvents: reference.r.foldedEvents,
+      outputRows: reference.r.outputRows,
+      lastPosition: 12_000,
+    });
 
     // --to inside a segment: the replay stops at the same event either way, and counts the same events.
     const window = { fromMs: Date.parse('2026-01-05T00:01:00Z'), toMs: Date.parse('2026-01-05T00:02:30Z') };
     const a = await backfill(store, window);
     const ref = await backfill(store, { ...window, reference: true });
     expect(a.csv).toBe(ref.csv);
-    expect(a.r).toMatchObject({ events: ref.r.events, foldedEvents: ref.r.foldedEvents, lastPosition: ref.r.lastPosition });
+    expect(a.r).toMatchObject({
+      events: ref.r.events,
+      foldedEvents: ref.r.foldedEvents,
+      lastPosition: ref.r.lastPosition,
+    });
     expect(a.r.lastPosition).toBeLessThan(12_000);
-
   });
 
   it('--to at the first input of a segment: the events counted are those up to the last input folded, in the segment before', async () => {
@@ -82,14 +105,20 @@ describe('PnL archive', () => {
     const events = [...syntheticSession({ events: 3_000 })];
     bulkLoadSqlite(store, events);
     // A span whose last position is an event the fold does not read (so the last input folded lies before it).
-    const span = [...Array(200).keys()].map((k) => 900 + k).find((p) => !['OrderFilled', 'QuoteUpdated', 'FundingPaid'].includes(events[p - 1]!.event.type))!;
+    const span = [...Array(200).keys()]
+      .map((k) => 900 + k)
+      .find((p) => !['OrderFilled', 'QuoteUpdated', 'FundingPaid'].includes(events[p - 1]!.event.type))!;
     withScanner(store, (s) => ok(extendPnlArchive(store, s, { span })));
     const toMs = Date.parse(events[span]!.event.occurredAt); // position span + 1
     const at = await backfill(store, { toMs });
     const atRef = await backfill(store, { toMs, reference: true });
     expect(at.r.archive?.segments).toBe(1);
     expect(at.r.lastPosition).toBeLessThan(span);
-    expect(at.r).toMatchObject({ events: atRef.r.events, foldedEvents: atRef.r.foldedEvents, lastPosition: atRef.r.lastPosition });
+    expect(at.r).toMatchObject({
+      events: atRef.r.events,
+      foldedEvents: atRef.r.foldedEvents,
+      lastPosition: atRef.r.lastPosition,
+    });
     expect(at.csv).toBe(atRef.csv);
   });
 
@@ -97,9 +126,16 @@ describe('PnL archive', () => {
     const store = file('grow.sqlite');
     const events = [...syntheticSession({ events: 5_000 })];
     bulkLoadSqlite(store, events.slice(0, 3_500));
-    expect(withScanner(store, (s) => ok(extendPnlArchive(store, s, { span: 1_000 })))).toMatchObject({ written: 4, last: 3_500 });
+    expect(withScanner(store, (s) => ok(extendPnlArchive(store, s, { span: 1_000 })))).toMatchObject({
+      written: 4,
+      last: 3_500,
+    });
     // Nothing new in the log: nothing is written again.
-    expect(withScanner(store, (s) => ok(extendPnlArchive(store, s, { span: 1_000 })))).toMatchObject({ written: 0, last: 3_500, events: 3_500 });
+    expect(withScanner(store, (s) => ok(extendPnlArchive(store, s, { span: 1_000 })))).toMatchObject({
+      written: 0,
+      last: 3_500,
+      events: 3_500,
+    });
     // Append the rest through the store itself, as live writers do.
     const s = ok(openSqliteEventStore({ path: store }));
     for (const e of events.slice(3_500)) ok(await s.appendRawUnchecked(e.stream, [e.event])());
@@ -125,7 +161,10 @@ describe('PnL archive', () => {
     expect(r.r.archive?.segments).toBe(0);
     expect(r.r.archive?.problem).toMatch(/does not match the store/);
     expect(r.csv).toBe((await backfill(two, { reference: true })).csv);
-    expect(withScanner(two, (s) => ok(extendPnlArchive(two, s, { span: 1_000 })))).toMatchObject({ written: 3, last: 3_000 });
+    expect(withScanner(two, (s) => ok(extendPnlArchive(two, s, { span: 1_000 })))).toMatchObject({
+      written: 3,
+      last: 3_000,
+    });
     expect((await backfill(two)).r.archive).toEqual({ segments: 3, events: 3_000, problem: null });
   });
 
@@ -134,12 +173,33 @@ describe('PnL archive', () => {
     const events: BulkEvent[] = [...syntheticSession({ events: 2_500 })];
     const bad: BulkEvent = {
       stream: 'venue-md.binanceusdm',
-      event: { correlationId: 'c', causationId: null, producer: 'spec', occurredAt: '2026-01-05T00:00:30.000Z', eventId: deriveId('bad-quote'), type: 'QuoteUpdated', schemaVersion: 1, data: { venue: 'x', instrument: 'BTC/USDT:USDT', bidPrice: 'abc', bidQty: '1', askPrice: '1', askQty: '1', venueTs: '2026-01-05T00:00:30Z' } },
+      event: {
+        correlationId: 'c',
+        causationId: null,
+        producer: 'spec',
+        occurredAt: '2026-01-05T00:00:30.000Z',
+        eventId: deriveId('bad-quote'),
+        type: 'QuoteUpdated',
+        schemaVersion: 1,
+        data: {
+          venue: 'x',
+          instrument: 'BTC/USDT:USDT',
+          bidPrice: 'abc',
+          bidQty: '1',
+          askPrice: '1',
+          askQty: '1',
+          venueTs: '2026-01-05T00:00:30Z',
+        },
+      },
     };
     events.splice(1_500, 0, bad); // position 1501
     bulkLoadSqlite(store, events);
     const built = withScanner(store, (s) => ok(extendPnlArchive(store, s, { span: 1_000 })));
-    expect(built).toMatchObject({ written: 1, last: 1_000, stoppedAt: { position: 1_501, type: 'QuoteUpdated' } });
+    expect(built).toMatchObject({
+      written: 1,
+      last: 1_000,
+      stoppedAt: { position: 1_501, type: 'QuoteUpdated' },
+    });
     await expect(backfill(store)).rejects.toThrow(/stopped at position 1501 \(QuoteUpdated\)/);
     const skipped = await backfill(store, { skipUndecodable: true });
     expect(skipped.r.archive).toMatchObject({ segments: 1 });
@@ -151,9 +211,14 @@ describe('PnL archive', () => {
   it('a decimal with more places than the fixed-point fold keeps: the replay starts again on the reference fold', async () => {
     const store = file('long-decimals.sqlite');
     const events: BulkEvent[] = [...syntheticSession({ events: 2_000 })];
-    const fine = events.findIndex((e) => e.event.type === 'OrderFilled' && e.event.occurredAt > '2026-01-05T00:00:20');
+    const fine = events.findIndex(
+      (e) => e.event.type === 'OrderFilled' && e.event.occurredAt > '2026-01-05T00:00:20',
+    );
     const f = events[fine]!;
-    events[fine] = { ...f, event: { ...f.event, data: { ...(f.event.data as object), price: '87000.1000000000000000000001' } } };
+    events[fine] = {
+      ...f,
+      event: { ...f.event, data: { ...(f.event.data as object), price: '87000.1000000000000000000001' } },
+    };
     bulkLoadSqlite(store, events);
     withScanner(store, (s) => ok(extendPnlArchive(store, s, { span: 500 })));
     const r = await backfill(store);
@@ -170,7 +235,10 @@ describe('PnL archive', () => {
     const events = [...syntheticSession({ events: 40_000 })];
     bulkLoadSqlite(store, events.slice(0, 38_000));
     const logs: string[] = [];
-    const logger = { info: (_: object, m: string) => logs.push(m), warn: (o: object, m: string) => logs.push(`${m} ${JSON.stringify(o)}`) };
+    const logger = {
+      info: (_: object, m: string) => logs.push(m),
+      warn: (o: object, m: string) => logs.push(`${m} ${JSON.stringify(o)}`),
+    };
     const archiver = startPnlArchiver({ storePath: store, everyMs: 50, logger });
     try {
       const until = async (what: () => boolean) => {

@@ -100,9 +100,17 @@ export const encodeSegment = (inputs: readonly PnlInput[]): Buffer => {
     }
     return i;
   };
-  const position = new Float64Array(n), ms = new Float64Array(n), a = new Float64Array(n), b = new Float64Array(n), c = new Float64Array(n);
-  const instrument = new Uint16Array(n), account = new Uint16Array(n);
-  const kind = new Uint8Array(n), sa = new Uint8Array(n), sb = new Uint8Array(n), sc = new Uint8Array(n);
+  const position = new Float64Array(n),
+    ms = new Float64Array(n),
+    a = new Float64Array(n),
+    b = new Float64Array(n),
+    c = new Float64Array(n);
+  const instrument = new Uint16Array(n),
+    account = new Uint16Array(n);
+  const kind = new Uint8Array(n),
+    sa = new Uint8Array(n),
+    sb = new Uint8Array(n),
+    sc = new Uint8Array(n);
   const parts = { m: 0, s: 0 };
   const put = (col: Float64Array, scales: Uint8Array, i: number, v: string): boolean => {
     if (!decimalParts(v, QTY_DP, parts)) return false;
@@ -122,7 +130,10 @@ export const encodeSegment = (inputs: readonly PnlInput[]): Buffer => {
     } else if (x.kind === 'fill') {
       kind[i] = Kind.Fill;
       account[i] = id(x.accountId);
-      fits = put(a, sa, i, x.side === 'buy' ? x.qty : `-${x.qty}`) && put(b, sb, i, x.price) && put(c, sc, i, x.fee);
+      fits =
+        put(a, sa, i, x.side === 'buy' ? x.qty : `-${x.qty}`) &&
+        put(b, sb, i, x.price) &&
+        put(c, sc, i, x.fee);
     } else {
       kind[i] = Kind.Funding;
       account[i] = id(x.accountId);
@@ -134,7 +145,8 @@ export const encodeSegment = (inputs: readonly PnlInput[]): Buffer => {
       text.push(packInput(x));
     }
   }
-  if (dict.length > 0xffff) throw new Error(`a segment names ${dict.length} instruments and accounts; the format holds 65,535`);
+  if (dict.length > 0xffff)
+    throw new Error(`a segment names ${dict.length} instruments and accounts; the format holds 65,535`);
   const header = Buffer.from(JSON.stringify({ n, dict, text }));
   const start = pad8(8 + header.length);
   const floats = start + 5 * 8 * n;
@@ -154,11 +166,19 @@ export const encodeSegment = (inputs: readonly PnlInput[]): Buffer => {
 };
 
 /** Decode a segment body (columns are views on an aligned copy). */
-export const decodeSegment = (body: Uint8Array, meta: { readonly after: number; readonly last: number; readonly events: number }): Segment => {
+export const decodeSegment = (
+  body: Uint8Array,
+  meta: { readonly after: number; readonly last: number; readonly events: number },
+): Segment => {
   const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
-  if (body.byteLength < 8 || view.getUint32(0, true) !== MAGIC) throw new Error(`PnL archive segment (${meta.after}, ${meta.last}] is not format ${ARCHIVE_FORMAT}`);
+  if (body.byteLength < 8 || view.getUint32(0, true) !== MAGIC)
+    throw new Error(`PnL archive segment (${meta.after}, ${meta.last}] is not format ${ARCHIVE_FORMAT}`);
   const headerLength = view.getUint32(4, true);
-  const header = JSON.parse(Buffer.from(body.buffer, body.byteOffset + 8, headerLength).toString('utf8')) as { n: number; dict: string[]; text: string[] };
+  const header = JSON.parse(Buffer.from(body.buffer, body.byteOffset + 8, headerLength).toString('utf8')) as {
+    n: number;
+    dict: string[];
+    text: string[];
+  };
   const n = header.n;
   const start = pad8(8 + headerLength);
   // Float64Array views need 8-byte alignment: copy the columns into a fresh buffer.
@@ -168,10 +188,24 @@ export const decodeSegment = (body: Uint8Array, meta: { readonly after: number; 
   const f64 = () => new Float64Array(buf, (at += 8 * n) - 8 * n, n);
   const u16 = () => new Uint16Array(buf, (at += 2 * n) - 2 * n, n);
   const u8 = () => new Uint8Array(buf, (at += n) - n, n);
-  const text: PnlInput[] = header.text.length === 0 ? [] : unpackPage(header.text.join('\n'), () => undefined);
+  const text: PnlInput[] =
+    header.text.length === 0 ? [] : unpackPage(header.text.join('\n'), () => undefined);
   return {
-    ...meta, n, dict: header.dict, text,
-    position: f64(), ms: f64(), a: f64(), b: f64(), c: f64(), instrument: u16(), account: u16(), kind: u8(), sa: u8(), sb: u8(), sc: u8(),
+    ...meta,
+    n,
+    dict: header.dict,
+    text,
+    position: f64(),
+    ms: f64(),
+    a: f64(),
+    b: f64(),
+    c: f64(),
+    instrument: u16(),
+    account: u16(),
+    kind: u8(),
+    sa: u8(),
+    sb: u8(),
+    sc: u8(),
   };
 };
 
@@ -199,7 +233,10 @@ export type ArchiveProblem = string;
  * Left(reason) when one exists but cannot be used (another format, not matching the store):
  * the caller reads the log instead and says why.
  */
-export const openPnlArchive = (storePath: string, scanner: RawLogScanner): E.Either<ArchiveProblem, PnlArchive | null> => {
+export const openPnlArchive = (
+  storePath: string,
+  scanner: RawLogScanner,
+): E.Either<ArchiveProblem, PnlArchive | null> => {
   const file = archivePathOf(storePath);
   if (!fs.existsSync(file)) return E.right(null);
   let db: Database.Database | undefined;
@@ -207,8 +244,11 @@ export const openPnlArchive = (storePath: string, scanner: RawLogScanner): E.Eit
     db = new Database(file, { readonly: true, fileMustExist: true });
     const conn = db;
     const format = conn.pragma('user_version', { simple: true }) as number;
-    if (format !== ARCHIVE_FORMAT) throw new Error(`it has format ${format}; this build reads format ${ARCHIVE_FORMAT}`);
-    const rows = conn.prepare('SELECT after, last, events, inputs, last_event AS lastEvent FROM segments ORDER BY last').all() as (SegmentRef & { lastEvent: string })[];
+    if (format !== ARCHIVE_FORMAT)
+      throw new Error(`it has format ${format}; this build reads format ${ARCHIVE_FORMAT}`);
+    const rows = conn
+      .prepare('SELECT after, last, events, inputs, last_event AS lastEvent FROM segments ORDER BY last')
+      .all() as (SegmentRef & { lastEvent: string })[];
     const segments: SegmentRef[] = [];
     const ids = new Map<number, string>();
     let expect = 0;
@@ -222,7 +262,9 @@ export const openPnlArchive = (storePath: string, scanner: RawLogScanner): E.Eit
     const check = (ref: SegmentRef): void => {
       const seen = fingerprint(scanner, ref.last);
       if (seen !== ids.get(ref.last))
-        throw new ArchiveMismatch(`segment (${ref.after}, ${ref.last}] does not match the store (its last event is ${seen === null ? 'missing from the store' : 'another event there'}): an archive of another store, or of an earlier one at the same path`);
+        throw new ArchiveMismatch(
+          `segment (${ref.after}, ${ref.last}] does not match the store (its last event is ${seen === null ? 'missing from the store' : 'another event there'}): an archive of another store, or of an earlier one at the same path`,
+        );
     };
     // The first segment is checked now, so an archive of another store is refused before any use.
     if (segments.length > 0) check(segments[0]!);
@@ -265,7 +307,12 @@ export interface ArchiveRunResult {
 export const extendPnlArchive = (
   storePath: string,
   scanner: RawLogScanner,
-  o: { readonly upTo?: number; readonly span?: number; readonly maxSegments?: number; readonly onSegment?: (ref: SegmentRef) => void } = {},
+  o: {
+    readonly upTo?: number;
+    readonly span?: number;
+    readonly maxSegments?: number;
+    readonly onSegment?: (ref: SegmentRef) => void;
+  } = {},
 ): E.Either<InfrastructureError, ArchiveRunResult> => {
   const span = o.span ?? SEGMENT_SPAN;
   let db: Database.Database | undefined;
@@ -279,11 +326,15 @@ export const extendPnlArchive = (
     if (format !== 0 && format !== ARCHIVE_FORMAT) conn.exec('DROP TABLE IF EXISTS segments');
     conn.exec(DDL);
     conn.pragma(`user_version = ${ARCHIVE_FORMAT}`);
-    const insert = conn.prepare('INSERT OR REPLACE INTO segments (last, after, events, inputs, last_event, body) VALUES (?, ?, ?, ?, ?, ?)');
+    const insert = conn.prepare(
+      'INSERT OR REPLACE INTO segments (last, after, events, inputs, last_event, body) VALUES (?, ?, ?, ?, ?, ?)',
+    );
     const upTo = Math.min(o.upTo ?? scanner.head(), scanner.head());
     // Resume after the last segment that matches the store and is full (or ends at upTo);
     // drop the rest (a short last segment is rebuilt longer, a segment of another store from scratch).
-    const rows = conn.prepare('SELECT after, last, events, last_event AS lastEvent FROM segments ORDER BY last').all() as { after: number; last: number; events: number; lastEvent: string }[];
+    const rows = conn
+      .prepare('SELECT after, last, events, last_event AS lastEvent FROM segments ORDER BY last')
+      .all() as { after: number; last: number; events: number; lastEvent: string }[];
     // The contiguous prefix first (no I/O); then one fingerprint, of its last segment, which is
     // enough for an append-only log (readers check every segment they use). Only when that one
     // does not match is each segment checked, to keep what still matches.
@@ -294,7 +345,16 @@ export const extendPnlArchive = (
     }
     const matches = (r: (typeof rows)[number]): boolean => fingerprint(scanner, r.last) === r.lastEvent;
     const tail = prefix.at(-1);
-    const kept = tail === undefined || matches(tail) ? prefix : prefix.slice(0, Math.max(0, prefix.findIndex((r) => !matches(r))));
+    const kept =
+      tail === undefined || matches(tail)
+        ? prefix
+        : prefix.slice(
+            0,
+            Math.max(
+              0,
+              prefix.findIndex((r) => !matches(r)),
+            ),
+          );
     let last = kept.at(-1)?.last ?? 0;
     let events = kept.reduce((n, r) => n + r.events, 0);
     conn.prepare('DELETE FROM segments WHERE last > ?').run(last);
@@ -343,7 +403,9 @@ export const extendPnlArchiveOf = (
   if (E.isLeft(scanner)) return scanner;
   try {
     const head = scanner.right.head();
-    return E.map((r: ArchiveRunResult) => ({ ...r, head }))(extendPnlArchive(storePath, scanner.right, { upTo: head, ...o }));
+    return E.map((r: ArchiveRunResult) => ({ ...r, head }))(
+      extendPnlArchive(storePath, scanner.right, { upTo: head, ...o }),
+    );
   } finally {
     scanner.right.close();
   }

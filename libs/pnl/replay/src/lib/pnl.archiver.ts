@@ -49,7 +49,11 @@ export const startPnlArchiver = (o: PnlArchiverOptions): PnlArchiver => {
     last = r.right.last;
     const stoppedAt = r.right.stoppedAt;
     if (stoppedAt !== null) {
-      if (stoppedAt.position !== warnedAt) o.logger.warn({ stoppedAt }, 'PnL archive stops before an event that does not decode; replays read the log from there');
+      if (stoppedAt.position !== warnedAt)
+        o.logger.warn(
+          { stoppedAt },
+          'PnL archive stops before an event that does not decode; replays read the log from there',
+        );
       warnedAt = stoppedAt.position;
       return false;
     }
@@ -61,7 +65,10 @@ export const startPnlArchiver = (o: PnlArchiverOptions): PnlArchiver => {
         // One segment per turn of the event loop until the head is reached.
         while (round() && !stopping) await new Promise<void>((r) => setImmediate(r));
       } catch (e) {
-        o.logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'PnL archive round failed; retrying');
+        o.logger.warn(
+          { err: e instanceof Error ? e.message : String(e) },
+          'PnL archive round failed; retrying',
+        );
       }
       if (!stopping) await sleep(o.everyMs);
     }

@@ -8,8 +8,20 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as E from 'fp-ts/Either';
 import {
-  createBackfill, createFastBackfill, FastBackfill, FixedPointRangeError, INTERVAL_COLUMNS, IntervalRow, isoMs, MONEY_DP, PNL_INPUT_TYPES, PnlCheckpoint, PnlInput,
-  POW10N as POW10N_, QTY_DP, toPnlInput,
+  createBackfill,
+  createFastBackfill,
+  FastBackfill,
+  FixedPointRangeError,
+  INTERVAL_COLUMNS,
+  IntervalRow,
+  isoMs,
+  MONEY_DP,
+  PNL_INPUT_TYPES,
+  PnlCheckpoint,
+  PnlInput,
+  POW10N as POW10N_,
+  QTY_DP,
+  toPnlInput,
 } from '@keel/pnl-domain';
 import { Kind, openPnlArchive, Segment } from './pnl.archive';
 import { decodedPages, LogSource, rawPages } from './log.source';
@@ -58,13 +70,19 @@ export interface PnlBackfillResult {
   /** Why the reference fold ran after the fixed-point one declined. */
   readonly whyReference?: string;
   /** What the PnL archive gave (null: no archive read): segments folded, events they cover, why it was not (or no longer) used. */
-  readonly archive: { readonly segments: number; readonly events: number; readonly problem: string | null } | null;
+  readonly archive: {
+    readonly segments: number;
+    readonly events: number;
+    readonly problem: string | null;
+  } | null;
 }
 
 /** Thrown when an event no longer decodes and `skipUndecodable` is off. */
 export class UndecodableEventError extends Error {
   constructor(readonly report: UndecodableReport) {
-    super(`the replay stopped at position ${report.position} (${report.type}): the event no longer decodes: ${report.message} (pass --skip-undecodable to count and skip such events)`);
+    super(
+      `the replay stopped at position ${report.position} (${report.type}): the event no longer decodes: ${report.message} (pass --skip-undecodable to count and skip such events)`,
+    );
   }
 }
 
@@ -81,7 +99,13 @@ export interface InputPage {
  */
 export async function* pnlInputPages(
   source: LogSource,
-  o: { readonly after?: number; readonly upTo: number; readonly strict?: boolean; readonly reject: (r: UndecodableReport) => void; readonly worker?: boolean },
+  o: {
+    readonly after?: number;
+    readonly upTo: number;
+    readonly strict?: boolean;
+    readonly reject: (r: UndecodableReport) => void;
+    readonly worker?: boolean;
+  },
 ): AsyncGenerator<InputPage> {
   const after = o.after ?? 0;
   if (source.raw && o.worker && source.path !== null) {
@@ -116,10 +140,21 @@ export async function* pnlInputPages(
  * The same pages, scanned and extracted in a worker thread while this thread folds (the two
  * halves overlap on two cores). Needs a runtime that loads .ts in workers (the CLI under tsx).
  */
-async function* workerPages(file: string, o: { readonly after: number; readonly upTo: number; readonly strict?: boolean; readonly reject: (r: UndecodableReport) => void }): AsyncGenerator<InputPage> {
+async function* workerPages(
+  file: string,
+  o: {
+    readonly after: number;
+    readonly upTo: number;
+    readonly strict?: boolean;
+    readonly reject: (r: UndecodableReport) => void;
+  },
+): AsyncGenerator<InputPage> {
   // Workers do not inherit tsx's loader: register it (CommonJS) before loading the TypeScript worker.
   const entry = path.join(__dirname, 'pnl.scan.worker.ts');
-  const worker = new Worker(`require('tsx/cjs'); require(${JSON.stringify(entry)});`, { eval: true, workerData: { file, after: o.after, upTo: o.upTo, strict: o.strict === true, pageSize: 8192 } });
+  const worker = new Worker(`require('tsx/cjs'); require(${JSON.stringify(entry)});`, {
+    eval: true,
+    workerData: { file, after: o.after, upTo: o.upTo, strict: o.strict === true, pageSize: 8192 },
+  });
   const queue: ({ text: string; last: number } | { done: true } | { error: string })[] = [];
   let wake: (() => void) | null = null;
   worker.on('message', (m: (typeof queue)[number]) => {
@@ -148,7 +183,9 @@ async function* workerPages(file: string, o: { readonly after: number; readonly 
 const csvField = (v: string): string => (/[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
 /** The CSV header (snake_case of the row's fields). */
-export const CSV_HEADER = INTERVAL_COLUMNS.map((c) => c.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`)).join(',');
+export const CSV_HEADER = INTERVAL_COLUMNS.map((c) => c.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`)).join(
+  ',',
+);
 
 type Engine = { push(input: PnlInput): void; finish(endMs?: number): void; rows(): number };
 
@@ -159,9 +196,14 @@ type Engine = { push(input: PnlInput): void; finish(endMs?: number): void; rows(
  * when a decimal of the log has more places than the fixed-point fold keeps (then the output
  * so far is rewound and the replay starts again; both folds give the same rows).
  */
-export const runPnlBackfill = async (source: LogSource, o: PnlBackfillOptions): Promise<PnlBackfillResult> => {
+export const runPnlBackfill = async (
+  source: LogSource,
+  o: PnlBackfillOptions,
+): Promise<PnlBackfillResult> => {
   if (o.skipUndecodable && !source.raw)
-    throw new Error('--skip-undecodable needs the embedded store (sqlite:<path>); other stores stop at the first undecodable event');
+    throw new Error(
+      '--skip-undecodable needs the embedded store (sqlite:<path>); other stores stop at the first undecodable event',
+    );
   if (o.onCheckpoint !== undefined || o.reference) return runOnce(source, o, 'reference', null);
   try {
     return await runOnce(source, o, 'fixed', null);
@@ -172,13 +214,19 @@ export const runPnlBackfill = async (source: LogSource, o: PnlBackfillOptions): 
   }
 };
 
-const runOnce = async (source: LogSource, o: PnlBackfillOptions, fold: 'fixed' | 'reference', whyReference: string | null): Promise<PnlBackfillResult> => {
+const runOnce = async (
+  source: LogSource,
+  o: PnlBackfillOptions,
+  fold: 'fixed' | 'reference',
+  whyReference: string | null,
+): Promise<PnlBackfillResult> => {
   const head = await source.head();
   const upTo = Math.min(o.upToPosition ?? head, head);
   let buffer = `${CSV_HEADER}\n`;
   const onRow = (r: IntervalRow): void => {
     let line = '';
-    for (let i = 0; i < INTERVAL_COLUMNS.length; i++) line += (i === 0 ? '' : ',') + csvField(r[INTERVAL_COLUMNS[i]!]);
+    for (let i = 0; i < INTERVAL_COLUMNS.length; i++)
+      line += (i === 0 ? '' : ',') + csvField(r[INTERVAL_COLUMNS[i]!]);
     buffer += `${line}\n`;
     if (buffer.length > 1 << 16) {
       o.write(buffer);
@@ -193,7 +241,8 @@ const runOnce = async (source: LogSource, o: PnlBackfillOptions, fold: 'fixed' |
     onRow,
   };
   const fast = fold === 'fixed' ? createFastBackfill(window) : null;
-  const backfill: Engine = fast ?? createBackfill({ ...window, ...(o.onCheckpoint ? { onCheckpoint: o.onCheckpoint } : {}) });
+  const backfill: Engine =
+    fast ?? createBackfill({ ...window, ...(o.onCheckpoint ? { onCheckpoint: o.onCheckpoint } : {}) });
   let folded = 0;
   let lastPosition = 0;
   let stopped = false;
@@ -259,7 +308,13 @@ const runOnce = async (source: LogSource, o: PnlBackfillOptions, fold: 'fixed' |
       lastPosition = input.position;
       return true;
     };
-    outer: for await (const page of pnlInputPages(source, { after, upTo, reject, ...(o.strict ? { strict: true } : {}), ...(o.worker ? { worker: true } : {}) })) {
+    outer: for await (const page of pnlInputPages(source, {
+      after,
+      upTo,
+      reject,
+      ...(o.strict ? { strict: true } : {}),
+      ...(o.worker ? { worker: true } : {}),
+    })) {
       for (const input of page.inputs) {
         if (!take(input)) {
           stopped = true;
@@ -275,9 +330,11 @@ const runOnce = async (source: LogSource, o: PnlBackfillOptions, fold: 'fixed' |
   // Events of every type in (0, lastPosition]: the archive's count of (0, after] corrected by
   // the log's count between `after` and lastPosition (which lies before `after` when --to
   // stopped the replay at the first input of a segment).
-  const counted = lastPosition >= after ? await source.count(after, lastPosition) : await source.count(lastPosition, after);
+  const counted =
+    lastPosition >= after ? await source.count(after, lastPosition) : await source.count(lastPosition, after);
   return {
-    events: counted === null ? folded : lastPosition >= after ? archivedEvents + counted : archivedEvents - counted,
+    events:
+      counted === null ? folded : lastPosition >= after ? archivedEvents + counted : archivedEvents - counted,
     foldedEvents: folded,
     outputRows: backfill.rows(),
     lastPosition,
@@ -294,7 +351,12 @@ const [TEXT, QUOTE, FILL] = [Kind.Text, Kind.Quote, Kind.Fill];
 const [QTY, MONEY] = [QTY_DP, MONEY_DP];
 
 /** Fold a segment's inputs; false when one lies at or past `toMs` (the replay ends there). */
-const feedSegment = (engine: FastBackfill, seg: Segment, toMs: number | undefined, took: (position: number) => void): boolean => {
+const feedSegment = (
+  engine: FastBackfill,
+  seg: Segment,
+  toMs: number | undefined,
+  took: (position: number) => void,
+): boolean => {
   const instruments = new Int32Array(seg.dict.length).fill(-1);
   const books = new Map<number, number>();
   const { position, ms, a, b, c, instrument, account, kind, sa, sb, sc } = seg;
@@ -316,7 +378,15 @@ const feedSegment = (engine: FastBackfill, seg: Segment, toMs: number | undefine
           book = engine.bookId(seg.dict[account[i]!]!, ins);
           books.set(key, book);
         }
-        if (k === FILL) engine.fill(pos, t, book, BigInt(a[i]!) * POW10N[QTY - sa[i]!]!, BigInt(b[i]!) * POW10N[QTY - sb[i]!]!, BigInt(c[i]!) * POW10N[MONEY - sc[i]!]!);
+        if (k === FILL)
+          engine.fill(
+            pos,
+            t,
+            book,
+            BigInt(a[i]!) * POW10N[QTY - sa[i]!]!,
+            BigInt(b[i]!) * POW10N[QTY - sb[i]!]!,
+            BigInt(c[i]!) * POW10N[MONEY - sc[i]!]!,
+          );
         else engine.funding(pos, t, book, BigInt(a[i]!) * POW10N[MONEY - sa[i]!]!);
       }
     }

@@ -59,7 +59,15 @@ export const extractPnlInput = (position: number, type: string, env: string): Pn
       const instrument = str(env, '"instrument":"', d);
       const bid = str(env, '"bidPrice":"', d);
       const ask = str(env, '"askPrice":"', d);
-      if (instrument === null || bid === null || ask === null || !ID.test(instrument) || !POSITIVE.test(bid) || !POSITIVE.test(ask)) return null;
+      if (
+        instrument === null ||
+        bid === null ||
+        ask === null ||
+        !ID.test(instrument) ||
+        !POSITIVE.test(bid) ||
+        !POSITIVE.test(ask)
+      )
+        return null;
       return { kind: 'quote', position, ts, instrument, bid, ask };
     }
     case 'OrderFilled': {
@@ -69,15 +77,32 @@ export const extractPnlInput = (position: number, type: string, env: string): Pn
       const qty = str(env, '"qty":"', d);
       const price = str(env, '"price":"', d);
       const fee = str(env, '"fee":"', d);
-      if (accountId === null || instrument === null || qty === null || price === null || fee === null) return null;
-      if ((side !== 'buy' && side !== 'sell') || !ID.test(accountId) || !ID.test(instrument) || !POSITIVE.test(qty) || !POSITIVE.test(price) || !DECIMAL.test(fee)) return null;
+      if (accountId === null || instrument === null || qty === null || price === null || fee === null)
+        return null;
+      if (
+        (side !== 'buy' && side !== 'sell') ||
+        !ID.test(accountId) ||
+        !ID.test(instrument) ||
+        !POSITIVE.test(qty) ||
+        !POSITIVE.test(price) ||
+        !DECIMAL.test(fee)
+      )
+        return null;
       return { kind: 'fill', position, ts, accountId, instrument, side, qty, price, fee };
     }
     case 'FundingPaid': {
       const accountId = str(env, '"accountId":"', d);
       const instrument = str(env, '"instrument":"', d);
       const amount = str(env, '"amount":"', d);
-      if (accountId === null || instrument === null || amount === null || !ID.test(accountId) || !ID.test(instrument) || !DECIMAL.test(amount)) return null;
+      if (
+        accountId === null ||
+        instrument === null ||
+        amount === null ||
+        !ID.test(accountId) ||
+        !ID.test(instrument) ||
+        !DECIMAL.test(amount)
+      )
+        return null;
       return { kind: 'funding', position, ts, accountId, instrument, amount };
     }
     default:
@@ -89,7 +114,10 @@ export const extractPnlInput = (position: number, type: string, env: string): Pn
  * The fold's input of a stored row: the short cut (unless `strict`), else a full decode; null
  * for a type the fold does not read; `{ undecodable }` for a row that no longer decodes.
  */
-export const rowInput = (row: RawLogRow, strict: boolean): PnlInput | null | { readonly undecodable: UndecodableReport } => {
+export const rowInput = (
+  row: RawLogRow,
+  strict: boolean,
+): PnlInput | null | { readonly undecodable: UndecodableReport } => {
   const input = strict ? null : extractPnlInput(row[0], row[1], row[2]);
   if (input !== null) return input;
   const d = decodeRawEnvelope(row);

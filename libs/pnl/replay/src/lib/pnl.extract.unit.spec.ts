@@ -13,7 +13,26 @@ const stored = (stream: string, position: number, e: Record<string, unknown>): s
   `{"globalPosition":${position},"streamRevision":0,"recordedAt":${JSON.stringify(e['occurredAt'])},${JSON.stringify({ stream, eventId: e['eventId'], type: e['type'], schemaVersion: e['schemaVersion'], correlationId: e['correlationId'], causationId: e['causationId'], producer: e['producer'], occurredAt: e['occurredAt'], data: e['data'] }).slice(1)}`;
 
 describe('extractPnlInput', () => {
-  const funding = { stream: 'venue-a', event: { eventId: 'f', type: 'FundingPaid', schemaVersion: 1, correlationId: 'c', causationId: null, producer: 'gateway', occurredAt: '2026-01-01T08:00:00.000Z', data: { accountId: 'a', instrument: 'I', fundingId: 'f1', amount: '-0.25', asset: 'USDT', venueTs: '2026-01-01T08:00:00Z' } } };
+  const funding = {
+    stream: 'venue-a',
+    event: {
+      eventId: 'f',
+      type: 'FundingPaid',
+      schemaVersion: 1,
+      correlationId: 'c',
+      causationId: null,
+      producer: 'gateway',
+      occurredAt: '2026-01-01T08:00:00.000Z',
+      data: {
+        accountId: 'a',
+        instrument: 'I',
+        fundingId: 'f1',
+        amount: '-0.25',
+        asset: 'USDT',
+        venueTs: '2026-01-01T08:00:00Z',
+      },
+    },
+  };
   const session = [...syntheticSession({ events: 5_000 }), funding];
 
   it('gives the same input as full decoding for every fill, quote and funding of a session', () => {
@@ -30,8 +49,25 @@ describe('extractPnlInput', () => {
   });
 
   const quote = (data: Record<string, unknown>, version = 1) =>
-    stored('venue-md.x', 7, { eventId: 'e', type: 'QuoteUpdated', schemaVersion: version, correlationId: 'c', causationId: null, producer: 'p', occurredAt: '2026-01-01T00:00:00.000Z', data });
-  const good = { venue: 'x', instrument: 'BTC/USDT:USDT', bidPrice: '1.5', bidQty: '1', askPrice: '1.6', askQty: '1', venueTs: '2026-01-01T00:00:00Z' };
+    stored('venue-md.x', 7, {
+      eventId: 'e',
+      type: 'QuoteUpdated',
+      schemaVersion: version,
+      correlationId: 'c',
+      causationId: null,
+      producer: 'p',
+      occurredAt: '2026-01-01T00:00:00.000Z',
+      data,
+    });
+  const good = {
+    venue: 'x',
+    instrument: 'BTC/USDT:USDT',
+    bidPrice: '1.5',
+    bidQty: '1',
+    askPrice: '1.6',
+    askQty: '1',
+    venueTs: '2026-01-01T00:00:00Z',
+  };
 
   it.each([
     ['another schema version', quote(good, 2)],
@@ -44,19 +80,53 @@ describe('extractPnlInput', () => {
   });
 
   it('reads a good quote', () => {
-    expect(extractPnlInput(7, 'QuoteUpdated', quote(good))).toEqual({ kind: 'quote', position: 7, ts: '2026-01-01T00:00:00.000Z', instrument: 'BTC/USDT:USDT', bid: '1.5', ask: '1.6' });
+    expect(extractPnlInput(7, 'QuoteUpdated', quote(good))).toEqual({
+      kind: 'quote',
+      position: 7,
+      ts: '2026-01-01T00:00:00.000Z',
+      instrument: 'BTC/USDT:USDT',
+      bid: '1.5',
+      ask: '1.6',
+    });
   });
 });
 
 describe('packed pages', () => {
   it('round-trip inputs and undecodable reports', () => {
     const inputs = [
-      { kind: 'quote' as const, position: 1, ts: '2026-01-01T00:00:00.000Z', instrument: 'I', bid: '1', ask: '2' },
-      { kind: 'fill' as const, position: 2, ts: '2026-01-01T00:00:00.000Z', accountId: 'a', instrument: 'I', side: 'sell' as const, qty: '1', price: '2', fee: '-0.1' },
-      { kind: 'funding' as const, position: 3, ts: '2026-01-01T00:00:00.000Z', accountId: 'a', instrument: 'I', amount: '-3' },
+      {
+        kind: 'quote' as const,
+        position: 1,
+        ts: '2026-01-01T00:00:00.000Z',
+        instrument: 'I',
+        bid: '1',
+        ask: '2',
+      },
+      {
+        kind: 'fill' as const,
+        position: 2,
+        ts: '2026-01-01T00:00:00.000Z',
+        accountId: 'a',
+        instrument: 'I',
+        side: 'sell' as const,
+        qty: '1',
+        price: '2',
+        fee: '-0.1',
+      },
+      {
+        kind: 'funding' as const,
+        position: 3,
+        ts: '2026-01-01T00:00:00.000Z',
+        accountId: 'a',
+        instrument: 'I',
+        amount: '-3',
+      },
     ];
     const rejected: unknown[] = [];
-    const text = [...inputs.map(packInput), packUndecodable({ position: 4, type: 'OrderFilled', message: 'bad\n"value"\t!' })].join('\n');
+    const text = [
+      ...inputs.map(packInput),
+      packUndecodable({ position: 4, type: 'OrderFilled', message: 'bad\n"value"\t!' }),
+    ].join('\n');
     expect(unpackPage(text, (r) => rejected.push(r))).toEqual(inputs);
     expect(rejected).toEqual([{ position: 4, type: 'OrderFilled', message: 'bad\n"value"\t!' }]);
   });

@@ -25,7 +25,8 @@ export const packInput = (i: PnlInput): string => {
   }
 };
 
-export const packUndecodable = (r: UndecodableReport): string => `x\t${r.position}\t${r.type}\t${JSON.stringify(r.message)}`;
+export const packUndecodable = (r: UndecodableReport): string =>
+  `x\t${r.position}\t${r.type}\t${JSON.stringify(r.message)}`;
 
 /** Unpack a page; undecodable records go to `reject`. */
 export const unpackPage = (text: string, reject: (r: UndecodableReport) => void): PnlInput[] => {
@@ -40,10 +41,27 @@ export const unpackPage = (text: string, reject: (r: UndecodableReport) => void)
         out.push({ kind: 'quote', position: +f[1]!, ts: f[2]!, instrument: f[3]!, bid: f[4]!, ask: f[5]! });
         break;
       case 'f':
-        out.push({ kind: 'fill', position: +f[1]!, ts: f[2]!, accountId: f[3]!, instrument: f[4]!, side: f[5] as 'buy' | 'sell', qty: f[6]!, price: f[7]!, fee: f[8]! });
+        out.push({
+          kind: 'fill',
+          position: +f[1]!,
+          ts: f[2]!,
+          accountId: f[3]!,
+          instrument: f[4]!,
+          side: f[5] as 'buy' | 'sell',
+          qty: f[6]!,
+          price: f[7]!,
+          fee: f[8]!,
+        });
         break;
       case 'u':
-        out.push({ kind: 'funding', position: +f[1]!, ts: f[2]!, accountId: f[3]!, instrument: f[4]!, amount: f[5]! });
+        out.push({
+          kind: 'funding',
+          position: +f[1]!,
+          ts: f[2]!,
+          accountId: f[3]!,
+          instrument: f[4]!,
+          amount: f[5]!,
+        });
         break;
       default:
         reject({ position: +f[1]!, type: f[2]!, message: JSON.parse(f[3]!) as string });

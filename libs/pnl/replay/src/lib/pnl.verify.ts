@@ -24,11 +24,19 @@ export interface PnlVerifyResult {
   readonly firstMismatch: CheckpointMismatch | null;
 }
 
-const KIND_TYPE: Record<PnlInput['kind'], string> = { fill: 'OrderFilled', quote: 'QuoteUpdated', funding: 'FundingPaid' };
+const KIND_TYPE: Record<PnlInput['kind'], string> = {
+  fill: 'OrderFilled',
+  quote: 'QuoteUpdated',
+  funding: 'FundingPaid',
+};
 
-const same = (a: PnlCheckpoint, b: PnlCheckpoint): boolean => JSON.stringify(a, Object.keys(a).sort()) === JSON.stringify(b, Object.keys(b).sort());
+const same = (a: PnlCheckpoint, b: PnlCheckpoint): boolean =>
+  JSON.stringify(a, Object.keys(a).sort()) === JSON.stringify(b, Object.keys(b).sort());
 
-export const verifyPnlCheckpoints = async (source: LogSource, o: { readonly upToPosition?: number } = {}): Promise<PnlVerifyResult> => {
+export const verifyPnlCheckpoints = async (
+  source: LogSource,
+  o: { readonly upToPosition?: number } = {},
+): Promise<PnlVerifyResult> => {
   const head = await source.head();
   const upTo = Math.min(o.upToPosition ?? head, head);
   // Both sides stream in order (the live app applies events in log order and stores each
@@ -55,14 +63,29 @@ export const verifyPnlCheckpoints = async (source: LogSource, o: { readonly upTo
 
   let pending: { c: PnlCheckpoint; kind: PnlInput['kind'] }[] = [];
   let kind: PnlInput['kind'] = 'quote';
-  const fold = createBackfill({ intervalMs: 86_400_000, onRow: () => undefined, onCheckpoint: (c) => pending.push({ c, kind }) });
+  const fold = createBackfill({
+    intervalMs: 86_400_000,
+    onRow: () => undefined,
+    onCheckpoint: (c) => pending.push({ c, kind }),
+  });
   const reject = (r: { position: number; type: string; message: string }): void => {
     throw new UndecodableEventError(r);
   };
   let compared = 0;
-  const mismatch = (r: { c: PnlCheckpoint; kind: PnlInput['kind'] } | null, l: PnlCheckpoint | null): PnlVerifyResult => {
-    const at = r !== null && (l === null || r.c.asOfPosition <= l.asOfPosition) ? { position: r.c.asOfPosition, type: KIND_TYPE[r.kind] } : { position: l!.asOfPosition, type: 'unknown' };
-    return { compared, liveCheckpoints: liveCount, match: false, firstMismatch: { event: at, rebuilt: r?.c ?? null, live: l } };
+  const mismatch = (
+    r: { c: PnlCheckpoint; kind: PnlInput['kind'] } | null,
+    l: PnlCheckpoint | null,
+  ): PnlVerifyResult => {
+    const at =
+      r !== null && (l === null || r.c.asOfPosition <= l.asOfPosition)
+        ? { position: r.c.asOfPosition, type: KIND_TYPE[r.kind] }
+        : { position: l!.asOfPosition, type: 'unknown' };
+    return {
+      compared,
+      liveCheckpoints: liveCount,
+      match: false,
+      firstMismatch: { event: at, rebuilt: r?.c ?? null, live: l },
+    };
   };
   for await (const page of pnlInputPages(source, { upTo, reject })) {
     for (const input of page.inputs) {

@@ -54,7 +54,12 @@ export function* syntheticSession(o: SyntheticSessionOptions): Generator<BulkEve
   let nextFunding = t0 + FUNDING_EVERY_MS;
   let orderSeq = 0;
   let n = 0;
-  const meta = (ts: string, producer: string) => ({ correlationId: `c${n}`, causationId: null, producer, occurredAt: ts });
+  const meta = (ts: string, producer: string) => ({
+    correlationId: `c${n}`,
+    causationId: null,
+    producer,
+    occurredAt: ts,
+  });
   while (n < o.events) {
     const ms = t0 + n * STEP_MS;
     const ts = new Date(ms).toISOString();
@@ -63,10 +68,24 @@ export function* syntheticSession(o: SyntheticSessionOptions): Generator<BulkEve
       for (const [a, account] of ACCOUNTS.entries())
         for (const [k, ins] of INSTRUMENTS.entries()) {
           if (n >= o.events) return;
-          const amount = positions[a]![k] === 0 ? '0' : `${positions[a]![k]! > 0 ? '-' : ''}${(rnd() * 3).toFixed(4)}`;
+          const amount =
+            positions[a]![k] === 0 ? '0' : `${positions[a]![k]! > 0 ? '-' : ''}${(rnd() * 3).toFixed(4)}`;
           yield {
             stream: `venue-${account}`,
-            event: { ...meta(ts, 'gateway'), eventId: uuid(n, 7), type: 'FundingPaid', schemaVersion: 1, data: { accountId: account, instrument: ins.symbol, fundingId: `f${n}`, amount: amount === '-0.0000' ? '0' : amount, asset: 'USDT', venueTs: ts } },
+            event: {
+              ...meta(ts, 'gateway'),
+              eventId: uuid(n, 7),
+              type: 'FundingPaid',
+              schemaVersion: 1,
+              data: {
+                accountId: account,
+                instrument: ins.symbol,
+                fundingId: `f${n}`,
+                amount: amount === '-0.0000' ? '0' : amount,
+                asset: 'USDT',
+                venueTs: ts,
+              },
+            },
           };
           n++;
         }
@@ -83,12 +102,40 @@ export function* syntheticSession(o: SyntheticSessionOptions): Generator<BulkEve
       const ask = price(mids[k]! + 1, ins.dp);
       yield {
         stream: `venue-md.${VENUE}`,
-        event: { ...meta(ts, 'gateway'), eventId: uuid(n, 1), type: 'QuoteUpdated', schemaVersion: 1, data: { venue: VENUE, instrument: ins.symbol, bidPrice: bid, bidQty: (rnd() * 5).toFixed(3), askPrice: ask, askQty: (rnd() * 5).toFixed(3), venueTs: ts } },
+        event: {
+          ...meta(ts, 'gateway'),
+          eventId: uuid(n, 1),
+          type: 'QuoteUpdated',
+          schemaVersion: 1,
+          data: {
+            venue: VENUE,
+            instrument: ins.symbol,
+            bidPrice: bid,
+            bidQty: (rnd() * 5).toFixed(3),
+            askPrice: ask,
+            askQty: (rnd() * 5).toFixed(3),
+            venueTs: ts,
+          },
+        },
       };
     } else if (r < 75) {
       yield {
         stream: `venue-md.${VENUE}`,
-        event: { ...meta(ts, 'gateway'), eventId: uuid(n, 2), type: 'TradePrinted', schemaVersion: 1, data: { venue: VENUE, instrument: ins.symbol, tradeId: `t${n}`, price: price(mids[k]!, ins.dp), qty: ins.lot, side: rnd() < 0.5 ? 'buy' : 'sell', venueTs: ts } },
+        event: {
+          ...meta(ts, 'gateway'),
+          eventId: uuid(n, 2),
+          type: 'TradePrinted',
+          schemaVersion: 1,
+          data: {
+            venue: VENUE,
+            instrument: ins.symbol,
+            tradeId: `t${n}`,
+            price: price(mids[k]!, ins.dp),
+            qty: ins.lot,
+            side: rnd() < 0.5 ? 'buy' : 'sell',
+            venueTs: ts,
+          },
+        },
       };
     } else if (r < 80) {
       const side = rnd() < 0.5 ? 'buy' : 'sell';
@@ -98,30 +145,96 @@ export function* syntheticSession(o: SyntheticSessionOptions): Generator<BulkEve
       positions[a]![k]! += side === 'buy' ? lots : -lots;
       yield {
         stream: `venue-${account}`,
-        event: { ...meta(ts, 'gateway'), eventId: uuid(n, 3), type: 'OrderFilled', schemaVersion: 1, data: { accountId: account, instrument: ins.symbol, clientOrderId: `K${orderSeq}`, tradeId: `ft${n}`, side, qty, price: px, fee: (rnd() * 0.5).toFixed(6), feeAsset: 'USDT', liquidity: rnd() < 0.7 ? 'maker' : 'taker' } },
+        event: {
+          ...meta(ts, 'gateway'),
+          eventId: uuid(n, 3),
+          type: 'OrderFilled',
+          schemaVersion: 1,
+          data: {
+            accountId: account,
+            instrument: ins.symbol,
+            clientOrderId: `K${orderSeq}`,
+            tradeId: `ft${n}`,
+            side,
+            qty,
+            price: px,
+            fee: (rnd() * 0.5).toFixed(6),
+            feeAsset: 'USDT',
+            liquidity: rnd() < 0.7 ? 'maker' : 'taker',
+          },
+        },
       };
     } else if (r < 85) {
       orderSeq++;
       yield {
         stream: `execution-${account}`,
-        event: { ...meta(ts, 'execution'), eventId: uuid(n, 4), type: 'ChildOrderRequested', schemaVersion: 1, data: { accountId: account, instrument: ins.symbol, parentOrderId: `p${orderSeq >> 3}`, clientOrderId: `K${orderSeq}`, side: 'buy', qty: ins.lot, orderType: 'limit', limitPrice: price(mids[k]!, ins.dp), postOnly: true, reduceOnly: false } },
+        event: {
+          ...meta(ts, 'execution'),
+          eventId: uuid(n, 4),
+          type: 'ChildOrderRequested',
+          schemaVersion: 1,
+          data: {
+            accountId: account,
+            instrument: ins.symbol,
+            parentOrderId: `p${orderSeq >> 3}`,
+            clientOrderId: `K${orderSeq}`,
+            side: 'buy',
+            qty: ins.lot,
+            orderType: 'limit',
+            limitPrice: price(mids[k]!, ins.dp),
+            postOnly: true,
+            reduceOnly: false,
+          },
+        },
       };
     } else if (r < 90) {
       yield {
         stream: `venue-${account}`,
-        event: { ...meta(ts, 'gateway'), eventId: uuid(n, 5), type: 'OrderAccepted', schemaVersion: 1, data: { accountId: account, instrument: ins.symbol, clientOrderId: `K${orderSeq}`, venueOrderId: `v${orderSeq}` } },
+        event: {
+          ...meta(ts, 'gateway'),
+          eventId: uuid(n, 5),
+          type: 'OrderAccepted',
+          schemaVersion: 1,
+          data: {
+            accountId: account,
+            instrument: ins.symbol,
+            clientOrderId: `K${orderSeq}`,
+            venueOrderId: `v${orderSeq}`,
+          },
+        },
       };
     } else if (r < 95) {
       yield {
         stream: `venue-${account}`,
-        event: { ...meta(ts, 'gateway'), eventId: uuid(n, 6), type: 'BalanceSnapshot', schemaVersion: 1, data: { accountId: account, venue: VENUE, balances: [{ asset: 'USDT', total: '1000000', free: '950000' }] } },
+        event: {
+          ...meta(ts, 'gateway'),
+          eventId: uuid(n, 6),
+          type: 'BalanceSnapshot',
+          schemaVersion: 1,
+          data: {
+            accountId: account,
+            venue: VENUE,
+            balances: [{ asset: 'USDT', total: '1000000', free: '950000' }],
+          },
+        },
       };
     } else {
       yield {
         stream: `venue-${account}`,
         event: {
-          ...meta(ts, 'gateway'), eventId: uuid(n, 8), type: 'PositionSnapshot', schemaVersion: 1,
-          data: { accountId: account, venue: VENUE, positions: INSTRUMENTS.map((i, j) => ({ instrument: i.symbol, qty: String(positions[a]![j]), entryPrice: null })) },
+          ...meta(ts, 'gateway'),
+          eventId: uuid(n, 8),
+          type: 'PositionSnapshot',
+          schemaVersion: 1,
+          data: {
+            accountId: account,
+            venue: VENUE,
+            positions: INSTRUMENTS.map((i, j) => ({
+              instrument: i.symbol,
+              qty: String(positions[a]![j]),
+              entryPrice: null,
+            })),
+          },
         },
       };
     }

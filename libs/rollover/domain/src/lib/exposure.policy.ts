@@ -34,7 +34,13 @@ export interface ExposurePolicy {
 }
 
 /** Flat over weekends, holidays and after early closes; held through the daily halt; 30 min lead. */
-export const DEFAULT_EXPOSURE_POLICY: ExposurePolicy = { weekend: '0', dailyHalt: '1', holiday: '0', earlyClose: '0', leadMinutes: 30 };
+export const DEFAULT_EXPOSURE_POLICY: ExposurePolicy = {
+  weekend: '0',
+  dailyHalt: '1',
+  holiday: '0',
+  earlyClose: '0',
+  leadMinutes: 30,
+};
 
 /**
  * Why the multiplier is what it is:
@@ -67,7 +73,8 @@ const MULTIPLIER_KEYS: readonly ClosedState[] = ['weekend', 'dailyHalt', 'holida
 const parseMultiplier = (key: string, v: string): E.Either<ValidationError, Decimal> => {
   try {
     const d = new Decimal(v);
-    if (!d.isFinite() || d.lt(0) || d.gt(1)) return E.left(validationError(`policy/${key}`, v, 'must be a decimal in [0, 1]'));
+    if (!d.isFinite() || d.lt(0) || d.gt(1))
+      return E.left(validationError(`policy/${key}`, v, 'must be a decimal in [0, 1]'));
     return E.right(d);
   } catch {
     return E.left(validationError(`policy/${key}`, v, 'must be a decimal in [0, 1]'));
@@ -75,7 +82,9 @@ const parseMultiplier = (key: string, v: string): E.Either<ValidationError, Deci
 };
 
 /** Checks a policy: multipliers decimal strings in [0, 1], lead whole minutes in [0, 24 h). */
-export const validatePolicy = (p: ExposurePolicy): E.Either<ValidationError, Readonly<Record<ClosedState, Decimal>>> => {
+export const validatePolicy = (
+  p: ExposurePolicy,
+): E.Either<ValidationError, Readonly<Record<ClosedState, Decimal>>> => {
   const out: Partial<Record<ClosedState, Decimal>> = {};
   for (const k of MULTIPLIER_KEYS) {
     const m = parseMultiplier(k, p[k]);
@@ -114,7 +123,8 @@ export const effectiveExposure = (
   } catch {
     return E.left(validationError('desired', desired, 'must be a decimal number of contracts'));
   }
-  if (!want.isFinite()) return E.left(validationError('desired', desired, 'must be a decimal number of contracts'));
+  if (!want.isFinite())
+    return E.left(validationError('desired', desired, 'must be a decimal number of contracts'));
   const st = marketState(root, now);
   if (E.isLeft(st)) return st;
   const state = st.right.state;
@@ -147,7 +157,11 @@ export const effectiveExposure = (
     }
   }
   const target = want.times(multiplier);
-  const whole = roundContracts(target.toNumber(), options.current ?? 0, options.hysteresis ?? DEFAULT_HYSTERESIS);
+  const whole = roundContracts(
+    target.toNumber(),
+    options.current ?? 0,
+    options.hysteresis ?? DEFAULT_HYSTERESIS,
+  );
   if (E.isLeft(whole)) return whole;
   return E.right({
     phase,
@@ -177,11 +191,21 @@ export interface GatedArrival<T> {
 }
 
 /** Marks an arrival `closed` (and when it becomes effective) from the market state at `receivedAt`. */
-export const gateArrival = <T>(root: string, value: T, receivedAt: number): E.Either<ValidationError, GatedArrival<T>> => {
+export const gateArrival = <T>(
+  root: string,
+  value: T,
+  receivedAt: number,
+): E.Either<ValidationError, GatedArrival<T>> => {
   const st = marketState(root, receivedAt);
   if (E.isLeft(st)) return st;
   const open = st.right.state === 'open';
-  return E.right({ value, receivedAt, closed: !open, arrivalState: st.right.state, effectiveAt: open ? receivedAt : Date.parse(st.right.nextOpen) });
+  return E.right({
+    value,
+    receivedAt,
+    closed: !open,
+    arrivalState: st.right.state,
+    effectiveAt: open ? receivedAt : Date.parse(st.right.nextOpen),
+  });
 };
 
 /** At most one arrival waits for the open: the newest. */
@@ -199,16 +223,27 @@ export const emptyGate = <T>(): ArrivalGate<T> => ({ pending: null });
 export const admit = <T>(
   gate: ArrivalGate<T>,
   arrival: GatedArrival<T>,
-): { readonly gate: ArrivalGate<T>; readonly due: GatedArrival<T> | null; readonly stale: boolean; readonly superseded: GatedArrival<T> | null } => {
-  if (gate.pending !== null && arrival.receivedAt < gate.pending.receivedAt) return { gate, due: null, stale: true, superseded: null };
+): {
+  readonly gate: ArrivalGate<T>;
+  readonly due: GatedArrival<T> | null;
+  readonly stale: boolean;
+  readonly superseded: GatedArrival<T> | null;
+} => {
+  if (gate.pending !== null && arrival.receivedAt < gate.pending.receivedAt)
+    return { gate, due: null, stale: true, superseded: null };
   const superseded = gate.pending;
   if (!arrival.closed) return { gate: { pending: null }, due: arrival, stale: false, superseded };
   return { gate: { pending: arrival }, due: null, stale: false, superseded };
 };
 
 /** Releases the pending arrival once `now` has reached its open. */
-export const release = <T>(gate: ArrivalGate<T>, now: number): { readonly gate: ArrivalGate<T>; readonly due: GatedArrival<T> | null } =>
-  gate.pending !== null && now >= gate.pending.effectiveAt ? { gate: { pending: null }, due: gate.pending } : { gate, due: null };
+export const release = <T>(
+  gate: ArrivalGate<T>,
+  now: number,
+): { readonly gate: ArrivalGate<T>; readonly due: GatedArrival<T> | null } =>
+  gate.pending !== null && now >= gate.pending.effectiveAt
+    ? { gate: { pending: null }, due: gate.pending }
+    : { gate, due: null };
 
 /** The `market` marking of a PredictionReceived (catalog v3), as prediction-ingest writes it. */
 export interface ArrivalMarking {
@@ -223,11 +258,19 @@ export interface ArrivalMarking {
  * (`CME:<ROOT>` of @keel/calendar) the market state then and from when it applies; null for a
  * symbol without an exchange calendar (crypto, 24/7). Errors name `at` (outside 2024–2027).
  */
-export const markArrival = (symbol: string, receivedAt: number): E.Either<ValidationError, ArrivalMarking | null> => {
+export const markArrival = (
+  symbol: string,
+  receivedAt: number,
+): E.Either<ValidationError, ArrivalMarking | null> => {
   const m = /^CME:([A-Z0-9]{1,8})$/.exec(symbol);
   if (m === null || m[1] === undefined) return E.right(null);
   const g = gateArrival(m[1], null, receivedAt);
   if (E.isLeft(g)) return g;
   const iso = (t: number): string => new Date(t).toISOString();
-  return E.right({ state: g.right.arrivalState, receivedWhileClosed: g.right.closed, receivedAt: iso(receivedAt), effectiveAt: iso(g.right.effectiveAt) });
+  return E.right({
+    state: g.right.arrivalState,
+    receivedWhileClosed: g.right.closed,
+    receivedAt: iso(receivedAt),
+    effectiveAt: iso(g.right.effectiveAt),
+  });
 };

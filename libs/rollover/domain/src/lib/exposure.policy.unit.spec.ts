@@ -1,7 +1,17 @@
 import * as fc from 'fast-check';
 import * as E from 'fp-ts/Either';
 import { marketState } from '@keel/calendar';
-import { admit, DEFAULT_EXPOSURE_POLICY, effectiveExposure, emptyGate, ExposurePolicy, gateArrival, GatedArrival, markArrival, release } from './exposure.policy';
+import {
+  admit,
+  DEFAULT_EXPOSURE_POLICY,
+  effectiveExposure,
+  emptyGate,
+  ExposurePolicy,
+  gateArrival,
+  GatedArrival,
+  markArrival,
+  release,
+} from './exposure.policy';
 import { ct } from '../testing/roll.fixtures';
 
 const right = <A>(e: E.Either<unknown, A>): A => {
@@ -9,24 +19,55 @@ const right = <A>(e: E.Either<unknown, A>): A => {
   return e.right;
 };
 const P = DEFAULT_EXPOSURE_POLICY;
-const at = (date: string, time: string, desired: number | string = 4, policy: ExposurePolicy = P, current = 0) =>
-  right(effectiveExposure(policy, 'GC', desired, ct(date, time), { current }));
+const at = (
+  date: string,
+  time: string,
+  desired: number | string = 4,
+  policy: ExposurePolicy = P,
+  current = 0,
+) => right(effectiveExposure(policy, 'GC', desired, ct(date, time), { current }));
 
 describe('effectiveExposure (GC, default policy: weekend 0, holiday 0, early close 0, daily halt 1, lead 30 min)', () => {
   describe('given a regular week', () => {
     it('holds the full exposure while open', () => {
-      expect(at('2025-11-05', '10:00')).toMatchObject({ phase: 'open', state: 'open', multiplier: '1', target: '4', contracts: 4, tradable: true });
+      expect(at('2025-11-05', '10:00')).toMatchObject({
+        phase: 'open',
+        state: 'open',
+        multiplier: '1',
+        target: '4',
+        contracts: 4,
+        tradable: true,
+      });
     });
     it('keeps it through the daily halt (multiplier 1): no lead before a 16:00 Mon–Thu close', () => {
       expect(at('2025-11-10', '15:45')).toMatchObject({ phase: 'open', contracts: 4 });
-      expect(at('2025-11-10', '16:30')).toMatchObject({ phase: 'closed', state: 'dailyHalt', contracts: 4, tradable: false, nextChangeAt: ct('2025-11-10', '17:00') });
+      expect(at('2025-11-10', '16:30')).toMatchObject({
+        phase: 'closed',
+        state: 'dailyHalt',
+        contracts: 4,
+        tradable: false,
+        nextChangeAt: ct('2025-11-10', '17:00'),
+      });
     });
     it('goes flat 30 minutes before the Friday close, not a minute earlier', () => {
       expect(at('2025-11-07', '15:29')).toMatchObject({ phase: 'open', contracts: 4 });
-      expect(at('2025-11-07', '15:30')).toMatchObject({ phase: 'lead', state: 'open', governedBy: 'weekend', multiplier: '0', contracts: 0, tradable: true, nextChangeAt: ct('2025-11-07', '16:00') });
+      expect(at('2025-11-07', '15:30')).toMatchObject({
+        phase: 'lead',
+        state: 'open',
+        governedBy: 'weekend',
+        multiplier: '0',
+        contracts: 0,
+        tradable: true,
+        nextChangeAt: ct('2025-11-07', '16:00'),
+      });
     });
     it('stays flat over the weekend and is back at the Sunday open', () => {
-      expect(at('2025-11-08', '12:00')).toMatchObject({ phase: 'closed', state: 'weekend', contracts: 0, nextChangeAt: ct('2025-11-09', '17:00') });
+      expect(at('2025-11-08', '12:00')).toMatchObject({
+        phase: 'closed',
+        state: 'weekend',
+        contracts: 0,
+        nextChangeAt: ct('2025-11-09', '17:00'),
+      });
       expect(at('2025-11-09', '16:59')).toMatchObject({ state: 'weekend', contracts: 0 });
       expect(at('2025-11-09', '17:00')).toMatchObject({ phase: 'open', contracts: 4 });
     });
@@ -40,24 +81,47 @@ describe('effectiveExposure (GC, default policy: weekend 0, holiday 0, early clo
     it('leads into the holiday halt and reopens at 17:00 for Friday', () => {
       expect(at('2025-11-27', '11:29')).toMatchObject({ phase: 'open', contracts: 4 });
       expect(at('2025-11-27', '11:30')).toMatchObject({ phase: 'lead', governedBy: 'holiday', contracts: 0 });
-      expect(at('2025-11-27', '14:00')).toMatchObject({ phase: 'closed', state: 'holiday', contracts: 0, nextChangeAt: ct('2025-11-27', '17:00') });
+      expect(at('2025-11-27', '14:00')).toMatchObject({
+        phase: 'closed',
+        state: 'holiday',
+        contracts: 0,
+        nextChangeAt: ct('2025-11-27', '17:00'),
+      });
       expect(at('2025-11-27', '17:00')).toMatchObject({ phase: 'open', contracts: 4 });
     });
     it('leads into the early close and stays flat until Sunday', () => {
       expect(at('2025-11-28', '12:14')).toMatchObject({ phase: 'open', contracts: 4 });
-      expect(at('2025-11-28', '12:15')).toMatchObject({ phase: 'lead', governedBy: 'earlyClose', contracts: 0 });
-      expect(at('2025-11-29', '10:00')).toMatchObject({ phase: 'closed', state: 'earlyClose', contracts: 0, nextChangeAt: ct('2025-11-30', '17:00') });
+      expect(at('2025-11-28', '12:15')).toMatchObject({
+        phase: 'lead',
+        governedBy: 'earlyClose',
+        contracts: 0,
+      });
+      expect(at('2025-11-29', '10:00')).toMatchObject({
+        phase: 'closed',
+        state: 'earlyClose',
+        contracts: 0,
+        nextChangeAt: ct('2025-11-30', '17:00'),
+      });
     });
   });
 
   describe('given fractional multipliers', () => {
     const half: ExposurePolicy = { ...P, dailyHalt: '0.5', weekend: '0.1' };
     it('computes desired × multiplier exactly (no float residue)', () => {
-      expect(at('2025-11-08', '12:00', 3, half)).toMatchObject({ multiplier: '0.1', target: '0.3', contracts: 0 });
+      expect(at('2025-11-08', '12:00', 3, half)).toMatchObject({
+        multiplier: '0.1',
+        target: '0.3',
+        contracts: 0,
+      });
       expect(at('2025-11-08', '12:00', '0.7', half)).toMatchObject({ target: '0.07' });
     });
     it('leads into a reduced daily halt too, rounding with hysteresis against the current position', () => {
-      expect(at('2025-11-10', '15:45', 3, half, 3)).toMatchObject({ phase: 'lead', governedBy: 'dailyHalt', target: '1.5', contracts: 2 });
+      expect(at('2025-11-10', '15:45', 3, half, 3)).toMatchObject({
+        phase: 'lead',
+        governedBy: 'dailyHalt',
+        target: '1.5',
+        contracts: 2,
+      });
       expect(at('2025-11-10', '15:45', 3, half, 1)).toMatchObject({ contracts: 1 });
       expect(at('2025-11-10', '15:45', 3, half, 2)).toMatchObject({ contracts: 2 });
     });
@@ -75,12 +139,20 @@ describe('effectiveExposure (GC, default policy: weekend 0, holiday 0, early clo
       [{ ...P, leadMinutes: -1 }, 'policy/leadMinutes'],
       [{ ...P, leadMinutes: 2.5 }, 'policy/leadMinutes'],
     ])('refuses policy %j naming %s', (policy, path) => {
-      expect(effectiveExposure(policy, 'GC', 4, ct('2025-11-05'))).toEqual(E.left(expect.objectContaining({ _tag: 'ValidationError', path })));
+      expect(effectiveExposure(policy, 'GC', 4, ct('2025-11-05'))).toEqual(
+        E.left(expect.objectContaining({ _tag: 'ValidationError', path })),
+      );
     });
     it('refuses a bad desired exposure, an unknown root and an instant outside the calendar', () => {
-      expect(effectiveExposure(P, 'GC', 'abc', ct('2025-11-05'))).toEqual(E.left(expect.objectContaining({ path: 'desired' })));
-      expect(effectiveExposure(P, 'XX', 4, ct('2025-11-05'))).toEqual(E.left(expect.objectContaining({ path: 'root' })));
-      expect(effectiveExposure(P, 'GC', 4, Date.parse('2030-01-02T15:00:00Z'))).toEqual(E.left(expect.objectContaining({ path: 'at' })));
+      expect(effectiveExposure(P, 'GC', 'abc', ct('2025-11-05'))).toEqual(
+        E.left(expect.objectContaining({ path: 'desired' })),
+      );
+      expect(effectiveExposure(P, 'XX', 4, ct('2025-11-05'))).toEqual(
+        E.left(expect.objectContaining({ path: 'root' })),
+      );
+      expect(effectiveExposure(P, 'GC', 4, Date.parse('2030-01-02T15:00:00Z'))).toEqual(
+        E.left(expect.objectContaining({ path: 'at' })),
+      );
     });
   });
 
@@ -88,16 +160,20 @@ describe('effectiveExposure (GC, default policy: weekend 0, holiday 0, early clo
     const from = ct('2025-11-01', '00:00');
     const to = ct('2026-01-31', '00:00');
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: Math.floor((to - from) / 60_000) }), fc.integer({ min: -8, max: 8 }), (minute, desired) => {
-        const now = from + minute * 60_000;
-        const eff = right(effectiveExposure(P, 'GC', desired, now));
-        if (eff.contracts === 0) return true;
-        for (let k = 0; k <= P.leadMinutes; k++) {
-          const s = right(marketState('GC', now + k * 60_000)).state;
-          if (s === 'weekend' || s === 'holiday' || s === 'earlyClose') return false;
-        }
-        return eff.contracts === desired;
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: Math.floor((to - from) / 60_000) }),
+        fc.integer({ min: -8, max: 8 }),
+        (minute, desired) => {
+          const now = from + minute * 60_000;
+          const eff = right(effectiveExposure(P, 'GC', desired, now));
+          if (eff.contracts === 0) return true;
+          for (let k = 0; k <= P.leadMinutes; k++) {
+            const s = right(marketState('GC', now + k * 60_000)).state;
+            if (s === 'weekend' || s === 'holiday' || s === 'earlyClose') return false;
+          }
+          return eff.contracts === desired;
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -107,14 +183,28 @@ describe('arrivals while the market is closed', () => {
   const gate = (time: string, date: string, value: string) => right(gateArrival('GC', value, ct(date, time)));
 
   it('an arrival while open is effective at once', () => {
-    expect(gate('10:00', '2025-11-05', 'p1')).toEqual({ value: 'p1', receivedAt: ct('2025-11-05'), closed: false, arrivalState: 'open', effectiveAt: ct('2025-11-05') });
+    expect(gate('10:00', '2025-11-05', 'p1')).toEqual({
+      value: 'p1',
+      receivedAt: ct('2025-11-05'),
+      closed: false,
+      arrivalState: 'open',
+      effectiveAt: ct('2025-11-05'),
+    });
   });
   it('an arrival over the weekend is marked closed and applies at the Sunday open', () => {
-    expect(gate('12:00', '2025-11-08', 'p1')).toMatchObject({ closed: true, arrivalState: 'weekend', effectiveAt: ct('2025-11-09', '17:00') });
+    expect(gate('12:00', '2025-11-08', 'p1')).toMatchObject({
+      closed: true,
+      arrivalState: 'weekend',
+      effectiveAt: ct('2025-11-09', '17:00'),
+    });
   });
   it('an arrival during the daily halt applies at the reopen, not lost', () => {
     const a = gate('16:10', '2025-11-10', 'p1');
-    expect(a).toMatchObject({ closed: true, arrivalState: 'dailyHalt', effectiveAt: ct('2025-11-10', '17:00') });
+    expect(a).toMatchObject({
+      closed: true,
+      arrivalState: 'dailyHalt',
+      effectiveAt: ct('2025-11-10', '17:00'),
+    });
     const held = admit(emptyGate<string>(), a);
     expect(held.due).toBeNull();
     expect(release(held.gate, ct('2025-11-10', '16:59')).due).toBeNull();
@@ -144,17 +234,31 @@ describe('arrivals while the market is closed', () => {
 describe('markArrival (the market marking of PredictionReceived v3)', () => {
   it('marks a CME:GC prediction on Saturday closed, effective at the Sunday 17:00 CT open', () => {
     expect(markArrival('CME:GC', ct('2025-11-22', '10:00'))).toEqual(
-      E.right({ state: 'weekend', receivedWhileClosed: true, receivedAt: '2025-11-22T16:00:00.000Z', effectiveAt: '2025-11-23T23:00:00.000Z' }),
+      E.right({
+        state: 'weekend',
+        receivedWhileClosed: true,
+        receivedAt: '2025-11-22T16:00:00.000Z',
+        effectiveAt: '2025-11-23T23:00:00.000Z',
+      }),
     );
   });
   it('marks one received while open as effective at once', () => {
     expect(markArrival('CME:ES', ct('2025-11-24', '10:00'))).toEqual(
-      E.right({ state: 'open', receivedWhileClosed: false, receivedAt: '2025-11-24T16:00:00.000Z', effectiveAt: '2025-11-24T16:00:00.000Z' }),
+      E.right({
+        state: 'open',
+        receivedWhileClosed: false,
+        receivedAt: '2025-11-24T16:00:00.000Z',
+        effectiveAt: '2025-11-24T16:00:00.000Z',
+      }),
     );
   });
   it('leaves a crypto symbol unmarked, and names `at` and `root` on bad input', () => {
     expect(markArrival('BTCUSDT', ct('2025-11-22', '10:00'))).toEqual(E.right(null));
-    expect(markArrival('CME:GC', Date.parse('2031-01-01T00:00:00Z'))).toEqual(E.left(expect.objectContaining({ path: 'at' })));
-    expect(markArrival('CME:XX', ct('2025-11-22', '10:00'))).toEqual(E.left(expect.objectContaining({ path: 'root', value: 'XX' })));
+    expect(markArrival('CME:GC', Date.parse('2031-01-01T00:00:00Z'))).toEqual(
+      E.left(expect.objectContaining({ path: 'at' })),
+    );
+    expect(markArrival('CME:XX', ct('2025-11-22', '10:00'))).toEqual(
+      E.left(expect.objectContaining({ path: 'root', value: 'XX' })),
+    );
   });
 });

@@ -4,7 +4,16 @@
  * as easily as the library's own 2024–2027 contracts (`rollContractsFromCalendar`).
  */
 import * as E from 'fp-ts/Either';
-import { addBusinessDays, Contract, contracts, exchangeCalendar, LocalDate, productSpec, RollPolicy, Settlement } from '@keel/calendar';
+import {
+  addBusinessDays,
+  Contract,
+  contracts,
+  exchangeCalendar,
+  LocalDate,
+  productSpec,
+  RollPolicy,
+  Settlement,
+} from '@keel/calendar';
 import { validationError, ValidationError } from '@keel/events';
 
 /** One contract's roll dates; all dates are Chicago `YYYY-MM-DD`. */
@@ -39,15 +48,24 @@ export interface ContractCalendar {
 }
 
 /** Sorts and checks the rows: unique codes, rollStart ≤ forcedRoll ≤ lastTrade. */
-export const contractCalendar = (root: string, symbol: string, rows: readonly RollContract[]): E.Either<ValidationError, ContractCalendar> => {
+export const contractCalendar = (
+  root: string,
+  symbol: string,
+  rows: readonly RollContract[],
+): E.Either<ValidationError, ContractCalendar> => {
   const seen = new Set<string>();
   for (const [i, c] of rows.entries()) {
-    if (seen.has(c.code)) return E.left(validationError(`contracts/${i}/code`, c.code, 'duplicate contract code'));
+    if (seen.has(c.code))
+      return E.left(validationError(`contracts/${i}/code`, c.code, 'duplicate contract code'));
     seen.add(c.code);
     if (!(c.rollStartDate <= c.forcedRollDate && c.forcedRollDate <= c.lastTradeDate))
-      return E.left(validationError(`contracts/${i}`, c, 'needs rollStartDate ≤ forcedRollDate ≤ lastTradeDate'));
+      return E.left(
+        validationError(`contracts/${i}`, c, 'needs rollStartDate ≤ forcedRollDate ≤ lastTradeDate'),
+      );
   }
-  const sorted = [...rows].sort((a, b) => (a.lastTradeDate < b.lastTradeDate ? -1 : a.lastTradeDate > b.lastTradeDate ? 1 : 0));
+  const sorted = [...rows].sort((a, b) =>
+    a.lastTradeDate < b.lastTradeDate ? -1 : a.lastTradeDate > b.lastTradeDate ? 1 : 0,
+  );
   return E.right({ root, symbol, contracts: sorted });
 };
 
@@ -55,10 +73,17 @@ export const contractCalendar = (root: string, symbol: string, rows: readonly Ro
 export const DEFAULT_DELIVERY_ALERT_BUSINESS_DAYS = 1;
 
 /** A calendar `Contract` as a roll row; the alert date is N business days before its delivery anchor. */
-export const rollContractOf = (c: Contract, alertBusinessDays: number = DEFAULT_DELIVERY_ALERT_BUSINESS_DAYS): RollContract => {
+export const rollContractOf = (
+  c: Contract,
+  alertBusinessDays: number = DEFAULT_DELIVERY_ALERT_BUSINESS_DAYS,
+): RollContract => {
   const spec = productSpec(c.root);
-  const anchor = c.firstNoticeDate !== null && c.firstNoticeDate < c.lastTradeDate ? c.firstNoticeDate : c.lastTradeDate;
-  const alert = c.settlement === 'physical' && spec ? addBusinessDays(exchangeCalendar(spec.group), anchor, -alertBusinessDays) : null;
+  const anchor =
+    c.firstNoticeDate !== null && c.firstNoticeDate < c.lastTradeDate ? c.firstNoticeDate : c.lastTradeDate;
+  const alert =
+    c.settlement === 'physical' && spec
+      ? addBusinessDays(exchangeCalendar(spec.group), anchor, -alertBusinessDays)
+      : null;
   return {
     code: c.code,
     settlement: c.settlement,
@@ -81,5 +106,9 @@ export const rollContractsFromCalendar = (
 ): E.Either<ValidationError, ContractCalendar> => {
   const cs = contracts(root, from, to, policy);
   if (E.isLeft(cs)) return cs;
-  return contractCalendar(root, symbol, cs.right.map((c) => rollContractOf(c, alertBusinessDays)));
+  return contractCalendar(
+    root,
+    symbol,
+    cs.right.map((c) => rollContractOf(c, alertBusinessDays)),
+  );
 };

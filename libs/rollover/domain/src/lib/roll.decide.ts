@@ -25,7 +25,11 @@ export type RollCommand =
   /** The desired exposure in the root, signed whole contracts (after any exposure policy and rounding). */
   | { readonly type: 'SetExposure'; readonly now: number; readonly qty: number }
   /** The account's positions in this root's contracts: a full snapshot (absent = flat). */
-  | { readonly type: 'ObservePositions'; readonly now: number; readonly positions: Readonly<Record<string, number>> };
+  | {
+      readonly type: 'ObservePositions';
+      readonly now: number;
+      readonly positions: Readonly<Record<string, number>>;
+    };
 
 export interface RollConfig {
   readonly accountId: string;
@@ -42,12 +46,16 @@ export type RollError = ValidationError | NotFoundError | IllegalStateError;
 const isWhole = (n: number): boolean => Number.isInteger(n);
 
 const validate = (cmd: RollCommand, s: RollState): E.Either<ValidationError, void> => {
-  if (!Number.isFinite(cmd.now)) return E.left(validationError('now', cmd.now, 'must be an instant (epoch ms)'));
-  if (s.lastAt !== null && cmd.now < s.lastAt) return E.left(validationError('now', cmd.now, `must not go back before ${s.lastAt}`));
-  if (cmd.type === 'SetExposure' && !isWhole(cmd.qty)) return E.left(validationError('qty', cmd.qty, 'must be a whole number of contracts'));
+  if (!Number.isFinite(cmd.now))
+    return E.left(validationError('now', cmd.now, 'must be an instant (epoch ms)'));
+  if (s.lastAt !== null && cmd.now < s.lastAt)
+    return E.left(validationError('now', cmd.now, `must not go back before ${s.lastAt}`));
+  if (cmd.type === 'SetExposure' && !isWhole(cmd.qty))
+    return E.left(validationError('qty', cmd.qty, 'must be a whole number of contracts'));
   if (cmd.type === 'ObservePositions')
     for (const [code, q] of Object.entries(cmd.positions))
-      if (!isWhole(q)) return E.left(validationError(`positions/${code}`, q, 'must be a whole number of contracts'));
+      if (!isWhole(q))
+        return E.left(validationError(`positions/${code}`, q, 'must be a whole number of contracts'));
   return E.right(undefined);
 };
 
@@ -60,7 +68,10 @@ const sameRecord = (a: Readonly<Record<string, number>>, b: Readonly<Record<stri
 
 /** Split the desired exposure between an expiring front (which may only shrink) and the next. */
 export const rollWindowSplit = (desired: number, frontPosition: number): { front: number; next: number } => {
-  const front = Math.sign(frontPosition) === Math.sign(desired) ? Math.sign(desired) * Math.min(Math.abs(frontPosition), Math.abs(desired)) : 0;
+  const front =
+    Math.sign(frontPosition) === Math.sign(desired)
+      ? Math.sign(desired) * Math.min(Math.abs(frontPosition), Math.abs(desired))
+      : 0;
   return { front: front + 0, next: desired - front + 0 };
 };
 
@@ -82,12 +93,16 @@ export const decide =
     };
 
     // 1. The command's own fact.
-    if (cmd.type === 'SetExposure' && cmd.qty !== s.desired) emit({ type: 'ExposureSet', data: { qty: cmd.qty, at: now } });
+    if (cmd.type === 'SetExposure' && cmd.qty !== s.desired)
+      emit({ type: 'ExposureSet', data: { qty: cmd.qty, at: now } });
     if (cmd.type === 'ObservePositions' && !sameRecord(cmd.positions, s.positions)) {
       emit({ type: 'PositionsObserved', data: { positions: { ...cmd.positions }, at: now } });
       for (const [code, q] of Object.entries(cmd.positions))
         if (q !== 0 && !byCode.has(code) && !s.reported.includes(code))
-          emit({ type: 'UnknownContractReported', data: { accountId, root, contract: code, position: q, at: now } });
+          emit({
+            type: 'UnknownContractReported',
+            data: { accountId, root, contract: code, position: q, at: now },
+          });
     }
 
     // 2. Date rules, until nothing changes (a completed roll may land inside the next window).
@@ -98,32 +113,71 @@ export const decide =
     for (let guard = 0; guard < 2 * calendar.contracts.length + 4; guard++) {
       if (s.status === 'Unmapped') {
         const front = calendar.contracts.find((c) => date < c.forcedRollDate);
-        if (!front) return E.left({ _tag: 'NotFoundError', what: `contract of ${root} with forcedRollDate after ${date}`, id: root });
-        emit({ type: 'ContractMapped', data: { accountId, root, symbol: calendar.symbol, contract: front.code, effectiveFrom: now } });
+        if (!front)
+          return E.left({
+            _tag: 'NotFoundError',
+            what: `contract of ${root} with forcedRollDate after ${date}`,
+            id: root,
+          });
+        emit({
+          type: 'ContractMapped',
+          data: { accountId, root, symbol: calendar.symbol, contract: front.code, effectiveFrom: now },
+        });
         continue;
       }
       const front = byCode.get(s.front);
-      if (!front) return E.left({ _tag: 'IllegalStateError', message: `front contract ${s.front} is not in the ${root} calendar` });
+      if (!front)
+        return E.left({
+          _tag: 'IllegalStateError',
+          message: `front contract ${s.front} is not in the ${root} calendar`,
+        });
       if (s.status === 'Holding' && date >= front.rollStartDate) {
         const next = nextAfter(front.code);
-        if (!next) return E.left({ _tag: 'NotFoundError', what: `contract of ${root} after ${front.code}`, id: front.code });
+        if (!next)
+          return E.left({
+            _tag: 'NotFoundError',
+            what: `contract of ${root} after ${front.code}`,
+            id: front.code,
+          });
         emit({
           type: 'RollScheduled',
-          data: { accountId, root, fromContract: front.code, toContract: next.code, rollStartDate: front.rollStartDate, forcedRollDate: front.forcedRollDate, at: now },
+          data: {
+            accountId,
+            root,
+            fromContract: front.code,
+            toContract: next.code,
+            rollStartDate: front.rollStartDate,
+            forcedRollDate: front.forcedRollDate,
+            at: now,
+          },
         });
         continue;
       }
       if (s.status === 'Rolling' && date >= front.forcedRollDate) {
         emit({
           type: 'RollMigrationStarted',
-          data: { accountId, root, fromContract: front.code, toContract: s.next, qty: positionIn(s, front.code), linkId: linkIdOf(accountId, front.code, s.next), at: now },
+          data: {
+            accountId,
+            root,
+            fromContract: front.code,
+            toContract: s.next,
+            qty: positionIn(s, front.code),
+            linkId: linkIdOf(accountId, front.code, s.next),
+            at: now,
+          },
         });
         continue;
       }
       if (s.status === 'Migrating' && positionIn(s, front.code) === 0) {
         const to = s.next;
-        emit({ type: 'RollCompleted', data: { accountId, root, fromContract: front.code, toContract: to, at: now } });
-        emit({ type: 'ContractMapped', data: { accountId, root, symbol: calendar.symbol, contract: to, effectiveFrom: now } });
+        emit({
+          type: 'RollCompleted',
+          data: { accountId, root, fromContract: front.code, toContract: to, at: now },
+        });
+        emit({
+          type: 'ContractMapped',
+          data: { accountId, root, symbol: calendar.symbol, contract: to, effectiveFrom: now },
+        });
         continue;
       }
       break;
@@ -133,14 +187,41 @@ export const decide =
     for (const t of targetsFor(accountId, s, byCode)) {
       const prev = s.targets[t.contract] ?? positionIn(s, t.contract);
       if (t.qty !== prev || (t.force && s.targets[t.contract] !== t.qty))
-        emit({ type: 'RollTargetSet', data: { accountId, contract: t.contract, targetQty: t.qty, reason: t.reason, linkId: t.linkId, at: now } });
+        emit({
+          type: 'RollTargetSet',
+          data: {
+            accountId,
+            contract: t.contract,
+            targetQty: t.qty,
+            reason: t.reason,
+            linkId: t.linkId,
+            at: now,
+          },
+        });
     }
 
     // 4. Delivery risk: a physical position still open close to first notice.
     for (const c of calendar.contracts) {
       const q = positionIn(s, c.code);
-      if (c.deliveryAlertDate !== null && date >= c.deliveryAlertDate && q !== 0 && !s.alerted.includes(c.code))
-        emit({ type: 'DeliveryRiskAlert', data: { accountId, root, contract: c.code, position: q, firstNoticeDate: c.firstNoticeDate, lastTradeDate: c.lastTradeDate, date, at: now } });
+      if (
+        c.deliveryAlertDate !== null &&
+        date >= c.deliveryAlertDate &&
+        q !== 0 &&
+        !s.alerted.includes(c.code)
+      )
+        emit({
+          type: 'DeliveryRiskAlert',
+          data: {
+            accountId,
+            root,
+            contract: c.code,
+            position: q,
+            firstNoticeDate: c.firstNoticeDate,
+            lastTradeDate: c.lastTradeDate,
+            date,
+            at: now,
+          },
+        });
     }
     return E.right(out);
   };
@@ -156,7 +237,8 @@ export const rollDecider: Decider<RollCommand, RollState, RollEvent, RollError, 
   initialState: () => initialState,
 };
 
-export const linkIdOf = (accountId: string, from: string, to: string): string => `roll:${accountId}:${from}>${to}`;
+export const linkIdOf = (accountId: string, from: string, to: string): string =>
+  `roll:${accountId}:${from}>${to}`;
 
 interface Target {
   readonly contract: string;
@@ -168,7 +250,11 @@ interface Target {
 }
 
 /** The targets the state asks for: front/next per the roll phase, out-of-cycle known positions flat. */
-export const targetsFor = (accountId: string, s: RollState, byCode: ReadonlyMap<string, RollContract>): readonly Target[] => {
+export const targetsFor = (
+  accountId: string,
+  s: RollState,
+  byCode: ReadonlyMap<string, RollContract>,
+): readonly Target[] => {
   const managed: Target[] = [];
   switch (s.status) {
     case 'Unmapped':
@@ -197,7 +283,12 @@ export const targetsFor = (accountId: string, s: RollState, byCode: ReadonlyMap<
   const managedCodes = new Set(managed.map((t) => t.contract));
   const stray = Object.entries({ ...s.positions, ...s.targets })
     .map(([code]) => code)
-    .filter((code) => !managedCodes.has(code) && byCode.has(code) && (positionIn(s, code) !== 0 || (s.targets[code] ?? 0) !== 0))
+    .filter(
+      (code) =>
+        !managedCodes.has(code) &&
+        byCode.has(code) &&
+        (positionIn(s, code) !== 0 || (s.targets[code] ?? 0) !== 0),
+    )
     .map((code): Target => ({ contract: code, qty: 0, reason: 'outOfCycle', linkId: null, force: false }));
   // The expiring leg first: execution sees the reduction before the build.
   return [...stray, ...managed];

@@ -13,7 +13,8 @@ const d = decide(gcConfig);
 const spec = DeciderSpecification.for(rollDecider, gcConfig);
 
 /** The events `commands` decide from a new stream. */
-const history = (commands: readonly RollCommand[]): readonly RollEvent[] => run(gcConfig, initialState, commands).all;
+const history = (commands: readonly RollCommand[]): readonly RollEvent[] =>
+  run(gcConfig, initialState, commands).all;
 const HOLDING_GCZ5: readonly RollCommand[] = [
   { type: 'SetExposure', now: ct('2025-11-03'), qty: 3 },
   { type: 'ObservePositions', now: ct('2025-11-03', '10:05'), positions: { GCZ5: 3 } },
@@ -26,7 +27,18 @@ describe('roll decider', () => {
       spec
         .given([])
         .when({ type: 'Tick', now: ct('2025-10-01') })
-        .then([{ type: 'ContractMapped', data: { accountId: ACCOUNT, root: 'GC', symbol: 'GC.c.0', contract: 'GCZ5', effectiveFrom: ct('2025-10-01') } }]);
+        .then([
+          {
+            type: 'ContractMapped',
+            data: {
+              accountId: ACCOUNT,
+              root: 'GC',
+              symbol: 'GC.c.0',
+              contract: 'GCZ5',
+              effectiveFrom: ct('2025-10-01'),
+            },
+          },
+        ]);
     });
 
     it('maps the first contract whose forced roll is still ahead, then targets the exposure there', () => {
@@ -35,19 +47,40 @@ describe('roll decider', () => {
         { type: 'SetExposure', now: ct('2025-10-01', '10:01'), qty: 3 },
       ]);
       // GCV5's forced roll (09-26) has passed: the front is GCZ5.
-      expect(all[0]).toEqual({ type: 'ContractMapped', data: { accountId: ACCOUNT, root: 'GC', symbol: 'GC.c.0', contract: 'GCZ5', effectiveFrom: ct('2025-10-01') } });
+      expect(all[0]).toEqual({
+        type: 'ContractMapped',
+        data: {
+          accountId: ACCOUNT,
+          root: 'GC',
+          symbol: 'GC.c.0',
+          contract: 'GCZ5',
+          effectiveFrom: ct('2025-10-01'),
+        },
+      });
       expect(targetsOf(all)).toEqual({ GCZ5: 3 });
       expect(state.status).toBe('Holding');
     });
 
     it('refuses time going backwards and fractional quantities, naming the field', () => {
       const { state } = run(gcConfig, initialState, [{ type: 'Tick', now: ct('2025-10-01') }]);
-      expect(d({ type: 'Tick', now: ct('2025-09-30') }, state)).toMatchObject(E.left({ _tag: 'ValidationError', path: 'now' }));
-      expect(d({ type: 'SetExposure', now: ct('2025-10-02'), qty: 1.5 }, state)).toMatchObject(E.left({ _tag: 'ValidationError', path: 'qty' }));
-      expect(d({ type: 'ObservePositions', now: ct('2025-10-02'), positions: { GCZ5: 0.5 } }, state)).toMatchObject(E.left({ _tag: 'ValidationError', path: 'positions/GCZ5' }));
+      expect(d({ type: 'Tick', now: ct('2025-09-30') }, state)).toMatchObject(
+        E.left({ _tag: 'ValidationError', path: 'now' }),
+      );
+      expect(d({ type: 'SetExposure', now: ct('2025-10-02'), qty: 1.5 }, state)).toMatchObject(
+        E.left({ _tag: 'ValidationError', path: 'qty' }),
+      );
+      expect(
+        d({ type: 'ObservePositions', now: ct('2025-10-02'), positions: { GCZ5: 0.5 } }, state),
+      ).toMatchObject(E.left({ _tag: 'ValidationError', path: 'positions/GCZ5' }));
       const mapped = history([{ type: 'Tick', now: ct('2025-10-01') }]);
-      spec.given(mapped).when({ type: 'Tick', now: ct('2025-09-30') }).thenFails(expect.objectContaining({ _tag: 'ValidationError', path: 'now' }));
-      spec.given(mapped).when({ type: 'SetExposure', now: ct('2025-10-02'), qty: 1.5 }).thenFails(expect.objectContaining({ _tag: 'ValidationError', path: 'qty' }));
+      spec
+        .given(mapped)
+        .when({ type: 'Tick', now: ct('2025-09-30') })
+        .thenFails(expect.objectContaining({ _tag: 'ValidationError', path: 'now' }));
+      spec
+        .given(mapped)
+        .when({ type: 'SetExposure', now: ct('2025-10-02'), qty: 1.5 })
+        .thenFails(expect.objectContaining({ _tag: 'ValidationError', path: 'qty' }));
       spec
         .given(mapped)
         .when({ type: 'ObservePositions', now: ct('2025-10-02'), positions: { GCZ5: 0.5 } })
@@ -62,15 +95,27 @@ describe('roll decider', () => {
     ]).state;
 
     it('schedules the roll on the roll start date and sends new exposure to the next contract', () => {
-      const { events } = run(gcConfig, holding, [{ type: 'SetExposure', now: ct('2025-11-20', '09:00'), qty: 5 }]);
+      const { events } = run(gcConfig, holding, [
+        { type: 'SetExposure', now: ct('2025-11-20', '09:00'), qty: 5 },
+      ]);
       expect(types(events)).toEqual(['ExposureSet', 'RollScheduled', 'RollTargetSet']);
-      expect(events[1]).toMatchObject({ data: { fromContract: 'GCZ5', toContract: 'GCG6', rollStartDate: '2025-11-20', forcedRollDate: '2025-11-25' } });
+      expect(events[1]).toMatchObject({
+        data: {
+          fromContract: 'GCZ5',
+          toContract: 'GCG6',
+          rollStartDate: '2025-11-20',
+          forcedRollDate: '2025-11-25',
+        },
+      });
       expect(targetsOf(events)).toEqual({ GCG6: 2 });
     });
 
     it('does nothing before the roll start', () => {
       expect(d({ type: 'Tick', now: ct('2025-11-19', '23:59') }, holding)).toEqual(E.right([]));
-      spec.given(history(HOLDING_GCZ5)).when({ type: 'Tick', now: ct('2025-11-19', '23:59') }).thenNothing();
+      spec
+        .given(history(HOLDING_GCZ5))
+        .when({ type: 'Tick', now: ct('2025-11-19', '23:59') })
+        .thenNothing();
     });
 
     it('given GCZ5 held, when exposure rises on the roll start date, then the roll is scheduled and only the rise goes to GCG6', () => {
@@ -82,14 +127,27 @@ describe('roll decider', () => {
           { type: 'ExposureSet', data: { qty: 5, at } },
           {
             type: 'RollScheduled',
-            data: { accountId: ACCOUNT, root: 'GC', fromContract: 'GCZ5', toContract: 'GCG6', rollStartDate: '2025-11-20', forcedRollDate: '2025-11-25', at },
+            data: {
+              accountId: ACCOUNT,
+              root: 'GC',
+              fromContract: 'GCZ5',
+              toContract: 'GCG6',
+              rollStartDate: '2025-11-20',
+              forcedRollDate: '2025-11-25',
+              at,
+            },
           },
-          { type: 'RollTargetSet', data: { accountId: ACCOUNT, contract: 'GCG6', targetQty: 2, reason: 'rollNew', linkId: null, at } },
+          {
+            type: 'RollTargetSet',
+            data: { accountId: ACCOUNT, contract: 'GCG6', targetQty: 2, reason: 'rollNew', linkId: null, at },
+          },
         ]);
     });
 
     it('reports a position in a contract the calendar does not know, once, and never rolls it', () => {
-      const { events, state } = run(gcConfig, holding, [{ type: 'ObservePositions', now: ct('2025-11-04'), positions: { GCZ5: 3, GCJ6X: 1 } }]);
+      const { events, state } = run(gcConfig, holding, [
+        { type: 'ObservePositions', now: ct('2025-11-04'), positions: { GCZ5: 3, GCJ6X: 1 } },
+      ]);
       expect(types(events)).toEqual(['PositionsObserved', 'UnknownContractReported']);
       expect(events[1]).toMatchObject({ data: { contract: 'GCJ6X', position: 1 } });
       const again = run(gcConfig, state, [
@@ -108,9 +166,40 @@ describe('roll decider', () => {
         .given(history([...HOLDING_GCZ5, { type: 'Tick', now: ct('2025-11-21') }]))
         .when({ type: 'Tick', now: at })
         .then([
-          { type: 'RollMigrationStarted', data: { accountId: ACCOUNT, root: 'GC', fromContract: 'GCZ5', toContract: 'GCG6', qty: 3, linkId: LINK, at } },
-          { type: 'RollTargetSet', data: { accountId: ACCOUNT, contract: 'GCZ5', targetQty: 0, reason: 'migration', linkId: LINK, at } },
-          { type: 'RollTargetSet', data: { accountId: ACCOUNT, contract: 'GCG6', targetQty: 3, reason: 'migration', linkId: LINK, at } },
+          {
+            type: 'RollMigrationStarted',
+            data: {
+              accountId: ACCOUNT,
+              root: 'GC',
+              fromContract: 'GCZ5',
+              toContract: 'GCG6',
+              qty: 3,
+              linkId: LINK,
+              at,
+            },
+          },
+          {
+            type: 'RollTargetSet',
+            data: {
+              accountId: ACCOUNT,
+              contract: 'GCZ5',
+              targetQty: 0,
+              reason: 'migration',
+              linkId: LINK,
+              at,
+            },
+          },
+          {
+            type: 'RollTargetSet',
+            data: {
+              accountId: ACCOUNT,
+              contract: 'GCG6',
+              targetQty: 3,
+              reason: 'migration',
+              linkId: LINK,
+              at,
+            },
+          },
         ]);
     });
 
@@ -132,8 +221,12 @@ describe('roll decider', () => {
       const { events } = run(gcConfig, rolling, [{ type: 'Tick', now: ct('2025-11-25', '00:01') }]);
       expect(types(events)).toEqual(['RollMigrationStarted', 'RollTargetSet', 'RollTargetSet']);
       const [, old, next] = events;
-      expect(old).toMatchObject({ data: { contract: 'GCZ5', targetQty: 0, reason: 'migration', linkId: 'roll:acc-1:GCZ5>GCG6' } });
-      expect(next).toMatchObject({ data: { contract: 'GCG6', targetQty: 3, reason: 'migration', linkId: 'roll:acc-1:GCZ5>GCG6' } });
+      expect(old).toMatchObject({
+        data: { contract: 'GCZ5', targetQty: 0, reason: 'migration', linkId: 'roll:acc-1:GCZ5>GCG6' },
+      });
+      expect(next).toMatchObject({
+        data: { contract: 'GCG6', targetQty: 3, reason: 'migration', linkId: 'roll:acc-1:GCZ5>GCG6' },
+      });
     });
   });
 
@@ -147,15 +240,28 @@ describe('roll decider', () => {
         .when({ type: 'ObservePositions', now: at, positions: { GCG6: 3 } })
         .then([
           { type: 'PositionsObserved', data: { positions: { GCG6: 3 }, at } },
-          { type: 'RollCompleted', data: { accountId: ACCOUNT, root: 'GC', fromContract: 'GCZ5', toContract: 'GCG6', at } },
-          { type: 'ContractMapped', data: { accountId: ACCOUNT, root: 'GC', symbol: 'GC.c.0', contract: 'GCG6', effectiveFrom: at } },
+          {
+            type: 'RollCompleted',
+            data: { accountId: ACCOUNT, root: 'GC', fromContract: 'GCZ5', toContract: 'GCG6', at },
+          },
+          {
+            type: 'ContractMapped',
+            data: { accountId: ACCOUNT, root: 'GC', symbol: 'GC.c.0', contract: 'GCG6', effectiveFrom: at },
+          },
         ]);
     });
 
     it('given a delivery risk already alerted, when time passes, then it is not alerted again', () => {
-      const alerted = history([...HOLDING_GCZ5, { type: 'Tick', now: ct('2025-11-25') }, { type: 'Tick', now: ct('2025-11-26', '08:00') }]);
+      const alerted = history([
+        ...HOLDING_GCZ5,
+        { type: 'Tick', now: ct('2025-11-25') },
+        { type: 'Tick', now: ct('2025-11-26', '08:00') },
+      ]);
       expect(types(alerted).slice(-1)).toEqual(['DeliveryRiskAlert']);
-      spec.given(alerted).when({ type: 'Tick', now: ct('2025-11-26', '09:00') }).thenNothing();
+      spec
+        .given(alerted)
+        .when({ type: 'Tick', now: ct('2025-11-26', '09:00') })
+        .thenNothing();
     });
 
     const migrating = run(gcConfig, initialState, [
@@ -166,9 +272,13 @@ describe('roll decider', () => {
 
     it('completes the roll once the old contract is flat, and maps the next', () => {
       expect(migrating.status).toBe('Migrating');
-      const partial = run(gcConfig, migrating, [{ type: 'ObservePositions', now: ct('2025-11-25', '10:10'), positions: { GCZ5: 1, GCG6: 2 } }]);
+      const partial = run(gcConfig, migrating, [
+        { type: 'ObservePositions', now: ct('2025-11-25', '10:10'), positions: { GCZ5: 1, GCG6: 2 } },
+      ]);
       expect(types(partial.events)).toEqual(['PositionsObserved']);
-      const done = run(gcConfig, partial.state, [{ type: 'ObservePositions', now: ct('2025-11-25', '10:20'), positions: { GCG6: 3 } }]);
+      const done = run(gcConfig, partial.state, [
+        { type: 'ObservePositions', now: ct('2025-11-25', '10:20'), positions: { GCG6: 3 } },
+      ]);
       expect(types(done.events)).toEqual(['PositionsObserved', 'RollCompleted', 'ContractMapped']);
       expect(done.events[1]).toMatchObject({ data: { fromContract: 'GCZ5', toContract: 'GCG6' } });
       expect(done.state).toMatchObject({ status: 'Holding', front: 'GCG6' });
@@ -182,7 +292,16 @@ describe('roll decider', () => {
       expect(all).toEqual([
         {
           type: 'DeliveryRiskAlert',
-          data: { accountId: ACCOUNT, root: 'GC', contract: 'GCZ5', position: 3, firstNoticeDate: '2025-11-28', lastTradeDate: '2025-12-29', date: '2025-11-26', at: ct('2025-11-26', '08:00') },
+          data: {
+            accountId: ACCOUNT,
+            root: 'GC',
+            contract: 'GCZ5',
+            position: 3,
+            firstNoticeDate: '2025-11-28',
+            lastTradeDate: '2025-12-29',
+            date: '2025-11-26',
+            at: ct('2025-11-26', '08:00'),
+          },
         },
       ]);
     });

@@ -22,7 +22,10 @@ import { decide, RollCommand } from './roll.decide';
 import { evolve, initialState, RollEvent, RollState } from './roll.state';
 
 // The December 2013 slice of the recorded file, kept in the project (test-data/README.md says how it was cut).
-const FILE = path.resolve(__dirname, '../../test-data/cme-es-1m-tradebars-algoseek-2013-12-01_2013-12-20.csv.gz');
+const FILE = path.resolve(
+  __dirname,
+  '../../test-data/cme-es-1m-tradebars-algoseek-2013-12-01_2013-12-20.csv.gz',
+);
 const FROM = Date.parse('2013-12-01T00:00:00Z');
 const TO = Date.parse('2013-12-21T00:00:00Z');
 
@@ -54,9 +57,33 @@ const readBars = async (): Promise<readonly Bar[]> => {
 const cash = DEFAULT_ROLL_POLICY.cash;
 expect(cash).toEqual({ rollStartBusinessDays: 8, forcedRollBusinessDays: 2 });
 const ES_ROWS: readonly RollContract[] = [
-  { code: 'ESZ13', settlement: 'cash', lastTradeDate: '2013-12-20', firstNoticeDate: null, rollStartDate: '2013-12-10', forcedRollDate: '2013-12-18', deliveryAlertDate: null },
-  { code: 'ESH14', settlement: 'cash', lastTradeDate: '2014-03-21', firstNoticeDate: null, rollStartDate: '2014-03-11', forcedRollDate: '2014-03-19', deliveryAlertDate: null },
-  { code: 'ESM14', settlement: 'cash', lastTradeDate: '2014-06-20', firstNoticeDate: null, rollStartDate: '2014-06-10', forcedRollDate: '2014-06-18', deliveryAlertDate: null },
+  {
+    code: 'ESZ13',
+    settlement: 'cash',
+    lastTradeDate: '2013-12-20',
+    firstNoticeDate: null,
+    rollStartDate: '2013-12-10',
+    forcedRollDate: '2013-12-18',
+    deliveryAlertDate: null,
+  },
+  {
+    code: 'ESH14',
+    settlement: 'cash',
+    lastTradeDate: '2014-03-21',
+    firstNoticeDate: null,
+    rollStartDate: '2014-03-11',
+    forcedRollDate: '2014-03-19',
+    deliveryAlertDate: null,
+  },
+  {
+    code: 'ESM14',
+    settlement: 'cash',
+    lastTradeDate: '2014-06-20',
+    firstNoticeDate: null,
+    rollStartDate: '2014-06-10',
+    forcedRollDate: '2014-06-18',
+    deliveryAlertDate: null,
+  },
 ];
 const EXPOSURE = 3;
 /** Longest a target may stay unfilled before the exposure check applies again. */
@@ -85,7 +112,7 @@ describe('ES December 2013 roll, replayed on recorded 1-minute bars', () => {
     const violations: string[] = [];
     let firstH4Date: string | undefined;
 
-    for (let i = 0; i < bars.length; ) {
+    for (let i = 0; i < bars.length;) {
       const ts = bars[i]?.ts ?? 0;
       const minute: Bar[] = [];
       while (i < bars.length && bars[i]?.ts === ts) minute.push(bars[i++] as Bar);
@@ -107,19 +134,32 @@ describe('ES December 2013 roll, replayed on recorded 1-minute bars', () => {
       if (pendingSince.size === 0) {
         if (exposure() !== EXPOSURE) violations.push(`${at}: exposure ${exposure()}`);
         checkedMinutes++;
-      } else if (ts - oldestPending > EXECUTION_WINDOW_MS) violations.push(`${at}: target unfilled for ${(ts - oldestPending) / 60_000} min`);
+      } else if (ts - oldestPending > EXECUTION_WINDOW_MS)
+        violations.push(`${at}: target unfilled for ${(ts - oldestPending) / 60_000} min`);
       if ((positions['ESH14'] ?? 0) !== 0 && !firstH4Date) firstH4Date = date;
-      if (date > '2013-12-18' && (positions['ESZ13'] ?? 0) !== 0) violations.push(`${at}: ESZ13 ${positions['ESZ13']} past its forced roll`);
-      if (date < '2013-12-10' && (positions['ESZ13'] !== EXPOSURE || exposure() !== EXPOSURE)) violations.push(`${at}: not all in ESZ13 before the roll start`);
+      if (date > '2013-12-18' && (positions['ESZ13'] ?? 0) !== 0)
+        violations.push(`${at}: ESZ13 ${positions['ESZ13']} past its forced roll`);
+      if (date < '2013-12-10' && (positions['ESZ13'] !== EXPOSURE || exposure() !== EXPOSURE))
+        violations.push(`${at}: not all in ESZ13 before the roll start`);
     }
 
     expect(violations).toEqual([]);
     expect(checkedMinutes).toBeGreaterThan(5000);
     expect(firstH4Date).toBe('2013-12-18'); // the first recorded session inside the window is the forced-roll day
     expect(positions).toEqual({ ESZ13: 0, ESH14: EXPOSURE });
-    const kinds = log.map((e) => e.type).filter((t) => t !== 'PositionsObserved' && t !== 'RollTargetSet' && t !== 'ExposureSet');
-    expect(kinds).toEqual(['ContractMapped', 'RollScheduled', 'RollMigrationStarted', 'RollCompleted', 'ContractMapped']);
-    expect(log.find((e) => e.type === 'RollCompleted')).toMatchObject({ data: { fromContract: 'ESZ13', toContract: 'ESH14' } });
+    const kinds = log
+      .map((e) => e.type)
+      .filter((t) => t !== 'PositionsObserved' && t !== 'RollTargetSet' && t !== 'ExposureSet');
+    expect(kinds).toEqual([
+      'ContractMapped',
+      'RollScheduled',
+      'RollMigrationStarted',
+      'RollCompleted',
+      'ContractMapped',
+    ]);
+    expect(log.find((e) => e.type === 'RollCompleted')).toMatchObject({
+      data: { fromContract: 'ESZ13', toContract: 'ESH14' },
+    });
     expect(state).toMatchObject({ status: 'Holding', front: 'ESH14' });
   });
 });

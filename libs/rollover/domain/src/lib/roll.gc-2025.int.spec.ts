@@ -37,7 +37,8 @@ const ZERO_WINDOWS: readonly (readonly [number, number])[] = [
   [ct('2025-12-05', '15:30'), ct('2025-12-07', '17:00')],
   [ct('2025-12-12', '15:30'), ct('2025-12-14', '17:00')],
 ];
-const expectedExposure = (t: number): number => (ZERO_WINDOWS.some(([a, b]) => t >= a && t < b) ? 0 : DESIRED);
+const expectedExposure = (t: number): number =>
+  ZERO_WINDOWS.some(([a, b]) => t >= a && t < b) ? 0 : DESIRED;
 
 interface Fill {
   readonly at: number;
@@ -91,13 +92,19 @@ const simulate = (): Run => {
     } else {
       // Closed: nothing may be left to execute (the lead finished it before the close).
       for (const [contract, target] of Object.entries(state.targets))
-        if ((positions[contract] ?? 0) !== target) violations.push(`${iso} closed (${eff.right.state}) with ${contract} target ${target} ≠ position ${positions[contract] ?? 0}`);
+        if ((positions[contract] ?? 0) !== target)
+          violations.push(
+            `${iso} closed (${eff.right.state}) with ${contract} target ${target} ≠ position ${positions[contract] ?? 0}`,
+          );
     }
 
     const expected = expectedExposure(now);
-    if (eff.right.contracts !== expected) violations.push(`${iso} policy gives ${eff.right.contracts}, expected ${expected}`);
-    if (sum() !== expected) violations.push(`${iso} held ${sum()}, expected ${expected} (${JSON.stringify(positions)})`);
-    if (chicagoDateOf(now) >= '2025-11-25' && (positions['GCZ5'] ?? 0) !== 0) violations.push(`${iso} GCZ5 still held past its forced roll: ${positions['GCZ5']}`);
+    if (eff.right.contracts !== expected)
+      violations.push(`${iso} policy gives ${eff.right.contracts}, expected ${expected}`);
+    if (sum() !== expected)
+      violations.push(`${iso} held ${sum()}, expected ${expected} (${JSON.stringify(positions)})`);
+    if (chicagoDateOf(now) >= '2025-11-25' && (positions['GCZ5'] ?? 0) !== 0)
+      violations.push(`${iso} GCZ5 still held past its forced roll: ${positions['GCZ5']}`);
     for (const [c, q] of Object.entries(positions)) if (q !== 0) held[c] = Math.max(held[c] ?? 0, q);
   }
   return { events, fills, violations, ticks, held };
@@ -124,19 +131,27 @@ describe('GC Nov–Dec 2025, constant +4 under the default exposure policy (5-mi
     // Every reduction happens exactly at a window start, every rebuild exactly at a window end.
     const changes = [...new Set(run.fills.map((f) => f.at))].sort((a, b) => a - b);
     const edges = new Set(ZERO_WINDOWS.flat());
-    expect(changes.filter((t) => t !== START && !edges.has(t)).map((t) => new Date(t).toISOString())).toEqual([]);
+    expect(changes.filter((t) => t !== START && !edges.has(t)).map((t) => new Date(t).toISOString())).toEqual(
+      [],
+    );
   });
 
   it('rolls GCZ5 → GCG6: held GCZ5 before the roll, GCG6 after; RollCompleted on the forced-roll date', () => {
     expect(run.held).toEqual({ GCZ5: 4, GCG6: 4 });
     const scheduled = ofType('RollScheduled');
-    expect(scheduled.map((e) => [e.data, chicagoDateOf(e.tick)])).toEqual([[expect.objectContaining({ fromContract: 'GCZ5', toContract: 'GCG6' }), '2025-11-20']]);
+    expect(scheduled.map((e) => [e.data, chicagoDateOf(e.tick)])).toEqual([
+      [expect.objectContaining({ fromContract: 'GCZ5', toContract: 'GCG6' }), '2025-11-20'],
+    ]);
     const completed = ofType('RollCompleted');
-    expect(completed.map((e) => [e.data, chicagoDateOf(e.tick)])).toEqual([[expect.objectContaining({ fromContract: 'GCZ5', toContract: 'GCG6' }), '2025-11-25']]);
+    expect(completed.map((e) => [e.data, chicagoDateOf(e.tick)])).toEqual([
+      [expect.objectContaining({ fromContract: 'GCZ5', toContract: 'GCG6' }), '2025-11-25'],
+    ]);
     // The weekend flattening emptied GCZ5 inside the roll window; the Sunday rebuild went to GCG6 only.
     const rebuild = run.fills.filter((f) => f.at === ct('2025-11-23', '17:00'));
     expect(rebuild).toEqual([{ at: ct('2025-11-23', '17:00'), contract: 'GCG6', from: 0, to: 4 }]);
-    expect(ofType('ContractMapped').map((e) => (e.type === 'ContractMapped' ? e.data.contract : ''))).toEqual(['GCZ5', 'GCG6']);
+    expect(ofType('ContractMapped').map((e) => (e.type === 'ContractMapped' ? e.data.contract : ''))).toEqual(
+      ['GCZ5', 'GCG6'],
+    );
   });
 
   it('raises no delivery-risk alert (GCZ5 was flat before its alert date) and reports no unknown contract', () => {

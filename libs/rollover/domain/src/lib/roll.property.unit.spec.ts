@@ -18,7 +18,10 @@ describe('roll decider properties (GCZ5 → GCG6, Nov 2025)', () => {
   it('keeps the exposure and leaves nothing in a physical contract past its forced roll', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.option(fc.integer({ min: -6, max: 6 }), { nil: undefined }), { minLength: STEPS, maxLength: STEPS }),
+        fc.array(fc.option(fc.integer({ min: -6, max: 6 }), { nil: undefined }), {
+          minLength: STEPS,
+          maxLength: STEPS,
+        }),
         fc.array(fc.boolean(), { minLength: STEPS, maxLength: STEPS }),
         (exposures, fillNow) => {
           const d = decide(gcConfig);
@@ -35,12 +38,16 @@ describe('roll decider properties (GCZ5 → GCG6, Nov 2025)', () => {
             step(qty === undefined ? { type: 'Tick', now } : { type: 'SetExposure', now, qty });
             // Fills arrive late at random, but always within the Chicago day (by 23:00).
             const endOfDay = new Date(now).getUTCHours() === 5;
-            if (fillNow[i] || endOfDay) for (const [code, t] of Object.entries(state.targets)) positions[code] = t;
+            if (fillNow[i] || endOfDay)
+              for (const [code, t] of Object.entries(state.targets)) positions[code] = t;
             step({ type: 'ObservePositions', now, positions: { ...positions } });
             const allFilled = Object.entries(state.targets).every(([c, t]) => (positions[c] ?? 0) === t);
-            if (allFilled && Object.values(positions).reduce((a, b) => a + b, 0) !== state.desired) return false;
+            if (allFilled && Object.values(positions).reduce((a, b) => a + b, 0) !== state.desired)
+              return false;
             const date = chicagoDateOf(now);
-            for (const c of GC_2025.contracts) if (c.settlement === 'physical' && date > c.forcedRollDate && (positions[c.code] ?? 0) !== 0) return false;
+            for (const c of GC_2025.contracts)
+              if (c.settlement === 'physical' && date > c.forcedRollDate && (positions[c.code] ?? 0) !== 0)
+                return false;
           }
           return true;
         },

@@ -21,7 +21,16 @@ export type TargetReason =
   | 'outOfCycle';
 
 export type RollEvent =
-  | { readonly type: 'ContractMapped'; readonly data: { readonly accountId: string; readonly root: string; readonly symbol: string; readonly contract: string; readonly effectiveFrom: number } }
+  | {
+      readonly type: 'ContractMapped';
+      readonly data: {
+        readonly accountId: string;
+        readonly root: string;
+        readonly symbol: string;
+        readonly contract: string;
+        readonly effectiveFrom: number;
+      };
+    }
   | {
       readonly type: 'RollScheduled';
       readonly data: {
@@ -34,13 +43,43 @@ export type RollEvent =
         readonly at: number;
       };
     }
-  | { readonly type: 'RollMigrationStarted'; readonly data: { readonly accountId: string; readonly root: string; readonly fromContract: string; readonly toContract: string; readonly qty: number; readonly linkId: string; readonly at: number } }
-  | { readonly type: 'RollCompleted'; readonly data: { readonly accountId: string; readonly root: string; readonly fromContract: string; readonly toContract: string; readonly at: number } }
+  | {
+      readonly type: 'RollMigrationStarted';
+      readonly data: {
+        readonly accountId: string;
+        readonly root: string;
+        readonly fromContract: string;
+        readonly toContract: string;
+        readonly qty: number;
+        readonly linkId: string;
+        readonly at: number;
+      };
+    }
+  | {
+      readonly type: 'RollCompleted';
+      readonly data: {
+        readonly accountId: string;
+        readonly root: string;
+        readonly fromContract: string;
+        readonly toContract: string;
+        readonly at: number;
+      };
+    }
   | { readonly type: 'ExposureSet'; readonly data: { readonly qty: number; readonly at: number } }
-  | { readonly type: 'PositionsObserved'; readonly data: { readonly positions: Readonly<Record<string, number>>; readonly at: number } }
+  | {
+      readonly type: 'PositionsObserved';
+      readonly data: { readonly positions: Readonly<Record<string, number>>; readonly at: number };
+    }
   | {
       readonly type: 'RollTargetSet';
-      readonly data: { readonly accountId: string; readonly contract: string; readonly targetQty: number; readonly reason: TargetReason; readonly linkId: string | null; readonly at: number };
+      readonly data: {
+        readonly accountId: string;
+        readonly contract: string;
+        readonly targetQty: number;
+        readonly reason: TargetReason;
+        readonly linkId: string | null;
+        readonly at: number;
+      };
     }
   | {
       readonly type: 'DeliveryRiskAlert';
@@ -56,7 +95,16 @@ export type RollEvent =
       };
     }
   /** A position in a contract the calendar does not know: reported, never treated as rolled. */
-  | { readonly type: 'UnknownContractReported'; readonly data: { readonly accountId: string; readonly root: string; readonly contract: string; readonly position: number; readonly at: number } };
+  | {
+      readonly type: 'UnknownContractReported';
+      readonly data: {
+        readonly accountId: string;
+        readonly root: string;
+        readonly contract: string;
+        readonly position: number;
+        readonly at: number;
+      };
+    };
 
 export interface Book {
   /** Desired exposure in the root, signed whole contracts. */
@@ -78,7 +126,15 @@ export type RollState =
   | ({ readonly status: 'Holding'; readonly front: string } & Book)
   | ({ readonly status: 'Rolling' | 'Migrating'; readonly front: string; readonly next: string } & Book);
 
-export const initialState: RollState = { status: 'Unmapped', desired: 0, positions: {}, targets: {}, lastAt: null, alerted: [], reported: [] };
+export const initialState: RollState = {
+  status: 'Unmapped',
+  desired: 0,
+  positions: {},
+  targets: {},
+  lastAt: null,
+  alerted: [],
+  reported: [],
+};
 
 export const positionIn = (s: Book, code: string): number => s.positions[code] ?? 0;
 

@@ -41,7 +41,11 @@ export interface StepConfig {
    * (the 2013 ES replay in `keel roll-sim`) supplies its own, e.g. market hours read from the
    * recorded data; it must be pure like the rest of the decision.
    */
-  readonly exposureAt?: (desired: string, now: number, current: number) => E.Either<KeelError, EffectiveExposure>;
+  readonly exposureAt?: (
+    desired: string,
+    now: number,
+    current: number,
+  ) => E.Either<KeelError, EffectiveExposure>;
 }
 
 export interface StepWrite {
@@ -58,19 +62,34 @@ export interface Step {
 
 const iso = (t: number): string => new Date(t).toISOString();
 
-const stream = (context: 'calendar' | 'portfolio', id: string): E.Either<KeelError, string> => streamName(context, id);
+const stream = (context: 'calendar' | 'portfolio', id: string): E.Either<KeelError, string> =>
+  streamName(context, id);
 
-export const decideBook = (config: StepConfig, book: RootBook, now: number, cause: Pick<EventMeta, 'correlationId' | 'causationId'>): E.Either<KeelError, Step> => {
+export const decideBook = (
+  config: StepConfig,
+  book: RootBook,
+  now: number,
+  cause: Pick<EventMeta, 'correlationId' | 'causationId'>,
+): E.Either<KeelError, Step> => {
   const { accountId, calendar, policy } = config;
   const root = calendar.root;
   const desired = desiredAt(book, now);
-  if (desired === null) return E.left({ _tag: 'IllegalStateError', message: `${accountId} has no ${rootInstrument(root)} target in force at ${iso(now)}` });
+  if (desired === null)
+    return E.left({
+      _tag: 'IllegalStateError',
+      message: `${accountId} has no ${rootInstrument(root)} target in force at ${iso(now)}`,
+    });
   const known = new Set(calendar.contracts.map((c) => c.code));
   const current = Object.entries(book.roll.positions).reduce((a, [c, q]) => (known.has(c) ? a + q : a), 0);
-  const eff = config.exposureAt ? config.exposureAt(desired, now, current) : effectiveExposure(policy, root, desired, now, { current });
+  const eff = config.exposureAt
+    ? config.exposureAt(desired, now, current)
+    : effectiveExposure(policy, root, desired, now, { current });
   if (E.isLeft(eff)) return eff;
   // The stored state carries no instant (lastAt): the injected clock does not go back.
-  const decided = decide({ accountId, calendar })({ type: 'SetExposure', now, qty: eff.right.contracts }, { ...book.roll, lastAt: null });
+  const decided = decide({ accountId, calendar })(
+    { type: 'SetExposure', now, qty: eff.right.contracts },
+    { ...book.roll, lastAt: null },
+  );
   if (E.isLeft(decided)) return decided;
 
   const meta: EventMeta = { ...cause, producer: APP, occurredAt: iso(now) };
@@ -94,7 +113,12 @@ export const decideBook = (config: StepConfig, book: RootBook, now: number, caus
         next = null;
         out.push({
           stream: rootStream.right,
-          event: newEvent('ContractMapped', deriveId(APP, 'ContractMapped', root, e.data.contract), { root, symbol: rootInstrument(root), contract: e.data.contract, effectiveFrom: iso(now) }, meta),
+          event: newEvent(
+            'ContractMapped',
+            deriveId(APP, 'ContractMapped', root, e.data.contract),
+            { root, symbol: rootInstrument(root), contract: e.data.contract, effectiveFrom: iso(now) },
+            meta,
+          ),
         });
         break;
       case 'RollScheduled': {
@@ -105,7 +129,13 @@ export const decideBook = (config: StepConfig, book: RootBook, now: number, caus
           event: newEvent(
             'RollScheduled',
             deriveId(APP, 'RollScheduled', root, fromContract, toContract),
-            { root, fromContract, toContract, rollStart: iso(chicagoInstant(rollStartDate, '00:00')), forcedRollBy: iso(chicagoInstant(forcedRollDate, '00:00')) },
+            {
+              root,
+              fromContract,
+              toContract,
+              rollStart: iso(chicagoInstant(rollStartDate, '00:00')),
+              forcedRollBy: iso(chicagoInstant(forcedRollDate, '00:00')),
+            },
             meta,
           ),
         });
@@ -115,7 +145,12 @@ export const decideBook = (config: StepConfig, book: RootBook, now: number, caus
         const { fromContract, toContract } = e.data;
         out.push({
           stream: accountStream.right,
-          event: newEvent('RollCompleted', deriveId(APP, 'RollCompleted', accountId, root, fromContract, toContract), { accountId, root, fromContract, toContract, completedAt: iso(now) }, meta),
+          event: newEvent(
+            'RollCompleted',
+            deriveId(APP, 'RollCompleted', accountId, root, fromContract, toContract),
+            { accountId, root, fromContract, toContract, completedAt: iso(now) },
+            meta,
+          ),
         });
         break;
       }
@@ -155,7 +190,15 @@ export const decideBook = (config: StepConfig, book: RootBook, now: number, caus
           event: newEvent(
             'ContractTargetSet',
             deriveId(APP, 'TargetPositionSet', accountId, contract, n),
-            { accountId, instrument: contract, root, targetQty: String(targetQty), horizonSec, reason: `${why}, ${exposure}${linkId !== null ? `, link ${linkId}` : ''}`, linkId },
+            {
+              accountId,
+              instrument: contract,
+              root,
+              targetQty: String(targetQty),
+              horizonSec,
+              reason: `${why}, ${exposure}${linkId !== null ? `, link ${linkId}` : ''}`,
+              linkId,
+            },
             meta,
           ),
         });
@@ -177,7 +220,8 @@ export const decideBook = (config: StepConfig, book: RootBook, now: number, caus
   for (const o of out) {
     if (E.isLeft(o.event)) return o.event;
     const last = writes[writes.length - 1];
-    if (last !== undefined && last.stream === o.stream) writes[writes.length - 1] = { stream: o.stream, events: [...last.events, o.event.right] };
+    if (last !== undefined && last.stream === o.stream)
+      writes[writes.length - 1] = { stream: o.stream, events: [...last.events, o.event.right] };
     else writes.push({ stream: o.stream, events: [o.event.right] });
   }
   return E.right({ writes, decided: decided.right, exposure: eff.right });

@@ -52,7 +52,15 @@ export interface RolloverState {
 
 export const initialRolloverState: RolloverState = { books: {}, roots: {} };
 
-const FOLDED = ['TargetPositionSet', 'ContractTargetSet', 'PositionSnapshot', 'ContractMapped', 'RollScheduled', 'RollCompleted', 'DeliveryRiskAlert'] as const;
+const FOLDED = [
+  'TargetPositionSet',
+  'ContractTargetSet',
+  'PositionSnapshot',
+  'ContractMapped',
+  'RollScheduled',
+  'RollCompleted',
+  'DeliveryRiskAlert',
+] as const;
 type Folded = NewEvent<(typeof FOLDED)[number]>;
 export const ROLLOVER_EVENT_TYPES: readonly EventType[] = FOLDED;
 const isFolded = (e: NewEvent): e is Folded => (FOLDED as readonly string[]).includes(e.type);
@@ -103,16 +111,28 @@ export const foldRollover =
   (s: RolloverState, e: Foldable): RolloverState => {
     if (!isFolded(e)) return s;
     const roots = [...config.calendars.keys()];
-    const owned = (account: string): boolean => config.accounts.length === 0 || config.accounts.includes(account);
-    const book = (account: string, root: string): RootBook => s.books[account]?.[root] ?? bookFrom(s.roots[root]);
+    const owned = (account: string): boolean =>
+      config.accounts.length === 0 || config.accounts.includes(account);
+    const book = (account: string, root: string): RootBook =>
+      s.books[account]?.[root] ?? bookFrom(s.roots[root]);
     const put = (st: RolloverState, account: string, root: string, b: RootBook): RolloverState => ({
       ...st,
       books: { ...st.books, [account]: { ...st.books[account], [root]: b } },
     });
     const eachBookOf = (root: string, f: (b: RootBook) => RootBook): RolloverState['books'] =>
-      Object.fromEntries(Object.entries(s.books).map(([a, bs]) => [a, Object.fromEntries(Object.entries(bs).map(([r, b]) => [r, r === root ? f(b) : b]))]));
+      Object.fromEntries(
+        Object.entries(s.books).map(([a, bs]) => [
+          a,
+          Object.fromEntries(Object.entries(bs).map(([r, b]) => [r, r === root ? f(b) : b])),
+        ]),
+      );
 
-    const ownContractTarget = (st: RolloverState, accountId: string, instrument: string, targetQty: string): RolloverState => {
+    const ownContractTarget = (
+      st: RolloverState,
+      accountId: string,
+      instrument: string,
+      targetQty: string,
+    ): RolloverState => {
       const contractRoot = rootOfCode(roots, instrument);
       if (contractRoot === null) return st;
       const b = st.books[accountId]?.[contractRoot] ?? bookFrom(st.roots[contractRoot]);
@@ -131,7 +151,14 @@ export const foldRollover =
         if (root !== undefined) {
           const b = book(accountId, root);
           const gate = arrivalGate(root, Date.parse(e.occurredAt));
-          return put(s, accountId, root, gate === null ? { ...b, desired: targetQty, pending: null } : { ...b, pending: { qty: targetQty, effectiveAt: gate } });
+          return put(
+            s,
+            accountId,
+            root,
+            gate === null
+              ? { ...b, desired: targetQty, pending: null }
+              : { ...b, pending: { qty: targetQty, effectiveAt: gate } },
+          );
         }
         // Contract targets this app wrote before ContractTargetSet existed.
         return e.producer === APP ? ownContractTarget(s, accountId, instrument, targetQty) : s;
@@ -160,7 +187,12 @@ export const foldRollover =
           const b = had ?? bookFrom(s.roots[root]);
           const freshUnknown = Object.keys(unknown).filter((c) => !(c in b.unknown));
           // The decider's own unknown-contract report is replaced by the shell's (no catalog event fits).
-          next = put(next, accountId, root, { ...b, roll: { ...b.roll, positions, reported: Object.keys(unknown) }, unknown, freshUnknown });
+          next = put(next, accountId, root, {
+            ...b,
+            roll: { ...b.roll, positions, reported: Object.keys(unknown) },
+            unknown,
+            freshUnknown,
+          });
         }
         return next;
       }
@@ -169,16 +201,28 @@ export const foldRollover =
         if (!config.calendars.has(root)) return s;
         return {
           roots: { ...s.roots, [root]: { mapped: contract, scheduled: s.roots[root]?.scheduled ?? null } },
-          books: eachBookOf(root, (b) => (b.roll.status === 'Unmapped' ? { ...b, roll: { ...b.roll, status: 'Holding', front: contract } } : b)),
+          books: eachBookOf(root, (b) =>
+            b.roll.status === 'Unmapped'
+              ? { ...b, roll: { ...b.roll, status: 'Holding', front: contract } }
+              : b,
+          ),
         };
       }
       case 'RollScheduled': {
         const { root, fromContract, toContract } = e.data;
         if (!config.calendars.has(root)) return s;
         return {
-          roots: { ...s.roots, [root]: { mapped: s.roots[root]?.mapped ?? fromContract, scheduled: { from: fromContract, to: toContract } } },
+          roots: {
+            ...s.roots,
+            [root]: {
+              mapped: s.roots[root]?.mapped ?? fromContract,
+              scheduled: { from: fromContract, to: toContract },
+            },
+          },
           books: eachBookOf(root, (b) =>
-            b.roll.status === 'Holding' && b.roll.front === fromContract ? { ...b, roll: { ...b.roll, status: 'Rolling', front: fromContract, next: toContract } } : b,
+            b.roll.status === 'Holding' && b.roll.front === fromContract
+              ? { ...b, roll: { ...b.roll, status: 'Rolling', front: fromContract, next: toContract } }
+              : b,
           ),
         };
       }
@@ -187,7 +231,19 @@ export const foldRollover =
         const b = s.books[accountId]?.[root];
         if (b === undefined || b.roll.status === 'Unmapped' || b.roll.front !== fromContract) return s;
         const { desired, positions, targets, alerted, reported } = b.roll;
-        return put(s, accountId, root, { ...b, roll: { status: 'Holding', front: toContract, desired, positions, targets, alerted, reported, lastAt: null } });
+        return put(s, accountId, root, {
+          ...b,
+          roll: {
+            status: 'Holding',
+            front: toContract,
+            desired,
+            positions,
+            targets,
+            alerted,
+            reported,
+            lastAt: null,
+          },
+        });
       }
       case 'DeliveryRiskAlert': {
         const { accountId, root, contract } = e.data;

@@ -11,7 +11,9 @@ const unwrap = <A>(e: E.Either<unknown, A>): A => {
 };
 
 /** GCQ5, GCV5, GCZ5, GCG6 (GCZ5: roll start 2025-11-20, forced roll 11-25, alert 11-26, first notice 11-28). */
-export const GC_2025: ContractCalendar = unwrap(rollContractsFromCalendar('GC', 'GC.c.0', '2025-08', '2026-02'));
+export const GC_2025: ContractCalendar = unwrap(
+  rollContractsFromCalendar('GC', 'GC.c.0', '2025-08', '2026-02'),
+);
 
 export const ACCOUNT = 'acc-1';
 export const gcConfig: RollConfig = { accountId: ACCOUNT, calendar: GC_2025 };
@@ -20,7 +22,11 @@ export const gcConfig: RollConfig = { accountId: ACCOUNT, calendar: GC_2025 };
 export const ct = (date: string, time = '10:00'): number => chicagoInstant(date, time);
 
 /** Runs commands from a state, returning the final state and the events of the last command. */
-export const run = (config: RollConfig, state: RollState, cmds: readonly RollCommand[]): { state: RollState; events: readonly RollEvent[]; all: readonly RollEvent[] } => {
+export const run = (
+  config: RollConfig,
+  state: RollState,
+  cmds: readonly RollCommand[],
+): { state: RollState; events: readonly RollEvent[]; all: readonly RollEvent[] } => {
   let s = state;
   let last: readonly RollEvent[] = [];
   const all: RollEvent[] = [];
@@ -35,4 +41,6 @@ export const run = (config: RollConfig, state: RollState, cmds: readonly RollCom
 export const types = (es: readonly RollEvent[]): readonly string[] => es.map((e) => e.type);
 
 export const targetsOf = (es: readonly RollEvent[]): Record<string, number> =>
-  Object.fromEntries(es.flatMap((e) => (e.type === 'RollTargetSet' ? [[e.data.contract, e.data.targetQty]] : [])));
+  Object.fromEntries(
+    es.flatMap((e) => (e.type === 'RollTargetSet' ? [[e.data.contract, e.data.targetQty]] : [])),
+  );

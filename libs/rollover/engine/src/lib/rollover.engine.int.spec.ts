@@ -12,14 +12,20 @@ import { deriveId, newEvent, NewEvent, RecordedEvent } from '@keel/events';
 import { createMemoryEventStore, EventStore } from '@keel/event-store';
 import { createMemoryBus, EventBus } from '@keel/bus';
 import { Relay, startRelay } from '@keel/relay';
-import { createLogger, createMetrics, createVirtualClock, KeelMetrics, runEngine, VirtualClock } from '@keel/runtime';
+import {
+  createLogger,
+  createMetrics,
+  createVirtualClock,
+  KeelMetrics,
+  runEngine,
+  VirtualClock,
+} from '@keel/runtime';
 import { createRolloverEngine, RolloverEngine } from './rollover.engine';
 import { ct, gcSettings, unwrap } from '../testing/rollover-engine.fixtures';
 
 const logger = createLogger({ name: 'spec', level: 'silent' });
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const settings = gcSettings(5 * 60_000);
-
 
 let store: EventStore;
 let bus: EventBus;
@@ -31,7 +37,9 @@ let app: Pick<RolloverEngine, 'position' | 'tick'> & { stop(): Promise<void> };
 const start = async (): Promise<void> => {
   metrics = createMetrics('cme-rollover');
   const rollover = unwrap(createRolloverEngine({ store, clock, logger, metrics }, settings));
-  const running = unwrap(await runEngine(rollover.engine, { store, bus, clock, logger, metrics }, { snapshotEvery: 1000 })());
+  const running = unwrap(
+    await runEngine(rollover.engine, { store, bus, clock, logger, metrics }, { snapshotEvery: 1000 })(),
+  );
   app = { position: rollover.position, tick: rollover.tick, stop: running.stop };
 };
 
@@ -45,20 +53,28 @@ const quiesce = async (): Promise<void> => {
   throw new Error(`app stuck at ${app.position()}, head ${await head()}`);
 };
 
-const all = async (): Promise<RecordedEvent[]> => unwrap(await store.readAll({ after: 0, maxCount: 100_000 })()).events as RecordedEvent[];
+const all = async (): Promise<RecordedEvent[]> =>
+  unwrap(await store.readAll({ after: 0, maxCount: 100_000 })()).events as RecordedEvent[];
 const mine = async (): Promise<RecordedEvent[]> => (await all()).filter((e) => e.producer === 'cme-rollover');
 
 const append = async (stream: string, e: E.Either<unknown, NewEvent>): Promise<void> => {
   unwrap(await store.append(stream, [unwrap(e)], 'any')());
 };
-const meta = (producer: string, n: number) => ({ correlationId: `spec-${n}`, causationId: null, producer, occurredAt: new Date(clock.now()).toISOString() });
+const meta = (producer: string, n: number) => ({
+  correlationId: `spec-${n}`,
+  causationId: null,
+  producer,
+  occurredAt: new Date(clock.now()).toISOString(),
+});
 
 /** Fake execution: contract targets become positions at once, but only while GC trades. */
 let held: Record<string, number> = {};
 let seenTargets = 0;
 let snapshots = 0;
 const execute = async (): Promise<void> => {
-  const targets = (await mine()).filter((e): e is RecordedEvent<'ContractTargetSet'> => e.type === 'ContractTargetSet');
+  const targets = (await mine()).filter(
+    (e): e is RecordedEvent<'ContractTargetSet'> => e.type === 'ContractTargetSet',
+  );
   const want = { ...held };
   for (const t of targets) want[t.data.instrument] = Number(t.data.targetQty);
   seenTargets = targets.length;
@@ -66,8 +82,21 @@ const execute = async (): Promise<void> => {
   if (!open || Object.entries(want).every(([c, q]) => (held[c] ?? 0) === q)) return;
   held = want;
   snapshots++;
-  const positions = [...Object.entries(held).filter(([, q]) => q !== 0).map(([instrument, q]) => ({ instrument, qty: String(q), entryPrice: null })), { instrument: 'GCX5', qty: '1', entryPrice: null }];
-  await append('venue-acc-1', newEvent('PositionSnapshot', deriveId('spec-snapshot', snapshots), { accountId: 'acc-1', venue: 'sim', positions }, meta('gateway', snapshots)));
+  const positions = [
+    ...Object.entries(held)
+      .filter(([, q]) => q !== 0)
+      .map(([instrument, q]) => ({ instrument, qty: String(q), entryPrice: null })),
+    { instrument: 'GCX5', qty: '1', entryPrice: null },
+  ];
+  await append(
+    'venue-acc-1',
+    newEvent(
+      'PositionSnapshot',
+      deriveId('spec-snapshot', snapshots),
+      { accountId: 'acc-1', venue: 'sim', positions },
+      meta('gateway', snapshots),
+    ),
+  );
 };
 
 const runTo = async (until: number, each?: (now: number) => void): Promise<void> => {
@@ -81,7 +110,10 @@ const runTo = async (until: number, each?: (now: number) => void): Promise<void>
   }
 };
 
-const unknownReported = async (): Promise<number> => (await metrics.registry.getSingleMetric('cme_rollover_unknown_contract_positions_total')?.get())?.values.reduce((a, v) => a + v.value, 0) ?? 0;
+const unknownReported = async (): Promise<number> =>
+  (
+    await metrics.registry.getSingleMetric('cme_rollover_unknown_contract_positions_total')?.get()
+  )?.values.reduce((a, v) => a + v.value, 0) ?? 0;
 
 beforeAll(async () => {
   store = createMemoryEventStore({ now: () => clock.now() });
@@ -103,11 +135,28 @@ describe('cme-rollover across the GCZ5 → GCG6 roll (Nov 2025)', () => {
   let weekendTotals: number[] = [];
 
   it('maps the front and builds CME:GC +4 in GCZ5', async () => {
-    await append('portfolio-acc-1', newEvent('TargetPositionSet', deriveId('spec-opt', 1), { accountId: 'acc-1', instrument: 'CME:GC', targetQty: '4', horizonSec: 3600, reason: 'spec' }, meta('optimizer', 0)));
+    await append(
+      'portfolio-acc-1',
+      newEvent(
+        'TargetPositionSet',
+        deriveId('spec-opt', 1),
+        { accountId: 'acc-1', instrument: 'CME:GC', targetQty: '4', horizonSec: 3600, reason: 'spec' },
+        meta('optimizer', 0),
+      ),
+    );
     await quiesce();
     await runTo(ct('2025-11-17', '11:00'));
     const events = await mine();
-    expect(events.map((e) => [e.type, e.type === 'ContractTargetSet' ? `${e.data.instrument} ${e.data.targetQty}` : 'contract' in e.data ? e.data.contract : ''])).toEqual([
+    expect(
+      events.map((e) => [
+        e.type,
+        e.type === 'ContractTargetSet'
+          ? `${e.data.instrument} ${e.data.targetQty}`
+          : 'contract' in e.data
+            ? e.data.contract
+            : '',
+      ]),
+    ).toEqual([
       ['ContractMapped', 'GCZ5'],
       ['ContractTargetSet', 'GCZ5 4'],
     ]);
@@ -116,18 +165,23 @@ describe('cme-rollover across the GCZ5 → GCG6 roll (Nov 2025)', () => {
 
   it('reports the unknown GCX5 position once and never sets a target for it', async () => {
     expect(await unknownReported()).toBe(1);
-    expect((await mine()).some((e) => e.type === 'ContractTargetSet' && e.data.instrument === 'GCX5')).toBe(false);
+    expect((await mine()).some((e) => e.type === 'ContractTargetSet' && e.data.instrument === 'GCX5')).toBe(
+      false,
+    );
   });
 
   it('schedules the roll on 11-20 and is flat in GC from 30 min before the Friday close', async () => {
     await runTo(ct('2025-11-23', '18:00'), (now) => {
-      if (now >= ct('2025-11-21', '15:45') && now < ct('2025-11-21', '16:00')) weekendTotals.push(Object.values(held).reduce((a, b) => a + b, 0));
+      if (now >= ct('2025-11-21', '15:45') && now < ct('2025-11-21', '16:00'))
+        weekendTotals.push(Object.values(held).reduce((a, b) => a + b, 0));
     });
     expect(weekendTotals.length).toBeGreaterThan(0);
     expect(weekendTotals.every((t) => t === 0)).toBe(true);
     const types = (await mine()).map((e) => e.type);
     expect(types).toContain('RollScheduled');
-    const scheduled = (await mine()).find((e): e is RecordedEvent<'RollScheduled'> => e.type === 'RollScheduled');
+    const scheduled = (await mine()).find(
+      (e): e is RecordedEvent<'RollScheduled'> => e.type === 'RollScheduled',
+    );
     expect(scheduled?.data).toMatchObject({ root: 'GC', fromContract: 'GCZ5', toContract: 'GCG6' });
     // The Sunday reopen builds the next contract only.
     expect(held).toEqual({ GCZ5: 0, GCG6: 4 });
@@ -148,15 +202,32 @@ describe('cme-rollover across the GCZ5 → GCG6 roll (Nov 2025)', () => {
     await runTo(ct('2025-11-26', '12:00'));
     const events = await mine();
     const completed = events.find((e): e is RecordedEvent<'RollCompleted'> => e.type === 'RollCompleted');
-    expect(completed?.data).toMatchObject({ accountId: 'acc-1', root: 'GC', fromContract: 'GCZ5', toContract: 'GCG6' });
+    expect(completed?.data).toMatchObject({
+      accountId: 'acc-1',
+      root: 'GC',
+      fromContract: 'GCZ5',
+      toContract: 'GCG6',
+    });
     expect(Date.parse(completed?.data.completedAt ?? '')).toBeLessThan(ct('2025-11-26', '00:00'));
-    const targets = events.filter((e): e is RecordedEvent<'ContractTargetSet'> => e.type === 'ContractTargetSet');
+    const targets = events.filter(
+      (e): e is RecordedEvent<'ContractTargetSet'> => e.type === 'ContractTargetSet',
+    );
     const last = (c: string) => [...targets].reverse().find((t) => t.data.instrument === c)?.data.targetQty;
     expect([last('GCZ5'), last('GCG6')]).toEqual(['0', '4']);
     expect(held).toEqual({ GCZ5: 0, GCG6: 4 });
     // The lifecycle, in order, once each.
-    const lifecycle = events.filter((e) => e.type !== 'ContractTargetSet').map((e) => `${e.type} ${'contract' in e.data ? e.data.contract : 'toContract' in e.data ? e.data.toContract : ''}`);
-    expect(lifecycle).toEqual(['ContractMapped GCZ5', 'RollScheduled GCG6', 'RollCompleted GCG6', 'ContractMapped GCG6']);
+    const lifecycle = events
+      .filter((e) => e.type !== 'ContractTargetSet')
+      .map(
+        (e) =>
+          `${e.type} ${'contract' in e.data ? e.data.contract : 'toContract' in e.data ? e.data.toContract : ''}`,
+      );
+    expect(lifecycle).toEqual([
+      'ContractMapped GCZ5',
+      'RollScheduled GCG6',
+      'RollCompleted GCG6',
+      'ContractMapped GCG6',
+    ]);
     // No target repeats the previous one for its contract (nothing emitted twice).
     for (const c of ['GCZ5', 'GCG6']) {
       const qs = targets.filter((t) => t.data.instrument === c).map((t) => t.data.targetQty);

@@ -14,7 +14,6 @@ import { ct, gcSettings, unwrap } from '../testing/rollover-engine.fixtures';
 
 const settings = gcSettings(15 * 60_000);
 
-
 describe('createRolloverEngine', () => {
   it('refuses settings that do not resolve, naming the key', () => {
     const clock = createVirtualClock(0);

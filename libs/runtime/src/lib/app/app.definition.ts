@@ -46,5 +46,9 @@ export interface FoldingApp<S> {
    * here and return the events that record what happened. A rejection leaves the event
    * unapplied, to be delivered again.
    */
-  readonly react?: (event: RecordedEvent, state: S, ctx: ReactContext) => readonly Write[] | Promise<readonly Write[]>;
+  readonly react?: (
+    event: RecordedEvent,
+    state: S,
+    ctx: ReactContext,
+  ) => readonly Write[] | Promise<readonly Write[]>;
 }

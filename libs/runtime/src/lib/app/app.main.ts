@@ -55,7 +55,11 @@ export const runMain = async <P extends TProperties>(
   spec: AppMainSpec<P>,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<number> => {
-  const schema = Type.Object({ ...BaseAppConfig.properties, httpPort: HttpPort(spec.defaultHttpPort), ...(spec.config ?? {}) }) as TObject;
+  const schema = Type.Object({
+    ...BaseAppConfig.properties,
+    httpPort: HttpPort(spec.defaultHttpPort),
+    ...(spec.config ?? {}),
+  }) as TObject;
   const file = env[CONFIG_FILE_ENV];
   const decoded = loadConfig(schema, { env, ...(file ? { file } : {}), ignoreEnv: [CONFIG_FILE_ENV] });
   if (E.isLeft(decoded)) {
@@ -65,7 +69,9 @@ export const runMain = async <P extends TProperties>(
   const config = decoded.right as BaseAppConfig & { [K in keyof P]: P[K]['static'] };
   const clock = clockFromSettings(config);
   // A store URI that names no known store is a config error, not an outage to wait out.
-  const location = E.mapLeft((e: ValidationError) => ({ ...e, path: 'KEEL_STORE_URI' }))(parseEventStoreUri(config.storeUri));
+  const location = E.mapLeft((e: ValidationError) => ({ ...e, path: 'KEEL_STORE_URI' }))(
+    parseEventStoreUri(config.storeUri),
+  );
   const invalid = [clock, location].flatMap((r) => (E.isLeft(r) ? [r.left] : []));
   if (E.isLeft(clock) || invalid.length > 0) {
     process.stderr.write(`${spec.name}: refusing to start\n${formatConfigErrors(invalid)}\n`);
@@ -102,7 +108,13 @@ export const runMain = async <P extends TProperties>(
         : logger.warn({ report }, 'not ready: new orders are held until the store and NATS answer'),
   });
 
-  const health = await startHealthServer({ host: config.httpHost, port: config.httpPort, readiness, metrics: metrics.registry, logger })();
+  const health = await startHealthServer({
+    host: config.httpHost,
+    port: config.httpPort,
+    readiness,
+    metrics: metrics.registry,
+    logger,
+  })();
   if (E.isLeft(health)) {
     logger.fatal({ err: describeError(health.left) }, 'cannot serve health endpoints');
     return 1;
@@ -123,7 +135,9 @@ export const runMain = async <P extends TProperties>(
     })();
 
   const storeUri = config.storeUri;
-  const opened = await retrying('event store', () => openEventStore(storeUri, { now: () => clock.right.now() }));
+  const opened = await retrying('event store', () =>
+    openEventStore(storeUri, { now: () => clock.right.now() }),
+  );
   if (E.isLeft(opened)) return lifecycle.isShuttingDown() ? 0 : failStart(logger, opened.left);
   store = opened.right;
   lifecycle.onStop('event store', () => store?.close());

@@ -44,7 +44,10 @@ export interface Handled<S> {
 
 export interface CommandHandler<S> {
   /** Decide on the stream's current state and store the result (see the module header). */
-  handle<Err>(stream: string, decide: (state: S, revision: number) => E.Either<Err, Decision<S>>): TE.TaskEither<Err | KeelError, Handled<S>>;
+  handle<Err>(
+    stream: string,
+    decide: (state: S, revision: number) => E.Either<Err, Decision<S>>,
+  ): TE.TaskEither<Err | KeelError, Handled<S>>;
   /** The aggregate as last loaded or decided (loaded now if not cached). */
   load(stream: string): TE.TaskEither<KeelError, { readonly state: S; readonly revision: number }>;
   /** The cached aggregate, if any (no I/O). */
@@ -67,29 +70,37 @@ export interface CommandHandlerOptions<S> {
   readonly onOutage?: (stream: string, error: KeelError, attempt: number) => void;
 }
 
-const conflicted = (e: AppendError): boolean => e._tag === 'ConcurrencyError' || (e._tag === 'ValidationError' && e.path === '/eventId');
+const conflicted = (e: AppendError): boolean =>
+  e._tag === 'ConcurrencyError' || (e._tag === 'ValidationError' && e.path === '/eventId');
 
 export const createCommandHandler = <S>(o: CommandHandlerOptions<S>): CommandHandler<S> => {
   const cache = new Map<string, { state: S; revision: number }>();
   const maxAttempts = o.maxAttempts ?? 5;
   const retry = o.retry ?? { initialMs: 200, maxMs: 5000 };
 
-  const read = (stream: string): TE.TaskEither<KeelError, { state: S; revision: number }> => async () => {
-    let failed: KeelError | null = null;
-    const folded = await foldStream(store, stream, { state: o.fold.initial(stream), revision: -1 }, (acc, e) => {
-      if (failed) return { state: acc, stop: true };
-      const next = o.fold.evolve(acc.state, e);
-      if (E.isLeft(next)) {
-        failed = next.left;
-        return { state: acc, stop: true };
-      }
-      return { state: { state: next.right, revision: e.streamRevision } };
-    })();
-    if (E.isLeft(folded)) return folded;
-    if (failed) return E.left(failed);
-    cache.set(stream, folded.right);
-    return E.right(folded.right);
-  };
+  const read =
+    (stream: string): TE.TaskEither<KeelError, { state: S; revision: number }> =>
+    async () => {
+      let failed: KeelError | null = null;
+      const folded = await foldStream(
+        store,
+        stream,
+        { state: o.fold.initial(stream), revision: -1 },
+        (acc, e) => {
+          if (failed) return { state: acc, stop: true };
+          const next = o.fold.evolve(acc.state, e);
+          if (E.isLeft(next)) {
+            failed = next.left;
+            return { state: acc, stop: true };
+          }
+          return { state: { state: next.right, revision: e.streamRevision } };
+        },
+      )();
+      if (E.isLeft(folded)) return folded;
+      if (failed) return E.left(failed);
+      cache.set(stream, folded.right);
+      return E.right(folded.right);
+    };
   const store = o.store;
 
   const load = (stream: string): TE.TaskEither<KeelError, { state: S; revision: number }> => {
@@ -98,7 +109,11 @@ export const createCommandHandler = <S>(o: CommandHandlerOptions<S>): CommandHan
   };
 
   /** Append at `revision`, waiting out outages; Right(false) on a conflict. */
-  const appendAt = async (stream: string, events: readonly NewEvent[], revision: number): Promise<E.Either<KeelError, number | false>> => {
+  const appendAt = async (
+    stream: string,
+    events: readonly NewEvent[],
+    revision: number,
+  ): Promise<E.Either<KeelError, number | false>> => {
     for (let attempt = 1; ; attempt++) {
       const r = await store.append(stream, events, revision < 0 ? 'noStream' : revision)();
       if (E.isRight(r)) return E.right(r.right.nextExpectedRevision);
@@ -109,30 +124,40 @@ export const createCommandHandler = <S>(o: CommandHandlerOptions<S>): CommandHan
     }
   };
 
-  const handle = <Err>(stream: string, decide: (state: S, revision: number) => E.Either<Err, Decision<S>>): TE.TaskEither<Err | KeelError, Handled<S>> => async () => {
-    for (let attempt = 1; ; attempt++) {
-      const loaded = await load(stream)();
-      if (E.isLeft(loaded)) return loaded;
-      const { state, revision } = loaded.right;
-      const decided = decide(state, revision);
-      if (E.isLeft(decided)) return decided;
-      const { events } = decided.right;
-      if (events.length === 0) return E.right({ state, events, revision });
-      const appended = await appendAt(stream, events, revision);
-      if (E.isLeft(appended)) return appended;
-      if (appended.right !== false) {
-        const now = { state: decided.right.state, revision: appended.right };
-        cache.set(stream, now);
-        return E.right({ ...now, events });
+  const handle =
+    <Err>(
+      stream: string,
+      decide: (state: S, revision: number) => E.Either<Err, Decision<S>>,
+    ): TE.TaskEither<Err | KeelError, Handled<S>> =>
+    async () => {
+      for (let attempt = 1; ; attempt++) {
+        const loaded = await load(stream)();
+        if (E.isLeft(loaded)) return loaded;
+        const { state, revision } = loaded.right;
+        const decided = decide(state, revision);
+        if (E.isLeft(decided)) return decided;
+        const { events } = decided.right;
+        if (events.length === 0) return E.right({ state, events, revision });
+        const appended = await appendAt(stream, events, revision);
+        if (E.isLeft(appended)) return appended;
+        if (appended.right !== false) {
+          const now = { state: decided.right.state, revision: appended.right };
+          cache.set(stream, now);
+          return E.right({ ...now, events });
+        }
+        o.onConflict?.(stream);
+        cache.delete(stream);
+        if (attempt >= maxAttempts) {
+          const err: ConcurrencyError = {
+            _tag: 'ConcurrencyError',
+            stream,
+            expected: String(revision),
+            actual: `changed under ${attempt} decisions in a row`,
+          };
+          return E.left(err);
+        }
       }
-      o.onConflict?.(stream);
-      cache.delete(stream);
-      if (attempt >= maxAttempts) {
-        const err: ConcurrencyError = { _tag: 'ConcurrencyError', stream, expected: String(revision), actual: `changed under ${attempt} decisions in a row` };
-        return E.left(err);
-      }
-    }
-  };
+    };
 
   return {
     handle,

@@ -32,7 +32,8 @@ const handlerOn = (store: EventStore, onConflict?: () => void) =>
     fold: { initial: () => 0, evolve: (n) => E.right(n + 1) },
     ...(onConflict ? { onConflict } : {}),
   });
-const next = (max: number) => (n: number) => (n >= max ? E.left({ _tag: 'Full' as const, n }) : E.right({ events: [event(n)], state: n + 1 }));
+const next = (max: number) => (n: number) =>
+  n >= max ? E.left({ _tag: 'Full' as const, n }) : E.right({ events: [event(n)], state: n + 1 });
 
 describe('command handler', () => {
   it('appends what was decided at the revision decided on, and keeps the aggregate', async () => {
@@ -58,7 +59,11 @@ describe('command handler', () => {
     expect(conflicts).toBe(1);
     expect(E.isRight(r) && r.right.state).toBe(3);
     const stored = await store.readStream(STREAM)();
-    expect(E.isRight(stored) && stored.right.map((e) => (e.data as { reason: string }).reason)).toEqual(['n=0', 'n=100', 'n=2']);
+    expect(E.isRight(stored) && stored.right.map((e) => (e.data as { reason: string }).reason)).toEqual([
+      'n=0',
+      'n=100',
+      'n=2',
+    ]);
   });
 
   it('returns the decider refusal and stores nothing', async () => {
@@ -74,7 +79,10 @@ describe('command handler', () => {
     let failures = 2;
     const flaky: EventStore = {
       ...inner,
-      append: (s, es, exp) => (failures-- > 0 ? TE.left(infrastructureError('store', 'append', 'unreachable')) : inner.append(s, es, exp)),
+      append: (s, es, exp) =>
+        failures-- > 0
+          ? TE.left(infrastructureError('store', 'append', 'unreachable'))
+          : inner.append(s, es, exp),
     };
     const h = handlerOn(flaky);
     const r = await h.handle(STREAM, next(5))();

@@ -35,7 +35,11 @@ export interface RunningEngine<S> {
 }
 
 export const runEngine =
-  <S>(engine: Engine<S>, ports: FoldingAppPorts, settings: FoldingAppSettings): TE.TaskEither<KeelError, RunningEngine<S>> =>
+  <S>(
+    engine: Engine<S>,
+    ports: FoldingAppPorts,
+    settings: FoldingAppSettings,
+  ): TE.TaskEither<KeelError, RunningEngine<S>> =>
   async () => {
     if (engine.prepare) {
       const p = await engine.prepare()();

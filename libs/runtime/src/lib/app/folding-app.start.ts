@@ -68,16 +68,26 @@ export const startFoldingApp = async <S>(
       ? { state: snap.right.state as S, position: snap.right.position }
       : { state: projection.initial, position: 0 };
   if (snap.right && snap.right.version !== projection.version)
-    logger.info({ snapshotVersion: snap.right.version, version: projection.version }, 'snapshot is of another projection version; replaying from the start');
+    logger.info(
+      { snapshotVersion: snap.right.version, version: projection.version },
+      'snapshot is of another projection version; replaying from the start',
+    );
   const reactedUpTo = reacted.right?.position ?? 0;
 
   let sinceSnapshot = 0;
   let stopping = false;
   const saveSnapshot = async (): Promise<void> => {
     const position = folded.position;
-    const r = await store.saveSnapshot(stateKey, { position, version: projection.version, state: folded.state })();
-    const c = E.isRight(r) ? await store.saveSnapshot(reactedKey, { position, version: 1, state: null })() : r;
-    if (E.isLeft(c)) logger.warn({ err: describeError(c.left) }, 'snapshot not saved; the next start replays further');
+    const r = await store.saveSnapshot(stateKey, {
+      position,
+      version: projection.version,
+      state: folded.state,
+    })();
+    const c = E.isRight(r)
+      ? await store.saveSnapshot(reactedKey, { position, version: 1, state: null })()
+      : r;
+    if (E.isLeft(c))
+      logger.warn({ err: describeError(c.left) }, 'snapshot not saved; the next start replays further');
     else sinceSnapshot = 0;
   };
 
@@ -96,11 +106,17 @@ export const startFoldingApp = async <S>(
         const r = await store.append(w.stream, w.events, w.expected)();
         if (E.isRight(r)) break;
         if (again && r.left._tag === 'ValidationError' && r.left.path === '/eventId') {
-          log.info({ stream: w.stream, err: describeError(r.left) }, 'write was already stored by an earlier run; keeping it');
+          log.info(
+            { stream: w.stream, err: describeError(r.left) },
+            'write was already stored by an earlier run; keeping it',
+          );
           break;
         }
         if (r.left._tag !== 'InfrastructureError' || stopping) throw new Error(describeError(r.left));
-        log.warn({ err: describeError(r.left), stream: w.stream }, 'write failed; retrying before acknowledging');
+        log.warn(
+          { err: describeError(r.left), stream: w.stream },
+          'write failed; retrying before acknowledging',
+        );
         await clock.sleep(settings.writeRetryMs ?? 500);
       }
     }
@@ -120,12 +136,18 @@ export const startFoldingApp = async <S>(
   let replayed = 0;
   try {
     for (;;) {
-      const page = await store.readAll({ after: folded.position, maxCount: settings.replayPageSize ?? 4096, filter })();
+      const page = await store.readAll({
+        after: folded.position,
+        maxCount: settings.replayPageSize ?? 4096,
+        filter,
+      })();
       if (E.isLeft(page)) {
         // An undecodable event stops the start-up: folding past it would build a wrong state.
         const err = page.left;
         return E.left(
-          err._tag === 'InfrastructureError' ? err : { _tag: 'InfrastructureError', component: 'store', op: 'replay', message: describeError(err) },
+          err._tag === 'InfrastructureError'
+            ? err
+            : { _tag: 'InfrastructureError', component: 'store', op: 'replay', message: describeError(err) },
         );
       }
       for (const event of page.right.events) {
@@ -137,9 +159,18 @@ export const startFoldingApp = async <S>(
       if (page.right.isEnd) break;
     }
   } catch (e) {
-    return E.left({ _tag: 'InfrastructureError', component: 'app', op: 'replay', message: String(e), cause: e });
+    return E.left({
+      _tag: 'InfrastructureError',
+      component: 'app',
+      op: 'replay',
+      message: String(e),
+      cause: e,
+    });
   }
-  logger.info({ replayed, position: folded.position, fromSnapshot: snap.right !== null, reactedUpTo }, 'state rebuilt from the log');
+  logger.info(
+    { replayed, position: folded.position, fromSnapshot: snap.right !== null, reactedUpTo },
+    'state rebuilt from the log',
+  );
 
   // 3. Consume from NATS after what the state includes (the idempotency high-water mark).
   const consumer = await bus.consume(

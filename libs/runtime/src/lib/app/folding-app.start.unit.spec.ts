@@ -23,7 +23,12 @@ const target = (n: number): NewEvent => {
     'TargetPositionSet',
     deriveId('spec', n),
     { accountId: 'acc-1', instrument: 'BTCUSDT', targetQty: `${n}`, horizonSec: 60, reason: 'spec' },
-    { correlationId: `c-${n}`, causationId: null, producer: 'optimizer', occurredAt: '2024-01-01T00:00:00.000Z' },
+    {
+      correlationId: `c-${n}`,
+      causationId: null,
+      producer: 'optimizer',
+      occurredAt: '2024-01-01T00:00:00.000Z',
+    },
   );
   if (E.isLeft(e)) throw new Error(JSON.stringify(e.left));
   return e.right;
@@ -89,7 +94,11 @@ describe('startFoldingApp', () => {
   });
 
   it('ignores a snapshot taken by another projection version', async () => {
-    await store.saveSnapshot('app:execution', { position: 99, version: 0, state: { counts: { TargetPositionSet: 1000 } } })();
+    await store.saveSnapshot('app:execution', {
+      position: 99,
+      version: 0,
+      state: { counts: { TargetPositionSet: 1000 } },
+    })();
     await append([target(1)]);
     const app = await start(tallyApp('execution', ['TargetPositionSet']));
     expect(app.state()).toEqual<Tally>({ counts: { TargetPositionSet: 1 } });
@@ -104,7 +113,12 @@ describe('startFoldingApp', () => {
           'KillSwitchEngaged',
           deriveId('gateway', event.eventId),
           { scope: 'global', accountId: null, reason: `after ${event.eventId}` },
-          { correlationId: event.correlationId, causationId: event.eventId, producer: 'gateway', occurredAt: '2024-01-01T00:00:00.000Z' },
+          {
+            correlationId: event.correlationId,
+            causationId: event.eventId,
+            producer: 'gateway',
+            occurredAt: '2024-01-01T00:00:00.000Z',
+          },
         );
         if (E.isLeft(e)) throw new Error(JSON.stringify(e.left));
         return [{ stream: 'control-global', expected: 'any', events: [e.right] }];
@@ -116,9 +130,9 @@ describe('startFoldingApp', () => {
       const head = await append([target(1)]);
       await eventually('applied', () => app.position() === head);
       const written = await store.readStream('control-global')();
-      expect(E.isRight(written) && written.right.map((e) => [e.type, e.causationId, e.correlationId])).toEqual([
-        ['KillSwitchEngaged', deriveId('spec', 1), 'c-1'],
-      ]);
+      expect(
+        E.isRight(written) && written.right.map((e) => [e.type, e.causationId, e.correlationId]),
+      ).toEqual([['KillSwitchEngaged', deriveId('spec', 1), 'c-1']]);
     });
 
     it('reacts on replay to events past its checkpoint: a crash between an event and its writes loses nothing', async () => {
@@ -168,7 +182,9 @@ describe('startFoldingApp', () => {
         ...base,
         // The first attempt's write expects a stream that does not exist: a ConcurrencyError.
         react: async (event, state, ctx) =>
-          (await base.react!(event, state, ctx)).map((w) => (++attempts === 1 ? { ...w, expected: 'exists' as const } : w)),
+          (await base.react!(event, state, ctx)).map((w) =>
+            ++attempts === 1 ? { ...w, expected: 'exists' as const } : w,
+          ),
       });
       const head = await append([target(1)]);
       await eventually('applied after the retry', () => app.position() === head);

@@ -14,7 +14,9 @@ export const tallyProjection = (eventTypes: readonly EventType[]): Projection<Ta
   version: 1,
   initial: { counts: {} },
   eventTypes,
-  evolve: (state, event) => ({ counts: { ...state.counts, [event.type]: (state.counts[event.type] ?? 0) + 1 } }),
+  evolve: (state, event) => ({
+    counts: { ...state.counts, [event.type]: (state.counts[event.type] ?? 0) + 1 },
+  }),
 });
 
 export const tallyApp = (name: string, eventTypes: readonly EventType[]): FoldingApp<Tally> => ({

@@ -43,7 +43,9 @@ export const startTicker = (clock: Clock, spec: TickerSpec, logger?: Pick<Logger
       cancel = null;
       running = spec
         .work(at)
-        .catch((e: unknown) => logger?.warn({ err: String(e), ticker: spec.name }, 'tick failed; the next one tries again'))
+        .catch((e: unknown) =>
+          logger?.warn({ err: String(e), ticker: spec.name }, 'tick failed; the next one tries again'),
+        )
         .finally(schedule);
     });
   };

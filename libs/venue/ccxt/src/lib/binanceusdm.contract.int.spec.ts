@@ -9,7 +9,14 @@ const SECRET = 'contractSecretjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fA';
 
 venueAdapterContract('ccxt binanceusdm (signed stand-in server)', async () => {
   const standin = await startBinanceStandin({ apiKey: API_KEY, secret: SECRET });
-  const venue = createCcxtVenue({ venue: 'binanceusdm', accountId: 'contract', credentials: { apiKey: API_KEY, secret: SECRET }, testnet: false, timeoutMs: 2_000, urlOverride: standin.url });
+  const venue = createCcxtVenue({
+    venue: 'binanceusdm',
+    accountId: 'contract',
+    credentials: { apiKey: API_KEY, secret: SECRET },
+    testnet: false,
+    timeoutMs: 2_000,
+    urlOverride: standin.url,
+  });
   return {
     venue,
     symbol: 'BTC/USDT:USDT',

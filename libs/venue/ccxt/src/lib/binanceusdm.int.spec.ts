@@ -53,7 +53,6 @@ const order = (over: Partial<OrderRequest> = {}): OrderRequest => ({
   ...over,
 });
 
-
 describe('ccxt adapter — Binance USD-M', () => {
   let server: FakeVenue;
   let venue: VenueAdapter;
@@ -270,7 +269,13 @@ describe('ccxt adapter — Binance USD-M', () => {
       (body[1] as Record<string, unknown>)['income'] = '1e-3';
       server.on('GET', INCOME, () => ({ body }));
       const e = left(await venue.fetchFunding(0)());
-      expect(e).toMatchObject({ _tag: 'VenueMalformed', venue: V, op: 'fetchFunding', path: 'funding[1].income', value: '"1e-3"' });
+      expect(e).toMatchObject({
+        _tag: 'VenueMalformed',
+        venue: V,
+        op: 'fetchFunding',
+        path: 'funding[1].income',
+        value: '"1e-3"',
+      });
     });
 
     it('declares the income endpoint weight (30)', () => {

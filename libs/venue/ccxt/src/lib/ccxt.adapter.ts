@@ -305,10 +305,16 @@ export const createCcxtVenue = (cfg: CcxtVenueConfig): VenueAdapter => {
   const fetchFunding = (sinceTs: number): TE.TaskEither<VenueError, readonly FundingPayment[]> =>
     pipe(
       markets(),
-      TE.chain(() => call('fetchFunding', () => fundingHistory(sinceTs), venue === 'okx' ? OKX_FUNDING_PAGES : 1)),
+      TE.chain(() =>
+        call('fetchFunding', () => fundingHistory(sinceTs), venue === 'okx' ? OKX_FUNDING_PAGES : 1),
+      ),
       TE.chainEitherK((rows) => toFundingPayments(venue, rows)),
       // An entry repeated across OKX pages is one payment.
-      TE.map((ps) => ps.filter((p, i) => i === 0 || p.fundingId !== ps[i - 1]?.fundingId || p.symbol !== ps[i - 1]?.symbol)),
+      TE.map((ps) =>
+        ps.filter(
+          (p, i) => i === 0 || p.fundingId !== ps[i - 1]?.fundingId || p.symbol !== ps[i - 1]?.symbol,
+        ),
+      ),
     );
 
   const contractSizeOf = (symbol: string): Decimal => {

@@ -61,13 +61,19 @@ const rawOf = (venue: CcxtVenueId, e: CcxtFundingEntry): RawFunding => {
           : typeof tranId === 'number' && Number.isSafeInteger(tranId)
             ? String(tranId)
             : tranId;
-      return { amount: ['income', info['income']], id: ['tranId', id], asset: ['asset', info['asset']], time: ['time', info['time']] };
+      return {
+        amount: ['income', info['income']],
+        id: ['tranId', id],
+        asset: ['asset', info['asset']],
+        time: ['time', info['time']],
+      };
     }
     case 'okx': {
       const bal = info['balChg'];
       const balIsZero = typeof bal === 'string' && DECIMAL.test(bal) && new Decimal(bal).isZero();
       return {
-        amount: balIsZero && info['posBalChg'] !== undefined ? ['posBalChg', info['posBalChg']] : ['balChg', bal],
+        amount:
+          balIsZero && info['posBalChg'] !== undefined ? ['posBalChg', info['posBalChg']] : ['balChg', bal],
         id: ['billId', info['billId']],
         asset: ['ccy', info['ccy']],
         time: ['ts', info['ts']],
@@ -78,8 +84,17 @@ const rawOf = (venue: CcxtVenueId, e: CcxtFundingEntry): RawFunding => {
       const hash = info['hash'];
       const coin = delta['coin'];
       const id: readonly [string, unknown] =
-        typeof hash === 'string' && !ZERO_HASH.test(hash) ? ['hash', hash] : typeof coin === 'string' ? ['delta.coin', `${coin}-${String(info['time'])}`] : ['delta.coin', coin];
-      return { amount: ['delta.usdc', delta['usdc']], id, asset: ['code', e.code], time: ['time', info['time']] };
+        typeof hash === 'string' && !ZERO_HASH.test(hash)
+          ? ['hash', hash]
+          : typeof coin === 'string'
+            ? ['delta.coin', `${coin}-${String(info['time'])}`]
+            : ['delta.coin', coin];
+      return {
+        amount: ['delta.usdc', delta['usdc']],
+        id,
+        asset: ['code', e.code],
+        time: ['time', info['time']],
+      };
     }
     default: {
       const never: never = venue;
@@ -89,26 +104,50 @@ const rawOf = (venue: CcxtVenueId, e: CcxtFundingEntry): RawFunding => {
 };
 
 /** One entry of a funding-history answer (its index names it in errors). */
-export const toFundingPayment = (venue: CcxtVenueId, e: CcxtFundingEntry, index: number): E.Either<VenueError, FundingPayment> => {
+export const toFundingPayment = (
+  venue: CcxtVenueId,
+  e: CcxtFundingEntry,
+  index: number,
+): E.Either<VenueError, FundingPayment> => {
   const malformed = (field: string, value: unknown, why: string): E.Either<VenueError, FundingPayment> =>
-    E.left({ _tag: 'VenueMalformed', venue, op: 'fetchFunding', path: `funding[${index}].${field}`, value: show(value), message: `funding[${index}].${field} = ${show(value)}: ${why}` });
+    E.left({
+      _tag: 'VenueMalformed',
+      venue,
+      op: 'fetchFunding',
+      path: `funding[${index}].${field}`,
+      value: show(value),
+      message: `funding[${index}].${field} = ${show(value)}: ${why}`,
+    });
   const r = rawOf(venue, e);
   const [amountField, amount] = r.amount;
-  if (typeof amount !== 'string' || !DECIMAL.test(amount)) return malformed(amountField, amount, 'not a decimal string');
+  if (typeof amount !== 'string' || !DECIMAL.test(amount))
+    return malformed(amountField, amount, 'not a decimal string');
   const [idField, id] = r.id;
-  if (typeof id !== 'string' || !ID.test(id)) return malformed(idField, id, 'not a venue id (1–128 characters, no blanks)');
+  if (typeof id !== 'string' || !ID.test(id))
+    return malformed(idField, id, 'not a venue id (1–128 characters, no blanks)');
   const [assetField, asset] = r.asset;
   if (typeof asset !== 'string' || !ID.test(asset)) return malformed(assetField, asset, 'not an asset code');
   const [timeField, time] = r.time;
-  const ts = typeof time === 'number' ? time : typeof time === 'string' && /^\d+$/.test(time) ? Number(time) : NaN;
+  const ts =
+    typeof time === 'number' ? time : typeof time === 'string' && /^\d+$/.test(time) ? Number(time) : NaN;
   if (!Number.isSafeInteger(ts) || ts <= 0) return malformed(timeField, time, 'not an epoch-ms time');
-  if (typeof e.symbol !== 'string' || !ID.test(e.symbol)) return malformed('symbol', e.symbol, 'not a market symbol');
+  if (typeof e.symbol !== 'string' || !ID.test(e.symbol))
+    return malformed('symbol', e.symbol, 'not a market symbol');
   const value = new Decimal(amount);
-  return E.right({ symbol: e.symbol, fundingId: id, amount: value.isZero() ? new Decimal(0) : value, asset, ts });
+  return E.right({
+    symbol: e.symbol,
+    fundingId: id,
+    amount: value.isZero() ? new Decimal(0) : value,
+    asset,
+    ts,
+  });
 };
 
 /** A whole answer, oldest first (ties by symbol, then id): every entry readable, or the first error. */
-export const toFundingPayments = (venue: CcxtVenueId, entries: readonly CcxtFundingEntry[]): E.Either<VenueError, readonly FundingPayment[]> => {
+export const toFundingPayments = (
+  venue: CcxtVenueId,
+  entries: readonly CcxtFundingEntry[],
+): E.Either<VenueError, readonly FundingPayment[]> => {
   const out: FundingPayment[] = [];
   for (let i = 0; i < entries.length; i++) {
     const p = toFundingPayment(venue, entries[i] as CcxtFundingEntry, i);
@@ -116,6 +155,8 @@ export const toFundingPayments = (venue: CcxtVenueId, entries: readonly CcxtFund
     out.push(p.right);
   }
   return E.right(
-    out.sort((a, b) => a.ts - b.ts || a.symbol.localeCompare(b.symbol) || a.fundingId.localeCompare(b.fundingId)),
+    out.sort(
+      (a, b) => a.ts - b.ts || a.symbol.localeCompare(b.symbol) || a.fundingId.localeCompare(b.fundingId),
+    ),
   );
 };

@@ -41,7 +41,6 @@ const order = (over: Partial<OrderRequest> = {}): OrderRequest => ({
   ...over,
 });
 
-
 describe('ccxt adapter — Hyperliquid (testnet)', () => {
   let server: FakeVenue;
   let venue: VenueAdapter;

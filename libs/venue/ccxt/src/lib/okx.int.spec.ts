@@ -56,7 +56,6 @@ const order = (over: Partial<OrderRequest> = {}): OrderRequest => ({
   ...over,
 });
 
-
 describe('ccxt adapter — OKX swaps (demo trading)', () => {
   let server: FakeVenue;
   let venue: VenueAdapter;
@@ -252,13 +251,22 @@ describe('ccxt adapter — OKX swaps (demo trading)', () => {
 
     it('pages back with `after` while OKX answers full pages of 100 (newest first), each bill once', async () => {
       const template = recorded<OkxBody>(V, 'account-bills-funding').data[1] as Record<string, unknown>;
-      const bill = (n: number) => ({ ...template, billId: `70000000000000${String(n).padStart(4, '0')}`, ts: String(1707955200000 + n * 1000) });
+      const bill = (n: number) => ({
+        ...template,
+        billId: `70000000000000${String(n).padStart(4, '0')}`,
+        ts: String(1707955200000 + n * 1000),
+      });
       const seen = server.requests.length;
       const newest = Array.from({ length: 100 }, (_, i) => bill(150 - i)); // 150 … 51
       const older = Array.from({ length: 50 }, (_, i) => bill(50 - i)); // 50 … 1
-      server.on('GET', BILLS, (r) => ({ body: { code: '0', msg: '', data: r.query.get('after') === '700000000000000051' ? older : newest } }));
+      server.on('GET', BILLS, (r) => ({
+        body: { code: '0', msg: '', data: r.query.get('after') === '700000000000000051' ? older : newest },
+      }));
       const paid = right(await venue.fetchFunding(1707955200000)());
-      const asked = server.requests.slice(seen).filter((r) => r.path === BILLS).map((r) => r.query.get('after'));
+      const asked = server.requests
+        .slice(seen)
+        .filter((r) => r.path === BILLS)
+        .map((r) => r.query.get('after'));
       expect(asked).toEqual([null, '700000000000000051']);
       expect(paid).toHaveLength(150);
       expect(paid[0]?.fundingId).toBe('700000000000000001');
@@ -270,7 +278,12 @@ describe('ccxt adapter — OKX swaps (demo trading)', () => {
       // ccxt reads ' 0.17' (it trims); a venue amount with a blank is not a decimal to us.
       (body.data[0] as Record<string, unknown>)['balChg'] = ' 0.17';
       server.on('GET', BILLS, () => ({ body }));
-      expect(left(await venue.fetchFunding(0)())).toMatchObject({ _tag: 'VenueMalformed', op: 'fetchFunding', path: 'funding[0].balChg', value: '" 0.17"' });
+      expect(left(await venue.fetchFunding(0)())).toMatchObject({
+        _tag: 'VenueMalformed',
+        op: 'fetchFunding',
+        path: 'funding[0].balChg',
+        value: '" 0.17"',
+      });
     });
   });
 

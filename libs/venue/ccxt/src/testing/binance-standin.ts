@@ -15,7 +15,14 @@
  * ids and amounts as recorded), and filtered by the request's `startTime` as Binance does.
  */
 import Decimal from 'decimal.js';
-import { recorded, recordedError, startFakeVenue, type FakeVenue, type Reply, type SeenRequest } from './fake-venue.server';
+import {
+  recorded,
+  recordedError,
+  startFakeVenue,
+  type FakeVenue,
+  type Reply,
+  type SeenRequest,
+} from './fake-venue.server';
 import { binanceVerifier } from './signatures';
 
 const V = 'binanceusdm';
@@ -41,7 +48,11 @@ export interface BinanceStandin {
   readonly server: FakeVenue;
   readonly url: string;
   /** Every order placed at the venue (each client order id at most once: Binance refuses a live duplicate). */
-  orders(): readonly { readonly clientOrderId: string; readonly status: string; readonly executedQty: string }[];
+  orders(): readonly {
+    readonly clientOrderId: string;
+    readonly status: string;
+    readonly executedQty: string;
+  }[];
   /** How many placement requests reached the venue (including refused duplicates). */
   placements(): number;
   /** From now on the venue refuses the account's API key. */
@@ -64,7 +75,13 @@ export const startBinanceStandin = async (o: BinanceStandinOptions): Promise<Bin
   // A revoked key: every signed request is refused as Binance does (-2015, HTTP 401); listed in signatureFailures as "revoked".
   const server = await startFakeVenue((r) =>
     revoked && r.headers['x-mbx-apikey'] !== undefined
-      ? { error: 'revoked', reply: { status: 401, body: { code: -2015, msg: 'Invalid API-key, IP, or permissions for action.' } } }
+      ? {
+          error: 'revoked',
+          reply: {
+            status: 401,
+            body: { code: -2015, msg: 'Invalid API-key, IP, or permissions for action.' },
+          },
+        }
       : verify(r),
   );
   const mark = new Decimal(o.markPrice ?? '51950.4');
@@ -79,7 +96,8 @@ export const startBinanceStandin = async (o: BinanceStandinOptions): Promise<Bin
   const shift = now() - Math.max(...funding.map((f) => Number(f['time'])));
   const incomes = funding.map((f) => ({ ...f, time: Number(f['time']) + shift }));
 
-  const params = (r: SeenRequest): URLSearchParams => new URLSearchParams(r.method === 'GET' || r.method === 'DELETE' ? r.rawQuery : r.body);
+  const params = (r: SeenRequest): URLSearchParams =>
+    new URLSearchParams(r.method === 'GET' || r.method === 'DELETE' ? r.rawQuery : r.body);
   const view = (x: StandinOrder): Record<string, unknown> => ({
     ...recorded<Record<string, unknown>>(V, 'order-new'),
     ...x,
@@ -119,7 +137,11 @@ export const startBinanceStandin = async (o: BinanceStandinOptions): Promise<Bin
   server.on('GET', '/fapi/v1/aggTrades', () => ({ body: recorded(V, 'agg-trades') }));
   server.on('GET', '/fapi/v1/openOrders', (r) => {
     const symbol = params(r).get('symbol');
-    return { body: [...byClientId.values()].filter((x) => x.status === 'NEW' && (symbol === null || x.symbol === symbol)).map(view) };
+    return {
+      body: [...byClientId.values()]
+        .filter((x) => x.status === 'NEW' && (symbol === null || x.symbol === symbol))
+        .map(view),
+    };
   });
   server.on('GET', '/fapi/v1/userTrades', (r) => {
     const p = params(r);
@@ -169,13 +191,19 @@ export const startBinanceStandin = async (o: BinanceStandinOptions): Promise<Bin
   server.on('GET', ORDER, (r): Reply => {
     const p = params(r);
     const cid = p.get('origClientOrderId');
-    const x = cid !== null ? byClientId.get(cid) : [...byClientId.values()].find((o) => String(o.orderId) === p.get('orderId'));
+    const x =
+      cid !== null
+        ? byClientId.get(cid)
+        : [...byClientId.values()].find((o) => String(o.orderId) === p.get('orderId'));
     return x ? { body: view(x) } : recordedError(V, 'error-order-not-exist');
   });
   server.on('DELETE', ORDER, (r): Reply => {
     const p = params(r);
     const cid = p.get('origClientOrderId');
-    const x = cid !== null ? byClientId.get(cid) : [...byClientId.values()].find((o) => String(o.orderId) === p.get('orderId'));
+    const x =
+      cid !== null
+        ? byClientId.get(cid)
+        : [...byClientId.values()].find((o) => String(o.orderId) === p.get('orderId'));
     if (!x || x.status !== 'NEW') return recordedError(V, 'error-order-not-exist');
     x.status = 'CANCELED';
     x.updateTime = now();
@@ -185,7 +213,12 @@ export const startBinanceStandin = async (o: BinanceStandinOptions): Promise<Bin
   return {
     server,
     url: server.url,
-    orders: () => [...byClientId.values()].map((x) => ({ clientOrderId: x.clientOrderId, status: x.status, executedQty: x.executedQty })),
+    orders: () =>
+      [...byClientId.values()].map((x) => ({
+        clientOrderId: x.clientOrderId,
+        status: x.status,
+        executedQty: x.executedQty,
+      })),
     placements: () => placements,
     revokeCredentials: () => {
       revoked = true;

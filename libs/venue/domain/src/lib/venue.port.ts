@@ -129,11 +129,33 @@ export interface FundingPayment {
  *   the next cycle; for an order the outcome is UNKNOWN, as after a timeout.
  */
 export type VenueError =
-  | { readonly _tag: 'VenueRejected'; readonly venue: string; readonly op: string; readonly code: RejectCode; readonly message: string }
-  | { readonly _tag: 'VenueRateLimited'; readonly venue: string; readonly op: string; readonly retryAfterMs: number; readonly message: string }
+  | {
+      readonly _tag: 'VenueRejected';
+      readonly venue: string;
+      readonly op: string;
+      readonly code: RejectCode;
+      readonly message: string;
+    }
+  | {
+      readonly _tag: 'VenueRateLimited';
+      readonly venue: string;
+      readonly op: string;
+      readonly retryAfterMs: number;
+      readonly message: string;
+    }
   | { readonly _tag: 'VenueTimeout'; readonly venue: string; readonly op: string; readonly ms: number }
-  | { readonly _tag: 'VenueUnavailable'; readonly venue: string; readonly op: string; readonly message: string }
-  | { readonly _tag: 'VenueAuthFailed'; readonly venue: string; readonly op: string; readonly message: string }
+  | {
+      readonly _tag: 'VenueUnavailable';
+      readonly venue: string;
+      readonly op: string;
+      readonly message: string;
+    }
+  | {
+      readonly _tag: 'VenueAuthFailed';
+      readonly venue: string;
+      readonly op: string;
+      readonly message: string;
+    }
   | {
       readonly _tag: 'VenueMalformed';
       readonly venue: string;

@@ -34,7 +34,11 @@ const right = <A>(r: E.Either<unknown, A>): A => {
 };
 
 /** Registers the contract's tests for one adapter; `tag` makes the client order ids unique per run. */
-export const venueAdapterContract = (name: string, make: () => Promise<VenueContractSubject>, tag = 'c'): void => {
+export const venueAdapterContract = (
+  name: string,
+  make: () => Promise<VenueContractSubject>,
+  tag = 'c',
+): void => {
   describe(`VenueAdapter contract: ${name}`, () => {
     let s: VenueContractSubject;
     const run = <A>(task: Promise<A>): Promise<A> => (s.drive ? s.drive(task) : task);
@@ -90,7 +94,10 @@ export const venueAdapterContract = (name: string, make: () => Promise<VenueCont
       const id = cid('rest1');
       const cancelled = right(await run(s.venue.cancelOrder(s.symbol, id)()));
       expect(cancelled).toMatchObject({ clientOrderId: id, status: 'cancelled' });
-      expect(right(await run(s.venue.fetchOrderByClientId(s.symbol, id)()))).toMatchObject({ clientOrderId: id, status: 'cancelled' });
+      expect(right(await run(s.venue.fetchOrderByClientId(s.symbol, id)()))).toMatchObject({
+        clientOrderId: id,
+        status: 'cancelled',
+      });
       const open = right(await run(s.venue.fetchOpenOrders(s.symbol)()));
       expect(open.filter((o) => o.clientOrderId === id)).toHaveLength(0);
     });
@@ -107,7 +114,18 @@ export const venueAdapterContract = (name: string, make: () => Promise<VenueCont
     it('fills a market order in full, and its fills carry our client order id and an exact fee', async () => {
       const id = cid('mkt1');
       const placed = right(
-        await run(s.venue.placeOrder({ symbol: s.symbol, clientOrderId: id, side: 'buy', type: 'market', qty: s.qty, price: null, timeInForce: 'IOC', reduceOnly: false })()),
+        await run(
+          s.venue.placeOrder({
+            symbol: s.symbol,
+            clientOrderId: id,
+            side: 'buy',
+            type: 'market',
+            qty: s.qty,
+            price: null,
+            timeInForce: 'IOC',
+            reduceOnly: false,
+          })(),
+        ),
       );
       expect(placed.clientOrderId).toBe(id);
       const done = right(await run(s.venue.fetchOrderByClientId(s.symbol, id)()));
@@ -141,8 +159,13 @@ export const venueAdapterContract = (name: string, make: () => Promise<VenueCont
         if (i > 0) expect(p.ts).toBeGreaterThanOrEqual((paid[i - 1] as { ts: number }).ts);
       }
       const again = right(await run(s.venue.fetchFunding(0)()));
-      expect(again.map((p) => [p.symbol, p.fundingId, p.amount.toFixed()])).toEqual(paid.map((p) => [p.symbol, p.fundingId, p.amount.toFixed()]));
-      const later = paid.length > 0 ? right(await run(s.venue.fetchFunding((paid[paid.length - 1] as { ts: number }).ts + 1)())) : [];
+      expect(again.map((p) => [p.symbol, p.fundingId, p.amount.toFixed()])).toEqual(
+        paid.map((p) => [p.symbol, p.fundingId, p.amount.toFixed()]),
+      );
+      const later =
+        paid.length > 0
+          ? right(await run(s.venue.fetchFunding((paid[paid.length - 1] as { ts: number }).ts + 1)()))
+          : [];
       expect(later).toEqual([]);
     });
   });

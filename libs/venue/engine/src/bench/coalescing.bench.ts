@@ -51,7 +51,12 @@ const must = async <A>(p: Promise<E.Either<unknown, A>>): Promise<A> => {
 };
 
 /** What one consumer needs each cycle, asked of the adapters it is given. */
-const consume = async (symbol: string, marketData: VenueAdapter, account: VenueAdapter, openOrdersOfAllSymbols: boolean): Promise<void> => {
+const consume = async (
+  symbol: string,
+  marketData: VenueAdapter,
+  account: VenueAdapter,
+  openOrdersOfAllSymbols: boolean,
+): Promise<void> => {
   await Promise.all([
     must(marketData.fetchTopOfBook(symbol)()),
     must(account.fetchBalances()()),
@@ -88,7 +93,9 @@ export const benchCoalescing = async (opts: CoalescingBenchOptions): Promise<Coa
   const publicConn = createCountingAdapter({ accountId: 'public', latency: tick });
   const keelAccounts = accountIds.map((accountId) => createCountingAdapter({ accountId, latency: tick }));
   const marketData = createRequestCoalescer(publicConn, { windowMs, clock });
-  const gateways: CoalescingAdapter[] = keelAccounts.map((a) => createRequestCoalescer(a, { windowMs, clock }));
+  const gateways: CoalescingAdapter[] = keelAccounts.map((a) =>
+    createRequestCoalescer(a, { windowMs, clock }),
+  );
   for (let c = 0; c < cycles; c++) {
     gateways.forEach((g) => g.beginCycle());
     await Promise.all(gateways.flatMap((g) => symbolNames.map((s) => consume(s, marketData, g, true))));

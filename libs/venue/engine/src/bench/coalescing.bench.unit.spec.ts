@@ -3,7 +3,12 @@ import { benchCoalescing } from './coalescing.bench';
 describe('coalescing benchmark', () => {
   it('20 symbols × 10 accounts: 800 baseline calls per cycle, 50 through the gateway', async () => {
     const r = await benchCoalescing({ symbols: 20, accounts: 10, cycles: 2 });
-    expect(r).toMatchObject({ baselineRestCallsPerCycle: 800, restCallsPerCycle: 50, reduction: 16, consumers: 200 });
+    expect(r).toMatchObject({
+      baselineRestCallsPerCycle: 800,
+      restCallsPerCycle: 50,
+      reduction: 16,
+      consumers: 200,
+    });
     expect(r.reduction).toBeGreaterThanOrEqual(10);
   });
 

@@ -28,7 +28,9 @@ export interface AccountCycle {
 const balancesData = (c: AccountCycle, bs: readonly Balance[]) => ({
   accountId: c.accountId,
   venue: c.venue,
-  balances: [...bs].sort((a, b) => a.asset.localeCompare(b.asset)).map((b) => ({ asset: b.asset, total: b.total.toFixed(), free: b.free.toFixed() })),
+  balances: [...bs]
+    .sort((a, b) => a.asset.localeCompare(b.asset))
+    .map((b) => ({ asset: b.asset, total: b.total.toFixed(), free: b.free.toFixed() })),
 });
 
 const positionsData = (c: AccountCycle, ps: readonly Position[]) => ({
@@ -36,11 +38,18 @@ const positionsData = (c: AccountCycle, ps: readonly Position[]) => ({
   venue: c.venue,
   positions: [...ps]
     .sort((a, b) => a.symbol.localeCompare(b.symbol))
-    .map((p) => ({ instrument: p.symbol, qty: p.qty.toFixed(), entryPrice: p.entryPrice === null ? null : p.entryPrice.toFixed() })),
+    .map((p) => ({
+      instrument: p.symbol,
+      qty: p.qty.toFixed(),
+      entryPrice: p.entryPrice === null ? null : p.entryPrice.toFixed(),
+    })),
 });
 
-const due = (last: { readonly key: string; readonly at: number } | null, key: string, c: AccountCycle): boolean =>
-  last === null || last.key !== key || c.now - last.at >= c.heartbeatMs;
+const due = (
+  last: { readonly key: string; readonly at: number } | null,
+  key: string,
+  c: AccountCycle,
+): boolean => last === null || last.key !== key || c.now - last.at >= c.heartbeatMs;
 
 /** The snapshot events one cycle's reads call for. */
 export const snapshotEvents = (

@@ -11,13 +11,23 @@
  *   been sent by the previous process: it is placed "in doubt" (looked up first).
  */
 import * as E from 'fp-ts/Either';
-import { deriveId, EventData, EventMeta, newEvent, NewEvent, RecordedEvent, ValidationError } from '@keel/events';
+import {
+  deriveId,
+  EventData,
+  EventMeta,
+  newEvent,
+  NewEvent,
+  RecordedEvent,
+  ValidationError,
+} from '@keel/events';
 
 export type AccountPhase = 'Reconciling' | 'Ready' | 'Halted';
 
 export interface GateState {
   /** Phase per owned account. */
-  readonly accounts: Readonly<Record<string, { readonly phase: AccountPhase; readonly reason: string | null }>>;
+  readonly accounts: Readonly<
+    Record<string, { readonly phase: AccountPhase; readonly reason: string | null }>
+  >;
   readonly globalKill: string | null;
   /** Account id → kill reason. */
   readonly accountKill: Readonly<Record<string, string>>;
@@ -26,7 +36,9 @@ export interface GateState {
 }
 
 export const initialGate = (ownedAccounts: readonly string[], startPosition: number): GateState => ({
-  accounts: Object.fromEntries(ownedAccounts.map((a) => [a, { phase: 'Reconciling' as const, reason: null }])),
+  accounts: Object.fromEntries(
+    ownedAccounts.map((a) => [a, { phase: 'Reconciling' as const, reason: null }]),
+  ),
   globalKill: null,
   accountKill: {},
   startPosition,
@@ -39,7 +51,8 @@ export const markReconciled = (s: GateState, accountId: string): GateState =>
   s.accounts[accountId]?.phase === 'Reconciling' ? setPhase(s, accountId, 'Ready', null) : s;
 
 /** Credentials refused: no new orders for the account until an operator restarts it. */
-export const halt = (s: GateState, accountId: string, reason: string): GateState => setPhase(s, accountId, 'Halted', reason);
+export const halt = (s: GateState, accountId: string, reason: string): GateState =>
+  setPhase(s, accountId, 'Halted', reason);
 
 /**
  * The alert that goes with `halt`: recorded in the account's stream so operators and the apps
@@ -47,9 +60,16 @@ export const halt = (s: GateState, accountId: string, reason: string): GateState
  * so a retried handler records it once.
  */
 export const accountHaltedEvent = (
-  d: { readonly accountId: string; readonly venue: string; readonly code: string; readonly reason: string; readonly clientOrderId: string | null },
+  d: {
+    readonly accountId: string;
+    readonly venue: string;
+    readonly code: string;
+    readonly reason: string;
+    readonly clientOrderId: string | null;
+  },
   meta: EventMeta,
-): E.Either<ValidationError, NewEvent> => newEvent('AccountHalted', deriveId('AccountHalted', d.accountId, d.clientOrderId ?? ''), d, meta);
+): E.Either<ValidationError, NewEvent> =>
+  newEvent('AccountHalted', deriveId('AccountHalted', d.accountId, d.clientOrderId ?? ''), d, meta);
 
 /** Fold kill-switch events into the gate. */
 export const evolveGate = (s: GateState, e: RecordedEvent): GateState => {
@@ -79,8 +99,12 @@ export type GatewayWork =
     }
   | { readonly kind: 'cancel'; readonly command: EventData<'CancelRequested'> };
 
-const blockOf = (s: GateState, accountId: string): { readonly code: string; readonly reason: string } | null => {
-  if (s.globalKill !== null) return { code: 'KillSwitchEngaged', reason: `global kill switch: ${s.globalKill}` };
+const blockOf = (
+  s: GateState,
+  accountId: string,
+): { readonly code: string; readonly reason: string } | null => {
+  if (s.globalKill !== null)
+    return { code: 'KillSwitchEngaged', reason: `global kill switch: ${s.globalKill}` };
   const k = s.accountKill[accountId];
   if (k !== undefined) return { code: 'KillSwitchEngaged', reason: `account kill switch: ${k}` };
   const a = s.accounts[accountId];
@@ -96,5 +120,10 @@ export const route = (s: GateState, e: RecordedEvent): GatewayWork => {
   if (!account) return { kind: 'ignore' };
   if (account.phase === 'Reconciling') return { kind: 'defer', accountId };
   if (e.type === 'CancelRequested') return { kind: 'cancel', command: e.data };
-  return { kind: 'place', command: e.data, inDoubt: e.globalPosition <= s.startPosition, blocked: blockOf(s, accountId) };
+  return {
+    kind: 'place',
+    command: e.data,
+    inDoubt: e.globalPosition <= s.startPosition,
+    blocked: blockOf(s, accountId),
+  };
 };

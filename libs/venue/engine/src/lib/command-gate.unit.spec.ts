@@ -2,17 +2,47 @@ import * as E from 'fp-ts/Either';
 import { deriveId, EventData, EventType, newEvent, RecordedEvent } from '@keel/events';
 import { evolveGate, GateState, halt, initialGate, markReconciled, route } from './command-gate';
 
-const meta = { correlationId: 'c', causationId: null, producer: 'execution', occurredAt: '2024-01-01T00:00:00.000Z' };
+const meta = {
+  correlationId: 'c',
+  causationId: null,
+  producer: 'execution',
+  occurredAt: '2024-01-01T00:00:00.000Z',
+};
 const at = <T extends EventType>(globalPosition: number, type: T, data: EventData<T>): RecordedEvent => {
   const e = newEvent(type, deriveId(type, globalPosition), data, meta);
   if (E.isLeft(e)) throw new Error(JSON.stringify(e.left));
-  return { ...e.right, stream: 's', streamRevision: 0, globalPosition, recordedAt: meta.occurredAt } as RecordedEvent;
+  return {
+    ...e.right,
+    stream: 's',
+    streamRevision: 0,
+    globalPosition,
+    recordedAt: meta.occurredAt,
+  } as RecordedEvent;
 };
 const child = (pos: number, accountId = 'acc1') =>
-  at(pos, 'ChildOrderRequested', { accountId, instrument: 'BTC/USDT:USDT', parentOrderId: 'p', clientOrderId: `k${pos}`, side: 'buy', qty: '1', orderType: 'market', limitPrice: null, postOnly: false, reduceOnly: false });
-const cancel = (pos: number) => at(pos, 'CancelRequested', { accountId: 'acc1', instrument: 'BTC/USDT:USDT', clientOrderId: 'k1', reason: 'done' });
-const kill = (pos: number, scope: 'global' | 'account', accountId: string | null = null) => at(pos, 'KillSwitchEngaged', { scope, accountId, reason: 'drill' });
-const release = (pos: number, scope: 'global' | 'account', accountId: string | null = null) => at(pos, 'KillSwitchReleased', { scope, accountId, reason: 'ok' });
+  at(pos, 'ChildOrderRequested', {
+    accountId,
+    instrument: 'BTC/USDT:USDT',
+    parentOrderId: 'p',
+    clientOrderId: `k${pos}`,
+    side: 'buy',
+    qty: '1',
+    orderType: 'market',
+    limitPrice: null,
+    postOnly: false,
+    reduceOnly: false,
+  });
+const cancel = (pos: number) =>
+  at(pos, 'CancelRequested', {
+    accountId: 'acc1',
+    instrument: 'BTC/USDT:USDT',
+    clientOrderId: 'k1',
+    reason: 'done',
+  });
+const kill = (pos: number, scope: 'global' | 'account', accountId: string | null = null) =>
+  at(pos, 'KillSwitchEngaged', { scope, accountId, reason: 'drill' });
+const release = (pos: number, scope: 'global' | 'account', accountId: string | null = null) =>
+  at(pos, 'KillSwitchReleased', { scope, accountId, reason: 'ok' });
 
 const ready = (): GateState => markReconciled(initialGate(['acc1'], 100), 'acc1');
 
@@ -42,15 +72,23 @@ describe('command gate', () => {
       expect(route(g, cancel(103)).kind).toBe('cancel');
       expect(route(evolveGate(g, release(104, 'global')), child(105))).toMatchObject({ blocked: null });
       const a = evolveGate(ready(), kill(101, 'account', 'acc1'));
-      expect(route(a, child(102))).toMatchObject({ blocked: { code: 'KillSwitchEngaged', reason: 'account kill switch: drill' } });
-      expect(route(evolveGate(a, release(103, 'account', 'acc1')), child(104))).toMatchObject({ blocked: null });
-      expect(route(evolveGate(ready(), kill(101, 'account', 'acc9')), child(102))).toMatchObject({ blocked: null });
+      expect(route(a, child(102))).toMatchObject({
+        blocked: { code: 'KillSwitchEngaged', reason: 'account kill switch: drill' },
+      });
+      expect(route(evolveGate(a, release(103, 'account', 'acc1')), child(104))).toMatchObject({
+        blocked: null,
+      });
+      expect(route(evolveGate(ready(), kill(101, 'account', 'acc9')), child(102))).toMatchObject({
+        blocked: null,
+      });
     });
   });
 
   describe('Halted', () => {
     it('blocks new orders with the reason', () => {
-      expect(route(halt(ready(), 'acc1', 'API key refused'), child(101))).toMatchObject({ blocked: { code: 'AccountHalted', reason: 'API key refused' } });
+      expect(route(halt(ready(), 'acc1', 'API key refused'), child(101))).toMatchObject({
+        blocked: { code: 'AccountHalted', reason: 'API key refused' },
+      });
     });
   });
 });

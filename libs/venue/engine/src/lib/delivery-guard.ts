@@ -23,13 +23,19 @@ export type DeliveryCheck =
 
 const refused = (reason: string): DeliveryCheck => ({ _tag: 'Refused', code: 'DeliveryCutoff', reason });
 
-export const checkDelivery = (command: EventData<'ChildOrderRequested'>, log: AccountLog, now: number): DeliveryCheck => {
+export const checkDelivery = (
+  command: EventData<'ChildOrderRequested'>,
+  log: AccountLog,
+  now: number,
+): DeliveryCheck => {
   const lookup = contractForCode(command.instrument);
   switch (lookup._tag) {
     case 'NotAContractCode':
       return { _tag: 'NotGuarded' };
     case 'UnknownContract':
-      return refused(`the calendar does not know contract ${lookup.code} (${lookup.reason}); it is not traded on a guess`);
+      return refused(
+        `the calendar does not know contract ${lookup.code} (${lookup.reason}); it is not traded on a guess`,
+      );
     case 'Contract':
       break;
     default: {
@@ -41,18 +47,32 @@ export const checkDelivery = (command: EventData<'ChildOrderRequested'>, log: Ac
   const qty = new Decimal(command.qty);
   if (!qty.isInteger()) return refused(`${contract.code} trades in whole contracts (qty ${command.qty})`);
   const held = new Decimal(log.positions?.[command.instrument] ?? '0');
-  if (!held.isInteger()) return refused(`position in ${contract.code} is not a whole number of contracts (${held.toString()})`);
+  if (!held.isInteger())
+    return refused(`position in ${contract.code} is not a whole number of contracts (${held.toString()})`);
   const date = chicagoDateOf(now);
   const pastCutoff = contract.settlement === 'physical' && date >= contract.forcedRollDate;
-  const others = Object.values(log.orders).filter((o) => o.instrument === command.instrument && o.closed === null && o.clientOrderId !== command.clientOrderId);
+  const others = Object.values(log.orders).filter(
+    (o) =>
+      o.instrument === command.instrument && o.closed === null && o.clientOrderId !== command.clientOrderId,
+  );
   if (pastCutoff && others.length > 0)
-    return refused(`${contract.code} is past its delivery cutoff (${contract.forcedRollDate}): one order at a time (${others.length} other live)`);
-  const g = guardOrder({ contract, position: held.toNumber(), orderSide: command.side, orderQty: qty.toNumber(), at: now });
+    return refused(
+      `${contract.code} is past its delivery cutoff (${contract.forcedRollDate}): one order at a time (${others.length} other live)`,
+    );
+  const g = guardOrder({
+    contract,
+    position: held.toNumber(),
+    orderSide: command.side,
+    orderQty: qty.toNumber(),
+    at: now,
+  });
   if (E.isRight(g)) return { _tag: 'Allowed' };
   const v = g.left;
   switch (v._tag) {
     case 'ExposurePastDeliveryCutoff':
-      return refused(`${v.code}: would ${v.reason} a position (${v.position} → ${v.positionAfter}) on or after its forced-roll date ${v.forcedRollDate} (physically settled)`);
+      return refused(
+        `${v.code}: would ${v.reason} a position (${v.position} → ${v.positionAfter}) on or after its forced-roll date ${v.forcedRollDate} (physically settled)`,
+      );
     case 'ContractExpired':
       return refused(`${v.code} stopped trading on ${v.lastTradeDate}`);
     case 'ValidationError':

@@ -29,19 +29,22 @@ export interface FundingLog {
 
 export const emptyFundingLog: FundingLog = { cursor: null, recent: {} };
 
-export const fundingEventId = (accountId: string, instrument: string, fundingId: string): string => deriveId('FundingPaid', accountId, instrument, fundingId);
+export const fundingEventId = (accountId: string, instrument: string, fundingId: string): string =>
+  deriveId('FundingPaid', accountId, instrument, fundingId);
 
 /** Fold one recorded FundingPaid (its id and venue time). */
 export const evolveFundingLog = (f: FundingLog, eventId: string, venueTs: number): FundingLog => {
   if (!Number.isFinite(venueTs)) return f;
   const cursor = f.cursor === null ? venueTs : Math.max(f.cursor, venueTs);
   const recent: Record<string, number> = {};
-  for (const [id, ts] of Object.entries({ ...f.recent, [eventId]: venueTs })) if (ts >= cursor - FUNDING_OVERLAP_MS) recent[id] = ts;
+  for (const [id, ts] of Object.entries({ ...f.recent, [eventId]: venueTs }))
+    if (ts >= cursor - FUNDING_OVERLAP_MS) recent[id] = ts;
   return { cursor, recent };
 };
 
 /** Where the next poll starts (epoch ms, inclusive). */
-export const fundingSince = (f: FundingLog, now: number, horizonMs: number): number => (f.cursor === null ? now - horizonMs : f.cursor - FUNDING_OVERLAP_MS);
+export const fundingSince = (f: FundingLog, now: number, horizonMs: number): number =>
+  f.cursor === null ? now - horizonMs : f.cursor - FUNDING_OVERLAP_MS;
 
 const MAX_TS = 8.64e15;
 
@@ -62,19 +65,36 @@ export const fundingEvents = (
   const seen = new Set(Object.keys(log.recent));
   const fresh = [...payments]
     .filter((p) => !(p.ts < since))
-    .sort((a, b) => a.ts - b.ts || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0) || (a.fundingId < b.fundingId ? -1 : a.fundingId > b.fundingId ? 1 : 0));
+    .sort(
+      (a, b) =>
+        a.ts - b.ts ||
+        (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0) ||
+        (a.fundingId < b.fundingId ? -1 : a.fundingId > b.fundingId ? 1 : 0),
+    );
   for (const p of fresh) {
     const id = fundingEventId(accountId, p.symbol, p.fundingId);
     if (seen.has(id)) continue;
     seen.add(id);
     if (!Number.isSafeInteger(p.ts) || p.ts < 0 || p.ts > MAX_TS) {
-      errors.push({ _tag: 'ValidationError', path: '/data/venueTs', value: p.ts, message: `funding ${p.fundingId} of ${p.symbol}: venue time ${String(p.ts)} is not an epoch-ms time` });
+      errors.push({
+        _tag: 'ValidationError',
+        path: '/data/venueTs',
+        value: p.ts,
+        message: `funding ${p.fundingId} of ${p.symbol}: venue time ${String(p.ts)} is not an epoch-ms time`,
+      });
       continue;
     }
     const e = newEvent(
       'FundingPaid',
       id,
-      { accountId, instrument: p.symbol, fundingId: p.fundingId, amount: p.amount.isZero() ? '0' : p.amount.toFixed(), asset: p.asset, venueTs: new Date(p.ts).toISOString() },
+      {
+        accountId,
+        instrument: p.symbol,
+        fundingId: p.fundingId,
+        amount: p.amount.isZero() ? '0' : p.amount.toFixed(),
+        asset: p.asset,
+        venueTs: new Date(p.ts).toISOString(),
+      },
       meta,
     );
     if (E.isLeft(e)) errors.push(e.left);

@@ -9,12 +9,28 @@
  * (`ctx.again`), or when this process already tried it (a retried handler).
  */
 import * as E from 'fp-ts/Either';
-import { appSnapshotKey, describeError, EventMeta, EventType, NewEvent, RecordedEvent, streamName } from '@keel/events';
+import {
+  appSnapshotKey,
+  describeError,
+  EventMeta,
+  EventType,
+  NewEvent,
+  RecordedEvent,
+  streamName,
+} from '@keel/events';
 import { appendIgnoringDuplicates, EventStore } from '@keel/event-store';
 import { Clock, FoldingApp, Logger, Projection } from '@keel/runtime';
 import { Instrument } from '@keel/venue-domain';
 import { ACCOUNT_LOG_EVENT_TYPES, AccountLog, emptyAccountLog, evolveAccountLog } from './reconciliation';
-import { AccountPhase, accountHaltedEvent, evolveGate, GateState, halt, initialGate, route } from './command-gate';
+import {
+  AccountPhase,
+  accountHaltedEvent,
+  evolveGate,
+  GateState,
+  halt,
+  initialGate,
+  route,
+} from './command-gate';
 import { CoalescingAdapter } from './request-coalescer';
 import { checkDelivery } from './delivery-guard';
 import { placementEvents, runPlacement } from './order-placement';
@@ -27,7 +43,12 @@ export interface GatewayState {
   readonly gate: GateState;
 }
 
-export const GATEWAY_EVENT_TYPES: readonly EventType[] = [...ACCOUNT_LOG_EVENT_TYPES, 'CancelRequested', 'KillSwitchEngaged', 'KillSwitchReleased'];
+export const GATEWAY_EVENT_TYPES: readonly EventType[] = [
+  ...ACCOUNT_LOG_EVENT_TYPES,
+  'CancelRequested',
+  'KillSwitchEngaged',
+  'KillSwitchReleased',
+];
 
 export const initialGatewayState = (accountIds: readonly string[]): GatewayState => ({
   logs: Object.fromEntries(accountIds.map((a) => [a, emptyAccountLog(a)])),
@@ -43,7 +64,11 @@ export const evolveGateway = (s: GatewayState, e: RecordedEvent): GatewayState =
  * Store facts in a stream (ids already stored are kept as they are). A refusal rejects: inside
  * `react` that leaves the event unapplied, to be delivered again.
  */
-export const recordFacts = async (store: EventStore, stream: string, events: readonly NewEvent[]): Promise<void> => {
+export const recordFacts = async (
+  store: EventStore,
+  stream: string,
+  events: readonly NewEvent[],
+): Promise<void> => {
   const r = await appendIgnoringDuplicates(store, stream, events)();
   if (E.isLeft(r)) throw new Error(`recording in ${stream}: ${describeError(r.left)}`);
 };
@@ -95,7 +120,12 @@ export const gatewayApp = (accountIds: readonly string[], shell: GatewayShell): 
     react: async (event, state, ctx) => {
       const gate: GateState = { ...state.gate, accounts: shell.phases, startPosition: shell.startPosition };
       const work = route(gate, event);
-      const meta: EventMeta = { correlationId: event.correlationId, causationId: event.eventId, producer: 'gateway', occurredAt: new Date(ctx.now).toISOString() };
+      const meta: EventMeta = {
+        correlationId: event.correlationId,
+        causationId: event.eventId,
+        producer: 'gateway',
+        occurredAt: new Date(ctx.now).toISOString(),
+      };
       switch (work.kind) {
         case 'ignore':
           return [];
@@ -113,19 +143,40 @@ export const gatewayApp = (accountIds: readonly string[], shell: GatewayShell): 
           attempted.add(c.clientOrderId);
           // The delivery guard: a physical CME contract past its cutoff is never opened or increased (looked up if in doubt, never sent).
           const delivery = checkDelivery(c, state.logs[c.accountId] ?? emptyAccountLog(c.accountId), ctx.now);
-          if (delivery._tag === 'Refused') logger.warn({ clientOrderId: c.clientOrderId, instrument: c.instrument, reason: delivery.reason }, 'delivery guard refused an order');
-          const blocked = work.blocked ?? (delivery._tag === 'Refused' ? { code: delivery.code, reason: delivery.reason } : null);
+          if (delivery._tag === 'Refused')
+            logger.warn(
+              { clientOrderId: c.clientOrderId, instrument: c.instrument, reason: delivery.reason },
+              'delivery guard refused an order',
+            );
+          const blocked =
+            work.blocked ??
+            (delivery._tag === 'Refused' ? { code: delivery.code, reason: delivery.reason } : null);
           const out = await runPlacement(
-            { kind: 'Requested', command: c, instrument: shell.instruments.get(c.instrument) ?? null, inDoubt, blocked },
+            {
+              kind: 'Requested',
+              command: c,
+              instrument: shell.instruments.get(c.instrument) ?? null,
+              inDoubt,
+              blocked,
+            },
             { venue, sleep, ...(shell.maxLookups !== undefined ? { maxLookups: shell.maxLookups } : {}) },
           );
           const refused = out.facts.find((f) => f.kind === 'rejected' && f.code === 'VenueAuthFailed');
           if (refused) {
             const halted = halt({ ...gate }, c.accountId, 'credentials refused');
             Object.assign(shell.phases, halted.accounts);
-            logger.error({ accountId: c.accountId }, 'venue refused the credentials: account halted, no new orders');
+            logger.error(
+              { accountId: c.accountId },
+              'venue refused the credentials: account halted, no new orders',
+            );
             const alert = accountHaltedEvent(
-              { accountId: c.accountId, venue: venue.venue, code: 'VenueAuthFailed', reason: refused.kind === 'rejected' ? refused.reason : 'credentials refused', clientOrderId: c.clientOrderId },
+              {
+                accountId: c.accountId,
+                venue: venue.venue,
+                code: 'VenueAuthFailed',
+                reason: refused.kind === 'rejected' ? refused.reason : 'credentials refused',
+                clientOrderId: c.clientOrderId,
+              },
               meta,
             );
             if (E.isLeft(alert)) throw new Error(describeError(alert.left));
@@ -133,19 +184,34 @@ export const gatewayApp = (accountIds: readonly string[], shell: GatewayShell): 
           }
           for (const f of out.facts) shell.metrics?.placements.inc({ outcome: f.kind });
           if (out.state.status === 'InDoubt') shell.metrics?.placements.inc({ outcome: 'in_doubt' });
-          if (out.state.status === 'InDoubt') throw new Error(`order ${c.clientOrderId} still in doubt after look-ups; retrying`);
-          const events = placementEvents({ accountId: c.accountId, instrument: c.instrument, clientOrderId: c.clientOrderId }, out.facts, meta);
+          if (out.state.status === 'InDoubt')
+            throw new Error(`order ${c.clientOrderId} still in doubt after look-ups; retrying`);
+          const events = placementEvents(
+            { accountId: c.accountId, instrument: c.instrument, clientOrderId: c.clientOrderId },
+            out.facts,
+            meta,
+          );
           if (E.isLeft(events)) throw new Error(describeError(events.left));
           await recordFacts(store, venueStream(c.accountId), events.right);
-          logger.info({ clientOrderId: c.clientOrderId, inDoubt, facts: out.facts.map((f) => f.kind) }, 'placement done');
+          logger.info(
+            { clientOrderId: c.clientOrderId, inDoubt, facts: out.facts.map((f) => f.kind) },
+            'placement done',
+          );
           return [];
         }
         case 'cancel': {
           const c = work.command;
           const venue = shell.venues.get(c.accountId);
           if (!venue) return [];
-          const out = await runCancel({ kind: 'Requested', instrument: c.instrument, clientOrderId: c.clientOrderId }, { venue, sleep });
-          const events = placementEvents({ accountId: c.accountId, instrument: c.instrument, clientOrderId: c.clientOrderId }, out.facts, meta);
+          const out = await runCancel(
+            { kind: 'Requested', instrument: c.instrument, clientOrderId: c.clientOrderId },
+            { venue, sleep },
+          );
+          const events = placementEvents(
+            { accountId: c.accountId, instrument: c.instrument, clientOrderId: c.clientOrderId },
+            out.facts,
+            meta,
+          );
           if (E.isLeft(events)) throw new Error(describeError(events.left));
           await recordFacts(store, venueStream(c.accountId), events.right);
           return [];

@@ -13,7 +13,14 @@ import * as E from 'fp-ts/Either';
 import { EventMeta, NewEvent, ValidationError } from '@keel/events';
 import { VenueError } from '@keel/venue-domain';
 import { initialSnapshots, snapshotEvents, SnapshotState } from './account-snapshot';
-import { DEFAULT_THROTTLE, MarketDataState, ThrottleSettings, throttleQuote, throttleTrades, tradeCursor } from './market-data.throttle';
+import {
+  DEFAULT_THROTTLE,
+  MarketDataState,
+  ThrottleSettings,
+  throttleQuote,
+  throttleTrades,
+  tradeCursor,
+} from './market-data.throttle';
 import { fillEvents } from './order-placement';
 import { fundingEvents, fundingSince } from './funding.record';
 import { AccountLog, reconcileLookups } from './reconciliation';
@@ -84,13 +91,23 @@ export const runCycle = async (input: CycleInput): Promise<CycleOutput> => {
 
   const accountRuns = input.accounts.map(async ({ adapter, log }) => {
     adapter.beginCycle();
-    const [balances, positions, open] = await Promise.all([adapter.fetchBalances()(), adapter.fetchPositions()(), adapter.fetchOpenOrders(null)()]);
+    const [balances, positions, open] = await Promise.all([
+      adapter.fetchBalances()(),
+      adapter.fetchPositions()(),
+      adapter.fetchOpenOrders(null)(),
+    ]);
     const events: NewEvent[] = [];
     const prev = input.state.snapshots[log.accountId] ?? initialSnapshots;
     const snap = ok(
       snapshotEvents(
         prev,
-        { accountId: log.accountId, venue: input.venue, cycle: input.cycle, now: input.now, heartbeatMs: settings.snapshotHeartbeatMs },
+        {
+          accountId: log.accountId,
+          venue: input.venue,
+          cycle: input.cycle,
+          now: input.now,
+          heartbeatMs: settings.snapshotHeartbeatMs,
+        },
         { balances: ok(balances), positions: ok(positions) },
         input.meta,
       ),
@@ -99,15 +116,32 @@ export const runCycle = async (input: CycleInput): Promise<CycleOutput> => {
 
     const openOrders = ok(open);
     const liveInLog = Object.values(log.orders).filter((o) => o.venueOrderId !== null && o.closed === null);
-    const instruments = new Set([...liveInLog.map((o) => o.instrument), ...(openOrders ?? []).map((o) => o.symbol)]);
-    const fills = await Promise.all([...instruments].sort().map((s) => adapter.fetchFills(s, input.now - settings.fillLookbackMs)()));
-    const fresh = ok(fillEvents(log.accountId, fills.flatMap((f) => ok(f) ?? []), new Set(Object.keys(log.fills)), input.meta));
+    const instruments = new Set([
+      ...liveInLog.map((o) => o.instrument),
+      ...(openOrders ?? []).map((o) => o.symbol),
+    ]);
+    const fills = await Promise.all(
+      [...instruments].sort().map((s) => adapter.fetchFills(s, input.now - settings.fillLookbackMs)()),
+    );
+    const fresh = ok(
+      fillEvents(
+        log.accountId,
+        fills.flatMap((f) => ok(f) ?? []),
+        new Set(Object.keys(log.fills)),
+        input.meta,
+      ),
+    );
     if (fresh) events.push(...fresh);
 
     if (openOrders) {
       const listed = new Set(openOrders.filter((o) => LIVE.has(o.status)).map((o) => o.clientOrderId));
       const vanished = liveInLog.filter((o) => !listed.has(o.clientOrderId));
-      const found = await Promise.all(vanished.map(async (o) => ({ o, r: await adapter.fetchOrderByClientId(o.instrument, o.clientOrderId)() })));
+      const found = await Promise.all(
+        vanished.map(async (o) => ({
+          o,
+          r: await adapter.fetchOrderByClientId(o.instrument, o.clientOrderId)(),
+        })),
+      );
       const closed = ok(
         reconcileLookups(
           log,
@@ -142,12 +176,16 @@ export const runCycle = async (input: CycleInput): Promise<CycleOutput> => {
     input.instruments.map(async (s) => ({
       s,
       book: await input.marketData.fetchTopOfBook(s)(),
-      trades: polled.has(s) ? await input.marketData.fetchTrades(s, tradeCursor(marketData, s))() : E.right([]),
+      trades: polled.has(s)
+        ? await input.marketData.fetchTrades(s, tradeCursor(marketData, s))()
+        : E.right([]),
     })),
   );
   for (const { s, book, trades } of reads) {
     const b = ok(book);
-    const q = b ? ok(throttleQuote(marketData, input.venue, b, input.now, input.meta, settings.throttle)) : null;
+    const q = b
+      ? ok(throttleQuote(marketData, input.venue, b, input.now, input.meta, settings.throttle))
+      : null;
     if (q) {
       marketData = q.state;
       marketEvents.push(...q.events);
@@ -164,10 +202,17 @@ export const runCycle = async (input: CycleInput): Promise<CycleOutput> => {
   return {
     state: {
       marketData,
-      snapshots: { ...input.state.snapshots, ...Object.fromEntries(accounts.map((a) => [a.accountId, a.snapshots])) },
+      snapshots: {
+        ...input.state.snapshots,
+        ...Object.fromEntries(accounts.map((a) => [a.accountId, a.snapshots])),
+      },
       fundingPolledAt: {
         ...input.state.fundingPolledAt,
-        ...Object.fromEntries(accounts.flatMap((a) => (a.fundingPolledAt === undefined ? [] : [[a.accountId, a.fundingPolledAt]]))),
+        ...Object.fromEntries(
+          accounts.flatMap((a) =>
+            a.fundingPolledAt === undefined ? [] : [[a.accountId, a.fundingPolledAt]],
+          ),
+        ),
       },
     },
     accountEvents: Object.fromEntries(accounts.map((a) => [a.accountId, a.events])),

@@ -8,7 +8,12 @@ import { initialMarketData } from './market-data.throttle';
 import { AccountLog, emptyAccountLog } from './reconciliation';
 import { createRequestCoalescer } from './request-coalescer';
 
-const meta = { correlationId: 'c', causationId: null, producer: 'gateway', occurredAt: '2024-01-01T00:00:00.000Z' };
+const meta = {
+  correlationId: 'c',
+  causationId: null,
+  producer: 'gateway',
+  occurredAt: '2024-01-01T00:00:00.000Z',
+};
 const T0 = Date.UTC(2024, 0, 1);
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
@@ -65,21 +70,80 @@ describe('gateway cycle', () => {
 
   it('polls fills of instruments with live orders and closes orders that vanished from the book', async () => {
     const { a1, marketData, g1 } = setup();
-    const vanished: VenueOrder = { symbol: 'A/USDT:USDT', clientOrderId: 'k9', venueOrderId: 'V9', side: 'buy', type: 'limit', qty: new Decimal(1), price: new Decimal(1), filledQty: new Decimal(0), avgFillPrice: null, status: 'cancelled', ts: 0 };
+    const vanished: VenueOrder = {
+      symbol: 'A/USDT:USDT',
+      clientOrderId: 'k9',
+      venueOrderId: 'V9',
+      side: 'buy',
+      type: 'limit',
+      qty: new Decimal(1),
+      price: new Decimal(1),
+      filledQty: new Decimal(0),
+      avgFillPrice: null,
+      status: 'cancelled',
+      ts: 0,
+    };
     const log: AccountLog = {
       ...emptyAccountLog('acc1'),
-      orders: { k9: { instrument: 'A/USDT:USDT', clientOrderId: 'k9', requested: true, qty: '1', venueOrderId: 'V9', closed: null, filledQty: '0' } },
+      orders: {
+        k9: {
+          instrument: 'A/USDT:USDT',
+          clientOrderId: 'k9',
+          requested: true,
+          qty: '1',
+          venueOrderId: 'V9',
+          closed: null,
+          filledQty: '0',
+        },
+      },
     };
-    const adapter = { ...g1, fetchOrderByClientId: () => () => Promise.resolve(E.right<VenueError, VenueOrder | null>(vanished)) };
-    const out = await runCycle({ venue: 'b', marketData, accounts: [{ adapter, log }], instruments: [], state: { marketData: initialMarketData, snapshots: {} }, cycle: 'c1', now: T0, meta, settings: DEFAULT_CYCLE_SETTINGS });
+    const adapter = {
+      ...g1,
+      fetchOrderByClientId: () => () => Promise.resolve(E.right<VenueError, VenueOrder | null>(vanished)),
+    };
+    const out = await runCycle({
+      venue: 'b',
+      marketData,
+      accounts: [{ adapter, log }],
+      instruments: [],
+      state: { marketData: initialMarketData, snapshots: {} },
+      cycle: 'c1',
+      now: T0,
+      meta,
+      settings: DEFAULT_CYCLE_SETTINGS,
+    });
     expect(a1.counts()).toMatchObject({ fetchFills: 1 });
-    expect(out.accountEvents['acc1']!.map((e) => e.type)).toEqual(['BalanceSnapshot', 'PositionSnapshot', 'OrderCancelled']);
+    expect(out.accountEvents['acc1']!.map((e) => e.type)).toEqual([
+      'BalanceSnapshot',
+      'PositionSnapshot',
+      'OrderCancelled',
+    ]);
   });
 
   it('a failed read is reported and skips only its part', async () => {
     const { marketData, g1 } = setup();
-    const failing = { ...g1, fetchBalances: () => () => Promise.resolve(E.left<VenueError, never>({ _tag: 'VenueUnavailable', venue: 'b', op: 'fetchBalances', message: '503' })) };
-    const out = await runCycle({ venue: 'b', marketData, accounts: [{ adapter: failing, log: emptyAccountLog('acc1') }], instruments: [], state: { marketData: initialMarketData, snapshots: {} }, cycle: 'c1', now: T0, meta });
+    const failing = {
+      ...g1,
+      fetchBalances: () => () =>
+        Promise.resolve(
+          E.left<VenueError, never>({
+            _tag: 'VenueUnavailable',
+            venue: 'b',
+            op: 'fetchBalances',
+            message: '503',
+          }),
+        ),
+    };
+    const out = await runCycle({
+      venue: 'b',
+      marketData,
+      accounts: [{ adapter: failing, log: emptyAccountLog('acc1') }],
+      instruments: [],
+      state: { marketData: initialMarketData, snapshots: {} },
+      cycle: 'c1',
+      now: T0,
+      meta,
+    });
     expect(out.errors).toMatchObject([{ _tag: 'VenueUnavailable' }]);
     expect(out.accountEvents['acc1']!.map((e) => e.type)).toEqual(['PositionSnapshot']);
   });
@@ -89,11 +153,34 @@ describe('gateway cycle', () => {
     const malformed = {
       ...g1,
       fetchFunding: () => () =>
-        Promise.resolve(E.left<VenueError, never>({ _tag: 'VenueMalformed', venue: 'b', op: 'fetchFunding', path: 'funding[0].income', value: '"1e-3"', message: 'funding[0].income = "1e-3": not a decimal string' })),
+        Promise.resolve(
+          E.left<VenueError, never>({
+            _tag: 'VenueMalformed',
+            venue: 'b',
+            op: 'fetchFunding',
+            path: 'funding[0].income',
+            value: '"1e-3"',
+            message: 'funding[0].income = "1e-3": not a decimal string',
+          }),
+        ),
     };
-    const out = await runCycle({ venue: 'b', marketData, accounts: [{ adapter: malformed, log: emptyAccountLog('acc1') }], instruments: [], state: { marketData: initialMarketData, snapshots: {} }, cycle: 'c1', now: T0, meta });
-    expect(out.errors).toMatchObject([{ _tag: 'VenueMalformed', path: 'funding[0].income', value: '"1e-3"' }]);
-    expect((out.accountEvents['acc1'] ?? []).map((e) => e.type)).toEqual(['BalanceSnapshot', 'PositionSnapshot']);
+    const out = await runCycle({
+      venue: 'b',
+      marketData,
+      accounts: [{ adapter: malformed, log: emptyAccountLog('acc1') }],
+      instruments: [],
+      state: { marketData: initialMarketData, snapshots: {} },
+      cycle: 'c1',
+      now: T0,
+      meta,
+    });
+    expect(out.errors).toMatchObject([
+      { _tag: 'VenueMalformed', path: 'funding[0].income', value: '"1e-3"' },
+    ]);
+    expect((out.accountEvents['acc1'] ?? []).map((e) => e.type)).toEqual([
+      'BalanceSnapshot',
+      'PositionSnapshot',
+    ]);
     expect(out.state.fundingPolledAt?.['acc1']).toBeUndefined();
   });
 });

@@ -21,7 +21,14 @@ import { createSimulatedVenue, loadMarket, SimulatedVenue } from '@keel/venue-si
 import { createRequestCoalescer } from './request-coalescer';
 import { CycleState, DEFAULT_CYCLE_SETTINGS, runCycle } from './gateway.cycle';
 import { initialMarketData } from './market-data.throttle';
-import { evolveGateway, GATEWAY_EVENT_TYPES, GatewayState, initialGatewayState, recordFacts, venueStream } from './gateway.app';
+import {
+  evolveGateway,
+  GATEWAY_EVENT_TYPES,
+  GatewayState,
+  initialGatewayState,
+  recordFacts,
+  venueStream,
+} from './gateway.app';
 
 const SIM_BTCUSDT = BINANCE_USDM_BTCUSDT;
 const SIM_TEST_DATA = path.resolve(__dirname, '../../../sim/test-data');
@@ -39,8 +46,10 @@ const ok = <A>(r: E.Either<unknown, A>): A => {
 /** The gateway's state as a (re)started process folds it from the store. */
 const fold = async (store: TestableEventStore): Promise<GatewayState> => {
   let s = initialGatewayState([account]);
-  for (let after = 0; ; ) {
-    const page = ok(await store.readAll({ after, maxCount: 4096, filter: { eventTypes: GATEWAY_EVENT_TYPES } })());
+  for (let after = 0; ;) {
+    const page = ok(
+      await store.readAll({ after, maxCount: 4096, filter: { eventTypes: GATEWAY_EVENT_TYPES } })(),
+    );
     for (const e of page.events) s = evolveGateway(s, e);
     after = page.lastPosition;
     if (page.isEnd) return s;
@@ -65,9 +74,24 @@ describe('gateway: FundingPaid from the simulator, each payment once', () => {
     );
     const t0 = events[0]?.ts ?? 0;
     clock = createVirtualClock(t0);
-    sim = createSimulatedVenue({ venue: 'binanceusdm-sim', accountId: account, clock, markets: [{ instrument: SIM_BTCUSDT, events }], balances: { USDT: '10000' } });
+    sim = createSimulatedVenue({
+      venue: 'binanceusdm-sim',
+      accountId: account,
+      clock,
+      markets: [{ instrument: SIM_BTCUSDT, events }],
+      balances: { USDT: '10000' },
+    });
     clock.advanceTo(t0 + 1000);
-    const placed = sim.placeOrder({ symbol: SIM_BTCUSDT.symbol, clientOrderId: 'fund1long', side: 'buy', type: 'market', qty: new Decimal('0.01'), price: null, timeInForce: 'IOC', reduceOnly: false })();
+    const placed = sim.placeOrder({
+      symbol: SIM_BTCUSDT.symbol,
+      clientOrderId: 'fund1long',
+      side: 'buy',
+      type: 'market',
+      qty: new Decimal('0.01'),
+      price: null,
+      timeInForce: 'IOC',
+      reduceOnly: false,
+    })();
     clock.advanceTo(t0 + 2000);
     ok(await placed);
   });
@@ -82,10 +106,25 @@ describe('gateway: FundingPaid from the simulator, each payment once', () => {
     const file = path.join(dir, 'keel.sqlite');
     const cycle = async (store: TestableEventStore, state: GatewayState, cs: CycleState, name: string) => {
       const now = clock.now();
-      const meta: EventMeta = { correlationId: `cycle-${name}`, causationId: null, producer: 'gateway', occurredAt: new Date(now).toISOString() };
+      const meta: EventMeta = {
+        correlationId: `cycle-${name}`,
+        causationId: null,
+        producer: 'gateway',
+        occurredAt: new Date(now).toISOString(),
+      };
       const log = state.logs[account];
       if (!log) throw new Error('no log');
-      const out = await runCycle({ venue: 'binanceusdm-sim', marketData: venue, accounts: [{ adapter: venue, log }], instruments: [], state: cs, cycle: name, now, meta, settings });
+      const out = await runCycle({
+        venue: 'binanceusdm-sim',
+        marketData: venue,
+        accounts: [{ adapter: venue, log }],
+        instruments: [],
+        state: cs,
+        cycle: name,
+        now,
+        meta,
+        settings,
+      });
       expect(out.errors).toEqual([]);
       const events = out.accountEvents[account] ?? [];
       await recordFacts(store, venueStream(account), events);
@@ -98,10 +137,21 @@ describe('gateway: FundingPaid from the simulator, each payment once', () => {
     let cs: CycleState = { marketData: initialMarketData, snapshots: {} };
     const stale = await fold(store);
     const first = await cycle(store, stale, cs, 'p1-1');
-    expect(first.funding.map((e) => (e.data as { fundingId: string }).fundingId)).toEqual([`sim-funding-BTCUSDT-${MIDNIGHT}`, `sim-funding-BTCUSDT-${MIDNIGHT + H8}`]);
+    expect(first.funding.map((e) => (e.data as { fundingId: string }).fundingId)).toEqual([
+      `sim-funding-BTCUSDT-${MIDNIGHT}`,
+      `sim-funding-BTCUSDT-${MIDNIGHT + H8}`,
+    ]);
     // −0.01 × mid of the last recorded quote (63947.95) × 0.0001 each time.
-    expect(first.funding.map((e) => (e.data as { amount: string }).amount)).toEqual(['-0.06394795', '-0.06394795']);
-    expect(first.funding[0]?.data).toMatchObject({ accountId: account, instrument: 'BTC/USDT:USDT', asset: 'USDT', venueTs: '2024-07-19T00:00:00.000Z' });
+    expect(first.funding.map((e) => (e.data as { amount: string }).amount)).toEqual([
+      '-0.06394795',
+      '-0.06394795',
+    ]);
+    expect(first.funding[0]?.data).toMatchObject({
+      accountId: account,
+      instrument: 'BTC/USDT:USDT',
+      asset: 'USDT',
+      venueTs: '2024-07-19T00:00:00.000Z',
+    });
     cs = first.out.state;
 
     // Re-poll before the fold has caught up (same stale log): the same events, stored once.
@@ -124,14 +174,21 @@ describe('gateway: FundingPaid from the simulator, each payment once', () => {
     clock.advanceTo(clock.now() + 60_000);
     const restarted = await fold(store);
     expect(restarted.logs[account]?.funding).toEqual(folded.logs[account]?.funding);
-    const afterRestart = await cycle(store, restarted, { marketData: initialMarketData, snapshots: {} }, 'p2-1');
+    const afterRestart = await cycle(
+      store,
+      restarted,
+      { marketData: initialMarketData, snapshots: {} },
+      'p2-1',
+    );
     expect(afterRestart.funding).toEqual([]);
     expect(await fundingIn(store)).toHaveLength(2);
 
     // The 16:00 instant: one new payment, recorded once even if asked twice.
     clock.advanceTo(MIDNIGHT + 2 * H8 + 1_000);
     const later = await cycle(store, await fold(store), afterRestart.out.state, 'p2-2');
-    expect(later.funding.map((e) => (e.data as { fundingId: string }).fundingId)).toEqual([`sim-funding-BTCUSDT-${MIDNIGHT + 2 * H8}`]);
+    expect(later.funding.map((e) => (e.data as { fundingId: string }).fundingId)).toEqual([
+      `sim-funding-BTCUSDT-${MIDNIGHT + 2 * H8}`,
+    ]);
     clock.advanceTo(clock.now() + 60_000);
     await cycle(store, restarted, later.out.state, 'p2-3'); // a stale log again: re-produced, not re-stored
     const stored = await fundingIn(store);
@@ -148,10 +205,28 @@ describe('gateway: FundingPaid from the simulator, each payment once', () => {
     const venue = createRequestCoalescer(sim, { windowMs: 0, clock });
     const log = initialGatewayState([account]).logs[account];
     if (!log) throw new Error('no log');
-    const meta: EventMeta = { correlationId: 'pace', causationId: null, producer: 'gateway', occurredAt: new Date(clock.now()).toISOString() };
-    const run = (state: CycleState) => runCycle({ venue: 'binanceusdm-sim', marketData: venue, accounts: [{ adapter: venue, log }], instruments: [], state, cycle: 'pace', now: clock.now(), meta, settings });
+    const meta: EventMeta = {
+      correlationId: 'pace',
+      causationId: null,
+      producer: 'gateway',
+      occurredAt: new Date(clock.now()).toISOString(),
+    };
+    const run = (state: CycleState) =>
+      runCycle({
+        venue: 'binanceusdm-sim',
+        marketData: venue,
+        accounts: [{ adapter: venue, log }],
+        instruments: [],
+        state,
+        cycle: 'pace',
+        now: clock.now(),
+        meta,
+        settings,
+      });
     const a = await run({ marketData: initialMarketData, snapshots: {} });
-    expect((a.accountEvents[account] ?? []).filter((e) => e.type === 'FundingPaid').length).toBeGreaterThan(0);
+    expect((a.accountEvents[account] ?? []).filter((e) => e.type === 'FundingPaid').length).toBeGreaterThan(
+      0,
+    );
     const b = await run(a.state);
     expect((b.accountEvents[account] ?? []).filter((e) => e.type === 'FundingPaid')).toEqual([]);
     expect(b.state.fundingPolledAt?.[account]).toBe(a.state.fundingPolledAt?.[account]);

@@ -50,7 +50,8 @@ export const registerGatewayMetrics = (
     labelNames: ['account', 'bucket'] as const,
     registers,
     collect() {
-      for (const [account, b] of sources.budgets) b.state().buckets.forEach((bucket, i) => this.set({ account, bucket: String(i) }, bucket.tokens));
+      for (const [account, b] of sources.budgets)
+        b.state().buckets.forEach((bucket, i) => this.set({ account, bucket: String(i) }, bucket.tokens));
     },
   });
   new Gauge({
@@ -60,7 +61,8 @@ export const registerGatewayMetrics = (
     registers,
     collect() {
       const now = sources.now();
-      for (const [account, b] of sources.budgets) this.set({ account }, Math.max(0, b.state().pausedUntil - now) / 1000);
+      for (const [account, b] of sources.budgets)
+        this.set({ account }, Math.max(0, b.state().pausedUntil - now) / 1000);
     },
   });
   new Gauge({
@@ -69,12 +71,27 @@ export const registerGatewayMetrics = (
     labelNames: ['account'] as const,
     registers,
     collect() {
-      for (const [account, p] of Object.entries(sources.phases)) this.set({ account }, p.phase === 'Halted' ? 1 : 0);
+      for (const [account, p] of Object.entries(sources.phases))
+        this.set({ account }, p.phase === 'Halted' ? 1 : 0);
     },
   });
   return {
-    placements: new Counter({ name: 'gateway_placements_total', help: 'Placement outcomes', labelNames: ['outcome'] as const, registers }),
-    cycleSeconds: new Histogram({ name: 'gateway_cycle_seconds', help: 'Duration of one polling cycle', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers }),
-    cycleReadErrors: new Counter({ name: 'gateway_cycle_read_errors_total', help: 'Venue reads that failed in a polling cycle (asked again next cycle)', registers }),
+    placements: new Counter({
+      name: 'gateway_placements_total',
+      help: 'Placement outcomes',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    cycleSeconds: new Histogram({
+      name: 'gateway_cycle_seconds',
+      help: 'Duration of one polling cycle',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    cycleReadErrors: new Counter({
+      name: 'gateway_cycle_read_errors_total',
+      help: 'Venue reads that failed in a polling cycle (asked again next cycle)',
+      registers,
+    }),
   };
 };

@@ -17,10 +17,17 @@ export const instrumentsListed = (
   const data = {
     venue,
     accountIds: [...accountIds].sort(),
-    instruments: [...instruments].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0)).map(instrumentToStored),
+    instruments: [...instruments]
+      .sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0))
+      .map(instrumentToStored),
   };
   const stream = streamName('venue', `instruments.${venue}`);
   if (E.isLeft(stream)) return stream;
-  const event = newEvent('InstrumentsListed', deriveId('InstrumentsListed', JSON.stringify(data)), data, meta);
+  const event = newEvent(
+    'InstrumentsListed',
+    deriveId('InstrumentsListed', JSON.stringify(data)),
+    data,
+    meta,
+  );
   return E.isLeft(event) ? event : E.right({ stream: stream.right, event: event.right });
 };

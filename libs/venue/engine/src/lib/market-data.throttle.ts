@@ -19,7 +19,11 @@ export interface ThrottleSettings {
   readonly maxTradesPerPoll: number;
 }
 
-export const DEFAULT_THROTTLE: ThrottleSettings = { minIntervalMs: 250, heartbeatMs: 10_000, maxTradesPerPoll: 100 };
+export const DEFAULT_THROTTLE: ThrottleSettings = {
+  minIntervalMs: 250,
+  heartbeatMs: 10_000,
+  maxTradesPerPoll: 100,
+};
 
 interface LastQuote {
   readonly at: number;
@@ -34,7 +38,8 @@ export interface MarketDataState {
 
 export const initialMarketData: MarketDataState = { quotes: {}, tradeCursor: {} };
 
-const quoteKey = (q: TopOfBook): string => [q.bidPrice, q.bidQty, q.askPrice, q.askQty].map((d) => d.toFixed()).join('|');
+const quoteKey = (q: TopOfBook): string =>
+  [q.bidPrice, q.bidQty, q.askPrice, q.askQty].map((d) => d.toFixed()).join('|');
 
 const iso = (ts: number): string => new Date(ts).toISOString();
 
@@ -49,10 +54,15 @@ export const throttleQuote = (
 ): E.Either<ValidationError, { readonly state: MarketDataState; readonly events: readonly NewEvent[] }> => {
   const key = quoteKey(q);
   const last = state.quotes[q.symbol];
-  const due = !last || (last.key !== key ? now - last.at >= settings.minIntervalMs : now - last.at >= settings.heartbeatMs);
+  const due =
+    !last ||
+    (last.key !== key ? now - last.at >= settings.minIntervalMs : now - last.at >= settings.heartbeatMs);
   // An empty side (price 0) is not a quote (QuoteUpdated prices are positive): skip it.
   if (!due || q.bidPrice.lte(0) || q.askPrice.lte(0)) return E.right({ state, events: [] });
-  return E.map((e: NewEvent) => ({ state: { ...state, quotes: { ...state.quotes, [q.symbol]: { at: now, key } } }, events: [e] }))(
+  return E.map((e: NewEvent) => ({
+    state: { ...state, quotes: { ...state.quotes, [q.symbol]: { at: now, key } } },
+    events: [e],
+  }))(
     newEvent(
       'QuoteUpdated',
       deriveId('QuoteUpdated', venue, q.symbol, q.ts, key, now),
@@ -71,7 +81,8 @@ export const throttleQuote = (
 };
 
 /** The cursor to poll trades of `instrument` after (`fetchTrades(symbol, since)`). */
-export const tradeCursor = (state: MarketDataState, instrument: string): string | null => state.tradeCursor[instrument] ?? null;
+export const tradeCursor = (state: MarketDataState, instrument: string): string | null =>
+  state.tradeCursor[instrument] ?? null;
 
 /** Record polled public trades (oldest first, as the port returns them) once each. */
 export const throttleTrades = (
@@ -81,7 +92,10 @@ export const throttleTrades = (
   trades: readonly TradePrint[],
   meta: EventMeta,
   settings: ThrottleSettings = DEFAULT_THROTTLE,
-): E.Either<ValidationError, { readonly state: MarketDataState; readonly events: readonly NewEvent[]; readonly skipped: number }> => {
+): E.Either<
+  ValidationError,
+  { readonly state: MarketDataState; readonly events: readonly NewEvent[]; readonly skipped: number }
+> => {
   const seen = new Set<string>();
   const fresh = trades.filter((t) => !seen.has(t.tradeId) && (seen.add(t.tradeId), true));
   if (fresh.length === 0) return E.right({ state, events: [], skipped: 0 });
@@ -97,7 +111,15 @@ export const throttleTrades = (
         newEvent(
           'TradePrinted',
           deriveId('TradePrinted', venue, instrument, t.tradeId),
-          { venue, instrument, tradeId: t.tradeId, price: t.price.toFixed(), qty: t.qty.toFixed(), side: t.side, venueTs: iso(t.ts) },
+          {
+            venue,
+            instrument,
+            tradeId: t.tradeId,
+            price: t.price.toFixed(),
+            qty: t.qty.toFixed(),
+            side: t.side,
+            venueTs: iso(t.ts),
+          },
           meta,
         ),
       ),

@@ -14,8 +14,19 @@ import { PlacementFact } from './order-placement';
 
 export type CancelState =
   | { readonly status: 'Idle' }
-  | { readonly status: 'Cancelling'; readonly instrument: string; readonly clientOrderId: string; readonly sends: number }
-  | { readonly status: 'InDoubt'; readonly instrument: string; readonly clientOrderId: string; readonly sends: number; readonly lookups: number }
+  | {
+      readonly status: 'Cancelling';
+      readonly instrument: string;
+      readonly clientOrderId: string;
+      readonly sends: number;
+    }
+  | {
+      readonly status: 'InDoubt';
+      readonly instrument: string;
+      readonly clientOrderId: string;
+      readonly sends: number;
+      readonly lookups: number;
+    }
   | { readonly status: 'Done'; readonly outcome: 'cancelled' | 'filled' | 'halted' };
 
 export const initialCancel: CancelState = { status: 'Idle' };
@@ -25,7 +36,8 @@ export type CancelInput =
   | { readonly kind: 'CancelAnswered'; readonly result: E.Either<VenueError, VenueOrder> }
   | { readonly kind: 'LookupAnswered'; readonly result: E.Either<VenueError, VenueOrder | null> };
 
-export type CancelAction = { readonly kind: 'cancel' | 'lookUp'; readonly afterMs: number } | { readonly kind: 'none' };
+export type CancelAction =
+  { readonly kind: 'cancel' | 'lookUp'; readonly afterMs: number } | { readonly kind: 'none' };
 
 export interface CancelSettings {
   readonly lookupDelayMs: number;
@@ -50,20 +62,54 @@ const settle = (
   o: VenueOrder | null,
   settings: CancelSettings,
 ): CancelStep => {
-  if (o === null) return { state: { status: 'Done', outcome: 'cancelled' }, facts: [{ kind: 'cancelled', filledQty: '0', reason: 'the venue does not know the order' }], next: NONE };
+  if (o === null)
+    return {
+      state: { status: 'Done', outcome: 'cancelled' },
+      facts: [{ kind: 'cancelled', filledQty: '0', reason: 'the venue does not know the order' }],
+      next: NONE,
+    };
   switch (o.status) {
     case 'cancelled':
     case 'expired':
     case 'rejected':
-      return { state: { status: 'Done', outcome: 'cancelled' }, facts: [{ kind: 'cancelled', filledQty: o.filledQty.toFixed(), reason: `venue reports the order ${o.status}` }], next: NONE };
+      return {
+        state: { status: 'Done', outcome: 'cancelled' },
+        facts: [
+          {
+            kind: 'cancelled',
+            filledQty: o.filledQty.toFixed(),
+            reason: `venue reports the order ${o.status}`,
+          },
+        ],
+        next: NONE,
+      };
     case 'filled':
       return { state: { status: 'Done', outcome: 'filled' }, facts: [], next: NONE };
     case 'open':
     case 'partiallyFilled':
       // Still on the book: cancel again (a cancel is idempotent), a bounded number of times.
       return s.sends >= settings.maxSends
-        ? { state: { status: 'InDoubt', instrument: s.instrument, clientOrderId: s.clientOrderId, sends: s.sends, lookups: 0 }, facts: [], next: NONE }
-        : { state: { status: 'Cancelling', instrument: s.instrument, clientOrderId: s.clientOrderId, sends: s.sends + 1 }, facts: [], next: { kind: 'cancel', afterMs: settings.retryMs } };
+        ? {
+            state: {
+              status: 'InDoubt',
+              instrument: s.instrument,
+              clientOrderId: s.clientOrderId,
+              sends: s.sends,
+              lookups: 0,
+            },
+            facts: [],
+            next: NONE,
+          }
+        : {
+            state: {
+              status: 'Cancelling',
+              instrument: s.instrument,
+              clientOrderId: s.clientOrderId,
+              sends: s.sends + 1,
+            },
+            facts: [],
+            next: { kind: 'cancel', afterMs: settings.retryMs },
+          };
     default: {
       const never: never = o.status;
       return never;
@@ -71,17 +117,34 @@ const settle = (
   }
 };
 
-export const decideCancel = (state: CancelState, input: CancelInput, settings: CancelSettings = DEFAULT_CANCEL_SETTINGS): CancelStep => {
+export const decideCancel = (
+  state: CancelState,
+  input: CancelInput,
+  settings: CancelSettings = DEFAULT_CANCEL_SETTINGS,
+): CancelStep => {
   switch (input.kind) {
     case 'Requested':
       return state.status !== 'Idle'
         ? { state, facts: [], next: NONE }
-        : { state: { status: 'Cancelling', instrument: input.instrument, clientOrderId: input.clientOrderId, sends: 1 }, facts: [], next: { kind: 'cancel', afterMs: 0 } };
+        : {
+            state: {
+              status: 'Cancelling',
+              instrument: input.instrument,
+              clientOrderId: input.clientOrderId,
+              sends: 1,
+            },
+            facts: [],
+            next: { kind: 'cancel', afterMs: 0 },
+          };
     case 'CancelAnswered': {
       if (state.status !== 'Cancelling') return { state, facts: [], next: NONE };
       const r = input.result;
       if (E.isRight(r)) return settle(state, r.right, settings);
-      const inDoubt = (afterMs: number): CancelStep => ({ state: { ...state, status: 'InDoubt', lookups: 0 }, facts: [], next: { kind: 'lookUp', afterMs } });
+      const inDoubt = (afterMs: number): CancelStep => ({
+        state: { ...state, status: 'InDoubt', lookups: 0 },
+        facts: [],
+        next: { kind: 'lookUp', afterMs },
+      });
       switch (r.left._tag) {
         case 'VenueRateLimited':
           return { state, facts: [], next: { kind: 'cancel', afterMs: r.left.retryAfterMs } };
@@ -105,7 +168,11 @@ export const decideCancel = (state: CancelState, input: CancelInput, settings: C
       const r = input.result;
       if (E.isLeft(r)) {
         const lookups = state.lookups + 1;
-        return { state: { ...state, lookups }, facts: [], next: { kind: 'lookUp', afterMs: settings.retryMs * 2 ** Math.min(lookups, 4) } };
+        return {
+          state: { ...state, lookups },
+          facts: [],
+          next: { kind: 'lookUp', afterMs: settings.retryMs * 2 ** Math.min(lookups, 4) },
+        };
       }
       return settle(state, r.right, settings);
     }
@@ -119,7 +186,12 @@ export const decideCancel = (state: CancelState, input: CancelInput, settings: C
 /** Run one cancel to its end (or until `maxLookups` failed look-ups). */
 export const runCancel = async (
   input: Extract<CancelInput, { kind: 'Requested' }>,
-  ports: { readonly venue: VenueAdapter; readonly sleep: (ms: number) => Promise<void>; readonly settings?: CancelSettings; readonly maxLookups?: number },
+  ports: {
+    readonly venue: VenueAdapter;
+    readonly sleep: (ms: number) => Promise<void>;
+    readonly settings?: CancelSettings;
+    readonly maxLookups?: number;
+  },
 ): Promise<{ readonly state: CancelState; readonly facts: CancelStep['facts'] }> => {
   const settings = ports.settings ?? DEFAULT_CANCEL_SETTINGS;
   const maxLookups = ports.maxLookups ?? 20;
@@ -133,7 +205,21 @@ export const runCancel = async (
     if (next.afterMs > 0) await ports.sleep(next.afterMs);
     s =
       next.kind === 'cancel'
-        ? decideCancel(state, { kind: 'CancelAnswered', result: await ports.venue.cancelOrder(state.instrument, state.clientOrderId)() }, settings)
-        : decideCancel(state, { kind: 'LookupAnswered', result: await ports.venue.fetchOrderByClientId(state.instrument, state.clientOrderId)() }, settings);
+        ? decideCancel(
+            state,
+            {
+              kind: 'CancelAnswered',
+              result: await ports.venue.cancelOrder(state.instrument, state.clientOrderId)(),
+            },
+            settings,
+          )
+        : decideCancel(
+            state,
+            {
+              kind: 'LookupAnswered',
+              result: await ports.venue.fetchOrderByClientId(state.instrument, state.clientOrderId)(),
+            },
+            settings,
+          );
   }
 };

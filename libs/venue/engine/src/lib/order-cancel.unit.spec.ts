@@ -2,7 +2,15 @@ import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
 import { VenueError, VenueOrder } from '@keel/venue-domain';
 import { createCountingAdapter } from '../testing/counting.adapter';
-import { CancelAction, CancelInput, CancelState, CancelStep, decideCancel, initialCancel, runCancel } from './order-cancel';
+import {
+  CancelAction,
+  CancelInput,
+  CancelState,
+  CancelStep,
+  decideCancel,
+  initialCancel,
+  runCancel,
+} from './order-cancel';
 
 const BTC = 'BTC/USDT:USDT';
 const order = (status: VenueOrder['status'], filled = '0'): VenueOrder => ({
@@ -19,7 +27,11 @@ const order = (status: VenueOrder['status'], filled = '0'): VenueOrder => ({
   ts: 0,
 });
 const timeout: VenueError = { _tag: 'VenueTimeout', venue: 'b', op: 'cancelOrder', ms: 5000 };
-const requested: Extract<CancelInput, { kind: 'Requested' }> = { kind: 'Requested', instrument: BTC, clientOrderId: 'k1' };
+const requested: Extract<CancelInput, { kind: 'Requested' }> = {
+  kind: 'Requested',
+  instrument: BTC,
+  clientOrderId: 'k1',
+};
 
 const given = (...inputs: CancelInput[]) => {
   let state: CancelState = initialCancel;
@@ -46,33 +58,70 @@ describe('cancel decider', () => {
   });
 
   it('Cancelling: a timeout or an unknown-order answer is looked up, not assumed', () => {
-    expect(given(requested, { kind: 'CancelAnswered', result: E.left(timeout) })).toMatchObject({ state: { status: 'InDoubt' }, next: { kind: 'lookUp', afterMs: 500 }, facts: [] });
-    expect(given(requested, { kind: 'CancelAnswered', result: E.left({ _tag: 'VenueRejected', venue: 'b', op: 'cancelOrder', code: 'OrderNotFound', message: '-2011' }) }).next).toEqual({ kind: 'lookUp', afterMs: 0 });
+    expect(given(requested, { kind: 'CancelAnswered', result: E.left(timeout) })).toMatchObject({
+      state: { status: 'InDoubt' },
+      next: { kind: 'lookUp', afterMs: 500 },
+      facts: [],
+    });
+    expect(
+      given(requested, {
+        kind: 'CancelAnswered',
+        result: E.left({
+          _tag: 'VenueRejected',
+          venue: 'b',
+          op: 'cancelOrder',
+          code: 'OrderNotFound',
+          message: '-2011',
+        }),
+      }).next,
+    ).toEqual({ kind: 'lookUp', afterMs: 0 });
   });
 
   it('InDoubt: filled meanwhile → no OrderCancelled (the fills tell the story)', () => {
-    const s = given(requested, { kind: 'CancelAnswered', result: E.left(timeout) }, { kind: 'LookupAnswered', result: E.right(order('filled', '1')) });
+    const s = given(
+      requested,
+      { kind: 'CancelAnswered', result: E.left(timeout) },
+      { kind: 'LookupAnswered', result: E.right(order('filled', '1')) },
+    );
     expect(s).toMatchObject({ state: { status: 'Done', outcome: 'filled' }, facts: [] });
   });
 
   it('InDoubt: still open → cancel again; unknown to the venue → cancelled with nothing filled', () => {
     const base = [requested, { kind: 'CancelAnswered', result: E.left(timeout) } as const];
-    expect(given(...base, { kind: 'LookupAnswered', result: E.right(order('open')) }).next).toEqual({ kind: 'cancel', afterMs: 1_000 });
-    expect(given(...base, { kind: 'LookupAnswered', result: E.right(null) }).facts).toMatchObject([{ kind: 'cancelled', filledQty: '0' }]);
+    expect(given(...base, { kind: 'LookupAnswered', result: E.right(order('open')) }).next).toEqual({
+      kind: 'cancel',
+      afterMs: 1_000,
+    });
+    expect(given(...base, { kind: 'LookupAnswered', result: E.right(null) }).facts).toMatchObject([
+      { kind: 'cancelled', filledQty: '0' },
+    ]);
   });
 });
 
 describe('cancel shell', () => {
   it('cancels a resting order through the adapter', async () => {
     const venue = createCountingAdapter();
-    await venue.placeOrder({ symbol: BTC, clientOrderId: 'k1', side: 'buy', type: 'limit', qty: new Decimal(1), price: new Decimal(1), timeInForce: 'GTC', reduceOnly: false })();
+    await venue.placeOrder({
+      symbol: BTC,
+      clientOrderId: 'k1',
+      side: 'buy',
+      type: 'limit',
+      qty: new Decimal(1),
+      price: new Decimal(1),
+      timeInForce: 'GTC',
+      reduceOnly: false,
+    })();
     const r = await runCancel(requested, { venue, sleep: () => Promise.resolve() });
     expect(r.facts).toMatchObject([{ kind: 'cancelled', filledQty: '0' }]);
     expect(venue.counts()).toEqual({ placeOrder: 1, cancelOrder: 1 });
   });
 
   it('stops looking up after maxLookups failures, without recording anything', async () => {
-    const venue = { ...createCountingAdapter(), cancelOrder: () => () => Promise.resolve(E.left(timeout)), fetchOrderByClientId: () => () => Promise.resolve(E.left(timeout)) };
+    const venue = {
+      ...createCountingAdapter(),
+      cancelOrder: () => () => Promise.resolve(E.left(timeout)),
+      fetchOrderByClientId: () => () => Promise.resolve(E.left(timeout)),
+    };
     const r = await runCancel(requested, { venue, sleep: () => Promise.resolve(), maxLookups: 3 });
     expect(r).toMatchObject({ state: { status: 'InDoubt', lookups: 3 }, facts: [] });
   });

@@ -23,7 +23,15 @@ import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
 import { pipe } from 'fp-ts/function';
 import { deriveId, EventData, EventMeta, newEvent, NewEvent, ValidationError } from '@keel/events';
-import { Fill, Instrument, OrderRequest, prepareOrder, VenueAdapter, VenueError, VenueOrder } from '@keel/venue-domain';
+import {
+  Fill,
+  Instrument,
+  OrderRequest,
+  prepareOrder,
+  VenueAdapter,
+  VenueError,
+  VenueOrder,
+} from '@keel/venue-domain';
 
 export type ChildOrder = EventData<'ChildOrderRequested'>;
 
@@ -93,7 +101,11 @@ export interface PlacementStep {
 }
 
 const NONE: PlacementAction = { kind: 'none' };
-const step = (state: PlacementState, next: PlacementAction, facts: readonly PlacementFact[] = []): PlacementStep => ({ state, facts, next });
+const step = (
+  state: PlacementState,
+  next: PlacementAction,
+  facts: readonly PlacementFact[] = [],
+): PlacementStep => ({ state, facts, next });
 
 /** What a venue order says once the venue has it: accepted, and possibly already closed. */
 const acceptedFacts = (o: VenueOrder): readonly PlacementFact[] => {
@@ -105,7 +117,14 @@ const acceptedFacts = (o: VenueOrder): readonly PlacementFact[] => {
       return [accepted];
     case 'cancelled':
     case 'expired':
-      return [accepted, { kind: 'cancelled', filledQty: o.filledQty.toFixed(), reason: `venue reports the order ${o.status}` }];
+      return [
+        accepted,
+        {
+          kind: 'cancelled',
+          filledQty: o.filledQty.toFixed(),
+          reason: `venue reports the order ${o.status}`,
+        },
+      ];
     case 'rejected':
       return [{ kind: 'rejected', code: 'InvalidOrder', reason: 'venue reports the order rejected' }];
     default: {
@@ -134,7 +153,8 @@ export const toOrderRequest = (
   referencePrice: Decimal | null = null,
 ): E.Either<{ readonly code: string; readonly reason: string }, OrderRequest> => {
   const order = rawOrderRequest(c);
-  if (order.type === 'limit' && order.price === null) return E.left({ code: 'InvalidOrder', reason: 'limitPrice: a limit order needs a price' });
+  if (order.type === 'limit' && order.price === null)
+    return E.left({ code: 'InvalidOrder', reason: 'limitPrice: a limit order needs a price' });
   if (instrument === null) return E.right(order);
   return pipe(
     prepareOrder(instrument, order, { referencePrice }),
@@ -142,10 +162,15 @@ export const toOrderRequest = (
   );
 };
 
-const backoff = (s: PlacementSettings, lookups: number): number => s.lookupRetryMs * 2 ** Math.min(lookups, 4);
+const backoff = (s: PlacementSettings, lookups: number): number =>
+  s.lookupRetryMs * 2 ** Math.min(lookups, 4);
 
 /** The placement decider: pure, total, never throws. */
-export const decidePlacement = (state: PlacementState, input: PlacementInput, settings: PlacementSettings = DEFAULT_PLACEMENT_SETTINGS): PlacementStep => {
+export const decidePlacement = (
+  state: PlacementState,
+  input: PlacementInput,
+  settings: PlacementSettings = DEFAULT_PLACEMENT_SETTINGS,
+): PlacementStep => {
   switch (input.kind) {
     case 'Requested': {
       // A redelivered command changes nothing: the first one owns the order.
@@ -153,35 +178,59 @@ export const decidePlacement = (state: PlacementState, input: PlacementInput, se
       const checked = toOrderRequest(input.command, input.instrument, input.referencePrice ?? null);
       const req = input.blocked ? E.left(input.blocked) : checked;
       // Validation rejects at once only when nothing can have been sent: an in-doubt command is looked up first.
-      if (E.isLeft(req) && !input.inDoubt) return step({ status: 'Rejected', ...req.left }, NONE, [{ kind: 'rejected', ...req.left }]);
+      if (E.isLeft(req) && !input.inDoubt)
+        return step({ status: 'Rejected', ...req.left }, NONE, [{ kind: 'rejected', ...req.left }]);
       const order = E.isRight(checked) ? checked.right : rawOrderRequest(input.command);
       return input.inDoubt
-        ? step({ status: 'InDoubt', order, sends: 0, lookups: 0, invalid: E.isLeft(req) ? req.left : null }, { kind: 'lookUp', afterMs: 0 })
+        ? step(
+            { status: 'InDoubt', order, sends: 0, lookups: 0, invalid: E.isLeft(req) ? req.left : null },
+            { kind: 'lookUp', afterMs: 0 },
+          )
         : step({ status: 'Ready', order, sends: 0 }, { kind: 'send', afterMs: 0 });
     }
     case 'SendStarted':
-      return state.status === 'Ready' ? step({ status: 'Sending', order: state.order, sends: state.sends + 1 }, NONE) : step(state, NONE);
+      return state.status === 'Ready'
+        ? step({ status: 'Sending', order: state.order, sends: state.sends + 1 }, NONE)
+        : step(state, NONE);
     case 'SendAnswered': {
       if (state.status !== 'Sending') return step(state, NONE);
       const r = input.result;
-      if (E.isRight(r)) return step({ status: 'Accepted', order: state.order, venueOrder: r.right }, NONE, acceptedFacts(r.right));
+      if (E.isRight(r))
+        return step(
+          { status: 'Accepted', order: state.order, venueOrder: r.right },
+          NONE,
+          acceptedFacts(r.right),
+        );
       const e = r.left;
       switch (e._tag) {
         case 'VenueRejected':
           // A duplicate id means the venue has an order with it: find out what it is.
           if (e.code === 'DuplicateClientOrderId')
-            return step({ status: 'InDoubt', order: state.order, sends: state.sends, lookups: 0, invalid: null }, { kind: 'lookUp', afterMs: 0 });
-          return step({ status: 'Rejected', code: e.code, reason: e.message }, NONE, [{ kind: 'rejected', code: e.code, reason: e.message }]);
+            return step(
+              { status: 'InDoubt', order: state.order, sends: state.sends, lookups: 0, invalid: null },
+              { kind: 'lookUp', afterMs: 0 },
+            );
+          return step({ status: 'Rejected', code: e.code, reason: e.message }, NONE, [
+            { kind: 'rejected', code: e.code, reason: e.message },
+          ]);
         case 'VenueRateLimited':
           // The request did not take effect (port contract): sending again is safe, after the pause.
-          return step({ status: 'Ready', order: state.order, sends: state.sends }, { kind: 'send', afterMs: e.retryAfterMs });
+          return step(
+            { status: 'Ready', order: state.order, sends: state.sends },
+            { kind: 'send', afterMs: e.retryAfterMs },
+          );
         case 'VenueTimeout':
         case 'VenueUnavailable':
         case 'VenueMalformed':
-          return step({ status: 'InDoubt', order: state.order, sends: state.sends, lookups: 0, invalid: null }, { kind: 'lookUp', afterMs: settings.lookupDelayMs });
+          return step(
+            { status: 'InDoubt', order: state.order, sends: state.sends, lookups: 0, invalid: null },
+            { kind: 'lookUp', afterMs: settings.lookupDelayMs },
+          );
         case 'VenueAuthFailed':
           // Credentials refused: nothing was placed. Reject; the shell halts the account.
-          return step({ status: 'Rejected', code: 'VenueAuthFailed', reason: e.message }, NONE, [{ kind: 'rejected', code: 'VenueAuthFailed', reason: e.message }]);
+          return step({ status: 'Rejected', code: 'VenueAuthFailed', reason: e.message }, NONE, [
+            { kind: 'rejected', code: 'VenueAuthFailed', reason: e.message },
+          ]);
         default: {
           const never: never = e;
           return never;
@@ -193,11 +242,23 @@ export const decidePlacement = (state: PlacementState, input: PlacementInput, se
       const r = input.result;
       if (E.isLeft(r)) {
         const lookups = state.lookups + 1;
-        return step({ ...state, lookups }, { kind: 'lookUp', afterMs: r.left._tag === 'VenueRateLimited' ? r.left.retryAfterMs : backoff(settings, lookups) });
+        return step(
+          { ...state, lookups },
+          {
+            kind: 'lookUp',
+            afterMs: r.left._tag === 'VenueRateLimited' ? r.left.retryAfterMs : backoff(settings, lookups),
+          },
+        );
       }
-      if (r.right !== null) return step({ status: 'Accepted', order: state.order, venueOrder: r.right }, NONE, acceptedFacts(r.right));
+      if (r.right !== null)
+        return step(
+          { status: 'Accepted', order: state.order, venueOrder: r.right },
+          NONE,
+          acceptedFacts(r.right),
+        );
       // The venue proves it never saw the order: now, and only now, a send is safe.
-      if (state.invalid) return step({ status: 'Rejected', ...state.invalid }, NONE, [{ kind: 'rejected', ...state.invalid }]);
+      if (state.invalid)
+        return step({ status: 'Rejected', ...state.invalid }, NONE, [{ kind: 'rejected', ...state.invalid }]);
       return step({ status: 'Ready', order: state.order, sends: state.sends }, { kind: 'send', afterMs: 0 });
     }
     default: {
@@ -216,26 +277,49 @@ export interface OrderRef {
   readonly clientOrderId: string;
 }
 
-export const acceptedEventId = (r: OrderRef): string => deriveId('OrderAccepted', r.accountId, r.clientOrderId);
-export const rejectedEventId = (r: OrderRef): string => deriveId('OrderRejected', r.accountId, r.clientOrderId);
-export const cancelledEventId = (r: OrderRef): string => deriveId('OrderCancelled', r.accountId, r.clientOrderId);
+export const acceptedEventId = (r: OrderRef): string =>
+  deriveId('OrderAccepted', r.accountId, r.clientOrderId);
+export const rejectedEventId = (r: OrderRef): string =>
+  deriveId('OrderRejected', r.accountId, r.clientOrderId);
+export const cancelledEventId = (r: OrderRef): string =>
+  deriveId('OrderCancelled', r.accountId, r.clientOrderId);
 /**
  * One OrderFilled per venue trade. The instrument is part of the key because venues number
  * trades per symbol (Binance trade ids are per-symbol sequences).
  */
-export const fillEventId = (accountId: string, instrument: string, tradeId: string): string => deriveId('OrderFilled', accountId, instrument, tradeId);
+export const fillEventId = (accountId: string, instrument: string, tradeId: string): string =>
+  deriveId('OrderFilled', accountId, instrument, tradeId);
 
 /** The events for placement facts. */
-export const placementEvents = (ref: OrderRef, facts: readonly PlacementFact[], meta: EventMeta): E.Either<ValidationError, readonly NewEvent[]> =>
+export const placementEvents = (
+  ref: OrderRef,
+  facts: readonly PlacementFact[],
+  meta: EventMeta,
+): E.Either<ValidationError, readonly NewEvent[]> =>
   E.sequenceArray(
     facts.map((f): E.Either<ValidationError, NewEvent> => {
       switch (f.kind) {
         case 'accepted':
-          return newEvent('OrderAccepted', acceptedEventId(ref), { ...ref, venueOrderId: f.venueOrderId }, meta);
+          return newEvent(
+            'OrderAccepted',
+            acceptedEventId(ref),
+            { ...ref, venueOrderId: f.venueOrderId },
+            meta,
+          );
         case 'rejected':
-          return newEvent('OrderRejected', rejectedEventId(ref), { ...ref, code: f.code, reason: f.reason }, meta);
+          return newEvent(
+            'OrderRejected',
+            rejectedEventId(ref),
+            { ...ref, code: f.code, reason: f.reason },
+            meta,
+          );
         case 'cancelled':
-          return newEvent('OrderCancelled', cancelledEventId(ref), { ...ref, filledQty: f.filledQty, reason: f.reason }, meta);
+          return newEvent(
+            'OrderCancelled',
+            cancelledEventId(ref),
+            { ...ref, filledQty: f.filledQty, reason: f.reason },
+            meta,
+          );
         default: {
           const never: never = f;
           return never;
@@ -301,7 +385,10 @@ export interface PlacementOutcome {
 }
 
 /** Run one placement to its end: accepted, rejected, or still in doubt after `maxLookups`. */
-export const runPlacement = async (input: Extract<PlacementInput, { kind: 'Requested' }>, ports: PlacementPorts): Promise<PlacementOutcome> => {
+export const runPlacement = async (
+  input: Extract<PlacementInput, { kind: 'Requested' }>,
+  ports: PlacementPorts,
+): Promise<PlacementOutcome> => {
   const settings = ports.settings ?? DEFAULT_PLACEMENT_SETTINGS;
   const maxLookups = ports.maxLookups ?? 20;
   const facts: PlacementFact[] = [];

@@ -35,7 +35,10 @@ const command: ChildOrder = {
   reduceOnly: false,
 };
 
-const requested = (inDoubt = false, c: ChildOrder = command): Extract<PlacementInput, { kind: 'Requested' }> => ({ kind: 'Requested', command: c, instrument, inDoubt });
+const requested = (
+  inDoubt = false,
+  c: ChildOrder = command,
+): Extract<PlacementInput, { kind: 'Requested' }> => ({ kind: 'Requested', command: c, instrument, inDoubt });
 
 const venueOrder = (status: VenueOrder['status'] = 'open'): VenueOrder => ({
   symbol: command.instrument,
@@ -52,7 +55,12 @@ const venueOrder = (status: VenueOrder['status'] = 'open'): VenueOrder => ({
 });
 
 const timeout: VenueError = { _tag: 'VenueTimeout', venue: 'b', op: 'placeOrder', ms: 5000 };
-const meta = { correlationId: 'c', causationId: null, producer: 'gateway', occurredAt: '2024-01-01T00:00:00.000Z' };
+const meta = {
+  correlationId: 'c',
+  causationId: null,
+  producer: 'gateway',
+  occurredAt: '2024-01-01T00:00:00.000Z',
+};
 
 /** Feed inputs to the decider from Idle; return the last step and every fact. */
 const given = (...inputs: PlacementInput[]) => {
@@ -86,14 +94,21 @@ describe('placement decider', () => {
     });
 
     it('a command that may have been sent before a restart is looked up first', () => {
-      expect(given(requested(true))).toMatchObject({ state: { status: 'InDoubt' }, next: { kind: 'lookUp', afterMs: 0 } });
+      expect(given(requested(true))).toMatchObject({
+        state: { status: 'InDoubt' },
+        next: { kind: 'lookUp', afterMs: 0 },
+      });
     });
 
     it('an invalid in-doubt command is looked up, and rejected only once the venue proves it never saw it', () => {
       const bad = requested(true, { ...command, qty: '0.0001' });
       expect(given(bad).next.kind).toBe('lookUp');
-      expect(given(bad, { kind: 'LookupAnswered', result: E.right(null) }).facts).toMatchObject([{ kind: 'rejected', code: 'QtyBelowMinimum' }]);
-      expect(given(bad, { kind: 'LookupAnswered', result: E.right(venueOrder()) }).facts).toEqual([{ kind: 'accepted', venueOrderId: 'V1' }]);
+      expect(given(bad, { kind: 'LookupAnswered', result: E.right(null) }).facts).toMatchObject([
+        { kind: 'rejected', code: 'QtyBelowMinimum' },
+      ]);
+      expect(given(bad, { kind: 'LookupAnswered', result: E.right(venueOrder()) }).facts).toEqual([
+        { kind: 'accepted', venueOrderId: 'V1' },
+      ]);
     });
   });
 
@@ -108,7 +123,9 @@ describe('placement decider', () => {
 
     it('an in-doubt command is still looked up: found → accepted; absent → rejected, not sent', () => {
       const input = { ...requested(true), blocked };
-      expect(given(input, { kind: 'LookupAnswered', result: E.right(venueOrder()) }).facts).toEqual([{ kind: 'accepted', venueOrderId: 'V1' }]);
+      expect(given(input, { kind: 'LookupAnswered', result: E.right(venueOrder()) }).facts).toEqual([
+        { kind: 'accepted', venueOrderId: 'V1' },
+      ]);
       const absent = given(input, { kind: 'LookupAnswered', result: E.right(null) });
       expect(absent.facts).toEqual([{ kind: 'rejected', ...blocked }]);
       expect(absent.next.kind).toBe('none');
@@ -133,37 +150,78 @@ describe('placement decider', () => {
     });
 
     it('rejected by the venue → OrderRejected with the code, never retried', () => {
-      const s = given(...sending, { kind: 'SendAnswered', result: E.left({ _tag: 'VenueRejected', venue: 'b', op: 'placeOrder', code: 'PostOnlyWouldCross', message: 'would take' }) });
+      const s = given(...sending, {
+        kind: 'SendAnswered',
+        result: E.left({
+          _tag: 'VenueRejected',
+          venue: 'b',
+          op: 'placeOrder',
+          code: 'PostOnlyWouldCross',
+          message: 'would take',
+        }),
+      });
       expect(s.facts).toEqual([{ kind: 'rejected', code: 'PostOnlyWouldCross', reason: 'would take' }]);
       expect(s.next.kind).toBe('none');
     });
 
     it('timeout or 5xx → outcome unknown → look up after the delay, never resend', () => {
-      for (const e of [timeout, { _tag: 'VenueUnavailable', venue: 'b', op: 'placeOrder', message: '502' } as const]) {
+      for (const e of [
+        timeout,
+        { _tag: 'VenueUnavailable', venue: 'b', op: 'placeOrder', message: '502' } as const,
+      ]) {
         const s = given(...sending, { kind: 'SendAnswered', result: E.left(e) });
-        expect(s).toMatchObject({ state: { status: 'InDoubt' }, next: { kind: 'lookUp', afterMs: 1_000 }, facts: [] });
+        expect(s).toMatchObject({
+          state: { status: 'InDoubt' },
+          next: { kind: 'lookUp', afterMs: 1_000 },
+          facts: [],
+        });
       }
     });
 
     it('a duplicate client order id means the venue has it: look it up', () => {
-      const s = given(...sending, { kind: 'SendAnswered', result: E.left({ _tag: 'VenueRejected', venue: 'b', op: 'placeOrder', code: 'DuplicateClientOrderId', message: 'dup' }) });
+      const s = given(...sending, {
+        kind: 'SendAnswered',
+        result: E.left({
+          _tag: 'VenueRejected',
+          venue: 'b',
+          op: 'placeOrder',
+          code: 'DuplicateClientOrderId',
+          message: 'dup',
+        }),
+      });
       expect(s.next.kind).toBe('lookUp');
       expect(s.facts).toEqual([]);
     });
 
     it('rate limited: the request did not take effect, so it is sent again after the pause', () => {
-      const s = given(...sending, { kind: 'SendAnswered', result: E.left({ _tag: 'VenueRateLimited', venue: 'b', op: 'placeOrder', retryAfterMs: 700, message: '429' }) });
+      const s = given(...sending, {
+        kind: 'SendAnswered',
+        result: E.left({
+          _tag: 'VenueRateLimited',
+          venue: 'b',
+          op: 'placeOrder',
+          retryAfterMs: 700,
+          message: '429',
+        }),
+      });
       expect(s).toMatchObject({ state: { status: 'Ready' }, next: { kind: 'send', afterMs: 700 } });
     });
 
     it('credentials refused → rejected (the shell halts the account)', () => {
-      const s = given(...sending, { kind: 'SendAnswered', result: E.left({ _tag: 'VenueAuthFailed', venue: 'b', op: 'placeOrder', message: 'bad key' }) });
+      const s = given(...sending, {
+        kind: 'SendAnswered',
+        result: E.left({ _tag: 'VenueAuthFailed', venue: 'b', op: 'placeOrder', message: 'bad key' }),
+      });
       expect(s.facts).toMatchObject([{ kind: 'rejected', code: 'VenueAuthFailed' }]);
     });
   });
 
   describe('InDoubt', () => {
-    const inDoubt = [requested(), { kind: 'SendStarted' } as const, { kind: 'SendAnswered', result: E.left(timeout) } as const];
+    const inDoubt = [
+      requested(),
+      { kind: 'SendStarted' } as const,
+      { kind: 'SendAnswered', result: E.left(timeout) } as const,
+    ];
 
     it('found by client id → accepted, no resend', () => {
       const s = given(...inDoubt, { kind: 'LookupAnswered', result: E.right(venueOrder('filled')) });
@@ -179,16 +237,25 @@ describe('placement decider', () => {
     it('a failed look-up is retried with back-off; it never becomes a send', () => {
       const failed = { kind: 'LookupAnswered', result: E.left(timeout) } as const;
       expect(given(...inDoubt, failed).next).toEqual({ kind: 'lookUp', afterMs: 2_000 });
-      expect(given(...inDoubt, failed, failed, failed, failed, failed, failed).next).toEqual({ kind: 'lookUp', afterMs: 16_000 });
+      expect(given(...inDoubt, failed, failed, failed, failed, failed, failed).next).toEqual({
+        kind: 'lookUp',
+        afterMs: 16_000,
+      });
     });
   });
 
   describe('Accepted / Rejected', () => {
     it('a redelivered command or a late answer changes nothing', () => {
-      const accepted = [requested(), { kind: 'SendStarted' } as const, { kind: 'SendAnswered', result: E.right(venueOrder()) } as const];
+      const accepted = [
+        requested(),
+        { kind: 'SendStarted' } as const,
+        { kind: 'SendAnswered', result: E.right(venueOrder()) } as const,
+      ];
       expect(given(...accepted, requested()).facts).toHaveLength(1);
       expect(given(...accepted, requested()).next.kind).toBe('none');
-      expect(given(...accepted, { kind: 'LookupAnswered', result: E.right(null) }).state.status).toBe('Accepted');
+      expect(given(...accepted, { kind: 'LookupAnswered', result: E.right(null) }).state.status).toBe(
+        'Accepted',
+      );
     });
   });
 });
@@ -203,20 +270,42 @@ const flakyVenue = (sends: SendOutcome[], lookupFails: boolean[]) => {
     ...base,
     placeOrder: (o: { clientOrderId: string }) => (): Promise<E.Either<VenueError, VenueOrder>> => {
       const open = orders.find((x) => x.clientOrderId === o.clientOrderId && x.status === 'open');
-      if (open) return Promise.resolve(E.left({ _tag: 'VenueRejected', venue: 'b', op: 'placeOrder', code: 'DuplicateClientOrderId', message: 'dup' }));
+      if (open)
+        return Promise.resolve(
+          E.left({
+            _tag: 'VenueRejected',
+            venue: 'b',
+            op: 'placeOrder',
+            code: 'DuplicateClientOrderId',
+            message: 'dup',
+          }),
+        );
       const outcome = sends.shift() ?? 'ok';
-      const placed = { ...venueOrder(outcome === 'fillsAtOnce' ? 'filled' : 'open'), venueOrderId: `V${++n}` };
+      const placed = {
+        ...venueOrder(outcome === 'fillsAtOnce' ? 'filled' : 'open'),
+        venueOrderId: `V${++n}`,
+      };
       switch (outcome) {
         case 'lostBefore':
           return Promise.resolve(E.left(timeout));
         case 'rateLimited':
-          return Promise.resolve(E.left({ _tag: 'VenueRateLimited', venue: 'b', op: 'placeOrder', retryAfterMs: 10, message: '429' }));
+          return Promise.resolve(
+            E.left({
+              _tag: 'VenueRateLimited',
+              venue: 'b',
+              op: 'placeOrder',
+              retryAfterMs: 10,
+              message: '429',
+            }),
+          );
         case 'timeoutAfter':
           orders.push({ ...placed, status: 'filled' }); // placed, filled and gone before we ask
           return Promise.resolve(E.left(timeout));
         case 'unavailableAfter':
           orders.push(placed);
-          return Promise.resolve(E.left({ _tag: 'VenueUnavailable', venue: 'b', op: 'placeOrder', message: '503' }));
+          return Promise.resolve(
+            E.left({ _tag: 'VenueUnavailable', venue: 'b', op: 'placeOrder', message: '503' }),
+          );
         case 'ok':
         case 'fillsAtOnce':
           orders.push(placed);
@@ -228,7 +317,9 @@ const flakyVenue = (sends: SendOutcome[], lookupFails: boolean[]) => {
       }
     },
     fetchOrderByClientId: (_s: string, id: string) => (): Promise<E.Either<VenueError, VenueOrder | null>> =>
-      Promise.resolve(lookupFails.shift() ? E.left(timeout) : E.right(orders.find((x) => x.clientOrderId === id) ?? null)),
+      Promise.resolve(
+        lookupFails.shift() ? E.left(timeout) : E.right(orders.find((x) => x.clientOrderId === id) ?? null),
+      ),
   };
   return { venue, orders };
 };
@@ -260,7 +351,14 @@ describe('placement shell', () => {
   });
 
   it('property: whatever the venue does, and however often the gateway restarts, one request is at most one venue order', async () => {
-    const outcome = fc.constantFrom<SendOutcome>('ok', 'lostBefore', 'timeoutAfter', 'unavailableAfter', 'rateLimited', 'fillsAtOnce');
+    const outcome = fc.constantFrom<SendOutcome>(
+      'ok',
+      'lostBefore',
+      'timeoutAfter',
+      'unavailableAfter',
+      'rateLimited',
+      'fillsAtOnce',
+    );
     await fc.assert(
       fc.asyncProperty(
         fc.array(outcome, { maxLength: 8 }),
@@ -274,7 +372,8 @@ describe('placement shell', () => {
           for (let i = 0; i < restarts && r.state.status !== 'Accepted' && r.state.status !== 'Rejected'; i++)
             r = await runPlacement(requested(true), { venue, sleep, maxLookups });
           expect(orders.length).toBeLessThanOrEqual(1);
-          if (r.state.status === 'Accepted') expect(orders.map((o) => o.venueOrderId)).toEqual([r.state.venueOrder.venueOrderId]);
+          if (r.state.status === 'Accepted')
+            expect(orders.map((o) => o.venueOrderId)).toEqual([r.state.venueOrder.venueOrderId]);
           if (r.state.status === 'Rejected') expect(orders).toHaveLength(0);
         },
       ),
@@ -287,11 +386,16 @@ describe('events', () => {
   const ref = { accountId: 'acc1', instrument: 'BTC/USDT:USDT', clientOrderId: 'K1a2b3c' };
 
   it('placement facts become events whose ids derive from the order: recording twice is the same write', () => {
-    const facts = [{ kind: 'accepted', venueOrderId: 'V1' }, { kind: 'cancelled', filledQty: '0', reason: 'expired' }] as const;
+    const facts = [
+      { kind: 'accepted', venueOrderId: 'V1' },
+      { kind: 'cancelled', filledQty: '0', reason: 'expired' },
+    ] as const;
     const a = placementEvents(ref, facts, meta);
     const b = placementEvents(ref, facts, { ...meta, occurredAt: '2024-01-02T00:00:00.000Z' });
     expect(E.isRight(a) && a.right.map((e) => e.type)).toEqual(['OrderAccepted', 'OrderCancelled']);
-    expect(E.isRight(a) && E.isRight(b) && a.right.map((e) => e.eventId)).toEqual(E.isRight(b) && b.right.map((e) => e.eventId));
+    expect(E.isRight(a) && E.isRight(b) && a.right.map((e) => e.eventId)).toEqual(
+      E.isRight(b) && b.right.map((e) => e.eventId),
+    );
   });
 
   const fill = (tradeId: string, symbol = 'BTC/USDT:USDT'): Fill => ({
@@ -310,12 +414,16 @@ describe('events', () => {
 
   it('one OrderFilled per venue trade id: repeats and already-recorded trades are skipped', () => {
     const recorded = new Set([fillEventId('acc1', 'BTC/USDT:USDT', 't1')]);
-    const r = fillEvents('acc1', [fill('t1'), fill('t2'), fill('t2'), fill('t3'), fill('t1', 'ETH/USDT:USDT')], recorded, meta);
-    expect(E.isRight(r) && r.right.map((e) => (e.type === 'OrderFilled' ? `${e.data.instrument}:${e.data.tradeId}` : e.type))).toEqual([
-      'BTC/USDT:USDT:t2',
-      'BTC/USDT:USDT:t3',
-      'ETH/USDT:USDT:t1',
-    ]);
+    const r = fillEvents(
+      'acc1',
+      [fill('t1'), fill('t2'), fill('t2'), fill('t3'), fill('t1', 'ETH/USDT:USDT')],
+      recorded,
+      meta,
+    );
+    expect(
+      E.isRight(r) &&
+        r.right.map((e) => (e.type === 'OrderFilled' ? `${e.data.instrument}:${e.data.tradeId}` : e.type)),
+    ).toEqual(['BTC/USDT:USDT:t2', 'BTC/USDT:USDT:t3', 'ETH/USDT:USDT:t1']);
     expect(E.isRight(r) && r.right[0]!.eventId).toBe(fillEventId('acc1', 'BTC/USDT:USDT', 't2'));
   });
 });

@@ -28,7 +28,12 @@ export interface LimitConfig {
 }
 
 /** A limit of `limit` per `windowMs` that no window of that length can exceed. */
-export const windowLimit = (name: string, limit: number, windowMs: number, charge: LimitConfig['charge']): LimitConfig => ({
+export const windowLimit = (
+  name: string,
+  limit: number,
+  windowMs: number,
+  charge: LimitConfig['charge'],
+): LimitConfig => ({
   name,
   capacity: limit / 4,
   refillPerMs: (limit * 3) / 4 / windowMs,
@@ -61,10 +66,22 @@ export interface VenueLimits {
  *   charges weight 1 per call, so its budget is looser than a live account's).
  */
 export const VENUE_LIMITS: Readonly<Record<'binanceusdm' | 'okx' | 'hyperliquid' | 'sim', VenueLimits>> = {
-  binanceusdm: { shared: [windowLimit('weight-1m', 2400, 60_000, 'weight')], perAccount: [windowLimit('orders-1m', 1200, 60_000, 'orders'), windowLimit('orders-10s', 300, 10_000, 'orders')] },
+  binanceusdm: {
+    shared: [windowLimit('weight-1m', 2400, 60_000, 'weight')],
+    perAccount: [
+      windowLimit('orders-1m', 1200, 60_000, 'orders'),
+      windowLimit('orders-10s', 300, 10_000, 'orders'),
+    ],
+  },
   okx: { shared: [], perAccount: [windowLimit('requests-2s', 60, 2_000, 'weight')] },
   hyperliquid: { shared: [windowLimit('weight-1m', 1200, 60_000, 'weight')], perAccount: [] },
-  sim: { shared: [windowLimit('weight-1m', 2400, 60_000, 'weight')], perAccount: [windowLimit('orders-1m', 1200, 60_000, 'orders'), windowLimit('orders-10s', 300, 10_000, 'orders')] },
+  sim: {
+    shared: [windowLimit('weight-1m', 2400, 60_000, 'weight')],
+    perAccount: [
+      windowLimit('orders-1m', 1200, 60_000, 'orders'),
+      windowLimit('orders-10s', 300, 10_000, 'orders'),
+    ],
+  },
 };
 
 export interface BucketState {
@@ -94,7 +111,9 @@ export const initialBudget = (limits: readonly LimitConfig[], now: number): Budg
 });
 
 const refill = (limit: LimitConfig, b: BucketState, now: number): BucketState =>
-  now <= b.at ? b : { tokens: Math.min(limit.capacity, b.tokens + (now - b.at) * limit.refillPerMs), at: now };
+  now <= b.at
+    ? b
+    : { tokens: Math.min(limit.capacity, b.tokens + (now - b.at) * limit.refillPerMs), at: now };
 
 /** The cost of one call of `op` against `limit`, given the op's request weight. */
 export const costOf = (limit: LimitConfig, op: VenueOp, weight: number): number =>
@@ -128,7 +147,13 @@ export const decide = (
   if (waitMs > 0) return { _tag: 'Wait', waitMs, state: refilled };
   return {
     _tag: 'Granted',
-    state: { ...refilled, buckets: buckets.map((b, i) => ({ ...b, tokens: Math.max(0, b.tokens - costOf(limits[i]!, op, weight)) })) },
+    state: {
+      ...refilled,
+      buckets: buckets.map((b, i) => ({
+        ...b,
+        tokens: Math.max(0, b.tokens - costOf(limits[i]!, op, weight)),
+      })),
+    },
   };
 };
 
@@ -145,11 +170,20 @@ export interface BudgetClock {
   sleep(ms: number): Promise<void>;
 }
 
-export type BudgetError = { readonly _tag: 'BudgetTooHeavy'; readonly op: VenueOp; readonly limit: string; readonly cost: number; readonly capacity: number };
+export type BudgetError = {
+  readonly _tag: 'BudgetTooHeavy';
+  readonly op: VenueOp;
+  readonly limit: string;
+  readonly cost: number;
+  readonly capacity: number;
+};
 
 export interface RateBudget {
   /** Run `call` once the account's budget allows one `op`; FIFO with every other call. */
-  run<A, X extends { readonly _tag: string } = VenueError>(op: VenueOp, call: () => TE.TaskEither<X, A>): TE.TaskEither<X | BudgetError, A>;
+  run<A, X extends { readonly _tag: string } = VenueError>(
+    op: VenueOp,
+    call: () => TE.TaskEither<X, A>,
+  ): TE.TaskEither<X | BudgetError, A>;
   /** Grant nothing for `ms` (e.g. a rate-limit message that came through another path). */
   pauseFor(ms: number): void;
   /** The current state, for metrics and tests. */
@@ -164,7 +198,9 @@ export interface RateBudgetOptions {
   readonly rateLimitRetries?: number;
 }
 
-const isRateLimited = (e: { readonly _tag: string }): e is Extract<VenueError, { _tag: 'VenueRateLimited' }> => e._tag === 'VenueRateLimited';
+const isRateLimited = (e: {
+  readonly _tag: string;
+}): e is Extract<VenueError, { _tag: 'VenueRateLimited' }> => e._tag === 'VenueRateLimited';
 
 export const createRateBudget = (opts: RateBudgetOptions): RateBudget => {
   const { limits, weight, clock } = opts;
@@ -198,9 +234,14 @@ export const createRateBudget = (opts: RateBudgetOptions): RateBudget => {
     return granted;
   };
 
-  const attempt = <A, X extends { readonly _tag: string }>(op: VenueOp, call: () => TE.TaskEither<X, A>, left: number): TE.TaskEither<X | BudgetError, A> =>
+  const attempt = <A, X extends { readonly _tag: string }>(
+    op: VenueOp,
+    call: () => TE.TaskEither<X, A>,
+    left: number,
+  ): TE.TaskEither<X | BudgetError, A> =>
     pipe(
-      (): Promise<E.Either<X | BudgetError, void>> => acquire(op).then((e) => (e ? E.left(e) : E.right(undefined))),
+      (): Promise<E.Either<X | BudgetError, void>> =>
+        acquire(op).then((e) => (e ? E.left(e) : E.right(undefined))),
       TE.chain((): TE.TaskEither<X | BudgetError, A> => call()),
       TE.orElse((e: X | BudgetError) => {
         if (!isRateLimited(e)) return TE.left(e);
@@ -246,6 +287,10 @@ export const createVenueBudgets = (
   const shared = createRateBudget({ limits: limits.shared, weight, clock });
   return {
     shared,
-    forAccount: () => stackBudgets(createRateBudget({ limits: limits.perAccount, weight, clock, rateLimitRetries: 0 }), shared),
+    forAccount: () =>
+      stackBudgets(
+        createRateBudget({ limits: limits.perAccount, weight, clock, rateLimitRetries: 0 }),
+        shared,
+      ),
   };
 };

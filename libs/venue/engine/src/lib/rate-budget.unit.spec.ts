@@ -3,13 +3,26 @@ import * as E from 'fp-ts/Either';
 import * as TE from 'fp-ts/TaskEither';
 import { createVirtualClock } from '@keel/clock';
 import { VenueError, VenueOp } from '@keel/venue-domain';
-import { BINANCE_USDM_LIMITS, BudgetState, createRateBudget, createVenueBudgets, decide, initialBudget, LimitConfig, pause, VENUE_LIMITS } from './rate-budget';
+import {
+  BINANCE_USDM_LIMITS,
+  BudgetState,
+  createRateBudget,
+  createVenueBudgets,
+  decide,
+  initialBudget,
+  LimitConfig,
+  pause,
+  VENUE_LIMITS,
+} from './rate-budget';
 
 const T0 = 1_700_000_000_000;
 const weightLimit: LimitConfig = { name: 'w', capacity: 20, refillPerMs: 0.01, charge: 'weight' };
 
 /** Drive the pure core like the shell does: ask, wait what it says, ask again. Returns the grants. */
-const drive = (limits: readonly LimitConfig[], calls: readonly { readonly gap: number; readonly op: VenueOp; readonly weight: number }[]) => {
+const drive = (
+  limits: readonly LimitConfig[],
+  calls: readonly { readonly gap: number; readonly op: VenueOp; readonly weight: number }[],
+) => {
   let st: BudgetState = initialBudget(limits, T0);
   let now = T0;
   const grants: { at: number; op: VenueOp; weight: number }[] = [];
@@ -29,7 +42,11 @@ const drive = (limits: readonly LimitConfig[], calls: readonly { readonly gap: n
 };
 
 /** The most any window of `windowMs` holds, charged by `charge`. */
-const maxInWindow = (grants: readonly { at: number; op: VenueOp; weight: number }[], windowMs: number, charge: LimitConfig['charge']) => {
+const maxInWindow = (
+  grants: readonly { at: number; op: VenueOp; weight: number }[],
+  windowMs: number,
+  charge: LimitConfig['charge'],
+) => {
   let max = 0;
   for (let i = 0; i < grants.length; i++) {
     let sum = 0;
@@ -57,12 +74,19 @@ describe('rate budget: pure core', () => {
   });
 
   it('refuses a call heavier than a bucket can ever hold', () => {
-    expect(decide([weightLimit], initialBudget([weightLimit], T0), 'fetchOpenOrders', 21, T0)).toMatchObject({ _tag: 'TooHeavy', limit: 'w', cost: 21 });
+    expect(decide([weightLimit], initialBudget([weightLimit], T0), 'fetchOpenOrders', 21, T0)).toMatchObject({
+      _tag: 'TooHeavy',
+      limit: 'w',
+      cost: 21,
+    });
   });
 
   it('a pause holds every call until it ends, whatever the tokens', () => {
     const st = pause(initialBudget([weightLimit], T0), T0 + 5_000);
-    expect(decide([weightLimit], st, 'fetchTopOfBook', 1, T0 + 1_000)).toMatchObject({ _tag: 'Wait', waitMs: 4_000 });
+    expect(decide([weightLimit], st, 'fetchTopOfBook', 1, T0 + 1_000)).toMatchObject({
+      _tag: 'Wait',
+      waitMs: 4_000,
+    });
     expect(decide([weightLimit], st, 'fetchTopOfBook', 1, T0 + 5_000)._tag).toBe('Granted');
   });
 
@@ -78,14 +102,20 @@ describe('rate budget: pure core', () => {
 
   it('property: no window of any length holds more than capacity + refill × length', () => {
     fc.assert(
-      fc.property(fc.array(callArb, { maxLength: 120 }), fc.integer({ min: 1, max: 20_000 }), (calls, windowMs) => {
-        const grants = drive([weightLimit], calls);
-        expect(maxInWindow(grants, windowMs, 'weight')).toBeLessThanOrEqual(weightLimit.capacity + weightLimit.refillPerMs * windowMs + 1e-6);
-      }),
+      fc.property(
+        fc.array(callArb, { maxLength: 120 }),
+        fc.integer({ min: 1, max: 20_000 }),
+        (calls, windowMs) => {
+          const grants = drive([weightLimit], calls);
+          expect(maxInWindow(grants, windowMs, 'weight')).toBeLessThanOrEqual(
+            weightLimit.capacity + weightLimit.refillPerMs * windowMs + 1e-6,
+          );
+        },
+      ),
     );
   });
 
-  it("property: the Binance preset never exceeds 2,400 weight/min, 1,200 orders/min or 300 orders/10 s", () => {
+  it('property: the Binance preset never exceeds 2,400 weight/min, 1,200 orders/min or 300 orders/10 s', () => {
     const heavy = fc.record({
       gap: fc.integer({ min: 0, max: 200 }),
       op: fc.constantFrom<VenueOp>('placeOrder', 'fetchTopOfBook', 'cancelOrder'),
@@ -132,7 +162,10 @@ const runUntil = async (clock: ReturnType<typeof createVirtualClock>, t: number)
 };
 
 describe('rate budget: shell', () => {
-  const ok = <A>(a: A) => () => TE.right<VenueError, A>(a);
+  const ok =
+    <A>(a: A) =>
+    () =>
+      TE.right<VenueError, A>(a);
 
   it('queues calls FIFO and sends each only when the budget allows', async () => {
     const clock = createVirtualClock(T0);
@@ -158,7 +191,13 @@ describe('rate budget: shell', () => {
       sentAt.push(clock.now() - T0);
       if (!refused) {
         refused = true;
-        return TE.left<VenueError, string>({ _tag: 'VenueRateLimited', venue: 'x', op: 'fetchBalances', retryAfterMs: 3_000, message: '429' });
+        return TE.left<VenueError, string>({
+          _tag: 'VenueRateLimited',
+          venue: 'x',
+          op: 'fetchBalances',
+          retryAfterMs: 3_000,
+          message: '429',
+        });
       }
       return TE.right<VenueError, string>('ok');
     };
@@ -173,7 +212,14 @@ describe('rate budget: shell', () => {
   it('gives up after the configured retries and reports the rate limit', async () => {
     const clock = createVirtualClock(T0);
     const budget = createRateBudget({ limits: [weightLimit], weight: () => 1, clock, rateLimitRetries: 1 });
-    const limited = () => TE.left<VenueError, string>({ _tag: 'VenueRateLimited', venue: 'x', op: 'placeOrder', retryAfterMs: 100, message: '418' });
+    const limited = () =>
+      TE.left<VenueError, string>({
+        _tag: 'VenueRateLimited',
+        venue: 'x',
+        op: 'placeOrder',
+        retryAfterMs: 100,
+        message: '418',
+      });
     const r = budget.run('placeOrder', limited)();
     await runUntil(clock, T0 + 1_000);
     expect(await r).toMatchObject(E.left({ _tag: 'VenueRateLimited' }));
@@ -181,7 +227,11 @@ describe('rate budget: shell', () => {
 
   it('refuses a call no bucket can hold, without blocking the queue', async () => {
     const clock = createVirtualClock(T0);
-    const budget = createRateBudget({ limits: [weightLimit], weight: (op) => (op === 'fetchOpenOrders' ? 40 : 1), clock });
+    const budget = createRateBudget({
+      limits: [weightLimit],
+      weight: (op) => (op === 'fetchOpenOrders' ? 40 : 1),
+      clock,
+    });
     const heavy = budget.run('fetchOpenOrders', ok('x'))();
     const light = budget.run('fetchTopOfBook', ok('y'))();
     await runUntil(clock, T0 + 100);
@@ -203,7 +253,12 @@ describe('rate budget: accounts sharing an IP', () => {
     const a = budgets.forAccount();
     const b = budgets.forAccount();
     const log: string[] = [];
-    const all = Promise.all([a.run('fetchBalances', sent(clock, log, 'a1'))(), b.run('fetchBalances', sent(clock, log, 'b1'))(), a.run('fetchBalances', sent(clock, log, 'a2'))(), b.run('fetchBalances', sent(clock, log, 'b2'))()]);
+    const all = Promise.all([
+      a.run('fetchBalances', sent(clock, log, 'a1'))(),
+      b.run('fetchBalances', sent(clock, log, 'b1'))(),
+      a.run('fetchBalances', sent(clock, log, 'a2'))(),
+      b.run('fetchBalances', sent(clock, log, 'b2'))(),
+    ]);
     await runUntil(clock, T0 + 10_000);
     await all;
     // 20 tokens for the IP: two calls at once, then one per 1,000 ms, whichever account asks.
@@ -217,7 +272,11 @@ describe('rate budget: accounts sharing an IP', () => {
     const a = budgets.forAccount();
     const b = budgets.forAccount();
     const log: string[] = [];
-    const all = Promise.all([a.run('placeOrder', sent(clock, log, 'a1'))(), a.run('placeOrder', sent(clock, log, 'a2'))(), b.run('placeOrder', sent(clock, log, 'b1'))()]);
+    const all = Promise.all([
+      a.run('placeOrder', sent(clock, log, 'a1'))(),
+      a.run('placeOrder', sent(clock, log, 'a2'))(),
+      b.run('placeOrder', sent(clock, log, 'b1'))(),
+    ]);
     await runUntil(clock, T0 + 10_000);
     await all;
     expect(log).toEqual(['a1@0', 'b1@0', 'a2@1000']);
@@ -231,7 +290,13 @@ describe('rate budget: accounts sharing an IP', () => {
     const attempts: number[] = [];
     const limited = () => {
       attempts.push(clock.now() - T0);
-      return TE.left<VenueError, string>({ _tag: 'VenueRateLimited', venue: 'binanceusdm', op: 'fetchBalances', retryAfterMs: 2_000, message: '429' });
+      return TE.left<VenueError, string>({
+        _tag: 'VenueRateLimited',
+        venue: 'binanceusdm',
+        op: 'fetchBalances',
+        retryAfterMs: 2_000,
+        message: '429',
+      });
     };
     const r = a.run('fetchBalances', limited)();
     await new Promise((res) => setImmediate(res));
@@ -249,6 +314,7 @@ describe('rate budget: accounts sharing an IP', () => {
   });
 
   it('has limits for every venue the gateway runs', () => {
-    for (const v of ['binanceusdm', 'okx', 'hyperliquid', 'sim'] as const) expect(VENUE_LIMITS[v].shared.length + VENUE_LIMITS[v].perAccount.length).toBeGreaterThan(0);
+    for (const v of ['binanceusdm', 'okx', 'hyperliquid', 'sim'] as const)
+      expect(VENUE_LIMITS[v].shared.length + VENUE_LIMITS[v].perAccount.length).toBeGreaterThan(0);
   });
 });

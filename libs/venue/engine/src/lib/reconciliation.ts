@@ -41,34 +41,67 @@ export interface AccountLog {
   readonly funding: FundingLog;
 }
 
-export const emptyAccountLog = (accountId: string): AccountLog => ({ accountId, orders: {}, fills: {}, positions: null, funding: emptyFundingLog });
+export const emptyAccountLog = (accountId: string): AccountLog => ({
+  accountId,
+  orders: {},
+  fills: {},
+  positions: null,
+  funding: emptyFundingLog,
+});
 
 /** The event types the log view folds. */
-export const ACCOUNT_LOG_EVENT_TYPES = ['ChildOrderRequested', 'OrderAccepted', 'OrderRejected', 'OrderFilled', 'OrderCancelled', 'PositionSnapshot', 'FundingPaid'] as const;
+export const ACCOUNT_LOG_EVENT_TYPES = [
+  'ChildOrderRequested',
+  'OrderAccepted',
+  'OrderRejected',
+  'OrderFilled',
+  'OrderCancelled',
+  'PositionSnapshot',
+  'FundingPaid',
+] as const;
 
 const order = (log: AccountLog, instrument: string, clientOrderId: string): LoggedOrder =>
-  log.orders[clientOrderId] ?? { instrument, clientOrderId, requested: false, qty: null, venueOrderId: null, closed: null, filledQty: '0' };
+  log.orders[clientOrderId] ?? {
+    instrument,
+    clientOrderId,
+    requested: false,
+    qty: null,
+    venueOrderId: null,
+    closed: null,
+    filledQty: '0',
+  };
 
-const withOrder = (log: AccountLog, o: LoggedOrder): AccountLog => ({ ...log, orders: { ...log.orders, [o.clientOrderId]: o } });
+const withOrder = (log: AccountLog, o: LoggedOrder): AccountLog => ({
+  ...log,
+  orders: { ...log.orders, [o.clientOrderId]: o },
+});
 
 /** Fold one event into the account's log view; events of other accounts are ignored. */
 export const evolveAccountLog = (log: AccountLog, event: RecordedEvent): AccountLog => {
   switch (event.type) {
     case 'ChildOrderRequested': {
       const d = event.data;
-      return d.accountId !== log.accountId ? log : withOrder(log, { ...order(log, d.instrument, d.clientOrderId), requested: true, qty: d.qty });
+      return d.accountId !== log.accountId
+        ? log
+        : withOrder(log, { ...order(log, d.instrument, d.clientOrderId), requested: true, qty: d.qty });
     }
     case 'OrderAccepted': {
       const d = event.data;
-      return d.accountId !== log.accountId ? log : withOrder(log, { ...order(log, d.instrument, d.clientOrderId), venueOrderId: d.venueOrderId });
+      return d.accountId !== log.accountId
+        ? log
+        : withOrder(log, { ...order(log, d.instrument, d.clientOrderId), venueOrderId: d.venueOrderId });
     }
     case 'OrderRejected': {
       const d = event.data;
-      return d.accountId !== log.accountId ? log : withOrder(log, { ...order(log, d.instrument, d.clientOrderId), closed: 'rejected' });
+      return d.accountId !== log.accountId
+        ? log
+        : withOrder(log, { ...order(log, d.instrument, d.clientOrderId), closed: 'rejected' });
     }
     case 'OrderCancelled': {
       const d = event.data;
-      return d.accountId !== log.accountId ? log : withOrder(log, { ...order(log, d.instrument, d.clientOrderId), closed: 'cancelled' });
+      return d.accountId !== log.accountId
+        ? log
+        : withOrder(log, { ...order(log, d.instrument, d.clientOrderId), closed: 'cancelled' });
     }
     case 'OrderFilled': {
       const d = event.data;
@@ -76,16 +109,34 @@ export const evolveAccountLog = (log: AccountLog, event: RecordedEvent): Account
       const o = order(log, d.instrument, d.clientOrderId);
       const filledQty = new Decimal(o.filledQty).plus(d.qty);
       const full = o.closed === null && o.qty !== null && filledQty.gte(o.qty);
-      const withFill = withOrder(log, { ...o, filledQty: filledQty.toFixed(), closed: full ? 'filled' : o.closed });
-      return { ...withFill, fills: { ...log.fills, [fillEventId(d.accountId, d.instrument, d.tradeId)]: true } };
+      const withFill = withOrder(log, {
+        ...o,
+        filledQty: filledQty.toFixed(),
+        closed: full ? 'filled' : o.closed,
+      });
+      return {
+        ...withFill,
+        fills: { ...log.fills, [fillEventId(d.accountId, d.instrument, d.tradeId)]: true },
+      };
     }
     case 'PositionSnapshot': {
       const d = event.data;
-      return d.accountId !== log.accountId ? log : { ...log, positions: Object.fromEntries(d.positions.map((p) => [p.instrument, p.qty])) };
+      return d.accountId !== log.accountId
+        ? log
+        : { ...log, positions: Object.fromEntries(d.positions.map((p) => [p.instrument, p.qty])) };
     }
     case 'FundingPaid': {
       const d = event.data;
-      return d.accountId !== log.accountId ? log : { ...log, funding: evolveFundingLog(log.funding, fundingEventId(d.accountId, d.instrument, d.fundingId), Date.parse(d.venueTs)) };
+      return d.accountId !== log.accountId
+        ? log
+        : {
+            ...log,
+            funding: evolveFundingLog(
+              log.funding,
+              fundingEventId(d.accountId, d.instrument, d.fundingId),
+              Date.parse(d.venueTs),
+            ),
+          };
     }
     case 'PredictionReceived':
     case 'TargetPositionSet':
@@ -160,7 +211,12 @@ const clientIdOf = (o: { readonly clientOrderId: string; readonly venueOrderId: 
  * Diff the venue against the log. `runId` names this reconciliation (e.g. the start-up
  * instant): snapshot event ids derive from it, so a retried write of the same run is a no-op.
  */
-export const reconcile = (log: AccountLog, venue: VenueSnapshot, runId: string, meta: EventMeta): E.Either<ValidationError, Reconciliation> => {
+export const reconcile = (
+  log: AccountLog,
+  venue: VenueSnapshot,
+  runId: string,
+  meta: EventMeta,
+): E.Either<ValidationError, Reconciliation> => {
   const accountId = log.accountId;
   const out: E.Either<ValidationError, NewEvent>[] = [];
   const adopted: string[] = [];
@@ -184,7 +240,12 @@ export const reconcile = (log: AccountLog, venue: VenueSnapshot, runId: string, 
   }
   // A fill of an order the log never saw accepted: record the acceptance first.
   for (const f of venue.fills) accept(f.symbol, clientIdOf(f), f.venueOrderId);
-  const fills = fillEvents(accountId, venue.fills.map((f) => ({ ...f, clientOrderId: clientIdOf(f) })), new Set(Object.keys(log.fills)), meta);
+  const fills = fillEvents(
+    accountId,
+    venue.fills.map((f) => ({ ...f, clientOrderId: clientIdOf(f) })),
+    new Set(Object.keys(log.fills)),
+    meta,
+  );
   if (E.isLeft(fills)) return fills;
 
   const lookUp: { instrument: string; clientOrderId: string }[] = [];
@@ -199,9 +260,21 @@ export const reconcile = (log: AccountLog, venue: VenueSnapshot, runId: string, 
   const positionsData = {
     accountId,
     venue: venue.venue,
-    positions: venue.positions.map((p) => ({ instrument: p.symbol, qty: p.qty.toFixed(), entryPrice: p.entryPrice === null ? null : p.entryPrice.toFixed() })),
+    positions: venue.positions.map((p) => ({
+      instrument: p.symbol,
+      qty: p.qty.toFixed(),
+      entryPrice: p.entryPrice === null ? null : p.entryPrice.toFixed(),
+    })),
   };
-  const balancesData = { accountId, venue: venue.venue, balances: venue.balances.map((b) => ({ asset: b.asset, total: b.total.toFixed(), free: b.free.toFixed() })) };
+  const balancesData = {
+    accountId,
+    venue: venue.venue,
+    balances: venue.balances.map((b) => ({
+      asset: b.asset,
+      total: b.total.toFixed(),
+      free: b.free.toFixed(),
+    })),
+  };
   const snapshots = [
     newEvent('PositionSnapshot', deriveId('PositionSnapshot', accountId, runId), positionsData, meta),
     newEvent('BalanceSnapshot', deriveId('BalanceSnapshot', accountId, runId), balancesData, meta),
@@ -232,7 +305,11 @@ const positionDrift = (logged: AccountLog['positions'], venue: readonly Position
 /** Events for the orders `reconcile` asked to look up: those the venue closed while we were away. */
 export const reconcileLookups = (
   log: AccountLog,
-  found: readonly { readonly instrument: string; readonly clientOrderId: string; readonly order: VenueOrder | null }[],
+  found: readonly {
+    readonly instrument: string;
+    readonly clientOrderId: string;
+    readonly order: VenueOrder | null;
+  }[],
   meta: EventMeta,
 ): E.Either<ValidationError, readonly NewEvent[]> =>
   E.sequenceArray(
@@ -240,7 +317,9 @@ export const reconcileLookups = (
       const ref = { accountId: log.accountId, instrument, clientOrderId };
       const filledQty = o ? o.filledQty.toFixed() : (log.orders[clientOrderId]?.filledQty ?? '0');
       if (o && (o.status === 'open' || o.status === 'partiallyFilled' || o.status === 'filled')) return [];
-      const reason = o ? `venue reports the order ${o.status} (found at reconciliation)` : 'the venue no longer knows the order (found at reconciliation)';
+      const reason = o
+        ? `venue reports the order ${o.status} (found at reconciliation)`
+        : 'the venue no longer knows the order (found at reconciliation)';
       return [newEvent('OrderCancelled', cancelledEventId(ref), { ...ref, filledQty, reason }, meta)];
     }),
   );

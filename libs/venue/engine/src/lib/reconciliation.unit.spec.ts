@@ -4,17 +4,36 @@ import * as E from 'fp-ts/Either';
 import { deriveId, EventData, EventType, newEvent, NewEvent, RecordedEvent } from '@keel/events';
 import { Fill, VenueOrder } from '@keel/venue-domain';
 import { fillEventId } from './order-placement';
-import { AccountLog, emptyAccountLog, evolveAccountLog, reconcile, reconcileLookups, VenueSnapshot } from './reconciliation';
+import {
+  AccountLog,
+  emptyAccountLog,
+  evolveAccountLog,
+  reconcile,
+  reconcileLookups,
+  VenueSnapshot,
+} from './reconciliation';
 
-const meta = { correlationId: 'c', causationId: null, producer: 'gateway', occurredAt: '2024-01-01T00:00:00.000Z' };
+const meta = {
+  correlationId: 'c',
+  causationId: null,
+  producer: 'gateway',
+  occurredAt: '2024-01-01T00:00:00.000Z',
+};
 const BTC = 'BTC/USDT:USDT';
 let pos = 0;
 const recorded = <T extends EventType>(type: T, data: EventData<T>): RecordedEvent => {
   const e = newEvent(type, deriveId(type, ++pos), data, meta);
   if (E.isLeft(e)) throw new Error(JSON.stringify(e.left));
-  return { ...e.right, stream: 'venue-acc1', streamRevision: pos, globalPosition: pos, recordedAt: meta.occurredAt } as RecordedEvent;
+  return {
+    ...e.right,
+    stream: 'venue-acc1',
+    streamRevision: pos,
+    globalPosition: pos,
+    recordedAt: meta.occurredAt,
+  } as RecordedEvent;
 };
-const fold = (...events: RecordedEvent[]): AccountLog => events.reduce(evolveAccountLog, emptyAccountLog('acc1'));
+const fold = (...events: RecordedEvent[]): AccountLog =>
+  events.reduce(evolveAccountLog, emptyAccountLog('acc1'));
 
 const requested = (clientOrderId: string) =>
   recorded('ChildOrderRequested', {
@@ -29,10 +48,29 @@ const requested = (clientOrderId: string) =>
     postOnly: false,
     reduceOnly: false,
   });
-const accepted = (clientOrderId: string, venueOrderId = `V-${clientOrderId}`) => recorded('OrderAccepted', { accountId: 'acc1', instrument: BTC, clientOrderId, venueOrderId });
-const cancelled = (clientOrderId: string) => recorded('OrderCancelled', { accountId: 'acc1', instrument: BTC, clientOrderId, filledQty: '0', reason: 'asked' });
+const accepted = (clientOrderId: string, venueOrderId = `V-${clientOrderId}`) =>
+  recorded('OrderAccepted', { accountId: 'acc1', instrument: BTC, clientOrderId, venueOrderId });
+const cancelled = (clientOrderId: string) =>
+  recorded('OrderCancelled', {
+    accountId: 'acc1',
+    instrument: BTC,
+    clientOrderId,
+    filledQty: '0',
+    reason: 'asked',
+  });
 const filled = (clientOrderId: string, tradeId: string) =>
-  recorded('OrderFilled', { accountId: 'acc1', instrument: BTC, clientOrderId, tradeId, side: 'buy', qty: '0.004', price: '42000', fee: '0.01', feeAsset: 'USDT', liquidity: 'maker' });
+  recorded('OrderFilled', {
+    accountId: 'acc1',
+    instrument: BTC,
+    clientOrderId,
+    tradeId,
+    side: 'buy',
+    qty: '0.004',
+    price: '42000',
+    fee: '0.01',
+    feeAsset: 'USDT',
+    liquidity: 'maker',
+  });
 
 const open = (clientOrderId: string, status: VenueOrder['status'] = 'open'): VenueOrder => ({
   symbol: BTC,
@@ -60,7 +98,14 @@ const fill = (clientOrderId: string, tradeId: string): Fill => ({
   liquidity: 'maker',
   ts: 0,
 });
-const venue = (v: Partial<VenueSnapshot> = {}): VenueSnapshot => ({ venue: 'binanceusdm', openOrders: [], fills: [], positions: [], balances: [], ...v });
+const venue = (v: Partial<VenueSnapshot> = {}): VenueSnapshot => ({
+  venue: 'binanceusdm',
+  openOrders: [],
+  fills: [],
+  positions: [],
+  balances: [],
+  ...v,
+});
 
 const run = (log: AccountLog, v: VenueSnapshot) => {
   const r = reconcile(log, v, 'start-1', meta);
@@ -87,7 +132,10 @@ describe('reconciliation', () => {
 
   it('records an order the gateway did not place (open at the venue, unknown to the log) and adopts it', () => {
     const r = run(fold(), venue({ openOrders: [open('manual1'), { ...open(''), venueOrderId: '777' }] }));
-    expect(describeEvents(r.events).slice(0, 2)).toEqual(['accepted manual1 V-manual1', 'accepted venue-777 777']);
+    expect(describeEvents(r.events).slice(0, 2)).toEqual([
+      'accepted manual1 V-manual1',
+      'accepted venue-777 777',
+    ]);
     expect(r.adopted).toEqual(['manual1', 'venue-777']);
   });
 
@@ -100,23 +148,53 @@ describe('reconciliation', () => {
 
   it('records fills the log lacks, once per trade id, after the acceptance they need', () => {
     const log = fold(requested('k1'), accepted('k1'), filled('k1', 't1'));
-    const r = run(log, venue({ openOrders: [open('k1')], fills: [fill('k1', 't1'), fill('k1', 't2'), fill('k2', 't3'), fill('k2', 't3')] }));
-    expect(describeEvents(r.events)).toEqual(['accepted k2 V-k2', 'filled k1 t2', 'filled k2 t3', 'PositionSnapshot', 'BalanceSnapshot']);
+    const r = run(
+      log,
+      venue({
+        openOrders: [open('k1')],
+        fills: [fill('k1', 't1'), fill('k1', 't2'), fill('k2', 't3'), fill('k2', 't3')],
+      }),
+    );
+    expect(describeEvents(r.events)).toEqual([
+      'accepted k2 V-k2',
+      'filled k1 t2',
+      'filled k2 t3',
+      'PositionSnapshot',
+      'BalanceSnapshot',
+    ]);
   });
 
   it('an accepted order no longer open at the venue is looked up; a requested one without outcome is in doubt', () => {
-    const log = fold(requested('k1'), accepted('k1'), requested('k2'), requested('k3'), accepted('k3'), cancelled('k3'));
+    const log = fold(
+      requested('k1'),
+      accepted('k1'),
+      requested('k2'),
+      requested('k3'),
+      accepted('k3'),
+      cancelled('k3'),
+    );
     const r = run(log, venue());
     expect(r.lookUp).toEqual([{ instrument: BTC, clientOrderId: 'k1' }]);
     expect(r.inDoubt).toEqual(['k2']);
   });
 
   it('reports position drift against the last snapshot and records the venue’s positions', () => {
-    const log = fold(recorded('PositionSnapshot', { accountId: 'acc1', venue: 'binanceusdm', positions: [{ instrument: BTC, qty: '0.5', entryPrice: '40000' }] }));
-    const r = run(log, venue({ positions: [{ symbol: BTC, qty: new Decimal('0.3'), entryPrice: new Decimal(41000) }] }));
+    const log = fold(
+      recorded('PositionSnapshot', {
+        accountId: 'acc1',
+        venue: 'binanceusdm',
+        positions: [{ instrument: BTC, qty: '0.5', entryPrice: '40000' }],
+      }),
+    );
+    const r = run(
+      log,
+      venue({ positions: [{ symbol: BTC, qty: new Decimal('0.3'), entryPrice: new Decimal(41000) }] }),
+    );
     expect(r.positionDrift).toEqual([{ instrument: BTC, logged: '0.5', venue: '0.3' }]);
     const snap = r.events.find((e) => e.type === 'PositionSnapshot');
-    expect(snap?.type === 'PositionSnapshot' && snap.data.positions).toEqual([{ instrument: BTC, qty: '0.3', entryPrice: '41000' }]);
+    expect(snap?.type === 'PositionSnapshot' && snap.data.positions).toEqual([
+      { instrument: BTC, qty: '0.3', entryPrice: '41000' },
+    ]);
   });
 
   it('look-ups: closed at the venue → OrderCancelled; still live or filled → nothing', () => {
@@ -124,7 +202,11 @@ describe('reconciliation', () => {
     const r = reconcileLookups(
       log,
       [
-        { instrument: BTC, clientOrderId: 'k1', order: { ...open('k1', 'cancelled'), filledQty: new Decimal('0.004') } },
+        {
+          instrument: BTC,
+          clientOrderId: 'k1',
+          order: { ...open('k1', 'cancelled'), filledQty: new Decimal('0.004') },
+        },
         { instrument: BTC, clientOrderId: 'k2', order: open('k2', 'filled') },
         { instrument: BTC, clientOrderId: 'k3', order: null },
       ],
@@ -135,7 +217,12 @@ describe('reconciliation', () => {
   });
 
   it('the fold tracks fills by derived id and ignores other accounts', () => {
-    const other = recorded('OrderAccepted', { accountId: 'acc2', instrument: BTC, clientOrderId: 'x', venueOrderId: 'V' });
+    const other = recorded('OrderAccepted', {
+      accountId: 'acc2',
+      instrument: BTC,
+      clientOrderId: 'x',
+      venueOrderId: 'V',
+    });
     const log = fold(requested('k1'), accepted('k1'), filled('k1', 't1'), filled('k1', 't2'), other);
     expect(log.orders['k1']).toMatchObject({ venueOrderId: 'V-k1', filledQty: '0.008', closed: null });
     expect(Object.keys(log.fills)).toEqual([fillEventId('acc1', BTC, 't1'), fillEventId('acc1', BTC, 't2')]);
@@ -143,7 +230,13 @@ describe('reconciliation', () => {
   });
 
   it('an order whose fills reach its quantity is closed as filled (not looked up again)', () => {
-    const log = fold(requested('k1'), accepted('k1'), filled('k1', 't1'), filled('k1', 't2'), filled('k1', 't3'));
+    const log = fold(
+      requested('k1'),
+      accepted('k1'),
+      filled('k1', 't1'),
+      filled('k1', 't2'),
+      filled('k1', 't3'),
+    );
     expect(log.orders['k1']).toMatchObject({ qty: '0.01', filledQty: '0.012', closed: 'filled' });
     expect(run(log, venue()).lookUp).toEqual([]);
   });
@@ -157,9 +250,24 @@ describe('reconciliation', () => {
         fc.array(fc.tuple(ids, fc.constantFrom('t1', 't2', 't3', 't4', 't5'))),
         (requestedIds, openIds, fills) => {
           const log = fold(...requestedIds.map(requested));
-          const v = venue({ openOrders: openIds.map((id) => open(id)), fills: fills.map(([id, t]) => fill(id, t)) });
+          const v = venue({
+            openOrders: openIds.map((id) => open(id)),
+            fills: fills.map(([id, t]) => fill(id, t)),
+          });
           const first = run(log, v);
-          const after = fold(...requestedIds.map(requested), ...first.events.map((e) => ({ ...e, stream: 's', streamRevision: 0, globalPosition: 0, recordedAt: meta.occurredAt }) as RecordedEvent));
+          const after = fold(
+            ...requestedIds.map(requested),
+            ...first.events.map(
+              (e) =>
+                ({
+                  ...e,
+                  stream: 's',
+                  streamRevision: 0,
+                  globalPosition: 0,
+                  recordedAt: meta.occurredAt,
+                }) as RecordedEvent,
+            ),
+          );
           const second = run(after, v);
           expect(describeEvents(second.events)).toEqual(['PositionSnapshot', 'BalanceSnapshot']);
           expect(second.adopted).toEqual([]);

@@ -46,7 +46,13 @@ export interface CachedRead {
 }
 
 /** Whether a cached read may answer a new request at `now` (pure). */
-export const canShare = (policy: SharePolicy, entry: CachedRead, now: number, windowMs: number, cycle: number): boolean => {
+export const canShare = (
+  policy: SharePolicy,
+  entry: CachedRead,
+  now: number,
+  windowMs: number,
+  cycle: number,
+): boolean => {
   if (entry.settledAt === null) return true;
   switch (policy) {
     case 'inFlight':
@@ -91,7 +97,13 @@ interface Entry extends CachedRead {
 /** Budget errors reach callers as the venue error they stand for: the call was not made. */
 const fromBudget = (op: VenueOp, e: VenueError | BudgetError): VenueError =>
   e._tag === 'BudgetTooHeavy'
-    ? { _tag: 'VenueRejected', venue: 'gateway', op, code: 'InvalidOrder', message: `request weight ${e.cost} exceeds the ${e.limit} budget (${e.capacity})` }
+    ? {
+        _tag: 'VenueRejected',
+        venue: 'gateway',
+        op,
+        code: 'InvalidOrder',
+        message: `request weight ${e.cost} exceeds the ${e.limit} budget (${e.capacity})`,
+      }
     : e;
 
 export const createRequestCoalescer = (adapter: VenueAdapter, opts: CoalescerOptions): CoalescingAdapter => {
@@ -100,44 +112,58 @@ export const createRequestCoalescer = (adapter: VenueAdapter, opts: CoalescerOpt
   let requested = 0;
   let sent = 0;
 
-  const send = <A>(op: VenueOp, call: () => TE.TaskEither<VenueError, A>): Promise<E.Either<VenueError, A>> => {
+  const send = <A>(
+    op: VenueOp,
+    call: () => TE.TaskEither<VenueError, A>,
+  ): Promise<E.Either<VenueError, A>> => {
     sent++;
-    return opts.budget ? TE.mapLeft((e: VenueError | BudgetError) => fromBudget(op, e))(opts.budget.run(op, call))() : call()();
+    return opts.budget
+      ? TE.mapLeft((e: VenueError | BudgetError) => fromBudget(op, e))(opts.budget.run(op, call))()
+      : call()();
   };
 
-  const read = <A>(op: VenueOp, args: readonly unknown[], call: () => TE.TaskEither<VenueError, A>): TE.TaskEither<VenueError, A> => () => {
-    requested++;
-    const policy = SHARE_POLICY[op];
-    if (policy === 'never') return send(op, call);
-    const key = `${op}|${JSON.stringify(args)}`;
-    const now = opts.clock.now();
-    const hit = entries.get(key);
-    if (hit && canShare(policy, hit, now, opts.windowMs, cycle)) return hit.promise as Promise<E.Either<VenueError, A>>;
-    const promise = send(op, call).then((r) => {
-      const current = entries.get(key);
-      if (current?.promise === promise) {
-        if (E.isLeft(r)) entries.delete(key);
-        else entries.set(key, { ...current, settledAt: opts.clock.now() });
-      }
-      return r;
-    });
-    entries.set(key, { op, promise, settledAt: null, cycle });
-    return promise;
-  };
-
-  const write = <A>(op: VenueOp, call: () => TE.TaskEither<VenueError, A>): TE.TaskEither<VenueError, A> => () => {
-    requested++;
-    // Drop cached private reads now (they may be answered before the write lands) and again
-    // once it has landed (a read started meanwhile may predate it).
-    const dropPrivate = () => {
-      for (const [k, e] of entries) if (!PUBLIC_OPS.has(e.op) && e.settledAt !== null) entries.delete(k);
+  const read =
+    <A>(
+      op: VenueOp,
+      args: readonly unknown[],
+      call: () => TE.TaskEither<VenueError, A>,
+    ): TE.TaskEither<VenueError, A> =>
+    () => {
+      requested++;
+      const policy = SHARE_POLICY[op];
+      if (policy === 'never') return send(op, call);
+      const key = `${op}|${JSON.stringify(args)}`;
+      const now = opts.clock.now();
+      const hit = entries.get(key);
+      if (hit && canShare(policy, hit, now, opts.windowMs, cycle))
+        return hit.promise as Promise<E.Either<VenueError, A>>;
+      const promise = send(op, call).then((r) => {
+        const current = entries.get(key);
+        if (current?.promise === promise) {
+          if (E.isLeft(r)) entries.delete(key);
+          else entries.set(key, { ...current, settledAt: opts.clock.now() });
+        }
+        return r;
+      });
+      entries.set(key, { op, promise, settledAt: null, cycle });
+      return promise;
     };
-    dropPrivate();
-    return send(op, call).then((r) => {
+
+  const write =
+    <A>(op: VenueOp, call: () => TE.TaskEither<VenueError, A>): TE.TaskEither<VenueError, A> =>
+    () => {
+      requested++;
+      // Drop cached private reads now (they may be answered before the write lands) and again
+      // once it has landed (a read started meanwhile may predate it).
+      const dropPrivate = () => {
+        for (const [k, e] of entries) if (!PUBLIC_OPS.has(e.op) && e.settledAt !== null) entries.delete(k);
+      };
       dropPrivate();
-      return r;
-    });
-  };
+      return send(op, call).then((r) => {
+        dropPrivate();
+        return r;
+      });
+    };
 
   return {
     venue: adapter.venue,
@@ -145,13 +171,16 @@ export const createRequestCoalescer = (adapter: VenueAdapter, opts: CoalescerOpt
     weight: (op) => adapter.weight(op),
     loadInstruments: () => read('loadInstruments', [], () => adapter.loadInstruments()),
     fetchTopOfBook: (symbol) => read('fetchTopOfBook', [symbol], () => adapter.fetchTopOfBook(symbol)),
-    fetchTrades: (symbol, since) => read('fetchTrades', [symbol, since], () => adapter.fetchTrades(symbol, since)),
+    fetchTrades: (symbol, since) =>
+      read('fetchTrades', [symbol, since], () => adapter.fetchTrades(symbol, since)),
     fetchBalances: () => read('fetchBalances', [], () => adapter.fetchBalances()),
     fetchPositions: () => read('fetchPositions', [], () => adapter.fetchPositions()),
     fetchOpenOrders: (symbol) => read('fetchOpenOrders', [symbol], () => adapter.fetchOpenOrders(symbol)),
-    fetchFills: (symbol, sinceTs) => read('fetchFills', [symbol, sinceTs], () => adapter.fetchFills(symbol, sinceTs)),
+    fetchFills: (symbol, sinceTs) =>
+      read('fetchFills', [symbol, sinceTs], () => adapter.fetchFills(symbol, sinceTs)),
     fetchFunding: (sinceTs) => read('fetchFunding', [sinceTs], () => adapter.fetchFunding(sinceTs)),
-    fetchOrderByClientId: (symbol, id) => read('fetchOrder', [symbol, id], () => adapter.fetchOrderByClientId(symbol, id)),
+    fetchOrderByClientId: (symbol, id) =>
+      read('fetchOrder', [symbol, id], () => adapter.fetchOrderByClientId(symbol, id)),
     placeOrder: (order) => write('placeOrder', () => adapter.placeOrder(order)),
     cancelOrder: (symbol, id) => write('cancelOrder', () => adapter.cancelOrder(symbol, id)),
     close: () => adapter.close(),

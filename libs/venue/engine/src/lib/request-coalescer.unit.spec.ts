@@ -39,7 +39,12 @@ describe('request coalescer', () => {
 
   it('different arguments are different reads', async () => {
     const { venue, gw } = setup();
-    await Promise.all([gw.fetchTopOfBook('A')(), gw.fetchTopOfBook('B')(), gw.fetchOpenOrders('A')(), gw.fetchOpenOrders(null)()]);
+    await Promise.all([
+      gw.fetchTopOfBook('A')(),
+      gw.fetchTopOfBook('B')(),
+      gw.fetchOpenOrders('A')(),
+      gw.fetchOpenOrders(null)(),
+    ]);
     expect(venue.counts()).toEqual({ fetchTopOfBook: 2, fetchOpenOrders: 2 });
   });
 
@@ -77,7 +82,16 @@ describe('request coalescer', () => {
 
   it('writes are never shared and drop cached private reads', async () => {
     const { venue, gw } = setup(10_000);
-    const order = { symbol: 'A', clientOrderId: 'c1', side: 'buy' as const, type: 'limit' as const, qty: new Decimal(1), price: new Decimal(1), timeInForce: 'GTC' as const, reduceOnly: false };
+    const order = {
+      symbol: 'A',
+      clientOrderId: 'c1',
+      side: 'buy' as const,
+      type: 'limit' as const,
+      qty: new Decimal(1),
+      price: new Decimal(1),
+      timeInForce: 'GTC' as const,
+      reduceOnly: false,
+    };
     const before = await gw.fetchOpenOrders(null)();
     await gw.fetchTopOfBook('A')();
     await Promise.all([gw.placeOrder(order)(), gw.placeOrder({ ...order, clientOrderId: 'c2' })()]);
@@ -94,7 +108,18 @@ describe('request coalescer', () => {
     let fail = true;
     const flaky = {
       ...venue,
-      fetchBalances: () => (fail ? () => tick().then(() => E.left<VenueError, never>({ _tag: 'VenueTimeout', venue: 'x', op: 'fetchBalances', ms: 5000 })) : venue.fetchBalances()),
+      fetchBalances: () =>
+        fail
+          ? () =>
+              tick().then(() =>
+                E.left<VenueError, never>({
+                  _tag: 'VenueTimeout',
+                  venue: 'x',
+                  op: 'fetchBalances',
+                  ms: 5000,
+                }),
+              )
+          : venue.fetchBalances(),
     };
     const gw = createRequestCoalescer(flaky, { windowMs: 1_000, clock });
     const [a, b] = await Promise.all([gw.fetchBalances()(), gw.fetchBalances()()]);
@@ -108,7 +133,11 @@ describe('request coalescer', () => {
   it('charges each call that reaches the venue, and only those, to the rate budget', async () => {
     const clock = createVirtualClock(T0);
     const venue = createCountingAdapter();
-    const budget = createRateBudget({ limits: [{ name: 'w', capacity: 100, refillPerMs: 0, charge: 'weight' }], weight: venue.weight, clock });
+    const budget = createRateBudget({
+      limits: [{ name: 'w', capacity: 100, refillPerMs: 0, charge: 'weight' }],
+      weight: venue.weight,
+      clock,
+    });
     const gw = createRequestCoalescer(venue, { windowMs: 1_000, clock, budget });
     await Promise.all(Array.from({ length: 30 }, (_, i) => gw.fetchTopOfBook(i % 2 ? 'A' : 'B')()));
     await Promise.all(Array.from({ length: 30 }, () => gw.fetchBalances()()));
@@ -119,7 +148,11 @@ describe('request coalescer', () => {
   it('reports a call heavier than the whole budget as a rejection, without calling the venue', async () => {
     const clock = createVirtualClock(T0);
     const venue = createCountingAdapter();
-    const budget = createRateBudget({ limits: [{ name: 'w', capacity: 10, refillPerMs: 1, charge: 'weight' }], weight: (op) => (op === 'fetchBalances' ? 50 : 1), clock });
+    const budget = createRateBudget({
+      limits: [{ name: 'w', capacity: 10, refillPerMs: 1, charge: 'weight' }],
+      weight: (op) => (op === 'fetchBalances' ? 50 : 1),
+      clock,
+    });
     const gw = createRequestCoalescer(venue, { windowMs: 1_000, clock, budget });
     expect(await gw.fetchBalances()()).toMatchObject(E.left({ _tag: 'VenueRejected', op: 'fetchBalances' }));
     expect(venue.total()).toBe(0);

@@ -14,11 +14,25 @@ import * as E from 'fp-ts/Either';
 import * as TE from 'fp-ts/TaskEither';
 import { pipe } from 'fp-ts/function';
 import { Registry } from 'prom-client';
-import { EventMeta, InfrastructureError, KeelError, NewEvent, streamName, ValidationError } from '@keel/events';
+import {
+  EventMeta,
+  InfrastructureError,
+  KeelError,
+  NewEvent,
+  streamName,
+  ValidationError,
+} from '@keel/events';
 import { appendIgnoringDuplicates, EventStore, foldLog } from '@keel/event-store';
 import { Clock, Engine, Logger } from '@keel/runtime';
 import { Instrument, VenueAdapter } from '@keel/venue-domain';
-import { ACCOUNT_LOG_EVENT_TYPES, AccountLog, emptyAccountLog, evolveAccountLog, reconcile, reconcileLookups } from './reconciliation';
+import {
+  ACCOUNT_LOG_EVENT_TYPES,
+  AccountLog,
+  emptyAccountLog,
+  evolveAccountLog,
+  reconcile,
+  reconcileLookups,
+} from './reconciliation';
 import { AccountPhase } from './command-gate';
 import { CoalescingAdapter, createRequestCoalescer } from './request-coalescer';
 import { createVenueBudgets, RateBudget, VENUE_LIMITS } from './rate-budget';
@@ -59,12 +73,27 @@ export interface VenueEngine {
   readonly engine: Engine<GatewayState>;
 }
 
-const infra = (op: string, message: string): InfrastructureError => ({ _tag: 'InfrastructureError', component: GATEWAY_APP, op, message });
+const infra = (op: string, message: string): InfrastructureError => ({
+  _tag: 'InfrastructureError',
+  component: GATEWAY_APP,
+  op,
+  message,
+});
 
-export const createVenueEngine = (ports: VenuePorts, settings: VenueEngineSettings, adapters: readonly VenueAdapter[]): E.Either<KeelError, VenueEngine> => {
+export const createVenueEngine = (
+  ports: VenuePorts,
+  settings: VenueEngineSettings,
+  adapters: readonly VenueAdapter[],
+): E.Either<KeelError, VenueEngine> => {
   const { store, clock, logger } = ports;
   const first = adapters[0];
-  if (!first) return E.left({ _tag: 'ValidationError', path: 'KEEL_ACCOUNT_IDS', value: '', message: 'no account' } satisfies ValidationError);
+  if (!first)
+    return E.left({
+      _tag: 'ValidationError',
+      path: 'KEEL_ACCOUNT_IDS',
+      value: '',
+      message: 'no account',
+    } satisfies ValidationError);
   const accountIds = adapters.map((a) => a.accountId);
   let stopped = false;
 
@@ -75,80 +104,128 @@ export const createVenueEngine = (ports: VenuePorts, settings: VenueEngineSettin
   for (const adapter of adapters) {
     const budget = budgets.forAccount();
     accountBudgets.set(adapter.accountId, budget);
-    venues.set(adapter.accountId, createRequestCoalescer(adapter, { windowMs: settings.windowMs, clock, budget }));
+    venues.set(
+      adapter.accountId,
+      createRequestCoalescer(adapter, { windowMs: settings.windowMs, clock, budget }),
+    );
   }
-  const instruments = new Map<string, Instrument>((settings.knownInstruments ?? []).map((i) => [i.symbol, i]));
-  const phases: Record<string, { phase: AccountPhase; reason: string | null }> = Object.fromEntries(accountIds.map((a) => [a, { phase: 'Reconciling' as AccountPhase, reason: null }]));
-  const metrics: GatewayMetrics = registerGatewayMetrics(ports.registry, { venues, budgets: accountBudgets, phases, now: () => clock.now() });
+  const instruments = new Map<string, Instrument>(
+    (settings.knownInstruments ?? []).map((i) => [i.symbol, i]),
+  );
+  const phases: Record<string, { phase: AccountPhase; reason: string | null }> = Object.fromEntries(
+    accountIds.map((a) => [a, { phase: 'Reconciling' as AccountPhase, reason: null }]),
+  );
+  const metrics: GatewayMetrics = registerGatewayMetrics(ports.registry, {
+    venues,
+    budgets: accountBudgets,
+    phases,
+    now: () => clock.now(),
+  });
   let startPosition = 0;
 
   /** Keep asking until the venue answers (start-up must not proceed on a guess); refused credentials end it. */
-  const untilRight = <A>(what: string, f: () => Promise<E.Either<unknown, A>>, accountId = ''): TE.TaskEither<KeelError, A> => async () => {
-    for (let attempt = 1; !stopped; attempt++) {
-      const r = await f();
-      if (E.isRight(r)) return r;
-      const err = r.left as { readonly _tag?: string; readonly message?: string };
-      if (err._tag === 'VenueAuthFailed')
-        return E.left({
-          _tag: 'ValidationError',
-          path: settings.credentialsPath?.(accountId) ?? `credentials/${accountId}`,
-          value: '',
-          message: `the venue refused the credentials of account ${accountId}: ${err.message ?? ''}`,
-        } satisfies ValidationError);
-      logger.warn({ err: JSON.stringify(r.left), attempt }, `${what} failed; retrying`);
-      await clock.sleep(Math.min(5000, 200 * 2 ** attempt));
-    }
-    return E.left(infra(what, 'stopped'));
-  };
+  const untilRight =
+    <A>(what: string, f: () => Promise<E.Either<unknown, A>>, accountId = ''): TE.TaskEither<KeelError, A> =>
+    async () => {
+      for (let attempt = 1; !stopped; attempt++) {
+        const r = await f();
+        if (E.isRight(r)) return r;
+        const err = r.left as { readonly _tag?: string; readonly message?: string };
+        if (err._tag === 'VenueAuthFailed')
+          return E.left({
+            _tag: 'ValidationError',
+            path: settings.credentialsPath?.(accountId) ?? `credentials/${accountId}`,
+            value: '',
+            message: `the venue refused the credentials of account ${accountId}: ${err.message ?? ''}`,
+          } satisfies ValidationError);
+        logger.warn({ err: JSON.stringify(r.left), attempt }, `${what} failed; retrying`);
+        await clock.sleep(Math.min(5000, 200 * 2 ** attempt));
+      }
+      return E.left(infra(what, 'stopped'));
+    };
   const append = (stream: string, events: readonly NewEvent[]): TE.TaskEither<KeelError, void> =>
     pipe(
       appendIgnoringDuplicates(store, stream, events),
       TE.map(() => undefined),
     );
-  const meta = (correlationId: string, now: number): EventMeta => ({ correlationId, causationId: null, producer: GATEWAY_APP, occurredAt: new Date(now).toISOString() });
+  const meta = (correlationId: string, now: number): EventMeta => ({
+    correlationId,
+    causationId: null,
+    producer: GATEWAY_APP,
+    occurredAt: new Date(now).toISOString(),
+  });
 
   /** Start-up reconciliation of one account: store what the venue knows and the log does not. */
-  const reconcileAccount = (venue: CoalescingAdapter): TE.TaskEither<KeelError, void> => async () => {
-    const log = await foldLog(store, emptyAccountLog(venue.accountId), evolveAccountLog, { filter: { eventTypes: ACCOUNT_LOG_EVENT_TYPES } })();
-    if (E.isLeft(log)) return log;
-    const logged = log.right.state;
-    const now = clock.now();
-    const read = <A>(what: string, f: () => Promise<E.Either<unknown, A>>) => untilRight(`${venue.accountId} ${what}`, f, venue.accountId)();
-    const open = await read('fetchOpenOrders', () => venue.fetchOpenOrders(null)());
-    if (E.isLeft(open)) return open;
-    const positions = await read('fetchPositions', () => venue.fetchPositions()());
-    if (E.isLeft(positions)) return positions;
-    const balances = await read('fetchBalances', () => venue.fetchBalances()());
-    if (E.isLeft(balances)) return balances;
-    const symbols = [...new Set([...Object.values(logged.orders).map((o) => o.instrument), ...open.right.map((o) => o.symbol)])].sort();
-    const fills = [];
-    for (const s of symbols) {
-      const f = await read(`fetchFills ${s}`, () => venue.fetchFills(s, now - settings.reconcileFillsMs)());
-      if (E.isLeft(f)) return f;
-      fills.push(...f.right);
-    }
-    const m = meta(`gateway-start-${now}`, now);
-    const rec = reconcile(logged, { venue: venue.venue, openOrders: open.right, fills, positions: positions.right, balances: balances.right }, `start-${now}`, m);
-    if (E.isLeft(rec)) return rec;
-    const stream = venueStream(venue.accountId);
-    const stored = await append(stream, rec.right.events)();
-    if (E.isLeft(stored)) return stored;
-    const found = [];
-    for (const o of rec.right.lookUp) {
-      const r = await read(`fetchOrder ${o.clientOrderId}`, () => venue.fetchOrderByClientId(o.instrument, o.clientOrderId)());
-      if (E.isLeft(r)) return r;
-      found.push({ ...o, order: r.right });
-    }
-    const closed = reconcileLookups(logged, found, m);
-    if (E.isLeft(closed)) return closed;
-    const storedClosed = await append(stream, closed.right)();
-    if (E.isLeft(storedClosed)) return storedClosed;
-    logger.info(
-      { accountId: venue.accountId, stored: rec.right.events.length + closed.right.length, adopted: rec.right.adopted, inDoubt: rec.right.inDoubt, drift: rec.right.positionDrift },
-      'account reconciled',
-    );
-    return E.right(undefined);
-  };
+  const reconcileAccount =
+    (venue: CoalescingAdapter): TE.TaskEither<KeelError, void> =>
+    async () => {
+      const log = await foldLog(store, emptyAccountLog(venue.accountId), evolveAccountLog, {
+        filter: { eventTypes: ACCOUNT_LOG_EVENT_TYPES },
+      })();
+      if (E.isLeft(log)) return log;
+      const logged = log.right.state;
+      const now = clock.now();
+      const read = <A>(what: string, f: () => Promise<E.Either<unknown, A>>) =>
+        untilRight(`${venue.accountId} ${what}`, f, venue.accountId)();
+      const open = await read('fetchOpenOrders', () => venue.fetchOpenOrders(null)());
+      if (E.isLeft(open)) return open;
+      const positions = await read('fetchPositions', () => venue.fetchPositions()());
+      if (E.isLeft(positions)) return positions;
+      const balances = await read('fetchBalances', () => venue.fetchBalances()());
+      if (E.isLeft(balances)) return balances;
+      const symbols = [
+        ...new Set([
+          ...Object.values(logged.orders).map((o) => o.instrument),
+          ...open.right.map((o) => o.symbol),
+        ]),
+      ].sort();
+      const fills = [];
+      for (const s of symbols) {
+        const f = await read(`fetchFills ${s}`, () => venue.fetchFills(s, now - settings.reconcileFillsMs)());
+        if (E.isLeft(f)) return f;
+        fills.push(...f.right);
+      }
+      const m = meta(`gateway-start-${now}`, now);
+      const rec = reconcile(
+        logged,
+        {
+          venue: venue.venue,
+          openOrders: open.right,
+          fills,
+          positions: positions.right,
+          balances: balances.right,
+        },
+        `start-${now}`,
+        m,
+      );
+      if (E.isLeft(rec)) return rec;
+      const stream = venueStream(venue.accountId);
+      const stored = await append(stream, rec.right.events)();
+      if (E.isLeft(stored)) return stored;
+      const found = [];
+      for (const o of rec.right.lookUp) {
+        const r = await read(`fetchOrder ${o.clientOrderId}`, () =>
+          venue.fetchOrderByClientId(o.instrument, o.clientOrderId)(),
+        );
+        if (E.isLeft(r)) return r;
+        found.push({ ...o, order: r.right });
+      }
+      const closed = reconcileLookups(logged, found, m);
+      if (E.isLeft(closed)) return closed;
+      const storedClosed = await append(stream, closed.right)();
+      if (E.isLeft(storedClosed)) return storedClosed;
+      logger.info(
+        {
+          accountId: venue.accountId,
+          stored: rec.right.events.length + closed.right.length,
+          adopted: rec.right.adopted,
+          inDoubt: rec.right.inDoubt,
+          drift: rec.right.positionDrift,
+        },
+        'account reconciled',
+      );
+      return E.right(undefined);
+    };
 
   /** Instruments as the venue lists them (rounding rules for every order), published for execution. */
   const listInstruments = (): TE.TaskEither<KeelError, void> => async () => {
@@ -159,11 +236,23 @@ export const createVenueEngine = (ports: VenuePorts, settings: VenueEngineSettin
     for (const i of listed.right) instruments.set(i.symbol, i);
     const unknown = settings.instruments.filter((s) => !instruments.has(s));
     if (unknown.length > 0)
-      return E.left({ _tag: 'ValidationError', path: 'KEEL_INSTRUMENTS', value: settings.instruments.join(','), message: `${first.venue} does not list ${unknown.join(', ')}` } satisfies ValidationError);
+      return E.left({
+        _tag: 'ValidationError',
+        path: 'KEEL_INSTRUMENTS',
+        value: settings.instruments.join(','),
+        message: `${first.venue} does not list ${unknown.join(', ')}`,
+      } satisfies ValidationError);
     // Same rules → same event id.
-    const listing = instrumentsListed(first.venue, accountIds, [...instruments.values()], meta(`gateway-instruments-${first.venue}`, clock.now()));
+    const listing = instrumentsListed(
+      first.venue,
+      accountIds,
+      [...instruments.values()],
+      meta(`gateway-instruments-${first.venue}`, clock.now()),
+    );
     if (E.isLeft(listing)) return listing;
-    return untilRight('publish InstrumentsListed', () => append(listing.right.stream, [listing.right.event])())();
+    return untilRight('publish InstrumentsListed', () =>
+      append(listing.right.stream, [listing.right.event])(),
+    )();
   };
 
   const app = gatewayApp(accountIds, {
@@ -184,7 +273,14 @@ export const createVenueEngine = (ports: VenuePorts, settings: VenueEngineSettin
   let cycleState: CycleState = { marketData: initialMarketData, snapshots: {} };
   // Market data for the configured instruments and for every listed instrument the owned accounts have orders in.
   const subscribed = (logs: Readonly<Record<string, AccountLog>>): string[] =>
-    [...new Set([...settings.instruments, ...Object.values(logs).flatMap((l) => Object.values(l.orders).map((o) => o.instrument))])].filter((s) => instruments.has(s)).sort();
+    [
+      ...new Set([
+        ...settings.instruments,
+        ...Object.values(logs).flatMap((l) => Object.values(l.orders).map((o) => o.instrument)),
+      ]),
+    ]
+      .filter((s) => instruments.has(s))
+      .sort();
   const marketData = venues.get(first.accountId) as CoalescingAdapter;
   /** One poll as of its grid instant: the facts it records carry that time, and ids derived from it. */
   const cycle = async (now: number): Promise<void> => {
@@ -196,7 +292,10 @@ export const createVenueEngine = (ports: VenuePorts, settings: VenueEngineSettin
     const out = await runCycle({
       venue: marketData.venue,
       marketData,
-      accounts: [...venues.values()].map((adapter) => ({ adapter, log: logs[adapter.accountId] ?? emptyAccountLog(adapter.accountId) })),
+      accounts: [...venues.values()].map((adapter) => ({
+        adapter,
+        log: logs[adapter.accountId] ?? emptyAccountLog(adapter.accountId),
+      })),
       instruments: subscribed(logs),
       ...(settings.tradeInstruments ? { tradeInstruments: settings.tradeInstruments } : {}),
       state: cycleState,
@@ -214,7 +313,11 @@ export const createVenueEngine = (ports: VenuePorts, settings: VenueEngineSettin
     if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
     timer();
     metrics.cycleReadErrors.inc(out.errors.length);
-    if (out.errors.length > 0) logger.warn({ errors: out.errors.map((e) => JSON.stringify(e)).slice(0, 5) }, 'cycle: some reads failed');
+    if (out.errors.length > 0)
+      logger.warn(
+        { errors: out.errors.map((e) => JSON.stringify(e)).slice(0, 5) },
+        'cycle: some reads failed',
+      );
   };
 
   const engine: Engine<GatewayState> = {

@@ -6,7 +6,14 @@
  */
 import Decimal from 'decimal.js';
 import * as TE from 'fp-ts/TaskEither';
-import { binanceUsdmWeight, Instrument, VenueAdapter, VenueError, VenueOp, VenueOrder } from '@keel/venue-domain';
+import {
+  binanceUsdmWeight,
+  Instrument,
+  VenueAdapter,
+  VenueError,
+  VenueOp,
+  VenueOrder,
+} from '@keel/venue-domain';
 
 export interface CountingAdapter extends VenueAdapter {
   /** Calls that reached the adapter, per op. */
@@ -32,12 +39,14 @@ export const createCountingAdapter = (opts: CountingAdapterOptions = {}): Counti
   let weight = 0;
   const orders = new Map<string, VenueOrder>();
 
-  const answer = <A>(op: VenueOp, value: () => A, w = binanceUsdmWeight(op)): TE.TaskEither<VenueError, A> => async () => {
-    counts[op] = (counts[op] ?? 0) + 1;
-    weight += w;
-    if (opts.latency) await opts.latency();
-    return { _tag: 'Right', right: value() };
-  };
+  const answer =
+    <A>(op: VenueOp, value: () => A, w = binanceUsdmWeight(op)): TE.TaskEither<VenueError, A> =>
+    async () => {
+      counts[op] = (counts[op] ?? 0) + 1;
+      weight += w;
+      if (opts.latency) await opts.latency();
+      return { _tag: 'Right', right: value() };
+    };
 
   const instrument = (symbol: string): Instrument => ({
     venue,
@@ -64,12 +73,29 @@ export const createCountingAdapter = (opts: CountingAdapterOptions = {}): Counti
     weight: (op) => binanceUsdmWeight(op),
     loadInstruments: () => answer('loadInstruments', () => [instrument('BTC/USDT:USDT')]),
     fetchTopOfBook: (symbol) =>
-      answer('fetchTopOfBook', () => ({ symbol, bidPrice: new Decimal(100), bidQty: new Decimal(1), askPrice: new Decimal('100.1'), askQty: new Decimal(1), ts: 0 })),
+      answer('fetchTopOfBook', () => ({
+        symbol,
+        bidPrice: new Decimal(100),
+        bidQty: new Decimal(1),
+        askPrice: new Decimal('100.1'),
+        askQty: new Decimal(1),
+        ts: 0,
+      })),
     fetchTrades: () => answer('fetchTrades', () => []),
-    fetchBalances: () => answer('fetchBalances', () => [{ asset: 'USDT', total: new Decimal(1000), free: new Decimal(1000) }]),
+    fetchBalances: () =>
+      answer('fetchBalances', () => [{ asset: 'USDT', total: new Decimal(1000), free: new Decimal(1000) }]),
     fetchPositions: () => answer('fetchPositions', () => []),
     fetchOpenOrders: (symbol) =>
-      answer('fetchOpenOrders', () => [...orders.values()].filter((o) => (o.status === 'open' || o.status === 'partiallyFilled') && (symbol === null || o.symbol === symbol)), binanceUsdmWeight('fetchOpenOrders', symbol === null)),
+      answer(
+        'fetchOpenOrders',
+        () =>
+          [...orders.values()].filter(
+            (o) =>
+              (o.status === 'open' || o.status === 'partiallyFilled') &&
+              (symbol === null || o.symbol === symbol),
+          ),
+        binanceUsdmWeight('fetchOpenOrders', symbol === null),
+      ),
     placeOrder: (o) =>
       answer('placeOrder', () => {
         const placed: VenueOrder = {
@@ -93,11 +119,24 @@ export const createCountingAdapter = (opts: CountingAdapterOptions = {}): Counti
         const o = orders.get(clientOrderId);
         const cancelled: VenueOrder = o
           ? { ...o, status: 'cancelled' }
-          : { symbol, clientOrderId, venueOrderId: '?', side: 'buy', type: 'limit', qty: new Decimal(0), price: null, filledQty: new Decimal(0), avgFillPrice: null, status: 'cancelled', ts: 0 };
+          : {
+              symbol,
+              clientOrderId,
+              venueOrderId: '?',
+              side: 'buy',
+              type: 'limit',
+              qty: new Decimal(0),
+              price: null,
+              filledQty: new Decimal(0),
+              avgFillPrice: null,
+              status: 'cancelled',
+              ts: 0,
+            };
         orders.set(clientOrderId, cancelled);
         return cancelled;
       }),
-    fetchOrderByClientId: (_symbol, clientOrderId) => answer('fetchOrder', () => orders.get(clientOrderId) ?? null),
+    fetchOrderByClientId: (_symbol, clientOrderId) =>
+      answer('fetchOrder', () => orders.get(clientOrderId) ?? null),
     fetchFills: () => answer('fetchFills', () => []),
     fetchFunding: () => answer('fetchFunding', () => []),
     close: async () => undefined,

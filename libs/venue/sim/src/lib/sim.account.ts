@@ -67,7 +67,8 @@ export const applyFillToAccount = (
 };
 
 /** Book one funding payment (signed from the account) in the settle asset. */
-export const applyFundingToAccount = (acc: SimAccount, asset: string, amount: Decimal): void => add(acc, asset, amount);
+export const applyFundingToAccount = (acc: SimAccount, asset: string, amount: Decimal): void =>
+  add(acc, asset, amount);
 
 export const balancesOf = (acc: SimAccount, locked: ReadonlyMap<string, Decimal>): Balance[] =>
   [...acc.balances.entries()]

@@ -20,7 +20,8 @@ export const FUNDING_INTERVAL_MS = 8 * 3_600_000;
 export const DEFAULT_SIM_FUNDING_RATE = '0.0001';
 
 /** The first funding instant strictly after `t` (epoch ms, data time). */
-export const nextFundingAfter = (t: number): number => (Math.floor(t / FUNDING_INTERVAL_MS) + 1) * FUNDING_INTERVAL_MS;
+export const nextFundingAfter = (t: number): number =>
+  (Math.floor(t / FUNDING_INTERVAL_MS) + 1) * FUNDING_INTERVAL_MS;
 
 /** What the account receives (positive) or pays (negative) for holding `qty` at one funding instant. */
 export const fundingAmount = (i: Instrument, qty: Decimal, mark: Decimal, rate: Decimal): Decimal => {

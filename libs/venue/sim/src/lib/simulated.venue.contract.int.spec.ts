@@ -13,12 +13,21 @@ venueAdapterContract('simulator (synthetic market, real clock)', async () => {
     venue: 'binanceusdm-sim',
     accountId: 'contract',
     clock,
-    markets: [{ instrument: BINANCE_USDM_BTCUSDT, events: syntheticMarket({ seed: 7, startTs, steps: 20_000 }) }],
+    markets: [
+      { instrument: BINANCE_USDM_BTCUSDT, events: syntheticMarket({ seed: 7, startTs, steps: 20_000 }) },
+    ],
     balances: { USDT: '1000000' },
     latencyMs: 1,
     timeOffsetMs: clock.now() - startTs,
   });
   // Let the first quotes replay.
   await clock.sleep(50);
-  return { venue, symbol: BINANCE_USDM_BTCUSDT.symbol, restingBuyPrice: new Decimal('40000'), qty: new Decimal('0.01'), takerFeeRate: new Decimal('0.0005'), close: () => venue.close() };
+  return {
+    venue,
+    symbol: BINANCE_USDM_BTCUSDT.symbol,
+    restingBuyPrice: new Decimal('40000'),
+    qty: new Decimal('0.01'),
+    takerFeeRate: new Decimal('0.0005'),
+    close: () => venue.close(),
+  };
 });

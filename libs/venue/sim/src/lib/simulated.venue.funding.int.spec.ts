@@ -26,9 +26,25 @@ const session = async (until: number, over: Partial<SimulatedVenueConfig> = {}) 
   const events = right(await loadMarket({ quotes: TEST_DATA.bbo20240718, trades: TEST_DATA.trades20240718 }));
   const t0 = (events[0] as MarketEvent).ts;
   const clock = createVirtualClock(t0);
-  const venue = createSimulatedVenue({ venue: 'sim', accountId: 'f1', clock, markets: [{ instrument: BINANCE_USDM_BTCUSDT, events }], balances: { USDT: '10000' }, ...over });
+  const venue = createSimulatedVenue({
+    venue: 'sim',
+    accountId: 'f1',
+    clock,
+    markets: [{ instrument: BINANCE_USDM_BTCUSDT, events }],
+    balances: { USDT: '10000' },
+    ...over,
+  });
   clock.advanceTo(t0 + 1000);
-  const placed = venue.placeOrder({ symbol: 'BTCUSDT', clientOrderId: 'f1buy', side: 'buy', type: 'market', qty: new Decimal('0.01'), price: null, timeInForce: 'IOC', reduceOnly: false })();
+  const placed = venue.placeOrder({
+    symbol: 'BTCUSDT',
+    clientOrderId: 'f1buy',
+    side: 'buy',
+    type: 'market',
+    qty: new Decimal('0.01'),
+    price: null,
+    timeInForce: 'IOC',
+    reduceOnly: false,
+  })();
   clock.advanceTo(t0 + 2000);
   right(await placed);
   clock.advanceTo(until);
@@ -43,9 +59,13 @@ const show = (fs: readonly FundingPayment[]) => fs.map((f) => ({ ...f, amount: f
 
 describe('SimulatedVenue funding (constant rate, recorded BTCUSDT data)', () => {
   it('the schedule is 00:00, 08:00 and 16:00 UTC', () => {
-    expect(new Date(nextFundingAfter(Date.UTC(2024, 6, 18, 23, 58))).toISOString()).toBe('2024-07-19T00:00:00.000Z');
+    expect(new Date(nextFundingAfter(Date.UTC(2024, 6, 18, 23, 58))).toISOString()).toBe(
+      '2024-07-19T00:00:00.000Z',
+    );
     expect(new Date(nextFundingAfter(MIDNIGHT)).toISOString()).toBe('2024-07-19T08:00:00.000Z');
-    expect(new Date(nextFundingAfter(MIDNIGHT + 9 * 3_600_000)).toISOString()).toBe('2024-07-19T16:00:00.000Z');
+    expect(new Date(nextFundingAfter(MIDNIGHT + 9 * 3_600_000)).toISOString()).toBe(
+      '2024-07-19T16:00:00.000Z',
+    );
   });
 
   it('settles nothing before the instant, then −position × mark × rate at 00:00 UTC, booked in USDT', async () => {
@@ -55,20 +75,49 @@ describe('SimulatedVenue funding (constant rate, recorded BTCUSDT data)', () => 
     const at = await session(MIDNIGHT);
     // The last recorded quote (23:58:59.868) is 63947.90 / 63948.00: mark 63947.95.
     const last = [...at.events].reverse().find((e) => e.kind === 'quote');
-    expect(last && last.kind === 'quote' ? [last.bidPrice.toFixed(), last.askPrice.toFixed()] : []).toEqual(['63947.9', '63948']);
+    expect(last && last.kind === 'quote' ? [last.bidPrice.toFixed(), last.askPrice.toFixed()] : []).toEqual([
+      '63947.9',
+      '63948',
+    ]);
     // −0.01 × 63947.95 × 0.0001 = −0.06394795 (exact, not rounded).
-    expect(show(at.funding)).toEqual([{ symbol: 'BTC/USDT:USDT', fundingId: `sim-funding-BTCUSDT-${MIDNIGHT}`, amount: '-0.06394795', asset: 'USDT', ts: MIDNIGHT }]);
+    expect(show(at.funding)).toEqual([
+      {
+        symbol: 'BTC/USDT:USDT',
+        fundingId: `sim-funding-BTCUSDT-${MIDNIGHT}`,
+        amount: '-0.06394795',
+        asset: 'USDT',
+        ts: MIDNIGHT,
+      },
+    ]);
     // The balance moved by exactly the payment: balance(after) = balance(before) + amount.
-    expect(new Decimal(at.usdt?.total ?? 'NaN').minus(before.usdt?.total ?? 'NaN').toFixed()).toBe('-0.06394795');
+    expect(new Decimal(at.usdt?.total ?? 'NaN').minus(before.usdt?.total ?? 'NaN').toFixed()).toBe(
+      '-0.06394795',
+    );
   });
 
   it('a short receives; 8 h later the next payment has its own id; a null rate settles nothing', async () => {
     const events = right(await loadMarket({ quotes: TEST_DATA.bbo20240718 }));
     const t0 = (events[0] as MarketEvent).ts;
     const clock = createVirtualClock(t0);
-    const venue = createSimulatedVenue({ venue: 'sim', accountId: 'f2', clock, markets: [{ instrument: BINANCE_USDM_BTCUSDT, events }], balances: { USDT: '10000' }, fundingRate: '0.00025' });
+    const venue = createSimulatedVenue({
+      venue: 'sim',
+      accountId: 'f2',
+      clock,
+      markets: [{ instrument: BINANCE_USDM_BTCUSDT, events }],
+      balances: { USDT: '10000' },
+      fundingRate: '0.00025',
+    });
     clock.advanceTo(t0 + 1000);
-    const placed = venue.placeOrder({ symbol: 'BTCUSDT', clientOrderId: 'f2sell', side: 'sell', type: 'market', qty: new Decimal('0.002'), price: null, timeInForce: 'IOC', reduceOnly: false })();
+    const placed = venue.placeOrder({
+      symbol: 'BTCUSDT',
+      clientOrderId: 'f2sell',
+      side: 'sell',
+      type: 'market',
+      qty: new Decimal('0.002'),
+      price: null,
+      timeInForce: 'IOC',
+      reduceOnly: false,
+    })();
     clock.advanceTo(t0 + 2000);
     right(await placed);
     clock.advanceTo(MIDNIGHT + FUNDING_INTERVAL_MS);

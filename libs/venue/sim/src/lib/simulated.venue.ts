@@ -79,7 +79,13 @@ import {
 import { MarketEvent, QuoteEvent, TradeEvent } from './market.events';
 import { checkOrder, lockedFunds, venueRejected } from './sim.checks';
 import { FillFn, joinQueue, matchQuote, matchTrade, Touch, WorkingOrder } from './sim.matching';
-import { DEFAULT_SIM_FUNDING_RATE, FUNDING_INTERVAL_MS, fundingAmount, nextFundingAfter, simFundingId } from './sim.funding';
+import {
+  DEFAULT_SIM_FUNDING_RATE,
+  FUNDING_INTERVAL_MS,
+  fundingAmount,
+  nextFundingAfter,
+  simFundingId,
+} from './sim.funding';
 import {
   applyFillToAccount,
   applyFundingToAccount,
@@ -350,14 +356,22 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
     if (fundingRate === null) return;
     while (nextFunding + offset <= t) {
       const at = nextFunding + offset;
-      for (const m of [...markets.values()].sort((x, y) => (x.instrument.symbol < y.instrument.symbol ? -1 : 1))) {
+      for (const m of [...markets.values()].sort((x, y) =>
+        x.instrument.symbol < y.instrument.symbol ? -1 : 1,
+      )) {
         const i = m.instrument;
         const qty = positionQty(account, i.symbol);
         const mark = markOf(m);
         if (i.kind !== 'perpetual' || qty.isZero() || mark === null) continue;
         const amount = fundingAmount(i, qty, mark, fundingRate);
         applyFundingToAccount(account, i.settle, amount);
-        funding.push({ symbol: i.symbol, fundingId: simFundingId(i, at), amount: plain(amount), asset: i.settle, ts: at });
+        funding.push({
+          symbol: i.symbol,
+          fundingId: simFundingId(i, at),
+          amount: plain(amount),
+          asset: i.settle,
+          ts: at,
+        });
       }
       nextFunding += FUNDING_INTERVAL_MS;
     }
