@@ -1,0 +1,55 @@
+/**
+ * What the parts of the execution engine share: its ports, settings and metrics, the view it
+ * decides on, and a few small types. See execution.engine.ts for how they fit together.
+ */
+import * as E from 'fp-ts/Either';
+import { describeError, KeelError } from '@keel/events';
+import { EventStore } from '@keel/event-store';
+import { Clock, Logger } from '@keel/runtime';
+import { ExecutionAggregate, ExecutionView, TargetSettings } from '@keel/execution-domain';
+import { executionMetrics } from './execution.metrics';
+
+export interface ExecutionEngineSettings extends TargetSettings {
+  readonly tickMs: number;
+  /** A touch older than this (venue time) is not traded on. */
+  readonly quoteMaxAgeMs: number;
+}
+
+export interface ExecutionContext {
+  readonly store: EventStore;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: ReturnType<typeof executionMetrics>;
+  readonly settings: ExecutionEngineSettings;
+  /** The folded view of other apps' facts, as of the last event applied. */
+  view(): ExecutionView;
+  /** True once the engine is stopping: outages are then returned instead of waited out. */
+  stopping(): boolean;
+}
+
+export interface Cause {
+  readonly correlationId: string;
+  readonly causationId: string | null;
+}
+
+/** An aggregate and the last target id it took up (started, superseded to, or rejected). */
+export interface Held {
+  readonly agg: ExecutionAggregate;
+  readonly lastTaken: string | null;
+}
+
+/** Per aggregate, this process only: when the decider next wants a Tick, the touch it last decided on. */
+export interface Pacing {
+  wakeAt: number | null;
+  lastTouch: string;
+  /** A missing touch was logged (once until one arrives). */
+  noTouchWarned: boolean;
+}
+
+export const keyOf = (accountId: string, symbol: string): string => `${accountId} ${symbol}`;
+
+/** Thrown only to leave a serial job; caught at the edge of `react`/ticks as a failed job. */
+export const orThrow = <A>(r: E.Either<KeelError, A>, what: string): A => {
+  if (E.isLeft(r)) throw new Error(`${what}: ${describeError(r.left)}`);
+  return r.right;
+};

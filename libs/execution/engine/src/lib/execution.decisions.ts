@@ -1,0 +1,248 @@
+/**
+ * Execution's command path: one aggregate per (account, instrument) in its own stream, decided
+ * through the runtime's command handler (fold the stream, decide, append at that revision,
+ * decide again on a conflict, wait out an outage), the decided events stored with the data
+ * the decider does not know (its target, market totals, quality), and each aggregate's pacing.
+ */
+import * as E from 'fp-ts/Either';
+import * as TE from 'fp-ts/TaskEither';
+import { pipe } from 'fp-ts/function';
+import { describeError, EventMeta, KeelError, newEvent, NewEvent, validationError } from '@keel/events';
+import { createCommandHandler, Decision } from '@keel/runtime';
+import {
+  decide,
+  decisionExtras,
+  defaultExecutionConfig,
+  emptyAggregate,
+  eventIdFor,
+  evolveAggregate,
+  ExecutionConfig,
+  ExecutionError,
+  executionStream,
+  fromStored,
+  marketTotalsAt,
+  nextWakeAt,
+  ParentOrderCommand,
+  ParentOrderEvent,
+  rejectionData,
+  rejectionEventId,
+  storedExtras,
+  targetTakenBy,
+  toStored,
+} from '@keel/execution-domain';
+import { Cause, ExecutionContext, Held, keyOf, orThrow, Pacing } from './execution.context';
+import { EXECUTION_APP } from './execution.names';
+
+export const createDecisions = (ctx: ExecutionContext) => {
+  const { store, clock, logger, metrics } = ctx;
+  const view = ctx.view;
+  const pacing = new Map<string, Pacing>();
+  const pacingOf = (accountId: string, symbol: string): Pacing => {
+    const k = keyOf(accountId, symbol);
+    let p = pacing.get(k);
+    if (!p) {
+      p = { wakeAt: clock.now(), lastTouch: '', noTouchWarned: false };
+      pacing.set(k, p);
+    }
+    return p;
+  };
+
+  // ---- aggregates, through the command handler --------------------------------------------------
+
+  const pairOf = new Map<string, readonly [string, string]>();
+  const streamOf = (accountId: string, symbol: string): string => {
+    const s = executionStream(accountId, symbol);
+    pairOf.set(s, [accountId, symbol]);
+    return s;
+  };
+  const handler = createCommandHandler<Held>({
+    store,
+    clock,
+    stopping: ctx.stopping,
+    onConflict: () => metrics.conflicts.inc(),
+    onOutage: (stream, err, attempt) =>
+      logger.warn(
+        { stream, err: describeError(err), attempt },
+        'append failed; retrying before acknowledging',
+      ),
+    fold: {
+      initial: (stream) => {
+        const [a, s] = pairOf.get(stream) ?? ['', ''];
+        return { agg: emptyAggregate(a, s), lastTaken: null };
+      },
+      evolve: (h, e) => {
+        const taken = targetTakenBy(e) ?? h.lastTaken;
+        if (e.type === 'ParentOrderRejected')
+          return E.right({ agg: { ...h.agg, revision: e.streamRevision }, lastTaken: taken });
+        return pipe(
+          fromStored(e),
+          E.mapLeft((err): KeelError =>
+            validationError(
+              `${e.stream}@${e.streamRevision}`,
+              e.type,
+              `does not decode: ${describeError(err)}`,
+            ),
+          ),
+          E.map((d) => {
+            const agg = evolveAggregate(h.agg, d, storedExtras(e));
+            return {
+              agg: agg.revision === e.streamRevision ? agg : { ...agg, revision: e.streamRevision },
+              lastTaken: taken,
+            };
+          }),
+        );
+      },
+    },
+  });
+  const held = (accountId: string, symbol: string): Promise<Held> =>
+    handler
+      .load(streamOf(accountId, symbol))()
+      .then((r) => orThrow(r, `reading ${executionStream(accountId, symbol)}`).state);
+
+  const meta = (cause: Cause, now: number): EventMeta => ({
+    ...cause,
+    producer: EXECUTION_APP,
+    occurredAt: new Date(now).toISOString(),
+  });
+
+  /** The decided events as stored events, and the aggregate after them. */
+  const encode = (
+    h: Held,
+    command: ParentOrderCommand,
+    events: readonly ParentOrderEvent[],
+    cause: Cause,
+    now: number,
+  ): E.Either<KeelError, Decision<Held>> => {
+    const v = view();
+    const { accountId, symbol } = h.agg;
+    const market = () => marketTotalsAt(v, v.venues[accountId] ?? '', symbol, now);
+    let agg = h.agg;
+    let lastTaken = h.lastTaken;
+    const out: NewEvent[] = [];
+    for (const e of events) {
+      const { extras, quality } = decisionExtras(e, command, h.agg, agg, market);
+      const stored = toStored(e, {
+        accountId,
+        instrument: symbol,
+        ...(extras.targetId !== undefined ? { targetId: extras.targetId } : {}),
+        ...(extras.marketAtStart ? { marketAtStart: extras.marketAtStart } : {}),
+        ...(quality ? { quality } : {}),
+      });
+      const ne = newEvent(
+        stored.type,
+        eventIdFor(e, { accountId, instrument: symbol }),
+        stored.data as never,
+        meta(cause, now),
+      );
+      if (E.isLeft(ne)) return ne;
+      out.push(ne.right);
+      agg = evolveAggregate(agg, e, extras);
+      if (e.type === 'ParentOrderStarted' && extras.targetId) lastTaken = extras.targetId;
+      if (e.type === 'ParentOrderSuperseded') lastTaken = e.next.targetId;
+    }
+    return E.right({ events: out, state: { agg, lastTaken } });
+  };
+
+  /**
+   * Decide `command` on the aggregate and store the events. Right: the decider's events
+   * (stored); Left: its refusal, or the store's.
+   */
+  const run = (
+    accountId: string,
+    symbol: string,
+    command: ParentOrderCommand,
+    cause: Cause,
+    now: number,
+    cfg: ExecutionConfig = defaultExecutionConfig(),
+  ): TE.TaskEither<ExecutionError | KeelError, readonly ParentOrderEvent[]> => {
+    let decided: readonly ParentOrderEvent[] = [];
+    return pipe(
+      handler.handle<ExecutionError | KeelError>(streamOf(accountId, symbol), (h) =>
+        pipe(
+          decide(command, h.agg.state, cfg),
+          E.chainW((events) => {
+            decided = events;
+            return events.length === 0
+              ? E.right({ events: [], state: h })
+              : encode(h, command, events, cause, now);
+          }),
+        ),
+      ),
+      TE.map((r) => {
+        const agg = r.state.agg;
+        for (const e of decided) {
+          if (e.type === 'ChildOrderRequested') metrics.children.inc({ kind: e.kind, reason: e.reason });
+          if (e.type === 'ParentOrderCompleted') metrics.completed.inc({ reason: e.reason });
+          if (
+            e.type === 'ParentOrderStarted' ||
+            e.type === 'ParentOrderCompleted' ||
+            e.type === 'ParentOrderSuperseded' ||
+            e.type === 'ParentOrderPaused' ||
+            e.type === 'ParentOrderResumed'
+          )
+            logger.info(
+              {
+                accountId,
+                instrument: symbol,
+                type: e.type,
+                parentOrderId: e.type === 'ParentOrderStarted' ? e.parent.parentId : e.parentId,
+              },
+              `execution: ${e.type}`,
+            );
+        }
+        if (decided.length > 0) pacingOf(accountId, symbol).wakeAt = nextWakeAt(agg.state, now, cfg);
+        return decided;
+      }),
+    );
+  };
+
+  /** Store a refusal of a target (nothing is sent to a venue). */
+  const reject = (
+    accountId: string,
+    symbol: string,
+    targetId: string,
+    error: ExecutionError,
+    cause: Cause,
+    now: number,
+  ): TE.TaskEither<KeelError, void> => {
+    let data: ReturnType<typeof rejectionData> | null = null;
+    return pipe(
+      handler.handle<KeelError>(streamOf(accountId, symbol), (h) => {
+        if (h.lastTaken === targetId) return E.right({ events: [], state: h });
+        data = rejectionData(h.agg, targetId, error, now);
+        return pipe(
+          newEvent(
+            'ParentOrderRejected',
+            rejectionEventId(accountId, symbol, targetId),
+            data,
+            meta(cause, now),
+          ),
+          E.map((ne) => ({
+            events: [ne],
+            state: { agg: { ...h.agg, revision: h.agg.revision + 1 }, lastTaken: targetId },
+          })),
+        );
+      }),
+      TE.map((r) => {
+        if (r.events.length === 0 || !data) return;
+        metrics.targets.inc({ outcome: 'rejected' });
+        logger.warn(
+          { accountId, instrument: symbol, targetId, reason: data.reason },
+          'target rejected; nothing sent to a venue',
+        );
+      }),
+    );
+  };
+
+  return {
+    held,
+    run,
+    reject,
+    pacingOf,
+    cached: (accountId: string, symbol: string): Held | undefined =>
+      handler.cached(streamOf(accountId, symbol)),
+    all: (): ReadonlyMap<string, Held> => handler.all(),
+  };
+};
+
+export type Decisions = ReturnType<typeof createDecisions>;
