@@ -16,7 +16,7 @@ import { initialSnapshots, snapshotEvents, SnapshotState } from './account-snaps
 import { DEFAULT_THROTTLE, MarketDataState, ThrottleSettings, throttleQuote, throttleTrades, tradeCursor } from './market-data.throttle';
 import { fillEvents } from './order-placement';
 import { fundingEvents, fundingSince } from './funding.record';
-import { AccountLog, reconcileLookups } from './reconciliation';
+import { AccountLog, LoggedOrder, reconcileLookups } from './reconciliation';
 import { CoalescingAdapter } from './request-coalescer';
 
 export interface CycleState {
@@ -73,6 +73,27 @@ export interface CycleOutput {
 
 const LIVE = new Set(['open', 'partiallyFilled']);
 
+// The account log is folded immutably (a new `orders` / `fills` object whenever one changes), so
+// what a cycle derives from them is derived once per version, not on every cycle over all of them.
+const liveOrders = new WeakMap<AccountLog['orders'], readonly LoggedOrder[]>();
+const liveInLogOf = (orders: AccountLog['orders']): readonly LoggedOrder[] => {
+  let live = liveOrders.get(orders);
+  if (live === undefined) {
+    live = Object.values(orders).filter((o) => o.venueOrderId !== null && o.closed === null);
+    liveOrders.set(orders, live);
+  }
+  return live;
+};
+const recordedFills = new WeakMap<AccountLog['fills'], ReadonlySet<string>>();
+const recordedFillsOf = (fills: AccountLog['fills']): ReadonlySet<string> => {
+  let ids = recordedFills.get(fills);
+  if (ids === undefined) {
+    ids = new Set(Object.keys(fills));
+    recordedFills.set(fills, ids);
+  }
+  return ids;
+};
+
 export const runCycle = async (input: CycleInput): Promise<CycleOutput> => {
   const settings = input.settings ?? DEFAULT_CYCLE_SETTINGS;
   const errors: (VenueError | ValidationError)[] = [];
@@ -98,10 +119,10 @@ export const runCycle = async (input: CycleInput): Promise<CycleOutput> => {
     if (snap) events.push(...snap.events);
 
     const openOrders = ok(open);
-    const liveInLog = Object.values(log.orders).filter((o) => o.venueOrderId !== null && o.closed === null);
+    const liveInLog = liveInLogOf(log.orders);
     const instruments = new Set([...liveInLog.map((o) => o.instrument), ...(openOrders ?? []).map((o) => o.symbol)]);
     const fills = await Promise.all([...instruments].sort().map((s) => adapter.fetchFills(s, input.now - settings.fillLookbackMs)()));
-    const fresh = ok(fillEvents(log.accountId, fills.flatMap((f) => ok(f) ?? []), new Set(Object.keys(log.fills)), input.meta));
+    const fresh = ok(fillEvents(log.accountId, fills.flatMap((f) => ok(f) ?? []), recordedFillsOf(log.fills), input.meta));
     if (fresh) events.push(...fresh);
 
     if (openOrders) {
