@@ -44,11 +44,20 @@ export interface ExecutionAggregate {
   readonly marketAtStart: MarketTotals | null;
 }
 
+const streamNames = new Map<string, Map<string, string>>();
+
 /** `execution-<account>.<instrument>`, with characters a stream name may not hold replaced by `_`. */
 export const executionStream = (accountId: string, symbol: string): string => {
+  // A pure function of its two strings, asked for on every tick and every read of an aggregate:
+  // the names already made are kept (a name that cannot be made still throws each time).
+  const byAccount = streamNames.get(accountId);
+  const known = byAccount?.get(symbol);
+  if (known !== undefined) return known;
   const safe = (s: string): string => s.replace(/[^A-Za-z0-9_.:@-]/g, '_');
   const s = streamName('execution', `${safe(accountId)}.${safe(symbol)}`.slice(0, 200));
   if (E.isLeft(s)) throw new Error(s.left.message);
+  if (byAccount) byAccount.set(symbol, s.right);
+  else streamNames.set(accountId, new Map([[symbol, s.right]]));
   return s.right;
 };
 

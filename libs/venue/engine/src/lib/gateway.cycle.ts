@@ -23,7 +23,7 @@ import {
 } from './market-data.throttle';
 import { fillEvents } from './order-placement';
 import { fundingEvents, fundingSince } from './funding.record';
-import { AccountLog, reconcileLookups } from './reconciliation';
+import { AccountLog, LoggedOrder, reconcileLookups } from './reconciliation';
 import { CoalescingAdapter } from './request-coalescer';
 
 export interface CycleState {
@@ -80,6 +80,27 @@ export interface CycleOutput {
 
 const LIVE = new Set(['open', 'partiallyFilled']);
 
+// The account log is folded immutably (a new `orders` / `fills` object whenever one changes), so
+// what a cycle derives from them is derived once per version, not on every cycle over all of them.
+const liveOrders = new WeakMap<AccountLog['orders'], readonly LoggedOrder[]>();
+const liveInLogOf = (orders: AccountLog['orders']): readonly LoggedOrder[] => {
+  let live = liveOrders.get(orders);
+  if (live === undefined) {
+    live = Object.values(orders).filter((o) => o.venueOrderId !== null && o.closed === null);
+    liveOrders.set(orders, live);
+  }
+  return live;
+};
+const recordedFills = new WeakMap<AccountLog['fills'], ReadonlySet<string>>();
+const recordedFillsOf = (fills: AccountLog['fills']): ReadonlySet<string> => {
+  let ids = recordedFills.get(fills);
+  if (ids === undefined) {
+    ids = new Set(Object.keys(fills));
+    recordedFills.set(fills, ids);
+  }
+  return ids;
+};
+
 export const runCycle = async (input: CycleInput): Promise<CycleOutput> => {
   const settings = input.settings ?? DEFAULT_CYCLE_SETTINGS;
   const errors: (VenueError | ValidationError)[] = [];
@@ -115,7 +136,7 @@ export const runCycle = async (input: CycleInput): Promise<CycleOutput> => {
     if (snap) events.push(...snap.events);
 
     const openOrders = ok(open);
-    const liveInLog = Object.values(log.orders).filter((o) => o.venueOrderId !== null && o.closed === null);
+    const liveInLog = liveInLogOf(log.orders);
     const instruments = new Set([
       ...liveInLog.map((o) => o.instrument),
       ...(openOrders ?? []).map((o) => o.symbol),
@@ -127,7 +148,7 @@ export const runCycle = async (input: CycleInput): Promise<CycleOutput> => {
       fillEvents(
         log.accountId,
         fills.flatMap((f) => ok(f) ?? []),
-        new Set(Object.keys(log.fills)),
+        recordedFillsOf(log.fills),
         input.meta,
       ),
     );

@@ -335,11 +335,12 @@ export const fillEvents = (
   recorded: ReadonlySet<string>,
   meta: EventMeta,
 ): E.Either<ValidationError, readonly NewEvent[]> => {
-  const seen = new Set(recorded);
+  // Ids met in this batch; the recorded ones are asked of `recorded` rather than copied each time.
+  const seen = new Set<string>();
   const fresh: Fill[] = [];
   for (const f of fills) {
     const id = fillEventId(accountId, f.symbol, f.tradeId);
-    if (seen.has(id)) continue;
+    if (recorded.has(id) || seen.has(id)) continue;
     seen.add(id);
     fresh.push(f);
   }

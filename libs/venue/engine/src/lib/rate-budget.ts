@@ -134,27 +134,28 @@ export const decide = (
   weight: number,
   now: number,
 ): BudgetDecision => {
-  const buckets = state.buckets.map((b, i) => refill(limits[i]!, b, now));
-  const refilled: BudgetState = { ...state, buckets };
+  // Every call of every venue read goes through here (twice, stacked): one pass, one array
+  // per outcome; the same arithmetic in the same order as refilling all and then charging all.
+  const n = state.buckets.length;
+  const buckets: BucketState[] = new Array(n);
+  const costs: number[] = new Array(n);
   let waitMs = state.pausedUntil > now ? state.pausedUntil - now : 0;
-  for (let i = 0; i < limits.length; i++) {
+  for (let i = 0; i < n; i++) {
     const limit = limits[i]!;
+    const b = refill(limit, state.buckets[i]!, now);
+    buckets[i] = b;
     const cost = costOf(limit, op, weight);
+    costs[i] = cost;
     if (cost > limit.capacity) return { _tag: 'TooHeavy', limit: limit.name, cost, capacity: limit.capacity };
-    const missing = cost - buckets[i]!.tokens;
+    const missing = cost - b.tokens;
     if (missing > EPS) waitMs = Math.max(waitMs, Math.ceil((missing - EPS) / limit.refillPerMs));
   }
-  if (waitMs > 0) return { _tag: 'Wait', waitMs, state: refilled };
-  return {
-    _tag: 'Granted',
-    state: {
-      ...refilled,
-      buckets: buckets.map((b, i) => ({
-        ...b,
-        tokens: Math.max(0, b.tokens - costOf(limits[i]!, op, weight)),
-      })),
-    },
-  };
+  if (waitMs > 0) return { _tag: 'Wait', waitMs, state: { ...state, buckets } };
+  for (let i = 0; i < n; i++) {
+    const b = buckets[i]!;
+    buckets[i] = { tokens: Math.max(0, b.tokens - costs[i]!), at: b.at };
+  }
+  return { _tag: 'Granted', state: { ...state, buckets } };
 };
 
 /** The venue said back off: grant nothing before `until`. */

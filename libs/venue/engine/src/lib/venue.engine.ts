@@ -272,13 +272,19 @@ export const createVenueEngine = (
   let state: (() => GatewayState) | null = null;
   let cycleState: CycleState = { marketData: initialMarketData, snapshots: {} };
   // Market data for the configured instruments and for every listed instrument the owned accounts have orders in.
+  // The fold never changes an `orders` object in place (a new one per order event), so the
+  // instruments of one are read once, not on every cycle over every order ever placed.
+  const instrumentsOf = new WeakMap<AccountLog['orders'], readonly string[]>();
+  const orderInstruments = (orders: AccountLog['orders']): readonly string[] => {
+    let known = instrumentsOf.get(orders);
+    if (known === undefined) {
+      known = [...new Set(Object.values(orders).map((o) => o.instrument))];
+      instrumentsOf.set(orders, known);
+    }
+    return known;
+  };
   const subscribed = (logs: Readonly<Record<string, AccountLog>>): string[] =>
-    [
-      ...new Set([
-        ...settings.instruments,
-        ...Object.values(logs).flatMap((l) => Object.values(l.orders).map((o) => o.instrument)),
-      ]),
-    ]
+    [...new Set([...settings.instruments, ...Object.values(logs).flatMap((l) => orderInstruments(l.orders))])]
       .filter((s) => instruments.has(s))
       .sort();
   const marketData = venues.get(first.accountId) as CoalescingAdapter;
