@@ -19,6 +19,7 @@ import { addMonths, chicagoInstant, contractFor, LocalDate, lookupProduct, MONTH
 import { validationError, ValidationError } from '@keel/events';
 import { ContractCalendar, contractCalendar, rollContractOf, RollContract } from '@keel/rollover-domain';
 import { Instrument } from '@keel/instruments';
+import { ROLL_VENUE } from '@keel/simulation';
 
 export type CodeStyle = 'globex' | 'twoDigitYear';
 
@@ -46,7 +47,8 @@ export const rollRows = (root: string, from: LocalDate, to: LocalDate, style: Co
 
 export const rollCalendar = (root: string, rows: readonly RollContract[]): E.Either<ValidationError, ContractCalendar> => contractCalendar(root, `${root}.c.0`, rows);
 
-export const SIM_VENUE = 'cme-sim';
+/** The simulated venue of a roll run (@keel/simulation `runRoll`). */
+export const SIM_VENUE = ROLL_VENUE;
 
 /**
  * A contract as the simulated venue lists it: the product's tick and contract size, lot 1

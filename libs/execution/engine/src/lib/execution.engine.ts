@@ -41,6 +41,7 @@ import {
   freshTouch,
   fromStored,
   initialExecutionView,
+  MarketOpen,
   marketTotalsAt,
   nextWakeAt,
   ParentOrderCommand,
@@ -65,6 +66,11 @@ export interface ExecutionEngineSettings extends TargetSettings {
   readonly tickMs: number;
   /** A touch older than this (venue time) is not traded on. */
   readonly quoteMaxAgeMs: number;
+  /**
+   * Market hours for the 'market' pause (default: @keel/calendar's CME hours). A replay of
+   * years the calendar does not cover passes the hours of its data.
+   */
+  readonly marketOpen?: MarketOpen;
 }
 
 export interface ExecutionPorts {
@@ -308,7 +314,7 @@ export const createExecutionEngine = (ports: ExecutionPorts, settings: Execution
   const step = async (v: ExecutionView, accountId: string, symbol: string, cause: Cause, force: boolean): Promise<void> => {
     const now = clock.now();
     const before = await held(accountId, symbol);
-    for (const c of pauseCommands(before.agg.state, wantedPauses(v, accountId, symbol, now), now)) {
+    for (const c of pauseCommands(before.agg.state, wantedPauses(v, accountId, symbol, now, settings.marketOpen), now)) {
       const r = await run(accountId, symbol, c, cause)();
       if (E.isLeft(r)) logger.error({ accountId, instrument: symbol, err: describeError(r.left) }, 'pause refused');
     }
