@@ -54,7 +54,15 @@ export const barEvents = (bars: readonly Bar[], tick: Decimal, barMs: number): M
           ? { kind: 'quote', ts, bidPrice: p.minus(tick), bidQty: shown, askPrice: p, askQty: shown }
           : { kind: 'quote', ts, bidPrice: p, bidQty: shown, askPrice: p.plus(tick), askQty: shown },
       );
-      if (size > 0) out.push({ kind: 'trade', ts, tradeId: `${b.contract}-${b.ts}-${k}`, price: p, qty: new Decimal(size), side: buyer ? 'buy' : 'sell' });
+      if (size > 0)
+        out.push({
+          kind: 'trade',
+          ts,
+          tradeId: `${b.contract}-${b.ts}-${k}`,
+          price: p,
+          qty: new Decimal(size),
+          side: buyer ? 'buy' : 'sell',
+        });
       prev = p;
     });
   }
@@ -76,7 +84,11 @@ export const SESSION_GAP_MS = 10 * 60_000;
  * market is open from a bar of any of the root's contracts to the end of the last bar before
  * a pause of `gapMs` or more.
  */
-export const sessionsFromBars = (bars: readonly Bar[], barMs: number, gapMs: number = SESSION_GAP_MS): readonly SessionWindow[] => {
+export const sessionsFromBars = (
+  bars: readonly Bar[],
+  barMs: number,
+  gapMs: number = SESSION_GAP_MS,
+): readonly SessionWindow[] => {
   const out: SessionWindow[] = [];
   let open: number | null = null;
   let end = 0;

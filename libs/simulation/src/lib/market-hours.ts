@@ -7,20 +7,39 @@
  */
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
-import { addDays, chicagoDateOf, DEFAULT_HYSTERESIS, productSpec, roundContracts, sessionsBetween } from '@keel/calendar';
+import {
+  addDays,
+  chicagoDateOf,
+  DEFAULT_HYSTERESIS,
+  productSpec,
+  roundContracts,
+  sessionsBetween,
+} from '@keel/calendar';
 import { MarketOpen } from '@keel/execution-domain';
 import { RolloverHours } from '@keel/rollover-engine';
 import { SessionWindow } from './bars';
 
 /** The exchange calendar's sessions of a root around [from, to] (@keel/calendar, 2024–2027). */
-export const calendarSessions = (root: string, from: number, to: number): E.Either<string, readonly SessionWindow[]> => {
+export const calendarSessions = (
+  root: string,
+  from: number,
+  to: number,
+): E.Either<string, readonly SessionWindow[]> => {
   const spec = productSpec(root);
   if (spec === undefined) return E.left(`root ${root} has no product spec`);
-  return E.right(sessionsBetween(spec.group, addDays(chicagoDateOf(from), -1), addDays(chicagoDateOf(to), 2)).map((s) => ({ open: s.open, close: s.close })));
+  return E.right(
+    sessionsBetween(spec.group, addDays(chicagoDateOf(from), -1), addDays(chicagoDateOf(to), 2)).map((s) => ({
+      open: s.open,
+      close: s.close,
+    })),
+  );
 };
 
 /** Whether `t` is in a session, and when that changes next (null: never within the windows). */
-export const sessionAt = (ws: readonly SessionWindow[], t: number): { readonly open: boolean; readonly nextChange: number | null } => {
+export const sessionAt = (
+  ws: readonly SessionWindow[],
+  t: number,
+): { readonly open: boolean; readonly nextChange: number | null } => {
   for (const w of ws) {
     if (t < w.open) return { open: false, nextChange: w.open };
     if (t < w.close) return { open: true, nextChange: w.close };
@@ -42,7 +61,11 @@ export interface RecordedHours {
  * 1); a `CME:<ROOT>` target that arrives while closed applies at the next open. `to` bounds
  * the last change when no session follows.
  */
-export const recordedHours = (ws: readonly SessionWindow[], contracts: readonly string[], to: number): RecordedHours => ({
+export const recordedHours = (
+  ws: readonly SessionWindow[],
+  contracts: readonly string[],
+  to: number,
+): RecordedHours => ({
   rollover: {
     exposureAt: () => (desired, now, current) => {
       const s = sessionAt(ws, now);

@@ -35,7 +35,8 @@ export interface DesiredExposure {
   readonly qty: string;
 }
 
-export type RollHours = { readonly kind: 'calendar' } | { readonly kind: 'data'; readonly sessions: readonly SessionWindow[] };
+export type RollHours =
+  { readonly kind: 'calendar' } | { readonly kind: 'data'; readonly sessions: readonly SessionWindow[] };
 
 export interface RollRunOptions {
   readonly root: string;
@@ -91,7 +92,8 @@ export interface RollRun {
 export const ROLL_ACCOUNT = 'roll-sim';
 export const ROLL_VENUE = 'cme-sim';
 
-const policyText = (p: ExposurePolicy): string => `weekend=${p.weekend},dailyHalt=${p.dailyHalt},holiday=${p.holiday},earlyClose=${p.earlyClose},leadMinutes=${p.leadMinutes}`;
+const policyText = (p: ExposurePolicy): string =>
+  `weekend=${p.weekend},dailyHalt=${p.dailyHalt},holiday=${p.holiday},earlyClose=${p.earlyClose},leadMinutes=${p.leadMinutes}`;
 
 /** Error-level lines of the engines, without the wall-clock time pino stamps. */
 const errorLog = (into: string[]): Writable =>
@@ -99,7 +101,15 @@ const errorLog = (into: string[]): Writable =>
     write: (chunk: Buffer, _enc, done) => {
       for (const line of chunk.toString('utf8').split('\n')) {
         if (line.trim() === '') continue;
-        const { msg, level: _l, time: _t, name: _n, pid: _p, hostname: _h, ...rest } = JSON.parse(line) as Record<string, unknown>;
+        const {
+          msg,
+          level: _l,
+          time: _t,
+          name: _n,
+          pid: _p,
+          hostname: _h,
+          ...rest
+        } = JSON.parse(line) as Record<string, unknown>;
         into.push(`${String(msg)} ${JSON.stringify(rest)}`);
       }
       done();
@@ -107,7 +117,8 @@ const errorLog = (into: string[]): Writable =>
   });
 
 export const runRoll = async (o: RollRunOptions): Promise<E.Either<string, RollRun>> => {
-  const fail = (e: KeelError | string): E.Either<string, never> => E.left(typeof e === 'string' ? e : describeError(e));
+  const fail = (e: KeelError | string): E.Either<string, never> =>
+    E.left(typeof e === 'string' ? e : describeError(e));
   if (o.markets.length === 0) return fail('no contract to trade');
   const errors: string[] = [];
   const logger = createLogger({ name: 'roll-sim', level: 'error', destination: errorLog(errors) });
@@ -180,8 +191,19 @@ export const runRoll = async (o: RollRunOptions): Promise<E.Either<string, RollR
     const e = newEvent(
       'TargetPositionSet',
       deriveId('roll-sim', 'desired', o.root, i, d.at, d.qty),
-      { accountId: ROLL_ACCOUNT, instrument: rootInstrument(o.root), targetQty: d.qty, horizonSec: o.horizonSec, reason: 'roll-sim: the desired exposure' },
-      { producer: 'optimizer', occurredAt: new Date(d.at).toISOString(), correlationId: `roll-sim-desired-${i}`, causationId: null },
+      {
+        accountId: ROLL_ACCOUNT,
+        instrument: rootInstrument(o.root),
+        targetQty: d.qty,
+        horizonSec: o.horizonSec,
+        reason: 'roll-sim: the desired exposure',
+      },
+      {
+        producer: 'optimizer',
+        occurredAt: new Date(d.at).toISOString(),
+        correlationId: `roll-sim-desired-${i}`,
+        causationId: null,
+      },
     );
     if (E.isLeft(e)) return fail(`desired[${i}]: ${describeError(e.left)}`);
     const stored = await appendIgnoringDuplicates(store, portfolio.right, [e.right])();
@@ -200,7 +222,7 @@ export const runRoll = async (o: RollRunOptions): Promise<E.Either<string, RollR
 
   const desired = [...o.desired.entries()].sort(([, a], [, b]) => a.at - b.at);
   let next = 0;
-  for (let t = o.from; ; ) {
+  for (let t = o.from; ;) {
     // The optimizer's targets due by `t`, each appended at its instant.
     for (; next < desired.length && (desired[next]?.[1].at ?? Infinity) <= t; next++) {
       const [i, d] = desired[next] as [number, DesiredExposure];

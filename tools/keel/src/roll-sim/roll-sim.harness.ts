@@ -22,7 +22,18 @@ import { RecordedEvent } from '@keel/events';
 import { foldLog } from '@keel/event-store';
 import { targetAt } from '@keel/execution-domain';
 import { ContractCalendar, desiredAt, effectiveExposure, ExposurePolicy } from '@keel/rollover-domain';
-import { Bar, barEvents, calendarSessions, DesiredExposure, recordedHours, ROLL_ACCOUNT, RollHours, RollProbe, runRoll, SessionWindow } from '@keel/simulation';
+import {
+  Bar,
+  barEvents,
+  calendarSessions,
+  DesiredExposure,
+  recordedHours,
+  ROLL_ACCOUNT,
+  RollHours,
+  RollProbe,
+  runRoll,
+  SessionWindow,
+} from '@keel/simulation';
 import { Instrument } from '@keel/venue-domain';
 
 export { calendarSessions } from '@keel/simulation';
@@ -58,7 +69,13 @@ export interface RollSimInput {
 }
 
 /** The apps' defaults: cme-rollover's tick and horizon, execution's tick, the gateway's cycle. */
-export const ROLL_SIM_DEFAULTS = { decideEveryMs: 60_000, horizonSec: 900, latencyMs: 20, tickMs: 1000, cycleMs: 1000 } as const;
+export const ROLL_SIM_DEFAULTS = {
+  decideEveryMs: 60_000,
+  horizonSec: 900,
+  latencyMs: 20,
+  tickMs: 1000,
+  cycleMs: 1000,
+} as const;
 
 export interface WorkingContract {
   readonly contract: string;
@@ -114,9 +131,27 @@ export interface RollSimReport {
   readonly sessions: number;
   /** cme-rollover's catalog events other than ContractTargetSet, in order. */
   readonly rollEvents: readonly { readonly at: string; readonly type: string; readonly data: unknown }[];
-  readonly contractTargets: readonly { readonly at: string; readonly instrument: string; readonly targetQty: string; readonly horizonSec: number; readonly linkId: string | null }[];
+  readonly contractTargets: readonly {
+    readonly at: string;
+    readonly instrument: string;
+    readonly targetQty: string;
+    readonly horizonSec: number;
+    readonly linkId: string | null;
+  }[];
   readonly parents: readonly ParentRecord[];
-  readonly fills: Readonly<Record<string, { count: number; bought: string; sold: string; makerQty: string; avgBuy: string | null; avgSell: string | null }>>;
+  readonly fills: Readonly<
+    Record<
+      string,
+      {
+        count: number;
+        bought: string;
+        sold: string;
+        makerQty: string;
+        avgBuy: string | null;
+        avgSell: string | null;
+      }
+    >
+  >;
   readonly finalPositions: Readonly<Record<string, string>>;
   /** Change of the account's USD balance: realised PnL of closed contracts (fees are 0, see roll-sim.contracts.ts). */
   readonly realisedPnlUsd: string;
@@ -146,7 +181,8 @@ export interface RollSimResult {
  * are one minute, `targetStep`, so a slice is at most one lot for these sizes); a target no
  * parent order works on yet counts in full.
  */
-export const toleranceOf = (s: MinuteSample): number => s.working.reduce((a, w) => a + w.scheduledRemaining + w.sliceLots, 0);
+export const toleranceOf = (s: MinuteSample): number =>
+  s.working.reduce((a, w) => a + w.scheduledRemaining + w.sliceLots, 0);
 
 export const heldOf = (s: MinuteSample): number => Object.values(s.positions).reduce((a, q) => a + q, 0);
 
@@ -159,7 +195,13 @@ const iso = (t: number): string => new Date(t).toISOString();
 const num = (d: Decimal): number => d.toNumber();
 
 /** One minute as the observer sees it: the venue's positions, the fold's targets, execution's schedules. */
-const sampleOf = (input: RollSimInput, exposureAt: ExposureAt, t: number, open: boolean, p: RollProbe): MinuteSample => {
+const sampleOf = (
+  input: RollSimInput,
+  exposureAt: ExposureAt,
+  t: number,
+  open: boolean,
+  p: RollProbe,
+): MinuteSample => {
   const positions: Record<string, number> = {};
   for (const x of p.positions) if (!x.qty.isZero()) positions[x.symbol] = num(x.qty);
   const book = p.rollover.books[ROLL_ACCOUNT]?.[input.root];
@@ -180,11 +222,21 @@ const sampleOf = (input: RollSimInput, exposureAt: ExposureAt, t: number, open: 
         sliceLots: num(sch.total.minus(sch.base).div(sch.weights.length).ceil()),
       });
     } else if (s?.status === 'Superseding')
-      working.push({ contract, state: 'superseding', scheduledRemaining: num(s.next.targetPosition.minus(s.position).abs().ceil()), sliceLots: 0 });
+      working.push({
+        contract,
+        state: 'superseding',
+        scheduledRemaining: num(s.next.targetPosition.minus(s.position).abs().ceil()),
+        sliceLots: 0,
+      });
     else {
       const target = targets[contract];
       if (target !== undefined && target !== (positions[contract] ?? 0))
-        working.push({ contract, state: 'waiting', scheduledRemaining: Math.abs(target - (positions[contract] ?? 0)), sliceLots: 0 });
+        working.push({
+          contract,
+          state: 'waiting',
+          scheduledRemaining: Math.abs(target - (positions[contract] ?? 0)),
+          sliceLots: 0,
+        });
     }
   }
   return { t, open, desired: exposure, targets, positions, working };
@@ -195,25 +247,47 @@ type ExposureAt = (desired: string, now: number, current: number) => number | nu
 const exposureOf = (input: RollSimInput, ws: readonly SessionWindow[]): ExposureAt => {
   if (input.hours.kind === 'data') {
     const at = recordedHours(ws, [], input.to).rollover.exposureAt(input.root);
-    return (d, now, current) => E.match(() => null, (x: { contracts: number }) => x.contracts)(at(d, now, current));
+    return (d, now, current) =>
+      E.match(
+        () => null,
+        (x: { contracts: number }) => x.contracts,
+      )(at(d, now, current));
   }
-  return (d, now, current) => E.match(() => null, (x: { contracts: number }) => x.contracts)(effectiveExposure(input.policy, input.root, d, now, { current }));
+  return (d, now, current) =>
+    E.match(
+      () => null,
+      (x: { contracts: number }) => x.contracts,
+    )(effectiveExposure(input.policy, input.root, d, now, { current }));
 };
 
-const isOpen = (ws: readonly SessionWindow[], t: number): boolean => ws.some((w) => t >= w.open && t < w.close);
+const isOpen = (ws: readonly SessionWindow[], t: number): boolean =>
+  ws.some((w) => t >= w.open && t < w.close);
 
 /** The run's log, as the report reads it: the roll's facts, contract targets, parent orders, refusals. */
 const fromLog = (events: readonly RecordedEvent[]) => {
   const rollEvents: { at: string; type: string; data: unknown }[] = [];
-  const contractTargets: { at: string; instrument: string; targetQty: string; horizonSec: number; linkId: string | null }[] = [];
+  const contractTargets: {
+    at: string;
+    instrument: string;
+    targetQty: string;
+    horizonSec: number;
+    linkId: string | null;
+  }[] = [];
   const parents: ParentRecord[] = [];
   const parentById = new Map<string, ParentRecord>();
   const refused: string[] = [];
   for (const e of events) {
     if (e.type === 'ContractTargetSet') {
       const d = e.data;
-      contractTargets.push({ at: e.occurredAt, instrument: d.instrument, targetQty: d.targetQty, horizonSec: d.horizonSec, linkId: d.linkId });
-    } else if (e.producer === 'cme-rollover') rollEvents.push({ at: e.occurredAt, type: e.type, data: e.data });
+      contractTargets.push({
+        at: e.occurredAt,
+        instrument: d.instrument,
+        targetQty: d.targetQty,
+        horizonSec: d.horizonSec,
+        linkId: d.linkId,
+      });
+    } else if (e.producer === 'cme-rollover')
+      rollEvents.push({ at: e.occurredAt, type: e.type, data: e.data });
     else if (e.type === 'ParentOrderStarted') {
       const d = e.data;
       const p: ParentRecord = {
@@ -242,27 +316,50 @@ const fromLog = (events: readonly RecordedEvent[]) => {
         p.filled = e.data.filled;
         p.residual = e.data.residual;
       }
-    } else if (e.type === 'ParentOrderRejected') refused.push(`${e.occurredAt} ${e.data.instrument} target ${e.data.targetId} rejected: ${e.data.reason}`);
+    } else if (e.type === 'ParentOrderRejected')
+      refused.push(
+        `${e.occurredAt} ${e.data.instrument} target ${e.data.targetId} rejected: ${e.data.reason}`,
+      );
   }
   return { rollEvents, contractTargets, parents, refused };
 };
 
-const REPORTED = ['ContractTargetSet', 'ContractMapped', 'RollScheduled', 'RollCompleted', 'DeliveryRiskAlert', 'ParentOrderStarted', 'ChildOrderRequested', 'ParentOrderCompleted', 'ParentOrderRejected'] as const;
+const REPORTED = [
+  'ContractTargetSet',
+  'ContractMapped',
+  'RollScheduled',
+  'RollCompleted',
+  'DeliveryRiskAlert',
+  'ParentOrderStarted',
+  'ChildOrderRequested',
+  'ParentOrderCompleted',
+  'ParentOrderRejected',
+] as const;
 
 export const runRollSim = async (input: RollSimInput): Promise<E.Either<string, RollSimResult>> => {
   const { root, calendar, instruments, from, to } = input;
-  if (from % MINUTE !== 0 || to % MINUTE !== 0 || to <= from) return E.left('from and to must be whole minutes with from < to');
-  if (input.decideEveryMs % MINUTE !== 0 || input.decideEveryMs <= 0) return E.left('decideEveryMs must be whole minutes');
-  const windows = input.hours.kind === 'data' ? E.right(input.hours.sessions) : calendarSessions(root, from, to);
+  if (from % MINUTE !== 0 || to % MINUTE !== 0 || to <= from)
+    return E.left('from and to must be whole minutes with from < to');
+  if (input.decideEveryMs % MINUTE !== 0 || input.decideEveryMs <= 0)
+    return E.left('decideEveryMs must be whole minutes');
+  const windows =
+    input.hours.kind === 'data' ? E.right(input.hours.sessions) : calendarSessions(root, from, to);
   if (E.isLeft(windows)) return windows;
   const ws = windows.right;
   const codes = new Set(instruments.map((i) => i.symbol));
-  for (const c of codes) if (!calendar.contracts.some((r) => r.code === c)) return E.left(`instrument ${c} is not a contract of the ${root} calendar`);
+  for (const c of codes)
+    if (!calendar.contracts.some((r) => r.code === c))
+      return E.left(`instrument ${c} is not a contract of the ${root} calendar`);
 
   // One simulated market per contract, on its bars.
   const byContract = new Map<string, Bar[]>();
-  for (const b of input.bars) if (codes.has(b.contract)) (byContract.get(b.contract) ?? byContract.set(b.contract, []).get(b.contract))?.push(b);
-  const markets = instruments.map((instrument) => ({ instrument, events: barEvents(byContract.get(instrument.symbol) ?? [], instrument.tickSize, input.barMs) }));
+  for (const b of input.bars)
+    if (codes.has(b.contract))
+      (byContract.get(b.contract) ?? byContract.set(b.contract, []).get(b.contract))?.push(b);
+  const markets = instruments.map((instrument) => ({
+    instrument,
+    events: barEvents(byContract.get(instrument.symbol) ?? [], instrument.tickSize, input.barMs),
+  }));
 
   const samples: MinuteSample[] = [];
   const exposureAt = exposureOf(input, ws);
@@ -299,9 +396,26 @@ export const runRollSim = async (input: RollSimInput): Promise<E.Either<string, 
   if (E.isLeft(read)) return E.left(`reading the run's log: ${read.left.message}`);
   const log = fromLog(read.right.state);
 
-  const perContract: Record<string, { count: number; bought: Decimal; sold: Decimal; makerQty: Decimal; buyNotional: Decimal; sellNotional: Decimal }> = {};
+  const perContract: Record<
+    string,
+    {
+      count: number;
+      bought: Decimal;
+      sold: Decimal;
+      makerQty: Decimal;
+      buyNotional: Decimal;
+      sellNotional: Decimal;
+    }
+  > = {};
   for (const f of fills) {
-    const p = (perContract[f.symbol] ??= { count: 0, bought: new Decimal(0), sold: new Decimal(0), makerQty: new Decimal(0), buyNotional: new Decimal(0), sellNotional: new Decimal(0) });
+    const p = (perContract[f.symbol] ??= {
+      count: 0,
+      bought: new Decimal(0),
+      sold: new Decimal(0),
+      makerQty: new Decimal(0),
+      buyNotional: new Decimal(0),
+      sellNotional: new Decimal(0),
+    });
     p.count++;
     if (f.side === 'buy') {
       p.bought = p.bought.plus(f.qty);
