@@ -48,3 +48,20 @@ export const intFlag = (name: string, value: string | undefined, fallback: numbe
     throw new UsageError(`--${name} must be an integer ≥ ${min} (got ${JSON.stringify(value)})`);
   return n;
 };
+
+/**
+ * `--qty -3` must reach the command's own check (and its message), not parseArgs'
+ * "ambiguous" error: join a flag and a negative number that follows it as `--flag=-3`.
+ */
+export const joinNegativeValues = (args: readonly string[]): string[] => {
+  const argv: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    const next = args[i + 1];
+    if (/^--[a-z-]+$/.test(a) && next !== undefined && /^-\d/.test(next)) {
+      argv.push(`${a}=${next}`);
+      i++;
+    } else argv.push(a);
+  }
+  return argv;
+};

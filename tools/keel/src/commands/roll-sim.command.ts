@@ -2,22 +2,21 @@
  * `keel roll-sim --data <bars.csv.gz> --root ES --from <ISO> --to <ISO> [--exposure 3] [--json]`
  *
  * A CME roll end to end in one process under a virtual clock, on recorded 1-minute trade bars
- * (AlgoSeek, data/market/README.md §7a): cme-rollover's fold and decision (@keel/rollover-domain)
- * → ContractTargetSet → the execution decider (@keel/execution-domain) per contract → the
- * simulated venue (@keel/venue-sim), one market per contract, on the bars made into quotes and
- * prints (roll-sim/roll-sim.bars.ts) → fills → positions → the rollover fold. A constant
- * desired exposure (`--exposure`, whole contracts, default 3) is held from `--from`.
+ * (AlgoSeek, data/market/README.md §7a), run by the engines that trade (@keel/simulation
+ * `runRoll`): cme-rollover → ContractTargetSet → execution → the gateway's venue engine → the
+ * simulated venue, one market per contract on the bars made into quotes and prints → fills →
+ * PositionSnapshot → cme-rollover. A constant desired exposure (`--exposure`, whole contracts,
+ * default 3) is set as the optimizer sets it, from `--from`.
  * Bad arguments exit 2 naming the flag and its value; `--json` prints one JSON document.
  */
 import { performance } from 'node:perf_hooks';
 import * as E from 'fp-ts/Either';
 import { lookupProduct } from '@keel/calendar';
-import { parseFlags, UsageError } from '../cli.io';
+import { joinNegativeValues, parseFlags, UsageError } from '../cli.io';
 import { readBars } from '../roll-sim/roll-sim.bars';
 import { RollSimReport, runRollSim } from '../roll-sim/roll-sim.harness';
 import { recordedRunInput } from '../roll-sim/roll-sim.setup';
 import type { Command } from './command';
-import { joinNegativeValues } from '../sim/venue-io';
 
 const bad = (flag: string, value: string | undefined, why: string): UsageError =>
   new UsageError(`--${flag} ${why} (got ${JSON.stringify(value ?? null)})`);

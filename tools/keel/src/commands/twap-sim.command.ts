@@ -12,10 +12,9 @@ import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
-import { intFlag, parseFlags, UsageError } from '../cli.io';
+import { intFlag, joinNegativeValues, parseFlags, UsageError } from '../cli.io';
 import { loadMarketFile, runTwapSim, TwapSimReport } from '../twap-sim/twap-sim.harness';
 import type { Command } from './command';
-import { joinNegativeValues } from '../sim/venue-io';
 
 const DECIMAL = /^(0|[1-9][0-9]*)(\.[0-9]+)?$/;
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;

@@ -30,6 +30,7 @@ import {
 import { validationError, ValidationError } from '@keel/events';
 import { ContractCalendar, contractCalendar, rollContractOf, RollContract } from '@keel/rollover-domain';
 import { Instrument } from '@keel/instruments';
+import { ROLL_VENUE } from '@keel/simulation';
 
 export type CodeStyle = 'globex' | 'twoDigitYear';
 
@@ -65,7 +66,8 @@ export const rollCalendar = (
   rows: readonly RollContract[],
 ): E.Either<ValidationError, ContractCalendar> => contractCalendar(root, `${root}.c.0`, rows);
 
-export const SIM_VENUE = 'cme-sim';
+/** The simulated venue of a roll run (@keel/simulation `runRoll`). */
+export const SIM_VENUE = ROLL_VENUE;
 
 /**
  * A contract as the simulated venue lists it: the product's tick and contract size, lot 1

@@ -328,15 +328,26 @@ export const wantedPauses = (
   accountId: string,
   symbol: string,
   now: number,
+  hours: MarketOpen = calendarMarketOpen,
 ): readonly PauseReason[] => {
   const out: PauseReason[] = [];
   if (isKilled(view, accountId)) out.push('killSwitch');
-  const c = contractForCode(symbol);
-  if (c._tag === 'Contract') {
-    const m = marketState(c.contract.root, now);
-    if (E.isRight(m) && m.right.state !== 'open') out.push('market');
-  }
+  if (hours(symbol, now) === false) out.push('market');
   return out;
+};
+
+/**
+ * Whether the market of `symbol` is open at `now`; null: it has no hours here (trades around
+ * the clock, or an instant the hours do not cover). Pure: the hours are data.
+ */
+export type MarketOpen = (symbol: string, now: number) => boolean | null;
+
+/** The @keel/calendar hours of CME contracts (2024–2027); everything else has none. */
+export const calendarMarketOpen: MarketOpen = (symbol, now) => {
+  const c = contractForCode(symbol);
+  if (c._tag !== 'Contract') return null;
+  const m = marketState(c.contract.root, now);
+  return E.isRight(m) ? m.right.state === 'open' : null;
 };
 
 /** Pause/Resume commands that bring the state's pauses to the wanted ones. */

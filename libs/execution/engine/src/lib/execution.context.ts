@@ -6,13 +6,18 @@ import * as E from 'fp-ts/Either';
 import { describeError, KeelError } from '@keel/events';
 import { EventStore } from '@keel/event-store';
 import { Clock, Logger } from '@keel/runtime';
-import { ExecutionAggregate, ExecutionView, TargetSettings } from '@keel/execution-domain';
+import { ExecutionAggregate, ExecutionView, MarketOpen, TargetSettings } from '@keel/execution-domain';
 import { executionMetrics } from './execution.metrics';
 
 export interface ExecutionEngineSettings extends TargetSettings {
   readonly tickMs: number;
   /** A touch older than this (venue time) is not traded on. */
   readonly quoteMaxAgeMs: number;
+  /**
+   * Market hours for the 'market' pause (default: @keel/calendar's CME hours). A replay of
+   * years the calendar does not cover passes the hours of its data.
+   */
+  readonly marketOpen?: MarketOpen;
 }
 
 export interface ExecutionContext {

@@ -97,7 +97,11 @@ export const createRounds = (ctx: ExecutionContext, decisions: Decisions) => {
     now: number,
   ): Promise<void> => {
     const before = await held(accountId, symbol);
-    for (const c of pauseCommands(before.agg.state, wantedPauses(v, accountId, symbol, now), now)) {
+    for (const c of pauseCommands(
+      before.agg.state,
+      wantedPauses(v, accountId, symbol, now, settings.marketOpen),
+      now,
+    )) {
       const r = await run(accountId, symbol, c, cause, now)();
       if (E.isLeft(r))
         logger.error({ accountId, instrument: symbol, err: describeError(r.left) }, 'pause refused');

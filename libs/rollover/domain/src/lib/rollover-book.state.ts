@@ -69,6 +69,12 @@ export interface FoldConfig {
   readonly calendars: ReadonlyMap<string, ContractCalendar>;
   /** Owned accounts; empty = every account the optimizer sets a `CME:<ROOT>` target for. */
   readonly accounts: readonly string[];
+  /**
+   * When a `CME:<ROOT>` target that arrived at `at` applies (null: at once). Default
+   * `arrivalGate` on the @keel/calendar hours; a replay of years the calendar does not cover
+   * supplies the hours of its data (it must be pure like the rest of the fold).
+   */
+  readonly arrivalGate?: (root: string, at: number) => number | null;
 }
 
 /** Recorded events and this app's own pending writes alike. */
@@ -150,7 +156,7 @@ export const foldRollover =
         const root = roots.find((r) => rootInstrument(r) === instrument);
         if (root !== undefined) {
           const b = book(accountId, root);
-          const gate = arrivalGate(root, Date.parse(e.occurredAt));
+          const gate = (config.arrivalGate ?? arrivalGate)(root, Date.parse(e.occurredAt));
           return put(
             s,
             accountId,

@@ -28,6 +28,7 @@ import { appendIgnoringDuplicates, EventStore } from '@keel/event-store';
 import { Clock, Engine, FoldingApp, KeelMetrics, Logger, RunningApp, serialQueue } from '@keel/runtime';
 import {
   APP,
+  ContractCalendar,
   decideBook,
   desiredAt,
   foldRollover,
@@ -38,6 +39,7 @@ import {
   ROLLOVER_EVENT_TYPES,
   RolloverState,
   rootInstrument,
+  StepConfig,
   StepWrite,
 } from '@keel/rollover-domain';
 
@@ -55,6 +57,23 @@ export interface RolloverEngineSettings extends RolloverConfigText {
   readonly tickMs: number;
   /** Horizon of a contract target (s); shortened to the next close while the market is open. */
   readonly targetHorizonSec: number;
+  /**
+   * Contract rows per root in place of @keel/calendar's (2024–2027): a replay of other years
+   * (the 2013 ES data of `keel roll-sim`), with the codes its data uses.
+   */
+  readonly contracts?: ReadonlyMap<string, ContractCalendar>;
+  /** Market hours in place of @keel/calendar's, for the same replays (default: the calendar's). */
+  readonly hours?: RolloverHours;
+}
+
+/**
+ * Market hours other than the exchange calendar's, both pure: how the desired exposure of a
+ * root becomes whole contracts at `now` (`StepConfig.exposureAt`), and when a `CME:<ROOT>`
+ * target that arrived while closed applies (`FoldConfig.arrivalGate`).
+ */
+export interface RolloverHours {
+  readonly exposureAt: (root: string) => NonNullable<StepConfig['exposureAt']>;
+  readonly arrivalGate: (root: string, at: number) => number | null;
 }
 
 export interface RolloverEngine {
@@ -77,6 +96,11 @@ export const createRolloverEngine = (
 ): E.Either<ValidationError, RolloverEngine> =>
   pipe(
     resolveRolloverConfig(settings),
+    E.map((config) =>
+      settings.contracts === undefined
+        ? config
+        : { ...config, calendars: new Map([...config.calendars, ...settings.contracts]) },
+    ),
     E.map((config) => buildEngine(ports, settings, config)),
   );
 
@@ -87,7 +111,11 @@ const buildEngine = (
 ): RolloverEngine => {
   const { store, clock, logger } = ports;
   const { calendars, accounts, policyOf } = config;
-  const fold = foldRollover({ calendars, accounts });
+  const fold = foldRollover({
+    calendars,
+    accounts,
+    ...(settings.hours ? { arrivalGate: settings.hours.arrivalGate } : {}),
+  });
   const unknownPositions = new Counter({
     name: 'cme_rollover_unknown_contract_positions_total',
     help: 'Positions seen in a contract the calendar does not know (reported, never rolled)',
@@ -153,6 +181,7 @@ const buildEngine = (
               calendar,
               policy: policyOf(account),
               horizonSec: settings.targetHorizonSec,
+              ...(settings.hours ? { exposureAt: settings.hours.exposureAt(root) } : {}),
             },
             book,
             now,
