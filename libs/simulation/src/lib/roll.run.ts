@@ -62,6 +62,8 @@ export interface RollRunOptions {
   readonly cycleMs?: number;
   /** Execution's TWAP slice (default 60 s, the app's). */
   readonly sliceMs?: number;
+  /** The oldest touch execution trades on, venue time (default 10 s, the app's). */
+  readonly quoteMaxAgeMs?: number;
   /** The venue account's starting USD. */
   readonly initialUsd: string;
   readonly sampleEveryMs: number;
@@ -174,7 +176,7 @@ export const runRoll = async (o: RollRunOptions): Promise<E.Either<string, RollR
     sliceMs: o.sliceMs ?? 60_000,
     maxSlices: 240,
     tickMs: o.tickMs,
-    quoteMaxAgeMs: 10_000,
+    quoteMaxAgeMs: o.quoteMaxAgeMs ?? 10_000,
     ...(hours ? { marketOpen: hours.marketOpen } : {}),
   });
 

@@ -79,6 +79,17 @@ describe('keel roll-sim: bad input', () => {
       withArg('exposure', '1.5'),
       /--exposure must be a whole number of contracts such as 3 or -2 \(got "1.5"\)/,
     ],
+    [
+      'an execution tick below 10 ms',
+      withArg('tick-ms', '5'),
+      /--tick-ms must be an integer ≥ 10 \(got "5"\)/,
+    ],
+    [
+      'a gateway cycle that is not a number',
+      withArg('cycle-ms', 'fast'),
+      /--cycle-ms must be an integer ≥ 10 \(got "fast"\)/,
+    ],
+    ['a slice of 0 s', withArg('slice-sec', '0'), /--slice-sec must be an integer ≥ 1 \(got "0"\)/],
     ['a missing root', GOOD.filter((_, i) => i !== 2 && i !== 3), /--root must be .*\(got null\)/],
   ])('rejects %s, naming the flag and the value', async (_what, args, message) => {
     const io = capture();

@@ -1,5 +1,6 @@
 /**
- * `keel roll-sim --data <bars.csv.gz> --root ES --from <ISO> --to <ISO> [--exposure 3] [--json]`
+ * `keel roll-sim --data <bars.csv.gz> --root ES --from <ISO> --to <ISO> [--exposure 3]
+ *   [--cycle-ms 10000] [--tick-ms 10000] [--slice-sec 60] [--quote-max-age-ms 30000] [--json]`
  *
  * A CME roll end to end in one process under a virtual clock, on recorded 1-minute trade bars
  * (AlgoSeek, data/market/README.md §7a), run by the engines that trade (@keel/simulation
@@ -7,14 +8,22 @@
  * simulated venue, one market per contract on the bars made into quotes and prints → fills →
  * PositionSnapshot → cme-rollover. A constant desired exposure (`--exposure`, whole contracts,
  * default 3) is set as the optimizer sets it, from `--from`.
+ *
+ * The engines' own settings, as the apps take them: `--cycle-ms` the gateway's polling cycle
+ * (KEEL_CYCLE_MS), `--tick-ms` execution's decision tick (KEEL_TICK_MS), `--slice-sec` its TWAP
+ * slice (KEEL_SLICE_SEC), `--quote-max-age-ms` the oldest touch it trades on
+ * (KEEL_QUOTE_MAX_AGE_MS). The defaults (`ROLL_SIM_DEFAULTS`, reasons there) suit 1-minute bars
+ * replayed as four points 15 s apart: a 10 s poll and tick, 60 s slices, and a touch up to
+ * `quoteMaxAgeFor` old (¼ bar + a cycle + half a tick: 30 s at the defaults). The apps' 1 s / 10 s
+ * defaults give the same roll and take 10× the time (docs/benchmarks.md).
  * Bad arguments exit 2 naming the flag and its value; `--json` prints one JSON document.
  */
 import { performance } from 'node:perf_hooks';
 import * as E from 'fp-ts/Either';
 import { lookupProduct } from '@keel/calendar';
-import { joinNegativeValues, parseFlags, UsageError } from '../cli.io';
+import { intFlag, joinNegativeValues, parseFlags, UsageError } from '../cli.io';
 import { readBars } from '../roll-sim/roll-sim.bars';
-import { RollSimReport, runRollSim } from '../roll-sim/roll-sim.harness';
+import { quoteMaxAgeFor, ROLL_SIM_DEFAULTS, RollSimReport, runRollSim } from '../roll-sim/roll-sim.harness';
 import { recordedRunInput } from '../roll-sim/roll-sim.setup';
 import type { Command } from './command';
 
@@ -60,6 +69,10 @@ export const rollSimCommand: Command = {
       from: { type: 'string' },
       to: { type: 'string' },
       exposure: { type: 'string' },
+      'cycle-ms': { type: 'string' },
+      'tick-ms': { type: 'string' },
+      'slice-sec': { type: 'string' },
+      'quote-max-age-ms': { type: 'string' },
     });
     if (!f.data) throw bad('data', f.data, 'is required: a 1-minute trade bar file (.csv or .csv.gz)');
     if (f.root === undefined || !/^[A-Z0-9]{1,8}$/.test(f.root) || E.isLeft(lookupProduct(f.root)))
@@ -70,6 +83,19 @@ export const rollSimCommand: Command = {
     const exposure = f.exposure === undefined ? 3 : /^-?\d{1,6}$/.test(f.exposure) ? Number(f.exposure) : NaN;
     if (!Number.isInteger(exposure))
       throw bad('exposure', f.exposure, 'must be a whole number of contracts such as 3 or -2');
+    const cycleMs = intFlag('cycle-ms', f['cycle-ms'], ROLL_SIM_DEFAULTS.cycleMs, 10);
+    const tickMs = intFlag('tick-ms', f['tick-ms'], ROLL_SIM_DEFAULTS.tickMs, 10);
+    const engines = {
+      cycleMs,
+      tickMs,
+      sliceMs: intFlag('slice-sec', f['slice-sec'], ROLL_SIM_DEFAULTS.sliceMs / 1000, 1) * 1000,
+      quoteMaxAgeMs: intFlag(
+        'quote-max-age-ms',
+        f['quote-max-age-ms'],
+        quoteMaxAgeFor(60_000, cycleMs, tickMs),
+        100,
+      ),
+    };
 
     const w0 = performance.now();
     const bars = await readBars(f.data, f.root, from, to);
@@ -79,9 +105,9 @@ export const rollSimCommand: Command = {
     const input = recordedRunInput({ root: f.root, bars: bars.right, from, to, exposure });
     if (E.isLeft(input)) throw bad('root', f.root, input.left);
     io.progress(
-      `roll-sim: ${f.root} ${f.from} → ${f.to}, exposure ${exposure}, ${bars.right.length} bars, contracts ${input.right.calendar.contracts.map((c) => c.code).join(' ')}`,
+      `roll-sim: ${f.root} ${f.from} → ${f.to}, exposure ${exposure}, ${bars.right.length} bars, contracts ${input.right.calendar.contracts.map((c) => c.code).join(' ')}, gateway cycle ${engines.cycleMs} ms, execution tick ${engines.tickMs} ms, slice ${engines.sliceMs / 1000} s, quote max age ${engines.quoteMaxAgeMs} ms`,
     );
-    const r = await runRollSim(input.right);
+    const r = await runRollSim({ ...input.right, ...engines });
     if (E.isLeft(r)) throw new Error(`the simulation stopped: ${r.left}`);
     io.progress(
       `roll-sim: ${Math.round(performance.now() - w0) / 1000} s wall (load + run) for ${(to - from) / 86_400_000} simulated days`,

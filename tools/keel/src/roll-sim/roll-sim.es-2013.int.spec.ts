@@ -4,13 +4,15 @@
  * 12-20 UTC): cme-rollover's fold + decideBook → ContractTargetSet → the execution decider per
  * contract → the venue simulator (one market per contract) → fills → PositionSnapshot → fold.
  * Desired: +3 ES from 2013-12-01 00:00Z. The calendar library has no 2013 hours, so market
- * hours come from the bars (roll-sim.bars.ts) and the exposure is held through closures.
+ * hours come from the bars (roll-sim.bars.ts) and the exposure is held through closures; the
+ * target set while closed applies at the first recorded open (12-02 00:00Z, cme-rollover's
+ * arrival gate), so nothing is targeted or held before it.
  *
  * Tolerance (justified in roll-sim.harness.ts, `toleranceOf`): held = desired whenever no
  * contract target is in execution; while one is, each contract may trail its target by what
- * its TWAP schedule has not reached yet plus one slice (one lot here). For the roll itself a tighter bound
+ * its TWAP schedule has not reached yet plus one slice (one lot here, rounded up). For the roll itself a tighter bound
  * holds: the two legs (ESZ13 3 → 0, ESH14 0 → 3) start on the same decision with the same
- * horizon and 3 one-lot slices, each leg stays within one slice ahead (passive lookahead) and
+ * horizon and the same 15 one-minute slices, each leg stays within one slice ahead (passive lookahead) and
  * 0.75 slice behind (catch-up) of that same schedule, so the legs differ by < 1.75 lots: at
  * most 1 contract of exposure is missing or extra at any minute.
  */
@@ -116,16 +118,22 @@ describe('roll-sim: ES December 2013 (ESZ13 → ESH14) on the recorded bars, thr
     expect(result.report.refused).toEqual([]);
   });
 
-  it('keeps the contract targets summing to the desired +3 at every minute', () => {
+  it('holds no target and nothing before the first recorded open (the arrival gate), then keeps the contract targets summing to the desired +3 at every minute', () => {
+    const before = samples.filter(
+      (s) => s.t < FIRST_OPEN && (Object.keys(s.targets).length > 0 || heldOf(s) !== 0),
+    );
+    expect(before.map((s) => iso(s.t))).toEqual([]);
     const bad = samples.filter(
-      (s) => s.desired !== EXPOSURE || Object.values(s.targets).reduce((a, q) => a + q, 0) !== EXPOSURE,
+      (s) =>
+        s.t >= FIRST_OPEN &&
+        (s.desired !== EXPOSURE || Object.values(s.targets).reduce((a, q) => a + q, 0) !== EXPOSURE),
     );
     expect(bad.map((s) => iso(s.t))).toEqual([]);
   });
 
   it('holds exactly +3 whenever nothing is in execution, and stays within the TWAP tolerance while something is', () => {
     const violations: string[] = [];
-    for (const s of samples) {
+    for (const s of samples.filter((x) => x.t >= FIRST_OPEN)) {
       const held = heldOf(s);
       const dev = Math.abs(held - EXPOSURE);
       if (s.working.length === 0 && dev !== 0)

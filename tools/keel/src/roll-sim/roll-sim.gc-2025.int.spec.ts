@@ -25,6 +25,7 @@ import {
   calendarSessions,
   heldOf,
   MinuteSample,
+  quoteMaxAgeFor,
   ROLL_SIM_DEFAULTS,
   RollSimResult,
   runRollSim,
@@ -84,6 +85,7 @@ const run = async (): Promise<RollSimResult> => {
     from: START,
     to: END,
     decideEveryMs: 5 * MIN,
+    quoteMaxAgeMs: quoteMaxAgeFor(barMs, ROLL_SIM_DEFAULTS.cycleMs, ROLL_SIM_DEFAULTS.tickMs),
   });
   if (E.isLeft(r)) throw new Error(r.left);
   return r.right;

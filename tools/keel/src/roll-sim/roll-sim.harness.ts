@@ -66,16 +66,40 @@ export interface RollSimInput {
   readonly tickMs: number;
   /** The gateway's polling cycle (the app's `cycleMs`). */
   readonly cycleMs: number;
+  /** Execution's TWAP slice length (the app's `sliceMs`). */
+  readonly sliceMs: number;
+  /** The oldest touch execution trades on, venue time (the app's `quoteMaxAgeMs`). */
+  readonly quoteMaxAgeMs: number;
 }
 
-/** The apps' defaults: cme-rollover's tick and horizon, execution's tick, the gateway's cycle. */
+/**
+ * cme-rollover's tick and horizon and the venue's latency are the apps' defaults. The gateway's
+ * cycle and execution's tick are coarser than the apps' 1 s: the replay moves every 15 s (a
+ * 1-minute bar is four points, bars.ts), so polling every second records nothing new 14 times
+ * out of 15. 10 s is as coarse as a leg can go and still complete by its deadline: the final
+ * sweep starts 30 s before it (`finalSweepMs`, at most half a 60 s slice) and cancels, then
+ * takes, each seen at the next poll and acted on at the next tick (half a period later), so it
+ * needs about 2.5 ticks (at 15 s the legs complete 7.5 s late). Slices stay the app's 60 s.
+ * The touch may be as old as `quoteMaxAgeFor` (30 s for 1-minute bars).
+ */
 export const ROLL_SIM_DEFAULTS = {
   decideEveryMs: 60_000,
   horizonSec: 900,
   latencyMs: 20,
-  tickMs: 1000,
-  cycleMs: 1000,
+  tickMs: 10_000,
+  cycleMs: 10_000,
+  sliceMs: 60_000,
+  quoteMaxAgeMs: 30_000,
 } as const;
+
+/**
+ * The oldest touch worth trading on in a replay of `barMs` bars: a point of a bar is up to
+ * ¼ bar old when the gateway polls, and execution decides up to a cycle plus half a tick after
+ * the poll. The apps' 10 s would leave most ticks without a touch (a 1-minute bar's points are
+ * 15 s apart; the GC spec's 5-minute bars', 75 s).
+ */
+export const quoteMaxAgeFor = (barMs: number, cycleMs: number, tickMs: number): number =>
+  Math.floor(barMs / 4) + cycleMs + Math.floor(tickMs / 2);
 
 export interface WorkingContract {
   readonly contract: string;
@@ -377,6 +401,8 @@ export const runRollSim = async (input: RollSimInput): Promise<E.Either<string, 
     latencyMs: input.latencyMs,
     tickMs: input.tickMs,
     cycleMs: input.cycleMs,
+    sliceMs: input.sliceMs,
+    quoteMaxAgeMs: input.quoteMaxAgeMs,
     initialUsd: INITIAL_USD,
     sampleEveryMs: MINUTE,
     onSample: (t, p) => samples.push(sampleOf(input, exposureAt, t, isOpen(ws, t), p)),

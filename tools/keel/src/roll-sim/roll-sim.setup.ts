@@ -8,7 +8,7 @@ import { chicagoDateOf, COVERAGE, lookupProduct } from '@keel/calendar';
 import { DEFAULT_EXPOSURE_POLICY } from '@keel/rollover-domain';
 import { Bar, sessionsFromBars } from './roll-sim.bars';
 import { cmeInstrument, rollCalendar, rollRows } from './roll-sim.contracts';
-import { ROLL_SIM_DEFAULTS, RollSimInput } from './roll-sim.harness';
+import { quoteMaxAgeFor, ROLL_SIM_DEFAULTS, RollSimInput } from './roll-sim.harness';
 
 export interface RecordedRun {
   readonly root: string;
@@ -48,5 +48,6 @@ export const recordedRunInput = (r: RecordedRun): E.Either<string, RollSimInput>
     from: r.from,
     to: r.to,
     ...ROLL_SIM_DEFAULTS,
+    quoteMaxAgeMs: quoteMaxAgeFor(barMs, ROLL_SIM_DEFAULTS.cycleMs, ROLL_SIM_DEFAULTS.tickMs),
   });
 };
