@@ -14,8 +14,9 @@
  * slice (KEEL_SLICE_SEC), `--quote-max-age-ms` the oldest touch it trades on
  * (KEEL_QUOTE_MAX_AGE_MS). The defaults (`ROLL_SIM_DEFAULTS`, reasons there) suit 1-minute bars
  * replayed as four points 15 s apart: a 10 s poll and tick, 60 s slices, and a touch up to
- * `quoteMaxAgeFor` old (¼ bar + a cycle + half a tick: 30 s at the defaults). The apps' 1 s / 10 s
- * defaults give the same roll and take 10× the time (docs/benchmarks.md).
+ * `quoteMaxAgeFor` old (¼ bar + a cycle + half a tick: 30 s at the defaults). The apps' own defaults
+ * (1 s poll and tick, 10 s quote age) hold the same invariants at about 5× the time
+ * (docs/benchmarks.md).
  * Bad arguments exit 2 naming the flag and its value; `--json` prints one JSON document.
  */
 import { performance } from 'node:perf_hooks';
