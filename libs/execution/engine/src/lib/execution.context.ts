@@ -2,8 +2,6 @@
  * What the parts of the execution engine share: its ports, settings and metrics, the view it
  * decides on, and a few small types. See execution.engine.ts for how they fit together.
  */
-import * as E from 'fp-ts/Either';
-import { describeError, KeelError } from '@keel/events';
 import { EventStore } from '@keel/event-store';
 import { Clock, Logger } from '@keel/runtime';
 import { ExecutionAggregate, ExecutionView, MarketOpen, TargetSettings } from '@keel/execution-domain';
@@ -52,9 +50,3 @@ export interface Pacing {
 }
 
 export const keyOf = (accountId: string, symbol: string): string => `${accountId} ${symbol}`;
-
-/** Thrown only to leave a serial job; caught at the edge of `react`/ticks as a failed job. */
-export const orThrow = <A>(r: E.Either<KeelError, A>, what: string): A => {
-  if (E.isLeft(r)) throw new Error(`${what}: ${describeError(r.left)}`);
-  return r.right;
-};

@@ -30,7 +30,7 @@ import {
   targetTakenBy,
   toStored,
 } from '@keel/execution-domain';
-import { Cause, ExecutionContext, Held, keyOf, orThrow, Pacing } from './execution.context';
+import { Cause, ExecutionContext, Held, keyOf, Pacing } from './execution.context';
 import { EXECUTION_APP } from './execution.names';
 
 export const createDecisions = (ctx: ExecutionContext) => {
@@ -94,10 +94,12 @@ export const createDecisions = (ctx: ExecutionContext) => {
       },
     },
   });
-  const held = (accountId: string, symbol: string): Promise<Held> =>
-    handler
-      .load(streamOf(accountId, symbol))()
-      .then((r) => orThrow(r, `reading ${executionStream(accountId, symbol)}`).state);
+  /** The aggregate of (account, symbol), read from its stream the first time. */
+  const load = (accountId: string, symbol: string): TE.TaskEither<KeelError, Held> =>
+    pipe(
+      handler.load(streamOf(accountId, symbol)),
+      TE.map((r) => r.state),
+    );
 
   const meta = (cause: Cause, now: number): EventMeta => ({
     ...cause,
@@ -235,7 +237,7 @@ export const createDecisions = (ctx: ExecutionContext) => {
   };
 
   return {
-    held,
+    load,
     run,
     reject,
     pacingOf,

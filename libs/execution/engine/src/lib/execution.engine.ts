@@ -22,10 +22,12 @@
  * into the folding app and the engine the runtime runs.
  */
 import * as E from 'fp-ts/Either';
+import * as TE from 'fp-ts/TaskEither';
+import { pipe } from 'fp-ts/function';
 import { Registry } from 'prom-client';
-import { describeError } from '@keel/events';
+import { KeelError } from '@keel/events';
 import { EventStore } from '@keel/event-store';
-import { Clock, Engine, FoldingApp, Logger, serialQueue } from '@keel/runtime';
+import { Clock, Engine, FoldingApp, Logger, serialQueue, Write } from '@keel/runtime';
 import {
   EXECUTION_VIEW_EVENT_TYPES,
   ExecutionAggregate,
@@ -56,7 +58,7 @@ export interface ExecutionEngine {
   view(): ExecutionView;
   aggregate(accountId: string, symbol: string): ExecutionAggregate | undefined;
   /** One decision round as of `at` (what a tick does; default now). */
-  tick(at?: number): Promise<void>;
+  tick(at?: number): Promise<E.Either<KeelError, void>>;
 }
 
 export const createExecutionEngine = (
@@ -78,6 +80,13 @@ export const createExecutionEngine = (
   const { takeTarget, round, reconcile, refreshGauge, owned } = createRounds(ctx, decisions);
 
   // ---- the folding app ---------------------------------------------------------------------------
+
+  /** A decision job, one at a time with the others, as a reaction that writes nothing itself. */
+  const inSerial = (job: TE.TaskEither<KeelError, void>): TE.TaskEither<KeelError, readonly Write[]> =>
+    pipe(
+      () => serial(job),
+      TE.map(() => []),
+    );
 
   const app: FoldingApp<ExecutionView> = {
     name: EXECUTION_APP,
@@ -101,12 +110,14 @@ export const createExecutionEngine = (
         const command = venueCommand(event, ctx.now);
         // Recorded now; what it calls for is decided on the next tick, as of its grid instant.
         if (!command) return [];
-        return serial(async () => {
+        return inSerial(async () => {
           const r = await run(accountId, instrument, command, cause, ctx.now)();
+          // The store's failure leaves the fact unapplied (redelivered); the decider's refusal is final.
           if (E.isLeft(r) && (r.left._tag === 'InfrastructureError' || r.left._tag === 'ConcurrencyError'))
-            throw new Error(describeError(r.left));
+            return r;
           refreshGauge();
-        }).then(() => []);
+          return E.right(undefined);
+        });
       }
       if (event.type === 'TargetPositionSet' || event.type === 'ContractTargetSet') {
         const { accountId, instrument } = event.data;
@@ -114,10 +125,11 @@ export const createExecutionEngine = (
         if (next.targets[accountId]?.[instrument]?.targetId !== event.eventId) return [];
         // During start-up replay targets wait: the view is not yet the latest (the start-up pass takes them up).
         if (!ready || stopping) return [];
-        return serial(async () => {
-          await takeTarget(next, accountId, instrument, cause, ctx.now);
+        return inSerial(async () => {
+          const taken = await takeTarget(next, accountId, instrument, cause, ctx.now)();
           refreshGauge();
-        }).then(() => []);
+          return taken;
+        });
       }
       if (
         event.type === 'KillSwitchEngaged' ||
@@ -127,33 +139,23 @@ export const createExecutionEngine = (
       ) {
         if (!ready || stopping) return [];
         // A kill switch pauses at once (within the second the mission asks), not at the next tick.
-        return serial(() => round(next, cause, ctx.now, event.type !== 'PositionSnapshot')).then(() => []);
+        return inSerial(round(next, cause, ctx.now, event.type !== 'PositionSnapshot'));
       }
       return [];
     },
   };
 
   /** One decision round as of `at` (a tick's grid instant; default now). */
-  const tick = (at: number = clock.now()): Promise<void> =>
-    serial(() =>
-      round(view(), { correlationId: `${EXECUTION_APP}-tick-${at}`, causationId: null }, at, true),
-    );
+  /** One decision round as of `at` (a tick's grid instant), after the decisions queued before it. */
+  const tick = (at: number = clock.now()): Promise<E.Either<KeelError, void>> =>
+    serial(round(view(), { correlationId: `${EXECUTION_APP}-tick-${at}`, causationId: null }, at, true));
 
   const engine: Engine<ExecutionView> = {
     app,
     started: (running) => async () => {
       stateOf = () => running.state();
-      try {
-        await serial(reconcile);
-      } catch (e) {
-        return E.left({
-          _tag: 'InfrastructureError',
-          component: EXECUTION_APP,
-          op: 'reconcile',
-          message: String(e),
-          cause: e,
-        });
-      }
+      const reconciled = await serial(reconcile());
+      if (E.isLeft(reconciled)) return reconciled;
       ready = true;
       logger.info(
         { accounts: settings.accounts, tickMs: settings.tickMs, aggregates: decisions.all().size },

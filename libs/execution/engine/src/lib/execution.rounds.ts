@@ -4,10 +4,12 @@
  * gateway's log — each as of the instant it is given.
  */
 import * as E from 'fp-ts/Either';
+import * as TE from 'fp-ts/TaskEither';
 import { RecordedEvent, streamName } from '@keel/events';
 import { foldStream } from '@keel/event-store';
 import {
   defaultExecutionConfig,
+  ExecutionError,
   ExecutionView,
   freshTouch,
   inFlightByAccount,
@@ -19,14 +21,18 @@ import {
   Touch,
   wantedPauses,
 } from '@keel/execution-domain';
-import { describeError } from '@keel/events';
-import { Cause, ExecutionContext, keyOf, orThrow } from './execution.context';
+import { describeError, KeelError } from '@keel/events';
+import { Cause, ExecutionContext, keyOf } from './execution.context';
 import { Decisions } from './execution.decisions';
 
 export const createRounds = (ctx: ExecutionContext, decisions: Decisions) => {
   const { store, clock, logger, metrics, settings } = ctx;
   const view = ctx.view;
-  const { held, run, reject, pacingOf } = decisions;
+  const { load, run, reject, pacingOf } = decisions;
+  const done: E.Either<KeelError, void> = E.right(undefined);
+  /** The store's own failures are waited out by the command handler; those that remain are passed on. */
+  const storeFailure = (e: KeelError | ExecutionError): e is KeelError =>
+    e._tag === 'InfrastructureError' || e._tag === 'ConcurrencyError';
   const touchOf = (v: ExecutionView, accountId: string, symbol: string, now: number): Touch | null =>
     freshTouch(v, v.venues[accountId] ?? '', symbol, now, settings.quoteMaxAgeMs);
 
@@ -34,97 +40,107 @@ export const createRounds = (ctx: ExecutionContext, decisions: Decisions) => {
   const settled = new Map<string, string>();
 
   /** Take up the latest target of (account, symbol) if this aggregate has not yet. */
-  const takeTarget = async (
-    v: ExecutionView,
-    accountId: string,
-    symbol: string,
-    cause: Cause,
-    now: number,
-  ): Promise<void> => {
-    const target = v.targets[accountId]?.[symbol];
-    if (!target) return;
-    const h = await held(accountId, symbol);
-    const key = keyOf(accountId, symbol);
-    if (h.lastTaken === target.targetId || settled.get(key) === target.targetId) return;
-    const step = targetStep(v, h.agg, target, now, touchOf(v, accountId, symbol, now), settings);
-    switch (step._tag) {
-      case 'Wait':
-        return;
-      case 'Nothing':
-        settled.set(key, target.targetId);
-        metrics.targets.inc({ outcome: 'nothing' });
-        return;
-      case 'Reject':
-        return orThrow(
-          await reject(accountId, symbol, target.targetId, step.error, cause, now)(),
-          'storing a rejection',
-        );
-      case 'Decide': {
-        const r = await run(accountId, symbol, step.command, cause, now, step.config)();
-        if (E.isLeft(r)) {
-          const err = r.left;
-          if (err._tag === 'InfrastructureError' || err._tag === 'ConcurrencyError')
-            throw new Error(describeError(err));
-          return orThrow(
-            await reject(accountId, symbol, target.targetId, err, cause, now)(),
-            'storing a rejection',
-          );
+  const takeTarget =
+    (
+      v: ExecutionView,
+      accountId: string,
+      symbol: string,
+      cause: Cause,
+      now: number,
+    ): TE.TaskEither<KeelError, void> =>
+    async () => {
+      const target = v.targets[accountId]?.[symbol];
+      if (!target) return done;
+      const loaded = await load(accountId, symbol)();
+      if (E.isLeft(loaded)) return loaded;
+      const h = loaded.right;
+      const key = keyOf(accountId, symbol);
+      if (h.lastTaken === target.targetId || settled.get(key) === target.targetId) return done;
+      const step = targetStep(v, h.agg, target, now, touchOf(v, accountId, symbol, now), settings);
+      switch (step._tag) {
+        case 'Wait':
+          return done;
+        case 'Nothing':
+          settled.set(key, target.targetId);
+          metrics.targets.inc({ outcome: 'nothing' });
+          return done;
+        case 'Reject':
+          return reject(accountId, symbol, target.targetId, step.error, cause, now)();
+        case 'Decide': {
+          const r = await run(accountId, symbol, step.command, cause, now, step.config)();
+          if (E.isLeft(r)) {
+            const err = r.left;
+            // The store's failure is passed on (the trigger is tried again); the decider's refusal is stored.
+            if (storeFailure(err)) return E.left(err);
+            return reject(accountId, symbol, target.targetId, err, cause, now)();
+          }
+          // No events: the decider found nothing to do (the position is the target).
+          if (r.right.length === 0) settled.set(key, target.targetId);
+          metrics.targets.inc({
+            outcome: r.right.some((e) => e.type === 'ParentOrderSuperseded')
+              ? 'superseding'
+              : r.right.length === 0
+                ? 'nothing'
+                : 'started',
+          });
+          return done;
         }
-        // No events: the decider found nothing to do (the position is the target).
-        if (r.right.length === 0) settled.set(key, target.targetId);
-        metrics.targets.inc({
-          outcome: r.right.some((e) => e.type === 'ParentOrderSuperseded')
-            ? 'superseding'
-            : r.right.length === 0
-              ? 'nothing'
-              : 'started',
-        });
-        return;
+        default: {
+          const never: never = step;
+          return never;
+        }
       }
-      default: {
-        const never: never = step;
-        return never;
-      }
-    }
-  };
+    };
 
   /** Pauses wanted vs held, then a Tick when the decider is due or the touch moved (as of `now`). */
-  const step = async (
-    v: ExecutionView,
-    accountId: string,
-    symbol: string,
-    cause: Cause,
-    now: number,
-  ): Promise<void> => {
-    const before = await held(accountId, symbol);
-    for (const c of pauseCommands(
-      before.agg.state,
-      wantedPauses(v, accountId, symbol, now, settings.marketOpen),
-      now,
-    )) {
-      const r = await run(accountId, symbol, c, cause, now)();
+  const step =
+    (
+      v: ExecutionView,
+      accountId: string,
+      symbol: string,
+      cause: Cause,
+      now: number,
+    ): TE.TaskEither<KeelError, void> =>
+    async () => {
+      const before = await load(accountId, symbol)();
+      if (E.isLeft(before)) return before;
+      for (const c of pauseCommands(
+        before.right.agg.state,
+        wantedPauses(v, accountId, symbol, now, settings.marketOpen),
+        now,
+      )) {
+        const r = await run(accountId, symbol, c, cause, now)();
+        if (E.isLeft(r) && storeFailure(r.left)) return E.left(r.left);
+        if (E.isLeft(r))
+          logger.error({ accountId, instrument: symbol, err: describeError(r.left) }, 'pause refused');
+      }
+      const current = await load(accountId, symbol)();
+      if (E.isLeft(current)) return current;
+      const s = current.right.agg.state;
+      if (s.status !== 'Working' && s.status !== 'Superseding') return done;
+      const p = pacingOf(accountId, symbol);
+      const touch = touchOf(v, accountId, symbol, now);
+      if (touch === null && !p.noTouchWarned && s.status === 'Working')
+        logger.warn(
+          { accountId, instrument: symbol, maxAgeMs: settings.quoteMaxAgeMs },
+          'no fresh quote: the parent order sends nothing until one arrives (the gateway records quotes for its KEEL_INSTRUMENTS and instruments with orders)',
+        );
+      p.noTouchWarned = touch === null;
+      const touchKey = touch ? `${touch.bid.toFixed()}/${touch.ask.toFixed()}` : '';
+      if (!tickDue({ status: s.status, touchKey, lastTouchKey: p.lastTouch, wakeAt: p.wakeAt, now }))
+        return done;
+      p.lastTouch = touchKey;
+      const r = await run(accountId, symbol, { type: 'Tick', now, touch }, cause, now)();
+      if (E.isLeft(r) && storeFailure(r.left)) return E.left(r.left);
       if (E.isLeft(r))
-        logger.error({ accountId, instrument: symbol, err: describeError(r.left) }, 'pause refused');
-    }
-    const s = (await held(accountId, symbol)).agg.state;
-    if (s.status !== 'Working' && s.status !== 'Superseding') return;
-    const p = pacingOf(accountId, symbol);
-    const touch = touchOf(v, accountId, symbol, now);
-    if (touch === null && !p.noTouchWarned && s.status === 'Working')
-      logger.warn(
-        { accountId, instrument: symbol, maxAgeMs: settings.quoteMaxAgeMs },
-        'no fresh quote: the parent order sends nothing until one arrives (the gateway records quotes for its KEEL_INSTRUMENTS and instruments with orders)',
-      );
-    p.noTouchWarned = touch === null;
-    const touchKey = touch ? `${touch.bid.toFixed()}/${touch.ask.toFixed()}` : '';
-    if (!tickDue({ status: s.status, touchKey, lastTouchKey: p.lastTouch, wakeAt: p.wakeAt, now })) return;
-    p.lastTouch = touchKey;
-    const r = await run(accountId, symbol, { type: 'Tick', now, touch }, cause, now)();
-    if (E.isLeft(r))
-      logger.error({ accountId, instrument: symbol, err: describeError(r.left) }, 'tick refused');
-    else if (r.right.length === 0)
-      p.wakeAt = nextWakeAt((await held(accountId, symbol)).agg.state, now, defaultExecutionConfig());
-  };
+        logger.error({ accountId, instrument: symbol, err: describeError(r.left) }, 'tick refused');
+      else if (r.right.length === 0) {
+        const after = await load(accountId, symbol)();
+        if (E.isLeft(after)) return after;
+        p.wakeAt = nextWakeAt(after.right.agg.state, now, defaultExecutionConfig());
+      }
+      return done;
+    };
 
   const owned = (accountId: string): boolean => settings.accounts.includes(accountId);
 
@@ -149,13 +165,20 @@ export const createRounds = (ctx: ExecutionContext, decisions: Decisions) => {
   };
 
   /** Every pair as of `now`: take up its target, then (if `stepToo`) step it. */
-  const round = async (v: ExecutionView, cause: Cause, now: number, stepToo: boolean): Promise<void> => {
-    for (const [a, s] of knownPairs(v)) {
-      await takeTarget(v, a, s, cause, now);
-      if (stepToo && decisions.cached(a, s)) await step(v, a, s, cause, now);
-    }
-    refreshGauge();
-  };
+  const round =
+    (v: ExecutionView, cause: Cause, now: number, stepToo: boolean): TE.TaskEither<KeelError, void> =>
+    async () => {
+      for (const [a, s] of knownPairs(v)) {
+        const taken = await takeTarget(v, a, s, cause, now)();
+        if (E.isLeft(taken)) return taken;
+        if (stepToo && decisions.cached(a, s)) {
+          const stepped = await step(v, a, s, cause, now)();
+          if (E.isLeft(stepped)) return stepped;
+        }
+      }
+      refreshGauge();
+      return done;
+    };
 
   // ---- start-up reconciliation -----------------------------------------------------------------
 
@@ -164,24 +187,26 @@ export const createRounds = (ctx: ExecutionContext, decisions: Decisions) => {
    * this process was down (or before its reaction checkpoint), read back from the gateway's
    * account stream, newest first until before the oldest open child, applied in log order.
    */
-  const reconcile = async (): Promise<void> => {
-    for (const [a, s] of knownPairs(view())) await held(a, s);
+  const reconcile = (): TE.TaskEither<KeelError, void> => async () => {
+    for (const [a, s] of knownPairs(view())) {
+      const loaded = await load(a, s)();
+      if (E.isLeft(loaded)) return loaded;
+    }
     for (const account of inFlightByAccount([...decisions.all().values()].map((h) => h.agg))) {
       const stream = streamName('venue', account.accountId);
       if (E.isLeft(stream)) continue;
-      const newestFirst = orThrow(
-        await foldStream(
-          store,
-          stream.right,
-          [] as RecordedEvent[],
-          (acc, e) => ({ state: [...acc, e], stop: Date.parse(e.occurredAt) < account.readBackTo }),
-          {
-            direction: 'backwards',
-            pageSize: 2048,
-          },
-        )(),
-        `reading ${stream.right}`,
-      );
+      const read = await foldStream(
+        store,
+        stream.right,
+        [] as RecordedEvent[],
+        (acc, e) => ({ state: [...acc, e], stop: Date.parse(e.occurredAt) < account.readBackTo }),
+        {
+          direction: 'backwards',
+          pageSize: 2048,
+        },
+      )();
+      if (E.isLeft(read)) return read;
+      const newestFirst = [...read.right];
       let n = 0;
       for (const step of reconcileSteps(account, newestFirst.reverse(), clock.now())) {
         const cause = {
@@ -189,6 +214,7 @@ export const createRounds = (ctx: ExecutionContext, decisions: Decisions) => {
           causationId: step.cause.eventId,
         };
         const r = await run(account.accountId, step.symbol, step.command, cause, clock.now())();
+        if (E.isLeft(r) && storeFailure(r.left)) return E.left(r.left);
         if (E.isRight(r)) n += r.right.length;
       }
       metrics.reconciled.inc(n);
@@ -197,6 +223,7 @@ export const createRounds = (ctx: ExecutionContext, decisions: Decisions) => {
         'reconciled children in flight with the gateway log',
       );
     }
+    return done;
   };
 
   return { takeTarget, round, reconcile, refreshGauge, owned };

@@ -7,7 +7,8 @@
  * the very same events (`keel replay balance-aggregator` checks that).
  */
 import * as E from 'fp-ts/Either';
-import { describeError, InfrastructureError, NewEvent, RecordedEvent } from '@keel/events';
+import * as TE from 'fp-ts/TaskEither';
+import { InfrastructureError, NewEvent, RecordedEvent, ValidationError } from '@keel/events';
 import {
   FoldingApp,
   FoldingAppPorts,
@@ -19,11 +20,15 @@ import {
 import { PnlCheckpoint, pnlStream, pnlUpdatedEvent } from '@keel/pnl-domain';
 import { PNL_ENGINE_NAME, PnlEngineState, pnlProjection } from './pnl.projection';
 
-/** The PnlUpdated writes of one applied event: one append per account. */
+/**
+ * The PnlUpdated writes of one applied event: one append per account. The fold only builds
+ * valid figures from valid events, so a Left here is a bug: the event is left unapplied and
+ * named in the log rather than stored half-done.
+ */
 export const checkpointWrites = (
   event: RecordedEvent,
   checkpoints: readonly PnlCheckpoint[],
-): readonly Write[] => {
+): E.Either<ValidationError, readonly Write[]> => {
   const byStream = new Map<string, NewEvent[]>();
   for (const c of checkpoints) {
     const stream = pnlStream(c.accountId);
@@ -33,19 +38,18 @@ export const checkpointWrites = (
       producer: PNL_ENGINE_NAME,
       occurredAt: event.occurredAt,
     });
-    // The fold only builds valid figures from valid events; a failure here is a bug worth a crash.
-    if (E.isLeft(stream)) throw new Error(describeError(stream.left));
-    if (E.isLeft(e)) throw new Error(describeError(e.left));
+    if (E.isLeft(stream)) return stream;
+    if (E.isLeft(e)) return e;
     byStream.set(stream.right, [...(byStream.get(stream.right) ?? []), e.right]);
   }
-  return [...byStream].map(([stream, events]) => ({ stream, expected: 'any', events }));
+  return E.right([...byStream].map(([stream, events]): Write => ({ stream, expected: 'any', events })));
 };
 
 /** The engine as data: its fold and its reaction (pure: the writes derive from the event). */
 export const pnlEngine: FoldingApp<PnlEngineState> = {
   name: PNL_ENGINE_NAME,
   projection: pnlProjection,
-  react: (event, state) => checkpointWrites(event, state.checkpoints),
+  react: (event, state) => TE.fromEither(checkpointWrites(event, state.checkpoints)),
 };
 
 /** The ports the engine runs on: the app's production ones, or a simulation's in-process ones. */

@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
+import * as E from 'fp-ts/Either';
 import { RecordedEvent } from '@keel/events';
 import { checkpointWrites } from './pnl.engine';
 import { PnlEngineState, pnlProjection } from './pnl.projection';
@@ -26,7 +27,9 @@ const replay = () => {
   for (const e of session) {
     if (!pnlProjection.eventTypes.includes(e.type)) continue;
     state = pnlProjection.evolve(state, e);
-    writes.push(...checkpointWrites(e, state.checkpoints));
+    const w = checkpointWrites(e, state.checkpoints);
+    if (E.isLeft(w)) throw new Error(JSON.stringify(w.left));
+    writes.push(...w.right);
   }
   return { state, writes };
 };

@@ -3,7 +3,8 @@
  * for. The platform (`startFoldingApp`) does the rest: snapshot, replay, consume, react,
  * snapshot again. Projections and reactions are pure; the shell supplies time and I/O.
  */
-import { EventType, NewEvent, RecordedEvent } from '@keel/events';
+import * as TE from 'fp-ts/TaskEither';
+import { EventType, KeelError, NewEvent, RecordedEvent } from '@keel/events';
 import { ExpectedRevision } from '@keel/event-store';
 
 export interface Projection<S> {
@@ -43,12 +44,13 @@ export interface FoldingApp<S> {
   /**
    * The writes an applied event calls for (state already includes the event). Pure for most
    * apps; an app at the edge of the system (the venue gateway) may act on the outside world
-   * here and return the events that record what happened. A rejection leaves the event
-   * unapplied, to be delivered again.
+   * here and return the events that record what happened. A `Left` (from a TaskEither) or a
+   * rejection leaves the event unapplied, to be delivered again: the runtime is the edge
+   * where a Left becomes that outcome.
    */
   readonly react?: (
     event: RecordedEvent,
     state: S,
     ctx: ReactContext,
-  ) => readonly Write[] | Promise<readonly Write[]>;
+  ) => readonly Write[] | Promise<readonly Write[]> | TE.TaskEither<KeelError, readonly Write[]>;
 }

@@ -12,7 +12,7 @@ import { Consumer, EventBus } from '@keel/bus';
 import { Clock } from '@keel/clock';
 import { Logger, withCorrelation } from '../logging/pino.logger';
 import { KeelMetrics } from '../metrics/prom.metrics';
-import { FoldingApp } from './app.definition';
+import { FoldingApp, Write } from './app.definition';
 
 export interface FoldingAppPorts {
   readonly store: EventStore;
@@ -98,7 +98,14 @@ export const startFoldingApp = async <S>(
    * stands as it was — the store names that as a reuse of the event id.
    */
   const react = async (event: RecordedEvent, next: S, again: boolean): Promise<void> => {
-    const writes = app.react ? await app.react(event, next, { app: app.name, now: clock.now(), again }) : [];
+    const reacted = app.react ? app.react(event, next, { app: app.name, now: clock.now(), again }) : [];
+    let writes: readonly Write[];
+    if (typeof reacted === 'function') {
+      // A TaskEither: its Left leaves the event unapplied (redelivered), named in the log.
+      const r = await reacted();
+      if (E.isLeft(r)) throw new Error(describeError(r.left));
+      writes = r.right;
+    } else writes = await reacted;
     if (writes.length === 0) return;
     const log = withCorrelation(logger, event.correlationId, event.eventId);
     for (const w of writes) {

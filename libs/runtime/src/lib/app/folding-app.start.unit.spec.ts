@@ -4,6 +4,7 @@
  * failing write that leaves the event unapplied until it succeeds.
  */
 import * as E from 'fp-ts/Either';
+import * as TE from 'fp-ts/TaskEither';
 import { deriveId, newEvent, NewEvent, RecordedEvent } from '@keel/events';
 import { createMemoryEventStore, EventStore } from '@keel/event-store';
 import { createMemoryBus, EventBus } from '@keel/bus';
@@ -182,9 +183,27 @@ describe('startFoldingApp', () => {
         ...base,
         // The first attempt's write expects a stream that does not exist: a ConcurrencyError.
         react: async (event, state, ctx) =>
-          (await base.react!(event, state, ctx)).map((w) =>
+          (await (base.react!(event, state, ctx) as readonly Write[] | Promise<readonly Write[]>)).map((w) =>
             ++attempts === 1 ? { ...w, expected: 'exists' as const } : w,
           ),
+      });
+      const head = await append([target(1)]);
+      await eventually('applied after the retry', () => app.position() === head);
+      expect(attempts).toBe(2);
+      expect(app.state().counts.TargetPositionSet).toBe(1);
+      const written = await store.readStream('control-global')();
+      expect(E.isRight(written) && written.right.length).toBe(1);
+    });
+
+    it('does not apply an event whose TaskEither reaction is a Left; the redelivery applies it once', async () => {
+      const base = reacting();
+      let attempts = 0;
+      const app = await start({
+        ...base,
+        react: (event, state, ctx) =>
+          ++attempts === 1
+            ? TE.left({ _tag: 'IllegalStateError', message: 'not yet' })
+            : TE.right(base.react!(event, state, ctx) as readonly Write[]),
       });
       const head = await append([target(1)]);
       await eventually('applied after the retry', () => app.position() === head);

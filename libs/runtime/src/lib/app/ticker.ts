@@ -8,7 +8,9 @@
  * same in every process and mode (an app on a real or accelerated clock fires a few ms late,
  * the simulation's virtual clock exactly on time), and a restarted process keeps the grid.
  */
+import * as E from 'fp-ts/Either';
 import { Clock } from '@keel/clock';
+import { describeError, KeelError } from '@keel/events';
 import { Logger } from '../logging/pino.logger';
 
 export interface TickerSpec {
@@ -17,8 +19,11 @@ export interface TickerSpec {
   readonly everyMs: number;
   /** Offset of the grid from the epoch's multiples of `everyMs` (default 0). */
   readonly phaseMs?: number;
-  /** Runs for the grid instant `at` (epoch ms). */
-  readonly work: (at: number) => Promise<void>;
+  /**
+   * Runs for the grid instant `at` (epoch ms). A `Left` it returns (or a rejection) is logged
+   * and the next instant tries again.
+   */
+  readonly work: (at: number) => Promise<void | E.Either<KeelError, unknown>>;
 }
 
 export interface Ticker {
@@ -43,8 +48,16 @@ export const startTicker = (clock: Clock, spec: TickerSpec, logger?: Pick<Logger
       cancel = null;
       running = spec
         .work(at)
-        .catch((e: unknown) =>
-          logger?.warn({ err: String(e), ticker: spec.name }, 'tick failed; the next one tries again'),
+        .then(
+          (r) => {
+            if (r && E.isLeft(r))
+              logger?.warn(
+                { err: describeError(r.left), ticker: spec.name },
+                'tick failed; the next one tries again',
+              );
+          },
+          (e: unknown) =>
+            logger?.warn({ err: String(e), ticker: spec.name }, 'tick failed; the next one tries again'),
         )
         .finally(schedule);
     });

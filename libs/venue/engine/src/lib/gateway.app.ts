@@ -9,17 +9,20 @@
  * (`ctx.again`), or when this process already tried it (a retried handler).
  */
 import * as E from 'fp-ts/Either';
+import * as TE from 'fp-ts/TaskEither';
+import { pipe } from 'fp-ts/function';
 import {
   appSnapshotKey,
   describeError,
   EventMeta,
   EventType,
+  KeelError,
   NewEvent,
   RecordedEvent,
   streamName,
 } from '@keel/events';
 import { appendIgnoringDuplicates, EventStore } from '@keel/event-store';
-import { Clock, FoldingApp, Logger, Projection } from '@keel/runtime';
+import { Clock, FoldingApp, Logger, Projection, ReactContext, Write } from '@keel/runtime';
 import { Instrument } from '@keel/venue-domain';
 import { ACCOUNT_LOG_EVENT_TYPES, AccountLog, emptyAccountLog, evolveAccountLog } from './reconciliation';
 import {
@@ -27,13 +30,14 @@ import {
   accountHaltedEvent,
   evolveGate,
   GateState,
+  GatewayWork,
   halt,
   initialGate,
   route,
 } from './command-gate';
 import { CoalescingAdapter } from './request-coalescer';
 import { checkDelivery } from './delivery-guard';
-import { placementEvents, runPlacement } from './order-placement';
+import { PlacementOutcome, placementEvents, runPlacement } from './order-placement';
 import { runCancel } from './order-cancel';
 import type { GatewayMetrics } from './gateway.metrics';
 
@@ -59,19 +63,6 @@ export const evolveGateway = (s: GatewayState, e: RecordedEvent): GatewayState =
   logs: Object.fromEntries(Object.entries(s.logs).map(([a, log]) => [a, evolveAccountLog(log, e)])),
   gate: evolveGate(s.gate, e),
 });
-
-/**
- * Store facts in a stream (ids already stored are kept as they are). A refusal rejects: inside
- * `react` that leaves the event unapplied, to be delivered again.
- */
-export const recordFacts = async (
-  store: EventStore,
-  stream: string,
-  events: readonly NewEvent[],
-): Promise<void> => {
-  const r = await appendIgnoringDuplicates(store, stream, events)();
-  if (E.isLeft(r)) throw new Error(`recording in ${stream}: ${describeError(r.left)}`);
-};
 
 /** The gateway's folded state, as its snapshot is stored (`app:gateway`): what `keel replay gateway` refolds. */
 export const GATEWAY_SNAPSHOT_KEY = appSnapshotKey('gateway');
@@ -114,10 +105,132 @@ export const gatewayApp = (accountIds: readonly string[], shell: GatewayShell): 
   /** Client order ids this process has started to place: a retry of one is in doubt. */
   const attempted = new Set<string>();
   const sleep = (ms: number) => clock.sleep(ms);
+  /** Store facts in the account's stream; ids already stored are kept as they are. */
+  const record = (accountId: string, events: readonly NewEvent[]): TE.TaskEither<KeelError, void> =>
+    pipe(
+      appendIgnoringDuplicates(store, venueStream(accountId), events),
+      TE.map(() => undefined),
+    );
+  const illegal = (message: string): KeelError => ({ _tag: 'IllegalStateError', message });
+  const none: readonly Write[] = [];
+
+  /** Place one child order (looked up first when in doubt) and record what became of it. */
+  const place = (
+    work: Extract<GatewayWork, { kind: 'place' }>,
+    state: GatewayState,
+    gate: GateState,
+    meta: EventMeta,
+    ctx: ReactContext,
+  ): TE.TaskEither<KeelError, readonly Write[]> => {
+    const c = work.command;
+    const venue = shell.venues.get(c.accountId);
+    if (!venue) return TE.right(none);
+    const logged = state.logs[c.accountId]?.orders[c.clientOrderId];
+    // Redelivered after its outcome was folded: nothing left to do.
+    if (logged && (logged.venueOrderId !== null || logged.closed !== null)) return TE.right(none);
+    const inDoubt = work.inDoubt || ctx.again || attempted.has(c.clientOrderId);
+    attempted.add(c.clientOrderId);
+    // The delivery guard: a physical CME contract past its cutoff is never opened or increased (looked up if in doubt, never sent).
+    const delivery = checkDelivery(c, state.logs[c.accountId] ?? emptyAccountLog(c.accountId), ctx.now);
+    if (delivery._tag === 'Refused')
+      logger.warn(
+        { clientOrderId: c.clientOrderId, instrument: c.instrument, reason: delivery.reason },
+        'delivery guard refused an order',
+      );
+    const blocked =
+      work.blocked ?? (delivery._tag === 'Refused' ? { code: delivery.code, reason: delivery.reason } : null);
+    const ref = { accountId: c.accountId, instrument: c.instrument, clientOrderId: c.clientOrderId };
+
+    /** The venue refused the credentials: halt the account (no new orders) and say so. */
+    const haltOnAuthFailure = (out: PlacementOutcome): TE.TaskEither<KeelError, void> => {
+      const refused = out.facts.find((f) => f.kind === 'rejected' && f.code === 'VenueAuthFailed');
+      if (!refused) return TE.right(undefined);
+      Object.assign(shell.phases, halt({ ...gate }, c.accountId, 'credentials refused').accounts);
+      logger.error(
+        { accountId: c.accountId },
+        'venue refused the credentials: account halted, no new orders',
+      );
+      const reason = refused.kind === 'rejected' ? refused.reason : 'credentials refused';
+      return pipe(
+        TE.fromEither(
+          accountHaltedEvent(
+            {
+              accountId: c.accountId,
+              venue: venue.venue,
+              code: 'VenueAuthFailed',
+              reason,
+              clientOrderId: c.clientOrderId,
+            },
+            meta,
+          ),
+        ),
+        TE.chain((alert) => record(c.accountId, [alert])),
+      );
+    };
+
+    return pipe(
+      TE.fromTask(() =>
+        runPlacement(
+          {
+            kind: 'Requested',
+            command: c,
+            instrument: shell.instruments.get(c.instrument) ?? null,
+            inDoubt,
+            blocked,
+          },
+          { venue, sleep, ...(shell.maxLookups !== undefined ? { maxLookups: shell.maxLookups } : {}) },
+        ),
+      ),
+      TE.chainFirst(haltOnAuthFailure),
+      TE.chain((out) => {
+        for (const f of out.facts) shell.metrics?.placements.inc({ outcome: f.kind });
+        if (out.state.status !== 'InDoubt') return TE.right(out);
+        shell.metrics?.placements.inc({ outcome: 'in_doubt' });
+        // Left unapplied: redelivered, and looked up again before any send.
+        return TE.left(illegal(`order ${c.clientOrderId} still in doubt after look-ups; retrying`));
+      }),
+      TE.chainFirst((out) =>
+        pipe(
+          TE.fromEither(placementEvents(ref, out.facts, meta)),
+          TE.chain((events) => record(c.accountId, events)),
+        ),
+      ),
+      TE.map((out) => {
+        logger.info(
+          { clientOrderId: c.clientOrderId, inDoubt, facts: out.facts.map((f) => f.kind) },
+          'placement done',
+        );
+        return none;
+      }),
+    );
+  };
+
+  /** Cancel one child order (looked up on doubt) and record what became of it. */
+  const cancel = (
+    work: Extract<GatewayWork, { kind: 'cancel' }>,
+    meta: EventMeta,
+  ): TE.TaskEither<KeelError, readonly Write[]> => {
+    const c = work.command;
+    const venue = shell.venues.get(c.accountId);
+    if (!venue) return TE.right(none);
+    const ref = { accountId: c.accountId, instrument: c.instrument, clientOrderId: c.clientOrderId };
+    return pipe(
+      TE.fromTask(() =>
+        runCancel(
+          { kind: 'Requested', instrument: c.instrument, clientOrderId: c.clientOrderId },
+          { venue, sleep },
+        ),
+      ),
+      TE.chain((out) => TE.fromEither(placementEvents(ref, out.facts, meta))),
+      TE.chain((events) => record(c.accountId, events)),
+      TE.map(() => none),
+    );
+  };
+
   return {
     name: 'gateway',
     projection: gatewayProjection(accountIds),
-    react: async (event, state, ctx) => {
+    react: (event, state, ctx) => {
       const gate: GateState = { ...state.gate, accounts: shell.phases, startPosition: shell.startPosition };
       const work = route(gate, event);
       const meta: EventMeta = {
@@ -128,94 +241,14 @@ export const gatewayApp = (accountIds: readonly string[], shell: GatewayShell): 
       };
       switch (work.kind) {
         case 'ignore':
-          return [];
+          return TE.right(none);
         case 'defer':
           // Start-up reconciliation runs before consuming, so this is not expected: leave it unapplied.
-          throw new Error(`account ${work.accountId} is still reconciling`);
-        case 'place': {
-          const c = work.command;
-          const venue = shell.venues.get(c.accountId);
-          if (!venue) return [];
-          const logged = state.logs[c.accountId]?.orders[c.clientOrderId];
-          // Redelivered after its outcome was folded: nothing left to do.
-          if (logged && (logged.venueOrderId !== null || logged.closed !== null)) return [];
-          const inDoubt = work.inDoubt || ctx.again || attempted.has(c.clientOrderId);
-          attempted.add(c.clientOrderId);
-          // The delivery guard: a physical CME contract past its cutoff is never opened or increased (looked up if in doubt, never sent).
-          const delivery = checkDelivery(c, state.logs[c.accountId] ?? emptyAccountLog(c.accountId), ctx.now);
-          if (delivery._tag === 'Refused')
-            logger.warn(
-              { clientOrderId: c.clientOrderId, instrument: c.instrument, reason: delivery.reason },
-              'delivery guard refused an order',
-            );
-          const blocked =
-            work.blocked ??
-            (delivery._tag === 'Refused' ? { code: delivery.code, reason: delivery.reason } : null);
-          const out = await runPlacement(
-            {
-              kind: 'Requested',
-              command: c,
-              instrument: shell.instruments.get(c.instrument) ?? null,
-              inDoubt,
-              blocked,
-            },
-            { venue, sleep, ...(shell.maxLookups !== undefined ? { maxLookups: shell.maxLookups } : {}) },
-          );
-          const refused = out.facts.find((f) => f.kind === 'rejected' && f.code === 'VenueAuthFailed');
-          if (refused) {
-            const halted = halt({ ...gate }, c.accountId, 'credentials refused');
-            Object.assign(shell.phases, halted.accounts);
-            logger.error(
-              { accountId: c.accountId },
-              'venue refused the credentials: account halted, no new orders',
-            );
-            const alert = accountHaltedEvent(
-              {
-                accountId: c.accountId,
-                venue: venue.venue,
-                code: 'VenueAuthFailed',
-                reason: refused.kind === 'rejected' ? refused.reason : 'credentials refused',
-                clientOrderId: c.clientOrderId,
-              },
-              meta,
-            );
-            if (E.isLeft(alert)) throw new Error(describeError(alert.left));
-            await recordFacts(store, venueStream(c.accountId), [alert.right]);
-          }
-          for (const f of out.facts) shell.metrics?.placements.inc({ outcome: f.kind });
-          if (out.state.status === 'InDoubt') shell.metrics?.placements.inc({ outcome: 'in_doubt' });
-          if (out.state.status === 'InDoubt')
-            throw new Error(`order ${c.clientOrderId} still in doubt after look-ups; retrying`);
-          const events = placementEvents(
-            { accountId: c.accountId, instrument: c.instrument, clientOrderId: c.clientOrderId },
-            out.facts,
-            meta,
-          );
-          if (E.isLeft(events)) throw new Error(describeError(events.left));
-          await recordFacts(store, venueStream(c.accountId), events.right);
-          logger.info(
-            { clientOrderId: c.clientOrderId, inDoubt, facts: out.facts.map((f) => f.kind) },
-            'placement done',
-          );
-          return [];
-        }
-        case 'cancel': {
-          const c = work.command;
-          const venue = shell.venues.get(c.accountId);
-          if (!venue) return [];
-          const out = await runCancel(
-            { kind: 'Requested', instrument: c.instrument, clientOrderId: c.clientOrderId },
-            { venue, sleep },
-          );
-          const events = placementEvents(
-            { accountId: c.accountId, instrument: c.instrument, clientOrderId: c.clientOrderId },
-            out.facts,
-            meta,
-          );
-          if (E.isLeft(events)) throw new Error(describeError(events.left));
-          await recordFacts(store, venueStream(c.accountId), events.right);
-          return [];
-        }
+          return TE.left(illegal(`account ${work.accountId} is still reconciling`));
+        case 'place':
+          return place(work, state, gate, meta, ctx);
+        case 'cancel':
+          return cancel(work, meta);
         default: {
           const never: never = work;
           return never;

@@ -2,7 +2,7 @@
  * Funding payments through the gateway's own parts, with real ones underneath: the simulator
  * on recorded Binance USD-M BTCUSDT data (a long held into the 2024-07-19 00:00 and 08:00 UTC
  * funding instants, at the simulator's constant rate: the data has no funding rates), the
- * request coalescer, `runCycle`, `recordFacts` into the embedded SQLite store, and the
+ * request coalescer, `runCycle`, `appendIgnoringDuplicates` into the embedded SQLite store, and the
  * app's fold (`evolveGateway`) rebuilt from the store as a restarted process does.
  *
  * Shows: a re-poll (with the fold lagging or not) and a restart (store reopened, log refolded,
@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
 import { EventMeta, RecordedEvent } from '@keel/events';
-import { openSqliteEventStore, TestableEventStore } from '@keel/event-store';
+import { appendIgnoringDuplicates, openSqliteEventStore, TestableEventStore } from '@keel/event-store';
 import { createVirtualClock, VirtualClock } from '@keel/runtime';
 import { BINANCE_USDM_BTCUSDT } from '@keel/venue-domain';
 import { createSimulatedVenue, loadMarket, SimulatedVenue } from '@keel/venue-sim';
@@ -26,7 +26,6 @@ import {
   GATEWAY_EVENT_TYPES,
   GatewayState,
   initialGatewayState,
-  recordFacts,
   venueStream,
 } from './gateway.app';
 
@@ -127,7 +126,7 @@ describe('gateway: FundingPaid from the simulator, each payment once', () => {
       });
       expect(out.errors).toEqual([]);
       const events = out.accountEvents[account] ?? [];
-      await recordFacts(store, venueStream(account), events);
+      ok(await appendIgnoringDuplicates(store, venueStream(account), events)());
       return { out, funding: events.filter((e) => e.type === 'FundingPaid') };
     };
 

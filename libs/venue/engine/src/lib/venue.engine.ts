@@ -37,7 +37,7 @@ import { AccountPhase } from './command-gate';
 import { CoalescingAdapter, createRequestCoalescer } from './request-coalescer';
 import { createVenueBudgets, RateBudget, VENUE_LIMITS } from './rate-budget';
 import { instrumentsListed } from './instruments-listed';
-import { CycleState, DEFAULT_CYCLE_SETTINGS, runCycle } from './gateway.cycle';
+import { CycleOutput, CycleState, DEFAULT_CYCLE_SETTINGS, runCycle } from './gateway.cycle';
 import { initialMarketData } from './market-data.throttle';
 import { gatewayApp, GatewayState, venueStream } from './gateway.app';
 import { GatewayMetrics, registerGatewayMetrics } from './gateway.metrics';
@@ -289,41 +289,57 @@ export const createVenueEngine = (
       .sort();
   const marketData = venues.get(first.accountId) as CoalescingAdapter;
   /** One poll as of its grid instant: the facts it records carry that time, and ids derived from it. */
-  const cycle = async (now: number): Promise<void> => {
+  const cycle = (now: number): TE.TaskEither<KeelError, void> => {
     const timer = metrics.cycleSeconds.startTimer();
     const name = String(now);
     const logs = state?.().logs ?? {};
-    const mdStream = streamName('venue', `md.${marketData.venue}`);
-    if (E.isLeft(mdStream)) throw new Error(mdStream.left.message);
-    const out = await runCycle({
-      venue: marketData.venue,
-      marketData,
-      accounts: [...venues.values()].map((adapter) => ({
-        adapter,
-        log: logs[adapter.accountId] ?? emptyAccountLog(adapter.accountId),
-      })),
-      instruments: subscribed(logs),
-      ...(settings.tradeInstruments ? { tradeInstruments: settings.tradeInstruments } : {}),
-      state: cycleState,
-      cycle: name,
-      now,
-      meta: meta(`gateway-cycle-${name}`, now),
-      settings: { ...DEFAULT_CYCLE_SETTINGS, fundingPollMs: settings.fundingPollMs },
-    });
-    cycleState = out.state;
-    for (const [accountId, events] of Object.entries(out.accountEvents)) {
-      const r = await append(venueStream(accountId), events)();
-      if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
-    }
-    const r = await append(mdStream.right, out.marketEvents)();
-    if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
-    timer();
-    metrics.cycleReadErrors.inc(out.errors.length);
-    if (out.errors.length > 0)
-      logger.warn(
-        { errors: out.errors.map((e) => JSON.stringify(e)).slice(0, 5) },
-        'cycle: some reads failed',
-      );
+    const read = (): Promise<CycleOutput> =>
+      runCycle({
+        venue: marketData.venue,
+        marketData,
+        accounts: [...venues.values()].map((adapter) => ({
+          adapter,
+          log: logs[adapter.accountId] ?? emptyAccountLog(adapter.accountId),
+        })),
+        instruments: subscribed(logs),
+        ...(settings.tradeInstruments ? { tradeInstruments: settings.tradeInstruments } : {}),
+        state: cycleState,
+        cycle: name,
+        now,
+        meta: meta(`gateway-cycle-${name}`, now),
+        settings: { ...DEFAULT_CYCLE_SETTINGS, fundingPollMs: settings.fundingPollMs },
+      });
+    const storeAccounts =
+      (out: CycleOutput): TE.TaskEither<KeelError, void> =>
+      async () => {
+        for (const [accountId, events] of Object.entries(out.accountEvents)) {
+          const r = await append(venueStream(accountId), events)();
+          if (E.isLeft(r)) return r;
+        }
+        return E.right(undefined);
+      };
+    return pipe(
+      TE.fromEither(streamName('venue', `md.${marketData.venue}`)),
+      TE.chain((mdStream) =>
+        pipe(
+          TE.fromTask(read),
+          TE.chainFirst(storeAccounts),
+          TE.chainFirst((out) => append(mdStream, out.marketEvents)),
+        ),
+      ),
+      // The cycle's state (quote throttle, trade cursors, funding pace) moves on only once what
+      // it found is stored: after a store outage the next cycle finds it again.
+      TE.map((out) => {
+        cycleState = out.state;
+        timer();
+        metrics.cycleReadErrors.inc(out.errors.length);
+        if (out.errors.length > 0)
+          logger.warn(
+            { errors: out.errors.map((e) => JSON.stringify(e)).slice(0, 5) },
+            'cycle: some reads failed',
+          );
+      }),
+    );
   };
 
   const engine: Engine<GatewayState> = {
@@ -347,7 +363,7 @@ export const createVenueEngine = (
       logger.info({ accounts: accountIds, startPosition }, 'gateway started');
       return TE.right(undefined);
     },
-    tickers: [{ name: 'gateway-cycle', everyMs: settings.cycleMs, work: cycle }],
+    tickers: [{ name: 'gateway-cycle', everyMs: settings.cycleMs, work: (at) => cycle(at)() }],
     checks: { reconciled: async () => Object.values(phases).every((p) => p.phase !== 'Reconciling') },
     stopping: async () => {
       stopped = true;
