@@ -94,10 +94,11 @@ const run = async (): Promise<RollSimResult> => {
 describe('roll-sim: GC 10 Nov – 1 Dec 2025 across the GCZ5 → GCG6 roll and Thanksgiving (synthetic bars, calendar hours, default exposure policy)', () => {
   let result: RollSimResult;
   let samples: readonly MinuteSample[];
+  // The engines replay every poll interval of three weeks: minutes of wall time on this machine.
   beforeAll(async () => {
     result = await run();
     samples = result.samples;
-  });
+  }, 900_000);
 
   it('uses the calendar library’s GC rows', () => {
     const lib = rollContractsFromCalendar('GC', 'GC.c.0', '2025-08', '2026-04');
