@@ -23,8 +23,8 @@ it('finds no circular import in apps, libs and tools', async () => {
     {
       fileExtensions: ['ts'],
       tsConfig: path.join(root, 'tsconfig.base.json'),
-    // The boundaries spec writes and deletes lint-probe files meanwhile (another jest worker).
-    excludeRegExp: [/lint-probe-/],
+      // The boundaries spec writes and deletes lint-probe files meanwhile (another jest worker).
+      excludeRegExp: [/lint-probe-/],
       detectiveOptions: { ts: { skipTypeImports: false } },
     },
   );
