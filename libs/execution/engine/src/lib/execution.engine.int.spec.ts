@@ -1,0 +1,164 @@
+/**
+ * The execution engine as the runtime runs it (runEngine: replay, consume, started, ticks) on
+ * the in-memory store, bus and relay under a virtual clock, fed the facts other apps record:
+ * the gateway's instrument rules, a position snapshot and a quote; then targets as the optimizer
+ * writes them. Shows: a target of an owned account starts a parent order and its first tick
+ * sends a child as of the tick's instant; a target of an account it does not trade for is
+ * rejected and stored, nothing sent; a kill switch pauses the working parent at once.
+ */
+import * as E from 'fp-ts/Either';
+import { Registry } from 'prom-client';
+import { deriveId, EventData, EventType, newEvent, NewEvent, RecordedEvent } from '@keel/events';
+import { createMemoryEventStore, EventStore } from '@keel/event-store';
+import { createMemoryBus, EventBus } from '@keel/bus';
+import { Relay, startRelay } from '@keel/relay';
+import { createLogger, createVirtualClock, runEngine, RunningEngine, VirtualClock } from '@keel/runtime';
+import { BINANCE_USDM_BTCUSDT, instrumentToStored } from '@keel/instruments';
+import { executionStream, ExecutionView } from '@keel/execution-domain';
+import { createExecutionEngine, ExecutionEngine } from './execution.engine';
+
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+const SYMBOL = BINANCE_USDM_BTCUSDT.symbol;
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+let clock: VirtualClock;
+let store: EventStore;
+let bus: EventBus;
+let relay: Relay;
+let execution: ExecutionEngine;
+let running: RunningEngine<ExecutionView>;
+
+const fact = <T extends EventType>(
+  type: T,
+  stream: string,
+  tag: string,
+  data: EventData<T>,
+  producer = 'gateway',
+) => {
+  const e = newEvent(type, deriveId('engine-spec', type, tag), data, {
+    correlationId: tag,
+    causationId: null,
+    producer,
+    occurredAt: new Date(clock.now()).toISOString(),
+  });
+  if (E.isLeft(e)) throw new Error(JSON.stringify(e.left));
+  return { stream, event: e.right as NewEvent };
+};
+const append = async (...facts: { stream: string; event: NewEvent }[]): Promise<void> => {
+  for (const f of facts) {
+    const r = await store.append(f.stream, [f.event], 'any')();
+    if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
+  }
+};
+const streamOf = async (stream: string): Promise<RecordedEvent[]> => {
+  const r = await store.readStream(stream)();
+  if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
+  return [...r.right];
+};
+const eventually = async (what: string, cond: () => Promise<boolean>): Promise<void> => {
+  for (let i = 0; i < 400; i++) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`never: ${what}`);
+};
+const types = (es: readonly RecordedEvent[]): string[] => es.map((e) => e.type);
+
+beforeEach(async () => {
+  clock = createVirtualClock(T0);
+  store = createMemoryEventStore({ now: () => clock.now() });
+  bus = createMemoryBus();
+  const r = await startRelay({ store, bus, logger: quiet });
+  if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
+  relay = r.right;
+  const logger = createLogger({ name: 'spec', level: 'silent' });
+  execution = createExecutionEngine(
+    { store, clock, logger, registry: new Registry() },
+    { accounts: ['acc-1'], sliceMs: 10_000, maxSlices: 10, tickMs: 1000, quoteMaxAgeMs: 10_000 },
+  );
+  const started = await runEngine(execution.engine, { store, bus, clock, logger }, { snapshotEvery: 1000 })();
+  if (E.isLeft(started)) throw new Error(JSON.stringify(started.left));
+  running = started.right;
+  // What the gateway records: its rules, the account's (empty) positions and the touch.
+  await append(
+    fact('InstrumentsListed', 'venue-sim', 'rules', {
+      venue: 'sim',
+      accountIds: ['acc-1', 'acc-2'],
+      instruments: [instrumentToStored(BINANCE_USDM_BTCUSDT)],
+    }),
+    fact('PositionSnapshot', 'venue-acc-1', 'pos', { accountId: 'acc-1', venue: 'sim', positions: [] }),
+    fact('QuoteUpdated', 'venue-md.sim', 'quote', {
+      venue: 'sim',
+      instrument: SYMBOL,
+      bidPrice: '90000',
+      bidQty: '1',
+      askPrice: '90000.1',
+      askQty: '1',
+      venueTs: new Date(T0).toISOString(),
+    }),
+  );
+  await eventually('the facts folded', async () => Object.keys(execution.view().instruments).length > 0);
+});
+
+afterEach(async () => {
+  await running.stop();
+  await relay.stop();
+  await bus.close();
+  await store.close();
+});
+
+const target = (accountId: string, tag: string) =>
+  fact(
+    'TargetPositionSet',
+    `portfolio-${accountId}`,
+    tag,
+    { accountId, instrument: SYMBOL, targetQty: '0.05', horizonSec: 60, reason: 'spec' },
+    'optimizer',
+  );
+
+describe('the execution engine on the runtime', () => {
+  it('starts a parent order for an owned account and sends its first child at the next tick, as of that instant', async () => {
+    await append(target('acc-1', 't1'));
+    const stream = executionStream('acc-1', SYMBOL);
+    await eventually('a parent order', async () =>
+      types(await streamOf(stream)).includes('ParentOrderStarted'),
+    );
+    expect(types(await streamOf(stream))).toEqual(['ParentOrderStarted']);
+    const at = T0 + 500;
+    expect(E.isRight(await execution.tick(at))).toBe(true);
+    const child = (await streamOf(stream)).find((e) => e.type === 'ChildOrderRequested');
+    expect(child?.data).toMatchObject({ accountId: 'acc-1', instrument: SYMBOL, side: 'buy' });
+    expect(child?.occurredAt).toBe(new Date(at).toISOString());
+    expect(execution.aggregate('acc-1', SYMBOL)?.state.status).toBe('Working');
+  });
+
+  it('rejects a target of an account it does not trade for, and sends nothing', async () => {
+    await append(target('acc-2', 't2'));
+    const stream = executionStream('acc-2', SYMBOL);
+    await eventually('a rejection', async () => (await streamOf(stream)).length > 0);
+    const [rejected, ...rest] = await streamOf(stream);
+    expect(rejected?.type).toBe('ParentOrderRejected');
+    expect(rejected?.data).toMatchObject({ accountId: 'acc-2', code: 'NotFoundError', field: 'account' });
+    expect(rest).toEqual([]);
+  });
+
+  it('pauses the working parent at once when the kill switch is engaged', async () => {
+    await append(target('acc-1', 't3'));
+    const stream = executionStream('acc-1', SYMBOL);
+    await eventually('a parent order', async () =>
+      types(await streamOf(stream)).includes('ParentOrderStarted'),
+    );
+    await execution.tick(T0 + 500);
+    await append(
+      fact(
+        'KillSwitchEngaged',
+        'control-global',
+        'kill',
+        { scope: 'global', accountId: null, reason: 'spec' },
+        'cli',
+      ),
+    );
+    await eventually('paused', async () => types(await streamOf(stream)).includes('ParentOrderPaused'));
+    expect(types(await streamOf(stream))).toContain('CancelRequested');
+  });
+});
