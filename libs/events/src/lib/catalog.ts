@@ -21,6 +21,11 @@ export interface EventDefinition<T extends string = string, S extends TSchema = 
   /** `upcasters[n]` lifts version n to n + 1, for every n below `version`. */
   readonly upcasters: Readonly<Record<number, Upcaster>>;
   readonly description: string;
+  /**
+   * Names this type was stored under before it was renamed: versions up to and including
+   * `throughVersion` may be stored as `type` (decoding reads them as this type and upcasts).
+   */
+  readonly formerly?: readonly { readonly type: string; readonly throughVersion: number }[];
 }
 
 const define = <T extends string, S extends TSchema>(d: EventDefinition<T, S>): EventDefinition<T, S> => d;

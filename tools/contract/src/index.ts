@@ -1,0 +1,6 @@
+/**
+ * Keel's published event contract, made from the catalog (@keel/events): the AsyncAPI 3
+ * document (docs/asyncapi.yaml) and the schema-compatibility check against the last
+ * released catalog (tools/contract/released/).
+ */
+export {};
