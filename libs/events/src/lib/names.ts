@@ -13,6 +13,7 @@ export const CONTEXTS = [
   'execution',
   'calendar',
   'balances',
+  'market',
   'pnl',
   'venue',
   'control',

@@ -1,0 +1,58 @@
+/** Predictions models send in (prediction-ingest). */
+import { Type } from '@sinclair/typebox';
+import { define, Instrument } from './define';
+import { Id, Nullable, Timestamp } from '../schema';
+
+export const PREDICTION_EVENTS = {
+  PredictionReceived: define({
+    type: 'PredictionReceived',
+    context: 'prediction',
+    owner: 'prediction-ingest',
+    version: 3,
+    description:
+      'A model published a prediction for a symbol. For an instrument with an exchange calendar (CME roots, `CME:<ROOT>`), `market` says whether it came while that market was closed and from when it applies (the next open): cme-rollover holds what follows from it until then (docs/cme.md).',
+    schema: Type.Object(
+      {
+        predictionId: Id(),
+        modelId: Id(64),
+        symbol: Instrument,
+        /** The model's signal; a statistic, so a float is fine. */
+        value: Type.Number(),
+        /** How far ahead the prediction looks, in seconds; null when the model does not say. */
+        horizonSec: Nullable(Type.Integer({ minimum: 0 })),
+        generatedAt: Timestamp(),
+        /**
+         * Null or absent when the symbol trades around the clock (crypto) or the writer did not
+         * know (v2 and older are upcast to null). Optional so writers of 24/7 symbols need not say.
+         */
+        market: Type.Optional(
+          Nullable(
+            Type.Object(
+              {
+                state: Type.Union([
+                  Type.Literal('open'),
+                  Type.Literal('dailyHalt'),
+                  Type.Literal('weekend'),
+                  Type.Literal('holiday'),
+                  Type.Literal('earlyClose'),
+                ]),
+                receivedWhileClosed: Type.Boolean(),
+                receivedAt: Timestamp(),
+                /** When it may be acted on: `receivedAt` if open, else the next open. */
+                effectiveAt: Timestamp(),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    upcasters: {
+      // v1 called the signal `signal` and its time `asOf`, and had no horizon.
+      1: ({ signal, asOf, ...rest }) => ({ ...rest, value: signal, generatedAt: asOf, horizonSec: null }),
+      // v2 had no market marking: unknown when it was stored.
+      2: (data) => ({ ...data, market: null }),
+    },
+  }),
+} as const;
