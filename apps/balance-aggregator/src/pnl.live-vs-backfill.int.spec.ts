@@ -64,6 +64,9 @@ const order = async (n: number, side: 'buy' | 'sell', qty: string): Promise<void
     limitPrice: null,
     postOnly: false,
     reduceOnly: false,
+    seq: 0,
+    kind: 'taker',
+    reason: 'slice',
   };
   const e = newEvent('ChildOrderRequested', deriveId('pnl-int-order', n), d, {
     correlationId: `o${n}`,

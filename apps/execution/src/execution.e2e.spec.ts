@@ -81,7 +81,7 @@ it('moves the account to its target with maker-first children, completes by the 
 
   const done = (await completedOf(parentId))!;
   expect(done.data.reason).toBe('filled');
-  expect(Date.parse(done.data.at)).toBeLessThanOrEqual(Date.parse(started.data.deadline));
+  expect(Date.parse(done.occurredAt)).toBeLessThanOrEqual(Date.parse(started.data.deadline));
   const q = done.data.quality!;
   expect(q).toBeDefined();
   expect(new Decimal(q.filledQty).eq('0.05')).toBe(true);
@@ -250,13 +250,13 @@ it('pauses every parent order of the account within a second of the kill switch,
   );
   expect(Date.now() - engagedAt).toBeLessThan(2000);
   const pausedAt = Date.parse(
-    ofType(await events(), 'ParentOrderPaused').find((e) => e.data.parentOrderId === parentId)!.data.at,
+    ofType(await events(), 'ParentOrderPaused').find((e) => e.data.parentOrderId === parentId)!.occurredAt,
   );
   await new Promise((r) => setTimeout(r, 1500));
   // While paused: no new child order for the parent.
   expect(
     ofType(await events(), 'ChildOrderRequested').filter(
-      (e) => e.data.parentOrderId === parentId && Date.parse(e.data.requestedAt!) > pausedAt,
+      (e) => e.data.parentOrderId === parentId && Date.parse(e.occurredAt) > pausedAt,
     ),
   ).toEqual([]);
   await kill('KillSwitchReleased');

@@ -113,7 +113,7 @@ it(`requests no child order twice, loses no fill and still finishes by the deadl
     for (const f of ofType(es, 'ChildOrderFilled'))
       filled.set(f.data.clientOrderId, (filled.get(f.data.clientOrderId) ?? new Decimal(0)).plus(f.data.qty));
     const closed = new Set(
-      [...ofType(es, 'ChildOrderClosed'), ...ofType(es, 'ChildOrderRejected')].map(
+      [...ofType(es, 'ChildOrderCancelled'), ...ofType(es, 'ChildOrderRejected')].map(
         (e) => e.data.clientOrderId,
       ),
     );
@@ -178,7 +178,7 @@ it(`requests no child order twice, loses no fill and still finishes by the deadl
   process.stderr.write(
     `execution kill test: seed ${seed}; ${TRIALS} kills in ${((killsDone - started) / 1000).toFixed(1)} s (${killedBeforeReady} before ready, ${killedWithChildrenOpen} with children in flight); ` +
       `${targets.length} targets, ${parents.length} parent orders (${completed.map((c) => c.data.reason).join(',')}), ${requests.length} child orders, ${venueFills.length} venue fills, ` +
-      `${recorded.length} recorded; last parent done ${lastDone.data.reason} at ${lastDone.data.at} (deadline ${lastParent.data.deadline}); venue position ${position.toFixed()} (target ${lastTarget.qty})\n`,
+      `${recorded.length} recorded; last parent done ${lastDone.data.reason} at ${lastDone.occurredAt} (deadline ${lastParent.data.deadline}); venue position ${position.toFixed()} (target ${lastTarget.qty})\n`,
   );
 
   // No child order twice.
@@ -197,7 +197,7 @@ it(`requests no child order twice, loses no fill and still finishes by the deadl
     new Set(parents.map((p) => p.data.parentOrderId)),
   );
   expect(lastDone.data.reason).toBe('filled');
-  expect(Date.parse(lastDone.data.at)).toBeLessThanOrEqual(Date.parse(lastParent.data.deadline));
+  expect(Date.parse(lastDone.occurredAt)).toBeLessThanOrEqual(Date.parse(lastParent.data.deadline));
   expect(position.eq(lastTarget.qty)).toBe(true);
   // The kills really hit start-up and children in flight.
   expect(killedBeforeReady).toBeGreaterThan(0);

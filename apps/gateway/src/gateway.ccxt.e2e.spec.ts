@@ -79,6 +79,9 @@ const order = (clientOrderId: string, over: Partial<Parameters<typeof requestOrd
     limitPrice: null,
     postOnly: false,
     reduceOnly: false,
+    seq: 0,
+    kind: 'taker',
+    reason: 'slice',
     ...over,
   });
 
@@ -176,7 +179,13 @@ it('rests a limit order, then cancels it: OrderAccepted then OrderCancelled, no 
     30_000,
     () => gw.stderr(),
   );
-  await requestCancel(h.store, { accountId: account, instrument, clientOrderId: cid, reason: 'e2e' });
+  await requestCancel(h.store, {
+    accountId: account,
+    instrument,
+    clientOrderId: cid,
+    reason: 'e2e',
+    parentOrderId: 'p1',
+  });
   await waitFor(
     'OrderCancelled',
     async () => of(await venueEvents(), 'OrderCancelled', cid).length === 1,

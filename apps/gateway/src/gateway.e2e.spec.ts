@@ -1,6 +1,6 @@
 /**
  * End to end: the gateway app as a child process (simulator in process), a real nats-server,
- * a real SQLite store and the relay. ChildOrderRequested / CancelRequested appended to the
+ * a real SQLite store and the relay. ChildOrderRequested / ChildOrderCancelRequested appended to the
  * store (as execution would) come back as OrderAccepted, OrderFilled and OrderCancelled in
  * `venue-<account>`, each with the command's client order id.
  */
@@ -66,6 +66,9 @@ it('places a market order: OrderAccepted then OrderFilled with its client order 
     limitPrice: null,
     postOnly: false,
     reduceOnly: false,
+    seq: 0,
+    kind: 'taker',
+    reason: 'slice',
   });
   await waitFor(
     'OrderAccepted + OrderFilled',
@@ -100,6 +103,9 @@ it('rests a limit order far from the market, then cancels it: OrderAccepted then
     limitPrice: '1000',
     postOnly: false,
     reduceOnly: false,
+    seq: 0,
+    kind: 'taker',
+    reason: 'slice',
   });
   await waitFor(
     'OrderAccepted',
@@ -107,7 +113,13 @@ it('rests a limit order far from the market, then cancels it: OrderAccepted then
     60_000,
     () => gw.stderr(),
   );
-  await requestCancel(h.store, { accountId: account, instrument, clientOrderId: cid, reason: 'e2e' });
+  await requestCancel(h.store, {
+    accountId: account,
+    instrument,
+    clientOrderId: cid,
+    reason: 'e2e',
+    parentOrderId: 'p1',
+  });
   await waitFor(
     'OrderCancelled',
     async () => of(await venueEvents(), 'OrderCancelled', cid).length === 1,
@@ -137,6 +149,9 @@ it('rejects an order below the minimum notional: OrderRejected', async () => {
     limitPrice: '1000',
     postOnly: false,
     reduceOnly: false,
+    seq: 0,
+    kind: 'taker',
+    reason: 'slice',
   });
   await waitFor(
     'OrderRejected',
@@ -161,6 +176,9 @@ it('refuses an order in a CME contract past its delivery cutoff on the order pat
     limitPrice: null,
     postOnly: false,
     reduceOnly: false,
+    seq: 0,
+    kind: 'taker',
+    reason: 'slice',
   });
   await waitFor(
     'OrderRejected',

@@ -114,6 +114,9 @@ it(`places no order twice and records every fill once across ${TRIALS} SIGKILLs 
           limitPrice: market ? null : (trial + i) % 2 === 0 ? '1000' : '900000',
           postOnly: false,
           reduceOnly: false,
+          seq: 0,
+          kind: 'taker',
+          reason: 'slice',
         });
         requested.push(cid);
         if (!market) resting.push(cid);
@@ -125,6 +128,7 @@ it(`places no order twice and records every fill once across ${TRIALS} SIGKILLs 
           instrument,
           clientOrderId: old,
           reason: `trial ${trial}`,
+          parentOrderId: `p${trial}`,
         });
     };
     if (trial % 6 === 0) {

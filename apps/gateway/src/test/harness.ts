@@ -35,9 +35,12 @@ export const requestOrder = async (store: EventStore, d: EventData<'ChildOrderRe
   if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
 };
 
-export const requestCancel = async (store: EventStore, d: EventData<'CancelRequested'>): Promise<void> => {
+export const requestCancel = async (
+  store: EventStore,
+  d: EventData<'ChildOrderCancelRequested'>,
+): Promise<void> => {
   const e = newEvent(
-    'CancelRequested',
+    'ChildOrderCancelRequested',
     deriveId('test-cancel', d.accountId, d.clientOrderId),
     d,
     meta(d.clientOrderId),

@@ -6,7 +6,7 @@
 import { TSchema, Type } from '@sinclair/typebox';
 import { TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
 import * as E from 'fp-ts/Either';
-import { EVENT_DEFINITIONS, EventData, EventType, isEventType } from './catalog';
+import { currentTypeOf, DomainData, EVENT_DEFINITIONS, EventData, EventType } from './catalog';
 import { EventMeta, NewEvent, RecordedEvent } from './envelope';
 import { ValidationError, validationError } from './errors';
 import { Id, Timestamp } from './schema';
@@ -93,10 +93,13 @@ export interface StoredEventFields extends EventMeta {
   readonly recordedAt: string;
 }
 
-/** Decode a stored event: known type, upcast to the current version, payload validated. */
+/**
+ * Decode a stored event: known type (a former name reads as the type it was renamed to),
+ * upcast to the current version, payload validated.
+ */
 export const decodeStored = (raw: StoredEventFields): E.Either<ValidationError, RecordedEvent> => {
-  if (!isEventType(raw.type)) return E.left(validationError('/type', raw.type, 'is not a known event type'));
-  const type = raw.type;
+  const type = currentTypeOf(raw.type, raw.schemaVersion);
+  if (type === undefined) return E.left(validationError('/type', raw.type, 'is not a known event type'));
   const def = EVENT_DEFINITIONS[type];
   let data = raw.data;
   if (raw.schemaVersion !== def.version) {
@@ -107,6 +110,81 @@ export const decodeStored = (raw: StoredEventFields): E.Either<ValidationError, 
   const check = checkerFor(type);
   if (!check.Check(data)) return E.left(firstError(check, data, '/data'));
   return E.right({ ...raw, type, schemaVersion: def.version, data } as RecordedEvent);
+};
+
+// ---- the domain's form: decimals as Decimal, times as epoch ms ----------------------------------
+
+/**
+ * An event as a domain (a decider) sees it: the decoded payload, its type and when it
+ * occurred (the envelope's `occurredAt`, epoch ms). Derived from the catalog: a decider
+ * declares no event shape of its own.
+ */
+export type DomainEvent<T extends EventType = EventType> = {
+  [K in T]: { readonly type: K; readonly occurredAt: number } & DomainData<K>;
+}[T];
+
+const transformError = (prefix: string, value: unknown, err: unknown): ValidationError => {
+  const e = err as { path?: string; error?: { message?: string }; message?: string };
+  const message = e.error?.message ?? e.message ?? 'does not decode';
+  return validationError(`${prefix}${e.path ?? ''}`, value, message);
+};
+
+/** A payload in its JSON form, validated and decoded into the domain's types. */
+export const decodeData = <T extends EventType>(
+  type: T,
+  data: unknown,
+): E.Either<ValidationError, DomainData<T>> => {
+  const check = checkerFor(type);
+  if (!check.Check(data)) return E.left(firstError(check, data, '/data'));
+  try {
+    return E.right(check.Decode(data) as DomainData<T>);
+  } catch (err) {
+    return E.left(transformError('/data', data, err));
+  }
+};
+
+/** A payload in the domain's types, encoded into its JSON form and validated. */
+export const encodeData = <T extends EventType>(
+  type: T,
+  value: DomainData<T>,
+): E.Either<ValidationError, EventData<T>> => {
+  try {
+    return E.right(checkerFor(type).Encode(value) as EventData<T>);
+  } catch (err) {
+    return E.left(transformError('/data', value, err));
+  }
+};
+
+const isoOf = (t: number): E.Either<ValidationError, string> =>
+  Number.isFinite(t)
+    ? E.right(new Date(t).toISOString())
+    : E.left(validationError('/occurredAt', t, 'is not a valid time'));
+
+/** A stored (or new) event of a known type, decoded for the domain. */
+export const decodeEvent = <T extends EventType>(e: {
+  readonly type: T;
+  readonly data: unknown;
+  readonly occurredAt: string;
+}): E.Either<ValidationError, DomainEvent<T>> => {
+  const occurredAt = Date.parse(e.occurredAt);
+  if (!Number.isFinite(occurredAt))
+    return E.left(validationError('/occurredAt', e.occurredAt, 'is not a valid time'));
+  return E.map((d: DomainData<T>) => ({ ...(d as object), type: e.type, occurredAt }) as DomainEvent<T>)(
+    decodeData(e.type, e.data),
+  );
+};
+
+/** A domain event back to its catalog form: type, JSON payload and ISO `occurredAt`. */
+export const encodeEvent = <T extends EventType>(
+  e: DomainEvent<T>,
+): E.Either<
+  ValidationError,
+  { readonly type: T; readonly data: EventData<T>; readonly occurredAt: string }
+> => {
+  const { type, occurredAt, ...data } = e as { type: T; occurredAt: number } & Record<string, unknown>;
+  return E.chain((iso: string) =>
+    E.map((d: EventData<T>) => ({ type, data: d, occurredAt: iso }))(encodeData(type, data as DomainData<T>)),
+  )(isoOf(occurredAt));
 };
 
 const EnvelopeSchema = Type.Object({

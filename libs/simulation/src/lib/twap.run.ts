@@ -184,13 +184,17 @@ export const runTwap = async (
     const fills = (venues[i] as SimulatedVenue).allFills();
     const st = agg?.state;
     const fin = st?.status === 'Completed' ? st : null;
-    const arrivalMid = agg?.arrivalMid ?? null;
+    const arrivalMid = st && st.status !== 'Idle' ? st.arrivalMid : null;
     const quality = executionQuality({
       side: o.side,
       fills,
       arrivalMid,
       intervalVwap: null,
-      maxScheduleLagSlices: Math.max(0, agg?.maxLag ?? 0, maxLag.get(accountId) ?? 0),
+      maxScheduleLagSlices: Math.max(
+        0,
+        st && st.status !== 'Idle' ? st.maxLag : 0,
+        maxLag.get(accountId) ?? 0,
+      ),
       childOrderCount: st && st.status !== 'Idle' ? st.progress.childCount : 0,
     });
     outcomes[style] = {

@@ -252,6 +252,9 @@ describe('keel replay <projection>', () => {
         limitPrice: null,
         postOnly: false,
         reduceOnly: false,
+        seq: 0,
+        kind: 'taker',
+        reason: 'slice',
       }),
       ev('OrderAccepted', 2, {
         accountId: account,

@@ -335,7 +335,7 @@ const fromLog = (events: readonly RecordedEvent[]) => {
     } else if (e.type === 'ParentOrderCompleted') {
       const p = parentById.get(e.data.parentOrderId);
       if (p) {
-        p.finishedAt = e.data.at;
+        p.finishedAt = e.occurredAt;
         p.reason = e.data.reason;
         p.filled = e.data.filled;
         p.residual = e.data.residual;

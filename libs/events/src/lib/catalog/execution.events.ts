@@ -55,12 +55,15 @@ const ExecutionQualityFigures = Type.Object(
   { additionalProperties: false },
 );
 
+/** v1 repeated the event's time as `at`; since v2 it is the envelope's `occurredAt` only. */
+const dropAt = ({ at: _at, ...rest }: Record<string, unknown>): Record<string, unknown> => rest;
+
 export const EXECUTION_EVENTS = {
   ChildOrderRequested: define({
     type: 'ChildOrderRequested',
     context: 'execution',
     owner: 'execution',
-    version: 1,
+    version: 2,
     description: 'Execution asks the gateway to place one child order.',
     schema: Type.Object(
       {
@@ -74,24 +77,21 @@ export const EXECUTION_EVENTS = {
         limitPrice: Nullable(PositiveDecimal()),
         postOnly: Type.Boolean(),
         reduceOnly: Type.Boolean(),
-        // Optional (added compatibly, still v1): what the execution decider needs to rebuild
-        // its state from its own stream. The gateway ignores them.
         /** Child sequence number within the parent order (the client order id derives from it). */
-        seq: Type.Optional(Type.Integer({ minimum: 0 })),
-        kind: Type.Optional(ChildKind),
+        seq: Type.Integer({ minimum: 0 }),
+        kind: ChildKind,
         /** Why the policy sent it: post, reprice, catchUp, sweep, slice. */
-        reason: Type.Optional(ChildReason),
-        requestedAt: Type.Optional(Timestamp()),
+        reason: ChildReason,
       },
       { additionalProperties: false },
     ),
-    upcasters: {},
+    upcasters: { 1: ({ requestedAt: _requestedAt, ...rest }) => rest },
   }),
   ParentOrderStarted: define({
     type: 'ParentOrderStarted',
     context: 'execution',
     owner: 'execution',
-    version: 1,
+    version: 2,
     description:
       'A parent order started: a target position change for (account, instrument) to be traded by the deadline over a TWAP schedule; carries the instrument rules it was planned with.',
     schema: Type.Object(
@@ -100,7 +100,7 @@ export const EXECUTION_EVENTS = {
         instrument: Instrument,
         parentOrderId: ParentOrderId,
         /** The target (TargetPositionSet event id) it executes, when the writer knows it. */
-        targetId: Type.Optional(Nullable(Id())),
+        targetId: Nullable(Id()),
         side: Side(),
         /** |target − position at start|, not rounded to the lot. */
         qty: PositiveDecimal(),
@@ -117,21 +117,26 @@ export const EXECUTION_EVENTS = {
         arrivalMid: Nullable(PositiveDecimal()),
         instrumentRules: InstrumentRules,
         /**
-         * The instrument's running market totals when the order started (added compatibly, still
-         * v1): the interval VWAP at completion is (totals then − totals now). Absent when unknown.
+         * The instrument's running market totals when the order started: the interval VWAP at
+         * completion is (totals then − totals now). Null when unknown.
          */
-        marketAtStart: Type.Optional(MarketTotals),
-        at: Timestamp(),
+        marketAtStart: Nullable(MarketTotals),
       },
       { additionalProperties: false },
     ),
-    upcasters: {},
+    upcasters: {
+      1: ({ at: _at, targetId = null, marketAtStart = null, ...rest }) => ({
+        ...rest,
+        targetId,
+        marketAtStart,
+      }),
+    },
   }),
   ParentOrderRejected: define({
     type: 'ParentOrderRejected',
     context: 'execution',
     owner: 'execution',
-    version: 1,
+    version: 2,
     description:
       'Execution refused a target (unknown account or instrument, a quantity that is not a decimal, a deadline in the past, a change below the smallest tradable size): nothing was sent to a venue.',
     schema: Type.Object(
@@ -149,17 +154,16 @@ export const EXECUTION_EVENTS = {
         field: Nullable(Type.String({ maxLength: 200 })),
         value: Nullable(Type.String({ maxLength: 500 })),
         reason: Type.String({ maxLength: 2000 }),
-        at: Timestamp(),
       },
       { additionalProperties: false },
     ),
-    upcasters: {},
+    upcasters: { 1: dropAt },
   }),
   ChildOrderAccepted: define({
     type: 'ChildOrderAccepted',
     context: 'execution',
     owner: 'execution',
-    version: 1,
+    version: 2,
     description: "Execution recorded that a parent order's child is on the venue's book.",
     schema: Type.Object(
       {
@@ -167,17 +171,16 @@ export const EXECUTION_EVENTS = {
         instrument: Instrument,
         parentOrderId: ParentOrderId,
         clientOrderId: ClientOrderId,
-        at: Timestamp(),
       },
       { additionalProperties: false },
     ),
-    upcasters: {},
+    upcasters: { 1: dropAt },
   }),
   ChildOrderRejected: define({
     type: 'ChildOrderRejected',
     context: 'execution',
     owner: 'execution',
-    version: 1,
+    version: 2,
     description: "Execution recorded that a parent order's child was rejected (it leaves the working set).",
     schema: Type.Object(
       {
@@ -186,17 +189,16 @@ export const EXECUTION_EVENTS = {
         parentOrderId: ParentOrderId,
         clientOrderId: ClientOrderId,
         code: Type.String({ maxLength: 500 }),
-        at: Timestamp(),
       },
       { additionalProperties: false },
     ),
-    upcasters: {},
+    upcasters: { 1: dropAt },
   }),
   ChildOrderFilled: define({
     type: 'ChildOrderFilled',
     context: 'execution',
     owner: 'execution',
-    version: 1,
+    version: 2,
     description: "Execution counted one fill of a parent order's child (once per venue trade id).",
     schema: Type.Object(
       {
@@ -210,36 +212,35 @@ export const EXECUTION_EVENTS = {
         /** Positive paid, negative rebate. */
         fee: Decimal(),
         liquidity: Type.Union([Type.Literal('maker'), Type.Literal('taker')]),
-        at: Timestamp(),
       },
       { additionalProperties: false },
     ),
-    upcasters: {},
+    upcasters: { 1: dropAt },
   }),
-  ChildOrderClosed: define({
-    type: 'ChildOrderClosed',
+  ChildOrderCancelled: define({
+    type: 'ChildOrderCancelled',
     context: 'execution',
     owner: 'execution',
-    version: 1,
+    version: 2,
     description:
-      "Execution recorded that a parent order's child left the book (cancelled or done); it leaves the working set.",
+      "Execution recorded that a parent order's child left the book without filling further (cancelled by execution or the venue, or expired); it leaves the working set.",
     schema: Type.Object(
       {
         accountId: Account,
         instrument: Instrument,
         parentOrderId: ParentOrderId,
         clientOrderId: ClientOrderId,
-        at: Timestamp(),
       },
       { additionalProperties: false },
     ),
-    upcasters: {},
+    upcasters: { 1: dropAt },
+    formerly: [{ type: 'ChildOrderClosed', throughVersion: 1 }],
   }),
   ParentOrderPaused: define({
     type: 'ParentOrderPaused',
     context: 'execution',
     owner: 'execution',
-    version: 1,
+    version: 2,
     description:
       'Execution of (account, instrument) paused (market closed or kill switch); its children are cancelled.',
     schema: Type.Object(
@@ -249,17 +250,16 @@ export const EXECUTION_EVENTS = {
         /** null when no parent order existed yet (the pause still holds for the next one). */
         parentOrderId: Nullable(ParentOrderId),
         reason: PauseReason,
-        at: Timestamp(),
       },
       { additionalProperties: false },
     ),
-    upcasters: {},
+    upcasters: { 1: dropAt },
   }),
   ParentOrderResumed: define({
     type: 'ParentOrderResumed',
     context: 'execution',
     owner: 'execution',
-    version: 1,
+    version: 2,
     description:
       'A pause reason of (account, instrument) ended; with a schedule when what is left was re-planned over the time left.',
     schema: Type.Object(
@@ -270,17 +270,16 @@ export const EXECUTION_EVENTS = {
         reason: PauseReason,
         /** The re-planned schedule; null when still paused for another reason (or none to re-plan). */
         schedule: Nullable(TwapSchedule),
-        at: Timestamp(),
       },
       { additionalProperties: false },
     ),
-    upcasters: {},
+    upcasters: { 1: dropAt },
   }),
-  ParentOrderProgress: define({
-    type: 'ParentOrderProgress',
+  ParentOrderProgressReported: define({
+    type: 'ParentOrderProgressReported',
     context: 'execution',
     owner: 'execution',
-    version: 1,
+    version: 2,
     description:
       'A schedule slice of a parent order ended: what was filled against what was scheduled by then.',
     schema: Type.Object(
@@ -291,17 +290,17 @@ export const EXECUTION_EVENTS = {
         slice: Type.Integer({ minimum: 0 }),
         filled: Decimal(),
         scheduled: Decimal(),
-        at: Timestamp(),
       },
       { additionalProperties: false },
     ),
-    upcasters: {},
+    upcasters: { 1: dropAt },
+    formerly: [{ type: 'ParentOrderProgress', throughVersion: 1 }],
   }),
   ParentOrderSuperseded: define({
     type: 'ParentOrderSuperseded',
     context: 'execution',
     owner: 'execution',
-    version: 1,
+    version: 2,
     description:
       'A new target arrived while a parent order worked: its children are cancelled and the next target starts once they are closed.',
     schema: Type.Object(
@@ -320,17 +319,16 @@ export const EXECUTION_EVENTS = {
           },
           { additionalProperties: false },
         ),
-        at: Timestamp(),
       },
       { additionalProperties: false },
     ),
-    upcasters: {},
+    upcasters: { 1: dropAt },
   }),
   ParentOrderCompleted: define({
     type: 'ParentOrderCompleted',
     context: 'execution',
     owner: 'execution',
-    version: 1,
+    version: 2,
     description:
       'A parent order ended (filled, deadline, superseded, nothing to do): what was filled and what was left.',
     schema: Type.Object(
@@ -347,19 +345,18 @@ export const EXECUTION_EVENTS = {
         filled: Decimal(),
         /** The lot/min-notional remainder, or the unfinished part at a deadline. */
         residual: Decimal(),
-        /** Execution quality, when the writer computed it (it needs market data the decider does not hold). */
-        quality: Type.Optional(ExecutionQualityFigures),
-        at: Timestamp(),
+        /** Execution quality; null when it could not be computed (nothing filled, no market data). */
+        quality: Nullable(ExecutionQualityFigures),
       },
       { additionalProperties: false },
     ),
-    upcasters: {},
+    upcasters: { 1: ({ at: _at, quality = null, ...rest }) => ({ ...rest, quality }) },
   }),
-  CancelRequested: define({
-    type: 'CancelRequested',
+  ChildOrderCancelRequested: define({
+    type: 'ChildOrderCancelRequested',
     context: 'execution',
     owner: 'execution',
-    version: 1,
+    version: 2,
     description: 'Execution asks the gateway to cancel one child order.',
     schema: Type.Object(
       {
@@ -367,12 +364,11 @@ export const EXECUTION_EVENTS = {
         instrument: Instrument,
         clientOrderId: ClientOrderId,
         reason: Type.String({ maxLength: 500 }),
-        // Optional (added compatibly, still v1), for the execution decider's own stream.
-        parentOrderId: Type.Optional(Id()),
-        requestedAt: Type.Optional(Timestamp()),
+        parentOrderId: ParentOrderId,
       },
       { additionalProperties: false },
     ),
-    upcasters: {},
+    upcasters: { 1: ({ requestedAt: _requestedAt, ...rest }) => rest },
+    formerly: [{ type: 'CancelRequested', throughVersion: 1 }],
   }),
 } as const;

@@ -6,7 +6,17 @@
  */
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
-import { deriveId, EventData, NotFoundError, RecordedEvent, streamName } from '@keel/events';
+import {
+  decodeEvent,
+  deriveId,
+  describeError,
+  EventData,
+  NotFoundError,
+  RecordedEvent,
+  streamName,
+  ValidationError,
+  validationError,
+} from '@keel/events';
 import { contractForCode, marketState } from '@keel/calendar';
 import { instrumentFromStored } from '@keel/instruments';
 import {
@@ -20,14 +30,14 @@ import type { Urgency } from './parent-order.state';
 import {
   evolve as evolveState,
   initialState,
+  isParentOrderEventType,
   ParentOrderEvent,
   ParentOrderState,
   PauseReason,
   Touch,
 } from './parent-order.state';
-import { executionQuality, ExecutionQuality, QualityFill } from './execution.quality';
-import { lagInSlices } from './twap.schedule';
-import { ExecutionView, intervalBenchmark, isKilled, MarketTotals } from './execution.view';
+import { MarketTotals } from './execution.quality';
+import { ExecutionView, isKilled } from './execution.view';
 
 export interface ExecutionAggregate {
   readonly accountId: string;
@@ -36,12 +46,6 @@ export interface ExecutionAggregate {
   /** The stream's revision the state includes; -1: no stream yet. */
   readonly revision: number;
   readonly state: ParentOrderState;
-  /** Of the current (or last) parent order: its target, fills, worst lag, arrival and market totals at start. */
-  readonly targetId: string | null;
-  readonly fills: readonly QualityFill[];
-  readonly maxLag: number;
-  readonly arrivalMid: Decimal | null;
-  readonly marketAtStart: MarketTotals | null;
 }
 
 const streamNames = new Map<string, Map<string, string>>();
@@ -67,74 +71,66 @@ export const emptyAggregate = (accountId: string, symbol: string): ExecutionAggr
   stream: executionStream(accountId, symbol),
   revision: -1,
   state: initialState(),
-  targetId: null,
-  fills: [],
-  maxLag: 0,
-  arrivalMid: null,
-  marketAtStart: null,
 });
 
-/** What a stored event carries beyond the domain event (see execution.events.ts StreamContext). */
-export interface StoredExtras {
-  readonly targetId?: string | null;
-  readonly marketAtStart?: MarketTotals | null;
-}
+/** Fold one event of the aggregate's stream (revision +1). */
+export const evolveAggregate = (a: ExecutionAggregate, e: ParentOrderEvent): ExecutionAggregate => ({
+  ...a,
+  state: evolveState(a.state, e),
+  revision: a.revision + 1,
+});
 
 /**
- * Fold one event of the aggregate's stream (revision +1). Not the decider's `evolve`
- * (`parentOrderDecider` is the Decider): it also folds what the stored event carries beyond the
- * domain event (`extras`) and the stream revision, for the shell and the quality report.
+ * A stored event of a parent-order stream as the decider's event: decoded by the catalog's
+ * codec (no second declaration of its shape). A Left names the field, never a throw.
  */
-export const evolveAggregate = (
-  a: ExecutionAggregate,
-  e: ParentOrderEvent,
-  extras: StoredExtras = {},
-): ExecutionAggregate => {
-  const before = a.state;
-  const state = evolveState(before, e);
-  const next = { ...a, state, revision: a.revision + 1 };
-  if (e.type === 'ParentOrderStarted')
-    return {
-      ...next,
-      targetId: extras.targetId ?? null,
-      fills: [],
-      maxLag: 0,
-      arrivalMid: e.arrivalMid,
-      marketAtStart: extras.marketAtStart ?? null,
-    };
-  if (e.type === 'ChildOrderFilled')
-    return {
-      ...next,
-      fills: [...a.fills, { qty: e.qty, price: e.price, fee: e.fee, liquidity: e.liquidity }],
-    };
-  if ((e.type === 'ParentOrderProgress' || e.type === 'ParentOrderCompleted') && before.status === 'Working')
-    return { ...next, maxLag: Math.max(a.maxLag, lagInSlices(before.schedule, e.at, e.filled)) };
-  return next;
+export const decodeParentOrderEvent = (e: {
+  readonly type: string;
+  readonly data: unknown;
+  readonly occurredAt: string;
+}): E.Either<ValidationError, ParentOrderEvent> => {
+  const type = e.type;
+  if (!isParentOrderEventType(type))
+    return E.left(validationError('/type', type, 'is not an event of a parent-order stream'));
+  return decodeEvent({ type, data: e.data, occurredAt: e.occurredAt });
 };
 
-/** The extras a stored event carries, read back. */
-export const storedExtras = (e: RecordedEvent): StoredExtras =>
-  e.type === 'ParentOrderStarted'
-    ? { targetId: e.data.targetId ?? null, marketAtStart: e.data.marketAtStart ?? null }
-    : {};
-
-/** The quality of the aggregate's parent order as it completes, at `endTotals`. */
-export const completionQuality = (
-  a: ExecutionAggregate,
-  endTotals: MarketTotals | null,
-): ExecutionQuality | null => {
-  const s = a.state;
-  if (s.status === 'Idle') return null;
-  const tick = s.parent.instrument.tickSize;
-  return executionQuality({
-    side: s.parent.side,
-    fills: a.fills,
-    arrivalMid: a.arrivalMid,
-    intervalVwap: a.marketAtStart && endTotals ? intervalBenchmark(a.marketAtStart, endTotals) : null,
-    maxScheduleLagSlices: Math.max(0, a.maxLag),
-    childOrderCount: s.progress.childCount,
-    priceDp: Math.max(tick.decimalPlaces(), 2) + 2,
-  });
+/**
+ * The event's id, derived from its causes (stream, type, parent order and what makes the
+ * event unique within it), so the same decision re-made or re-written after a crash is the
+ * same event and the store de-duplicates it. Distinct events of one stream get distinct ids
+ * (a pause/resume of the same reason twice in the same ms would not: the decider never does
+ * that within one Pause/Resume pair, and the engine folds before it decides again).
+ */
+export const eventIdFor = (e: ParentOrderEvent): string => {
+  const id = (...cause: readonly (string | number)[]): string =>
+    deriveId('execution', e.type, e.accountId, e.instrument, ...cause);
+  switch (e.type) {
+    case 'ParentOrderStarted':
+    case 'ParentOrderCompleted':
+      return id(e.parentOrderId);
+    case 'ChildOrderRequested':
+    case 'ChildOrderAccepted':
+    case 'ChildOrderRejected':
+    case 'ChildOrderCancelled':
+      return id(e.parentOrderId, e.clientOrderId);
+    case 'ChildOrderCancelRequested':
+      // Once per child: a Cancelling child is never asked again (cancelAll skips it).
+      return id(e.parentOrderId, e.clientOrderId, 'cancel');
+    case 'ChildOrderFilled':
+      return id(e.parentOrderId, e.clientOrderId, e.tradeId);
+    case 'ParentOrderPaused':
+    case 'ParentOrderResumed':
+      return id(e.parentOrderId ?? '', e.reason, e.occurredAt);
+    case 'ParentOrderProgressReported':
+      return id(e.parentOrderId, e.slice);
+    case 'ParentOrderSuperseded':
+      return id(e.parentOrderId, e.next.targetId, e.occurredAt);
+    default: {
+      const never: never = e;
+      return never;
+    }
+  }
 };
 
 // ---- targets --------------------------------------------------------------------------------
@@ -182,6 +178,7 @@ export const targetStep = (
   },
   now: number,
   touch: Touch | null,
+  market: MarketTotals | null,
   settings: TargetSettings,
 ): TargetStep => {
   const { accountId, symbol } = agg;
@@ -222,7 +219,7 @@ export const targetStep = (
       type: 'SetTarget',
       targetId: target.targetId,
       accountId,
-      symbol,
+      instrument: symbol,
       currentPosition: current,
       targetPosition: target.targetQty,
       start: target.at,
@@ -232,6 +229,7 @@ export const targetStep = (
       ...(settings.styles?.[accountId] ? { style: settings.styles[accountId] } : {}),
       now,
       touch,
+      market,
     },
   };
 };
@@ -300,7 +298,8 @@ export const venueCommand = (e: RecordedEvent, now: number): ParentOrderCommand 
   if (e.type === 'OrderAccepted') return { type: 'RecordAccepted', clientOrderId: e.data.clientOrderId, now };
   if (e.type === 'OrderRejected')
     return { type: 'RecordRejected', clientOrderId: e.data.clientOrderId, code: e.data.code, now };
-  if (e.type === 'OrderCancelled') return { type: 'RecordClosed', clientOrderId: e.data.clientOrderId, now };
+  if (e.type === 'OrderCancelled')
+    return { type: 'RecordCancelled', clientOrderId: e.data.clientOrderId, now };
   if (e.type === 'OrderFilled')
     return {
       type: 'RecordFill',
@@ -350,19 +349,22 @@ export const calendarMarketOpen: MarketOpen = (symbol, now) => {
   return E.isRight(m) ? m.right.state === 'open' : null;
 };
 
-/** Pause/Resume commands that bring the state's pauses to the wanted ones. */
+/** Pause/Resume commands that bring the aggregate's pauses to the wanted ones. */
 export const pauseCommands = (
-  s: ParentOrderState,
+  a: Pick<ExecutionAggregate, 'accountId' | 'symbol' | 'state'>,
   wanted: readonly PauseReason[],
   now: number,
-): readonly ParentOrderCommand[] => [
-  ...wanted
-    .filter((r) => !s.paused.includes(r))
-    .map((reason): ParentOrderCommand => ({ type: 'Pause', reason, now })),
-  ...s.paused
-    .filter((r) => !wanted.includes(r))
-    .map((reason): ParentOrderCommand => ({ type: 'Resume', reason, now })),
-];
+): readonly ParentOrderCommand[] => {
+  const of = { accountId: a.accountId, instrument: a.symbol, now };
+  return [
+    ...wanted
+      .filter((r) => !a.state.paused.includes(r))
+      .map((reason): ParentOrderCommand => ({ type: 'Pause', reason, ...of })),
+    ...a.state.paused
+      .filter((r) => !wanted.includes(r))
+      .map((reason): ParentOrderCommand => ({ type: 'Resume', reason, ...of })),
+  ];
+};
 
 // ---- rules of the engine's loop ---------------------------------------------------------------
 
@@ -373,37 +375,9 @@ export const pauseCommands = (
  */
 export const targetTakenBy = (e: RecordedEvent): string | null => {
   if (e.type === 'ParentOrderRejected') return e.data.targetId;
-  if (e.type === 'ParentOrderStarted') return e.data.targetId ?? null;
+  if (e.type === 'ParentOrderStarted') return e.data.targetId;
   if (e.type === 'ParentOrderSuperseded') return e.data.next.targetId;
   return null;
-};
-
-/** The data stored beside a decided event that the decider does not know (its target, market totals, quality). */
-export const decisionExtras = (
-  e: ParentOrderEvent,
-  command: ParentOrderCommand,
-  before: ExecutionAggregate,
-  current: ExecutionAggregate,
-  market: () => MarketTotals,
-): { readonly extras: StoredExtras; readonly quality: ExecutionQuality | null } => {
-  if (e.type === 'ParentOrderStarted')
-    return {
-      extras: {
-        // A next parent started by a Tick executes the target the superseded one was waiting for.
-        targetId:
-          command.type === 'SetTarget'
-            ? command.targetId
-            : before.state.status === 'Superseding'
-              ? before.state.next.targetId
-              : null,
-        marketAtStart: market(),
-      },
-      quality: null,
-    };
-  return {
-    extras: {},
-    quality: e.type === 'ParentOrderCompleted' ? completionQuality(current, market()) : null,
-  };
 };
 
 /**

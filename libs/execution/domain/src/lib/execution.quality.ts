@@ -8,7 +8,25 @@
  * the bps ratios are statistics and are plain numbers (rounded to 0.01 bp for reports).
  */
 import Decimal from 'decimal.js';
+import { DomainData } from '@keel/events';
 import { Side } from '@keel/instruments';
+
+/**
+ * Running totals of an instrument's market since a consumer began folding it (public trade
+ * quantity and notional, the mid's time integral over the ms covered): a parent order keeps
+ * them from its start, and the difference at its end is the interval benchmark.
+ */
+export type MarketTotals = NonNullable<DomainData<'ParentOrderStarted'>['marketAtStart']>;
+/** Execution-quality figures of a finished parent order, as its completion event carries them. */
+export type QualityFigures = NonNullable<DomainData<'ParentOrderCompleted'>['quality']>;
+
+/** The interval benchmark between two totals: trade VWAP when trades printed, else the mid's time average. */
+export const intervalBenchmark = (from: MarketTotals, to: MarketTotals): Decimal | null => {
+  const qty = to.tradeQty.minus(from.tradeQty);
+  if (qty.gt(0)) return to.tradeNotional.minus(from.tradeNotional).div(qty);
+  const ms = to.ms - from.ms;
+  return ms > 0 ? to.midMs.minus(from.midMs).div(ms) : null;
+};
 
 export interface QualityFill {
   readonly qty: Decimal;
@@ -98,6 +116,49 @@ export const benchmarkOf = (b: BenchmarkAccumulator): MarketBenchmark =>
     ? { source: 'trades', value: b.trades.notional.div(b.trades.qty) }
     : { source: 'mid-twap', value: b.mids.ms > 0 ? b.mids.weighted.div(b.mids.ms) : b.mids.last };
 
+/** What the quality of a parent order is computed from: its fill totals and benchmarks. */
+export interface QualityInputs {
+  readonly side: Side;
+  readonly filled: Decimal;
+  /** Σ qty × price of its fills. */
+  readonly notional: Decimal;
+  readonly fees: Decimal;
+  readonly makerQty: Decimal;
+  readonly arrivalMid: Decimal | null;
+  readonly intervalVwap: Decimal | null;
+  readonly maxScheduleLagSlices: number;
+  readonly childOrderCount: number;
+  /** Decimal places for reported prices. */
+  readonly priceDp?: number;
+}
+
+/** The quality figures of a parent order (exact decimals; bps and shares as statistics). */
+export const qualityFigures = (args: QualityInputs): QualityFigures => {
+  const dp = args.priceDp ?? 4;
+  const { filled, notional, fees } = args;
+  const avg = filled.isZero() ? null : notional.div(filled);
+  const shortfall = avg && args.arrivalMid ? costBps(args.side, avg, args.arrivalMid) : null;
+  const feesBps = notional.gt(0) ? fees.div(notional).times(10_000).toNumber() : null;
+  return {
+    filledQty: filled,
+    avgPrice: avg ? avg.toDecimalPlaces(dp) : null,
+    arrivalPrice: args.arrivalMid,
+    intervalVwap: args.intervalVwap ? args.intervalVwap.toDecimalPlaces(dp) : null,
+    shortfallBps: shortfall === null ? null : round2(shortfall),
+    vsVwapBps: avg && args.intervalVwap ? round2(costBps(args.side, avg, args.intervalVwap)) : null,
+    fees: fees.toDecimalPlaces(8),
+    feesBps: feesBps === null ? null : round2(feesBps),
+    costBps: shortfall === null || feesBps === null ? null : round2(shortfall + feesBps),
+    // 4 decimals, rounded once (x × 100 / 100 would print 0.9165000000000001).
+    makerShare: filled.gt(0) ? Math.round(args.makerQty.div(filled).toNumber() * 10_000) / 10_000 : 0,
+    maxScheduleLagSlices: round2(args.maxScheduleLagSlices),
+    childOrderCount: args.childOrderCount,
+  };
+};
+
+const str = (d: Decimal): string => (d.isZero() ? '0' : d.toFixed());
+
+/** The quality of a list of fills, as a report prints it (decimal strings). */
 export const executionQuality = (args: {
   readonly side: Side;
   readonly fills: readonly QualityFill[];
@@ -108,27 +169,19 @@ export const executionQuality = (args: {
   /** Decimal places for reported prices. */
   readonly priceDp?: number;
 }): ExecutionQuality => {
-  const dp = args.priceDp ?? 4;
-  const avg = vwapOf(args.fills);
-  const filled = args.fills.reduce((a, f) => a.plus(f.qty), ZERO);
-  const maker = args.fills.filter((f) => f.liquidity === 'maker').reduce((a, f) => a.plus(f.qty), ZERO);
-  const fees = args.fills.reduce((a, f) => a.plus(f.fee), ZERO);
-  const notional = args.fills.reduce((a, f) => a.plus(f.qty.times(f.price)), ZERO);
-  const shortfall = avg && args.arrivalMid ? costBps(args.side, avg, args.arrivalMid) : null;
-  const feesBps = notional.gt(0) ? fees.div(notional).times(10_000).toNumber() : null;
+  const q = qualityFigures({
+    ...args,
+    filled: args.fills.reduce((a, f) => a.plus(f.qty), ZERO),
+    notional: args.fills.reduce((a, f) => a.plus(f.qty.times(f.price)), ZERO),
+    fees: args.fills.reduce((a, f) => a.plus(f.fee), ZERO),
+    makerQty: args.fills.filter((f) => f.liquidity === 'maker').reduce((a, f) => a.plus(f.qty), ZERO),
+  });
   return {
-    filledQty: filled.toString(),
-    avgPrice: avg ? avg.toDecimalPlaces(dp).toString() : null,
-    arrivalPrice: args.arrivalMid ? args.arrivalMid.toString() : null,
-    intervalVwap: args.intervalVwap ? args.intervalVwap.toDecimalPlaces(dp).toString() : null,
-    shortfallBps: shortfall === null ? null : round2(shortfall),
-    vsVwapBps: avg && args.intervalVwap ? round2(costBps(args.side, avg, args.intervalVwap)) : null,
-    fees: fees.toDecimalPlaces(8).toString(),
-    feesBps: feesBps === null ? null : round2(feesBps),
-    costBps: shortfall === null || feesBps === null ? null : round2(shortfall + feesBps),
-    // 4 decimals, rounded once (x × 100 / 100 would print 0.9165000000000001).
-    makerShare: filled.gt(0) ? Math.round(maker.div(filled).toNumber() * 10_000) / 10_000 : 0,
-    maxScheduleLagSlices: round2(args.maxScheduleLagSlices),
-    childOrderCount: args.childOrderCount,
+    ...q,
+    filledQty: str(q.filledQty),
+    avgPrice: q.avgPrice && str(q.avgPrice),
+    arrivalPrice: q.arrivalPrice && str(q.arrivalPrice),
+    intervalVwap: q.intervalVwap && str(q.intervalVwap),
+    fees: str(q.fees),
   };
 };

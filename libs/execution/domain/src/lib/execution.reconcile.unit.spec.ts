@@ -6,12 +6,15 @@
 import { RecordedEvent } from '@keel/events';
 import { emptyAggregate, ExecutionAggregate } from './execution.aggregate';
 import { inFlightByAccount, reconcileSteps } from './execution.reconcile';
-import { childOrderId, parentOrderId } from './parent-order.decide';
+import { childOrderId, parentOrderIdFor } from './parent-order.decide';
 import { BTC, run, setTarget, T0, TOUCH } from '../testing/execution.fixtures';
 
 /** An aggregate of `account` whose parent order has posted its first child. */
 const working = (account: string): ExecutionAggregate => {
-  const { state } = run([setTarget({ accountId: account }), { type: 'Tick', now: T0, touch: TOUCH }]);
+  const { state } = run([
+    setTarget({ accountId: account }),
+    { type: 'Tick', now: T0, touch: TOUCH, market: null },
+  ]);
   return { ...emptyAggregate(account, BTC.symbol), state };
 };
 const fact = (
@@ -52,7 +55,7 @@ describe('start-up reconciliation', () => {
   it('turns the facts of open children into commands, in log order, and ignores the rest', () => {
     const [account] = inFlightByAccount([working('acc1')]);
     if (!account) throw new Error('no account in flight');
-    const open = childOrderId('acc1', parentOrderId('acc1', BTC.symbol, 'tgt1'), 0);
+    const open = childOrderId('acc1', parentOrderIdFor('acc1', BTC.symbol, 'tgt1'), 0);
     expect(account.open.has(open)).toBe(true);
     const steps = reconcileSteps(
       account,

@@ -13,6 +13,7 @@
  * - kill switches, global and per account.
  */
 import Decimal from 'decimal.js';
+import { MarketTotals } from './execution.quality';
 import { EventData, EventType, RecordedEvent } from '@keel/events';
 import { StoredInstrumentRules } from '@keel/instruments';
 
@@ -31,10 +32,11 @@ export interface ViewTouch {
   readonly at: number;
 }
 
-export type MarketTotals = NonNullable<EventData<'ParentOrderStarted'>['marketAtStart']>;
+/** Market totals as the view keeps them (JSON: the view is snapshotted); see `marketTotalsAt`. */
+export type ViewTotals = NonNullable<EventData<'ParentOrderStarted'>['marketAtStart']>;
 
 export interface ViewMarket {
-  readonly totals: MarketTotals;
+  readonly totals: ViewTotals;
   /** The last mid and its venue time, for the mid's time integral. */
   readonly lastMid: string | null;
   readonly lastAt: number | null;
@@ -93,7 +95,7 @@ export const EXECUTION_VIEW_EVENT_TYPES = [
 
 export const marketKey = (venue: string, symbol: string): string => `${venue} ${symbol}`;
 
-const ZERO_TOTALS: MarketTotals = { tradeQty: '0', tradeNotional: '0', midMs: '0', ms: 0 };
+const ZERO_TOTALS: ViewTotals = { tradeQty: '0', tradeNotional: '0', midMs: '0', ms: 0 };
 const emptyMarket: ViewMarket = { totals: ZERO_TOTALS, lastMid: null, lastAt: null };
 
 const setIn = <T>(
@@ -232,7 +234,7 @@ const HANDLERS: Handlers = {
     const d = e.data;
     const key = marketKey(d.venue, d.instrument);
     const m = v.markets[key] ?? emptyMarket;
-    const totals: MarketTotals = {
+    const totals: ViewTotals = {
       ...m.totals,
       tradeQty: new Decimal(m.totals.tradeQty).plus(d.qty).toFixed(),
       tradeNotional: new Decimal(m.totals.tradeNotional).plus(new Decimal(d.qty).times(d.price)).toFixed(),
@@ -273,15 +275,13 @@ export const marketTotalsAt = (
   now: number,
 ): MarketTotals => {
   const m = v.markets[marketKey(venue, symbol)];
-  return m ? advanceMid(m, now).totals : ZERO_TOTALS;
-};
-
-/** The interval benchmark between two totals: trade VWAP when trades printed, else the mid's time average. */
-export const intervalBenchmark = (from: MarketTotals, to: MarketTotals): Decimal | null => {
-  const qty = new Decimal(to.tradeQty).minus(from.tradeQty);
-  if (qty.gt(0)) return new Decimal(to.tradeNotional).minus(from.tradeNotional).div(qty);
-  const ms = to.ms - from.ms;
-  return ms > 0 ? new Decimal(to.midMs).minus(from.midMs).div(ms) : null;
+  const t = m ? advanceMid(m, now).totals : ZERO_TOTALS;
+  return {
+    tradeQty: new Decimal(t.tradeQty),
+    tradeNotional: new Decimal(t.tradeNotional),
+    midMs: new Decimal(t.midMs),
+    ms: t.ms,
+  };
 };
 
 export const isKilled = (v: ExecutionView, account: string): boolean =>

@@ -20,9 +20,9 @@ import {
   ExecutionView,
   freshTouch,
   initialExecutionView,
-  intervalBenchmark,
   marketTotalsAt,
 } from './execution.view';
+import { intervalBenchmark } from './execution.quality';
 import { run, setTarget, T0, TOUCH } from '../testing/execution.fixtures';
 
 let position = 0;
@@ -118,12 +118,18 @@ describe('the view', () => {
     expect(v.touches['sim ' + SYM]).toEqual({ bid: '104', ask: '106', at: T0 + 1000 });
     const start = marketTotalsAt(initialExecutionView, 'sim', SYM, T0);
     const end = marketTotalsAt(v, 'sim', SYM, T0 + 2000);
-    expect(end).toEqual({ tradeQty: '2', tradeNotional: '202', midMs: '206000', ms: 2000 });
+    expect({
+      ...end,
+      tradeQty: end.tradeQty.toFixed(),
+      tradeNotional: end.tradeNotional.toFixed(),
+      midMs: end.midMs.toFixed(),
+    }).toEqual({ tradeQty: '2', tradeNotional: '202', midMs: '206000', ms: 2000 });
     expect(intervalBenchmark(start, end)?.toFixed()).toBe('101');
+    const d = (x: string) => new Decimal(x);
     expect(
       intervalBenchmark(
-        { ...end, tradeQty: '0', tradeNotional: '0' },
-        { ...end, tradeQty: '0', tradeNotional: '0', midMs: '311000', ms: 3000 },
+        { ...end, tradeQty: d('0'), tradeNotional: d('0') },
+        { ...end, tradeQty: d('0'), tradeNotional: d('0'), midMs: d('311000'), ms: 3000 },
       )?.toFixed(),
     ).toBe('105');
   });
@@ -165,18 +171,18 @@ describe('taking up a target', () => {
   const agg = emptyAggregate('acc1', SYM);
 
   it('waits for the gateway to list the account, then for a position', () => {
-    expect(targetStep(initialExecutionView, agg, target('1'), T0, TOUCH, settings)).toMatchObject({
+    expect(targetStep(initialExecutionView, agg, target('1'), T0, TOUCH, null, settings)).toMatchObject({
       _tag: 'Wait',
       reason: expect.stringContaining('InstrumentsListed'),
     });
-    expect(targetStep(fold([listed]), agg, target('1'), T0, TOUCH, settings)).toMatchObject({
+    expect(targetStep(fold([listed]), agg, target('1'), T0, TOUCH, null, settings)).toMatchObject({
       _tag: 'Wait',
       reason: expect.stringContaining('PositionSnapshot'),
     });
   });
 
   it('starts from the venue position, with slices of the configured length', () => {
-    const step = targetStep(fold([listed, snapshot('0.4')]), agg, target('1'), T0, TOUCH, settings);
+    const step = targetStep(fold([listed, snapshot('0.4')]), agg, target('1'), T0, TOUCH, null, settings);
     expect(step).toMatchObject({
       _tag: 'Decide',
       command: {
@@ -198,6 +204,7 @@ describe('taking up a target', () => {
         target('1'),
         T0,
         TOUCH,
+        null,
         settings,
       ),
     ).toEqual({ _tag: 'Reject', error: { _tag: 'NotFoundError', what: 'account', id: 'nobody' } });
@@ -207,6 +214,7 @@ describe('taking up a target', () => {
       target('1'),
       T0,
       TOUCH,
+      null,
       settings,
     );
     expect(r).toEqual({
@@ -223,13 +231,13 @@ describe('taking up a target', () => {
 
   it('does nothing when the position already is the target, even after its deadline', () => {
     expect(
-      targetStep(fold([listed, snapshot('1')]), agg, target('1', T0 - 3_600_000), T0, TOUCH, settings),
+      targetStep(fold([listed, snapshot('1')]), agg, target('1', T0 - 3_600_000), T0, TOUCH, null, settings),
     ).toEqual({ _tag: 'Nothing' });
   });
 
   it("after a parent order, starts from the aggregate's own position unless the venue's is settled", () => {
-    const { events } = run([setTarget({ accountId: 'acc1', symbol: SYM })]);
-    const done = events.reduce((a, e) => evolveAggregate(a, e, { targetId: 'tgt0' }), agg);
+    const { events } = run([setTarget({ accountId: 'acc1', instrument: SYM })]);
+    const done = events.reduce((a, e) => evolveAggregate(a, e), agg);
     // A Completed aggregate (the parent filled 0.3 of 1, then a deadline): its own position is 0.3.
     const completed = {
       ...done,
@@ -245,11 +253,11 @@ describe('taking up a target', () => {
       },
     } as typeof done;
     const unsettled = fold([listed, snapshot('0.2'), fill('buy', '0.2')]);
-    expect(targetStep(unsettled, completed, target('1'), T0, TOUCH, settings)).toMatchObject({
+    expect(targetStep(unsettled, completed, target('1'), T0, TOUCH, null, settings)).toMatchObject({
       command: { currentPosition: '0.3' },
     });
     const settled = fold([snapshot('0.5'), snapshot('0.5')], unsettled);
-    expect(targetStep(settled, completed, target('1'), T0, TOUCH, settings)).toMatchObject({
+    expect(targetStep(settled, completed, target('1'), T0, TOUCH, null, settings)).toMatchObject({
       command: { currentPosition: '0.5' },
     });
   });
@@ -274,7 +282,7 @@ describe('venue facts and pauses', () => {
         }),
         T0,
       ),
-    ).toEqual({ type: 'RecordClosed', clientOrderId: 'y', now: T0 });
+    ).toEqual({ type: 'RecordCancelled', clientOrderId: 'y', now: T0 });
     expect(venueCommand(quote('1', '2', T0), T0)).toBeNull();
   });
 
@@ -295,9 +303,13 @@ describe('venue facts and pauses', () => {
       engaged,
     );
     expect(wantedPauses(released, 'acc1', SYM, T0)).toEqual([]);
-    const paused = run([setTarget(), { type: 'Pause', reason: 'killSwitch', now: T0 }]).state;
+    const state = run([
+      setTarget(),
+      { type: 'Pause', accountId: 'acc1', instrument: 'BTCUSDT', reason: 'killSwitch', now: T0 },
+    ]).state;
+    const paused = { accountId: 'acc1', symbol: 'BTCUSDT', state };
     expect(pauseCommands(paused, [], T0 + 1)).toEqual([
-      { type: 'Resume', reason: 'killSwitch', now: T0 + 1 },
+      { type: 'Resume', accountId: 'acc1', instrument: 'BTCUSDT', reason: 'killSwitch', now: T0 + 1 },
     ]);
     expect(pauseCommands(paused, ['killSwitch'], T0 + 1)).toEqual([]);
   });

@@ -9,10 +9,14 @@
  *   counting their fills, and start the next parent once they are all closed, from the
  *   position that results (never double-trades).
  * - Tick(now, touch): the schedule moves on; post, reprice, catch up, sweep, complete.
- * - RecordAccepted / RecordRejected / RecordFill / RecordClosed: the venue's answers
+ * - RecordAccepted / RecordRejected / RecordFill / RecordCancelled: the venue's answers
  *   (idempotent: a fill is counted once per trade id).
  * - Pause / Resume: market state (e.g. a CME daily halt) or the kill switch. Pausing
  *   cancels every child; resuming re-plans what is left over the time that is left.
+ *
+ * The events are the catalog's (`DomainEvent`s of libs/events), complete as decided: what a
+ * parent order executes (`targetId`), the market totals at its start and its quality at the
+ * end come in with the commands (`market`), so nothing is added beside them when stored.
  */
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
@@ -28,6 +32,7 @@ import {
   PolicyConfig,
   sweepLeadMs,
 } from './child-order.policy';
+import { intervalBenchmark, MarketTotals, qualityFigures, QualityFigures } from './execution.quality';
 import {
   Child,
   childOpenQty,
@@ -82,7 +87,7 @@ export type ParentOrderCommand =
       /** Id of the causing event (TargetPositionSet): the parent order id derives from it. */
       readonly targetId: string;
       readonly accountId: string;
-      readonly symbol: string;
+      readonly instrument: string;
       /** Decimal strings as received, signed (negative = short); validated here. */
       readonly currentPosition: string;
       readonly targetPosition: string;
@@ -98,8 +103,16 @@ export type ParentOrderCommand =
       readonly style?: 'maker' | 'marketOnly';
       readonly now: number;
       readonly touch: Touch | null;
+      /** The instrument's market totals now (the start of the interval benchmark); null if unknown. */
+      readonly market: MarketTotals | null;
     }
-  | { readonly type: 'Tick'; readonly now: number; readonly touch: Touch | null }
+  | {
+      readonly type: 'Tick';
+      readonly now: number;
+      readonly touch: Touch | null;
+      /** The instrument's market totals now (a parent that starts or ends keeps them); null if unknown. */
+      readonly market: MarketTotals | null;
+    }
   | { readonly type: 'RecordAccepted'; readonly clientOrderId: string; readonly now: number }
   | {
       readonly type: 'RecordRejected';
@@ -117,9 +130,14 @@ export type ParentOrderCommand =
       readonly liquidity: 'maker' | 'taker';
       readonly now: number;
     }
-  | { readonly type: 'RecordClosed'; readonly clientOrderId: string; readonly now: number }
-  | { readonly type: 'Pause'; readonly reason: PauseReason; readonly now: number }
-  | { readonly type: 'Resume'; readonly reason: PauseReason; readonly now: number };
+  | { readonly type: 'RecordCancelled'; readonly clientOrderId: string; readonly now: number }
+  | {
+      readonly type: 'Pause' | 'Resume';
+      readonly accountId: string;
+      readonly instrument: string;
+      readonly reason: PauseReason;
+      readonly now: number;
+    };
 
 type Result = E.Either<ExecutionError, readonly ParentOrderEvent[]>;
 
@@ -131,11 +149,34 @@ const invalid = (path: string, value: unknown, message: string): Result =>
   E.left(validationError(path, value, message));
 
 /** A client order id (≤ 32 alphanumerics) from (account, parent, child sequence): a resend is the same order. */
-export const childOrderId = (accountId: string, parentId: string, seq: number): string =>
-  deriveId('child', accountId, parentId, seq).replace(/-/g, '');
+export const childOrderId = (accountId: string, parentOrderId: string, seq: number): string =>
+  deriveId('child', accountId, parentOrderId, seq).replace(/-/g, '');
 
-export const parentOrderId = (accountId: string, symbol: string, targetId: string): string =>
-  deriveId('parent', accountId, symbol, targetId);
+export const parentOrderIdFor = (accountId: string, instrument: string, targetId: string): string =>
+  deriveId('parent', accountId, instrument, targetId);
+
+/** The fields every event of a parent order's stream carries: whose and which instrument. */
+const where = (p: ParentOrder) => ({ accountId: p.accountId, instrument: p.instrument.symbol });
+
+/** The quality of a parent order as it completes, with the market totals now. */
+const qualityAt = (
+  s: Extract<ParentOrderState, { status: 'Working' | 'Superseding' }>,
+  market: MarketTotals | null,
+): QualityFigures => {
+  const p = s.parent;
+  return qualityFigures({
+    side: p.side,
+    filled: s.progress.filled,
+    notional: s.progress.notional,
+    fees: s.progress.fees,
+    makerQty: s.progress.makerQty,
+    arrivalMid: s.arrivalMid,
+    intervalVwap: s.marketAtStart && market ? intervalBenchmark(s.marketAtStart, market) : null,
+    maxScheduleLagSlices: Math.max(0, s.maxLag),
+    childOrderCount: s.progress.childCount,
+    priceDp: Math.max(p.instrument.tickSize.decimalPlaces(), 2) + 2,
+  });
+};
 
 const mid = (t: Touch | null): Decimal | null => (t ? t.bid.plus(t.ask).div(2) : null);
 
@@ -158,8 +199,8 @@ const validate = (
 ): E.Either<ExecutionError, { instrument: Instrument; current: Decimal; plan: Plan; start: number }> => {
   if (!cfg.accounts.includes(c.accountId))
     return E.left({ _tag: 'NotFoundError', what: 'account', id: c.accountId });
-  const instrument = cfg.instruments.find((i) => i.symbol === c.symbol || i.venueSymbol === c.symbol);
-  if (!instrument) return E.left({ _tag: 'NotFoundError', what: 'instrument', id: c.symbol });
+  const instrument = cfg.instruments.find((i) => i.symbol === c.instrument || i.venueSymbol === c.instrument);
+  if (!instrument) return E.left({ _tag: 'NotFoundError', what: 'instrument', id: c.instrument });
   if (!DECIMAL.test(c.targetPosition))
     return E.left(validationError('/targetPosition', c.targetPosition, 'must be a decimal number'));
   if (!DECIMAL.test(c.currentPosition))
@@ -195,22 +236,25 @@ const validate = (
   });
 };
 
-const startEvents = (
-  parentId: string,
-  accountId: string,
-  instrument: Instrument,
-  current: Decimal,
-  plan: Plan,
-  start: number,
-  style: 'maker' | 'marketOnly',
-  now: number,
-  touch: Touch | null,
-): Result => {
+const startEvents = (o: {
+  readonly parentOrderId: string;
+  readonly targetId: string | null;
+  readonly accountId: string;
+  readonly instrument: Instrument;
+  readonly current: Decimal;
+  readonly plan: Plan;
+  readonly start: number;
+  readonly style: 'maker' | 'marketOnly';
+  readonly now: number;
+  readonly touch: Touch | null;
+  readonly market: MarketTotals | null;
+}): Result => {
+  const { instrument, current, plan } = o;
   const delta = plan.targetPosition.minus(current);
   if (delta.isZero()) return NONE;
   const qty = delta.abs();
   const side = delta.isPositive() ? 'buy' : 'sell';
-  const ref = mid(touch) ?? plan.limitPrice;
+  const ref = mid(o.touch) ?? plan.limitPrice;
   if (ref !== null && qty.lt(minTradable(instrument, ref)))
     return invalid(
       '/targetPosition',
@@ -218,30 +262,36 @@ const startEvents = (
       `the change of ${qty.toString()} from ${current.toString()} is below the smallest tradable quantity ${minTradable(instrument, ref).toString()} (lot ${instrument.lotSize.toString()}, min notional ${instrument.minNotional.toString()})`,
     );
   const made = makeSchedule({
-    from: start,
+    from: o.start,
     to: plan.deadline,
     base: ZERO,
     total: qty,
     weights: equalProfile(plan.slices),
     lot: instrument.lotSize,
   });
-  if (!made.ok) return invalid(`/${made.field}`, plan.deadline, made.message);
-  const parent: ParentOrder = {
-    parentId,
-    accountId,
-    instrument,
-    side,
-    qty,
-    fromPosition: current,
-    targetPosition: plan.targetPosition,
-    start,
-    deadline: plan.deadline,
-    urgency: plan.urgency,
-    limitPrice: plan.limitPrice,
-    style,
-  };
+  if (E.isLeft(made)) return invalid(`/${made.left.field}`, plan.deadline, made.left.message);
   return E.right([
-    { type: 'ParentOrderStarted', parent, schedule: made.schedule, arrivalMid: mid(touch), at: now },
+    {
+      type: 'ParentOrderStarted',
+      occurredAt: o.now,
+      accountId: o.accountId,
+      instrument: instrument.symbol,
+      parentOrderId: o.parentOrderId,
+      targetId: o.targetId,
+      side,
+      qty,
+      fromPosition: current,
+      targetPosition: plan.targetPosition,
+      start: o.start,
+      deadline: plan.deadline,
+      urgency: plan.urgency,
+      limitPrice: plan.limitPrice,
+      style: o.style,
+      schedule: { ...made.right, weights: [...made.right.weights] },
+      arrivalMid: mid(o.touch),
+      instrumentRules: { ...instrument },
+      marketAtStart: o.market,
+    },
   ]);
 };
 
@@ -253,21 +303,22 @@ const setTarget = (
   const v = validate(c, cfg);
   if (E.isLeft(v)) return v;
   const { instrument, current, plan, start } = v.right;
-  const parentId = parentOrderId(c.accountId, instrument.symbol, c.targetId);
   switch (s.status) {
     case 'Idle':
     case 'Completed':
-      return startEvents(
-        parentId,
-        c.accountId,
+      return startEvents({
+        parentOrderId: parentOrderIdFor(c.accountId, instrument.symbol, c.targetId),
+        targetId: c.targetId,
+        accountId: c.accountId,
         instrument,
         current,
         plan,
         start,
-        c.style ?? 'maker',
-        c.now,
-        c.touch,
-      );
+        style: c.style ?? 'maker',
+        now: c.now,
+        touch: c.touch,
+        market: c.market,
+      });
     case 'Working':
     case 'Superseding': {
       if (s.parent.accountId !== c.accountId || s.parent.instrument.symbol !== instrument.symbol)
@@ -276,12 +327,15 @@ const setTarget = (
           message: `this aggregate is ${s.parent.accountId}/${s.parent.instrument.symbol}`,
         });
       const next: PendingTarget = { targetId: c.targetId, ...plan };
-      if (s.status === 'Superseding')
-        return E.right([{ type: 'ParentOrderSuperseded', parentId: s.parent.parentId, next, at: c.now }]);
-      return E.right([
-        ...cancelAll(s.parent.parentId, s.children, 'superseded', c.now),
-        { type: 'ParentOrderSuperseded', parentId: s.parent.parentId, next, at: c.now },
-      ]);
+      const superseded: ParentOrderEvent = {
+        type: 'ParentOrderSuperseded',
+        occurredAt: c.now,
+        ...where(s.parent),
+        parentOrderId: s.parent.parentOrderId,
+        next,
+      };
+      if (s.status === 'Superseding') return E.right([superseded]);
+      return E.right([...cancelAll(s.parent, s.children, 'superseded', c.now), superseded]);
     }
     default: {
       const never: never = s;
@@ -293,14 +347,28 @@ const setTarget = (
 // ---- working ----------------------------------------------------------------------------
 
 const cancelAll = (
-  parentId: string,
+  p: ParentOrder,
   children: readonly Child[],
   reason: string,
   now: number,
 ): ParentOrderEvent[] =>
   children
     .filter((ch) => ch.status !== 'Cancelling')
-    .map((ch) => ({ type: 'CancelRequested', parentId, clientOrderId: ch.clientOrderId, reason, at: now }));
+    .map((ch) => cancelRequested(p, ch.clientOrderId, reason, now));
+
+const cancelRequested = (
+  p: ParentOrder,
+  clientOrderId: string,
+  reason: string,
+  now: number,
+): ParentOrderEvent => ({
+  type: 'ChildOrderCancelRequested',
+  occurredAt: now,
+  ...where(p),
+  parentOrderId: p.parentOrderId,
+  clientOrderId,
+  reason,
+});
 
 const toEvents = (
   s: Extract<ParentOrderState, { status: 'Working' }>,
@@ -312,20 +380,16 @@ const toEvents = (
   return actions.map((a): ParentOrderEvent => {
     switch (a.kind) {
       case 'cancel':
-        return {
-          type: 'CancelRequested',
-          parentId: p.parentId,
-          clientOrderId: a.clientOrderId,
-          reason: a.reason,
-          at: now,
-        };
+        return cancelRequested(p, a.clientOrderId, a.reason, now);
       case 'post':
       case 'take': {
         const n = seq++;
         return {
           type: 'ChildOrderRequested',
-          parentId: p.parentId,
-          clientOrderId: childOrderId(p.accountId, p.parentId, n),
+          occurredAt: now,
+          ...where(p),
+          parentOrderId: p.parentOrderId,
+          clientOrderId: childOrderId(p.accountId, p.parentOrderId, n),
           seq: n,
           kind: a.kind === 'post' ? 'passive' : 'taker',
           side: p.side,
@@ -333,8 +397,8 @@ const toEvents = (
           orderType: a.kind === 'post' ? 'limit' : 'market',
           limitPrice: a.kind === 'post' ? a.price : null,
           postOnly: a.kind === 'post',
+          reduceOnly: false,
           reason: a.reason,
-          at: now,
         };
       }
       default: {
@@ -349,6 +413,7 @@ const tickWorking = (
   s: Extract<ParentOrderState, { status: 'Working' }>,
   now: number,
   touch: Touch | null,
+  market: MarketTotals | null,
   cfg: ExecutionConfig,
 ): Result => {
   const p = s.parent;
@@ -357,39 +422,30 @@ const tickWorking = (
   const untradable = roundQtyDown(remaining, p.instrument.lotSize).lt(
     ref ? minTradable(p.instrument, ref) : p.instrument.minQty,
   );
-  if (untradable && s.children.length === 0)
-    return E.right([
-      {
-        type: 'ParentOrderCompleted',
-        parentId: p.parentId,
-        reason: 'filled',
-        filled: s.progress.filled,
-        residual: remaining,
-        at: now,
-      },
-    ]);
+  const completed = (reason: 'filled' | 'deadline'): ParentOrderEvent => ({
+    type: 'ParentOrderCompleted',
+    occurredAt: now,
+    ...where(p),
+    parentOrderId: p.parentOrderId,
+    reason,
+    filled: s.progress.filled,
+    residual: remaining,
+    quality: qualityAt(s, market),
+  });
+  if (untradable && s.children.length === 0) return E.right([completed('filled')]);
   if (now >= p.deadline)
-    return E.right([
-      ...cancelAll(p.parentId, s.children, 'deadline', now),
-      {
-        type: 'ParentOrderCompleted',
-        parentId: p.parentId,
-        reason: 'deadline',
-        filled: s.progress.filled,
-        residual: remaining,
-        at: now,
-      },
-    ]);
+    return E.right([...cancelAll(p, s.children, 'deadline', now), completed('deadline')]);
   const out: ParentOrderEvent[] = [];
   const k = sliceIndexAt(s.schedule, now);
   if (k - 1 > s.reportedSlice)
     out.push({
-      type: 'ParentOrderProgress',
-      parentId: p.parentId,
+      type: 'ParentOrderProgressReported',
+      occurredAt: now,
+      ...where(p),
+      parentOrderId: p.parentOrderId,
       slice: k - 1,
       filled: s.progress.filled,
       scheduled: targetByEndOf(s.schedule, k - 1),
-      at: now,
     });
   if (s.paused.length > 0 || touch === null) return E.right(out);
   const actions = planChildren(
@@ -403,32 +459,46 @@ const tickSuperseding = (
   s: Extract<ParentOrderState, { status: 'Superseding' }>,
   now: number,
   touch: Touch | null,
+  market: MarketTotals | null,
 ): Result => {
   if (s.children.length > 0) return NONE;
   const p = s.parent;
   const done: ParentOrderEvent = {
     type: 'ParentOrderCompleted',
-    parentId: p.parentId,
+    occurredAt: now,
+    ...where(p),
+    parentOrderId: p.parentOrderId,
     reason: 'superseded',
     filled: s.progress.filled,
     residual: p.qty.minus(s.progress.filled),
-    at: now,
+    quality: qualityAt(s, market),
   };
   if (s.next.deadline <= now) return E.right([done]);
-  const started = startEvents(
-    parentOrderId(p.accountId, p.instrument.symbol, s.next.targetId),
-    p.accountId,
-    p.instrument,
-    s.position,
-    s.next,
-    now,
-    p.style,
+  const started = startEvents({
+    parentOrderId: parentOrderIdFor(p.accountId, p.instrument.symbol, s.next.targetId),
+    targetId: s.next.targetId,
+    accountId: p.accountId,
+    instrument: p.instrument,
+    current: s.position,
+    plan: s.next,
+    start: now,
+    style: p.style,
     now,
     touch,
-  );
+    market,
+  });
   // A next target that cannot be traded (already there, or dust) still ends the old parent.
   return E.right(E.isRight(started) ? [done, ...started.right] : [done]);
 };
+
+/** A pause or resume is of the parent order if there is one, else of the command's (account, instrument). */
+const pauseWhere = (
+  c: Extract<ParentOrderCommand, { type: 'Pause' | 'Resume' }>,
+  s: ParentOrderState,
+): { accountId: string; instrument: string; parentOrderId: string | null } =>
+  s.status === 'Idle'
+    ? { accountId: c.accountId, instrument: c.instrument, parentOrderId: null }
+    : { ...where(s.parent), parentOrderId: s.parent.parentOrderId };
 
 const findChild = (s: ParentOrderState, cid: string): Child | undefined =>
   s.status === 'Working' || s.status === 'Superseding'
@@ -462,9 +532,9 @@ export const decide = (
     case 'Tick':
       switch (state.status) {
         case 'Working':
-          return tickWorking(state, command.now, command.touch, cfg);
+          return tickWorking(state, command.now, command.touch, command.market, cfg);
         case 'Superseding':
-          return tickSuperseding(state, command.now, command.touch);
+          return tickSuperseding(state, command.now, command.touch, command.market);
         case 'Idle':
         case 'Completed':
           return NONE;
@@ -480,31 +550,27 @@ export const decide = (
       return E.right([
         {
           type: 'ChildOrderAccepted',
-          parentId: state.parent.parentId,
+          occurredAt: command.now,
+          ...where(state.parent),
+          parentOrderId: state.parent.parentOrderId,
           clientOrderId: ch.clientOrderId,
-          at: command.now,
         },
       ]);
     }
     case 'RecordRejected':
-    case 'RecordClosed': {
+    case 'RecordCancelled': {
       const ch = findChild(state, command.clientOrderId);
       if (!ch || state.status === 'Idle' || state.status === 'Completed') return NONE;
+      const child = {
+        occurredAt: command.now,
+        ...where(state.parent),
+        parentOrderId: state.parent.parentOrderId,
+        clientOrderId: ch.clientOrderId,
+      };
       return E.right([
         command.type === 'RecordRejected'
-          ? {
-              type: 'ChildOrderRejected',
-              parentId: state.parent.parentId,
-              clientOrderId: ch.clientOrderId,
-              code: command.code,
-              at: command.now,
-            }
-          : {
-              type: 'ChildOrderClosed',
-              parentId: state.parent.parentId,
-              clientOrderId: ch.clientOrderId,
-              at: command.now,
-            },
+          ? { type: 'ChildOrderRejected', ...child, code: command.code }
+          : { type: 'ChildOrderCancelled', ...child },
       ]);
     }
     case 'RecordFill': {
@@ -524,36 +590,46 @@ export const decide = (
       return E.right([
         {
           type: 'ChildOrderFilled',
-          parentId: state.parent.parentId,
+          occurredAt: command.now,
+          ...where(state.parent),
+          parentOrderId: state.parent.parentOrderId,
           clientOrderId: ch.clientOrderId,
           tradeId: command.tradeId,
           qty: command.qty,
           price: command.price,
           fee: command.fee,
           liquidity: command.liquidity,
-          at: command.now,
         },
       ]);
     }
     case 'Pause': {
       if (state.paused.includes(command.reason)) return NONE;
-      const parentId = state.status === 'Idle' ? '' : state.parent.parentId;
       const cancels =
         state.status === 'Working' || state.status === 'Superseding'
-          ? cancelAll(parentId, state.children, `paused: ${command.reason}`, command.now)
+          ? cancelAll(state.parent, state.children, `paused: ${command.reason}`, command.now)
           : [];
       return E.right([
-        { type: 'ParentOrderPaused', parentId, reason: command.reason, at: command.now },
+        {
+          type: 'ParentOrderPaused',
+          occurredAt: command.now,
+          ...pauseWhere(command, state),
+          reason: command.reason,
+        },
         ...cancels,
       ]);
     }
     case 'Resume': {
       if (!state.paused.includes(command.reason)) return NONE;
-      const parentId = state.status === 'Idle' ? '' : state.parent.parentId;
       const stillPaused = state.paused.some((r) => r !== command.reason);
       const schedule = state.status === 'Working' && !stillPaused ? resumeSchedule(state, command.now) : null;
       return E.right([
-        { type: 'ParentOrderResumed', parentId, reason: command.reason, schedule, at: command.now },
+        {
+          type: 'ParentOrderResumed',
+          occurredAt: command.now,
+          ...pauseWhere(command, state),
+          reason: command.reason,
+          schedule: schedule && { ...schedule, weights: [...schedule.weights] },
+        },
       ]);
     }
     default: {

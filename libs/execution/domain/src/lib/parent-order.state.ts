@@ -8,8 +8,10 @@
  * next parent starts from the position that results. Quantities are exact decimals.
  */
 import Decimal from 'decimal.js';
+import { DomainEvent, EventType } from '@keel/events';
 import { Instrument, Side } from '@keel/instruments';
-import { Schedule } from './twap.schedule';
+import { MarketTotals } from './execution.quality';
+import { lagInSlices, Schedule } from './twap.schedule';
 
 export type Urgency = 'low' | 'normal' | 'high';
 export type PauseReason = 'market' | 'killSwitch';
@@ -23,7 +25,7 @@ export interface Touch {
 }
 
 export interface ParentOrder {
-  readonly parentId: string;
+  readonly parentOrderId: string;
   readonly accountId: string;
   readonly instrument: Instrument;
   readonly side: Side;
@@ -64,103 +66,30 @@ export interface Progress {
 
 // ---- events -----------------------------------------------------------------------------
 
-export type ParentOrderEvent =
-  | {
-      readonly type: 'ParentOrderStarted';
-      readonly parent: ParentOrder;
-      readonly schedule: Schedule;
-      readonly arrivalMid: Decimal | null;
-      readonly at: number;
-    }
-  | {
-      readonly type: 'ChildOrderRequested';
-      readonly parentId: string;
-      readonly clientOrderId: string;
-      readonly seq: number;
-      readonly kind: ChildKind;
-      readonly side: Side;
-      readonly qty: Decimal;
-      readonly orderType: 'limit' | 'market';
-      readonly limitPrice: Decimal | null;
-      readonly postOnly: boolean;
-      readonly reason: ChildReason;
-      readonly at: number;
-    }
-  | {
-      readonly type: 'CancelRequested';
-      readonly parentId: string;
-      readonly clientOrderId: string;
-      readonly reason: string;
-      readonly at: number;
-    }
-  | {
-      readonly type: 'ChildOrderAccepted';
-      readonly parentId: string;
-      readonly clientOrderId: string;
-      readonly at: number;
-    }
-  | {
-      readonly type: 'ChildOrderRejected';
-      readonly parentId: string;
-      readonly clientOrderId: string;
-      readonly code: string;
-      readonly at: number;
-    }
-  | {
-      readonly type: 'ChildOrderFilled';
-      readonly parentId: string;
-      readonly clientOrderId: string;
-      readonly tradeId: string;
-      readonly qty: Decimal;
-      readonly price: Decimal;
-      readonly fee: Decimal;
-      readonly liquidity: 'maker' | 'taker';
-      readonly at: number;
-    }
-  | {
-      readonly type: 'ChildOrderClosed';
-      readonly parentId: string;
-      readonly clientOrderId: string;
-      readonly at: number;
-    }
-  | {
-      readonly type: 'ParentOrderPaused';
-      readonly parentId: string;
-      readonly reason: PauseReason;
-      readonly at: number;
-    }
-  | {
-      readonly type: 'ParentOrderResumed';
-      readonly parentId: string;
-      readonly reason: PauseReason;
-      /** The schedule re-planned over what is left (null: still paused for another reason). */
-      readonly schedule: Schedule | null;
-      readonly at: number;
-    }
-  | {
-      readonly type: 'ParentOrderProgress';
-      readonly parentId: string;
-      readonly slice: number;
-      readonly filled: Decimal;
-      readonly scheduled: Decimal;
-      readonly at: number;
-    }
-  | {
-      readonly type: 'ParentOrderSuperseded';
-      readonly parentId: string;
-      /** The next target, started once the old children are closed. */
-      readonly next: PendingTarget;
-      readonly at: number;
-    }
-  | {
-      readonly type: 'ParentOrderCompleted';
-      readonly parentId: string;
-      readonly reason: CompletionReason;
-      readonly filled: Decimal;
-      /** What was left: the lot/min-notional remainder, or the unfinished part at a deadline. */
-      readonly residual: Decimal;
-      readonly at: number;
-    };
+/**
+ * The catalog types a parent-order stream holds. The decider's events are these catalog
+ * events decoded (`DomainEvent`: decimals as Decimal, times as epoch ms, plus `type` and
+ * `occurredAt`): no second declaration of their shape.
+ */
+export const PARENT_ORDER_EVENT_TYPES = [
+  'ParentOrderStarted',
+  'ChildOrderRequested',
+  'ChildOrderCancelRequested',
+  'ChildOrderAccepted',
+  'ChildOrderRejected',
+  'ChildOrderFilled',
+  'ChildOrderCancelled',
+  'ParentOrderPaused',
+  'ParentOrderResumed',
+  'ParentOrderProgressReported',
+  'ParentOrderSuperseded',
+  'ParentOrderCompleted',
+] as const satisfies readonly EventType[];
+export type ParentOrderEventType = (typeof PARENT_ORDER_EVENT_TYPES)[number];
+export type ParentOrderEvent = DomainEvent<ParentOrderEventType>;
+
+export const isParentOrderEventType = (t: string): t is ParentOrderEventType =>
+  (PARENT_ORDER_EVENT_TYPES as readonly string[]).includes(t);
 
 /** A target waiting for the previous parent's children to close. */
 export interface PendingTarget {
@@ -180,41 +109,53 @@ interface Base {
   readonly paused: readonly PauseReason[];
 }
 
+/** What a parent order keeps for its quality report at completion. */
+interface Record {
+  /** The target (TargetPositionSet event id) it executes; null when not known. */
+  readonly targetId: string | null;
+  readonly arrivalMid: Decimal | null;
+  readonly marketAtStart: MarketTotals | null;
+  /** Worst lag behind the schedule seen at a slice end, in slices. */
+  readonly maxLag: number;
+}
+
 export type ParentOrderState =
   | (Base & { readonly status: 'Idle' })
-  | (Base & {
-      readonly status: 'Working';
-      readonly parent: ParentOrder;
-      readonly schedule: Schedule;
-      readonly arrivalMid: Decimal | null;
-      readonly children: readonly Child[];
-      readonly nextSeq: number;
-      readonly progress: Progress;
-      /** Last slice for which progress was reported (−1: none yet). */
-      readonly reportedSlice: number;
-    })
-  | (Base & {
-      readonly status: 'Superseding';
-      readonly parent: ParentOrder;
-      readonly children: readonly Child[];
-      readonly nextSeq: number;
-      readonly progress: Progress;
-      readonly next: PendingTarget;
-    })
-  | (Base & {
-      readonly status: 'Completed';
-      readonly parent: ParentOrder;
-      readonly progress: Progress;
-      readonly reason: CompletionReason;
-      readonly residual: Decimal;
-      readonly finishedAt: number;
-      readonly nextSeq: number;
-      /**
-       * Children still open when it completed (at a deadline their cancels go out with the
-       * completion): their late fills are still counted, so no fill is lost from the position.
-       */
-      readonly lateChildren: readonly Child[];
-    });
+  | (Base &
+      Record & {
+        readonly status: 'Working';
+        readonly parent: ParentOrder;
+        readonly schedule: Schedule;
+        readonly children: readonly Child[];
+        readonly nextSeq: number;
+        readonly progress: Progress;
+        /** Last slice for which progress was reported (−1: none yet). */
+        readonly reportedSlice: number;
+      })
+  | (Base &
+      Record & {
+        readonly status: 'Superseding';
+        readonly parent: ParentOrder;
+        readonly children: readonly Child[];
+        readonly nextSeq: number;
+        readonly progress: Progress;
+        readonly next: PendingTarget;
+      })
+  | (Base &
+      Record & {
+        readonly status: 'Completed';
+        readonly parent: ParentOrder;
+        readonly progress: Progress;
+        readonly reason: CompletionReason;
+        readonly residual: Decimal;
+        readonly finishedAt: number;
+        readonly nextSeq: number;
+        /**
+         * Children still open when it completed (at a deadline their cancels go out with the
+         * completion): their late fills are still counted, so no fill is lost from the position.
+         */
+        readonly lateChildren: readonly Child[];
+      });
 
 export const initialState = (position: Decimal = new Decimal(0)): ParentOrderState => ({
   status: 'Idle',
@@ -278,17 +219,36 @@ const onFill = (
   return { ...s, progress, position, children: mapChild(s.children, e.clientOrderId, fill) };
 };
 
+/** The parent order a ParentOrderStarted event starts. */
+export const parentOf = (e: Extract<ParentOrderEvent, { type: 'ParentOrderStarted' }>): ParentOrder => ({
+  parentOrderId: e.parentOrderId,
+  accountId: e.accountId,
+  instrument: e.instrumentRules,
+  side: e.side,
+  qty: e.qty,
+  fromPosition: e.fromPosition,
+  targetPosition: e.targetPosition,
+  start: e.start,
+  deadline: e.deadline,
+  urgency: e.urgency,
+  limitPrice: e.limitPrice,
+  style: e.style,
+});
+
 export const evolve = (s: ParentOrderState, e: ParentOrderEvent): ParentOrderState => {
   switch (e.type) {
     case 'ParentOrderStarted': {
       const nextSeq = s.status === 'Idle' ? 0 : s.nextSeq;
       return {
         status: 'Working',
-        position: e.parent.fromPosition,
+        position: e.fromPosition,
         paused: s.paused,
-        parent: e.parent,
+        parent: parentOf(e),
         schedule: e.schedule,
+        targetId: e.targetId,
         arrivalMid: e.arrivalMid,
+        marketAtStart: e.marketAtStart,
+        maxLag: 0,
         children: [],
         nextSeq,
         progress: emptyProgress,
@@ -306,7 +266,7 @@ export const evolve = (s: ParentOrderState, e: ParentOrderEvent): ParentOrderSta
         filled: new Decimal(0),
         status: 'Requested',
         tradeIds: [],
-        requestedAt: e.at,
+        requestedAt: e.occurredAt,
       };
       return {
         ...s,
@@ -315,7 +275,7 @@ export const evolve = (s: ParentOrderState, e: ParentOrderEvent): ParentOrderSta
         progress: { ...s.progress, childCount: s.progress.childCount + 1 },
       };
     }
-    case 'CancelRequested':
+    case 'ChildOrderCancelRequested':
       if (s.status !== 'Working' && s.status !== 'Superseding') return s;
       return withChildren(
         s,
@@ -330,7 +290,7 @@ export const evolve = (s: ParentOrderState, e: ParentOrderEvent): ParentOrderSta
         ),
       );
     case 'ChildOrderRejected':
-    case 'ChildOrderClosed':
+    case 'ChildOrderCancelled':
       if (s.status !== 'Working' && s.status !== 'Superseding') return s;
       return withChildren(
         s,
@@ -345,8 +305,14 @@ export const evolve = (s: ParentOrderState, e: ParentOrderEvent): ParentOrderSta
       if (s.status === 'Working' && e.schedule) return { ...s, paused, schedule: e.schedule };
       return { ...s, paused };
     }
-    case 'ParentOrderProgress':
-      return s.status === 'Working' ? { ...s, reportedSlice: Math.max(s.reportedSlice, e.slice) } : s;
+    case 'ParentOrderProgressReported':
+      return s.status === 'Working'
+        ? {
+            ...s,
+            reportedSlice: Math.max(s.reportedSlice, e.slice),
+            maxLag: Math.max(s.maxLag, lagInSlices(s.schedule, e.occurredAt, e.filled)),
+          }
+        : s;
     case 'ParentOrderSuperseded':
       if (s.status !== 'Working') return s;
       return {
@@ -354,6 +320,10 @@ export const evolve = (s: ParentOrderState, e: ParentOrderEvent): ParentOrderSta
         position: s.position,
         paused: s.paused,
         parent: s.parent,
+        targetId: s.targetId,
+        arrivalMid: s.arrivalMid,
+        marketAtStart: s.marketAtStart,
+        maxLag: s.maxLag,
         children: s.children,
         nextSeq: s.nextSeq,
         progress: s.progress,
@@ -366,10 +336,17 @@ export const evolve = (s: ParentOrderState, e: ParentOrderEvent): ParentOrderSta
         position: s.position,
         paused: s.paused,
         parent: s.parent,
+        targetId: s.targetId,
+        arrivalMid: s.arrivalMid,
+        marketAtStart: s.marketAtStart,
+        maxLag:
+          s.status === 'Working'
+            ? Math.max(s.maxLag, lagInSlices(s.schedule, e.occurredAt, e.filled))
+            : s.maxLag,
         progress: s.progress,
         reason: e.reason,
         residual: e.residual,
-        finishedAt: e.at,
+        finishedAt: e.occurredAt,
         nextSeq: s.nextSeq,
         lateChildren: s.children,
       };

@@ -11,6 +11,7 @@
  * weights and the time fraction are statistics (plain numbers), as ARCHITECTURE.md allows.
  */
 import Decimal from 'decimal.js';
+import * as E from 'fp-ts/Either';
 
 export interface Schedule {
   /** Epoch ms at which the schedule starts (a resumed order re-bases here). */
@@ -29,17 +30,21 @@ export interface Schedule {
 /** Equal slices: the default time profile. */
 export const equalProfile = (slices: number): readonly number[] => Array.from({ length: slices }, () => 1);
 
+/** Why a schedule cannot be made: the offending field and the reason. */
+export interface ScheduleProblem {
+  readonly field: 'deadline' | 'slices' | 'profile' | 'qty';
+  readonly message: string;
+}
+
 /** A validated schedule, or a reason naming the offending field. */
-export const makeSchedule = (
-  s: Schedule,
-): { ok: true; schedule: Schedule } | { ok: false; field: string; message: string } => {
+export const makeSchedule = (s: Schedule): E.Either<ScheduleProblem, Schedule> => {
   if (!Number.isFinite(s.from) || !Number.isFinite(s.to) || s.to <= s.from)
-    return { ok: false, field: 'deadline', message: 'must be after the start' };
-  if (s.weights.length < 1) return { ok: false, field: 'slices', message: 'needs at least one slice' };
+    return E.left({ field: 'deadline', message: 'must be after the start' });
+  if (s.weights.length < 1) return E.left({ field: 'slices', message: 'needs at least one slice' });
   if (s.weights.some((w) => !Number.isFinite(w) || w < 0) || s.weights.every((w) => w === 0))
-    return { ok: false, field: 'profile', message: 'weights must be finite, ≥ 0 and not all 0' };
-  if (s.total.lt(s.base)) return { ok: false, field: 'qty', message: 'total must not be below what is done' };
-  return { ok: true, schedule: s };
+    return E.left({ field: 'profile', message: 'weights must be finite, ≥ 0 and not all 0' });
+  if (s.total.lt(s.base)) return E.left({ field: 'qty', message: 'total must not be below what is done' });
+  return E.right(s);
 };
 
 export const sliceCount = (s: Schedule): number => s.weights.length;

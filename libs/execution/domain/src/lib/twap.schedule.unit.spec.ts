@@ -3,6 +3,7 @@
  * at slice ends, total at the deadline, consistent with its inverse).
  */
 import Decimal from 'decimal.js';
+import * as E from 'fp-ts/Either';
 import fc from 'fast-check';
 import {
   equalProfile,
@@ -51,12 +52,10 @@ describe('twap schedule (examples)', () => {
   });
 
   it('rejects a schedule that ends before it starts or has no weight', () => {
-    expect(makeSchedule({ ...s, to: s.from })).toEqual({
-      ok: false,
-      field: 'deadline',
-      message: 'must be after the start',
-    });
-    expect(makeSchedule({ ...s, weights: [0, 0] })).toMatchObject({ ok: false, field: 'profile' });
+    expect(makeSchedule({ ...s, to: s.from })).toEqual(
+      E.left({ field: 'deadline', message: 'must be after the start' }),
+    );
+    expect(makeSchedule({ ...s, weights: [0, 0] })).toMatchObject(E.left({ field: 'profile' }));
   });
 
   it('reports lag in slices', () => {

@@ -27,7 +27,7 @@ export const setTarget = (
   type: 'SetTarget',
   targetId: 'tgt1',
   accountId: 'acc1',
-  symbol: 'BTCUSDT',
+  instrument: 'BTCUSDT',
   currentPosition: '0',
   targetPosition: '1',
   start: T0,
@@ -35,6 +35,7 @@ export const setTarget = (
   slices: 6,
   now: T0,
   touch: TOUCH,
+  market: null,
   ...over,
 });
 

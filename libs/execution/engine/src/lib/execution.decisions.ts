@@ -1,17 +1,25 @@
 /**
  * Execution's command path: one aggregate per (account, instrument) in its own stream, decided
  * through the runtime's command handler (fold the stream, decide, append at that revision,
- * decide again on a conflict, wait out an outage), the decided events stored with the data
- * the decider does not know (its target, market totals, quality), and each aggregate's pacing.
+ * decide again on a conflict, wait out an outage), the decided events encoded by the
+ * catalog's codec and stored as they are, and each aggregate's pacing.
  */
 import * as E from 'fp-ts/Either';
 import * as TE from 'fp-ts/TaskEither';
 import { pipe } from 'fp-ts/function';
-import { describeError, EventMeta, KeelError, newEvent, NewEvent, validationError } from '@keel/events';
+import {
+  describeError,
+  encodeEvent,
+  EventMeta,
+  KeelError,
+  newEvent,
+  NewEvent,
+  validationError,
+} from '@keel/events';
 import { createCommandHandler, Decision } from '@keel/runtime';
 import {
   decide,
-  decisionExtras,
+  decodeParentOrderEvent,
   defaultExecutionConfig,
   emptyAggregate,
   eventIdFor,
@@ -19,16 +27,12 @@ import {
   ExecutionConfig,
   ExecutionError,
   executionStream,
-  fromStored,
-  marketTotalsAt,
   nextWakeAt,
   ParentOrderCommand,
   ParentOrderEvent,
   rejectionData,
   rejectionEventId,
-  storedExtras,
   targetTakenBy,
-  toStored,
 } from '@keel/execution-domain';
 import { Cause, ExecutionContext, Held, keyOf, Pacing } from './execution.context';
 import { EXECUTION_APP } from './execution.names';
@@ -75,7 +79,7 @@ export const createDecisions = (ctx: ExecutionContext) => {
         if (e.type === 'ParentOrderRejected')
           return E.right({ agg: { ...h.agg, revision: e.streamRevision }, lastTaken: taken });
         return pipe(
-          fromStored(e),
+          decodeParentOrderEvent(e),
           E.mapLeft((err): KeelError =>
             validationError(
               `${e.stream}@${e.streamRevision}`,
@@ -84,7 +88,7 @@ export const createDecisions = (ctx: ExecutionContext) => {
             ),
           ),
           E.map((d) => {
-            const agg = evolveAggregate(h.agg, d, storedExtras(e));
+            const agg = evolveAggregate(h.agg, d);
             return {
               agg: agg.revision === e.streamRevision ? agg : { ...agg, revision: e.streamRevision },
               lastTaken: taken,
@@ -101,45 +105,30 @@ export const createDecisions = (ctx: ExecutionContext) => {
       TE.map((r) => r.state),
     );
 
-  const meta = (cause: Cause, now: number): EventMeta => ({
+  const meta = (cause: Cause, occurredAt: string): EventMeta => ({
     ...cause,
     producer: EXECUTION_APP,
-    occurredAt: new Date(now).toISOString(),
+    occurredAt,
   });
 
   /** The decided events as stored events, and the aggregate after them. */
   const encode = (
     h: Held,
-    command: ParentOrderCommand,
     events: readonly ParentOrderEvent[],
     cause: Cause,
-    now: number,
   ): E.Either<KeelError, Decision<Held>> => {
-    const v = view();
-    const { accountId, symbol } = h.agg;
-    const market = () => marketTotalsAt(v, v.venues[accountId] ?? '', symbol, now);
     let agg = h.agg;
     let lastTaken = h.lastTaken;
     const out: NewEvent[] = [];
     for (const e of events) {
-      const { extras, quality } = decisionExtras(e, command, h.agg, agg, market);
-      const stored = toStored(e, {
-        accountId,
-        instrument: symbol,
-        ...(extras.targetId !== undefined ? { targetId: extras.targetId } : {}),
-        ...(extras.marketAtStart ? { marketAtStart: extras.marketAtStart } : {}),
-        ...(quality ? { quality } : {}),
-      });
-      const ne = newEvent(
-        stored.type,
-        eventIdFor(e, { accountId, instrument: symbol }),
-        stored.data as never,
-        meta(cause, now),
+      const ne = pipe(
+        encodeEvent(e),
+        E.chain((s) => newEvent(s.type, eventIdFor(e), s.data as never, meta(cause, s.occurredAt))),
       );
       if (E.isLeft(ne)) return ne;
       out.push(ne.right);
-      agg = evolveAggregate(agg, e, extras);
-      if (e.type === 'ParentOrderStarted' && extras.targetId) lastTaken = extras.targetId;
+      agg = evolveAggregate(agg, e);
+      if (e.type === 'ParentOrderStarted' && e.targetId) lastTaken = e.targetId;
       if (e.type === 'ParentOrderSuperseded') lastTaken = e.next.targetId;
     }
     return E.right({ events: out, state: { agg, lastTaken } });
@@ -164,9 +153,7 @@ export const createDecisions = (ctx: ExecutionContext) => {
           decide(command, h.agg.state, cfg),
           E.chainW((events) => {
             decided = events;
-            return events.length === 0
-              ? E.right({ events: [], state: h })
-              : encode(h, command, events, cause, now);
+            return events.length === 0 ? E.right({ events: [], state: h }) : encode(h, events, cause);
           }),
         ),
       ),
@@ -187,7 +174,7 @@ export const createDecisions = (ctx: ExecutionContext) => {
                 accountId,
                 instrument: symbol,
                 type: e.type,
-                parentOrderId: e.type === 'ParentOrderStarted' ? e.parent.parentId : e.parentId,
+                parentOrderId: e.parentOrderId,
               },
               `execution: ${e.type}`,
             );
@@ -217,7 +204,7 @@ export const createDecisions = (ctx: ExecutionContext) => {
             'ParentOrderRejected',
             rejectionEventId(accountId, symbol, targetId),
             data,
-            meta(cause, now),
+            meta(cause, new Date(now).toISOString()),
           ),
           E.map((ne) => ({
             events: [ne],

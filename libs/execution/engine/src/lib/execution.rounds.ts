@@ -13,6 +13,8 @@ import {
   ExecutionView,
   freshTouch,
   inFlightByAccount,
+  MarketTotals,
+  marketTotalsAt,
   nextWakeAt,
   pauseCommands,
   reconcileSteps,
@@ -35,6 +37,8 @@ export const createRounds = (ctx: ExecutionContext, decisions: Decisions) => {
     e._tag === 'InfrastructureError' || e._tag === 'ConcurrencyError';
   const touchOf = (v: ExecutionView, accountId: string, symbol: string, now: number): Touch | null =>
     freshTouch(v, v.venues[accountId] ?? '', symbol, now, settings.quoteMaxAgeMs);
+  const marketOf = (v: ExecutionView, accountId: string, symbol: string, now: number): MarketTotals =>
+    marketTotalsAt(v, v.venues[accountId] ?? '', symbol, now);
 
   /** Targets the decider found nothing to do for (the position is the target): this process only. */
   const settled = new Map<string, string>();
@@ -56,7 +60,15 @@ export const createRounds = (ctx: ExecutionContext, decisions: Decisions) => {
       const h = loaded.right;
       const key = keyOf(accountId, symbol);
       if (h.lastTaken === target.targetId || settled.get(key) === target.targetId) return done;
-      const step = targetStep(v, h.agg, target, now, touchOf(v, accountId, symbol, now), settings);
+      const step = targetStep(
+        v,
+        h.agg,
+        target,
+        now,
+        touchOf(v, accountId, symbol, now),
+        marketOf(v, accountId, symbol, now),
+        settings,
+      );
       switch (step._tag) {
         case 'Wait':
           return done;
@@ -105,7 +117,7 @@ export const createRounds = (ctx: ExecutionContext, decisions: Decisions) => {
       const before = await load(accountId, symbol)();
       if (E.isLeft(before)) return before;
       for (const c of pauseCommands(
-        before.right.agg.state,
+        before.right.agg,
         wantedPauses(v, accountId, symbol, now, settings.marketOpen),
         now,
       )) {
@@ -130,7 +142,8 @@ export const createRounds = (ctx: ExecutionContext, decisions: Decisions) => {
       if (!tickDue({ status: s.status, touchKey, lastTouchKey: p.lastTouch, wakeAt: p.wakeAt, now }))
         return done;
       p.lastTouch = touchKey;
-      const r = await run(accountId, symbol, { type: 'Tick', now, touch }, cause, now)();
+      const market = marketOf(v, accountId, symbol, now);
+      const r = await run(accountId, symbol, { type: 'Tick', now, touch, market }, cause, now)();
       if (E.isLeft(r) && storeFailure(r.left)) return E.left(r.left);
       if (E.isLeft(r))
         logger.error({ accountId, instrument: symbol, err: describeError(r.left) }, 'tick refused');

@@ -97,7 +97,7 @@ export type GatewayWork =
       readonly inDoubt: boolean;
       readonly blocked: { readonly code: string; readonly reason: string } | null;
     }
-  | { readonly kind: 'cancel'; readonly command: EventData<'CancelRequested'> };
+  | { readonly kind: 'cancel'; readonly command: EventData<'ChildOrderCancelRequested'> };
 
 const blockOf = (
   s: GateState,
@@ -114,12 +114,12 @@ const blockOf = (
 
 /** What to do about a command event. */
 export const route = (s: GateState, e: RecordedEvent): GatewayWork => {
-  if (e.type !== 'ChildOrderRequested' && e.type !== 'CancelRequested') return { kind: 'ignore' };
+  if (e.type !== 'ChildOrderRequested' && e.type !== 'ChildOrderCancelRequested') return { kind: 'ignore' };
   const accountId = e.data.accountId;
   const account = s.accounts[accountId];
   if (!account) return { kind: 'ignore' };
   if (account.phase === 'Reconciling') return { kind: 'defer', accountId };
-  if (e.type === 'CancelRequested') return { kind: 'cancel', command: e.data };
+  if (e.type === 'ChildOrderCancelRequested') return { kind: 'cancel', command: e.data };
   return {
     kind: 'place',
     command: e.data,

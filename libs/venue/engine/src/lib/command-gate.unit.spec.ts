@@ -31,13 +31,17 @@ const child = (pos: number, accountId = 'acc1') =>
     limitPrice: null,
     postOnly: false,
     reduceOnly: false,
+    seq: 0,
+    kind: 'taker',
+    reason: 'slice',
   });
 const cancel = (pos: number) =>
-  at(pos, 'CancelRequested', {
+  at(pos, 'ChildOrderCancelRequested', {
     accountId: 'acc1',
     instrument: 'BTC/USDT:USDT',
     clientOrderId: 'k1',
     reason: 'done',
+    parentOrderId: 'p',
   });
 const kill = (pos: number, scope: 'global' | 'account', accountId: string | null = null) =>
   at(pos, 'KillSwitchEngaged', { scope, accountId, reason: 'drill' });

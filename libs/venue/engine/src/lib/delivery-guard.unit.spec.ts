@@ -18,6 +18,9 @@ const order = (over: Partial<EventData<'ChildOrderRequested'>> = {}): EventData<
   limitPrice: '2000',
   postOnly: false,
   reduceOnly: false,
+  seq: 0,
+  kind: 'taker',
+  reason: 'slice',
   ...over,
 });
 const holding = (qty: string, extra: Partial<AccountLog> = {}): AccountLog => ({

@@ -49,7 +49,7 @@ export interface GatewayState {
 
 export const GATEWAY_EVENT_TYPES: readonly EventType[] = [
   ...ACCOUNT_LOG_EVENT_TYPES,
-  'CancelRequested',
+  'ChildOrderCancelRequested',
   'KillSwitchEngaged',
   'KillSwitchReleased',
 ];

@@ -1,5 +1,5 @@
 /**
- * Cancelling an order (CancelRequested → OrderCancelled). Unlike a placement, a cancel is safe
+ * Cancelling an order (ChildOrderCancelRequested → OrderCancelled). Unlike a placement, a cancel is safe
  * to repeat, but its outcome still has to be established: after a timeout, an "unknown order"
  * answer or a cancel that raced a fill, the gateway looks the order up by client order id and
  * records what the venue says. A filled order is not cancelled: its fills say what happened.

@@ -33,6 +33,9 @@ const command: ChildOrder = {
   limitPrice: '42000.17',
   postOnly: true,
   reduceOnly: false,
+  seq: 0,
+  kind: 'taker',
+  reason: 'slice',
 };
 
 const requested = (

@@ -141,15 +141,15 @@ export const evolveAccountLog = (log: AccountLog, event: RecordedEvent): Account
     case 'PredictionReceived':
     case 'TargetPositionSet':
     case 'ContractTargetSet':
-    case 'CancelRequested':
+    case 'ChildOrderCancelRequested':
     case 'ParentOrderStarted':
     case 'ChildOrderAccepted':
     case 'ChildOrderRejected':
     case 'ChildOrderFilled':
-    case 'ChildOrderClosed':
+    case 'ChildOrderCancelled':
     case 'ParentOrderPaused':
     case 'ParentOrderResumed':
-    case 'ParentOrderProgress':
+    case 'ParentOrderProgressReported':
     case 'ParentOrderSuperseded':
     case 'ParentOrderCompleted':
     case 'ParentOrderRejected':

@@ -47,6 +47,9 @@ const requested = (clientOrderId: string) =>
     limitPrice: '42000',
     postOnly: false,
     reduceOnly: false,
+    seq: 0,
+    kind: 'taker',
+    reason: 'slice',
   });
 const accepted = (clientOrderId: string, venueOrderId = `V-${clientOrderId}`) =>
   recorded('OrderAccepted', { accountId: 'acc1', instrument: BTC, clientOrderId, venueOrderId });
