@@ -6,3 +6,11 @@ export { connectNatsBus } from './lib/nats.bus';
 export type { MemoryBusOptions } from './lib/memory.bus';
 export { createMemoryBus } from './lib/memory.bus';
 export { DEFAULT_MAX_DELIVER } from './lib/delivery.policy';
+export {
+  DLQ_CONSUMER_HEADER,
+  DLQ_DELIVERIES_HEADER,
+  DLQ_REASON_HEADER,
+  DLQ_SUBJECT_HEADER,
+  MSG_ID_HEADER,
+  POSITION_HEADER,
+} from './lib/bus.headers';

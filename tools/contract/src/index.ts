@@ -3,4 +3,6 @@
  * document (docs/asyncapi.yaml) and the schema-compatibility check against the last
  * released catalog (tools/contract/released/).
  */
-export {};
+export type { EventDefinitionsLike } from './asyncapi';
+export { asyncApiDocument } from './asyncapi';
+export { ASYNCAPI_COMMAND, ASYNCAPI_PATH, asyncApiDrift, renderAsyncApi } from './asyncapi.render';

@@ -1,7 +1,8 @@
 /**
  * Message headers the bus writes and reads. Subjects and stream names live in
- * `@keel/events` names.ts; these header names are private to the bus adapters and to
- * operators reading the DLQ with the `nats` CLI.
+ * `@keel/events` names.ts. Only the bus adapters write these headers; their names are
+ * exported for readers outside the code: operators reading the DLQ with the `nats` CLI and
+ * the AsyncAPI document (tools/contract), which publishes them as part of the contract.
  */
 
 /** JetStream's dedupe header: the event id, so a re-publish within the window is dropped. */

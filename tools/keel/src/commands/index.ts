@@ -10,6 +10,7 @@ import {
   replayProjectionCommands,
 } from './replay.command';
 import { calendarContractsCommand, calendarHolidaysCommand, calendarStateCommand } from './calendar.command';
+import { contractAsyncApiCommand } from './contract.command';
 import { rollSimCommand } from './roll-sim.command';
 import { startCommand } from './start.command';
 import { twapSimCommand } from './twap-sim.command';
@@ -22,6 +23,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   'calendar contracts': calendarContractsCommand,
   'calendar holidays': calendarHolidaysCommand,
   'calendar state': calendarStateCommand,
+  'contract asyncapi': contractAsyncApiCommand,
   'twap-sim': twapSimCommand,
   'roll-sim': rollSimCommand,
   'bench replay': benchReplayCommand,
