@@ -19,7 +19,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
-import { describeError, RecordedEvent } from '@keel/events';
+import { describeError, EVENT_DEFINITIONS, RecordedEvent, validateData } from '@keel/events';
 import {
   bulkLoadSqlite,
   decodeRawEnvelope,
@@ -28,11 +28,10 @@ import {
   openSqliteEventStore,
 } from '@keel/event-store';
 import {
+  decodeParentOrderEvent,
   emptyAggregate,
   evolveAggregate,
   ExecutionAggregate,
-  fromStored,
-  storedExtras,
 } from '@keel/execution-domain';
 import { PnlCheckpoint } from '@keel/pnl-domain';
 import { LogSource, openLogSource, runPnlBackfill, verifyPnlCheckpoints } from '@keel/pnl-replay';
@@ -42,7 +41,8 @@ import { TempDir, tempDir } from '@keel/testing';
 
 /**
  * The position of every (account, instrument) as the execution parent-order fold gives it: each
- * `execution-…` stream folded in order with `fromStored` + `evolveAggregate` (a stored
+ * `execution-…` stream folded in order with `decodeParentOrderEvent` (the catalog's codec, after
+ * the store's upcast) + `evolveAggregate` (a stored
  * ParentOrderRejected only takes up a revision, as in the engine's loader), read from
  * `state.position` (start position + the parent orders' signed fills). Key `<account> <instrument>`.
  */
@@ -52,10 +52,10 @@ const executionPositions = (events: readonly RecordedEvent[]): Map<string, Decim
     if (!e.stream.startsWith('execution-') || e.type === 'ParentOrderRejected') continue;
     const { accountId, instrument } = e.data as { accountId: string; instrument: string };
     const agg = aggregates.get(e.stream) ?? emptyAggregate(accountId, instrument);
-    const d = fromStored(e);
+    const d = decodeParentOrderEvent(e);
     if (E.isLeft(d))
       throw new Error(`${e.stream}@${e.streamRevision} (${e.type}) does not fold: ${describeError(d.left)}`);
-    aggregates.set(e.stream, evolveAggregate(agg, d.right, storedExtras(e)));
+    aggregates.set(e.stream, evolveAggregate(agg, d.right));
   }
   return new Map([...aggregates.values()].map((a) => [`${a.accountId} ${a.symbol}`, a.state.position]));
 };
@@ -179,6 +179,22 @@ describe(`the v0.1.0 log (${fixture.length} events: ${countsByType})`, () => {
     expect(
       decoded().map((e) => [e.globalPosition, e.eventId, e.stream, e.streamRevision, e.occurredAt]),
     ).toEqual(fixture.map((e) => [e.globalPosition, e.eventId, e.stream, e.streamRevision, e.occurredAt]));
+    // Read as today's contract: a renamed type reads under its new name, every event at its current
+    // version (the catalog's `formerly` and upcasters), and every payload in today's shape.
+    const RENAMED: Readonly<Record<string, string>> = {
+      CancelRequested: 'ChildOrderCancelRequested',
+      ChildOrderClosed: 'ChildOrderCancelled',
+      ParentOrderProgress: 'ParentOrderProgressReported',
+      PositionSnapshot: 'PositionReported',
+      BalanceSnapshot: 'BalanceReported',
+    };
+    const types = decoded().map((e) => e.type as string);
+    expect(types).toEqual(fixture.map((e) => RENAMED[e.type] ?? e.type));
+    for (const e of decoded()) {
+      expect(e.schemaVersion).toBe(EVENT_DEFINITIONS[e.type].version);
+      expect(validateData(e.type, e.data)).toEqual(E.right(e.data));
+    }
+    expect(types.filter((t) => t === 'ChildOrderCancelRequested').length).toBeGreaterThan(0);
   });
 
   it(`(b) the PnL replay rebuilds all ${storedCheckpoints.length} stored PnlUpdated checkpoints exactly`, async () => {

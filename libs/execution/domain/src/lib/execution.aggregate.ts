@@ -6,10 +6,10 @@
  */
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
+import { pipe } from 'fp-ts/function';
 import {
   decodeEvent,
   deriveId,
-  describeError,
   EventData,
   NotFoundError,
   RecordedEvent,
@@ -37,6 +37,7 @@ import {
   Touch,
 } from './parent-order.state';
 import { MarketTotals } from './execution.quality';
+import { makeSchedule, Schedule } from './twap.schedule';
 import { ExecutionView, isKilled } from './execution.view';
 
 export interface ExecutionAggregate {
@@ -92,7 +93,48 @@ export const decodeParentOrderEvent = (e: {
   const type = e.type;
   if (!isParentOrderEventType(type))
     return E.left(validationError('/type', type, 'is not an event of a parent-order stream'));
-  return decodeEvent({ type, data: e.data, occurredAt: e.occurredAt });
+  return pipe(decodeEvent({ type, data: e.data, occurredAt: e.occurredAt }), E.chain(checkFolds));
+};
+
+// makeSchedule names the domain's fields; name the stored ones instead.
+const SCHEDULE_FIELD: Readonly<Record<string, string>> = {
+  deadline: 'to',
+  slices: 'weights',
+  profile: 'weights',
+  qty: 'total',
+};
+
+/** What the schema cannot say but a fold relies on: a schedule that is one, rules of this instrument. */
+const checkFolds = (e: ParentOrderEvent): E.Either<ValidationError, ParentOrderEvent> => {
+  const schedule = (s: Schedule | null): E.Either<ValidationError, ParentOrderEvent> =>
+    s === null
+      ? E.right(e)
+      : pipe(
+          makeSchedule(s),
+          E.bimap(
+            (p) => {
+              const field = SCHEDULE_FIELD[p.field] ?? p.field;
+              return validationError(
+                `/data/schedule/${field}`,
+                (s as unknown as Record<string, unknown>)[field],
+                p.message,
+              );
+            },
+            () => e,
+          ),
+        );
+  if (e.type === 'ParentOrderStarted') {
+    if (e.instrumentRules.symbol !== e.instrument)
+      return E.left(
+        validationError(
+          '/data/instrumentRules/symbol',
+          e.instrumentRules.symbol,
+          `must be the event's instrument ${e.instrument}`,
+        ),
+      );
+    return schedule(e.schedule);
+  }
+  return e.type === 'ParentOrderResumed' ? schedule(e.schedule) : E.right(e);
 };
 
 /**

@@ -39,7 +39,6 @@ import { EXECUTION_APP } from './execution.names';
 
 export const createDecisions = (ctx: ExecutionContext) => {
   const { store, clock, logger, metrics } = ctx;
-  const view = ctx.view;
   const pacing = new Map<string, Pacing>();
   const pacingOf = (accountId: string, symbol: string): Pacing => {
     const k = keyOf(accountId, symbol);

@@ -159,6 +159,6 @@ describe('the execution engine on the runtime', () => {
       ),
     );
     await eventually('paused', async () => types(await streamOf(stream)).includes('ParentOrderPaused'));
-    expect(types(await streamOf(stream))).toContain('CancelRequested');
+    expect(types(await streamOf(stream))).toContain('ChildOrderCancelRequested');
   });
 });
