@@ -289,13 +289,11 @@ export const rejectionData = (
   agg: Pick<ExecutionAggregate, 'accountId' | 'symbol'>,
   targetId: string,
   error: ExecutionError,
-  now: number,
 ): EventData<'ParentOrderRejected'> => {
   const base = {
     accountId: agg.accountId,
     instrument: agg.symbol,
     targetId,
-    at: new Date(now).toISOString(),
   };
   switch (error._tag) {
     case 'ValidationError':

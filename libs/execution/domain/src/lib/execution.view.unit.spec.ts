@@ -222,7 +222,7 @@ describe('taking up a target', () => {
       error: { _tag: 'NotFoundError', what: 'instrument', id: 'DOGE/USDT:USDT' },
     });
     if (r._tag === 'Reject')
-      expect(rejectionData(emptyAggregate('acc1', 'DOGE/USDT:USDT'), 'tgt1', r.error, T0)).toMatchObject({
+      expect(rejectionData(emptyAggregate('acc1', 'DOGE/USDT:USDT'), 'tgt1', r.error)).toMatchObject({
         code: 'NotFoundError',
         field: 'instrument',
         value: 'DOGE/USDT:USDT',

@@ -197,7 +197,7 @@ export const createDecisions = (ctx: ExecutionContext) => {
     return pipe(
       handler.handle<KeelError>(streamOf(accountId, symbol), (h) => {
         if (h.lastTaken === targetId) return E.right({ events: [], state: h });
-        data = rejectionData(h.agg, targetId, error, now);
+        data = rejectionData(h.agg, targetId, error);
         return pipe(
           newEvent(
             'ParentOrderRejected',
