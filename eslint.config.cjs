@@ -45,9 +45,17 @@ const DEP_CONSTRAINTS = [
   { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain', 'type:contract', 'type:util'] },
   { sourceTag: 'type:contract', onlyDependOnLibsWithTags: ['type:contract', 'type:util'] },
   { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
+  // A tool may use another tool's library (the keel CLI runs tools/contract's generator); no
+  // other layer may depend on a tool.
   {
     sourceTag: 'type:tool',
-    onlyDependOnLibsWithTags: ['type:simulation', 'type:engine', 'type:adapter', ...BELOW_ENGINE],
+    onlyDependOnLibsWithTags: [
+      'type:tool',
+      'type:simulation',
+      'type:engine',
+      'type:adapter',
+      ...BELOW_ENGINE,
+    ],
   },
   {
     sourceTag: 'type:testing',
