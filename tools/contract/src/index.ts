@@ -3,4 +3,13 @@
  * document (docs/asyncapi.yaml) and the schema-compatibility check against the last
  * released catalog (tools/contract/released/).
  */
-export {};
+export { COMPATIBILITY_HINT, compatibilityProblems, formatProblem } from './compat';
+export type { CompatibilityOptions, Problem } from './compat';
+export {
+  readReleasedCatalog,
+  releaseCatalog,
+  RELEASED_CATALOG_PATH,
+  workspaceVersion,
+  writeReleasedCatalog,
+} from './released';
+export type { ReleasedCatalog, ReleasedEvent } from './released';
