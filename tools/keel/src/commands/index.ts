@@ -13,6 +13,7 @@ import { calendarContractsCommand, calendarHolidaysCommand, calendarStateCommand
 import { rollSimCommand } from './roll-sim.command';
 import { startCommand } from './start.command';
 import { twapSimCommand } from './twap-sim.command';
+import { contractCheckCommand, contractReleaseCommand } from './contract-release.command';
 
 export const COMMANDS: Readonly<Record<string, Command>> = {
   start: startCommand,
@@ -29,4 +30,6 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   'replay archive': replayArchiveCommand,
   ...replayProjectionCommands,
   replay: replayCommand,
+  'contract release': contractReleaseCommand,
+  'contract check': contractCheckCommand,
 };
