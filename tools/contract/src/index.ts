@@ -6,3 +6,13 @@
 export type { EventDefinitionsLike } from './asyncapi';
 export { asyncApiDocument } from './asyncapi';
 export { ASYNCAPI_COMMAND, ASYNCAPI_PATH, asyncApiDrift, renderAsyncApi } from './asyncapi.render';
+export { COMPATIBILITY_HINT, compatibilityProblems, formatProblem } from './compat';
+export type { CompatibilityOptions, Problem } from './compat';
+export {
+  readReleasedCatalog,
+  releaseCatalog,
+  RELEASED_CATALOG_PATH,
+  workspaceVersion,
+  writeReleasedCatalog,
+} from './released';
+export type { ReleasedCatalog, ReleasedEvent } from './released';

@@ -14,6 +14,7 @@ import { contractAsyncApiCommand } from './contract.command';
 import { rollSimCommand } from './roll-sim.command';
 import { startCommand } from './start.command';
 import { twapSimCommand } from './twap-sim.command';
+import { contractCheckCommand, contractReleaseCommand } from './contract-release.command';
 
 export const COMMANDS: Readonly<Record<string, Command>> = {
   start: startCommand,
@@ -31,4 +32,6 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   'replay archive': replayArchiveCommand,
   ...replayProjectionCommands,
   replay: replayCommand,
+  'contract release': contractReleaseCommand,
+  'contract check': contractCheckCommand,
 };

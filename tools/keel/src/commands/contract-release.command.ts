@@ -1,0 +1,69 @@
+/**
+ * `keel contract release|check`: the event catalog's compatibility contract (tools/contract).
+ *   contract release [--label 0.2.0] [--date 2026-12-03]
+ *       writes tools/contract/released/catalog.json from the current catalog; commit it.
+ *       The label defaults to the workspace package.json version, the date to today (UTC).
+ *   contract check
+ *       compares the current catalog with the released one; exit 1 when something breaks.
+ */
+import {
+  COMPATIBILITY_HINT,
+  compatibilityProblems,
+  formatProblem,
+  readReleasedCatalog,
+  releaseCatalog,
+  RELEASED_CATALOG_PATH,
+  workspaceVersion,
+  writeReleasedCatalog,
+} from '@keel/contract';
+import { relative } from 'node:path';
+import { parseFlags, UsageError } from '../cli.io';
+import type { Command } from './command';
+
+const shown = (path: string): string => relative(process.cwd(), path) || path;
+
+export const contractReleaseCommand: Command = {
+  summary: 'Event contract: record the current catalog as released (then commit the file)',
+  run: async (args, io) => {
+    const flags = parseFlags(args, { label: { type: 'string' }, date: { type: 'string' } });
+    const label = flags.label ?? workspaceVersion();
+    const date = flags.date ?? new Date().toISOString().slice(0, 10);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(date))
+      throw new UsageError(`--date must be YYYY-MM-DD (got ${JSON.stringify(date)})`);
+    if (!label.trim()) throw new UsageError('--label must not be empty');
+    const catalog = releaseCatalog({ label, date });
+    await writeReleasedCatalog(catalog);
+    const result = {
+      file: shown(RELEASED_CATALOG_PATH),
+      release: label,
+      date,
+      types: Object.keys(catalog.events).length,
+    };
+    io.result(
+      result,
+      () =>
+        `wrote ${result.file}: release ${label} (${date}), ${result.types} event types. Commit it: it is what the compatibility check compares with.`,
+    );
+    return 0;
+  },
+};
+
+export const contractCheckCommand: Command = {
+  summary: 'Event contract: check the current catalog against the released one',
+  run: async (args, io) => {
+    parseFlags(args, {});
+    const released = readReleasedCatalog();
+    const problems = compatibilityProblems(released);
+    io.result({ release: released.release, problems }, () =>
+      problems.length === 0
+        ? `compatible with release ${released.release} (${released.date})`
+        : [
+            `${problems.length} compatibility problem(s) against release ${released.release} (${released.date}):`,
+            ...problems.map((p) => `  ${formatProblem(p)}`),
+            '',
+            COMPATIBILITY_HINT,
+          ].join('\n'),
+    );
+    return problems.length === 0 ? 0 : 1;
+  },
+};
