@@ -40,6 +40,9 @@ const nextVersion = (type: string, schema: TSchema, upcaster?: Upcaster): EventD
 };
 const explain = (problems: readonly Problem[]): string => problems.map(formatProblem).join('\n');
 
+/** The JSON side of a schema (a catalog block may itself be a transform). */
+const plainJson = (s: TSchema): { pattern?: string } => JSON.parse(JSON.stringify(s)) as { pattern?: string };
+
 describe('the current catalog against the released catalog (tools/contract/released/catalog.json)', () => {
   it('has no compatibility problems', () => {
     const released = readReleasedCatalog();
@@ -260,7 +263,7 @@ describe('allowed changes are not reported', () => {
       ...def('ContractMapped'),
       schema: closed({
         ...propertiesOf('ContractMapped'),
-        effectiveFrom: Type.Transform(Timestamp())
+        effectiveFrom: Type.Transform(Type.String(plainJson(Timestamp())))
           .Decode((s) => Date.parse(s))
           .Encode((ms) => new Date(ms).toISOString()),
       }),

@@ -85,7 +85,17 @@ export const EXECUTION_EVENTS = {
       },
       { additionalProperties: false },
     ),
-    upcasters: { 1: ({ requestedAt: _requestedAt, ...rest }) => rest },
+    upcasters: {
+      // v1's seq/kind/reason were optional (only execution's own writes had them, and folds
+      // required them): a v1 request without them came from another writer, so they are filled
+      // from what the request itself says.
+      1: ({ requestedAt: _requestedAt, ...rest }) => ({
+        ...rest,
+        seq: rest['seq'] ?? 0,
+        kind: rest['kind'] ?? (rest['orderType'] === 'market' ? 'taker' : 'passive'),
+        reason: rest['reason'] ?? (rest['orderType'] === 'market' ? 'slice' : 'post'),
+      }),
+    },
   }),
   ParentOrderStarted: define({
     type: 'ParentOrderStarted',
@@ -364,11 +374,14 @@ export const EXECUTION_EVENTS = {
         instrument: Instrument,
         clientOrderId: ClientOrderId,
         reason: Type.String({ maxLength: 500 }),
-        parentOrderId: ParentOrderId,
+        /** Null only in a v1 request that did not say (written by another writer than execution). */
+        parentOrderId: Nullable(ParentOrderId),
       },
       { additionalProperties: false },
     ),
-    upcasters: { 1: ({ requestedAt: _requestedAt, ...rest }) => rest },
+    upcasters: {
+      1: ({ requestedAt: _requestedAt, parentOrderId = null, ...rest }) => ({ ...rest, parentOrderId }),
+    },
     formerly: [{ type: 'CancelRequested', throughVersion: 1 }],
   }),
 } as const;

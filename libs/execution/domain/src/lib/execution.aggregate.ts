@@ -158,7 +158,7 @@ export const eventIdFor = (e: ParentOrderEvent): string => {
       return id(e.parentOrderId, e.clientOrderId);
     case 'ChildOrderCancelRequested':
       // Once per child: a Cancelling child is never asked again (cancelAll skips it).
-      return id(e.parentOrderId, e.clientOrderId, 'cancel');
+      return id(e.parentOrderId ?? '', e.clientOrderId, 'cancel');
     case 'ChildOrderFilled':
       return id(e.parentOrderId, e.clientOrderId, e.tradeId);
     case 'ParentOrderPaused':
