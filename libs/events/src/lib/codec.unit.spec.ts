@@ -1,5 +1,18 @@
+import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
-import { decodeStored, decodeWire, encodeWire, newEvent, upcast, StoredEventFields } from './codec';
+import { currentTypeOf } from './catalog';
+import {
+  decodeData,
+  decodeEvent,
+  decodeStored,
+  decodeWire,
+  encodeData,
+  encodeEvent,
+  encodeWire,
+  newEvent,
+  upcast,
+  StoredEventFields,
+} from './codec';
 import { describeError } from './errors';
 import { deriveId } from './ids';
 import { RecordedEvent } from './envelope';
@@ -131,5 +144,81 @@ describe('deriveId', () => {
     expect(deriveId('acc-1', 'evt-9', 4)).not.toBe(a);
     // Joining must not let parts run together.
     expect(deriveId('ab', 'c')).not.toBe(deriveId('a', 'bc'));
+  });
+});
+
+describe('the domain codec (decodeData / encodeData / decodeEvent / encodeEvent)', () => {
+  it('decodes decimals to Decimal and times to epoch ms, and encodes them back exactly', () => {
+    const d = decodeData('OrderFilled', fill);
+    if (E.isLeft(d)) throw new Error(describeError(d.left));
+    expect(d.right.qty).toBeInstanceOf(Decimal);
+    expect(d.right.qty.toFixed()).toBe('0.01');
+    expect(encodeData('OrderFilled', d.right)).toEqual(E.right({ ...fill, qty: '0.01' }));
+    const e = decodeEvent({ type: 'OrderFilled', data: fill, occurredAt: meta.occurredAt });
+    expect(E.isRight(e) && e.right.occurredAt).toBe(Date.parse(meta.occurredAt));
+    expect(E.chain(encodeEvent)(e)).toEqual(
+      E.right({ type: 'OrderFilled', data: { ...fill, qty: '0.01' }, occurredAt: meta.occurredAt }),
+    );
+  });
+
+  it('writes a negative zero as 0 and never an exponent', () => {
+    const tiny = { ...fill, fee: '-0', qty: '0.00000001' };
+    const d = decodeData('OrderFilled', tiny);
+    if (E.isLeft(d)) throw new Error(describeError(d.left));
+    expect(encodeData('OrderFilled', d.right)).toEqual(E.right({ ...tiny, fee: '0' }));
+  });
+
+  it('names the field of a time that matches the pattern but is no date, and of a bad occurredAt', () => {
+    const rolled = {
+      root: 'GC',
+      fromContract: 'GCZ5',
+      toContract: 'GCG6',
+      rollStart: '2025-13-45T00:00:00.000Z',
+      forcedRollBy: '2025-11-25T00:00:00.000Z',
+    };
+    const bad = decodeData('RollScheduled', rolled);
+    expect(E.isLeft(bad) && bad.left).toMatchObject({ path: '/data/rollStart' });
+    expect(
+      E.isLeft(decodeEvent({ type: 'OrderFilled', data: fill, occurredAt: 'yesterday' })) &&
+        decodeEvent({ type: 'OrderFilled', data: fill, occurredAt: 'yesterday' }),
+    ).toMatchObject({ left: { path: '/occurredAt' } });
+  });
+
+  it('refuses to encode a value the schema does not allow, naming the field', () => {
+    const d = decodeData('OrderFilled', fill);
+    if (E.isLeft(d)) throw new Error(describeError(d.left));
+    const r = encodeData('OrderFilled', { ...d.right, qty: new Decimal(-1) });
+    expect(E.isLeft(r) && r.left.path).toMatch(/^\/data/);
+  });
+});
+
+describe('renamed types', () => {
+  it('reads a type stored under its former name as the new type, upcast to the current version', () => {
+    expect(currentTypeOf('ChildOrderClosed', 1)).toBe('ChildOrderCancelled');
+    expect(currentTypeOf('ChildOrderClosed', 2)).toBeUndefined();
+    expect(currentTypeOf('NoSuchEvent', 1)).toBeUndefined();
+    const stored: StoredEventFields = {
+      eventId: deriveId('closed'),
+      type: 'ChildOrderClosed',
+      schemaVersion: 1,
+      data: {
+        accountId: 'acc-1',
+        instrument: 'BTCUSDT',
+        parentOrderId: 'p1',
+        clientOrderId: 'abc123',
+        at: '2024-01-01T00:00:00.000Z',
+      },
+      ...meta,
+      stream: 'execution-acc-1.BTCUSDT',
+      streamRevision: 3,
+      globalPosition: 9,
+      recordedAt: meta.occurredAt,
+    };
+    const d = decodeStored(stored);
+    expect(E.isRight(d) && [d.right.type, d.right.schemaVersion, d.right.data]).toEqual([
+      'ChildOrderCancelled',
+      2,
+      { accountId: 'acc-1', instrument: 'BTCUSDT', parentOrderId: 'p1', clientOrderId: 'abc123' },
+    ]);
   });
 });
