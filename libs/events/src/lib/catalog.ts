@@ -18,6 +18,8 @@ import { PREDICTION_EVENTS } from './catalog/prediction.events';
 import { VENUE_EVENTS } from './catalog/venue.events';
 
 export type { EventDefinition, Upcaster } from './catalog/define';
+/** An instrument's trading rules as events carry them (InstrumentsListed, ParentOrderStarted). */
+export { InstrumentRules } from './catalog/define';
 
 export const EVENT_DEFINITIONS = {
   ...PREDICTION_EVENTS,
