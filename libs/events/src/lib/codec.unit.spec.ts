@@ -1,5 +1,15 @@
+import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
-import { decodeStored, decodeWire, encodeWire, newEvent, upcast, StoredEventFields } from './codec';
+import {
+  decodeData,
+  decodeStored,
+  decodeWire,
+  encodeData,
+  encodeWire,
+  newEvent,
+  upcast,
+  StoredEventFields,
+} from './codec';
 import { describeError } from './errors';
 import { deriveId } from './ids';
 import { RecordedEvent } from './envelope';
@@ -120,6 +130,37 @@ describe('wire format', () => {
     const bad = { ...recorded(e.right), globalPosition: 'seven' };
     const d = decodeWire(JSON.stringify(bad));
     expect(E.isLeft(d) && d.left).toMatchObject({ path: '/globalPosition', value: 'seven' });
+  });
+});
+
+describe('the domain form (decodeData / encodeData)', () => {
+  const equity = { accountId: 'acc-1', currency: 'USDT', equity: '-12.5', asOf: '2024-02-29T23:59:59.999Z' };
+
+  it('decodes decimals and times, and encodes them back exactly', () => {
+    const d = decodeData('AccountEquityUpdated', equity);
+    expect(d).toEqual(
+      E.right({ ...equity, equity: new Decimal('-12.5'), asOf: Date.parse('2024-02-29T23:59:59.999Z') }),
+    );
+    expect(E.chain((v: never) => encodeData('AccountEquityUpdated', v))(d as never)).toEqual(E.right(equity));
+  });
+
+  it('refuses a time that matches the pattern but is no date, rather than rolling it over', () => {
+    for (const asOf of ['2023-02-29T00:00:00.000Z', '2024-04-31T00:00:00.000Z', '2024-01-01T24:00:00.000Z'])
+      expect(decodeData('AccountEquityUpdated', { ...equity, asOf })).toEqual(
+        E.left(expect.objectContaining({ path: '/data/asOf', value: asOf })),
+      );
+  });
+
+  it('names the field an encoded value breaks, with what was written', () => {
+    const r = encodeData('OrderFilled', {
+      ...fill,
+      qty: new Decimal('-1'),
+      price: new Decimal('42000.5'),
+      fee: new Decimal('0.084'),
+    });
+    expect(r).toEqual(
+      E.left(expect.objectContaining({ _tag: 'ValidationError', path: '/data/qty', value: '-1' })),
+    );
   });
 });
 

@@ -284,18 +284,20 @@ const notFound = (what: 'account' | 'instrument', id: string): NotFoundError => 
   id,
 });
 
-/** A refused target in its catalog form. */
+/**
+ * A refused target in its catalog form. Its time is the envelope's `occurredAt` (since v2 the
+ * payload has no `at`: writing one made `newEvent` refuse every rejection with `/data/at`).
+ */
 export const rejectionData = (
   agg: Pick<ExecutionAggregate, 'accountId' | 'symbol'>,
   targetId: string,
   error: ExecutionError,
-  now: number,
+  _now?: number,
 ): EventData<'ParentOrderRejected'> => {
   const base = {
     accountId: agg.accountId,
     instrument: agg.symbol,
     targetId,
-    at: new Date(now).toISOString(),
   };
   switch (error._tag) {
     case 'ValidationError':
