@@ -5,6 +5,7 @@
  */
 import { TSchema, Type } from '@sinclair/typebox';
 import { TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
+import { TransformEncode } from '@sinclair/typebox/value';
 import * as E from 'fp-ts/Either';
 import { currentTypeOf, DomainData, EVENT_DEFINITIONS, EventData, EventType } from './catalog';
 import { EventMeta, NewEvent, RecordedEvent } from './envelope';
@@ -123,10 +124,13 @@ export type DomainEvent<T extends EventType = EventType> = {
   [K in T]: { readonly type: K; readonly occurredAt: number } & DomainData<K>;
 }[T];
 
+/** A transform's failure, naming the field (TypeBox gives its path and value) or else the whole value. */
 const transformError = (prefix: string, value: unknown, err: unknown): ValidationError => {
-  const e = err as { path?: string; error?: { message?: string }; message?: string };
+  const e = err as { path?: string; value?: unknown; error?: { message?: string }; message?: string };
   const message = e.error?.message ?? e.message ?? 'does not decode';
-  return validationError(`${prefix}${e.path ?? ''}`, value, message);
+  return e.path === undefined
+    ? validationError(prefix, value, message)
+    : validationError(`${prefix}${e.path}`, e.value, message);
 };
 
 /** A payload in its JSON form, validated and decoded into the domain's types. */
@@ -148,11 +152,18 @@ export const encodeData = <T extends EventType>(
   type: T,
   value: DomainData<T>,
 ): E.Either<ValidationError, EventData<T>> => {
+  // Encode, then check what was written: `TypeCheck.Encode` reports the first error of the
+  // domain value (a Decimal is not a string), so a bad field was named `/data` with a wrong reason.
+  let encoded: unknown;
   try {
-    return E.right(checkerFor(type).Encode(value) as EventData<T>);
+    encoded = TransformEncode(EVENT_DEFINITIONS[type].schema, [], value);
   } catch (err) {
     return E.left(transformError('/data', value, err));
   }
+  const check = checkerFor(type);
+  return check.Check(encoded)
+    ? E.right(encoded as EventData<T>)
+    : E.left(firstError(check, encoded, '/data'));
 };
 
 const isoOf = (t: number): E.Either<ValidationError, string> =>

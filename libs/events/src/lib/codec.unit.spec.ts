@@ -136,6 +136,37 @@ describe('wire format', () => {
   });
 });
 
+describe('the domain form (decodeData / encodeData)', () => {
+  const equity = { accountId: 'acc-1', currency: 'USDT', equity: '-12.5', asOf: '2024-02-29T23:59:59.999Z' };
+
+  it('decodes decimals and times, and encodes them back exactly', () => {
+    const d = decodeData('AccountEquityUpdated', equity);
+    expect(d).toEqual(
+      E.right({ ...equity, equity: new Decimal('-12.5'), asOf: Date.parse('2024-02-29T23:59:59.999Z') }),
+    );
+    expect(E.chain((v: never) => encodeData('AccountEquityUpdated', v))(d as never)).toEqual(E.right(equity));
+  });
+
+  it('refuses a time that matches the pattern but is no date, rather than rolling it over', () => {
+    for (const asOf of ['2023-02-29T00:00:00.000Z', '2024-04-31T00:00:00.000Z', '2024-01-01T24:00:00.000Z'])
+      expect(decodeData('AccountEquityUpdated', { ...equity, asOf })).toEqual(
+        E.left(expect.objectContaining({ path: '/data/asOf', value: asOf })),
+      );
+  });
+
+  it('names the field an encoded value breaks, with what was written', () => {
+    const r = encodeData('OrderFilled', {
+      ...fill,
+      qty: new Decimal('-1'),
+      price: new Decimal('42000.5'),
+      fee: new Decimal('0.084'),
+    });
+    expect(r).toEqual(
+      E.left(expect.objectContaining({ _tag: 'ValidationError', path: '/data/qty', value: '-1' })),
+    );
+  });
+});
+
 describe('deriveId', () => {
   it('is a stable UUID v8 of its parts', () => {
     const a = deriveId('acc-1', 'evt-9', 3);

@@ -34,7 +34,10 @@ export const Timestamp = () =>
   Type.Transform(Type.String({ pattern: TIMESTAMP }))
     .Decode((s) => {
       const t = Date.parse(s);
-      if (!Number.isFinite(t)) throw new Error('is not a valid time');
+      // Date.parse rolls an impossible day or hour over (`2026-02-30` is 2 March): the instant
+      // must write back as the date and time stored.
+      if (!Number.isFinite(t) || new Date(t).toISOString().slice(0, 19) !== s.slice(0, 19))
+        throw new Error('is not a valid time');
       return t;
     })
     .Encode((t) => new Date(t).toISOString());

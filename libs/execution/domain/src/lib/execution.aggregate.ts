@@ -284,7 +284,10 @@ const notFound = (what: 'account' | 'instrument', id: string): NotFoundError => 
   id,
 });
 
-/** A refused target in its catalog form. */
+/**
+ * A refused target in its catalog form. Its time is the envelope's `occurredAt` (since v2 the
+ * payload has no `at`: writing one made `newEvent` refuse every rejection with `/data/at`).
+ */
 export const rejectionData = (
   agg: Pick<ExecutionAggregate, 'accountId' | 'symbol'>,
   targetId: string,
