@@ -24,26 +24,26 @@ import { ConsumeOptions, ConsumerStats, Handler } from './port';
 export const DEFAULT_MAX_DELIVER = 5;
 
 export type Verdict =
-  | { readonly kind: 'applied'; readonly event: RecordedEvent }
-  | { readonly kind: 'duplicate'; readonly event: RecordedEvent }
-  | { readonly kind: 'skipped'; readonly event: RecordedEvent }
-  | { readonly kind: 'undecodable'; readonly reason: string }
+  | { readonly _tag: 'applied'; readonly event: RecordedEvent }
+  | { readonly _tag: 'duplicate'; readonly event: RecordedEvent }
+  | { readonly _tag: 'skipped'; readonly event: RecordedEvent }
+  | { readonly _tag: 'undecodable'; readonly reason: string }
   | {
-      readonly kind: 'dead-letter';
+      readonly _tag: 'dead-letter';
       readonly event: RecordedEvent;
       readonly reason: string;
       /** Handler attempts made (= maxDeliver): the DLQ's deliveries header. */
       readonly attempts: number;
     }
-  | { readonly kind: 'interrupted'; readonly event: RecordedEvent; readonly reason: string };
+  | { readonly _tag: 'interrupted'; readonly event: RecordedEvent; readonly reason: string };
 
 /** The part of a verdict that must reach the DLQ before the message may be acked. */
-export const needsDeadLetter = (v: Verdict): v is Extract<Verdict, { kind: 'undecodable' | 'dead-letter' }> =>
-  v.kind === 'undecodable' || v.kind === 'dead-letter';
+export const needsDeadLetter = (v: Verdict): v is Extract<Verdict, { _tag: 'undecodable' | 'dead-letter' }> =>
+  v._tag === 'undecodable' || v._tag === 'dead-letter';
 
 /** Deliveries (handler attempts) a dead-lettered message had; 1 for an undecodable one. */
-export const attemptsOf = (v: Extract<Verdict, { kind: 'undecodable' | 'dead-letter' }>): number =>
-  v.kind === 'dead-letter' ? v.attempts : 1;
+export const attemptsOf = (v: Extract<Verdict, { _tag: 'undecodable' | 'dead-letter' }>): number =>
+  v._tag === 'dead-letter' ? v.attempts : 1;
 
 /** How the adapter lets the tracker wait between attempts. */
 export interface RetryControl {
@@ -90,19 +90,19 @@ export class DeliveryTracker {
   async handle(payload: Uint8Array, handler: Handler, retry: RetryControl): Promise<Verdict> {
     this.counts.received++;
     const decoded = decodeWire(utf8.decode(payload));
-    if (E.isLeft(decoded)) return { kind: 'undecodable', reason: describeError(decoded.left) };
+    if (E.isLeft(decoded)) return { _tag: 'undecodable', reason: describeError(decoded.left) };
     const event = decoded.right;
-    if (event.globalPosition <= this.mark) return { kind: 'duplicate', event };
-    if (this.wanted !== null && !this.wanted.has(event.type)) return { kind: 'skipped', event };
+    if (event.globalPosition <= this.mark) return { _tag: 'duplicate', event };
+    if (this.wanted !== null && !this.wanted.has(event.type)) return { _tag: 'skipped', event };
     for (let attempt = 1; ; attempt++) {
       try {
         await handler(event);
-        return { kind: 'applied', event };
+        return { _tag: 'applied', event };
       } catch (e) {
         const reason = `handler failed on delivery ${attempt} of ${this.maxDeliver}: ${errorMessage(e)}`;
-        if (attempt >= this.maxDeliver) return { kind: 'dead-letter', event, reason, attempts: attempt };
+        if (attempt >= this.maxDeliver) return { _tag: 'dead-letter', event, reason, attempts: attempt };
         retry.onRetry?.(event, reason);
-        if (!(await retry.pause(retry.retryDelayMs))) return { kind: 'interrupted', event, reason };
+        if (!(await retry.pause(retry.retryDelayMs))) return { _tag: 'interrupted', event, reason };
         this.counts.received++;
       }
     }
@@ -110,7 +110,7 @@ export class DeliveryTracker {
 
   /** Record a verdict the adapter has carried out (acked, or dead-lettered and acked). */
   settle(v: Verdict): void {
-    switch (v.kind) {
+    switch (v._tag) {
       case 'applied':
         this.counts.applied++;
         this.mark = v.event.globalPosition;

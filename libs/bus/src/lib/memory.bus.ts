@@ -210,7 +210,7 @@ export const createMemoryBus = (options: MemoryBusOptions = {}): EventBus => {
                 'bus: handler failed; retrying in place',
               ),
           });
-          if (verdict.kind === 'interrupted') return; // not acked: the next consume() gets it again
+          if (verdict._tag === 'interrupted') return; // not acked: the next consume() gets it again
           if (needsDeadLetter(verdict)) {
             const headers = new Map([
               [DLQ_REASON_HEADER, headerValue(verdict.reason)],

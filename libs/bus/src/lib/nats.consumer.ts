@@ -182,7 +182,7 @@ export const startNatsConsumer = (
       onRetry: (event, reason) =>
         log.warn({ app, eventId: event.eventId, reason }, 'bus: handler failed; retrying in place'),
     });
-    if (verdict.kind === 'interrupted') {
+    if (verdict._tag === 'interrupted') {
       m.nak();
       return;
     }

@@ -51,12 +51,12 @@ export const barEvents = (bars: readonly Bar[], tick: Decimal, barMs: number): M
       const shown = new Decimal(Math.max(1, size));
       out.push(
         buyer
-          ? { kind: 'quote', ts, bidPrice: p.minus(tick), bidQty: shown, askPrice: p, askQty: shown }
-          : { kind: 'quote', ts, bidPrice: p, bidQty: shown, askPrice: p.plus(tick), askQty: shown },
+          ? { type: 'quote', ts, bidPrice: p.minus(tick), bidQty: shown, askPrice: p, askQty: shown }
+          : { type: 'quote', ts, bidPrice: p, bidQty: shown, askPrice: p.plus(tick), askQty: shown },
       );
       if (size > 0)
         out.push({
-          kind: 'trade',
+          type: 'trade',
           ts,
           tradeId: `${b.contract}-${b.ts}-${k}`,
           price: p,

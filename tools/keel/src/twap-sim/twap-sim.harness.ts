@@ -144,7 +144,7 @@ const marketBenchmark = (events: readonly MarketEvent[], from: number, to: numbe
   let acc = emptyBenchmark();
   for (const e of events) {
     if (e.ts > to) break;
-    if (e.kind === 'trade') {
+    if (e.type === 'trade') {
       if (e.ts >= from) acc = addTrade(acc, e.qty, e.price);
     } else acc = addMid(acc, e.bidPrice.plus(e.askPrice).div(2), Math.max(e.ts, from));
   }

@@ -60,9 +60,9 @@ export const DEFAULT_POLICY: PolicyConfig = {
 };
 
 export type ChildAction =
-  | { readonly kind: 'post'; readonly qty: Decimal; readonly price: Decimal; readonly reason: ChildReason }
-  | { readonly kind: 'take'; readonly qty: Decimal; readonly reason: ChildReason }
-  | { readonly kind: 'cancel'; readonly clientOrderId: string; readonly reason: string };
+  | { readonly _tag: 'post'; readonly qty: Decimal; readonly price: Decimal; readonly reason: ChildReason }
+  | { readonly _tag: 'take'; readonly qty: Decimal; readonly reason: ChildReason }
+  | { readonly _tag: 'cancel'; readonly clientOrderId: string; readonly reason: string };
 
 export interface PolicyInput {
   readonly parent: ParentOrder;
@@ -146,10 +146,10 @@ export const planChildren = (input: PolicyInput, cfg: PolicyConfig): readonly Ch
   const sweeping = parent.style === 'maker' && now >= parent.deadline - sweepLeadMs(schedule, cfg);
 
   if (sweeping) {
-    for (const c of live) out.push({ kind: 'cancel', clientOrderId: c.clientOrderId, reason: 'final sweep' });
+    for (const c of live) out.push({ _tag: 'cancel', clientOrderId: c.clientOrderId, reason: 'final sweep' });
     if (takerInFlight.isZero() && takerAllowed(side, touch, parent.limitPrice)) {
       const q = sizeChild(i, free, free, takerPrice);
-      if (q.gt(0)) out.push({ kind: 'take', qty: q, reason: 'sweep' });
+      if (q.gt(0)) out.push({ _tag: 'take', qty: q, reason: 'sweep' });
     }
     return out;
   }
@@ -160,7 +160,7 @@ export const planChildren = (input: PolicyInput, cfg: PolicyConfig): readonly Ch
     const due = targetByEndOf(schedule, k).minus(filled).minus(takerInFlight);
     if (due.gt(0) && takerAllowed(side, touch, parent.limitPrice)) {
       const q = sizeChild(i, due, free, takerPrice);
-      if (q.gt(0)) out.push({ kind: 'take', qty: q, reason: 'slice' });
+      if (q.gt(0)) out.push({ _tag: 'take', qty: q, reason: 'slice' });
     }
     return out;
   }
@@ -173,7 +173,7 @@ export const planChildren = (input: PolicyInput, cfg: PolicyConfig): readonly Ch
     const cp = c.price ?? price;
     const gap = side === 'buy' ? price.minus(cp) : cp.minus(price);
     if (c.status === 'Working' && gap.gte(away))
-      out.push({ kind: 'cancel', clientOrderId: c.clientOrderId, reason: 'reprice' });
+      out.push({ _tag: 'cancel', clientOrderId: c.clientOrderId, reason: 'reprice' });
     else kept.push(c);
   }
 
@@ -186,11 +186,11 @@ export const planChildren = (input: PolicyInput, cfg: PolicyConfig): readonly Ch
   ) {
     const want = scheduled.minus(filled).minus(takerInFlight).minus(unit.times(cfg.catchUpTarget));
     const q = sizeChild(i, want, free, takerPrice);
-    if (q.gt(0)) out.push({ kind: 'take', qty: q, reason: 'catchUp' });
+    if (q.gt(0)) out.push({ _tag: 'take', qty: q, reason: 'catchUp' });
     if (roundQtyDown(free, i.lotSize).lt(roundQtyDown(want, i.lotSize)))
       // No room left under the parent's quantity: free it by cancelling the passive children.
       for (const c of kept)
-        out.push({ kind: 'cancel', clientOrderId: c.clientOrderId, reason: 'room for catch-up' });
+        out.push({ _tag: 'cancel', clientOrderId: c.clientOrderId, reason: 'room for catch-up' });
     return out;
   }
 
@@ -202,7 +202,7 @@ export const planChildren = (input: PolicyInput, cfg: PolicyConfig): readonly Ch
     // Capped by `free`, which still counts children being cancelled: never overshoots.
     const q = sizeChild(i, want, free, price);
     const repriced = live.length > kept.length;
-    if (q.gt(0)) out.push({ kind: 'post', qty: q, price, reason: repriced ? 'reprice' : 'post' });
+    if (q.gt(0)) out.push({ _tag: 'post', qty: q, price, reason: repriced ? 'reprice' : 'post' });
   }
   return out;
 };

@@ -378,7 +378,7 @@ const toEvents = (
   let seq = s.nextSeq;
   const p = s.parent;
   return actions.map((a): ParentOrderEvent => {
-    switch (a.kind) {
+    switch (a._tag) {
       case 'cancel':
         return cancelRequested(p, a.clientOrderId, a.reason, now);
       case 'post':
@@ -391,12 +391,12 @@ const toEvents = (
           parentOrderId: p.parentOrderId,
           clientOrderId: childOrderId(p.accountId, p.parentOrderId, n),
           seq: n,
-          kind: a.kind === 'post' ? 'passive' : 'taker',
+          kind: a._tag === 'post' ? 'passive' : 'taker',
           side: p.side,
           qty: a.qty,
-          orderType: a.kind === 'post' ? 'limit' : 'market',
-          limitPrice: a.kind === 'post' ? a.price : null,
-          postOnly: a.kind === 'post',
+          orderType: a._tag === 'post' ? 'limit' : 'market',
+          limitPrice: a._tag === 'post' ? a.price : null,
+          postOnly: a._tag === 'post',
           reduceOnly: false,
           reason: a.reason,
         };

@@ -415,7 +415,7 @@ export const createFastBackfill = (o: Omit<BackfillOptions, 'onCheckpoint'>): Fa
     funding,
     push: (input) => {
       const ms = isoMs(input.ts);
-      if (input.kind === 'quote') {
+      if (input.type === 'quote') {
         const ins = instrumentId(input.instrument);
         if (decimalParts(input.bid, QTY_DP, parts)) {
           const bm = parts.m;
@@ -432,7 +432,7 @@ export const createFastBackfill = (o: Omit<BackfillOptions, 'onCheckpoint'>): Fa
         );
       }
       const book = bookId(input.accountId, instrumentId(input.instrument));
-      if (input.kind === 'fill') {
+      if (input.type === 'fill') {
         const q = scaled(input.position, 'qty', input.qty, QTY_DP);
         return fill(
           input.position,

@@ -50,7 +50,7 @@ const arbInput = (instruments: readonly string[], accounts: readonly string[]) =
     {
       weight: 6,
       arbitrary: fc.record({
-        kind: fc.constant('quote' as const),
+        type: fc.constant('quote' as const),
         instrument: fc.constantFrom(...instruments),
         bid: positive(90_000, 6),
         spread: positive(5, 4),
@@ -59,7 +59,7 @@ const arbInput = (instruments: readonly string[], accounts: readonly string[]) =
     {
       weight: 3,
       arbitrary: fc.record({
-        kind: fc.constant('fill' as const),
+        type: fc.constant('fill' as const),
         accountId: fc.constantFrom(...accounts),
         instrument: fc.constantFrom(...instruments),
         side: fc.constantFrom('buy' as const, 'sell' as const),
@@ -71,7 +71,7 @@ const arbInput = (instruments: readonly string[], accounts: readonly string[]) =
     {
       weight: 1,
       arbitrary: fc.record({
-        kind: fc.constant('funding' as const),
+        type: fc.constant('funding' as const),
         accountId: fc.constantFrom(...accounts),
         instrument: fc.constantFrom(...instruments),
         amount: signed(50, 10),
@@ -93,11 +93,11 @@ const arbLog = fc
     return items.map(([i, step], n): PnlInput => {
       t += step;
       const ts = new Date(t).toISOString();
-      if (i.kind === 'quote') {
+      if (i.type === 'quote') {
         // ask = bid + spread, exactly (as text)
         const ask = parseScaled(i.bid, 18)! + parseScaled(i.spread, 18)!;
         return {
-          kind: 'quote',
+          type: 'quote',
           position: n + 1,
           ts,
           instrument: i.instrument,
@@ -105,9 +105,9 @@ const arbLog = fc
           ask: fmtScaled(ask, 18),
         };
       }
-      if (i.kind === 'fill')
+      if (i.type === 'fill')
         return {
-          kind: 'fill',
+          type: 'fill',
           position: n + 1,
           ts,
           accountId: i.accountId,
@@ -118,7 +118,7 @@ const arbLog = fc
           fee: i.fee,
         };
       return {
-        kind: 'funding',
+        type: 'funding',
         position: n + 1,
         ts,
         accountId: i.accountId,
@@ -158,7 +158,7 @@ describe('fixed-point PnL backfill = the decimal.js reference, row for row', () 
     const I = 'BTC/USDT:USDT';
     const log: PnlInput[] = [
       {
-        kind: 'quote',
+        type: 'quote',
         position: 1,
         ts: '2026-03-01T00:00:00.000Z',
         instrument: I,
@@ -166,7 +166,7 @@ describe('fixed-point PnL backfill = the decimal.js reference, row for row', () 
         ask: '123456789012345679',
       },
       {
-        kind: 'fill',
+        type: 'fill',
         position: 2,
         ts: '2026-03-01T00:00:10.000Z',
         accountId: 'a',
@@ -177,7 +177,7 @@ describe('fixed-point PnL backfill = the decimal.js reference, row for row', () 
         fee: '0.000000000000000001',
       },
       {
-        kind: 'quote',
+        type: 'quote',
         position: 3,
         ts: '2026-03-01T00:00:20.000Z',
         instrument: I,
@@ -185,7 +185,7 @@ describe('fixed-point PnL backfill = the decimal.js reference, row for row', () 
         ask: '0.100000000000000003',
       },
       {
-        kind: 'quote',
+        type: 'quote',
         position: 4,
         ts: '2026-03-01T00:00:30.000Z',
         instrument: I,
@@ -193,7 +193,7 @@ describe('fixed-point PnL backfill = the decimal.js reference, row for row', () 
         ask: '9007199254740993',
       },
       {
-        kind: 'fill',
+        type: 'fill',
         position: 5,
         ts: '2026-03-01T00:00:40.000Z',
         accountId: 'a',
@@ -204,7 +204,7 @@ describe('fixed-point PnL backfill = the decimal.js reference, row for row', () 
         fee: '-1.25',
       },
       {
-        kind: 'quote',
+        type: 'quote',
         position: 6,
         ts: '2026-03-01T00:01:30.000Z',
         instrument: I,
@@ -221,7 +221,7 @@ describe('fixed-point PnL backfill = the decimal.js reference, row for row', () 
     const I = 'BTC/USDT:USDT';
     const log: PnlInput[] = [
       {
-        kind: 'fill',
+        type: 'fill',
         position: 1,
         ts: '2026-03-01T00:00:00.000Z',
         accountId: 'a',
@@ -232,7 +232,7 @@ describe('fixed-point PnL backfill = the decimal.js reference, row for row', () 
         fee: '0',
       },
       {
-        kind: 'quote',
+        type: 'quote',
         position: 2,
         ts: '2026-03-01T00:00:00.001Z',
         instrument: I,
@@ -240,7 +240,7 @@ describe('fixed-point PnL backfill = the decimal.js reference, row for row', () 
         ask: '100000.0001',
       },
       {
-        kind: 'quote',
+        type: 'quote',
         position: 3,
         ts: '2026-03-20T00:00:00.000Z',
         instrument: I,
@@ -248,7 +248,7 @@ describe('fixed-point PnL backfill = the decimal.js reference, row for row', () 
         ask: '101000.5',
       },
       {
-        kind: 'fill',
+        type: 'fill',
         position: 4,
         ts: '2026-03-25T00:00:00.000Z',
         accountId: 'a',
@@ -268,7 +268,7 @@ describe('fixed-point PnL backfill = the decimal.js reference, row for row', () 
     const f = createFastBackfill({ intervalMs: 60_000, onRow: () => undefined });
     expect(() =>
       f.push({
-        kind: 'fill',
+        type: 'fill',
         position: 7,
         ts: '2026-03-01T00:00:00.000Z',
         accountId: 'a',
@@ -281,7 +281,7 @@ describe('fixed-point PnL backfill = the decimal.js reference, row for row', () 
     ).toThrow(FixedPointRangeError);
     expect(() =>
       f.push({
-        kind: 'quote',
+        type: 'quote',
         position: 8,
         ts: '2026-03-01T00:00:00.000Z',
         instrument: 'X',
@@ -293,7 +293,7 @@ describe('fixed-point PnL backfill = the decimal.js reference, row for row', () 
 
   it('stops at an event without a time, as the reference does, also after others', () => {
     const bad: PnlInput = {
-      kind: 'quote',
+      type: 'quote',
       position: 9,
       ts: '2026-13-01T00:00:00.000Z',
       instrument: 'X',
@@ -301,7 +301,7 @@ describe('fixed-point PnL backfill = the decimal.js reference, row for row', () 
       ask: '2',
     };
     const good: PnlInput = {
-      kind: 'quote',
+      type: 'quote',
       position: 8,
       ts: '2026-03-01T00:00:00.000Z',
       instrument: 'X',

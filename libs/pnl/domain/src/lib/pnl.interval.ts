@@ -343,7 +343,7 @@ export const createBackfill = (o: BackfillOptions): Backfill => {
         throw new Error(`event at position ${input.position} has no event time: ${JSON.stringify(input.ts)}`);
       lastT = t;
       reach(t);
-      if (input.kind === 'quote') {
+      if (input.type === 'quote') {
         const m = marksOf(input.instrument, t);
         if (m.bid !== input.bid || m.ask !== input.ask) {
           advance(m, t);
@@ -356,7 +356,7 @@ export const createBackfill = (o: BackfillOptions): Backfill => {
         if (a !== undefined) closeSegment(a, t);
       }
       const cps = stepLedger(ledger, input, o.onCheckpoint !== undefined, own);
-      if (input.kind !== 'quote') {
+      if (input.type !== 'quote') {
         const key = bookKey(input.accountId, input.instrument);
         if (!accs.has(key)) {
           const m = marksOf(input.instrument, t);

@@ -4,7 +4,7 @@ import { createBackfill, IntervalRow } from './pnl.interval';
 const I = 'BTC/USDT:USDT';
 let pos = 0;
 const q = (ts: string, bid: string, ask: string): PnlInput => ({
-  kind: 'quote',
+  type: 'quote',
   position: ++pos,
   ts,
   instrument: I,
@@ -12,7 +12,7 @@ const q = (ts: string, bid: string, ask: string): PnlInput => ({
   ask,
 });
 const f = (ts: string, side: 'buy' | 'sell', qty: string, price: string, fee = '0'): PnlInput => ({
-  kind: 'fill',
+  type: 'fill',
   position: ++pos,
   ts,
   accountId: 'a',

@@ -15,7 +15,7 @@ import { isoMs } from './pnl.time';
 /** The parts of an event the fold reads (what a lean replay extracts, and no more). */
 export type PnlInput =
   | {
-      readonly kind: 'fill';
+      readonly type: 'fill';
       readonly position: number;
       readonly ts: string;
       readonly accountId: string;
@@ -26,7 +26,7 @@ export type PnlInput =
       readonly fee: string;
     }
   | {
-      readonly kind: 'quote';
+      readonly type: 'quote';
       readonly position: number;
       readonly ts: string;
       readonly instrument: string;
@@ -34,7 +34,7 @@ export type PnlInput =
       readonly ask: string;
     }
   | {
-      readonly kind: 'funding';
+      readonly type: 'funding';
       readonly position: number;
       readonly ts: string;
       readonly accountId: string;
@@ -121,7 +121,7 @@ export const stepLedger = (
   withCheckpoints = true,
   ms?: number,
 ): PnlCheckpoint[] => {
-  switch (input.kind) {
+  switch (input.type) {
     case 'quote': {
       const prev = l.quotes[input.instrument];
       // `ms`: the event time the caller already read (isoMs(input.ts)), to read it once.
@@ -176,7 +176,7 @@ export const toPnlInput = (e: RecordedEvent): PnlInput | null => {
   if (e.type === 'OrderFilled') {
     const d: Filled = e.data;
     return {
-      kind: 'fill',
+      type: 'fill',
       position: e.globalPosition,
       ts: e.occurredAt,
       accountId: d.accountId,
@@ -190,7 +190,7 @@ export const toPnlInput = (e: RecordedEvent): PnlInput | null => {
   if (e.type === 'QuoteUpdated') {
     const d: Quoted = e.data;
     return {
-      kind: 'quote',
+      type: 'quote',
       position: e.globalPosition,
       ts: e.occurredAt,
       instrument: d.instrument,
@@ -201,7 +201,7 @@ export const toPnlInput = (e: RecordedEvent): PnlInput | null => {
   if (e.type === 'FundingPaid') {
     const d: Funded = e.data;
     return {
-      kind: 'funding',
+      type: 'funding',
       position: e.globalPosition,
       ts: e.occurredAt,
       accountId: d.accountId,

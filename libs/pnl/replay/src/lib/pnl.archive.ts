@@ -124,10 +124,10 @@ export const encodeSegment = (inputs: readonly PnlInput[]): Buffer => {
     ms[i] = isoMs(x.ts);
     instrument[i] = id(x.instrument);
     let fits: boolean;
-    if (x.kind === 'quote') {
+    if (x.type === 'quote') {
       kind[i] = Kind.Quote;
       fits = put(a, sa, i, x.bid) && put(b, sb, i, x.ask);
-    } else if (x.kind === 'fill') {
+    } else if (x.type === 'fill') {
       kind[i] = Kind.Fill;
       account[i] = id(x.accountId);
       fits =

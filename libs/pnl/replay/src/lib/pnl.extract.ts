@@ -68,7 +68,7 @@ export const extractPnlInput = (position: number, type: string, env: string): Pn
         !POSITIVE.test(ask)
       )
         return null;
-      return { kind: 'quote', position, ts, instrument, bid, ask };
+      return { type: 'quote', position, ts, instrument, bid, ask };
     }
     case 'OrderFilled': {
       const accountId = str(env, '"accountId":"', d);
@@ -88,7 +88,7 @@ export const extractPnlInput = (position: number, type: string, env: string): Pn
         !DECIMAL.test(fee)
       )
         return null;
-      return { kind: 'fill', position, ts, accountId, instrument, side, qty, price, fee };
+      return { type: 'fill', position, ts, accountId, instrument, side, qty, price, fee };
     }
     case 'FundingPaid': {
       const accountId = str(env, '"accountId":"', d);
@@ -103,7 +103,7 @@ export const extractPnlInput = (position: number, type: string, env: string): Pn
         !DECIMAL.test(amount)
       )
         return null;
-      return { kind: 'funding', position, ts, accountId, instrument, amount };
+      return { type: 'funding', position, ts, accountId, instrument, amount };
     }
     default:
       return null;

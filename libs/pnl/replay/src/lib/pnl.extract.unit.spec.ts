@@ -81,7 +81,7 @@ describe('extractPnlInput', () => {
 
   it('reads a good quote', () => {
     expect(extractPnlInput(7, 'QuoteUpdated', quote(good))).toEqual({
-      kind: 'quote',
+      type: 'quote',
       position: 7,
       ts: '2026-01-01T00:00:00.000Z',
       instrument: 'BTC/USDT:USDT',
@@ -95,7 +95,7 @@ describe('packed pages', () => {
   it('round-trip inputs and undecodable reports', () => {
     const inputs = [
       {
-        kind: 'quote' as const,
+        type: 'quote' as const,
         position: 1,
         ts: '2026-01-01T00:00:00.000Z',
         instrument: 'I',
@@ -103,7 +103,7 @@ describe('packed pages', () => {
         ask: '2',
       },
       {
-        kind: 'fill' as const,
+        type: 'fill' as const,
         position: 2,
         ts: '2026-01-01T00:00:00.000Z',
         accountId: 'a',
@@ -114,7 +114,7 @@ describe('packed pages', () => {
         fee: '-0.1',
       },
       {
-        kind: 'funding' as const,
+        type: 'funding' as const,
         position: 3,
         ts: '2026-01-01T00:00:00.000Z',
         accountId: 'a',

@@ -11,7 +11,7 @@ import { PnlInput } from '@keel/pnl-domain';
 import { UndecodableReport } from './pnl.extract';
 
 export const packInput = (i: PnlInput): string => {
-  switch (i.kind) {
+  switch (i.type) {
     case 'quote':
       return `q\t${i.position}\t${i.ts}\t${i.instrument}\t${i.bid}\t${i.ask}`;
     case 'fill':
@@ -38,11 +38,11 @@ export const unpackPage = (text: string, reject: (r: UndecodableReport) => void)
     const tag: string = f[0] ?? '';
     switch (tag) {
       case 'q':
-        out.push({ kind: 'quote', position: +f[1]!, ts: f[2]!, instrument: f[3]!, bid: f[4]!, ask: f[5]! });
+        out.push({ type: 'quote', position: +f[1]!, ts: f[2]!, instrument: f[3]!, bid: f[4]!, ask: f[5]! });
         break;
       case 'f':
         out.push({
-          kind: 'fill',
+          type: 'fill',
           position: +f[1]!,
           ts: f[2]!,
           accountId: f[3]!,
@@ -55,7 +55,7 @@ export const unpackPage = (text: string, reject: (r: UndecodableReport) => void)
         break;
       case 'u':
         out.push({
-          kind: 'funding',
+          type: 'funding',
           position: +f[1]!,
           ts: f[2]!,
           accountId: f[3]!,

@@ -24,7 +24,7 @@ export interface PnlVerifyResult {
   readonly firstMismatch: CheckpointMismatch | null;
 }
 
-const KIND_TYPE: Record<PnlInput['kind'], string> = {
+const KIND_TYPE: Record<PnlInput['type'], string> = {
   fill: 'OrderFilled',
   quote: 'QuoteUpdated',
   funding: 'FundingPaid',
@@ -61,8 +61,8 @@ export const verifyPnlCheckpoints = async (
     return (livePage[liveAt++] as RecordedEvent<'PnlUpdated'>).data;
   };
 
-  let pending: { c: PnlCheckpoint; kind: PnlInput['kind'] }[] = [];
-  let kind: PnlInput['kind'] = 'quote';
+  let pending: { c: PnlCheckpoint; kind: PnlInput['type'] }[] = [];
+  let kind: PnlInput['type'] = 'quote';
   const fold = createBackfill({
     intervalMs: 86_400_000,
     onRow: () => undefined,
@@ -73,7 +73,7 @@ export const verifyPnlCheckpoints = async (
   };
   let compared = 0;
   const mismatch = (
-    r: { c: PnlCheckpoint; kind: PnlInput['kind'] } | null,
+    r: { c: PnlCheckpoint; kind: PnlInput['type'] } | null,
     l: PnlCheckpoint | null,
   ): PnlVerifyResult => {
     const at =
@@ -89,7 +89,7 @@ export const verifyPnlCheckpoints = async (
   };
   for await (const page of pnlInputPages(source, { upTo, reject })) {
     for (const input of page.inputs) {
-      kind = input.kind;
+      kind = input.type;
       fold.push(input);
     }
     for (const r of pending) {

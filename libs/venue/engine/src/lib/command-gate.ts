@@ -89,15 +89,15 @@ export const evolveGate = (s: GateState, e: RecordedEvent): GateState => {
 };
 
 export type GatewayWork =
-  | { readonly kind: 'ignore' }
-  | { readonly kind: 'defer'; readonly accountId: string }
+  | { readonly type: 'ignore' }
+  | { readonly type: 'defer'; readonly accountId: string }
   | {
-      readonly kind: 'place';
+      readonly type: 'place';
       readonly command: EventData<'ChildOrderRequested'>;
       readonly inDoubt: boolean;
       readonly blocked: { readonly code: string; readonly reason: string } | null;
     }
-  | { readonly kind: 'cancel'; readonly command: EventData<'ChildOrderCancelRequested'> };
+  | { readonly type: 'cancel'; readonly command: EventData<'ChildOrderCancelRequested'> };
 
 const blockOf = (
   s: GateState,
@@ -114,14 +114,14 @@ const blockOf = (
 
 /** What to do about a command event. */
 export const route = (s: GateState, e: RecordedEvent): GatewayWork => {
-  if (e.type !== 'ChildOrderRequested' && e.type !== 'ChildOrderCancelRequested') return { kind: 'ignore' };
+  if (e.type !== 'ChildOrderRequested' && e.type !== 'ChildOrderCancelRequested') return { type: 'ignore' };
   const accountId = e.data.accountId;
   const account = s.accounts[accountId];
-  if (!account) return { kind: 'ignore' };
-  if (account.phase === 'Reconciling') return { kind: 'defer', accountId };
-  if (e.type === 'ChildOrderCancelRequested') return { kind: 'cancel', command: e.data };
+  if (!account) return { type: 'ignore' };
+  if (account.phase === 'Reconciling') return { type: 'defer', accountId };
+  if (e.type === 'ChildOrderCancelRequested') return { type: 'cancel', command: e.data };
   return {
-    kind: 'place',
+    type: 'place',
     command: e.data,
     inDoubt: e.globalPosition <= s.startPosition,
     blocked: blockOf(s, accountId),

@@ -54,26 +54,26 @@ describe('command gate', () => {
   describe('Reconciling', () => {
     it('defers every command of the account until it is reconciled', () => {
       const s = initialGate(['acc1'], 100);
-      expect(route(s, child(101))).toEqual({ kind: 'defer', accountId: 'acc1' });
-      expect(route(s, cancel(102))).toEqual({ kind: 'defer', accountId: 'acc1' });
+      expect(route(s, child(101))).toEqual({ type: 'defer', accountId: 'acc1' });
+      expect(route(s, cancel(102))).toEqual({ type: 'defer', accountId: 'acc1' });
     });
   });
 
   describe('Ready', () => {
     it('places new commands fresh, and commands from before the start in doubt', () => {
-      expect(route(ready(), child(101))).toMatchObject({ kind: 'place', inDoubt: false, blocked: null });
-      expect(route(ready(), child(100))).toMatchObject({ kind: 'place', inDoubt: true, blocked: null });
+      expect(route(ready(), child(101))).toMatchObject({ type: 'place', inDoubt: false, blocked: null });
+      expect(route(ready(), child(100))).toMatchObject({ type: 'place', inDoubt: true, blocked: null });
     });
 
     it('ignores accounts it does not own and events that are not commands', () => {
-      expect(route(ready(), child(101, 'acc2'))).toEqual({ kind: 'ignore' });
-      expect(route(ready(), kill(101, 'global'))).toEqual({ kind: 'ignore' });
+      expect(route(ready(), child(101, 'acc2'))).toEqual({ type: 'ignore' });
+      expect(route(ready(), kill(101, 'global'))).toEqual({ type: 'ignore' });
     });
 
     it('a kill switch blocks new orders (global or the account), not cancels; a release lifts it', () => {
       const g = evolveGate(ready(), kill(101, 'global'));
-      expect(route(g, child(102))).toMatchObject({ kind: 'place', blocked: { code: 'KillSwitchEngaged' } });
-      expect(route(g, cancel(103)).kind).toBe('cancel');
+      expect(route(g, child(102))).toMatchObject({ type: 'place', blocked: { code: 'KillSwitchEngaged' } });
+      expect(route(g, cancel(103)).type).toBe('cancel');
       expect(route(evolveGate(g, release(104, 'global')), child(105))).toMatchObject({ blocked: null });
       const a = evolveGate(ready(), kill(101, 'account', 'acc1'));
       expect(route(a, child(102))).toMatchObject({

@@ -37,7 +37,7 @@ import {
 } from './command-gate';
 import { CoalescingAdapter } from './request-coalescer';
 import { checkDelivery } from './delivery-guard';
-import { PlacementOutcome, placementEvents, runPlacement } from './order-placement';
+import { PlacementFact, PlacementOutcome, placementEvents, runPlacement } from './order-placement';
 import { runCancel } from './order-cancel';
 import type { GatewayMetrics } from './gateway.metrics';
 
@@ -100,6 +100,13 @@ export interface GatewayShell {
   readonly metrics?: Pick<GatewayMetrics, 'placements'>;
 }
 
+/** The `outcome` label of `gateway_placements_total` for each recorded fact (docs/gateway.md). */
+const PLACEMENT_OUTCOME: Readonly<Record<PlacementFact['type'], string>> = {
+  OrderAccepted: 'accepted',
+  OrderRejected: 'rejected',
+  OrderCancelled: 'cancelled',
+};
+
 export const gatewayApp = (accountIds: readonly string[], shell: GatewayShell): FoldingApp<GatewayState> => {
   const { store, clock, logger } = shell;
   /** Client order ids this process has started to place: a retry of one is in doubt. */
@@ -116,7 +123,7 @@ export const gatewayApp = (accountIds: readonly string[], shell: GatewayShell): 
 
   /** Place one child order (looked up first when in doubt) and record what became of it. */
   const place = (
-    work: Extract<GatewayWork, { kind: 'place' }>,
+    work: Extract<GatewayWork, { type: 'place' }>,
     state: GatewayState,
     gate: GateState,
     meta: EventMeta,
@@ -143,14 +150,14 @@ export const gatewayApp = (accountIds: readonly string[], shell: GatewayShell): 
 
     /** The venue refused the credentials: halt the account (no new orders) and say so. */
     const haltOnAuthFailure = (out: PlacementOutcome): TE.TaskEither<KeelError, void> => {
-      const refused = out.facts.find((f) => f.kind === 'rejected' && f.code === 'VenueAuthFailed');
+      const refused = out.facts.find((f) => f.type === 'OrderRejected' && f.code === 'VenueAuthFailed');
       if (!refused) return TE.right(undefined);
       Object.assign(shell.phases, halt({ ...gate }, c.accountId, 'credentials refused').accounts);
       logger.error(
         { accountId: c.accountId },
         'venue refused the credentials: account halted, no new orders',
       );
-      const reason = refused.kind === 'rejected' ? refused.reason : 'credentials refused';
+      const reason = refused.type === 'OrderRejected' ? refused.reason : 'credentials refused';
       return pipe(
         TE.fromEither(
           accountHaltedEvent(
@@ -172,7 +179,7 @@ export const gatewayApp = (accountIds: readonly string[], shell: GatewayShell): 
       TE.fromTask(() =>
         runPlacement(
           {
-            kind: 'Requested',
+            type: 'Requested',
             command: c,
             instrument: shell.instruments.get(c.instrument) ?? null,
             inDoubt,
@@ -183,7 +190,7 @@ export const gatewayApp = (accountIds: readonly string[], shell: GatewayShell): 
       ),
       TE.chainFirst(haltOnAuthFailure),
       TE.chain((out) => {
-        for (const f of out.facts) shell.metrics?.placements.inc({ outcome: f.kind });
+        for (const f of out.facts) shell.metrics?.placements.inc({ outcome: PLACEMENT_OUTCOME[f.type] });
         if (out.state.status !== 'InDoubt') return TE.right(out);
         shell.metrics?.placements.inc({ outcome: 'in_doubt' });
         // Left unapplied: redelivered, and looked up again before any send.
@@ -197,7 +204,7 @@ export const gatewayApp = (accountIds: readonly string[], shell: GatewayShell): 
       ),
       TE.map((out) => {
         logger.info(
-          { clientOrderId: c.clientOrderId, inDoubt, facts: out.facts.map((f) => f.kind) },
+          { clientOrderId: c.clientOrderId, inDoubt, facts: out.facts.map((f) => f.type) },
           'placement done',
         );
         return none;
@@ -207,7 +214,7 @@ export const gatewayApp = (accountIds: readonly string[], shell: GatewayShell): 
 
   /** Cancel one child order (looked up on doubt) and record what became of it. */
   const cancel = (
-    work: Extract<GatewayWork, { kind: 'cancel' }>,
+    work: Extract<GatewayWork, { type: 'cancel' }>,
     meta: EventMeta,
   ): TE.TaskEither<KeelError, readonly Write[]> => {
     const c = work.command;
@@ -217,7 +224,7 @@ export const gatewayApp = (accountIds: readonly string[], shell: GatewayShell): 
     return pipe(
       TE.fromTask(() =>
         runCancel(
-          { kind: 'Requested', instrument: c.instrument, clientOrderId: c.clientOrderId },
+          { type: 'Requested', instrument: c.instrument, clientOrderId: c.clientOrderId },
           { venue, sleep },
         ),
       ),
@@ -239,7 +246,7 @@ export const gatewayApp = (accountIds: readonly string[], shell: GatewayShell): 
         producer: 'gateway',
         occurredAt: new Date(ctx.now).toISOString(),
       };
-      switch (work.kind) {
+      switch (work.type) {
         case 'ignore':
           return TE.right(none);
         case 'defer':

@@ -32,12 +32,12 @@ export type CancelState =
 export const initialCancel: CancelState = { status: 'Idle' };
 
 export type CancelInput =
-  | { readonly kind: 'Requested'; readonly instrument: string; readonly clientOrderId: string }
-  | { readonly kind: 'CancelAnswered'; readonly result: E.Either<VenueError, VenueOrder> }
-  | { readonly kind: 'LookupAnswered'; readonly result: E.Either<VenueError, VenueOrder | null> };
+  | { readonly type: 'Requested'; readonly instrument: string; readonly clientOrderId: string }
+  | { readonly type: 'CancelAnswered'; readonly result: E.Either<VenueError, VenueOrder> }
+  | { readonly type: 'LookupAnswered'; readonly result: E.Either<VenueError, VenueOrder | null> };
 
 export type CancelAction =
-  { readonly kind: 'cancel' | 'lookUp'; readonly afterMs: number } | { readonly kind: 'none' };
+  { readonly _tag: 'cancel' | 'lookUp'; readonly afterMs: number } | { readonly _tag: 'none' };
 
 export interface CancelSettings {
   readonly lookupDelayMs: number;
@@ -50,11 +50,11 @@ export const DEFAULT_CANCEL_SETTINGS: CancelSettings = { lookupDelayMs: 500, ret
 
 export interface CancelStep {
   readonly state: CancelState;
-  readonly facts: readonly Extract<PlacementFact, { kind: 'cancelled' }>[];
+  readonly facts: readonly Extract<PlacementFact, { type: 'OrderCancelled' }>[];
   readonly next: CancelAction;
 }
 
-const NONE: CancelAction = { kind: 'none' };
+const NONE: CancelAction = { _tag: 'none' };
 
 /** What the venue's view of the order means for the cancel. */
 const settle = (
@@ -65,7 +65,7 @@ const settle = (
   if (o === null)
     return {
       state: { status: 'Done', outcome: 'cancelled' },
-      facts: [{ kind: 'cancelled', filledQty: '0', reason: 'the venue does not know the order' }],
+      facts: [{ type: 'OrderCancelled', filledQty: '0', reason: 'the venue does not know the order' }],
       next: NONE,
     };
   switch (o.status) {
@@ -76,7 +76,7 @@ const settle = (
         state: { status: 'Done', outcome: 'cancelled' },
         facts: [
           {
-            kind: 'cancelled',
+            type: 'OrderCancelled',
             filledQty: o.filledQty.toFixed(),
             reason: `venue reports the order ${o.status}`,
           },
@@ -108,7 +108,7 @@ const settle = (
               sends: s.sends + 1,
             },
             facts: [],
-            next: { kind: 'cancel', afterMs: settings.retryMs },
+            next: { _tag: 'cancel', afterMs: settings.retryMs },
           };
     default: {
       const never: never = o.status;
@@ -122,7 +122,7 @@ export const decideCancel = (
   input: CancelInput,
   settings: CancelSettings = DEFAULT_CANCEL_SETTINGS,
 ): CancelStep => {
-  switch (input.kind) {
+  switch (input.type) {
     case 'Requested':
       return state.status !== 'Idle'
         ? { state, facts: [], next: NONE }
@@ -134,7 +134,7 @@ export const decideCancel = (
               sends: 1,
             },
             facts: [],
-            next: { kind: 'cancel', afterMs: 0 },
+            next: { _tag: 'cancel', afterMs: 0 },
           };
     case 'CancelAnswered': {
       if (state.status !== 'Cancelling') return { state, facts: [], next: NONE };
@@ -143,11 +143,11 @@ export const decideCancel = (
       const inDoubt = (afterMs: number): CancelStep => ({
         state: { ...state, status: 'InDoubt', lookups: 0 },
         facts: [],
-        next: { kind: 'lookUp', afterMs },
+        next: { _tag: 'lookUp', afterMs },
       });
       switch (r.left._tag) {
         case 'VenueRateLimited':
-          return { state, facts: [], next: { kind: 'cancel', afterMs: r.left.retryAfterMs } };
+          return { state, facts: [], next: { _tag: 'cancel', afterMs: r.left.retryAfterMs } };
         case 'VenueAuthFailed':
           return { state: { status: 'Done', outcome: 'halted' }, facts: [], next: NONE };
         case 'VenueRejected':
@@ -171,7 +171,7 @@ export const decideCancel = (
         return {
           state: { ...state, lookups },
           facts: [],
-          next: { kind: 'lookUp', afterMs: settings.retryMs * 2 ** Math.min(lookups, 4) },
+          next: { _tag: 'lookUp', afterMs: settings.retryMs * 2 ** Math.min(lookups, 4) },
         };
       }
       return settle(state, r.right, settings);
@@ -185,7 +185,7 @@ export const decideCancel = (
 
 /** Run one cancel to its end (or until `maxLookups` failed look-ups). */
 export const runCancel = async (
-  input: Extract<CancelInput, { kind: 'Requested' }>,
+  input: Extract<CancelInput, { type: 'Requested' }>,
   ports: {
     readonly venue: VenueAdapter;
     readonly sleep: (ms: number) => Promise<void>;
@@ -200,15 +200,15 @@ export const runCancel = async (
   for (;;) {
     facts.push(...s.facts);
     const { state, next } = s;
-    if (next.kind === 'none' || state.status === 'Idle' || state.status === 'Done') return { state, facts };
+    if (next._tag === 'none' || state.status === 'Idle' || state.status === 'Done') return { state, facts };
     if (state.status === 'InDoubt' && state.lookups >= maxLookups) return { state, facts };
     if (next.afterMs > 0) await ports.sleep(next.afterMs);
     s =
-      next.kind === 'cancel'
+      next._tag === 'cancel'
         ? decideCancel(
             state,
             {
-              kind: 'CancelAnswered',
+              type: 'CancelAnswered',
               result: await ports.venue.cancelOrder(state.instrument, state.clientOrderId)(),
             },
             settings,
@@ -216,7 +216,7 @@ export const runCancel = async (
         : decideCancel(
             state,
             {
-              kind: 'LookupAnswered',
+              type: 'LookupAnswered',
               result: await ports.venue.fetchOrderByClientId(state.instrument, state.clientOrderId)(),
             },
             settings,

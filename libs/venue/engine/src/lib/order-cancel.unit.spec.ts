@@ -27,15 +27,15 @@ const order = (status: VenueOrder['status'], filled = '0'): VenueOrder => ({
   ts: 0,
 });
 const timeout: VenueError = { _tag: 'VenueTimeout', venue: 'b', op: 'cancelOrder', ms: 5000 };
-const requested: Extract<CancelInput, { kind: 'Requested' }> = {
-  kind: 'Requested',
+const requested: Extract<CancelInput, { type: 'Requested' }> = {
+  type: 'Requested',
   instrument: BTC,
   clientOrderId: 'k1',
 };
 
 const given = (...inputs: CancelInput[]) => {
   let state: CancelState = initialCancel;
-  let next: CancelAction = { kind: 'none' };
+  let next: CancelAction = { _tag: 'none' };
   const facts: CancelStep['facts'][number][] = [];
   for (const input of inputs) {
     const s = decideCancel(state, input);
@@ -47,25 +47,25 @@ const given = (...inputs: CancelInput[]) => {
 
 describe('cancel decider', () => {
   it('Idle: a request sends a cancel; a repeat changes nothing', () => {
-    expect(given(requested).next).toEqual({ kind: 'cancel', afterMs: 0 });
-    expect(given(requested, requested).next).toEqual({ kind: 'none' });
+    expect(given(requested).next).toEqual({ _tag: 'cancel', afterMs: 0 });
+    expect(given(requested, requested).next).toEqual({ _tag: 'none' });
   });
 
   it('Cancelling: the venue cancelled it → OrderCancelled with the filled part', () => {
-    const s = given(requested, { kind: 'CancelAnswered', result: E.right(order('cancelled', '0.4')) });
-    expect(s.facts).toEqual([{ kind: 'cancelled', filledQty: '0.4', reason: expect.any(String) }]);
+    const s = given(requested, { type: 'CancelAnswered', result: E.right(order('cancelled', '0.4')) });
+    expect(s.facts).toEqual([{ type: 'OrderCancelled', filledQty: '0.4', reason: expect.any(String) }]);
     expect(s.state).toEqual({ status: 'Done', outcome: 'cancelled' });
   });
 
   it('Cancelling: a timeout or an unknown-order answer is looked up, not assumed', () => {
-    expect(given(requested, { kind: 'CancelAnswered', result: E.left(timeout) })).toMatchObject({
+    expect(given(requested, { type: 'CancelAnswered', result: E.left(timeout) })).toMatchObject({
       state: { status: 'InDoubt' },
-      next: { kind: 'lookUp', afterMs: 500 },
+      next: { _tag: 'lookUp', afterMs: 500 },
       facts: [],
     });
     expect(
       given(requested, {
-        kind: 'CancelAnswered',
+        type: 'CancelAnswered',
         result: E.left({
           _tag: 'VenueRejected',
           venue: 'b',
@@ -74,26 +74,26 @@ describe('cancel decider', () => {
           message: '-2011',
         }),
       }).next,
-    ).toEqual({ kind: 'lookUp', afterMs: 0 });
+    ).toEqual({ _tag: 'lookUp', afterMs: 0 });
   });
 
   it('InDoubt: filled meanwhile → no OrderCancelled (the fills tell the story)', () => {
     const s = given(
       requested,
-      { kind: 'CancelAnswered', result: E.left(timeout) },
-      { kind: 'LookupAnswered', result: E.right(order('filled', '1')) },
+      { type: 'CancelAnswered', result: E.left(timeout) },
+      { type: 'LookupAnswered', result: E.right(order('filled', '1')) },
     );
     expect(s).toMatchObject({ state: { status: 'Done', outcome: 'filled' }, facts: [] });
   });
 
   it('InDoubt: still open → cancel again; unknown to the venue → cancelled with nothing filled', () => {
-    const base = [requested, { kind: 'CancelAnswered', result: E.left(timeout) } as const];
-    expect(given(...base, { kind: 'LookupAnswered', result: E.right(order('open')) }).next).toEqual({
-      kind: 'cancel',
+    const base = [requested, { type: 'CancelAnswered', result: E.left(timeout) } as const];
+    expect(given(...base, { type: 'LookupAnswered', result: E.right(order('open')) }).next).toEqual({
+      _tag: 'cancel',
       afterMs: 1_000,
     });
-    expect(given(...base, { kind: 'LookupAnswered', result: E.right(null) }).facts).toMatchObject([
-      { kind: 'cancelled', filledQty: '0' },
+    expect(given(...base, { type: 'LookupAnswered', result: E.right(null) }).facts).toMatchObject([
+      { type: 'OrderCancelled', filledQty: '0' },
     ]);
   });
 });
@@ -112,7 +112,7 @@ describe('cancel shell', () => {
       reduceOnly: false,
     })();
     const r = await runCancel(requested, { venue, sleep: () => Promise.resolve() });
-    expect(r.facts).toMatchObject([{ kind: 'cancelled', filledQty: '0' }]);
+    expect(r.facts).toMatchObject([{ type: 'OrderCancelled', filledQty: '0' }]);
     expect(venue.counts()).toEqual({ placeOrder: 1, cancelOrder: 1 });
   });
 

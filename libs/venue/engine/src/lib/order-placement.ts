@@ -61,7 +61,7 @@ export type PlacementInput =
    * before this process started, or is being reacted to again): look up before sending.
    */
   | {
-      readonly kind: 'Requested';
+      readonly type: 'Requested';
       readonly command: ChildOrder;
       readonly instrument: Instrument | null;
       readonly inDoubt: boolean;
@@ -70,20 +70,22 @@ export type PlacementInput =
       readonly blocked?: { readonly code: string; readonly reason: string } | null;
     }
   /** The shell is about to call `placeOrder`. */
-  | { readonly kind: 'SendStarted' }
-  | { readonly kind: 'SendAnswered'; readonly result: E.Either<VenueError, VenueOrder> }
-  | { readonly kind: 'LookupAnswered'; readonly result: E.Either<VenueError, VenueOrder | null> };
+  | { readonly type: 'SendStarted' }
+  | { readonly type: 'SendAnswered'; readonly result: E.Either<VenueError, VenueOrder> }
+  | { readonly type: 'LookupAnswered'; readonly result: E.Either<VenueError, VenueOrder | null> };
 
-/** What the gateway records (as OrderAccepted / OrderRejected / OrderCancelled). */
-export type PlacementFact =
-  | { readonly kind: 'accepted'; readonly venueOrderId: string }
-  | { readonly kind: 'rejected'; readonly code: string; readonly reason: string }
-  | { readonly kind: 'cancelled'; readonly filledQty: string; readonly reason: string };
+/** The catalog's events a placement (or a cancel) can end in. */
+type PlacementFactType = 'OrderAccepted' | 'OrderRejected' | 'OrderCancelled';
+
+/** What the gateway records: the event's catalog payload, less the fields the order reference (`OrderRef`) supplies. */
+export type PlacementFact = {
+  [K in PlacementFactType]: { readonly type: K } & Omit<EventData<K>, keyof OrderRef>;
+}[PlacementFactType];
 
 export type PlacementAction =
-  | { readonly kind: 'send'; readonly afterMs: number }
-  | { readonly kind: 'lookUp'; readonly afterMs: number }
-  | { readonly kind: 'none' };
+  | { readonly _tag: 'send'; readonly afterMs: number }
+  | { readonly _tag: 'lookUp'; readonly afterMs: number }
+  | { readonly _tag: 'none' };
 
 export interface PlacementSettings {
   /** Wait before looking up after a timeout: the venue may still be processing the send. */
@@ -100,7 +102,7 @@ export interface PlacementStep {
   readonly next: PlacementAction;
 }
 
-const NONE: PlacementAction = { kind: 'none' };
+const NONE: PlacementAction = { _tag: 'none' };
 const step = (
   state: PlacementState,
   next: PlacementAction,
@@ -109,7 +111,7 @@ const step = (
 
 /** What a venue order says once the venue has it: accepted, and possibly already closed. */
 const acceptedFacts = (o: VenueOrder): readonly PlacementFact[] => {
-  const accepted: PlacementFact = { kind: 'accepted', venueOrderId: o.venueOrderId };
+  const accepted: PlacementFact = { type: 'OrderAccepted', venueOrderId: o.venueOrderId };
   switch (o.status) {
     case 'open':
     case 'partiallyFilled':
@@ -120,13 +122,13 @@ const acceptedFacts = (o: VenueOrder): readonly PlacementFact[] => {
       return [
         accepted,
         {
-          kind: 'cancelled',
+          type: 'OrderCancelled',
           filledQty: o.filledQty.toFixed(),
           reason: `venue reports the order ${o.status}`,
         },
       ];
     case 'rejected':
-      return [{ kind: 'rejected', code: 'InvalidOrder', reason: 'venue reports the order rejected' }];
+      return [{ type: 'OrderRejected', code: 'InvalidOrder', reason: 'venue reports the order rejected' }];
     default: {
       const never: never = o.status;
       return never;
@@ -171,7 +173,7 @@ export const decidePlacement = (
   input: PlacementInput,
   settings: PlacementSettings = DEFAULT_PLACEMENT_SETTINGS,
 ): PlacementStep => {
-  switch (input.kind) {
+  switch (input.type) {
     case 'Requested': {
       // A redelivered command changes nothing: the first one owns the order.
       if (state.status !== 'Idle') return step(state, NONE);
@@ -179,14 +181,14 @@ export const decidePlacement = (
       const req = input.blocked ? E.left(input.blocked) : checked;
       // Validation rejects at once only when nothing can have been sent: an in-doubt command is looked up first.
       if (E.isLeft(req) && !input.inDoubt)
-        return step({ status: 'Rejected', ...req.left }, NONE, [{ kind: 'rejected', ...req.left }]);
+        return step({ status: 'Rejected', ...req.left }, NONE, [{ type: 'OrderRejected', ...req.left }]);
       const order = E.isRight(checked) ? checked.right : rawOrderRequest(input.command);
       return input.inDoubt
         ? step(
             { status: 'InDoubt', order, sends: 0, lookups: 0, invalid: E.isLeft(req) ? req.left : null },
-            { kind: 'lookUp', afterMs: 0 },
+            { _tag: 'lookUp', afterMs: 0 },
           )
-        : step({ status: 'Ready', order, sends: 0 }, { kind: 'send', afterMs: 0 });
+        : step({ status: 'Ready', order, sends: 0 }, { _tag: 'send', afterMs: 0 });
     }
     case 'SendStarted':
       return state.status === 'Ready'
@@ -208,28 +210,28 @@ export const decidePlacement = (
           if (e.code === 'DuplicateClientOrderId')
             return step(
               { status: 'InDoubt', order: state.order, sends: state.sends, lookups: 0, invalid: null },
-              { kind: 'lookUp', afterMs: 0 },
+              { _tag: 'lookUp', afterMs: 0 },
             );
           return step({ status: 'Rejected', code: e.code, reason: e.message }, NONE, [
-            { kind: 'rejected', code: e.code, reason: e.message },
+            { type: 'OrderRejected', code: e.code, reason: e.message },
           ]);
         case 'VenueRateLimited':
           // The request did not take effect (port contract): sending again is safe, after the pause.
           return step(
             { status: 'Ready', order: state.order, sends: state.sends },
-            { kind: 'send', afterMs: e.retryAfterMs },
+            { _tag: 'send', afterMs: e.retryAfterMs },
           );
         case 'VenueTimeout':
         case 'VenueUnavailable':
         case 'VenueMalformed':
           return step(
             { status: 'InDoubt', order: state.order, sends: state.sends, lookups: 0, invalid: null },
-            { kind: 'lookUp', afterMs: settings.lookupDelayMs },
+            { _tag: 'lookUp', afterMs: settings.lookupDelayMs },
           );
         case 'VenueAuthFailed':
           // Credentials refused: nothing was placed. Reject; the shell halts the account.
           return step({ status: 'Rejected', code: 'VenueAuthFailed', reason: e.message }, NONE, [
-            { kind: 'rejected', code: 'VenueAuthFailed', reason: e.message },
+            { type: 'OrderRejected', code: 'VenueAuthFailed', reason: e.message },
           ]);
         default: {
           const never: never = e;
@@ -245,7 +247,7 @@ export const decidePlacement = (
         return step(
           { ...state, lookups },
           {
-            kind: 'lookUp',
+            _tag: 'lookUp',
             afterMs: r.left._tag === 'VenueRateLimited' ? r.left.retryAfterMs : backoff(settings, lookups),
           },
         );
@@ -258,8 +260,10 @@ export const decidePlacement = (
         );
       // The venue proves it never saw the order: now, and only now, a send is safe.
       if (state.invalid)
-        return step({ status: 'Rejected', ...state.invalid }, NONE, [{ kind: 'rejected', ...state.invalid }]);
-      return step({ status: 'Ready', order: state.order, sends: state.sends }, { kind: 'send', afterMs: 0 });
+        return step({ status: 'Rejected', ...state.invalid }, NONE, [
+          { type: 'OrderRejected', ...state.invalid },
+        ]);
+      return step({ status: 'Ready', order: state.order, sends: state.sends }, { _tag: 'send', afterMs: 0 });
     }
     default: {
       const never: never = input;
@@ -290,6 +294,12 @@ export const cancelledEventId = (r: OrderRef): string =>
 export const fillEventId = (accountId: string, instrument: string, tradeId: string): string =>
   deriveId('OrderFilled', accountId, instrument, tradeId);
 
+const FACT_EVENT_ID: Readonly<Record<PlacementFactType, (r: OrderRef) => string>> = {
+  OrderAccepted: acceptedEventId,
+  OrderRejected: rejectedEventId,
+  OrderCancelled: cancelledEventId,
+};
+
 /** The events for placement facts. */
 export const placementEvents = (
   ref: OrderRef,
@@ -297,35 +307,9 @@ export const placementEvents = (
   meta: EventMeta,
 ): E.Either<ValidationError, readonly NewEvent[]> =>
   E.sequenceArray(
-    facts.map((f): E.Either<ValidationError, NewEvent> => {
-      switch (f.kind) {
-        case 'accepted':
-          return newEvent(
-            'OrderAccepted',
-            acceptedEventId(ref),
-            { ...ref, venueOrderId: f.venueOrderId },
-            meta,
-          );
-        case 'rejected':
-          return newEvent(
-            'OrderRejected',
-            rejectedEventId(ref),
-            { ...ref, code: f.code, reason: f.reason },
-            meta,
-          );
-        case 'cancelled':
-          return newEvent(
-            'OrderCancelled',
-            cancelledEventId(ref),
-            { ...ref, filledQty: f.filledQty, reason: f.reason },
-            meta,
-          );
-        default: {
-          const never: never = f;
-          return never;
-        }
-      }
-    }),
+    facts.map(({ type, ...payload }): E.Either<ValidationError, NewEvent> =>
+      newEvent(type, FACT_EVENT_ID[type](ref), { ...ref, ...payload }, meta),
+    ),
   );
 
 /** OrderFilled for each fill not yet recorded (by trade id), each once even if the venue repeats it. */
@@ -387,7 +371,7 @@ export interface PlacementOutcome {
 
 /** Run one placement to its end: accepted, rejected, or still in doubt after `maxLookups`. */
 export const runPlacement = async (
-  input: Extract<PlacementInput, { kind: 'Requested' }>,
+  input: Extract<PlacementInput, { type: 'Requested' }>,
   ports: PlacementPorts,
 ): Promise<PlacementOutcome> => {
   const settings = ports.settings ?? DEFAULT_PLACEMENT_SETTINGS;
@@ -397,18 +381,18 @@ export const runPlacement = async (
   for (;;) {
     facts.push(...s.facts);
     const { state, next } = s;
-    if (next.kind === 'none') return { state, facts };
+    if (next._tag === 'none') return { state, facts };
     if (next.afterMs > 0) await ports.sleep(next.afterMs);
-    if (next.kind === 'send') {
-      const sending = decidePlacement(state, { kind: 'SendStarted' }, settings);
+    if (next._tag === 'send') {
+      const sending = decidePlacement(state, { type: 'SendStarted' }, settings);
       if (sending.state.status !== 'Sending') return { state, facts };
       const result = await ports.venue.placeOrder(sending.state.order)();
-      s = decidePlacement(sending.state, { kind: 'SendAnswered', result }, settings);
+      s = decidePlacement(sending.state, { type: 'SendAnswered', result }, settings);
     } else {
       if (state.status === 'InDoubt' && state.lookups >= maxLookups) return { state, facts };
       if (state.status !== 'InDoubt') return { state, facts };
       const result = await ports.venue.fetchOrderByClientId(state.order.symbol, state.order.clientOrderId)();
-      s = decidePlacement(state, { kind: 'LookupAnswered', result }, settings);
+      s = decidePlacement(state, { type: 'LookupAnswered', result }, settings);
     }
   }
 };

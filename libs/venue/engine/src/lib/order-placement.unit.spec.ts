@@ -41,7 +41,7 @@ const command: ChildOrder = {
 const requested = (
   inDoubt = false,
   c: ChildOrder = command,
-): Extract<PlacementInput, { kind: 'Requested' }> => ({ kind: 'Requested', command: c, instrument, inDoubt });
+): Extract<PlacementInput, { type: 'Requested' }> => ({ type: 'Requested', command: c, instrument, inDoubt });
 
 const venueOrder = (status: VenueOrder['status'] = 'open'): VenueOrder => ({
   symbol: command.instrument,
@@ -69,7 +69,7 @@ const meta = {
 const given = (...inputs: PlacementInput[]) => {
   let state: PlacementState = initialPlacement;
   const facts: PlacementFact[] = [];
-  let next: PlacementAction = { kind: 'none' };
+  let next: PlacementAction = { _tag: 'none' };
   for (const input of inputs) {
     const s = decidePlacement(state, input);
     facts.push(...s.facts);
@@ -82,7 +82,7 @@ describe('placement decider', () => {
   describe('Idle', () => {
     it('a valid command is rounded to the instrument and sent', () => {
       const s = given(requested());
-      expect(s.next).toEqual({ kind: 'send', afterMs: 0 });
+      expect(s.next).toEqual({ _tag: 'send', afterMs: 0 });
       expect(s.state.status).toBe('Ready');
       if (s.state.status !== 'Ready') return;
       expect(s.state.order.qty.toFixed()).toBe('0.01');
@@ -92,25 +92,27 @@ describe('placement decider', () => {
 
     it('an invalid command is rejected with its code and never sent', () => {
       const s = given(requested(false, { ...command, qty: '0.0001' }));
-      expect(s.facts).toEqual([{ kind: 'rejected', code: 'QtyBelowMinimum', reason: expect.any(String) }]);
-      expect(s.next.kind).toBe('none');
+      expect(s.facts).toEqual([
+        { type: 'OrderRejected', code: 'QtyBelowMinimum', reason: expect.any(String) },
+      ]);
+      expect(s.next._tag).toBe('none');
     });
 
     it('a command that may have been sent before a restart is looked up first', () => {
       expect(given(requested(true))).toMatchObject({
         state: { status: 'InDoubt' },
-        next: { kind: 'lookUp', afterMs: 0 },
+        next: { _tag: 'lookUp', afterMs: 0 },
       });
     });
 
     it('an invalid in-doubt command is looked up, and rejected only once the venue proves it never saw it', () => {
       const bad = requested(true, { ...command, qty: '0.0001' });
-      expect(given(bad).next.kind).toBe('lookUp');
-      expect(given(bad, { kind: 'LookupAnswered', result: E.right(null) }).facts).toMatchObject([
-        { kind: 'rejected', code: 'QtyBelowMinimum' },
+      expect(given(bad).next._tag).toBe('lookUp');
+      expect(given(bad, { type: 'LookupAnswered', result: E.right(null) }).facts).toMatchObject([
+        { type: 'OrderRejected', code: 'QtyBelowMinimum' },
       ]);
-      expect(given(bad, { kind: 'LookupAnswered', result: E.right(venueOrder()) }).facts).toEqual([
-        { kind: 'accepted', venueOrderId: 'V1' },
+      expect(given(bad, { type: 'LookupAnswered', result: E.right(venueOrder()) }).facts).toEqual([
+        { type: 'OrderAccepted', venueOrderId: 'V1' },
       ]);
     });
   });
@@ -120,41 +122,41 @@ describe('placement decider', () => {
 
     it('a fresh command is rejected with the block, never sent', () => {
       const s = given({ ...requested(), blocked });
-      expect(s.facts).toEqual([{ kind: 'rejected', ...blocked }]);
-      expect(s.next.kind).toBe('none');
+      expect(s.facts).toEqual([{ type: 'OrderRejected', ...blocked }]);
+      expect(s.next._tag).toBe('none');
     });
 
     it('an in-doubt command is still looked up: found → accepted; absent → rejected, not sent', () => {
       const input = { ...requested(true), blocked };
-      expect(given(input, { kind: 'LookupAnswered', result: E.right(venueOrder()) }).facts).toEqual([
-        { kind: 'accepted', venueOrderId: 'V1' },
+      expect(given(input, { type: 'LookupAnswered', result: E.right(venueOrder()) }).facts).toEqual([
+        { type: 'OrderAccepted', venueOrderId: 'V1' },
       ]);
-      const absent = given(input, { kind: 'LookupAnswered', result: E.right(null) });
-      expect(absent.facts).toEqual([{ kind: 'rejected', ...blocked }]);
-      expect(absent.next.kind).toBe('none');
+      const absent = given(input, { type: 'LookupAnswered', result: E.right(null) });
+      expect(absent.facts).toEqual([{ type: 'OrderRejected', ...blocked }]);
+      expect(absent.next._tag).toBe('none');
     });
   });
 
   describe('Sending', () => {
-    const sending = [requested(), { kind: 'SendStarted' } as const];
+    const sending = [requested(), { type: 'SendStarted' } as const];
 
     it('accepted by the venue → OrderAccepted', () => {
-      const s = given(...sending, { kind: 'SendAnswered', result: E.right(venueOrder()) });
-      expect(s.facts).toEqual([{ kind: 'accepted', venueOrderId: 'V1' }]);
+      const s = given(...sending, { type: 'SendAnswered', result: E.right(venueOrder()) });
+      expect(s.facts).toEqual([{ type: 'OrderAccepted', venueOrderId: 'V1' }]);
       expect(s.state.status).toBe('Accepted');
     });
 
     it('an order that closed at once (post-only crossing, IOC) is accepted and cancelled', () => {
-      const s = given(...sending, { kind: 'SendAnswered', result: E.right(venueOrder('cancelled')) });
+      const s = given(...sending, { type: 'SendAnswered', result: E.right(venueOrder('cancelled')) });
       expect(s.facts).toEqual([
-        { kind: 'accepted', venueOrderId: 'V1' },
-        { kind: 'cancelled', filledQty: '0.004', reason: expect.any(String) },
+        { type: 'OrderAccepted', venueOrderId: 'V1' },
+        { type: 'OrderCancelled', filledQty: '0.004', reason: expect.any(String) },
       ]);
     });
 
     it('rejected by the venue → OrderRejected with the code, never retried', () => {
       const s = given(...sending, {
-        kind: 'SendAnswered',
+        type: 'SendAnswered',
         result: E.left({
           _tag: 'VenueRejected',
           venue: 'b',
@@ -163,8 +165,8 @@ describe('placement decider', () => {
           message: 'would take',
         }),
       });
-      expect(s.facts).toEqual([{ kind: 'rejected', code: 'PostOnlyWouldCross', reason: 'would take' }]);
-      expect(s.next.kind).toBe('none');
+      expect(s.facts).toEqual([{ type: 'OrderRejected', code: 'PostOnlyWouldCross', reason: 'would take' }]);
+      expect(s.next._tag).toBe('none');
     });
 
     it('timeout or 5xx → outcome unknown → look up after the delay, never resend', () => {
@@ -172,10 +174,10 @@ describe('placement decider', () => {
         timeout,
         { _tag: 'VenueUnavailable', venue: 'b', op: 'placeOrder', message: '502' } as const,
       ]) {
-        const s = given(...sending, { kind: 'SendAnswered', result: E.left(e) });
+        const s = given(...sending, { type: 'SendAnswered', result: E.left(e) });
         expect(s).toMatchObject({
           state: { status: 'InDoubt' },
-          next: { kind: 'lookUp', afterMs: 1_000 },
+          next: { _tag: 'lookUp', afterMs: 1_000 },
           facts: [],
         });
       }
@@ -183,7 +185,7 @@ describe('placement decider', () => {
 
     it('a duplicate client order id means the venue has it: look it up', () => {
       const s = given(...sending, {
-        kind: 'SendAnswered',
+        type: 'SendAnswered',
         result: E.left({
           _tag: 'VenueRejected',
           venue: 'b',
@@ -192,13 +194,13 @@ describe('placement decider', () => {
           message: 'dup',
         }),
       });
-      expect(s.next.kind).toBe('lookUp');
+      expect(s.next._tag).toBe('lookUp');
       expect(s.facts).toEqual([]);
     });
 
     it('rate limited: the request did not take effect, so it is sent again after the pause', () => {
       const s = given(...sending, {
-        kind: 'SendAnswered',
+        type: 'SendAnswered',
         result: E.left({
           _tag: 'VenueRateLimited',
           venue: 'b',
@@ -207,41 +209,41 @@ describe('placement decider', () => {
           message: '429',
         }),
       });
-      expect(s).toMatchObject({ state: { status: 'Ready' }, next: { kind: 'send', afterMs: 700 } });
+      expect(s).toMatchObject({ state: { status: 'Ready' }, next: { _tag: 'send', afterMs: 700 } });
     });
 
     it('credentials refused → rejected (the shell halts the account)', () => {
       const s = given(...sending, {
-        kind: 'SendAnswered',
+        type: 'SendAnswered',
         result: E.left({ _tag: 'VenueAuthFailed', venue: 'b', op: 'placeOrder', message: 'bad key' }),
       });
-      expect(s.facts).toMatchObject([{ kind: 'rejected', code: 'VenueAuthFailed' }]);
+      expect(s.facts).toMatchObject([{ type: 'OrderRejected', code: 'VenueAuthFailed' }]);
     });
   });
 
   describe('InDoubt', () => {
     const inDoubt = [
       requested(),
-      { kind: 'SendStarted' } as const,
-      { kind: 'SendAnswered', result: E.left(timeout) } as const,
+      { type: 'SendStarted' } as const,
+      { type: 'SendAnswered', result: E.left(timeout) } as const,
     ];
 
     it('found by client id → accepted, no resend', () => {
-      const s = given(...inDoubt, { kind: 'LookupAnswered', result: E.right(venueOrder('filled')) });
-      expect(s.facts).toEqual([{ kind: 'accepted', venueOrderId: 'V1' }]);
-      expect(s.next.kind).toBe('none');
+      const s = given(...inDoubt, { type: 'LookupAnswered', result: E.right(venueOrder('filled')) });
+      expect(s.facts).toEqual([{ type: 'OrderAccepted', venueOrderId: 'V1' }]);
+      expect(s.next._tag).toBe('none');
     });
 
     it('not found → the look-up proved absence → send again', () => {
-      const s = given(...inDoubt, { kind: 'LookupAnswered', result: E.right(null) });
-      expect(s).toMatchObject({ state: { status: 'Ready', sends: 1 }, next: { kind: 'send' } });
+      const s = given(...inDoubt, { type: 'LookupAnswered', result: E.right(null) });
+      expect(s).toMatchObject({ state: { status: 'Ready', sends: 1 }, next: { _tag: 'send' } });
     });
 
     it('a failed look-up is retried with back-off; it never becomes a send', () => {
-      const failed = { kind: 'LookupAnswered', result: E.left(timeout) } as const;
-      expect(given(...inDoubt, failed).next).toEqual({ kind: 'lookUp', afterMs: 2_000 });
+      const failed = { type: 'LookupAnswered', result: E.left(timeout) } as const;
+      expect(given(...inDoubt, failed).next).toEqual({ _tag: 'lookUp', afterMs: 2_000 });
       expect(given(...inDoubt, failed, failed, failed, failed, failed, failed).next).toEqual({
-        kind: 'lookUp',
+        _tag: 'lookUp',
         afterMs: 16_000,
       });
     });
@@ -251,12 +253,12 @@ describe('placement decider', () => {
     it('a redelivered command or a late answer changes nothing', () => {
       const accepted = [
         requested(),
-        { kind: 'SendStarted' } as const,
-        { kind: 'SendAnswered', result: E.right(venueOrder()) } as const,
+        { type: 'SendStarted' } as const,
+        { type: 'SendAnswered', result: E.right(venueOrder()) } as const,
       ];
       expect(given(...accepted, requested()).facts).toHaveLength(1);
-      expect(given(...accepted, requested()).next.kind).toBe('none');
-      expect(given(...accepted, { kind: 'LookupAnswered', result: E.right(null) }).state.status).toBe(
+      expect(given(...accepted, requested()).next._tag).toBe('none');
+      expect(given(...accepted, { type: 'LookupAnswered', result: E.right(null) }).state.status).toBe(
         'Accepted',
       );
     });
@@ -333,14 +335,14 @@ describe('placement shell', () => {
   it('timeout after the venue took the order: looked up, accepted, not resent', async () => {
     const { venue, orders } = flakyVenue(['timeoutAfter'], []);
     const r = await runPlacement(requested(), { venue, sleep });
-    expect(r.facts).toEqual([{ kind: 'accepted', venueOrderId: 'V1' }]);
+    expect(r.facts).toEqual([{ type: 'OrderAccepted', venueOrderId: 'V1' }]);
     expect(orders).toHaveLength(1);
   });
 
   it('timeout before the venue saw it: looked up, absent, sent once more', async () => {
     const { venue, orders } = flakyVenue(['lostBefore', 'ok'], [true, false]);
     const r = await runPlacement(requested(), { venue, sleep });
-    expect(r.facts).toEqual([{ kind: 'accepted', venueOrderId: 'V2' }]);
+    expect(r.facts).toEqual([{ type: 'OrderAccepted', venueOrderId: 'V2' }]);
     expect(orders).toHaveLength(1);
   });
 
@@ -349,7 +351,7 @@ describe('placement shell', () => {
     const gw = createRequestCoalescer(venue, { windowMs: 60_000, clock: createVirtualClock(0) });
     const r = await runPlacement(requested(), { venue: gw, sleep });
     // lost → look-up: absent → resend → 503 after placing → look-up: found (not the cached "absent").
-    expect(r.facts).toEqual([{ kind: 'accepted', venueOrderId: 'V2' }]);
+    expect(r.facts).toEqual([{ type: 'OrderAccepted', venueOrderId: 'V2' }]);
     expect(orders).toHaveLength(1);
   });
 
@@ -390,8 +392,8 @@ describe('events', () => {
 
   it('placement facts become events whose ids derive from the order: recording twice is the same write', () => {
     const facts = [
-      { kind: 'accepted', venueOrderId: 'V1' },
-      { kind: 'cancelled', filledQty: '0', reason: 'expired' },
+      { type: 'OrderAccepted', venueOrderId: 'V1' },
+      { type: 'OrderCancelled', filledQty: '0', reason: 'expired' },
     ] as const;
     const a = placementEvents(ref, facts, meta);
     const b = placementEvents(ref, facts, { ...meta, occurredAt: '2024-01-02T00:00:00.000Z' });

@@ -110,7 +110,7 @@ const tradeRow =
     if (E.isLeft(qty)) return qty;
     if (E.isLeft(side)) return side;
     return E.right({
-      kind: 'trade',
+      type: 'trade',
       ts: nsToMs(ts.right),
       // The hftbacktest captures carry Binance's trade id; the plain tape is numbered by row.
       tradeId: row['trade_id'] ?? String(line - 1),
@@ -133,7 +133,7 @@ const quoteRow =
       vals.push(new Decimal(v.right));
     }
     const [bidPrice, bidQty, askPrice, askQty] = vals as [Decimal, Decimal, Decimal, Decimal];
-    return E.right({ kind: 'quote', ts: nsToMs(ts.right), bidPrice, bidQty, askPrice, askQty });
+    return E.right({ type: 'quote', ts: nsToMs(ts.right), bidPrice, bidQty, askPrice, askQty });
   };
 
 /** A trade tape: `ts_ns, price, qty, side` (+ optional `trade_id`). */

@@ -7,7 +7,7 @@ import Decimal from 'decimal.js';
 import { Side } from '@keel/venue-domain';
 
 export interface TradeEvent {
-  readonly kind: 'trade';
+  readonly type: 'trade';
   readonly ts: number;
   readonly tradeId: string;
   readonly price: Decimal;
@@ -17,7 +17,7 @@ export interface TradeEvent {
 }
 
 export interface QuoteEvent {
-  readonly kind: 'quote';
+  readonly type: 'quote';
   readonly ts: number;
   readonly bidPrice: Decimal;
   readonly bidQty: Decimal;

@@ -74,8 +74,8 @@ describe('SimulatedVenue funding (constant rate, recorded BTCUSDT data)', () => 
 
     const at = await session(MIDNIGHT);
     // The last recorded quote (23:58:59.868) is 63947.90 / 63948.00: mark 63947.95.
-    const last = [...at.events].reverse().find((e) => e.kind === 'quote');
-    expect(last && last.kind === 'quote' ? [last.bidPrice.toFixed(), last.askPrice.toFixed()] : []).toEqual([
+    const last = [...at.events].reverse().find((e) => e.type === 'quote');
+    expect(last && last.type === 'quote' ? [last.bidPrice.toFixed(), last.askPrice.toFixed()] : []).toEqual([
       '63947.9',
       '63948',
     ]);

@@ -131,7 +131,7 @@ describe('SimulatedVenue properties (synthetic market, random order flow)', () =
             const cause = events.some(
               (e) =>
                 e.ts === f.ts &&
-                (e.kind === 'trade'
+                (e.type === 'trade'
                   ? o.side === 'buy'
                     ? e.price.lt(p) || (e.price.eq(p) && e.side === 'sell')
                     : e.price.gt(p) || (e.price.eq(p) && e.side === 'buy')
@@ -147,7 +147,7 @@ describe('SimulatedVenue properties (synthetic market, random order flow)', () =
           const volume = events
             .filter((e) => e.ts > arrival - 1 && e.ts <= lastFill)
             .reduce((acc, e) => {
-              if (e.kind === 'trade') {
+              if (e.type === 'trade') {
                 const hits =
                   o.side === 'buy'
                     ? e.price.lt(p) || (e.price.eq(p) && e.side === 'sell')

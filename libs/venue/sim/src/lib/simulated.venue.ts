@@ -143,14 +143,14 @@ interface MarketState {
 
 type Arrival =
   | {
-      readonly kind: 'place';
+      readonly type: 'place';
       readonly at: number;
       readonly seq: number;
       readonly order: WorkingOrder;
       readonly done: (r: E.Either<VenueError, VenueOrder>) => void;
     }
   | {
-      readonly kind: 'cancel';
+      readonly type: 'cancel';
       readonly at: number;
       readonly seq: number;
       readonly order: WorkingOrder;
@@ -304,7 +304,7 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
       fillOrder(o, q, p, 'maker', now);
 
   const onMarket = (m: MarketState, ev: MarketEvent, now: number): void => {
-    switch (ev.kind) {
+    switch (ev.type) {
       case 'trade':
         return onTrade(m, ev, now);
       case 'quote':
@@ -432,7 +432,7 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
   const onArrival = (a: Arrival): void => {
     const o = a.order;
     const now = a.at;
-    if (a.kind === 'cancel') {
+    if (a.type === 'cancel') {
       const c = closeOrder(o.state, 'cancelled', now);
       if (E.isLeft(c))
         return a.done(
@@ -617,7 +617,7 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
         };
         orders.set(key(instrument.symbol, order.clientOrderId), w);
         open.add(w);
-        return enqueue((done) => ({ kind: 'place', at: clock.now() + latency, seq: s, order: w, done }));
+        return enqueue((done) => ({ type: 'place', at: clock.now() + latency, seq: s, order: w, done }));
       }),
     cancelOrder: (symbol, cid) =>
       guard('cancelOrder', async () => {
@@ -632,7 +632,7 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
               `clientOrderId=${cid}: order is already ${w.state.status}`,
             ),
           );
-        return enqueue((done) => ({ kind: 'cancel', at: clock.now() + latency, seq: ++seq, order: w, done }));
+        return enqueue((done) => ({ type: 'cancel', at: clock.now() + latency, seq: ++seq, order: w, done }));
       }),
     fetchOrderByClientId: (symbol, cid) =>
       guard('fetchOrder', () => {
@@ -655,7 +655,7 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
       // Orders still in flight are answered: the venue went away before they arrived.
       for (const a of arrivals.splice(0))
         a.done(
-          E.left(unavailable(a.kind === 'place' ? 'placeOrder' : 'cancelOrder', 'simulated venue closed')),
+          E.left(unavailable(a.type === 'place' ? 'placeOrder' : 'cancelOrder', 'simulated venue closed')),
         );
     },
     processUntil,

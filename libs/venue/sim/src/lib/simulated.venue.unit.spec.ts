@@ -8,7 +8,7 @@ import { BINANCE_USDM_BTCUSDT } from '../testing/sim.fixtures';
 
 const d = (v: Decimal.Value): Decimal => new Decimal(v);
 const quote = (ts: number, bid: string, bidQty: string, ask: string, askQty: string): MarketEvent => ({
-  kind: 'quote',
+  type: 'quote',
   ts,
   bidPrice: d(bid),
   bidQty: d(bidQty),
@@ -16,7 +16,7 @@ const quote = (ts: number, bid: string, bidQty: string, ask: string, askQty: str
   askQty: d(askQty),
 });
 const trade = (ts: number, id: string, price: string, qty: string, side: 'buy' | 'sell'): MarketEvent => ({
-  kind: 'trade',
+  type: 'trade',
   ts,
   tradeId: id,
   price: d(price),

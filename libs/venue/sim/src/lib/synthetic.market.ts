@@ -52,7 +52,7 @@ export const syntheticMarket = (o: SyntheticMarketOptions): MarketEvent[] => {
     if (rnd() < moveProb) bid = rnd() < 0.5 ? bid.plus(tick) : Decimal.max(tick, bid.minus(tick));
     const ask = bid.plus(tick);
     out.push({
-      kind: 'quote',
+      type: 'quote',
       ts,
       bidPrice: bid,
       bidQty: lots(o.maxTouchLots ?? 2000),
@@ -62,7 +62,7 @@ export const syntheticMarket = (o: SyntheticMarketOptions): MarketEvent[] => {
     if (rnd() < tradeProb) {
       const buy = rnd() < 0.5;
       out.push({
-        kind: 'trade',
+        type: 'trade',
         ts,
         tradeId: String(++tradeId),
         price: buy ? ask : bid,
