@@ -6,7 +6,7 @@
 import { TSchema, Type } from '@sinclair/typebox';
 import { TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
 import * as E from 'fp-ts/Either';
-import { EVENT_DEFINITIONS, EventData, EventType, isEventType } from './catalog';
+import { currentTypeOf, EVENT_DEFINITIONS, EventData, EventType } from './catalog';
 import { EventMeta, NewEvent, RecordedEvent } from './envelope';
 import { ValidationError, validationError } from './errors';
 import { Id, Timestamp } from './schema';
@@ -93,10 +93,13 @@ export interface StoredEventFields extends EventMeta {
   readonly recordedAt: string;
 }
 
-/** Decode a stored event: known type, upcast to the current version, payload validated. */
+/**
+ * Decode a stored event: known type (a former name reads as the type it was renamed to),
+ * upcast to the current version, payload validated.
+ */
 export const decodeStored = (raw: StoredEventFields): E.Either<ValidationError, RecordedEvent> => {
-  if (!isEventType(raw.type)) return E.left(validationError('/type', raw.type, 'is not a known event type'));
-  const type = raw.type;
+  const type = currentTypeOf(raw.type, raw.schemaVersion);
+  if (type === undefined) return E.left(validationError('/type', raw.type, 'is not a known event type'));
   const def = EVENT_DEFINITIONS[type];
   let data = raw.data;
   if (raw.schemaVersion !== def.version) {
