@@ -2,7 +2,7 @@
  * Gap-aware arrivals, with real parts: a real nats-server (JetStream), the in-memory store, the
  * real relay between them, cme-rollover on a virtual clock. GC in December 2025 (front GCG6),
  * with a weekend multiplier of 1 so the held exposure is visible over the weekend:
- *  - Monday 1 Dec, open: a prediction (PredictionReceived v3, marked open) and the optimizer's
+ *  - Monday 1 Dec, open: a prediction (PredictionReceived, marked open) and the optimizer's
  *    CME:GC +2 → ContractTargetSet GCG6 2 at once;
  *  - Saturday 6 Dec: a prediction marked `receivedWhileClosed`, effective at the Sunday 17:00 CT
  *    open, and the optimizer's CME:GC +5 → nothing changes while closed; GCG6 5 from the open.
@@ -84,7 +84,7 @@ const predictAndTarget = async (n: number, qty: string): Promise<void> => {
       {
         predictionId: `p${n}`,
         modelId: 'm1',
-        symbol: 'CME:GC',
+        instrument: 'CME:GC',
         value: Number(qty),
         horizonSec: null,
         generatedAt: new Date(clock.now()).toISOString(),

@@ -51,7 +51,7 @@ const completedOf = async (parentOrderId: string) =>
 
 /** The venue position of the account by the gateway's last snapshot. */
 const venuePosition = async (): Promise<Decimal> => {
-  const snaps = ofType(await venueEvents(h.store, account), 'PositionSnapshot');
+  const snaps = ofType(await venueEvents(h.store, account), 'PositionReported');
   const last = snaps[snaps.length - 1];
   return new Decimal(last?.data.positions.find((p) => p.instrument === INSTRUMENT)?.qty ?? '0');
 };

@@ -169,7 +169,7 @@ it(`requests no child order twice, loses no fill and still finishes by the deadl
   const recorded = ofType(es, 'ChildOrderFilled');
   const parents = ofType(es, 'ParentOrderStarted');
   const completed = ofType(es, 'ParentOrderCompleted');
-  const snaps = ofType(venue, 'PositionSnapshot');
+  const snaps = ofType(venue, 'PositionReported');
   const position = new Decimal(
     snaps[snaps.length - 1]?.data.positions.find((p) => p.instrument === INSTRUMENT)?.qty ?? '0',
   );

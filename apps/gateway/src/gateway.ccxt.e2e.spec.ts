@@ -92,8 +92,8 @@ it('reconciled the account through ccxt before taking commands, and records its 
       const es = await venueEvents();
       const md = await readStream(h.store, 'venue-md.binanceusdm');
       return (
-        es.some((e) => e.type === 'BalanceSnapshot') &&
-        es.some((e) => e.type === 'PositionSnapshot') &&
+        es.some((e) => e.type === 'BalanceReported') &&
+        es.some((e) => e.type === 'PositionReported') &&
         md.some((e) => e.type === 'QuoteUpdated') &&
         md.some((e) => e.type === 'TradePrinted')
       );
@@ -111,7 +111,7 @@ it('reconciled the account through ccxt before taking commands, and records its 
       'GET /fapi/v3/positionRisk',
     ]),
   );
-  const balance = (await venueEvents()).find((e) => e.type === 'BalanceSnapshot');
+  const balance = (await venueEvents()).find((e) => e.type === 'BalanceReported');
   expect(JSON.stringify(balance?.data)).toMatch(/USDT/);
 }, 60_000);
 

@@ -199,8 +199,8 @@ it('records snapshots and market data from its polling cycle', async () => {
       const es = await venueEvents();
       const md = await readStream(h.store, 'venue-md.binanceusdm-sim');
       return (
-        es.some((e) => e.type === 'BalanceSnapshot') &&
-        es.some((e) => e.type === 'PositionSnapshot') &&
+        es.some((e) => e.type === 'BalanceReported') &&
+        es.some((e) => e.type === 'PositionReported') &&
         md.some((e) => e.type === 'TradePrinted')
       );
     },

@@ -37,7 +37,7 @@ export const startSimVenue = async (o: SimVenueOptions): Promise<E.Either<string
     ...(o.quotes ? { quotes: o.quotes } : {}),
   });
   if (E.isLeft(events)) return E.left(`sim market data: ${JSON.stringify(events.left)}`);
-  const first = events.right[0]?.ts ?? o.clock.now();
+  const first = events.right[0]?.venueAt ?? o.clock.now();
   return E.right(
     createSimulatedVenue({
       venue: o.venue,

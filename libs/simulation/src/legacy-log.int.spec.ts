@@ -197,6 +197,28 @@ describe(`the v0.1.0 log (${fixture.length} events: ${countsByType})`, () => {
     expect(types.filter((t) => t === 'ChildOrderCancelRequested').length).toBeGreaterThan(0);
   });
 
+  it('(a) a read filtered by today’s type names also finds the rows stored under the former names', async () => {
+    const types = ['PositionReported', 'ChildOrderCancelRequested', 'ParentOrderProgressReported'] as const;
+    const page = await store.readAll({
+      after: 0,
+      maxCount: fixture.length + 1,
+      filter: { eventTypes: types },
+    })();
+    if (E.isLeft(page)) throw new Error(describeError(page.left));
+    const stored = fixture.filter((e) =>
+      ['PositionSnapshot', 'CancelRequested', 'ParentOrderProgress'].includes(e.type),
+    );
+    expect(stored.length).toBeGreaterThan(0);
+    expect(page.right.events.map((e) => [e.globalPosition, e.type])).toEqual(
+      stored.map((e) => [
+        e.globalPosition,
+        { PositionSnapshot: 'PositionReported', CancelRequested: 'ChildOrderCancelRequested' }[
+          e.type as 'PositionSnapshot' | 'CancelRequested'
+        ] ?? 'ParentOrderProgressReported',
+      ]),
+    );
+  });
+
   it(`(b) the PnL replay rebuilds all ${storedCheckpoints.length} stored PnlUpdated checkpoints exactly`, async () => {
     const stored = decoded()
       .filter((e): e is RecordedEvent<'PnlUpdated'> => e.type === 'PnlUpdated')
@@ -270,12 +292,12 @@ describe(`the v0.1.0 log (${fixture.length} events: ${countsByType})`, () => {
     }
   });
 
-  it('(c) per account and instrument: start + signed fills = last PositionSnapshot = the execution fold', () => {
+  it('(c) per account and instrument: start + signed fills = last PositionReported = the execution fold', () => {
     const start = new Map<string, Decimal>();
     const last = new Map<string, Map<string, Decimal>>();
     const fills = new Map<string, Decimal>();
     for (const e of decoded()) {
-      if (e.type === 'PositionSnapshot') {
+      if (e.type === 'PositionReported') {
         const snap = new Map(
           e.data.positions.map((p) => [key(e.data.accountId, p.instrument), new Decimal(p.qty)]),
         );
@@ -294,7 +316,7 @@ describe(`the v0.1.0 log (${fixture.length} events: ${countsByType})`, () => {
     for (const [k, q] of fills) add(fromFills, k, q);
     const fromExecution = executionPositions(decoded());
 
-    // Every account that traded or ran a parent order has a PositionSnapshot.
+    // Every account that traded or ran a parent order has a PositionReported.
     const accounts = new Set([...fills.keys(), ...fromExecution.keys()].map((k) => k.split(' ')[0] ?? ''));
     for (const a of accounts) expect(last.has(a)).toBe(true);
     const keys = [...new Set([...fromFills.keys(), ...reported.keys(), ...fromExecution.keys()])].sort();

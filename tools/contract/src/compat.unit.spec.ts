@@ -101,13 +101,13 @@ describe('breaking changes are reported', () => {
 
   it('a pattern changed', () => {
     const d = {
-      ...def('ContractMapped'),
+      ...def('RollScheduled'),
       schema: closed({
-        ...propertiesOf('ContractMapped'),
-        effectiveFrom: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$' }),
+        ...propertiesOf('RollScheduled'),
+        rollStart: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$' }),
       }),
     };
-    expectProblem(problemsWith([d]), 'ContractMapped', '/effectiveFrom', /pattern changed from/);
+    expectProblem(problemsWith([d]), 'RollScheduled', '/rollStart', /pattern changed from/);
   });
 
   it("a field's type changed", () => {
@@ -260,10 +260,10 @@ describe('allowed changes are not reported', () => {
 
   it('a field becoming a TypeBox transform (same JSON)', () => {
     const d = {
-      ...def('ContractMapped'),
+      ...def('RollScheduled'),
       schema: closed({
-        ...propertiesOf('ContractMapped'),
-        effectiveFrom: Type.Transform(Type.String(plainJson(Timestamp())))
+        ...propertiesOf('RollScheduled'),
+        rollStart: Type.Transform(Type.String(plainJson(Timestamp())))
           .Decode((s) => Date.parse(s))
           .Encode((ms) => new Date(ms).toISOString()),
       }),

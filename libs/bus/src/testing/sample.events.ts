@@ -26,7 +26,7 @@ export const sampleEvent = (
           {
             predictionId: `p-${position}`,
             modelId: 'm1',
-            symbol: 'BTC-PERP',
+            instrument: 'BTC-PERP',
             value: 0.25,
             horizonSec: 60,
             generatedAt: AT,

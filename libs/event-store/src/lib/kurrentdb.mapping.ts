@@ -20,7 +20,13 @@ import {
   AllStreamRecordedEvent,
   RecordedEvent as KurrentRecordedEvent,
 } from '@kurrent/kurrentdb-client';
-import { ConcurrencyError, StoredEventFields, streamCategory } from '@keel/events';
+import {
+  ConcurrencyError,
+  StoredEventFields,
+  storedTypeNames,
+  storedTypeSet,
+  streamCategory,
+} from '@keel/events';
 import { describeExpected } from './append.guard';
 import { AllFilter, ExpectedRevision } from './port';
 import { RawEventInput } from './raw-append.hook';
@@ -125,7 +131,9 @@ const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$
  */
 export const toServerFilter = (filter: AllFilter | undefined): Filter => {
   if (filter?.eventTypes !== undefined)
-    return eventTypeFilter({ regex: `^(${filter.eventTypes.map(escapeRegex).join('|') || '(?!)'})$` });
+    return eventTypeFilter({
+      regex: `^(${storedTypeNames(filter.eventTypes).map(escapeRegex).join('|') || '(?!)'})$`,
+    });
   if (filter?.streamCategories !== undefined)
     return streamNameFilter({
       regex: `^(${filter.streamCategories.map(escapeRegex).join('|') || '(?!)'})(-|$)`,
@@ -135,7 +143,7 @@ export const toServerFilter = (filter: AllFilter | undefined): Filter => {
 
 export const matchesKeelFilter = (filter: AllFilter | undefined, stream: string, type: string): boolean =>
   (filter?.streamCategories === undefined || filter.streamCategories.includes(streamCategory(stream))) &&
-  (filter?.eventTypes === undefined || filter.eventTypes.includes(type));
+  (filter?.eventTypes === undefined || storedTypeSet(filter.eventTypes).has(type));
 
 /** The server's wrong-expected-version error, as Keel's ConcurrencyError. */
 export const toConcurrencyError = (

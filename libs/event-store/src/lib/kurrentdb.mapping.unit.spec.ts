@@ -1,8 +1,10 @@
 import { NO_STREAM } from '@kurrent/kurrentdb-client';
 import { fill } from '../testing/event-store.fixtures';
 import { normaliseConnectionString } from './kurrentdb.store';
+import { matchesFilter } from './memory.store';
 import {
   isKeelRecord,
+  matchesKeelFilter,
   SNAPSHOT_TYPE,
   toConcurrencyError,
   toEventData,
@@ -93,6 +95,17 @@ describe('KurrentDB mapping', () => {
       filterOn: 'eventType',
       regex: `^(?!\\$|${SNAPSHOT_TYPE}$)`,
     });
+  });
+
+  it('asks for a renamed type under the names it was stored as before, too', () => {
+    expect(toServerFilter({ eventTypes: ['PositionReported'] })).toMatchObject({
+      regex: '^(PositionReported|PositionSnapshot)$',
+    });
+    expect(matchesKeelFilter({ eventTypes: ['PositionReported'] }, 'venue-a', 'PositionSnapshot')).toBe(true);
+    expect(matchesKeelFilter({ eventTypes: ['PositionReported'] }, 'venue-a', 'BalanceSnapshot')).toBe(false);
+    expect(matchesFilter({ eventTypes: ['ChildOrderCancelled'] }, 'execution-a', 'ChildOrderClosed')).toBe(
+      true,
+    );
   });
 
   it('rewrites the deprecated esdb scheme', () => {

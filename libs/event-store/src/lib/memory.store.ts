@@ -12,6 +12,7 @@ import {
   NewEvent,
   RecordedEvent,
   StoredEventFields,
+  storedTypeSet,
   streamCategory,
 } from '@keel/events';
 import {
@@ -65,7 +66,7 @@ export const matchesFilter = (filter: AllFilter | undefined, stream: string, typ
   if (filter === undefined) return true;
   if (filter.streamCategories !== undefined && !filter.streamCategories.includes(streamCategory(stream)))
     return false;
-  if (filter.eventTypes !== undefined && !filter.eventTypes.includes(type)) return false;
+  if (filter.eventTypes !== undefined && !storedTypeSet(filter.eventTypes).has(type)) return false;
   return true;
 };
 

@@ -20,6 +20,7 @@ import {
   NewEvent,
   RecordedEvent,
   StoredEventFields,
+  storedTypeNames,
   streamCategory,
   ValidationError,
   validationError,
@@ -333,7 +334,8 @@ const createStore = (db: Database.Database, options: SqliteEventStoreOptions): T
       if (head <= after || max <= 0)
         return E.right({ events: [], lastPosition: after, isEnd: head <= after });
       const cats = opts.filter?.streamCategories ?? [];
-      const types = opts.filter?.eventTypes ?? [];
+      // A renamed type is also asked for under the names it was stored as before.
+      const types = storedTypeNames(opts.filter?.eventTypes ?? []);
       if (
         (opts.filter?.streamCategories !== undefined && cats.length === 0) ||
         (opts.filter?.eventTypes !== undefined && types.length === 0)

@@ -364,12 +364,13 @@ export const describeEventStoreContract = (
         await right(store.appendRawUnchecked(s, [v1(randomUUID())]));
         const expected = {
           type: 'PredictionReceived',
-          // v1 → v2 (renamed fields, no horizon) → v3 (no market marking): every upcaster in turn.
-          schemaVersion: 3,
+          // v1 → v2 (renamed fields, no horizon) → v3 (no market marking) → v4 (`symbol` is
+          // `instrument`): every upcaster in turn.
+          schemaVersion: 4,
           data: {
             predictionId: 'p1',
             modelId: 'm1',
-            symbol: 'BTCUSDT',
+            instrument: 'BTCUSDT',
             value: 0.25,
             generatedAt: '2023-06-01T00:00:00.000Z',
             horizonSec: null,

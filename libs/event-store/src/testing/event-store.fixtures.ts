@@ -40,7 +40,7 @@ export const prediction = (run: string, key: string | number, value = 0.5): NewE
     {
       predictionId: `p-${key}`,
       modelId: 'm1',
-      symbol: 'BTCUSDT',
+      instrument: 'BTCUSDT',
       value,
       horizonSec: 60,
       generatedAt: '2024-01-01T00:00:00.000Z',

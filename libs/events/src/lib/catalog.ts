@@ -64,3 +64,28 @@ export const currentTypeOf = (stored: string, version: number): EventType | unde
   const f = FORMER_NAMES.get(stored);
   return f && version <= f.throughVersion ? f.type : undefined;
 };
+
+const storedNames = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+/**
+ * The type names a store holds events of `types` under: each type and the names it was
+ * stored under before a rename. A read filtered by type asks for these, so a log written
+ * before a rename is still read (and decodes as today's type). Unknown names pass through.
+ * Kept per filter array (filters are built once and read many times).
+ */
+export const storedTypeSet = (types: readonly string[]): ReadonlySet<string> => {
+  const known = storedNames.get(types);
+  if (known) return known;
+  const out = new Set<string>();
+  for (const t of types) {
+    out.add(t);
+    if (!isEventType(t)) continue;
+    const def = EVENT_DEFINITIONS[t] as { formerly?: readonly { type: string }[] };
+    for (const f of def.formerly ?? []) out.add(f.type);
+  }
+  storedNames.set(types, out);
+  return out;
+};
+
+/** `storedTypeSet` as a list. */
+export const storedTypeNames = (types: readonly string[]): readonly string[] => [...storedTypeSet(types)];

@@ -87,11 +87,11 @@ describe('upcasting', () => {
   it('lifts PredictionReceived v1 to the current version on read', () => {
     const d = decodeStored(v1);
     expect(E.isRight(d) && d.right).toMatchObject({
-      schemaVersion: 3,
+      schemaVersion: 4,
       data: {
         predictionId: 'p1',
         modelId: 'm1',
-        symbol: 'BTCUSDT',
+        instrument: 'BTCUSDT',
         value: 0.25,
         horizonSec: null,
         generatedAt: '2024-01-01T00:00:00.000Z',
@@ -101,12 +101,12 @@ describe('upcasting', () => {
   });
 
   it('refuses a version newer than the code knows', () => {
-    expect(upcast('PredictionReceived', 4, {})).toEqual(
+    expect(upcast('PredictionReceived', 5, {})).toEqual(
       E.left({
         _tag: 'ValidationError',
         path: '/schemaVersion',
-        value: 4,
-        message: 'must be an integer from 1 to 3 for PredictionReceived',
+        value: 5,
+        message: 'must be an integer from 1 to 4 for PredictionReceived',
       }),
     );
   });

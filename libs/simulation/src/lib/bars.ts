@@ -51,13 +51,13 @@ export const barEvents = (bars: readonly Bar[], tick: Decimal, barMs: number): M
       const shown = new Decimal(Math.max(1, size));
       out.push(
         buyer
-          ? { type: 'quote', ts, bidPrice: p.minus(tick), bidQty: shown, askPrice: p, askQty: shown }
-          : { type: 'quote', ts, bidPrice: p, bidQty: shown, askPrice: p.plus(tick), askQty: shown },
+          ? { type: 'quote', venueAt: ts, bidPrice: p.minus(tick), bidQty: shown, askPrice: p, askQty: shown }
+          : { type: 'quote', venueAt: ts, bidPrice: p, bidQty: shown, askPrice: p.plus(tick), askQty: shown },
       );
       if (size > 0)
         out.push({
           type: 'trade',
-          ts,
+          venueAt: ts,
           tradeId: `${b.contract}-${b.ts}-${k}`,
           price: p,
           qty: new Decimal(size),

@@ -133,7 +133,7 @@ const settings = {
 const inKernel = async (quotes: string): Promise<Outcome> => {
   const events = await loadMarket({ quotes });
   if (E.isLeft(events)) throw new Error(JSON.stringify(events.left));
-  const first = events.right[0]?.ts ?? V0;
+  const first = events.right[0]?.venueAt ?? V0;
   const sim = createSimulation({ startAt: V0 - 10_000 });
   const venue = createSimulatedVenue({
     venue: 'binanceusdm-sim',

@@ -3,7 +3,7 @@
  * recorded (or synthetic) bars: what `keel roll-sim` measures. One simulated venue account
  * with one market per contract; the optimizer's part is appended as it would append it
  * (`TargetPositionSet` for `CME:<ROOT>`), and everything after it happens as it does across
- * the app processes: cme-rollover's decisions (on its tick and on each PositionSnapshot) and
+ * the app processes: cme-rollover's decisions (on its tick and on each PositionReported) and
  * ContractTargetSet, execution taking the target up (`targetStep`), pausing through
  * `wantedPauses`, ticking its TWAP, the gateway placing and cancelling (`order-placement.ts`,
  * `order-cancel.ts`) and polling quotes, positions and fills every `cycleMs`.

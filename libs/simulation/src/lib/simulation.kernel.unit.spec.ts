@@ -24,7 +24,7 @@ const quote = (at: number) => {
       bidQty: '1',
       askPrice: '101',
       askQty: '1',
-      venueTs: new Date(at).toISOString(),
+      venueAt: new Date(at).toISOString(),
     },
     { correlationId: 'spec', causationId: null, producer: 'gateway', occurredAt: new Date(at).toISOString() },
   );

@@ -79,7 +79,7 @@ export const runTwap = async (
   if (!first) return E.left('no market data');
   const symbol = o.instrument.symbol;
   const deadline = o.start + o.durationMs;
-  const sim = createSimulation({ startAt: Math.min(first.ts, o.start) });
+  const sim = createSimulation({ startAt: Math.min(first.venueAt, o.start) });
   const { store, clock } = sim.ports;
   const accounts = styles.map((s) => ACCOUNT_OF[s]);
   const venues: SimulatedVenue[] = styles.map((s) =>

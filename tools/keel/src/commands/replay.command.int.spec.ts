@@ -57,7 +57,7 @@ beforeAll(async () => {
         ...meta(1),
         eventId: deriveId('bad-quote'),
         type: 'QuoteUpdated',
-        schemaVersion: 1,
+        schemaVersion: 2,
         data: {
           venue: 'x',
           instrument: 'BTC/USDT:USDT',
@@ -65,7 +65,7 @@ beforeAll(async () => {
           bidQty: '1',
           askPrice: '1',
           askQty: '1',
-          venueTs: '2026-01-05T00:00:00Z',
+          venueAt: '2026-01-05T00:00:00Z',
         },
       },
     ])(),
@@ -269,7 +269,7 @@ describe('keel replay <projection>', () => {
         bidQty: '1',
         askPrice: '101',
         askQty: '1',
-        venueTs: '2026-01-05T00:00:03.000Z',
+        venueAt: '2026-01-05T00:00:03.000Z',
       }),
       ev('OrderFilled', 4, {
         accountId: account,

@@ -6,7 +6,7 @@
  * (AlgoSeek, data/market/README.md §7a), run by the engines that trade (@keel/simulation
  * `runRoll`): cme-rollover → ContractTargetSet → execution → the gateway's venue engine → the
  * simulated venue, one market per contract on the bars made into quotes and prints → fills →
- * PositionSnapshot → cme-rollover. A constant desired exposure (`--exposure`, whole contracts,
+ * PositionReported → cme-rollover. A constant desired exposure (`--exposure`, whole contracts,
  * default 3) is set as the optimizer sets it, from `--from`.
  *
  * The engines' own settings, as the apps take them: `--cycle-ms` the gateway's polling cycle

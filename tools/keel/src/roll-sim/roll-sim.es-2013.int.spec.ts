@@ -2,7 +2,7 @@
  * The December 2013 ES roll end to end in the simulator, on the recorded 1-minute bars (the
  * 58 KB slice committed in libs/rollover/domain/test-data: sessions 12-02, 12-03, 12-18 and
  * 12-20 UTC): cme-rollover's fold + decideBook → ContractTargetSet → the execution decider per
- * contract → the venue simulator (one market per contract) → fills → PositionSnapshot → fold.
+ * contract → the venue simulator (one market per contract) → fills → PositionReported → fold.
  * Desired: +3 ES from 2013-12-01 00:00Z. The calendar library has no 2013 hours, so market
  * hours come from the bars (roll-sim.bars.ts) and the exposure is held through closures; the
  * target set while closed applies at the first recorded open (12-02 00:00Z, cme-rollover's

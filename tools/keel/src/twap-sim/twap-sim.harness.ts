@@ -58,13 +58,13 @@ export const loadMarketFile = async (file: string): Promise<E.Either<string, Loa
     );
   const read = layout === 'bbo' ? await readQuotes(file) : await readTrades(file);
   if (E.isLeft(read)) return E.left(read.left.message);
-  const events: MarketEvent[] = [...read.right].sort((a, b) => a.ts - b.ts);
+  const events: MarketEvent[] = [...read.right].sort((a, b) => a.venueAt - b.venueAt);
   if (events.length === 0) return E.left(`${file} has no rows`);
   return E.right({
     layout,
     events,
-    firstTs: (events[0] as MarketEvent).ts,
-    lastTs: (events[events.length - 1] as MarketEvent).ts,
+    firstTs: (events[0] as MarketEvent).venueAt,
+    lastTs: (events[events.length - 1] as MarketEvent).venueAt,
   });
 };
 
@@ -135,7 +135,7 @@ const instrumentFor = (o: TwapSimOptions): Instrument => ({
 /** The events of the window the run needs (warm-up before, a margin after the deadline). */
 const windowOf = (m: LoadedMarket, from: number, to: number): MarketEvent[] => {
   const out: MarketEvent[] = [];
-  for (const e of m.events) if (e.ts >= from && e.ts <= to) out.push(e);
+  for (const e of m.events) if (e.venueAt >= from && e.venueAt <= to) out.push(e);
   return out;
 };
 
@@ -143,10 +143,10 @@ const windowOf = (m: LoadedMarket, from: number, to: number): MarketEvent[] => {
 const marketBenchmark = (events: readonly MarketEvent[], from: number, to: number): MarketBenchmark => {
   let acc = emptyBenchmark();
   for (const e of events) {
-    if (e.ts > to) break;
+    if (e.venueAt > to) break;
     if (e.type === 'trade') {
-      if (e.ts >= from) acc = addTrade(acc, e.qty, e.price);
-    } else acc = addMid(acc, e.bidPrice.plus(e.askPrice).div(2), Math.max(e.ts, from));
+      if (e.venueAt >= from) acc = addTrade(acc, e.qty, e.price);
+    } else acc = addMid(acc, e.bidPrice.plus(e.askPrice).div(2), Math.max(e.venueAt, from));
   }
   // The last mid stands until the end of the interval.
   if (acc.mids.last) acc = addMid(acc, acc.mids.last, to);

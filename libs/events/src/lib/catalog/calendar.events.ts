@@ -8,13 +8,21 @@ export const CALENDAR_EVENTS = {
     type: 'ContractMapped',
     context: 'calendar',
     owner: 'cme-rollover',
-    version: 1,
-    description: 'A continuous futures symbol now trades through a given contract.',
+    version: 2,
+    description:
+      "A root's continuous instrument (`CME:<ROOT>`) now trades through a given contract, from `effectiveAt`.",
     schema: Type.Object(
-      { root: Id(8), symbol: Instrument, contract: Id(16), effectiveFrom: Timestamp() },
+      { root: Id(8), instrument: Instrument, contract: Id(16), effectiveAt: Timestamp() },
       { additionalProperties: false },
     ),
-    upcasters: {},
+    upcasters: {
+      // v1 called the instrument `symbol` and the instant `effectiveFrom`.
+      1: ({ symbol, effectiveFrom, ...rest }) => ({
+        ...rest,
+        instrument: symbol,
+        effectiveAt: effectiveFrom,
+      }),
+    },
   }),
   RollScheduled: define({
     type: 'RollScheduled',
@@ -38,14 +46,18 @@ export const CALENDAR_EVENTS = {
     type: 'RollCompleted',
     context: 'calendar',
     owner: 'cme-rollover',
-    version: 1,
+    version: 2,
     description:
-      "An account's exposure in a root has left the expiring contract: it was observed flat and the next contract carries the exposure.",
+      "An account's exposure in a root has left the expiring contract: it was observed flat and the next contract carries the exposure. When: the envelope's `occurredAt`.",
     schema: Type.Object(
-      { accountId: Account, root: Id(8), fromContract: Id(16), toContract: Id(16), completedAt: Timestamp() },
+      { accountId: Account, root: Id(8), fromContract: Id(16), toContract: Id(16) },
       { additionalProperties: false },
     ),
-    upcasters: {},
+    upcasters: {
+      // v1 repeated the envelope's `occurredAt` as `completedAt` (its only writer set both
+      // from the same instant): dropped.
+      1: ({ completedAt: _completedAt, ...rest }) => rest,
+    },
   }),
   DeliveryRiskAlert: define({
     type: 'DeliveryRiskAlert',

@@ -8,7 +8,7 @@ export const MARKET_EVENTS = {
     type: 'QuoteUpdated',
     context: 'market',
     owner: 'gateway',
-    version: 1,
+    version: 2,
     description: 'Top of book of an instrument at a venue (throttled).',
     schema: Type.Object(
       {
@@ -18,17 +18,21 @@ export const MARKET_EVENTS = {
         bidQty: Decimal(),
         askPrice: PositiveDecimal(),
         askQty: Decimal(),
-        venueTs: Timestamp(),
+        /** The venue's time of the quote. */
+        venueAt: Timestamp(),
       },
       { additionalProperties: false },
     ),
-    upcasters: {},
+    upcasters: {
+      // v1 called the venue's time `venueTs`.
+      1: ({ venueTs, ...rest }) => ({ ...rest, venueAt: venueTs }),
+    },
   }),
   TradePrinted: define({
     type: 'TradePrinted',
     context: 'market',
     owner: 'gateway',
-    version: 1,
+    version: 2,
     description: 'A public trade at a venue (throttled/aggregated by the gateway).',
     schema: Type.Object(
       {
@@ -38,10 +42,14 @@ export const MARKET_EVENTS = {
         price: PositiveDecimal(),
         qty: PositiveDecimal(),
         side: Side(),
-        venueTs: Timestamp(),
+        /** The venue's time of the trade. */
+        venueAt: Timestamp(),
       },
       { additionalProperties: false },
     ),
-    upcasters: {},
+    upcasters: {
+      // v1 called the venue's time `venueTs`.
+      1: ({ venueTs, ...rest }) => ({ ...rest, venueAt: venueTs }),
+    },
   }),
 } as const;

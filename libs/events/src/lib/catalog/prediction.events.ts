@@ -8,22 +8,23 @@ export const PREDICTION_EVENTS = {
     type: 'PredictionReceived',
     context: 'prediction',
     owner: 'prediction-ingest',
-    version: 3,
+    version: 4,
     description:
-      'A model published a prediction for a symbol. For an instrument with an exchange calendar (CME roots, `CME:<ROOT>`), `market` says whether it came while that market was closed and from when it applies (the next open): cme-rollover holds what follows from it until then (docs/cme.md).',
+      'A model published a prediction for an instrument. For an instrument with an exchange calendar (CME roots, `CME:<ROOT>`), `market` says whether it came while that market was closed and from when it applies (the next open): cme-rollover holds what follows from it until then (docs/cme.md).',
     schema: Type.Object(
       {
         predictionId: Id(),
         modelId: Id(64),
-        symbol: Instrument,
+        instrument: Instrument,
         /** The model's signal; a statistic, so a float is fine. */
         value: Type.Number(),
         /** How far ahead the prediction looks, in seconds; null when the model does not say. */
         horizonSec: Nullable(Type.Integer({ minimum: 0 })),
         generatedAt: Timestamp(),
         /**
-         * Null or absent when the symbol trades around the clock (crypto) or the writer did not
-         * know (v2 and older are upcast to null). Optional so writers of 24/7 symbols need not say.
+         * Null or absent when the instrument trades around the clock (crypto) or the writer did
+         * not know (v2 and older are upcast to null). Optional so writers of 24/7 instruments need
+         * not say.
          */
         market: Type.Optional(
           Nullable(
@@ -53,6 +54,8 @@ export const PREDICTION_EVENTS = {
       1: ({ signal, asOf, ...rest }) => ({ ...rest, value: signal, generatedAt: asOf, horizonSec: null }),
       // v2 had no market marking: unknown when it was stored.
       2: (data) => ({ ...data, market: null }),
+      // v3 called the instrument `symbol`.
+      3: ({ symbol, ...rest }) => ({ ...rest, instrument: symbol }),
     },
   }),
 } as const;

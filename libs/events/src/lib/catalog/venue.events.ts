@@ -75,11 +75,11 @@ export const VENUE_EVENTS = {
     ),
     upcasters: {},
   }),
-  PositionSnapshot: define({
-    type: 'PositionSnapshot',
+  PositionReported: define({
+    type: 'PositionReported',
     context: 'venue',
     owner: 'gateway',
-    version: 1,
+    version: 2,
     description: 'The positions of one venue account, as the venue reported them.',
     schema: Type.Object(
       {
@@ -94,13 +94,17 @@ export const VENUE_EVENTS = {
       },
       { additionalProperties: false },
     ),
-    upcasters: {},
+    upcasters: {
+      // v1 was stored as `PositionSnapshot` (a noun); the payload is unchanged.
+      1: (data) => data,
+    },
+    formerly: [{ type: 'PositionSnapshot', throughVersion: 1 }],
   }),
-  BalanceSnapshot: define({
-    type: 'BalanceSnapshot',
+  BalanceReported: define({
+    type: 'BalanceReported',
     context: 'venue',
     owner: 'gateway',
-    version: 1,
+    version: 2,
     description: 'The balances of one venue account, as the venue reported them.',
     schema: Type.Object(
       {
@@ -112,13 +116,17 @@ export const VENUE_EVENTS = {
       },
       { additionalProperties: false },
     ),
-    upcasters: {},
+    upcasters: {
+      // v1 was stored as `BalanceSnapshot` (a noun); the payload is unchanged.
+      1: (data) => data,
+    },
+    formerly: [{ type: 'BalanceSnapshot', throughVersion: 1 }],
   }),
   FundingPaid: define({
     type: 'FundingPaid',
     context: 'venue',
     owner: 'gateway',
-    version: 1,
+    version: 2,
     description:
       'A perpetual funding payment of one account in one instrument, as the venue settled it, recorded once per venue funding id. Signed from the account: positive received, negative paid.',
     schema: Type.Object(
@@ -128,11 +136,15 @@ export const VENUE_EVENTS = {
         fundingId: Id(),
         amount: Decimal(),
         asset: Id(16),
-        venueTs: Timestamp(),
+        /** The venue's time of the settlement. */
+        venueAt: Timestamp(),
       },
       { additionalProperties: false },
     ),
-    upcasters: {},
+    upcasters: {
+      // v1 called the venue's time `venueTs`.
+      1: ({ venueTs, ...rest }) => ({ ...rest, venueAt: venueTs }),
+    },
   }),
   InstrumentsListed: define({
     type: 'InstrumentsListed',

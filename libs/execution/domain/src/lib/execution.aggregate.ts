@@ -235,7 +235,7 @@ export const targetStep = (
   let current: string;
   if (s.status === 'Idle') {
     if (!view.snapshotted[accountId])
-      return { _tag: 'Wait', reason: `no PositionSnapshot of account ${accountId} yet` };
+      return { _tag: 'Wait', reason: `no PositionReported of account ${accountId} yet` };
     current = venue?.qty ?? '0';
   } else if (s.status === 'Completed' && venue?.settled) current = venue.qty;
   else current = s.position.toFixed();

@@ -3,7 +3,7 @@
  * facts (plain JSON, snapshotted by the runtime kit). Pure.
  *
  * - instruments: the rules each account's gateway listed (`InstrumentsListed`), by symbol;
- * - positions: each account's venue position per instrument: the last `PositionSnapshot`
+ * - positions: each account's venue position per instrument: the last `PositionReported`
  *   plus the `OrderFilled` recorded after it. `settled` says the last two snapshots agreed
  *   and no fill came between them: the figure is then the venue's, with nothing in flight;
  * - touches and market totals per (venue, instrument), from `QuoteUpdated`/`TradePrinted`,
@@ -56,7 +56,7 @@ export interface ExecutionView {
   readonly venues: Readonly<Record<string, string>>;
   readonly instruments: Readonly<Record<string, Readonly<Record<string, StoredInstrumentRules>>>>;
   readonly positions: Readonly<Record<string, Readonly<Record<string, ViewPosition>>>>;
-  /** Accounts with at least one PositionSnapshot. */
+  /** Accounts with at least one PositionReported. */
   readonly snapshotted: Readonly<Record<string, true>>;
   /** `<venue> <symbol>` → touch / market. */
   readonly touches: Readonly<Record<string, ViewTouch>>;
@@ -80,7 +80,7 @@ export const initialExecutionView: ExecutionView = {
 /** The event types the view folds (the app consumes exactly these). */
 export const EXECUTION_VIEW_EVENT_TYPES = [
   'InstrumentsListed',
-  'PositionSnapshot',
+  'PositionReported',
   'OrderAccepted',
   'OrderRejected',
   'OrderFilled',
@@ -170,7 +170,7 @@ const HANDLERS: Handlers = {
       };
     return out;
   },
-  PositionSnapshot: (v, e) => {
+  PositionReported: (v, e) => {
     const d = e.data;
     const before = v.positions[d.accountId] ?? {};
     const now: Record<string, ViewPosition> = {};
@@ -219,7 +219,7 @@ const HANDLERS: Handlers = {
   QuoteUpdated: (v, e) => {
     const d = e.data;
     const key = marketKey(d.venue, d.instrument);
-    const at = Date.parse(d.venueTs);
+    const at = Date.parse(d.venueAt);
     const prevTouch = v.touches[key];
     if (prevTouch !== undefined && at < prevTouch.at) return v; // out of order: keep the newer
     const mid = new Decimal(d.bidPrice).plus(d.askPrice).div(2).toFixed();

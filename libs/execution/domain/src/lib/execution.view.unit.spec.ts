@@ -56,7 +56,7 @@ const listed = rec('InstrumentsListed', {
   instruments: [instrumentToStored(BINANCE_USDM_BTCUSDT)],
 });
 const snapshot = (qty: string) =>
-  rec('PositionSnapshot', {
+  rec('PositionReported', {
     accountId: 'acc1',
     venue: 'sim',
     positions: qty === '0' ? [] : [{ instrument: SYM, qty, entryPrice: null }],
@@ -82,7 +82,7 @@ const quote = (bid: string, ask: string, at: number) =>
     bidQty: '1',
     askPrice: ask,
     askQty: '1',
-    venueTs: new Date(at).toISOString(),
+    venueAt: new Date(at).toISOString(),
   });
 const settings = { accounts: ['acc1'], sliceMs: 60_000, maxSlices: 240 };
 const target = (qty: string, at = T0) => ({ targetId: 'tgt1', targetQty: qty, horizonSec: 600, at });
@@ -112,7 +112,7 @@ describe('the view', () => {
         price: '101',
         qty: '2',
         side: 'buy',
-        venueTs: new Date(T0).toISOString(),
+        venueAt: new Date(T0).toISOString(),
       }),
     ]);
     expect(v.touches['sim ' + SYM]).toEqual({ bid: '104', ask: '106', at: T0 + 1000 });
@@ -177,7 +177,7 @@ describe('taking up a target', () => {
     });
     expect(targetStep(fold([listed]), agg, target('1'), T0, TOUCH, null, settings)).toMatchObject({
       _tag: 'Wait',
-      reason: expect.stringContaining('PositionSnapshot'),
+      reason: expect.stringContaining('PositionReported'),
     });
   });
 

@@ -86,7 +86,7 @@ beforeEach(async () => {
       accountIds: ['acc-1', 'acc-2'],
       instruments: [instrumentToStored(BINANCE_USDM_BTCUSDT)],
     }),
-    fact('PositionSnapshot', 'venue-acc-1', 'pos', { accountId: 'acc-1', venue: 'sim', positions: [] }),
+    fact('PositionReported', 'venue-acc-1', 'pos', { accountId: 'acc-1', venue: 'sim', positions: [] }),
     fact('QuoteUpdated', 'venue-md.sim', 'quote', {
       venue: 'sim',
       instrument: SYMBOL,
@@ -94,7 +94,7 @@ beforeEach(async () => {
       bidQty: '1',
       askPrice: '90000.1',
       askQty: '1',
-      venueTs: new Date(T0).toISOString(),
+      venueAt: new Date(T0).toISOString(),
     }),
   );
   await eventually('the facts folded', async () => Object.keys(execution.view().instruments).length > 0);

@@ -134,12 +134,12 @@ export const createExecutionEngine = (
       if (
         event.type === 'KillSwitchEngaged' ||
         event.type === 'KillSwitchReleased' ||
-        event.type === 'PositionSnapshot' ||
+        event.type === 'PositionReported' ||
         event.type === 'InstrumentsListed'
       ) {
         if (!ready || stopping) return [];
         // A kill switch pauses at once (within the second the mission asks), not at the next tick.
-        return inSerial(round(next, cause, ctx.now, event.type !== 'PositionSnapshot'));
+        return inSerial(round(next, cause, ctx.now, event.type !== 'PositionReported'));
       }
       return [];
     },

@@ -180,7 +180,7 @@ describe('PnL archive', () => {
         occurredAt: '2026-01-05T00:00:30.000Z',
         eventId: deriveId('bad-quote'),
         type: 'QuoteUpdated',
-        schemaVersion: 1,
+        schemaVersion: 2,
         data: {
           venue: 'x',
           instrument: 'BTC/USDT:USDT',
@@ -188,7 +188,7 @@ describe('PnL archive', () => {
           bidQty: '1',
           askPrice: '1',
           askQty: '1',
-          venueTs: '2026-01-05T00:00:30Z',
+          venueAt: '2026-01-05T00:00:30Z',
         },
       },
     };

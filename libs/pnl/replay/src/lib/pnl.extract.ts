@@ -6,7 +6,7 @@
  * since a string value's own quotes are escaped in JSON text, a value can never fake one.
  *
  * Every field it reads is validated as the schema would (decimal and timestamp patterns,
- * ids without whitespace, the current schema version). Anything unusual (another version, an
+ * ids without whitespace, a known schema version). Anything unusual (another version, an
  * escape inside a value, a missing field) returns null, and the caller decodes the event in
  * full instead; so the short cut can be slower, never different. Fields it does not read are
  * not checked: `--strict` decodes every event in full.
@@ -28,10 +28,18 @@ const POSITIVE = /^(0\.[0-9]*[1-9][0-9]*|[1-9][0-9]*(\.[0-9]+)?)$/;
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 const ID = /^\S+$/;
 
-const VERSION = {
-  OrderFilled: `"schemaVersion":${EVENT_DEFINITIONS.OrderFilled.version},`,
-  QuoteUpdated: `"schemaVersion":${EVENT_DEFINITIONS.QuoteUpdated.version},`,
-  FundingPaid: `"schemaVersion":${EVENT_DEFINITIONS.FundingPaid.version},`,
+/**
+ * The stored versions read directly, per type: the current one, and older ones whose upcasts
+ * change none of the fields read here (v1 quotes and funding differ only in `venueTs`, now
+ * `venueAt`, which the fold does not read), so a log written before a version bump keeps the
+ * short cut.
+ */
+const since = (from: number, current: number): readonly string[] =>
+  Array.from({ length: current - from + 1 }, (_, i) => `"schemaVersion":${current - i},`); // newest first
+const VERSIONS = {
+  OrderFilled: since(EVENT_DEFINITIONS.OrderFilled.version, EVENT_DEFINITIONS.OrderFilled.version),
+  QuoteUpdated: since(1, EVENT_DEFINITIONS.QuoteUpdated.version),
+  FundingPaid: since(1, EVENT_DEFINITIONS.FundingPaid.version),
 };
 
 /** The string value of `"key":"…"` at or after `from`; null when absent or escaped. */
@@ -49,8 +57,8 @@ const K_DATA = '"data":{';
 
 /** The fold's input from one stored row, or null when the short cut does not apply. */
 export const extractPnlInput = (position: number, type: string, env: string): PnlInput | null => {
-  const version = VERSION[type as keyof typeof VERSION];
-  if (version === undefined || env.indexOf(version) < 0) return null;
+  const versions = VERSIONS[type as keyof typeof VERSIONS];
+  if (versions === undefined || !versions.some((v) => env.indexOf(v) >= 0)) return null;
   const ts = str(env, K_OCCURRED, 0);
   const d = env.indexOf(K_DATA);
   if (ts === null || d < 0 || !TIMESTAMP.test(ts)) return null;

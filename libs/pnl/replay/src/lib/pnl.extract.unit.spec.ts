@@ -18,7 +18,7 @@ describe('extractPnlInput', () => {
     event: {
       eventId: 'f',
       type: 'FundingPaid',
-      schemaVersion: 1,
+      schemaVersion: 2,
       correlationId: 'c',
       causationId: null,
       producer: 'gateway',
@@ -29,7 +29,7 @@ describe('extractPnlInput', () => {
         fundingId: 'f1',
         amount: '-0.25',
         asset: 'USDT',
-        venueTs: '2026-01-01T08:00:00Z',
+        venueAt: '2026-01-01T08:00:00Z',
       },
     },
   };
@@ -48,7 +48,7 @@ describe('extractPnlInput', () => {
     expect(session.some((e) => e.event.type === 'FundingPaid')).toBe(true);
   });
 
-  const quote = (data: Record<string, unknown>, version = 1) =>
+  const quote = (data: Record<string, unknown>, version = 2) =>
     stored('venue-md.x', 7, {
       eventId: 'e',
       type: 'QuoteUpdated',
@@ -66,17 +66,25 @@ describe('extractPnlInput', () => {
     bidQty: '1',
     askPrice: '1.6',
     askQty: '1',
-    venueTs: '2026-01-01T00:00:00Z',
+    venueAt: '2026-01-01T00:00:00Z',
   };
 
   it.each([
-    ['another schema version', quote(good, 2)],
+    ['another schema version', quote(good, 3)],
     ['an escaped quote inside a value', quote({ ...good, instrument: 'a"b' })],
     ['a price that breaks its schema', quote({ ...good, bidPrice: '1e5' })],
     ['a zero price', quote({ ...good, askPrice: '0' })],
     ['a missing field', quote({ ...good, askPrice: undefined })],
   ])('declines %s', (_what, text) => {
     expect(extractPnlInput(7, 'QuoteUpdated', text)).toBeNull();
+  });
+
+  it('reads a v1 quote (stored with `venueTs`) as it reads a v2 one: the fold reads neither time', () => {
+    const { venueAt, ...v1 } = good;
+    expect(extractPnlInput(7, 'QuoteUpdated', quote({ ...v1, venueTs: venueAt }, 1))).toEqual(
+      extractPnlInput(7, 'QuoteUpdated', quote(good)),
+    );
+    expect(extractPnlInput(7, 'QuoteUpdated', quote(good))).not.toBeNull();
   });
 
   it('reads a good quote', () => {

@@ -2,11 +2,12 @@
  * A synthetic trading session for the replay benchmark: what a gateway-heavy Keel log looks
  * like, generated deterministically from a seed. Event mix (by count): QuoteUpdated 60%,
  * TradePrinted 15%, OrderFilled 5%, ChildOrderRequested 5%, OrderAccepted 5%,
- * BalanceSnapshot 5%, PositionSnapshot 5%, and a FundingPaid per account × instrument every
+ * BalanceReported 5%, PositionReported 5%, and a FundingPaid per account × instrument every
  * 8 hours of session time. Payloads have the sizes of real ones; prices random-walk on each
  * instrument's tick; session time advances 20 ms per event. 3 accounts × 4 instruments.
  */
 import { BulkEvent } from '@keel/event-store';
+import { EVENT_DEFINITIONS } from '@keel/events';
 
 const INSTRUMENTS = [
   { symbol: 'BTC/USDT:USDT', start: 870_001, dp: 1, lot: '0.001', lotUnits: 1, lotDp: 3 },
@@ -76,14 +77,14 @@ export function* syntheticSession(o: SyntheticSessionOptions): Generator<BulkEve
               ...meta(ts, 'gateway'),
               eventId: uuid(n, 7),
               type: 'FundingPaid',
-              schemaVersion: 1,
+              schemaVersion: EVENT_DEFINITIONS.FundingPaid.version,
               data: {
                 accountId: account,
                 instrument: ins.symbol,
                 fundingId: `f${n}`,
                 amount: amount === '-0.0000' ? '0' : amount,
                 asset: 'USDT',
-                venueTs: ts,
+                venueAt: ts,
               },
             },
           };
@@ -106,7 +107,7 @@ export function* syntheticSession(o: SyntheticSessionOptions): Generator<BulkEve
           ...meta(ts, 'gateway'),
           eventId: uuid(n, 1),
           type: 'QuoteUpdated',
-          schemaVersion: 1,
+          schemaVersion: EVENT_DEFINITIONS.QuoteUpdated.version,
           data: {
             venue: VENUE,
             instrument: ins.symbol,
@@ -114,7 +115,7 @@ export function* syntheticSession(o: SyntheticSessionOptions): Generator<BulkEve
             bidQty: (rnd() * 5).toFixed(3),
             askPrice: ask,
             askQty: (rnd() * 5).toFixed(3),
-            venueTs: ts,
+            venueAt: ts,
           },
         },
       };
@@ -125,7 +126,7 @@ export function* syntheticSession(o: SyntheticSessionOptions): Generator<BulkEve
           ...meta(ts, 'gateway'),
           eventId: uuid(n, 2),
           type: 'TradePrinted',
-          schemaVersion: 1,
+          schemaVersion: EVENT_DEFINITIONS.TradePrinted.version,
           data: {
             venue: VENUE,
             instrument: ins.symbol,
@@ -133,7 +134,7 @@ export function* syntheticSession(o: SyntheticSessionOptions): Generator<BulkEve
             price: price(mids[k]!, ins.dp),
             qty: ins.lot,
             side: rnd() < 0.5 ? 'buy' : 'sell',
-            venueTs: ts,
+            venueAt: ts,
           },
         },
       };
@@ -209,8 +210,8 @@ export function* syntheticSession(o: SyntheticSessionOptions): Generator<BulkEve
         event: {
           ...meta(ts, 'gateway'),
           eventId: uuid(n, 6),
-          type: 'BalanceSnapshot',
-          schemaVersion: 1,
+          type: 'BalanceReported',
+          schemaVersion: EVENT_DEFINITIONS.BalanceReported.version,
           data: {
             accountId: account,
             venue: VENUE,
@@ -224,8 +225,8 @@ export function* syntheticSession(o: SyntheticSessionOptions): Generator<BulkEve
         event: {
           ...meta(ts, 'gateway'),
           eventId: uuid(n, 8),
-          type: 'PositionSnapshot',
-          schemaVersion: 1,
+          type: 'PositionReported',
+          schemaVersion: EVENT_DEFINITIONS.PositionReported.version,
           data: {
             accountId: account,
             venue: VENUE,

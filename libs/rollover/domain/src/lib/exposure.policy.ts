@@ -245,7 +245,7 @@ export const release = <T>(
     ? { gate: { pending: null }, due: gate.pending }
     : { gate, due: null };
 
-/** The `market` marking of a PredictionReceived (catalog v3), as prediction-ingest writes it. */
+/** The `market` marking of a PredictionReceived (catalog v3 on), as prediction-ingest writes it. */
 export interface ArrivalMarking {
   readonly state: MarketStateName;
   readonly receivedWhileClosed: boolean;
@@ -254,15 +254,15 @@ export interface ArrivalMarking {
 }
 
 /**
- * Marks a prediction for `symbol` received at `receivedAt` (epoch ms): for a CME root
- * (`CME:<ROOT>` of @keel/calendar) the market state then and from when it applies; null for a
- * symbol without an exchange calendar (crypto, 24/7). Errors name `at` (outside 2024–2027).
+ * Marks a prediction for `instrument` received at `receivedAt` (epoch ms): for a CME root
+ * (`CME:<ROOT>` of @keel/calendar) the market state then and from when it applies; null for an
+ * instrument without an exchange calendar (crypto, 24/7). Errors name `at` (outside 2024–2027).
  */
 export const markArrival = (
-  symbol: string,
+  instrument: string,
   receivedAt: number,
 ): E.Either<ValidationError, ArrivalMarking | null> => {
-  const m = /^CME:([A-Z0-9]{1,8})$/.exec(symbol);
+  const m = /^CME:([A-Z0-9]{1,8})$/.exec(instrument);
   if (m === null || m[1] === undefined) return E.right(null);
   const g = gateArrival(m[1], null, receivedAt);
   if (E.isLeft(g)) return g;

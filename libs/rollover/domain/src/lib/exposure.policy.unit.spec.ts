@@ -231,7 +231,7 @@ describe('arrivals while the market is closed', () => {
   });
 });
 
-describe('markArrival (the market marking of PredictionReceived v3)', () => {
+describe('markArrival (the market marking of PredictionReceived, v3 on)', () => {
   it('marks a CME:GC prediction on Saturday closed, effective at the Sunday 17:00 CT open', () => {
     expect(markArrival('CME:GC', ct('2025-11-22', '10:00'))).toEqual(
       E.right({

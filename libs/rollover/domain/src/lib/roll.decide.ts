@@ -121,7 +121,7 @@ export const decide =
           });
         emit({
           type: 'ContractMapped',
-          data: { accountId, root, symbol: calendar.symbol, contract: front.code, effectiveFrom: now },
+          data: { accountId, root, symbol: calendar.symbol, contract: front.code, effectiveAt: now },
         });
         continue;
       }
@@ -176,7 +176,7 @@ export const decide =
         });
         emit({
           type: 'ContractMapped',
-          data: { accountId, root, symbol: calendar.symbol, contract: to, effectiveFrom: now },
+          data: { accountId, root, symbol: calendar.symbol, contract: to, effectiveAt: now },
         });
         continue;
       }

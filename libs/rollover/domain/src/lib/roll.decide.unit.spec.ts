@@ -35,7 +35,7 @@ describe('roll decider', () => {
               root: 'GC',
               symbol: 'GC.c.0',
               contract: 'GCZ5',
-              effectiveFrom: ct('2025-10-01'),
+              effectiveAt: ct('2025-10-01'),
             },
           },
         ]);
@@ -54,7 +54,7 @@ describe('roll decider', () => {
           root: 'GC',
           symbol: 'GC.c.0',
           contract: 'GCZ5',
-          effectiveFrom: ct('2025-10-01'),
+          effectiveAt: ct('2025-10-01'),
         },
       });
       expect(targetsOf(all)).toEqual({ GCZ5: 3 });
@@ -246,7 +246,7 @@ describe('roll decider', () => {
           },
           {
             type: 'ContractMapped',
-            data: { accountId: ACCOUNT, root: 'GC', symbol: 'GC.c.0', contract: 'GCG6', effectiveFrom: at },
+            data: { accountId: ACCOUNT, root: 'GC', symbol: 'GC.c.0', contract: 'GCG6', effectiveAt: at },
           },
         ]);
     });

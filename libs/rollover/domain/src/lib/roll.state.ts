@@ -28,7 +28,7 @@ export type RollEvent =
         readonly root: string;
         readonly symbol: string;
         readonly contract: string;
-        readonly effectiveFrom: number;
+        readonly effectiveAt: number;
       };
     }
   | {
@@ -148,7 +148,7 @@ const bookOf = (s: RollState): Book => ({
 });
 
 export const evolve = (s: RollState, e: RollEvent): RollState => {
-  const at = 'effectiveFrom' in e.data ? e.data.effectiveFrom : e.data.at;
+  const at = 'effectiveAt' in e.data ? e.data.effectiveAt : e.data.at;
   const book: Book = { ...bookOf(s), lastAt: at };
   switch (e.type) {
     case 'ContractMapped':

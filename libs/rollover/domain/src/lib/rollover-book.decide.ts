@@ -116,7 +116,7 @@ export const decideBook = (
           event: newEvent(
             'ContractMapped',
             deriveId(APP, 'ContractMapped', root, e.data.contract),
-            { root, symbol: rootInstrument(root), contract: e.data.contract, effectiveFrom: iso(now) },
+            { root, instrument: rootInstrument(root), contract: e.data.contract, effectiveAt: iso(now) },
             meta,
           ),
         });
@@ -148,7 +148,7 @@ export const decideBook = (
           event: newEvent(
             'RollCompleted',
             deriveId(APP, 'RollCompleted', accountId, root, fromContract, toContract),
-            { accountId, root, fromContract, toContract, completedAt: iso(now) },
+            { accountId, root, fromContract, toContract },
             meta,
           ),
         });

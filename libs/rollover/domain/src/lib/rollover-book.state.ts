@@ -7,7 +7,7 @@
  *  - `ContractTargetSet` written by this app (and, for logs written before it existed, its
  *    contract-level `TargetPositionSet`) → the decider's targets (and `seq`, how many targets were
  *    stored per contract: the cause of the next target's id);
- *  - `PositionSnapshot` → positions per known contract; unknown contracts are kept apart;
+ *  - `PositionReported` → positions per known contract; unknown contracts are kept apart;
  *  - `ContractMapped` / `RollScheduled` (per root) and `RollCompleted` / `DeliveryRiskAlert`
  *    (per account) → the roll's lifecycle.
  * The decider's internal facts (exposure set, migration started) are not stored: they follow
@@ -55,7 +55,7 @@ export const initialRolloverState: RolloverState = { books: {}, roots: {} };
 const FOLDED = [
   'TargetPositionSet',
   'ContractTargetSet',
-  'PositionSnapshot',
+  'PositionReported',
   'ContractMapped',
   'RollScheduled',
   'RollCompleted',
@@ -174,7 +174,7 @@ export const foldRollover =
         if (!owned(accountId) || e.producer !== APP) return s;
         return ownContractTarget(s, accountId, instrument, targetQty);
       }
-      case 'PositionSnapshot': {
+      case 'PositionReported': {
         const { accountId } = e.data;
         if (!owned(accountId)) return s;
         let next = s;

@@ -2,7 +2,7 @@
  * The engine, run as the app runs it (`runEngine`), on the in-memory store and bus (real relay
  * between them) and a virtual clock, across the GCZ5 → GCG6 roll in Nov 2025 (roll start 11-20,
  * forced roll 11-25, alert 11-26): the optimizer asks for CME:GC +4 once; a tiny fake execution
- * turns each contract target into a PositionSnapshot while the market is open (and always
+ * turns each contract target into a PositionReported while the market is open (and always
  * carries a GCX5 position, a contract the calendar does not know). The engine is restarted
  * mid-roll (a new engine object on the same store).
  */
@@ -91,7 +91,7 @@ const execute = async (): Promise<void> => {
   await append(
     'venue-acc-1',
     newEvent(
-      'PositionSnapshot',
+      'PositionReported',
       deriveId('spec-snapshot', snapshots),
       { accountId: 'acc-1', venue: 'sim', positions },
       meta('gateway', snapshots),
@@ -208,7 +208,7 @@ describe('cme-rollover across the GCZ5 → GCG6 roll (Nov 2025)', () => {
       fromContract: 'GCZ5',
       toContract: 'GCG6',
     });
-    expect(Date.parse(completed?.data.completedAt ?? '')).toBeLessThan(ct('2025-11-26', '00:00'));
+    expect(Date.parse(completed?.occurredAt ?? '')).toBeLessThan(ct('2025-11-26', '00:00'));
     const targets = events.filter(
       (e): e is RecordedEvent<'ContractTargetSet'> => e.type === 'ContractTargetSet',
     );

@@ -252,7 +252,7 @@ const buildEngine = (
     },
     react: (event, state) => {
       if (event.producer === APP) return [];
-      if (event.type === 'PositionSnapshot') {
+      if (event.type === 'PositionReported') {
         const account = event.data.accountId;
         reportUnknown(state, account);
         return decideOnEvent(state, event, (a) => a === account);

@@ -242,7 +242,7 @@ describe('ccxt adapter — Binance USD-M', () => {
       expect(p.get('startTime')).toBe('1707955200000');
       expect(p.get('limit')).toBe('1000');
       expect(p.has('signature')).toBe(true);
-      expect(paid.map((f) => [f.symbol, f.fundingId, f.amount.toFixed(), f.asset, f.ts])).toEqual([
+      expect(paid.map((f) => [f.symbol, f.fundingId, f.amount.toFixed(), f.asset, f.venueAt])).toEqual([
         ['BTC/USDT:USDT', '9689322392', '-0.0518432', 'USDT', 1707955200000],
         ['ETH/USDT:USDT', '9689322393', '0.17044725', 'USDT', 1707955200000],
         ['BTC/USDT:USDT', '9689988104', '-0.0519504', 'USDT', 1707984000000],

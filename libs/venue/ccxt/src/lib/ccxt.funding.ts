@@ -139,7 +139,7 @@ export const toFundingPayment = (
     fundingId: id,
     amount: value.isZero() ? new Decimal(0) : value,
     asset,
-    ts,
+    venueAt: ts,
   });
 };
 
@@ -156,7 +156,8 @@ export const toFundingPayments = (
   }
   return E.right(
     out.sort(
-      (a, b) => a.ts - b.ts || a.symbol.localeCompare(b.symbol) || a.fundingId.localeCompare(b.fundingId),
+      (a, b) =>
+        a.venueAt - b.venueAt || a.symbol.localeCompare(b.symbol) || a.fundingId.localeCompare(b.fundingId),
     ),
   );
 };

@@ -28,7 +28,7 @@ const ok = (e: E.Either<unknown, unknown>) => {
     fundingId: string;
     amount: { toFixed(): string };
     asset: string;
-    ts: number;
+    venueAt: number;
   };
 };
 
@@ -41,7 +41,7 @@ describe('toFundingPayment', () => {
         0,
       ),
     );
-    expect([p.symbol, p.fundingId, p.amount.toFixed(), p.asset, p.ts]).toEqual([
+    expect([p.symbol, p.fundingId, p.amount.toFixed(), p.asset, p.venueAt]).toEqual([
       'BTC/USDT:USDT',
       '9689322392',
       '-98765432.12345678',
@@ -54,7 +54,7 @@ describe('toFundingPayment', () => {
     const p = ok(
       toFundingPayment('binanceusdm', binance({ tranId: '4480321991774044580', time: '1621584000000' }), 0),
     );
-    expect([p.fundingId, p.ts]).toEqual(['4480321991774044580', 1621584000000]);
+    expect([p.fundingId, p.venueAt]).toEqual(['4480321991774044580', 1621584000000]);
   });
 
   it('names a Binance payment by symbol@time when its numeric tranId has lost digits in JSON.parse', () => {
@@ -153,7 +153,7 @@ describe('toFundingPayment', () => {
         0,
       ),
     );
-    expect([p.fundingId, p.amount.toFixed(), p.asset, p.ts]).toEqual([
+    expect([p.fundingId, p.amount.toFixed(), p.asset, p.venueAt]).toEqual([
       'SOL-1734026400057',
       '75.635093',
       'USDC',

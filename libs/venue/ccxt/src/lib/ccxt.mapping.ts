@@ -120,7 +120,7 @@ export const toTopOfBook = (symbol: string, ob: ccxt.OrderBook, now: number): To
     bidQty: decOr(bid?.[1], ZERO),
     askPrice: decOr(ask?.[0], ZERO),
     askQty: decOr(ask?.[1], ZERO),
-    ts: ob.timestamp ?? now,
+    venueAt: ob.timestamp ?? now,
   };
 };
 
@@ -130,7 +130,7 @@ export const toTradePrint = (t: ccxt.Trade): TradePrint => ({
   price: dec(t.price),
   qty: dec(t.amount),
   side: t.side === 'sell' ? 'sell' : 'buy',
-  ts: t.timestamp ?? 0,
+  venueAt: t.timestamp ?? 0,
 });
 
 export const toFill = (t: ccxt.Trade, clientOrderIdOf: (t: ccxt.Trade) => string): Fill => ({

@@ -243,7 +243,7 @@ describe('ccxt adapter — OKX swaps (demo trading)', () => {
       const q = (asked[0] as SeenRequest).query;
       expect(q.get('type')).toBe('8');
       expect(q.get('begin')).toBe('1707955200000');
-      expect(paid.map((f) => [f.symbol, f.fundingId, f.amount.toFixed(), f.asset, f.ts])).toEqual([
+      expect(paid.map((f) => [f.symbol, f.fundingId, f.amount.toFixed(), f.asset, f.venueAt])).toEqual([
         ['BTC/USDT:USDT', '691829442617303039', '-0.0518432', 'USDT', 1707955200000],
         ['ETH/USDT:USDT', '691829442617303040', '0.17044725', 'USDT', 1707955200000],
       ]);

@@ -17,8 +17,8 @@ export interface TopOfBook {
   readonly bidQty: Decimal;
   readonly askPrice: Decimal;
   readonly askQty: Decimal;
-  /** Epoch ms, venue time. */
-  readonly ts: number;
+  /** Epoch ms, the venue's time of the quote (`QuoteUpdated.venueAt`). */
+  readonly venueAt: number;
 }
 
 export interface TradePrint {
@@ -28,7 +28,8 @@ export interface TradePrint {
   readonly qty: Decimal;
   /** The aggressor's side. */
   readonly side: Side;
-  readonly ts: number;
+  /** Epoch ms, the venue's time of the trade (`TradePrinted.venueAt`). */
+  readonly venueAt: number;
 }
 
 export interface Balance {
@@ -110,8 +111,8 @@ export interface FundingPayment {
   /** Signed from the account: positive received, negative paid; exact, as the venue wrote it. */
   readonly amount: Decimal;
   readonly asset: string;
-  /** Epoch ms, venue time of the settlement. */
-  readonly ts: number;
+  /** Epoch ms, the venue's time of the settlement (`FundingPaid.venueAt`). */
+  readonly venueAt: number;
 }
 
 /**

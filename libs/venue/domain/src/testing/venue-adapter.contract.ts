@@ -156,7 +156,7 @@ export const venueAdapterContract = (
         expect(p.amount).toBeInstanceOf(Decimal);
         expect(p.fundingId).toMatch(/^\S+$/);
         expect(p.asset).not.toBe('');
-        if (i > 0) expect(p.ts).toBeGreaterThanOrEqual((paid[i - 1] as { ts: number }).ts);
+        if (i > 0) expect(p.venueAt).toBeGreaterThanOrEqual((paid[i - 1] as { venueAt: number }).venueAt);
       }
       const again = right(await run(s.venue.fetchFunding(0)()));
       expect(again.map((p) => [p.symbol, p.fundingId, p.amount.toFixed()])).toEqual(
@@ -164,7 +164,9 @@ export const venueAdapterContract = (
       );
       const later =
         paid.length > 0
-          ? right(await run(s.venue.fetchFunding((paid[paid.length - 1] as { ts: number }).ts + 1)()))
+          ? right(
+              await run(s.venue.fetchFunding((paid[paid.length - 1] as { venueAt: number }).venueAt + 1)()),
+            )
           : [];
       expect(later).toEqual([]);
     });

@@ -1,6 +1,6 @@
 /**
  * Balances and positions, read once per account per cycle (the coalescer guarantees one call
- * however many apps ask) and recorded as BalanceSnapshot / PositionSnapshot when they changed,
+ * however many apps ask) and recorded as BalanceReported / PositionReported when they changed,
  * or as a heartbeat every `heartbeatMs` so consumers can tell "unchanged" from "not polled".
  * Pure: last recorded state + venue data + `now` → state and events. Ids derive from
  * (account, cycle), so a retried write of the same cycle is a no-op.
@@ -13,6 +13,16 @@ export interface SnapshotState {
   readonly balances: { readonly key: string; readonly at: number } | null;
   readonly positions: { readonly key: string; readonly at: number } | null;
 }
+
+/**
+ * The ids of an account's reports for one cycle (or reconciliation run). They keep the cause
+ * they had when the events were called BalanceSnapshot / PositionSnapshot (catalog v1), so a
+ * write retried across the rename is still recognised as the same event.
+ */
+export const balanceReportedId = (accountId: string, cycle: string): string =>
+  deriveId('BalanceSnapshot', accountId, cycle);
+export const positionReportedId = (accountId: string, cycle: string): string =>
+  deriveId('PositionSnapshot', accountId, cycle);
 
 export const initialSnapshots: SnapshotState = { balances: null, positions: null };
 
@@ -64,7 +74,7 @@ export const snapshotEvents = (
     const data = balancesData(c, reads.balances);
     const key = JSON.stringify(data.balances);
     if (due(state.balances, key, c)) {
-      out.push(newEvent('BalanceSnapshot', deriveId('BalanceSnapshot', c.accountId, c.cycle), data, meta));
+      out.push(newEvent('BalanceReported', balanceReportedId(c.accountId, c.cycle), data, meta));
       next = { ...next, balances: { key, at: c.now } };
     }
   }
@@ -72,7 +82,7 @@ export const snapshotEvents = (
     const data = positionsData(c, reads.positions);
     const key = JSON.stringify(data.positions);
     if (due(state.positions, key, c)) {
-      out.push(newEvent('PositionSnapshot', deriveId('PositionSnapshot', c.accountId, c.cycle), data, meta));
+      out.push(newEvent('PositionReported', positionReportedId(c.accountId, c.cycle), data, meta));
       next = { ...next, positions: { key, at: c.now } };
     }
   }

@@ -46,11 +46,11 @@ describe('account snapshots', () => {
         { now: 63_000, balance: '99.5', position: '-0.5' },
       ]),
     ).toEqual([
-      'BalanceSnapshot,PositionSnapshot',
+      'BalanceReported,PositionReported',
       '',
-      'BalanceSnapshot',
-      'PositionSnapshot',
-      'BalanceSnapshot,PositionSnapshot',
+      'BalanceReported',
+      'PositionReported',
+      'BalanceReported,PositionReported',
     ]);
   });
 

@@ -33,11 +33,11 @@ export const fundingEventId = (accountId: string, instrument: string, fundingId:
   deriveId('FundingPaid', accountId, instrument, fundingId);
 
 /** Fold one recorded FundingPaid (its id and venue time). */
-export const evolveFundingLog = (f: FundingLog, eventId: string, venueTs: number): FundingLog => {
-  if (!Number.isFinite(venueTs)) return f;
-  const cursor = f.cursor === null ? venueTs : Math.max(f.cursor, venueTs);
+export const evolveFundingLog = (f: FundingLog, eventId: string, venueAt: number): FundingLog => {
+  if (!Number.isFinite(venueAt)) return f;
+  const cursor = f.cursor === null ? venueAt : Math.max(f.cursor, venueAt);
   const recent: Record<string, number> = {};
-  for (const [id, ts] of Object.entries({ ...f.recent, [eventId]: venueTs }))
+  for (const [id, ts] of Object.entries({ ...f.recent, [eventId]: venueAt }))
     if (ts >= cursor - FUNDING_OVERLAP_MS) recent[id] = ts;
   return { cursor, recent };
 };
@@ -64,10 +64,10 @@ export const fundingEvents = (
   const errors: ValidationError[] = [];
   const seen = new Set(Object.keys(log.recent));
   const fresh = [...payments]
-    .filter((p) => !(p.ts < since))
+    .filter((p) => !(p.venueAt < since))
     .sort(
       (a, b) =>
-        a.ts - b.ts ||
+        a.venueAt - b.venueAt ||
         (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0) ||
         (a.fundingId < b.fundingId ? -1 : a.fundingId > b.fundingId ? 1 : 0),
     );
@@ -75,12 +75,12 @@ export const fundingEvents = (
     const id = fundingEventId(accountId, p.symbol, p.fundingId);
     if (seen.has(id)) continue;
     seen.add(id);
-    if (!Number.isSafeInteger(p.ts) || p.ts < 0 || p.ts > MAX_TS) {
+    if (!Number.isSafeInteger(p.venueAt) || p.venueAt < 0 || p.venueAt > MAX_TS) {
       errors.push({
         _tag: 'ValidationError',
-        path: '/data/venueTs',
-        value: p.ts,
-        message: `funding ${p.fundingId} of ${p.symbol}: venue time ${String(p.ts)} is not an epoch-ms time`,
+        path: '/data/venueAt',
+        value: p.venueAt,
+        message: `funding ${p.fundingId} of ${p.symbol}: venue time ${String(p.venueAt)} is not an epoch-ms time`,
       });
       continue;
     }
@@ -93,7 +93,7 @@ export const fundingEvents = (
         fundingId: p.fundingId,
         amount: p.amount.isZero() ? '0' : p.amount.toFixed(),
         asset: p.asset,
-        venueTs: new Date(p.ts).toISOString(),
+        venueAt: new Date(p.venueAt).toISOString(),
       },
       meta,
     );

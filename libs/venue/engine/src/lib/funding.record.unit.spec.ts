@@ -25,7 +25,7 @@ const pay = (over: Partial<FundingPayment> = {}): FundingPayment => ({
   fundingId: '9689322392',
   amount: new Decimal('-0.0518432'),
   asset: 'USDT',
-  ts: T0,
+  venueAt: T0,
   ...over,
 });
 
@@ -56,7 +56,7 @@ describe('fundingEvents', () => {
           fundingId: '9689322392',
           amount: '-0.0518432',
           asset: 'USDT',
-          venueTs: '2024-02-15T00:00:00.000Z',
+          venueAt: '2024-02-15T00:00:00.000Z',
         },
       }),
     ]);
@@ -78,9 +78,9 @@ describe('fundingEvents', () => {
     const { events } = fundingEvents(
       'acc1',
       [
-        pay({ fundingId: 'b', ts: T0 + H8 }),
-        pay({ fundingId: 'a', ts: T0 }),
-        pay({ fundingId: 'z', ts: T0 - 1 }),
+        pay({ fundingId: 'b', venueAt: T0 + H8 }),
+        pay({ fundingId: 'a', venueAt: T0 }),
+        pay({ fundingId: 'z', venueAt: T0 - 1 }),
       ],
       emptyFundingLog,
       T0,
@@ -94,8 +94,8 @@ describe('fundingEvents', () => {
       'acc1',
       [
         pay({ fundingId: 'has blank' }),
-        pay({ fundingId: 'ok', ts: T0 + 1 }),
-        pay({ fundingId: 'late', ts: Number.NaN }),
+        pay({ fundingId: 'ok', venueAt: T0 + 1 }),
+        pay({ fundingId: 'late', venueAt: Number.NaN }),
       ],
       emptyFundingLog,
       0,
@@ -104,7 +104,7 @@ describe('fundingEvents', () => {
     expect(events.map((e) => (e.data as { fundingId: string }).fundingId)).toEqual(['ok']);
     expect(errors.map((e) => [e._tag, e.path, e.value])).toEqual([
       ['ValidationError', '/data/fundingId', 'has blank'],
-      ['ValidationError', '/data/venueTs', Number.NaN],
+      ['ValidationError', '/data/venueAt', Number.NaN],
     ]);
   });
 });
@@ -130,11 +130,11 @@ describe('the funding cursor (folded from FundingPaid)', () => {
       fundingId: '7',
       amount: '0.1',
       asset: 'USDT',
-      venueTs: '2024-02-15T08:00:00.000Z',
+      venueAt: '2024-02-15T08:00:00.000Z',
     };
     const log: AccountLog = [
       recorded(data),
-      recorded({ ...data, accountId: 'other', fundingId: '8', venueTs: '2024-02-15T16:00:00.000Z' }),
+      recorded({ ...data, accountId: 'other', fundingId: '8', venueAt: '2024-02-15T16:00:00.000Z' }),
     ].reduce(evolveAccountLog, emptyAccountLog('acc1'));
     expect(log.funding).toEqual({
       cursor: T0 + H8,

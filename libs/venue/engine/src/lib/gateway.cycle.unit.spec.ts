@@ -47,7 +47,7 @@ describe('gateway cycle', () => {
     // Funding is read in the first cycle, then every fundingPollMs.
     expect(a1.counts()).toEqual({ fetchBalances: 1, fetchPositions: 1, fetchOpenOrders: 1, fetchFunding: 1 });
     expect(a2.counts()).toEqual({ fetchBalances: 1, fetchPositions: 1, fetchOpenOrders: 1, fetchFunding: 1 });
-    expect(out.accountEvents['acc1']!.map((e) => e.type)).toEqual(['BalanceSnapshot', 'PositionSnapshot']);
+    expect(out.accountEvents['acc1']!.map((e) => e.type)).toEqual(['BalanceReported', 'PositionReported']);
     expect(out.marketEvents.map((e) => e.type)).toEqual(['QuoteUpdated', 'QuoteUpdated']);
   });
 
@@ -114,8 +114,8 @@ describe('gateway cycle', () => {
     });
     expect(a1.counts()).toMatchObject({ fetchFills: 1 });
     expect(out.accountEvents['acc1']!.map((e) => e.type)).toEqual([
-      'BalanceSnapshot',
-      'PositionSnapshot',
+      'BalanceReported',
+      'PositionReported',
       'OrderCancelled',
     ]);
   });
@@ -145,7 +145,7 @@ describe('gateway cycle', () => {
       meta,
     });
     expect(out.errors).toMatchObject([{ _tag: 'VenueUnavailable' }]);
-    expect(out.accountEvents['acc1']!.map((e) => e.type)).toEqual(['PositionSnapshot']);
+    expect(out.accountEvents['acc1']!.map((e) => e.type)).toEqual(['PositionReported']);
   });
 
   it('an unreadable funding answer is reported (field and value), records nothing, and is asked again next cycle', async () => {
@@ -178,8 +178,8 @@ describe('gateway cycle', () => {
       { _tag: 'VenueMalformed', path: 'funding[0].income', value: '"1e-3"' },
     ]);
     expect((out.accountEvents['acc1'] ?? []).map((e) => e.type)).toEqual([
-      'BalanceSnapshot',
-      'PositionSnapshot',
+      'BalanceReported',
+      'PositionReported',
     ]);
     expect(out.state.fundingPolledAt?.['acc1']).toBeUndefined();
   });

@@ -71,7 +71,7 @@ describe('gateway: FundingPaid from the simulator, each payment once', () => {
         trades: path.join(SIM_TEST_DATA, 'binance-usdm-btcusdt-2024-07-18T2358-1min-trades.csv.gz'),
       }),
     );
-    const t0 = events[0]?.ts ?? 0;
+    const t0 = events[0]?.venueAt ?? 0;
     clock = createVirtualClock(t0);
     sim = createSimulatedVenue({
       venue: 'binanceusdm-sim',
@@ -149,7 +149,7 @@ describe('gateway: FundingPaid from the simulator, each payment once', () => {
       accountId: account,
       instrument: 'BTC/USDT:USDT',
       asset: 'USDT',
-      venueTs: '2024-07-19T00:00:00.000Z',
+      venueAt: '2024-07-19T00:00:00.000Z',
     });
     cs = first.out.state;
 

@@ -65,7 +65,7 @@ export const throttleQuote = (
   }))(
     newEvent(
       'QuoteUpdated',
-      deriveId('QuoteUpdated', venue, q.symbol, q.ts, key, now),
+      deriveId('QuoteUpdated', venue, q.symbol, q.venueAt, key, now),
       {
         venue,
         instrument: q.symbol,
@@ -73,7 +73,7 @@ export const throttleQuote = (
         bidQty: q.bidQty.toFixed(),
         askPrice: q.askPrice.toFixed(),
         askQty: q.askQty.toFixed(),
-        venueTs: iso(q.ts),
+        venueAt: iso(q.venueAt),
       },
       meta,
     ),
@@ -118,7 +118,7 @@ export const throttleTrades = (
             price: t.price.toFixed(),
             qty: t.qty.toFixed(),
             side: t.side,
-            venueTs: iso(t.ts),
+            venueAt: iso(t.venueAt),
           },
           meta,
         ),

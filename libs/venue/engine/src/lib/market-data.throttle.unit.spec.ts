@@ -23,7 +23,7 @@ const book = (bid: string, ts = T0): TopOfBook => ({
   bidQty: new Decimal(1),
   askPrice: new Decimal(bid).plus('0.1'),
   askQty: new Decimal(2),
-  ts,
+  venueAt: ts,
 });
 const trade = (tradeId: string): TradePrint => ({
   symbol: BTC,
@@ -31,7 +31,7 @@ const trade = (tradeId: string): TradePrint => ({
   price: new Decimal(100),
   qty: new Decimal('0.5'),
   side: 'buy',
-  ts: T0,
+  venueAt: T0,
 });
 
 /** Poll the quotes at the given instants; return the instants at which one was recorded. */
@@ -82,7 +82,7 @@ describe('quote throttle', () => {
         instrument: BTC,
         bidPrice: '100.5',
         askPrice: '100.6',
-        venueTs: '2024-01-01T00:00:00.000Z',
+        venueAt: '2024-01-01T00:00:00.000Z',
       },
     });
   });

@@ -12,8 +12,9 @@
  */
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
-import { EventMeta, deriveId, newEvent, NewEvent, RecordedEvent, ValidationError } from '@keel/events';
+import { EventMeta, newEvent, NewEvent, RecordedEvent, ValidationError } from '@keel/events';
 import { Balance, Fill, Position, VenueOrder } from '@keel/venue-domain';
+import { balanceReportedId, positionReportedId } from './account-snapshot';
 import { acceptedEventId, cancelledEventId, fillEventId, fillEvents } from './order-placement';
 import { emptyFundingLog, evolveFundingLog, fundingEventId, FundingLog } from './funding.record';
 
@@ -35,7 +36,7 @@ export interface AccountLog {
   readonly orders: Readonly<Record<string, LoggedOrder>>;
   /** Event ids of recorded fills (see `fillEventId`). */
   readonly fills: Readonly<Record<string, true>>;
-  /** The last PositionSnapshot: instrument → signed qty. */
+  /** The last PositionReported: instrument → signed qty. */
   readonly positions: Readonly<Record<string, string>> | null;
   /** Recorded funding payments: the poll cursor and the ids near it (funding.record.ts). */
   readonly funding: FundingLog;
@@ -56,7 +57,7 @@ export const ACCOUNT_LOG_EVENT_TYPES = [
   'OrderRejected',
   'OrderFilled',
   'OrderCancelled',
-  'PositionSnapshot',
+  'PositionReported',
   'FundingPaid',
 ] as const;
 
@@ -119,7 +120,7 @@ export const evolveAccountLog = (log: AccountLog, event: RecordedEvent): Account
         fills: { ...log.fills, [fillEventId(d.accountId, d.instrument, d.tradeId)]: true },
       };
     }
-    case 'PositionSnapshot': {
+    case 'PositionReported': {
       const d = event.data;
       return d.accountId !== log.accountId
         ? log
@@ -134,7 +135,7 @@ export const evolveAccountLog = (log: AccountLog, event: RecordedEvent): Account
             funding: evolveFundingLog(
               log.funding,
               fundingEventId(d.accountId, d.instrument, d.fundingId),
-              Date.parse(d.venueTs),
+              Date.parse(d.venueAt),
             ),
           };
     }
@@ -155,7 +156,7 @@ export const evolveAccountLog = (log: AccountLog, event: RecordedEvent): Account
     case 'ParentOrderRejected':
     case 'QuoteUpdated':
     case 'TradePrinted':
-    case 'BalanceSnapshot':
+    case 'BalanceReported':
     case 'AccountHalted':
     case 'InstrumentsListed':
     case 'AccountEquityUpdated':
@@ -276,8 +277,8 @@ export const reconcile = (
     })),
   };
   const snapshots = [
-    newEvent('PositionSnapshot', deriveId('PositionSnapshot', accountId, runId), positionsData, meta),
-    newEvent('BalanceSnapshot', deriveId('BalanceSnapshot', accountId, runId), balancesData, meta),
+    newEvent('PositionReported', positionReportedId(accountId, runId), positionsData, meta),
+    newEvent('BalanceReported', balanceReportedId(accountId, runId), balancesData, meta),
   ];
 
   return E.map((events: readonly NewEvent[]) => ({

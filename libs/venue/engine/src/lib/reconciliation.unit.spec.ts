@@ -129,7 +129,7 @@ const describeEvents = (events: readonly NewEvent[]) =>
 describe('reconciliation', () => {
   it('an empty account and an empty log: only the snapshots are recorded', () => {
     const r = run(fold(), venue());
-    expect(describeEvents(r.events)).toEqual(['PositionSnapshot', 'BalanceSnapshot']);
+    expect(describeEvents(r.events)).toEqual(['PositionReported', 'BalanceReported']);
     expect(r).toMatchObject({ lookUp: [], inDoubt: [], adopted: [], positionDrift: [] });
   });
 
@@ -162,8 +162,8 @@ describe('reconciliation', () => {
       'accepted k2 V-k2',
       'filled k1 t2',
       'filled k2 t3',
-      'PositionSnapshot',
-      'BalanceSnapshot',
+      'PositionReported',
+      'BalanceReported',
     ]);
   });
 
@@ -183,7 +183,7 @@ describe('reconciliation', () => {
 
   it('reports position drift against the last snapshot and records the venue’s positions', () => {
     const log = fold(
-      recorded('PositionSnapshot', {
+      recorded('PositionReported', {
         accountId: 'acc1',
         venue: 'binanceusdm',
         positions: [{ instrument: BTC, qty: '0.5', entryPrice: '40000' }],
@@ -194,8 +194,8 @@ describe('reconciliation', () => {
       venue({ positions: [{ symbol: BTC, qty: new Decimal('0.3'), entryPrice: new Decimal(41000) }] }),
     );
     expect(r.positionDrift).toEqual([{ instrument: BTC, logged: '0.5', venue: '0.3' }]);
-    const snap = r.events.find((e) => e.type === 'PositionSnapshot');
-    expect(snap?.type === 'PositionSnapshot' && snap.data.positions).toEqual([
+    const snap = r.events.find((e) => e.type === 'PositionReported');
+    expect(snap?.type === 'PositionReported' && snap.data.positions).toEqual([
       { instrument: BTC, qty: '0.3', entryPrice: '41000' },
     ]);
   });
@@ -272,7 +272,7 @@ describe('reconciliation', () => {
             ),
           );
           const second = run(after, v);
-          expect(describeEvents(second.events)).toEqual(['PositionSnapshot', 'BalanceSnapshot']);
+          expect(describeEvents(second.events)).toEqual(['PositionReported', 'BalanceReported']);
           expect(second.adopted).toEqual([]);
           // Every fill the venue reported is recorded exactly once.
           const tradeKeys = new Set(fills.map(([, t]) => t));

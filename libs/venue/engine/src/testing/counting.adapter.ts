@@ -79,7 +79,7 @@ export const createCountingAdapter = (opts: CountingAdapterOptions = {}): Counti
         bidQty: new Decimal(1),
         askPrice: new Decimal('100.1'),
         askQty: new Decimal(1),
-        ts: 0,
+        venueAt: 0,
       })),
     fetchTrades: () => answer('fetchTrades', () => []),
     fetchBalances: () =>

@@ -17,9 +17,9 @@ describe('csv readers on the recorded slices', () => {
     const rows = E.isRight(r) ? r.right : [];
     expect(rows.length).toBe(5891);
     expect(plain(rows.slice(0, 3))).toEqual([
-      { type: 'trade', ts: 1730130143833, tradeId: '1', price: '68613.9', qty: '0.005', side: 'sell' },
-      { type: 'trade', ts: 1730130144238, tradeId: '2', price: '68613.9', qty: '0.002', side: 'sell' },
-      { type: 'trade', ts: 1730130144263, tradeId: '3', price: '68614', qty: '1.117', side: 'buy' },
+      { type: 'trade', venueAt: 1730130143833, tradeId: '1', price: '68613.9', qty: '0.005', side: 'sell' },
+      { type: 'trade', venueAt: 1730130144238, tradeId: '2', price: '68613.9', qty: '0.002', side: 'sell' },
+      { type: 'trade', venueAt: 1730130144263, tradeId: '3', price: '68614', qty: '1.117', side: 'buy' },
     ]);
   });
 
@@ -32,7 +32,7 @@ describe('csv readers on the recorded slices', () => {
     const s = await readQuotes(TEST_DATA.bbo1s20260101);
     expect(E.isRight(s) && plain(s.right[0])).toEqual({
       type: 'quote',
-      ts: 1767225600000,
+      venueAt: 1767225600000,
       bidPrice: '87608.2',
       bidQty: '4.258',
       askPrice: '87608.3',
@@ -46,18 +46,25 @@ describe('csv readers on the recorded slices', () => {
     const m = await loadMarket({ quotes: TEST_DATA.bbo20240718, trades: TEST_DATA.trades20240718 });
     const evs = E.isRight(m) ? m.right : [];
     expect(evs.length).toBe(2213 + 367);
-    expect(evs.every((e, i) => i === 0 || (evs[i - 1] as MarketEvent).ts <= e.ts)).toBe(true);
+    expect(evs.every((e, i) => i === 0 || (evs[i - 1] as MarketEvent).venueAt <= e.venueAt)).toBe(true);
     const q: MarketEvent = {
       type: 'quote',
-      ts: 5,
+      venueAt: 5,
       bidPrice: d('1'),
       bidQty: d('1'),
       askPrice: d('2'),
       askQty: d('1'),
     };
-    const t: MarketEvent = { type: 'trade', ts: 5, tradeId: 'x', price: d('2'), qty: d('1'), side: 'buy' };
-    const early: MarketEvent = { ...t, ts: 4 };
-    expect([...mergeByTime([q], [early, t])].map((e) => `${e.ts}${e.type}`)).toEqual([
+    const t: MarketEvent = {
+      type: 'trade',
+      venueAt: 5,
+      tradeId: 'x',
+      price: d('2'),
+      qty: d('1'),
+      side: 'buy',
+    };
+    const early: MarketEvent = { ...t, venueAt: 4 };
+    expect([...mergeByTime([q], [early, t])].map((e) => `${e.venueAt}${e.type}`)).toEqual([
       '4trade',
       '5quote',
       '5trade',

@@ -111,7 +111,7 @@ const tradeRow =
     if (E.isLeft(side)) return side;
     return E.right({
       type: 'trade',
-      ts: nsToMs(ts.right),
+      venueAt: nsToMs(ts.right),
       // The hftbacktest captures carry Binance's trade id; the plain tape is numbered by row.
       tradeId: row['trade_id'] ?? String(line - 1),
       price: new Decimal(price.right),
@@ -133,7 +133,7 @@ const quoteRow =
       vals.push(new Decimal(v.right));
     }
     const [bidPrice, bidQty, askPrice, askQty] = vals as [Decimal, Decimal, Decimal, Decimal];
-    return E.right({ type: 'quote', ts: nsToMs(ts.right), bidPrice, bidQty, askPrice, askQty });
+    return E.right({ type: 'quote', venueAt: nsToMs(ts.right), bidPrice, bidQty, askPrice, askQty });
   };
 
 /** A trade tape: `ts_ns, price, qty, side` (+ optional `trade_id`). */
@@ -146,7 +146,8 @@ export const readQuotes = (file: string): Promise<E.Either<MarketDataError, Quot
 
 /** One level of a depth snapshot (long format: `ts_ns, update_id, side, level, price, qty`). */
 export interface DepthLevel {
-  readonly ts: number;
+  /** Epoch ms, venue time of the snapshot. */
+  readonly venueAt: number;
   readonly side: 'bid' | 'ask';
   readonly level: number;
   readonly price: Decimal;
@@ -167,7 +168,7 @@ const depthRow =
     if (E.isLeft(price)) return price;
     if (E.isLeft(qty)) return qty;
     return E.right({
-      ts: nsToMs(ts.right),
+      venueAt: nsToMs(ts.right),
       side: side.right === 'bid' ? 'bid' : 'ask',
       level: Number(level.right),
       price: new Decimal(price.right),
@@ -187,7 +188,7 @@ export const loadMarket = async (files: {
   if (E.isLeft(trades)) return trades;
   const quotes = files.quotes ? await readQuotes(files.quotes) : E.right<MarketDataError, QuoteEvent[]>([]);
   if (E.isLeft(quotes)) return quotes;
-  const byTime = (a: MarketEvent, b: MarketEvent) => a.ts - b.ts;
+  const byTime = (a: MarketEvent, b: MarketEvent) => a.venueAt - b.venueAt;
   // Array.prototype.sort is stable, so rows keep file order within a millisecond.
   return E.right([...mergeByTime([...quotes.right].sort(byTime), [...trades.right].sort(byTime))]);
 };

@@ -8,7 +8,8 @@ import { Side } from '@keel/venue-domain';
 
 export interface TradeEvent {
   readonly type: 'trade';
-  readonly ts: number;
+  /** Epoch ms, venue time. */
+  readonly venueAt: number;
   readonly tradeId: string;
   readonly price: Decimal;
   readonly qty: Decimal;
@@ -18,7 +19,8 @@ export interface TradeEvent {
 
 export interface QuoteEvent {
   readonly type: 'quote';
-  readonly ts: number;
+  /** Epoch ms, venue time. */
+  readonly venueAt: number;
   readonly bidPrice: Decimal;
   readonly bidQty: Decimal;
   readonly askPrice: Decimal;
@@ -39,7 +41,7 @@ export function* mergeByTime(...sources: ReadonlyArray<Iterable<MarketEvent>>): 
     for (let i = 0; i < heads.length; i++) {
       const h = heads[i];
       const b = best >= 0 ? heads[best] : undefined;
-      if (h && (!b || h.ts < b.ts)) best = i;
+      if (h && (!b || h.venueAt < b.venueAt)) best = i;
     }
     if (best < 0) return;
     const ev = heads[best] as MarketEvent;

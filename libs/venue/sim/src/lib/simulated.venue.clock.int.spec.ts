@@ -15,7 +15,7 @@ describe('SimulatedVenue under an accelerated clock', () => {
     const m = await loadMarket({ trades: TEST_DATA.trades20241028 });
     if (E.isLeft(m)) throw new Error(m.left.message);
     const events = m.right;
-    const t0 = (events[0] as MarketEvent).ts;
+    const t0 = (events[0] as MarketEvent).venueAt;
     const c = createAcceleratedClock({ factor: 200, startAt: t0 });
     if (E.isLeft(c)) throw new Error(c.left.message);
     const clock = c.right;
@@ -34,7 +34,7 @@ describe('SimulatedVenue under an accelerated clock', () => {
       const prints = E.isRight(seen) ? seen.right : [];
       // The venue's timer has replayed the prints due by now (history keeps the last 1000), none from the future.
       expect(prints.length).toBeGreaterThan(0);
-      expect((prints[prints.length - 1] as { ts: number }).ts).toBeLessThanOrEqual(clock.now());
+      expect((prints[prints.length - 1] as { venueAt: number }).venueAt).toBeLessThanOrEqual(clock.now());
       const placed = await venue.placeOrder({
         symbol: 'BTCUSDT',
         clientOrderId: 'a1',

@@ -24,7 +24,7 @@ const MIDNIGHT = Date.UTC(2024, 6, 19); // 2024-07-19T00:00:00Z
 /** Buy 0.01 BTC at market early in the minute, then run the clock to `until`. */
 const session = async (until: number, over: Partial<SimulatedVenueConfig> = {}) => {
   const events = right(await loadMarket({ quotes: TEST_DATA.bbo20240718, trades: TEST_DATA.trades20240718 }));
-  const t0 = (events[0] as MarketEvent).ts;
+  const t0 = (events[0] as MarketEvent).venueAt;
   const clock = createVirtualClock(t0);
   const venue = createSimulatedVenue({
     venue: 'sim',
@@ -86,7 +86,7 @@ describe('SimulatedVenue funding (constant rate, recorded BTCUSDT data)', () => 
         fundingId: `sim-funding-BTCUSDT-${MIDNIGHT}`,
         amount: '-0.06394795',
         asset: 'USDT',
-        ts: MIDNIGHT,
+        venueAt: MIDNIGHT,
       },
     ]);
     // The balance moved by exactly the payment: balance(after) = balance(before) + amount.
@@ -97,7 +97,7 @@ describe('SimulatedVenue funding (constant rate, recorded BTCUSDT data)', () => 
 
   it('a short receives; 8 h later the next payment has its own id; a null rate settles nothing', async () => {
     const events = right(await loadMarket({ quotes: TEST_DATA.bbo20240718 }));
-    const t0 = (events[0] as MarketEvent).ts;
+    const t0 = (events[0] as MarketEvent).venueAt;
     const clock = createVirtualClock(t0);
     const venue = createSimulatedVenue({
       venue: 'sim',

@@ -23,7 +23,7 @@ const venueOn = (
   events: MarketEvent[],
   over: Partial<SimulatedVenueConfig> = {},
 ): { clock: VirtualClock; venue: SimulatedVenue } => {
-  const clock = createVirtualClock((events[0] as MarketEvent).ts);
+  const clock = createVirtualClock((events[0] as MarketEvent).venueAt);
   const venue = createSimulatedVenue({
     venue: 'binanceusdm-sim',
     accountId: 'golden',
@@ -38,7 +38,7 @@ const venueOn = (
 describe('golden: passive buy at the touch on the 2024-10-28 trade tape (trade-only, queue 1 BTC)', () => {
   it('fills 0.05 @ 68613.9 at 15:42:25.120 once 1 BTC of sells at its price has traded ahead of it', async () => {
     const events = right(await loadMarket({ trades: TEST_DATA.trades20241028 }));
-    const t0 = (events[0] as MarketEvent).ts; // 2024-10-28T15:42:23.833Z, first print
+    const t0 = (events[0] as MarketEvent).venueAt; // 2024-10-28T15:42:23.833Z, first print
     const { clock, venue } = venueOn(events, { latencyMs: 50, unknownQueueQty: '1' });
     clock.advanceTo(t0 + 1000);
     // Trade-only tape: the bid is the last seller's print, 68613.9 (15:42:24.503, 0.006 sell).
@@ -85,7 +85,7 @@ describe('golden: passive buy at the touch on the 2024-10-28 trade tape (trade-o
     expect(events.length).toBe(5891);
     const { clock, venue } = venueOn(events);
     const started = process.hrtime.bigint();
-    clock.advanceTo((events[events.length - 1] as MarketEvent).ts);
+    clock.advanceTo((events[events.length - 1] as MarketEvent).venueAt);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     expect(venue.nextEventAt()).toBeNull();
     expect(right(await venue.fetchTrades('BTCUSDT', null)()).length).toBe(1000);
@@ -191,7 +191,7 @@ describe('golden: resting sell on the 2026-01-01 1-second BBO (quote-only: fills
 describe('golden: determinism on the real tape', () => {
   it('the same orders on the 2024-10-28 tape give byte-identical fills, run after run', async () => {
     const events = right(await loadMarket({ trades: TEST_DATA.trades20241028 }));
-    const t0 = (events[0] as MarketEvent).ts;
+    const t0 = (events[0] as MarketEvent).venueAt;
     const runOnce = async (): Promise<string> => {
       const { clock, venue } = venueOn(events, { latencyMs: 25 });
       for (let k = 0; k < 20; k++) {
@@ -209,7 +209,7 @@ describe('golden: determinism on the real tape', () => {
           reduceOnly: false,
         })();
       }
-      clock.advanceTo((events[events.length - 1] as MarketEvent).ts);
+      clock.advanceTo((events[events.length - 1] as MarketEvent).venueAt);
       return JSON.stringify([
         venue.allFills(),
         right(await venue.fetchBalances()()),

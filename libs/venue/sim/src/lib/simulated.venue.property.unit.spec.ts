@@ -130,7 +130,7 @@ describe('SimulatedVenue properties (synthetic market, random order flow)', () =
             const p = o.price as Decimal;
             const cause = events.some(
               (e) =>
-                e.ts === f.ts &&
+                e.venueAt === f.ts &&
                 (e.type === 'trade'
                   ? o.side === 'buy'
                     ? e.price.lt(p) || (e.price.eq(p) && e.side === 'sell')
@@ -145,7 +145,7 @@ describe('SimulatedVenue properties (synthetic market, random order flow)', () =
           const p = o.price;
           const lastFill = mine.length ? Math.max(...mine.map((f) => f.ts)) : arrival;
           const volume = events
-            .filter((e) => e.ts > arrival - 1 && e.ts <= lastFill)
+            .filter((e) => e.venueAt > arrival - 1 && e.venueAt <= lastFill)
             .reduce((acc, e) => {
               if (e.type === 'trade') {
                 const hits =

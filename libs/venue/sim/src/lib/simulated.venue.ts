@@ -137,7 +137,7 @@ interface MarketState {
   bid: Touch | null;
   ask: Touch | null;
   hasQuotes: boolean;
-  quoteTs: number;
+  quoteAt: number;
   readonly prints: TradePrint[];
 }
 
@@ -189,7 +189,7 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
       bid: null,
       ask: null,
       hasQuotes: false,
-      quoteTs: 0,
+      quoteAt: 0,
       prints: [],
     });
   }
@@ -226,14 +226,14 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
   const nextMarket = (): MarketState | undefined => {
     let best: MarketState | undefined;
     for (const m of markets.values())
-      if (m.head && (!best || m.head.ts < (best.head as MarketEvent).ts)) best = m;
+      if (m.head && (!best || m.head.venueAt < (best.head as MarketEvent).venueAt)) best = m;
     return best;
   };
 
   const nextEventAt = (): number | null => {
     const m = nextMarket();
     const a = arrivals[0];
-    const mt = m ? (m.head as MarketEvent).ts + offset : Infinity;
+    const mt = m ? (m.head as MarketEvent).venueAt + offset : Infinity;
     const at = a ? a.at : Infinity;
     const t = Math.min(mt, at);
     return Number.isFinite(t) ? t : null;
@@ -246,7 +246,7 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
       for (;;) {
         const m = nextMarket();
         const a = arrivals[0];
-        const mt = m ? (m.head as MarketEvent).ts + offset : Infinity;
+        const mt = m ? (m.head as MarketEvent).venueAt + offset : Infinity;
         if (m && mt <= t && (!a || mt <= a.at)) {
           settleFundingUpTo(mt);
           const ev = m.head as MarketEvent;
@@ -323,7 +323,7 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
       price: ev.price,
       qty: ev.qty,
       side: ev.side,
-      ts: now,
+      venueAt: now,
     });
     if (m.prints.length > keep) m.prints.splice(0, m.prints.length - keep);
     if (!m.hasQuotes) {
@@ -336,7 +336,7 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
 
   const onQuote = (m: MarketState, ev: QuoteEvent, now: number): void => {
     m.hasQuotes = true;
-    m.quoteTs = now;
+    m.quoteAt = now;
     m.bid = { price: ev.bidPrice, qty: ev.bidQty };
     m.ask = { price: ev.askPrice, qty: ev.askQty };
     matchQuote(workingOn(m.instrument.symbol), m.bid, m.ask, makerFill(now));
@@ -370,7 +370,7 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
           fundingId: simFundingId(i, at),
           amount: plain(amount),
           asset: i.settle,
-          ts: at,
+          venueAt: at,
         });
       }
       nextFunding += FUNDING_INTERVAL_MS;
@@ -571,7 +571,7 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
           bidQty: m.bid.qty ?? new Decimal(0),
           askPrice: m.ask.price,
           askQty: m.ask.qty ?? new Decimal(0),
-          ts: m.hasQuotes ? m.quoteTs : (lastPrint?.ts ?? clock.now()),
+          venueAt: m.hasQuotes ? m.quoteAt : (lastPrint?.venueAt ?? clock.now()),
         });
       }),
     fetchTrades: (symbol, sinceTradeId) =>
@@ -647,7 +647,8 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
         const s = m?.instrument.symbol;
         return E.right(fills.filter((f) => f.symbol === s && f.ts >= sinceTs));
       }),
-    fetchFunding: (sinceTs) => guard('fetchFunding', () => E.right(funding.filter((f) => f.ts >= sinceTs))),
+    fetchFunding: (sinceTs) =>
+      guard('fetchFunding', () => E.right(funding.filter((f) => f.venueAt >= sinceTs))),
     close: async () => {
       closed = true;
       cancelTimer?.();

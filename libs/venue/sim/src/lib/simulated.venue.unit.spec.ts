@@ -9,7 +9,7 @@ import { BINANCE_USDM_BTCUSDT } from '../testing/sim.fixtures';
 const d = (v: Decimal.Value): Decimal => new Decimal(v);
 const quote = (ts: number, bid: string, bidQty: string, ask: string, askQty: string): MarketEvent => ({
   type: 'quote',
-  ts,
+  venueAt: ts,
   bidPrice: d(bid),
   bidQty: d(bidQty),
   askPrice: d(ask),
@@ -17,7 +17,7 @@ const quote = (ts: number, bid: string, bidQty: string, ask: string, askQty: str
 });
 const trade = (ts: number, id: string, price: string, qty: string, side: 'buy' | 'sell'): MarketEvent => ({
   type: 'trade',
-  ts,
+  venueAt: ts,
   tradeId: id,
   price: d(price),
   qty: d(qty),
@@ -260,7 +260,7 @@ describe('SimulatedVenue', () => {
       expect(plain(right(await venue.fetchTopOfBook('BTCUSDT')()))).toMatchObject({
         bidPrice: '50000',
         askQty: '3',
-        ts: 1000,
+        venueAt: 1000,
       });
       expect(right(await venue.fetchTrades('BTCUSDT', '7')()).map((t) => t.tradeId)).toEqual(['8']);
       expect(codeOf(await venue.fetchTopOfBook('ETHUSDT')())).toBe('UnknownInstrument');

@@ -114,7 +114,7 @@ export const calibrateImpactCurve = (
 ): ImpactCurveJson => {
   const books = new Map<string, DepthLevel[]>();
   for (const l of levels) {
-    const key = `${l.ts}:${l.side}`;
+    const key = `${l.venueAt}:${l.side}`;
     const book = books.get(key) ?? [];
     book.push(l);
     books.set(key, book);
@@ -141,7 +141,7 @@ export const calibrateImpactCurve = (
     source,
     method:
       'mean over snapshots and both sides of the bps between the level-0 price and the average price of walking ratio × level-0 qty through the book; medianTouchQty is the median level-0 qty',
-    snapshots: new Set(levels.map((l) => l.ts)).size,
+    snapshots: new Set(levels.map((l) => l.venueAt)).size,
     medianTouchQty: median(touches).toString(),
     points,
   };

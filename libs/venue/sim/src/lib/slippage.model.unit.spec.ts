@@ -14,7 +14,7 @@ import { TEST_DATA } from '../testing/sim.fixtures';
 
 const d = (v: Decimal.Value): Decimal => new Decimal(v);
 const lvl = (side: 'bid' | 'ask', level: number, price: string, qty: string): DepthLevel => ({
-  ts: 1,
+  venueAt: 1,
   side,
   level,
   price: d(price),

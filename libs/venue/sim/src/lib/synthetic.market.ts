@@ -53,7 +53,7 @@ export const syntheticMarket = (o: SyntheticMarketOptions): MarketEvent[] => {
     const ask = bid.plus(tick);
     out.push({
       type: 'quote',
-      ts,
+      venueAt: ts,
       bidPrice: bid,
       bidQty: lots(o.maxTouchLots ?? 2000),
       askPrice: ask,
@@ -63,7 +63,7 @@ export const syntheticMarket = (o: SyntheticMarketOptions): MarketEvent[] => {
       const buy = rnd() < 0.5;
       out.push({
         type: 'trade',
-        ts,
+        venueAt: ts,
         tradeId: String(++tradeId),
         price: buy ? ask : bid,
         qty: lots(o.maxTradeLots ?? 500),
