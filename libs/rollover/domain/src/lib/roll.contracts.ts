@@ -40,6 +40,9 @@ export interface RollContract {
  * The contracts of one root, oldest first (sorted by last trade date here; the decider relies on
  * it). A port record of plain data: the shell builds it once per root.
  */
+/** The optimizer's instrument for exposure in a CME root, in whole contracts: `CME:GC`. */
+export const rootInstrument = (root: string): string => `CME:${root}`;
+
 export interface ContractCalendar {
   readonly root: string;
   /** The continuous symbol the mapping is published under, e.g. `ES1!`-style `ES.c.0`. */

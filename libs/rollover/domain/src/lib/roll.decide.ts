@@ -7,33 +7,52 @@
  *      them as one spread-like move and the sum over contracts stays the desired exposure.
  * `RollCompleted` once the old contract is observed flat; the next contract is then mapped.
  *
+ * What it stores are the catalog's events (`DomainEvent`s of @keel/events), complete as
+ * decided: `ContractMapped`, `RollScheduled`, `RollCompleted`, `DeliveryRiskAlert` and the
+ * contract targets as `ContractTargetSet`. What it does not know itself comes in with its
+ * config (account, calendar, horizon) or its command (a shorter horizon, how the exposure came
+ * about). Its internal facts (`RollInternalFact`) are never stored.
+ *
  * Dates are the Chicago calendar date of `now`, as in the delivery guard (`guardOrder`), so the
  * decider never asks for an order the guard would refuse. A position in a contract the
- * calendar does not know is reported (`UnknownContractReported`) and left alone: never rolled,
+ * calendar does not know is noted (`UnknownContractSeen`) and left alone: never rolled,
  * never counted as rolled.
  */
+import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
-import { chicagoDateOf } from '@keel/calendar';
+import { chicagoDateOf, chicagoInstant } from '@keel/calendar';
 import type { Decider } from '@keel/decider';
 import { IllegalStateError, NotFoundError, validationError, ValidationError } from '@keel/events';
-import type { ContractCalendar, RollContract } from './roll.contracts';
+import { ContractCalendar, RollContract, rootInstrument } from './roll.contracts';
 import { evolve, initialState, positionIn, RollEvent, RollState, TargetReason } from './roll.state';
 
-export type RollCommand =
-  /** Time passes (a bar, a timer): date rules are evaluated. */
-  | { readonly type: 'Tick'; readonly now: number }
-  /** The desired exposure in the root, signed whole contracts (after any exposure policy and rounding). */
+/** What the contract targets decided on a command carry beyond the roll itself. */
+export interface TargetContext {
+  /** Seconds a target decided now has to be worked (e.g. up to the next close); default the config's. */
+  readonly horizonSec?: number;
+  /** How the exposure came about (`exposure 4 x 1 (open)`): appended to each target's reason. */
+  readonly basis?: string;
+}
+
+export type RollCommand = (
+  | /** Time passes (a bar, a timer): date rules are evaluated. */
+    { readonly type: 'Tick'; readonly now: number }
+    /** The desired exposure in the root, signed whole contracts (after any exposure policy and rounding). */
   | { readonly type: 'SetExposure'; readonly now: number; readonly qty: number }
   /** The account's positions in this root's contracts: a full snapshot (absent = flat). */
   | {
       readonly type: 'ObservePositions';
       readonly now: number;
       readonly positions: Readonly<Record<string, number>>;
-    };
+    }
+) &
+  TargetContext;
 
 export interface RollConfig {
   readonly accountId: string;
   readonly calendar: ContractCalendar;
+  /** Upper bound of a contract target's horizon (`ContractTargetSet.horizonSec`), seconds. */
+  readonly horizonSec: number;
 }
 
 /**
@@ -48,6 +67,10 @@ const isWhole = (n: number): boolean => Number.isInteger(n);
 const validate = (cmd: RollCommand, s: RollState): E.Either<ValidationError, void> => {
   if (!Number.isFinite(cmd.now))
     return E.left(validationError('now', cmd.now, 'must be an instant (epoch ms)'));
+  if (cmd.horizonSec !== undefined && !(Number.isInteger(cmd.horizonSec) && cmd.horizonSec >= 1))
+    return E.left(
+      validationError('horizonSec', cmd.horizonSec, 'must be a whole number of seconds, at least 1'),
+    );
   if (s.lastAt !== null && cmd.now < s.lastAt)
     return E.left(validationError('now', cmd.now, `must not go back before ${s.lastAt}`));
   if (cmd.type === 'SetExposure' && !isWhole(cmd.qty))
@@ -82,7 +105,9 @@ export const decide =
     if (E.isLeft(v)) return v;
     const { accountId, calendar } = config;
     const root = calendar.root;
+    const instrument = rootInstrument(root);
     const now = cmd.now;
+    const occurredAt = now;
     const date = chicagoDateOf(now);
     const byCode = new Map(calendar.contracts.map((c) => [c.code, c] as const));
     const out: RollEvent[] = [];
@@ -94,15 +119,12 @@ export const decide =
 
     // 1. The command's own fact.
     if (cmd.type === 'SetExposure' && cmd.qty !== s.desired)
-      emit({ type: 'ExposureSet', data: { qty: cmd.qty, at: now } });
+      emit({ type: 'ExposureSet', occurredAt, qty: cmd.qty });
     if (cmd.type === 'ObservePositions' && !sameRecord(cmd.positions, s.positions)) {
-      emit({ type: 'PositionsObserved', data: { positions: { ...cmd.positions }, at: now } });
+      emit({ type: 'PositionsObserved', occurredAt, positions: { ...cmd.positions } });
       for (const [code, q] of Object.entries(cmd.positions))
         if (q !== 0 && !byCode.has(code) && !s.reported.includes(code))
-          emit({
-            type: 'UnknownContractReported',
-            data: { accountId, root, contract: code, position: q, at: now },
-          });
+          emit({ type: 'UnknownContractSeen', occurredAt, accountId, root, contract: code, position: q });
     }
 
     // 2. Date rules, until nothing changes (a completed roll may land inside the next window).
@@ -121,7 +143,11 @@ export const decide =
           });
         emit({
           type: 'ContractMapped',
-          data: { accountId, root, symbol: calendar.symbol, contract: front.code, effectiveAt: now },
+          occurredAt,
+          root,
+          instrument,
+          contract: front.code,
+          effectiveAt: now,
         });
         continue;
       }
@@ -141,30 +167,25 @@ export const decide =
           });
         emit({
           type: 'RollScheduled',
-          data: {
-            accountId,
-            root,
-            fromContract: front.code,
-            toContract: next.code,
-            rollStartDate: front.rollStartDate,
-            forcedRollDate: front.forcedRollDate,
-            at: now,
-          },
+          occurredAt,
+          root,
+          fromContract: front.code,
+          toContract: next.code,
+          rollStart: chicagoInstant(front.rollStartDate, '00:00'),
+          forcedRollBy: chicagoInstant(front.forcedRollDate, '00:00'),
         });
         continue;
       }
       if (s.status === 'Rolling' && date >= front.forcedRollDate) {
         emit({
-          type: 'RollMigrationStarted',
-          data: {
-            accountId,
-            root,
-            fromContract: front.code,
-            toContract: s.next,
-            qty: positionIn(s, front.code),
-            linkId: linkIdOf(accountId, front.code, s.next),
-            at: now,
-          },
+          type: 'MigrationStarted',
+          occurredAt,
+          accountId,
+          root,
+          fromContract: front.code,
+          toContract: s.next,
+          qty: positionIn(s, front.code),
+          linkId: linkIdOf(accountId, front.code, s.next),
         });
         continue;
       }
@@ -172,31 +193,33 @@ export const decide =
         const to = s.next;
         emit({
           type: 'RollCompleted',
-          data: { accountId, root, fromContract: front.code, toContract: to, at: now },
+          occurredAt,
+          accountId,
+          root,
+          fromContract: front.code,
+          toContract: to,
         });
-        emit({
-          type: 'ContractMapped',
-          data: { accountId, root, symbol: calendar.symbol, contract: to, effectiveAt: now },
-        });
+        emit({ type: 'ContractMapped', occurredAt, root, instrument, contract: to, effectiveAt: now });
         continue;
       }
       break;
     }
 
     // 3. Targets: only the ones that change.
+    const horizonSec = cmd.horizonSec ?? config.horizonSec;
     for (const t of targetsFor(accountId, s, byCode)) {
       const prev = s.targets[t.contract] ?? positionIn(s, t.contract);
       if (t.qty !== prev || (t.force && s.targets[t.contract] !== t.qty))
         emit({
-          type: 'RollTargetSet',
-          data: {
-            accountId,
-            contract: t.contract,
-            targetQty: t.qty,
-            reason: t.reason,
-            linkId: t.linkId,
-            at: now,
-          },
+          type: 'ContractTargetSet',
+          occurredAt,
+          accountId,
+          instrument: t.contract,
+          root,
+          targetQty: new Decimal(t.qty),
+          horizonSec,
+          reason: targetReason(instrument, s, t, cmd.basis),
+          linkId: t.linkId,
         });
     }
 
@@ -211,16 +234,13 @@ export const decide =
       )
         emit({
           type: 'DeliveryRiskAlert',
-          data: {
-            accountId,
-            root,
-            contract: c.code,
-            position: q,
-            firstNoticeDate: c.firstNoticeDate,
-            lastTradeDate: c.lastTradeDate,
-            date,
-            at: now,
-          },
+          occurredAt,
+          accountId,
+          root,
+          contract: c.code,
+          qty: new Decimal(q),
+          firstNoticeDate: c.firstNoticeDate ?? c.lastTradeDate,
+          reason: `${q} ${c.code} still open on ${date}, ${c.firstNoticeDate === null ? 'last trade' : 'first notice'} ${c.firstNoticeDate ?? c.lastTradeDate}: the forced roll has not been filled`,
         });
     }
     return E.right(out);
@@ -239,6 +259,22 @@ export const rollDecider: Decider<RollCommand, RollState, RollEvent, RollError, 
 
 export const linkIdOf = (accountId: string, from: string, to: string): string =>
   `roll:${accountId}:${from}>${to}`;
+
+/**
+ * A contract target's `reason`: why (`TargetReason`), the roll it belongs to, how the exposure
+ * came about and its link: `roll migration: CME:GC GCZ5>GCG6, exposure 4 x 1 (open), link …`.
+ */
+const targetReason = (instrument: string, s: RollState, t: Target, basis: string | undefined): string => {
+  const front = s.status === 'Unmapped' ? '?' : s.front;
+  const next = s.status === 'Rolling' || s.status === 'Migrating' ? `>${s.next}` : '';
+  const why =
+    t.reason === 'outOfCycle'
+      ? `roll outOfCycle: ${t.contract} is neither front nor next of ${instrument}`
+      : `roll ${t.reason}: ${instrument} ${front}${next}`;
+  return [why, basis, t.linkId === null ? undefined : `link ${t.linkId}`]
+    .filter((p): p is string => p !== undefined)
+    .join(', ');
+};
 
 interface Target {
   readonly contract: string;

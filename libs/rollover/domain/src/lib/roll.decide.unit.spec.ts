@@ -3,6 +3,7 @@
  * state the history as the events the commands decide and go through `rollDecider`, the
  * shared shape; the others follow a run of several commands.
  */
+import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
 import { DeciderSpecification } from '@keel/testing';
 import { decide, RollCommand, rollDecider } from './roll.decide';
@@ -30,13 +31,11 @@ describe('roll decider', () => {
         .then([
           {
             type: 'ContractMapped',
-            data: {
-              accountId: ACCOUNT,
-              root: 'GC',
-              symbol: 'GC.c.0',
-              contract: 'GCZ5',
-              effectiveAt: ct('2025-10-01'),
-            },
+            occurredAt: ct('2025-10-01'),
+            root: 'GC',
+            instrument: 'CME:GC',
+            contract: 'GCZ5',
+            effectiveAt: ct('2025-10-01'),
           },
         ]);
     });
@@ -49,13 +48,11 @@ describe('roll decider', () => {
       // GCV5's forced roll (09-26) has passed: the front is GCZ5.
       expect(all[0]).toEqual({
         type: 'ContractMapped',
-        data: {
-          accountId: ACCOUNT,
-          root: 'GC',
-          symbol: 'GC.c.0',
-          contract: 'GCZ5',
-          effectiveAt: ct('2025-10-01'),
-        },
+        occurredAt: ct('2025-10-01'),
+        root: 'GC',
+        instrument: 'CME:GC',
+        contract: 'GCZ5',
+        effectiveAt: ct('2025-10-01'),
       });
       expect(targetsOf(all)).toEqual({ GCZ5: 3 });
       expect(state.status).toBe('Holding');
@@ -98,14 +95,12 @@ describe('roll decider', () => {
       const { events } = run(gcConfig, holding, [
         { type: 'SetExposure', now: ct('2025-11-20', '09:00'), qty: 5 },
       ]);
-      expect(types(events)).toEqual(['ExposureSet', 'RollScheduled', 'RollTargetSet']);
+      expect(types(events)).toEqual(['ExposureSet', 'RollScheduled', 'ContractTargetSet']);
       expect(events[1]).toMatchObject({
-        data: {
-          fromContract: 'GCZ5',
-          toContract: 'GCG6',
-          rollStartDate: '2025-11-20',
-          forcedRollDate: '2025-11-25',
-        },
+        fromContract: 'GCZ5',
+        toContract: 'GCG6',
+        rollStart: ct('2025-11-20', '00:00'),
+        forcedRollBy: ct('2025-11-25', '00:00'),
       });
       expect(targetsOf(events)).toEqual({ GCG6: 2 });
     });
@@ -124,22 +119,26 @@ describe('roll decider', () => {
         .given(history(HOLDING_GCZ5))
         .when({ type: 'SetExposure', now: at, qty: 5 })
         .then([
-          { type: 'ExposureSet', data: { qty: 5, at } },
+          { type: 'ExposureSet', occurredAt: at, qty: 5 },
           {
             type: 'RollScheduled',
-            data: {
-              accountId: ACCOUNT,
-              root: 'GC',
-              fromContract: 'GCZ5',
-              toContract: 'GCG6',
-              rollStartDate: '2025-11-20',
-              forcedRollDate: '2025-11-25',
-              at,
-            },
+            occurredAt: at,
+            root: 'GC',
+            fromContract: 'GCZ5',
+            toContract: 'GCG6',
+            rollStart: ct('2025-11-20', '00:00'),
+            forcedRollBy: ct('2025-11-25', '00:00'),
           },
           {
-            type: 'RollTargetSet',
-            data: { accountId: ACCOUNT, contract: 'GCG6', targetQty: 2, reason: 'rollNew', linkId: null, at },
+            type: 'ContractTargetSet',
+            occurredAt: at,
+            accountId: ACCOUNT,
+            instrument: 'GCG6',
+            root: 'GC',
+            targetQty: new Decimal(2),
+            horizonSec: 900,
+            reason: 'roll rollNew: CME:GC GCZ5>GCG6',
+            linkId: null,
           },
         ]);
     });
@@ -148,14 +147,14 @@ describe('roll decider', () => {
       const { events, state } = run(gcConfig, holding, [
         { type: 'ObservePositions', now: ct('2025-11-04'), positions: { GCZ5: 3, GCJ6X: 1 } },
       ]);
-      expect(types(events)).toEqual(['PositionsObserved', 'UnknownContractReported']);
-      expect(events[1]).toMatchObject({ data: { contract: 'GCJ6X', position: 1 } });
+      expect(types(events)).toEqual(['PositionsObserved', 'UnknownContractSeen']);
+      expect(events[1]).toMatchObject({ contract: 'GCJ6X', position: 1 });
       const again = run(gcConfig, state, [
         { type: 'Tick', now: ct('2025-11-05') },
         { type: 'Tick', now: ct('2025-11-26') },
       ]);
-      expect(again.all.filter((e) => e.type === 'UnknownContractReported')).toEqual([]);
-      expect(again.all.some((e) => e.type === 'RollTargetSet' && e.data.contract === 'GCJ6X')).toBe(false);
+      expect(again.all.filter((e) => e.type === 'UnknownContractSeen')).toEqual([]);
+      expect(again.all.some((e) => e.type === 'ContractTargetSet' && e.instrument === 'GCJ6X')).toBe(false);
     });
   });
 
@@ -167,38 +166,36 @@ describe('roll decider', () => {
         .when({ type: 'Tick', now: at })
         .then([
           {
-            type: 'RollMigrationStarted',
-            data: {
-              accountId: ACCOUNT,
-              root: 'GC',
-              fromContract: 'GCZ5',
-              toContract: 'GCG6',
-              qty: 3,
-              linkId: LINK,
-              at,
-            },
+            type: 'MigrationStarted',
+            occurredAt: at,
+            accountId: ACCOUNT,
+            root: 'GC',
+            fromContract: 'GCZ5',
+            toContract: 'GCG6',
+            qty: 3,
+            linkId: LINK,
           },
           {
-            type: 'RollTargetSet',
-            data: {
-              accountId: ACCOUNT,
-              contract: 'GCZ5',
-              targetQty: 0,
-              reason: 'migration',
-              linkId: LINK,
-              at,
-            },
+            type: 'ContractTargetSet',
+            occurredAt: at,
+            accountId: ACCOUNT,
+            instrument: 'GCZ5',
+            root: 'GC',
+            targetQty: new Decimal(0),
+            horizonSec: 900,
+            reason: `roll migration: CME:GC GCZ5>GCG6, link ${LINK}`,
+            linkId: LINK,
           },
           {
-            type: 'RollTargetSet',
-            data: {
-              accountId: ACCOUNT,
-              contract: 'GCG6',
-              targetQty: 3,
-              reason: 'migration',
-              linkId: LINK,
-              at,
-            },
+            type: 'ContractTargetSet',
+            occurredAt: at,
+            accountId: ACCOUNT,
+            instrument: 'GCG6',
+            root: 'GC',
+            targetQty: new Decimal(3),
+            horizonSec: 900,
+            reason: `roll migration: CME:GC GCZ5>GCG6, link ${LINK}`,
+            linkId: LINK,
           },
         ]);
     });
@@ -219,13 +216,19 @@ describe('roll decider', () => {
 
     it('migrates the rest on the forced roll date as two linked targets', () => {
       const { events } = run(gcConfig, rolling, [{ type: 'Tick', now: ct('2025-11-25', '00:01') }]);
-      expect(types(events)).toEqual(['RollMigrationStarted', 'RollTargetSet', 'RollTargetSet']);
+      expect(types(events)).toEqual(['MigrationStarted', 'ContractTargetSet', 'ContractTargetSet']);
       const [, old, next] = events;
       expect(old).toMatchObject({
-        data: { contract: 'GCZ5', targetQty: 0, reason: 'migration', linkId: 'roll:acc-1:GCZ5>GCG6' },
+        instrument: 'GCZ5',
+        targetQty: new Decimal(0),
+        reason: expect.stringMatching(/^roll migration: /),
+        linkId: 'roll:acc-1:GCZ5>GCG6',
       });
       expect(next).toMatchObject({
-        data: { contract: 'GCG6', targetQty: 3, reason: 'migration', linkId: 'roll:acc-1:GCZ5>GCG6' },
+        instrument: 'GCG6',
+        targetQty: new Decimal(3),
+        reason: expect.stringMatching(/^roll migration: /),
+        linkId: 'roll:acc-1:GCZ5>GCG6',
       });
     });
   });
@@ -239,14 +242,22 @@ describe('roll decider', () => {
         .given(migratingHistory)
         .when({ type: 'ObservePositions', now: at, positions: { GCG6: 3 } })
         .then([
-          { type: 'PositionsObserved', data: { positions: { GCG6: 3 }, at } },
+          { type: 'PositionsObserved', occurredAt: at, positions: { GCG6: 3 } },
           {
             type: 'RollCompleted',
-            data: { accountId: ACCOUNT, root: 'GC', fromContract: 'GCZ5', toContract: 'GCG6', at },
+            occurredAt: at,
+            accountId: ACCOUNT,
+            root: 'GC',
+            fromContract: 'GCZ5',
+            toContract: 'GCG6',
           },
           {
             type: 'ContractMapped',
-            data: { accountId: ACCOUNT, root: 'GC', symbol: 'GC.c.0', contract: 'GCG6', effectiveAt: at },
+            occurredAt: at,
+            root: 'GC',
+            instrument: 'CME:GC',
+            contract: 'GCG6',
+            effectiveAt: at,
           },
         ]);
     });
@@ -280,7 +291,7 @@ describe('roll decider', () => {
         { type: 'ObservePositions', now: ct('2025-11-25', '10:20'), positions: { GCG6: 3 } },
       ]);
       expect(types(done.events)).toEqual(['PositionsObserved', 'RollCompleted', 'ContractMapped']);
-      expect(done.events[1]).toMatchObject({ data: { fromContract: 'GCZ5', toContract: 'GCG6' } });
+      expect(done.events[1]).toMatchObject({ fromContract: 'GCZ5', toContract: 'GCG6' });
       expect(done.state).toMatchObject({ status: 'Holding', front: 'GCG6' });
     });
 
@@ -292,16 +303,14 @@ describe('roll decider', () => {
       expect(all).toEqual([
         {
           type: 'DeliveryRiskAlert',
-          data: {
-            accountId: ACCOUNT,
-            root: 'GC',
-            contract: 'GCZ5',
-            position: 3,
-            firstNoticeDate: '2025-11-28',
-            lastTradeDate: '2025-12-29',
-            date: '2025-11-26',
-            at: ct('2025-11-26', '08:00'),
-          },
+          occurredAt: ct('2025-11-26', '08:00'),
+          accountId: ACCOUNT,
+          root: 'GC',
+          contract: 'GCZ5',
+          qty: new Decimal(3),
+          firstNoticeDate: '2025-11-28',
+          reason:
+            '3 GCZ5 still open on 2025-11-26, first notice 2025-11-28: the forced roll has not been filled',
         },
       ]);
     });

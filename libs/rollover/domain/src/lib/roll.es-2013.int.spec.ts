@@ -95,7 +95,7 @@ describe('ES December 2013 roll, replayed on recorded 1-minute bars', () => {
     expect(bars.length).toBeGreaterThan(5000);
     const cal = contractCalendar('ES', 'ES.c.0', ES_ROWS);
     if (E.isLeft(cal)) throw new Error(JSON.stringify(cal.left));
-    const d = decide({ accountId: 'sim', calendar: cal.right });
+    const d = decide({ accountId: 'sim', calendar: cal.right, horizonSec: 900 });
 
     let state: RollState = initialState;
     const log: RollEvent[] = [];
@@ -149,16 +149,17 @@ describe('ES December 2013 roll, replayed on recorded 1-minute bars', () => {
     expect(positions).toEqual({ ESZ13: 0, ESH14: EXPOSURE });
     const kinds = log
       .map((e) => e.type)
-      .filter((t) => t !== 'PositionsObserved' && t !== 'RollTargetSet' && t !== 'ExposureSet');
+      .filter((t) => t !== 'PositionsObserved' && t !== 'ContractTargetSet' && t !== 'ExposureSet');
     expect(kinds).toEqual([
       'ContractMapped',
       'RollScheduled',
-      'RollMigrationStarted',
+      'MigrationStarted',
       'RollCompleted',
       'ContractMapped',
     ]);
     expect(log.find((e) => e.type === 'RollCompleted')).toMatchObject({
-      data: { fromContract: 'ESZ13', toContract: 'ESH14' },
+      fromContract: 'ESZ13',
+      toContract: 'ESH14',
     });
     expect(state).toMatchObject({ status: 'Holding', front: 'ESH14' });
   });

@@ -139,23 +139,24 @@ describe('GC Nov–Dec 2025, constant +4 under the default exposure policy (5-mi
   it('rolls GCZ5 → GCG6: held GCZ5 before the roll, GCG6 after; RollCompleted on the forced-roll date', () => {
     expect(run.held).toEqual({ GCZ5: 4, GCG6: 4 });
     const scheduled = ofType('RollScheduled');
-    expect(scheduled.map((e) => [e.data, chicagoDateOf(e.tick)])).toEqual([
+    expect(scheduled.map((e) => [e, chicagoDateOf(e.tick)])).toEqual([
       [expect.objectContaining({ fromContract: 'GCZ5', toContract: 'GCG6' }), '2025-11-20'],
     ]);
     const completed = ofType('RollCompleted');
-    expect(completed.map((e) => [e.data, chicagoDateOf(e.tick)])).toEqual([
+    expect(completed.map((e) => [e, chicagoDateOf(e.tick)])).toEqual([
       [expect.objectContaining({ fromContract: 'GCZ5', toContract: 'GCG6' }), '2025-11-25'],
     ]);
     // The weekend flattening emptied GCZ5 inside the roll window; the Sunday rebuild went to GCG6 only.
     const rebuild = run.fills.filter((f) => f.at === ct('2025-11-23', '17:00'));
     expect(rebuild).toEqual([{ at: ct('2025-11-23', '17:00'), contract: 'GCG6', from: 0, to: 4 }]);
-    expect(ofType('ContractMapped').map((e) => (e.type === 'ContractMapped' ? e.data.contract : ''))).toEqual(
-      ['GCZ5', 'GCG6'],
-    );
+    expect(ofType('ContractMapped').map((e) => (e.type === 'ContractMapped' ? e.contract : ''))).toEqual([
+      'GCZ5',
+      'GCG6',
+    ]);
   });
 
   it('raises no delivery-risk alert (GCZ5 was flat before its alert date) and reports no unknown contract', () => {
     expect(ofType('DeliveryRiskAlert')).toEqual([]);
-    expect(ofType('UnknownContractReported')).toEqual([]);
+    expect(ofType('UnknownContractSeen')).toEqual([]);
   });
 });

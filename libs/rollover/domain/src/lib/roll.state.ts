@@ -7,7 +7,7 @@
  * Lifecycle: Unmapped → Holding(front) → Rolling(front, next) from the front's roll start →
  * Migrating(front, next) from its forced-roll date → Holding(next) once the front is flat.
  */
-import type { LocalDate } from '@keel/calendar';
+import type { DomainEvent, EventType } from '@keel/events';
 
 /** Why a target was set. */
 export type TargetReason =
@@ -20,91 +20,55 @@ export type TargetReason =
   /** A position in a known contract that is neither front nor next: flattened, its exposure rebuilt in the front. */
   | 'outOfCycle';
 
-export type RollEvent =
-  | {
-      readonly type: 'ContractMapped';
-      readonly data: {
-        readonly accountId: string;
-        readonly root: string;
-        readonly symbol: string;
-        readonly contract: string;
-        readonly effectiveAt: number;
-      };
-    }
-  | {
-      readonly type: 'RollScheduled';
-      readonly data: {
-        readonly accountId: string;
-        readonly root: string;
-        readonly fromContract: string;
-        readonly toContract: string;
-        readonly rollStartDate: LocalDate;
-        readonly forcedRollDate: LocalDate;
-        readonly at: number;
-      };
-    }
-  | {
-      readonly type: 'RollMigrationStarted';
-      readonly data: {
-        readonly accountId: string;
-        readonly root: string;
-        readonly fromContract: string;
-        readonly toContract: string;
-        readonly qty: number;
-        readonly linkId: string;
-        readonly at: number;
-      };
-    }
-  | {
-      readonly type: 'RollCompleted';
-      readonly data: {
-        readonly accountId: string;
-        readonly root: string;
-        readonly fromContract: string;
-        readonly toContract: string;
-        readonly at: number;
-      };
-    }
-  | { readonly type: 'ExposureSet'; readonly data: { readonly qty: number; readonly at: number } }
+/**
+ * The roll's stored facts: the catalog's events as the domain sees them (`DomainEvent`, the
+ * decoded payload plus `type` and `occurredAt`), complete as decided. The contract targets are
+ * `ContractTargetSet`s (the `TargetReason` is the head of their `reason` text).
+ */
+export type RollCatalogEvent = DomainEvent<
+  'ContractMapped' | 'RollScheduled' | 'RollCompleted' | 'DeliveryRiskAlert' | 'ContractTargetSet'
+>;
+
+/**
+ * The roll's internal facts: never stored (they follow again from the date, the desired
+ * exposure and the positions at every decision), named apart from the catalog's types.
+ */
+export type RollInternalFact =
+  /** The desired exposure changed (signed whole contracts). */
+  | { readonly type: 'ExposureSet'; readonly occurredAt: number; readonly qty: number }
+  /** A full position snapshot of the root's contracts (absent = flat). */
   | {
       readonly type: 'PositionsObserved';
-      readonly data: { readonly positions: Readonly<Record<string, number>>; readonly at: number };
+      readonly occurredAt: number;
+      readonly positions: Readonly<Record<string, number>>;
     }
+  /** The forced roll began: what is left in `fromContract` (`qty`) moves to `toContract`, linked. */
   | {
-      readonly type: 'RollTargetSet';
-      readonly data: {
-        readonly accountId: string;
-        readonly contract: string;
-        readonly targetQty: number;
-        readonly reason: TargetReason;
-        readonly linkId: string | null;
-        readonly at: number;
-      };
+      readonly type: 'MigrationStarted';
+      readonly occurredAt: number;
+      readonly accountId: string;
+      readonly root: string;
+      readonly fromContract: string;
+      readonly toContract: string;
+      readonly qty: number;
+      readonly linkId: string;
     }
+  /** A position in a contract the calendar does not know: noted, never treated as rolled. */
   | {
-      readonly type: 'DeliveryRiskAlert';
-      readonly data: {
-        readonly accountId: string;
-        readonly root: string;
-        readonly contract: string;
-        readonly position: number;
-        readonly firstNoticeDate: LocalDate | null;
-        readonly lastTradeDate: LocalDate;
-        readonly date: LocalDate;
-        readonly at: number;
-      };
-    }
-  /** A position in a contract the calendar does not know: reported, never treated as rolled. */
-  | {
-      readonly type: 'UnknownContractReported';
-      readonly data: {
-        readonly accountId: string;
-        readonly root: string;
-        readonly contract: string;
-        readonly position: number;
-        readonly at: number;
-      };
+      readonly type: 'UnknownContractSeen';
+      readonly occurredAt: number;
+      readonly accountId: string;
+      readonly root: string;
+      readonly contract: string;
+      readonly position: number;
     };
+
+/** An internal fact's name is never a catalog type (checked at compile time). */
+type Disjoint<A extends string> = [Extract<A, EventType>] extends [never] ? true : never;
+export const internalFactsAreNotCatalogTypes: Disjoint<RollInternalFact['type']> = true;
+
+/** Everything the roll decider decides: catalog events and internal facts. */
+export type RollEvent = RollCatalogEvent | RollInternalFact;
 
 export interface Book {
   /** Desired exposure in the root, signed whole contracts. */
@@ -148,30 +112,29 @@ const bookOf = (s: RollState): Book => ({
 });
 
 export const evolve = (s: RollState, e: RollEvent): RollState => {
-  const at = 'effectiveAt' in e.data ? e.data.effectiveAt : e.data.at;
-  const book: Book = { ...bookOf(s), lastAt: at };
+  const book: Book = { ...bookOf(s), lastAt: e.occurredAt };
   switch (e.type) {
     case 'ContractMapped':
-      return { status: 'Holding', front: e.data.contract, ...book };
+      return { status: 'Holding', front: e.contract, ...book };
     case 'RollScheduled':
-      return { status: 'Rolling', front: e.data.fromContract, next: e.data.toContract, ...book };
-    case 'RollMigrationStarted':
-      return { status: 'Migrating', front: e.data.fromContract, next: e.data.toContract, ...book };
+      return { status: 'Rolling', front: e.fromContract, next: e.toContract, ...book };
+    case 'MigrationStarted':
+      return { status: 'Migrating', front: e.fromContract, next: e.toContract, ...book };
     case 'RollCompleted':
-      return { status: 'Holding', front: e.data.toContract, ...book };
+      return { status: 'Holding', front: e.toContract, ...book };
     case 'ExposureSet':
-      return { ...s, ...book, desired: e.data.qty };
+      return { ...s, ...book, desired: e.qty };
     case 'PositionsObserved': {
       // An unknown contract that went flat may be reported again if it comes back.
-      const reported = book.reported.filter((c) => (e.data.positions[c] ?? 0) !== 0);
-      return { ...s, ...book, positions: e.data.positions, reported };
+      const reported = book.reported.filter((c) => (e.positions[c] ?? 0) !== 0);
+      return { ...s, ...book, positions: e.positions, reported };
     }
-    case 'RollTargetSet':
-      return { ...s, ...book, targets: { ...book.targets, [e.data.contract]: e.data.targetQty } };
+    case 'ContractTargetSet':
+      return { ...s, ...book, targets: { ...book.targets, [e.instrument]: e.targetQty.toNumber() } };
     case 'DeliveryRiskAlert':
-      return { ...s, ...book, alerted: [...book.alerted, e.data.contract] };
-    case 'UnknownContractReported':
-      return { ...s, ...book, reported: [...book.reported, e.data.contract] };
+      return { ...s, ...book, alerted: [...book.alerted, e.contract] };
+    case 'UnknownContractSeen':
+      return { ...s, ...book, reported: [...book.reported, e.contract] };
     default: {
       const never: never = e;
       return never;

@@ -1,8 +1,8 @@
 /**
  * One decision for one (account, root), pure: the exposure policy turns the optimizer's
- * `CME:<ROOT>` target into whole contracts at `now`, the roll decider turns that into roll
- * facts and contract targets, and those become catalog events with ids derived from their
- * cause:
+ * `CME:<ROOT>` target into whole contracts at `now`, the roll decider turns that into the
+ * catalog's events (complete, `DomainEvent`s), and this step only routes and stores them: the
+ * stream per event, the id derived from its causes, `encodeEvent` + `newEvent`:
  *  - ContractMapped / RollScheduled: once per (root, contract) / (root, from, to), stream `calendar-<ROOT>`;
  *  - RollCompleted / DeliveryRiskAlert: once per (account, root, from, to) / (account, contract), stream `calendar-<account>`;
  *  - ContractTargetSet: the n-th target of (account, contract), stream `portfolio-<account>`.
@@ -21,13 +21,12 @@
  * the fold's config in a closure.
  */
 import * as E from 'fp-ts/Either';
-import { chicagoInstant } from '@keel/calendar';
-import { deriveId, EventMeta, KeelError, newEvent, NewEvent, streamName } from '@keel/events';
-import { ContractCalendar } from './roll.contracts';
+import { deriveId, encodeEvent, EventMeta, KeelError, newEvent, NewEvent, streamName } from '@keel/events';
+import { ContractCalendar, rootInstrument } from './roll.contracts';
 import { decide } from './roll.decide';
-import { RollEvent } from './roll.state';
+import { RollCatalogEvent, RollEvent } from './roll.state';
 import { effectiveExposure, EffectiveExposure, ExposurePolicy } from './exposure.policy';
-import { APP, desiredAt, RootBook, rootInstrument } from './rollover-book.state';
+import { APP, desiredAt, RootBook } from './rollover-book.state';
 
 export interface StepConfig {
   readonly accountId: string;
@@ -62,8 +61,12 @@ export interface Step {
 
 const iso = (t: number): string => new Date(t).toISOString();
 
-const stream = (context: 'calendar' | 'portfolio', id: string): E.Either<KeelError, string> =>
-  streamName(context, id);
+const isStored = (e: RollEvent): e is RollCatalogEvent =>
+  e.type === 'ContractMapped' ||
+  e.type === 'RollScheduled' ||
+  e.type === 'RollCompleted' ||
+  e.type === 'DeliveryRiskAlert' ||
+  e.type === 'ContractTargetSet';
 
 export const decideBook = (
   config: StepConfig,
@@ -85,144 +88,80 @@ export const decideBook = (
     ? config.exposureAt(desired, now, current)
     : effectiveExposure(policy, root, desired, now, { current });
   if (E.isLeft(eff)) return eff;
+  const { tradable, multiplier, phase, governedBy } = eff.right;
+  const horizonSec = tradable
+    ? Math.max(1, Math.min(config.horizonSec, Math.floor((eff.right.nextChangeAt - now) / 1000)))
+    : config.horizonSec;
   // The stored state carries no instant (lastAt): the injected clock does not go back.
-  const decided = decide({ accountId, calendar })(
-    { type: 'SetExposure', now, qty: eff.right.contracts },
+  const decided = decide({ accountId, calendar, horizonSec: config.horizonSec })(
+    {
+      type: 'SetExposure',
+      now,
+      qty: eff.right.contracts,
+      horizonSec,
+      basis: `exposure ${desired} x ${multiplier} (${phase}${phase === 'open' ? '' : ` ${governedBy}`})`,
+    },
     { ...book.roll, lastAt: null },
   );
   if (E.isLeft(decided)) return decided;
 
-  const meta: EventMeta = { ...cause, producer: APP, occurredAt: iso(now) };
-  const rootStream = stream('calendar', root);
-  const accountStream = stream('calendar', accountId);
-  const targetStream = stream('portfolio', accountId);
+  const meta: Pick<EventMeta, 'correlationId' | 'causationId' | 'producer'> = { ...cause, producer: APP };
+  const rootStream = streamName('calendar', root);
+  const accountStream = streamName('calendar', accountId);
+  const targetStream = streamName('portfolio', accountId);
   if (E.isLeft(rootStream)) return rootStream;
   if (E.isLeft(accountStream)) return accountStream;
   if (E.isLeft(targetStream)) return targetStream;
-  const horizonSec = eff.right.tradable
-    ? Math.max(1, Math.min(config.horizonSec, Math.floor((eff.right.nextChangeAt - now) / 1000)))
-    : config.horizonSec;
 
-  const out: { stream: string; event: E.Either<KeelError, NewEvent> }[] = [];
-  let front = book.roll.status === 'Unmapped' ? null : book.roll.front;
-  let next = book.roll.status === 'Rolling' || book.roll.status === 'Migrating' ? book.roll.next : null;
-  for (const e of decided.right) {
+  /** The stream and the id's causes, per event (ids as they always were: logs stay comparable). */
+  const route = (e: RollCatalogEvent): { readonly stream: string; readonly eventId: string } => {
     switch (e.type) {
       case 'ContractMapped':
-        front = e.data.contract;
-        next = null;
-        out.push({
+        return { stream: rootStream.right, eventId: deriveId(APP, e.type, e.root, e.contract) };
+      case 'RollScheduled':
+        return {
           stream: rootStream.right,
-          event: newEvent(
-            'ContractMapped',
-            deriveId(APP, 'ContractMapped', root, e.data.contract),
-            { root, instrument: rootInstrument(root), contract: e.data.contract, effectiveAt: iso(now) },
-            meta,
-          ),
-        });
-        break;
-      case 'RollScheduled': {
-        const { fromContract, toContract, rollStartDate, forcedRollDate } = e.data;
-        next = toContract;
-        out.push({
-          stream: rootStream.right,
-          event: newEvent(
-            'RollScheduled',
-            deriveId(APP, 'RollScheduled', root, fromContract, toContract),
-            {
-              root,
-              fromContract,
-              toContract,
-              rollStart: iso(chicagoInstant(rollStartDate, '00:00')),
-              forcedRollBy: iso(chicagoInstant(forcedRollDate, '00:00')),
-            },
-            meta,
-          ),
-        });
-        break;
-      }
-      case 'RollCompleted': {
-        const { fromContract, toContract } = e.data;
-        out.push({
+          eventId: deriveId(APP, e.type, e.root, e.fromContract, e.toContract),
+        };
+      case 'RollCompleted':
+        return {
           stream: accountStream.right,
-          event: newEvent(
-            'RollCompleted',
-            deriveId(APP, 'RollCompleted', accountId, root, fromContract, toContract),
-            { accountId, root, fromContract, toContract },
-            meta,
-          ),
-        });
-        break;
-      }
-      case 'DeliveryRiskAlert': {
-        const { contract, position, firstNoticeDate, lastTradeDate } = e.data;
-        const anchor = firstNoticeDate ?? lastTradeDate;
-        out.push({
-          stream: accountStream.right,
-          event: newEvent(
-            'DeliveryRiskAlert',
-            deriveId(APP, 'DeliveryRiskAlert', accountId, contract),
-            {
-              accountId,
-              root,
-              contract,
-              qty: String(position),
-              firstNoticeDate: anchor,
-              reason: `${position} ${contract} still open on ${e.data.date}, ${firstNoticeDate === null ? 'last trade' : 'first notice'} ${anchor}: the forced roll has not been filled`,
-            },
-            meta,
-          ),
-        });
-        break;
-      }
-      case 'RollTargetSet': {
-        const { contract, targetQty, reason, linkId } = e.data;
-        const n = (book.seq[contract] ?? 0) + 1;
-        const why =
-          reason === 'outOfCycle'
-            ? `roll outOfCycle: ${contract} is neither front nor next of ${rootInstrument(root)}`
-            : `roll ${reason}: ${rootInstrument(root)} ${front ?? '?'}${next !== null ? `>${next}` : ''}`;
-        const exposure = `exposure ${desired} x ${eff.right.multiplier} (${eff.right.phase}${eff.right.phase === 'open' ? '' : ` ${eff.right.governedBy}`})`;
-        out.push({
+          eventId: deriveId(APP, e.type, e.accountId, e.root, e.fromContract, e.toContract),
+        };
+      case 'DeliveryRiskAlert':
+        return { stream: accountStream.right, eventId: deriveId(APP, e.type, e.accountId, e.contract) };
+      case 'ContractTargetSet':
+        return {
           stream: targetStream.right,
           // The id keeps the cause it had as a TargetPositionSet, so a log written before
           // ContractTargetSet existed and one written after derive the same n-th target.
-          event: newEvent(
-            'ContractTargetSet',
-            deriveId(APP, 'TargetPositionSet', accountId, contract, n),
-            {
-              accountId,
-              instrument: contract,
-              root,
-              targetQty: String(targetQty),
-              horizonSec,
-              reason: `${why}, ${exposure}${linkId !== null ? `, link ${linkId}` : ''}`,
-              linkId,
-            },
-            meta,
+          eventId: deriveId(
+            APP,
+            'TargetPositionSet',
+            e.accountId,
+            e.instrument,
+            (book.seq[e.instrument] ?? 0) + 1,
           ),
-        });
-        break;
-      }
-      case 'RollMigrationStarted':
-      case 'ExposureSet':
-      case 'PositionsObserved':
-      case 'UnknownContractReported':
-        break;
+        };
       default: {
         const never: never = e;
         return never;
       }
     }
-  }
+  };
 
   const writes: StepWrite[] = [];
-  for (const o of out) {
-    if (E.isLeft(o.event)) return o.event;
+  for (const e of decided.right.filter(isStored)) {
+    const { stream, eventId } = route(e);
+    const encoded = encodeEvent(e);
+    if (E.isLeft(encoded)) return encoded;
+    const { type, data, occurredAt } = encoded.right;
+    const event = newEvent(type, eventId, data, { ...meta, occurredAt });
+    if (E.isLeft(event)) return event;
     const last = writes[writes.length - 1];
-    if (last !== undefined && last.stream === o.stream)
-      writes[writes.length - 1] = { stream: o.stream, events: [...last.events, o.event.right] };
-    else writes.push({ stream: o.stream, events: [o.event.right] });
+    if (last !== undefined && last.stream === stream)
+      writes[writes.length - 1] = { stream, events: [...last.events, event.right] };
+    else writes.push({ stream, events: [event.right] });
   }
   return E.right({ writes, decided: decided.right, exposure: eff.right });
 };

@@ -16,13 +16,10 @@
 import * as E from 'fp-ts/Either';
 import { marketState } from '@keel/calendar';
 import { EventType, NewEvent } from '@keel/events';
-import { ContractCalendar } from './roll.contracts';
+import { ContractCalendar, rootInstrument } from './roll.contracts';
 import { initialState, RollState } from './roll.state';
 
 export const APP = 'cme-rollover';
-
-/** The optimizer's instrument for exposure in a CME root, in whole contracts: `CME:GC`. */
-export const rootInstrument = (root: string): string => `CME:${root}`;
 
 export interface RootBook {
   readonly roll: RollState;

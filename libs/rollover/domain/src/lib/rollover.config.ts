@@ -8,8 +8,7 @@ import * as E from 'fp-ts/Either';
 import { RollPolicy } from '@keel/calendar';
 import { describeError, validationError, ValidationError } from '@keel/events';
 import { DEFAULT_EXPOSURE_POLICY, ExposurePolicy, validatePolicy } from './exposure.policy';
-import { ContractCalendar, rollContractsFromCalendar } from './roll.contracts';
-import { rootInstrument } from './rollover-book.state';
+import { ContractCalendar, rollContractsFromCalendar, rootInstrument } from './roll.contracts';
 
 /** The settings as written, e.g. `roots: 'ES,GC'`, `rollPolicy: 'GC:5/2'`. */
 export interface RolloverConfigText {

@@ -16,7 +16,7 @@ export const GC_2025: ContractCalendar = unwrap(
 );
 
 export const ACCOUNT = 'acc-1';
-export const gcConfig: RollConfig = { accountId: ACCOUNT, calendar: GC_2025 };
+export const gcConfig: RollConfig = { accountId: ACCOUNT, calendar: GC_2025, horizonSec: 900 };
 
 /** A Chicago wall-clock instant. */
 export const ct = (date: string, time = '10:00'): number => chicagoInstant(date, time);
@@ -42,5 +42,5 @@ export const types = (es: readonly RollEvent[]): readonly string[] => es.map((e)
 
 export const targetsOf = (es: readonly RollEvent[]): Record<string, number> =>
   Object.fromEntries(
-    es.flatMap((e) => (e.type === 'RollTargetSet' ? [[e.data.contract, e.data.targetQty]] : [])),
+    es.flatMap((e) => (e.type === 'ContractTargetSet' ? [[e.instrument, e.targetQty.toNumber()]] : [])),
   );
