@@ -34,19 +34,17 @@ export interface TargetContext {
   readonly basis?: string;
 }
 
-export type RollCommand = (
-  | /** Time passes (a bar, a timer): date rules are evaluated. */
-    { readonly type: 'Tick'; readonly now: number }
-    /** The desired exposure in the root, signed whole contracts (after any exposure policy and rounding). */
-  | { readonly type: 'SetExposure'; readonly now: number; readonly qty: number }
+export type RollCommand =
+  /** Time passes (a bar, a timer): date rules are evaluated. */
+  | ({ readonly type: 'Tick'; readonly now: number } & TargetContext)
+  /** The desired exposure in the root, signed whole contracts (after any exposure policy and rounding). */
+  | ({ readonly type: 'SetExposure'; readonly now: number; readonly qty: number } & TargetContext)
   /** The account's positions in this root's contracts: a full snapshot (absent = flat). */
-  | {
+  | ({
       readonly type: 'ObservePositions';
       readonly now: number;
       readonly positions: Readonly<Record<string, number>>;
-    }
-) &
-  TargetContext;
+    } & TargetContext);
 
 export interface RollConfig {
   readonly accountId: string;

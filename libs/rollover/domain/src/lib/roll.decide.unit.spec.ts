@@ -315,4 +315,32 @@ describe('roll decider', () => {
       ]);
     });
   });
+
+  describe('what the command brings to its targets', () => {
+    it("sets the targets' horizon and appends how the exposure came about to their reason", () => {
+      const { events } = run(gcConfig, initialState, [
+        {
+          type: 'SetExposure',
+          now: ct('2025-10-01'),
+          qty: 2,
+          horizonSec: 120,
+          basis: 'exposure 2 x 1 (open)',
+        },
+      ]);
+      expect(events.filter((e) => e.type === 'ContractTargetSet')).toEqual([
+        expect.objectContaining({
+          instrument: 'GCZ5',
+          targetQty: new Decimal(2),
+          horizonSec: 120,
+          reason: 'roll exposure: CME:GC GCZ5, exposure 2 x 1 (open)',
+        }),
+      ]);
+    });
+
+    it('refuses a horizon that is not a whole number of seconds', () => {
+      expect(d({ type: 'Tick', now: ct('2025-10-01'), horizonSec: 0 }, initialState)).toEqual(
+        E.left(expect.objectContaining({ _tag: 'ValidationError' })),
+      );
+    });
+  });
 });
