@@ -55,6 +55,16 @@ const ExecutionQualityFigures = Type.Object(
   { additionalProperties: false },
 );
 
+/** Which child order of which parent order, of which (account, instrument). */
+const CHILD_ORDER_REF = {
+  accountId: Account,
+  instrument: Instrument,
+  parentOrderId: ParentOrderId,
+  clientOrderId: ClientOrderId,
+};
+/** A fact about one child order that says nothing more than which it is. */
+const ChildOrderRef = Type.Object(CHILD_ORDER_REF, { additionalProperties: false });
+
 /** v1 repeated the event's time as `at`; since v2 it is the envelope's `occurredAt` only. */
 const dropAt = ({ at: _at, ...rest }: Record<string, unknown>): Record<string, unknown> => rest;
 
@@ -175,15 +185,7 @@ export const EXECUTION_EVENTS = {
     owner: 'execution',
     version: 2,
     description: "Execution recorded that a parent order's child is on the venue's book.",
-    schema: Type.Object(
-      {
-        accountId: Account,
-        instrument: Instrument,
-        parentOrderId: ParentOrderId,
-        clientOrderId: ClientOrderId,
-      },
-      { additionalProperties: false },
-    ),
+    schema: ChildOrderRef,
     upcasters: { 1: dropAt },
   }),
   ChildOrderRejected: define({
@@ -194,10 +196,7 @@ export const EXECUTION_EVENTS = {
     description: "Execution recorded that a parent order's child was rejected (it leaves the working set).",
     schema: Type.Object(
       {
-        accountId: Account,
-        instrument: Instrument,
-        parentOrderId: ParentOrderId,
-        clientOrderId: ClientOrderId,
+        ...CHILD_ORDER_REF,
         code: Type.String({ maxLength: 500 }),
       },
       { additionalProperties: false },
@@ -212,10 +211,7 @@ export const EXECUTION_EVENTS = {
     description: "Execution counted one fill of a parent order's child (once per venue trade id).",
     schema: Type.Object(
       {
-        accountId: Account,
-        instrument: Instrument,
-        parentOrderId: ParentOrderId,
-        clientOrderId: ClientOrderId,
+        ...CHILD_ORDER_REF,
         tradeId: Id(),
         qty: PositiveDecimal(),
         price: PositiveDecimal(),
@@ -234,15 +230,7 @@ export const EXECUTION_EVENTS = {
     version: 2,
     description:
       "Execution recorded that a parent order's child left the book without filling further (cancelled by execution or the venue, or expired); it leaves the working set.",
-    schema: Type.Object(
-      {
-        accountId: Account,
-        instrument: Instrument,
-        parentOrderId: ParentOrderId,
-        clientOrderId: ClientOrderId,
-      },
-      { additionalProperties: false },
-    ),
+    schema: ChildOrderRef,
     upcasters: { 1: dropAt },
     formerly: [{ type: 'ChildOrderClosed', throughVersion: 1 }],
   }),
