@@ -59,7 +59,7 @@ export const formatProblem = (p: Problem): string =>
 /** What to do about problems, for a failing check. */
 export const COMPATIBILITY_HINT =
   'A breaking change to a payload needs a new version with an upcaster (a rename: a new version, an upcaster and a `formerly` entry). ' +
-  'A deliberate release refreshes the released catalog: `npm run --silent keel -- contract release`, then commit tools/contract/released/catalog.json (docs/event-compatibility.md).';
+  'A deliberate release refreshes the released catalog: `npm run --silent keel -- contract release`, then commit the new tools/contract/released/catalog-<release>.json (docs/event-compatibility.md).';
 
 const checks = new WeakMap<TSchema, TypeCheck<TSchema>>();
 const checkOf = (schema: TSchema): TypeCheck<TSchema> => {

@@ -6,7 +6,7 @@
 import { TObject, TProperties, TSchema, Type } from '@sinclair/typebox';
 import { Decimal, EVENT_DEFINITIONS, EventDefinition, Timestamp, Upcaster } from '@keel/events';
 import { COMPATIBILITY_HINT, compatibilityProblems, formatProblem, Problem } from './compat';
-import { readReleasedCatalog, releaseCatalog } from './released';
+import { readReleasedCatalogs, releaseCatalog } from './released';
 
 const DEFS = EVENT_DEFINITIONS as unknown as Readonly<Record<string, EventDefinition>>;
 /** The catalog as it stands, released: the baseline the modified copies are compared with. */
@@ -43,20 +43,29 @@ const explain = (problems: readonly Problem[]): string => problems.map(formatPro
 /** The JSON side of a schema (a catalog block may itself be a transform). */
 const plainJson = (s: TSchema): { pattern?: string } => JSON.parse(JSON.stringify(s)) as { pattern?: string };
 
-describe('the current catalog against the released catalog (tools/contract/released/catalog.json)', () => {
-  it('has no compatibility problems', () => {
-    const released = readReleasedCatalog();
-    const problems = compatibilityProblems(released);
-    if (problems.length)
-      throw new Error(
-        `${problems.length} compatibility problem(s) against release ${released.release}:\n${explain(problems)}\n\n${COMPATIBILITY_HINT}`,
-      );
+const RELEASES = readReleasedCatalogs();
+
+describe('the current catalog against every released catalog (tools/contract/released/)', () => {
+  it('there is at least one release, the first 0.1.0', () => {
+    expect(RELEASES.map((r) => r.release)[0]).toBe('0.1.0');
   });
 
-  it('the released file is a release of a catalog (every type with a version and a JSON Schema)', () => {
-    const released = readReleasedCatalog();
-    expect(released.release).toMatch(/^\d+\.\d+\.\d+/);
-    expect(Object.keys(released.events).length).toBeGreaterThan(0);
+  it.each(RELEASES.map((r) => [r.release, r] as const))(
+    'reads release %s: no compatibility problems',
+    (_label, released) => {
+      const problems = compatibilityProblems(released);
+      if (problems.length)
+        throw new Error(
+          `${problems.length} compatibility problem(s) against release ${released.release}:\n${explain(problems)}\n\n${COMPATIBILITY_HINT}`,
+        );
+    },
+  );
+
+  it('every released file is a release of a catalog (every type with a version and a JSON Schema)', () => {
+    for (const released of RELEASES) {
+      expect(released.release).toMatch(/^\d+\.\d+\.\d+/);
+      expect(Object.keys(released.events).length).toBeGreaterThan(0);
+    }
   });
 
   it('the catalog released now has no problems against itself', () => {

@@ -10,8 +10,11 @@ export { COMPATIBILITY_HINT, compatibilityProblems, formatProblem } from './comp
 export type { CompatibilityOptions, Problem } from './compat';
 export {
   readReleasedCatalog,
+  readReleasedCatalogs,
   releaseCatalog,
-  RELEASED_CATALOG_PATH,
+  releasedCatalogPath,
+  releasedCatalogPaths,
+  RELEASED_DIR,
   workspaceVersion,
   writeReleasedCatalog,
 } from './released';

@@ -1,10 +1,11 @@
 /**
- * The released catalog: the event catalog as it was at the last release, kept in the repo
- * (tools/contract/released/catalog.json) so the compatibility check can compare the current
- * catalog with it. Releasing is `npm run --silent keel -- contract release` and committing
- * the file (docs/event-compatibility.md).
+ * The released catalogs: the event catalog as it was at each release, kept in the repo
+ * (tools/contract/released/catalog-<release>.json) so the compatibility check can compare the
+ * current catalog with every one of them (a log written under any release must still read).
+ * Releasing is `npm run --silent keel -- contract release` and committing the new file
+ * (docs/event-compatibility.md).
  */
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Static, Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
@@ -12,8 +13,26 @@ import { EVENT_DEFINITIONS, EventDefinition } from '@keel/events';
 import { JsonSchema, plainSchema } from './json-schema';
 
 const WORKSPACE_ROOT = resolve(__dirname, '../../..');
-/** Where the released catalog lives. */
-export const RELEASED_CATALOG_PATH = join(WORKSPACE_ROOT, 'tools/contract/released/catalog.json');
+/** Where the released catalogs live, one file per release. */
+export const RELEASED_DIR = join(WORKSPACE_ROOT, 'tools/contract/released');
+/** The file of one release. */
+export const releasedCatalogPath = (label: string): string => join(RELEASED_DIR, `catalog-${label}.json`);
+
+/** Every released catalog file, oldest first (by release date, then label). */
+export const releasedCatalogPaths = (dir = RELEASED_DIR): readonly string[] =>
+  readdirSync(dir)
+    .filter((f) => /^catalog-.+\.json$/.test(f))
+    .map((f) => join(dir, f))
+    .map((path) => ({ path, c: readReleasedCatalog(path) }))
+    .sort(
+      (a, b) =>
+        a.c.date.localeCompare(b.c.date) || a.c.release.localeCompare(b.c.release, 'en', { numeric: true }),
+    )
+    .map((x) => x.path);
+
+/** Every released catalog, oldest first. */
+export const readReleasedCatalogs = (dir = RELEASED_DIR): readonly ReleasedCatalog[] =>
+  releasedCatalogPaths(dir).map((p) => readReleasedCatalog(p));
 
 const ReleasedEventSchema = Type.Object(
   {
@@ -81,7 +100,7 @@ export const releaseCatalog = (
 });
 
 /** Read and check a released catalog file; a malformed one is an error naming the first bad field. */
-export const readReleasedCatalog = (path = RELEASED_CATALOG_PATH): ReleasedCatalog => {
+export const readReleasedCatalog = (path: string): ReleasedCatalog => {
   const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
   if (!releasedCatalogCheck.Check(parsed)) {
     const err = releasedCatalogCheck.Errors(parsed).First();
@@ -100,7 +119,7 @@ export const formatReleasedCatalog = async (catalog: ReleasedCatalog, path: stri
 /** Write the released catalog file (the release); returns what was written. */
 export const writeReleasedCatalog = async (
   catalog: ReleasedCatalog,
-  path = RELEASED_CATALOG_PATH,
+  path = releasedCatalogPath(catalog.release),
 ): Promise<string> => {
   const text = await formatReleasedCatalog(catalog, path);
   mkdirSync(dirname(path), { recursive: true });

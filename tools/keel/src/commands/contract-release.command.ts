@@ -1,18 +1,18 @@
 /**
  * `keel contract release|check`: the event catalog's compatibility contract (tools/contract).
  *   contract release [--label 0.2.0] [--date 2026-12-03]
- *       writes tools/contract/released/catalog.json from the current catalog; commit it.
+ *       writes tools/contract/released/catalog-<label>.json from the current catalog; commit it.
  *       The label defaults to the workspace package.json version, the date to today (UTC).
  *   contract check
- *       compares the current catalog with the released one; exit 1 when something breaks.
+ *       compares the current catalog with every released one; exit 1 when something breaks.
  */
 import {
   COMPATIBILITY_HINT,
   compatibilityProblems,
   formatProblem,
-  readReleasedCatalog,
+  readReleasedCatalogs,
   releaseCatalog,
-  RELEASED_CATALOG_PATH,
+  releasedCatalogPath,
   workspaceVersion,
   writeReleasedCatalog,
 } from '@keel/contract';
@@ -34,7 +34,7 @@ export const contractReleaseCommand: Command = {
     const catalog = releaseCatalog({ label, date });
     await writeReleasedCatalog(catalog);
     const result = {
-      file: shown(RELEASED_CATALOG_PATH),
+      file: shown(releasedCatalogPath(label)),
       release: label,
       date,
       types: Object.keys(catalog.events).length,
@@ -49,21 +49,28 @@ export const contractReleaseCommand: Command = {
 };
 
 export const contractCheckCommand: Command = {
-  summary: 'Event contract: check the current catalog against the released one',
+  summary: 'Event contract: check the current catalog against every released one',
   run: async (args, io) => {
     parseFlags(args, {});
-    const released = readReleasedCatalog();
-    const problems = compatibilityProblems(released);
-    io.result({ release: released.release, problems }, () =>
-      problems.length === 0
-        ? `compatible with release ${released.release} (${released.date})`
-        : [
-            `${problems.length} compatibility problem(s) against release ${released.release} (${released.date}):`,
-            ...problems.map((p) => `  ${formatProblem(p)}`),
-            '',
-            COMPATIBILITY_HINT,
-          ].join('\n'),
+    const releases = readReleasedCatalogs().map((released) => ({
+      release: released.release,
+      date: released.date,
+      problems: compatibilityProblems(released),
+    }));
+    const count = releases.reduce((n, r) => n + r.problems.length, 0);
+    io.result({ releases }, () =>
+      releases
+        .map((r) =>
+          r.problems.length === 0
+            ? `compatible with release ${r.release} (${r.date})`
+            : [
+                `${r.problems.length} compatibility problem(s) against release ${r.release} (${r.date}):`,
+                ...r.problems.map((p) => `  ${formatProblem(p)}`),
+              ].join('\n'),
+        )
+        .concat(count === 0 ? [] : ['', COMPATIBILITY_HINT])
+        .join('\n'),
     );
-    return problems.length === 0 ? 0 : 1;
+    return count === 0 ? 0 : 1;
   },
 };
