@@ -3,6 +3,7 @@ import type { Command } from './command';
 import { benchBusCommand, benchStoreCommand } from './bench.command';
 import { benchCoalescingCommand } from './bench-coalescing.command';
 import { benchReplayCommand } from './bench-replay.command';
+import { benchCodecCommand } from './bench-codec.command';
 import {
   replayArchiveCommand,
   replayCommand,
@@ -21,6 +22,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   'bench store': benchStoreCommand,
   'bench bus': benchBusCommand,
   'bench coalescing': benchCoalescingCommand,
+  'bench codec': benchCodecCommand,
   'calendar contracts': calendarContractsCommand,
   'calendar holidays': calendarHolidaysCommand,
   'calendar state': calendarStateCommand,
