@@ -219,6 +219,21 @@ describe(`the v0.1.0 log (${fixture.length} events: ${countsByType})`, () => {
     );
   });
 
+  it('(a) the raw scanner (the PnL replay’s path) also finds rows stored under a former name, as stored', () => {
+    const scanner = ok(openRawLogScanner(file));
+    try {
+      const rows = scanner.page(0, Number.MAX_SAFE_INTEGER, ['BalanceReported'], fixture.length + 1);
+      const stored = fixture.filter((e) => (e.type as string) === 'BalanceSnapshot');
+      expect(stored.length).toBeGreaterThan(0);
+      expect(rows.map(([position, type]) => [position, type])).toEqual(
+        stored.map((e) => [e.globalPosition, 'BalanceSnapshot']),
+      );
+      expect(rows.map((r) => ok(decodeRawEnvelope(r)).type)).toEqual(stored.map(() => 'BalanceReported'));
+    } finally {
+      scanner.close();
+    }
+  });
+
   it(`(b) the PnL replay rebuilds all ${storedCheckpoints.length} stored PnlUpdated checkpoints exactly`, async () => {
     const stored = decoded()
       .filter((e): e is RecordedEvent<'PnlUpdated'> => e.type === 'PnlUpdated')

@@ -16,6 +16,7 @@ import {
   infrastructureError,
   RecordedEvent,
   StoredEventFields,
+  storedTypeNames,
   ValidationError,
   validationError,
 } from '@keel/events';
@@ -30,7 +31,10 @@ export interface RawLogScanner {
   head(): number;
   /** How many events lie in (after, upTo], all types. */
   count(after: number, upTo: number): number;
-  /** Rows with after < position ≤ upTo of the given types (all types when empty), in order, at most `max`. */
+  /**
+   * Rows with after < position ≤ upTo of the given types (all types when empty; a renamed type
+   * also under its former names, the row keeping the name it was stored as), in order, at most `max`.
+   */
   page(after: number, upTo: number, types: readonly string[], max: number): RawLogRow[];
   /** The last event at or before a position (its position, id and recorded envelope); null when there is none. */
   lastAtOrBefore(
@@ -78,8 +82,11 @@ export const openRawLogScanner = (path: string): E.Either<InfrastructureError, R
     return E.right({
       head: () => (head.get() as number | null) ?? 0,
       count: (after, upTo) => count.get(after, upTo) as number,
-      page: (after, upTo, types, max) =>
-        pageStatement(types.length).all(after, upTo, ...types, max) as RawLogRow[],
+      page: (after, upTo, types, max) => {
+        // A renamed type is also asked for under the names it was stored as before.
+        const names = storedTypeNames(types);
+        return pageStatement(names.length).all(after, upTo, ...names, max) as RawLogRow[];
+      },
       lastAtOrBefore: (position) =>
         (lastAt.get(position) as { position: number; eventId: string; envelope: string } | undefined) ?? null,
       close: () => conn.close(),
