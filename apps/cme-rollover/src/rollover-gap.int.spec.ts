@@ -8,12 +8,11 @@
  *    open, and the optimizer's CME:GC +5 → nothing changes while closed; GCG6 5 from the open.
  */
 import * as E from 'fp-ts/Either';
-import { chicagoInstant } from '@keel/calendar';
+import { chicagoInstant, markArrival } from '@keel/calendar';
 import { deriveId, newEvent, NewEvent, RecordedEvent } from '@keel/events';
 import { createMemoryEventStore, EventStore } from '@keel/event-store';
 import { connectNatsBus, EventBus } from '@keel/bus';
 import { Relay, startRelay } from '@keel/relay';
-import { markArrival } from '@keel/rollover-domain';
 import { createLogger, createMetrics, createVirtualClock, VirtualClock } from '@keel/runtime';
 import { NatsServer, startNatsServer } from '@keel/testing';
 import { RolloverConfig, RolloverProgram, RolloverSettings, startRollover } from './production';
@@ -85,8 +84,11 @@ const predictAndTarget = async (n: number, qty: string): Promise<void> => {
         predictionId: `p${n}`,
         modelId: 'm1',
         instrument: 'CME:GC',
+        kind: 'signal',
         value: Number(qty),
+        confidence: null,
         horizonSec: null,
+        ttlSec: null,
         generatedAt: new Date(clock.now()).toISOString(),
         market,
       },

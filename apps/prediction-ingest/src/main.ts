@@ -1,10 +1,9 @@
 /**
- * prediction-ingest: takes models' predictions in and records them as PredictionReceived.
- * Today a shell: it rebuilds its state from the log, consumes its events from NATS and
- * serves /healthz, /readyz and /metrics on port 8081 (KEEL_HTTP_PORT).
+ * prediction-ingest: takes models' predictions in, over HTTP (`POST /v1/predictions` on 8090)
+ * and NATS (`keel.cmd.prediction.submit`), and records each as PredictionReceived
+ * (production.ts; docs/predictions-api.md). Health on 8081.
  */
-import { runFoldingAppMain, tallyApp } from '@keel/runtime';
+import { runMain } from '@keel/runtime';
+import { ingestMain } from './production';
 
-const app = tallyApp('prediction-ingest', ['PredictionReceived']);
-
-void runFoldingAppMain(app, 8081).then((code) => (process.exitCode = code));
+void runMain(ingestMain).then((code) => (process.exitCode = code));

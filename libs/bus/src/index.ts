@@ -14,3 +14,4 @@ export {
   MSG_ID_HEADER,
   POSITION_HEADER,
 } from './lib/bus.headers';
+export { createInProcessRequests } from './lib/in-process.requests';

@@ -7,3 +7,4 @@ export * from './lib/holidays';
 export * from './lib/market-state';
 export * from './lib/delivery-guard';
 export * from './lib/contract-rounding';
+export * from './lib/arrival-marking';

@@ -33,6 +33,7 @@ import {
 import { BusLogger, silentLogger } from './bus.logger';
 import { DeliveryTracker, attemptsOf, needsDeadLetter } from './delivery.policy';
 import { ConsumeOptions, Consumer, DeadLetter, EventBus, Handler } from './port';
+import { createInProcessRequests } from './in-process.requests';
 import { subjectMatches } from './subject.match';
 
 export interface MemoryBusOptions {
@@ -288,10 +289,14 @@ export const createMemoryBus = (options: MemoryBusOptions = {}): EventBus => {
       (cause) => infrastructureError(COMPONENT, 'deadLetters', cause),
     );
 
+  const { serve, request } = createInProcessRequests(() => closed);
+
   return {
     publish,
     publishRaw,
     consume,
+    serve,
+    request,
     lastPublishedPosition,
     deadLetters,
     ping: () => (closed ? TE.left(closedError('ping')) : TE.right(undefined)),

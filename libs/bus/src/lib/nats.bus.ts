@@ -10,7 +10,7 @@ import { pipe } from 'fp-ts/function';
 import { JetStreamClient, JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 // Types and helpers come from nats-core: under this repo's `node` module resolution the
 // transport's re-export (`@nats-io/nats-core/internal`, an `exports` subpath) has no types.
-import { ConnectionOptions, NatsConnection, headers as natsHeaders } from '@nats-io/nats-core';
+import { ConnectionOptions, Msg, MsgHdrs, NatsConnection, headers as natsHeaders } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import {
   DEAD_LETTER_STREAM,
@@ -26,9 +26,24 @@ import {
 import { DLQ_CONSUMER_HEADER, DLQ_REASON_HEADER, DLQ_SUBJECT_HEADER, POSITION_HEADER } from './bus.headers';
 import { BusLogger, silentLogger } from './bus.logger';
 import { COMPONENT, attempt, withTimeout } from './nats.edge';
+
+const lowerCased = (h: MsgHdrs | undefined): Record<string, string> => {
+  const out: Record<string, string> = {};
+  if (h) for (const k of h.keys()) out[k.toLowerCase()] ??= h.get(k);
+  return out;
+};
 import { startNatsConsumer } from './nats.consumer';
 import { ensureStreams } from './nats.streams';
-import { ConsumeOptions, Consumer, DeadLetter, EventBus, Handler } from './port';
+import {
+  BusMessage,
+  ConsumeOptions,
+  Consumer,
+  DeadLetter,
+  EventBus,
+  Handler,
+  Responder,
+  Service,
+} from './port';
 
 export interface NatsBusOptions {
   /** e.g. `nats://127.0.0.1:4222`, or several for a cluster. */
@@ -245,8 +260,66 @@ const makeBus = (
   const ping = (): TE.TaskEither<InfrastructureError, void> =>
     attempt('ping', requestTimeoutMs, () => nc.flush());
 
+  const services = new Set<Service>();
+  const serve = (
+    subject: string,
+    queue: string,
+    responder: Responder,
+  ): TE.TaskEither<InfrastructureError, Service> =>
+    TE.tryCatch(
+      async () => {
+        const inFlight = new Set<Promise<void>>();
+        const answer = async (m: Msg): Promise<void> => {
+          try {
+            const reply = await responder({ data: m.data, headers: lowerCased(m.headers) });
+            const h = natsHeaders();
+            for (const [k, v] of Object.entries(reply.headers)) h.set(k, v);
+            m.respond(reply.data, { headers: h });
+          } catch (e) {
+            log.warn({ subject, err: String(e) }, 'bus: responder failed; the request goes unanswered');
+          }
+        };
+        const sub = nc.subscribe(subject, {
+          queue,
+          callback: (err, m) => {
+            if (err) return log.warn({ subject, err: String(err) }, 'bus: request subscription error');
+            const p = answer(m).finally(() => inFlight.delete(p));
+            inFlight.add(p);
+          },
+        });
+        await nc.flush();
+        const service: Service = {
+          stop: async () => {
+            services.delete(service);
+            if (!sub.isClosed())
+              await withTimeout(sub.drain(), requestTimeoutMs, 'drain').catch(() => undefined);
+            await Promise.all([...inFlight]);
+          },
+        };
+        services.add(service);
+        return service;
+      },
+      (cause) => infrastructureError(COMPONENT, `serve ${subject}`, cause),
+    );
+
+  const request = (
+    subject: string,
+    message: BusMessage,
+    timeoutMs: number,
+  ): TE.TaskEither<InfrastructureError, BusMessage> =>
+    TE.tryCatch(
+      async () => {
+        const h = natsHeaders();
+        for (const [k, v] of Object.entries(message.headers)) h.set(k, v);
+        const r = await nc.request(subject, message.data, { timeout: timeoutMs, headers: h });
+        return { data: r.data, headers: lowerCased(r.headers) };
+      },
+      (cause) => infrastructureError(COMPONENT, `request ${subject}`, cause),
+    );
+
   const close = async (): Promise<void> => {
     await Promise.all([...consumers].map((c) => c.stop()));
+    await Promise.all([...services].map((sv) => sv.stop()));
     if (nc.isClosed()) return;
     // Drain sends the acks still buffered; if the server is gone, give up and close.
     const drained = await withTimeout(nc.drain(), requestTimeoutMs, 'drain').then(
@@ -256,5 +329,5 @@ const makeBus = (
     if (!drained && !nc.isClosed()) await nc.close().catch(() => undefined);
   };
 
-  return { publish, publishRaw, consume, lastPublishedPosition, deadLetters, ping, close };
+  return { publish, publishRaw, consume, serve, request, lastPublishedPosition, deadLetters, ping, close };
 };

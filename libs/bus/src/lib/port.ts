@@ -67,6 +67,20 @@ export interface DeadLetter {
  */
 export type Handler = (event: RecordedEvent) => Promise<void> | void;
 
+/** A core-NATS message of request/reply: bytes and headers (names lower-cased on receipt). */
+export interface BusMessage {
+  readonly data: Uint8Array;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** Answers one request; a rejection is answered with nothing (the requester times out). */
+export type Responder = (request: BusMessage) => Promise<BusMessage>;
+
+export interface Service {
+  /** Stop taking requests; resolves once every request taken has been answered. */
+  stop(): Promise<void>;
+}
+
 export interface EventBus {
   /**
    * Publish recorded events in order, each with `Nats-Msg-Id` = event id (the server drops
@@ -85,6 +99,18 @@ export interface EventBus {
   lastPublishedPosition(): TE.TaskEither<InfrastructureError, number>;
   /** Dead letters of one consumer, oldest first (for operators and tests). */
   deadLetters(app: string): TE.TaskEither<InfrastructureError, readonly DeadLetter[]>;
+  /**
+   * Answer requests on a subject (core request/reply: nothing is stored in JetStream; an intake
+   * stores what it accepts itself). Replicas sharing `queue` split the requests; requests are
+   * answered concurrently.
+   */
+  serve(subject: string, queue: string, responder: Responder): TE.TaskEither<InfrastructureError, Service>;
+  /** Send a request and wait up to `timeoutMs` for its reply (producers, tools, tests). */
+  request(
+    subject: string,
+    message: BusMessage,
+    timeoutMs: number,
+  ): TE.TaskEither<InfrastructureError, BusMessage>;
   /** A round trip to the server; used by /readyz. */
   ping(): TE.TaskEither<InfrastructureError, void>;
   close(): Promise<void>;

@@ -87,12 +87,15 @@ describe('upcasting', () => {
   it('lifts PredictionReceived v1 to the current version on read', () => {
     const d = decodeStored(v1);
     expect(E.isRight(d) && d.right).toMatchObject({
-      schemaVersion: 4,
+      schemaVersion: 5,
       data: {
         predictionId: 'p1',
         modelId: 'm1',
         instrument: 'BTCUSDT',
+        kind: 'signal',
         value: 0.25,
+        confidence: null,
+        ttlSec: null,
         horizonSec: null,
         generatedAt: '2024-01-01T00:00:00.000Z',
         market: null,
@@ -101,12 +104,12 @@ describe('upcasting', () => {
   });
 
   it('refuses a version newer than the code knows', () => {
-    expect(upcast('PredictionReceived', 5, {})).toEqual(
+    expect(upcast('PredictionReceived', 6, {})).toEqual(
       E.left({
         _tag: 'ValidationError',
         path: '/schemaVersion',
-        value: 5,
-        message: 'must be an integer from 1 to 4 for PredictionReceived',
+        value: 6,
+        message: 'must be an integer from 1 to 5 for PredictionReceived',
       }),
     );
   });

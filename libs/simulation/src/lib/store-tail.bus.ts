@@ -11,7 +11,7 @@
 import * as TE from 'fp-ts/TaskEither';
 import { RecordedEvent } from '@keel/events';
 import { EventStore } from '@keel/event-store';
-import { ConsumeOptions, Consumer, EventBus, Handler } from '@keel/bus';
+import { ConsumeOptions, Consumer, createInProcessRequests, EventBus, Handler } from '@keel/bus';
 import { Clock } from '@keel/runtime';
 
 export interface StoreTailBus extends EventBus {
@@ -30,6 +30,7 @@ export const createStoreTailBus = (
   let activity = 0;
   const consumers = new Set<Consumer>();
   return {
+    ...createInProcessRequests(() => false),
     activity: () => activity,
     publish: () => TE.right(undefined),
     publishRaw: () => TE.right(undefined),

@@ -3,24 +3,39 @@ import { Type } from '@sinclair/typebox';
 import { define, Instrument } from './define';
 import { Id, Nullable, Timestamp } from '../schema';
 
+/** What a prediction's value means (docs/predictions-api.md). */
+export const PredictionKind = Type.Union([Type.Literal('signal'), Type.Literal('weight')]);
+
 export const PREDICTION_EVENTS = {
   PredictionReceived: define({
     type: 'PredictionReceived',
     context: 'prediction',
     owner: 'prediction-ingest',
-    version: 4,
+    version: 5,
     description:
-      'A model published a prediction for an instrument. For an instrument with an exchange calendar (CME roots, `CME:<ROOT>`), `market` says whether it came while that market was closed and from when it applies (the next open): cme-rollover holds what follows from it until then (docs/cme.md).',
+      'A model published a prediction for an instrument (docs/predictions-api.md). The envelope\'s `occurredAt` is when prediction-ingest received it. For an instrument with an exchange calendar (CME roots, `CME:<ROOT>`), `market` says whether it came while that market was closed and from when it applies (the next open): cme-rollover holds what follows from it until then (docs/cme.md).',
     schema: Type.Object(
       {
         predictionId: Id(),
         modelId: Id(64),
         instrument: Instrument,
-        /** The model's signal; a statistic, so a float is fine. */
+        /**
+         * `signal`: a view in [-1, 1]; `weight`: a target share of the account's equity (signed).
+         * Older versions carried signals only.
+         */
+        kind: PredictionKind,
+        /** The signal or the weight; a statistic, so a float is fine. */
         value: Type.Number(),
+        /** How much the model trusts it, in [0, 1]; null when it did not say. */
+        confidence: Nullable(Type.Number({ minimum: 0, maximum: 1 })),
         /** How far ahead the prediction looks, in seconds; null when the model does not say. */
         horizonSec: Nullable(Type.Integer({ minimum: 0 })),
         generatedAt: Timestamp(),
+        /**
+         * Seconds after `generatedAt` at which the prediction is void: the model's `ttl`, or its
+         * horizon when it sent none. Null: no expiry known (v4 and older).
+         */
+        ttlSec: Nullable(Type.Integer({ minimum: 1 })),
         /**
          * Null or absent when the instrument trades around the clock (crypto) or the writer did
          * not know (v2 and older are upcast to null). Optional so writers of 24/7 instruments need
@@ -56,6 +71,8 @@ export const PREDICTION_EVENTS = {
       2: (data) => ({ ...data, market: null }),
       // v3 called the instrument `symbol`.
       3: ({ symbol, ...rest }) => ({ ...rest, instrument: symbol }),
+      // v4 had signals only, no confidence and no expiry.
+      4: (data) => ({ ...data, kind: 'signal', confidence: null, ttlSec: null }),
     },
   }),
 } as const;

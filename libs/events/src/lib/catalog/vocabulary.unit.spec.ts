@@ -147,7 +147,7 @@ describe('market events', () => {
 });
 
 describe('prediction events', () => {
-  it('reads a v3 PredictionReceived with `symbol` as v4 with `instrument`', () => {
+  it('reads a v3 PredictionReceived with `symbol` as v5 with `instrument` and a signal kind', () => {
     const market = {
       state: 'weekend',
       receivedWhileClosed: true,
@@ -165,19 +165,22 @@ describe('prediction events', () => {
         market,
       }),
     );
-    expect(d).toMatchObject({ type: 'PredictionReceived', schemaVersion: 4 });
+    expect(d).toMatchObject({ type: 'PredictionReceived', schemaVersion: 5 });
     expect(d.data).toEqual({
       predictionId: 'p1',
       modelId: 'm1',
       instrument: 'CME:GC',
+      kind: 'signal',
       value: 0.25,
+      confidence: null,
+      ttlSec: null,
       horizonSec: 3600,
       generatedAt: '2025-12-06T09:59:59.000Z',
       market,
     });
   });
 
-  it('lifts a v1 prediction through every upcaster to v4', () => {
+  it('lifts a v1 prediction through every upcaster to v5', () => {
     expect(
       upcast('PredictionReceived', 1, {
         predictionId: 'p1',
@@ -188,12 +191,15 @@ describe('prediction events', () => {
       }),
     ).toEqual(
       E.right({
-        version: 4,
+        version: 5,
         data: {
           predictionId: 'p1',
           modelId: 'm1',
           instrument: 'BTCUSDT',
           value: 0.5,
+          kind: 'signal',
+          confidence: null,
+          ttlSec: null,
           horizonSec: null,
           generatedAt: '2024-01-01T00:00:00.000Z',
           market: null,
@@ -268,7 +274,7 @@ describe('the catalog entries of this change', () => {
       FundingPaid: { version: 2, missing: [] },
       QuoteUpdated: { version: 2, missing: [] },
       TradePrinted: { version: 2, missing: [] },
-      PredictionReceived: { version: 4, missing: [] },
+      PredictionReceived: { version: 5, missing: [] },
       ContractMapped: { version: 2, missing: [] },
       RollCompleted: { version: 2, missing: [] },
     });

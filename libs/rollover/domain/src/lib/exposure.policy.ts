@@ -244,33 +244,3 @@ export const release = <T>(
   gate.pending !== null && now >= gate.pending.effectiveAt
     ? { gate: { pending: null }, due: gate.pending }
     : { gate, due: null };
-
-/** The `market` marking of a PredictionReceived (catalog v3 on), as prediction-ingest writes it. */
-export interface ArrivalMarking {
-  readonly state: MarketStateName;
-  readonly receivedWhileClosed: boolean;
-  readonly receivedAt: string;
-  readonly effectiveAt: string;
-}
-
-/**
- * Marks a prediction for `instrument` received at `receivedAt` (epoch ms): for a CME root
- * (`CME:<ROOT>` of @keel/calendar) the market state then and from when it applies; null for an
- * instrument without an exchange calendar (crypto, 24/7). Errors name `at` (outside 2024–2027).
- */
-export const markArrival = (
-  instrument: string,
-  receivedAt: number,
-): E.Either<ValidationError, ArrivalMarking | null> => {
-  const m = /^CME:([A-Z0-9]{1,8})$/.exec(instrument);
-  if (m === null || m[1] === undefined) return E.right(null);
-  const g = gateArrival(m[1], null, receivedAt);
-  if (E.isLeft(g)) return g;
-  const iso = (t: number): string => new Date(t).toISOString();
-  return E.right({
-    state: g.right.arrivalState,
-    receivedWhileClosed: g.right.closed,
-    receivedAt: iso(receivedAt),
-    effectiveAt: iso(g.right.effectiveAt),
-  });
-};

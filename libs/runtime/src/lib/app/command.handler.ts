@@ -62,6 +62,19 @@ export interface CommandHandlerOptions<S> {
   readonly fold: AggregateFold<S>;
   /** Re-reads after a conflict before giving up (default 5). */
   readonly maxAttempts?: number;
+  /**
+   * Streams kept in the cache, at most: the least recently used is dropped first and read again
+   * when next needed. Default: no bound (an engine whose streams are few and all live, such as
+   * execution's parent orders, which `all()` lists). An engine with a stream per request (the
+   * prediction intake) bounds it so memory stays flat.
+   */
+  readonly maxCached?: number;
+  /**
+   * How long (clock ms) an append waits out a store outage before returning it. Default: as long
+   * as it lasts. A request/response intake bounds it: its caller retries (the same event ids make
+   * that safe) rather than waiting on an open connection.
+   */
+  readonly outageBudgetMs?: number;
   /** Back-off while the store is unreachable (default 200 ms doubling to 5 s). */
   readonly retry?: { readonly initialMs: number; readonly maxMs: number };
   /** True once the engine is stopping: an outage is then returned instead of waited out. */
@@ -75,6 +88,13 @@ const conflicted = (e: AppendError): boolean =>
 
 export const createCommandHandler = <S>(o: CommandHandlerOptions<S>): CommandHandler<S> => {
   const cache = new Map<string, { state: S; revision: number }>();
+  const maxCached = o.maxCached ?? Infinity;
+  /** Caches an entry as the most recently used, dropping the least recently used over the bound. */
+  const remember = (stream: string, entry: { state: S; revision: number }): void => {
+    if (maxCached !== Infinity) cache.delete(stream);
+    cache.set(stream, entry);
+    if (cache.size > maxCached) cache.delete(cache.keys().next().value as string);
+  };
   const maxAttempts = o.maxAttempts ?? 5;
   const retry = o.retry ?? { initialMs: 200, maxMs: 5000 };
 
@@ -98,13 +118,14 @@ export const createCommandHandler = <S>(o: CommandHandlerOptions<S>): CommandHan
       )();
       if (E.isLeft(folded)) return folded;
       if (failed) return E.left(failed);
-      cache.set(stream, folded.right);
+      remember(stream, folded.right);
       return E.right(folded.right);
     };
   const store = o.store;
 
   const load = (stream: string): TE.TaskEither<KeelError, { state: S; revision: number }> => {
     const hit = cache.get(stream);
+    if (hit && maxCached !== Infinity) remember(stream, hit);
     return hit ? TE.right(hit) : read(stream);
   };
 
@@ -114,11 +135,13 @@ export const createCommandHandler = <S>(o: CommandHandlerOptions<S>): CommandHan
     events: readonly NewEvent[],
     revision: number,
   ): Promise<E.Either<KeelError, number | false>> => {
+    const giveUpAt = o.outageBudgetMs === undefined ? Infinity : o.clock.now() + o.outageBudgetMs;
     for (let attempt = 1; ; attempt++) {
       const r = await store.append(stream, events, revision < 0 ? 'noStream' : revision)();
       if (E.isRight(r)) return E.right(r.right.nextExpectedRevision);
       if (conflicted(r.left)) return E.right(false);
-      if (r.left._tag !== 'InfrastructureError' || o.stopping?.()) return E.left(r.left);
+      if (r.left._tag !== 'InfrastructureError' || o.stopping?.() || o.clock.now() >= giveUpAt)
+        return E.left(r.left);
       o.onOutage?.(stream, r.left, attempt);
       await o.clock.sleep(backoffDelay(attempt, { ...retry, factor: 2 }));
     }
@@ -142,7 +165,7 @@ export const createCommandHandler = <S>(o: CommandHandlerOptions<S>): CommandHan
         if (E.isLeft(appended)) return appended;
         if (appended.right !== false) {
           const now = { state: decided.right.state, revision: appended.right };
-          cache.set(stream, now);
+          remember(stream, now);
           return E.right({ ...now, events });
         }
         o.onConflict?.(stream);

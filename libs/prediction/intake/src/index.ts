@@ -1,0 +1,3 @@
+// @keel/prediction-intake: the predictions API's transports (HTTP with Fastify, NATS request/reply).
+export * from './lib/http.intake';
+export * from './lib/nats.intake';
