@@ -4,6 +4,7 @@ import { benchBusCommand, benchStoreCommand } from './bench.command';
 import { benchCoalescingCommand } from './bench-coalescing.command';
 import { benchReplayCommand } from './bench-replay.command';
 import { benchCodecCommand } from './bench-codec.command';
+import { benchIngestCommand } from './bench-ingest.command';
 import {
   replayArchiveCommand,
   replayCommand,
@@ -23,6 +24,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   'bench bus': benchBusCommand,
   'bench coalescing': benchCoalescingCommand,
   'bench codec': benchCodecCommand,
+  'bench ingest': benchIngestCommand,
   'calendar contracts': calendarContractsCommand,
   'calendar holidays': calendarHolidaysCommand,
   'calendar state': calendarStateCommand,

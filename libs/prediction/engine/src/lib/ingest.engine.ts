@@ -225,43 +225,54 @@ export const createIngestEngine = (ports: IngestPorts, settings: IngestSettings)
       else if (JSON.stringify(seen.prediction) !== JSON.stringify(item.prediction))
         return E.left(conflict(item.prediction, item.at));
     }
-    const unique = [...byKey.values()];
+    const unique = [...byKey.values()].map((u) => ({ ...u, sentAt: { at: u.at, prediction: u.sent } }));
     const streams = unique.map(({ prediction: p }) =>
       predictionStream(predictionEventId(p.modelId, p.predictionId)),
     );
-    // A batch with a conflict is refused before any of it is recorded.
-    const loaded = await Promise.all(streams.map((s) => handler.load(s)()));
-    const conflicts: Refusal[] = [];
-    const fresh: { at: string; prediction: PredictionSubmission }[] = [];
-    for (let i = 0; i < unique.length; i++) {
-      const l = loaded[i]!;
-      if (E.isLeft(l)) return E.left(unavailable(l.left));
-      const d = decideRecord(l.right.state, unique[i]!.prediction, 0);
-      if (E.isLeft(d)) conflicts.push(conflict(unique[i]!.prediction, unique[i]!.at));
-      else if (d.right._tag === 'record') fresh.push({ at: unique[i]!.at, prediction: unique[i]!.sent });
+    // The common case, one new timely prediction, is decided on "no stream yet" and appended
+    // expecting none: no read. If the key was recorded after all, the append conflicts and the
+    // handler reads the stream and decides again (replay or conflict), as if it had read first.
+    const optimistic = unique.length === 1 && E.isRight(checkTimely([unique[0]!.sentAt], ctx));
+    if (!optimistic) {
+      // A batch with a conflict or a stale new prediction is refused before any of it is
+      // recorded; a recorded prediction's retry is answered even once it has expired.
+      const loaded = await Promise.all(streams.map((s) => handler.load(s)()));
+      const conflicts: Refusal[] = [];
+      const fresh: { at: string; prediction: PredictionSubmission }[] = [];
+      for (let i = 0; i < unique.length; i++) {
+        const l = loaded[i]!;
+        if (E.isLeft(l)) return E.left(unavailable(l.left));
+        const d = decideRecord(l.right.state, unique[i]!.prediction, 0);
+        if (E.isLeft(d)) conflicts.push(conflict(unique[i]!.prediction, unique[i]!.at));
+        else if (d.right._tag === 'record') fresh.push(unique[i]!.sentAt);
+      }
+      if (conflicts.length > 0)
+        return E.left(
+          refusal(
+            'idempotency_conflict',
+            `${conflicts.length} prediction${conflicts.length === 1 ? ' was' : 's were'} recorded with other content`,
+            conflicts.flatMap((c) => c.details),
+          ),
+        );
+      const timely = checkTimely(fresh, ctx);
+      if (E.isLeft(timely)) return timely;
     }
-    if (conflicts.length > 0)
-      return E.left(
-        refusal(
-          'idempotency_conflict',
-          `${conflicts.length} prediction${conflicts.length === 1 ? ' was' : 's were'} recorded with other content`,
-          conflicts.flatMap((c) => c.details),
-        ),
-      );
-    const timely = checkTimely(fresh, ctx);
-    if (E.isLeft(timely)) return timely;
     const receivedAt = clock.now();
     const decided = await Promise.all(
       unique.map(async ({ at, prediction }, i): Promise<E.Either<Refusal, RecordDecision>> => {
-        const r = await handler.handle<Refusal>(streams[i]!, (state) => {
-          const d = decideRecord(state, prediction, receivedAt);
-          if (E.isLeft(d)) return E.left(conflict(prediction, at));
-          if (d.right._tag === 'replay') return E.right({ events: [], state });
-          const recorded = d.right.recorded;
-          return E.map((ev: NewEvent) => ({ events: [ev], state: recorded as PredictionRecord }))(
-            eventOf(recorded.prediction, recorded.eventId, receivedAt),
-          );
-        })();
+        const r = await handler.handle<Refusal>(
+          streams[i]!,
+          (state) => {
+            const d = decideRecord(state, prediction, receivedAt);
+            if (E.isLeft(d)) return E.left(conflict(prediction, at));
+            if (d.right._tag === 'replay') return E.right({ events: [], state });
+            const recorded = d.right.recorded;
+            return E.map((ev: NewEvent) => ({ events: [ev], state: recorded as PredictionRecord }))(
+              eventOf(recorded.prediction, recorded.eventId, receivedAt),
+            );
+          },
+          { assumeNew: optimistic },
+        )();
         if (E.isLeft(r)) return E.left(isRefusal(r.left) ? r.left : unavailable(r.left));
         const recorded = r.right.state as NonNullable<PredictionRecord>;
         return E.right({ _tag: r.right.events.length > 0 ? 'record' : 'replay', recorded });

@@ -47,6 +47,7 @@ export interface CommandHandler<S> {
   handle<Err>(
     stream: string,
     decide: (state: S, revision: number) => E.Either<Err, Decision<S>>,
+    options?: HandleOptions,
   ): TE.TaskEither<Err | KeelError, Handled<S>>;
   /** The aggregate as last loaded or decided (loaded now if not cached). */
   load(stream: string): TE.TaskEither<KeelError, { readonly state: S; readonly revision: number }>;
@@ -54,6 +55,16 @@ export interface CommandHandler<S> {
   cached(stream: string): S | undefined;
   /** Every cached aggregate, by stream. */
   all(): ReadonlyMap<string, S>;
+}
+
+export interface HandleOptions {
+  /**
+   * Decide on the initial state without reading a stream that is not cached, and append
+   * expecting no stream: for streams that are almost always new (one per request key). When the
+   * stream does exist, the append conflicts and the handler reads it and decides again, so the
+   * outcome is the same as reading first; only the common case saves the read.
+   */
+  readonly assumeNew?: boolean;
 }
 
 export interface CommandHandlerOptions<S> {
@@ -151,10 +162,15 @@ export const createCommandHandler = <S>(o: CommandHandlerOptions<S>): CommandHan
     <Err>(
       stream: string,
       decide: (state: S, revision: number) => E.Either<Err, Decision<S>>,
+      options: HandleOptions = {},
     ): TE.TaskEither<Err | KeelError, Handled<S>> =>
     async () => {
       for (let attempt = 1; ; attempt++) {
-        const loaded = await load(stream)();
+        const assumed =
+          options.assumeNew && attempt === 1 && !cache.has(stream)
+            ? E.right({ state: o.fold.initial(stream), revision: -1 })
+            : undefined;
+        const loaded = assumed ?? (await load(stream)());
         if (E.isLeft(loaded)) return loaded;
         const { state, revision } = loaded.right;
         const decided = decide(state, revision);
