@@ -17,6 +17,7 @@ import { rollSimCommand } from './roll-sim.command';
 import { startCommand } from './start.command';
 import { twapSimCommand } from './twap-sim.command';
 import { contractCheckCommand, contractReleaseCommand } from './contract-release.command';
+import { modelMaCrossCommand } from './model.command';
 
 export const COMMANDS: Readonly<Record<string, Command>> = {
   start: startCommand,
@@ -38,4 +39,5 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   replay: replayCommand,
   'contract release': contractReleaseCommand,
   'contract check': contractCheckCommand,
+  'model ma-cross': modelMaCrossCommand,
 };
