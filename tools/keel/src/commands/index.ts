@@ -13,6 +13,7 @@ import {
 } from './replay.command';
 import { calendarContractsCommand, calendarHolidaysCommand, calendarStateCommand } from './calendar.command';
 import { contractAsyncApiCommand } from './contract.command';
+import { contractOpenApiCommand } from './contract-openapi.command';
 import { rollSimCommand } from './roll-sim.command';
 import { startCommand } from './start.command';
 import { twapSimCommand } from './twap-sim.command';
@@ -30,6 +31,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   'calendar holidays': calendarHolidaysCommand,
   'calendar state': calendarStateCommand,
   'contract asyncapi': contractAsyncApiCommand,
+  'contract openapi': contractOpenApiCommand,
   'twap-sim': twapSimCommand,
   'roll-sim': rollSimCommand,
   'bench replay': benchReplayCommand,

@@ -198,6 +198,10 @@ const routes = async (
   );
 };
 
+/** The document as checked in (docs/openapi.json): 2-space JSON and a final newline. */
+export const renderOpenApi = async (version: string): Promise<string> =>
+  `${JSON.stringify(await openApiDocument(version), null, 2)}\n`;
+
 /** The OpenAPI document of the API, as served at /openapi.json. */
 export const openApiDocument = async (version: string): Promise<Record<string, unknown>> => {
   const app = Fastify({ logger: false });
