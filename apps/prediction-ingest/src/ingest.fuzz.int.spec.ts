@@ -192,21 +192,17 @@ describe('prediction intake fuzzed at the HTTP server', () => {
     ],
     [
       'stale',
-      fc
-        .integer({ min: 601, max: 10_000_000 })
-        .map((s) => (p: Record<string, unknown>) => ({
-          ...p,
-          asOf: new Date(Date.now() - s * 1000).toISOString(),
-        })),
+      fc.integer({ min: 601, max: 10_000_000 }).map((s) => (p: Record<string, unknown>) => ({
+        ...p,
+        asOf: new Date(Date.now() - s * 1000).toISOString(),
+      })),
     ],
     [
       'from the future',
-      fc
-        .integer({ min: 10, max: 10_000_000 })
-        .map((s) => (p: Record<string, unknown>) => ({
-          ...p,
-          asOf: new Date(Date.now() + s * 1000).toISOString(),
-        })),
+      fc.integer({ min: 10, max: 10_000_000 }).map((s) => (p: Record<string, unknown>) => ({
+        ...p,
+        asOf: new Date(Date.now() + s * 1000).toISOString(),
+      })),
     ],
     ['another model', fc.constant((p: Record<string, unknown>) => ({ ...p, modelId: OTHER_KEY.modelId }))],
     [

@@ -10,6 +10,8 @@ import { createIngestEngine, DEFAULT_INSTRUMENTS, instrumentUniverse } from '@ke
 import { serveNatsIntake, startHttpIntake } from '@keel/prediction-intake';
 import { MAX_BATCH, PREDICTION_SUBJECT } from '@keel/prediction-domain';
 import { AppMainSpec, AppPorts, AppProgram } from '@keel/runtime';
+// The workspace's package.json version is the API document's version (data, not another project's code).
+// eslint-disable-next-line @nx/enforce-module-boundaries -- see above
 import { version } from '../../../package.json';
 
 const ModelKey = Type.Object(

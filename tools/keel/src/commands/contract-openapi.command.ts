@@ -6,6 +6,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { renderOpenApi } from '@keel/prediction-intake';
+// The workspace's package.json version is the API document's version (data, not another project's code).
+// eslint-disable-next-line @nx/enforce-module-boundaries -- see above
 import { version } from '../../../../package.json';
 import { parseFlags } from '../cli.io';
 import type { Command } from './command';

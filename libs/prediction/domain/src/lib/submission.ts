@@ -91,24 +91,17 @@ const shown = (v: unknown): unknown => {
 
 const messageOf = (type: ValueErrorType, schema: TSchema, fallback: string): string => {
   const s = schema as Record<string, unknown>;
-  switch (type) {
-    case ValueErrorType.ObjectRequiredProperty:
-      return 'is required';
-    case ValueErrorType.ObjectAdditionalProperties:
-      return 'is not a field of a prediction';
-    case ValueErrorType.Union:
-      return `must be one of ${JSON.stringify(((s['anyOf'] as TSchema[]) ?? []).map((m) => m['const']))}`;
-    case ValueErrorType.StringPattern:
-      return s['pattern'] === RFC3339
-        ? 'must be an RFC 3339 timestamp with a zone, such as 2026-12-03T18:00:00Z'
-        : 'must be non-empty without whitespace';
-    case ValueErrorType.ArrayMaxItems:
-      return `must hold at most ${MAX_BATCH} predictions`;
-    case ValueErrorType.ArrayMinItems:
-      return 'must hold at least one prediction';
-    default:
-      return fallback.replace(/^Expected/, 'must be').replace(/^must be required/, 'is required');
-  }
+  if (type === ValueErrorType.ObjectRequiredProperty) return 'is required';
+  if (type === ValueErrorType.ObjectAdditionalProperties) return 'is not a field of a prediction';
+  if (type === ValueErrorType.Union)
+    return `must be one of ${JSON.stringify(((s['anyOf'] as TSchema[]) ?? []).map((m) => m['const']))}`;
+  if (type === ValueErrorType.StringPattern)
+    return s['pattern'] === RFC3339
+      ? 'must be an RFC 3339 timestamp with a zone, such as 2026-12-03T18:00:00Z'
+      : 'must be non-empty without whitespace';
+  if (type === ValueErrorType.ArrayMaxItems) return `must hold at most ${MAX_BATCH} predictions`;
+  if (type === ValueErrorType.ArrayMinItems) return 'must hold at least one prediction';
+  return fallback.replace(/^Expected/, 'must be');
 };
 
 const problems = (check: TypeCheck<TSchema>, body: unknown): FieldProblem[] => {

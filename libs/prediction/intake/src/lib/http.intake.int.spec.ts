@@ -3,6 +3,8 @@ import * as path from 'node:path';
 import * as E from 'fp-ts/Either';
 import { IntakeRequest } from '@keel/prediction-domain';
 import { HttpIntake, openApiDocument, renderOpenApi, startHttpIntake } from './http.intake';
+// The workspace's package.json version is the API document's version (data, not another project's code).
+// eslint-disable-next-line @nx/enforce-module-boundaries -- see above
 import { version } from '../../../../../package.json';
 
 describe('the predictions API over HTTP (Fastify)', () => {
