@@ -41,9 +41,11 @@ export const IngestConfig = {
     description:
       'the keys models sign with: [{ "keyId", "modelId", "secret" (≥ 32 chars) }], JSON (docs/plug-in-your-model.md)',
   }),
-  instruments: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
-    default: [...DEFAULT_INSTRUMENTS],
-    description: 'instruments predictions may name: venue symbols, CME:<ROOT>, or CME:* for every root',
+  instruments: Type.String({
+    default: DEFAULT_INSTRUMENTS.join(','),
+    pattern: '^[^\\s,]+(,[^\\s,]+)*$',
+    description:
+      'instruments predictions may name, comma-separated: venue symbols, CME:<ROOT>, or CME:* for every root the calendar knows',
   }),
   rateLimitPerSec: Type.Number({
     exclusiveMinimum: 0,
@@ -82,7 +84,7 @@ export const startIngest = async (
     { store: ports.store, clock: ports.clock, logger: ports.logger, registry: ports.metrics.registry },
     {
       keys: config.modelKeys,
-      knownInstrument: instrumentUniverse(config.instruments),
+      knownInstrument: instrumentUniverse(config.instruments.split(',')),
       rateLimit: { ratePerSec: config.rateLimitPerSec, burst: config.rateLimitBurst },
       signatureToleranceSec: config.signatureToleranceSec,
       futureSkewMs: config.futureSkewSec * 1000,
