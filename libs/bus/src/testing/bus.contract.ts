@@ -8,7 +8,7 @@
 import * as E from 'fp-ts/Either';
 import * as TE from 'fp-ts/TaskEither';
 import { EVENT_DEFINITIONS, InfrastructureError, RecordedEvent, eventSubject } from '@keel/events';
-import { Consumer, ConsumeOptions, EventBus, Handler } from '../lib/port';
+import { BusMessage, Consumer, ConsumeOptions, EventBus, Handler, Responder, Service } from '../lib/port';
 import { SampleType, sampleEvent, sampleEvents } from './sample.events';
 
 export interface BusContractFixture {
@@ -44,6 +44,11 @@ const range = (from: number, to: number): number[] =>
 const subjectOf = (type: keyof typeof EVENT_DEFINITIONS): string =>
   eventSubject(EVENT_DEFINITIONS[type].context, type);
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
+const text = (b: Uint8Array): string => new TextDecoder().decode(b);
+const message = (data: string, headers: Record<string, string> = {}): BusMessage => ({
+  data: bytes(data),
+  headers,
+});
 
 export const describeBusContract = (name: string, setup: () => Promise<BusContractFixture>): void => {
   describe(`EventBus contract: ${name}`, () => {
@@ -370,6 +375,164 @@ export const describeBusContract = (name: string, setup: () => Promise<BusContra
         await eventually('both handled all', () => a.seen.length === 20 && b.seen.length === 20);
         expect(positions(a.seen)).toEqual(range(1, 20));
         expect(positions(b.seen)).toEqual(range(1, 20));
+      });
+    });
+
+    describe('request/reply', () => {
+      // Small timeouts: a missing responder must show as a failure, not as a slow test.
+      const TIMEOUT_MS = 2000;
+      let services: Service[];
+
+      beforeEach(() => {
+        services = [];
+      });
+
+      afterEach(async () => {
+        await Promise.all(services.map((s) => s.stop()));
+      });
+
+      /** A subject of this test alone (the seed is unique per test and per run). */
+      const subjectFor = (what: string): string => `keel.rpc.contract.${seed}.${what}`;
+      const serve = async (subject: string, responder: Responder, queue = 'contract'): Promise<Service> => {
+        const service = await run(bus.serve(subject, queue, responder));
+        services.push(service);
+        return service;
+      };
+
+      it('answers a request with the responder’s data and headers, header names lower-cased on arrival', async () => {
+        const subject = subjectFor('echo');
+        const received: BusMessage[] = [];
+        await serve(subject, async (m) => {
+          received.push(m);
+          return {
+            data: bytes(`pong:${text(m.data)}`),
+            headers: { 'Keel-Status': '202', 'Content-Type': 'application/json' },
+          };
+        });
+        const reply = await run(
+          bus.request(
+            subject,
+            message('ping', { 'Keel-Key': 'key-1', 'Keel-Signature': 't=1,v1=ab' }),
+            TIMEOUT_MS,
+          ),
+        );
+        expect(text(reply.data)).toBe('pong:ping');
+        expect(reply.headers).toEqual({ 'keel-status': '202', 'content-type': 'application/json' });
+        expect(received).toHaveLength(1);
+        const [request] = received;
+        expect(text(request?.data ?? bytes(''))).toBe('ping');
+        expect(request?.headers).toEqual({ 'keel-key': 'key-1', 'keel-signature': 't=1,v1=ab' });
+      });
+
+      it('carries bytes as they are, both ways (binary, empty, no headers)', async () => {
+        const subject = subjectFor('bytes');
+        await serve(subject, async (m) => ({ data: m.data.slice().reverse(), headers: {} }));
+        const binary = Uint8Array.from([0, 255, 13, 10, 0x80, 7]);
+        const reply = await run(bus.request(subject, { data: binary, headers: {} }, TIMEOUT_MS));
+        expect([...reply.data]).toEqual([7, 0x80, 10, 13, 255, 0]);
+        expect(reply.headers).toEqual({});
+        const empty = await run(bus.request(subject, { data: new Uint8Array(0), headers: {} }, TIMEOUT_MS));
+        expect(empty.data).toHaveLength(0);
+      });
+
+      it('answers 50 concurrent requests, each with its own answer', async () => {
+        const subject = subjectFor('many');
+        let running = 0;
+        let maxRunning = 0;
+        await serve(subject, async (m) => {
+          maxRunning = Math.max(maxRunning, ++running);
+          const n = Number(text(m.data));
+          // Finish out of order: a reply must still find its own request.
+          await new Promise((r) => setTimeout(r, (n * 7) % 23));
+          running--;
+          return {
+            data: bytes(`answer-${n}`),
+            headers: { 'Keel-Request': m.headers['keel-request'] ?? 'none' },
+          };
+        });
+        const ns = range(0, 49);
+        const replies = await Promise.all(
+          ns.map((n) =>
+            run(bus.request(subject, message(String(n), { 'Keel-Request': `request-${n}` }), TIMEOUT_MS)),
+          ),
+        );
+        expect(replies.map((r) => text(r.data))).toEqual(ns.map((n) => `answer-${n}`));
+        expect(replies.map((r) => r.headers['keel-request'])).toEqual(ns.map((n) => `request-${n}`));
+        // Answered concurrently, not one at a time.
+        expect(maxRunning).toBeGreaterThan(1);
+      });
+
+      it('splits requests between services sharing a queue: each request answered once', async () => {
+        const subject = subjectFor('split');
+        const calls = { a: 0, b: 0 };
+        await serve(subject, async () => {
+          calls.a++;
+          return message('a');
+        });
+        await serve(subject, async () => {
+          calls.b++;
+          return message('b');
+        });
+        const replies = await Promise.all(
+          range(1, 20).map(() => run(bus.request(subject, message('who'), TIMEOUT_MS))),
+        );
+        expect(replies.map((r) => text(r.data)).every((t) => t === 'a' || t === 'b')).toBe(true);
+        expect(calls.a + calls.b).toBe(20);
+        expect(calls.a).toBeGreaterThan(0);
+        expect(calls.b).toBeGreaterThan(0);
+      });
+
+      it('fails a request nobody serves, with an InfrastructureError and without waiting out the timeout', async () => {
+        const t0 = Date.now();
+        const r = await bus.request(subjectFor('nobody'), message('hello?'), TIMEOUT_MS)();
+        expect(E.isLeft(r) && r.left).toMatchObject({ _tag: 'InfrastructureError' });
+        expect(Date.now() - t0).toBeLessThan(TIMEOUT_MS);
+      });
+
+      it('fails a request once its service has stopped (no responders)', async () => {
+        const subject = subjectFor('stopped');
+        const service = await serve(subject, async () => message('here'));
+        expect(text((await run(bus.request(subject, message('x'), TIMEOUT_MS))).data)).toBe('here');
+        await service.stop();
+        const t0 = Date.now();
+        const r = await bus.request(subject, message('x'), TIMEOUT_MS)();
+        expect(E.isLeft(r) && r.left).toMatchObject({ _tag: 'InfrastructureError' });
+        expect(Date.now() - t0).toBeLessThan(TIMEOUT_MS);
+      });
+
+      it('stop() resolves only once a request being answered has been answered, and that request gets its answer', async () => {
+        const subject = subjectFor('draining');
+        let release: () => void = () => undefined;
+        const gate = new Promise<void>((r) => (release = r));
+        let entered = false;
+        const service = await serve(subject, async (m) => {
+          entered = true;
+          await gate;
+          return message(`late:${text(m.data)}`);
+        });
+        const pending = bus.request(subject, message('x'), TIMEOUT_MS)();
+        await eventually('the responder is answering', () => entered, TIMEOUT_MS);
+        let stopped = false;
+        const stopping = service.stop().then(() => {
+          stopped = true;
+        });
+        await new Promise((r) => setTimeout(r, 100));
+        expect(stopped).toBe(false);
+        release();
+        await stopping;
+        const r = await pending;
+        expect(E.isRight(r) && text(r.right.data)).toBe('late:x');
+      });
+
+      it('leaves a request unanswered (Left) when its responder fails, and goes on answering others', async () => {
+        const subject = subjectFor('flaky');
+        await serve(subject, async (m) => {
+          if (text(m.data) === 'boom') throw new Error('responder failed');
+          return message(`ok:${text(m.data)}`);
+        });
+        const failed = await bus.request(subject, message('boom'), 500)();
+        expect(E.isLeft(failed) && failed.left).toMatchObject({ _tag: 'InfrastructureError' });
+        expect(text((await run(bus.request(subject, message('fine'), TIMEOUT_MS))).data)).toBe('ok:fine');
       });
     });
   });

@@ -1,14 +1,16 @@
 /**
  * The command handler on the real in-memory store: decide on the folded stream, append at the
  * revision decided on; a write by someone else in between makes it re-read and decide again;
- * a store outage is waited out; a refusal stores nothing. And the ticker's grid.
+ * a store outage is waited out (or, with a budget, returned once the budget is spent); a
+ * refusal stores nothing; a bounded cache drops the least recently used stream and reads it
+ * again when needed. And the ticker's grid.
  */
 import * as E from 'fp-ts/Either';
 import * as TE from 'fp-ts/TaskEither';
 import { deriveId, infrastructureError, newEvent, NewEvent } from '@keel/events';
 import { createMemoryEventStore, EventStore } from '@keel/event-store';
-import { createRealClock } from '@keel/clock';
-import { createCommandHandler } from './command.handler';
+import { createRealClock, createVirtualClock, VirtualClock } from '@keel/clock';
+import { createCommandHandler, CommandHandlerOptions } from './command.handler';
 import { nextGridInstant } from './ticker';
 
 const STREAM = 'control-spec';
@@ -88,6 +90,225 @@ describe('command handler', () => {
     const r = await h.handle(STREAM, next(5))();
     expect(E.isRight(r) && r.right.revision).toBe(0);
     expect(failures).toBe(-1);
+  });
+});
+
+/** An event of its own per (stream, n): event ids must not collide across streams. */
+const eventOn = (stream: string, n: number): NewEvent => {
+  const e = newEvent(
+    'KillSwitchEngaged',
+    deriveId('handler-spec', stream, String(n)),
+    { scope: 'global', accountId: null, reason: `${stream} n=${n}` },
+    { correlationId: 'spec', causationId: null, producer: 'spec', occurredAt: '2026-01-01T00:00:00.000Z' },
+  );
+  if (E.isLeft(e)) throw new Error(JSON.stringify(e.left));
+  return e.right;
+};
+const nextOn =
+  (stream: string, max = 100) =>
+  (n: number) =>
+    n >= max ? E.left({ _tag: 'Full' as const, n }) : E.right({ events: [eventOn(stream, n)], state: n + 1 });
+
+/** The memory store, noting every stream read (a fold reads its stream once per load). */
+const readsNoted = () => {
+  const inner = createMemoryEventStore();
+  const reads: string[] = [];
+  const store: EventStore = {
+    ...inner,
+    readStream: (stream, options) => {
+      reads.push(stream);
+      return inner.readStream(stream, options);
+    },
+  };
+  return { inner, store, reads };
+};
+
+const countingHandler = (store: EventStore, extra: Partial<CommandHandlerOptions<number>> = {}) =>
+  createCommandHandler<number>({
+    store,
+    clock: createRealClock(),
+    retry: { initialMs: 1, maxMs: 2 },
+    fold: { initial: () => 0, evolve: (n) => E.right(n + 1) },
+    ...extra,
+  });
+
+describe('command handler cache (maxCached)', () => {
+  it('drops the least recently used stream, not the oldest: a, b, a, c with room for 2 drops b', async () => {
+    const { store } = readsNoted();
+    const h = countingHandler(store, { maxCached: 2 });
+    for (const s of ['a', 'b', 'a', 'c']) expect(E.isRight(await h.handle(s, nextOn(s))())).toBe(true);
+    expect(h.cached('b')).toBeUndefined();
+    expect(h.cached('a')).toBe(2);
+    expect(h.cached('c')).toBe(1);
+    expect([...h.all().keys()].sort()).toEqual(['a', 'c']);
+  });
+
+  it('counts a load of a cached stream as a use, without reading the store', async () => {
+    const { store, reads } = readsNoted();
+    const h = countingHandler(store, { maxCached: 2 });
+    await h.handle('a', nextOn('a'))();
+    await h.handle('b', nextOn('b'))();
+    expect(await h.load('a')()).toEqual(E.right({ state: 1, revision: 0 }));
+    await h.handle('c', nextOn('c'))();
+    expect(h.cached('a')).toBe(1);
+    expect(h.cached('b')).toBeUndefined();
+    expect(reads).toEqual(['a', 'b', 'c']);
+  });
+
+  it('reads an evicted stream again on its next handle, and the decision sees its stored events', async () => {
+    const { store, reads } = readsNoted();
+    const h = countingHandler(store, { maxCached: 2 });
+    for (const s of ['a', 'b', 'a', 'c']) await h.handle(s, nextOn(s))();
+    expect(reads).toEqual(['a', 'b', 'c']);
+    const seen: number[] = [];
+    const r = await h.handle('b', (n, revision) => {
+      seen.push(n, revision);
+      return nextOn('b')(n);
+    })();
+    // Decided on b's one stored event (state 1 at revision 0), not on an empty stream.
+    expect(seen).toEqual([1, 0]);
+    expect(E.isRight(r) && [r.right.state, r.right.revision]).toEqual([2, 1]);
+    expect(reads).toEqual(['a', 'b', 'c', 'b']);
+    const stored = await store.readStream('b')();
+    expect(E.isRight(stored) && stored.right.map((e) => (e.data as { reason: string }).reason)).toEqual([
+      'b n=0',
+      'b n=1',
+    ]);
+  });
+
+  it('reads an evicted stream again on its next load, with what others appended meanwhile', async () => {
+    const { store, inner, reads } = readsNoted();
+    const h = countingHandler(store, { maxCached: 1 });
+    await h.handle('a', nextOn('a'))();
+    await h.handle('b', nextOn('b'))(); // a is dropped
+    expect(h.cached('a')).toBeUndefined();
+    // Someone else appends to a while it is out of the cache.
+    expect(E.isRight(await inner.append('a', [eventOn('a', 100)], 0)())).toBe(true);
+    expect(await h.load('a')()).toEqual(E.right({ state: 2, revision: 1 }));
+    expect(reads).toEqual(['a', 'b', 'a']);
+    expect(h.cached('a')).toBe(2);
+    expect(h.cached('b')).toBeUndefined();
+  });
+
+  it('keeps every stream without a bound (the default)', async () => {
+    const { store, reads } = readsNoted();
+    const h = countingHandler(store);
+    const streams = Array.from({ length: 50 }, (_, i) => `s${i}`);
+    for (const s of streams) await h.handle(s, nextOn(s))();
+    for (const s of streams) await h.handle(s, nextOn(s))();
+    expect(h.all().size).toBe(50);
+    expect(streams.every((s) => h.cached(s) === 2)).toBe(true);
+    // Each stream was read once: the second round came from the cache.
+    expect(reads).toHaveLength(50);
+  });
+});
+
+describe('command handler outage budget (outageBudgetMs)', () => {
+  const T0 = Date.parse('2026-01-01T00:00:00.000Z');
+  const RETRY = { initialMs: 100, maxMs: 400 };
+
+  /** The memory store, its appends unreachable the first `failures` times; notes when each append came. */
+  const unreachable = (clock: VirtualClock, failures: number) => {
+    const inner = createMemoryEventStore();
+    const outage = { failuresLeft: failures, appendsAt: [] as number[] };
+    const store: EventStore = {
+      ...inner,
+      append: (s, es, exp) => {
+        outage.appendsAt.push(clock.now() - T0);
+        if (outage.failuresLeft <= 0) return inner.append(s, es, exp);
+        outage.failuresLeft--;
+        return TE.left(infrastructureError('store', 'append', 'unreachable'));
+      },
+    };
+    return { store, inner, outage };
+  };
+
+  const handlerOnClock = (clock: VirtualClock, store: EventStore, outageBudgetMs?: number) =>
+    createCommandHandler<number>({
+      store,
+      clock,
+      retry: RETRY,
+      fold: { initial: () => 0, evolve: (n) => E.right(n + 1) },
+      ...(outageBudgetMs === undefined ? {} : { outageBudgetMs }),
+    });
+
+  /** Runs a command to its end, moving the virtual clock to each back-off as the handler reaches it. */
+  const runOn = async <A>(clock: VirtualClock, task: Promise<A>): Promise<A> => {
+    let result: { readonly value: A } | undefined;
+    void task.then((value) => {
+      result = { value };
+    });
+    for (let turn = 0; turn < 10_000 && result === undefined; turn++) {
+      await new Promise((r) => setImmediate(r));
+      if (result === undefined && clock.pending() > 0) await clock.runNext();
+    }
+    if (result === undefined) throw new Error('the command did not finish');
+    return result.value;
+  };
+
+  it('without a budget, waits out an outage however long it lasts, then appends', async () => {
+    const clock = createVirtualClock(T0);
+    const { store, inner, outage } = unreachable(clock, 20);
+    const h = handlerOnClock(clock, store);
+    const r = await runOn(clock, h.handle('stream-x', nextOn('stream-x'))());
+    expect(E.isRight(r) && r.right.revision).toBe(0);
+    expect(outage.appendsAt).toHaveLength(21);
+    // 100, 200, then 400 ms per retry: 7.5 s of outage on the clock, far past any 1 s budget.
+    expect(clock.now() - T0).toBe(100 + 200 + 18 * 400);
+    expect(await inner.headPosition()()).toEqual(E.right(1));
+  });
+
+  it('with a budget, returns the outage once the clock has passed the budget, having stored nothing', async () => {
+    const clock = createVirtualClock(T0);
+    const { store, inner, outage } = unreachable(clock, Infinity);
+    const h = handlerOnClock(clock, store, 1000);
+    const r = await runOn(clock, h.handle('stream-x', nextOn('stream-x'))());
+    expect(E.isLeft(r) && r.left).toMatchObject({ _tag: 'InfrastructureError', op: 'append' });
+    // Retries at the back-off's instants; the first at or past 1000 ms is the last.
+    expect(outage.appendsAt).toEqual([0, 100, 300, 700, 1100]);
+    expect(clock.now() - T0).toBe(1100);
+    // It does not go on retrying behind the caller's back.
+    expect(clock.pending()).toBe(0);
+    expect(await inner.headPosition()()).toEqual(E.right(0));
+    expect(h.cached('stream-x')).toBe(0);
+  });
+
+  it.each([
+    [1, [0, 100]],
+    [300, [0, 100, 300]],
+    [301, [0, 100, 300, 700]],
+    [700, [0, 100, 300, 700]],
+  ])('with a budget of %i ms, gives up at the first failure at or past it', async (budget, appendsAt) => {
+    const clock = createVirtualClock(T0);
+    const { store, outage } = unreachable(clock, Infinity);
+    const h = handlerOnClock(clock, store, budget);
+    const r = await runOn(clock, h.handle('stream-x', nextOn('stream-x'))());
+    expect(E.isLeft(r) && r.left._tag).toBe('InfrastructureError');
+    expect(outage.appendsAt).toEqual(appendsAt);
+  });
+
+  it('with a budget, still waits out an outage shorter than the budget', async () => {
+    const clock = createVirtualClock(T0);
+    const { store, outage } = unreachable(clock, 3);
+    const h = handlerOnClock(clock, store, 1000);
+    const r = await runOn(clock, h.handle('stream-x', nextOn('stream-x'))());
+    expect(E.isRight(r) && [r.right.state, r.right.revision]).toEqual([1, 0]);
+    expect(outage.appendsAt).toEqual([0, 100, 300, 700]);
+  });
+
+  it('gives each command a budget of its own, counted from its first append', async () => {
+    const clock = createVirtualClock(T0);
+    // Five failures spend the first command's budget; two more meet the retry.
+    const { store, outage } = unreachable(clock, 7);
+    const h = handlerOnClock(clock, store, 1000);
+    const first = await runOn(clock, h.handle('stream-x', nextOn('stream-x'))());
+    expect(E.isLeft(first)).toBe(true);
+    // The clock moves on before the caller retries; the store is still down for 2 appends.
+    expect(E.isRight(clock.advanceBy(60_000))).toBe(true);
+    outage.appendsAt.length = 0;
+    const retried = await runOn(clock, h.handle('stream-x', nextOn('stream-x'))());
+    expect(E.isRight(retried) && retried.right.revision).toBe(0);
+    expect(outage.appendsAt).toEqual([61_100, 61_200, 61_400]);
   });
 });
 
