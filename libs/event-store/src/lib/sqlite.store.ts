@@ -203,25 +203,42 @@ const createStore = (db: Database.Database, options: SqliteEventStoreOptions): T
     };
   };
 
-  /** Insert one append's rows; runs as a savepoint inside the batch transaction. */
-  const insertAppend = db.transaction(
-    (p: PendingAppend, firstRevision: number, firstPosition: number, recordedAt: string): void => {
-      for (let i = 0; i < p.events.length; i++) {
-        const e = p.events[i]!;
-        const position = firstPosition + i;
-        const revision = firstRevision + i;
-        insert.run(
-          position,
-          p.stream,
-          revision,
-          p.category,
-          e.type,
-          e.eventId,
-          envelopeOf(p.tails[i]!, position, revision, recordedAt),
-        );
-      }
-    },
-  );
+  const insertRows = (
+    p: PendingAppend,
+    firstRevision: number,
+    firstPosition: number,
+    recordedAt: string,
+  ): void => {
+    for (let i = 0; i < p.events.length; i++) {
+      const e = p.events[i]!;
+      const position = firstPosition + i;
+      const revision = firstRevision + i;
+      insert.run(
+        position,
+        p.stream,
+        revision,
+        p.category,
+        e.type,
+        e.eventId,
+        envelopeOf(p.tails[i]!, position, revision, recordedAt),
+      );
+    }
+  };
+  /**
+   * Insert one append's rows inside the batch transaction, all or none. Several rows need a
+   * savepoint; one row does not (a failed INSERT undoes itself and the transaction goes on),
+   * which saves two statements per append on the hot path of single-event appends.
+   */
+  const savepointed = db.transaction(insertRows);
+  const insertAppend = (
+    p: PendingAppend,
+    firstRevision: number,
+    firstPosition: number,
+    recordedAt: string,
+  ): void =>
+    p.events.length === 1
+      ? insertRows(p, firstRevision, firstPosition, recordedAt)
+      : savepointed(p, firstRevision, firstPosition, recordedAt);
 
   const writeBatch = db.transaction(
     (batch: readonly PendingAppend[], recordedAt: string): E.Either<AppendError, AppendResult>[] => {

@@ -365,13 +365,16 @@ export const describeEventStoreContract = (
         const expected = {
           type: 'PredictionReceived',
           // v1 → v2 (renamed fields, no horizon) → v3 (no market marking) → v4 (`symbol` is
-          // `instrument`): every upcaster in turn.
-          schemaVersion: 4,
+          // `instrument`) → v5 (a signal, no confidence, no expiry): every upcaster in turn.
+          schemaVersion: 5,
           data: {
             predictionId: 'p1',
             modelId: 'm1',
             instrument: 'BTCUSDT',
+            kind: 'signal',
             value: 0.25,
+            confidence: null,
+            ttlSec: null,
             generatedAt: '2023-06-01T00:00:00.000Z',
             horizonSec: null,
             market: null,

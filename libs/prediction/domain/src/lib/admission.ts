@@ -79,6 +79,15 @@ const daysIn = (y: number, m: number): number => new Date(Date.UTC(y, m, 0)).get
  * hour 24, offset +25:00). Sub-millisecond digits are dropped.
  */
 export const parseRfc3339 = (text: string): number | null => {
+  // Each rule reads the same `asOf` in turn: the last answer is kept (a pure function's memo).
+  if (text === last.text) return last.value;
+  last.text = text;
+  last.value = parseUncached(text);
+  return last.value;
+};
+const last: { text: string | undefined; value: number | null } = { text: undefined, value: null };
+
+const parseUncached = (text: string): number | null => {
   const m = RFC3339.exec(text);
   if (!m) return null;
   const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];

@@ -79,16 +79,9 @@ export const decideRecord = (
   state: PredictionRecord,
   prediction: Admitted,
   receivedAt: number,
+  eventId: string = predictionEventId(prediction.modelId, prediction.predictionId),
 ): E.Either<Refusal, RecordDecision> => {
-  if (state === null)
-    return E.right({
-      _tag: 'record',
-      recorded: {
-        eventId: predictionEventId(prediction.modelId, prediction.predictionId),
-        prediction,
-        receivedAt,
-      },
-    });
+  if (state === null) return E.right({ _tag: 'record', recorded: { eventId, prediction, receivedAt } });
   if (sameContent(state.prediction, prediction)) return E.right({ _tag: 'replay', recorded: state });
   return E.left(conflict(prediction));
 };

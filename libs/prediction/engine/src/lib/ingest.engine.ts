@@ -226,9 +226,8 @@ export const createIngestEngine = (ports: IngestPorts, settings: IngestSettings)
         return E.left(conflict(item.prediction, item.at));
     }
     const unique = [...byKey.values()].map((u) => ({ ...u, sentAt: { at: u.at, prediction: u.sent } }));
-    const streams = unique.map(({ prediction: p }) =>
-      predictionStream(predictionEventId(p.modelId, p.predictionId)),
-    );
+    const eventIds = unique.map(({ prediction: p }) => predictionEventId(p.modelId, p.predictionId));
+    const streams = eventIds.map(predictionStream);
     // The common case, one new timely prediction, is decided on "no stream yet" and appended
     // expecting none: no read. If the key was recorded after all, the append conflicts and the
     // handler reads the stream and decides again (replay or conflict), as if it had read first.
@@ -242,7 +241,7 @@ export const createIngestEngine = (ports: IngestPorts, settings: IngestSettings)
       for (let i = 0; i < unique.length; i++) {
         const l = loaded[i]!;
         if (E.isLeft(l)) return E.left(unavailable(l.left));
-        const d = decideRecord(l.right.state, unique[i]!.prediction, 0);
+        const d = decideRecord(l.right.state, unique[i]!.prediction, 0, eventIds[i]);
         if (E.isLeft(d)) conflicts.push(conflict(unique[i]!.prediction, unique[i]!.at));
         else if (d.right._tag === 'record') fresh.push(unique[i]!.sentAt);
       }
@@ -263,7 +262,7 @@ export const createIngestEngine = (ports: IngestPorts, settings: IngestSettings)
         const r = await handler.handle<Refusal>(
           streams[i]!,
           (state) => {
-            const d = decideRecord(state, prediction, receivedAt);
+            const d = decideRecord(state, prediction, receivedAt, eventIds[i]);
             if (E.isLeft(d)) return E.left(conflict(prediction, at));
             if (d.right._tag === 'replay') return E.right({ events: [], state });
             const recorded = d.right.recorded;
