@@ -1,8 +1,7 @@
 /**
  * The MA-crossover producer on the first recorded BTCUSDT bars, sending through the real
- * @keel/prediction-client to a miniature intake on 127.0.0.1 (intake.spec-helpers.ts) that
- * checks signatures, staleness and idempotency. Skipped, with the reason printed, without the
- * recorded data.
+ * @keel/prediction-client to the real intake (engine, Fastify, embedded store:
+ * intake.spec-helpers.ts). Skipped, with the reason printed, without the recorded data.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -106,6 +105,9 @@ describeWithData('the MA-crossover model on recorded BTCUSDT bars', () => {
     });
     expect(run.stopped).toBeUndefined();
     expect(intake.recorded.map((p) => p.value)).toEqual(signals.map((s) => s.value));
+    const stored = await intake.stored();
+    expect(stored.map((e) => (e.data as { value: number }).value)).toEqual(signals.map((s) => s.value));
+    expect(stored.every((e) => e.type === 'PredictionReceived' && e.producer === 'prediction-ingest')).toBe(true);
     const last = intake.recorded.at(-1);
     expect(Date.now() - Date.parse(last?.asOf ?? '')).toBeLessThan(5_000);
     expect(intake.recorded[0]).toEqual({
