@@ -6,6 +6,7 @@
  * app cleanly; a bad config value stops an app before it starts, naming the key and value.
  */
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import * as path from 'node:path';
 import * as E from 'fp-ts/Either';
 import { deriveId, newEvent } from '@keel/events';
@@ -14,6 +15,7 @@ import { NatsServer, startNatsServer, TempDir, tempDir } from '@keel/testing';
 import { APPS } from './commands/start.command';
 
 const root = path.resolve(__dirname, '../../..');
+const MODEL_KEY = { keyId: 'e2e-key', modelId: 'e2e-model', secret: 'e2e-secret-'.padEnd(40, 'x') };
 // Below the kernel's ephemeral range (32768–60999 here): ports other specs' clients and free-port
 // probes take from there must never be the ones `keel start` is about to bind (EADDRINUSE seen in CI-like runs).
 const OFFSET = 10_000 + (process.pid % 1400) * 10;
@@ -58,7 +60,14 @@ beforeAll(async () => {
     ],
     {
       cwd: root,
-      env: { ...process.env, KEEL_NATS_URL: nats.url, KEEL_LOG_LEVEL: 'info' },
+      // A setting only prediction-ingest takes: `keel start` must hand it to that app alone
+      // (the others refuse settings they do not know).
+      env: {
+        ...process.env,
+        KEEL_NATS_URL: nats.url,
+        KEEL_LOG_LEVEL: 'info',
+        KEEL_MODEL_KEYS: JSON.stringify([MODEL_KEY]),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -111,6 +120,34 @@ describe('keel start', () => {
     const relayMetrics = await fetch(url('relay', '/metrics')).then((r) => r.text());
     expect(relayMetrics).toMatch(/events_published_total\{event_type="TargetPositionSet",app="relay"\} 1/);
   }, 90_000);
+
+  it('takes a signed prediction over HTTP and carries it to the optimizer', async () => {
+    const body = JSON.stringify({
+      modelId: MODEL_KEY.modelId,
+      predictionId: 'e2e-1',
+      instrument: 'BTC/USDT:USDT',
+      asOf: new Date().toISOString(),
+      horizon: 600,
+      kind: 'signal',
+      value: 0.5,
+    });
+    const t = Math.floor(Date.now() / 1000);
+    const r = await fetch(`http://127.0.0.1:${8090 + OFFSET}/v1/predictions`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'keel-key': MODEL_KEY.keyId,
+        'keel-signature': `t=${t},v1=${createHmac('sha256', MODEL_KEY.secret).update(`${t}.${body}`).digest('hex')}`,
+      },
+      body,
+    });
+    expect(r.status).toBe(201);
+    await waitFor('the optimizer to fold PredictionReceived', async () =>
+      /events_applied_total\{event_type="PredictionReceived",app="optimizer"\} 1/.test(
+        await fetch(url('optimizer', '/metrics')).then((x) => x.text()),
+      ),
+    );
+  }, 60_000);
 
   it('reports not ready while NATS is down and recovers by itself', async () => {
     await nats.stop();

@@ -26,6 +26,31 @@ export const APPS = [
 
 const root = path.resolve(__dirname, '../../../..');
 
+/**
+ * Settings that one app alone takes: each app refuses `KEEL_*` settings it does not know (a
+ * typo must not leave a default silently in force), so these reach their own app only.
+ */
+const APP_ONLY_SETTINGS: Readonly<Record<string, readonly string[]>> = {
+  'prediction-ingest': [
+    'KEEL_MODEL_KEYS',
+    'KEEL_API_HOST',
+    'KEEL_API_PORT',
+    'KEEL_RATE_LIMIT_PER_SEC',
+    'KEEL_RATE_LIMIT_BURST',
+    'KEEL_SIGNATURE_TOLERANCE_SEC',
+    'KEEL_FUTURE_SKEW_SEC',
+    'KEEL_NATS_SUBJECT',
+  ],
+};
+const othersOnly = (app: string): ReadonlySet<string> =>
+  new Set(
+    Object.entries(APP_ONLY_SETTINGS)
+      .filter(([owner]) => owner !== app)
+      .flatMap(([, names]) => names),
+  );
+/** The predictions API's port (prediction-ingest), moved by --port-offset like the health ports. */
+const API_PORT = 8090;
+
 export const startCommand: Command = {
   summary: 'start NATS (if none is reachable), the relay and every app; Ctrl-C stops them',
   run: async (args, io) => {
@@ -66,10 +91,13 @@ export const startCommand: Command = {
         cwd: root,
         stdio: ['ignore', log, log],
         env: {
-          ...process.env,
+          ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !othersOnly(app.name).has(k))),
           KEEL_NATS_URL: natsUrl,
           KEEL_STORE_URI: storeUri,
           KEEL_HTTP_PORT: String(app.port + offset),
+          ...(app.name === 'prediction-ingest'
+            ? { KEEL_API_PORT: String(Number(process.env['KEEL_API_PORT'] ?? API_PORT) + offset) }
+            : {}),
         },
       });
       fs.closeSync(log);
