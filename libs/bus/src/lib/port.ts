@@ -73,7 +73,10 @@ export interface BusMessage {
   readonly headers: Readonly<Record<string, string>>;
 }
 
-/** Answers one request; a rejection is answered with nothing (the requester times out). */
+/**
+ * Answers one request. A rejection leaves it unanswered: over NATS the requester times out; in
+ * process (memory bus, simulation) the request fails at once with the error.
+ */
 export type Responder = (request: BusMessage) => Promise<BusMessage>;
 
 export interface Service {
