@@ -16,10 +16,13 @@ import { createRealClock } from '@keel/clock';
 import { createLogger } from '@keel/runtime';
 import { createIngestEngine, instrumentUniverse } from '@keel/prediction-engine';
 import { HttpIntake, startHttpIntake } from '@keel/prediction-intake';
+import { PredictionSubmission } from '@keel/prediction-domain';
 import { KEY, OTHER_KEY, signature } from '@keel/prediction-engine/testing';
 import { tempDir, TempDir } from '@keel/testing';
 
 const RUNS = { body: 4000, broken: 4000, headers: 2500 };
+/** Every field a prediction may have, from the schema the intake checks. */
+const FIELDS = Object.keys(PredictionSubmission.properties);
 
 describe('prediction intake fuzzed at the HTTP server', () => {
   let dir: TempDir;
@@ -121,17 +124,7 @@ describe('prediction intake fuzzed at the HTTP server', () => {
     [
       'wrong type',
       fc
-        .constantFrom(
-          'modelId',
-          'predictionId',
-          'instrument',
-          'asOf',
-          'horizon',
-          'kind',
-          'value',
-          'confidence',
-          'ttl',
-        )
+        .constantFrom(...FIELDS)
         .chain((k) =>
           fc
             .oneof(
@@ -229,21 +222,7 @@ describe('prediction intake fuzzed at the HTTP server', () => {
       'extra field',
       fc
         .string({ minLength: 1, maxLength: 10 })
-        .filter(
-          (k) =>
-            ![
-              'modelId',
-              'predictionId',
-              'instrument',
-              'asOf',
-              'horizon',
-              'kind',
-              'value',
-              'confidence',
-              'ttl',
-              '__proto__',
-            ].includes(k),
-        )
+        .filter((k) => ![...FIELDS, '__proto__'].includes(k))
         .map((k) => (p: Record<string, unknown>) => ({ ...p, [k]: 1 })),
     ],
   ];
