@@ -48,6 +48,7 @@ import {
   REFUSAL_STATUS,
   receivedData,
   RefusalCode,
+  sameContent,
   take,
 } from '@keel/prediction-domain';
 
@@ -222,7 +223,7 @@ export const createIngestEngine = (ports: IngestPorts, settings: IngestSettings)
     for (const item of items) {
       const seen = byKey.get(item.prediction.predictionId);
       if (seen === undefined) byKey.set(item.prediction.predictionId, item);
-      else if (JSON.stringify(seen.prediction) !== JSON.stringify(item.prediction))
+      else if (!sameContent(seen.prediction, item.prediction))
         return E.left(conflict(item.prediction, item.at));
     }
     const unique = [...byKey.values()].map((u) => ({ ...u, sentAt: { at: u.at, prediction: u.sent } }));
@@ -302,7 +303,13 @@ export const createIngestEngine = (ports: IngestPorts, settings: IngestSettings)
 
     let body: unknown;
     try {
-      body = JSON.parse(Buffer.from(request.body).toString('utf8'));
+      const bytes = request.body;
+      body = JSON.parse(
+        (Buffer.isBuffer(bytes)
+          ? bytes
+          : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+        ).toString('utf8'),
+      );
     } catch (e) {
       const limited = withinRate(who.modelId, 1);
       if (limited !== null) return rateLimited(request, who, limited);

@@ -1,6 +1,8 @@
 import * as E from 'fp-ts/Either';
-import { createMemoryEventStore } from '@keel/event-store';
-import { createVirtualClock } from '@keel/clock';
+import * as TE from 'fp-ts/TaskEither';
+import { infrastructureError } from '@keel/events';
+import { createMemoryEventStore, EventStore } from '@keel/event-store';
+import { createRealClock, createVirtualClock } from '@keel/clock';
 import { createLogger } from '@keel/runtime';
 import { chicagoInstant } from '@keel/calendar';
 import { createIngestEngine, IngestSettings } from './ingest.engine';
@@ -177,6 +179,39 @@ describe('prediction intake: accepting', () => {
         effectiveAt: new Date(chicagoInstant('2026-11-22', '17:00')).toISOString(),
       },
     });
+  });
+});
+
+describe('prediction intake: when the store is down', () => {
+  it('answers 503 once its outage budget is spent, records nothing, and takes the same request once the store is back', async () => {
+    const store = createMemoryEventStore();
+    let down = true;
+    const flaky: EventStore = {
+      ...store,
+      append: (...args) =>
+        down ? TE.left(infrastructureError('spec', 'append', 'the store is down')) : store.append(...args),
+    };
+    const engine = createIngestEngine(
+      { store: flaky, clock: createRealClock(), logger },
+      {
+        keys: [KEY],
+        knownInstrument: instrumentUniverse(['BTC/USDT:USDT']),
+        rateLimit: { ratePerSec: 1000, burst: 5000 },
+        outageBudgetMs: 50,
+      },
+    );
+    const p = prediction({}, Date.now());
+    const r = await engine.submit(signedRequest(p, Date.now()));
+    expect(r.status).toBe(503);
+    expect(errorOf(r)).toMatchObject({
+      code: 'unavailable',
+      message: expect.stringContaining('retrying is safe'),
+    });
+    down = false;
+    const again = await engine.submit(signedRequest(p, Date.now()));
+    expect(again.status).toBe(201);
+    const page = await store.readAll({})();
+    expect(E.isRight(page) && page.right.events).toHaveLength(1);
   });
 });
 
