@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """A toy model that sends Keel a few signals.
 
-    KEEL_KEY_ID=demo-key KEEL_SECRET=... KEEL_MODEL_ID=demo python3 example.py --count 3
+    MODEL_KEEL_KEY_ID=demo-key MODEL_KEEL_SECRET=... MODEL_KEEL_MODEL_ID=demo python3 example.py --count 3
 
-Settings (environment): KEEL_URL (default http://127.0.0.1:8090), KEEL_KEY_ID, KEEL_SECRET,
-KEEL_MODEL_ID, KEEL_INSTRUMENT (default BTC/USDT:USDT). Set them on the command line as
-above rather than exporting them in the shell that starts Keel: Keel's apps refuse KEEL_*
-variables they do not know.
+Settings (environment): MODEL_KEEL_URL (default http://127.0.0.1:8090), MODEL_KEEL_KEY_ID, MODEL_KEEL_SECRET,
+MODEL_KEEL_MODEL_ID, MODEL_KEEL_INSTRUMENT (default BTC/USDT:USDT). They are the model's settings,
+not Keel's (whose apps read KEEL_* and refuse names they do not know), so they may be exported
+in the shell that starts Keel too.
 
 The signal is a toy "momentum": a slow sine of the time, clipped to [-1, 1]. It is a
 function of asOf (taken to the whole second) and the prediction id is the model id plus
@@ -43,13 +43,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    url = os.environ.get("KEEL_URL", "http://127.0.0.1:8090")
-    instrument = os.environ.get("KEEL_INSTRUMENT", "BTC/USDT:USDT")
-    missing = [n for n in ("KEEL_KEY_ID", "KEEL_SECRET", "KEEL_MODEL_ID") if not os.environ.get(n)]
+    url = os.environ.get("MODEL_KEEL_URL", "http://127.0.0.1:8090")
+    instrument = os.environ.get("MODEL_KEEL_INSTRUMENT", "BTC/USDT:USDT")
+    missing = [n for n in ("MODEL_KEEL_KEY_ID", "MODEL_KEEL_SECRET", "MODEL_KEEL_MODEL_ID") if not os.environ.get(n)]
     if missing:
         parser.error("set " + ", ".join(missing))
-    model_id = os.environ["KEEL_MODEL_ID"]
-    client = KeelClient(url, os.environ["KEEL_KEY_ID"], os.environ["KEEL_SECRET"])
+    model_id = os.environ["MODEL_KEEL_MODEL_ID"]
+    client = KeelClient(url, os.environ["MODEL_KEEL_KEY_ID"], os.environ["MODEL_KEEL_SECRET"])
 
     for i in range(args.count):
         if i > 0:

@@ -455,8 +455,8 @@ class HttpTest(unittest.TestCase):
         self.assertEqual(self.sleeps, [0.2, 0.4])
 
     def test_example_runs_and_is_idempotent_within_a_second(self) -> None:
-        env = {"KEEL_URL": self.keel.url, "KEEL_KEY_ID": "key-1", "KEEL_SECRET": LONG_SECRET,
-               "KEEL_MODEL_ID": "toy"}
+        env = {"MODEL_KEEL_URL": self.keel.url, "MODEL_KEEL_KEY_ID": "key-1", "MODEL_KEEL_SECRET": LONG_SECRET,
+               "MODEL_KEEL_MODEL_ID": "toy"}
         fixed = datetime(2026, 12, 3, 18, 0, 0, 250_000, tzinfo=timezone.utc)
 
         class Frozen(datetime):
@@ -477,8 +477,8 @@ class HttpTest(unittest.TestCase):
         self.assertEqual(len(self.keel.recorded), 1)
 
     def test_example_exits_1_on_refusal(self) -> None:
-        env = {"KEEL_URL": self.keel.url, "KEEL_KEY_ID": "key-1", "KEEL_SECRET": "y" * 64,
-               "KEEL_MODEL_ID": "toy"}
+        env = {"MODEL_KEEL_URL": self.keel.url, "MODEL_KEEL_KEY_ID": "key-1", "MODEL_KEEL_SECRET": "y" * 64,
+               "MODEL_KEEL_MODEL_ID": "toy"}
         err = io.StringIO()
         with mock.patch.dict(os.environ, env), \
                 mock.patch.object(example, "KeelClient", lambda *a: KeelClient(*a, transport=NO_PROXY)), \

@@ -76,10 +76,10 @@ describe('prediction-ingest (process, sqlite, nats-server, relay)', () => {
         cwd: workspaceRoot,
         env: {
           PATH: process.env['PATH'] ?? '',
-          KEEL_URL: `http://127.0.0.1:${apiPort}`,
-          KEEL_KEY_ID: KEY.keyId,
-          KEEL_SECRET: KEY.secret,
-          KEEL_MODEL_ID: KEY.modelId,
+          MODEL_KEEL_URL: `http://127.0.0.1:${apiPort}`,
+          MODEL_KEEL_KEY_ID: KEY.keyId,
+          MODEL_KEEL_SECRET: KEY.secret,
+          MODEL_KEEL_MODEL_ID: KEY.modelId,
         },
       },
     );
