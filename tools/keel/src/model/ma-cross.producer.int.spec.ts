@@ -107,7 +107,9 @@ describeWithData('the MA-crossover model on recorded BTCUSDT bars', () => {
     expect(intake.recorded.map((p) => p.value)).toEqual(signals.map((s) => s.value));
     const stored = await intake.stored();
     expect(stored.map((e) => (e.data as { value: number }).value)).toEqual(signals.map((s) => s.value));
-    expect(stored.every((e) => e.type === 'PredictionReceived' && e.producer === 'prediction-ingest')).toBe(true);
+    expect(stored.every((e) => e.type === 'PredictionReceived' && e.producer === 'prediction-ingest')).toBe(
+      true,
+    );
     const last = intake.recorded.at(-1);
     expect(Date.now() - Date.parse(last?.asOf ?? '')).toBeLessThan(5_000);
     expect(intake.recorded[0]).toEqual({

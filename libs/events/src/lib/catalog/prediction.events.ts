@@ -13,7 +13,7 @@ export const PREDICTION_EVENTS = {
     owner: 'prediction-ingest',
     version: 5,
     description:
-      'A model published a prediction for an instrument (docs/predictions-api.md). The envelope\'s `occurredAt` is when prediction-ingest received it. For an instrument with an exchange calendar (CME roots, `CME:<ROOT>`), `market` says whether it came while that market was closed and from when it applies (the next open): cme-rollover holds what follows from it until then (docs/cme.md).',
+      "A model published a prediction for an instrument (docs/predictions-api.md). The envelope's `occurredAt` is when prediction-ingest received it. For an instrument with an exchange calendar (CME roots, `CME:<ROOT>`), `market` says whether it came while that market was closed and from when it applies (the next open): cme-rollover holds what follows from it until then (docs/cme.md).",
     schema: Type.Object(
       {
         predictionId: Id(),
