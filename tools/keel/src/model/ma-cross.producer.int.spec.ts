@@ -11,10 +11,8 @@ import { maCrossSignals } from './ma-cross';
 import { catchUpTiming, MaCrossModelOptions, predictionIdFor, runMaCrossModel } from './ma-cross.producer';
 import { MinuteBar, readMinuteBars } from './minute-bars';
 
-const BTC = resolve(
-  __dirname,
-  '../../../../../shared/data/market/binance-usdm-btcusdt-1m-2024-01-01_2024-02-15.csv.gz',
-);
+// The first 600 bars of ../shared/data/market's BTCUSDT 1m file, committed (tools/keel/test-data).
+const BTC = resolve(__dirname, '../../test-data/binance-usdm-btcusdt-1m-2024-01-01T0000-600bars.csv.gz');
 const present = existsSync(BTC);
 if (!present) console.warn(`ma-cross.producer.int.spec: skipped, ${BTC} is not on this machine`);
 const describeWithData = present ? describe : describe.skip;

@@ -8,10 +8,10 @@ import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { BarFileError, barLabelOf, MinuteBar, readMinuteBars } from './minute-bars';
 
-const DATA = resolve(__dirname, '../../../../../shared/data/market');
-const BTC = join(DATA, 'binance-usdm-btcusdt-1m-2024-01-01_2024-02-15.csv.gz');
-const ES = join(DATA, 'cme-es-1m-tradebars-algoseek-2013-10-06_2020-01-06.csv.gz');
-const EUR = join(DATA, 'cme-6eh4-1m-2024-01-01_2024-01-31.csv.gz');
+const DATA = resolve(__dirname, '../../test-data'); // slices of ../shared/data/market (README there);
+const BTC = join(DATA, 'binance-usdm-btcusdt-1m-2024-01-01T0000-600bars.csv.gz');
+const ES = join(DATA, 'cme-es-1m-tradebars-algoseek-2013-10-06-1200rows.csv.gz');
+const EUR = join(DATA, 'cme-6eh4-1m-2024-01-01-100bars.csv.gz');
 
 const present = [BTC, ES, EUR].every((f) => existsSync(f));
 if (!present) console.warn(`minute-bars.int.spec: skipped, the recorded bars are not in ${DATA}`);

@@ -10,9 +10,9 @@ import { modelMaCrossCommand } from '../commands/model.command';
 import { captureIo, withArg } from '../test/cli.spec-helpers';
 import { MiniIntake, startMiniIntake } from './intake.spec-helpers';
 
-const DATA = resolve(__dirname, '../../../../../shared/data/market');
-const BTC = resolve(DATA, 'binance-usdm-btcusdt-1m-2024-01-01_2024-02-15.csv.gz');
-const ES = resolve(DATA, 'cme-es-1m-tradebars-algoseek-2013-10-06_2020-01-06.csv.gz');
+const DATA = resolve(__dirname, '../../test-data'); // slices of ../shared/data/market (README there);
+const BTC = resolve(DATA, 'binance-usdm-btcusdt-1m-2024-01-01T0000-600bars.csv.gz');
+const ES = resolve(DATA, 'cme-es-1m-tradebars-algoseek-2013-10-06-1200rows.csv.gz');
 const present = existsSync(BTC) && existsSync(ES);
 if (!present) console.warn(`model.command.int.spec: skipped, the recorded bars are not in ${DATA}`);
 const describeWithData = present ? describe : describe.skip;
