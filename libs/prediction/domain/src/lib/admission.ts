@@ -79,15 +79,6 @@ const daysIn = (y: number, m: number): number => new Date(Date.UTC(y, m, 0)).get
  * hour 24, offset +25:00). Sub-millisecond digits are dropped.
  */
 export const parseRfc3339 = (text: string): number | null => {
-  // Each rule reads the same `asOf` in turn: the last answer is kept (a pure function's memo).
-  if (text === last.text) return last.value;
-  last.text = text;
-  last.value = parseUncached(text);
-  return last.value;
-};
-const last: { text: string | undefined; value: number | null } = { text: undefined, value: null };
-
-const parseUncached = (text: string): number | null => {
   const m = RFC3339.exec(text);
   if (!m) return null;
   const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
@@ -100,7 +91,13 @@ const parseUncached = (text: string): number | null => {
 
 const iso = (t: number): string => new Date(t).toISOString();
 
-type Check = (p: PredictionSubmission, at: string, ctx: AdmissionContext) => FieldProblem | null;
+/** A rule on one prediction; `asOf` is its `asOf` parsed once for all rules (null: not an instant). */
+type Check = (
+  p: PredictionSubmission,
+  at: string,
+  ctx: AdmissionContext,
+  asOf: number | null,
+) => FieldProblem | null;
 
 type Rule = { readonly code: RefusalCode; readonly what: string; readonly check: Check };
 
@@ -109,9 +106,8 @@ const CONTENT_RULES: readonly Rule[] = [
   {
     code: 'invalid_prediction',
     what: 'invalid',
-    check: (p, at) => {
-      if (parseRfc3339(p.asOf) === null)
-        return { path: `${at}/asOf`, value: p.asOf, message: 'is not a real instant' };
+    check: (p, at, _ctx, asOf) => {
+      if (asOf === null) return { path: `${at}/asOf`, value: p.asOf, message: 'is not a real instant' };
       const range = p.kind === 'signal' ? SIGNAL_RANGE : WEIGHT_RANGE;
       if (Math.abs(p.value) > range)
         return {
@@ -149,9 +145,9 @@ const TIME_RULES: readonly Rule[] = [
   {
     code: 'stale_prediction',
     what: 'expired',
-    check: (p, at, ctx) => {
-      const asOf = parseRfc3339(p.asOf) as number;
-      const expiresAt = asOf + (p.ttl ?? p.horizon) * 1000;
+    // The time rules run on predictions the content rules admitted: `asOf` is an instant.
+    check: (p, at, ctx, asOf) => {
+      const expiresAt = (asOf as number) + (p.ttl ?? p.horizon) * 1000;
       return expiresAt > ctx.now
         ? null
         : {
@@ -164,9 +160,8 @@ const TIME_RULES: readonly Rule[] = [
   {
     code: 'prediction_from_future',
     what: 'from the future',
-    check: (p, at, ctx) => {
-      const asOf = parseRfc3339(p.asOf) as number;
-      return asOf <= ctx.now + ctx.futureSkewMs
+    check: (p, at, ctx, asOf) => {
+      return (asOf as number) <= ctx.now + ctx.futureSkewMs
         ? null
         : {
             path: `${at}/asOf`,
@@ -180,9 +175,17 @@ const TIME_RULES: readonly Rule[] = [
 type Items = readonly { readonly at: string; readonly prediction: PredictionSubmission }[];
 
 /** Left: the first rule broken (in order) and every prediction that breaks it. */
-const firstBroken = (rules: readonly Rule[], items: Items, ctx: AdmissionContext): Refusal | null => {
+const asOfsOf = (items: Items): (number | null)[] =>
+  items.map(({ prediction }) => parseRfc3339(prediction.asOf));
+
+const firstBroken = (
+  rules: readonly Rule[],
+  items: Items,
+  ctx: AdmissionContext,
+  asOfs: readonly (number | null)[] = asOfsOf(items),
+): Refusal | null => {
   for (const rule of rules) {
-    const broken = items.flatMap(({ at, prediction }) => rule.check(prediction, at, ctx) ?? []);
+    const broken = items.flatMap(({ at, prediction }, i) => rule.check(prediction, at, ctx, asOfs[i]!) ?? []);
     if (broken.length > 0) {
       const n = broken.length;
       return refusal(rule.code, `${n} prediction${n === 1 ? ' is' : 's are'} ${rule.what}`, broken);
@@ -202,10 +205,11 @@ export const checkTimely = (items: Items, ctx: AdmissionContext): E.Either<Refus
  * once it is known which predictions are new).
  */
 export const admit = (items: Items, ctx: AdmissionContext): E.Either<Refusal, readonly Admitted[]> => {
-  const broken = firstBroken(CONTENT_RULES, items, ctx);
+  const asOfs = asOfsOf(items);
+  const broken = firstBroken(CONTENT_RULES, items, ctx, asOfs);
   if (broken) return E.left(broken);
   return E.right(
-    items.map(({ prediction: p }) => ({
+    items.map(({ prediction: p }, i) => ({
       modelId: p.modelId,
       predictionId: p.predictionId,
       instrument: p.instrument,
@@ -214,7 +218,7 @@ export const admit = (items: Items, ctx: AdmissionContext): E.Either<Refusal, re
       confidence: p.confidence ?? null,
       horizonSec: p.horizon,
       ttlSec: p.ttl ?? p.horizon,
-      generatedAt: parseRfc3339(p.asOf) as number,
+      generatedAt: asOfs[i] as number,
     })),
   );
 };

@@ -158,14 +158,18 @@ export const createIngestEngine = (ports: IngestPorts, settings: IngestSettings)
       logger.warn({ stream, attempt, err: describeError(err) }, 'event store unavailable; waiting'),
   });
 
+  const tally = (transport: IntakeRequest['transport'], code: RefusalCode): void => {
+    counts.refused[code] = (counts.refused[code] ?? 0) + 1;
+    metrics.refused.inc({ transport, reason: code });
+  };
+
   const refuse = (
     request: IntakeRequest,
     r: Refusal,
     who: { keyId?: string; modelId?: string },
     headers: Record<string, string> = {},
   ): IntakeReply => {
-    counts.refused[r.code] = (counts.refused[r.code] ?? 0) + 1;
-    metrics.refused.inc({ transport: request.transport, reason: r.code });
+    tally(request.transport, r.code);
     logger.info(
       {
         reason: r.code,
@@ -405,8 +409,7 @@ export const createIngestEngine = (ports: IngestPorts, settings: IngestSettings)
     submit,
     stats: () => ({ ...counts, refused: { ...counts.refused } }),
     refusedByTransport: (transport) => (code) => {
-      counts.refused[code] = (counts.refused[code] ?? 0) + 1;
-      metrics.refused.inc({ transport, reason: code });
+      tally(transport, code);
       logger.info({ reason: code, transport }, 'prediction request refused');
     },
     stop: async () => {
