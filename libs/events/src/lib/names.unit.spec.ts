@@ -62,6 +62,10 @@ describe('names: the exact strings are a public contract', () => {
       DeliveryRiskAlert: 'keel.evt.calendar.delivery-risk-alert',
       KillSwitchEngaged: 'keel.evt.control.kill-switch-engaged',
       KillSwitchReleased: 'keel.evt.control.kill-switch-released',
+      TargetWithheld: 'keel.evt.portfolio.target-withheld',
+      TargetLimited: 'keel.evt.portfolio.target-limited',
+      RiskStateChanged: 'keel.evt.portfolio.risk-state-changed',
+      OptimizerConfigApplied: 'keel.evt.portfolio.optimizer-config-applied',
     });
   });
 
