@@ -8,3 +8,4 @@ export * from './lib/market-state';
 export * from './lib/delivery-guard';
 export * from './lib/contract-rounding';
 export * from './lib/arrival-marking';
+export * from './lib/trading-time';
