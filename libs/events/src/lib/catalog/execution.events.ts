@@ -12,7 +12,15 @@ const ChildReason = Type.Union([
   Type.Literal('slice'),
 ]);
 const Urgency = Type.Union([Type.Literal('low'), Type.Literal('normal'), Type.Literal('high')]);
-const PauseReason = Type.Union([Type.Literal('market'), Type.Literal('killSwitch')]);
+/**
+ * market: the CME market not open; killSwitch: a kill switch the optimizer has not answered
+ * by flattening; riskHalted: the optimizer's risk state HALTED (docs/execution.md).
+ */
+const PauseReason = Type.Union([
+  Type.Literal('market'),
+  Type.Literal('killSwitch'),
+  Type.Literal('riskHalted'),
+]);
 /** A parent order's id; null only for a pause/resume recorded while no parent order exists. */
 const ParentOrderId = Id();
 /** A TWAP schedule, exactly: the interval, the done/total quantities, one weight per slice, the lot. */
@@ -240,7 +248,7 @@ export const EXECUTION_EVENTS = {
     owner: 'execution',
     version: 2,
     description:
-      'Execution of (account, instrument) paused (market closed or kill switch); its children are cancelled.',
+      'Execution of (account, instrument) paused (market closed, a kill switch, or the risk state HALTED); its children are cancelled.',
     schema: Type.Object(
       {
         accountId: Account,

@@ -1,8 +1,9 @@
 /**
  * The execution app's pure pieces around the decider: one aggregate per (account,
  * instrument) with what its quality report needs, how a target becomes a command (or a
- * rejection, or a wait), how a venue fact becomes a command, and which pauses the market
- * and the kill switches call for. The shell (apps/execution) adds only I/O and time.
+ * rejection, or a wait), how a venue fact becomes a command, and which pauses the market,
+ * the kill switches and the optimizer's risk state call for. The shell (apps/execution) adds
+ * only I/O and time.
  */
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
@@ -38,7 +39,7 @@ import {
 } from './parent-order.state';
 import { MarketTotals } from './execution.quality';
 import { makeSchedule, Schedule } from './twap.schedule';
-import { ExecutionView, isKilled } from './execution.view';
+import { ExecutionView, isKilled, isRiskHalted } from './execution.view';
 
 export interface ExecutionAggregate {
   readonly accountId: string;
@@ -360,8 +361,9 @@ export const venueCommand = (e: RecordedEvent, now: number): ParentOrderCommand 
 // ---- pauses ---------------------------------------------------------------------------------
 
 /**
- * The pauses (account, symbol) calls for at `now`: the kill switch (global or the account's),
- * and for a CME contract the market being anything but open (daily halt, weekend, holiday,
+ * The pauses (account, symbol) calls for at `now`: the kill switch (global or the account's)
+ * unless the optimizer answered it by flattening, the optimizer's risk state HALTED (global or
+ * the account's), and for a CME contract the market being anything but open (daily halt, weekend, holiday,
  * after an early close). A CME instant outside the calendar's years does not pause (the
  * delivery guard at the gateway still refuses what it cannot place safely).
  */
@@ -374,6 +376,7 @@ export const wantedPauses = (
 ): readonly PauseReason[] => {
   const out: PauseReason[] = [];
   if (isKilled(view, accountId)) out.push('killSwitch');
+  if (isRiskHalted(view, accountId)) out.push('riskHalted');
   if (hours(symbol, now) === false) out.push('market');
   return out;
 };

@@ -10,7 +10,17 @@
  *   in venue time (the interval VWAP of a parent order is a difference of totals);
  * - targets: the latest `TargetPositionSet` / `ContractTargetSet` per (account, instrument)
  *   (which of them an aggregate has taken up, its own stream says);
- * - kill switches, global and per account.
+ * - kill switches, global and per account, each with whether the optimizer answered it by
+ *   flattening (then execution carries out the 0 targets instead of pausing);
+ * - the optimizer's risk state (`RiskStateChanged`), global and per account: the latest state
+ *   and its cause.
+ *
+ * The risk rules (docs/execution.md, "Kill switch and risk state"): HALTED (global, or of the
+ * account) pauses the account's parent orders, as a kill switch does. A kill switch of a scope
+ * pauses until the optimizer answers it, for the same scope, with `RiskStateChanged` to
+ * REDUCING caused by `killSwitchFlatten` (it has set every target of the scope to 0, so orders
+ * only reduce); a kill switch set to freeze, or not answered yet, keeps pausing. A later
+ * `KillSwitchEngaged` of the scope pauses again until the next flatten answer.
  */
 import Decimal from 'decimal.js';
 import { MarketTotals } from './execution.quality';
@@ -51,6 +61,28 @@ export interface ViewTarget {
   readonly reason: string;
 }
 
+/** A kill switch engaged for a scope. */
+export interface ViewKill {
+  /**
+   * The optimizer answered this engagement by flattening (RiskStateChanged of the same scope to
+   * REDUCING, cause killSwitchFlatten, recorded after it): execution no longer pauses for it.
+   */
+  readonly flattening: boolean;
+}
+
+/** The optimizer's latest risk state of a scope, and why. */
+export interface ViewRisk {
+  readonly state: EventData<'RiskStateChanged'>['to'];
+  readonly cause: EventData<'RiskStateChanged'>['cause'];
+}
+
+/** Something held globally and per account (JSON: the view is snapshotted). */
+export interface ViewScopes<T> {
+  readonly global: T | null;
+  /** account → its own (absent: none). */
+  readonly accounts: Readonly<Record<string, T>>;
+}
+
 export interface ExecutionView {
   /** account → venue (from the listing that names the account). */
   readonly venues: Readonly<Record<string, string>>;
@@ -63,7 +95,10 @@ export interface ExecutionView {
   readonly markets: Readonly<Record<string, ViewMarket>>;
   /** account → symbol → latest target. */
   readonly targets: Readonly<Record<string, Readonly<Record<string, ViewTarget>>>>;
-  readonly kill: { readonly global: boolean; readonly accounts: readonly string[] };
+  /** Engaged kill switches (a released one is absent). */
+  readonly kill: ViewScopes<ViewKill>;
+  /** The optimizer's risk state; absent: none recorded yet (ACTIVE). */
+  readonly risk: ViewScopes<ViewRisk>;
 }
 
 export const initialExecutionView: ExecutionView = {
@@ -74,7 +109,8 @@ export const initialExecutionView: ExecutionView = {
   touches: {},
   markets: {},
   targets: {},
-  kill: { global: false, accounts: [] },
+  kill: { global: null, accounts: {} },
+  risk: { global: null, accounts: {} },
 };
 
 /** The event types the view folds (the app consumes exactly these). */
@@ -91,6 +127,7 @@ export const EXECUTION_VIEW_EVENT_TYPES = [
   'ContractTargetSet',
   'KillSwitchEngaged',
   'KillSwitchReleased',
+  'RiskStateChanged',
 ] as const satisfies readonly EventType[];
 
 export const marketKey = (venue: string, symbol: string): string => `${venue} ${symbol}`;
@@ -126,16 +163,41 @@ const advanceMid = (m: ViewMarket, at: number): ViewMarket => {
 type ViewEventType = (typeof EXECUTION_VIEW_EVENT_TYPES)[number];
 type Handlers = { readonly [K in ViewEventType]: (v: ExecutionView, e: RecordedEvent<K>) => ExecutionView };
 
+/** An account's own entry (an account named `constructor` has none unless recorded). */
+const own = <T>(r: Readonly<Record<string, T>>, key: string): T | null =>
+  Object.prototype.hasOwnProperty.call(r, key) ? (r[key] as T) : null;
+
+/** Set (or, with null, remove) the scope's entry; an account scope without an account is no scope. */
+const setScope = <T>(
+  m: ViewScopes<T>,
+  d: { readonly scope: 'global' | 'account'; readonly accountId: string | null },
+  f: (current: T | null) => T | null,
+): ViewScopes<T> => {
+  if (d.scope === 'global') return { ...m, global: f(m.global) };
+  if (d.accountId === null) return m;
+  const { [d.accountId]: _, ...others } = m.accounts;
+  const next = f(own(m.accounts, d.accountId));
+  return { ...m, accounts: next === null ? others : { ...others, [d.accountId]: next } };
+};
+
 const killSwitch = (
   v: ExecutionView,
   e: RecordedEvent<'KillSwitchEngaged' | 'KillSwitchReleased'>,
 ): ExecutionView => {
+  // A new engagement pauses again, even after a flatten answer to an earlier one.
+  const kill: ViewKill | null = e.type === 'KillSwitchEngaged' ? { flattening: false } : null;
+  return { ...v, kill: setScope(v.kill, e.data, () => kill) };
+};
+
+const riskState = (v: ExecutionView, e: RecordedEvent<'RiskStateChanged'>): ExecutionView => {
   const d = e.data;
-  const on = e.type === 'KillSwitchEngaged';
-  if (d.scope === 'global') return { ...v, kill: { ...v.kill, global: on } };
-  if (d.accountId === null) return v;
-  const others = v.kill.accounts.filter((a) => a !== d.accountId);
-  return { ...v, kill: { ...v.kill, accounts: on ? [...others, d.accountId].sort() : others } };
+  const flattens = d.to === 'REDUCING' && d.cause === 'killSwitchFlatten';
+  return {
+    ...v,
+    risk: setScope(v.risk, d, () => ({ state: d.to, cause: d.cause })),
+    // The optimizer's answer lifts only the engaged kill switch of the same scope.
+    kill: flattens ? setScope(v.kill, d, (k) => (k === null ? null : { flattening: true })) : v.kill,
+  };
 };
 
 const target = (
@@ -245,6 +307,7 @@ const HANDLERS: Handlers = {
   ContractTargetSet: target,
   KillSwitchEngaged: killSwitch,
   KillSwitchReleased: killSwitch,
+  RiskStateChanged: riskState,
 };
 
 const isViewType = (t: string): t is ViewEventType => Object.prototype.hasOwnProperty.call(HANDLERS, t);
@@ -284,5 +347,12 @@ export const marketTotalsAt = (
   };
 };
 
+const pausesFor = (k: ViewKill | null): boolean => k !== null && !k.flattening;
+
+/** A kill switch (global or the account's) engaged and not answered by a flatten: no new orders. */
 export const isKilled = (v: ExecutionView, account: string): boolean =>
-  v.kill.global || v.kill.accounts.includes(account);
+  pausesFor(v.kill.global) || pausesFor(own(v.kill.accounts, account));
+
+/** The optimizer's risk state is HALTED, globally or for the account: no new orders. */
+export const isRiskHalted = (v: ExecutionView, account: string): boolean =>
+  v.risk.global?.state === 'HALTED' || own(v.risk.accounts, account)?.state === 'HALTED';

@@ -1,7 +1,7 @@
 /**
  * The execution app's pure pieces: the view it folds from other apps' facts, how a target
- * becomes a command (or a wait, or a rejection), and the pauses the kill switch and the CME
- * market call for.
+ * becomes a command (or a wait, or a rejection), and the pauses the kill switch, the
+ * optimizer's risk state and the CME market call for.
  */
 import Decimal from 'decimal.js';
 import { EventData, EventType, RecordedEvent } from '@keel/events';
@@ -314,6 +314,16 @@ describe('venue facts and pauses', () => {
     expect(pauseCommands(paused, ['killSwitch'], T0 + 1)).toEqual([]);
   });
 
+  it('does not pause for a release or a flatten answer without an engaged kill switch', () => {
+    const v = fold([
+      rec('KillSwitchReleased', { scope: 'global', accountId: null, reason: 'r' }),
+      risk('global', null, 'REDUCING', 'killSwitchFlatten'),
+    ]);
+    expect(wantedPauses(v, 'acc1', SYM, T0)).toEqual([]);
+    // The answer came before the engagement: it lifts nothing.
+    expect(wantedPauses(fold([kill('global', null)], v), 'acc1', SYM, T0)).toEqual(['killSwitch']);
+  });
+
   it('pauses a CME contract outside its session (Saturday, the daily halt) and not a crypto perpetual', () => {
     const saturday = Date.parse('2026-03-07T15:00:00Z');
     const halt = Date.parse('2026-03-10T21:30:00Z'); // 16:30 Chicago (CDT): the daily halt
@@ -322,5 +332,111 @@ describe('venue facts and pauses', () => {
     expect(wantedPauses(initialExecutionView, 'acc1', 'ESM6', halt)).toEqual(['market']);
     expect(wantedPauses(initialExecutionView, 'acc1', 'ESM6', open)).toEqual([]);
     expect(wantedPauses(initialExecutionView, 'acc1', SYM, saturday)).toEqual([]);
+  });
+});
+
+const kill = (
+  scope: 'global' | 'account',
+  accountId: string | null,
+  type: 'KillSwitchEngaged' | 'KillSwitchReleased' = 'KillSwitchEngaged',
+) => rec(type, { scope, accountId, reason: 'r' });
+const risk = (
+  scope: 'global' | 'account',
+  accountId: string | null,
+  to: EventData<'RiskStateChanged'>['to'],
+  cause: EventData<'RiskStateChanged'>['cause'],
+  from: EventData<'RiskStateChanged'>['from'] = 'ACTIVE',
+) => rec('RiskStateChanged', { scope, accountId, from, to, cause, detail: 'spec' });
+const pauses = (v: ExecutionView, account: string) => wantedPauses(v, account, SYM, T0);
+
+describe("the optimizer's risk state", () => {
+  it('keeps the latest state and cause per scope, as plain JSON', () => {
+    const v = fold([
+      risk('account', 'acc1', 'HALTED', 'maxDrawdown'),
+      risk('global', null, 'REDUCING', 'dailyLossLimit'),
+      risk('account', 'acc1', 'ACTIVE', 'cleared', 'HALTED'),
+      risk('account', null, 'HALTED', 'maxDrawdown'), // an account scope without an account: no scope
+    ]);
+    expect(v.risk).toEqual({
+      global: { state: 'REDUCING', cause: 'dailyLossLimit' },
+      accounts: { acc1: { state: 'ACTIVE', cause: 'cleared' } },
+    });
+    expect(JSON.parse(JSON.stringify(v))).toEqual(v);
+    // A per-account lookup reads the account's own entry, never an inherited property.
+    expect(pauses(fold([kill('account', 'acc1')], v), 'constructor')).toEqual([]);
+  });
+
+  it('pauses for HALTED of the account or the global scope (riskHalted), not for REDUCING; ACTIVE clears it', () => {
+    const halted = fold([risk('account', 'acc1', 'HALTED', 'maxDrawdown')]);
+    expect(pauses(halted, 'acc1')).toEqual(['riskHalted']);
+    expect(pauses(halted, 'acc2')).toEqual([]);
+    const global = fold([risk('global', null, 'HALTED', 'maxDrawdown')]);
+    expect(pauses(global, 'acc1')).toEqual(['riskHalted']);
+    expect(pauses(global, 'acc2')).toEqual(['riskHalted']);
+    expect(pauses(fold([risk('account', 'acc1', 'REDUCING', 'dailyLossLimit')]), 'acc1')).toEqual([]);
+    const cleared = fold([risk('account', 'acc1', 'ACTIVE', 'cleared', 'HALTED')], halted);
+    expect(pauses(cleared, 'acc1')).toEqual([]);
+    // The global HALTED holds whatever the account's own state says.
+    expect(pauses(fold([risk('account', 'acc1', 'ACTIVE', 'cleared', 'HALTED')], global), 'acc1')).toEqual([
+      'riskHalted',
+    ]);
+    const state = run([
+      setTarget(),
+      { type: 'Pause', accountId: 'acc1', instrument: 'BTCUSDT', reason: 'riskHalted', now: T0 },
+    ]).state;
+    const paused = { accountId: 'acc1', symbol: 'BTCUSDT', state };
+    expect(pauseCommands(paused, pauses(cleared, 'acc1'), T0 + 1)).toEqual([
+      { type: 'Resume', accountId: 'acc1', instrument: 'BTCUSDT', reason: 'riskHalted', now: T0 + 1 },
+    ]);
+  });
+
+  it('keeps a kill switch paused until the optimizer answers it by flattening; a freeze keeps it paused', () => {
+    const engaged = fold([kill('global', null)]);
+    expect(pauses(engaged, 'acc1')).toEqual(['killSwitch']);
+    const frozen = fold([risk('global', null, 'HALTED', 'killSwitchFreeze')], engaged);
+    expect(pauses(frozen, 'acc1')).toEqual(['killSwitch', 'riskHalted']);
+    // The flatten answer: the optimizer set every target to 0; execution carries them out.
+    const flattening = fold([risk('global', null, 'REDUCING', 'killSwitchFlatten')], engaged);
+    expect(pauses(flattening, 'acc1')).toEqual([]);
+    expect(pauses(flattening, 'acc2')).toEqual([]);
+    expect(flattening.kill.global).toEqual({ flattening: true });
+  });
+
+  it("lifts a kill switch only for the flatten answer's own scope", () => {
+    const both = fold([kill('account', 'acc1'), kill('account', 'acc2')]);
+    const acc1Answered = fold([risk('account', 'acc1', 'REDUCING', 'killSwitchFlatten')], both);
+    expect(pauses(acc1Answered, 'acc1')).toEqual([]);
+    expect(pauses(acc1Answered, 'acc2')).toEqual(['killSwitch']);
+    // A global flatten answer does not lift an account's kill switch, nor the reverse.
+    const globalAndAccount = fold([kill('global', null), kill('account', 'acc1')]);
+    const globalAnswered = fold([risk('global', null, 'REDUCING', 'killSwitchFlatten')], globalAndAccount);
+    expect(pauses(globalAnswered, 'acc1')).toEqual(['killSwitch']);
+    expect(pauses(globalAnswered, 'acc2')).toEqual([]);
+    const accountAnswered = fold(
+      [risk('account', 'acc1', 'REDUCING', 'killSwitchFlatten')],
+      globalAndAccount,
+    );
+    expect(pauses(accountAnswered, 'acc1')).toEqual(['killSwitch']);
+    // REDUCING for another cause is no flatten answer.
+    expect(pauses(fold([risk('account', 'acc2', 'REDUCING', 'dailyLossLimit')], both), 'acc2')).toEqual([
+      'killSwitch',
+    ]);
+  });
+
+  it('pauses again on a new kill switch after a flatten answer, until the next answer', () => {
+    const answered = fold([
+      kill('account', 'acc1'),
+      risk('account', 'acc1', 'REDUCING', 'killSwitchFlatten'),
+    ]);
+    expect(pauses(answered, 'acc1')).toEqual([]);
+    const again = fold([kill('account', 'acc1')], answered);
+    expect(pauses(again, 'acc1')).toEqual(['killSwitch']);
+    expect(
+      pauses(fold([risk('account', 'acc1', 'REDUCING', 'killSwitchFlatten', 'REDUCING')], again), 'acc1'),
+    ).toEqual([]);
+    // Released, then engaged: the old answer is gone with the release.
+    const released = fold([kill('account', 'acc1', 'KillSwitchReleased')], answered);
+    expect(released.kill.accounts).toEqual({});
+    expect(pauses(fold([kill('account', 'acc1')], released), 'acc1')).toEqual(['killSwitch']);
   });
 });

@@ -565,6 +565,18 @@ describe('parent-order events: the JSON form', () => {
     events.forEach((e, i) => expect(store(e, i).back).toEqual(E.right(e)));
   });
 
+  it('a pause for the risk state HALTED is stored as reason riskHalted, and reads back the same', () => {
+    const where = { accountId: 'acc1', instrument: BTC.symbol } as const;
+    const { events } = run([
+      setTarget(),
+      { type: 'Pause', ...where, reason: 'riskHalted', now: T0 + 1 },
+      { type: 'Resume', ...where, reason: 'riskHalted', now: T0 + 2 },
+    ]);
+    const pauses = events.filter((e) => e.type === 'ParentOrderPaused' || e.type === 'ParentOrderResumed');
+    expect(pauses.map((e) => dataOf(e)['reason'])).toEqual(['riskHalted', 'riskHalted']);
+    events.forEach((e, i) => expect(store(e, i).back).toEqual(E.right(e)));
+  });
+
   it('ParentOrderCompleted carries the quality the decider computed', () => {
     // Every child fills in full at 90010 with a 1 bp rebate; the market traded 2 BTC at 90004 meanwhile.
     const M1: MarketTotals = {

@@ -11,8 +11,9 @@
  * - Tick(now, touch): the schedule moves on; post, reprice, catch up, sweep, complete.
  * - RecordAccepted / RecordRejected / RecordFill / RecordCancelled: the venue's answers
  *   (idempotent: a fill is counted once per trade id).
- * - Pause / Resume: market state (e.g. a CME daily halt) or the kill switch. Pausing
- *   cancels every child; resuming re-plans what is left over the time that is left.
+ * - Pause / Resume: market state (e.g. a CME daily halt), the kill switch or the risk state
+ *   HALTED. Pausing cancels every child; resuming re-plans what is left over the time that is
+ *   left.
  *
  * The events are the catalog's (`DomainEvent`s of libs/events), complete as decided: what a
  * parent order executes (`targetId`), the market totals at its start and its quality at the

@@ -14,7 +14,11 @@ import { MarketTotals } from './execution.quality';
 import { lagInSlices, Schedule } from './twap.schedule';
 
 export type Urgency = 'low' | 'normal' | 'high';
-export type PauseReason = 'market' | 'killSwitch';
+/**
+ * market: the CME market not open; killSwitch: a kill switch the optimizer has not answered
+ * by flattening; riskHalted: the optimizer's risk state HALTED (execution.view.ts).
+ */
+export type PauseReason = 'market' | 'killSwitch' | 'riskHalted';
 export type ChildKind = 'passive' | 'taker';
 export type ChildReason = 'post' | 'reprice' | 'catchUp' | 'sweep' | 'slice';
 export type CompletionReason = 'filled' | 'deadline' | 'superseded' | 'nothingToDo';

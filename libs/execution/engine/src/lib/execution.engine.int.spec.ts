@@ -4,7 +4,9 @@
  * the gateway's instrument rules, a position snapshot and a quote; then targets as the optimizer
  * writes them. Shows: a target of an owned account starts a parent order and its first tick
  * sends a child as of the tick's instant; a target of an account it does not trade for is
- * rejected and stored, nothing sent; a kill switch pauses the working parent at once.
+ * rejected and stored, nothing sent; a kill switch pauses the working parent at once, and so
+ * does the optimizer's risk state HALTED; the optimizer's flatten answer to a kill switch lifts
+ * its pause at once.
  */
 import * as E from 'fp-ts/Either';
 import { Registry } from 'prom-client';
@@ -160,5 +162,73 @@ describe('the execution engine on the runtime', () => {
     );
     await eventually('paused', async () => types(await streamOf(stream)).includes('ParentOrderPaused'));
     expect(types(await streamOf(stream))).toContain('ChildOrderCancelRequested');
+  });
+
+  const riskState = (
+    tag: string,
+    data: Pick<EventData<'RiskStateChanged'>, 'scope' | 'accountId' | 'from' | 'to' | 'cause'>,
+  ) =>
+    fact(
+      'RiskStateChanged',
+      data.accountId === null ? 'portfolio-risk' : `portfolio-${data.accountId}`,
+      tag,
+      { ...data, detail: 'spec' },
+      'optimizer',
+    );
+  const pauseReasons = async (stream: string, type: 'ParentOrderPaused' | 'ParentOrderResumed') =>
+    (await streamOf(stream)).filter((e) => e.type === type).map((e) => (e.data as { reason: string }).reason);
+
+  it("pauses the working parent at once when the optimizer's risk state of the account is HALTED", async () => {
+    await append(target('acc-1', 't4'));
+    const stream = executionStream('acc-1', SYMBOL);
+    await eventually('a parent order', async () =>
+      types(await streamOf(stream)).includes('ParentOrderStarted'),
+    );
+    await execution.tick(T0 + 500);
+    expect(types(await streamOf(stream))).toContain('ChildOrderRequested');
+    await append(
+      riskState('halt', {
+        scope: 'account',
+        accountId: 'acc-1',
+        from: 'ACTIVE',
+        to: 'HALTED',
+        cause: 'maxDrawdown',
+      }),
+    );
+    // No tick in between: the risk state change runs a decision round itself.
+    await eventually('paused', async () => (await pauseReasons(stream, 'ParentOrderPaused')).length > 0);
+    expect(await pauseReasons(stream, 'ParentOrderPaused')).toEqual(['riskHalted']);
+    expect(types(await streamOf(stream))).toContain('ChildOrderCancelRequested');
+  });
+
+  it('resumes at once when the optimizer answers the kill switch by flattening', async () => {
+    await append(target('acc-1', 't5'));
+    const stream = executionStream('acc-1', SYMBOL);
+    await eventually('a parent order', async () =>
+      types(await streamOf(stream)).includes('ParentOrderStarted'),
+    );
+    await execution.tick(T0 + 500);
+    await append(
+      fact(
+        'KillSwitchEngaged',
+        'control-global',
+        'kill',
+        { scope: 'global', accountId: null, reason: 'spec' },
+        'cli',
+      ),
+    );
+    await eventually('paused', async () => (await pauseReasons(stream, 'ParentOrderPaused')).length > 0);
+    await append(
+      riskState('flatten', {
+        scope: 'global',
+        accountId: null,
+        from: 'ACTIVE',
+        to: 'REDUCING',
+        cause: 'killSwitchFlatten',
+      }),
+    );
+    await eventually('resumed', async () => (await pauseReasons(stream, 'ParentOrderResumed')).length > 0);
+    expect(await pauseReasons(stream, 'ParentOrderResumed')).toEqual(['killSwitch']);
+    expect(execution.aggregate('acc-1', SYMBOL)?.state.paused).toEqual([]);
   });
 });

@@ -7,14 +7,15 @@
  * re-reads and decides again; an outage is waited out).
  *
  * - The folded view of other apps' facts (`ExecutionView`: instrument rules, positions,
- *   touches, targets, kill switches) comes from the runtime's folding app; `react` routes
- *   venue facts to their aggregate and takes up new targets. A trigger is acknowledged only
- *   after what it caused is stored.
+ *   touches, targets, kill switches, the optimizer's risk state) comes from the runtime's
+ *   folding app; `react` routes venue facts to their aggregate and takes up new targets. A
+ *   trigger is acknowledged only after what it caused is stored.
  * - Start-up (`started`): every aggregate with children in flight is reconciled against the
  *   gateway's log (what became of each child while this process was down); only then are
  *   targets taken up and ticks run (the `reconciled` check waits for it).
- * - Each tick: pauses (kill switch, CME market state), pending targets, and a Tick for each
- *   working aggregate when the decider's `nextWakeAt` is due or the touch moved.
+ * - Each tick: pauses (kill switch, risk state HALTED, CME market state), pending targets,
+ *   and a Tick for each working aggregate when the decider's `nextWakeAt` is due or the touch
+ *   moved. A kill switch or a risk state change runs such a round at once.
  * - Decisions run one at a time (a serial queue), so a tick never decides on a stale aggregate.
  *
  * Parts: the command path (`execution.decisions.ts`), targets, ticks and reconciliation
@@ -91,7 +92,9 @@ export const createExecutionEngine = (
   const app: FoldingApp<ExecutionView> = {
     name: EXECUTION_APP,
     projection: {
-      version: 1,
+      // 2: the view folds RiskStateChanged and keeps kill switches per scope (a v1 snapshot
+      // has neither, and skipped the RiskStateChanged before it): replayed from the start.
+      version: 2,
       initial: initialExecutionView,
       eventTypes: EXECUTION_VIEW_EVENT_TYPES,
       evolve: evolveExecutionView,
@@ -134,11 +137,13 @@ export const createExecutionEngine = (
       if (
         event.type === 'KillSwitchEngaged' ||
         event.type === 'KillSwitchReleased' ||
+        event.type === 'RiskStateChanged' ||
         event.type === 'PositionReported' ||
         event.type === 'InstrumentsListed'
       ) {
         if (!ready || stopping) return [];
-        // A kill switch pauses at once (within the second the mission asks), not at the next tick.
+        // A kill switch or a risk state pauses (or lifts a pause) at once, within the second the
+        // mission asks, not at the next tick.
         return inSerial(round(next, cause, ctx.now, event.type !== 'PositionReported'));
       }
       return [];
