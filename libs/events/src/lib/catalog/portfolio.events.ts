@@ -88,7 +88,8 @@ export const PORTFOLIO_EVENTS = {
       'The optimizer sent no new target for an account and instrument, and why (equity or price missing or stale, risk state, a pre-trade check). Recorded when the reason starts, not on every pass; the previous target stands.',
     schema: Type.Object(
       {
-        accountId: Account,
+        /** Null when no account trades the instrument (code `instrumentNotTraded`). */
+        accountId: Nullable(Account),
         instrument: Instrument,
         code: WithheldCode,
         /** The target the signal asked for, when it could be computed (venue units). */

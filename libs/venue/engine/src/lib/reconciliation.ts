@@ -167,6 +167,10 @@ export const evolveAccountLog = (log: AccountLog, event: RecordedEvent): Account
     case 'DeliveryRiskAlert':
     case 'KillSwitchEngaged':
     case 'KillSwitchReleased':
+    case 'TargetWithheld':
+    case 'TargetLimited':
+    case 'RiskStateChanged':
+    case 'OptimizerConfigApplied':
       return log;
     default: {
       const never: never = event;

@@ -1,0 +1,723 @@
+/**
+ * The optimizer's decision, pure: (configuration, folded state, now, scope) → the events to
+ * record. docs/optimizer.md states the maths; in short, per pass:
+ *
+ * 1. **Risk** per scope (global, then each account): a kill switch (HALTED to freeze, REDUCING
+ *    to flatten), a max-drawdown halt (latched until a release), the daily loss limit (REDUCING
+ *    for the rest of the UTC day). A change is recorded as RiskStateChanged with its cause.
+ * 2. **Combine once per (strategy, instrument)**, never per account: every live prediction of
+ *    the strategy's models (the latest per model), weighted by the strategy's model weight ×
+ *    confidence × decay, divided by the weights of the live ones. Signals and weights are
+ *    kept apart (S and W), because a signal is scaled by each account's leverage and a weight
+ *    is already a share of equity. No live prediction: 0.
+ * 3. **Size per account**: notional = equity × drawdown scale × Σ_strategies budget ×
+ *    (leverage × S + W) × vol scale × risk-parity factor; then caps (instrument position and
+ *    notional, account gross and net), lots with hysteresis, the venue minimum, the risk state,
+ *    pre-trade checks and the deadband. What it cannot size (equity or price missing or
+ *    stale…) is withheld with a reason, recorded once per change of reason.
+ *
+ * Floats are fine for the statistics and the sizing maths (ARCHITECTURE.md invariant 7); a
+ * target is a whole number of lots, written as an exact decimal (lots × lot size).
+ */
+import { Decimal } from 'decimal.js';
+import * as E from 'fp-ts/Either';
+import { lookupProduct, tradingMsBetween } from '@keel/calendar';
+import { EventData } from '@keel/events';
+import { OptimizerConfig, ResolvedAccount, ResolvedStrategy } from './optimizer.config';
+import {
+  annualVol,
+  ANY_VENUE,
+  LivePrediction,
+  NO_ACCOUNT,
+  OptimizerState,
+  priceKey,
+  RiskName,
+  RiskRecord,
+  rootOf,
+} from './optimizer.state';
+
+type OutType = 'TargetPositionSet' | 'TargetLimited' | 'TargetWithheld' | 'RiskStateChanged';
+/** One event to record: the stream, the payload and the parts its id derives from. */
+export type Decision = {
+  [K in OutType]: {
+    readonly stream: string;
+    readonly type: K;
+    readonly data: EventData<K>;
+    readonly idParts: readonly (string | number)[];
+  };
+}[OutType];
+
+export interface RebalanceScope {
+  /** Instruments whose inputs changed (a prediction); null: all. */
+  readonly instruments: ReadonlySet<string> | null;
+  /** Accounts whose inputs changed (equity, positions, kill switch); null: all. */
+  readonly accounts: ReadonlySet<string> | null;
+}
+export const FULL_PASS: RebalanceScope = { instruments: null, accounts: null };
+
+export interface RebalanceStats {
+  /** (strategy, instrument) combinations computed: the m of "m, not m × n". */
+  readonly combined: number;
+  /** (account, instrument) sizings. */
+  readonly sized: number;
+}
+
+export interface Rebalance {
+  readonly decisions: readonly Decision[];
+  readonly stats: RebalanceStats;
+}
+
+export const accountStream = (account: string): string => `portfolio-${account}`;
+export const GLOBAL_STREAM = 'portfolio-global';
+export const CONFIG_STREAM = 'portfolio-config';
+
+const SEVERITY: Record<RiskName, number> = { ACTIVE: 0, REDUCING: 1, HALTED: 2 };
+
+interface Desired {
+  readonly state: RiskName;
+  readonly cause: 'dailyLossLimit' | 'maxDrawdown' | 'killSwitchFreeze' | 'killSwitchFlatten' | 'cleared';
+  readonly detail: string;
+}
+
+const killed = (cfg: OptimizerConfig, scope: string): Desired =>
+  cfg.risk.killSwitch === 'freeze'
+    ? { state: 'HALTED', cause: 'killSwitchFreeze', detail: `kill switch (${scope}), configured to freeze` }
+    : {
+        state: 'REDUCING',
+        cause: 'killSwitchFlatten',
+        detail: `kill switch (${scope}), configured to flatten`,
+      };
+
+const ACTIVE: Desired = { state: 'ACTIVE', cause: 'cleared', detail: 'no risk limit is hit' };
+
+const utcDay = (at: number): string => new Date(at).toISOString().slice(0, 10);
+const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
+
+/** The risk state an account should be in now, from its facts. */
+export const desiredAccountRisk = (
+  cfg: OptimizerConfig,
+  s: OptimizerState,
+  acc: ResolvedAccount,
+  now: number,
+): Desired => {
+  const a = acc.accountId;
+  if (s.kill.accounts.includes(a)) return killed(cfg, `account ${a}`);
+  const eq = s.equity[a];
+  if (s.drawdownHalted.includes(a))
+    return {
+      state: 'HALTED',
+      cause: 'maxDrawdown',
+      detail: 'max drawdown hit; held until a kill switch release',
+    };
+  if (eq !== undefined && acc.maxDrawdown !== null && eq.peak > 0) {
+    const dd = 1 - eq.equity / eq.peak;
+    if (dd >= acc.maxDrawdown)
+      return {
+        state: 'HALTED',
+        cause: 'maxDrawdown',
+        detail: `drawdown ${pct(dd)} from peak ${eq.peak} ≥ max ${pct(acc.maxDrawdown)}`,
+      };
+  }
+  if (eq !== undefined && acc.dailyLossLimit !== null && eq.dayStart > 0 && eq.day === utcDay(now)) {
+    const loss = 1 - eq.equity / eq.dayStart;
+    if (loss >= acc.dailyLossLimit)
+      return {
+        state: 'REDUCING',
+        cause: 'dailyLossLimit',
+        detail: `loss ${pct(loss)} since the day's start ${eq.dayStart} ≥ limit ${pct(acc.dailyLossLimit)}; until 00:00 UTC`,
+      };
+  }
+  return ACTIVE;
+};
+
+const desiredGlobalRisk = (cfg: OptimizerConfig, s: OptimizerState): Desired =>
+  s.kill.global ? killed(cfg, 'global') : ACTIVE;
+
+const differs = (rec: RiskRecord | undefined, d: Desired): boolean =>
+  (rec?.state ?? 'ACTIVE') !== d.state ||
+  (rec !== undefined && rec.state !== 'ACTIVE' && rec.cause !== d.cause);
+
+/** A strategy's combination for one instrument. */
+export interface Combined {
+  /** Σ w·c·d·v over live signals / Σ w over live predictions. */
+  readonly signal: number;
+  /** The same over live weights. */
+  readonly weight: number;
+  readonly live: number;
+}
+const NOTHING: Combined = { signal: 0, weight: 0, live: 0 };
+
+/** How much of its weight a prediction keeps at `now` (1 fresh, 0 expired). */
+export const decayAt = (
+  cfg: OptimizerConfig,
+  modelId: string,
+  instrument: string,
+  p: LivePrediction,
+  now: number,
+): number => {
+  const rule = cfg.decay(modelId);
+  if (rule.kind === 'none') return 1;
+  if (rule.kind === 'halfLife') return Math.pow(0.5, Math.max(0, now - p.startAt) / rule.ms);
+  if (p.expiresAt === null) return 1;
+  const root = rootOf(instrument);
+  if (root !== null) {
+    // Trading time, like the expiry: a weekend does not wear a prediction out.
+    const left = tradingMsBetween(root, now, p.expiresAt);
+    const all = tradingMsBetween(root, p.startAt, p.expiresAt);
+    if (E.isRight(left) && E.isRight(all) && all.right > 0) return Math.min(1, left.right / all.right);
+  }
+  const span = p.expiresAt - p.startAt;
+  return span > 0 ? Math.min(1, Math.max(0, (p.expiresAt - now) / span)) : 0;
+};
+
+export const isLive = (p: LivePrediction, now: number): boolean =>
+  now >= p.startAt && (p.expiresAt === null || now < p.expiresAt);
+
+/** Every live prediction of the strategy's models for one instrument, combined. */
+export const combine = (
+  cfg: OptimizerConfig,
+  s: OptimizerState,
+  strategy: ResolvedStrategy,
+  instrument: string,
+  now: number,
+): Combined => {
+  const preds = s.predictions[instrument];
+  if (preds === undefined) return NOTHING;
+  let sw = 0;
+  let sig = 0;
+  let wgt = 0;
+  let live = 0;
+  for (const [model, w] of strategy.models) {
+    const p = preds[model];
+    if (p === undefined || !isLive(p, now)) continue;
+    const x = w * (p.confidence ?? 1) * decayAt(cfg, model, instrument, p, now) * p.value;
+    sw += w;
+    live++;
+    if (p.kind === 'signal') sig += x;
+    else wgt += x;
+  }
+  return live === 0 ? NOTHING : { signal: sig / sw, weight: wgt / sw, live };
+};
+
+interface Sizing {
+  readonly instrument: string;
+  /** What the signal asks for, in lots (fractional), before any limit. */
+  readonly wanted: number;
+  lots: number;
+  readonly unit: number;
+  readonly lotSize: string;
+  readonly minLots: number;
+  readonly cur: number;
+  readonly hasTarget: boolean;
+  readonly limits: string[];
+  readonly capLots: number;
+  readonly notes: string;
+}
+
+/** The drawdown scale: 1 down to `start`, then linear to `floor` at `full` (memoryless). */
+export const drawdownScale = (acc: ResolvedAccount, equity: number, peak: number): number => {
+  const dd = acc.drawdownScaling;
+  if (dd === null || !(peak > 0)) return 1;
+  const x = 1 - equity / peak;
+  if (x <= dd.start) return 1;
+  if (x >= dd.full) return dd.floor;
+  return 1 - ((1 - dd.floor) * (x - dd.start)) / (dd.full - dd.start);
+};
+
+const roundHalfAway = (x: number): number => Math.sign(x) * Math.round(Math.abs(x)) + 0;
+
+/** Lots with hysteresis: the current target holds while within 0.5 + h lots of the wanted size. */
+export const lotsWithHysteresis = (raw: number, cur: number, h: number): number =>
+  Math.abs(raw - cur) <= 0.5 + h ? cur : roundHalfAway(raw);
+
+const fmt = (x: number): string => (Number.isInteger(x) ? String(x) : x.toPrecision(4));
+const qtyOf = (lots: number, lotSize: string): string => new Decimal(lotSize).times(lots).toFixed();
+
+/**
+ * One decision pass. Pure: the same state, configuration, instant and scope give the same
+ * decisions. The engine runs it on every relevant event (scoped) and on every tick (full).
+ */
+export const rebalance = (
+  cfg: OptimizerConfig,
+  s: OptimizerState,
+  now: number,
+  scope: RebalanceScope = FULL_PASS,
+): Rebalance => {
+  const out: Decision[] = [];
+  let sized = 0;
+
+  // 1. Risk.
+  const global = desiredGlobalRisk(cfg, s);
+  if (differs(s.risk.global, global))
+    out.push({
+      stream: GLOBAL_STREAM,
+      type: 'RiskStateChanged',
+      data: {
+        scope: 'global',
+        accountId: null,
+        from: s.risk.global.state,
+        to: global.state,
+        cause: global.cause,
+        detail: global.detail,
+      },
+      idParts: ['RiskStateChanged', 'global', s.risk.global.seq + 1],
+    });
+  const riskOf = new Map<string, Desired>();
+  const riskChanged = new Set<string>();
+  for (const acc of cfg.accounts.values()) {
+    const d = desiredAccountRisk(cfg, s, acc, now);
+    riskOf.set(acc.accountId, d);
+    const rec = s.risk.accounts[acc.accountId];
+    if (differs(rec, d)) {
+      riskChanged.add(acc.accountId);
+      out.push({
+        stream: accountStream(acc.accountId),
+        type: 'RiskStateChanged',
+        data: {
+          scope: 'account',
+          accountId: acc.accountId,
+          from: rec?.state ?? 'ACTIVE',
+          to: d.state,
+          cause: d.cause,
+          detail: d.detail,
+        },
+        idParts: ['RiskStateChanged', acc.accountId, (rec?.seq ?? 0) + 1],
+      });
+    }
+  }
+
+  // An instrument no account trades: say so once.
+  for (const i of scope.instruments ?? [])
+    if (!cfg.accountsOf.has(i) && s.status[NO_ACCOUNT]?.[i]?.code !== 'instrumentNotTraded')
+      out.push({
+        stream: GLOBAL_STREAM,
+        type: 'TargetWithheld',
+        data: {
+          accountId: null,
+          instrument: i,
+          code: 'instrumentNotTraded',
+          wantedQty: null,
+          detail: `no account in KEEL_CONFIG trades ${i}; its predictions are recorded and not used`,
+        },
+        idParts: [
+          'TargetWithheld',
+          NO_ACCOUNT,
+          i,
+          'instrumentNotTraded',
+          (s.status[NO_ACCOUNT]?.[i]?.seq ?? 0) + 1,
+        ],
+      });
+
+  // 2. Which accounts this pass sizes: every account, or those the scope touches.
+  const accounts: ResolvedAccount[] = [];
+  const globalChanged = differs(s.risk.global, global);
+  for (const acc of cfg.accounts.values()) {
+    const touched =
+      globalChanged ||
+      riskChanged.has(acc.accountId) ||
+      (scope.accounts === null && scope.instruments === null) ||
+      (scope.accounts !== null && scope.accounts.has(acc.accountId)) ||
+      (scope.instruments !== null && acc.instruments.some((i) => scope.instruments?.has(i)));
+    if (touched) accounts.push(acc);
+  }
+
+  // Combined once per (strategy, instrument) for this pass, shared by every account.
+  const combos = new Map<string, Map<string, Combined>>();
+  let combined = 0;
+  const combo = (st: ResolvedStrategy, i: string): Combined => {
+    let m = combos.get(st.name);
+    if (m === undefined) combos.set(st.name, (m = new Map()));
+    let c = m.get(i);
+    if (c === undefined) {
+      c = combine(cfg, s, st, i, now);
+      combined++;
+      m.set(i, c);
+    }
+    return c;
+  };
+
+  for (const acc of accounts) {
+    const a = acc.accountId;
+    const risk = worst(global, riskOf.get(a) ?? ACTIVE);
+    const targets = s.targets[a] ?? {};
+    const status = s.status[a] ?? {};
+    const withhold = (
+      i: string,
+      code: EventData<'TargetWithheld'>['code'],
+      detail: string,
+      wantedQty: string | null = null,
+    ): void => {
+      if (status[i]?.code === code) return;
+      out.push({
+        stream: accountStream(a),
+        type: 'TargetWithheld',
+        data: { accountId: a, instrument: i, code, wantedQty, detail },
+        idParts: ['TargetWithheld', a, i, code, (status[i]?.seq ?? 0) + 1],
+      });
+    };
+    const set = (z: Sizing, reason: string): void => {
+      const seq = (targets[z.instrument]?.seq ?? 0) + 1;
+      const targetQty = qtyOf(z.lots, z.lotSize);
+      out.push({
+        stream: accountStream(a),
+        type: 'TargetPositionSet',
+        data: {
+          accountId: a,
+          instrument: z.instrument,
+          targetQty,
+          horizonSec: acc.targetHorizonSec,
+          reason: reason.slice(0, 500),
+        },
+        idParts: ['TargetPositionSet', a, z.instrument, seq],
+      });
+      if (z.limits.length > 0)
+        out.push({
+          stream: accountStream(a),
+          type: 'TargetLimited',
+          data: {
+            accountId: a,
+            instrument: z.instrument,
+            wantedQty: qtyOf(roundHalfAway(z.wanted), z.lotSize),
+            targetQty,
+            limits: [...new Set(z.limits)] as EventData<'TargetLimited'>['limits'],
+            detail: `${z.notes}`.slice(0, 500) || z.limits.join(', '),
+          },
+          idParts: ['TargetLimited', a, z.instrument, seq],
+        });
+    };
+
+    // A kill switch set to flatten: every held target to 0, whatever the inputs.
+    if (risk.cause === 'killSwitchFlatten') {
+      for (const i of acc.instruments) {
+        sized++;
+        const t = targets[i];
+        if (t === undefined || t.lots === 0) continue;
+        const lotSize = t.lots !== 0 ? new Decimal(t.qty).div(t.lots).toFixed() : '1';
+        set(
+          {
+            instrument: i,
+            wanted: t.lots,
+            lots: 0,
+            unit: 0,
+            lotSize,
+            minLots: 0,
+            cur: t.lots,
+            hasTarget: true,
+            limits: ['killSwitchFlatten'],
+            capLots: Infinity,
+            notes: risk.detail,
+          },
+          `flatten: ${risk.detail}`,
+        );
+      }
+      continue;
+    }
+    if (risk.state === 'HALTED') {
+      for (const i of acc.instruments) withhold(i, 'riskHalted', risk.detail);
+      sized += acc.instruments.length;
+      continue;
+    }
+
+    const eq = s.equity[a];
+    const equityProblem =
+      eq === undefined
+        ? (['equityMissing', `no AccountEquityUpdated for ${a} yet`] as const)
+        : now - eq.asOf > cfg.risk.equityMaxAgeMs
+          ? ([
+              'equityStale',
+              `equity of ${a} is from ${new Date(eq.asOf).toISOString()}, older than ${cfg.risk.equityMaxAgeMs / 1000} s`,
+            ] as const)
+          : !(eq.equity > 0)
+            ? (['equityNotPositive', `equity of ${a} is ${eq.equity}`] as const)
+            : null;
+    if (equityProblem !== null || eq === undefined) {
+      for (const i of acc.instruments)
+        withhold(i, equityProblem?.[0] ?? 'equityMissing', equityProblem?.[1] ?? '');
+      sized += acc.instruments.length;
+      continue;
+    }
+    const E0 = eq.equity;
+    const ddScale = drawdownScale(acc, E0, eq.peak);
+    const venue = s.venueOf[a];
+
+    // Risk parity: each strategy's mean inverse volatility over this account's live instruments.
+    const invVolMean = new Map<string, number>();
+    for (const [name] of acc.budgets) {
+      const st = cfg.strategies.get(name);
+      if (st === undefined || st.method !== 'riskParity') continue;
+      let sum = 0;
+      let n = 0;
+      for (const i of acc.instruments) {
+        if (combo(st, i).live === 0) continue;
+        const v = annualVol(i, priceOf(s, venue, i));
+        if (v === null) continue;
+        sum += 1 / v;
+        n++;
+      }
+      invVolMean.set(name, n > 0 ? sum / n : 0);
+    }
+
+    const sizings: Sizing[] = [];
+    let gross = 0;
+    let net = 0;
+    for (const i of acc.instruments) {
+      sized++;
+      const t = targets[i];
+      const cur = t?.lots ?? 0;
+      // The signal, as a share of equity.
+      let x = 0;
+      let live = 0;
+      let volMissing = false;
+      const notes: string[] = [];
+      for (const [name, budget] of acc.budgets) {
+        const st = cfg.strategies.get(name);
+        if (st === undefined) continue;
+        const c = combo(st, i);
+        if (c.live === 0) continue;
+        live += c.live;
+        let f = budget * (acc.leverage * c.signal + c.weight);
+        if (st.volTarget !== null || st.method === 'riskParity') {
+          const v = annualVol(i, priceOf(s, venue, i));
+          if (v === null) {
+            volMissing = true;
+            continue;
+          }
+          if (st.volTarget !== null) f *= Math.min(st.maxVolScale, st.volTarget / v);
+          if (st.method === 'riskParity') {
+            const mean = invVolMean.get(name) ?? 0;
+            if (mean > 0) f *= 1 / v / mean;
+          }
+        }
+        x += f;
+      }
+      if (volMissing && live > 0) {
+        withhold(i, 'volatilityMissing', `fewer than the returns needed to estimate the volatility of ${i}`);
+        continue;
+      }
+      if (x === 0 || live === 0) {
+        // Nothing live: the target goes to 0 (no price needed); never set and flat: nothing to say.
+        if (t === undefined || cur === 0) continue;
+        const lotSize = new Decimal(t.qty).div(t.lots).toFixed();
+        sizings.push({
+          instrument: i,
+          wanted: 0,
+          lots: 0,
+          unit: 0,
+          lotSize,
+          minLots: 0,
+          cur,
+          hasTarget: true,
+          limits: [],
+          capLots: Infinity,
+          notes: '',
+        });
+        continue;
+      }
+      const price = priceOf(s, venue, i);
+      if (price === undefined) {
+        withhold(
+          i,
+          'priceMissing',
+          `no quote for ${i}${rootOf(i) !== null ? ' (or no mapped contract)' : ` at ${venue ?? 'an unknown venue'}`}`,
+        );
+        continue;
+      }
+      if (now - price.at > cfg.risk.priceMaxAgeMs) {
+        withhold(i, 'priceStale', `the last quote of ${i} is from ${new Date(price.at).toISOString()}`);
+        continue;
+      }
+      const rules = rulesOf(s, venue, i);
+      if (rules === null) {
+        withhold(
+          i,
+          'rulesMissing',
+          `no trading rules for ${i} at ${venue ?? 'an unknown venue'} (InstrumentsListed)`,
+        );
+        continue;
+      }
+      const unit = price.mid * rules.contractSize * rules.lot;
+      const notional = x * E0 * ddScale;
+      const wanted = (x * E0) / unit;
+      let lots = notional / unit;
+      const limits: string[] = [];
+      if (ddScale < 1) {
+        limits.push('drawdownScaling');
+        notes.push(`drawdown scale ${fmt(ddScale)}`);
+      }
+      const lim = acc.limits.get(i);
+      let capLots = Infinity;
+      if (lim?.maxQty != null) capLots = Math.floor(lim.maxQty / rules.lot + 1e-9);
+      if (lim?.maxNotional != null) {
+        const c = Math.floor(lim.maxNotional / unit + 1e-9);
+        if (c < capLots) capLots = c;
+      }
+      if (Math.abs(lots) > capLots) {
+        lots = Math.sign(lots) * capLots;
+        limits.push(
+          lim?.maxQty != null && capLots === Math.floor(lim.maxQty / rules.lot + 1e-9)
+            ? 'instrumentPosition'
+            : 'instrumentNotional',
+        );
+      }
+      gross += Math.abs(lots * unit);
+      net += lots * unit;
+      sizings.push({
+        instrument: i,
+        wanted,
+        lots,
+        unit,
+        lotSize: rules.lotSize,
+        minLots: rules.minLots,
+        cur,
+        hasTarget: t !== undefined,
+        limits,
+        capLots,
+        notes: notes.join('; '),
+      });
+    }
+
+    // Account caps: scale every position by one factor.
+    let binding = false;
+    const grossCap = acc.maxGrossLeverage === null ? Infinity : acc.maxGrossLeverage * E0;
+    const netCap = acc.maxNetLeverage === null ? Infinity : acc.maxNetLeverage * E0;
+    if (gross > grossCap) {
+      const f = grossCap / gross;
+      for (const z of sizings) {
+        if (z.lots === 0) continue;
+        z.lots *= f;
+        z.limits.push('accountGross');
+      }
+      net *= f;
+      binding = true;
+    }
+    if (Math.abs(net) > netCap) {
+      const f = netCap / Math.abs(net);
+      for (const z of sizings) {
+        if (z.lots === 0) continue;
+        z.lots *= f;
+        z.limits.push('accountNet');
+      }
+      binding = true;
+    }
+    // Whole lots: hysteresis around the current target, or toward 0 where a cap binds (a
+    // rounded-up lot must not break the cap it was cut to).
+    const round = (trunc: boolean): void => {
+      for (const z of sizings) {
+        const raw = z.lots;
+        z.lots =
+          trunc || z.limits.some((l) => l !== 'drawdownScaling')
+            ? Math.trunc(raw + Math.sign(raw) * 1e-9) + 0
+            : Math.abs(lotsWithHysteresis(raw, z.cur, cfg.risk.hysteresis)) > z.capLots
+              ? Math.trunc(raw) + 0
+              : lotsWithHysteresis(raw, z.cur, cfg.risk.hysteresis);
+      }
+    };
+    const exposure = (): [number, number] => {
+      let g = 0;
+      let n = 0;
+      for (const z of sizings) {
+        g += Math.abs(z.lots * z.unit);
+        n += z.lots * z.unit;
+      }
+      return [g, Math.abs(n)];
+    };
+    const raws = sizings.map((z) => z.lots);
+    round(binding);
+    const [g1, n1] = exposure();
+    if (g1 > grossCap * (1 + 1e-12) || n1 > netCap * (1 + 1e-12)) {
+      sizings.forEach((z, k) => (z.lots = raws[k] ?? 0));
+      round(true);
+    }
+
+    for (const z of sizings) {
+      let lots = z.lots;
+      if (lots !== 0 && Math.abs(lots) < z.minLots) {
+        lots = 0;
+        z.limits.push('minQty');
+      }
+      // REDUCING: only toward 0 from the current target.
+      if (risk.state === 'REDUCING') {
+        const capped =
+          Math.sign(lots) !== Math.sign(z.cur)
+            ? 0
+            : Math.sign(z.cur) * Math.min(Math.abs(lots), Math.abs(z.cur));
+        if (capped !== lots) {
+          lots = capped + 0;
+          z.limits.push('riskReducing');
+        }
+      }
+      z.lots = lots;
+      if (lots === z.cur && z.hasTarget) continue;
+      if (!z.hasTarget && lots === 0) continue;
+      const change = Math.abs(lots - z.cur) * z.unit;
+      const flipOrFlat = lots === 0 || Math.sign(lots) !== Math.sign(z.cur);
+      if (!flipOrFlat && change < cfg.risk.deadband * E0) continue;
+      // Pre-trade checks, on what adds risk (a move toward 0 is never refused).
+      const adds = Math.abs(lots) > Math.abs(z.cur) || Math.sign(lots) * Math.sign(z.cur) < 0;
+      const notional = Math.abs(lots) * z.unit;
+      if (adds && cfg.risk.maxTargetNotional !== null && notional > cfg.risk.maxTargetNotional) {
+        withhold(
+          z.instrument,
+          'maxTargetNotional',
+          `target notional ${fmt(notional)} > maximum ${cfg.risk.maxTargetNotional}`,
+          qtyOf(lots, z.lotSize),
+        );
+        continue;
+      }
+      if (adds && cfg.risk.maxChangePerRebalance !== null && change > cfg.risk.maxChangePerRebalance * E0) {
+        withhold(
+          z.instrument,
+          'maxChangePerRebalance',
+          `change worth ${fmt(change)} > ${pct(cfg.risk.maxChangePerRebalance)} of equity ${E0}`,
+          qtyOf(lots, z.lotSize),
+        );
+        continue;
+      }
+      const why =
+        z.unit === 0
+          ? 'no live prediction: flat'
+          : `signal asks ${fmt((z.wanted * z.unit) / E0)} × equity ${E0}`;
+      set(z, z.notes ? `${why}; ${z.notes}` : why);
+    }
+  }
+  return { decisions: out, stats: { combined, sized } };
+};
+
+const worst = (a: Desired, b: Desired): Desired =>
+  SEVERITY[b.state] > SEVERITY[a.state] ? b : a.state === b.state && b.cause === 'killSwitchFlatten' ? b : a;
+
+/** The price an account sizes with: its venue's quote, or a CME root's mapped contract. */
+export const priceOf = (s: OptimizerState, venue: string | undefined, i: string) =>
+  rootOf(i) !== null
+    ? s.prices[priceKey(ANY_VENUE, i)]
+    : venue === undefined
+      ? undefined
+      : s.prices[priceKey(venue, i)];
+
+interface NumRules {
+  readonly lot: number;
+  readonly lotSize: string;
+  readonly contractSize: number;
+  readonly minLots: number;
+}
+const cmeRules = new Map<string, NumRules | null>();
+/** Lots and contract size: the venue's listing, or for a CME root whole contracts of its multiplier. */
+export const rulesOf = (s: OptimizerState, venue: string | undefined, i: string): NumRules | null => {
+  const root = rootOf(i);
+  if (root !== null) {
+    if (!cmeRules.has(root)) {
+      const spec = lookupProduct(root);
+      cmeRules.set(
+        root,
+        E.isRight(spec)
+          ? { lot: 1, lotSize: '1', contractSize: Number(spec.right.multiplier), minLots: 0 }
+          : null,
+      );
+    }
+    return cmeRules.get(root) ?? null;
+  }
+  const r = venue === undefined ? undefined : s.rules[venue]?.[i];
+  if (r === undefined) return null;
+  const lot = Number(r.lotSize);
+  return { lot, lotSize: r.lotSize, contractSize: Number(r.contractSize), minLots: Number(r.minQty) / lot };
+};

@@ -1,0 +1,5 @@
+module.exports = {
+  ...require('../../../jest.preset.cjs'),
+  displayName: 'portfolio-engine',
+  rootDir: __dirname,
+};
