@@ -10,7 +10,7 @@
  */
 import * as E from 'fp-ts/Either';
 import { addTradingMs } from '@keel/calendar';
-import { EventType, RecordedEvent } from '@keel/events';
+import { EventType, NewEvent } from '@keel/events';
 
 export const OPTIMIZER_APP = 'optimizer';
 
@@ -183,7 +183,7 @@ export const expiryOf = (
   return E.isRight(end) ? end.right : generatedAt + ttlSec * 1000;
 };
 
-const prediction = (s: OptimizerState, e: RecordedEvent<'PredictionReceived'>): OptimizerState => {
+const prediction = (s: OptimizerState, e: NewEvent<'PredictionReceived'>): OptimizerState => {
   const d = e.data;
   const generatedAt = ms(d.generatedAt);
   const previous = s.predictions[d.instrument]?.[d.modelId];
@@ -204,7 +204,7 @@ const prediction = (s: OptimizerState, e: RecordedEvent<'PredictionReceived'>): 
 
 const utcDay = (at: number): string => new Date(at).toISOString().slice(0, 10);
 
-const equity = (s: OptimizerState, e: RecordedEvent<'AccountEquityUpdated'>): OptimizerState => {
+const equity = (s: OptimizerState, e: NewEvent<'AccountEquityUpdated'>): OptimizerState => {
   const d = e.data;
   const value = Number(d.equity);
   const asOf = ms(d.asOf);
@@ -237,7 +237,7 @@ export const nextPrice = (p: PriceFacts | undefined, mid: number, at: number): P
   return { mid, at, bucket, bucketMid: mid, lastClose: p.bucketMid, variance, samples: p.samples + 1 };
 };
 
-const quote = (s: OptimizerState, e: RecordedEvent<'QuoteUpdated'>): OptimizerState => {
+const quote = (s: OptimizerState, e: NewEvent<'QuoteUpdated'>): OptimizerState => {
   const d = e.data;
   const mid = (Number(d.bidPrice) + Number(d.askPrice)) / 2;
   const at = ms(d.venueAt);
@@ -249,7 +249,7 @@ const quote = (s: OptimizerState, e: RecordedEvent<'QuoteUpdated'>): OptimizerSt
   return { ...s, prices: { ...s.prices, [key]: nextPrice(s.prices[key], mid, at) } };
 };
 
-const listed = (s: OptimizerState, e: RecordedEvent<'InstrumentsListed'>): OptimizerState => {
+const listed = (s: OptimizerState, e: NewEvent<'InstrumentsListed'>): OptimizerState => {
   const d = e.data;
   const rules: Record<string, Rules> = {};
   for (const i of d.instruments)
@@ -259,14 +259,14 @@ const listed = (s: OptimizerState, e: RecordedEvent<'InstrumentsListed'>): Optim
   return { ...s, rules: { ...s.rules, [d.venue]: rules }, venueOf };
 };
 
-const positions = (s: OptimizerState, e: RecordedEvent<'PositionReported'>): OptimizerState => {
+const positions = (s: OptimizerState, e: NewEvent<'PositionReported'>): OptimizerState => {
   const d = e.data;
   const mine: Record<string, string> = {};
   for (const p of d.positions) mine[p.instrument] = p.qty;
   return { ...s, positions: { ...s.positions, [d.accountId]: mine } };
 };
 
-const filled = (s: OptimizerState, e: RecordedEvent<'OrderFilled'>): OptimizerState => {
+const filled = (s: OptimizerState, e: NewEvent<'OrderFilled'>): OptimizerState => {
   const d = e.data;
   const before = Number(s.positions[d.accountId]?.[d.instrument] ?? '0');
   const after = before + (d.side === 'buy' ? 1 : -1) * Number(d.qty);
@@ -274,7 +274,7 @@ const filled = (s: OptimizerState, e: RecordedEvent<'OrderFilled'>): OptimizerSt
   return { ...s, positions: setIn(s.positions, d.accountId, d.instrument, String(after)) };
 };
 
-const mapped = (s: OptimizerState, e: RecordedEvent<'ContractMapped'>): OptimizerState => {
+const mapped = (s: OptimizerState, e: NewEvent<'ContractMapped'>): OptimizerState => {
   const d = e.data;
   if (s.contracts[d.root] === d.contract) return s;
   // A new contract starts a new price series (the roll's calendar spread is not a return).
@@ -285,7 +285,7 @@ const mapped = (s: OptimizerState, e: RecordedEvent<'ContractMapped'>): Optimize
 
 const kill = (
   s: OptimizerState,
-  e: RecordedEvent<'KillSwitchEngaged' | 'KillSwitchReleased'>,
+  e: NewEvent<'KillSwitchEngaged' | 'KillSwitchReleased'>,
 ): OptimizerState => {
   const d = e.data;
   const on = e.type === 'KillSwitchEngaged';
@@ -311,7 +311,7 @@ const kill = (
   return { ...next, equity: eq, drawdownHalted: next.drawdownHalted.filter((a) => !covered(a)) };
 };
 
-const targetSet = (s: OptimizerState, e: RecordedEvent<'TargetPositionSet'>): OptimizerState => {
+const targetSet = (s: OptimizerState, e: NewEvent<'TargetPositionSet'>): OptimizerState => {
   const d = e.data;
   const prev = s.targets[d.accountId]?.[d.instrument];
   const rules = s.rules[s.venueOf[d.accountId] ?? '']?.[d.instrument];
@@ -336,7 +336,7 @@ const nextStatus = (s: OptimizerState, account: string, instrument: string, code
   seq: (s.status[account]?.[instrument]?.seq ?? 0) + 1,
 });
 
-const withheld = (s: OptimizerState, e: RecordedEvent<'TargetWithheld'>): OptimizerState => {
+const withheld = (s: OptimizerState, e: NewEvent<'TargetWithheld'>): OptimizerState => {
   const account = e.data.accountId ?? NO_ACCOUNT;
   return {
     ...s,
@@ -349,7 +349,7 @@ const withheld = (s: OptimizerState, e: RecordedEvent<'TargetWithheld'>): Optimi
   };
 };
 
-const riskChanged = (s: OptimizerState, e: RecordedEvent<'RiskStateChanged'>): OptimizerState => {
+const riskChanged = (s: OptimizerState, e: NewEvent<'RiskStateChanged'>): OptimizerState => {
   const d = e.data;
   if (d.scope === 'global' || d.accountId === null)
     return { ...s, risk: { ...s.risk, global: { state: d.to, cause: d.cause, seq: s.risk.global.seq + 1 } } };
@@ -365,13 +365,13 @@ const riskChanged = (s: OptimizerState, e: RecordedEvent<'RiskStateChanged'>): O
   };
 };
 
-const configApplied = (s: OptimizerState, e: RecordedEvent<'OptimizerConfigApplied'>): OptimizerState => ({
+const configApplied = (s: OptimizerState, e: NewEvent<'OptimizerConfigApplied'>): OptimizerState => ({
   ...s,
   config: { digest: e.data.digest, document: e.data.config },
 });
 
 type Handlers = {
-  readonly [K in OptimizerEventType]: (s: OptimizerState, e: RecordedEvent<K>) => OptimizerState;
+  readonly [K in OptimizerEventType]: (s: OptimizerState, e: NewEvent<K>) => OptimizerState;
 };
 const HANDLERS: Handlers = {
   PredictionReceived: prediction,
@@ -389,11 +389,15 @@ const HANDLERS: Handlers = {
   OptimizerConfigApplied: configApplied,
 };
 
-const isOptimizerEvent = (e: RecordedEvent): e is RecordedEvent<OptimizerEventType> => e.type in HANDLERS;
+const isOptimizerEvent = (e: NewEvent): e is NewEvent<OptimizerEventType> => e.type in HANDLERS;
 
-/** The fold: pure, total (an event of another type leaves the state as it is). */
-export const evolveOptimizer = (s: OptimizerState, e: RecordedEvent): OptimizerState => {
+/**
+ * The fold: pure, total (an event of another type leaves the state as it is). It reads only
+ * what a new event already has (type, id, data), so the engine folds its own writes in before
+ * the bus brings them back; a RecordedEvent is one.
+ */
+export const evolveOptimizer = (s: OptimizerState, e: NewEvent): OptimizerState => {
   if (!isOptimizerEvent(e)) return s;
-  const h = HANDLERS[e.type] as (s: OptimizerState, e: RecordedEvent) => OptimizerState;
+  const h = HANDLERS[e.type] as (s: OptimizerState, e: NewEvent) => OptimizerState;
   return h(s, e);
 };
