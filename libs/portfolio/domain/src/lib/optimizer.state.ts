@@ -283,10 +283,7 @@ const mapped = (s: OptimizerState, e: NewEvent<'ContractMapped'>): OptimizerStat
   return { ...s, contracts: { ...s.contracts, [d.root]: d.contract }, prices };
 };
 
-const kill = (
-  s: OptimizerState,
-  e: NewEvent<'KillSwitchEngaged' | 'KillSwitchReleased'>,
-): OptimizerState => {
+const kill = (s: OptimizerState, e: NewEvent<'KillSwitchEngaged' | 'KillSwitchReleased'>): OptimizerState => {
   const d = e.data;
   const on = e.type === 'KillSwitchEngaged';
   if (d.scope === 'account' && d.accountId === null) return s;
