@@ -44,35 +44,37 @@ export const PAPER_CONFIG: OptimizerConfigText = {
 };
 
 const props = OptimizerConfigSchema.properties;
-const withDefault = <S extends TSchema>(schema: S, value: unknown, description: string): S =>
-  ({ ...schema, default: value, description }) as S;
+const described = <S extends TSchema>(schema: S, description: string) =>
+  Type.Optional({ ...schema, description } as S);
 
+/**
+ * The document's keys, each an optional setting (the file's top-level keys, or `KEEL_<KEY>` as
+ * JSON). No defaults per key: a document is used as written, or, when none of its keys is set,
+ * the paper example as a whole — never a mix of the two.
+ */
 export const OptimizerSettings = {
-  models: withDefault(props.models, PAPER_CONFIG.models, 'model id → decay (docs/optimizer.md)'),
-  strategies: withDefault(
-    props.strategies,
-    PAPER_CONFIG.strategies,
-    'strategy → model weights, method, vol target',
-  ),
-  instruments: withDefault(
-    props.instruments,
-    PAPER_CONFIG.instruments,
-    'instrument → caps (maxQty, maxNotional)',
-  ),
-  accounts: withDefault(
-    props.accounts,
-    PAPER_CONFIG.accounts,
-    'account → strategy budgets, leverage, caps, risk limits',
-  ),
-  risk: withDefault(
-    props.risk,
-    PAPER_CONFIG.risk,
-    'ages, deadband, hysteresis, pre-trade checks, kill switch mode',
-  ),
-  tickMs: withDefault(props.tickMs, PAPER_CONFIG.tickMs, 'decision tick on the injected clock (ms)'),
+  models: described(props.models, 'model id → decay (docs/optimizer.md)'),
+  strategies: described(props.strategies, 'strategy → model weights, method, vol target'),
+  instruments: described(props.instruments, 'instrument → caps (maxQty, maxNotional)'),
+  accounts: described(props.accounts, 'account → strategy budgets, leverage, caps, risk limits'),
+  risk: described(props.risk, 'ages, deadband, hysteresis, pre-trade checks, kill switch mode'),
+  tickMs: described(props.tickMs, 'decision tick on the injected clock (ms)'),
 };
 export type OptimizerSettingsValue = {
-  [K in keyof typeof OptimizerSettings]: Static<(typeof OptimizerSettings)[K]>;
+  [K in keyof typeof OptimizerSettings]?: Static<(typeof OptimizerSettings)[K]>;
+};
+
+/** The document the settings give: as written, or the paper example when none is given. */
+export const documentOf = (
+  s: OptimizerSettingsValue,
+): { readonly doc: unknown; readonly example: boolean } => {
+  const given = Object.fromEntries(
+    Object.entries(s).filter(([k, v]) => k in OptimizerSettings && v !== undefined),
+  );
+  const keys = ['models', 'strategies', 'instruments', 'accounts'];
+  return keys.some((k) => k in given)
+    ? { doc: given, example: false }
+    : { doc: { ...PAPER_CONFIG, ...given }, example: true };
 };
 
 export interface OptimizerProgram extends AppProgram, Pick<OptimizerEngine, 'state' | 'position' | 'tick'> {}
@@ -84,13 +86,13 @@ export const startOptimizer = (
 ): Promise<E.Either<KeelError, OptimizerProgram>> =>
   pipe(
     TE.fromEither(
-      resolveOptimizerConfig({
-        models: settings.models,
-        strategies: settings.strategies,
-        instruments: settings.instruments,
-        accounts: settings.accounts,
-        risk: settings.risk,
-        tickMs: settings.tickMs,
+      pipe(documentOf(settings), ({ doc, example }) => {
+        if (example)
+          ports.logger.warn(
+            { accounts: Object.keys(PAPER_CONFIG.accounts) },
+            'no optimizer configuration given (KEEL_CONFIG): running the paper example',
+          );
+        return resolveOptimizerConfig(doc);
       }),
     ),
     TE.map((config) => createOptimizerEngine(ports, config)),

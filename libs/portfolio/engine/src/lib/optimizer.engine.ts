@@ -91,21 +91,17 @@ export const configDigest = (document: unknown): string =>
 /** The scope of the pass an event calls for, or null when it calls for none (the tick covers it). */
 export const scopeOf = (event: RecordedEvent): RebalanceScope | null => {
   if (event.producer === OPTIMIZER_APP) return null;
-  switch (event.type) {
-    case 'PredictionReceived':
-      return { instruments: new Set([event.data.instrument]), accounts: null };
-    case 'AccountEquityUpdated':
-      return { instruments: null, accounts: new Set([event.data.accountId]) };
-    case 'InstrumentsListed':
-      return { instruments: null, accounts: new Set(event.data.accountIds) };
-    case 'ContractMapped':
-      return { instruments: new Set([event.data.instrument]), accounts: null };
-    case 'KillSwitchEngaged':
-    case 'KillSwitchReleased':
-      return FULL_PASS;
-    default:
-      return null;
-  }
+  if (event.type === 'PredictionReceived')
+    return { instruments: new Set([event.data.instrument]), accounts: null };
+  if (event.type === 'AccountEquityUpdated')
+    return { instruments: null, accounts: new Set([event.data.accountId]) };
+  if (event.type === 'InstrumentsListed')
+    return { instruments: null, accounts: new Set(event.data.accountIds) };
+  if (event.type === 'ContractMapped')
+    return { instruments: new Set([event.data.instrument]), accounts: null };
+  if (event.type === 'KillSwitchEngaged' || event.type === 'KillSwitchReleased') return FULL_PASS;
+  // Quotes, positions and fills change no decision by themselves: the next tick reads them.
+  return null;
 };
 
 export const createOptimizerEngine = (ports: OptimizerPorts, config: OptimizerConfig): OptimizerEngine => {
