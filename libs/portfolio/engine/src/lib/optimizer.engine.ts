@@ -13,6 +13,7 @@
  * - Passes run one at a time. The state a pass reads is the folded log plus this engine's own
  *   writes the fold has not consumed yet (by global position), so a pass right after another
  *   never decides twice on a stale view.
+ * - Reactions wait for the start-up replay to finish; `started` then runs one full pass.
  * - At start it records the configuration (OptimizerConfigApplied) when its digest differs
  *   from the last one recorded: a changed file takes effect at restart and leaves a trace.
  *
@@ -127,6 +128,7 @@ export const createOptimizerEngine = (ports: OptimizerPorts, config: OptimizerCo
   let pending: { position: number; events: readonly NewEvent[] }[] = [];
   const serial = serialQueue();
   let running: RunningApp<OptimizerState> | null = null;
+  let ready = false;
 
   const folded = (): OptimizerState => running?.state() ?? initialOptimizerState;
   const position = (): number => running?.position() ?? 0;
@@ -249,6 +251,8 @@ export const createOptimizerEngine = (ports: OptimizerPorts, config: OptimizerCo
       evolve: evolveOptimizer,
     },
     react: (event, state) => {
+      // During the start-up replay the state is not the latest yet: the pass in `started` decides.
+      if (!ready) return [];
       const scope = scopeOf(event);
       return scope === null ? [] : reactTo(state, event, scope);
     },
@@ -307,7 +311,13 @@ export const createOptimizerEngine = (ports: OptimizerPorts, config: OptimizerCo
         },
         'optimizer started',
       );
-      return recordConfig();
+      return pipe(
+        recordConfig(),
+        TE.chain(() => {
+          ready = true;
+          return tick;
+        }),
+      );
     },
     tickers: [
       {
