@@ -7,7 +7,7 @@
 import * as E from 'fp-ts/Either';
 import * as TE from 'fp-ts/TaskEither';
 import { pipe } from 'fp-ts/function';
-import { Static, TSchema, Type } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { KeelError } from '@keel/events';
 import {
   OPTIMIZER_APP,
@@ -43,39 +43,29 @@ export const PAPER_CONFIG: OptimizerConfigText = {
   tickMs: 1000,
 };
 
-const props = OptimizerConfigSchema.properties;
-const described = <S extends TSchema>(schema: S, description: string) =>
-  Type.Optional({ ...schema, description } as S);
-
 /**
- * The document's keys, each an optional setting (the file's top-level keys, or `KEEL_<KEY>` as
- * JSON). No defaults per key: a document is used as written, or, when none of its keys is set,
- * the paper example as a whole — never a mix of the two.
+ * One setting, `optimizer`: the whole document, as the `optimizer` key of the JSON file
+ * `KEEL_CONFIG` names (or `KEEL_OPTIMIZER` holding the JSON). Absent: the paper example.
+ * Nested under one key so the document's own names (`instruments`, `accounts`) never meet
+ * other apps' settings of the same name in a shared environment.
  */
 export const OptimizerSettings = {
-  models: described(props.models, 'model id → decay (docs/optimizer.md)'),
-  strategies: described(props.strategies, 'strategy → model weights, method, vol target'),
-  instruments: described(props.instruments, 'instrument → caps (maxQty, maxNotional)'),
-  accounts: described(props.accounts, 'account → strategy budgets, leverage, caps, risk limits'),
-  risk: described(props.risk, 'ages, deadband, hysteresis, pre-trade checks, kill switch mode'),
-  tickMs: described(props.tickMs, 'decision tick on the injected clock (ms)'),
+  optimizer: Type.Optional({
+    ...OptimizerConfigSchema,
+    description:
+      'the optimizer document: models, strategies, instruments, accounts, risk, tickMs (docs/optimizer.md)',
+  } as typeof OptimizerConfigSchema),
 };
-export type OptimizerSettingsValue = {
-  [K in keyof typeof OptimizerSettings]?: Static<(typeof OptimizerSettings)[K]>;
-};
+export type OptimizerSettingsValue = { readonly optimizer?: OptimizerConfigText };
 
 /** The document the settings give: as written, or the paper example when none is given. */
 export const documentOf = (
   s: OptimizerSettingsValue,
-): { readonly doc: unknown; readonly example: boolean } => {
-  const given = Object.fromEntries(
-    Object.entries(s).filter(([k, v]) => k in OptimizerSettings && v !== undefined),
-  );
-  const keys = ['models', 'strategies', 'instruments', 'accounts'];
-  return keys.some((k) => k in given)
-    ? { doc: given, example: false }
-    : { doc: { ...PAPER_CONFIG, ...given }, example: true };
-};
+): { readonly doc: OptimizerConfigText; readonly example: boolean } =>
+  s.optimizer === undefined ? { doc: PAPER_CONFIG, example: true } : { doc: s.optimizer, example: false };
+
+/** The setting's name in error paths. */
+const KEY = 'optimizer';
 
 export interface OptimizerProgram extends AppProgram, Pick<OptimizerEngine, 'state' | 'position' | 'tick'> {}
 
@@ -90,9 +80,9 @@ export const startOptimizer = (
         if (example)
           ports.logger.warn(
             { accounts: Object.keys(PAPER_CONFIG.accounts) },
-            'no optimizer configuration given (KEEL_CONFIG): running the paper example',
+            'no optimizer document given (the `optimizer` key of KEEL_CONFIG): running the paper example',
           );
-        return resolveOptimizerConfig(doc);
+        return resolveOptimizerConfig(doc, KEY);
       }),
     ),
     TE.map((config) => createOptimizerEngine(ports, config)),
@@ -114,5 +104,6 @@ export const optimizerMain: AppMainSpec<typeof OptimizerSettings> = {
   name: OPTIMIZER_APP,
   defaultHttpPort: 8082,
   config: OptimizerSettings,
+  validate: (settings) => resolveOptimizerConfig(documentOf(settings).doc, KEY),
   start: startOptimizer,
 };

@@ -1,7 +1,8 @@
 /**
- * The optimizer's settings as the runtime decodes them: the paper defaults resolve, a bad
- * value in the KEEL_CONFIG file stops the app naming the key and the value, and a document
- * that decodes but does not hang together (a strategy that does not exist) names its pointer.
+ * The optimizer's settings as the runtime decodes them: the paper example when no document is
+ * given, a bad value in the KEEL_CONFIG file named by its path and value, a document that
+ * decodes but does not hang together (a strategy that does not exist) named by its pointer, and
+ * a document given used as written (never mixed with the example).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -10,7 +11,7 @@ import * as E from 'fp-ts/Either';
 import { Type } from '@sinclair/typebox';
 import { resolveOptimizerConfig } from '@keel/portfolio-domain';
 import { loadConfig } from '@keel/runtime';
-import { documentOf, OptimizerSettings, PAPER_CONFIG } from './production';
+import { documentOf, optimizerMain, OptimizerSettings, PAPER_CONFIG } from './production';
 
 const schema = Type.Object(OptimizerSettings);
 const withFile = (doc: unknown): string => {
@@ -19,53 +20,56 @@ const withFile = (doc: unknown): string => {
   fs.writeFileSync(file, JSON.stringify(doc));
   return file;
 };
+const decode = (options: Parameters<typeof loadConfig>[1]) => loadConfig(schema, options);
 
 describe('the optimizer settings', () => {
-  it('run the paper session by default: sim-1 on BTC/USDT:USDT following ma-cross', () => {
-    const decoded = loadConfig(schema, { env: {} });
+  it('run the paper example when no document is given: sim-1 on BTC/USDT:USDT following ma-cross', () => {
+    const decoded = decode({ env: {} });
     if (E.isLeft(decoded)) throw new Error(JSON.stringify(decoded.left));
     const { doc, example } = documentOf(decoded.right);
     expect(example).toBe(true);
     const resolved = resolveOptimizerConfig(doc);
     expect(E.isRight(resolved) && [...resolved.right.accounts.keys()]).toEqual(['sim-1']);
+    expect(E.isRight(resolved) && resolved.right.strategies.get('trend')?.models.get('ma-cross')).toBe(1);
   });
 
-  it('refuse a bad value in the file, naming the key and the value', () => {
+  it('refuse a bad value in the file, naming its path and the value', () => {
     const file = withFile({
-      ...PAPER_CONFIG,
-      accounts: { 'sim-1': { strategies: { trend: { budget: 1.5 } } } },
+      optimizer: { ...PAPER_CONFIG, accounts: { 'sim-1': { strategies: { trend: { budget: 1.5 } } } } },
     });
-    const decoded = loadConfig(schema, { env: {}, file });
-    expect(E.isLeft(decoded)).toBe(true);
-    const [err] = E.isLeft(decoded) ? decoded.left : [];
-    expect(err?.path).toContain('accounts');
-    expect(JSON.stringify(err)).toContain('1.5');
-  });
-
-  it('refuse a document that does not hang together, naming its JSON pointer', () => {
-    const bad = resolveOptimizerConfig({
-      ...PAPER_CONFIG,
-      accounts: { 'sim-1': { strategies: { carry: { budget: 1 } } } },
-    });
-    expect(bad).toEqual(
-      E.left(
-        expect.objectContaining({ path: 'KEEL_CONFIG/accounts/sim-1/strategies/carry', value: 'carry' }),
-      ),
+    const decoded = decode({ env: {}, file });
+    expect(decoded).toEqual(
+      E.left([
+        expect.objectContaining({
+          path: `${file}#/optimizer/accounts/sim-1/strategies/trend/budget`,
+          value: 1.5,
+        }),
+      ]),
     );
   });
 
-  it('take the document from the environment too (JSON in KEEL_ACCOUNTS)', () => {
-    const accounts = { 'acc-9': { strategies: { trend: { budget: 0.5 } }, leverage: 3 } };
-    const decoded = loadConfig(schema, { env: { KEEL_ACCOUNTS: JSON.stringify(accounts) } });
+  it('refuse a document that does not hang together before anything opens, naming its pointer', () => {
+    const optimizer = { ...PAPER_CONFIG, accounts: { 'sim-1': { strategies: { carry: { budget: 1 } } } } };
+    const decoded = decode({ env: { KEEL_OPTIMIZER: JSON.stringify(optimizer) } });
     if (E.isLeft(decoded)) throw new Error(JSON.stringify(decoded.left));
-    expect(decoded.right.accounts).toEqual(accounts);
-    // A document given is used as written: no paper strategy slips in.
+    const checked = optimizerMain.validate?.(decoded.right as never);
+    expect(checked).toEqual(
+      E.left(expect.objectContaining({ path: 'optimizer/accounts/sim-1/strategies/carry', value: 'carry' })),
+    );
+  });
+
+  it('use a document given as written: no paper strategy or account slips in', () => {
+    const optimizer = {
+      strategies: { carry: { models: { m9: 2 } } },
+      instruments: { 'ETH/USDT:USDT': {} },
+      accounts: { 'acc-9': { strategies: { carry: { budget: 0.5 } }, leverage: 3 } },
+    };
+    const decoded = decode({ env: { KEEL_OPTIMIZER: JSON.stringify(optimizer) } });
+    if (E.isLeft(decoded)) throw new Error(JSON.stringify(decoded.left));
     const { doc, example } = documentOf(decoded.right);
     expect(example).toBe(false);
-    expect(resolveOptimizerConfig(doc)).toEqual(
-      E.left(
-        expect.objectContaining({ path: 'KEEL_CONFIG/strategies', message: 'Expected required property' }),
-      ),
-    );
+    const resolved = resolveOptimizerConfig(doc);
+    expect(E.isRight(resolved) && [...resolved.right.accounts.keys()]).toEqual(['acc-9']);
+    expect(E.isRight(resolved) && [...resolved.right.strategies.keys()]).toEqual(['carry']);
   });
 });

@@ -41,6 +41,7 @@ const APP_ONLY_SETTINGS: Readonly<Record<string, readonly string[]>> = {
     'KEEL_FUTURE_SKEW_SEC',
     'KEEL_NATS_SUBJECT',
   ],
+  optimizer: ['KEEL_OPTIMIZER'],
 };
 const othersOnly = (app: string): ReadonlySet<string> =>
   new Set(

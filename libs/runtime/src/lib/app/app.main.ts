@@ -42,6 +42,13 @@ export interface AppMainSpec<P extends TProperties> {
   readonly defaultHttpPort: number;
   /** The app's own settings, added to the shared ones. */
   readonly config?: P;
+  /**
+   * Checks the schema cannot express (references between settings), run before anything is
+   * opened: a Left stops the app like a bad value (exit code 2), naming the key and the value.
+   */
+  readonly validate?: (
+    config: BaseAppConfig & { [K in keyof P]: P[K]['static'] },
+  ) => E.Either<ValidationError, unknown>;
   readonly start: (
     ports: AppPorts,
     config: BaseAppConfig & { [K in keyof P]: P[K]['static'] },
@@ -72,7 +79,8 @@ export const runMain = async <P extends TProperties>(
   const location = E.mapLeft((e: ValidationError) => ({ ...e, path: 'KEEL_STORE_URI' }))(
     parseEventStoreUri(config.storeUri),
   );
-  const invalid = [clock, location].flatMap((r) => (E.isLeft(r) ? [r.left] : []));
+  const checked = spec.validate?.(config) ?? E.right(undefined);
+  const invalid = [clock, location, checked].flatMap((r) => (E.isLeft(r) ? [r.left] : []));
   if (E.isLeft(clock) || invalid.length > 0) {
     process.stderr.write(`${spec.name}: refusing to start\n${formatConfigErrors(invalid)}\n`);
     return 2;
