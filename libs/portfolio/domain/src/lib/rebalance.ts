@@ -244,12 +244,15 @@ export const rebalance = (
   scope: RebalanceScope = FULL_PASS,
 ): Rebalance => {
   const out: Decision[] = [];
+  // Risk changes are recorded after the targets of the same pass: execution lifts a kill switch's
+  // pause on the flatten answer, so the zero targets must be folded before it (docs/execution.md).
+  const risks: Decision[] = [];
   let sized = 0;
 
   // 1. Risk.
   const global = desiredGlobalRisk(cfg, s);
   if (differs(s.risk.global, global))
-    out.push({
+    risks.push({
       stream: GLOBAL_STREAM,
       type: 'RiskStateChanged',
       data: {
@@ -270,7 +273,7 @@ export const rebalance = (
     const rec = s.risk.accounts[acc.accountId];
     if (differs(rec, d)) {
       riskChanged.add(acc.accountId);
-      out.push({
+      risks.push({
         stream: accountStream(acc.accountId),
         type: 'RiskStateChanged',
         data: {
@@ -680,7 +683,7 @@ export const rebalance = (
       set(z, z.notes ? `${why}; ${z.notes}` : why);
     }
   }
-  return { decisions: out, stats: { combined, sized } };
+  return { decisions: [...out, ...risks], stats: { combined, sized } };
 };
 
 const worst = (a: Desired, b: Desired): Desired =>
