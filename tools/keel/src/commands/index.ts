@@ -19,6 +19,7 @@ import { startCommand } from './start.command';
 import { twapSimCommand } from './twap-sim.command';
 import { contractCheckCommand, contractReleaseCommand } from './contract-release.command';
 import { modelMaCrossCommand } from './model.command';
+import { killEngageCommand, killReleaseCommand } from './kill.command';
 
 export const COMMANDS: Readonly<Record<string, Command>> = {
   start: startCommand,
@@ -42,4 +43,6 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   'contract release': contractReleaseCommand,
   'contract check': contractCheckCommand,
   'model ma-cross': modelMaCrossCommand,
+  'kill engage': killEngageCommand,
+  'kill release': killReleaseCommand,
 };
