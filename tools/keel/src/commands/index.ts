@@ -5,6 +5,7 @@ import { benchCoalescingCommand } from './bench-coalescing.command';
 import { benchReplayCommand } from './bench-replay.command';
 import { benchCodecCommand } from './bench-codec.command';
 import { benchIngestCommand } from './bench-ingest.command';
+import { benchOptimizerCommand } from './bench-optimizer.command';
 import {
   replayArchiveCommand,
   replayCommand,
@@ -28,6 +29,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   'bench coalescing': benchCoalescingCommand,
   'bench codec': benchCodecCommand,
   'bench ingest': benchIngestCommand,
+  'bench optimizer': benchOptimizerCommand,
   'calendar contracts': calendarContractsCommand,
   'calendar holidays': calendarHolidaysCommand,
   'calendar state': calendarStateCommand,
