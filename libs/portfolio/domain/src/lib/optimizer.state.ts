@@ -35,6 +35,8 @@ export interface EquityFacts {
   /** UTC date of `asOf` and the equity at the start of that day (the last value before it). */
   readonly day: string;
   readonly dayStart: number;
+  /** The lowest equity of that day: a daily loss, once hit, holds for the rest of the day. */
+  readonly dayLow: number;
 }
 
 export interface PriceFacts {
@@ -219,6 +221,7 @@ const equity = (s: OptimizerState, e: RecordedEvent<'AccountEquityUpdated'>): Op
     peak: Math.max(prev?.peak ?? value, value),
     day,
     dayStart: prev === undefined ? value : prev.day === day ? prev.dayStart : prev.equity,
+    dayLow: prev !== undefined && prev.day === day ? Math.min(prev.dayLow, value) : value,
   };
   return { ...s, equity: { ...s.equity, [d.accountId]: next } };
 };

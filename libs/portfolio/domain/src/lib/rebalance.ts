@@ -119,7 +119,9 @@ export const desiredAccountRisk = (
       };
   }
   if (eq !== undefined && acc.dailyLossLimit !== null && eq.dayStart > 0 && eq.day === utcDay(now)) {
-    const loss = 1 - eq.equity / eq.dayStart;
+    // The day's worst, not the latest: a loss that hit the limit holds until 00:00 UTC even
+    // if equity recovers (otherwise the state flaps ACTIVE/REDUCING around the limit).
+    const loss = 1 - eq.dayLow / eq.dayStart;
     if (loss >= acc.dailyLossLimit)
       return {
         state: 'REDUCING',
