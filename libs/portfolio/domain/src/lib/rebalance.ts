@@ -172,8 +172,14 @@ export const decayAt = (
   return span > 0 ? Math.min(1, Math.max(0, (p.expiresAt - now) / span)) : 0;
 };
 
-export const isLive = (p: LivePrediction, now: number): boolean =>
-  now >= p.startAt && (p.expiresAt === null || now < p.expiresAt);
+/**
+ * Live until it expires, from when it is recorded: a CME prediction received while the market
+ * is closed applies at once (it replaced the model's previous view in the fold, so gating it
+ * on `startAt` would leave the model with no view until the open and flatten the target every
+ * weekend). Holding a closed-market target until the open is cme-rollover's job (docs/cme.md);
+ * `startAt` only sets where its trading-time decay and expiry count from.
+ */
+export const isLive = (p: LivePrediction, now: number): boolean => p.expiresAt === null || now < p.expiresAt;
 
 /** Every live prediction of the strategy's models for one instrument, combined. */
 export const combine = (
