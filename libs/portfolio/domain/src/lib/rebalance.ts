@@ -394,9 +394,10 @@ export const rebalance = (
         });
     };
 
-    // A kill switch set to flatten: every held target to 0, whatever the inputs.
+    // A kill switch set to flatten: every held target to 0, whatever the inputs — also one
+    // in an instrument the configuration no longer gives this account.
     if (risk.cause === 'killSwitchFlatten') {
-      for (const i of acc.instruments) {
+      for (const i of new Set([...acc.instruments, ...Object.keys(targets)])) {
         sized++;
         const t = targets[i];
         if (t === undefined || t.lots === 0) continue;
