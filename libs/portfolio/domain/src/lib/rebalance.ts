@@ -608,35 +608,8 @@ export const rebalance = (
       }
       binding = true;
     }
-    // Whole lots: hysteresis around the current target, or toward 0 where a cap binds (a
-    // rounded-up lot must not break the cap it was cut to).
-    const round = (trunc: boolean): void => {
-      for (const z of sizings) {
-        const raw = z.lots;
-        z.lots =
-          trunc || z.limits.some((l) => l !== 'drawdownScaling')
-            ? Math.trunc(raw + Math.sign(raw) * 1e-9) + 0
-            : Math.abs(lotsWithHysteresis(raw, z.cur, cfg.risk.hysteresis)) > z.capLots
-              ? Math.trunc(raw) + 0
-              : lotsWithHysteresis(raw, z.cur, cfg.risk.hysteresis);
-      }
-    };
-    const exposure = (): [number, number] => {
-      let g = 0;
-      let n = 0;
-      for (const z of sizings) {
-        g += Math.abs(z.lots * z.unit);
-        n += z.lots * z.unit;
-      }
-      return [g, Math.abs(n)];
-    };
-    const raws = sizings.map((z) => z.lots);
-    round(binding);
-    const [g1, n1] = exposure();
-    if (g1 > grossCap * (1 + 1e-12) || n1 > netCap * (1 + 1e-12)) {
-      sizings.forEach((z, k) => (z.lots = raws[k] ?? 0));
-      round(true);
-    }
+    const chosen = wholeLots(sizings, binding, cfg.risk.hysteresis, grossCap, netCap);
+    sizings.forEach((z, k) => (z.lots = chosen[k] ?? 0));
 
     for (const z of sizings) {
       let lots = z.lots;
@@ -690,6 +663,58 @@ export const rebalance = (
     }
   }
   return { decisions: out, stats: { combined, sized } };
+};
+
+const truncLots = (x: number): number => Math.trunc(x + Math.sign(x) * 1e-9) + 0;
+const INSTRUMENT_CAPS: readonly string[] = ['instrumentPosition', 'instrumentNotional'];
+
+/**
+ * Whole lots from the sized (fractional) ones: hysteresis around the current target where the
+ * caps allow, toward 0 where a cap cut the size (a rounded-up lot must not break the cap it
+ * was cut to). Each branch gives a fixed point — deciding again from the targets it set picks
+ * the same lots — so recording a pass and running it again never churns:
+ *  - an account cap scaled the sizes: truncate (depends on the sizes only);
+ *  - hysteresis from the current targets fits the caps: take it (it holds what it set);
+ *  - plain rounding fits: take it (hysteresis holds a rounded size);
+ *  - else truncate, then hysteresis from there if that fits (otherwise the truncation; from
+ *    it the same test fails again). Taking the truncation straight away would let the next
+ *    pass, starting from it, round some lots up again: a second change with no new input.
+ */
+const wholeLots = (
+  sizings: readonly Sizing[],
+  binding: boolean,
+  h: number,
+  grossCap: number,
+  netCap: number,
+): number[] => {
+  const raws = sizings.map((z) => z.lots);
+  const trunc = raws.map(truncLots);
+  if (binding) return trunc;
+  const capped = (z: Sizing): boolean => z.limits.some((l) => INSTRUMENT_CAPS.includes(l));
+  /** Lots with hysteresis from `cur` (null: plain rounding). */
+  const from = (cur: ((k: number) => number) | null): number[] =>
+    sizings.map((z, k) => {
+      const raw = raws[k] ?? 0;
+      if (capped(z)) return truncLots(raw);
+      const held = cur === null ? roundHalfAway(raw) : lotsWithHysteresis(raw, cur(k), h);
+      // |raw| ≤ capLots, a whole number: rounding stays within it, holding may not.
+      return Math.abs(held) > z.capLots ? roundHalfAway(raw) : held;
+    });
+  const fits = (lots: readonly number[]): boolean => {
+    let g = 0;
+    let n = 0;
+    sizings.forEach((z, k) => {
+      g += Math.abs((lots[k] ?? 0) * z.unit);
+      n += (lots[k] ?? 0) * z.unit;
+    });
+    return g <= grossCap * (1 + 1e-12) && Math.abs(n) <= netCap * (1 + 1e-12);
+  };
+  const held = from((k) => sizings[k]?.cur ?? 0);
+  if (fits(held)) return held;
+  const rounded = from(null);
+  if (fits(rounded)) return rounded;
+  const fromTrunc = from((k) => trunc[k] ?? 0);
+  return fits(fromTrunc) ? fromTrunc : trunc;
 };
 
 const worst = (a: Desired, b: Desired): Desired =>
