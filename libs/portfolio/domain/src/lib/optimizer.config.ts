@@ -258,7 +258,12 @@ export const resolveOptimizerConfig = (
   }
   for (const m of Object.keys(c.models ?? {}))
     if (!strategiesOf.has(m))
-      return fail(key, pointer('models', m), m, 'is a model no strategy uses (add it to a strategy or remove it)');
+      return fail(
+        key,
+        pointer('models', m),
+        m,
+        'is a model no strategy uses (add it to a strategy or remove it)',
+      );
   const instruments = new Set(Object.keys(c.instruments));
   const accounts = new Map<string, ResolvedAccount>();
   const accountsOf = new Map<string, string[]>();
