@@ -754,8 +754,7 @@ const SET: Verdict = { kind: 'set' };
  * keeps current targets in places: the deadband, a refused flip, REDUCING holding one side,
  * offsetting lots truncated to 0. Caps are rules and the deadband a nicety, so first every
  * held change goes through; then whole lots come off the biggest position on the side over the
- * cap (a move toward 0, which neither REDUCING nor a pre-trade check refuses) until it fits,
- * from the targets being set before those left as they stand.
+ * cap (a move toward 0, which neither REDUCING nor a pre-trade check refuses) until it fits.
  * Mutates `sizings` (lots, limits) and `verdicts`.
  */
 const fitBook = (
@@ -790,19 +789,12 @@ const fitBook = (
     const x = excess();
     const byNet = x.net > 0;
     if (!byNet && !(x.gross > 0)) return;
-    // A target being set this pass takes the cut before one left as it stands (kept, or
-    // withheld by a pre-trade check, whose refusal then still holds).
-    const rank = (k: number): [number, number] => [
-      verdicts[k]?.kind === 'set' ? 1 : 0,
-      Math.abs(finalOf(k) * (sizings[k]?.unit ?? 0)),
-    ];
     let best = -1;
     sizings.forEach((z, k) => {
       const f = finalOf(k);
       if (f === 0 || z.unit === 0 || (byNet && Math.sign(f) !== x.side)) return;
-      if (best < 0) return void (best = k);
-      const [a, b] = [rank(k), rank(best)];
-      if (a[0] > b[0] || (a[0] === b[0] && a[1] > b[1])) best = k;
+      const b = sizings[best];
+      if (b === undefined || Math.abs(f * z.unit) > Math.abs(finalOf(best) * b.unit)) best = k;
     });
     const z = sizings[best];
     if (z === undefined) return;
