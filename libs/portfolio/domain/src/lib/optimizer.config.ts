@@ -210,6 +210,13 @@ const shown = (v: unknown): unknown => {
 const fail = (key: string, path: string, value: unknown, message: string): E.Either<ValidationError, never> =>
   E.left(validationError(`${key}${path}`, shown(value), message));
 
+/**
+ * A JSON pointer from its tokens (RFC 6901: `~` → `~0`, `/` → `~1`), as the schema's errors
+ * write theirs: an instrument key such as `BTC/USDT:USDT` must not read as three levels.
+ */
+const pointer = (...tokens: readonly (string | number)[]): string =>
+  tokens.map((t) => `/${String(t).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+
 const decimal = (s: string | undefined): number | null => (s === undefined ? null : Number(s));
 
 const limitsOf = (l: Static<typeof InstrumentLimits> | undefined): Limits => ({
@@ -251,17 +258,22 @@ export const resolveOptimizerConfig = (
   }
   for (const m of Object.keys(c.models ?? {}))
     if (!strategiesOf.has(m))
-      return fail(key, `/models/${m}`, m, 'is a model no strategy uses (add it to a strategy or remove it)');
+      return fail(
+        key,
+        pointer('models', m),
+        m,
+        'is a model no strategy uses (add it to a strategy or remove it)',
+      );
   const instruments = new Set(Object.keys(c.instruments));
   const accounts = new Map<string, ResolvedAccount>();
   const accountsOf = new Map<string, string[]>();
   for (const [id, a] of Object.entries(c.accounts)) {
-    const at = `/accounts/${id}`;
+    const at = pointer('accounts', id);
     if (RESERVED_ACCOUNTS.includes(id))
       return fail(key, at, id, `is reserved (${RESERVED_ACCOUNTS.join(', ')})`);
     for (const s of Object.keys(a.strategies))
       if (!strategies.has(s))
-        return fail(key, `${at}/strategies/${s}`, s, 'is not a strategy in /strategies');
+        return fail(key, `${at}${pointer('strategies', s)}`, s, 'is not a strategy in /strategies');
     const budget = Object.values(a.strategies).reduce((t, s) => t + s.budget, 0);
     if (budget > 1 + 1e-9)
       return fail(
@@ -273,7 +285,7 @@ export const resolveOptimizerConfig = (
     const traded = a.instruments ?? [...instruments];
     for (const [i, inst] of traded.entries())
       if (!instruments.has(inst))
-        return fail(key, `${at}/instruments/${i}`, inst, 'is not an instrument in /instruments');
+        return fail(key, `${at}${pointer('instruments', i)}`, inst, 'is not an instrument in /instruments');
     const limits = new Map<string, Limits>();
     for (const inst of traded) {
       const own = limitsOf(c.instruments[inst]);
@@ -285,7 +297,7 @@ export const resolveOptimizerConfig = (
     }
     for (const inst of Object.keys(a.limits ?? {}))
       if (!traded.includes(inst))
-        return fail(key, `${at}/limits/${inst}`, inst, 'is not an instrument this account trades');
+        return fail(key, `${at}${pointer('limits', inst)}`, inst, 'is not an instrument this account trades');
     const dd = a.drawdownScaling ?? null;
     if (dd !== null && !(dd.start < dd.full))
       return fail(key, `${at}/drawdownScaling`, dd, 'start must be below full');

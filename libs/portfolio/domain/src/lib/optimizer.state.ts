@@ -35,15 +35,18 @@ export interface EquityFacts {
   /** UTC date of `asOf` and the equity at the start of that day (the last value before it). */
   readonly day: string;
   readonly dayStart: number;
+  /** The lowest equity of that day: a daily loss, once hit, holds for the rest of the day. */
+  readonly dayLow: number;
 }
 
 export interface PriceFacts {
   readonly mid: number;
   readonly at: number;
-  /** Volatility: the current minute bucket, its last mid, the last closed bucket's mid. */
+  /** Volatility: the current minute bucket, its last mid, the last closed bucket's mid and its bucket. */
   readonly bucket: number;
   readonly bucketMid: number;
   readonly lastClose: number | null;
+  readonly closeBucket: number;
   /** EWMA of squared log returns per bucket, and how many returns it holds. */
   readonly variance: number;
   readonly samples: number;
@@ -218,6 +221,7 @@ const equity = (s: OptimizerState, e: NewEvent<'AccountEquityUpdated'>): Optimiz
     peak: Math.max(prev?.peak ?? value, value),
     day,
     dayStart: prev === undefined ? value : prev.day === day ? prev.dayStart : prev.equity,
+    dayLow: prev !== undefined && prev.day === day ? Math.min(prev.dayLow, value) : value,
   };
   return { ...s, equity: { ...s.equity, [d.accountId]: next } };
 };
@@ -225,16 +229,27 @@ const equity = (s: OptimizerState, e: NewEvent<'AccountEquityUpdated'>): Optimiz
 /** One mid into a price series: the volatility estimate moves once per closed bucket. */
 export const nextPrice = (p: PriceFacts | undefined, mid: number, at: number): PriceFacts => {
   const bucket = Math.floor(at / VOL_BUCKET_MS);
-  if (p === undefined) return { mid, at, bucket, bucketMid: mid, lastClose: null, variance: 0, samples: 0 };
+  if (p === undefined)
+    return { mid, at, bucket, bucketMid: mid, lastClose: null, closeBucket: bucket, variance: 0, samples: 0 };
   if (at < p.at) return p;
   if (bucket === p.bucket) return { ...p, mid, at, bucketMid: mid };
   // The previous bucket closed at `bucketMid`: one return against the close before it,
   // spread over the buckets it spans (a gap of k buckets carries k buckets of variance).
-  if (p.lastClose === null) return { ...p, mid, at, bucket, bucketMid: mid, lastClose: p.bucketMid };
+  if (p.lastClose === null)
+    return { ...p, mid, at, bucket, bucketMid: mid, lastClose: p.bucketMid, closeBucket: p.bucket };
   const r = Math.log(p.bucketMid / p.lastClose);
-  const span = Math.max(1, p.bucket - Math.floor(p.at / VOL_BUCKET_MS) + 1);
+  const span = Math.max(1, p.bucket - p.closeBucket);
   const variance = p.samples === 0 ? (r * r) / span : LAMBDA * p.variance + (1 - LAMBDA) * ((r * r) / span);
-  return { mid, at, bucket, bucketMid: mid, lastClose: p.bucketMid, variance, samples: p.samples + 1 };
+  return {
+    mid,
+    at,
+    bucket,
+    bucketMid: mid,
+    lastClose: p.bucketMid,
+    closeBucket: p.bucket,
+    variance,
+    samples: p.samples + 1,
+  };
 };
 
 const quote = (s: OptimizerState, e: NewEvent<'QuoteUpdated'>): OptimizerState => {

@@ -119,7 +119,9 @@ export const desiredAccountRisk = (
       };
   }
   if (eq !== undefined && acc.dailyLossLimit !== null && eq.dayStart > 0 && eq.day === utcDay(now)) {
-    const loss = 1 - eq.equity / eq.dayStart;
+    // The day's worst, not the latest: a loss that hit the limit holds until 00:00 UTC even
+    // if equity recovers (otherwise the state flaps ACTIVE/REDUCING around the limit).
+    const loss = 1 - eq.dayLow / eq.dayStart;
     if (loss >= acc.dailyLossLimit)
       return {
         state: 'REDUCING',
@@ -170,8 +172,14 @@ export const decayAt = (
   return span > 0 ? Math.min(1, Math.max(0, (p.expiresAt - now) / span)) : 0;
 };
 
-export const isLive = (p: LivePrediction, now: number): boolean =>
-  now >= p.startAt && (p.expiresAt === null || now < p.expiresAt);
+/**
+ * Live until it expires, from when it is recorded: a CME prediction received while the market
+ * is closed applies at once (it replaced the model's previous view in the fold, so gating it
+ * on `startAt` would leave the model with no view until the open and flatten the target every
+ * weekend). Holding a closed-market target until the open is cme-rollover's job (docs/cme.md);
+ * `startAt` only sets where its trading-time decay and expiry count from.
+ */
+export const isLive = (p: LivePrediction, now: number): boolean => p.expiresAt === null || now < p.expiresAt;
 
 /** Every live prediction of the strategy's models for one instrument, combined. */
 export const combine = (
@@ -349,13 +357,15 @@ export const rebalance = (
       code: EventData<'TargetWithheld'>['code'],
       detail: string,
       wantedQty: string | null = null,
+      afterSet = false,
     ): void => {
-      if (status[i]?.code === code) return;
+      // Once per change of reason; after a target set in this pass, the reason changed.
+      if (status[i]?.code === code && !afterSet) return;
       out.push({
         stream: accountStream(a),
         type: 'TargetWithheld',
         data: { accountId: a, instrument: i, code, wantedQty, detail },
-        idParts: ['TargetWithheld', a, i, code, (status[i]?.seq ?? 0) + 1],
+        idParts: ['TargetWithheld', a, i, code, (status[i]?.seq ?? 0) + (afterSet ? 2 : 1)],
       });
     };
     const set = (z: Sizing, reason: string): void => {
@@ -383,15 +393,16 @@ export const rebalance = (
             wantedQty: qtyOf(roundHalfAway(z.wanted), z.lotSize),
             targetQty,
             limits: [...new Set(z.limits)] as EventData<'TargetLimited'>['limits'],
-            detail: `${z.notes}`.slice(0, 500) || z.limits.join(', '),
+            detail: `${z.notes}`.slice(0, 500) || [...new Set(z.limits)].join(', '),
           },
           idParts: ['TargetLimited', a, z.instrument, seq],
         });
     };
 
-    // A kill switch set to flatten: every held target to 0, whatever the inputs.
+    // A kill switch set to flatten: every held target to 0, whatever the inputs — also one
+    // in an instrument the configuration no longer gives this account.
     if (risk.cause === 'killSwitchFlatten') {
-      for (const i of acc.instruments) {
+      for (const i of new Set([...acc.instruments, ...Object.keys(targets)])) {
         sized++;
         const t = targets[i];
         if (t === undefined || t.lots === 0) continue;
@@ -602,37 +613,31 @@ export const rebalance = (
       }
       binding = true;
     }
-    // Whole lots: hysteresis around the current target, or toward 0 where a cap binds (a
-    // rounded-up lot must not break the cap it was cut to).
-    const round = (trunc: boolean): void => {
-      for (const z of sizings) {
-        const raw = z.lots;
-        z.lots =
-          trunc || z.limits.some((l) => l !== 'drawdownScaling')
-            ? Math.trunc(raw + Math.sign(raw) * 1e-9) + 0
-            : Math.abs(lotsWithHysteresis(raw, z.cur, cfg.risk.hysteresis)) > z.capLots
-              ? Math.trunc(raw) + 0
-              : lotsWithHysteresis(raw, z.cur, cfg.risk.hysteresis);
-      }
-    };
-    const exposure = (): [number, number] => {
-      let g = 0;
-      let n = 0;
-      for (const z of sizings) {
-        g += Math.abs(z.lots * z.unit);
-        n += z.lots * z.unit;
-      }
-      return [g, Math.abs(n)];
-    };
-    const raws = sizings.map((z) => z.lots);
-    round(binding);
-    const [g1, n1] = exposure();
-    if (g1 > grossCap * (1 + 1e-12) || n1 > netCap * (1 + 1e-12)) {
-      sizings.forEach((z, k) => (z.lots = raws[k] ?? 0));
-      round(true);
-    }
+    const chosen = wholeLots(sizings, binding, cfg.risk.hysteresis, grossCap, netCap);
+    sizings.forEach((z, k) => (z.lots = chosen[k] ?? 0));
 
-    for (const z of sizings) {
+    // Pre-trade checks, on what adds risk from `from` (a move toward 0 is never refused).
+    const refusal = (z: Sizing, lots: number, from: number): Refusal | null => {
+      const change = Math.abs(lots - from) * z.unit;
+      const adds = Math.abs(lots) > Math.abs(from) || Math.sign(lots) * Math.sign(from) < 0;
+      const notional = Math.abs(lots) * z.unit;
+      if (adds && cfg.risk.maxTargetNotional !== null && notional > cfg.risk.maxTargetNotional)
+        return {
+          kind: 'withhold',
+          code: 'maxTargetNotional',
+          detail: `target notional ${fmt(notional)} > maximum ${cfg.risk.maxTargetNotional}`,
+          wantedQty: qtyOf(lots, z.lotSize),
+        };
+      if (adds && cfg.risk.maxChangePerRebalance !== null && change > cfg.risk.maxChangePerRebalance * E0)
+        return {
+          kind: 'withhold',
+          code: 'maxChangePerRebalance',
+          detail: `change worth ${fmt(change)} > ${pct(cfg.risk.maxChangePerRebalance)} of equity ${E0}`,
+          wantedQty: qtyOf(lots, z.lotSize),
+        };
+      return null;
+    };
+    const verdicts = sizings.map((z): Verdict => {
       let lots = z.lots;
       if (lots !== 0 && Math.abs(lots) < z.minLots) {
         lots = 0;
@@ -650,40 +655,171 @@ export const rebalance = (
         }
       }
       z.lots = lots;
-      if (lots === z.cur && z.hasTarget) continue;
-      if (!z.hasTarget && lots === 0) continue;
+      if (lots === z.cur && z.hasTarget) return KEEP;
+      if (!z.hasTarget && lots === 0) return KEEP;
       const change = Math.abs(lots - z.cur) * z.unit;
       const flipOrFlat = lots === 0 || Math.sign(lots) !== Math.sign(z.cur);
-      if (!flipOrFlat && change < cfg.risk.deadband * E0) continue;
-      // Pre-trade checks, on what adds risk (a move toward 0 is never refused).
-      const adds = Math.abs(lots) > Math.abs(z.cur) || Math.sign(lots) * Math.sign(z.cur) < 0;
-      const notional = Math.abs(lots) * z.unit;
-      if (adds && cfg.risk.maxTargetNotional !== null && notional > cfg.risk.maxTargetNotional) {
-        withhold(
-          z.instrument,
-          'maxTargetNotional',
-          `target notional ${fmt(notional)} > maximum ${cfg.risk.maxTargetNotional}`,
-          qtyOf(lots, z.lotSize),
-        );
-        continue;
-      }
-      if (adds && cfg.risk.maxChangePerRebalance !== null && change > cfg.risk.maxChangePerRebalance * E0) {
-        withhold(
-          z.instrument,
-          'maxChangePerRebalance',
-          `change worth ${fmt(change)} > ${pct(cfg.risk.maxChangePerRebalance)} of equity ${E0}`,
-          qtyOf(lots, z.lotSize),
-        );
-        continue;
-      }
+      if (!flipOrFlat && change < cfg.risk.deadband * E0) return HELD;
+      return refusal(z, lots, z.cur) ?? SET;
+    });
+    fitBook(sizings, verdicts, grossCap, netCap, refusal);
+
+    sizings.forEach((z, k) => {
+      const v = verdicts[k] ?? KEEP;
+      if (v.kind === 'withhold') withhold(z.instrument, v.code, v.detail, v.wantedQty);
+      if (v.kind !== 'set' || (z.lots === z.cur && z.hasTarget) || (!z.hasTarget && z.lots === 0)) return;
       const why =
         z.unit === 0
           ? 'no live prediction: flat'
           : `signal asks ${fmt((z.wanted * z.unit) / E0)} × equity ${E0}`;
       set(z, z.notes ? `${why}; ${z.notes}` : why);
-    }
+      // A refused change whose current target a cap then cut: the cut is set, the refusal
+      // still stands and is said after it (the next pass would conclude the same).
+      if (v.refused !== undefined)
+        withhold(z.instrument, v.refused.code, v.refused.detail, v.refused.wantedQty, true);
+    });
   }
   return { decisions: [...out, ...risks], stats: { combined, sized } };
+};
+
+const truncLots = (x: number): number => Math.trunc(x + Math.sign(x) * 1e-9) + 0;
+const INSTRUMENT_CAPS: readonly string[] = ['instrumentPosition', 'instrumentNotional'];
+
+/**
+ * Whole lots from the sized (fractional) ones: hysteresis around the current target where the
+ * caps allow, toward 0 where a cap cut the size (a rounded-up lot must not break the cap it
+ * was cut to). Each branch gives a fixed point — deciding again from the targets it set picks
+ * the same lots — so recording a pass and running it again never churns:
+ *  - an account cap scaled the sizes: truncate (depends on the sizes only);
+ *  - hysteresis from the current targets fits the caps: take it (it holds what it set);
+ *  - plain rounding fits: take it (hysteresis holds a rounded size);
+ *  - else truncate, then hysteresis from there if that fits (otherwise the truncation; from
+ *    it the same test fails again). Taking the truncation straight away would let the next
+ *    pass, starting from it, round some lots up again: a second change with no new input.
+ */
+const wholeLots = (
+  sizings: readonly Sizing[],
+  binding: boolean,
+  h: number,
+  grossCap: number,
+  netCap: number,
+): number[] => {
+  const raws = sizings.map((z) => z.lots);
+  const trunc = raws.map(truncLots);
+  if (binding) return trunc;
+  const capped = (z: Sizing): boolean => z.limits.some((l) => INSTRUMENT_CAPS.includes(l));
+  /** Lots with hysteresis from `cur` (null: plain rounding). */
+  const from = (cur: ((k: number) => number) | null): number[] =>
+    sizings.map((z, k) => {
+      const raw = raws[k] ?? 0;
+      if (capped(z)) return truncLots(raw);
+      const held = cur === null ? roundHalfAway(raw) : lotsWithHysteresis(raw, cur(k), h);
+      // |raw| ≤ capLots, a whole number: rounding stays within it, holding may not.
+      return Math.abs(held) > z.capLots ? roundHalfAway(raw) : held;
+    });
+  const fits = (lots: readonly number[]): boolean => {
+    let g = 0;
+    let n = 0;
+    sizings.forEach((z, k) => {
+      g += Math.abs((lots[k] ?? 0) * z.unit);
+      n += (lots[k] ?? 0) * z.unit;
+    });
+    return g <= grossCap * (1 + 1e-12) && Math.abs(n) <= netCap * (1 + 1e-12);
+  };
+  const held = from((k) => sizings[k]?.cur ?? 0);
+  if (fits(held)) return held;
+  const rounded = from(null);
+  if (fits(rounded)) return rounded;
+  const fromTrunc = from((k) => trunc[k] ?? 0);
+  return fits(fromTrunc) ? fromTrunc : trunc;
+};
+
+/** A pre-trade check's refusal of a change. */
+interface Refusal {
+  readonly kind: 'withhold';
+  readonly code: 'maxTargetNotional' | 'maxChangePerRebalance';
+  readonly detail: string;
+  readonly wantedQty: string;
+}
+/**
+ * What becomes of one sizing: nothing, held by the deadband, withheld by a pre-trade check, or
+ * set (with the refusal still standing after a cap cut the current target).
+ */
+type Verdict =
+  { readonly kind: 'keep' | 'held' } | { readonly kind: 'set'; readonly refused?: Refusal } | Refusal;
+const KEEP: Verdict = { kind: 'keep' };
+const HELD: Verdict = { kind: 'held' };
+const SET: Verdict = { kind: 'set' };
+
+/**
+ * The book the verdicts leave (a set target, or the current one where nothing is set) must
+ * fit the account's gross and net caps; the sizing fitted the caps, but what comes after it
+ * keeps current targets in places: the deadband, a refused flip, REDUCING holding one side,
+ * offsetting lots truncated to 0. Caps are rules and the deadband a nicety, so first every
+ * held change goes through; then whole lots come off the biggest position on the side over the
+ * cap (a move toward 0, which neither REDUCING nor a pre-trade check refuses) until it fits.
+ * Mutates `sizings` (lots, limits) and `verdicts`.
+ */
+const fitBook = (
+  sizings: Sizing[],
+  verdicts: Verdict[],
+  grossCap: number,
+  netCap: number,
+  /** The pre-trade checks: the refusal of `lots` measured from `from` (null: they pass). */
+  refusal: (z: Sizing, lots: number, from: number) => Refusal | null,
+): void => {
+  const wanted = sizings.map((z) => z.lots);
+  const finalOf = (k: number): number => {
+    const z = sizings[k] as Sizing;
+    return verdicts[k]?.kind === 'set' ? z.lots : z.cur;
+  };
+  const excess = (): { gross: number; net: number; side: number } => {
+    let g = 0;
+    let n = 0;
+    sizings.forEach((z, k) => {
+      g += Math.abs(finalOf(k) * z.unit);
+      n += finalOf(k) * z.unit;
+    });
+    return { gross: g - grossCap * (1 + 1e-12), net: Math.abs(n) - netCap * (1 + 1e-12), side: Math.sign(n) };
+  };
+  const first = excess();
+  if (!(first.gross > 0) && !(first.net > 0)) return;
+  verdicts.forEach((v, k) => {
+    if (v.kind === 'held') verdicts[k] = SET;
+  });
+  // Each round takes at least one lot off a non-zero position: it ends.
+  for (;;) {
+    const x = excess();
+    const byNet = x.net > 0;
+    if (!byNet && !(x.gross > 0)) return;
+    let best = -1;
+    sizings.forEach((z, k) => {
+      const f = finalOf(k);
+      if (f === 0 || z.unit === 0 || (byNet && Math.sign(f) !== x.side)) return;
+      const b = sizings[best];
+      if (b === undefined || Math.abs(f * z.unit) > Math.abs(finalOf(best) * b.unit)) best = k;
+    });
+    const z = sizings[best];
+    if (z === undefined) return;
+    const f = finalOf(best);
+    const cut = Math.max(1, Math.min(Math.abs(f), Math.ceil((byNet ? x.net : x.gross) / z.unit - 1e-9)));
+    let lots = f - Math.sign(f) * cut + 0;
+    if (lots !== 0 && Math.abs(lots) < z.minLots) lots = 0;
+    z.lots = lots;
+    const v = verdicts[best];
+    const wasRefused = v?.kind === 'withhold' || (v?.kind === 'set' && v.refused !== undefined);
+    // The next pass measures the pre-trade checks from the cut target, so this one does too
+    // (else the next would decide again with no new input): a refused change may now pass,
+    // and a wanted size the cut moved away from may now be refused (said after the cut).
+    const refused = refusal(z, wanted[best] ?? 0, lots);
+    if (wasRefused && refused === null) {
+      z.lots = wanted[best] ?? 0;
+      verdicts[best] = SET;
+      continue;
+    }
+    z.limits.push(byNet ? 'accountNet' : 'accountGross');
+    verdicts[best] = refused === null ? SET : { kind: 'set', refused };
+  }
 };
 
 const worst = (a: Desired, b: Desired): Desired =>
