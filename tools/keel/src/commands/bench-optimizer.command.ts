@@ -33,6 +33,8 @@ import {
   OptimizerConfig,
   OptimizerConfigText,
   OptimizerState,
+  priceAt,
+  priceKey,
   rebalance,
   resolveOptimizerConfig,
 } from '@keel/portfolio-domain';
@@ -233,7 +235,7 @@ export const benchOptimizerCommand: Command = {
     for (let k = 0; k < predictions + 20; k++) {
       const instrument = w.symbols[Math.floor(w.random() * w.symbols.length)] as string;
       const venue = `venue${1 + Math.floor(w.random() * venues)}`;
-      const mid = (s.prices[`${venue} ${instrument}`]?.mid ?? 1) * (1 + (w.random() - 0.5) * 1e-4);
+      const mid = (priceAt(s, priceKey(venue, instrument))?.mid ?? 1) * (1 + (w.random() - 0.5) * 1e-4);
       const e = w.record('QuoteUpdated', `market-${venue}-${instrument}`, {
         venue,
         instrument,

@@ -154,6 +154,9 @@ export interface ResolvedAccount {
   readonly maxGrossLeverage: number | null;
   readonly maxNetLeverage: number | null;
   readonly limits: ReadonlyMap<string, Limits>;
+  /** Aligned with `instruments`: each one's index in `OptimizerConfig.instrumentList`, and its caps. */
+  readonly slots: readonly number[];
+  readonly limitsAt: readonly Limits[];
   readonly dailyLossLimit: number | null;
   readonly maxDrawdown: number | null;
   readonly drawdownScaling: { readonly start: number; readonly full: number; readonly floor: number } | null;
@@ -176,6 +179,8 @@ export interface OptimizerConfig {
   /** Instrument → the strategies that have it in an account's list (combined once each). */
   readonly accounts: ReadonlyMap<string, ResolvedAccount>;
   readonly instruments: ReadonlySet<string>;
+  /** The instruments in a fixed order: a pass keeps per-instrument data in arrays by this index. */
+  readonly instrumentList: readonly string[];
   /** Instrument → accounts that trade it. */
   readonly accountsOf: ReadonlyMap<string, readonly string[]>;
   /** Model id → the strategies that use it. */
@@ -216,6 +221,13 @@ const fail = (key: string, path: string, value: unknown, message: string): E.Eit
  */
 const pointer = (...tokens: readonly (string | number)[]): string =>
   tokens.map((t) => `/${String(t).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+
+/**
+ * The same string as an internalised property key: a pass looks each instrument up in records
+ * keyed by it (targets, statuses) for every account, and a key the engine has not internalised
+ * costs a string-table probe on every lookup.
+ */
+const intern = (key: string): string => Object.keys({ [key]: 0 })[0] ?? key;
 
 const decimal = (s: string | undefined): number | null => (s === undefined ? null : Number(s));
 
@@ -265,6 +277,7 @@ export const resolveOptimizerConfig = (
         'is a model no strategy uses (add it to a strategy or remove it)',
       );
   const instruments = new Set(Object.keys(c.instruments));
+  const instrumentList = [...instruments];
   const accounts = new Map<string, ResolvedAccount>();
   const accountsOf = new Map<string, string[]>();
   for (const [id, a] of Object.entries(c.accounts)) {
@@ -282,7 +295,7 @@ export const resolveOptimizerConfig = (
         budget,
         'budgets must add up to at most 1 (a share of equity each)',
       );
-    const traded = a.instruments ?? [...instruments];
+    const traded = (a.instruments ?? [...instruments]).map(intern);
     for (const [i, inst] of traded.entries())
       if (!instruments.has(inst))
         return fail(key, `${at}${pointer('instruments', i)}`, inst, 'is not an instrument in /instruments');
@@ -305,6 +318,8 @@ export const resolveOptimizerConfig = (
       accountId: id,
       budgets: new Map(Object.entries(a.strategies).map(([s, v]) => [s, v.budget])),
       instruments: traded,
+      slots: traded.map((i) => instrumentList.indexOf(i)),
+      limitsAt: traded.map((i) => limits.get(i) ?? { maxQty: null, maxNotional: null }),
       leverage: a.leverage ?? DEFAULTS.leverage,
       maxGrossLeverage: a.maxGrossLeverage ?? null,
       maxNetLeverage: a.maxNetLeverage ?? null,
@@ -336,6 +351,7 @@ export const resolveOptimizerConfig = (
     accounts,
     accountsOf,
     instruments,
+    instrumentList,
     risk: {
       equityMaxAgeMs: (r.equityMaxAgeSec ?? DEFAULTS.equityMaxAgeSec) * 1000,
       priceMaxAgeMs: (r.priceMaxAgeSec ?? DEFAULTS.priceMaxAgeSec) * 1000,

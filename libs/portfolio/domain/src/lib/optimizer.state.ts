@@ -11,6 +11,7 @@
 import * as E from 'fp-ts/Either';
 import { addTradingMs } from '@keel/calendar';
 import { EventType, NewEvent } from '@keel/events';
+import { Buckets, getIn, removeIn, setIn as putIn } from './buckets';
 
 export const OPTIMIZER_APP = 'optimizer';
 
@@ -82,10 +83,10 @@ export interface StatusRecord {
 
 export interface OptimizerState {
   /** instrument → modelId → the model's latest prediction. */
-  readonly predictions: Readonly<Record<string, Readonly<Record<string, LivePrediction>>>>;
+  readonly predictions: Buckets<Readonly<Record<string, LivePrediction>>>;
   readonly equity: Readonly<Record<string, EquityFacts>>;
   /** `${venue} ${instrument}` (`* CME:<ROOT>` for a root, from its mapped contract) → price. */
-  readonly prices: Readonly<Record<string, PriceFacts>>;
+  readonly prices: Buckets<PriceFacts>;
   /** venue → instrument → rules; account → venue. */
   readonly rules: Readonly<Record<string, Readonly<Record<string, Rules>>>>;
   readonly venueOf: Readonly<Record<string, string>>;
@@ -139,6 +140,15 @@ export const OPTIMIZER_EVENT_TYPES = [
 ] as const satisfies readonly EventType[];
 export type OptimizerEventType = (typeof OPTIMIZER_EVENT_TYPES)[number];
 
+/** A model's live predictions for an instrument (model id → prediction). */
+export const predictionsOf = (
+  s: OptimizerState,
+  instrument: string,
+): Readonly<Record<string, LivePrediction>> | undefined => getIn(s.predictions, instrument);
+
+/** The price series under a `priceKey`. */
+export const priceAt = (s: OptimizerState, key: string): PriceFacts | undefined => getIn(s.prices, key);
+
 /** Volatility buckets: one return per minute, EWMA with a one-hour half-life. */
 export const VOL_BUCKET_MS = 60_000;
 export const VOL_HALF_LIFE_BUCKETS = 60;
@@ -189,7 +199,8 @@ export const expiryOf = (
 const prediction = (s: OptimizerState, e: NewEvent<'PredictionReceived'>): OptimizerState => {
   const d = e.data;
   const generatedAt = ms(d.generatedAt);
-  const previous = s.predictions[d.instrument]?.[d.modelId];
+  const mine = getIn(s.predictions, d.instrument);
+  const previous = mine?.[d.modelId];
   // A model's newer prediction replaces its older one; a late, older one changes nothing.
   if (previous !== undefined && previous.generatedAt > generatedAt) return s;
   const startAt = d.market ? Math.max(ms(d.market.effectiveAt), generatedAt) : generatedAt;
@@ -202,7 +213,7 @@ const prediction = (s: OptimizerState, e: NewEvent<'PredictionReceived'>): Optim
     expiresAt: expiryOf(d.instrument, startAt, generatedAt, d.ttlSec),
     eventId: e.eventId,
   };
-  return { ...s, predictions: setIn(s.predictions, d.instrument, d.modelId, p) };
+  return { ...s, predictions: putIn(s.predictions, d.instrument, { ...(mine ?? {}), [d.modelId]: p }) };
 };
 
 const utcDay = (at: number): string => new Date(at).toISOString().slice(0, 10);
@@ -261,7 +272,7 @@ const quote = (s: OptimizerState, e: NewEvent<'QuoteUpdated'>): OptimizerState =
   let key = priceKey(d.venue, d.instrument);
   for (const root in s.contracts)
     if (s.contracts[root] === d.instrument) key = priceKey(ANY_VENUE, `${CME_PREFIX}${root}`);
-  return { ...s, prices: { ...s.prices, [key]: nextPrice(s.prices[key], mid, at) } };
+  return { ...s, prices: putIn(s.prices, key, nextPrice(getIn(s.prices, key), mid, at)) };
 };
 
 const listed = (s: OptimizerState, e: NewEvent<'InstrumentsListed'>): OptimizerState => {
@@ -294,7 +305,7 @@ const mapped = (s: OptimizerState, e: NewEvent<'ContractMapped'>): OptimizerStat
   if (s.contracts[d.root] === d.contract) return s;
   // A new contract starts a new price series (the roll's calendar spread is not a return).
   const key = priceKey(ANY_VENUE, `${CME_PREFIX}${d.root}`);
-  const { [key]: _old, ...prices } = s.prices;
+  const prices = removeIn(s.prices, key);
   return { ...s, contracts: { ...s.contracts, [d.root]: d.contract }, prices };
 };
 

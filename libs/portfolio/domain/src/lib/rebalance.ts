@@ -30,6 +30,9 @@ import {
   LivePrediction,
   NO_ACCOUNT,
   OptimizerState,
+  PriceFacts,
+  priceAt,
+  predictionsOf,
   priceKey,
   RiskName,
   RiskRecord,
@@ -189,7 +192,7 @@ export const combine = (
   instrument: string,
   now: number,
 ): Combined => {
-  const preds = s.predictions[instrument];
+  const preds = predictionsOf(s, instrument);
   if (preds === undefined) return NOTHING;
   let sw = 0;
   let sig = 0;
@@ -333,18 +336,38 @@ export const rebalance = (
   }
 
   // Combined once per (strategy, instrument) for this pass, shared by every account.
-  const combos = new Map<string, Map<string, Combined>>();
   let combined = 0;
-  const combo = (st: ResolvedStrategy, i: string): Combined => {
-    let m = combos.get(st.name);
-    if (m === undefined) combos.set(st.name, (m = new Map()));
-    let c = m.get(i);
-    if (c === undefined) {
-      c = combine(cfg, s, st, i, now);
-      combined++;
-      m.set(i, c);
+
+  // Price, volatility and numeric rules once per (venue, instrument) per pass, shared by accounts.
+  // Arrays by instrument index (cfg.instrumentList): a pass reads them once per account and
+  // instrument, without hashing a key.
+  const N = cfg.instrumentList.length;
+  const markets = new Map<string, (Market | undefined)[]>();
+  const marketsAt = (venue: string | undefined): (Market | undefined)[] => {
+    const v = venue ?? '';
+    let m = markets.get(v);
+    if (m === undefined) markets.set(v, (m = new Array<Market | undefined>(N)));
+    return m;
+  };
+  const marketIn = (
+    m: (Market | undefined)[],
+    venue: string | undefined,
+    i: string,
+    slot: number,
+  ): Market => {
+    let x = m[slot];
+    if (x === undefined) {
+      const price = priceOf(s, venue, i);
+      x = { price, vol: annualVol(i, price), rules: rulesOf(s, venue, i) };
+      m[slot] = x;
     }
-    return c;
+    return x;
+  };
+  const combos = new Map<string, (Combined | undefined)[]>();
+  const combosOf = (st: ResolvedStrategy): (Combined | undefined)[] => {
+    let m = combos.get(st.name);
+    if (m === undefined) combos.set(st.name, (m = new Array<Combined | undefined>(N)));
+    return m;
   };
 
   for (const acc of accounts) {
@@ -453,142 +476,80 @@ export const rebalance = (
     const E0 = eq.equity;
     const ddScale = drawdownScale(acc, E0, eq.peak);
     const venue = s.venueOf[a];
+    // The account's strategies, resolved once (not per instrument).
+    const strats: AccountStrategy[] = [];
+    for (const [name, budget] of acc.budgets) {
+      const st = cfg.strategies.get(name);
+      if (st !== undefined) strats.push({ st, budget, combos: combosOf(st) });
+    }
+    const comboIn = (x: AccountStrategy, i: string, slot: number): Combined => {
+      let c = x.combos[slot];
+      if (c === undefined) {
+        c = combine(cfg, s, x.st, i, now);
+        combined++;
+        x.combos[slot] = c;
+      }
+      return c;
+    };
+    const venueMarkets = marketsAt(venue);
+    const book = currentBook(targets, acc);
+    // A prediction changes one instrument: when nothing ties the account's instruments together
+    // (no gross or net cap, no risk parity), only that instrument is sized again.
+    const independent =
+      acc.maxGrossLeverage === null &&
+      acc.maxNetLeverage === null &&
+      strats.every((x) => x.st.method !== 'riskParity');
+    const js: number[] = [];
+    const scoped =
+      independent &&
+      scope.instruments !== null &&
+      scope.accounts === null &&
+      !riskChanged.has(a) &&
+      !globalChanged;
+    for (let j = 0; j < acc.instruments.length; j++)
+      if (!scoped || scope.instruments?.has(acc.instruments[j] as string)) js.push(j);
 
     // Risk parity: each strategy's mean inverse volatility over this account's live instruments.
     const invVolMean = new Map<string, number>();
-    for (const [name] of acc.budgets) {
-      const st = cfg.strategies.get(name);
-      if (st === undefined || st.method !== 'riskParity') continue;
+    for (const x of strats) {
+      if (x.st.method !== 'riskParity') continue;
       let sum = 0;
       let n = 0;
-      for (const i of acc.instruments) {
-        if (combo(st, i).live === 0) continue;
-        const v = annualVol(i, priceOf(s, venue, i));
+      for (let j = 0; j < acc.instruments.length; j++) {
+        const i = acc.instruments[j] as string;
+        const slot = acc.slots[j] as number;
+        if (comboIn(x, i, slot).live === 0) continue;
+        const v = marketIn(venueMarkets, venue, i, slot).vol;
         if (v === null) continue;
         sum += 1 / v;
         n++;
       }
-      invVolMean.set(name, n > 0 ? sum / n : 0);
+      invVolMean.set(x.st.name, n > 0 ? sum / n : 0);
     }
 
-    const sizings: Sizing[] = [];
-    let gross = 0;
-    let net = 0;
-    for (const i of acc.instruments) {
-      sized++;
-      const t = targets[i];
-      const cur = t?.lots ?? 0;
-      // The signal, as a share of equity.
-      let x = 0;
-      let live = 0;
-      let volMissing = false;
-      const notes: string[] = [];
-      for (const [name, budget] of acc.budgets) {
-        const st = cfg.strategies.get(name);
-        if (st === undefined) continue;
-        const c = combo(st, i);
-        if (c.live === 0) continue;
-        live += c.live;
-        let f = budget * (acc.leverage * c.signal + c.weight);
-        if (st.volTarget !== null || st.method === 'riskParity') {
-          const v = annualVol(i, priceOf(s, venue, i));
-          if (v === null) {
-            volMissing = true;
-            continue;
-          }
-          if (st.volTarget !== null) f *= Math.min(st.maxVolScale, st.volTarget / v);
-          if (st.method === 'riskParity') {
-            const mean = invVolMean.get(name) ?? 0;
-            if (mean > 0) f *= 1 / v / mean;
-          }
-        }
-        x += f;
-      }
-      if (volMissing && live > 0) {
-        withhold(i, 'volatilityMissing', `fewer than the returns needed to estimate the volatility of ${i}`);
-        continue;
-      }
-      if (x === 0 || live === 0) {
-        // Nothing live: the target goes to 0 (no price needed); never set and flat: nothing to say.
-        if (t === undefined || cur === 0) continue;
-        const lotSize = new Decimal(t.qty).div(t.lots).toFixed();
-        sizings.push({
-          instrument: i,
-          wanted: 0,
-          lots: 0,
-          unit: 0,
-          lotSize,
-          minLots: 0,
-          cur,
-          hasTarget: true,
-          limits: [],
-          capLots: Infinity,
-          notes: '',
-        });
-        continue;
-      }
-      const price = priceOf(s, venue, i);
-      if (price === undefined) {
-        withhold(
-          i,
-          'priceMissing',
-          `no quote for ${i}${rootOf(i) !== null ? ' (or no mapped contract)' : ` at ${venue ?? 'an unknown venue'}`}`,
-        );
-        continue;
-      }
-      if (now - price.at > cfg.risk.priceMaxAgeMs) {
-        withhold(i, 'priceStale', `the last quote of ${i} is from ${new Date(price.at).toISOString()}`);
-        continue;
-      }
-      const rules = rulesOf(s, venue, i);
-      if (rules === null) {
-        withhold(
-          i,
-          'rulesMissing',
-          `no trading rules for ${i} at ${venue ?? 'an unknown venue'} (InstrumentsListed)`,
-        );
-        continue;
-      }
-      const unit = price.mid * rules.contractSize * rules.lot;
-      const notional = x * E0 * ddScale;
-      const wanted = (x * E0) / unit;
-      let lots = notional / unit;
-      const limits: string[] = [];
-      if (ddScale < 1) {
-        limits.push('drawdownScaling');
-        notes.push(`drawdown scale ${fmt(ddScale)}`);
-      }
-      const lim = acc.limits.get(i);
-      let capLots = Infinity;
-      if (lim?.maxQty != null) capLots = Math.floor(lim.maxQty / rules.lot + 1e-9);
-      if (lim?.maxNotional != null) {
-        const c = Math.floor(lim.maxNotional / unit + 1e-9);
-        if (c < capLots) capLots = c;
-      }
-      if (Math.abs(lots) > capLots) {
-        lots = Math.sign(lots) * capLots;
-        limits.push(
-          lim?.maxQty != null && capLots === Math.floor(lim.maxQty / rules.lot + 1e-9)
-            ? 'instrumentPosition'
-            : 'instrumentNotional',
-        );
-      }
-      gross += Math.abs(lots * unit);
-      net += lots * unit;
-      sizings.push({
-        instrument: i,
-        wanted,
-        lots,
-        unit,
-        lotSize: rules.lotSize,
-        minLots: rules.minLots,
-        cur,
-        hasTarget: t !== undefined,
-        limits,
-        capLots,
-        notes: notes.join('; '),
-      });
-    }
+    sized += js.length;
+    const {
+      sizings,
+      gross,
+      net: net0,
+    } = sizePairs({
+      cfg,
+      now,
+      acc,
+      js,
+      book,
+      targets,
+      strats,
+      comboIn,
+      venue,
+      venueMarkets,
+      marketIn,
+      invVolMean,
+      withhold,
+      E0,
+      ddScale,
+    });
+    let net = net0;
 
     // Account caps: scale every position by one factor.
     let binding = false;
@@ -822,16 +783,187 @@ const fitBook = (
   }
 };
 
+/** Everything a pass hands the per-instrument sizing of one account. */
+interface PairInput {
+  readonly cfg: OptimizerConfig;
+  readonly now: number;
+  readonly acc: ResolvedAccount;
+  readonly js: readonly number[];
+  readonly book: CurrentBook;
+  readonly targets: OptimizerState['targets'][string];
+  readonly strats: readonly AccountStrategy[];
+  readonly comboIn: (x: AccountStrategy, i: string, slot: number) => Combined;
+  readonly venue: string | undefined;
+  readonly venueMarkets: (Market | undefined)[];
+  readonly marketIn: (
+    m: (Market | undefined)[],
+    venue: string | undefined,
+    i: string,
+    slot: number,
+  ) => Market;
+  readonly invVolMean: ReadonlyMap<string, number>;
+  readonly withhold: (i: string, code: EventData<'TargetWithheld'>['code'], detail: string) => void;
+  readonly E0: number;
+  readonly ddScale: number;
+}
+
+/**
+ * The per-instrument half of sizing an account, apart from `rebalance` so the engine can
+ * optimise this hot loop on its own (one call per account, one iteration per instrument).
+ */
+const sizePairs = (p: PairInput): { sizings: Sizing[]; gross: number; net: number } => {
+  const {
+    cfg,
+    now,
+    acc,
+    js,
+    book,
+    targets,
+    strats,
+    comboIn,
+    venue,
+    venueMarkets,
+    marketIn,
+    invVolMean,
+    withhold,
+    E0,
+    ddScale,
+  } = p;
+  const sizings: Sizing[] = [];
+  let gross = 0;
+  let net = 0;
+  for (const j of js) {
+    const i = acc.instruments[j] as string;
+    const slot = acc.slots[j] as number;
+    const cur = book.lots[j] as number;
+    const hasTarget = book.has[j] === 1;
+    // The signal, as a share of equity.
+    let x = 0;
+    let live = 0;
+    let volMissing = false;
+    let market: Market | undefined;
+    for (const k of strats) {
+      const c = comboIn(k, i, slot);
+      if (c.live === 0) continue;
+      live += c.live;
+      let f = k.budget * (acc.leverage * c.signal + c.weight);
+      const st = k.st;
+      if (st.volTarget !== null || st.method === 'riskParity') {
+        market ??= marketIn(venueMarkets, venue, i, slot);
+        const v = market.vol;
+        if (v === null) {
+          volMissing = true;
+          continue;
+        }
+        if (st.volTarget !== null) f *= Math.min(st.maxVolScale, st.volTarget / v);
+        if (st.method === 'riskParity') {
+          const mean = invVolMean.get(st.name) ?? 0;
+          if (mean > 0) f *= 1 / v / mean;
+        }
+      }
+      x += f;
+    }
+    if (volMissing && live > 0) {
+      withhold(i, 'volatilityMissing', `fewer than the returns needed to estimate the volatility of ${i}`);
+      continue;
+    }
+    if (x === 0 || live === 0) {
+      // Nothing live: the target goes to 0 (no price needed); never set and flat: nothing to say.
+      const t = targets[i];
+      if (t === undefined || cur === 0) continue;
+      const lotSize = new Decimal(t.qty).div(t.lots).toFixed();
+      sizings.push({
+        instrument: i,
+        wanted: 0,
+        lots: 0,
+        unit: 0,
+        lotSize,
+        minLots: 0,
+        cur,
+        hasTarget: true,
+        limits: [],
+        capLots: Infinity,
+        notes: '',
+      });
+      continue;
+    }
+    market ??= marketIn(venueMarkets, venue, i, slot);
+    const price = market.price;
+    if (price === undefined) {
+      withhold(
+        i,
+        'priceMissing',
+        `no quote for ${i}${rootOf(i) !== null ? ' (or no mapped contract)' : ` at ${venue ?? 'an unknown venue'}`}`,
+      );
+      continue;
+    }
+    if (now - price.at > cfg.risk.priceMaxAgeMs) {
+      withhold(i, 'priceStale', `the last quote of ${i} is from ${new Date(price.at).toISOString()}`);
+      continue;
+    }
+    const rules = market.rules;
+    if (rules === null) {
+      withhold(
+        i,
+        'rulesMissing',
+        `no trading rules for ${i} at ${venue ?? 'an unknown venue'} (InstrumentsListed)`,
+      );
+      continue;
+    }
+    const unit = price.mid * rules.contractSize * rules.lot;
+    const notional = x * E0 * ddScale;
+    const wanted = (x * E0) / unit;
+    let lots = notional / unit;
+    const limits: string[] = [];
+    let notes = '';
+    if (ddScale < 1) {
+      limits.push('drawdownScaling');
+      notes = `drawdown scale ${fmt(ddScale)}`;
+    }
+    const lim = acc.limitsAt[j];
+    let capLots = Infinity;
+    if (lim?.maxQty != null) capLots = Math.floor(lim.maxQty / rules.lot + 1e-9);
+    if (lim?.maxNotional != null) {
+      const c = Math.floor(lim.maxNotional / unit + 1e-9);
+      if (c < capLots) capLots = c;
+    }
+    if (Math.abs(lots) > capLots) {
+      lots = Math.sign(lots) * capLots;
+      limits.push(
+        lim?.maxQty != null && capLots === Math.floor(lim.maxQty / rules.lot + 1e-9)
+          ? 'instrumentPosition'
+          : 'instrumentNotional',
+      );
+    }
+    gross += Math.abs(lots * unit);
+    net += lots * unit;
+    sizings.push({
+      instrument: i,
+      wanted,
+      lots,
+      unit,
+      lotSize: rules.lotSize,
+      minLots: rules.minLots,
+      cur,
+      hasTarget,
+      limits,
+      capLots,
+      notes,
+    });
+  }
+  return { sizings, gross, net };
+};
+
 const worst = (a: Desired, b: Desired): Desired =>
   SEVERITY[b.state] > SEVERITY[a.state] ? b : a.state === b.state && b.cause === 'killSwitchFlatten' ? b : a;
 
 /** The price an account sizes with: its venue's quote, or a CME root's mapped contract. */
 export const priceOf = (s: OptimizerState, venue: string | undefined, i: string) =>
   rootOf(i) !== null
-    ? s.prices[priceKey(ANY_VENUE, i)]
+    ? priceAt(s, priceKey(ANY_VENUE, i))
     : venue === undefined
       ? undefined
-      : s.prices[priceKey(venue, i)];
+      : priceAt(s, priceKey(venue, i));
 
 interface NumRules {
   readonly lot: number;
@@ -839,6 +971,47 @@ interface NumRules {
   readonly contractSize: number;
   readonly minLots: number;
 }
+/** One of an account's strategies, with the pass's combinations of it by instrument index. */
+interface AccountStrategy {
+  readonly st: ResolvedStrategy;
+  readonly budget: number;
+  readonly combos: (Combined | undefined)[];
+}
+
+/** An account's current targets as arrays aligned with its instruments (lots; 1 where one was set). */
+interface CurrentBook {
+  readonly acc: ResolvedAccount;
+  readonly lots: Float64Array;
+  readonly has: Uint8Array;
+}
+const books = new WeakMap<object, CurrentBook>();
+/**
+ * Memoised by the targets record itself: the fold replaces an account's record when one of its
+ * targets changes, so an unchanged record maps to the same arrays and a steady pass looks no
+ * target up by key (that lookup was a third of a pass at 500 instruments × 200 accounts).
+ */
+const currentBook = (targets: OptimizerState['targets'][string], acc: ResolvedAccount): CurrentBook => {
+  const hit = books.get(targets);
+  if (hit !== undefined && hit.acc === acc) return hit;
+  const n = acc.instruments.length;
+  const book: CurrentBook = { acc, lots: new Float64Array(n), has: new Uint8Array(n) };
+  for (let j = 0; j < n; j++) {
+    const t = targets[acc.instruments[j] as string];
+    if (t === undefined) continue;
+    book.lots[j] = t.lots;
+    book.has[j] = 1;
+  }
+  books.set(targets, book);
+  return book;
+};
+
+/** What a pass needs of one instrument at one venue, looked up once per pass. */
+interface Market {
+  readonly price: PriceFacts | undefined;
+  readonly vol: number | null;
+  readonly rules: NumRules | null;
+}
+
 const cmeRules = new Map<string, NumRules | null>();
 /** Lots and contract size: the venue's listing, or for a CME root whole contracts of its multiplier. */
 export const rulesOf = (s: OptimizerState, venue: string | undefined, i: string): NumRules | null => {
