@@ -13,8 +13,9 @@
  * 3. **Size per account**: notional = equity × drawdown scale × Σ_strategies budget ×
  *    (leverage × S + W) × vol scale × risk-parity factor; then caps (instrument position and
  *    notional, account gross and net), lots with hysteresis, the venue minimum, the risk state,
- *    pre-trade checks and the deadband. What it cannot size (equity or price missing or
- *    stale…) is withheld with a reason, recorded once per change of reason.
+ *    pre-trade checks and the deadband; the book of targets that leaves must still fit the
+ *    account caps (whole lots come off toward 0 until it does). What it cannot size (equity
+ *    or price missing or stale…) is withheld with a reason, recorded once per change of reason.
  *
  * Floats are fine for the statistics and the sizing maths (ARCHITECTURE.md invariant 7); a
  * target is a whole number of lots, written as an exact decimal (lots × lot size).
