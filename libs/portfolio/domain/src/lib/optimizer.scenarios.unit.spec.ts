@@ -664,6 +664,20 @@ describe('account caps, pre-trade checks, weights', () => {
     ]);
   });
 
+  it('whole lots that fit the cap the first time: a second pass does not round one up', () => {
+    // Equity 10 000, net cap 0.0815 (815), hysteresis 0.25. BTC asks 10.9 lots (545), ETH 10.6
+    // (265): 810, under the cap. Rounding both (11, 11) is 825: over. Truncating (10, 10) is 750,
+    // and hysteresis from there holds ETH at 10 but takes BTC to 11 (0.9 > 0.75): 800, which
+    // fits. That is what the first pass sets; truncating alone would leave the next pass to
+    // round BTC up with no new input.
+    const cfg = cfgWith({ maxNetLeverage: 0.0815 }, { hysteresis: 0.25 });
+    const tape = world().add('AccountEquityUpdated', equity('acc', 10_000, T0), T0);
+    predict(tape, BTC, 0.0545, T0);
+    predict(tape, ETH, 0.0265, T0);
+    expect(targetsOf(tape.pass(cfg, T0 + SEC).decisions)).toEqual({ acc: { [BTC]: '0.011', [ETH]: '0.1' } });
+    expect(tape.pass(cfg, T0 + SEC).decisions).toEqual([]);
+  });
+
   it('pre-trade checks refuse what adds risk, never a move toward 0', () => {
     const cfg = cfgWith({}, { maxTargetNotional: '30000', maxChangePerRebalance: 0.2 });
     const tape = world();
