@@ -13,8 +13,9 @@
  * 3. **Size per account**: notional = equity × drawdown scale × Σ_strategies budget ×
  *    (leverage × S + W) × vol scale × risk-parity factor; then caps (instrument position and
  *    notional, account gross and net), lots with hysteresis, the venue minimum, the risk state,
- *    pre-trade checks and the deadband. What it cannot size (equity or price missing or
- *    stale…) is withheld with a reason, recorded once per change of reason.
+ *    pre-trade checks and the deadband; the book of targets that leaves must still fit the
+ *    account caps (whole lots come off toward 0 until it does). What it cannot size (equity
+ *    or price missing or stale…) is withheld with a reason, recorded once per change of reason.
  *
  * Floats are fine for the statistics and the sizing maths (ARCHITECTURE.md invariant 7); a
  * target is a whole number of lots, written as an exact decimal (lots × lot size).
@@ -767,18 +768,12 @@ const fitBook = (
     let lots = f - Math.sign(f) * cut + 0;
     if (lots !== 0 && Math.abs(lots) < z.minLots) lots = 0;
     z.lots = lots;
-    const v = verdicts[best];
-    const wasRefused = v?.kind === 'withhold' || (v?.kind === 'set' && v.refused !== undefined);
-    // The next pass measures the pre-trade checks from the cut target, so this one does too
-    // (else the next would decide again with no new input): a refused change may now pass,
-    // and a wanted size the cut moved away from may now be refused (said after the cut).
-    const refused = refusal(z, wanted[best] ?? 0, lots);
-    if (wasRefused && refused === null) {
-      z.lots = wanted[best] ?? 0;
-      verdicts[best] = SET;
-      continue;
-    }
     z.limits.push(byNet ? 'accountNet' : 'accountGross');
+    // The pre-trade checks still measure this pass's change from the current target (a cut
+    // never launders a refused change). The next pass measures from the cut target: what it
+    // would still refuse is said now, after the cut, so it need not be said again; what it
+    // would accept, it sets then (one allowed step a pass: that is what the check limits).
+    const refused = refusal(z, wanted[best] ?? 0, lots);
     verdicts[best] = refused === null ? SET : { kind: 'set', refused };
   }
 };
