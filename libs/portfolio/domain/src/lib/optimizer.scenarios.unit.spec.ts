@@ -7,7 +7,7 @@
 import * as E from 'fp-ts/Either';
 import { lookupProduct } from '@keel/calendar';
 import { parseOptimizerConfig, resolveOptimizerConfig } from './optimizer.config';
-import { annualVol, ANY_VENUE, priceKey } from './optimizer.state';
+import { annualVol, ANY_VENUE, priceAt, predictionsOf, priceKey } from './optimizer.state';
 import {
   accountStream,
   combine,
@@ -97,7 +97,7 @@ describe('two models, one symbol, two accounts', () => {
       prediction({ modelId: 'slow', instrument: BTC, value: 0.2, generatedAt: T0 + 2 * SEC }),
       T0 + 2 * SEC,
     );
-    expect(Object.keys(tape.state.predictions[BTC] ?? {}).sort()).toEqual(['fast', 'slow']);
+    expect(Object.keys(predictionsOf(tape.state, BTC) ?? {}).sort()).toEqual(['fast', 'slow']);
     const r = tape.pass(cfg, T0 + 3 * SEC, only(BTC));
     // (1 × 0.8 + 3 × 0.2) / 4 = 0.35. big: 100 000 × 2 × 0.35 / 50 000 = 1.4 BTC;
     // small: 20 000 × 0.5 × 0.35 = 3 500 → 0.07 BTC, under its cap now.
@@ -114,7 +114,7 @@ describe('two models, one symbol, two accounts', () => {
       prediction({ modelId: 'fast', instrument: BTC, value: -1, generatedAt: T0 - MIN }),
       T0 + 2 * SEC,
     );
-    expect(tape.state.predictions[BTC]?.['fast']?.value).toBe(0.8);
+    expect(predictionsOf(tape.state, BTC)?.['fast']?.value).toBe(0.8);
     expect(tape.pass(cfg, T0 + 3 * SEC, only(BTC)).decisions).toEqual([]);
   });
 
@@ -155,7 +155,7 @@ describe('vol targeting', () => {
 
   it('estimates the volatility from one-minute returns (EWMA of squared log returns)', () => {
     expect(vol(world(0.4))).toBeCloseTo(0.4, 9);
-    expect(world(0.4).state.prices[priceKey('binanceusdm', BTC)]?.samples).toBe(11);
+    expect(priceAt(world(0.4).state, priceKey('binanceusdm', BTC))?.samples).toBe(11);
   });
 
   it('scales the target by volTarget / vol: 0.2 / 0.4 halves it', () => {
@@ -321,7 +321,7 @@ describe('micro lots with hysteresis (CME:MES)', () => {
   it('sizes whole contracts with the multiplier of @keel/calendar', () => {
     const spec = lookupProduct('MES');
     expect(E.isRight(spec) && spec.right.multiplier).toBe('5');
-    expect(world().state.prices[priceKey(ANY_VENUE, MES)]?.mid).toBe(5_000);
+    expect(priceAt(world().state, priceKey(ANY_VENUE, MES))?.mid).toBe(5_000);
   });
 
   it('a signal wandering around 2.5 contracts does not churn', () => {
@@ -386,8 +386,8 @@ describe('expiry across a CME weekend', () => {
 
   it('counts a CME ttl in trading time and a crypto ttl in wall time', () => {
     const s = world().state;
-    expect(iso(s.predictions[MES]?.['cme']?.expiresAt ?? 0)).toBe(iso(CME_EXPIRY));
-    expect(iso(s.predictions[BTC]?.['crypto']?.expiresAt ?? 0)).toBe('2026-02-27T23:00:00.000Z');
+    expect(iso(predictionsOf(s, MES)?.['cme']?.expiresAt ?? 0)).toBe(iso(CME_EXPIRY));
+    expect(iso(predictionsOf(s, BTC)?.['crypto']?.expiresAt ?? 0)).toBe('2026-02-27T23:00:00.000Z');
   });
 
   it('the CME target lives through the weekend and goes to 0 after Sunday open + 1 h; crypto at once', () => {
@@ -414,7 +414,7 @@ describe('expiry across a CME weekend', () => {
       prediction({ modelId: 'cme', instrument: MES, value: 0.5, ttlSec: 7_200, generatedAt: SAT }),
       SAT,
     );
-    expect(tape.state.predictions[MES]?.['cme']?.startAt).toBe(SUN_OPEN);
+    expect(predictionsOf(tape.state, MES)?.['cme']?.startAt).toBe(SUN_OPEN);
     expect(passAt(tape, SAT + SEC)).toEqual({});
     // It lives 2 h of trading time from the open.
     expect(passAt(tape, SUN_OPEN + 2 * HOUR)).toEqual({ [MES]: '0' });
@@ -426,7 +426,7 @@ describe('expiry across a CME weekend', () => {
       prediction({ modelId: 'fading', instrument: MES, value: 1, ttlSec: 7_200, generatedAt: FRI }),
       FRI,
     );
-    const p = tape.state.predictions[MES]?.['fading'];
+    const p = predictionsOf(tape.state, MES)?.['fading'];
     if (p === undefined) throw new Error('no prediction');
     expect(decayAt(cfg, 'fading', MES, p, FRI)).toBe(1);
     expect(decayAt(cfg, 'fading', MES, p, SAT)).toBe(0.5);
