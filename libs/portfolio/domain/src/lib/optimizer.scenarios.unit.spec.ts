@@ -630,7 +630,7 @@ describe('account caps, pre-trade checks, weights', () => {
       at,
     );
 
-  it('the gross cap scales every position, and the deadband does not keep one over it', () => {
+  it('the gross cap scales every position; the deadband holds a small change and the biggest position makes room', () => {
     // Gross cap 0.5 × 100 000 = 50 000; deadband 1 % = 1 000.
     const cfg = cfgWith({ maxGrossLeverage: 0.5 }, { deadband: 0.01 });
     const tape = world();
@@ -639,14 +639,18 @@ describe('account caps, pre-trade checks, weights', () => {
     // BTC 40 000 = 0.8; ETH 40 000 capped at 0.2 (500). Gross 40 500: under the cap.
     expect(targetsOf(tape.pass(cfg, T0 + SEC).decisions)).toEqual({ acc: { [BTC]: '0.8', [ETH]: '0.2' } });
     // BTC 60 000: gross 60 500, scaled by 50 000 / 60 500: BTC 991.7 → 991 lots, ETH 16.5 → 16.
-    // ETH's change (4 lots, 100) is inside the deadband, but holding it would leave 50 050.
+    // ETH's change (4 lots, 100) is inside the deadband and held at 20 (500); with BTC at 991
+    // that is 50 050, over the cap: the biggest position gives one lot (50), not every position
+    // a new target (one prediction must not re-set a whole book whose cap binds).
     predict(tape, BTC, 0.6, T0 + MIN);
     const r = tape.pass(cfg, T0 + MIN + SEC);
-    expect(targetsOf(r.decisions)).toEqual({ acc: { [BTC]: '0.991', [ETH]: '0.16' } });
+    expect(targetsOf(r.decisions)).toEqual({ acc: { [BTC]: '0.99' } });
     expect(ofType(r.decisions, 'TargetLimited').map((d) => [d.data.instrument, d.data.limits])).toEqual([
       [BTC, ['accountGross']],
-      [ETH, ['instrumentPosition', 'accountGross']],
     ]);
+    // Within the cap, and a second pass changes nothing.
+    expect(0.99 * 50_000 + 0.2 * 2_500).toBeLessThanOrEqual(50_000);
+    expect(targetsOf(tape.pass(cfg, T0 + MIN + 2 * SEC).decisions)).toEqual({});
   });
 
   it('the net cap holds when an offsetting position truncates to 0', () => {

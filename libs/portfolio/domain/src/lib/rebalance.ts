@@ -717,9 +717,10 @@ const SET: Verdict = { kind: 'set' };
  * The book the verdicts leave (a set target, or the current one where nothing is set) must
  * fit the account's gross and net caps; the sizing fitted the caps, but what comes after it
  * keeps current targets in places: the deadband, a refused flip, REDUCING holding one side,
- * offsetting lots truncated to 0. Caps are rules and the deadband a nicety, so first every
- * held change goes through; then whole lots come off the biggest position on the side over the
- * cap (a move toward 0, which neither REDUCING nor a pre-trade check refuses) until it fits.
+ * offsetting lots truncated to 0. Whole lots then come off the biggest position on the side
+ * over the cap (a move toward 0, which neither REDUCING nor a pre-trade check refuses) until it
+ * fits. Held changes stay held: releasing them all would re-set every target of an account
+ * whose cap binds on each prediction (thousands of events a prediction at 500 instruments).
  * Mutates `sizings` (lots, limits) and `verdicts`.
  */
 const fitBook = (
@@ -746,9 +747,6 @@ const fitBook = (
   };
   const first = excess();
   if (!(first.gross > 0) && !(first.net > 0)) return;
-  verdicts.forEach((v, k) => {
-    if (v.kind === 'held') verdicts[k] = SET;
-  });
   // Each round takes at least one lot off a non-zero position: it ends.
   for (;;) {
     const x = excess();
