@@ -420,6 +420,37 @@ describe('expiry across a CME weekend', () => {
     expect(passAt(tape, SUN_OPEN + 2 * HOUR)).toEqual({ [MES]: '0' });
   });
 
+  it("a CME quote ages in trading time: the last one before Friday's close still prices Saturday", () => {
+    const fresh = config({ ...cfg.document, risk: { ...RELAXED, priceMaxAgeSec: 60 } });
+    const lastQuote = t('2026-02-27T21:59:30Z'); // Friday 15:59:30 CT, 30 s before the close
+    const tape = world()
+      .add('QuoteUpdated', quote('MESH6', 5_000, lastQuote, 'cme'), lastQuote)
+      .add('AccountEquityUpdated', equity('acc', 100_000, SAT), SAT)
+      .add(
+        'PredictionReceived',
+        prediction({ modelId: 'cme', instrument: MES, value: 1, ttlSec: 7_200, generatedAt: SAT }),
+        SAT,
+      );
+    // 30 s of trading time old on Saturday: sized (100 000 / 25 000 = 4 contracts).
+    expect(targetsOf(tape.pass(fresh, SAT + SEC).decisions).acc?.[MES]).toBe('4');
+    // 31 s after Sunday's open with no new quote: 61 s of trading time, stale.
+    tape.add('AccountEquityUpdated', equity('acc', 100_000, SUN_OPEN + 31 * SEC), SUN_OPEN + 31 * SEC);
+    tape.add(
+      'PredictionReceived',
+      prediction({
+        modelId: 'cme',
+        instrument: MES,
+        value: 0.5,
+        ttlSec: 7_200,
+        generatedAt: SUN_OPEN + 31 * SEC,
+      }),
+      SUN_OPEN + 31 * SEC,
+    );
+    const r = tape.pass(fresh, SUN_OPEN + 31 * SEC);
+    expect(targetsOf(r.decisions).acc?.[MES]).toBeUndefined();
+    expect(ofType(r.decisions, 'TargetWithheld').map((d) => d.data.code)).toContain('priceStale');
+  });
+
   it('linear decay counts trading time too: on Saturday half of the hours are left', () => {
     const tape = world().add(
       'PredictionReceived',

@@ -890,7 +890,7 @@ const sizePairs = (p: PairInput): { sizings: Sizing[]; gross: number; net: numbe
       );
       continue;
     }
-    if (now - price.at > cfg.risk.priceMaxAgeMs) {
+    if (priceAge(i, price.at, now) > cfg.risk.priceMaxAgeMs) {
       withhold(i, 'priceStale', `the last quote of ${i} is from ${new Date(price.at).toISOString()}`);
       continue;
     }
@@ -996,6 +996,17 @@ const currentBook = (targets: OptimizerState['targets'][string], acc: ResolvedAc
   }
   books.set(targets, book);
   return book;
+};
+
+/**
+ * How old a quote is: wall time for crypto; for a CME root, trading time (a quote from just
+ * before Friday's close is still the last word on Saturday, not a stale one).
+ */
+export const priceAge = (instrument: string, at: number, now: number): number => {
+  const root = rootOf(instrument);
+  if (root === null) return now - at;
+  const traded = tradingMsBetween(root, at, now);
+  return E.isRight(traded) ? traded.right : now - at;
 };
 
 /** What a pass needs of one instrument at one venue, looked up once per pass. */
