@@ -208,7 +208,16 @@ export const createOptimizerEngine = (ports: OptimizerPorts, config: OptimizerCo
       if (scope === FULL_PASS) passMs.set(performance.now() - t0);
       if (r.decisions.length === 0) return E.right(undefined);
       const events = toEvents(r.decisions, cause, now);
-      if (E.isLeft(events)) return events;
+      if (E.isLeft(events)) {
+        // A decision the contract refuses is a bug, not an outage: failing the reaction would
+        // redeliver the event for ever. Say so loudly; the next pass decides again.
+        passErrors.inc();
+        logger.error(
+          { err: describeError(events.left) },
+          'a decision does not fit the event contract; nothing recorded',
+        );
+        return E.right(undefined);
+      }
       // One append per stream, in the order decided (a target and its TargetLimited together).
       const byStream = new Map<string, NewEvent[]>();
       r.decisions.forEach((d, k) => {
