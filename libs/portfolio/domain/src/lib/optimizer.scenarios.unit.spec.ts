@@ -626,6 +626,25 @@ describe('kill switch, daily loss limit, max drawdown', () => {
       // Drawdown is measured afresh from 90 000: 90 000 × 0.5 / 50 000 = 0.9 BTC.
       expect(targetsOf(back.decisions)).toEqual({ acc: { [BTC]: '0.9' } });
     });
+
+    it('a global kill switch set to flatten still flattens an account the drawdown halted', () => {
+      const flatten = cfgWith({ maxDrawdown: 0.2 }, 'flatten');
+      const tape = world();
+      predict(tape, BTC, 0.5, DAY1);
+      expect(targetsOf(tape.pass(flatten, DAY1 + SEC).decisions)).toEqual({ acc: { [BTC]: '1' } });
+      tape.add('AccountEquityUpdated', equity('acc', 79_000, DAY1 + HOUR), DAY1 + HOUR);
+      expect(ofType(tape.pass(flatten, DAY1 + HOUR + SEC).decisions, 'TargetPositionSet')).toEqual([]);
+      tape.add('KillSwitchEngaged', killSwitch(null), DAY1 + 2 * HOUR);
+      const r = tape.pass(flatten, DAY1 + 2 * HOUR + SEC);
+      // The account is no longer HALTED (execution would stay paused): it flattens.
+      expect(
+        ofType(r.decisions, 'RiskStateChanged').map((d) => [d.data.scope, d.data.to, d.data.cause]),
+      ).toEqual([
+        ['global', 'REDUCING', 'killSwitchFlatten'],
+        ['account', 'REDUCING', 'killSwitchFlatten'],
+      ]);
+      expect(targetsOf(r.decisions)).toEqual({ acc: { [BTC]: '0' } });
+    });
   });
 });
 
@@ -792,6 +811,22 @@ describe('bad input: withheld with a reason, never a target', () => {
       .add('QuoteUpdated', quote(BTC, 50_000, T0), T0)
       .add('AccountEquityUpdated', equity('acc', 100_000, T0 - 6 * MIN), T0);
     expect(withheld(tape).map((d) => d.code)).toEqual(['equityStale']);
+  });
+
+  it('equity stale does not hold a target whose predictions all expired: it goes to 0', () => {
+    const tape = new Tape()
+      .add('InstrumentsListed', listed(['acc'], [rules(BTC)]), T0 - HOUR)
+      .add('QuoteUpdated', quote(BTC, 50_000, T0), T0)
+      .add('AccountEquityUpdated', equity('acc', 100_000, T0), T0)
+      .add(
+        'PredictionReceived',
+        prediction({ modelId: 'm', instrument: BTC, value: 0.5, ttlSec: 600, generatedAt: T0 }),
+        T0,
+      );
+    expect(targetsOf(tape.pass(cfg, T0 + SEC).decisions)).toEqual({ acc: { [BTC]: '1' } });
+    // Ten minutes on, no new equity (stale after five) and the prediction expired.
+    const r = tape.pass(cfg, T0 + 10 * MIN + SEC);
+    expect(targetsOf(r.decisions)).toEqual({ acc: { [BTC]: '0' } });
   });
 
   it('equity not positive', () => {

@@ -107,20 +107,24 @@ export const desiredAccountRisk = (
   const a = acc.accountId;
   if (s.kill.accounts.includes(a)) return killed(cfg, `account ${a}`);
   const eq = s.equity[a];
+  // The kill switch always wins: a global one set to flatten flattens an account that a
+  // drawdown halted too (HALTED would hold its positions and keep execution paused).
+  const flattening = s.kill.global && cfg.risk.killSwitch === 'flatten';
+  const halted = (d: Desired): Desired => (flattening ? killed(cfg, 'global') : d);
   if (s.drawdownHalted.includes(a))
-    return {
+    return halted({
       state: 'HALTED',
       cause: 'maxDrawdown',
       detail: 'max drawdown hit; held until a kill switch release',
-    };
+    });
   if (eq !== undefined && acc.maxDrawdown !== null && eq.peak > 0) {
     const dd = 1 - eq.equity / eq.peak;
     if (dd >= acc.maxDrawdown)
-      return {
+      return halted({
         state: 'HALTED',
         cause: 'maxDrawdown',
         detail: `drawdown ${pct(dd)} from peak ${eq.peak} ≥ max ${pct(acc.maxDrawdown)}`,
-      };
+      });
   }
   if (eq !== undefined && acc.dailyLossLimit !== null && eq.dayStart > 0 && eq.day === utcDay(now)) {
     // The day's worst, not the latest: a loss that hit the limit holds until 00:00 UTC even
@@ -469,8 +473,35 @@ export const rebalance = (
             ? (['equityNotPositive', `equity of ${a} is ${eq.equity}`] as const)
             : null;
     if (equityProblem !== null || eq === undefined) {
-      for (const i of acc.instruments)
+      for (const i of acc.instruments) {
+        // A held target whose every prediction has expired goes to 0: that needs no equity.
+        const t = targets[i];
+        const live = [...acc.budgets.keys()].some((name) => {
+          const st = cfg.strategies.get(name);
+          return st !== undefined && combine(cfg, s, st, i, now).live > 0;
+        });
+        if (t !== undefined && t.lots !== 0 && !live) {
+          const lotSize = new Decimal(t.qty).div(t.lots).toFixed();
+          set(
+            {
+              instrument: i,
+              wanted: 0,
+              lots: 0,
+              unit: 0,
+              lotSize,
+              minLots: 0,
+              cur: t.lots,
+              hasTarget: true,
+              limits: [],
+              capLots: Infinity,
+              notes: '',
+            },
+            `no live prediction: flat (${equityProblem?.[1] ?? 'equity unknown'})`,
+          );
+          continue;
+        }
         withhold(i, equityProblem?.[0] ?? 'equityMissing', equityProblem?.[1] ?? '');
+      }
       sized += acc.instruments.length;
       continue;
     }
