@@ -6,7 +6,8 @@
  * - State: the fold of @keel/portfolio-domain (predictions, equity, prices, rules, kill
  *   switches, its own decisions), rebuilt from the log at start (snapshots via the runtime).
  * - A decision pass (`rebalance`) on each event that changes an input, scoped to what it
- *   touches (a prediction: its instrument; equity: its account; a kill switch: everything),
+ *   touches (equity: its account; a kill switch: everything; predictions: their instruments,
+ *   batched — every prediction that arrived while a pass ran is decided by the next one),
  *   and a full pass on every tick of the injected clock (expiries, staleness, the new day).
  * - Decisions are appended with ids derived from their causes (the count of earlier targets
  *   of that account and instrument), so a pass repeated after a crash stores nothing twice.
@@ -238,6 +239,51 @@ export const createOptimizerEngine = (ports: OptimizerPorts, config: OptimizerCo
       return E.right(undefined);
     };
 
+  /**
+   * Predictions are the optimizer's busiest input (models × symbols, every few seconds). The
+   * fold has a prediction before its reaction runs, so the reaction only marks its instrument
+   * and asks for a pass; a pass takes every instrument marked since the last one. Alone, a
+   * prediction is decided at once; in a burst, one pass decides many, and the consumer is never
+   * held behind a pass per prediction. Nothing is lost by acknowledging first: the decision is
+   * a function of the folded state, and the start-up pass (and every tick) decides again.
+   */
+  let marked = new Set<string>();
+  let markedCause: Cause | null = null;
+  // The state the reaction was handed (the runtime commits it once the reaction returns, so
+  // the running state may not have it yet when the pass starts).
+  let markedBase: { state: OptimizerState; position: number } | null = null;
+  let passQueued = false;
+  const predicted = (
+    state: OptimizerState,
+    event: RecordedEvent<'PredictionReceived'>,
+    cause: Cause,
+  ): void => {
+    marked.add(event.data.instrument);
+    markedCause ??= cause;
+    markedBase = { state, position: event.globalPosition };
+    if (passQueued) return;
+    passQueued = true;
+    void serial(async () => {
+      passQueued = false;
+      const instruments = marked;
+      const cause = markedCause ?? { correlationId: `${OPTIMIZER_APP}-predictions`, causationId: null };
+      const base =
+        markedBase !== null && markedBase.position > position()
+          ? markedBase
+          : { state: folded(), position: position() };
+      marked = new Set();
+      markedCause = null;
+      markedBase = null;
+      const r = await pass(base.state, base.position, { instruments, accounts: null }, cause)();
+      if (E.isLeft(r))
+        logger.warn(
+          { err: describeError(r.left), instruments: instruments.size },
+          'decision pass for new predictions failed; the next tick decides again',
+        );
+      return r;
+    });
+  };
+
   const reactTo = (state: OptimizerState, event: RecordedEvent, scope: RebalanceScope): Promise<[]> =>
     serial(
       pass(state, event.globalPosition, scope, {
@@ -262,6 +308,10 @@ export const createOptimizerEngine = (ports: OptimizerPorts, config: OptimizerCo
     react: (event, state) => {
       // During the start-up replay the state is not the latest yet: the pass in `started` decides.
       if (!ready) return [];
+      if (event.type === 'PredictionReceived' && event.producer !== OPTIMIZER_APP) {
+        predicted(state, event, { correlationId: event.correlationId, causationId: event.eventId });
+        return [];
+      }
       const scope = scopeOf(event);
       return scope === null ? [] : reactTo(state, event, scope);
     },
