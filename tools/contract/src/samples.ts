@@ -38,7 +38,7 @@ const SUPPORTED: Readonly<Record<string, readonly string[]>> = {
   boolean: ['type'],
   null: ['type'],
   array: ['type', 'items', 'minItems', 'maxItems', 'uniqueItems'],
-  object: ['type', 'properties', 'required', 'additionalProperties'],
+  object: ['type', 'properties', 'required', 'additionalProperties', 'patternProperties'],
 };
 
 /** Arrays and free strings stay short: samples are for breadth, not size. */
@@ -197,7 +197,21 @@ const objectOf = (s: SchemaObject, path: string): fc.Arbitrary<Record<string, un
     Object.entries(props).map(([k, v]) => [k, arbitraryOf(v, pointer(path, k))]),
   );
   const named = fc.record(model, { requiredKeys: required, noNullPrototype: true });
-  const additional = s['additionalProperties'] ?? true;
+  // A record of any key (TypeBox's `Record(String(), …)`: one pattern matching every name) is
+  // other properties by another name; any other pattern is not honoured.
+  const patterns = isObject(s['patternProperties'])
+    ? (s['patternProperties'] as Record<string, JsonSchema>)
+    : {};
+  const patternKeys = Object.keys(patterns);
+  if (patternKeys.some((k) => k !== '^(.*)$' && k !== '^.*$'))
+    throw new UnsupportedSchema(
+      path,
+      `cannot generate names for patternProperties ${patternKeys.join(', ')}`,
+    );
+  const additional =
+    patternKeys.length > 0
+      ? (patterns[patternKeys[0] as string] as JsonSchema)
+      : (s['additionalProperties'] ?? true);
   if (additional === false) return named;
   const extra = fc.dictionary(
     extraName.filter((k) => !(k in props)),
