@@ -201,10 +201,13 @@ export const benchOptimizerCommand: Command = {
     let incSized = 0;
     let incCombined = 0;
     let s = steady;
-    for (let k = 0; k < predictions + 20; k++) {
+    /** A new prediction of a random model for a random symbol, its id from `tag`. */
+    const newPrediction = (
+      ...tag: readonly (string | number)[]
+    ): { e: RecordedEvent; instrument: string } => {
       const instrument = w.symbols[Math.floor(w.random() * w.symbols.length)] as string;
       const modelId = w.modelIds[Math.floor(w.random() * w.modelIds.length)] as string;
-      const predictionId = deriveId('keel-bench-optimizer', seed, 'incremental', k);
+      const predictionId = deriveId('keel-bench-optimizer', seed, ...tag);
       const e = w.record('PredictionReceived', `prediction-${predictionId}`, {
         predictionId,
         modelId,
@@ -217,6 +220,10 @@ export const benchOptimizerCommand: Command = {
         ttlSec: 900,
         market: null,
       });
+      return { e, instrument };
+    };
+    for (let k = 0; k < predictions + 20; k++) {
+      const { e, instrument } = newPrediction('incremental', k);
       const t = nowNs();
       const folded = evolveOptimizer(s, e);
       const t1 = nowNs();
@@ -241,25 +248,9 @@ export const benchOptimizerCommand: Command = {
       const t = nowNs();
       const instruments = new Set<string>();
       for (let k = 0; k < BURST; k++) {
-        const instrument = w.symbols[Math.floor(w.random() * w.symbols.length)] as string;
-        const modelId = w.modelIds[Math.floor(w.random() * w.modelIds.length)] as string;
-        const predictionId = deriveId('keel-bench-optimizer', seed, 'burst', round, k);
+        const { e, instrument } = newPrediction('burst', round, k);
         instruments.add(instrument);
-        s = evolveOptimizer(
-          s,
-          w.record('PredictionReceived', `prediction-${predictionId}`, {
-            predictionId,
-            modelId,
-            instrument,
-            kind: 'signal',
-            value: Math.round((w.random() * 2 - 1) * 1e4) / 1e4,
-            confidence: Math.round((0.3 + 0.7 * w.random()) * 100) / 100,
-            horizonSec: 900,
-            generatedAt: new Date(now).toISOString(),
-            ttlSec: 900,
-            market: null,
-          }),
-        );
+        s = evolveOptimizer(s, e);
       }
       const r = rebalance(cfg, s, now, { instruments, accounts: null });
       const elapsed = Number(nowNs() - t) / 1e3;
