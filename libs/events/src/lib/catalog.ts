@@ -20,6 +20,8 @@ import { VENUE_EVENTS } from './catalog/venue.events';
 export type { EventDefinition, Upcaster } from './catalog/define';
 /** An instrument's trading rules as events carry them (InstrumentsListed, ParentOrderStarted). */
 export { InstrumentRules } from './catalog/define';
+/** The venue models an AccountSnapshotReported names (@keel/venue-accounts). */
+export { ACCOUNT_MODELS, type AccountModelName } from './catalog/venue.events';
 
 export const EVENT_DEFINITIONS = {
   ...PREDICTION_EVENTS,

@@ -160,6 +160,10 @@ export const evolveAccountLog = (log: AccountLog, event: RecordedEvent): Account
     case 'AccountHalted':
     case 'InstrumentsListed':
     case 'AccountEquityUpdated':
+    case 'AccountSnapshotReported':
+    case 'AccountSnapshotRejected':
+    case 'PortfolioValued':
+    case 'PositionDriftDetected':
     case 'PnlUpdated':
     case 'ContractMapped':
     case 'RollScheduled':
