@@ -52,7 +52,17 @@ export const sampleEvent = (
         : newEvent(
             type,
             eventId,
-            { accountId: 'acc-1', currency: 'USD', equity: '100000.00', asOf: AT },
+            {
+              accountId: 'acc-1',
+              currency: 'USD',
+              equity: '100000.00',
+              asOf: AT,
+              unrealizedPnl: null,
+              collateral: null,
+              unpriced: [],
+              stale: null,
+              haircuts: [],
+            },
             meta,
           );
   if (E.isLeft(made)) throw new Error(`sample event is invalid: ${describeError(made.left)}`);

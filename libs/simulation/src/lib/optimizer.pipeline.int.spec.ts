@@ -162,7 +162,17 @@ beforeAll(async () => {
     'balances-acc-1',
     fact(
       'AccountEquityUpdated',
-      { accountId: 'acc-1', currency: 'USDT', equity: '100000', asOf: new Date(T0).toISOString() },
+      {
+        accountId: 'acc-1',
+        currency: 'USDT',
+        equity: '100000',
+        asOf: new Date(T0).toISOString(),
+        unrealizedPnl: null,
+        collateral: null,
+        unpriced: [],
+        stale: null,
+        haircuts: [],
+      },
       'balance-aggregator',
     ),
   );
@@ -170,7 +180,17 @@ beforeAll(async () => {
     'balances-acc-2',
     fact(
       'AccountEquityUpdated',
-      { accountId: 'acc-2', currency: 'USDT', equity: '40000', asOf: new Date(T0).toISOString() },
+      {
+        accountId: 'acc-2',
+        currency: 'USDT',
+        equity: '40000',
+        asOf: new Date(T0).toISOString(),
+        unrealizedPnl: null,
+        collateral: null,
+        unpriced: [],
+        stale: null,
+        haircuts: [],
+      },
       'balance-aggregator',
     ),
   );

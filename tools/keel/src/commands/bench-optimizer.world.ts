@@ -255,6 +255,11 @@ export const buildWorld = (o: WorldOptions): World => {
           currency: 'USDT',
           equity: value.toFixed(2),
           asOf: iso(at),
+          unrealizedPnl: null,
+          collateral: null,
+          unpriced: [],
+          stale: null,
+          haircuts: [],
         }),
       );
   }

@@ -167,6 +167,11 @@ export const equity = (
   currency: 'USDT',
   equity: String(value),
   asOf: iso(asOf),
+  unrealizedPnl: null,
+  collateral: null,
+  unpriced: [],
+  stale: null,
+  haircuts: [],
 });
 
 /** A quote with its mid at `mid` (bid = ask: the fold reads the mid only). */

@@ -119,7 +119,17 @@ beforeEach(async () => {
     'balances-acc-1',
     fact(
       'AccountEquityUpdated',
-      { accountId: 'acc-1', currency: 'USDT', equity: '10000', asOf: new Date(T0).toISOString() },
+      {
+        accountId: 'acc-1',
+        currency: 'USDT',
+        equity: '10000',
+        asOf: new Date(T0).toISOString(),
+        unrealizedPnl: null,
+        collateral: null,
+        unpriced: [],
+        stale: null,
+        haircuts: [],
+      },
       'balance-aggregator',
     ),
   );
