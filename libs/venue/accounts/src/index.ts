@@ -1,1 +1,3 @@
 export * from './lib/account.model';
+export * from './lib/derive';
+export * from './lib/payload.read';

@@ -6,7 +6,12 @@ import { Decimal, Id, Nullable, PositiveDecimal, Side, Timestamp } from '../sche
 /** The venue models that derive an account's figures from its venue's raw answers (@keel/venue-accounts). */
 export const ACCOUNT_MODELS = ['binanceusdm', 'okx', 'hyperliquid', 'sim'] as const;
 export type AccountModelName = (typeof ACCOUNT_MODELS)[number];
-const AccountModel = Type.Union(ACCOUNT_MODELS.map((m) => Type.Literal(m)));
+const AccountModel = Type.Union([
+  Type.Literal('binanceusdm'),
+  Type.Literal('okx'),
+  Type.Literal('hyperliquid'),
+  Type.Literal('sim'),
+]);
 
 export const VENUE_EVENTS = {
   OrderAccepted: define({
