@@ -2,3 +2,4 @@ export * from './lib/free-port';
 export * from './lib/temp-dir';
 export * from './lib/nats-server';
 export * from './lib/decider-specification';
+export * from './lib/recorded-event';

@@ -38,6 +38,12 @@ export interface EquityFacts {
   readonly dayStart: number;
   /** The lowest equity of that day: a daily loss, once hit, holds for the rest of the day. */
   readonly dayLow: number;
+  /**
+   * Why the latest valuation cannot be trusted (an unpriced asset, a rejected or overdue venue
+   * snapshot); null or absent when it can. A stale valuation moves none of the figures above:
+   * an asset left out of it is not a loss.
+   */
+  readonly stale?: string | null;
 }
 
 export interface PriceFacts {
@@ -224,6 +230,18 @@ const equity = (s: OptimizerState, e: NewEvent<'AccountEquityUpdated'>): Optimiz
   const asOf = ms(d.asOf);
   const prev = s.equity[d.accountId];
   if (prev !== undefined && asOf < prev.asOf) return s; // an older valuation arriving late
+  if (d.stale !== null) {
+    const held: EquityFacts = prev ?? {
+      equity: value,
+      currency: d.currency,
+      asOf,
+      peak: value,
+      day: utcDay(asOf),
+      dayStart: value,
+      dayLow: value,
+    };
+    return { ...s, equity: { ...s.equity, [d.accountId]: { ...held, asOf, stale: d.stale } } };
+  }
   const day = utcDay(asOf);
   const next: EquityFacts = {
     equity: value,

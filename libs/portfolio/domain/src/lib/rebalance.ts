@@ -464,14 +464,16 @@ export const rebalance = (
     const equityProblem =
       eq === undefined
         ? (['equityMissing', `no AccountEquityUpdated for ${a} yet`] as const)
-        : now - eq.asOf > cfg.risk.equityMaxAgeMs
-          ? ([
-              'equityStale',
-              `equity of ${a} is from ${new Date(eq.asOf).toISOString()}, older than ${cfg.risk.equityMaxAgeMs / 1000} s`,
-            ] as const)
-          : !(eq.equity > 0)
-            ? (['equityNotPositive', `equity of ${a} is ${eq.equity}`] as const)
-            : null;
+        : eq.stale
+          ? (['equityStale', `equity of ${a} is stale: ${eq.stale}`] as const)
+          : now - eq.asOf > cfg.risk.equityMaxAgeMs
+            ? ([
+                'equityStale',
+                `equity of ${a} is from ${new Date(eq.asOf).toISOString()}, older than ${cfg.risk.equityMaxAgeMs / 1000} s`,
+              ] as const)
+            : !(eq.equity > 0)
+              ? (['equityNotPositive', `equity of ${a} is ${eq.equity}`] as const)
+              : null;
     if (equityProblem !== null || eq === undefined) {
       for (const i of acc.instruments) {
         // A held target whose every prediction has expired goes to 0: that needs no equity.

@@ -1,0 +1,3 @@
+export * from './lib/balances.config';
+export * from './lib/balances.state';
+export * from './lib/valuation';

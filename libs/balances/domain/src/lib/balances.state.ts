@@ -1,0 +1,436 @@
+/**
+ * The balance-aggregator's valuation as a fold of the log: each account's latest venue snapshot
+ * (AccountSnapshotReported replaces the last whole; AccountSnapshotRejected flags it), live marks
+ * (QuoteUpdated, per venue), instrument rules (InstrumentsListed) and fills (OrderFilled, for
+ * the position they imply). Each event that moves a figure leaves in `out` what it calls for:
+ * AccountEquityUpdated when an account's equity moves past the deadband, turns stale or fresh,
+ * or is due a heartbeat; PortfolioValued likewise for the total; PositionDriftDetected when a
+ * venue's position and the fills disagree past the grace period, and when they agree again.
+ * Pure and JSON (decimals as strings), so the live engine, a restart and a replay all derive
+ * the very same events from the same log.
+ */
+import Decimal from 'decimal.js';
+import { EventData, RecordedEvent } from '@keel/events';
+import { BalancesConfig } from './balances.config';
+import {
+  dec,
+  Haircut,
+  Mark,
+  PriceBook,
+  SnapshotBook,
+  splitSymbol,
+  Valuation,
+  valueAccount,
+} from './valuation';
+
+export interface RecordedEquity {
+  readonly equity: string;
+  readonly stale: string | null;
+  readonly at: number;
+}
+
+export interface AccountEntry {
+  readonly book: SnapshotBook | null;
+  /** The last rejection since the book, if any: the book is then stale. */
+  readonly rejected: { readonly reason: string; readonly at: number } | null;
+  /** The latest valuation (what the portfolio sums). */
+  readonly value: RecordedEquity | null;
+  /** The last AccountEquityUpdated this fold called for. */
+  readonly recorded: RecordedEquity | null;
+}
+
+export interface DriftEntry {
+  /** The first reported quantity plus every fill since (base units). */
+  readonly implied: string;
+  readonly since: number | null;
+  readonly announced: { readonly venueQty: string; readonly impliedQty: string } | null;
+}
+
+/** What one event calls for; the engine turns each into an event whose id derives from the cause and `key`. */
+export type Outgoing =
+  | {
+      readonly type: 'AccountEquityUpdated';
+      readonly stream: string;
+      readonly key: string;
+      readonly data: EventData<'AccountEquityUpdated'>;
+    }
+  | {
+      readonly type: 'PortfolioValued';
+      readonly stream: string;
+      readonly key: string;
+      readonly data: EventData<'PortfolioValued'>;
+    }
+  | {
+      readonly type: 'PositionDriftDetected';
+      readonly stream: string;
+      readonly key: string;
+      readonly data: EventData<'PositionDriftDetected'>;
+    };
+
+export interface BalancesState extends PriceBook {
+  readonly accounts: Readonly<Record<string, AccountEntry>>;
+  /** venue → instrument → base units per lot unit (fills of OKX swaps are in contracts). */
+  readonly contractSizes: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Asset or `venue|instrument` → the accounts whose value depends on it. */
+  readonly holders: Readonly<Record<string, readonly string[]>>;
+  readonly drift: Readonly<Record<string, Readonly<Record<string, DriftEntry>>>>;
+  readonly portfolio: {
+    readonly recorded: {
+      readonly total: string;
+      readonly stale: readonly string[];
+      readonly at: number;
+    } | null;
+  };
+  /** When the fold last looked at every account for heartbeats and age (event time). */
+  readonly sweptAt: number;
+  readonly out: readonly Outgoing[];
+}
+
+export const BALANCES_INPUT_TYPES = [
+  'AccountSnapshotReported',
+  'AccountSnapshotRejected',
+  'QuoteUpdated',
+  'InstrumentsListed',
+  'OrderFilled',
+] as const;
+
+export const initialBalances: BalancesState = {
+  accounts: {},
+  marks: {},
+  bases: {},
+  contractSizes: {},
+  holders: {},
+  drift: {},
+  portfolio: { recorded: null },
+  sweptAt: 0,
+  out: [],
+};
+
+export const equityStream = (accountId: string): string => `balances-${accountId}`;
+export const PORTFOLIO_STREAM = 'balances-portfolio';
+
+/** What the fold needs besides the log: the settings and the haircut tables. */
+export interface BalancesSettings {
+  readonly config: BalancesConfig;
+  readonly haircut: Haircut;
+}
+
+const SWEEP_MS = 1_000;
+
+const emptyEntry: AccountEntry = { book: null, rejected: null, value: null, recorded: null };
+
+const holdingsOf = (book: SnapshotBook | null): string[] =>
+  book === null
+    ? []
+    : [
+        ...book.balances.map((b) => b.asset),
+        ...book.positions.flatMap((p) => [
+          p.settle,
+          ...(p.instrument ? [`${book.venue}|${p.instrument}`] : []),
+        ]),
+      ];
+
+const rehold = (
+  holders: BalancesState['holders'],
+  accountId: string,
+  before: readonly string[],
+  after: readonly string[],
+): BalancesState['holders'] => {
+  const next = { ...holders };
+  for (const k of new Set(before)) next[k] = (next[k] ?? []).filter((a) => a !== accountId);
+  for (const k of new Set(after)) next[k] = [...(next[k] ?? []).filter((a) => a !== accountId), accountId];
+  return next;
+};
+
+const staleReason = (
+  entry: AccountEntry,
+  v: Valuation,
+  now: number,
+  config: BalancesConfig,
+): string | null => {
+  const why: string[] = [];
+  if (entry.rejected) why.push(`last snapshot rejected: ${entry.rejected.reason}`);
+  if (entry.book && now - entry.book.receivedAt > config.staleAfterMs)
+    why.push(`no account snapshot for ${Math.round((now - entry.book.receivedAt) / 1000)} s`);
+  if (v.unpriced.length > 0) why.push(`no price for ${v.unpriced.join(', ')}`);
+  return why.length === 0 ? null : why.join('; ').slice(0, 512);
+};
+
+const moved = (prev: string, next: Decimal, deadband: Decimal): boolean => {
+  const p = dec(prev);
+  return next.minus(p).abs().gt(p.abs().times(deadband));
+};
+
+/** Revalues one account; records its equity if due. */
+const revalue = (
+  s: BalancesState,
+  accountId: string,
+  now: number,
+  settings: BalancesSettings,
+  out: Outgoing[],
+  force = false,
+): BalancesState => {
+  const entry = s.accounts[accountId];
+  if (!entry?.book) return s;
+  const { config } = settings;
+  const v = valueAccount(
+    entry.book,
+    s,
+    {
+      reportingCurrency: config.reportingCurrency,
+      fixedRates: config.fixedRates,
+      teamRatios: config.collateralRatios[accountId] ?? {},
+      haircut: settings.haircut,
+    },
+    now,
+  );
+  const stale = staleReason(entry, v, now, config);
+  const value: RecordedEquity = { equity: v.equity.toFixed(), stale, at: now };
+  const r = entry.recorded;
+  const due =
+    force ||
+    r === null ||
+    r.stale !== stale ||
+    moved(r.equity, v.equity, config.deadband) ||
+    now - r.at >= config.heartbeatMs;
+  if (due)
+    out.push({
+      type: 'AccountEquityUpdated',
+      stream: equityStream(accountId),
+      key: `equity:${accountId}`,
+      data: {
+        accountId,
+        currency: config.reportingCurrency,
+        equity: value.equity,
+        asOf: new Date(now).toISOString(),
+        unrealizedPnl: v.unrealizedPnl.toFixed(),
+        collateral: v.collateral.toFixed(),
+        unpriced: v.unpriced.map((u) => u.slice(0, 64)),
+        stale,
+        haircuts: [...v.haircuts],
+      },
+    });
+  return {
+    ...s,
+    accounts: { ...s.accounts, [accountId]: { ...entry, value, recorded: due ? value : r } },
+  };
+};
+
+/** Records the portfolio total if it moved, its stale set changed, or a heartbeat is due. */
+const portfolio = (s: BalancesState, now: number, config: BalancesConfig, out: Outgoing[]): BalancesState => {
+  let total = new Decimal(0);
+  const accounts: EventData<'PortfolioValued'>['accounts'] = [];
+  const venues = new Map<string, Decimal>();
+  const stale: string[] = [];
+  for (const [accountId, e] of Object.entries(s.accounts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (e.value === null || e.book === null) continue;
+    const equity = dec(e.value.equity);
+    total = total.plus(equity);
+    venues.set(e.book.venue, (venues.get(e.book.venue) ?? new Decimal(0)).plus(equity));
+    accounts.push({ accountId, venue: e.book.venue, equity: e.value.equity, stale: e.value.stale !== null });
+    if (e.value.stale !== null) stale.push(accountId);
+  }
+  if (accounts.length === 0) return s;
+  const r = s.portfolio.recorded;
+  const due =
+    r === null ||
+    r.stale.join(',') !== stale.join(',') ||
+    moved(r.total, total, config.deadband) ||
+    now - r.at >= config.heartbeatMs;
+  if (!due) return s;
+  out.push({
+    type: 'PortfolioValued',
+    stream: PORTFOLIO_STREAM,
+    key: 'portfolio',
+    data: {
+      currency: config.reportingCurrency,
+      total: total.toFixed(),
+      asOf: new Date(now).toISOString(),
+      accounts,
+      venues: [...venues]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([venue, equity]) => ({ venue, equity: equity.toFixed() })),
+      staleAccounts: stale,
+    },
+  });
+  return { ...s, portfolio: { recorded: { total: total.toFixed(), stale, at: now } } };
+};
+
+/** Compares the venue's positions with the fills' on a new snapshot. */
+const checkDrift = (
+  s: BalancesState,
+  accountId: string,
+  book: SnapshotBook,
+  first: boolean,
+  now: number,
+  config: BalancesConfig,
+  out: Outgoing[],
+): BalancesState => {
+  const reported = new Map<string, Decimal>();
+  for (const p of book.positions)
+    if (p.instrument !== null)
+      reported.set(p.instrument, (reported.get(p.instrument) ?? new Decimal(0)).plus(dec(p.qty)));
+  const prev = s.drift[accountId] ?? {};
+  const next: Record<string, DriftEntry> = {};
+  for (const instrument of new Set([...reported.keys(), ...Object.keys(prev)])) {
+    const venueQty = reported.get(instrument) ?? new Decimal(0);
+    const d = prev[instrument];
+    if (first || d === undefined) {
+      // The first report (or an instrument first seen) seeds the implied position.
+      next[instrument] = { implied: venueQty.toFixed(), since: null, announced: null };
+      continue;
+    }
+    const implied = dec(d.implied);
+    const data = (resolved: boolean): EventData<'PositionDriftDetected'> => ({
+      accountId,
+      venue: book.venue,
+      instrument,
+      venueQty: venueQty.toFixed(),
+      impliedQty: implied.toFixed(),
+      since: new Date(d.since ?? now).toISOString(),
+      resolved,
+    });
+    if (venueQty.equals(implied)) {
+      if (d.announced !== null)
+        out.push({
+          type: 'PositionDriftDetected',
+          stream: equityStream(accountId),
+          key: `drift:${accountId}:${instrument}`,
+          data: data(true),
+        });
+      if (!venueQty.isZero()) next[instrument] = { implied: d.implied, since: null, announced: null };
+      continue;
+    }
+    const since = d.since ?? now;
+    const figures = { venueQty: venueQty.toFixed(), impliedQty: implied.toFixed() };
+    const announce =
+      now - since >= config.driftGraceMs &&
+      (d.announced === null ||
+        d.announced.venueQty !== figures.venueQty ||
+        d.announced.impliedQty !== figures.impliedQty);
+    if (announce)
+      out.push({
+        type: 'PositionDriftDetected',
+        stream: equityStream(accountId),
+        key: `drift:${accountId}:${instrument}`,
+        data: { ...data(false), since: new Date(since).toISOString() },
+      });
+    next[instrument] = { implied: d.implied, since, announced: announce ? figures : d.announced };
+  }
+  return { ...s, drift: { ...s.drift, [accountId]: next } };
+};
+
+const bookOf = (d: EventData<'AccountSnapshotReported'>): SnapshotBook => ({
+  venue: d.venue,
+  currency: d.currency,
+  receivedAt: Date.parse(d.receivedAt),
+  balances: d.balances.map((b) => ({ asset: b.asset, total: b.total })),
+  positions: d.positions.map((p) => ({
+    instrument: p.instrument,
+    venueSymbol: p.venueSymbol,
+    qty: p.qty,
+    entryPrice: p.entryPrice,
+    markPrice: p.markPrice,
+    unrealizedPnl: p.unrealizedPnl,
+    settle: p.settle,
+  })),
+});
+
+const byNow = (s: BalancesState, now: number, settings: BalancesSettings, out: Outgoing[]): BalancesState => {
+  if (now - s.sweptAt < SWEEP_MS) return s;
+  let next: BalancesState = { ...s, sweptAt: now };
+  for (const [id, e] of Object.entries(s.accounts)) {
+    if (e.book === null) continue;
+    const r = e.recorded;
+    const aged = now - e.book.receivedAt > settings.config.staleAfterMs;
+    if (r === null || r.stale !== null || aged || now - r.at >= settings.config.heartbeatMs)
+      next = revalue(next, id, now, settings, out);
+  }
+  return next;
+};
+
+/** Applies one event; `out` is what it calls for. */
+export const evolveBalances = (
+  state: BalancesState,
+  event: RecordedEvent,
+  settings: BalancesSettings,
+): BalancesState => {
+  const out: Outgoing[] = [];
+  const now = Date.parse(event.occurredAt);
+  let s: BalancesState = state.out.length === 0 ? state : { ...state, out: [] };
+  switch (event.type) {
+    case 'InstrumentsListed': {
+      const sizes = { ...s.contractSizes[event.data.venue] };
+      for (const i of event.data.instruments) sizes[i.symbol] = i.contractSize;
+      s = { ...s, contractSizes: { ...s.contractSizes, [event.data.venue]: sizes } };
+      break;
+    }
+    case 'QuoteUpdated': {
+      const { venue, instrument, bidPrice, askPrice } = event.data;
+      const mid = dec(bidPrice).plus(dec(askPrice)).div(2).toFixed();
+      const known = s.marks[venue]?.[instrument] !== undefined;
+      const mark: Mark = { mid, at: now };
+      s = { ...s, marks: { ...s.marks, [venue]: { ...s.marks[venue], [instrument]: mark } } };
+      const sym = splitSymbol(instrument);
+      if (!known && sym !== null) {
+        const list = s.bases[venue]?.[sym.base] ?? [];
+        s = {
+          ...s,
+          bases: { ...s.bases, [venue]: { ...s.bases[venue], [sym.base]: [...list, instrument].sort() } },
+        };
+      }
+      const affected = new Set([
+        ...(sym ? (s.holders[sym.base] ?? []) : []),
+        ...(sym ? (s.holders[sym.quote] ?? []) : []),
+        ...(s.holders[`${venue}|${instrument}`] ?? []),
+      ]);
+      for (const id of [...affected].sort()) s = revalue(s, id, now, settings, out);
+      break;
+    }
+    case 'AccountSnapshotReported': {
+      const { accountId } = event.data;
+      const before = s.accounts[accountId] ?? emptyEntry;
+      const book = bookOf(event.data);
+      s = {
+        ...s,
+        accounts: { ...s.accounts, [accountId]: { ...before, book, rejected: null } },
+        holders: rehold(s.holders, accountId, holdingsOf(before.book), holdingsOf(book)),
+      };
+      s = revalue(s, accountId, now, settings, out);
+      s = checkDrift(s, accountId, book, before.book === null, now, settings.config, out);
+      break;
+    }
+    case 'AccountSnapshotRejected': {
+      const { accountId, path, reason } = event.data;
+      const before = s.accounts[accountId] ?? emptyEntry;
+      s = {
+        ...s,
+        accounts: {
+          ...s.accounts,
+          [accountId]: { ...before, rejected: { reason: `${path}: ${reason}`.slice(0, 300), at: now } },
+        },
+      };
+      s = revalue(s, accountId, now, settings, out);
+      break;
+    }
+    case 'OrderFilled': {
+      const { accountId, instrument, side, qty } = event.data;
+      const entry = s.accounts[accountId];
+      const drift = s.drift[accountId];
+      if (!entry?.book || drift === undefined) break; // before the first report: it seeds the position
+      const size = s.contractSizes[entry.book.venue]?.[instrument];
+      const base = size === undefined ? dec(qty) : dec(qty).times(dec(size));
+      const d = drift[instrument] ?? { implied: '0', since: null, announced: null };
+      const implied = dec(d.implied)
+        .plus(side === 'buy' ? base : base.neg())
+        .toFixed();
+      s = { ...s, drift: { ...s.drift, [accountId]: { ...drift, [instrument]: { ...d, implied } } } };
+      break;
+    }
+    default:
+      return s;
+  }
+  s = byNow(s, now, settings, out);
+  if (out.some((o) => o.type === 'AccountEquityUpdated')) s = portfolio(s, now, settings.config, out);
+  return out.length === 0 ? s : { ...s, out };
+};
