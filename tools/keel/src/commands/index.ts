@@ -6,6 +6,7 @@ import { benchReplayCommand } from './bench-replay.command';
 import { benchCodecCommand } from './bench-codec.command';
 import { benchIngestCommand } from './bench-ingest.command';
 import { benchOptimizerCommand } from './bench-optimizer.command';
+import { benchBalancesCommand } from './bench-balances.command';
 import {
   replayArchiveCommand,
   replayCommand,
@@ -30,6 +31,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   'bench codec': benchCodecCommand,
   'bench ingest': benchIngestCommand,
   'bench optimizer': benchOptimizerCommand,
+  'bench balances': benchBalancesCommand,
   'calendar contracts': calendarContractsCommand,
   'calendar holidays': calendarHolidaysCommand,
   'calendar state': calendarStateCommand,

@@ -24,9 +24,9 @@ export interface BalancesConfig {
    * desk treats USDC as USDT). Never implied: an asset with neither a quote nor a declared
    * rate is unpriced, however its name reads.
    */
-  readonly fixedRates: Readonly<Record<string, Decimal>>;
+  readonly fixedRates: Readonly<Record<string, string>>;
   /** The team's own collateral ratios, account → asset → ratio in [0, 1], on top of the venue's haircuts. */
-  readonly collateralRatios: Readonly<Record<string, Readonly<Record<string, Decimal>>>>;
+  readonly collateralRatios: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 export const DEFAULT_BALANCES_CONFIG: BalancesConfig = {
@@ -104,20 +104,20 @@ export const parseBalancesConfig = (doc: unknown, where = ''): E.Either<Validati
   if (d['fixedRates'] !== undefined) {
     const rates = record(d['fixedRates'], `${where}/fixedRates`);
     if (E.isLeft(rates)) return rates;
-    const parsed: Record<string, Decimal> = {};
+    const parsed: Record<string, string> = {};
     for (const [asset, v] of Object.entries(rates.right)) {
       const p = `${where}/fixedRates/${asset}`;
       if (!ASSET.test(asset)) return E.left(validationError(p, asset, 'is not an asset code'));
       const r = positive(v, p);
       if (E.isLeft(r)) return r;
-      parsed[asset] = r.right;
+      parsed[asset] = r.right.toFixed();
     }
     out.fixedRates = parsed;
   }
   if (d['collateralRatios'] !== undefined) {
     const accounts = record(d['collateralRatios'], `${where}/collateralRatios`);
     if (E.isLeft(accounts)) return accounts;
-    const parsed: Record<string, Record<string, Decimal>> = {};
+    const parsed: Record<string, Record<string, string>> = {};
     for (const [account, assets] of Object.entries(accounts.right)) {
       const a = record(assets, `${where}/collateralRatios/${account}`);
       if (E.isLeft(a)) return a;
@@ -125,7 +125,7 @@ export const parseBalancesConfig = (doc: unknown, where = ''): E.Either<Validati
       for (const [asset, v] of Object.entries(a.right)) {
         const r = ratio(v, `${where}/collateralRatios/${account}/${asset}`);
         if (E.isLeft(r)) return r;
-        parsed[account][asset] = r.right;
+        parsed[account][asset] = r.right.toFixed();
       }
     }
     out.collateralRatios = parsed;

@@ -13,7 +13,14 @@ import Decimal from 'decimal.js';
 import { EventData, RecordedEvent } from '@keel/events';
 import { BalancesConfig } from './balances.config';
 import {
-  dec,
+  Fx,
+  fx,
+  fxAbs,
+  fxAdd,
+  fxCmp,
+  fxMul,
+  fxSub,
+  fxText,
   Haircut,
   Mark,
   PriceBook,
@@ -22,6 +29,8 @@ import {
   Valuation,
   valueAccount,
 } from './valuation';
+
+const D = (text: string): Decimal => new Decimal(text);
 
 export interface RecordedEquity {
   readonly equity: string;
@@ -37,6 +46,8 @@ export interface AccountEntry {
   readonly value: RecordedEquity | null;
   /** The last AccountEquityUpdated this fold called for. */
   readonly recorded: RecordedEquity | null;
+  /** What its value depends on (`venue|instrument` marks, `unpriced|ASSET`), as indexed in `holders`. */
+  readonly deps: readonly string[];
 }
 
 export interface DriftEntry {
@@ -71,7 +82,7 @@ export interface BalancesState extends PriceBook {
   readonly accounts: Readonly<Record<string, AccountEntry>>;
   /** venue → instrument → base units per lot unit (fills of OKX swaps are in contracts). */
   readonly contractSizes: Readonly<Record<string, Readonly<Record<string, string>>>>;
-  /** Asset or `venue|instrument` → the accounts whose value depends on it. */
+  /** `venue|instrument` (a mark it uses) or `unpriced|ASSET` → the accounts whose value depends on it. */
   readonly holders: Readonly<Record<string, readonly string[]>>;
   readonly drift: Readonly<Record<string, Readonly<Record<string, DriftEntry>>>>;
   readonly portfolio: {
@@ -117,18 +128,20 @@ export interface BalancesSettings {
 
 const SWEEP_MS = 1_000;
 
-const emptyEntry: AccountEntry = { book: null, rejected: null, value: null, recorded: null };
+const emptyEntry: AccountEntry = { book: null, rejected: null, value: null, recorded: null, deps: [] };
 
-const holdingsOf = (book: SnapshotBook | null): string[] =>
-  book === null
-    ? []
-    : [
-        ...book.balances.map((b) => b.asset),
-        ...book.positions.flatMap((p) => [
-          p.settle,
-          ...(p.instrument ? [`${book.venue}|${p.instrument}`] : []),
-        ]),
-      ];
+/** The keys a valuation depends on: the marks it used, its positions' own marks, what it could not price. */
+const depsOf = (book: SnapshotBook, v: Valuation): string[] => {
+  const keys = new Set(v.uses);
+  for (const p of book.positions) if (p.instrument !== null) keys.add(`${book.venue}|${p.instrument}`);
+  for (const u of v.unpriced) keys.add(`unpriced|${u}`);
+  for (const p of book.positions)
+    if (v.unpriced.includes(p.instrument ?? p.venueSymbol)) keys.add(`unpriced|${p.settle}`);
+  return [...keys].sort();
+};
+
+const sameList = (a: readonly string[], b: readonly string[]): boolean =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
 
 const rehold = (
   holders: BalancesState['holders'],
@@ -151,14 +164,15 @@ const staleReason = (
   const why: string[] = [];
   if (entry.rejected) why.push(`last snapshot rejected: ${entry.rejected.reason}`);
   if (entry.book && now - entry.book.receivedAt > config.staleAfterMs)
-    why.push(`no account snapshot for ${Math.round((now - entry.book.receivedAt) / 1000)} s`);
+    why.push(`no account snapshot since ${new Date(entry.book.receivedAt).toISOString()}`);
   if (v.unpriced.length > 0) why.push(`no price for ${v.unpriced.join(', ')}`);
   return why.length === 0 ? null : why.join('; ').slice(0, 512);
 };
 
-const moved = (prev: string, next: Decimal, deadband: Decimal): boolean => {
-  const p = dec(prev);
-  return next.minus(p).abs().gt(p.abs().times(deadband));
+/** |next − prev| > |prev| × deadband. */
+const moved = (prev: string, next: Fx, deadband: Decimal): boolean => {
+  const p = fx(prev);
+  return fxCmp(fxAbs(fxSub(next, p)), fxMul(fxAbs(p), fx(deadband.toFixed()))) > 0;
 };
 
 /** Revalues one account; records its equity if due. */
@@ -168,13 +182,40 @@ const revalue = (
   now: number,
   settings: BalancesSettings,
   out: Outgoing[],
-  force = false,
+): BalancesState => revalueMany(s, [accountId], now, settings, out);
+
+/** Revalues accounts against the same marks (one copy of the accounts map, however many). */
+const revalueMany = (
+  s: BalancesState,
+  ids: Iterable<string>,
+  now: number,
+  settings: BalancesSettings,
+  out: Outgoing[],
 ): BalancesState => {
-  const entry = s.accounts[accountId];
-  if (!entry?.book) return s;
+  let accounts: Record<string, AccountEntry> | null = null;
+  let holders = s.holders;
+  for (const id of ids) {
+    const entry = s.accounts[id];
+    if (!entry?.book) continue;
+    const next = revalueOne(entry, entry.book, id, s, now, settings, out);
+    if (!sameList(next.deps, entry.deps)) holders = rehold(holders, id, entry.deps, next.deps);
+    (accounts ??= { ...s.accounts })[id] = next;
+  }
+  return accounts === null ? s : { ...s, accounts, holders };
+};
+
+const revalueOne = (
+  entry: AccountEntry,
+  book: SnapshotBook,
+  accountId: string,
+  s: BalancesState,
+  now: number,
+  settings: BalancesSettings,
+  out: Outgoing[],
+): AccountEntry => {
   const { config } = settings;
   const v = valueAccount(
-    entry.book,
+    book,
     s,
     {
       reportingCurrency: config.reportingCurrency,
@@ -185,10 +226,10 @@ const revalue = (
     now,
   );
   const stale = staleReason(entry, v, now, config);
-  const value: RecordedEquity = { equity: v.equity.toFixed(), stale, at: now };
+  const value: RecordedEquity = { equity: fxText(v.equity), stale, at: now };
+  const deps = depsOf(book, v);
   const r = entry.recorded;
   const due =
-    force ||
     r === null ||
     r.stale !== stale ||
     moved(r.equity, v.equity, config.deadband) ||
@@ -203,30 +244,27 @@ const revalue = (
         currency: config.reportingCurrency,
         equity: value.equity,
         asOf: new Date(now).toISOString(),
-        unrealizedPnl: v.unrealizedPnl.toFixed(),
-        collateral: v.collateral.toFixed(),
+        unrealizedPnl: fxText(v.unrealizedPnl),
+        collateral: v.collateral === null ? null : fxText(v.collateral),
         unpriced: v.unpriced.map((u) => u.slice(0, 64)),
         stale,
         haircuts: [...v.haircuts],
       },
     });
-  return {
-    ...s,
-    accounts: { ...s.accounts, [accountId]: { ...entry, value, recorded: due ? value : r } },
-  };
+  return { ...entry, value, recorded: due ? value : r, deps: sameList(deps, entry.deps) ? entry.deps : deps };
 };
 
 /** Records the portfolio total if it moved, its stale set changed, or a heartbeat is due. */
 const portfolio = (s: BalancesState, now: number, config: BalancesConfig, out: Outgoing[]): BalancesState => {
-  let total = new Decimal(0);
+  let total: Fx = { v: 0n, s: 0 };
   const accounts: EventData<'PortfolioValued'>['accounts'] = [];
-  const venues = new Map<string, Decimal>();
+  const venues = new Map<string, Fx>();
   const stale: string[] = [];
   for (const [accountId, e] of Object.entries(s.accounts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (e.value === null || e.book === null) continue;
-    const equity = dec(e.value.equity);
-    total = total.plus(equity);
-    venues.set(e.book.venue, (venues.get(e.book.venue) ?? new Decimal(0)).plus(equity));
+    const equity = fx(e.value.equity);
+    total = fxAdd(total, equity);
+    venues.set(e.book.venue, fxAdd(venues.get(e.book.venue) ?? { v: 0n, s: 0 }, equity));
     accounts.push({ accountId, venue: e.book.venue, equity: e.value.equity, stale: e.value.stale !== null });
     if (e.value.stale !== null) stale.push(accountId);
   }
@@ -244,16 +282,16 @@ const portfolio = (s: BalancesState, now: number, config: BalancesConfig, out: O
     key: 'portfolio',
     data: {
       currency: config.reportingCurrency,
-      total: total.toFixed(),
+      total: fxText(total),
       asOf: new Date(now).toISOString(),
       accounts,
       venues: [...venues]
         .sort(([a], [b]) => (a < b ? -1 : 1))
-        .map(([venue, equity]) => ({ venue, equity: equity.toFixed() })),
+        .map(([venue, equity]) => ({ venue, equity: fxText(equity) })),
       staleAccounts: stale,
     },
   });
-  return { ...s, portfolio: { recorded: { total: total.toFixed(), stale, at: now } } };
+  return { ...s, portfolio: { recorded: { total: fxText(total), stale, at: now } } };
 };
 
 /** Compares the venue's positions with the fills' on a new snapshot. */
@@ -269,7 +307,7 @@ const checkDrift = (
   const reported = new Map<string, Decimal>();
   for (const p of book.positions)
     if (p.instrument !== null)
-      reported.set(p.instrument, (reported.get(p.instrument) ?? new Decimal(0)).plus(dec(p.qty)));
+      reported.set(p.instrument, (reported.get(p.instrument) ?? new Decimal(0)).plus(D(p.qty)));
   const prev = s.drift[accountId] ?? {};
   const next: Record<string, DriftEntry> = {};
   for (const instrument of new Set([...reported.keys(), ...Object.keys(prev)])) {
@@ -280,7 +318,7 @@ const checkDrift = (
       next[instrument] = { implied: venueQty.toFixed(), since: null, announced: null };
       continue;
     }
-    const implied = dec(d.implied);
+    const implied = D(d.implied);
     const data = (resolved: boolean): EventData<'PositionDriftDetected'> => ({
       accountId,
       venue: book.venue,
@@ -338,15 +376,14 @@ const bookOf = (d: EventData<'AccountSnapshotReported'>): SnapshotBook => ({
 
 const byNow = (s: BalancesState, now: number, settings: BalancesSettings, out: Outgoing[]): BalancesState => {
   if (now - s.sweptAt < SWEEP_MS) return s;
-  let next: BalancesState = { ...s, sweptAt: now };
+  const due: string[] = [];
   for (const [id, e] of Object.entries(s.accounts)) {
     if (e.book === null) continue;
     const r = e.recorded;
     const aged = now - e.book.receivedAt > settings.config.staleAfterMs;
-    if (r === null || r.stale !== null || aged || now - r.at >= settings.config.heartbeatMs)
-      next = revalue(next, id, now, settings, out);
+    if (r === null || r.stale !== null || aged || now - r.at >= settings.config.heartbeatMs) due.push(id);
   }
-  return next;
+  return revalueMany({ ...s, sweptAt: now }, due.sort(), now, settings, out);
 };
 
 /** Applies one event; `out` is what it calls for. */
@@ -367,7 +404,7 @@ export const evolveBalances = (
     }
     case 'QuoteUpdated': {
       const { venue, instrument, bidPrice, askPrice } = event.data;
-      const mid = dec(bidPrice).plus(dec(askPrice)).div(2).toFixed();
+      const mid = fxText(fxMul(fxAdd(fx(bidPrice), fx(askPrice)), { v: 5n, s: 1 }));
       const known = s.marks[venue]?.[instrument] !== undefined;
       const mark: Mark = { mid, at: now };
       s = { ...s, marks: { ...s.marks, [venue]: { ...s.marks[venue], [instrument]: mark } } };
@@ -379,23 +416,20 @@ export const evolveBalances = (
           bases: { ...s.bases, [venue]: { ...s.bases[venue], [sym.base]: [...list, instrument].sort() } },
         };
       }
+      // The accounts that used this mark, and those with something unpriced it may now price.
       const affected = new Set([
-        ...(sym ? (s.holders[sym.base] ?? []) : []),
-        ...(sym ? (s.holders[sym.quote] ?? []) : []),
         ...(s.holders[`${venue}|${instrument}`] ?? []),
+        ...(sym ? (s.holders[`unpriced|${sym.base}`] ?? []) : []),
+        ...(sym ? (s.holders[`unpriced|${sym.quote}`] ?? []) : []),
       ]);
-      for (const id of [...affected].sort()) s = revalue(s, id, now, settings, out);
+      s = revalueMany(s, [...affected].sort(), now, settings, out);
       break;
     }
     case 'AccountSnapshotReported': {
       const { accountId } = event.data;
       const before = s.accounts[accountId] ?? emptyEntry;
       const book = bookOf(event.data);
-      s = {
-        ...s,
-        accounts: { ...s.accounts, [accountId]: { ...before, book, rejected: null } },
-        holders: rehold(s.holders, accountId, holdingsOf(before.book), holdingsOf(book)),
-      };
+      s = { ...s, accounts: { ...s.accounts, [accountId]: { ...before, book, rejected: null } } };
       s = revalue(s, accountId, now, settings, out);
       s = checkDrift(s, accountId, book, before.book === null, now, settings.config, out);
       break;
@@ -419,9 +453,9 @@ export const evolveBalances = (
       const drift = s.drift[accountId];
       if (!entry?.book || drift === undefined) break; // before the first report: it seeds the position
       const size = s.contractSizes[entry.book.venue]?.[instrument];
-      const base = size === undefined ? dec(qty) : dec(qty).times(dec(size));
+      const base = size === undefined ? D(qty) : D(qty).times(D(size));
       const d = drift[instrument] ?? { implied: '0', since: null, announced: null };
-      const implied = dec(d.implied)
+      const implied = D(d.implied)
         .plus(side === 'buy' ? base : base.neg())
         .toFixed();
       s = { ...s, drift: { ...s.drift, [accountId]: { ...drift, [instrument]: { ...d, implied } } } };

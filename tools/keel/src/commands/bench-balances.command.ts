@@ -1,0 +1,317 @@
+/**
+ * `keel bench balances [--accounts 200] [--assets 20] [--venues 3] [--positions 5] [--runs 30]
+ * [--ticks 5000] [--seed 1] [--json]`: what valuing accounts costs (@keel/balances-domain) on a
+ * synthetic world: each account holds `assets` wallet balances and `positions` linear perpetual
+ * positions at one of `venues` venues; every asset is quoted in the reporting currency at every
+ * venue.
+ * - `valuationPassMs`: one full revaluation of every account at live marks (`valueAccount`), the
+ *   pass a price tick would cost if it touched every account. Goal ≤ 5 ms for 200 × 20.
+ * - `eventsPerSec`: quotes (one in 100 an account snapshot) folded by `evolveBalances`, each
+ *   revaluing the accounts it touches and deciding what to record — what the engine does live.
+ * - Baseline, same run: the same full pass in binary floating point (`floatPassMs`), i.e. what
+ *   exactness costs on this machine; the ratio is the figure to compare across machines.
+ */
+import * as os from 'node:os';
+import Decimal from 'decimal.js';
+import { deriveId, EventData, newEvent, RecordedEvent } from '@keel/events';
+import {
+  BalancesSettings,
+  BalancesState,
+  DEFAULT_BALANCES_CONFIG,
+  evolveBalances,
+  initialBalances,
+  SnapshotBook,
+  valueAccount,
+} from '@keel/balances-domain';
+import { intFlag, parseFlags } from '../cli.io';
+import type { Command } from './command';
+
+const GOAL_PASS_MS = 5;
+const T0 = Date.parse('2026-03-02T00:00:00.000Z');
+
+const nowNs = (): bigint => process.hrtime.bigint();
+const msSince = (t: bigint): number => Number(nowNs() - t) / 1e6;
+const quantile = (xs: readonly number[], q: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? NaN;
+};
+const r2 = (x: number): number => Math.round(x * 100) / 100;
+const timeRuns = (warmup: number, runs: number, f: () => void): number[] => {
+  for (let k = 0; k < warmup; k++) f();
+  const out: number[] = [];
+  for (let k = 0; k < runs; k++) {
+    const t = nowNs();
+    f();
+    out.push(msSince(t));
+  }
+  return out;
+};
+
+/** mulberry32: a seeded generator, so a run is reproducible. */
+const rng = (seed: number): (() => number) => {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+};
+
+const recorded = <T extends 'QuoteUpdated' | 'AccountSnapshotReported'>(
+  type: T,
+  data: EventData<T>,
+  position: number,
+  at: number,
+): RecordedEvent => {
+  const made = newEvent(type, deriveId('keel-bench-balances', position), data, {
+    correlationId: 'bench',
+    causationId: null,
+    producer: 'gateway',
+    occurredAt: new Date(at).toISOString(),
+  });
+  if (made._tag === 'Left')
+    throw new Error(`bench balances: ${type} breaks the catalog: ${made.left.message}`);
+  return {
+    ...made.right,
+    stream: 'bench',
+    streamRevision: 0,
+    globalPosition: position,
+    recordedAt: new Date(at).toISOString(),
+  } as RecordedEvent;
+};
+
+export const benchBalancesCommand: Command = {
+  summary:
+    'balance valuation: full revaluation of every account at live marks, and events folded per second: --accounts 200 --assets 20',
+  run: async (args, io) => {
+    const flags = parseFlags(args, {
+      accounts: { type: 'string' },
+      assets: { type: 'string' },
+      venues: { type: 'string' },
+      positions: { type: 'string' },
+      runs: { type: 'string' },
+      ticks: { type: 'string' },
+      seed: { type: 'string' },
+    });
+    const accounts = intFlag('accounts', flags.accounts, 200);
+    const assets = intFlag('assets', flags.assets, 20);
+    const venues = intFlag('venues', flags.venues, 3);
+    const positions = intFlag('positions', flags.positions, 5, 0);
+    const runs = intFlag('runs', flags.runs, 30);
+    const ticks = intFlag('ticks', flags.ticks, 5000);
+    const seed = intFlag('seed', flags.seed, 1, 0);
+    const random = rng(seed);
+    const R = DEFAULT_BALANCES_CONFIG.reportingCurrency;
+    const settings: BalancesSettings = {
+      config: DEFAULT_BALANCES_CONFIG,
+      // A tiered haircut's cost: two slices of the value.
+      haircut: () => ({
+        tiers: [
+          { upTo: '100000', rate: '0.98' },
+          { upTo: null, rate: '0.9' },
+        ],
+        version: 'bench@1',
+      }),
+    };
+    io.progress(
+      `bench balances: ${accounts} accounts × ${assets} assets and ${positions} positions at ${venues} venue(s), seed ${seed}`,
+    );
+
+    // The world: asset k > 0 is quoted `Ak/USDT` (spot) and `Ak/USDT:USDT` (perpetual) at every venue.
+    const names = Array.from({ length: assets }, (_, k) => (k === 0 ? R : `A${k}`));
+    const venueNames = Array.from({ length: venues }, (_, v) => `venue${v}`);
+    const price = names.map((_, k) => (k === 0 ? 1 : Math.round((1 + random() * 999) * 100) / 100));
+    let position = 0;
+    let at = T0;
+    let state: BalancesState = initialBalances;
+    const quoteOf = (venue: string, k: number, p: number): RecordedEvent =>
+      recorded(
+        'QuoteUpdated',
+        {
+          venue,
+          instrument: `${names[k]}/${R}${k % 2 === 0 ? '' : `:${R}`}`,
+          bidPrice: (p * 0.9999).toFixed(4),
+          askPrice: (p * 1.0001).toFixed(4),
+          bidQty: '1',
+          askQty: '1',
+          venueAt: new Date(at).toISOString(),
+        },
+        ++position,
+        at,
+      );
+    for (const venue of venueNames)
+      for (let k = 1; k < assets; k++) state = evolveBalances(state, quoteOf(venue, k, price[k]!), settings);
+    const snapshotOf = (a: number): RecordedEvent => {
+      const held = names.map((asset) => ({
+        asset,
+        total: (random() * 1000).toFixed(6),
+        locked: '0',
+        free: '0',
+      }));
+      return recorded(
+        'AccountSnapshotReported',
+        {
+          accountId: `acc-${a}`,
+          venue: venueNames[a % venues]!,
+          model: 'sim',
+          currency: R,
+          venueAt: new Date(at).toISOString(),
+          receivedAt: new Date(at).toISOString(),
+          latencyMs: 10,
+          balances: held.map((b) => ({ ...b, free: b.total })),
+          positions: Array.from({ length: Math.min(positions, assets - 1) }, (_, j) => {
+            const k = 1 + ((a + j) % (assets - 1));
+            return {
+              instrument: `${names[k]}/${R}${k % 2 === 0 ? '' : `:${R}`}`,
+              venueSymbol: `${names[k]}${R}`,
+              qty: ((random() - 0.5) * 20).toFixed(3),
+              entryPrice: (price[k]! * (0.95 + random() * 0.1)).toFixed(4),
+              markPrice: null,
+              unrealizedPnl: '0',
+              settle: R,
+              marginMode: 'cross' as const,
+              initialMargin: null,
+              maintenanceMargin: null,
+              liquidationPrice: null,
+            };
+          }),
+          equity: '0',
+          unrealizedPnl: '0',
+          initialMargin: '0',
+          maintenanceMargin: '0',
+          marginRatio: null,
+          collateralValue: '0',
+          freeCollateral: '0',
+          cash: '0',
+          buyingPower: '0',
+          raw: {},
+        },
+        ++position,
+        at,
+      );
+    };
+    for (let a = 0; a < accounts; a++) state = evolveBalances(state, snapshotOf(a), settings);
+    const books = Object.entries(state.accounts).flatMap(([id, e]) =>
+      e.book === null ? [] : [{ id, book: e.book }],
+    );
+
+    // The full pass, exact.
+    let sink = 0n;
+    const fullPass = (): void => {
+      for (const { id, book } of books)
+        sink += valueAccount(
+          book,
+          state,
+          {
+            reportingCurrency: R,
+            fixedRates: {},
+            teamRatios: settings.config.collateralRatios[id] ?? {},
+            haircut: settings.haircut,
+          },
+          at,
+        ).equity.v;
+    };
+    io.progress(`bench balances: timing the full pass (${runs} runs after 5 warm-up)`);
+    const passTimes = timeRuns(5, runs, fullPass);
+    const one = valueAccount(
+      books[0]!.book,
+      state,
+      { reportingCurrency: R, fixedRates: {}, teamRatios: {}, haircut: settings.haircut },
+      at,
+    );
+
+    // Baseline: the same pass in floats (prices looked up the same way, by venue and symbol).
+    const mids = new Map<string, number>();
+    for (const [venue, m] of Object.entries(state.marks))
+      for (const [i, mark] of Object.entries(m)) mids.set(`${venue}|${i}`, Number(mark.mid));
+    const floatBooks = books.map(({ book }) => ({
+      venue: book.venue,
+      balances: book.balances.map((b) => ({ asset: b.asset, total: Number(b.total) })),
+      positions: book.positions.map((p: SnapshotBook['positions'][number]) => ({
+        instrument: p.instrument ?? '',
+        qty: Number(p.qty),
+        entry: Number(p.entryPrice),
+      })),
+    }));
+    let fsink = 0;
+    const floatPass = (): void => {
+      for (const b of floatBooks) {
+        let eq = 0;
+        for (const x of b.balances) {
+          const rate =
+            x.asset === R
+              ? 1
+              : (mids.get(`${b.venue}|${x.asset}/${R}`) ??
+                mids.get(`${b.venue}|${x.asset}/${R}:${R}`) ??
+                NaN);
+          const v = x.total * rate;
+          eq += v > 100_000 ? 98_000 + (v - 100_000) * 0.9 : v * 0.98;
+        }
+        for (const p of b.positions) eq += p.qty * ((mids.get(`${b.venue}|${p.instrument}`) ?? 0) - p.entry);
+        fsink += eq;
+      }
+    };
+    const floatTimes = timeRuns(5, runs, floatPass);
+
+    // Events folded per second: quotes at random venues and assets, one in 100 a new snapshot.
+    const tape: RecordedEvent[] = [];
+    for (let k = 0; k < ticks; k++) {
+      at += 50;
+      if (k % 100 === 99) tape.push(snapshotOf(Math.floor(random() * accounts)));
+      else {
+        const j = 1 + Math.floor(random() * (assets - 1));
+        price[j] = price[j]! * (1 + (random() - 0.5) * 0.002);
+        tape.push(quoteOf(venueNames[Math.floor(random() * venues)]!, j, price[j]!));
+      }
+    }
+    io.progress(`bench balances: folding ${tape.length} events`);
+    let recordedEvents = 0;
+    const t0 = nowNs();
+    let s = state;
+    for (const e of tape) {
+      s = evolveBalances(s, e, settings);
+      recordedEvents += s.out.length;
+    }
+    const foldMs = msSince(t0);
+
+    const valuationPassMs = r2(quantile(passTimes, 0.5));
+    const floatPassMs = Math.round(quantile(floatTimes, 0.5) * 1000) / 1000;
+    const result = {
+      benchmark: 'balances',
+      accounts,
+      assets,
+      venues,
+      positionsPerAccount: Math.min(positions, assets - 1),
+      seed,
+      valuationPassMs,
+      valuationPassP90Ms: r2(quantile(passTimes, 0.9)),
+      perAccountUs: Math.round((valuationPassMs * 1000) / accounts),
+      eventsPerSec: Math.round(tape.length / (foldMs / 1000)),
+      eventsFolded: tape.length,
+      recordedPerEvent: r2(recordedEvents / tape.length),
+      baseline: {
+        floatPassMs,
+        exactVsFloat: r2(valuationPassMs / floatPassMs),
+      },
+      machine: {
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model ?? 'unknown',
+        node: process.version,
+        loadavg: os.loadavg().map((l) => r2(l)),
+      },
+      goal: { valuationPassMs: GOAL_PASS_MS, met: valuationPassMs <= GOAL_PASS_MS },
+      checksum: sink !== 0n && Number.isFinite(fsink) && one.unpriced.length === 0,
+    };
+    io.result(result, () =>
+      [
+        `${accounts} accounts × ${assets} assets, ${result.positionsPerAccount} positions each, ${venues} venues (seed ${seed}); load ${result.machine.loadavg.join(' ')}`,
+        `full revaluation: ${result.valuationPassMs} ms median, p90 ${result.valuationPassP90Ms} ms (${result.perAccountUs} µs an account) — goal ≤ ${GOAL_PASS_MS} ms ${result.goal.met ? 'met' : 'NOT met'}`,
+        `folded: ${result.eventsPerSec} events/s (${result.recordedPerEvent} events recorded per event)`,
+        `baseline, the same pass in floats: ${result.baseline.floatPassMs} ms (exact costs ${result.baseline.exactVsFloat}×)`,
+      ].join('\n'),
+    );
+    return 0;
+  },
+};
