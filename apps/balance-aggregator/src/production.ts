@@ -10,8 +10,33 @@ import { parseEventStoreUri } from '@keel/event-store';
 import { AppMainSpec } from '@keel/runtime';
 import { startPnlEngine } from '@keel/pnl-engine';
 import { startPnlArchiver } from '@keel/pnl-replay';
+import { ValidationError } from '@keel/events';
+import { BalancesConfig, parseBalancesConfig } from '@keel/balances-domain';
+import { builtinHaircut, startBalancesEngine } from '@keel/balances-engine';
+
+const BalancesDoc = Type.Object(
+  {
+    reportingCurrency: Type.Optional(Type.String()),
+    deadband: Type.Optional(Type.String()),
+    heartbeatMs: Type.Optional(Type.Integer()),
+    staleAfterMs: Type.Optional(Type.Integer()),
+    driftGraceMs: Type.Optional(Type.Integer()),
+    fixedRates: Type.Optional(Type.Record(Type.String(), Type.String())),
+    collateralRatios: Type.Optional(Type.Record(Type.String(), Type.Record(Type.String(), Type.String()))),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'valuation settings: reportingCurrency, deadband, heartbeatMs, staleAfterMs, driftGraceMs, fixedRates, collateralRatios (docs/balances.md)',
+  },
+);
+
+/** The valuation settings of the document (defaults for what it leaves out); errors name the key. */
+export const balancesConfigOf = (doc: unknown): E.Either<ValidationError, BalancesConfig> =>
+  parseBalancesConfig(doc ?? {}, '/balances');
 
 export const BalanceAggregatorConfig = {
+  balances: Type.Optional(BalancesDoc),
   pnlArchiveEveryMs: Type.Integer({
     default: 5000,
     minimum: 0,
@@ -24,9 +49,21 @@ export const balanceAggregatorMain: AppMainSpec<typeof BalanceAggregatorConfig> 
   name: 'balance-aggregator',
   defaultHttpPort: 8085,
   config: BalanceAggregatorConfig,
+  validate: (config) => balancesConfigOf(config.balances),
   start: async (ports, config) => {
+    const valuation = balancesConfigOf(config.balances);
+    if (E.isLeft(valuation)) return valuation;
     const engine = await startPnlEngine(ports, { snapshotEvery: config.snapshotEvery });
     if (E.isLeft(engine)) return engine;
+    const balances = await startBalancesEngine(
+      ports,
+      { config: valuation.right, haircut: builtinHaircut },
+      { snapshotEvery: config.snapshotEvery },
+    );
+    if (E.isLeft(balances)) {
+      await engine.right.stop();
+      return balances;
+    }
     const where = parseEventStoreUri(config.storeUri);
     const archiver =
       config.pnlArchiveEveryMs > 0 && E.isRight(where) && where.right.kind === 'sqlite'
@@ -39,6 +76,7 @@ export const balanceAggregatorMain: AppMainSpec<typeof BalanceAggregatorConfig> 
     return E.right({
       stop: async () => {
         await archiver?.stop();
+        await balances.right.stop();
         await engine.right.stop();
       },
     });

@@ -218,7 +218,10 @@ export const VENUE_EVENTS = {
         collateralValue: Decimal(),
         /** Collateral not tied up as initial margin. */
         freeCollateral: Decimal(),
-        /** Cash: wallet balances of the settle currency, unrealized PnL excluded. */
+        /**
+         * Cash: wallet balances of the settle currency, unrealized PnL excluded, in `currency`. In a
+         * multi-asset account (Binance Multi-Assets, an OKX coin book) the venue's USD value of the wallets.
+         */
         cash: Decimal(),
         /** What new positions may still use: free collateral × the account's leverage where the venue says. */
         buyingPower: Decimal(),

@@ -19,7 +19,7 @@ export interface AccountRead {
   readonly model: AccountModelName;
   /**
    * The venue's bodies, by endpoint name (the model documents which it needs), e.g.
-   * binanceusdm `{ account }`, okx `{ balance, positions }`, hyperliquid
+   * binanceusdm `{ account, multiAssetsMargin?, positionRisk? }`, okx `{ balance, positions }`, hyperliquid
    * `{ clearinghouseState, spotClearinghouseState }`, sim `{ account }`.
    */
   readonly payloads: Readonly<Record<string, unknown>>;

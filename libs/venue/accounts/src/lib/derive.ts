@@ -8,9 +8,15 @@ import {
   AccountPayloadError,
   AccountRead,
 } from './account.model';
+import { binanceUsdmAccount } from './models/binanceusdm.account';
+import { hyperliquidAccount } from './models/hyperliquid.account';
+import { okxAccount } from './models/okx.account';
 import { simAccount } from './models/sim.account';
 
 export const ACCOUNT_MODEL_FNS: Readonly<Partial<Record<AccountModelName, AccountModelFn>>> = {
+  binanceusdm: binanceUsdmAccount,
+  okx: okxAccount,
+  hyperliquid: hyperliquidAccount,
   sim: simAccount,
 };
 

@@ -1,0 +1,271 @@
+/**
+ * Collateral haircuts as versioned data: what a venue counts of an asset as margin, per venue and
+ * asset, tiered by USD value where the venue tiers it (OKX discount rates; Binance Multi-Assets
+ * collateral ratios), and the team's own per-account ratios applied on top. Venues change these
+ * every few weeks, so each table is a list of versions with the time it took effect and where the
+ * figures came from (`data/haircuts/<venue>.json`); a valuation names the version it used.
+ *
+ * Pure: the built-in tables arrive as JSON imports, parsed like any other input.
+ */
+import * as E from 'fp-ts/Either';
+import Decimal from 'decimal.js';
+import binanceusdmJson from '../../data/haircuts/binanceusdm.json';
+import hyperliquidJson from '../../data/haircuts/hyperliquid.json';
+import okxJson from '../../data/haircuts/okx.json';
+
+/** A slice of an asset's USD value and the rate that counts within it. */
+export interface HaircutTier {
+  /** Upper bound of the slice in USD; null: no bound (the last tier). Above a bounded last tier the rate is 0. */
+  readonly upToUsd: Decimal | null;
+  /** Share of the slice counted as collateral, in [0, 1]. */
+  readonly rate: Decimal;
+}
+
+export interface HaircutVersion {
+  /** `<venue>@<label>`, e.g. `okx@2025-07-11`. */
+  readonly version: string;
+  /** Epoch ms from which this version holds (until the next one). */
+  readonly effectiveFrom: number;
+  /** Where the figures come from, and what is missing. */
+  readonly source: string;
+  readonly assets: ReadonlyMap<string, readonly HaircutTier[]>;
+  /** Tiers for an asset with no entry; absent: such an asset is not collateral (rate 0). */
+  readonly default: readonly HaircutTier[] | null;
+}
+
+/** Versions by venue, each list sorted by effectiveFrom. */
+export type HaircutTables = ReadonlyMap<string, readonly HaircutVersion[]>;
+
+/** Team collateral ratios: account → asset → ratio in [0, 1]. */
+export type CollateralRatios = ReadonlyMap<string, ReadonlyMap<string, Decimal>>;
+
+/**
+ * Why haircuts could not be read or applied.
+ * - `HaircutTableInvalid` (validation): a table or ratio file is malformed; `pointer` is the JSON
+ *   pointer of the bad value. The service refuses to start with it (or keeps its previous tables).
+ * - `HaircutVersionNotFound` (not found): no version of the venue was in force at `at` (an unknown
+ *   venue, or a time before its first version). The collateral is then unknown: the caller marks
+ *   it stale, never zero.
+ */
+export type HaircutError =
+  | {
+      readonly _tag: 'HaircutTableInvalid';
+      readonly where: string;
+      readonly pointer: string;
+      readonly value: string;
+      readonly message: string;
+    }
+  | {
+      readonly _tag: 'HaircutVersionNotFound';
+      readonly venue: string;
+      readonly at: number;
+      readonly message: string;
+    };
+
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+class Invalid extends Error {
+  constructor(readonly error: HaircutError) {
+    super(error.message);
+  }
+}
+
+const shown = (v: unknown): string => {
+  const s = v === undefined ? 'undefined' : JSON.stringify(v);
+  return s.length > 256 ? `${s.slice(0, 253)}...` : s;
+};
+
+/** JSON pointer escaping (RFC 6901). */
+const seg = (s: string | number): string => String(s).replace(/~/g, '~0').replace(/\//g, '~1');
+
+const invalid =
+  (where: string) =>
+  (pointer: string, value: unknown, why: string): never => {
+    throw new Invalid({
+      _tag: 'HaircutTableInvalid',
+      where,
+      pointer,
+      value: shown(value),
+      message: `${where}#${pointer}: ${why} (got ${shown(value)})`,
+    });
+  };
+
+const attempt = <A>(body: () => A): E.Either<HaircutError, A> => {
+  try {
+    return E.right(body());
+  } catch (e) {
+    if (e instanceof Invalid) return E.left(e.error);
+    throw e;
+  }
+};
+
+type Bad = (pointer: string, value: unknown, why: string) => never;
+
+const record = (v: unknown, p: string, bad: Bad): Readonly<Record<string, unknown>> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
+    ? (v as Record<string, unknown>)
+    : bad(p, v, 'is not an object');
+
+const rateOf = (v: unknown, p: string, bad: Bad): Decimal => {
+  if (typeof v !== 'string' || !DECIMAL.test(v)) return bad(p, v, 'is not a decimal string');
+  const d = new Decimal(v);
+  return d.isNegative() || d.gt(1) ? bad(p, v, 'is not in [0, 1]') : d;
+};
+
+const tiersOf = (v: unknown, p: string, bad: Bad): readonly HaircutTier[] => {
+  if (!Array.isArray(v) || v.length === 0) return bad(p, v, 'is not a non-empty list of tiers');
+  let below = new Decimal(0);
+  return v.map((t, i) => {
+    const tp = `${p}/${i}`;
+    const o = record(t, tp, bad);
+    const raw = o['upToUsd'];
+    let upToUsd: Decimal | null = null;
+    if (raw === null) {
+      if (i !== v.length - 1) bad(`${tp}/upToUsd`, raw, 'is unbounded but is not the last tier');
+    } else if (typeof raw !== 'string' || !DECIMAL.test(raw)) {
+      bad(`${tp}/upToUsd`, raw, 'is not a decimal string or null');
+    } else {
+      upToUsd = new Decimal(raw);
+      if (!upToUsd.gt(below))
+        bad(`${tp}/upToUsd`, raw, `does not rise above the previous bound ${below.toFixed()}`);
+      below = upToUsd;
+    }
+    return { upToUsd, rate: rateOf(o['rate'], `${tp}/rate`, bad) };
+  });
+};
+
+const versionsOf = (venue: string, v: unknown, bad: Bad): readonly HaircutVersion[] => {
+  const p = `/${seg(venue)}`;
+  if (!Array.isArray(v) || v.length === 0) return bad(p, v, 'is not a non-empty list of versions');
+  const seen = new Set<string>();
+  let last = -Infinity;
+  return v.map((x, i) => {
+    const vp = `${p}/${i}`;
+    const o = record(x, vp, bad);
+    const version = o['version'];
+    if (
+      typeof version !== 'string' ||
+      !version.startsWith(`${venue}@`) ||
+      version.length === venue.length + 1
+    )
+      bad(`${vp}/version`, version, `is not "${venue}@<label>"`);
+    if (seen.has(version as string)) bad(`${vp}/version`, version, 'repeats an earlier version');
+    seen.add(version as string);
+    const from = o['effectiveFrom'];
+    const at = typeof from === 'string' && ISO.test(from) ? Date.parse(from) : NaN;
+    if (!Number.isFinite(at)) bad(`${vp}/effectiveFrom`, from, 'is not an ISO-8601 time with a zone');
+    if (at <= last) bad(`${vp}/effectiveFrom`, from, 'is not after the previous version');
+    last = at;
+    const source = o['source'];
+    if (typeof source !== 'string' || source.trim() === '')
+      bad(`${vp}/source`, source, 'is not a description');
+    const assets = record(o['assets'], `${vp}/assets`, bad);
+    return {
+      version: version as string,
+      effectiveFrom: at,
+      source: source as string,
+      assets: new Map(Object.entries(assets).map(([a, t]) => [a, tiersOf(t, `${vp}/assets/${seg(a)}`, bad)])),
+      default: o['default'] === undefined ? null : tiersOf(o['default'], `${vp}/default`, bad),
+    };
+  });
+};
+
+/**
+ * Reads haircut tables `{ <venue>: [version, …] }` (one file per venue, keyed by the file's
+ * venue). `where` names the source in errors. Rejects the first bad value with its JSON pointer.
+ */
+export const parseHaircutTables = (json: unknown, where: string): E.Either<HaircutError, HaircutTables> =>
+  attempt(() => {
+    const bad = invalid(where);
+    const o = record(json, '', bad);
+    return new Map(Object.entries(o).map(([venue, v]) => [venue, versionsOf(venue, v, bad)]));
+  });
+
+/** The venue's version in force at `at` (epoch ms): the last one with effectiveFrom ≤ at. */
+export const haircutVersionAt = (
+  tables: HaircutTables,
+  venue: string,
+  at: number,
+): E.Either<HaircutError, HaircutVersion> => {
+  const found = (tables.get(venue) ?? []).filter((v) => v.effectiveFrom <= at).at(-1);
+  return found === undefined
+    ? E.left({
+        _tag: 'HaircutVersionNotFound',
+        venue,
+        at,
+        message: `no haircut version of ${venue} in force at ${at}`,
+      })
+    : E.right(found);
+};
+
+/** Σ over tiers of rate × the part of `usd` within the tier; nothing counts above a bounded last tier. */
+export const tieredValue = (tiers: readonly HaircutTier[], usd: Decimal): Decimal => {
+  let below = new Decimal(0);
+  let sum = new Decimal(0);
+  for (const t of tiers) {
+    const top = t.upToUsd === null ? usd : Decimal.min(usd, t.upToUsd);
+    if (top.gt(below)) sum = sum.plus(top.minus(below).times(t.rate));
+    if (t.upToUsd === null || usd.lte(t.upToUsd)) break;
+    below = t.upToUsd;
+  }
+  return sum;
+};
+
+/**
+ * The collateral value in USD of `amount` of `asset` worth `usdValue` at the venue, at time `at`,
+ * with the version used. Tiers apply piecewise, like OKX: each rate to the slice of value inside its
+ * tier. An asset the version does not list counts by its `default`, else 0. A negative value (a
+ * debt) counts in full: haircuts shrink what is owned, never what is owed.
+ */
+export const collateralOf = (
+  tables: HaircutTables,
+  venue: string,
+  asset: string,
+  amount: Decimal,
+  usdValue: Decimal,
+  at: number,
+): E.Either<HaircutError, { readonly value: Decimal; readonly version: string }> =>
+  E.map((v: HaircutVersion) => {
+    if (amount.isZero() || !usdValue.isPositive())
+      return { value: amount.isZero() ? new Decimal(0) : usdValue, version: v.version };
+    const tiers = v.assets.get(asset) ?? v.default;
+    return { value: tiers === null ? new Decimal(0) : tieredValue(tiers, usdValue), version: v.version };
+  })(haircutVersionAt(tables, venue, at));
+
+/** Reads the team's ratios `{ <accountId>: { <asset>: "0.9" } }`, each in [0, 1]. */
+export const parseCollateralRatios = (
+  json: unknown,
+  where: string,
+): E.Either<HaircutError, CollateralRatios> =>
+  attempt(() => {
+    const bad = invalid(where);
+    const o = record(json, '', bad);
+    return new Map(
+      Object.entries(o).map(([account, assets]) => {
+        const ap = `/${seg(account)}`;
+        const r = record(assets, ap, bad);
+        return [account, new Map(Object.entries(r).map(([a, x]) => [a, rateOf(x, `${ap}/${seg(a)}`, bad)]))];
+      }),
+    );
+  });
+
+/**
+ * The team's ratio on top of the venue's: value × the account's ratio for the asset. An account or
+ * asset the team has not configured keeps the venue's value (ratio 1); a debt is never reduced.
+ */
+export const applyTeamRatio = (
+  ratios: CollateralRatios,
+  accountId: string,
+  asset: string,
+  value: Decimal,
+): Decimal => {
+  const r = ratios.get(accountId)?.get(asset);
+  return r === undefined || !value.isPositive() ? value : value.times(r);
+};
+
+/** The tables shipped in data/haircuts (one file per venue), parsed; a Left means a shipped file is bad. */
+export const BUILTIN_HAIRCUTS: E.Either<HaircutError, HaircutTables> = parseHaircutTables(
+  { binanceusdm: binanceusdmJson, okx: okxJson, hyperliquid: hyperliquidJson },
+  'libs/balances/domain/data/haircuts',
+);
