@@ -5,14 +5,22 @@
  * PnL owner, not to the relay, which only moves events from the store to NATS.
  */
 import * as E from 'fp-ts/Either';
-import { Type } from '@sinclair/typebox';
+import { Static, Type } from '@sinclair/typebox';
 import { parseEventStoreUri } from '@keel/event-store';
 import { AppMainSpec } from '@keel/runtime';
 import { startPnlEngine } from '@keel/pnl-engine';
 import { startPnlArchiver } from '@keel/pnl-replay';
-import { ValidationError } from '@keel/events';
-import { BalancesConfig, parseBalancesConfig } from '@keel/balances-domain';
-import { builtinHaircut, startBalancesEngine } from '@keel/balances-engine';
+import { ValidationError, validationError } from '@keel/events';
+import {
+  BalancesConfig,
+  BUILTIN_HAIRCUTS,
+  Haircut,
+  haircutFrom,
+  HaircutTables,
+  parseBalancesConfig,
+  parseHaircutTables,
+} from '@keel/balances-domain';
+import { startBalancesEngine } from '@keel/balances-engine';
 
 const BalancesDoc = Type.Object(
   {
@@ -23,17 +31,45 @@ const BalancesDoc = Type.Object(
     driftGraceMs: Type.Optional(Type.Integer()),
     fixedRates: Type.Optional(Type.Record(Type.String(), Type.String())),
     collateralRatios: Type.Optional(Type.Record(Type.String(), Type.Record(Type.String(), Type.String()))),
+    haircuts: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   },
   {
     additionalProperties: false,
     description:
-      'valuation settings: reportingCurrency, deadband, heartbeatMs, staleAfterMs, driftGraceMs, fixedRates, collateralRatios (docs/balances.md)',
+      'valuation settings: reportingCurrency, deadband, heartbeatMs, staleAfterMs, driftGraceMs, fixedRates, collateralRatios, haircuts (per venue: versions that replace the built-in tables) (docs/balances.md)',
   },
 );
 
-/** The valuation settings of the document (defaults for what it leaves out); errors name the key. */
-export const balancesConfigOf = (doc: unknown): E.Either<ValidationError, BalancesConfig> =>
-  parseBalancesConfig(doc ?? {}, '/balances');
+interface Valuation {
+  readonly config: BalancesConfig;
+  readonly haircut: Haircut;
+}
+
+/**
+ * The valuation settings of the document (defaults for what it leaves out) and the haircut tables:
+ * the built-in ones (libs/balances/domain/data/haircuts), each venue's replaced by the document's
+ * `haircuts` where it gives one. Errors name the key and the value.
+ */
+export const valuationOf = (
+  doc: Static<typeof BalancesDoc> | undefined,
+): E.Either<ValidationError, Valuation> => {
+  const { haircuts, ...settings } = doc ?? {};
+  const config = parseBalancesConfig(settings, '/balances');
+  if (E.isLeft(config)) return config;
+  const asInvalid = (
+    e: { message: string; pointer?: string; value?: string },
+    where: string,
+  ): ValidationError => validationError(`${where}${e.pointer ?? ''}`, e.value ?? null, e.message);
+  if (E.isLeft(BUILTIN_HAIRCUTS))
+    return E.left(asInvalid(BUILTIN_HAIRCUTS.left, 'libs/balances/domain/data/haircuts'));
+  let tables: HaircutTables = BUILTIN_HAIRCUTS.right;
+  if (haircuts !== undefined) {
+    const own = parseHaircutTables(haircuts, '/balances/haircuts');
+    if (E.isLeft(own)) return E.left(asInvalid(own.left, '/balances/haircuts'));
+    tables = new Map([...tables, ...own.right]);
+  }
+  return E.right({ config: config.right, haircut: haircutFrom(tables) });
+};
 
 export const BalanceAggregatorConfig = {
   balances: Type.Optional(BalancesDoc),
@@ -49,17 +85,15 @@ export const balanceAggregatorMain: AppMainSpec<typeof BalanceAggregatorConfig> 
   name: 'balance-aggregator',
   defaultHttpPort: 8085,
   config: BalanceAggregatorConfig,
-  validate: (config) => balancesConfigOf(config.balances),
+  validate: (config) => valuationOf(config.balances),
   start: async (ports, config) => {
-    const valuation = balancesConfigOf(config.balances);
+    const valuation = valuationOf(config.balances);
     if (E.isLeft(valuation)) return valuation;
     const engine = await startPnlEngine(ports, { snapshotEvery: config.snapshotEvery });
     if (E.isLeft(engine)) return engine;
-    const balances = await startBalancesEngine(
-      ports,
-      { config: valuation.right, haircut: builtinHaircut },
-      { snapshotEvery: config.snapshotEvery },
-    );
+    const balances = await startBalancesEngine(ports, valuation.right, {
+      snapshotEvery: config.snapshotEvery,
+    });
     if (E.isLeft(balances)) {
       await engine.right.stop();
       return balances;

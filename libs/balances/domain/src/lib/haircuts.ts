@@ -12,6 +12,7 @@ import Decimal from 'decimal.js';
 import binanceusdmJson from '../../data/haircuts/binanceusdm.json';
 import hyperliquidJson from '../../data/haircuts/hyperliquid.json';
 import okxJson from '../../data/haircuts/okx.json';
+import type { Haircut } from './valuation';
 
 /** A slice of an asset's USD value and the rate that counts within it. */
 export interface HaircutTier {
@@ -35,9 +36,6 @@ export interface HaircutVersion {
 
 /** Versions by venue, each list sorted by effectiveFrom. */
 export type HaircutTables = ReadonlyMap<string, readonly HaircutVersion[]>;
-
-/** Team collateral ratios: account → asset → ratio in [0, 1]. */
-export type CollateralRatios = ReadonlyMap<string, ReadonlyMap<string, Decimal>>;
 
 /**
  * Why haircuts could not be read or applied.
@@ -233,35 +231,33 @@ export const collateralOf = (
     return { value: tiers === null ? new Decimal(0) : tieredValue(tiers, usdValue), version: v.version };
   })(haircutVersionAt(tables, venue, at));
 
-/** Reads the team's ratios `{ <accountId>: { <asset>: "0.9" } }`, each in [0, 1]. */
-export const parseCollateralRatios = (
-  json: unknown,
-  where: string,
-): E.Either<HaircutError, CollateralRatios> =>
-  attempt(() => {
-    const bad = invalid(where);
-    const o = record(json, '', bad);
-    return new Map(
-      Object.entries(o).map(([account, assets]) => {
-        const ap = `/${seg(account)}`;
-        const r = record(assets, ap, bad);
-        return [account, new Map(Object.entries(r).map(([a, x]) => [a, rateOf(x, `${ap}/${seg(a)}`, bad)]))];
-      }),
-    );
-  });
-
 /**
- * The team's ratio on top of the venue's: value × the account's ratio for the asset. An account or
- * asset the team has not configured keeps the venue's value (ratio 1); a debt is never reduced.
+ * The tables as the valuation reads them (`Haircut` of valuation.ts): the tiers of the version in
+ * force, as decimal strings, for the asset (or the version's default; none: not collateral), or
+ * null when no version covers the venue at that time (the collateral is then unknown, never zero).
+ * The team's own ratios per account are settings of the aggregator (balances.config.ts).
  */
-export const applyTeamRatio = (
-  ratios: CollateralRatios,
-  accountId: string,
-  asset: string,
-  value: Decimal,
-): Decimal => {
-  const r = ratios.get(accountId)?.get(asset);
-  return r === undefined || !value.isPositive() ? value : value.times(r);
+export const haircutFrom = (tables: HaircutTables): Haircut => {
+  const texts = new WeakMap<HaircutVersion, Map<string, ReturnType<NonNullable<Haircut>>>>();
+  return (venue, asset, at) => {
+    const v = haircutVersionAt(tables, venue, at);
+    if (E.isLeft(v)) return null;
+    let byAsset = texts.get(v.right);
+    if (byAsset === undefined) texts.set(v.right, (byAsset = new Map()));
+    let out = byAsset.get(asset);
+    if (out === undefined) {
+      const tiers = v.right.assets.get(asset) ?? v.right.default ?? [];
+      out = {
+        version: v.right.version,
+        tiers: tiers.map((t) => ({
+          upTo: t.upToUsd === null ? null : t.upToUsd.toFixed(),
+          rate: t.rate.toFixed(),
+        })),
+      };
+      byAsset.set(asset, out);
+    }
+    return out;
+  };
 };
 
 /** The tables shipped in data/haircuts (one file per venue), parsed; a Left means a shipped file is bad. */

@@ -2,15 +2,16 @@
 import * as E from 'fp-ts/Either';
 import Decimal from 'decimal.js';
 import {
-  applyTeamRatio,
   BUILTIN_HAIRCUTS,
   collateralOf,
   HaircutError,
   HaircutTables,
+  haircutFrom,
   haircutVersionAt,
-  parseCollateralRatios,
+  tieredValue,
   parseHaircutTables,
 } from './haircuts';
+import { fx, fxText, throughTiers } from './valuation';
 
 const ok = <A>(r: E.Either<HaircutError, A>): A => {
   if (E.isLeft(r)) throw new Error(r.left.message);
@@ -262,33 +263,30 @@ describe('the built-in tables', () => {
   });
 });
 
-describe('team collateral ratios', () => {
-  const ratios = ok(parseCollateralRatios({ 'acct-1': { BTC: '0.9', USDT: '1' } }, 'ratios.json'));
+describe('the tables as the valuation reads them', () => {
+  const tables = ok(BUILTIN_HAIRCUTS);
+  const haircut = haircutFrom(tables);
 
-  it('applies the account’s ratio on top of the venue’s value', () => {
-    // venue 171,000 × team 0.9 = 153,900
-    expect(applyTeamRatio(ratios, 'acct-1', 'BTC', new Decimal(171000)).toFixed()).toBe('153900');
+  it('gives the tiers of the version in force, or null before any (unknown, never zero)', () => {
+    const h = haircut('binanceusdm', 'BTC', Date.parse('2026-01-01T00:00:00Z'));
+    expect(h).toEqual({ version: 'binanceusdm@2021-05-28', tiers: [{ upTo: null, rate: '0.95' }] });
+    expect(haircut('binanceusdm', 'BTC', Date.parse('2020-01-01T00:00:00Z'))).toBeNull();
+    expect(haircut('nowhere', 'BTC', Date.parse('2026-01-01T00:00:00Z'))).toBeNull();
   });
 
-  it('leaves an unconfigured account or asset, and a debt, unchanged', () => {
-    expect(applyTeamRatio(ratios, 'acct-2', 'BTC', new Decimal(100)).toFixed()).toBe('100');
-    expect(applyTeamRatio(ratios, 'acct-1', 'ETH', new Decimal(100)).toFixed()).toBe('100');
-    expect(applyTeamRatio(ratios, 'acct-1', 'BTC', new Decimal(-100)).toFixed()).toBe('-100');
-  });
-
-  it('rejects a ratio out of [0, 1], a non-string ratio and a non-object account, naming the pointer', () => {
-    expect(bad(parseCollateralRatios({ a: { BTC: '1.5' } }, 'ratios.json'))).toMatchObject({
-      _tag: 'HaircutTableInvalid',
-      pointer: '/a/BTC',
-      value: '"1.5"',
-    });
-    expect(bad(parseCollateralRatios({ 'x/y': { BTC: 0.9 } }, 'ratios.json'))).toMatchObject({
-      pointer: '/x~1y/BTC',
-      value: '0.9',
-    });
-    expect(bad(parseCollateralRatios({ a: 'all' }, 'ratios.json'))).toMatchObject({
-      pointer: '/a',
-      value: '"all"',
-    });
+  it('applies tiers in exact fixed point exactly as the decimal reference does', () => {
+    // Random values through every built-in tier list: throughTiers (BigInt) = tieredValue (decimal.js).
+    let seed = 7;
+    const random = (): number => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+    for (const [venue, versions] of tables)
+      for (const v of versions)
+        for (const [asset, tiers] of v.assets) {
+          const h = haircut(venue, asset, v.effectiveFrom);
+          if (h === null || h.version !== v.version) continue;
+          for (let k = 0; k < 20; k++) {
+            const usd = new Decimal(Math.floor(random() * 1e9)).div(100).plus(k === 0 ? '4000000' : 0);
+            expect(fxText(throughTiers(fx(usd.toFixed()), h.tiers))).toBe(tieredValue(tiers, usd).toFixed());
+          }
+        }
   });
 });

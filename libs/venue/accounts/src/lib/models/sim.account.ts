@@ -25,7 +25,7 @@ export const simAccount: AccountModelFn = (payloads, ctx) =>
     const a = obj(payloads['account'], 'account');
     const currency = str(a['currency'], 'account.currency');
     const leverage = dec(a['leverage'], 'account.leverage');
-    if (!leverage.isPositive()) fail('account.leverage', a['leverage'], 'is not positive');
+    if (leverage.lte(0)) fail('account.leverage', a['leverage'], 'is not positive');
     const bySymbol = new Map(ctx.instruments.map((i) => [i.venueSymbol, i]));
     const balances = arr(a['balances'], 'account.balances').map((b, i) => {
       const p = `account.balances[${i}]`;
