@@ -34,7 +34,7 @@ export interface PnlEngineState {
 }
 
 export const pnlProjection: Projection<PnlEngineState> = {
-  version: 2,
+  version: 3,
   initial: { ledger: emptyLedger(), checkpoints: [] },
   eventTypes: PNL_INPUT_TYPES,
   evolve: (state, event) => {
