@@ -3,8 +3,11 @@ import { Type } from '@sinclair/typebox';
 import { define, Account, Instrument } from './define';
 import { Decimal, Nullable, PositiveDecimal, Timestamp } from '../schema';
 
-/** Amounts by asset (asset codes as the venue names them). */
-const AssetAmounts = Type.Record(Type.String({ pattern: '^\\S{1,16}$' }), Decimal());
+/**
+ * Amounts by asset (asset codes as the venue names them, as `feeAsset` / `asset`). Keys are
+ * any string: the contract tool's sample generator takes records of any name only.
+ */
+const AssetAmounts = Type.Record(Type.String(), Decimal());
 
 export const PNL_EVENTS = {
   PnlUpdated: define({

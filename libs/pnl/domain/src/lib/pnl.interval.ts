@@ -63,7 +63,8 @@ export const amountsText = (amounts: Readonly<Record<string, string>>): string =
 /** Per-asset sums of books' amounts (an account's total row). */
 const sumAmounts = (books: readonly PnlBook[], field: 'unconvertedFees' | 'unconvertedFunding'): string => {
   const sum: Record<string, Dec> = {};
-  for (const b of books) for (const [a, v] of Object.entries(b[field])) sum[a] = (sum[a] ?? new Dec(0)).plus(v);
+  for (const b of books)
+    for (const [a, v] of Object.entries(b[field])) sum[a] = (sum[a] ?? new Dec(0)).plus(v);
   const out: Record<string, string> = {};
   for (const a of Object.keys(sum)) out[a] = fmt(sum[a]!);
   return amountsText(out);

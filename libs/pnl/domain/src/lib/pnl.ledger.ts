@@ -295,7 +295,8 @@ export const evolvePnl = (
     quotes: { ...ledger.quotes },
     // Copied only when the input can change them (a listing, a symbol's first quote).
     venueOf: input.type === 'listing' ? { ...ledger.venueOf } : (ledger.venueOf as Record<string, string>),
-    listed: input.type === 'listing' ? { ...ledger.listed } : (ledger.listed as Record<string, ListedInstrument>),
+    listed:
+      input.type === 'listing' ? { ...ledger.listed } : (ledger.listed as Record<string, ListedInstrument>),
     firstVenue:
       input.type === 'quote' && ledger.firstVenue[input.instrument] === undefined
         ? { ...ledger.firstVenue }

@@ -98,8 +98,7 @@ export const addUnconverted = (
   const before = book[field];
   const next: Record<string, string> = {};
   const sum = fmt(new Dec(before[asset] ?? '0').plus(amount));
-  for (const a of Object.keys({ ...before, [asset]: sum }).sort())
-    next[a] = a === asset ? sum : before[a]!;
+  for (const a of Object.keys({ ...before, [asset]: sum }).sort()) next[a] = a === asset ? sum : before[a]!;
   const out: PnlBook = { ...book, [field]: next };
   const d = parsed.get(book);
   if (d !== undefined) parsed.set(out, d);

@@ -33,7 +33,8 @@ const recordedNow = (log: readonly RecordedEvent[]): RecordedEvent<'PnlUpdated'>
   log
     .filter((e) => e.type === 'PnlUpdated')
     .map((e) => {
-      if (e.schemaVersion !== 1) throw new Error(`the session's PnlUpdated are v1; this one is v${e.schemaVersion}`);
+      if (e.schemaVersion !== 1)
+        throw new Error(`the session's PnlUpdated are v1; this one is v${e.schemaVersion}`);
       const d = decodeStored(e);
       if (E.isLeft(d)) throw new Error(JSON.stringify(d.left));
       return d.right as RecordedEvent<'PnlUpdated'>;
