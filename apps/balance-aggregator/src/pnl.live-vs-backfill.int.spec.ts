@@ -208,7 +208,10 @@ it('a traded session: every live PnlUpdated equals the backfill at its position,
     await source.right.close();
     expect(r).toMatchObject({
       events: events.at(-1)!.globalPosition,
-      foldedEvents: events.filter((e) => ['OrderFilled', 'QuoteUpdated'].includes(e.type)).length,
+      // The fold's inputs: fills, quotes, and the gateway's listing (the account's venue and units).
+      foldedEvents: events.filter((e) =>
+        ['OrderFilled', 'QuoteUpdated', 'FundingPaid', 'InstrumentsListed'].includes(e.type),
+      ).length,
     });
     return { text, r };
   };
@@ -233,7 +236,7 @@ it('a traded session: every live PnlUpdated equals the backfill at its position,
   expect(archived.text).toBe(first);
   const rows = first.trim().split('\n');
   expect(rows[0]).toBe(
-    'interval_start,interval_end,account_id,instrument,position,avg_cost,mark,realized_pnl,unrealized_pnl,fees,funding,net_pnl,interval_pnl,avg_unrealized_pnl,avg_net_pnl,avg_equity',
+    'interval_start,interval_end,account_id,instrument,position,avg_cost,mark,realized_pnl,unrealized_pnl,fees,funding,net_pnl,interval_pnl,avg_unrealized_pnl,avg_net_pnl,avg_equity,unconverted_fees,unconverted_funding',
   );
   expect(rows.filter((r) => r.includes(`,${account},${instrument},`)).length).toBeGreaterThanOrEqual(2);
 }, 300_000);

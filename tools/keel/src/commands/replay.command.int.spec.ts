@@ -353,13 +353,19 @@ describe('keel replay <projection>', () => {
       fees: '0.1',
       funding: '0',
       netPnl: '-1.2',
+      contractSize: '1',
+      unconvertedFees: {},
+      unconvertedFunding: {},
     };
     ok(await s.append('pnl-a1', [ev('PnlUpdated', 5, wrong)], 'any')());
     ok(
       await s.saveSnapshot('app:balance-aggregator', {
         position: 4,
-        version: 2,
-        state: { ledger: { books: {}, byInstrument: {}, quotes: {} }, checkpoints: [] },
+        version: 3,
+        state: {
+          ledger: { books: {}, byInstrument: {}, quotes: {}, venueOf: {}, listed: {}, firstVenue: {} },
+          checkpoints: [],
+        },
       })(),
     );
     await s.close();

@@ -3,10 +3,15 @@
  * (pnl.interval.ts, the reference, on decimal.js), an order of magnitude faster, for replays
  * of millions of events per second.
  *
- * - Quantities and prices are integers scaled by 10^18, money by 10^37 (a price times a
- *   quantity, halved for the mid). Every figure is exact; the average cost is rounded
- *   half-even to 12 places and averages to 8, as in the reference. A decimal with more than
- *   18 places does not fit: `FixedPointRangeError`, and the caller runs the reference instead.
+ * - Quantities, prices and contract sizes are integers scaled by 10^18, money by 10^55 (a
+ *   price times a quantity times a contract size, halved for the mid). Every figure is exact;
+ *   the average cost is rounded half-even to 12 places and averages to 8, as in the
+ *   reference. A decimal with more than 18 places does not fit: `FixedPointRangeError`, and
+ *   the caller runs the reference instead.
+ * - Units as in pnl.ledger.ts: instruments are a venue's (a quote moves only the books its
+ *   venue marks), a book carries its venue's instrument, contract size and settle asset, and
+ *   converts fees and funding in other assets at their quote on that venue (or keeps them
+ *   apart, per asset).
  * - Quotes take the per-quote path in doubles: bid + ask as one safe integer at the quote's
  *   scale, times the ms it was held, summed while the sum stays below 2^53 (exact), and moved
  *   into the BigInt integral when it would not, when the scale changes, or when a book of
@@ -18,8 +23,8 @@
  * live PnlUpdated figures) come only from the reference fold.
  */
 import { AVG_COST_DP } from './pnl.math';
-import { AVG_DP, BackfillOptions, IntervalRow } from './pnl.interval';
-import { PnlInput } from './pnl.ledger';
+import { amountsText, AVG_DP, BackfillOptions, IntervalRow } from './pnl.interval';
+import { conversionSymbols, ListedInstrument, PnlInput, settleOfSymbol } from './pnl.ledger';
 import {
   decimalParts,
   divHalfEven,
@@ -34,10 +39,15 @@ import { isoMs } from './pnl.time';
 const POW10 = POW10_;
 const POW10N = POW10N_;
 
-/** Scale of quantities and prices. */
+/** Scale of quantities, prices, contract sizes, and of fees and funding as the log gives them. */
 export const QTY_DP = 18;
-/** Scale of money: price × quantity, and one more place for the mid. */
-export const MONEY_DP = 37;
+/** Scale of money: price × quantity × contract size, and one more place for the mid. */
+export const MONEY_DP = 3 * QTY_DP + 1;
+/** A fee or funding amount (scale 10^18) as money. */
+const AMOUNT_TO_MONEY = 10n ** BigInt(MONEY_DP - QTY_DP);
+/** A fee × (bid + ask) × 5 (scale 10^37) as money. */
+const CONVERTED_TO_MONEY = 10n ** BigInt(MONEY_DP - 2 * QTY_DP - 1);
+const ONE = 10n ** BigInt(QTY_DP);
 
 /** A decimal of the log has more places than the fixed-point fold keeps (use the reference fold). */
 export class FixedPointRangeError extends Error {
@@ -56,6 +66,7 @@ const MAX = Number.MAX_SAFE_INTEGER;
 const COST_CUT = POW10N[QTY_DP - AVG_COST_DP]!;
 const AVG_CUT = POW10N[MONEY_DP - AVG_DP]!;
 
+/** One venue's quotes of one symbol (venue '': the instrument of books with no venue yet, never quoted). */
 class Instrument {
   has = false;
   /** bid + ask at scale `baScale` as a safe integer, NaN when it is not one. */
@@ -71,11 +82,22 @@ class Instrument {
   cum = 0n;
   /** ms with a mark since the interval start. */
   marked = 0;
-  constructor(readonly symbol: string) {}
+  constructor(
+    readonly venue: string,
+    readonly symbol: string,
+  ) {}
 }
 
 class Book {
   live = false;
+  /** The venue instrument that marks it, its contract size (10^18) and settle asset (pnl.ledger.ts `unitsOf`). */
+  ins: Instrument;
+  ct = ONE;
+  settle: string | null;
+  /** Per asset: the two conversion instruments on the book's venue (pnl.ledger.ts `conversionSymbols`). */
+  conv = new Map<string, readonly [Instrument, Instrument]>();
+  unconvertedFees = new Map<string, bigint>();
+  unconvertedFunding = new Map<string, bigint>();
   q = 0n;
   c = 0n;
   realized = 0n;
@@ -92,14 +114,19 @@ class Book {
   constructor(
     readonly key: string,
     readonly accountId: string,
-    readonly ins: Instrument,
-  ) {}
+    readonly symbol: string,
+    ins: Instrument,
+  ) {
+    this.ins = ins;
+    this.settle = settleOfSymbol(symbol);
+  }
 }
 
 export interface FastBackfill {
-  instrumentId(symbol: string): number;
-  /** The book of an account in an instrument (by `instrumentId`). */
-  bookId(accountId: string, instrument: number): number;
+  /** A venue's instrument (what a quote moves). */
+  instrumentId(venue: string, symbol: string): number;
+  /** The book of an account in a symbol. */
+  bookId(accountId: string, symbol: string): number;
   /** A quote; prices as mantissa and scale (mantissas safe integers). */
   quote(
     position: number,
@@ -112,10 +139,26 @@ export interface FastBackfill {
   ): void;
   /** A quote; prices scaled by 10^18. */
   quoteBig(position: number, ms: number, instrument: number, bid: bigint, ask: bigint): void;
-  /** A fill: signed quantity (buy > 0) and price scaled by 10^18, fee by 10^37. */
-  fill(position: number, ms: number, book: number, qty: bigint, price: bigint, fee: bigint): void;
-  /** A funding payment scaled by 10^37 (positive received). */
-  funding(position: number, ms: number, book: number, amount: bigint): void;
+  /** A fill: signed quantity (buy > 0), price and fee (in `feeAsset`) scaled by 10^18. */
+  fill(
+    position: number,
+    ms: number,
+    book: number,
+    qty: bigint,
+    price: bigint,
+    fee: bigint,
+    feeAsset: string,
+  ): void;
+  /** A funding payment in `asset` scaled by 10^18 (positive received). */
+  funding(position: number, ms: number, book: number, amount: bigint, asset: string): void;
+  /** A venue's listing: its accounts and instruments (contract sizes as text). */
+  listing(
+    position: number,
+    ms: number,
+    venue: string,
+    accountIds: readonly string[],
+    instruments: readonly ListedInstrument[],
+  ): void;
   /** A fold input as text (the row path); throws FixedPointRangeError when a decimal does not fit. */
   push(input: PnlInput): void;
   finish(endMs?: number): void;
@@ -123,6 +166,20 @@ export interface FastBackfill {
 }
 
 const byKey = (a: Book, b: Book): number => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
+/** Amounts by asset (10^18) as row text (pnl.interval.ts `amountsText`). */
+const amounts = (m: ReadonlyMap<string, bigint>): string => {
+  if (m.size === 0) return '';
+  const o: Record<string, string> = {};
+  for (const [a, v] of m) o[a] = fmtScaled(v, QTY_DP);
+  return amountsText(o);
+};
+
+const sumAmounts = (bs: readonly Book[], field: 'unconvertedFees' | 'unconvertedFunding'): string => {
+  const sum = new Map<string, bigint>();
+  for (const b of bs) for (const [a, v] of b[field]) sum.set(a, (sum.get(a) ?? 0n) + v);
+  return amounts(sum);
+};
 
 export const createFastBackfill = (o: Omit<BackfillOptions, 'onCheckpoint'>): FastBackfill => {
   const len = o.intervalMs;
@@ -134,6 +191,10 @@ export const createFastBackfill = (o: Omit<BackfillOptions, 'onCheckpoint'>): Fa
   const instrumentIds = new Map<string, number>();
   const books: Book[] = [];
   const bookIds = new Map<string, number>();
+  /** What the ledger's `venueOf`, `listed` (contract size parsed) and `firstVenue` hold. */
+  const venueOf = new Map<string, string>();
+  const listed = new Map<string, { readonly ct: bigint; readonly settle: string }>();
+  const firstVenue = new Map<string, string>();
   let sorted: Book[] = [];
   let intervalStart = Number.NaN;
   let lastT = Number.NEGATIVE_INFINITY;
@@ -170,8 +231,8 @@ export const createFastBackfill = (o: Omit<BackfillOptions, 'onCheckpoint'>): Fa
     const dt = t - b.segStart;
     if (dt > 0) {
       if (b.q !== 0n) {
-        // q × (∫ (bid + ask) dt − 2c × marked ms) is 2 × ∫ unrealized dt at 10^36; × 5 → 10^37.
-        const u = b.q * (m.cum - b.segCum - b.c * BigInt(2 * (m.marked - b.segMarked))) * 5n;
+        // q × (∫ (bid + ask) dt − 2c × marked ms) is 2 × ∫ unrealized dt at 10^36; × 5 → 10^37, × ct → 10^55.
+        const u = b.q * (m.cum - b.segCum - b.c * BigInt(2 * (m.marked - b.segMarked))) * 5n * b.ct;
         b.intUnreal += u;
         b.intNet += u;
       }
@@ -183,7 +244,7 @@ export const createFastBackfill = (o: Omit<BackfillOptions, 'onCheckpoint'>): Fa
   };
 
   const unrealOf = (b: Book): bigint =>
-    b.ins.has && b.q !== 0n ? b.q * (baBig(b.ins) * 5n - b.c * 10n) : 0n;
+    b.ins.has && b.q !== 0n ? b.q * (baBig(b.ins) * 5n - b.c * 10n) * b.ct : 0n;
   const netOf = (b: Book): bigint => b.base + unrealOf(b);
   const avg = (v: bigint): string => fmtScaled(divHalfEven(v, lenN * AVG_CUT), AVG_DP);
   const inWindow = (start: number, end: number): boolean =>
@@ -193,6 +254,7 @@ export const createFastBackfill = (o: Omit<BackfillOptions, 'onCheckpoint'>): Fa
     const startIso = new Date(intervalStart).toISOString();
     const endIso = new Date(end).toISOString();
     let account: string | null = null;
+    let accountBooks: Book[] = [];
     let realized = 0n,
       unreal = 0n,
       fees = 0n,
@@ -220,6 +282,8 @@ export const createFastBackfill = (o: Omit<BackfillOptions, 'onCheckpoint'>): Fa
         avgUnrealizedPnl: avg(iu),
         avgNetPnl: avg(inet),
         avgEquity: fmtScaled(divHalfEven(capitalN * lenN + inet, lenN * AVG_CUT), AVG_DP),
+        unconvertedFees: sumAmounts(accountBooks, 'unconvertedFees'),
+        unconvertedFunding: sumAmounts(accountBooks, 'unconvertedFunding'),
       });
       rowCount++;
     };
@@ -227,15 +291,17 @@ export const createFastBackfill = (o: Omit<BackfillOptions, 'onCheckpoint'>): Fa
       if (b.accountId !== account) {
         flushAccount();
         account = b.accountId;
+        accountBooks = [];
         realized = unreal = fees = funding = net = ipnl = iu = inet = 0n;
       }
+      accountBooks.push(b);
       const u = unrealOf(b);
       const n = b.base + u;
       const row: IntervalRow = {
         intervalStart: startIso,
         intervalEnd: endIso,
         accountId: b.accountId,
-        instrument: b.ins.symbol,
+        instrument: b.symbol,
         position: fmtScaled(b.q, QTY_DP),
         avgCost: fmtScaled(b.c, QTY_DP),
         mark: b.ins.has ? fmtScaled(baBig(b.ins) * 5n, QTY_DP + 1) : '',
@@ -248,6 +314,8 @@ export const createFastBackfill = (o: Omit<BackfillOptions, 'onCheckpoint'>): Fa
         avgUnrealizedPnl: avg(b.intUnreal),
         avgNetPnl: avg(b.intNet),
         avgEquity: '',
+        unconvertedFees: amounts(b.unconvertedFees),
+        unconvertedFunding: amounts(b.unconvertedFunding),
       };
       o.onRow(row);
       rowCount++;
@@ -306,26 +374,79 @@ export const createFastBackfill = (o: Omit<BackfillOptions, 'onCheckpoint'>): Fa
     sorted = [...sorted, b].sort(byKey);
   };
 
-  const instrumentId = (symbol: string): number => {
-    let id = instrumentIds.get(symbol);
+  const instrumentId = (venue: string, symbol: string): number => {
+    const key = `${venue} ${symbol}`;
+    let id = instrumentIds.get(key);
     if (id === undefined) {
       id = instruments.length;
-      instruments.push(new Instrument(symbol));
-      instrumentIds.set(symbol, id);
+      instruments.push(new Instrument(venue, symbol));
+      instrumentIds.set(key, id);
+    }
+    return id;
+  };
+  const instrumentOf = (venue: string, symbol: string): Instrument =>
+    instruments[instrumentId(venue, symbol)]!;
+
+  /** Point a book at its venue's instrument, contract size and settle asset now (pnl.ledger.ts `unitsOf`). */
+  const resolve = (b: Book): void => {
+    const listedVenue = venueOf.get(b.accountId);
+    const venue = listedVenue ?? firstVenue.get(b.symbol) ?? '';
+    const rules = listedVenue === undefined ? undefined : listed.get(`${listedVenue} ${b.symbol}`);
+    if (b.ins.venue !== venue) {
+      b.ins = instrumentOf(venue, b.symbol);
+      b.conv.clear();
+    }
+    b.ct = rules === undefined ? ONE : rules.ct;
+    const settle = rules === undefined ? settleOfSymbol(b.symbol) : rules.settle;
+    if (settle !== b.settle) {
+      b.settle = settle;
+      b.conv.clear();
+    }
+  };
+
+  /**
+   * Books whose venue or contract size may change at t: integrate them up to t, re-resolve,
+   * and start their next segment on the new instrument.
+   */
+  const rebaseAll = (bs: readonly Book[], t: number, change: () => void): void => {
+    for (const b of bs) if (b.live) closeSegment(b, t);
+    change();
+    for (const b of bs) {
+      resolve(b);
+      if (!b.live) continue;
+      flush(b.ins, t);
+      b.segCum = b.ins.cum;
+      b.segMarked = b.ins.marked;
+    }
+  };
+
+  const bookId = (accountId: string, symbol: string): number => {
+    const key = `${accountId} ${symbol}`;
+    let id = bookIds.get(key);
+    if (id === undefined) {
+      id = books.length;
+      const b = new Book(key, accountId, symbol, instrumentOf('', symbol));
+      resolve(b);
+      books.push(b);
+      bookIds.set(key, id);
     }
     return id;
   };
 
-  const bookId = (accountId: string, instrument: number): number => {
-    const ins = instruments[instrument]!;
-    const key = `${accountId} ${ins.symbol}`;
-    let id = bookIds.get(key);
-    if (id === undefined) {
-      id = books.length;
-      books.push(new Book(key, accountId, ins));
-      bookIds.set(key, id);
+  /** An amount in `asset` (10^18) as money in the book's settle asset; 0 when it is kept apart in `unconverted`. */
+  const inSettle = (b: Book, asset: string, amount: bigint, unconverted: Map<string, bigint>): bigint => {
+    if (amount === 0n) return 0n;
+    if (b.settle === null || asset === b.settle) return amount * AMOUNT_TO_MONEY;
+    let pair = b.conv.get(asset);
+    if (pair === undefined) {
+      const [spot, perp] = conversionSymbols(asset, b.settle);
+      pair = [instrumentOf(b.ins.venue, spot), instrumentOf(b.ins.venue, perp)];
+      b.conv.set(asset, pair);
     }
-    return id;
+    const m = pair[0].has ? pair[0] : pair[1].has ? pair[1] : null;
+    if (m !== null) return amount * baBig(m) * 5n * CONVERTED_TO_MONEY;
+    unconverted.set(asset, (unconverted.get(asset) ?? 0n) + amount);
+    return 0n;
   };
 
   const setQuote = (m: Instrument, baNum: number, baScale: number, big: bigint | null): void => {
@@ -335,6 +456,15 @@ export const createFastBackfill = (o: Omit<BackfillOptions, 'onCheckpoint'>): Fa
     m.baScale = baScale;
     m.baBig = big;
     m.has = true;
+  };
+
+  /** A venue's first quote of a symbol: the symbol's first venue, if it has none, marks the books of unlisted accounts. */
+  const firstQuote = (m: Instrument, t: number): void => {
+    if (firstVenue.has(m.symbol)) return;
+    const moved = sorted.filter((b) => b.symbol === m.symbol && !venueOf.has(b.accountId));
+    rebaseAll(moved, t, () => firstVenue.set(m.symbol, m.venue));
+    // Books not yet live (no fill or payment yet) follow at once too.
+    for (const b of books) if (b.symbol === m.symbol && !b.live) resolve(b);
   };
 
   const quote = (
@@ -348,6 +478,7 @@ export const createFastBackfill = (o: Omit<BackfillOptions, 'onCheckpoint'>): Fa
   ): void => {
     const t = at(position, ms);
     const m = instruments[instrument]!;
+    if (!m.has) firstQuote(m, t);
     advance(m, t);
     const s = bidS > askS ? bidS : askS;
     const ba = bidS === askS ? bidM + askM : bidM * POW10[s - bidS]! + askM * POW10[s - askS]!;
@@ -364,14 +495,24 @@ export const createFastBackfill = (o: Omit<BackfillOptions, 'onCheckpoint'>): Fa
   const quoteBig = (position: number, ms: number, instrument: number, bid: bigint, ask: bigint): void => {
     const t = at(position, ms);
     const m = instruments[instrument]!;
+    if (!m.has) firstQuote(m, t);
     advance(m, t);
     setQuote(m, Number.NaN, 0, bid + ask);
   };
 
-  const fill = (position: number, ms: number, book: number, x: bigint, p: bigint, fee: bigint): void => {
+  const fill = (
+    position: number,
+    ms: number,
+    book: number,
+    x: bigint,
+    p: bigint,
+    feeAmount: bigint,
+    feeAsset: string,
+  ): void => {
     const t = at(position, ms);
     const b = books[book]!;
     touch(b, t);
+    const fee = inSettle(b, feeAsset, feeAmount, b.unconvertedFees);
     const pos = b.q;
     const next = pos + x;
     if (pos === 0n || pos < 0n === x < 0n) {
@@ -382,7 +523,7 @@ export const createFastBackfill = (o: Omit<BackfillOptions, 'onCheckpoint'>): Fa
       const absPos = pos < 0n ? -pos : pos;
       const absX = x < 0n ? -x : x;
       const closed = absX < absPos ? absX : absPos;
-      const r = (p - b.c) * closed * 10n;
+      const r = (p - b.c) * closed * 10n * b.ct;
       b.realized += pos < 0n ? -r : r;
       b.c = next === 0n ? 0n : next < 0n === pos < 0n ? b.c : p;
     }
@@ -391,12 +532,32 @@ export const createFastBackfill = (o: Omit<BackfillOptions, 'onCheckpoint'>): Fa
     b.base = b.realized - b.fees + b.funding;
   };
 
-  const funding = (position: number, ms: number, book: number, amount: bigint): void => {
+  const funding = (position: number, ms: number, book: number, paid: bigint, asset: string): void => {
     const t = at(position, ms);
     const b = books[book]!;
     touch(b, t);
+    const amount = inSettle(b, asset, paid, b.unconvertedFunding);
     b.funding += amount;
     b.base += amount;
+  };
+
+  const listing = (
+    position: number,
+    ms: number,
+    venue: string,
+    accountIds: readonly string[],
+    listedInstruments: readonly ListedInstrument[],
+  ): void => {
+    const t = at(position, ms);
+    const rules = listedInstruments.map((i) => ({
+      key: `${venue} ${i.symbol}`,
+      ct: scaled(position, 'contractSize', i.contractSize, QTY_DP),
+      settle: i.settle,
+    }));
+    rebaseAll(books, t, () => {
+      for (const a of accountIds) venueOf.set(a, venue);
+      for (const r of rules) listed.set(r.key, { ct: r.ct, settle: r.settle });
+    });
   };
 
   const parts = { m: 0, s: 0 };
@@ -413,10 +574,13 @@ export const createFastBackfill = (o: Omit<BackfillOptions, 'onCheckpoint'>): Fa
     quoteBig,
     fill,
     funding,
+    listing,
     push: (input) => {
       const ms = isoMs(input.ts);
+      if (input.type === 'listing')
+        return listing(input.position, ms, input.venue, input.accountIds, input.instruments);
       if (input.type === 'quote') {
-        const ins = instrumentId(input.instrument);
+        const ins = instrumentId(input.venue, input.instrument);
         if (decimalParts(input.bid, QTY_DP, parts)) {
           const bm = parts.m;
           const bs = parts.s;
@@ -431,7 +595,7 @@ export const createFastBackfill = (o: Omit<BackfillOptions, 'onCheckpoint'>): Fa
           scaled(input.position, 'askPrice', input.ask, QTY_DP),
         );
       }
-      const book = bookId(input.accountId, instrumentId(input.instrument));
+      const book = bookId(input.accountId, input.instrument);
       if (input.type === 'fill') {
         const q = scaled(input.position, 'qty', input.qty, QTY_DP);
         return fill(
@@ -440,14 +604,16 @@ export const createFastBackfill = (o: Omit<BackfillOptions, 'onCheckpoint'>): Fa
           book,
           input.side === 'buy' ? q : -q,
           scaled(input.position, 'price', input.price, QTY_DP),
-          scaled(input.position, 'fee', input.fee, MONEY_DP - QTY_DP - 1) * POW10N[QTY_DP + 1]!,
+          scaled(input.position, 'fee', input.fee, QTY_DP),
+          input.feeAsset,
         );
       }
       return funding(
         input.position,
         ms,
         book,
-        scaled(input.position, 'amount', input.amount, MONEY_DP - QTY_DP - 1) * POW10N[QTY_DP + 1]!,
+        scaled(input.position, 'amount', input.amount, QTY_DP),
+        input.asset,
       );
     },
     finish: (endMs) => {

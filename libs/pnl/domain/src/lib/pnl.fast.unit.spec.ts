@@ -45,13 +45,17 @@ const positive = (maxInt: number, dp: number) =>
 const signed = (maxInt: number, dp: number) =>
   fc.tuple(fc.boolean(), positive(maxInt, dp)).map(([neg, v]) => (neg ? `-${v}` : v));
 
+const VENUES = ['v1', 'v2'] as const;
+
 const arbInput = (instruments: readonly string[], accounts: readonly string[]) =>
   fc.oneof(
     {
       weight: 6,
       arbitrary: fc.record({
         type: fc.constant('quote' as const),
-        instrument: fc.constantFrom(...instruments),
+        venue: fc.constantFrom(...VENUES),
+        // BNB/USDT and BNB/USDT:USDT convert BNB fees into USDT; nothing converts XYZ.
+        instrument: fc.constantFrom(...instruments, 'BNB/USDT', 'BNB/USDT:USDT'),
         bid: positive(90_000, 6),
         spread: positive(5, 4),
       }),
@@ -66,6 +70,24 @@ const arbInput = (instruments: readonly string[], accounts: readonly string[]) =
         qty: positive(3, 5),
         price: positive(90_000, 4),
         fee: signed(2, 8),
+        feeAsset: fc.constantFrom('USDT', 'USDT', 'BNB', 'XYZ', 'BTC'),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        type: fc.constant('listing' as const),
+        venue: fc.constantFrom(...VENUES),
+        accountIds: fc.subarray([...accounts], { minLength: 1 }),
+        instruments: fc.subarray(
+          instruments.map((symbol, k) => ({ symbol, k })),
+          { minLength: 0 },
+        ),
+        contractSizes: fc.array(fc.constantFrom('1', '0.01', '50', '0.0001', '12500', '0.1'), {
+          minLength: instruments.length,
+          maxLength: instruments.length,
+        }),
+        settle: fc.constantFrom('USDT', 'USD', 'BTC'),
       }),
     },
     {
@@ -75,6 +97,7 @@ const arbInput = (instruments: readonly string[], accounts: readonly string[]) =
         accountId: fc.constantFrom(...accounts),
         instrument: fc.constantFrom(...instruments),
         amount: signed(50, 10),
+        asset: fc.constantFrom('USDT', 'USDT', 'BNB', 'BTC'),
       }),
     },
   );
@@ -100,11 +123,25 @@ const arbLog = fc
           type: 'quote',
           position: n + 1,
           ts,
+          venue: i.venue,
           instrument: i.instrument,
           bid: i.bid,
           ask: fmtScaled(ask, 18),
         };
       }
+      if (i.type === 'listing')
+        return {
+          type: 'listing',
+          position: n + 1,
+          ts,
+          venue: i.venue,
+          accountIds: i.accountIds,
+          instruments: i.instruments.map(({ symbol, k }) => ({
+            symbol,
+            contractSize: i.contractSizes[k]!,
+            settle: i.settle,
+          })),
+        };
       if (i.type === 'fill')
         return {
           type: 'fill',
@@ -116,6 +153,7 @@ const arbLog = fc
           qty: i.qty,
           price: i.price,
           fee: i.fee,
+          feeAsset: i.feeAsset,
         };
       return {
         type: 'funding',
@@ -124,6 +162,7 @@ const arbLog = fc
         accountId: i.accountId,
         instrument: i.instrument,
         amount: i.amount,
+        asset: i.asset,
       };
     });
   });
@@ -159,6 +198,7 @@ describe('fixed-point PnL backfill = the decimal.js reference, row for row', () 
     const log: PnlInput[] = [
       {
         type: 'quote',
+        venue: 'v',
         position: 1,
         ts: '2026-03-01T00:00:00.000Z',
         instrument: I,
@@ -175,9 +215,11 @@ describe('fixed-point PnL backfill = the decimal.js reference, row for row', () 
         qty: '0.000000000000000001',
         price: '0.123456789012345678',
         fee: '0.000000000000000001',
+        feeAsset: 'USDT',
       },
       {
         type: 'quote',
+        venue: 'v',
         position: 3,
         ts: '2026-03-01T00:00:20.000Z',
         instrument: I,
@@ -186,6 +228,7 @@ describe('fixed-point PnL backfill = the decimal.js reference, row for row', () 
       },
       {
         type: 'quote',
+        venue: 'v',
         position: 4,
         ts: '2026-03-01T00:00:30.000Z',
         instrument: I,
@@ -202,9 +245,11 @@ describe('fixed-point PnL backfill = the decimal.js reference, row for row', () 
         qty: '3.5',
         price: '99999999999.999999999',
         fee: '-1.25',
+        feeAsset: 'USDT',
       },
       {
         type: 'quote',
+        venue: 'v',
         position: 6,
         ts: '2026-03-01T00:01:30.000Z',
         instrument: I,
@@ -230,9 +275,11 @@ describe('fixed-point PnL backfill = the decimal.js reference, row for row', () 
         qty: '1.5',
         price: '99000.5',
         fee: '0',
+        feeAsset: 'USDT',
       },
       {
         type: 'quote',
+        venue: 'v',
         position: 2,
         ts: '2026-03-01T00:00:00.001Z',
         instrument: I,
@@ -241,6 +288,7 @@ describe('fixed-point PnL backfill = the decimal.js reference, row for row', () 
       },
       {
         type: 'quote',
+        venue: 'v',
         position: 3,
         ts: '2026-03-20T00:00:00.000Z',
         instrument: I,
@@ -257,6 +305,7 @@ describe('fixed-point PnL backfill = the decimal.js reference, row for row', () 
         qty: '1.5',
         price: '101000.25',
         fee: '0.5',
+        feeAsset: 'USDT',
       },
     ];
     const { ref, fast } = run(log, { intervalMs: 86_400_000, capital: '1000000.5' });
@@ -277,11 +326,13 @@ describe('fixed-point PnL backfill = the decimal.js reference, row for row', () 
         qty: '1',
         price: '1.0000000000000000001',
         fee: '0',
+        feeAsset: 'USDT',
       }),
     ).toThrow(FixedPointRangeError);
     expect(() =>
       f.push({
         type: 'quote',
+        venue: 'v',
         position: 8,
         ts: '2026-03-01T00:00:00.000Z',
         instrument: 'X',
@@ -294,6 +345,7 @@ describe('fixed-point PnL backfill = the decimal.js reference, row for row', () 
   it('stops at an event without a time, as the reference does, also after others', () => {
     const bad: PnlInput = {
       type: 'quote',
+      venue: 'v',
       position: 9,
       ts: '2026-13-01T00:00:00.000Z',
       instrument: 'X',
@@ -302,6 +354,7 @@ describe('fixed-point PnL backfill = the decimal.js reference, row for row', () 
     };
     const good: PnlInput = {
       type: 'quote',
+      venue: 'v',
       position: 8,
       ts: '2026-03-01T00:00:00.000Z',
       instrument: 'X',

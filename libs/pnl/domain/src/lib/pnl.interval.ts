@@ -13,8 +13,17 @@
  * `AVG_DP` places; every other figure is exact. Mutable inside, but deterministic: the same
  * inputs in the same order give the same rows.
  */
-import { bookDecimals, Dec, figures, fmt } from './pnl.math';
-import { bookKey, markOf, MutableLedger, PnlCheckpoint, PnlInput, stepLedger } from './pnl.ledger';
+import { bookDecimals, Dec, figures, fmt, PnlBook } from './pnl.math';
+import {
+  bookKey,
+  markOf,
+  MutableLedger,
+  PnlCheckpoint,
+  PnlInput,
+  quoteKey,
+  stepLedger,
+  unitsOf,
+} from './pnl.ledger';
 import { isoMs } from './pnl.time';
 
 export const AVG_DP = 8;
@@ -38,7 +47,28 @@ export interface IntervalRow {
   readonly avgNetPnl: string;
   /** Account rows only (capital + average net PnL); empty on instrument rows. */
   readonly avgEquity: string;
+  /** Fees in assets with no mark at the time, not in `fees`: `BNB:0.5 XYZ:1` (assets in code order); empty when none. */
+  readonly unconvertedFees: string;
+  /** Funding in assets with no mark at the time, not in `funding` (as `unconvertedFees`). */
+  readonly unconvertedFunding: string;
 }
+
+/** `{ BNB: '0.5', XYZ: '1' }` → `BNB:0.5 XYZ:1` (keys sorted). */
+export const amountsText = (amounts: Readonly<Record<string, string>>): string =>
+  Object.keys(amounts)
+    .sort()
+    .map((a) => `${a}:${amounts[a]!}`)
+    .join(' ');
+
+/** Per-asset sums of books' amounts (an account's total row). */
+const sumAmounts = (books: readonly PnlBook[], field: 'unconvertedFees' | 'unconvertedFunding'): string => {
+  const sum: Record<string, Dec> = {};
+  for (const b of books)
+    for (const [a, v] of Object.entries(b[field])) sum[a] = (sum[a] ?? new Dec(0)).plus(v);
+  const out: Record<string, string> = {};
+  for (const a of Object.keys(sum)) out[a] = fmt(sum[a]!);
+  return amountsText(out);
+};
 
 export const INTERVAL_COLUMNS: readonly (keyof IntervalRow)[] = [
   'intervalStart',
@@ -57,6 +87,8 @@ export const INTERVAL_COLUMNS: readonly (keyof IntervalRow)[] = [
   'avgUnrealizedPnl',
   'avgNetPnl',
   'avgEquity',
+  'unconvertedFees',
+  'unconvertedFunding',
 ];
 
 export interface BackfillOptions {
@@ -126,7 +158,14 @@ export interface Backfill {
 }
 
 export const createBackfill = (o: BackfillOptions): Backfill => {
-  const ledger: MutableLedger = { books: {}, byInstrument: {}, quotes: {} };
+  const ledger: MutableLedger = {
+    books: {},
+    byInstrument: {},
+    quotes: {},
+    venueOf: {},
+    listed: {},
+    firstVenue: {},
+  };
   const marks = new Map<string, InstrumentMarks>();
   const accs = new Map<string, BookAcc>();
   const capital = new Dec(o.capital ?? '0');
@@ -177,10 +216,14 @@ export const createBackfill = (o: BackfillOptions): Backfill => {
     m.pendAsk.clear();
   };
 
-  /** Integrate a book from its segment start to t (its position and cost were constant). */
+  /** The marks of a book's venue (venue '' before any is known: never quoted). */
+  const marksOfBook = (book: PnlBook, t: number): InstrumentMarks =>
+    marksOf(quoteKey(unitsOf(ledger, book.accountId, book.instrument).venue, book.instrument), t);
+
+  /** Integrate a book from its segment start to t (its position, cost, venue and contract size were constant). */
   const closeSegment = (a: BookAcc, t: number): void => {
     const book = ledger.books[a.key]!;
-    const m = marksOf(book.instrument, t);
+    const m = marksOfBook(book, t);
     flush(m, t);
     const dt = t - a.segStart;
     if (dt > 0) {
@@ -190,7 +233,9 @@ export const createBackfill = (o: BackfillOptions): Backfill => {
           .div(SCALE)
           .plus(m.cumExtra.minus(a.segCumExtra))
           .div(2);
-        const unreal = b.position.times(midIntegral.minus(b.avgCost.times(m.marked - a.segMarked)));
+        const unreal = b.position
+          .times(unitsOf(ledger, book.accountId, book.instrument).contractSize)
+          .times(midIntegral.minus(b.avgCost.times(m.marked - a.segMarked)));
         a.intUnreal = a.intUnreal.plus(unreal);
         a.intNet = a.intNet.plus(unreal);
       }
@@ -202,10 +247,22 @@ export const createBackfill = (o: BackfillOptions): Backfill => {
     a.segMarked = m.marked;
   };
 
-  const netNow = (key: string): Dec => {
-    const book = ledger.books[key]!;
-    return new Dec(figures(book, markOf(ledger.quotes[book.instrument])).netPnl);
+  /** Start a book's next segment at t on the marks of its venue now (after its venue or contract size changed). */
+  const rebase = (a: BookAcc, t: number): void => {
+    const m = marksOfBook(ledger.books[a.key]!, t);
+    flush(m, t);
+    a.segStart = t;
+    a.segCum = m.cum;
+    a.segCumExtra = m.cumExtra;
+    a.segMarked = m.marked;
   };
+
+  const figuresOf = (book: PnlBook) => {
+    const u = unitsOf(ledger, book.accountId, book.instrument);
+    return figures(book, markOf(ledger.quotes[quoteKey(u.venue, book.instrument)]), u.contractSize);
+  };
+
+  const netNow = (key: string): Dec => new Dec(figuresOf(ledger.books[key]!).netPnl);
 
   const inWindow = (start: number, end: number): boolean =>
     (o.fromMs === undefined || start >= o.fromMs) && (o.toMs === undefined || end <= o.toMs);
@@ -241,6 +298,7 @@ export const createBackfill = (o: BackfillOptions): Backfill => {
     const endIso = new Date(end).toISOString();
     const len = o.intervalMs;
     let account: string | null = null;
+    let accountBooks: PnlBook[] = [];
     let tot = {
       realized: new Dec(0),
       unreal: new Dec(0),
@@ -271,6 +329,8 @@ export const createBackfill = (o: BackfillOptions): Backfill => {
         avgUnrealizedPnl: round(tot.iu.div(len)),
         avgNetPnl: round(avgNet),
         avgEquity: round(capital.plus(avgNet)),
+        unconvertedFees: sumAmounts(accountBooks, 'unconvertedFees'),
+        unconvertedFunding: sumAmounts(accountBooks, 'unconvertedFunding'),
       });
       rowCount++;
     };
@@ -280,6 +340,7 @@ export const createBackfill = (o: BackfillOptions): Backfill => {
       if (book.accountId !== account) {
         flushAccount();
         account = book.accountId;
+        accountBooks = [];
         tot = {
           realized: new Dec(0),
           unreal: new Dec(0),
@@ -291,7 +352,8 @@ export const createBackfill = (o: BackfillOptions): Backfill => {
           inet: new Dec(0),
         };
       }
-      const f = figures(book, markOf(ledger.quotes[book.instrument]));
+      accountBooks.push(book);
+      const f = figuresOf(book);
       const net = new Dec(f.netPnl);
       const ipnl = net.minus(a.netAtStart);
       o.onRow({
@@ -311,6 +373,8 @@ export const createBackfill = (o: BackfillOptions): Backfill => {
         avgUnrealizedPnl: round(a.intUnreal.div(len)),
         avgNetPnl: round(a.intNet.div(len)),
         avgEquity: '',
+        unconvertedFees: amountsText(book.unconvertedFees),
+        unconvertedFunding: amountsText(book.unconvertedFunding),
       });
       rowCount++;
       tot = {
@@ -343,23 +407,34 @@ export const createBackfill = (o: BackfillOptions): Backfill => {
         throw new Error(`event at position ${input.position} has no event time: ${JSON.stringify(input.ts)}`);
       lastT = t;
       reach(t);
+      // Books whose venue or contract size this input changes: a listing (any book), a
+      // symbol's first quote (the books of accounts no venue listed). Their segments end here
+      // and start again on the new marks.
+      const moved =
+        input.type === 'listing'
+          ? [...accs.values()]
+          : input.type === 'quote' && ledger.firstVenue[input.instrument] === undefined
+            ? (ledger.byInstrument[input.instrument] ?? []).flatMap((k) => accs.get(k) ?? [])
+            : [];
+      for (const a of moved) closeSegment(a, t);
       if (input.type === 'quote') {
-        const m = marksOf(input.instrument, t);
+        const m = marksOf(quoteKey(input.venue, input.instrument), t);
         if (m.bid !== input.bid || m.ask !== input.ask) {
           advance(m, t);
           m.bid = input.bid;
           m.ask = input.ask;
         }
-      } else {
+      } else if (input.type !== 'listing') {
         const key = bookKey(input.accountId, input.instrument);
         const a = accs.get(key);
         if (a !== undefined) closeSegment(a, t);
       }
       const cps = stepLedger(ledger, input, o.onCheckpoint !== undefined, own);
-      if (input.type !== 'quote') {
+      for (const a of moved) rebase(a, t);
+      if (input.type === 'fill' || input.type === 'funding') {
         const key = bookKey(input.accountId, input.instrument);
         if (!accs.has(key)) {
-          const m = marksOf(input.instrument, t);
+          const m = marksOfBook(ledger.books[key]!, t);
           flush(m, t);
           // A book opened mid-interval: its net PnL before it existed was 0.
           accs.set(key, {

@@ -5,6 +5,7 @@ const I = 'BTC/USDT:USDT';
 let pos = 0;
 const q = (ts: string, bid: string, ask: string): PnlInput => ({
   type: 'quote',
+  venue: 'v',
   position: ++pos,
   ts,
   instrument: I,
@@ -21,6 +22,7 @@ const f = (ts: string, side: 'buy' | 'sell', qty: string, price: string, fee = '
   qty,
   price,
   fee,
+  feeAsset: 'USDT',
 });
 
 const backfill = (
@@ -69,6 +71,8 @@ describe('PnL backfill: interval rows (scenario: one long, marked every 30 s)', 
       avgUnrealizedPnl: '2.125',
       avgNetPnl: '2.725',
       avgEquity: '',
+      unconvertedFees: '',
+      unconvertedFunding: '',
     });
     expect(rows[1]).toMatchObject({
       instrument: '*',

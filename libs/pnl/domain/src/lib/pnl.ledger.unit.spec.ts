@@ -5,6 +5,7 @@ const I = 'BTC/USDT:USDT';
 let pos = 0;
 const q = (ts: string, bid: string, ask: string): PnlInput => ({
   type: 'quote',
+  venue: 'v',
   position: ++pos,
   ts,
   instrument: I,
@@ -21,6 +22,7 @@ const f = (ts: string, accountId: string, side: 'buy' | 'sell', qty: string, pri
   qty,
   price,
   fee: '0.01',
+  feeAsset: 'USDT',
 });
 
 const run = (inputs: PnlInput[]) => {

@@ -1,13 +1,19 @@
 /**
- * Exact money arithmetic for PnL: one decimal configuration (50 significant digits, half-even)
+ * Exact money arithmetic for PnL: one decimal configuration (100 significant digits, half-even)
  * and the average-cost book. Every figure is a decimal string; the only rounding is the
  * average cost (12 decimal places, half-even) and interval averages (see pnl.interval.ts).
- * Products and sums of prices, quantities, fees and funding are exact.
+ * Products and sums of prices, quantities, contract sizes, fees and funding are exact (a
+ * money figure is quantity × contract size × price: up to 18 + 18 + 19 decimal places, which
+ * is why the precision is 100 and not 50).
+ *
+ * Units: a book's position is in the fills' units (contracts on OKX swaps, lots on CME); a
+ * price move is worth position × contractSize × move in the settle asset, and fees and
+ * funding come here already in the settle asset (pnl.ledger.ts converts them).
  */
 import Decimal from 'decimal.js';
 
 export const Dec = Decimal.clone({
-  precision: 50,
+  precision: 100,
   rounding: Decimal.ROUND_HALF_EVEN,
   toExpNeg: -60,
   toExpPos: 60,
@@ -33,6 +39,10 @@ export interface PnlBook {
   readonly fees: string;
   /** Positive received, negative paid. */
   readonly funding: string;
+  /** Fees paid in an asset with no mark at the time, by asset (not in `fees`). */
+  readonly unconvertedFees: Readonly<Record<string, string>>;
+  /** Funding in an asset with no mark at the time, by asset (not in `funding`). */
+  readonly unconvertedFunding: Readonly<Record<string, string>>;
 }
 
 /** The book's decimals, parsed once per book (books are immutable, so a book's figures never change). */
@@ -74,13 +84,33 @@ export const emptyBook = (accountId: string, instrument: string): PnlBook => ({
   realized: '0',
   fees: '0',
   funding: '0',
+  unconvertedFees: {},
+  unconvertedFunding: {},
 });
+
+/** An amount added to a book's unconverted fees or funding in `asset` (assets kept in code order). */
+export const addUnconverted = (
+  book: PnlBook,
+  field: 'unconvertedFees' | 'unconvertedFunding',
+  asset: string,
+  amount: string,
+): PnlBook => {
+  const before = book[field];
+  const next: Record<string, string> = {};
+  const sum = fmt(new Dec(before[asset] ?? '0').plus(amount));
+  for (const a of Object.keys({ ...before, [asset]: sum }).sort()) next[a] = a === asset ? sum : before[a]!;
+  const out: PnlBook = { ...book, [field]: next };
+  const d = parsed.get(book);
+  if (d !== undefined) parsed.set(out, d);
+  return out;
+};
 
 /**
  * Apply a fill by the average-cost method. Adding to a position (or opening one) moves the
  * average cost to the quantity-weighted mean of the old cost and the fill price; reducing it
- * realizes (price − average cost) × closed quantity × direction and leaves the average cost
- * alone; a fill that flips the position closes the old side and opens the rest at the fill price.
+ * realizes (price − average cost) × closed quantity × direction × contract size and leaves the
+ * average cost alone; a fill that flips the position closes the old side and opens the rest at
+ * the fill price. `fee` is in the settle asset.
  */
 export const applyFill = (
   book: PnlBook,
@@ -88,6 +118,7 @@ export const applyFill = (
   qty: string,
   price: string,
   fee: string,
+  contractSize = '1',
 ): PnlBook => {
   const b = bookDecimals(book);
   const pos = b.position;
@@ -107,7 +138,8 @@ export const applyFill = (
   } else {
     const closed = Dec.min(q.abs(), pos.abs());
     const direction = pos.isNeg() ? -1 : 1;
-    realized = realized.plus(p.minus(avg).times(closed).times(direction));
+    const move = p.minus(avg).times(closed).times(direction);
+    realized = realized.plus(contractSize === '1' ? move : move.times(contractSize));
     nextAvg = next.isZero() ? new Dec(0) : next.isNeg() === pos.isNeg() ? avg : p;
   }
   const fees = fee === '0' ? b.fees : b.fees.plus(fee);
@@ -150,10 +182,12 @@ export interface PnlFigures {
 }
 
 /** The book's figures at a mark (null: no quote yet, so nothing unrealized). */
-export const figures = (book: PnlBook, mark: string | null): PnlFigures => {
+export const figures = (book: PnlBook, mark: string | null, contractSize = '1'): PnlFigures => {
   const b = bookDecimals(book);
   const unrealized =
-    mark === null || book.position === '0' ? new Dec(0) : b.position.times(new Dec(mark).minus(b.avgCost));
+    mark === null || book.position === '0'
+      ? new Dec(0)
+      : b.position.times(contractSize).times(new Dec(mark).minus(b.avgCost));
   const net = b.base.plus(unrealized);
   return {
     position: book.position,

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import * as E from 'fp-ts/Either';
-import { RecordedEvent } from '@keel/events';
+import { decodeStored, RecordedEvent } from '@keel/events';
 import { checkpointWrites } from './pnl.engine';
 import { PnlEngineState, pnlProjection } from './pnl.projection';
 
@@ -20,6 +20,23 @@ const session = zlib
   .trim()
   .split('\n')
   .map((l) => JSON.parse(l) as RecordedEvent);
+
+/**
+ * The live app's PnlUpdated as any reader reads them: stored as v1 (before contract sizes and
+ * fee conversion), upcast to today's version, which keeps every v1 figure and adds contract
+ * size 1 and no unconverted amounts (this session's instrument has contract size 1 and pays
+ * its fees in USDT, its settle asset: the old method was right, so the figures must not move).
+ */
+const recordedNow = (log: readonly RecordedEvent[]): RecordedEvent<'PnlUpdated'>[] =>
+  log
+    .filter((e) => e.type === 'PnlUpdated')
+    .map((e) => {
+      if (e.schemaVersion !== 1)
+        throw new Error(`the session's PnlUpdated are v1; this one is v${e.schemaVersion}`);
+      const d = decodeStored(e);
+      if (E.isLeft(d)) throw new Error(JSON.stringify(d.left));
+      return d.right as RecordedEvent<'PnlUpdated'>;
+    });
 
 const replay = () => {
   let state: PnlEngineState = pnlProjection.initial;
@@ -35,7 +52,7 @@ const replay = () => {
 };
 
 describe('balance-aggregator on the recorded session', () => {
-  const recorded = session.filter((e): e is RecordedEvent<'PnlUpdated'> => e.type === 'PnlUpdated');
+  const recorded = recordedNow(session);
 
   it('the recorded session has fills, a flip and minute checkpoints to compare', () => {
     expect(recorded.map((e) => e.data.trigger)).toEqual([

@@ -2,9 +2,13 @@
  * The PnL engine's state as a fold of the log, declared once: the live engine folds it, and
  * `keel replay balance-aggregator` folds the very same projection to check the engine's
  * snapshot, so the two can never drift. The state is the PnL ledger of @keel/pnl-domain
- * (every account's average-cost book per instrument and the last quote of every instrument),
- * folded from OrderFilled, QuoteUpdated and FundingPaid, plus the checkpoints the last
- * applied event produced (what the engine stores as PnlUpdated).
+ * (every account's average-cost book per instrument, the last quote of every instrument at
+ * every venue, and what the gateways listed), folded from OrderFilled, QuoteUpdated,
+ * FundingPaid and InstrumentsListed, plus the checkpoints the last applied event produced
+ * (what the engine stores as PnlUpdated).
+ *
+ * Version 3: the ledger keeps venues, listings and unconverted amounts (PnL in the right
+ * units); a snapshot of version 2 is not read, the log is folded again from position 0.
  */
 import { appSnapshotKey } from '@keel/events';
 import { Projection } from '@keel/runtime';
@@ -34,7 +38,7 @@ export interface PnlEngineState {
 }
 
 export const pnlProjection: Projection<PnlEngineState> = {
-  version: 2,
+  version: 3,
   initial: { ledger: emptyLedger(), checkpoints: [] },
   eventTypes: PNL_INPUT_TYPES,
   evolve: (state, event) => {

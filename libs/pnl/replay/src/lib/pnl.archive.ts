@@ -14,12 +14,17 @@
  * so an archive of another store (or of a store rebuilt from scratch) is never used.
  *
  * Segment body (one buffer; n inputs in log order):
- *   u32 magic "KPA1" | u32 header length | header JSON { n, dict, text } | pad to 8
- *   Float64 × n: position, event ms, a, b, c | Uint16 × n: instrument, account (dict index)
+ *   u32 magic "KPA2" | u32 header length | header JSON { n, dict, text } | pad to 8
+ *   Float64 × n: position, event ms, a, b, c | Uint16 × n: instrument, account, asset (dict index)
  *   Uint8 × n: kind, scale of a, of b, of c
- * kind 0 quote (a bid, b ask), 1 fill (a signed qty, b price, c fee), 2 funding (a amount):
- * each decimal a mantissa (a safe integer of at most 15 digits) and its scale (≤ 18);
- * kind 3: an input whose decimals do not fit, kept as text (`text[a]`, pnl.packed.ts).
+ * kind 0 quote (a bid, b ask; `account` is the venue), 1 fill (a signed qty, b price, c fee;
+ * `asset` the fee's), 2 funding (a amount; `asset` its asset): each decimal a mantissa (a safe
+ * integer of at most 15 digits) and its scale (≤ 18); kind 3: a listing, or an input whose
+ * decimals do not fit, kept as text (`text[a]`, pnl.packed.ts).
+ *
+ * Format 2 (quote venues, fee and funding assets, listings: the fold's units) replaced 1; an
+ * archive of another format is not read (a replay reads the log and says why) and is rebuilt
+ * from scratch by the next `extendPnlArchive`.
  */
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
@@ -32,13 +37,13 @@ import { rawPages } from './log.source';
 import { rowInput, UndecodableReport } from './pnl.extract';
 import { packInput, unpackPage } from './pnl.packed';
 
-export const ARCHIVE_FORMAT = 1;
+export const ARCHIVE_FORMAT = 2;
 /**
  * Positions per segment: ~10k inputs, ~0.5 MB at the synthetic session's mix, ~0.1 s to
  * build (the balance-aggregator builds one at a time between its own work).
  */
 export const SEGMENT_SPAN = 16_384;
-const MAGIC = 0x4b504131; // "KPA1"
+const MAGIC = 0x4b504132; // "KPA2"
 
 export const archivePathOf = (storePath: string): string => `${storePath}.pnl-archive`;
 
@@ -76,7 +81,10 @@ export interface Segment {
   readonly b: Float64Array;
   readonly c: Float64Array;
   readonly instrument: Uint16Array;
+  /** The account of a fill or funding payment; the venue of a quote. */
   readonly account: Uint16Array;
+  /** The asset of a fill's fee or of a funding payment. */
+  readonly asset: Uint16Array;
   readonly kind: Uint8Array;
   readonly sa: Uint8Array;
   readonly sb: Uint8Array;
@@ -106,7 +114,8 @@ export const encodeSegment = (inputs: readonly PnlInput[]): Buffer => {
     b = new Float64Array(n),
     c = new Float64Array(n);
   const instrument = new Uint16Array(n),
-    account = new Uint16Array(n);
+    account = new Uint16Array(n),
+    asset = new Uint16Array(n);
   const kind = new Uint8Array(n),
     sa = new Uint8Array(n),
     sb = new Uint8Array(n),
@@ -122,23 +131,28 @@ export const encodeSegment = (inputs: readonly PnlInput[]): Buffer => {
     const x = inputs[i]!;
     position[i] = x.position;
     ms[i] = isoMs(x.ts);
-    instrument[i] = id(x.instrument);
     let fits: boolean;
     if (x.type === 'quote') {
       kind[i] = Kind.Quote;
+      instrument[i] = id(x.instrument);
+      account[i] = id(x.venue);
       fits = put(a, sa, i, x.bid) && put(b, sb, i, x.ask);
     } else if (x.type === 'fill') {
       kind[i] = Kind.Fill;
+      instrument[i] = id(x.instrument);
       account[i] = id(x.accountId);
+      asset[i] = id(x.feeAsset);
       fits =
         put(a, sa, i, x.side === 'buy' ? x.qty : `-${x.qty}`) &&
         put(b, sb, i, x.price) &&
         put(c, sc, i, x.fee);
-    } else {
+    } else if (x.type === 'funding') {
       kind[i] = Kind.Funding;
+      instrument[i] = id(x.instrument);
       account[i] = id(x.accountId);
+      asset[i] = id(x.asset);
       fits = put(a, sa, i, x.amount);
-    }
+    } else fits = false; // a listing: rare, kept as text
     if (!fits) {
       kind[i] = Kind.Text;
       a[i] = text.length;
@@ -150,14 +164,14 @@ export const encodeSegment = (inputs: readonly PnlInput[]): Buffer => {
   const header = Buffer.from(JSON.stringify({ n, dict, text }));
   const start = pad8(8 + header.length);
   const floats = start + 5 * 8 * n;
-  const shorts = floats + 2 * 2 * n;
+  const shorts = floats + 3 * 2 * n;
   const total = shorts + 4 * n;
   const out = Buffer.alloc(total);
   out.writeUInt32LE(MAGIC, 0);
   out.writeUInt32LE(header.length, 4);
   header.copy(out, 8);
   let at = start;
-  for (const col of [position, ms, a, b, c, instrument, account, kind, sa, sb, sc]) {
+  for (const col of [position, ms, a, b, c, instrument, account, asset, kind, sa, sb, sc]) {
     const bytes = Buffer.from(col.buffer, col.byteOffset, col.byteLength);
     bytes.copy(out, at);
     at += bytes.length;
@@ -202,6 +216,7 @@ export const decodeSegment = (
     c: f64(),
     instrument: u16(),
     account: u16(),
+    asset: u16(),
     kind: u8(),
     sa: u8(),
     sb: u8(),

@@ -15,7 +15,6 @@ import {
   INTERVAL_COLUMNS,
   IntervalRow,
   isoMs,
-  MONEY_DP,
   PNL_INPUT_TYPES,
   PnlCheckpoint,
   PnlInput,
@@ -348,7 +347,7 @@ const runOnce = async (
 // A module-local binding: the per-event path must not read imports through the module object.
 const POW10N = POW10N_;
 const [TEXT, QUOTE, FILL] = [Kind.Text, Kind.Quote, Kind.Fill];
-const [QTY, MONEY] = [QTY_DP, MONEY_DP];
+const QTY = QTY_DP;
 
 /** Fold a segment's inputs; false when one lies at or past `toMs` (the replay ends there). */
 const feedSegment = (
@@ -357,9 +356,12 @@ const feedSegment = (
   toMs: number | undefined,
   took: (position: number) => void,
 ): boolean => {
-  const instruments = new Int32Array(seg.dict.length).fill(-1);
+  const d = seg.dict.length;
+  // (venue, symbol) → instrument id, by dict indexes: a flat table while it stays small.
+  const flat = d <= 512 ? new Int32Array(d * d).fill(-1) : null;
+  const instrumentMap = new Map<number, number>();
   const books = new Map<number, number>();
-  const { position, ms, a, b, c, instrument, account, kind, sa, sb, sc } = seg;
+  const { position, ms, a, b, c, instrument, account, asset, kind, sa, sb, sc } = seg;
   for (let i = 0; i < seg.n; i++) {
     const t = ms[i]!;
     if (toMs !== undefined && t >= toMs) return false;
@@ -367,15 +369,22 @@ const feedSegment = (
     const pos = position[i]!;
     if (k === TEXT) engine.push(seg.text[a[i]!]!);
     else {
-      const d = instrument[i]!;
-      let ins = instruments[d]!;
-      if (ins < 0) ins = instruments[d] = engine.instrumentId(seg.dict[d]!);
-      if (k === QUOTE) engine.quote(pos, t, ins, a[i]!, sa[i]!, b[i]!, sb[i]!);
-      else {
-        const key = account[i]! * 65_536 + ins;
+      const sym = instrument[i]!;
+      const who = account[i]!;
+      if (k === QUOTE) {
+        const key = who * d + sym;
+        let ins = flat !== null ? flat[key]! : (instrumentMap.get(key) ?? -1);
+        if (ins < 0) {
+          ins = engine.instrumentId(seg.dict[who]!, seg.dict[sym]!);
+          if (flat !== null) flat[key] = ins;
+          else instrumentMap.set(key, ins);
+        }
+        engine.quote(pos, t, ins, a[i]!, sa[i]!, b[i]!, sb[i]!);
+      } else {
+        const key = who * 65_536 + sym;
         let book = books.get(key);
         if (book === undefined) {
-          book = engine.bookId(seg.dict[account[i]!]!, ins);
+          book = engine.bookId(seg.dict[who]!, seg.dict[sym]!);
           books.set(key, book);
         }
         if (k === FILL)
@@ -385,9 +394,10 @@ const feedSegment = (
             book,
             BigInt(a[i]!) * POW10N[QTY - sa[i]!]!,
             BigInt(b[i]!) * POW10N[QTY - sb[i]!]!,
-            BigInt(c[i]!) * POW10N[MONEY - sc[i]!]!,
+            BigInt(c[i]!) * POW10N[QTY - sc[i]!]!,
+            seg.dict[asset[i]!]!,
           );
-        else engine.funding(pos, t, book, BigInt(a[i]!) * POW10N[MONEY - sa[i]!]!);
+        else engine.funding(pos, t, book, BigInt(a[i]!) * POW10N[QTY - sa[i]!]!, seg.dict[asset[i]!]!);
       }
     }
     took(pos);

@@ -27,6 +27,8 @@ const DECIMAL = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/;
 const POSITIVE = /^(0\.[0-9]*[1-9][0-9]*|[1-9][0-9]*(\.[0-9]+)?)$/;
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 const ID = /^\S+$/;
+const ASSET = /^\S{1,16}$/;
+const VENUE = /^\S{1,32}$/;
 
 /**
  * The stored versions read directly, per type: the current one, and older ones whose upcasts
@@ -64,10 +66,13 @@ export const extractPnlInput = (position: number, type: string, env: string): Pn
   if (ts === null || d < 0 || !TIMESTAMP.test(ts)) return null;
   switch (type) {
     case 'QuoteUpdated': {
+      const venue = str(env, '"venue":"', d);
       const instrument = str(env, '"instrument":"', d);
       const bid = str(env, '"bidPrice":"', d);
       const ask = str(env, '"askPrice":"', d);
       if (
+        venue === null ||
+        !VENUE.test(venue) ||
         instrument === null ||
         bid === null ||
         ask === null ||
@@ -76,7 +81,7 @@ export const extractPnlInput = (position: number, type: string, env: string): Pn
         !POSITIVE.test(ask)
       )
         return null;
-      return { type: 'quote', position, ts, instrument, bid, ask };
+      return { type: 'quote', position, ts, venue, instrument, bid, ask };
     }
     case 'OrderFilled': {
       const accountId = str(env, '"accountId":"', d);
@@ -85,7 +90,15 @@ export const extractPnlInput = (position: number, type: string, env: string): Pn
       const qty = str(env, '"qty":"', d);
       const price = str(env, '"price":"', d);
       const fee = str(env, '"fee":"', d);
-      if (accountId === null || instrument === null || qty === null || price === null || fee === null)
+      const feeAsset = str(env, '"feeAsset":"', d);
+      if (
+        accountId === null ||
+        instrument === null ||
+        qty === null ||
+        price === null ||
+        fee === null ||
+        feeAsset === null
+      )
         return null;
       if (
         (side !== 'buy' && side !== 'sell') ||
@@ -93,25 +106,29 @@ export const extractPnlInput = (position: number, type: string, env: string): Pn
         !ID.test(instrument) ||
         !POSITIVE.test(qty) ||
         !POSITIVE.test(price) ||
-        !DECIMAL.test(fee)
+        !DECIMAL.test(fee) ||
+        !ASSET.test(feeAsset)
       )
         return null;
-      return { type: 'fill', position, ts, accountId, instrument, side, qty, price, fee };
+      return { type: 'fill', position, ts, accountId, instrument, side, qty, price, fee, feeAsset };
     }
     case 'FundingPaid': {
       const accountId = str(env, '"accountId":"', d);
       const instrument = str(env, '"instrument":"', d);
       const amount = str(env, '"amount":"', d);
+      const asset = str(env, '"asset":"', d);
       if (
         accountId === null ||
         instrument === null ||
         amount === null ||
+        asset === null ||
+        !ASSET.test(asset) ||
         !ID.test(accountId) ||
         !ID.test(instrument) ||
         !DECIMAL.test(amount)
       )
         return null;
-      return { type: 'funding', position, ts, accountId, instrument, amount };
+      return { type: 'funding', position, ts, accountId, instrument, amount, asset };
     }
     default:
       return null;

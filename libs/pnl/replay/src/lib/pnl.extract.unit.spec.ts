@@ -75,6 +75,7 @@ describe('extractPnlInput', () => {
     ['a price that breaks its schema', quote({ ...good, bidPrice: '1e5' })],
     ['a zero price', quote({ ...good, askPrice: '0' })],
     ['a missing field', quote({ ...good, askPrice: undefined })],
+    ['a missing venue', quote({ ...good, venue: undefined })],
   ])('declines %s', (_what, text) => {
     expect(extractPnlInput(7, 'QuoteUpdated', text)).toBeNull();
   });
@@ -92,6 +93,7 @@ describe('extractPnlInput', () => {
       type: 'quote',
       position: 7,
       ts: '2026-01-01T00:00:00.000Z',
+      venue: 'x',
       instrument: 'BTC/USDT:USDT',
       bid: '1.5',
       ask: '1.6',
@@ -104,6 +106,7 @@ describe('packed pages', () => {
     const inputs = [
       {
         type: 'quote' as const,
+        venue: 'binanceusdm',
         position: 1,
         ts: '2026-01-01T00:00:00.000Z',
         instrument: 'I',
@@ -120,6 +123,7 @@ describe('packed pages', () => {
         qty: '1',
         price: '2',
         fee: '-0.1',
+        feeAsset: 'BNB',
       },
       {
         type: 'funding' as const,
@@ -128,6 +132,15 @@ describe('packed pages', () => {
         accountId: 'a',
         instrument: 'I',
         amount: '-3',
+        asset: 'USDT',
+      },
+      {
+        type: 'listing' as const,
+        position: 4,
+        ts: '2026-01-01T00:00:00.000Z',
+        venue: 'okx',
+        accountIds: ['a', 'b'],
+        instruments: [{ symbol: 'BTC/USDT:USDT', contractSize: '0.01', settle: 'USDT' }],
       },
     ];
     const rejected: unknown[] = [];

@@ -28,6 +28,7 @@ const KIND_TYPE: Record<PnlInput['type'], string> = {
   fill: 'OrderFilled',
   quote: 'QuoteUpdated',
   funding: 'FundingPaid',
+  listing: 'InstrumentsListed',
 };
 
 const same = (a: PnlCheckpoint, b: PnlCheckpoint): boolean =>
