@@ -46,7 +46,8 @@ describe('ccxt adapter — fetchAccount (raw account bodies)', () => {
       });
       const read = right(await venue.fetchAccount()());
       expect(requestsOf(server)).toEqual(['GET /fapi/v3/account', 'GET /fapi/v3/positionRisk']);
-      for (const r of server.requests) expect([...r.query.keys()].sort()).toEqual(['recvWindow', 'signature', 'timestamp']);
+      for (const r of server.requests)
+        expect([...r.query.keys()].sort()).toEqual(['recvWindow', 'signature', 'timestamp']);
       expect(server.signatureFailures).toEqual([]);
       expect(read).toEqual({
         model: 'binanceusdm',
@@ -80,7 +81,9 @@ describe('ccxt adapter — fetchAccount (raw account bodies)', () => {
     beforeAll(async () => {
       server = await startFakeVenue(okxVerifier(API_KEY, SECRET, PASSPHRASE, { simulated: true }));
       server.on('GET', '/api/v5/account/balance', () => ({ body: recorded('okx', 'ccxt-account-balance') }));
-      server.on('GET', '/api/v5/account/positions', () => ({ body: recorded('okx', 'ccxt-account-positions') }));
+      server.on('GET', '/api/v5/account/positions', () => ({
+        body: recorded('okx', 'ccxt-account-positions'),
+      }));
     });
     afterAll(() => server.close());
 
@@ -112,7 +115,10 @@ describe('ccxt adapter — fetchAccount (raw account bodies)', () => {
         status: 429,
         body: { code: '50011', data: [], msg: 'Too Many Requests' },
       }));
-      expect(left(await venue.fetchAccount()())).toMatchObject({ _tag: 'VenueRateLimited', op: 'fetchAccount' });
+      expect(left(await venue.fetchAccount()())).toMatchObject({
+        _tag: 'VenueRateLimited',
+        op: 'fetchAccount',
+      });
       await venue.close();
     });
   });
@@ -125,7 +131,8 @@ describe('ccxt adapter — fetchAccount (raw account bodies)', () => {
       server = await startFakeVenue(hyperliquidVerifier(WALLET, { testnet: true }));
       server.on('POST', '/info', (r) => {
         const type = (JSON.parse(r.body) as { type: string }).type;
-        if (type === 'clearinghouseState') return { body: recorded('hyperliquid', 'ccxt-clearinghouse-state') };
+        if (type === 'clearinghouseState')
+          return { body: recorded('hyperliquid', 'ccxt-clearinghouse-state') };
         if (type === 'spotClearinghouseState')
           return { body: recorded('hyperliquid', 'ccxt-spot-clearinghouse-state') };
         return { status: 422, body: `no recorded info "${type}"` };
@@ -171,7 +178,10 @@ describe('ccxt adapter — fetchAccount (raw account bodies)', () => {
         timeoutMs: TIMEOUT_MS,
         urlOverride: server.url,
       });
-      expect(left(await venue.fetchAccount()())).toMatchObject({ _tag: 'VenueAuthFailed', op: 'fetchAccount' });
+      expect(left(await venue.fetchAccount()())).toMatchObject({
+        _tag: 'VenueAuthFailed',
+        op: 'fetchAccount',
+      });
       expect(server.requests.length).toBe(before);
       await venue.close();
     });

@@ -64,7 +64,7 @@ describe('gateway cycle: the account whole, from the simulator', () => {
                     op: 'fetchAccount',
                     message: '503',
                   })
-                : TE.map((spoil as (r: AccountRead) => AccountRead))(venue.fetchAccount()),
+                : TE.map(spoil as (r: AccountRead) => AccountRead)(venue.fetchAccount()),
           };
     const out = await runCycle({
       venue: 'binanceusdm-sim',

@@ -138,12 +138,7 @@ export const runCycle = async (input: CycleInput): Promise<CycleOutput> => {
       heartbeatMs: settings.snapshotHeartbeatMs,
     };
     const snap = ok(
-      snapshotEvents(
-        prev,
-        accountCycle,
-        { balances: ok(balances), positions: ok(positions) },
-        input.meta,
-      ),
+      snapshotEvents(prev, accountCycle, { balances: ok(balances), positions: ok(positions) }, input.meta),
     );
     if (snap) events.push(...snap.events);
     let snapshots = snap?.state ?? prev;

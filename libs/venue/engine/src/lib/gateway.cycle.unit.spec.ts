@@ -45,7 +45,13 @@ describe('gateway cycle', () => {
     expect(out.errors).toEqual([]);
     expect(pub.counts()).toEqual({ fetchTopOfBook: 2, fetchTrades: 2 });
     // Funding is read in the first cycle, then every fundingPollMs.
-    const once = { fetchBalances: 1, fetchPositions: 1, fetchAccount: 1, fetchOpenOrders: 1, fetchFunding: 1 };
+    const once = {
+      fetchBalances: 1,
+      fetchPositions: 1,
+      fetchAccount: 1,
+      fetchOpenOrders: 1,
+      fetchFunding: 1,
+    };
     expect(a1.counts()).toEqual(once);
     expect(a2.counts()).toEqual(once);
     expect(out.accountEvents['acc1']!.map((e) => e.type)).toEqual([

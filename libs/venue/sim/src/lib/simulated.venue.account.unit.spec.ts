@@ -109,7 +109,9 @@ describe('SimulatedVenue.fetchAccount', () => {
     ]);
     expect(f.cash.toFixed()).toBe('9999.7499995');
     expect(f.equity.toFixed()).toBe('9999.7494995');
-    expect(f.balances.map((b) => [b.free.toFixed(), b.locked.toFixed()])).toEqual([['9900.7498995', '99.0001']]);
+    expect(f.balances.map((b) => [b.free.toFixed(), b.locked.toFixed()])).toEqual([
+      ['9900.7498995', '99.0001'],
+    ]);
   });
 
   it('the mark follows the market: a later quote moves markPrice, nothing else', async () => {
@@ -118,7 +120,10 @@ describe('SimulatedVenue.fetchAccount', () => {
     right(await venue.placeOrder(order())());
     const before = right(await venue.fetchAccount()()).payloads['account'] as { positions: unknown[] };
     clock.advanceTo(2000);
-    const after = right(await venue.fetchAccount()()).payloads['account'] as { at: number; positions: unknown[] };
+    const after = right(await venue.fetchAccount()()).payloads['account'] as {
+      at: number;
+      positions: unknown[];
+    };
     expect(after.at).toBe(2000);
     expect(after.positions).toEqual([{ ...(before.positions[0] as object), markPrice: '50100.05' }]);
   });
