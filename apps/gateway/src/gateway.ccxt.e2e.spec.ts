@@ -6,7 +6,7 @@
  * command's client order id; a placement whose answer times out is looked up, never resent.
  */
 import { RecordedEvent } from '@keel/events';
-import { BinanceStandin, startBinanceStandin } from '@keel/venue-ccxt/testing';
+import { BinanceStandin, recorded, startBinanceStandin } from '@keel/venue-ccxt/testing';
 import {
   GatewayChild,
   Harness,
@@ -31,7 +31,12 @@ let gw: GatewayChild;
 
 beforeAll(async () => {
   h = await startHarness('keel-gateway-ccxt-e2e');
-  venue = await startBinanceStandin({ apiKey: API_KEY, secret: SECRET });
+  venue = await startBinanceStandin({
+    apiKey: API_KEY,
+    secret: SECRET,
+    // A real account's bodies (ccxt's static tests): the account whole is read from these.
+    accountBodies: { account: 'ccxt-account-v3', positionRisk: 'ccxt-position-risk-v3' },
+  });
   gw = await spawnGateway(h, {
     KEEL_VENUE: 'binanceusdm',
     KEEL_VENUE_URL: venue.url,
@@ -113,6 +118,40 @@ it('reconciled the account through ccxt before taking commands, and records its 
   );
   const balance = (await venueEvents()).find((e) => e.type === 'BalanceReported');
   expect(JSON.stringify(balance?.data)).toMatch(/USDT/);
+}, 60_000);
+
+it('records the account whole from the captured /fapi/v3/account and /fapi/v3/positionRisk bodies', async () => {
+  const whole = (es: RecordedEvent[]) =>
+    es.filter((e) => e.type === 'AccountSnapshotReported' || e.type === 'AccountSnapshotRejected');
+  await waitFor(
+    'AccountSnapshotReported or AccountSnapshotRejected',
+    async () => whole(await venueEvents()).length > 0,
+    30_000,
+    () => gw.stderr(),
+  );
+  const first = whole(await venueEvents())[0] as RecordedEvent;
+  const d = first.data as Record<string, unknown>;
+  expect(d).toMatchObject({ accountId: account, venue: 'binanceusdm', model: 'binanceusdm' });
+  if (first.type === 'AccountSnapshotReported') {
+    // The bodies as the venue sent them, and the figures read from them.
+    expect(d['raw']).toEqual({
+      account: recorded('binanceusdm', 'ccxt-account-v3'),
+      positionRisk: recorded('binanceusdm', 'ccxt-position-risk-v3'),
+    });
+    const balances = d['balances'] as { asset: string; total: string }[];
+    expect(balances.find((b) => b.asset === 'USDT')?.total).toBe('3.72964781');
+    const positions = d['positions'] as { instrument: string | null; venueSymbol: string; qty: string }[];
+    expect(positions.map((p) => [p.instrument, p.venueSymbol, p.qty])).toEqual([
+      ['BTC/USDT:USDT', 'BTCUSDT', '0.009'],
+    ]);
+  } else {
+    // Refused (e.g. before the binanceusdm model is registered): named, and nothing of the answer kept.
+    expect(typeof d['path']).toBe('string');
+    expect(d['path']).not.toBe('');
+    expect(d['raw']).toBeUndefined();
+  }
+  const paths = venue.server.requests.map((r) => `${r.method} ${r.path}`);
+  expect(paths).toEqual(expect.arrayContaining(['GET /fapi/v3/account', 'GET /fapi/v3/positionRisk']));
 }, 60_000);
 
 it("records the account's funding payments from the income history once each, however often it asks again", async () => {

@@ -87,6 +87,7 @@ export const startGateway = async (
       ...(config.venue === 'sim' ? { knownInstruments: [SIM_BTCUSDT] } : {}),
       // Hyperliquid serves public trades over its websocket only (ccxt's REST call returns the account's own fills).
       ...(config.venue === 'hyperliquid' ? { tradeInstruments: [] } : {}),
+      ...(config.venue === 'okx' ? { okxBook: config.okxBook } : {}),
       cycleMs: config.cycleMs,
       windowMs: config.windowMs,
       reconcileFillsMs: config.reconcileFillsMs,

@@ -42,6 +42,7 @@ const CALLS = [
   'fetchOrderByClientId',
   'fetchFills',
   'fetchFunding',
+  'fetchAccount',
 ] as const;
 type Call = (typeof CALLS)[number];
 
@@ -157,6 +158,8 @@ export const httpVenueAdapter = async (
     fetchOrderByClientId: (symbol, cid) => call('fetchOrderByClientId', symbol, cid),
     fetchFills: (symbol, since) => call('fetchFills', symbol, since),
     fetchFunding: (since) => call('fetchFunding', since),
+    // The venue's raw bodies pass through as JSON (strings stay strings: no `$d` in them).
+    fetchAccount: () => call('fetchAccount'),
     close: async () => undefined,
   });
 };

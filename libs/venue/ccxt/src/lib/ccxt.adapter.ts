@@ -15,6 +15,7 @@ import Decimal from 'decimal.js';
 import * as TE from 'fp-ts/TaskEither';
 import { pipe } from 'fp-ts/function';
 import * as ccxt from 'ccxt';
+import type { AccountRead } from '@keel/venue-accounts';
 import type {
   FundingPayment,
   Instrument,
@@ -317,6 +318,68 @@ export const createCcxtVenue = (cfg: CcxtVenueConfig): VenueAdapter => {
       ),
     );
 
+  /**
+   * The account's raw bodies, whole, through ccxt's implicit API (signed, error-checked, but
+   * not parsed): the venue's account model reads them (@keel/venue-accounts). Asked one after
+   * the other, so the requests go out in a fixed order.
+   * - binanceusdm: `account` = GET /fapi/v3/account (what ccxt's fetchBalance({type:'swap'})
+   *   reads; its positions carry no entry, mark or liquidation price) and `positionRisk` =
+   *   GET /fapi/v3/positionRisk (they do).
+   * - okx: `balance` = GET /api/v5/account/balance, `positions` = GET /api/v5/account/positions
+   *   (every instrument type: the account is one, whatever book this adapter trades).
+   * - hyperliquid: `clearinghouseState` (perps margin) and `spotClearinghouseState` (spot
+   *   balances: USDC held outside the perps account) for the configured wallet address.
+   */
+  const accountBodies = async (): Promise<Record<string, unknown>> => {
+    const implicit = ex as unknown as Record<string, (params?: object) => Promise<unknown>>;
+    const get = (method: string, params: object = {}): Promise<unknown> => {
+      const f = implicit[method];
+      if (typeof f !== 'function') throw new Error(`ccxt ${venue} has no ${method}`);
+      return f.call(ex, params);
+    };
+    switch (venue) {
+      case 'binanceusdm': {
+        const account = await get('fapiPrivateV3GetAccount');
+        const positionRisk = await get('fapiPrivateV3GetPositionRisk');
+        return { account, positionRisk };
+      }
+      case 'okx': {
+        const balance = await get('privateGetAccountBalance');
+        const positions = await get('privateGetAccountPositions');
+        return { balance, positions };
+      }
+      case 'hyperliquid': {
+        const user = cfg.credentials.walletAddress ?? '';
+        const clearinghouseState = await get('publicPostInfo', { type: 'clearinghouseState', user });
+        const spotClearinghouseState = await get('publicPostInfo', { type: 'spotClearinghouseState', user });
+        return { clearinghouseState, spotClearinghouseState };
+      }
+      default: {
+        const never: never = venue;
+        return never;
+      }
+    }
+  };
+
+  const fetchAccount = (): TE.TaskEither<VenueError, AccountRead> => {
+    if (venue === 'hyperliquid' && (cfg.credentials.walletAddress ?? '') === '')
+      return TE.left({
+        _tag: 'VenueAuthFailed',
+        venue,
+        op: 'fetchAccount',
+        message: 'hyperliquid: no wallet address configured for the account',
+      });
+    return pipe(
+      TE.fromIO(() => now()),
+      TE.chain((sentAt) =>
+        pipe(
+          call('fetchAccount', accountBodies, 2),
+          TE.map((payloads): AccountRead => ({ model: venue, payloads, sentAt, receivedAt: now() })),
+        ),
+      ),
+    );
+  };
+
   const contractSizeOf = (symbol: string): Decimal => {
     const m = ex.markets?.[symbol];
     return new Decimal(String(m?.contractSize ?? 1));
@@ -418,6 +481,7 @@ export const createCcxtVenue = (cfg: CcxtVenueConfig): VenueAdapter => {
         ),
       ),
     fetchFunding,
+    fetchAccount,
     close: async () => {
       await ex.close();
     },

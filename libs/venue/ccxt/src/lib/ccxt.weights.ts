@@ -40,6 +40,8 @@ const okx = (op: VenueOp): number => {
       return 1; // 60 / 2 s
     case 'fetchFunding':
       return 6; // bills-archive: 5 / s = 10 / 2 s
+    case 'fetchAccount':
+      return 12; // account/balance + account/positions: 10 / 2 s each
     default: {
       const _never: never = op;
       return _never;
@@ -71,6 +73,8 @@ const hyperliquid = (op: VenueOp): number => {
       return 20; // info: userFillsByTime
     case 'fetchFunding':
       return 20; // info: userFunding
+    case 'fetchAccount':
+      return 4; // info: clearinghouseState 2 + spotClearinghouseState 2
     default: {
       const _never: never = op;
       return _never;

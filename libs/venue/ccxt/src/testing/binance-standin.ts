@@ -67,6 +67,12 @@ export interface BinanceStandinOptions {
   readonly secret: string;
   readonly markPrice?: string;
   readonly now?: () => number;
+  /**
+   * The test-data bodies served for GET /fapi/v3/account and /fapi/v3/positionRisk; default
+   * the documented examples (`account-v3`, `position-risk-v3`); `ccxt-account-v3` and
+   * `ccxt-position-risk-v3` are bodies of a real account that ccxt keeps for its tests.
+   */
+  readonly accountBodies?: { readonly account: string; readonly positionRisk: string };
 }
 
 export const startBinanceStandin = async (o: BinanceStandinOptions): Promise<BinanceStandin> => {
@@ -130,8 +136,9 @@ export const startBinanceStandin = async (o: BinanceStandinOptions): Promise<Bin
   };
 
   server.on('GET', '/fapi/v1/exchangeInfo', () => ({ body: recorded(V, 'exchange-info') }));
-  server.on('GET', '/fapi/v3/account', () => ({ body: recorded(V, 'account-v3') }));
-  server.on('GET', '/fapi/v3/positionRisk', () => ({ body: recorded(V, 'position-risk-v3') }));
+  const bodies = o.accountBodies ?? { account: 'account-v3', positionRisk: 'position-risk-v3' };
+  server.on('GET', '/fapi/v3/account', () => ({ body: recorded(V, bodies.account) }));
+  server.on('GET', '/fapi/v3/positionRisk', () => ({ body: recorded(V, bodies.positionRisk) }));
   server.on('GET', '/fapi/v1/leverageBracket', () => ({ body: recorded(V, 'leverage-bracket') }));
   server.on('GET', '/fapi/v1/depth', () => ({ body: recorded(V, 'depth') }));
   server.on('GET', '/fapi/v1/aggTrades', () => ({ body: recorded(V, 'agg-trades') }));

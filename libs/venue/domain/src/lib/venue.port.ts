@@ -10,6 +10,7 @@
 import Decimal from 'decimal.js';
 import * as TE from 'fp-ts/TaskEither';
 import { Instrument, Side } from '@keel/instruments';
+import type { AccountRead } from '@keel/venue-accounts';
 
 export interface TopOfBook {
   readonly symbol: string;
@@ -194,6 +195,7 @@ export const VENUE_OPS = [
   'fetchOrder',
   'fetchFills',
   'fetchFunding',
+  'fetchAccount',
 ] as const;
 export type VenueOp = (typeof VENUE_OPS)[number];
 
@@ -222,5 +224,13 @@ export interface VenueAdapter {
    * asks again from the newest payment it recorded.
    */
   fetchFunding(sinceTs: number): TE.TaskEither<VenueError, readonly FundingPayment[]>;
+  /**
+   * The account's whole state as the venue answered it: its raw bodies, by endpoint, for the
+   * venue's account model (@keel/venue-accounts) to derive an AccountSnapshotReported from.
+   * The adapter does not read the bodies (a body the model cannot read is the model's
+   * rejection, with its path, not a VenueMalformed); it only names them and times the read.
+   * The gateway reads it once per account per cycle.
+   */
+  fetchAccount(): TE.TaskEither<VenueError, AccountRead>;
   close(): Promise<void>;
 }

@@ -5,6 +5,8 @@
  * 1 with a symbol / 40 without, Account Information V3 5, Position Information V3 5, Exchange
  * Information 1, Order Book 2 (limit 5..50), Aggregate Trades 20, Account Trade List 5, Get
  * Income History 30.
+ * fetchAccount reads Account Information V3 (5) and Position Information V3 (5): the account
+ * body has no entry, mark or liquidation price per position, positionRisk has them.
  * One table for the ccxt adapter and the in-memory counting adapter.
  */
 import type { VenueOp } from './venue.port';
@@ -31,6 +33,8 @@ export const binanceUsdmWeight = (op: VenueOp, allSymbols = false): number => {
       return 5;
     case 'fetchFunding':
       return 30;
+    case 'fetchAccount':
+      return 10; // /fapi/v3/account 5 + /fapi/v3/positionRisk 5
     default: {
       const never: never = op;
       return never;

@@ -5,13 +5,16 @@
  * look-up by it finds the order in any state or says "none" (never an error); open orders
  * list exactly the live ones; a cancel closes; a cancel of an unknown order is a typed
  * OrderNotFound; market orders fill in full with exact decimal fees; answers keep decimals;
- * funding payments are read since a time, oldest first, the same when asked again.
+ * funding payments are read since a time, oldest first, the same when asked again; the whole
+ * account is read as the venue's bodies (storable as JSON), timed, and either derived by the
+ * venue's account model or refused with the path of the field it could not read.
  *
  * Specs only (jest globals). Each subject gives a symbol, a resting price and a valid size
  * for its market; `settle` lets the venue act (e.g. advance a virtual clock).
  */
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
+import { deriveAccount } from '@keel/venue-accounts';
 import type { OrderRequest, VenueAdapter, VenueOrder } from '../lib/venue.port';
 
 export interface VenueContractSubject {
@@ -147,6 +150,23 @@ export const venueAdapterContract = (
       for (const b of balances) {
         expect(b.total).toBeInstanceOf(Decimal);
         expect(b.free.lte(b.total) || b.total.isNeg()).toBe(true);
+      }
+    });
+
+    it('reads the whole account: named bodies that survive JSON, timed, derived by its model or refused with a path', async () => {
+      const read = right(await run(s.venue.fetchAccount()()));
+      expect(Object.keys(read.payloads).length).toBeGreaterThan(0);
+      // The bodies are stored as they came (AccountSnapshotReported.raw): they must be plain JSON.
+      expect(JSON.parse(JSON.stringify(read.payloads))).toEqual(read.payloads);
+      expect(read.receivedAt).toBeGreaterThanOrEqual(read.sentAt);
+      const instruments = right(await run(s.venue.loadInstruments()()));
+      const derived = deriveAccount(read, { instruments });
+      if (E.isRight(derived)) {
+        expect(derived.right.model).toBe(read.model);
+        for (const b of derived.right.balances) expect(b.total.eq(b.free.plus(b.locked))).toBe(true);
+      } else {
+        // A model not written yet, or a body it refuses: named, never a partial answer.
+        expect(derived.left.path).not.toBe('');
       }
     });
 

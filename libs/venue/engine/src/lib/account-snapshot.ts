@@ -12,6 +12,10 @@ import { Balance, Position } from '@keel/venue-domain';
 export interface SnapshotState {
   readonly balances: { readonly key: string; readonly at: number } | null;
   readonly positions: { readonly key: string; readonly at: number } | null;
+  /** The last AccountSnapshotReported: the account's structure then (whole-account.snapshot.ts). */
+  readonly account: { readonly key: string; readonly at: number } | null;
+  /** The last AccountSnapshotRejected since the last good read; null once a read is good again. */
+  readonly accountRejected: { readonly key: string; readonly at: number } | null;
 }
 
 /**
@@ -24,7 +28,12 @@ export const balanceReportedId = (accountId: string, cycle: string): string =>
 export const positionReportedId = (accountId: string, cycle: string): string =>
   deriveId('PositionSnapshot', accountId, cycle);
 
-export const initialSnapshots: SnapshotState = { balances: null, positions: null };
+export const initialSnapshots: SnapshotState = {
+  balances: null,
+  positions: null,
+  account: null,
+  accountRejected: null,
+};
 
 export interface AccountCycle {
   readonly accountId: string;
@@ -55,7 +64,7 @@ const positionsData = (c: AccountCycle, ps: readonly Position[]) => ({
     })),
 });
 
-const due = (
+export const due = (
   last: { readonly key: string; readonly at: number } | null,
   key: string,
   c: AccountCycle,

@@ -1,6 +1,7 @@
 /**
  * One polling cycle of the gateway: everything the apps need from the venue, each asked once.
- * - Per account (through its coalescer): balances and positions (once per cycle), open orders
+ * - Per account (through its coalescer): balances and positions (once per cycle), the account
+ *   whole (once per cycle: AccountSnapshotReported / Rejected, whole-account.snapshot.ts), open orders
  *   of all symbols (once), fills of the instruments with live orders, a look-up of every
  *   order the log thinks is live but the venue no longer lists, and every `fundingPollMs`
  *   the funding payments since the log's cursor (funding.record.ts).
@@ -11,8 +12,10 @@
  */
 import * as E from 'fp-ts/Either';
 import { EventMeta, NewEvent, ValidationError } from '@keel/events';
+import { AccountContext } from '@keel/venue-accounts';
 import { VenueError } from '@keel/venue-domain';
 import { initialSnapshots, snapshotEvents, SnapshotState } from './account-snapshot';
+import { accountSnapshotEvents } from './whole-account.snapshot';
 import {
   DEFAULT_THROTTLE,
   MarketDataState,
@@ -58,8 +61,15 @@ export const DEFAULT_CYCLE_SETTINGS: CycleSettings = {
 export interface CycleInput {
   readonly venue: string;
   readonly marketData: CoalescingAdapter;
-  /** Each account's coalescer, and what the log says about it. */
-  readonly accounts: readonly { readonly adapter: CoalescingAdapter; readonly log: AccountLog }[];
+  /**
+   * Each account's coalescer, what the log says about it, and what its account model needs
+   * besides the venue's bodies (the listed instruments, OKX's book); default: no instruments.
+   */
+  readonly accounts: readonly {
+    readonly adapter: CoalescingAdapter;
+    readonly log: AccountLog;
+    readonly context?: AccountContext;
+  }[];
   readonly instruments: readonly string[];
   /** Of those, the ones whose public trades are polled (default: all; a venue that serves them only over a websocket: none). */
   readonly tradeInstruments?: readonly string[];
@@ -110,30 +120,36 @@ export const runCycle = async (input: CycleInput): Promise<CycleOutput> => {
     return null;
   };
 
-  const accountRuns = input.accounts.map(async ({ adapter, log }) => {
+  const accountRuns = input.accounts.map(async ({ adapter, log, context }) => {
     adapter.beginCycle();
-    const [balances, positions, open] = await Promise.all([
+    const [balances, positions, open, whole] = await Promise.all([
       adapter.fetchBalances()(),
       adapter.fetchPositions()(),
       adapter.fetchOpenOrders(null)(),
+      adapter.fetchAccount()(),
     ]);
     const events: NewEvent[] = [];
     const prev = input.state.snapshots[log.accountId] ?? initialSnapshots;
+    const accountCycle = {
+      accountId: log.accountId,
+      venue: input.venue,
+      cycle: input.cycle,
+      now: input.now,
+      heartbeatMs: settings.snapshotHeartbeatMs,
+    };
     const snap = ok(
-      snapshotEvents(
-        prev,
-        {
-          accountId: log.accountId,
-          venue: input.venue,
-          cycle: input.cycle,
-          now: input.now,
-          heartbeatMs: settings.snapshotHeartbeatMs,
-        },
-        { balances: ok(balances), positions: ok(positions) },
-        input.meta,
-      ),
+      snapshotEvents(prev, accountCycle, { balances: ok(balances), positions: ok(positions) }, input.meta),
     );
     if (snap) events.push(...snap.events);
+    let snapshots = snap?.state ?? prev;
+    const read = ok(whole);
+    const account = read
+      ? ok(accountSnapshotEvents(snapshots, accountCycle, read, context ?? { instruments: [] }, input.meta))
+      : null;
+    if (account) {
+      events.push(...account.events);
+      snapshots = account.state;
+    }
 
     const openOrders = ok(open);
     const liveInLog = liveInLogOf(log.orders);
@@ -187,7 +203,7 @@ export const runCycle = async (input: CycleInput): Promise<CycleOutput> => {
         fundingPolledAt = input.now;
       }
     }
-    return { accountId: log.accountId, events, snapshots: snap?.state ?? prev, fundingPolledAt };
+    return { accountId: log.accountId, events, snapshots, fundingPolledAt };
   });
 
   let marketData = input.state.marketData;

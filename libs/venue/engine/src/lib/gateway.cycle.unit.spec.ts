@@ -27,7 +27,7 @@ const setup = () => {
 };
 
 describe('gateway cycle', () => {
-  it('asks each thing once: per account balances, positions, open orders; per instrument book and trades', async () => {
+  it('asks each thing once: per account balances, positions, the account whole, open orders; per instrument book and trades', async () => {
     const { pub, a1, a2, marketData, g1, g2 } = setup();
     const out = await runCycle({
       venue: 'binanceusdm',
@@ -45,9 +45,20 @@ describe('gateway cycle', () => {
     expect(out.errors).toEqual([]);
     expect(pub.counts()).toEqual({ fetchTopOfBook: 2, fetchTrades: 2 });
     // Funding is read in the first cycle, then every fundingPollMs.
-    expect(a1.counts()).toEqual({ fetchBalances: 1, fetchPositions: 1, fetchOpenOrders: 1, fetchFunding: 1 });
-    expect(a2.counts()).toEqual({ fetchBalances: 1, fetchPositions: 1, fetchOpenOrders: 1, fetchFunding: 1 });
-    expect(out.accountEvents['acc1']!.map((e) => e.type)).toEqual(['BalanceReported', 'PositionReported']);
+    const once = {
+      fetchBalances: 1,
+      fetchPositions: 1,
+      fetchAccount: 1,
+      fetchOpenOrders: 1,
+      fetchFunding: 1,
+    };
+    expect(a1.counts()).toEqual(once);
+    expect(a2.counts()).toEqual(once);
+    expect(out.accountEvents['acc1']!.map((e) => e.type)).toEqual([
+      'BalanceReported',
+      'PositionReported',
+      'AccountSnapshotReported',
+    ]);
     expect(out.marketEvents.map((e) => e.type)).toEqual(['QuoteUpdated', 'QuoteUpdated']);
   });
 
@@ -116,6 +127,7 @@ describe('gateway cycle', () => {
     expect(out.accountEvents['acc1']!.map((e) => e.type)).toEqual([
       'BalanceReported',
       'PositionReported',
+      'AccountSnapshotReported',
       'OrderCancelled',
     ]);
   });
@@ -145,7 +157,10 @@ describe('gateway cycle', () => {
       meta,
     });
     expect(out.errors).toMatchObject([{ _tag: 'VenueUnavailable' }]);
-    expect(out.accountEvents['acc1']!.map((e) => e.type)).toEqual(['PositionReported']);
+    expect(out.accountEvents['acc1']!.map((e) => e.type)).toEqual([
+      'PositionReported',
+      'AccountSnapshotReported',
+    ]);
   });
 
   it('an unreadable funding answer is reported (field and value), records nothing, and is asked again next cycle', async () => {
@@ -180,6 +195,7 @@ describe('gateway cycle', () => {
     expect((out.accountEvents['acc1'] ?? []).map((e) => e.type)).toEqual([
       'BalanceReported',
       'PositionReported',
+      'AccountSnapshotReported',
     ]);
     expect(out.state.fundingPolledAt?.['acc1']).toBeUndefined();
   });

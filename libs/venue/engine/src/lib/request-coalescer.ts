@@ -4,7 +4,7 @@
  *
  * - Identical reads (same op and arguments) share one adapter call while it is in flight,
  *   and share its result for `windowMs` after it settles (market data, open orders, fills).
- * - Balances and positions are read once per account per cycle: their result stands until
+ * - Balances, positions and the whole account are read once per account per cycle: their result stands until
  *   `beginCycle()`, however many subscribers ask.
  * - `fetchOrderByClientId` is shared only while in flight: idempotent placement must see the
  *   venue's answer to *its* question, never an answer older than its own placement.
@@ -29,6 +29,7 @@ export const SHARE_POLICY: Readonly<Record<VenueOp, SharePolicy | 'never'>> = {
   fetchTrades: 'window',
   fetchBalances: 'cycle',
   fetchPositions: 'cycle',
+  fetchAccount: 'cycle',
   fetchOpenOrders: 'window',
   fetchFills: 'window',
   fetchFunding: 'window',
@@ -84,7 +85,7 @@ export interface CoalescerStats {
 }
 
 export interface CoalescingAdapter extends VenueAdapter {
-  /** Start a new polling cycle: balances and positions are read afresh on next demand. */
+  /** Start a new polling cycle: balances, positions and the account are read afresh on next demand. */
   beginCycle(): void;
   stats(): CoalescerStats;
 }
@@ -175,6 +176,7 @@ export const createRequestCoalescer = (adapter: VenueAdapter, opts: CoalescerOpt
       read('fetchTrades', [symbol, since], () => adapter.fetchTrades(symbol, since)),
     fetchBalances: () => read('fetchBalances', [], () => adapter.fetchBalances()),
     fetchPositions: () => read('fetchPositions', [], () => adapter.fetchPositions()),
+    fetchAccount: () => read('fetchAccount', [], () => adapter.fetchAccount()),
     fetchOpenOrders: (symbol) => read('fetchOpenOrders', [symbol], () => adapter.fetchOpenOrders(symbol)),
     fetchFills: (symbol, sinceTs) =>
       read('fetchFills', [symbol, sinceTs], () => adapter.fetchFills(symbol, sinceTs)),

@@ -58,6 +58,8 @@ export interface VenueEngineSettings {
   /** How far back start-up reconciliation reads fills. */
   readonly reconcileFillsMs: number;
   readonly fundingPollMs: number;
+  /** OKX: the book (sub-account) the accounts trade, for their account model. */
+  readonly okxBook?: 'usd' | 'coin';
   /** Where an account's credentials are configured (named when the venue refuses them). */
   readonly credentialsPath?: (accountId: string) => string;
 }
@@ -293,6 +295,11 @@ export const createVenueEngine = (
     const timer = metrics.cycleSeconds.startTimer();
     const name = String(now);
     const logs = state?.().logs ?? {};
+    // What the account models need besides the bodies: the instruments listed at start-up.
+    const context = {
+      instruments: [...instruments.values()],
+      ...(settings.okxBook ? { okxBook: settings.okxBook } : {}),
+    };
     const read = (): Promise<CycleOutput> =>
       runCycle({
         venue: marketData.venue,
@@ -300,6 +307,7 @@ export const createVenueEngine = (
         accounts: [...venues.values()].map((adapter) => ({
           adapter,
           log: logs[adapter.accountId] ?? emptyAccountLog(adapter.accountId),
+          context,
         })),
         instruments: subscribed(logs),
         ...(settings.tradeInstruments ? { tradeInstruments: settings.tradeInstruments } : {}),

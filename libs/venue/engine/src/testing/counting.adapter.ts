@@ -139,6 +139,22 @@ export const createCountingAdapter = (opts: CountingAdapterOptions = {}): Counti
       answer('fetchOrder', () => orders.get(clientOrderId) ?? null),
     fetchFills: () => answer('fetchFills', () => []),
     fetchFunding: () => answer('fetchFunding', () => []),
+    // The simulator's account model: the cash of fetchBalances, no positions.
+    fetchAccount: () =>
+      answer('fetchAccount', () => ({
+        model: 'sim' as const,
+        payloads: {
+          account: {
+            currency: 'USDT',
+            at: 0,
+            leverage: '10',
+            balances: [{ asset: 'USDT', total: '1000', locked: '0' }],
+            positions: [],
+          },
+        },
+        sentAt: 0,
+        receivedAt: 0,
+      })),
     close: async () => undefined,
     counts: () => counts,
     total: () => Object.values(counts).reduce((a, b) => a + b, 0),

@@ -88,3 +88,73 @@ export const positionsOf = (acc: SimAccount): Position[] =>
       qty: plain(p.qty),
       entryPrice: p.entryPrice === null ? null : plain(p.entryPrice),
     }));
+
+/** The body `fetchAccount` answers: the `sim` account model's payload (@keel/venue-accounts, models/sim.account.ts). */
+export interface SimAccountPayload {
+  readonly currency: string;
+  readonly at: number;
+  readonly leverage: string;
+  readonly balances: readonly { readonly asset: string; readonly total: string; readonly locked: string }[];
+  readonly positions: readonly {
+    readonly symbol: string;
+    readonly qty: string;
+    readonly entryPrice: string | null;
+    readonly markPrice: string | null;
+    readonly initialMargin: string;
+    readonly maintenanceMargin: string;
+  }[];
+}
+
+/** The account's settle currency: the first derivative's settle, else the first market's quote. */
+export const settleCurrencyOf = (instruments: readonly Instrument[], acc: SimAccount): string =>
+  instruments.find(isDerivative)?.settle ??
+  instruments[0]?.quote ??
+  [...acc.balances.keys()].sort()[0] ??
+  'USDT';
+
+/**
+ * The account whole, as the simulator's own figures: balances with what open orders and
+ * positions lock (`lockedFunds`), positions in the venue's symbol and base units, initial
+ * margin at entry × `marginRate` (what the simulator locks) and maintenance at half of it
+ * (the simulator liquidates nothing, so this is a nominal rate, documented as such).
+ */
+export const accountPayloadOf = (
+  acc: SimAccount,
+  p: {
+    readonly currency: string;
+    readonly at: number;
+    readonly marginRate: Decimal;
+    readonly locked: ReadonlyMap<string, Decimal>;
+    /** Every market the account trades, with its mark (null before any quote or print). */
+    readonly markets: readonly { readonly instrument: Instrument; readonly mark: Decimal | null }[];
+  },
+): SimAccountPayload => ({
+  currency: p.currency,
+  at: p.at,
+  leverage: exact(1).div(p.marginRate).toFixed(),
+  balances: [...acc.balances.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([asset, total]) => ({
+      asset,
+      total: total.toFixed(),
+      locked: (p.locked.get(asset) ?? exact(0)).toFixed(),
+    })),
+  positions: p.markets
+    .filter(({ instrument }) => isDerivative(instrument) && !positionQty(acc, instrument.symbol).isZero())
+    .sort((a, b) => (a.instrument.venueSymbol < b.instrument.venueSymbol ? -1 : 1))
+    .map(({ instrument: i, mark }) => {
+      const pos = acc.positions.get(i.symbol) ?? { qty: exact(0), entryPrice: null };
+      const im =
+        pos.entryPrice === null
+          ? exact(0)
+          : notionalOf(pos.entryPrice, pos.qty.abs(), i.contractSize).times(p.marginRate);
+      return {
+        symbol: i.venueSymbol,
+        qty: pos.qty.times(i.contractSize).toFixed(),
+        entryPrice: pos.entryPrice === null ? null : pos.entryPrice.toFixed(),
+        markPrice: mark === null ? null : mark.toFixed(),
+        initialMargin: im.toFixed(),
+        maintenanceMargin: im.div(2).toFixed(),
+      };
+    }),
+});

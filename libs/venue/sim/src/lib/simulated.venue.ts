@@ -51,6 +51,7 @@ import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
 import * as TE from 'fp-ts/TaskEither';
 import type { Clock } from '@keel/clock';
+import type { AccountRead } from '@keel/venue-accounts';
 import {
   applyFill,
   Balance,
@@ -87,6 +88,7 @@ import {
   simFundingId,
 } from './sim.funding';
 import {
+  accountPayloadOf,
   applyFillToAccount,
   applyFundingToAccount,
   balancesOf,
@@ -94,6 +96,7 @@ import {
   isDerivative,
   positionQty,
   positionsOf,
+  settleCurrencyOf,
   SimAccount,
 } from './sim.account';
 import { BINANCE_USDM_BTCUSDT_IMPACT, ImpactCurve, impactBps, impactedPrice } from './slippage.model';
@@ -588,6 +591,21 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
       ),
     fetchPositions: () =>
       guard('fetchPositions', (): E.Either<VenueError, readonly Position[]> => E.right(positionsOf(account))),
+    fetchAccount: () =>
+      guard('fetchAccount', (): E.Either<VenueError, AccountRead> => {
+        const at = clock.now();
+        const body = accountPayloadOf(account, {
+          currency: settleCurrencyOf(
+            cfg.markets.map((m) => m.instrument),
+            account,
+          ),
+          at,
+          marginRate,
+          locked: locked(),
+          markets: [...markets.values()].map((m) => ({ instrument: m.instrument, mark: markOf(m) })),
+        });
+        return E.right({ model: 'sim', payloads: { account: body }, sentAt: at, receivedAt: at });
+      }),
     fetchOpenOrders: (symbol) =>
       guard('fetchOpenOrders', () =>
         E.right(
