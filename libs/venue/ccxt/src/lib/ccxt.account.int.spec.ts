@@ -31,10 +31,12 @@ describe('ccxt adapter — fetchAccount (raw account bodies)', () => {
       server.on('GET', '/fapi/v3/positionRisk', () => ({
         body: recorded('binanceusdm', 'ccxt-position-risk-v3'),
       }));
+      // Binance's documented answer (no upstream capture of this endpoint exists).
+      server.on('GET', '/fapi/v1/multiAssetsMargin', () => ({ body: { multiAssetsMargin: true } }));
     });
     afterAll(() => server.close());
 
-    it('reads /fapi/v3/account then /fapi/v3/positionRisk, signed, and hands both bodies back whole', async () => {
+    it('reads /fapi/v3/account, /fapi/v3/positionRisk and the margin mode, signed, and hands the bodies back whole', async () => {
       const venue = createCcxtVenue({
         venue: 'binanceusdm',
         accountId: 'binance-main',
@@ -45,7 +47,11 @@ describe('ccxt adapter — fetchAccount (raw account bodies)', () => {
         clock: steppingClock(1_722_161_170_000),
       });
       const read = right(await venue.fetchAccount()());
-      expect(requestsOf(server)).toEqual(['GET /fapi/v3/account', 'GET /fapi/v3/positionRisk']);
+      expect(requestsOf(server)).toEqual([
+        'GET /fapi/v3/account',
+        'GET /fapi/v3/positionRisk',
+        'GET /fapi/v1/multiAssetsMargin',
+      ]);
       for (const r of server.requests)
         expect([...r.query.keys()].sort()).toEqual(['recvWindow', 'signature', 'timestamp']);
       expect(server.signatureFailures).toEqual([]);
@@ -54,11 +60,17 @@ describe('ccxt adapter — fetchAccount (raw account bodies)', () => {
         payloads: {
           account: recorded('binanceusdm', 'ccxt-account-v3'),
           positionRisk: recorded('binanceusdm', 'ccxt-position-risk-v3'),
+          multiAssetsMargin: { multiAssetsMargin: true },
         },
         sentAt: 1_722_161_170_000,
-        receivedAt: 1_722_161_170_007,
+        receivedAt: expect.any(Number),
       });
-      expect(venue.weight('fetchAccount')).toBe(10);
+      expect(read.receivedAt).toBeGreaterThan(read.sentAt);
+      // The mode is asked again only after MULTI_ASSETS_TTL_MS; the next read reuses its body.
+      const again = right(await venue.fetchAccount()());
+      expect(requestsOf(server).slice(3)).toEqual(['GET /fapi/v3/account', 'GET /fapi/v3/positionRisk']);
+      expect(again.payloads['multiAssetsMargin']).toEqual({ multiAssetsMargin: true });
+      expect(venue.weight('fetchAccount')).toBe(11);
       await venue.close();
     });
   });

@@ -78,6 +78,9 @@ const BINANCE_FUNDING_LIMIT = 1000;
 const OKX_FUNDING_LIMIT = 100;
 const OKX_FUNDING_PAGES = 10;
 
+/** How long a Binance account's margin mode (Multi-Assets or single-asset) is taken as read. */
+export const MULTI_ASSETS_TTL_MS = 60_000;
+
 export const createCcxtVenue = (cfg: CcxtVenueConfig): VenueAdapter => {
   const venue = cfg.venue;
   const ex = buildExchange(cfg);
@@ -324,12 +327,14 @@ export const createCcxtVenue = (cfg: CcxtVenueConfig): VenueAdapter => {
    * the other, so the requests go out in a fixed order.
    * - binanceusdm: `account` = GET /fapi/v3/account (what ccxt's fetchBalance({type:'swap'})
    *   reads; its positions carry no entry, mark or liquidation price) and `positionRisk` =
-   *   GET /fapi/v3/positionRisk (they do).
+   *   GET /fapi/v3/positionRisk (they do), and `multiAssetsMargin` = GET /fapi/v1/multiAssetsMargin
+   *   (the account's margin mode; read again after MULTI_ASSETS_TTL_MS).
    * - okx: `balance` = GET /api/v5/account/balance, `positions` = GET /api/v5/account/positions
    *   (every instrument type: the account is one, whatever book this adapter trades).
    * - hyperliquid: `clearinghouseState` (perps margin) and `spotClearinghouseState` (spot
    *   balances: USDC held outside the perps account) for the configured wallet address.
    */
+  let multiAssets: { readonly body: unknown; readonly at: number } | null = null;
   const accountBodies = async (): Promise<Record<string, unknown>> => {
     const implicit = ex as unknown as Record<string, (params?: object) => Promise<unknown>>;
     const get = (method: string, params: object = {}): Promise<unknown> => {
@@ -341,7 +346,12 @@ export const createCcxtVenue = (cfg: CcxtVenueConfig): VenueAdapter => {
       case 'binanceusdm': {
         const account = await get('fapiPrivateV3GetAccount');
         const positionRisk = await get('fapiPrivateV3GetPositionRisk');
-        return { account, positionRisk };
+        // The v3 account body does not say whether Multi-Assets mode is on (its totals are then
+        // in USD): asked of /fapi/v1/multiAssetsMargin (weight 30) once a minute, not every cycle.
+        const at = now();
+        if (multiAssets === null || at - multiAssets.at >= MULTI_ASSETS_TTL_MS)
+          multiAssets = { body: await get('fapiPrivateGetMultiAssetsMargin'), at };
+        return { account, positionRisk, multiAssetsMargin: multiAssets.body };
       }
       case 'okx': {
         const balance = await get('privateGetAccountBalance');

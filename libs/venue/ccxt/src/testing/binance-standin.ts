@@ -73,6 +73,8 @@ export interface BinanceStandinOptions {
    * `ccxt-position-risk-v3` are bodies of a real account that ccxt keeps for its tests.
    */
   readonly accountBodies?: { readonly account: string; readonly positionRisk: string };
+  /** What GET /fapi/v1/multiAssetsMargin answers (default false: single-asset mode). */
+  readonly multiAssetsMargin?: boolean;
 }
 
 export const startBinanceStandin = async (o: BinanceStandinOptions): Promise<BinanceStandin> => {
@@ -139,6 +141,10 @@ export const startBinanceStandin = async (o: BinanceStandinOptions): Promise<Bin
   const bodies = o.accountBodies ?? { account: 'account-v3', positionRisk: 'position-risk-v3' };
   server.on('GET', '/fapi/v3/account', () => ({ body: recorded(V, bodies.account) }));
   server.on('GET', '/fapi/v3/positionRisk', () => ({ body: recorded(V, bodies.positionRisk) }));
+  // The margin mode, as Binance's docs show the answer (no capture of it exists upstream).
+  server.on('GET', '/fapi/v1/multiAssetsMargin', () => ({
+    body: { multiAssetsMargin: o.multiAssetsMargin ?? false },
+  }));
   server.on('GET', '/fapi/v1/leverageBracket', () => ({ body: recorded(V, 'leverage-bracket') }));
   server.on('GET', '/fapi/v1/depth', () => ({ body: recorded(V, 'depth') }));
   server.on('GET', '/fapi/v1/aggTrades', () => ({ body: recorded(V, 'agg-trades') }));

@@ -34,7 +34,9 @@ export const binanceUsdmWeight = (op: VenueOp, allSymbols = false): number => {
     case 'fetchFunding':
       return 30;
     case 'fetchAccount':
-      return 10; // /fapi/v3/account 5 + /fapi/v3/positionRisk 5
+      // /fapi/v3/account 5 + /fapi/v3/positionRisk 5, and /fapi/v1/multiAssetsMargin 30 once a
+      // minute (about 1 a read at one read a second, counted whole).
+      return 11;
     default: {
       const never: never = op;
       return never;

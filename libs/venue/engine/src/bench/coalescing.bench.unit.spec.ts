@@ -8,7 +8,7 @@ describe('coalescing benchmark', () => {
       baselineRestCallsPerCycle: 800,
       restCallsPerCycle: 60,
       reduction: 13.33,
-      restWeightPerCycle: 640,
+      restWeightPerCycle: 650,
       baselineRestWeightPerCycle: 2600,
       consumers: 200,
     });
