@@ -22,6 +22,7 @@ import {
   fxSub,
   fxText,
   Haircut,
+  parseFx,
   Mark,
   PriceBook,
   SnapshotBook,
@@ -170,10 +171,17 @@ const staleReason = (
 };
 
 /** |next − prev| > |prev| × deadband. */
-const moved = (prev: string, next: Fx, deadband: Decimal): boolean => {
-  const p = fx(prev);
-  return fxCmp(fxAbs(fxSub(next, p)), fxMul(fxAbs(p), fx(deadband.toFixed()))) > 0;
+const moved = (p: Fx, next: Fx, deadband: Decimal): boolean =>
+  fxCmp(fxAbs(fxSub(next, p)), fxMul(fxAbs(p), fx(deadband.toFixed()))) > 0;
+
+// A recorded figure's value, parsed once per figure (they are made once, so not worth the shared cache).
+const FIGURES = new WeakMap<object, Fx>();
+const figureOf = (holder: object, text: string): Fx => {
+  let v = FIGURES.get(holder);
+  if (v === undefined) FIGURES.set(holder, (v = parseFx(text)));
+  return v;
 };
+const equityOf = (r: RecordedEquity): Fx => figureOf(r, r.equity);
 
 /** Revalues one account; records its equity if due. */
 const revalue = (
@@ -232,7 +240,7 @@ const revalueOne = (
   const due =
     r === null ||
     r.stale !== stale ||
-    moved(r.equity, v.equity, config.deadband) ||
+    moved(equityOf(r), v.equity, config.deadband) ||
     now - r.at >= config.heartbeatMs;
   if (due)
     out.push({
@@ -262,7 +270,7 @@ const portfolio = (s: BalancesState, now: number, config: BalancesConfig, out: O
   const stale: string[] = [];
   for (const [accountId, e] of Object.entries(s.accounts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (e.value === null || e.book === null) continue;
-    const equity = fx(e.value.equity);
+    const equity = equityOf(e.value);
     total = fxAdd(total, equity);
     venues.set(e.book.venue, fxAdd(venues.get(e.book.venue) ?? { v: 0n, s: 0 }, equity));
     accounts.push({ accountId, venue: e.book.venue, equity: e.value.equity, stale: e.value.stale !== null });
@@ -273,7 +281,7 @@ const portfolio = (s: BalancesState, now: number, config: BalancesConfig, out: O
   const due =
     r === null ||
     r.stale.join(',') !== stale.join(',') ||
-    moved(r.total, total, config.deadband) ||
+    moved(figureOf(r, r.total), total, config.deadband) ||
     now - r.at >= config.heartbeatMs;
   if (!due) return s;
   out.push({
@@ -404,7 +412,7 @@ export const evolveBalances = (
     }
     case 'QuoteUpdated': {
       const { venue, instrument, bidPrice, askPrice } = event.data;
-      const mid = fxText(fxMul(fxAdd(fx(bidPrice), fx(askPrice)), { v: 5n, s: 1 }));
+      const mid = fxText(fxMul(fxAdd(parseFx(bidPrice), parseFx(askPrice)), { v: 5n, s: 1 }));
       const known = s.marks[venue]?.[instrument] !== undefined;
       const mark: Mark = { mid, at: now };
       s = { ...s, marks: { ...s.marks, [venue]: { ...s.marks[venue], [instrument]: mark } } };

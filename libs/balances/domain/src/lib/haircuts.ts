@@ -239,8 +239,22 @@ export const collateralOf = (
  */
 export const haircutFrom = (tables: HaircutTables): Haircut => {
   const texts = new WeakMap<HaircutVersion, Map<string, ReturnType<NonNullable<Haircut>>>>();
-  return (venue, asset, at) => {
+  // The version in force at `at` holds until the next one: found once per venue, not per asset.
+  const inForce = new Map<
+    string,
+    { readonly v: E.Either<HaircutError, HaircutVersion>; readonly from: number; readonly until: number }
+  >();
+  const versionAt = (venue: string, at: number): E.Either<HaircutError, HaircutVersion> => {
+    const hit = inForce.get(venue);
+    if (hit !== undefined && at >= hit.from && at < hit.until) return hit.v;
     const v = haircutVersionAt(tables, venue, at);
+    const versions = tables.get(venue) ?? [];
+    const next = versions.find((x) => x.effectiveFrom > at)?.effectiveFrom ?? Infinity;
+    inForce.set(venue, { v, from: E.isRight(v) ? v.right.effectiveFrom : -Infinity, until: next });
+    return v;
+  };
+  return (venue, asset, at) => {
+    const v = versionAt(venue, at);
     if (E.isLeft(v)) return null;
     let byAsset = texts.get(v.right);
     if (byAsset === undefined) texts.set(v.right, (byAsset = new Map()));

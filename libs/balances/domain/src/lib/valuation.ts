@@ -23,21 +23,32 @@ const FX_ZERO: Fx = { v: 0n, s: 0 };
 const FX_ONE: Fx = { v: 1n, s: 0 };
 const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/;
 
-// Decimal strings repeat (a mark, a balance) across passes; parsing them once keeps a pass cheap.
-// Bounded: the cache is dropped whole when it grows past the limit, so memory stays flat.
-const PARSED = new Map<string, Fx>();
 /** Parses a plain decimal string (the catalog's decimals); throws on anything else (a bug upstream). */
+export const parseFx = (text: string): Fx => {
+  const m = DECIMAL.exec(text);
+  if (m === null) throw new Error(`not a plain decimal: ${JSON.stringify(text)}`);
+  const frac = m[3] ?? '';
+  const v = BigInt(`${m[2]}${frac}`);
+  return { v: m[1] === '-' ? -v : v, s: frac.length };
+};
+
+// The strings of books and marks repeat across passes: each is parsed once and the same object is
+// handed back, so a valuation can tell an unchanged rate by identity. Two generations keep memory
+// flat: when the young one is full the old one is dropped, and what is still in use (looked up
+// since) has moved to the young one, so a long run never goes cold all at once.
+const LIMIT = 50_000;
+let young = new Map<string, Fx>();
+let old = new Map<string, Fx>();
+/** `parseFx`, memoized (for the strings of books and marks; figures made once use `parseFx`). */
 export const fx = (text: string): Fx => {
-  let d = PARSED.get(text);
-  if (d === undefined) {
-    const m = DECIMAL.exec(text);
-    if (m === null) throw new Error(`not a plain decimal: ${JSON.stringify(text)}`);
-    const frac = m[3] ?? '';
-    const v = BigInt(`${m[2]}${frac}`);
-    d = { v: m[1] === '-' ? -v : v, s: frac.length };
-    if (PARSED.size >= 100_000) PARSED.clear();
-    PARSED.set(text, d);
+  let d = young.get(text);
+  if (d !== undefined) return d;
+  d = old.get(text) ?? parseFx(text);
+  if (young.size >= LIMIT) {
+    old = young;
+    young = new Map();
   }
+  young.set(text, d);
   return d;
 };
 const up = (a: Fx, s: number): bigint => (a.s === s ? a.v : a.v * POW10N[s - a.s]!);
@@ -213,15 +224,26 @@ export const rateOf = (
   asset: string,
   s: Pick<ValuationSettings, 'reportingCurrency' | 'fixedRates'>,
 ): Rate => {
+  const rates = ratesAt(prices, venue, s);
+  let rate = rates.get(asset);
+  if (rate === undefined) rates.set(asset, (rate = rateUncached(prices, venue, asset, s, true)));
+  return rate;
+};
+
+/** The rates of one venue's accounts against these marks (filled as assets are asked for). */
+const ratesAt = (
+  prices: PriceBook,
+  venue: string,
+  s: Pick<ValuationSettings, 'reportingCurrency' | 'fixedRates'>,
+): Map<string, Rate> => {
   let bySettings = RATES.get(prices.marks);
   if (bySettings === undefined) RATES.set(prices.marks, (bySettings = new WeakMap()));
   let byVenue = bySettings.get(s.fixedRates);
   if (byVenue === undefined) bySettings.set(s.fixedRates, (byVenue = new Map()));
-  let rates = byVenue.get(`${s.reportingCurrency}|${venue}`);
-  if (rates === undefined) byVenue.set(`${s.reportingCurrency}|${venue}`, (rates = new Map()));
-  let rate = rates.get(asset);
-  if (rate === undefined) rates.set(asset, (rate = rateUncached(prices, venue, asset, s, true)));
-  return rate;
+  const key = `${s.reportingCurrency}|${venue}`;
+  let rates = byVenue.get(key);
+  if (rates === undefined) byVenue.set(key, (rates = new Map()));
+  return rates;
 };
 
 /** A positive value through tiers: each slice of the value at its tier's rate; above a bounded last tier, nothing. */
@@ -229,6 +251,8 @@ export const throughTiers = (
   value: Fx,
   tiers: readonly { readonly upTo: string | null; readonly rate: string }[],
 ): Fx => {
+  const only = tiers.length === 1 ? tiers[0] : undefined;
+  if (only !== undefined && only.upTo === null) return fxMul(value, fx(only.rate)); // one flat rate
   let out = FX_ZERO;
   let lower = FX_ZERO;
   for (const t of tiers) {
@@ -243,6 +267,22 @@ export const throughTiers = (
   return out;
 };
 
+/**
+ * One balance's or position's figures at given marks: its value in the reporting currency and what
+ * it counts as collateral. Kept per book entry (a WeakMap: gone with the book) with what they were
+ * computed from, so a tick that moves one mark recomputes the entries that use it, not the rest.
+ */
+interface Part {
+  readonly rate: Fx;
+  readonly basis: Fx | null;
+  readonly haircut: ReturnType<Haircut> | undefined;
+  readonly team: string | undefined;
+  readonly value: Fx;
+  /** Null: no haircut table covers it. */
+  readonly collateral: Fx | null;
+}
+const PARTS = new WeakMap<object, Part>();
+
 /** Values an account's latest snapshot at `at` (epoch ms). */
 export const valueAccount = (
   book: SnapshotBook,
@@ -256,52 +296,65 @@ export const valueAccount = (
   const unpriced: string[] = [];
   const versions = new Set<string>();
   const uses = new Set<string>();
-  const collateralOf = (asset: string, value: Fx): Fx | null => {
-    if (value.v <= 0n) return value; // a loss or debt counts in full
-    const h = s.haircut(book.venue, asset, at);
-    if (h === null) return null;
-    versions.add(h.version);
-    const counted = throughTiers(value, h.tiers);
+  /** The part of `key` worth `amount` (in `asset`) × `rate`, `basis` the mark it was valued at. */
+  const part = (key: object, asset: string, rate: Fx, basis: Fx | null, amount: () => Fx): Part => {
+    const known = PARTS.get(key);
     const team = s.teamRatios[asset];
-    return team === undefined ? counted : fxMul(counted, fx(team));
+    if (known !== undefined && known.rate === rate && known.basis === basis && known.team === team) {
+      const h = known.value.v > 0n ? s.haircut(book.venue, asset, at) : undefined;
+      if (h === known.haircut) return known;
+    }
+    const value = fxMul(amount(), rate);
+    // A loss or a debt counts in full: haircuts shrink what is owned, never what is owed.
+    const haircut = value.v > 0n ? s.haircut(book.venue, asset, at) : undefined;
+    let counted: Fx | null = value;
+    if (haircut === null) counted = null;
+    else if (haircut !== undefined) {
+      counted = throughTiers(value, haircut.tiers);
+      if (team !== undefined) counted = fxMul(counted, fx(team));
+    }
+    const made: Part = { rate, basis, haircut, team, value, collateral: counted };
+    PARTS.set(key, made);
+    return made;
   };
-  const count = (asset: string, value: Fx): void => {
-    if (collateral === null) return;
-    const c = collateralOf(asset, value);
-    collateral = c === null ? null : fxAdd(collateral, c);
+  const add = (p: Part): void => {
+    equity = fxAdd(equity, p.value);
+    if (p.haircut) versions.add(p.haircut.version);
+    collateral = collateral === null || p.collateral === null ? null : fxAdd(collateral, p.collateral);
+  };
+  const rates = ratesAt(prices, book.venue, s);
+  const rateFor = (asset: string): Rate => {
+    let r = rates.get(asset);
+    if (r === undefined) rates.set(asset, (r = rateUncached(prices, book.venue, asset, s, true)));
+    for (const u of r.uses) uses.add(u);
+    return r;
   };
   for (const b of book.balances) {
     const total = fx(b.total);
     if (total.v === 0n) continue;
-    const r = rateOf(prices, book.venue, b.asset, s);
-    for (const u of r.uses) uses.add(u);
-    if (r.rate === null) {
-      unpriced.push(b.asset);
-      continue;
-    }
-    const value = fxMul(total, r.rate);
-    equity = fxAdd(equity, value);
-    count(b.asset, value);
+    const r = rateFor(b.asset);
+    if (r.rate === null) unpriced.push(b.asset);
+    else add(part(b, b.asset, r.rate, null, () => total));
   }
   for (const p of book.positions) {
     const qty = fx(p.qty);
     if (qty.v === 0n) continue;
     const live = p.instrument === null ? null : midAt(prices, book.venue, p.instrument);
-    let pnl: Fx | null;
-    if (live !== null && p.entryPrice !== null) {
-      uses.add(`${book.venue}|${p.instrument}`);
-      pnl = fxMul(qty, fxSub(live, fx(p.entryPrice)));
-    } else pnl = p.markPrice !== null ? fx(p.unrealizedPnl) : null; // the venue's own figure at its own mark
-    const r = pnl === null ? null : rateOf(prices, book.venue, p.settle, s);
-    for (const u of r?.uses ?? []) uses.add(u);
-    if (pnl === null || r === null || r.rate === null) {
+    // Marked at the venue's live quote (from its entry), else the venue's own figure at its own mark.
+    const marked = live !== null && p.entryPrice !== null ? live : null;
+    const r = marked === null && p.markPrice === null ? null : rateFor(p.settle);
+    if (r === null || r.rate === null) {
       unpriced.push(p.instrument ?? p.venueSymbol);
       continue;
     }
-    const value = fxMul(pnl, r.rate);
-    upnl = fxAdd(upnl, value);
-    equity = fxAdd(equity, value);
-    count(p.settle, value);
+    let made: Part;
+    if (marked !== null && p.entryPrice !== null) {
+      uses.add(`${book.venue}|${p.instrument}`);
+      const entry = fx(p.entryPrice);
+      made = part(p, p.settle, r.rate, marked, () => fxMul(qty, fxSub(marked, entry)));
+    } else made = part(p, p.settle, r.rate, null, () => fx(p.unrealizedPnl));
+    upnl = fxAdd(upnl, made.value);
+    add(made);
   }
   return {
     equity,
