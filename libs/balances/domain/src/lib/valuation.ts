@@ -277,11 +277,33 @@ interface Part {
   readonly basis: Fx | null;
   readonly haircut: ReturnType<Haircut> | undefined;
   readonly team: string | undefined;
+  /** The time it was valued at: the haircut table in force is looked up again only for another. */
+  readonly at: number;
   readonly value: Fx;
   /** Null: no haircut table covers it. */
   readonly collateral: Fx | null;
 }
 const PARTS = new WeakMap<object, Part>();
+
+/** What a valuation was summed from, per book: when every entry's part is the same, so is the sum. */
+interface Summed {
+  readonly s: ValuationSettings;
+  readonly parts: readonly (Part | string)[];
+  readonly rates: readonly Rate[];
+  readonly result: Valuation;
+}
+const SUMMED = new WeakMap<SnapshotBook, Summed>();
+
+/** The same rate from the same marks (a new set of marks makes new Rate objects around the same figures). */
+const sameRate = (a: Rate, b: Rate): boolean =>
+  a === b ||
+  (a.rate === b.rate && a.uses.length === b.uses.length && a.uses.every((u, i) => u === b.uses[i]));
+
+const sameItems = <A>(a: readonly A[], b: readonly A[]): boolean => {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+};
 
 /** Values an account's latest snapshot at `at` (epoch ms). */
 export const valueAccount = (
@@ -290,19 +312,13 @@ export const valueAccount = (
   s: ValuationSettings,
   at: number,
 ): Valuation => {
-  let equity = FX_ZERO;
-  let upnl = FX_ZERO;
-  let collateral: Fx | null = FX_ZERO;
-  const unpriced: string[] = [];
-  const versions = new Set<string>();
-  const uses = new Set<string>();
   /** The part of `key` worth `amount` (in `asset`) × `rate`, `basis` the mark it was valued at. */
   const part = (key: object, asset: string, rate: Fx, basis: Fx | null, amount: () => Fx): Part => {
     const known = PARTS.get(key);
     const team = s.teamRatios[asset];
     if (known !== undefined && known.rate === rate && known.basis === basis && known.team === team) {
-      const h = known.value.v > 0n ? s.haircut(book.venue, asset, at) : undefined;
-      if (h === known.haircut) return known;
+      if (known.at === at || known.value.v <= 0n || s.haircut(book.venue, asset, at) === known.haircut)
+        return known;
     }
     const value = fxMul(amount(), rate);
     // A loss or a debt counts in full: haircuts shrink what is owned, never what is owed.
@@ -313,28 +329,25 @@ export const valueAccount = (
       counted = throughTiers(value, haircut.tiers);
       if (team !== undefined) counted = fxMul(counted, fx(team));
     }
-    const made: Part = { rate, basis, haircut, team, value, collateral: counted };
+    const made: Part = { rate, basis, haircut, team, at, value, collateral: counted };
     PARTS.set(key, made);
     return made;
   };
-  const add = (p: Part): void => {
-    equity = fxAdd(equity, p.value);
-    if (p.haircut) versions.add(p.haircut.version);
-    collateral = collateral === null || p.collateral === null ? null : fxAdd(collateral, p.collateral);
-  };
   const rates = ratesAt(prices, book.venue, s);
+  const used: Rate[] = [];
   const rateFor = (asset: string): Rate => {
     let r = rates.get(asset);
     if (r === undefined) rates.set(asset, (r = rateUncached(prices, book.venue, asset, s, true)));
-    for (const u of r.uses) uses.add(u);
+    used.push(r);
     return r;
   };
+  // Each entry's part, or the name of what could not be priced; balances first, then positions.
+  const parts: (Part | string)[] = [];
+  const positionAt: number[] = [];
   for (const b of book.balances) {
-    const total = fx(b.total);
-    if (total.v === 0n) continue;
     const r = rateFor(b.asset);
-    if (r.rate === null) unpriced.push(b.asset);
-    else add(part(b, b.asset, r.rate, null, () => total));
+    if (r.rate !== null) parts.push(part(b, b.asset, r.rate, null, () => fx(b.total)));
+    else if (fx(b.total).v !== 0n) parts.push(b.asset);
   }
   for (const p of book.positions) {
     const qty = fx(p.qty);
@@ -343,20 +356,50 @@ export const valueAccount = (
     // Marked at the venue's live quote (from its entry), else the venue's own figure at its own mark.
     const marked = live !== null && p.entryPrice !== null ? live : null;
     const r = marked === null && p.markPrice === null ? null : rateFor(p.settle);
-    if (r === null || r.rate === null) {
-      unpriced.push(p.instrument ?? p.venueSymbol);
-      continue;
-    }
-    let made: Part;
-    if (marked !== null && p.entryPrice !== null) {
-      uses.add(`${book.venue}|${p.instrument}`);
+    positionAt.push(parts.length);
+    if (r === null || r.rate === null) parts.push(p.instrument ?? p.venueSymbol);
+    else if (marked !== null && p.entryPrice !== null) {
       const entry = fx(p.entryPrice);
-      made = part(p, p.settle, r.rate, marked, () => fxMul(qty, fxSub(marked, entry)));
-    } else made = part(p, p.settle, r.rate, null, () => fx(p.unrealizedPnl));
-    upnl = fxAdd(upnl, made.value);
-    add(made);
+      parts.push(part(p, p.settle, r.rate, marked, () => fxMul(qty, fxSub(marked, entry))));
+    } else parts.push(part(p, p.settle, r.rate, null, () => fx(p.unrealizedPnl)));
   }
-  return {
+  const before = SUMMED.get(book);
+  if (
+    before !== undefined &&
+    before.s === s &&
+    sameItems(before.parts, parts) &&
+    before.rates.length === used.length &&
+    before.rates.every((r, i) => sameRate(r, used[i]!))
+  )
+    return before.result;
+
+  let equity = FX_ZERO;
+  let upnl = FX_ZERO;
+  let collateral: Fx | null = FX_ZERO;
+  const unpriced: string[] = [];
+  const versions = new Set<string>();
+  const uses = new Set<string>();
+  for (const r of used) for (const u of r.uses) uses.add(u);
+  for (const p of book.positions)
+    if (
+      p.instrument !== null &&
+      p.entryPrice !== null &&
+      prices.marks[book.venue]?.[p.instrument] !== undefined
+    )
+      uses.add(`${book.venue}|${p.instrument}`);
+  const positions = new Set(positionAt);
+  parts.forEach((p, i) => {
+    if (typeof p === 'string') {
+      unpriced.push(p);
+      return;
+    }
+    if (p.value.v === 0n) return;
+    equity = fxAdd(equity, p.value);
+    if (positions.has(i)) upnl = fxAdd(upnl, p.value);
+    if (p.haircut) versions.add(p.haircut.version);
+    collateral = collateral === null || p.collateral === null ? null : fxAdd(collateral, p.collateral);
+  });
+  const result: Valuation = {
     equity,
     unrealizedPnl: upnl,
     collateral,
@@ -364,4 +407,6 @@ export const valueAccount = (
     haircuts: [...versions].sort(),
     uses: [...uses].sort(),
   };
+  SUMMED.set(book, { s, parts, rates: used, result });
+  return result;
 };
