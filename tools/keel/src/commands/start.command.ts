@@ -42,6 +42,7 @@ const APP_ONLY_SETTINGS: Readonly<Record<string, readonly string[]>> = {
     'KEEL_NATS_SUBJECT',
   ],
   optimizer: ['KEEL_OPTIMIZER'],
+  'balance-aggregator': ['KEEL_BALANCES'],
 };
 const othersOnly = (app: string): ReadonlySet<string> =>
   new Set(
