@@ -13,7 +13,6 @@
  *   exactness costs on this machine; the ratio is the figure to compare across machines.
  */
 import * as os from 'node:os';
-import Decimal from 'decimal.js';
 import { deriveId, EventData, newEvent, RecordedEvent } from '@keel/events';
 import {
   BalancesSettings,
@@ -26,6 +25,7 @@ import {
 } from '@keel/balances-domain';
 import { intFlag, parseFlags } from '../cli.io';
 import type { Command } from './command';
+import { msSince, nowNs, quantile, r2, timeRuns } from './bench.timing';
 
 const GOAL_PASS_MS = 5;
 const TIERED = {
@@ -36,24 +36,6 @@ const TIERED = {
   version: 'bench@1',
 };
 const T0 = Date.parse('2026-03-02T00:00:00.000Z');
-
-const nowNs = (): bigint => process.hrtime.bigint();
-const msSince = (t: bigint): number => Number(nowNs() - t) / 1e6;
-const quantile = (xs: readonly number[], q: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? NaN;
-};
-const r2 = (x: number): number => Math.round(x * 100) / 100;
-const timeRuns = (warmup: number, runs: number, f: () => void): number[] => {
-  for (let k = 0; k < warmup; k++) f();
-  const out: number[] = [];
-  for (let k = 0; k < runs; k++) {
-    const t = nowNs();
-    f();
-    out.push(msSince(t));
-  }
-  return out;
-};
 
 /** mulberry32: a seeded generator, so a run is reproducible. */
 const rng = (seed: number): (() => number) => {

@@ -43,28 +43,9 @@ import {
 import { intFlag, parseFlags } from '../cli.io';
 import { buildWorld, World } from './bench-optimizer.world';
 import type { Command } from './command';
+import { msSince, nowNs, quantile, r2, timeRuns } from './bench.timing';
 
 const GOAL_FULL_PASS_MS = 20;
-
-const nowNs = (): bigint => process.hrtime.bigint();
-const msSince = (t: bigint): number => Number(nowNs() - t) / 1e6;
-const quantile = (xs: readonly number[], q: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? NaN;
-};
-const r2 = (x: number): number => Math.round(x * 100) / 100;
-
-/** `warmup` untimed calls, then `runs` timed ones (ms each). */
-const timeRuns = (warmup: number, runs: number, f: () => void): number[] => {
-  for (let k = 0; k < warmup; k++) f();
-  const out: number[] = [];
-  for (let k = 0; k < runs; k++) {
-    const t = nowNs();
-    f();
-    out.push(msSince(t));
-  }
-  return out;
-};
 
 const resolved = (doc: OptimizerConfigText): OptimizerConfig => {
   const c = resolveOptimizerConfig(doc);

@@ -394,15 +394,20 @@ const byNow = (s: BalancesState, now: number, settings: BalancesSettings, out: O
   return revalueMany({ ...s, sweptAt: now }, due.sort(), now, settings, out);
 };
 
+type BalancesInput = (typeof BALANCES_INPUT_TYPES)[number];
+const INPUTS: ReadonlySet<string> = new Set(BALANCES_INPUT_TYPES);
+const isInput = (e: RecordedEvent): e is RecordedEvent<BalancesInput> => INPUTS.has(e.type);
+
 /** Applies one event; `out` is what it calls for. */
 export const evolveBalances = (
   state: BalancesState,
   event: RecordedEvent,
   settings: BalancesSettings,
 ): BalancesState => {
+  let s: BalancesState = state.out.length === 0 ? state : { ...state, out: [] };
+  if (!isInput(event)) return s;
   const out: Outgoing[] = [];
   const now = Date.parse(event.occurredAt);
-  let s: BalancesState = state.out.length === 0 ? state : { ...state, out: [] };
   switch (event.type) {
     case 'InstrumentsListed': {
       const sizes = { ...s.contractSizes[event.data.venue] };
@@ -469,8 +474,6 @@ export const evolveBalances = (
       s = { ...s, drift: { ...s.drift, [accountId]: { ...drift, [instrument]: { ...d, implied } } } };
       break;
     }
-    default:
-      return s;
   }
   s = byNow(s, now, settings, out);
   if (out.some((o) => o.type === 'AccountEquityUpdated')) s = portfolio(s, now, settings.config, out);

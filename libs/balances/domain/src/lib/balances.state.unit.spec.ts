@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/Either';
 import Decimal from 'decimal.js';
 import { EventData, EventType, RecordedEvent } from '@keel/events';
-import { recordedEvent } from '@keel/testing';
+import { recordedEvent } from '../testing';
 import { DEFAULT_BALANCES_CONFIG, parseBalancesConfig } from './balances.config';
 import { BalancesSettings, BalancesState, evolveBalances, initialBalances, Outgoing } from './balances.state';
 

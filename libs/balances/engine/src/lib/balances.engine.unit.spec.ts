@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/Either';
 import { EventData, RecordedEvent } from '@keel/events';
-import { recordedEvent } from '@keel/testing';
+import { recordedEvent } from '@keel/balances-domain/testing';
 import { DEFAULT_BALANCES_CONFIG, BalancesState, initialBalances } from '@keel/balances-domain';
 import { BALANCES_PRODUCER, balancesProjection, balancesWrites } from './balances.engine';
 
