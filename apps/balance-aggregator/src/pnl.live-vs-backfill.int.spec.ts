@@ -236,7 +236,7 @@ it('a traded session: every live PnlUpdated equals the backfill at its position,
   expect(archived.text).toBe(first);
   const rows = first.trim().split('\n');
   expect(rows[0]).toBe(
-    'interval_start,interval_end,account_id,instrument,position,avg_cost,mark,realized_pnl,unrealized_pnl,fees,funding,net_pnl,interval_pnl,avg_unrealized_pnl,avg_net_pnl,avg_equity,unconverted_fees,unconverted_funding',
+    'interval_start,interval_end,account_id,instrument,position,avg_cost,mark,realized_pnl,unrealized_pnl,fees,funding,net_pnl,interval_pnl,avg_unrealized_pnl,avg_net_pnl,avg_equity,unconverted_fees,unconverted_funding,equity,equity_stale,drawdown',
   );
   expect(rows.filter((r) => r.includes(`,${account},${instrument},`)).length).toBeGreaterThanOrEqual(2);
 }, 300_000);

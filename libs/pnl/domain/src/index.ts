@@ -9,3 +9,4 @@ export * from './lib/pnl.interval';
 export * from './lib/pnl.events';
 export * from './lib/pnl.fixed';
 export * from './lib/pnl.fast';
+export * from './lib/pnl.equity';

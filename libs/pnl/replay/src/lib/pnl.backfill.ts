@@ -9,7 +9,9 @@ import { Worker } from 'node:worker_threads';
 import * as E from 'fp-ts/Either';
 import {
   createBackfill,
+  createEquityTimeline,
   createFastBackfill,
+  EQUITY_COLUMNS,
   FastBackfill,
   FixedPointRangeError,
   INTERVAL_COLUMNS,
@@ -23,6 +25,7 @@ import {
   toPnlInput,
 } from '@keel/pnl-domain';
 import { Kind, openPnlArchive, Segment } from './pnl.archive';
+import { RecordedEvent } from '@keel/events';
 import { decodedPages, LogSource, rawPages } from './log.source';
 import { rowInput, UndecodableReport } from './pnl.extract';
 import { unpackPage } from './pnl.packed';
@@ -181,10 +184,46 @@ async function* workerPages(
 
 const csvField = (v: string): string => (/[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
-/** The CSV header (snake_case of the row's fields). */
-export const CSV_HEADER = INTERVAL_COLUMNS.map((c) => c.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`)).join(
-  ',',
-);
+/** The CSV header (snake_case of the row's fields), then the equity columns taken from the log. */
+export const CSV_HEADER = [
+  ...INTERVAL_COLUMNS.map((c) => c.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`)),
+  ...EQUITY_COLUMNS,
+].join(',');
+
+/**
+ * The balance-aggregator's AccountEquityUpdated in log order, read alongside the fold (from
+ * position 0 whatever the archive covers) into an equity timeline: `to(position)` adds every
+ * figure recorded up to that position. Their times are made monotonic in log order.
+ */
+const equityReader = (source: LogSource, upTo: number) => {
+  const timeline = createEquityTimeline();
+  let pages: AsyncGenerator<readonly RecordedEvent[]> | null = null;
+  let pending: readonly RecordedEvent[] = [];
+  let next = 0;
+  let done = false;
+  let lastAt = -Infinity;
+  return {
+    timeline,
+    to: async (position: number): Promise<void> => {
+      for (;;) {
+        for (; next < pending.length && pending[next]!.globalPosition <= position; next++) {
+          const e = pending[next] as RecordedEvent<'AccountEquityUpdated'>;
+          lastAt = Math.max(lastAt, Date.parse(e.data.asOf));
+          timeline.add(e.data.accountId, lastAt, e.data.equity, e.data.stale !== null);
+        }
+        if (next < pending.length || done) return;
+        pages ??= decodedPages(await source.store(), ['AccountEquityUpdated'], 0, upTo);
+        const page = await pages.next();
+        if (page.done) {
+          done = true;
+          return;
+        }
+        pending = page.value;
+        next = 0;
+      }
+    },
+  };
+};
 
 type Engine = { push(input: PnlInput): void; finish(endMs?: number): void; rows(): number };
 
@@ -222,10 +261,15 @@ const runOnce = async (
   const head = await source.head();
   const upTo = Math.min(o.upToPosition ?? head, head);
   let buffer = `${CSV_HEADER}\n`;
+  const equity = equityReader(source, upTo);
   const onRow = (r: IntervalRow): void => {
     let line = '';
     for (let i = 0; i < INTERVAL_COLUMNS.length; i++)
       line += (i === 0 ? '' : ',') + csvField(r[INTERVAL_COLUMNS[i]!]);
+    if (r.instrument === '*') {
+      const c = equity.timeline.columns(r.accountId, isoMs(r.intervalEnd));
+      line += `,${c.equity},${c.equityStale},${c.drawdown}`;
+    } else line += ',,,';
     buffer += `${line}\n`;
     if (buffer.length > 1 << 16) {
       o.write(buffer);
@@ -267,6 +311,7 @@ const runOnce = async (
       try {
         for (const ref of archive.segments) {
           if (ref.last > upTo) break;
+          await equity.to(ref.last);
           let seg: Segment;
           try {
             seg = archive.read(ref);
@@ -314,6 +359,7 @@ const runOnce = async (
       ...(o.strict ? { strict: true } : {}),
       ...(o.worker ? { worker: true } : {}),
     })) {
+      await equity.to(page.lastPosition);
       for (const input of page.inputs) {
         if (!take(input)) {
           stopped = true;
@@ -324,6 +370,7 @@ const runOnce = async (
     }
     if (!stopped) lastPosition = upTo;
   }
+  await equity.to(lastPosition);
   backfill.finish(o.toMs);
   o.write(buffer);
   // Events of every type in (0, lastPosition]: the archive's count of (0, after] corrected by
