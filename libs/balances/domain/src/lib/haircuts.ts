@@ -256,6 +256,7 @@ export const haircutFrom = (tables: HaircutTables): Haircut => {
   return (venue, asset, at) => {
     const v = versionAt(venue, at);
     if (E.isLeft(v)) return null;
+    const window = inForce.get(venue)!;
     let byAsset = texts.get(v.right);
     if (byAsset === undefined) texts.set(v.right, (byAsset = new Map()));
     let out = byAsset.get(asset);
@@ -263,6 +264,8 @@ export const haircutFrom = (tables: HaircutTables): Haircut => {
       const tiers = v.right.assets.get(asset) ?? v.right.default ?? [];
       out = {
         version: v.right.version,
+        from: window.from,
+        until: window.until,
         tiers: tiers.map((t) => ({
           upTo: t.upToUsd === null ? null : t.upToUsd.toFixed(),
           rate: t.rate.toFixed(),

@@ -269,7 +269,13 @@ describe('the tables as the valuation reads them', () => {
 
   it('gives the tiers of the version in force, or null before any (unknown, never zero)', () => {
     const h = haircut('binanceusdm', 'BTC', Date.parse('2026-01-01T00:00:00Z'));
-    expect(h).toEqual({ version: 'binanceusdm@2021-05-28', tiers: [{ upTo: null, rate: '0.95' }] });
+    expect(h).toEqual({
+      version: 'binanceusdm@2021-05-28',
+      tiers: [{ upTo: null, rate: '0.95' }],
+      // The only version: it holds from its date on.
+      from: ok(haircutVersionAt(tables, 'binanceusdm', Date.parse('2026-01-01T00:00:00Z'))).effectiveFrom,
+      until: Infinity,
+    });
     expect(haircut('binanceusdm', 'BTC', Date.parse('2020-01-01T00:00:00Z'))).toBeNull();
     expect(haircut('nowhere', 'BTC', Date.parse('2026-01-01T00:00:00Z'))).toBeNull();
   });

@@ -121,6 +121,9 @@ export type Haircut = (
 ) => {
   readonly tiers: readonly { readonly upTo: string | null; readonly rate: string }[];
   readonly version: string;
+  /** When this version holds (epoch ms, `until` exclusive): within it, asking again gives the same. */
+  readonly from?: number;
+  readonly until?: number;
 } | null;
 
 export interface ValuationSettings {
@@ -317,7 +320,14 @@ export const valueAccount = (
     const known = PARTS.get(key);
     const team = s.teamRatios[asset];
     if (known !== undefined && known.rate === rate && known.basis === basis && known.team === team) {
-      if (known.at === at || known.value.v <= 0n || s.haircut(book.venue, asset, at) === known.haircut)
+      const h = known.haircut;
+      const held = h !== undefined && h !== null && h.from !== undefined && h.until !== undefined;
+      if (
+        known.at === at ||
+        known.value.v <= 0n ||
+        (held && at >= h.from! && at < h.until!) ||
+        s.haircut(book.venue, asset, at) === h
+      )
         return known;
     }
     const value = fxMul(amount(), rate);
