@@ -140,7 +140,17 @@ describe('wire format', () => {
 });
 
 describe('the domain form (decodeData / encodeData)', () => {
-  const equity = { accountId: 'acc-1', currency: 'USDT', equity: '-12.5', asOf: '2024-02-29T23:59:59.999Z' };
+  const equity = {
+    accountId: 'acc-1',
+    currency: 'USDT',
+    equity: '-12.5',
+    asOf: '2024-02-29T23:59:59.999Z',
+    unrealizedPnl: null,
+    collateral: null,
+    unpriced: [],
+    stale: null,
+    haircuts: [],
+  };
 
   it('decodes decimals and times, and encodes them back exactly', () => {
     const d = decodeData('AccountEquityUpdated', equity);
