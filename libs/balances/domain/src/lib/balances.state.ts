@@ -28,6 +28,7 @@ import {
   SnapshotBook,
   splitSymbol,
   Valuation,
+  ValuationSettings,
   valueAccount,
 } from './valuation';
 
@@ -183,6 +184,25 @@ const figureOf = (holder: object, text: string): Fx => {
 };
 const equityOf = (r: RecordedEquity): Fx => figureOf(r, r.equity);
 
+// One settings object per (settings, account), so a valuation can tell its last figures still apply.
+const VALUATION = new WeakMap<BalancesSettings, Map<string, ValuationSettings>>();
+const valuationOf = (settings: BalancesSettings, accountId: string): ValuationSettings => {
+  let byAccount = VALUATION.get(settings);
+  if (byAccount === undefined) VALUATION.set(settings, (byAccount = new Map()));
+  let v = byAccount.get(accountId);
+  if (v === undefined) {
+    const { config } = settings;
+    v = {
+      reportingCurrency: config.reportingCurrency,
+      fixedRates: config.fixedRates,
+      teamRatios: config.collateralRatios[accountId] ?? {},
+      haircut: settings.haircut,
+    };
+    byAccount.set(accountId, v);
+  }
+  return v;
+};
+
 /** Revalues one account; records its equity if due. */
 const revalue = (
   s: BalancesState,
@@ -222,17 +242,7 @@ const revalueOne = (
   out: Outgoing[],
 ): AccountEntry => {
   const { config } = settings;
-  const v = valueAccount(
-    book,
-    s,
-    {
-      reportingCurrency: config.reportingCurrency,
-      fixedRates: config.fixedRates,
-      teamRatios: config.collateralRatios[accountId] ?? {},
-      haircut: settings.haircut,
-    },
-    now,
-  );
+  const v = valueAccount(book, s, valuationOf(settings, accountId), now);
   const stale = staleReason(entry, v, now, config);
   const value: RecordedEquity = { equity: fxText(v.equity), stale, at: now };
   const deps = depsOf(book, v);

@@ -285,13 +285,20 @@ interface Part {
   readonly value: Fx;
   /** Null: no haircut table covers it. */
   readonly collateral: Fx | null;
+  /** `value` and `collateral` at SUM_SCALE places (null when they have more), for sums without aligning. */
+  readonly valueAt: bigint | null;
+  readonly collateralAt: bigint | null;
 }
-const PARTS = new WeakMap<object, Part>();
 
-/** What a valuation was summed from, per book: when every entry's part is the same, so is the sum. */
+/** The scale sums are kept at: quantity and price at 18 places each, then a haircut and a team ratio. */
+const SUM_SCALE = 48;
+const atSumScale = (x: Fx | null): bigint | null =>
+  x === null || x.s > SUM_SCALE ? null : x.s === SUM_SCALE ? x.v : x.v * POW10N[SUM_SCALE - x.s]!;
+
+/** What a valuation was summed from, per book: each entry's part (by position) and the rates used. */
 interface Summed {
   readonly s: ValuationSettings;
-  readonly parts: readonly (Part | string)[];
+  readonly parts: readonly (Part | string | null)[];
   readonly rates: readonly Rate[];
   readonly result: Valuation;
 }
@@ -315,20 +322,21 @@ export const valueAccount = (
   s: ValuationSettings,
   at: number,
 ): Valuation => {
-  /** The part of `key` worth `amount` (in `asset`) × `rate`, `basis` the mark it was valued at. */
-  const part = (key: object, asset: string, rate: Fx, basis: Fx | null, amount: () => Fx): Part => {
-    const known = PARTS.get(key);
+  const before = SUMMED.get(book);
+  const known = before !== undefined && before.s === s ? before.parts : null;
+  /** Entry `idx`'s part, worth `amount` (in `asset`) × `rate`, `basis` the mark it was valued at. */
+  const part = (idx: number, asset: string, rate: Fx, basis: Fx | null, amount: () => Fx): Part => {
+    const k = known?.[idx];
     const team = s.teamRatios[asset];
-    if (known !== undefined && known.rate === rate && known.basis === basis && known.team === team) {
-      const h = known.haircut;
-      const held = h !== undefined && h !== null && h.from !== undefined && h.until !== undefined;
+    if (typeof k === 'object' && k !== null && k.rate === rate && k.basis === basis && k.team === team) {
+      const h = k.haircut;
       if (
-        known.at === at ||
-        known.value.v <= 0n ||
-        (held && at >= h.from! && at < h.until!) ||
+        k.at === at ||
+        k.value.v <= 0n ||
+        (h != null && h.from !== undefined && h.until !== undefined && at >= h.from && at < h.until) ||
         s.haircut(book.venue, asset, at) === h
       )
-        return known;
+        return k;
     }
     const value = fxMul(amount(), rate);
     // A loss or a debt counts in full: haircuts shrink what is owned, never what is owed.
@@ -339,9 +347,17 @@ export const valueAccount = (
       counted = throughTiers(value, haircut.tiers);
       if (team !== undefined) counted = fxMul(counted, fx(team));
     }
-    const made: Part = { rate, basis, haircut, team, at, value, collateral: counted };
-    PARTS.set(key, made);
-    return made;
+    return {
+      rate,
+      basis,
+      haircut,
+      team,
+      at,
+      value,
+      collateral: counted,
+      valueAt: atSumScale(value),
+      collateralAt: atSumScale(counted),
+    };
   };
   const rates = ratesAt(prices, book.venue, s);
   const used: Rate[] = [];
@@ -351,41 +367,49 @@ export const valueAccount = (
     used.push(r);
     return r;
   };
-  // Each entry's part, or the name of what could not be priced; balances first, then positions.
-  const parts: (Part | string)[] = [];
-  const positionAt: number[] = [];
-  for (const b of book.balances) {
+  // Each entry's part by position (balances, then positions): the name of what could not be
+  // priced, or null for an empty entry.
+  const parts: (Part | string | null)[] = [];
+  const nb = book.balances.length;
+  for (let i = 0; i < nb; i++) {
+    const b = book.balances[i]!;
     const r = rateFor(b.asset);
-    if (r.rate !== null) parts.push(part(b, b.asset, r.rate, null, () => fx(b.total)));
-    else if (fx(b.total).v !== 0n) parts.push(b.asset);
+    if (r.rate !== null) parts.push(part(i, b.asset, r.rate, null, () => fx(b.total)));
+    else parts.push(fx(b.total).v !== 0n ? b.asset : null);
   }
-  for (const p of book.positions) {
+  for (let j = 0; j < book.positions.length; j++) {
+    const p = book.positions[j]!;
     const qty = fx(p.qty);
-    if (qty.v === 0n) continue;
+    if (qty.v === 0n) {
+      parts.push(null);
+      continue;
+    }
     const live = p.instrument === null ? null : midAt(prices, book.venue, p.instrument);
     // Marked at the venue's live quote (from its entry), else the venue's own figure at its own mark.
     const marked = live !== null && p.entryPrice !== null ? live : null;
     const r = marked === null && p.markPrice === null ? null : rateFor(p.settle);
-    positionAt.push(parts.length);
     if (r === null || r.rate === null) parts.push(p.instrument ?? p.venueSymbol);
     else if (marked !== null && p.entryPrice !== null) {
       const entry = fx(p.entryPrice);
-      parts.push(part(p, p.settle, r.rate, marked, () => fxMul(qty, fxSub(marked, entry))));
-    } else parts.push(part(p, p.settle, r.rate, null, () => fx(p.unrealizedPnl)));
+      parts.push(part(nb + j, p.settle, r.rate, marked, () => fxMul(qty, fxSub(marked, entry))));
+    } else parts.push(part(nb + j, p.settle, r.rate, null, () => fx(p.unrealizedPnl)));
   }
-  const before = SUMMED.get(book);
   if (
     before !== undefined &&
-    before.s === s &&
-    sameItems(before.parts, parts) &&
+    known !== null &&
+    sameItems(known, parts) &&
     before.rates.length === used.length &&
     before.rates.every((r, i) => sameRate(r, used[i]!))
   )
     return before.result;
 
-  let equity = FX_ZERO;
-  let upnl = FX_ZERO;
-  let collateral: Fx | null = FX_ZERO;
+  // Sums at SUM_SCALE (plain BigInt adds); a part with more places joins through fxAdd.
+  let equity = 0n;
+  let upnl = 0n;
+  let collateral: bigint | null = 0n;
+  let equityX = FX_ZERO;
+  let upnlX = FX_ZERO;
+  let collateralX = FX_ZERO;
   const unpriced: string[] = [];
   const versions = new Set<string>();
   const uses = new Set<string>();
@@ -397,22 +421,31 @@ export const valueAccount = (
       prices.marks[book.venue]?.[p.instrument] !== undefined
     )
       uses.add(`${book.venue}|${p.instrument}`);
-  const positions = new Set(positionAt);
-  parts.forEach((p, i) => {
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    if (p === null) continue;
     if (typeof p === 'string') {
       unpriced.push(p);
-      return;
+      continue;
     }
-    if (p.value.v === 0n) return;
-    equity = fxAdd(equity, p.value);
-    if (positions.has(i)) upnl = fxAdd(upnl, p.value);
+    if (p.value.v === 0n) continue;
+    const isPosition = i >= nb;
+    if (p.valueAt !== null) {
+      equity += p.valueAt;
+      if (isPosition) upnl += p.valueAt;
+    } else {
+      equityX = fxAdd(equityX, p.value);
+      if (isPosition) upnlX = fxAdd(upnlX, p.value);
+    }
     if (p.haircut) versions.add(p.haircut.version);
-    collateral = collateral === null || p.collateral === null ? null : fxAdd(collateral, p.collateral);
-  });
+    if (collateral === null || p.collateral === null) collateral = null;
+    else if (p.collateralAt !== null) collateral += p.collateralAt;
+    else collateralX = fxAdd(collateralX, p.collateral);
+  }
   const result: Valuation = {
-    equity,
-    unrealizedPnl: upnl,
-    collateral,
+    equity: fxAdd({ v: equity, s: SUM_SCALE }, equityX),
+    unrealizedPnl: fxAdd({ v: upnl, s: SUM_SCALE }, upnlX),
+    collateral: collateral === null ? null : fxAdd({ v: collateral, s: SUM_SCALE }, collateralX),
     unpriced,
     haircuts: [...versions].sort(),
     uses: [...uses].sort(),
