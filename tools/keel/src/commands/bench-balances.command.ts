@@ -23,6 +23,7 @@ import {
   SnapshotBook,
   valueAccount,
 } from '@keel/balances-domain';
+import { mulberry32 } from '@keel/venue-sim';
 import { intFlag, parseFlags } from '../cli.io';
 import type { Command } from './command';
 import { msSince, nowNs, quantile, r2, timeRuns } from './bench.timing';
@@ -36,18 +37,6 @@ const TIERED = {
   version: 'bench@1',
 };
 const T0 = Date.parse('2026-03-02T00:00:00.000Z');
-
-/** mulberry32: a seeded generator, so a run is reproducible. */
-const rng = (seed: number): (() => number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
 
 const recorded = <T extends 'QuoteUpdated' | 'AccountSnapshotReported'>(
   type: T,
@@ -92,7 +81,7 @@ export const benchBalancesCommand: Command = {
     const runs = intFlag('runs', flags.runs, 30);
     const ticks = intFlag('ticks', flags.ticks, 5000);
     const seed = intFlag('seed', flags.seed, 1, 0);
-    const random = rng(seed);
+    const random = mulberry32(seed);
     const R = DEFAULT_BALANCES_CONFIG.reportingCurrency;
     const settings: BalancesSettings = {
       config: DEFAULT_BALANCES_CONFIG,
