@@ -197,40 +197,6 @@ export const haircutVersionAt = (
     : E.right(found);
 };
 
-/** Σ over tiers of rate × the part of `usd` within the tier; nothing counts above a bounded last tier. */
-export const tieredValue = (tiers: readonly HaircutTier[], usd: Decimal): Decimal => {
-  let below = new Decimal(0);
-  let sum = new Decimal(0);
-  for (const t of tiers) {
-    const top = t.upToUsd === null ? usd : Decimal.min(usd, t.upToUsd);
-    if (top.gt(below)) sum = sum.plus(top.minus(below).times(t.rate));
-    if (t.upToUsd === null || usd.lte(t.upToUsd)) break;
-    below = t.upToUsd;
-  }
-  return sum;
-};
-
-/**
- * The collateral value in USD of `amount` of `asset` worth `usdValue` at the venue, at time `at`,
- * with the version used. Tiers apply piecewise, like OKX: each rate to the slice of value inside its
- * tier. An asset the version does not list counts by its `default`, else 0. A negative value (a
- * debt) counts in full: haircuts shrink what is owned, never what is owed.
- */
-export const collateralOf = (
-  tables: HaircutTables,
-  venue: string,
-  asset: string,
-  amount: Decimal,
-  usdValue: Decimal,
-  at: number,
-): E.Either<HaircutError, { readonly value: Decimal; readonly version: string }> =>
-  E.map((v: HaircutVersion) => {
-    if (amount.isZero() || !usdValue.isPositive())
-      return { value: amount.isZero() ? new Decimal(0) : usdValue, version: v.version };
-    const tiers = v.assets.get(asset) ?? v.default;
-    return { value: tiers === null ? new Decimal(0) : tieredValue(tiers, usdValue), version: v.version };
-  })(haircutVersionAt(tables, venue, at));
-
 /**
  * The tables as the valuation reads them (`Haircut` of valuation.ts): the tiers of the version in
  * force, as decimal strings, for the asset (or the version's default; none: not collateral), or

@@ -3,15 +3,47 @@ import * as E from 'fp-ts/Either';
 import Decimal from 'decimal.js';
 import {
   BUILTIN_HAIRCUTS,
-  collateralOf,
   HaircutError,
   HaircutTables,
   haircutFrom,
   haircutVersionAt,
-  tieredValue,
   parseHaircutTables,
+  HaircutTier,
 } from './haircuts';
 import { fx, fxText, throughTiers } from './valuation';
+
+/**
+ * The collateral of `amount` of `asset` worth `usdValue`, as the valuation counts it: the tiers of
+ * the version in force (haircutFrom) applied piecewise in fixed point (throughTiers); a debt in
+ * full, a zero amount as nothing; no version in force is an error, never zero.
+ */
+const collateralOf = (
+  tables: HaircutTables,
+  venue: string,
+  asset: string,
+  amount: Decimal,
+  usdValue: Decimal,
+  at: number,
+): E.Either<HaircutError, { readonly value: Decimal; readonly version: string }> =>
+  E.map((v: { readonly version: string }) => {
+    if (amount.isZero() || !usdValue.isPositive())
+      return { value: amount.isZero() ? new Decimal(0) : usdValue, version: v.version };
+    const h = haircutFrom(tables)(venue, asset, at)!;
+    return { value: new Decimal(fxText(throughTiers(fx(usdValue.toFixed()), h.tiers))), version: h.version };
+  })(haircutVersionAt(tables, venue, at));
+
+/** An independent reference for the fixed-point tiers: decimal.js, slice by slice. */
+const tieredValue = (tiers: readonly HaircutTier[], usd: Decimal): Decimal => {
+  let below = new Decimal(0);
+  let sum = new Decimal(0);
+  for (const t of tiers) {
+    const top = t.upToUsd === null ? usd : Decimal.min(usd, t.upToUsd);
+    if (top.gt(below)) sum = sum.plus(top.minus(below).times(t.rate));
+    if (t.upToUsd === null || usd.lte(t.upToUsd)) break;
+    below = t.upToUsd;
+  }
+  return sum;
+};
 
 const ok = <A>(r: E.Either<HaircutError, A>): A => {
   if (E.isLeft(r)) throw new Error(r.left.message);
