@@ -1,6 +1,7 @@
 /**
- * Production wiring of balance-aggregator: config → ports → the PnL engine (@keel/pnl-engine),
- * and, beside an embedded store, the PnL archiver that keeps `<store>.pnl-archive` current
+ * Production wiring of balance-aggregator: config → ports → the balances engine
+ * (@keel/balances-engine: account valuation) and the PnL engine (@keel/pnl-engine), and, beside
+ * an embedded store, the PnL archiver that keeps `<store>.pnl-archive` current
  * (@keel/pnl-replay; an accelerator for replays, never the truth). The archive belongs to the
  * PnL owner, not to the relay, which only moves events from the store to NATS.
  */
@@ -10,16 +11,7 @@ import { parseEventStoreUri } from '@keel/event-store';
 import { AppMainSpec } from '@keel/runtime';
 import { startPnlEngine } from '@keel/pnl-engine';
 import { startPnlArchiver } from '@keel/pnl-replay';
-import { ValidationError, validationError } from '@keel/events';
-import {
-  BalancesConfig,
-  BUILTIN_HAIRCUTS,
-  Haircut,
-  haircutFrom,
-  HaircutTables,
-  parseBalancesConfig,
-  parseHaircutTables,
-} from '@keel/balances-domain';
+import { resolveBalancesSettings } from '@keel/balances-domain';
 import { startBalancesEngine } from '@keel/balances-engine';
 
 const BalancesDoc = Type.Object(
@@ -40,36 +32,8 @@ const BalancesDoc = Type.Object(
   },
 );
 
-interface Valuation {
-  readonly config: BalancesConfig;
-  readonly haircut: Haircut;
-}
-
-/**
- * The valuation settings of the document (defaults for what it leaves out) and the haircut tables:
- * the built-in ones (libs/balances/domain/data/haircuts), each venue's replaced by the document's
- * `haircuts` where it gives one. Errors name the key and the value.
- */
-export const valuationOf = (
-  doc: Static<typeof BalancesDoc> | undefined,
-): E.Either<ValidationError, Valuation> => {
-  const { haircuts, ...settings } = doc ?? {};
-  const config = parseBalancesConfig(settings, '/balances');
-  if (E.isLeft(config)) return config;
-  const asInvalid = (
-    e: { message: string; pointer?: string; value?: string },
-    where: string,
-  ): ValidationError => validationError(`${where}${e.pointer ?? ''}`, e.value ?? null, e.message);
-  if (E.isLeft(BUILTIN_HAIRCUTS))
-    return E.left(asInvalid(BUILTIN_HAIRCUTS.left, 'libs/balances/domain/data/haircuts'));
-  let tables: HaircutTables = BUILTIN_HAIRCUTS.right;
-  if (haircuts !== undefined) {
-    const own = parseHaircutTables(haircuts, '/balances/haircuts');
-    if (E.isLeft(own)) return E.left(asInvalid(own.left, '/balances/haircuts'));
-    tables = new Map([...tables, ...own.right]);
-  }
-  return E.right({ config: config.right, haircut: haircutFrom(tables) });
-};
+/** The valuation settings of the document and the haircut tables (@keel/balances-domain). */
+export const valuationOf = (doc: Static<typeof BalancesDoc> | undefined) => resolveBalancesSettings(doc);
 
 export const BalanceAggregatorConfig = {
   balances: Type.Optional(BalancesDoc),

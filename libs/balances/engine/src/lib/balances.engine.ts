@@ -10,6 +10,7 @@ import * as E from 'fp-ts/Either';
 import * as TE from 'fp-ts/TaskEither';
 import {
   deriveId,
+  EventData,
   InfrastructureError,
   NewEvent,
   newEvent,
@@ -31,6 +32,7 @@ import {
   BalancesState,
   evolveBalances,
   initialBalances,
+  Outgoing,
 } from '@keel/balances-domain';
 
 /** Its durable consumer and snapshot key; its events' producer is the app that owns them. */
@@ -58,12 +60,8 @@ export const balancesWrites = (
       occurredAt: event.occurredAt,
     };
     const id = deriveId(BALANCES_ENGINE_NAME, event.eventId, o.key);
-    const e =
-      o.type === 'AccountEquityUpdated'
-        ? newEvent(o.type, id, o.data, meta)
-        : o.type === 'PortfolioValued'
-          ? newEvent(o.type, id, o.data, meta)
-          : newEvent(o.type, id, o.data, meta);
+    // Outgoing pairs each type with its own payload; TypeScript cannot follow that through a union.
+    const e = newEvent<Outgoing['type']>(o.type, id, o.data as EventData<Outgoing['type']>, meta);
     if (E.isLeft(e)) return e;
     byStream.set(o.stream, [...(byStream.get(o.stream) ?? []), e.right]);
   }
