@@ -27,6 +27,7 @@ import { createExecutionEngine } from '@keel/execution-engine';
 import { ExecutionView } from '@keel/execution-domain';
 import { OptimizerState, resolveOptimizerConfig } from '@keel/portfolio-domain';
 import { createOptimizerEngine, OptimizerEngine } from '@keel/portfolio-engine';
+import { equity } from '@keel/portfolio-domain/testing';
 import { NatsServer, startNatsServer, TempDir, tempDir } from '@keel/testing';
 
 const T0 = Date.parse('2026-03-02T12:00:00Z');
@@ -160,39 +161,11 @@ beforeAll(async () => {
   );
   await append(
     'balances-acc-1',
-    fact(
-      'AccountEquityUpdated',
-      {
-        accountId: 'acc-1',
-        currency: 'USDT',
-        equity: '100000',
-        asOf: new Date(T0).toISOString(),
-        unrealizedPnl: null,
-        collateral: null,
-        unpriced: [],
-        stale: null,
-        haircuts: [],
-      },
-      'balance-aggregator',
-    ),
+    fact('AccountEquityUpdated', equity('acc-1', '100000', T0), 'balance-aggregator'),
   );
   await append(
     'balances-acc-2',
-    fact(
-      'AccountEquityUpdated',
-      {
-        accountId: 'acc-2',
-        currency: 'USDT',
-        equity: '40000',
-        asOf: new Date(T0).toISOString(),
-        unrealizedPnl: null,
-        collateral: null,
-        unpriced: [],
-        stale: null,
-        haircuts: [],
-      },
-      'balance-aggregator',
-    ),
+    fact('AccountEquityUpdated', equity('acc-2', '40000', T0), 'balance-aggregator'),
   );
   const execution = createExecutionEngine(
     { store, clock, logger, registry: new Registry() },

@@ -20,6 +20,7 @@ import {
 } from '@keel/runtime';
 import { BINANCE_USDM_BTCUSDT, instrumentToStored } from '@keel/instruments';
 import { OptimizerConfigText, OptimizerState, resolveOptimizerConfig } from '@keel/portfolio-domain';
+import { equity } from '@keel/portfolio-domain/testing';
 import { createOptimizerEngine, OptimizerEngine } from './optimizer.engine';
 
 const T0 = Date.parse('2026-03-02T12:00:00Z');
@@ -117,21 +118,7 @@ beforeEach(async () => {
   );
   await append(
     'balances-acc-1',
-    fact(
-      'AccountEquityUpdated',
-      {
-        accountId: 'acc-1',
-        currency: 'USDT',
-        equity: '10000',
-        asOf: new Date(T0).toISOString(),
-        unrealizedPnl: null,
-        collateral: null,
-        unpriced: [],
-        stale: null,
-        haircuts: [],
-      },
-      'balance-aggregator',
-    ),
+    fact('AccountEquityUpdated', equity('acc-1', '10000', T0), 'balance-aggregator'),
   );
   await start(DOC);
 });
