@@ -5,3 +5,4 @@ export * from './lib/slippage.model';
 export * from './lib/sim.account';
 export * from './lib/simulated.venue';
 export * from './lib/sim.funding';
+export * from './lib/sim.markets';
