@@ -13,9 +13,8 @@ import * as E from 'fp-ts/Either';
 import { RecordedEvent } from '@keel/events';
 import { createRealClock } from '@keel/runtime';
 import { VenueAdapter } from '@keel/venue-domain';
-import { SimulatedVenue } from '@keel/venue-sim';
+import { SimulatedVenue, VenueServer, serveVenue } from '@keel/venue-sim';
 import { DEFAULT_SIM_TRADES, startSimVenue } from './sim.venue';
-import { serveVenue, VenueServer } from './venue-http';
 import {
   GatewayChild,
   Harness,

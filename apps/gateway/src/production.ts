@@ -9,8 +9,52 @@ import { Static, Type } from '@sinclair/typebox';
 import { KeelError } from '@keel/events';
 import { AppMainSpec, AppPorts, AppProgram, runEngine } from '@keel/runtime';
 import { createVenueEngine, GATEWAY_APP } from '@keel/venue-engine';
+import { Instrument } from '@keel/venue-domain';
+import { instrumentOf } from '@keel/venue-sim';
 import { DEFAULT_SIM_TRADES, SIM_BTCUSDT } from './sim.venue';
 import { credentialPrefix, list, openAdapters } from './venues';
+
+const DECIMAL = '^-?\\d+(\\.\\d+)?$';
+const dec = () => Type.String({ pattern: DECIMAL });
+/** `SimMarketSpec` (@keel/venue-sim) as a settings schema, so a bad entry is named by its path. */
+const SimMarketSchema = Type.Object(
+  {
+    instrument: Type.Object({
+      venue: Type.String({ minLength: 1 }),
+      venueSymbol: Type.String({ minLength: 1 }),
+      symbol: Type.String({ minLength: 1 }),
+      kind: Type.Union([Type.Literal('spot'), Type.Literal('perpetual'), Type.Literal('future')]),
+      base: Type.String({ minLength: 1 }),
+      quote: Type.String({ minLength: 1 }),
+      settle: Type.String({ minLength: 1 }),
+      tickSize: dec(),
+      lotSize: dec(),
+      minQty: dec(),
+      minNotional: dec(),
+      contractSize: dec(),
+      settlement: Type.Union([Type.Literal('cash'), Type.Literal('physical'), Type.Null()]),
+      expiry: Type.Union([Type.String(), Type.Null()]),
+      makerFee: dec(),
+      takerFee: dec(),
+    }),
+    source: Type.Union([
+      Type.Object({
+        kind: Type.Literal('ticks'),
+        trades: Type.Optional(Type.String({ minLength: 1 })),
+        quotes: Type.Optional(Type.String({ minLength: 1 })),
+      }),
+      Type.Object({
+        kind: Type.Literal('bars'),
+        file: Type.String({ minLength: 1 }),
+        contract: Type.Optional(Type.String({ minLength: 1 })),
+      }),
+    ]),
+    shiftMs: Type.Integer(),
+    from: Type.Optional(Type.Integer()),
+    until: Type.Optional(Type.Integer()),
+  },
+  { additionalProperties: false },
+);
 
 export const GatewayConfig = {
   venue: Type.Union(
@@ -38,6 +82,27 @@ export const GatewayConfig = {
     pattern: '^$|^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$',
     description:
       "sim: the clock instant (ISO-8601 UTC) the data's first event lands on, e.g. the accelerated clock's KEEL_CLOCK_START; empty = when the venue starts",
+  }),
+  simVenue: Type.String({
+    default: 'binanceusdm-sim',
+    pattern: '^[a-z0-9][a-z0-9-]{0,39}$',
+    description: "sim: the simulated venue's name, as its events and instruments carry it",
+  }),
+  simBalances: Type.String({
+    default: 'USDT=1000000',
+    description: 'sim: every owned account’s starting balances, ASSET=amount comma-separated',
+  }),
+  simMarkets: Type.Optional(
+    Type.Array(SimMarketSchema, {
+      description:
+        "sim: the listed instruments with their recorded data and its shift onto the session's clock (keel demo); replaces simTrades/simQuotes/simDataStart",
+    }),
+  ),
+  instance: Type.String({
+    default: '',
+    pattern: '^$|^[a-z0-9][a-z0-9-]{0,29}$',
+    description:
+      'names this gateway when several run against one store (one per venue): its durable consumer and snapshot become gateway-<instance>',
   }),
   venueUrl: Type.String({
     default: '',
@@ -72,6 +137,15 @@ export const GatewayConfig = {
 };
 type Config = { [K in keyof typeof GatewayConfig]: Static<(typeof GatewayConfig)[K]> };
 
+/** The simulator's listed instruments: the `simMarkets` ones (already checked by the schema), else BTCUSDT. */
+const simInstruments = (config: Config): Instrument[] =>
+  config.simMarkets === undefined
+    ? [SIM_BTCUSDT]
+    : config.simMarkets.flatMap((m) => {
+        const i = instrumentOf(m.instrument);
+        return E.isRight(i) ? [i.right] : [];
+      });
+
 export const startGateway = async (
   ports: AppPorts,
   config: Config & { snapshotEvery: number },
@@ -84,7 +158,9 @@ export const startGateway = async (
     {
       venue: config.venue,
       instruments: list(config.instruments),
-      ...(config.venue === 'sim' ? { knownInstruments: [SIM_BTCUSDT] } : {}),
+      // A simulator in this process is known at once; one served over HTTP lists its own.
+      ...(config.venue === 'sim' && !config.venueUrl ? { knownInstruments: simInstruments(config) } : {}),
+      ...(config.instance ? { name: `${GATEWAY_APP}-${config.instance}` } : {}),
       // Hyperliquid serves public trades over its websocket only (ccxt's REST call returns the account's own fills).
       ...(config.venue === 'hyperliquid' ? { tradeInstruments: [] } : {}),
       ...(config.venue === 'okx' ? { okxBook: config.okxBook } : {}),

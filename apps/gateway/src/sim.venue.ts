@@ -8,6 +8,7 @@ import * as E from 'fp-ts/Either';
 import { Clock } from '@keel/runtime';
 import { BINANCE_USDM_BTCUSDT, Instrument } from '@keel/venue-domain';
 import { createSimulatedVenue, loadMarket, SimulatedVenue } from '@keel/venue-sim';
+export { loadSimMarkets, parseBalances, startSimVenueOn } from '@keel/venue-sim';
 
 export const SIM_TEST_DATA = path.resolve(__dirname, '../../../libs/venue/sim/test-data');
 export const DEFAULT_SIM_TRADES = path.join(

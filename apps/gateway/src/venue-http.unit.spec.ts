@@ -2,7 +2,7 @@
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
 import { createCountingAdapter } from '@keel/venue-engine/testing';
-import { httpVenueAdapter, serveVenue, VenueServer } from './venue-http';
+import { httpVenueAdapter, serveVenue, VenueServer } from '@keel/venue-sim';
 
 let server: VenueServer;
 const inner = createCountingAdapter({ venue: 'count', accountId: 'acc-http' });

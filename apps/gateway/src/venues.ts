@@ -14,8 +14,8 @@ import { InfrastructureError, KeelError, ValidationError } from '@keel/events';
 import { Clock } from '@keel/runtime';
 import { VenueAdapter } from '@keel/venue-domain';
 import { CcxtCredentials, CcxtVenueId, createCcxtVenue } from '@keel/venue-ccxt';
-import { startSimVenue } from './sim.venue';
-import { httpVenueAdapter } from './venue-http';
+import { SimMarketSpec, httpVenueAdapter } from '@keel/venue-sim';
+import { loadSimMarkets, parseBalances, startSimVenue, startSimVenueOn } from './sim.venue';
 
 export type VenueKind = 'sim' | CcxtVenueId;
 
@@ -29,6 +29,12 @@ export interface VenueSettings {
   readonly simQuotes: string;
   /** ISO instant the sim data's first event lands on; empty = when the venue starts. */
   readonly simDataStart: string;
+  /** The simulated venue's name (what its events and instruments say). */
+  readonly simVenue: string;
+  /** Markets on the session's clock (`keel demo`); when given, simTrades/simQuotes/simDataStart are not used. */
+  readonly simMarkets?: readonly SimMarketSpec[];
+  /** Every simulated account's starting balances, `USDT=1000000,…`. */
+  readonly simBalances: string;
 }
 
 const invalid = (path: string, value: string, message: string): ValidationError => ({
@@ -139,10 +145,28 @@ export const openAdapters = async (
     }
     return E.right(out);
   }
+  const balances = parseBalances(s.simBalances);
+  if (E.isLeft(balances)) return E.left(invalid('KEEL_SIM_BALANCES', s.simBalances, balances.left));
   const out: VenueAdapter[] = [];
+  if (s.simMarkets !== undefined) {
+    const markets = await loadSimMarkets(s.simMarkets);
+    if (E.isLeft(markets)) return E.left(invalid('simMarkets', '', markets.left));
+    for (const accountId of accountIds)
+      out.push(
+        startSimVenueOn({
+          venue: s.simVenue,
+          accountId,
+          clock,
+          markets: markets.right,
+          balances: balances.right,
+        }),
+      );
+    return E.right(out);
+  }
   for (const accountId of accountIds) {
     const v = await startSimVenue({
-      venue: 'binanceusdm-sim',
+      venue: s.simVenue,
+      balances: balances.right,
       accountId,
       clock,
       trades: s.simTrades,

@@ -6,3 +6,5 @@ export * from './lib/sim.account';
 export * from './lib/simulated.venue';
 export * from './lib/sim.funding';
 export * from './lib/sim.markets';
+export * from './lib/bars';
+export * from './lib/venue-http';

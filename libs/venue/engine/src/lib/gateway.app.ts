@@ -86,6 +86,8 @@ export const venueStream = (accountId: string): string => {
 };
 
 export interface GatewayShell {
+  /** The app's name (durable consumer, snapshot): `gateway`, or `gateway-<instance>` when several run. */
+  readonly name?: string;
   readonly store: EventStore;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -235,7 +237,7 @@ export const gatewayApp = (accountIds: readonly string[], shell: GatewayShell): 
   };
 
   return {
-    name: 'gateway',
+    name: shell.name ?? 'gateway',
     projection: gatewayProjection(accountIds),
     react: (event, state, ctx) => {
       const gate: GateState = { ...state.gate, accounts: shell.phases, startPosition: shell.startPosition };

@@ -45,6 +45,8 @@ import { GatewayMetrics, registerGatewayMetrics } from './gateway.metrics';
 export const GATEWAY_APP = 'gateway';
 
 export interface VenueEngineSettings {
+  /** The app's name: its durable consumer and snapshot (default `gateway`; `gateway-<instance>` when several run). */
+  readonly name?: string;
   /** Whose rate limits apply. */
   readonly venue: keyof typeof VENUE_LIMITS;
   /** Subscribed instruments (quotes and trades recorded each cycle). */
@@ -258,6 +260,7 @@ export const createVenueEngine = (
   };
 
   const app = gatewayApp(accountIds, {
+    name: settings.name ?? GATEWAY_APP,
     store,
     clock,
     logger,

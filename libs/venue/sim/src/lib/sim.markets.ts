@@ -4,6 +4,14 @@
  * session's clock. `keel demo` builds these for its gateways; the gateway's `simMarkets`
  * setting reads them (apps/gateway/src/sim.venue.ts).
  */
+import Decimal from 'decimal.js';
+import * as E from 'fp-ts/Either';
+import { Clock } from '@keel/clock';
+import { Instrument } from '@keel/venue-domain';
+import { createSimulatedVenue, SimulatedVenue } from './simulated.venue';
+import { barEvents, readBars } from './bars';
+import { loadMarket, MarketDataError } from './csv.readers';
+import { MarketEvent } from './market.events';
 
 /** An instrument as JSON: every decimal a string (see `Instrument` in @keel/instruments). */
 export interface InstrumentJson {
@@ -42,4 +50,140 @@ export interface SimMarketSpec {
   readonly shiftMs: number;
   /** Replay only data at or after this session-clock instant (ms); default: all. */
   readonly from?: number;
+  /** Replay only data before this session-clock instant (ms); default: all. */
+  readonly until?: number;
 }
+
+/** The instrument of an `InstrumentJson`; a decimal that does not parse names its field. */
+export const instrumentOf = (j: InstrumentJson): E.Either<MarketDataError, Instrument> => {
+  const decimals = [
+    'tickSize',
+    'lotSize',
+    'minQty',
+    'minNotional',
+    'contractSize',
+    'makerFee',
+    'takerFee',
+  ] as const;
+  const out: Record<string, unknown> = { ...j };
+  for (const k of decimals) {
+    const v = j[k];
+    if (typeof v !== 'string' || !/^-?\d+(\.\d+)?$/.test(v))
+      return E.left({
+        _tag: 'MarketDataError',
+        file: `instrument ${j.symbol}`,
+        line: 0,
+        field: k,
+        value: String(v),
+        message: `instrument ${j.symbol}: ${k}=${String(v)} is not a decimal`,
+      });
+    out[k] = new Decimal(v);
+  }
+  return E.right(out as unknown as Instrument);
+};
+
+/** An instrument as JSON (the inverse of `instrumentOf`). */
+export const instrumentJson = (i: Instrument): InstrumentJson => ({
+  ...i,
+  tickSize: i.tickSize.toString(),
+  lotSize: i.lotSize.toString(),
+  minQty: i.minQty.toString(),
+  minNotional: i.minNotional.toString(),
+  contractSize: i.contractSize.toString(),
+  makerFee: i.makerFee.toString(),
+  takerFee: i.takerFee.toString(),
+});
+
+const shifted = (e: MarketEvent, by: number): MarketEvent => ({ ...e, venueAt: e.venueAt + by });
+
+/**
+ * The market events of one spec on the session's clock: its data read, bars made into events,
+ * every timestamp moved by `shiftMs`, and only what falls in [from, until) kept.
+ */
+export const loadSimMarket = async (
+  spec: SimMarketSpec,
+): Promise<
+  E.Either<MarketDataError, { readonly instrument: Instrument; readonly events: MarketEvent[] }>
+> => {
+  const instrument = instrumentOf(spec.instrument);
+  if (E.isLeft(instrument)) return instrument;
+  const i = instrument.right;
+  const fromData = spec.from === undefined ? undefined : spec.from - spec.shiftMs;
+  const untilData = spec.until === undefined ? undefined : spec.until - spec.shiftMs;
+  let events: MarketEvent[];
+  if (spec.source.kind === 'bars') {
+    const bars = await readBars(spec.source.file, {
+      ...(spec.source.contract === undefined ? {} : { contract: spec.source.contract }),
+      ...(fromData === undefined ? {} : { from: fromData }),
+      ...(untilData === undefined ? {} : { until: untilData }),
+    });
+    if (E.isLeft(bars)) return bars;
+    events = barEvents(bars.right, i.tickSize, 60_000, i.lotSize);
+  } else {
+    const loaded = await loadMarket({
+      ...(spec.source.trades ? { trades: spec.source.trades } : {}),
+      ...(spec.source.quotes ? { quotes: spec.source.quotes } : {}),
+    });
+    if (E.isLeft(loaded)) return loaded;
+    events = loaded.right.filter(
+      (e) =>
+        (fromData === undefined || e.venueAt >= fromData) &&
+        (untilData === undefined || e.venueAt < untilData),
+    );
+  }
+  return E.right({
+    instrument: i,
+    events: spec.shiftMs === 0 ? events : events.map((e) => shifted(e, spec.shiftMs)),
+  });
+};
+
+/** Initial balances as settings write them: `USDT=1000000,USD=250000`; a bad entry names itself. */
+export const parseBalances = (text: string): E.Either<string, Readonly<Record<string, string>>> => {
+  const out: Record<string, string> = {};
+  for (const part of text
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)) {
+    const m = /^([A-Z0-9]{2,12})=(\d+(\.\d+)?)$/.exec(part);
+    if (!m) return E.left(`${JSON.stringify(part)} is not ASSET=amount (e.g. USDT=1000000)`);
+    out[m[1] as string] = m[2] as string;
+  }
+  return E.right(out);
+};
+
+/** Markets loaded once per gateway, shared by every account's simulator (each replays them on its own). */
+export type LoadedMarkets = readonly {
+  readonly instrument: Instrument;
+  readonly events: readonly MarketEvent[];
+}[];
+
+export const loadSimMarkets = async (
+  specs: readonly SimMarketSpec[],
+): Promise<E.Either<string, LoadedMarkets>> => {
+  const out: { instrument: Instrument; events: readonly MarketEvent[] }[] = [];
+  for (const spec of specs) {
+    const m = await loadSimMarket(spec);
+    if (E.isLeft(m)) return E.left(`sim market ${spec.instrument.symbol}: ${m.left.message}`);
+    out.push(m.right);
+  }
+  return E.right(out);
+};
+
+/** A simulator replaying markets already on the session's clock (`simMarkets`): no shift of its own. */
+export const startSimVenueOn = (o: {
+  readonly venue: string;
+  readonly accountId: string;
+  readonly clock: Clock;
+  readonly markets: LoadedMarkets;
+  readonly balances: Readonly<Record<string, string>>;
+  readonly latencyMs?: number;
+}): SimulatedVenue =>
+  createSimulatedVenue({
+    venue: o.venue,
+    accountId: o.accountId,
+    clock: o.clock,
+    markets: o.markets.map((m) => ({ instrument: m.instrument, events: m.events })),
+    balances: o.balances,
+    latencyMs: o.latencyMs ?? 20,
+    timeOffsetMs: 0,
+  });

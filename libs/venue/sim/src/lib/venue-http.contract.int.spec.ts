@@ -5,10 +5,11 @@
  */
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
-import { createRealClock } from '@keel/runtime';
+import { createRealClock } from '@keel/clock';
 import { BINANCE_USDM_BTCUSDT } from '@keel/venue-domain';
 import { venueAdapterContract } from '@keel/venue-domain/testing';
-import { createSimulatedVenue, syntheticMarket } from '@keel/venue-sim';
+import { createSimulatedVenue } from './simulated.venue';
+import { syntheticMarket } from './synthetic.market';
 import { httpVenueAdapter, serveVenue } from './venue-http';
 
 venueAdapterContract('simulator behind the loopback HTTP shim', async () => {
