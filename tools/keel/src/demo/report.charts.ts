@@ -33,6 +33,8 @@ export interface ChartSeries {
   readonly colour: string;
   /** Hold each value until the next point (and to the domain's end): a target, a setting. */
   readonly step?: boolean;
+  /** A line whose last value is still held at the domain's end (a position): drawn flat to it. */
+  readonly holdToEnd?: boolean;
   readonly dashed?: boolean;
 }
 
@@ -264,8 +266,8 @@ export const timeChart = (series: readonly ChartSeries[], o: TimeChartOptions): 
       d += i === 0 ? `M${x} ${y}` : s.step ? `H${x}V${y}` : `L${x} ${y}`;
     });
     const last = pts[pts.length - 1] as XY;
-    if (s.step && last[0] < x1) d += `H${r1(sx(x1))}`;
-    if (pts.length === 1 && !s.step) {
+    if ((s.step || s.holdToEnd) && last[0] < x1) d += `H${r1(sx(x1))}`;
+    if (pts.length === 1 && !s.step && !s.holdToEnd) {
       plotted.push(`<circle cx="${r1(sx(last[0]))}" cy="${r1(sy(last[1]))}" r="3" fill="${s.colour}"/>`);
       continue;
     }

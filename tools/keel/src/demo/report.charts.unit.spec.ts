@@ -104,6 +104,23 @@ describe('timeChart', () => {
     expect(svg).toContain('clip-path="url(#clip-c1)"');
   });
 
+  it('holds a position line flat from its last point to the end of the domain', () => {
+    const points: XY[] = [
+      [0, 0],
+      [1_800_000, 2],
+    ];
+    const held = timeChart([{ label: 'p', colour: '#0072B2', holdToEnd: true, points }], {
+      ...base,
+      xDomain: [0, 3_600_000],
+    });
+    const plain = timeChart([{ label: 'p', colour: '#0072B2', points }], {
+      ...base,
+      xDomain: [0, 3_600_000],
+    });
+    expect(held).toMatch(/<path d="M[\d.]+ [\d.]+L[\d.]+ [\d.]+H[\d.]+"/);
+    expect(plain).toMatch(/<path d="M[\d.]+ [\d.]+L[\d.]+ [\d.]+"/);
+  });
+
   it('draws vertical markers inside the domain only', () => {
     const svg = timeChart(
       [

@@ -202,7 +202,7 @@ const pnl = (r: DemoRecord, domain: readonly [number, number], markers: readonly
 const positions = (ps: readonly DemoPositionSeries[], domain: readonly [number, number]): string => {
   const charts = ps.map((p, i) => {
     const series = [
-      { label: 'position', points: xy(p.position), colour: '#0072B2' },
+      { label: 'position', points: xy(p.position), colour: '#0072B2', holdToEnd: true },
       { label: 'target', points: xy(p.target), colour: '#E69F00', step: true, dashed: true },
     ];
     return figure(
