@@ -32,3 +32,22 @@ if [ "$need_nats_binary" = "yes" ] && ! command -v nats-server >/dev/null 2>&1; 
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nats-server >&2
   fi
 fi
+
+# Chromium for the HTML report's screenshot test (tools/keel/src/demo/report.screenshot.e2e.spec.ts),
+# when asked (scripts/test.sh sets KEEL_NEEDS_CHROMIUM=yes). apt's output goes to a log, shown on failure.
+ensure_chromium() {
+  [ -x "${KEEL_CHROMIUM_BIN:-/usr/bin/chromium}" ] && return 0
+  local log="tmp/ensure-deps-chromium.log"
+  mkdir -p tmp
+  echo "[keel] installing chromium from apt (log: $log)" >&2
+  local sudo=""; [ "$(id -u)" = "0" ] || sudo="sudo"
+  if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium; } >"$log" 2>&1; then
+    tail -n 20 "$log" >&2
+    echo "[keel] chromium install failed (full log: $log)" >&2
+    return 1
+  fi
+}
+
+if [ "${KEEL_NEEDS_CHROMIUM:-}" = "yes" ]; then
+  ensure_chromium
+fi
