@@ -139,8 +139,8 @@ export const CME_HORIZON_SEC = 900;
 /** A 2-minute session at this speed is 10 h of session time: the window below plus 45 minutes. */
 export const RECOMMENDED_SPEED = 300;
 
-const FRONT = { listed: 'MESZ5', recorded: 'ESZ13', month: '2025-12' } as const;
-const NEXT = { listed: 'MESH6', recorded: 'ESH14', month: '2026-03' } as const;
+const FRONT = { listed: 'MESZ5', recorded: 'ESZ13' } as const;
+const NEXT = { listed: 'MESH6', recorded: 'ESH14' } as const;
 /** The recorded instant put on MESZ5's forced-roll midnight: 10:00 CT, 2013-12-18. */
 const RECORDED_AT_ROLL = Date.parse('2013-12-18T16:00:00Z');
 /**
@@ -187,7 +187,7 @@ const positiveNumber = (field: string, v: number): E.Either<string, number> =>
     ? E.right(v)
     : E.left(`${field}: ${JSON.stringify(v)} must be a positive number`);
 
-const nonEmpty = (field: string, v: string): E.Either<string, string> =>
+const aName = (field: string, v: string): E.Either<string, string> =>
   /^[A-Za-z0-9_.:@-]+$/.test(v)
     ? E.right(v)
     : E.left(`${field}: ${JSON.stringify(v)} must be a name ([A-Za-z0-9_.:@-]+)`);
@@ -200,8 +200,8 @@ export const cmePlan = (o: CmePlanOptions): E.Either<string, CmePlan> => {
   for (const check of [
     positiveNumber('speed', o.speed),
     positiveNumber('minutes', o.minutes),
-    nonEmpty('venue', o.venue),
-    nonEmpty('accountId', o.accountId),
+    aName('venue', o.venue),
+    aName('accountId', o.accountId),
   ])
     if (E.isLeft(check)) return check;
   const spec = lookupProduct(CME_ROOT);
@@ -300,6 +300,65 @@ const planFor = (
       `The shift moves the time of day (hours are the 2025 calendar's; the data supplies prices): ` +
       `contiguous from ${ct(dataFrom)} to ${ct(dataTo)}. ES prices as MES prices.`,
   }));
+  const milestones = milestonesOf(spec, front, next, {
+    clockStart,
+    clockEnd,
+    close,
+    reopen,
+    rollStart,
+    forcedRoll,
+    dataTo,
+  });
+  return E.right({
+    clockStart,
+    clockEnd,
+    root: CME_ROOT,
+    markets,
+    rolloverEnv: {
+      [envNameFor('KEEL_', 'roots')]: text.roots,
+      [envNameFor('KEEL_', 'accountIds')]: text.accountIds,
+      [envNameFor('KEEL_', 'rollPolicy')]: text.rollPolicy,
+      [envNameFor('KEEL_', 'exposurePolicy')]: text.exposurePolicy,
+      [envNameFor('KEEL_', 'accountExposurePolicies')]: '',
+      [envNameFor('KEEL_', 'tickMs')]: String(CME_TICK_MS),
+      [envNameFor('KEEL_', 'targetHorizonSec')]: String(CME_HORIZON_SEC),
+    },
+    milestones,
+    data,
+    facts: {
+      front: front.code,
+      next: next.code,
+      recorded: { [front.code]: FRONT.recorded, [next.code]: NEXT.recorded },
+      file,
+      shiftMs,
+      close,
+      reopen,
+      forcedRoll,
+      rollDoneBy: forcedRoll + CME_TICK_MS + CME_HORIZON_SEC * 1000,
+      dataFrom,
+      dataTo,
+      contracts: [front, next],
+      minSpanMs,
+    },
+  });
+};
+
+/** The instants the report and the invariants name, in time order. */
+const milestonesOf = (
+  spec: ProductSpec,
+  front: RollContract,
+  next: RollContract,
+  at: {
+    readonly clockStart: number;
+    readonly clockEnd: number;
+    readonly close: number;
+    readonly reopen: number;
+    readonly rollStart: number;
+    readonly forcedRoll: number;
+    readonly dataTo: number;
+  },
+): readonly CmeMilestone[] => {
+  const { clockStart, clockEnd, close, reopen, rollStart, forcedRoll, dataTo } = at;
   const cutoffOf = (r: RollContract): CmeMilestone =>
     r.settlement === 'physical'
       ? {
@@ -350,38 +409,7 @@ const planFor = (
     cutoffOf(next),
   ];
   milestones.sort((a, b) => a.at - b.at);
-  return E.right({
-    clockStart,
-    clockEnd,
-    root: CME_ROOT,
-    markets,
-    rolloverEnv: {
-      [envNameFor('KEEL_', 'roots')]: text.roots,
-      [envNameFor('KEEL_', 'accountIds')]: text.accountIds,
-      [envNameFor('KEEL_', 'rollPolicy')]: text.rollPolicy,
-      [envNameFor('KEEL_', 'exposurePolicy')]: text.exposurePolicy,
-      [envNameFor('KEEL_', 'accountExposurePolicies')]: '',
-      [envNameFor('KEEL_', 'tickMs')]: String(CME_TICK_MS),
-      [envNameFor('KEEL_', 'targetHorizonSec')]: String(CME_HORIZON_SEC),
-    },
-    milestones,
-    data,
-    facts: {
-      front: front.code,
-      next: next.code,
-      recorded: { [front.code]: FRONT.recorded, [next.code]: NEXT.recorded },
-      file,
-      shiftMs,
-      close,
-      reopen,
-      forcedRoll,
-      rollDoneBy: forcedRoll + CME_TICK_MS + CME_HORIZON_SEC * 1000,
-      dataFrom,
-      dataTo,
-      contracts: [front, next],
-      minSpanMs,
-    },
-  });
+  return milestones;
 };
 
 /** One bar a model may read: its close time on the session clock and its close price. */
