@@ -14,12 +14,15 @@ const ChildReason = Type.Union([
 const Urgency = Type.Union([Type.Literal('low'), Type.Literal('normal'), Type.Literal('high')]);
 /**
  * market: the CME market not open; killSwitch: a kill switch the optimizer has not answered
- * by flattening; riskHalted: the optimizer's risk state HALTED (docs/execution.md).
+ * by flattening; riskHalted: the optimizer's risk state HALTED; sessionStopped: the operator
+ * stopped the account's trading (TradingSessionStopped) (docs/execution.md). `sessionStopped`
+ * was added after catalog 0.2.0: a wider union at the same version reads every stored pause.
  */
 const PauseReason = Type.Union([
   Type.Literal('market'),
   Type.Literal('killSwitch'),
   Type.Literal('riskHalted'),
+  Type.Literal('sessionStopped'),
 ]);
 /** A parent order's id; null only for a pause/resume recorded while no parent order exists. */
 const ParentOrderId = Id();
