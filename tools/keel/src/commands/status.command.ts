@@ -14,7 +14,7 @@
  */
 import * as E from 'fp-ts/Either';
 import { CONSUMER_METRICS } from '@keel/runtime';
-import { intFlag, parseFlags, UsageError } from '../cli.io';
+import { intFlag, joinNegativeValues, parseFlags, UsageError } from '../cli.io';
 import type { Command } from './command';
 import { APPS } from './start.command';
 import { Env, openOperatorStore, readAllOf } from './operator.store';
@@ -254,7 +254,8 @@ export const statusCommand: Command = {
       io.progress(help);
       return 0;
     }
-    const flags = parseFlags(args, FLAGS);
+    // `--port-offset -1` reaches the offset's own check (and its message).
+    const flags = parseFlags(joinNegativeValues(args), FLAGS);
     const portOffset = intFlag('port-offset', flags['port-offset'], 0, 0);
     const timeoutMs = intFlag('timeout-ms', flags['timeout-ms'], 2000, 1);
     const apps = flags.apps === undefined ? undefined : parseAppsFlag(flags.apps);

@@ -114,8 +114,14 @@ const control = (on: boolean, d: { reason: string; operator?: string }, at: stri
 
 const pauseKey = (accountId: string, instrument: string): string => `${accountId} ${instrument}`;
 
+type StatusEventType = (typeof STATUS_EVENT_TYPES)[number];
+const isStatusType = (t: string): t is StatusEventType =>
+  (STATUS_EVENT_TYPES as readonly string[]).includes(t);
+
 export const evolveStatus = (f: StatusFold, e: RecordedEvent): StatusFold => {
-  switch (e.type) {
+  const type = e.type;
+  if (!isStatusType(type)) return f;
+  switch (type) {
     case 'AccountEquityUpdated': {
       const d = (e as RecordedEvent<'AccountEquityUpdated'>).data;
       const a = own(f.accounts, d.accountId) ?? emptyAccount;
@@ -199,8 +205,10 @@ export const evolveStatus = (f: StatusFold, e: RecordedEvent): StatusFold => {
           : now.filter((r) => r !== d.reason);
       return { ...f, pauses: { ...f.pauses, [key]: next } };
     }
-    default:
-      return f;
+    default: {
+      const never: never = type;
+      return never;
+    }
   }
 };
 

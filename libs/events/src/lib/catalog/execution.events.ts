@@ -251,7 +251,7 @@ export const EXECUTION_EVENTS = {
     owner: 'execution',
     version: 2,
     description:
-      'Execution of (account, instrument) paused (market closed, a kill switch, or the risk state HALTED); its children are cancelled.',
+      "Execution of (account, instrument) paused (market closed, a kill switch, the risk state HALTED, or the operator's stopped trading session); its children are cancelled.",
     schema: Type.Object(
       {
         accountId: Account,
