@@ -66,6 +66,8 @@ describe('names: the exact strings are a public contract', () => {
       DeliveryRiskAlert: 'keel.evt.calendar.delivery-risk-alert',
       KillSwitchEngaged: 'keel.evt.control.kill-switch-engaged',
       KillSwitchReleased: 'keel.evt.control.kill-switch-released',
+      TradingSessionStopped: 'keel.evt.control.trading-session-stopped',
+      TradingSessionStarted: 'keel.evt.control.trading-session-started',
       TargetWithheld: 'keel.evt.portfolio.target-withheld',
       TargetLimited: 'keel.evt.portfolio.target-limited',
       RiskStateChanged: 'keel.evt.portfolio.risk-state-changed',

@@ -21,7 +21,14 @@ import { startCommand } from './start.command';
 import { twapSimCommand } from './twap-sim.command';
 import { contractCheckCommand, contractReleaseCommand } from './contract-release.command';
 import { modelMaCrossCommand } from './model.command';
-import { killEngageCommand, killReleaseCommand } from './kill.command';
+import {
+  killEngageCommand,
+  killReleaseCommand,
+  killSwitchOffCommand,
+  killSwitchOnCommand,
+} from './kill.command';
+import { sessionsStopAllCommand, sessionsTradeAllCommand } from './sessions.command';
+import { statusCommand } from './status.command';
 
 export const COMMANDS: Readonly<Record<string, Command>> = {
   start: startCommand,
@@ -49,4 +56,9 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   'model ma-cross': modelMaCrossCommand,
   'kill engage': killEngageCommand,
   'kill release': killReleaseCommand,
+  'kill-switch on': killSwitchOnCommand,
+  'kill-switch off': killSwitchOffCommand,
+  'sessions trade-all': sessionsTradeAllCommand,
+  'sessions stop-all': sessionsStopAllCommand,
+  status: statusCommand,
 };

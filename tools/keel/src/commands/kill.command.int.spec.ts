@@ -1,8 +1,9 @@
 /**
- * `keel kill engage|release` on a real embedded SQLite store: each run appends exactly one
- * event to control-global or control-<account>, with the payload, producer and metadata the
- * consumers (execution, optimizer, gateway) fold; a repeated command at the same instant is
- * the same event; bad input names the flag and the value and appends nothing.
+ * `keel kill-switch on|off` (= `keel kill engage|release`) on a real embedded SQLite store:
+ * each run appends exactly one event to control-global or control-<account>, with the payload
+ * (operator included), producer and metadata the consumers (execution, optimizer, gateway)
+ * fold; a repeated command at the same instant is the same event; bad input names the flag and
+ * the value and appends nothing.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -32,12 +33,12 @@ const capture = (): Io & { results: unknown[]; progressed: string[] } => {
 };
 
 const run = async (
-  verb: 'engage' | 'release',
+  verb: 'engage' | 'release' | 'on' | 'off',
   args: readonly string[],
   deps: KillDeps = {},
 ): Promise<{ code: number; result: KillRecorded; io: ReturnType<typeof capture> }> => {
   const io = capture();
-  const code = await killCommands({ env: {}, ...deps })[verb].run(args, io);
+  const code = await killCommands({ env: {}, osUser: () => 'ops-spec', ...deps })[verb].run(args, io);
   return { code, result: io.results[0] as KillRecorded, io };
 };
 
@@ -84,7 +85,7 @@ describe('keel kill: what it records', () => {
     expect(e).toMatchObject({
       type: 'KillSwitchEngaged',
       stream: 'control-global',
-      data: { scope: 'global', accountId: null, reason: 'venue outage' },
+      data: { scope: 'global', accountId: null, reason: 'venue outage', operator: 'ops-spec' },
       producer: 'cli',
       correlationId: `cli-kill-${T0}`,
       causationId: null,
@@ -100,6 +101,7 @@ describe('keel kill: what it records', () => {
       scope: 'global',
       accountId: null,
       reason: 'venue outage',
+      operator: 'ops-spec',
       occurredAt: '2026-03-02T10:00:00.000Z',
       store: uri,
       storeCreated: true,
@@ -133,7 +135,7 @@ describe('keel kill: what it records', () => {
     expect(e).toMatchObject({
       type: 'KillSwitchEngaged',
       stream: 'control-binance-main',
-      data: { scope: 'account', accountId: 'binance-main', reason: 'drawdown review' },
+      data: { scope: 'account', accountId: 'binance-main', reason: 'drawdown review', operator: 'ops-spec' },
       producer: 'cli',
       correlationId: `cli-kill-${T0 + 1000}`,
       causationId: null,
@@ -158,7 +160,7 @@ describe('keel kill: what it records', () => {
     expect(e).toMatchObject({
       type: 'KillSwitchReleased',
       stream: 'control-global',
-      data: { scope: 'global', accountId: null, reason: 'venue back' },
+      data: { scope: 'global', accountId: null, reason: 'venue back', operator: 'ops-spec' },
       producer: 'cli',
       occurredAt: '2026-03-02T10:00:02.000Z',
     });
@@ -180,7 +182,44 @@ describe('keel kill: what it records', () => {
       ['KillSwitchReleased', 'control-global'],
       ['KillSwitchReleased', 'control-binance-main'],
     ]);
-    expect(nth(events, 3).data).toEqual({ scope: 'account', accountId: 'binance-main', reason: 'reviewed' });
+    expect(nth(events, 3).data).toEqual({
+      scope: 'account',
+      accountId: 'binance-main',
+      reason: 'reviewed',
+      operator: 'ops-spec',
+    });
+  });
+
+  it('kill-switch on|off is the same command: --operator, else USER, names the operator', async () => {
+    const on = await run(
+      'on',
+      ['--account', 'okx-1', '--reason', 'review', '--operator', 'alice', '--store', uri],
+      {
+        now: () => T0 + 4000,
+        env: { USER: 'bob' },
+      },
+    );
+    expect(on.code).toBe(0);
+    const off = await run('off', ['--account', 'okx-1', '--reason', 'reviewed', '--store', uri], {
+      now: () => T0 + 5000,
+      env: { USER: 'bob' },
+    });
+    expect(off.code).toBe(0);
+    const events = await allEvents(file);
+    expect(events.slice(-2).map((e) => [e.type, e.stream, e.data])).toEqual([
+      [
+        'KillSwitchEngaged',
+        'control-okx-1',
+        { scope: 'account', accountId: 'okx-1', reason: 'review', operator: 'alice' },
+      ],
+      [
+        'KillSwitchReleased',
+        'control-okx-1',
+        { scope: 'account', accountId: 'okx-1', reason: 'reviewed', operator: 'bob' },
+      ],
+    ]);
+    expect(on.result.operator).toBe('alice');
+    expect(off.result.operator).toBe('bob');
   });
 
   it('without --store, uses KEEL_STORE_URI', async () => {
@@ -229,6 +268,18 @@ describe('keel kill: bad input appends nothing and names the flag', () => {
       /--account global would share control-global .*omit --account/,
     ],
     ['an unknown flag', 'engage', ['--reason', 'x', '--acount', 'a'], /--acount/],
+    [
+      'a blank --operator',
+      'engage',
+      ['--reason', 'x', '--operator', ' '],
+      /--operator must be 1 to 128 .*\(got " "/,
+    ],
+    [
+      'an --operator longer than 128 characters',
+      'engage',
+      ['--reason', 'x', '--operator', 'o'.repeat(129)],
+      /--operator must be 1 to 128 /,
+    ],
   ])('rejects %s', async (_what, verb, args, message) => {
     const io = capture();
     await expect(killCommands({ env: {} })[verb].run([...args, '--store', uri], io)).rejects.toThrow(

@@ -1,43 +1,54 @@
 /**
- * `keel kill engage|release`: the operator's kill switch, the only writer of
- * `KillSwitchEngaged` / `KillSwitchReleased` (owner 'cli').
+ * `keel kill-switch on|off` (and its older spelling `keel kill engage|release`): the operator's
+ * kill switch, the only writer of `KillSwitchEngaged` / `KillSwitchReleased` (owner 'cli').
  *
- *   kill engage  --reason <text> [--account <id>] [--store <uri>] [--json]
- *   kill release --reason <text> [--account <id>] [--store <uri>] [--json]
+ *   kill-switch on  --reason <text> [--account <id>] [--operator <name>] [--store <uri>] [--json]
+ *   kill-switch off --reason <text> [--account <id>] [--operator <name>] [--store <uri>] [--json]
  *
  * Without --account the switch covers every account (`control-global`); with it, one account
- * (`control-<id>`). The event is appended to the store (--store, else KEEL_STORE_URI, else the
- * apps' default `sqlite:./data/keel.sqlite`) and nowhere else: subscribers of the embedded
- * SQLite store poll the file, so the relay of a running session, another process, picks it up
- * and publishes it. Execution pauses new orders on the kill switch at once; the optimizer
- * answers with its risk state (risk.killSwitch "freeze" → HALTED, "flatten" → every held
- * target to 0), see docs/optimizer.md "Risk state". A release lifts the switch (and a latched
- * max-drawdown HALTED of the accounts it covers).
+ * (`control-<id>`). The event records the operator (--operator, else $USER, else the OS user)
+ * and the reason. It is appended to the store (--store, else KEEL_STORE_URI, else the apps'
+ * default `sqlite:./data/keel.sqlite`) and nowhere else: subscribers of the embedded SQLite
+ * store poll the file, so the relay of a running session, another process, picks it up and
+ * publishes it. Execution pauses new orders on the kill switch at once; the optimizer answers
+ * with its risk state (risk.killSwitch "freeze" → HALTED, "flatten" → every held target to 0),
+ * see docs/optimizer.md "Risk state". A release lifts the switch (and a latched max-drawdown
+ * HALTED of the accounts it covers).
  *
- * The event id derives from the operator's command (type, scope, account, reason, instant),
- * so a write the store already took is not taken twice. Bad input (no reason, a bad account
- * id, a store URI that names no store, `memory:`) is a usage error naming the flag and the
- * value (exit 2) and nothing is appended; a store that fails during the append exits 1.
+ * The event id derives from the operator's command (type, scope, account, reason, operator,
+ * instant), so a write the store already took is not taken twice. Bad input (no reason, a bad
+ * account id, a blank operator, a store URI that names no store, `memory:`) is a usage error
+ * naming the flag and the value (exit 2) and nothing is appended; a store that fails during
+ * the append exits 1. Both spellings are the same command (docs/operating.md).
  */
-import * as fs from 'node:fs';
-import * as E from 'fp-ts/Either';
-import { deriveId, describeError, newEvent, streamName } from '@keel/events';
-import { EventStore, openEventStore, parseEventStoreUri } from '@keel/event-store';
-import { BaseAppConfig } from '@keel/runtime';
-import { parseFlags, UsageError } from '../cli.io';
 import type { Command } from './command';
+import { parseFlags } from '../cli.io';
+import * as E from 'fp-ts/Either';
+import {
+  appendControl,
+  controlEvent,
+  controlStream,
+  DEFAULT_STORE_URI,
+  Env,
+  openOperatorStore,
+  operatorOf,
+  requireOperator,
+  requireReason,
+  STORE_ENV,
+  warnCreated,
+} from './operator.store';
+
+export { DEFAULT_STORE_URI } from './operator.store';
 
 type KillType = 'KillSwitchEngaged' | 'KillSwitchReleased';
-
-/** The store the apps open when KEEL_STORE_URI is unset (the runtime's base config). */
-export const DEFAULT_STORE_URI = String(BaseAppConfig.properties.storeUri.default);
-const STORE_ENV = 'KEEL_STORE_URI';
 
 export interface KillDeps {
   /** The operator's instant (epoch ms): the event's occurredAt and part of its id. */
   readonly now?: () => number;
-  /** Where KEEL_STORE_URI is read when --store is not given. */
-  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Where KEEL_STORE_URI and USER are read. */
+  readonly env?: Env;
+  /** The OS user, when neither --operator nor USER names the operator. */
+  readonly osUser?: () => string;
 }
 
 export interface KillRecorded {
@@ -49,6 +60,7 @@ export interface KillRecorded {
   readonly scope: 'global' | 'account';
   readonly accountId: string | null;
   readonly reason: string;
+  readonly operator: string;
   readonly occurredAt: string;
   readonly store: string;
   /** True when the SQLite file did not exist: no running session can be reading it. */
@@ -58,144 +70,109 @@ export interface KillRecorded {
 const FLAGS = {
   account: { type: 'string' },
   reason: { type: 'string' },
+  operator: { type: 'string' },
   store: { type: 'string' },
 } as const;
 
-const help = (verb: 'engage' | 'release'): string =>
+/** How the command was spelled: `kill-switch on` or `kill engage` (the same command). */
+type Spelling = { readonly name: string; readonly on: boolean };
+
+const help = ({ name, on }: Spelling): string =>
   [
-    `usage: npm run --silent keel -- kill ${verb} --reason <text> [--account <id>] [--store <uri>] [--json]`,
+    `usage: npm run --silent keel -- ${name} --reason <text> [--account <id>] [--operator <name>] [--store <uri>] [--json]`,
     '',
-    verb === 'engage'
+    on
       ? 'Appends KillSwitchEngaged: stop all new orders, for every account or (--account) one.'
       : 'Appends KillSwitchReleased: allow new orders again, for every account or (--account) one.',
-    'Stream control-global, or control-<id> with --account. --store: the event store URI',
-    `(default: ${STORE_ENV}, else ${DEFAULT_STORE_URI}). Subscribers of the embedded SQLite store`,
-    "poll the file, so a running session's relay picks the event up from this process.",
-    'Execution pauses at once on an engaged switch; the optimizer answers with its risk state',
-    '(risk.killSwitch "freeze" → HALTED, "flatten" → targets to 0): docs/optimizer.md "Risk state".',
+    'Stream control-global, or control-<id> with --account. --operator: who (default $USER, else the',
+    `OS user). --store: the event store URI (default: ${STORE_ENV}, else ${DEFAULT_STORE_URI}).`,
+    "Subscribers of the embedded SQLite store poll the file, so a running session's",
+    'relay picks the event up from this process. Execution pauses at once on an engaged switch; the optimizer answers',
+    'with its risk state (risk.killSwitch "freeze" → HALTED, "flatten" → targets to 0):',
+    'docs/optimizer.md "Risk state". `kill-switch on|off` and `kill engage|release` are the same command.',
   ].join('\n');
-
-/** Which store, and which setting named it (for error messages). */
-const storeOf = (
-  flag: string | undefined,
-  env: Readonly<Record<string, string | undefined>>,
-): { readonly uri: string; readonly source: string } => {
-  if (flag !== undefined) return { uri: flag, source: '--store' };
-  const fromEnv = env[STORE_ENV];
-  if (fromEnv !== undefined && fromEnv !== '') return { uri: fromEnv, source: `--store (from ${STORE_ENV})` };
-  return { uri: DEFAULT_STORE_URI, source: '--store (the default)' };
-};
 
 const human = (r: KillRecorded): string =>
   [
-    `${r.type} (${r.scope === 'global' ? 'every account' : `account ${r.accountId ?? ''}`}): ${JSON.stringify(r.reason)}`,
+    `${r.type} (${r.scope === 'global' ? 'every account' : `account ${r.accountId ?? ''}`}) by ${r.operator}: ${JSON.stringify(r.reason)}`,
     `  event ${r.eventId}`,
     `  stream ${r.stream} revision ${r.streamRevision}, global position ${r.globalPosition}`,
     `  store ${r.store}${r.storeCreated ? ' (new file)' : ''}, at ${r.occurredAt}`,
   ].join('\n');
 
-const killCommand = (type: KillType, verb: 'engage' | 'release', deps: KillDeps): Command => ({
-  summary:
-    verb === 'engage'
-      ? "kill switch on: --reason <text> [--account <id>] [--store <uri>]; appended to the store, which a running session's relay polls; execution pauses at once, the optimizer answers (docs/optimizer.md Risk state)"
-      : 'kill switch off: --reason <text> [--account <id>] [--store <uri>]; new orders allowed again',
+const killCommand = (type: KillType, spelling: Spelling, deps: KillDeps): Command => ({
+  summary: spelling.on
+    ? "kill switch on: --reason <text> [--account <id>] [--operator <name>] [--store <uri>]; appended to the store, which a running session's relay polls; execution pauses at once, the optimizer answers (docs/operating.md)"
+    : 'kill switch off: --reason <text> [--account <id>] [--operator <name>] [--store <uri>]; new orders allowed again',
   run: async (args, io) => {
     if (args.includes('--help') || args.includes('-h')) {
-      io.progress(help(verb));
+      io.progress(help(spelling));
       return 0;
     }
     const flags = parseFlags(args, FLAGS);
-
-    const reason = flags.reason;
-    if (reason === undefined || reason.trim() === '')
-      throw new UsageError(
-        `--reason is required and must not be empty: say why (got ${JSON.stringify(reason ?? null)})`,
-      );
+    const env = deps.env ?? process.env;
+    const reason = requireReason(flags.reason);
+    const operator = requireOperator(operatorOf(flags.operator, env, deps.osUser));
 
     // `--account ""` is a mistake, not "every account": only an absent flag means global.
     const accountId = flags.account ?? null;
-    if (accountId === 'global')
-      throw new UsageError(
-        '--account global would share control-global with the switch over every account; omit --account for that (got "global")',
-      );
+    const stream = controlStream(accountId);
     const scope = accountId === null ? 'global' : 'account';
-    const stream = streamName('control', accountId ?? 'global');
-    if (E.isLeft(stream))
-      throw new UsageError(`--account ${stream.left.message} (got ${JSON.stringify(accountId)})`);
 
     const now = (deps.now ?? Date.now)();
-    const occurredAt = new Date(now).toISOString();
-    const data = { scope, accountId, reason } as const;
-    const event = newEvent(type, deriveId('cli', type, scope, accountId ?? '', reason, now), data, {
-      correlationId: `cli-kill-${now}`,
-      causationId: null,
-      producer: 'cli',
-      occurredAt,
-    });
-    if (E.isLeft(event)) {
-      const e = event.left;
-      if (e.path.startsWith('/data/accountId'))
-        throw new UsageError(`--account ${e.message} (got ${JSON.stringify(accountId)})`);
-      if (e.path.startsWith('/data/reason'))
-        throw new UsageError(`--reason ${e.message} (got ${JSON.stringify(reason)})`);
-      throw new UsageError(describeError(e));
-    }
+    const event = controlEvent(
+      type,
+      { scope, accountId, reason, operator },
+      [scope, accountId ?? '', reason, operator],
+      now,
+      'cli-kill',
+    );
 
-    const { uri, source } = storeOf(flags.store, deps.env ?? process.env);
-    const where = parseEventStoreUri(uri);
-    if (E.isLeft(where)) throw new UsageError(`${source} ${where.left.message} (got ${JSON.stringify(uri)})`);
-    if (where.right.kind === 'memory')
-      throw new UsageError(
-        `${source} cannot be the memory: store: it lives in this process only and no session would see the kill switch (got ${JSON.stringify(uri)})`,
-      );
-    const storeCreated = where.right.kind === 'sqlite' && !fs.existsSync(where.right.path);
-    const opened = await openEventStore(uri)();
-    if (E.isLeft(opened))
-      throw new UsageError(`${source} cannot be opened: ${opened.left.message} (got ${JSON.stringify(uri)})`);
-    const store: EventStore = opened.right;
-
+    const opened = await openOperatorStore(flags.store, env, 'append');
     let appended;
     try {
-      appended = await store.append(stream.right, [event.right], 'any')();
+      appended = await appendControl(opened.store, stream, event);
     } finally {
-      await store.close();
+      await opened.store.close();
     }
     if (E.isLeft(appended)) {
-      io.progress(
-        `kill ${verb}: the store failed during the append of ${event.right.eventId} to ${stream.right}; whether it was recorded is unknown (look for the event id): ${describeError(appended.left)}`,
-      );
+      io.progress(`${spelling.name}: ${appended.left}`);
       return 1;
     }
-    if (storeCreated)
-      io.progress(
-        `kill ${verb}: ${uri} did not exist and was created; no running session reads it (the apps use ${STORE_ENV}, default ${DEFAULT_STORE_URI})`,
-      );
+    warnCreated(io, spelling.name, opened);
     const recorded: KillRecorded = {
       type,
-      eventId: event.right.eventId,
-      stream: stream.right,
-      globalPosition: appended.right.position,
-      streamRevision: appended.right.nextExpectedRevision,
+      ...appended.right,
       scope,
       accountId,
       reason,
-      occurredAt,
-      store: uri,
-      storeCreated,
+      operator,
+      occurredAt: event.occurredAt,
+      store: opened.uri,
+      storeCreated: opened.created,
     };
     io.result(recorded, () => human(recorded));
     return 0;
   },
 });
 
-/** The two commands, with the clock and the environment injectable (specs). */
+/** The commands in both spellings, with the clock and the environment injectable (specs). */
 export const killCommands = (
   deps: KillDeps = {},
-): { readonly engage: Command; readonly release: Command } => ({
-  engage: killCommand('KillSwitchEngaged', 'engage', deps),
-  release: killCommand('KillSwitchReleased', 'release', deps),
+): {
+  readonly engage: Command;
+  readonly release: Command;
+  readonly on: Command;
+  readonly off: Command;
+} => ({
+  engage: killCommand('KillSwitchEngaged', { name: 'kill engage', on: true }, deps),
+  release: killCommand('KillSwitchReleased', { name: 'kill release', on: false }, deps),
+  on: killCommand('KillSwitchEngaged', { name: 'kill-switch on', on: true }, deps),
+  off: killCommand('KillSwitchReleased', { name: 'kill-switch off', on: false }, deps),
 });
 
 const defaults = killCommands();
 export const killEngageCommand: Command = defaults.engage;
 export const killReleaseCommand: Command = defaults.release;
+export const killSwitchOnCommand: Command = defaults.on;
+export const killSwitchOffCommand: Command = defaults.off;

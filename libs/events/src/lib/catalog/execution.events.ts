@@ -14,12 +14,15 @@ const ChildReason = Type.Union([
 const Urgency = Type.Union([Type.Literal('low'), Type.Literal('normal'), Type.Literal('high')]);
 /**
  * market: the CME market not open; killSwitch: a kill switch the optimizer has not answered
- * by flattening; riskHalted: the optimizer's risk state HALTED (docs/execution.md).
+ * by flattening; riskHalted: the optimizer's risk state HALTED; sessionStopped: the operator
+ * stopped the account's trading (TradingSessionStopped) (docs/execution.md). `sessionStopped`
+ * was added after catalog 0.2.0: a wider union at the same version reads every stored pause.
  */
 const PauseReason = Type.Union([
   Type.Literal('market'),
   Type.Literal('killSwitch'),
   Type.Literal('riskHalted'),
+  Type.Literal('sessionStopped'),
 ]);
 /** A parent order's id; null only for a pause/resume recorded while no parent order exists. */
 const ParentOrderId = Id();
@@ -248,7 +251,7 @@ export const EXECUTION_EVENTS = {
     owner: 'execution',
     version: 2,
     description:
-      'Execution of (account, instrument) paused (market closed, a kill switch, or the risk state HALTED); its children are cancelled.',
+      "Execution of (account, instrument) paused (market closed, a kill switch, the risk state HALTED, or the operator's stopped trading session); its children are cancelled.",
     schema: Type.Object(
       {
         accountId: Account,

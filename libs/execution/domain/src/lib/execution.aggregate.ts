@@ -39,7 +39,7 @@ import {
 } from './parent-order.state';
 import { MarketTotals } from './execution.quality';
 import { makeSchedule, Schedule } from './twap.schedule';
-import { ExecutionView, isKilled, isRiskHalted } from './execution.view';
+import { ExecutionView, isKilled, isRiskHalted, isSessionStopped } from './execution.view';
 
 export interface ExecutionAggregate {
   readonly accountId: string;
@@ -193,7 +193,7 @@ export interface TargetSettings {
 }
 
 export type TargetStep =
-  /** Not decidable yet: the account's gateway has not listed instruments, or no position is known. */
+  /** Not decidable yet: the account's trading is stopped, its gateway has not listed instruments, or no position is known. */
   | { readonly _tag: 'Wait'; readonly reason: string }
   /** Nothing to trade: the position already is the target. */
   | { readonly _tag: 'Nothing' }
@@ -227,6 +227,9 @@ export const targetStep = (
   const { accountId, symbol } = agg;
   if (!settings.accounts.includes(accountId))
     return { _tag: 'Reject', error: notFound('account', accountId) };
+  // A stopped session starts no parent order (and supersedes none): the target waits for trade-all.
+  if (isSessionStopped(view, accountId))
+    return { _tag: 'Wait', reason: `trading of account ${accountId} is stopped (TradingSessionStopped)` };
   const listed = view.instruments[accountId];
   if (!listed) return { _tag: 'Wait', reason: `no InstrumentsListed names account ${accountId} yet` };
   const rules = listed[symbol];
@@ -363,8 +366,9 @@ export const venueCommand = (e: RecordedEvent, now: number): ParentOrderCommand 
 /**
  * The pauses (account, symbol) calls for at `now`: the kill switch (global or the account's)
  * unless the optimizer answered it by flattening, the optimizer's risk state HALTED (global or
- * the account's), and for a CME contract the market being anything but open (daily halt, weekend, holiday,
- * after an early close). A CME instant outside the calendar's years does not pause (the
+ * the account's), the operator's stopped trading session (global or the account's), and for a
+ * CME contract the market being anything but open (daily halt, weekend, holiday, after an early
+ * close). A CME instant outside the calendar's years does not pause (the
  * delivery guard at the gateway still refuses what it cannot place safely).
  */
 export const wantedPauses = (
@@ -377,6 +381,7 @@ export const wantedPauses = (
   const out: PauseReason[] = [];
   if (isKilled(view, accountId)) out.push('killSwitch');
   if (isRiskHalted(view, accountId)) out.push('riskHalted');
+  if (isSessionStopped(view, accountId)) out.push('sessionStopped');
   if (hours(symbol, now) === false) out.push('market');
   return out;
 };

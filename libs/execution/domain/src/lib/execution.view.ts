@@ -13,7 +13,10 @@
  * - kill switches, global and per account, each with whether the optimizer answered it by
  *   flattening (then execution carries out the 0 targets instead of pausing);
  * - the optimizer's risk state (`RiskStateChanged`), global and per account: the latest state
- *   and its cause.
+ *   and its cause;
+ * - trading sessions (`TradingSessionStopped` / `TradingSessionStarted`, the operator's
+ *   `keel sessions stop-all|trade-all`), global and per account: the latest one covering an
+ *   account decides, so a global event clears every account's own. None recorded: trading.
  *
  * The risk rules (docs/execution.md, "Kill switch and risk state"): HALTED (global, or of the
  * account) pauses the account's parent orders, as a kill switch does. A kill switch of a scope
@@ -21,6 +24,10 @@
  * REDUCING caused by `killSwitchFlatten` (it has set every target of the scope to 0, so orders
  * only reduce); a kill switch set to freeze, or not answered yet, keeps pausing. A later
  * `KillSwitchEngaged` of the scope pauses again until the next flatten answer.
+ *
+ * A stopped session (docs/operating.md): the account starts no parent order (its targets wait)
+ * and its working parent orders pause with reason `sessionStopped` (their child orders are
+ * cancelled); a started session lifts that pause and takes the latest targets up.
  */
 import Decimal from 'decimal.js';
 import { MarketTotals } from './execution.quality';
@@ -76,6 +83,11 @@ export interface ViewRisk {
   readonly cause: EventData<'RiskStateChanged'>['cause'];
 }
 
+/** An operator's trading session of a scope: stopped (no new orders) or trading. */
+export interface ViewSession {
+  readonly state: 'trading' | 'stopped';
+}
+
 /** Something held globally and per account (JSON: the view is snapshotted). */
 export interface ViewScopes<T> {
   readonly global: T | null;
@@ -99,6 +111,8 @@ export interface ExecutionView {
   readonly kill: ViewScopes<ViewKill>;
   /** The optimizer's risk state; absent: none recorded yet (ACTIVE). */
   readonly risk: ViewScopes<ViewRisk>;
+  /** The operator's trading sessions; absent: none recorded (trading). */
+  readonly sessions: ViewScopes<ViewSession>;
 }
 
 export const initialExecutionView: ExecutionView = {
@@ -111,6 +125,7 @@ export const initialExecutionView: ExecutionView = {
   targets: {},
   kill: { global: null, accounts: {} },
   risk: { global: null, accounts: {} },
+  sessions: { global: null, accounts: {} },
 };
 
 /** The event types the view folds (the app consumes exactly these). */
@@ -128,6 +143,8 @@ export const EXECUTION_VIEW_EVENT_TYPES = [
   'KillSwitchEngaged',
   'KillSwitchReleased',
   'RiskStateChanged',
+  'TradingSessionStopped',
+  'TradingSessionStarted',
 ] as const satisfies readonly EventType[];
 
 export const marketKey = (venue: string, symbol: string): string => `${venue} ${symbol}`;
@@ -198,6 +215,16 @@ const riskState = (v: ExecutionView, e: RecordedEvent<'RiskStateChanged'>): Exec
     // The optimizer's answer lifts only the engaged kill switch of the same scope.
     kill: flattens ? setScope(v.kill, d, (k) => (k === null ? null : { flattening: true })) : v.kill,
   };
+};
+
+const session = (
+  v: ExecutionView,
+  e: RecordedEvent<'TradingSessionStopped' | 'TradingSessionStarted'>,
+): ExecutionView => {
+  const state = e.type === 'TradingSessionStopped' ? 'stopped' : 'trading';
+  // The latest event covering an account decides: a global one replaces every account's own.
+  if (e.data.scope === 'global') return { ...v, sessions: { global: { state }, accounts: {} } };
+  return { ...v, sessions: setScope(v.sessions, e.data, () => ({ state })) };
 };
 
 const target = (
@@ -308,6 +335,8 @@ const HANDLERS: Handlers = {
   KillSwitchEngaged: killSwitch,
   KillSwitchReleased: killSwitch,
   RiskStateChanged: riskState,
+  TradingSessionStopped: session,
+  TradingSessionStarted: session,
 };
 
 const isViewType = (t: string): t is ViewEventType => Object.prototype.hasOwnProperty.call(HANDLERS, t);
@@ -356,3 +385,10 @@ export const isKilled = (v: ExecutionView, account: string): boolean =>
 /** The optimizer's risk state is HALTED, globally or for the account: no new orders. */
 export const isRiskHalted = (v: ExecutionView, account: string): boolean =>
   v.risk.global?.state === 'HALTED' || own(v.risk.accounts, account)?.state === 'HALTED';
+
+/**
+ * The operator stopped the account's trading: its own latest session event, else the global
+ * one, is TradingSessionStopped. None recorded: trading (sessions before this rule behave as before).
+ */
+export const isSessionStopped = (v: ExecutionView, account: string): boolean =>
+  (own(v.sessions.accounts, account) ?? v.sessions.global)?.state === 'stopped';

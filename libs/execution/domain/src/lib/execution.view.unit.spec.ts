@@ -1,7 +1,7 @@
 /**
  * The execution app's pure pieces: the view it folds from other apps' facts, how a target
  * becomes a command (or a wait, or a rejection), and the pauses the kill switch, the
- * optimizer's risk state and the CME market call for.
+ * optimizer's risk state, the operator's trading sessions and the CME market call for.
  */
 import Decimal from 'decimal.js';
 import { EventData, EventType, RecordedEvent } from '@keel/events';
@@ -20,6 +20,7 @@ import {
   ExecutionView,
   freshTouch,
   initialExecutionView,
+  isSessionStopped,
   marketTotalsAt,
 } from './execution.view';
 import { intervalBenchmark } from './execution.quality';
@@ -438,5 +439,97 @@ describe("the optimizer's risk state", () => {
     const released = fold([kill('account', 'acc1', 'KillSwitchReleased')], answered);
     expect(released.kill.accounts).toEqual({});
     expect(pauses(fold([kill('account', 'acc1')], released), 'acc1')).toEqual(['killSwitch']);
+  });
+});
+
+describe("the operator's trading sessions", () => {
+  const session = (
+    type: 'TradingSessionStopped' | 'TradingSessionStarted',
+    accountId: string | null,
+  ): RecordedEvent =>
+    rec(type, {
+      scope: accountId === null ? 'global' : 'account',
+      accountId,
+      operator: 'ops',
+      reason: 'r',
+    });
+  const ready = fold([listed, snapshot('0')]);
+  const agg = emptyAggregate('acc1', SYM);
+
+  describe('none recorded', () => {
+    it('trades: no pause, the target is taken up (sessions before this rule behave as before)', () => {
+      expect(isSessionStopped(ready, 'acc1')).toBe(false);
+      expect(wantedPauses(ready, 'acc1', SYM, T0)).toEqual([]);
+      expect(targetStep(ready, agg, target('1'), T0, TOUCH, null, settings)._tag).toBe('Decide');
+    });
+  });
+
+  describe('stopped', () => {
+    it('for every account: pauses (sessionStopped) and holds a new target back, naming why', () => {
+      const v = fold([session('TradingSessionStopped', null)], ready);
+      expect(wantedPauses(v, 'acc1', SYM, T0)).toEqual(['sessionStopped']);
+      expect(wantedPauses(v, 'acc2', SYM, T0)).toEqual(['sessionStopped']);
+      expect(targetStep(v, agg, target('1'), T0, TOUCH, null, settings)).toEqual({
+        _tag: 'Wait',
+        reason: 'trading of account acc1 is stopped (TradingSessionStopped)',
+      });
+    });
+
+    it('for one account: only that account', () => {
+      const v = fold([session('TradingSessionStopped', 'acc1')], ready);
+      expect(wantedPauses(v, 'acc1', SYM, T0)).toEqual(['sessionStopped']);
+      expect(wantedPauses(v, 'acc2', SYM, T0)).toEqual([]);
+    });
+
+    it('an account still not traded for is rejected, not held back', () => {
+      const v = fold([session('TradingSessionStopped', null)], ready);
+      expect(targetStep(v, emptyAggregate('acc9', SYM), target('1'), T0, TOUCH, null, settings)._tag).toBe(
+        'Reject',
+      );
+    });
+
+    it('adds to a kill switch: each pause lifts on its own', () => {
+      const v = fold(
+        [
+          rec('KillSwitchEngaged', { scope: 'account', accountId: 'acc1', reason: 'r' }),
+          session('TradingSessionStopped', 'acc1'),
+        ],
+        ready,
+      );
+      expect(wantedPauses(v, 'acc1', SYM, T0)).toEqual(['killSwitch', 'sessionStopped']);
+      expect(wantedPauses(fold([session('TradingSessionStarted', 'acc1')], v), 'acc1', SYM, T0)).toEqual([
+        'killSwitch',
+      ]);
+    });
+  });
+
+  describe('started again', () => {
+    it('the latest event covering the account decides: a global start overrides an account stop', () => {
+      const stopped = fold([session('TradingSessionStopped', 'acc1')], ready);
+      const started = fold([session('TradingSessionStarted', null)], stopped);
+      expect(started.sessions).toEqual({ global: { state: 'trading' }, accounts: {} });
+      expect(wantedPauses(started, 'acc1', SYM, T0)).toEqual([]);
+      expect(targetStep(started, agg, target('1'), T0, TOUCH, null, settings)._tag).toBe('Decide');
+    });
+
+    it('an account start after a global stop trades that account only', () => {
+      const v = fold(
+        [session('TradingSessionStopped', null), session('TradingSessionStarted', 'acc1')],
+        ready,
+      );
+      expect(isSessionStopped(v, 'acc1')).toBe(false);
+      expect(isSessionStopped(v, 'acc2')).toBe(true);
+    });
+
+    it('the Resume command lifts the sessionStopped pause of a paused aggregate', () => {
+      const state = run([
+        setTarget(),
+        { type: 'Pause', accountId: 'acc1', instrument: 'BTCUSDT', reason: 'sessionStopped', now: T0 },
+      ]).state;
+      const paused = { accountId: 'acc1', symbol: 'BTCUSDT', state };
+      expect(pauseCommands(paused, [], T0 + 1)).toEqual([
+        { type: 'Resume', accountId: 'acc1', instrument: 'BTCUSDT', reason: 'sessionStopped', now: T0 + 1 },
+      ]);
+    });
   });
 });

@@ -16,9 +16,10 @@ import { lagInSlices, Schedule } from './twap.schedule';
 export type Urgency = 'low' | 'normal' | 'high';
 /**
  * market: the CME market not open; killSwitch: a kill switch the optimizer has not answered
- * by flattening; riskHalted: the optimizer's risk state HALTED (execution.view.ts).
+ * by flattening; riskHalted: the optimizer's risk state HALTED; sessionStopped: the operator
+ * stopped the account's trading (execution.view.ts).
  */
-export type PauseReason = 'market' | 'killSwitch' | 'riskHalted';
+export type PauseReason = 'market' | 'killSwitch' | 'riskHalted' | 'sessionStopped';
 export type ChildKind = 'passive' | 'taker';
 export type ChildReason = 'post' | 'reprice' | 'catchUp' | 'sweep' | 'slice';
 export type CompletionReason = 'filled' | 'deadline' | 'superseded' | 'nothingToDo';

@@ -6,7 +6,8 @@
  * sends a child as of the tick's instant; a target of an account it does not trade for is
  * rejected and stored, nothing sent; a kill switch pauses the working parent at once, and so
  * does the optimizer's risk state HALTED; the optimizer's flatten answer to a kill switch lifts
- * its pause at once.
+ * its pause at once; the operator's stopped trading session pauses the working parent at once,
+ * holds a new target back (no parent order), and a started session resumes and takes it up.
  */
 import * as E from 'fp-ts/Either';
 import { Registry } from 'prom-client';
@@ -229,6 +230,68 @@ describe('the execution engine on the runtime', () => {
     );
     await eventually('resumed', async () => (await pauseReasons(stream, 'ParentOrderResumed')).length > 0);
     expect(await pauseReasons(stream, 'ParentOrderResumed')).toEqual(['killSwitch']);
+    expect(execution.aggregate('acc-1', SYMBOL)?.state.paused).toEqual([]);
+  });
+
+  const session = (
+    tag: string,
+    type: 'TradingSessionStopped' | 'TradingSessionStarted',
+    accountId: string | null,
+  ) =>
+    fact(
+      type,
+      accountId === null ? 'control-global' : `control-${accountId}`,
+      tag,
+      { scope: accountId === null ? 'global' : 'account', accountId, operator: 'spec', reason: 'spec' },
+      'cli',
+    );
+
+  it('stops trading at once on a stopped session, holds new targets back, and resumes on a started one', async () => {
+    await append(target('acc-1', 't6'));
+    const stream = executionStream('acc-1', SYMBOL);
+    await eventually('a parent order', async () =>
+      types(await streamOf(stream)).includes('ParentOrderStarted'),
+    );
+    await execution.tick(T0 + 500);
+    expect(types(await streamOf(stream))).toContain('ChildOrderRequested');
+
+    await append(session('stop', 'TradingSessionStopped', null));
+    // No tick in between: the session event runs a decision round itself.
+    await eventually('paused', async () => (await pauseReasons(stream, 'ParentOrderPaused')).length > 0);
+    expect(await pauseReasons(stream, 'ParentOrderPaused')).toEqual(['sessionStopped']);
+    expect(types(await streamOf(stream))).toContain('ChildOrderCancelRequested');
+
+    // A new target while stopped: no parent order is started or superseded, and ticks send nothing.
+    const before = (await streamOf(stream)).length;
+    await append(
+      fact(
+        'TargetPositionSet',
+        'portfolio-acc-1',
+        't7',
+        {
+          accountId: 'acc-1',
+          instrument: SYMBOL,
+          targetQty: '-0.02',
+          horizonSec: 60,
+          reason: 'spec',
+        },
+        'optimizer',
+      ),
+    );
+    await eventually(
+      'the target folded',
+      async () => execution.view().targets['acc-1']?.[SYMBOL]?.targetQty === '-0.02',
+    );
+    expect(E.isRight(await execution.tick(T0 + 2500))).toBe(true);
+    expect(E.isRight(await execution.tick(T0 + 3500))).toBe(true);
+    expect((await streamOf(stream)).slice(before).map((e) => e.type)).toEqual([]);
+
+    await append(session('start', 'TradingSessionStarted', 'acc-1'));
+    await eventually('resumed', async () => (await pauseReasons(stream, 'ParentOrderResumed')).length > 0);
+    expect(await pauseReasons(stream, 'ParentOrderResumed')).toEqual(['sessionStopped']);
+    await eventually('the held target taken up', async () =>
+      types(await streamOf(stream)).includes('ParentOrderSuperseded'),
+    );
     expect(execution.aggregate('acc-1', SYMBOL)?.state.paused).toEqual([]);
   });
 });

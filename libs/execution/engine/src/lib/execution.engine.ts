@@ -13,7 +13,8 @@
  * - Start-up (`started`): every aggregate with children in flight is reconciled against the
  *   gateway's log (what became of each child while this process was down); only then are
  *   targets taken up and ticks run (the `reconciled` check waits for it).
- * - Each tick: pauses (kill switch, risk state HALTED, CME market state), pending targets,
+ * - Each tick: pauses (kill switch, risk state HALTED, stopped trading session, CME market
+ *   state), pending targets,
  *   and a Tick for each working aggregate when the decider's `nextWakeAt` is due or the touch
  *   moved. A kill switch or a risk state change runs such a round at once.
  * - Decisions run one at a time (a serial queue), so a tick never decides on a stale aggregate.
@@ -94,7 +95,8 @@ export const createExecutionEngine = (
     projection: {
       // 2: the view folds RiskStateChanged and keeps kill switches per scope (a v1 snapshot
       // has neither, and skipped the RiskStateChanged before it): replayed from the start.
-      version: 2,
+      // 3: the view folds the operator's trading sessions (a v2 snapshot has none).
+      version: 3,
       initial: initialExecutionView,
       eventTypes: EXECUTION_VIEW_EVENT_TYPES,
       evolve: evolveExecutionView,
@@ -138,12 +140,14 @@ export const createExecutionEngine = (
         event.type === 'KillSwitchEngaged' ||
         event.type === 'KillSwitchReleased' ||
         event.type === 'RiskStateChanged' ||
+        event.type === 'TradingSessionStopped' ||
+        event.type === 'TradingSessionStarted' ||
         event.type === 'PositionReported' ||
         event.type === 'InstrumentsListed'
       ) {
         if (!ready || stopping) return [];
-        // A kill switch or a risk state pauses (or lifts a pause) at once, within the second the
-        // mission asks, not at the next tick.
+        // A kill switch, a risk state or a trading session pauses (or lifts a pause) at once,
+        // within the second the mission asks, not at the next tick.
         return inSerial(round(next, cause, ctx.now, event.type !== 'PositionReported'));
       }
       return [];

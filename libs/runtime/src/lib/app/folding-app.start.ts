@@ -11,7 +11,7 @@ import { EventStore } from '@keel/event-store';
 import { Consumer, EventBus } from '@keel/bus';
 import { Clock } from '@keel/clock';
 import { Logger, withCorrelation } from '../logging/pino.logger';
-import { KeelMetrics } from '../metrics/prom.metrics';
+import { KeelMetrics, registerConsumerGauges } from '../metrics/prom.metrics';
 import { FoldingApp, Write } from './app.definition';
 
 export interface FoldingAppPorts {
@@ -40,6 +40,9 @@ export interface RunningApp<S> {
   /** Stop consuming and save a final snapshot. */
   stop(): Promise<void>;
 }
+
+/** `keel_consumer_lag_events` counts at most this many events (one filtered page per scrape). */
+export const CONSUMER_LAG_CAP = 1000;
 
 interface Folded<S> {
   state: S;
@@ -73,6 +76,24 @@ export const startFoldingApp = async <S>(
       'snapshot is of another projection version; replaying from the start',
     );
   const reactedUpTo = reacted.right?.position ?? 0;
+
+  // What /metrics says of this consumer: its position, the store's head and its lag in events
+  // of its own types (read on each scrape; `keel status` shows them).
+  if (ports.metrics)
+    registerConsumerGauges(ports.metrics.registry, {
+      position: () => folded.position,
+      head: async () => {
+        const h = await store.headPosition()();
+        return E.isRight(h) ? h.right : null;
+      },
+      lag: async () => {
+        const head = await store.headPosition()();
+        if (E.isLeft(head)) return null;
+        if (head.right <= folded.position) return 0;
+        const page = await store.readAll({ after: folded.position, maxCount: CONSUMER_LAG_CAP, filter })();
+        return E.isRight(page) ? page.right.events.length : null;
+      },
+    });
 
   let sinceSnapshot = 0;
   let stopping = false;

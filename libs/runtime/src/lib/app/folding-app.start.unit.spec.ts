@@ -1,7 +1,8 @@
 /**
  * The one start-up path, on the in-memory store and bus with the real relay between them:
  * replay then consume, snapshots, reactions with ids derived from their cause, and a
- * failing write that leaves the event unapplied until it succeeds.
+ * failing write that leaves the event unapplied until it succeeds; the consumer gauges
+ * (position, store head, lag in events of the app's types) on /metrics.
  */
 import * as E from 'fp-ts/Either';
 import * as TE from 'fp-ts/TaskEither';
@@ -12,7 +13,8 @@ import { Relay, startRelay } from '@keel/relay';
 import { createVirtualClock } from '@keel/clock';
 import { createLogger } from '../logging/pino.logger';
 import { FoldingApp, Write } from './app.definition';
-import { RunningApp, startFoldingApp } from './folding-app.start';
+import { createMetrics } from '../metrics/prom.metrics';
+import { CONSUMER_LAG_CAP, RunningApp, startFoldingApp } from './folding-app.start';
 import { tallyApp, Tally } from './tally.projection';
 
 const logger = createLogger({ name: 'spec', level: 'silent' });
@@ -212,5 +214,87 @@ describe('startFoldingApp', () => {
       const written = await store.readStream('control-global')();
       expect(E.isRight(written) && written.right.length).toBe(1);
     });
+  });
+});
+
+describe('the consumer gauges on /metrics', () => {
+  const other = (n: number): NewEvent => {
+    const e = newEvent(
+      'KillSwitchEngaged',
+      deriveId('spec-other', n),
+      { scope: 'global', accountId: null, reason: 'spec' },
+      { correlationId: `o-${n}`, causationId: null, producer: 'cli', occurredAt: '2024-01-01T00:00:00.000Z' },
+    );
+    if (E.isLeft(e)) throw new Error(JSON.stringify(e.left));
+    return e.right;
+  };
+  const gauge = (text: string, name: string): number => {
+    const m = new RegExp(`^${name}\\{app="execution"\\} (\\S+)$`, 'm').exec(text);
+    if (!m) throw new Error(`no ${name} in\n${text}`);
+    return Number(m[1]);
+  };
+
+  it("shows the position, the store's head and the events of the app's types not folded yet", async () => {
+    const metrics = createMetrics('execution');
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (open = r));
+    let reacting = 0;
+    const app: FoldingApp<Tally> = {
+      ...tallyApp('execution', ['TargetPositionSet']),
+      // The first live event holds the consumer until the gate opens: it falls behind.
+      react: async () => {
+        reacting++;
+        await gate;
+        return [];
+      },
+    };
+    const r = await startFoldingApp(app, { store, bus, clock, logger, metrics }, { snapshotEvery: 1000 });
+    if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
+    running.push(r.right as RunningApp<unknown>);
+    let text = await metrics.registry.metrics();
+    expect([gauge(text, 'keel_consumer_position'), gauge(text, 'keel_store_head_position')]).toEqual([0, 0]);
+    expect(gauge(text, 'keel_consumer_lag_events')).toBe(0);
+
+    await append([target(1)]);
+    await eventually('the consumer holding event 1', () => reacting === 1);
+    await append([target(2), target(3)]);
+    await store.append('control-global', [other(1)], 'any')();
+    text = await metrics.registry.metrics();
+    expect(gauge(text, 'keel_consumer_position')).toBe(0);
+    expect(gauge(text, 'keel_store_head_position')).toBe(4);
+    // Three targets not folded; the kill switch is not of the app's types, so not lag.
+    expect(gauge(text, 'keel_consumer_lag_events')).toBe(3);
+
+    open();
+    await eventually('caught up', () => r.right.position() === 3);
+    text = await metrics.registry.metrics();
+    expect(gauge(text, 'keel_consumer_position')).toBe(3);
+    expect(gauge(text, 'keel_store_head_position')).toBe(4);
+    expect(gauge(text, 'keel_consumer_lag_events')).toBe(0);
+  });
+
+  it('counts the lag up to its cap (one page per scrape), never past it', async () => {
+    const metrics = createMetrics('execution');
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (open = r));
+    let reacting = 0;
+    const app: FoldingApp<Tally> = {
+      ...tallyApp('execution', ['TargetPositionSet']),
+      react: async () => {
+        reacting++;
+        await gate;
+        return [];
+      },
+    };
+    const r = await startFoldingApp(app, { store, bus, clock, logger, metrics }, { snapshotEvery: 100_000 });
+    if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
+    running.push(r.right as RunningApp<unknown>);
+    await append([target(0)]);
+    await eventually('the consumer holding event 1', () => reacting === 1);
+    await append(Array.from({ length: CONSUMER_LAG_CAP + 5 }, (_, i) => target(i + 1)));
+    const text = await metrics.registry.metrics();
+    expect(gauge(text, 'keel_store_head_position')).toBe(CONSUMER_LAG_CAP + 6);
+    expect(gauge(text, 'keel_consumer_lag_events')).toBe(CONSUMER_LAG_CAP);
+    open();
   });
 });

@@ -86,3 +86,61 @@ export const timeHandler = async <A>(
     throw e;
   }
 };
+
+/** What a folding app's consumer gauges read on each scrape (see `registerConsumerGauges`). */
+export interface ConsumerProbe {
+  /** The global position the app's state includes. */
+  position(): number;
+  /** The store's head (the global position of its last event); null when it cannot be read. */
+  head(): Promise<number | null>;
+  /**
+   * Events of the app's types stored after `position`, counted up to a cap: the events it has
+   * yet to fold. Null when the store cannot be read.
+   */
+  lag(): Promise<number | null>;
+}
+
+/** The names `keel status` (tools/keel) reads from /metrics. */
+export const CONSUMER_METRICS = {
+  position: 'keel_consumer_position',
+  head: 'keel_store_head_position',
+  lag: 'keel_consumer_lag_events',
+} as const;
+
+/**
+ * Register the consumer gauges on an app's registry, read from `probe` on each scrape:
+ * `keel_consumer_position` (the global position the state includes), `keel_store_head_position`
+ * (the store's last position) and `keel_consumer_lag_events` (events of the app's own types it
+ * has yet to fold). The lag counts only the app's types: an app that folds few types is not
+ * "behind" by events it never reads, which `head - position` would claim. A figure the store
+ * cannot give is NaN, never a stale or made-up number. Registering again (an app restarted in
+ * the same process) replaces the earlier probe.
+ */
+export const registerConsumerGauges = (registry: Registry, probe: ConsumerProbe): void => {
+  for (const name of Object.values(CONSUMER_METRICS)) registry.removeSingleMetric(name);
+  const registers = [registry];
+  new Gauge({
+    name: CONSUMER_METRICS.position,
+    help: 'The global store position the app state includes',
+    registers,
+    collect() {
+      this.set(probe.position());
+    },
+  });
+  new Gauge({
+    name: CONSUMER_METRICS.head,
+    help: "The event store's head (global position of its last event), as the app reads it",
+    registers,
+    async collect() {
+      this.set((await probe.head()) ?? NaN);
+    },
+  });
+  new Gauge({
+    name: CONSUMER_METRICS.lag,
+    help: "Events of the app's types stored after its position, not folded yet (counted up to a cap)",
+    registers,
+    async collect() {
+      this.set((await probe.lag()) ?? NaN);
+    },
+  });
+};

@@ -171,6 +171,8 @@ export const evolveAccountLog = (log: AccountLog, event: RecordedEvent): Account
     case 'DeliveryRiskAlert':
     case 'KillSwitchEngaged':
     case 'KillSwitchReleased':
+    case 'TradingSessionStopped':
+    case 'TradingSessionStarted':
     case 'TargetWithheld':
     case 'TargetLimited':
     case 'RiskStateChanged':
