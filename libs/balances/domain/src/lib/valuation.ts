@@ -51,7 +51,9 @@ export const fx = (text: string): Fx => {
   young.set(text, d);
   return d;
 };
-const up = (a: Fx, s: number): bigint => (a.s === s ? a.v : a.v * POW10N[s - a.s]!);
+/** 10^k: the table's, or computed past its end (a venue may send a decimal with 200 places). */
+const pow10n = (k: number): bigint => POW10N[k] ?? 10n ** BigInt(k);
+const up = (a: Fx, s: number): bigint => (a.s === s ? a.v : a.v * pow10n(s - a.s));
 export const fxAdd = (a: Fx, b: Fx): Fx => {
   if (b.v === 0n) return a;
   if (a.v === 0n) return b;
@@ -293,7 +295,7 @@ interface Part {
 /** The scale sums are kept at: quantity and price at 18 places each, then a haircut and a team ratio. */
 const SUM_SCALE = 48;
 const atSumScale = (x: Fx | null): bigint | null =>
-  x === null || x.s > SUM_SCALE ? null : x.s === SUM_SCALE ? x.v : x.v * POW10N[SUM_SCALE - x.s]!;
+  x === null || x.s > SUM_SCALE ? null : x.s === SUM_SCALE ? x.v : x.v * pow10n(SUM_SCALE - x.s);
 
 /** What a valuation was summed from, per book: each entry's part (by position) and the rates used. */
 interface Summed {

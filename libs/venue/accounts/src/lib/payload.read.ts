@@ -5,6 +5,7 @@
  */
 import * as E from 'fp-ts/Either';
 import Decimal from 'decimal.js';
+import { exact } from '@keel/instruments';
 import { AccountPayloadError } from './account.model';
 
 const DECIMAL = /^-?\d+(\.\d+)?$/;
@@ -91,7 +92,8 @@ export const walletBalance = (
   locked: Decimal,
   path: string,
 ): { readonly asset: string; readonly total: Decimal; readonly free: Decimal; readonly locked: Decimal } => {
-  if (!free.plus(locked).equals(total))
+  // Exact: decimal.js rounds a sum to 20 significant digits, so a long balance would not add up.
+  if (!exact(free).plus(locked).equals(total))
     fail(
       path,
       { total: total.toFixed(), free: free.toFixed(), locked: locked.toFixed() },

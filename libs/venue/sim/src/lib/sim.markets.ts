@@ -41,7 +41,16 @@ export type SimMarketSource =
    * 1-minute bars replayed as a synthetic path (open → low/high → close, one-tick spread; see
    * `barEvents`). `contract` picks one expiry of a multi-contract file (AlgoSeek ES, GC).
    */
-  | { readonly kind: 'bars'; readonly file: string; readonly contract?: string };
+  | {
+      readonly kind: 'bars';
+      readonly file: string;
+      readonly contract?: string;
+      /**
+       * What the file's volume counts: `contracts` (CME; the default) or `base` units (the
+       * crypto files), turned into contracts by the instrument's contract size (OKX swaps).
+       */
+      readonly volume?: 'base' | 'contracts';
+    };
 
 export interface SimMarketSpec {
   readonly instrument: InstrumentJson;
@@ -118,7 +127,11 @@ export const loadSimMarket = async (
       ...(untilData === undefined ? {} : { until: untilData }),
     });
     if (E.isLeft(bars)) return bars;
-    events = barEvents(bars.right, i.tickSize, 60_000, i.lotSize);
+    const perContract = spec.source.volume === 'base' ? i.contractSize : new Decimal(1);
+    const inContracts = perContract.eq(1)
+      ? bars.right
+      : bars.right.map((b) => ({ ...b, volume: new Decimal(b.volume).div(perContract).toNumber() }));
+    events = barEvents(inContracts, i.tickSize, 60_000, i.lotSize);
   } else {
     const loaded = await loadMarket({
       ...(spec.source.trades ? { trades: spec.source.trades } : {}),

@@ -6,6 +6,7 @@
  * epoch ms, `symbol` the venue symbol, `qty` signed base units.
  */
 import Decimal from 'decimal.js';
+import { exact, plain } from '@keel/instruments';
 import { AccountFigures, AccountModelFn } from '../account.model';
 import {
   arr,
@@ -33,7 +34,9 @@ export const simAccount: AccountModelFn = (payloads, ctx) =>
       const total = nonNeg(o['total'], `${p}.total`);
       const locked = nonNeg(o['locked'], `${p}.locked`);
       if (locked.gt(total)) fail(`${p}.locked`, o['locked'], 'is more than the total');
-      return walletBalance(str(o['asset'], `${p}.asset`), total, total.minus(locked), locked, p);
+      // Exact: total − locked rounded to 20 digits would no longer add up to the total.
+      const free = plain(exact(total).minus(locked));
+      return walletBalance(str(o['asset'], `${p}.asset`), total, free, locked, p);
     });
     const positions = arr(a['positions'], 'account.positions').map((x, i) => {
       const p = `account.positions[${i}]`;
