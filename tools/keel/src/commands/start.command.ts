@@ -15,13 +15,13 @@ import { NatsServer, startNatsServer } from '@keel/testing';
 import { intFlag, Io, parseFlags } from '../cli.io';
 import {
   appLaunch,
-  AppExit,
   createSupervisor,
   exitText,
   listenForStop,
   ManagedApp,
   REPO_ROOT,
   stateLine,
+  Supervisor,
 } from '../supervise/supervisor';
 import type { Command } from './command';
 
@@ -79,21 +79,19 @@ export const startCommand: Command = {
     fs.mkdirSync(path.join(dataDir, 'logs'), { recursive: true });
 
     // Listen before anything starts: a Ctrl-C during start-up stops what has started.
-    let nats: NatsServer | undefined;
-    let supervisor: ReturnType<typeof createSupervisor> | undefined;
+    const owned: { nats?: NatsServer; supervisor?: Supervisor } = {};
     const stopSignals = listenForStop(() => {
       io.progress('second stop signal: killing every app and nats-server now');
-      supervisor?.killAll();
-      void nats?.kill();
+      owned.supervisor?.killAll();
+      void owned.nats?.kill();
       process.exit(130);
     });
     const stopRequest = stopSignals.requested.then((signal) => `${signal} received`);
     let asked: string | undefined;
     void stopRequest.then((reason) => (asked = reason));
 
-    const local = await natsFor(dataDir, io);
-    nats = local.server;
-    const natsUrl = local.url;
+    const { url: natsUrl, server: nats } = await natsFor(dataDir, io);
+    owned.nats = nats;
     if (asked !== undefined) {
       io.progress(`stopping (${asked}) before any app started`);
       await nats?.stop();
@@ -110,7 +108,7 @@ export const startCommand: Command = {
         if (state === 'crashed') io.progress(logTail(path.join(dataDir, 'logs', `${app}.log`)));
       },
     });
-    supervisor = sup;
+    owned.supervisor = sup;
 
     const startup = sup.startAll();
     let reported = false;

@@ -62,6 +62,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 interface Session {
   readonly top: ChildProcess;
+  /** The top process's pid, which is also its process group's id. */
+  readonly pid: number;
   readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Every process seen in the tree so far, by pid. */
   readonly seen: Map<number, Proc>;
@@ -88,7 +90,7 @@ afterAll(async () => {
 /** `npm start` in a process group of its own, as a terminal would run it; resolves once every app is ready. */
 const startSession = async (): Promise<Session> => {
   const data = fs.mkdtempSync(`${dir.path}/run-`);
-  const env = { ...process.env, SKIP_ENSURE_DEPS: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, SKIP_ENSURE_DEPS: '1' };
   // Its own nats-server, so the tree and the ports are all this session's.
   delete env['NATS_URL'];
   delete env['KEEL_NATS_URL'];
@@ -99,6 +101,8 @@ const startSession = async (): Promise<Session> => {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const pid = top.pid;
+  if (pid === undefined) throw new Error('npm start could not be spawned');
   let err = '';
   top.stdout?.resume();
   top.stderr?.on('data', (d: Buffer) => (err += d.toString('utf8')));
@@ -107,10 +111,17 @@ const startSession = async (): Promise<Session> => {
   );
   const seen = new Map<number, Proc>();
   const look = (): void => {
-    for (const p of tree(top.pid!)) seen.set(p.pid, p);
+    for (const p of tree(pid)) seen.set(p.pid, p);
   };
   const watcher = setInterval(look, 250);
-  const session: Session = { top, exit, seen, stderr: () => err, stopWatching: () => clearInterval(watcher) };
+  const session: Session = {
+    top,
+    pid,
+    exit,
+    seen,
+    stderr: () => err,
+    stopWatching: () => clearInterval(watcher),
+  };
   sessions.push(session);
 
   const deadline = Date.now() + 150_000;
@@ -131,7 +142,7 @@ const appProcesses = (s: Session): Proc[] =>
 
 /** App name → health URL, from the supervisor's `<app> ready (<url>)` lines. */
 const readyApps = (stderr: string): Map<string, string> =>
-  new Map([...stderr.matchAll(/^(\S+) ready \((http:\/\/[^)]+)\)$/gm)].map((m) => [m[1]!, m[2]!]));
+  new Map([...stderr.matchAll(/^(\S+) ready \((http:\/\/[^)]+)\)$/gm)].map((m) => [m[1] ?? '', m[2] ?? '']));
 
 /** The ports the session listened on: every app's health port and nats-server's. */
 const portsOf = (s: Session): number[] => [
@@ -174,7 +185,7 @@ const expectCleanStops = (s: Session): void => {
 describe('stopping `npm start`', () => {
   it('Ctrl-C (SIGINT to the whole process group) stops every app cleanly and leaves nothing behind', async () => {
     const s = await startSession();
-    process.kill(-s.top.pid!, 'SIGINT');
+    process.kill(-s.pid, 'SIGINT');
     await expectNothingLeft(s);
     expect(await s.exit).toEqual({ code: 0, signal: null });
     expectCleanStops(s);
@@ -183,7 +194,7 @@ describe('stopping `npm start`', () => {
   it('SIGTERM to the top process alone stops everything it started', async () => {
     const s = await startSession();
     // What a supervisor, `timeout` or an IDE's stop button sends: the top pid, not the group.
-    process.kill(s.top.pid!, 'SIGTERM');
+    process.kill(s.pid, 'SIGTERM');
     await expectNothingLeft(s);
     expect(await s.exit).toEqual({ code: 0, signal: null });
     expectCleanStops(s);
@@ -191,13 +202,13 @@ describe('stopping `npm start`', () => {
 
   it('a second Ctrl-C forces: everything is killed at once, nothing survives', async () => {
     const s = await startSession();
-    process.kill(-s.top.pid!, 'SIGINT');
+    process.kill(-s.pid, 'SIGINT');
     await sleep(DUPLICATE_SIGNAL_WINDOW_MS + 100);
     // Forced only if it was still stopping (an app still running: the supervisor exits only
     // after its last app); an orderly stop that beat the second signal ends cleanly, and must
     // leave nothing behind just the same.
     const stillStopping = appProcesses(s).some((p) => alive(p.pid));
-    process.kill(-s.top.pid!, 'SIGINT');
+    process.kill(-s.pid, 'SIGINT');
     await expectNothingLeft(s);
     const { code } = await s.exit;
     process.stderr.write(

@@ -77,6 +77,12 @@ const alive = (pid: number): boolean => {
   }
 };
 
+const pidOf = (s: Supervisor, name: string): number => {
+  const pid = s.pids().get(name);
+  if (pid === undefined) throw new Error(`${name} is not running`);
+  return pid;
+};
+
 // Whatever a failing test left running is SIGKILLed, so Jest never waits on it.
 const supervisors: Supervisor[] = [];
 afterEach(() => {
@@ -108,7 +114,7 @@ describe('createSupervisor', () => {
         'beta stopped cleanly (exit 0)',
       ]),
     );
-    const log = fs.readFileSync(apps[0]!.logFile, 'utf8');
+    const log = fs.readFileSync(apps[0]?.logFile ?? '', 'utf8');
     expect(log.match(/got SIGTERM/g)).toHaveLength(1);
     expect(supervisor.unexpectedExits.size).toBe(0);
     await supervisor.whenAllExited();
@@ -119,7 +125,7 @@ describe('createSupervisor', () => {
     const { supervisor, lines } = supervise(apps);
     supervisors.push(supervisor);
     await supervisor.startAll();
-    const first = supervisor.pids().get('victim')!;
+    const first = pidOf(supervisor, 'victim');
 
     await supervisor.kill('victim');
     expect(alive(first)).toBe(false);
@@ -132,7 +138,7 @@ describe('createSupervisor', () => {
     await expect(supervisor.kill('nobody')).rejects.toThrow(/no app named "nobody"/);
 
     expect(await supervisor.restart('victim')).toBe(true);
-    const second = supervisor.pids().get('victim')!;
+    const second = pidOf(supervisor, 'victim');
     expect(second).not.toBe(first);
     expect(alive(second)).toBe(true);
 
@@ -167,7 +173,7 @@ describe('createSupervisor', () => {
     supervisors.push(supervisor);
     expect(await supervisor.startAll()).toEqual({ sleepy: false, stubborn: true });
     expect(lines).toContain(`sleepy not ready after 1.5 s (see ${apps[0]?.logFile})`);
-    const pid = supervisor.pids().get('stubborn')!;
+    const pid = pidOf(supervisor, 'stubborn');
     const exits = await supervisor.stopAll();
     expect(exits.get('sleepy')?.clean).toBe(true);
     expect(exits.get('stubborn')).toEqual({ code: null, signal: 'SIGKILL', clean: false });
