@@ -13,6 +13,7 @@ export * from './lib/health/checks.run';
 export * from './lib/health/readiness.monitor';
 export * from './lib/health/health.server';
 export * from './lib/lifecycle/shutdown.lifecycle';
+export * from './lib/lifecycle/parent.channel';
 export * from './lib/lifecycle/retry.backoff';
 export * from './lib/app/app.definition';
 export * from './lib/app/folding-app.start';

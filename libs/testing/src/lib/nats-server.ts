@@ -22,11 +22,24 @@ export interface NatsServerOptions {
   readonly args?: readonly string[];
   /** How long to wait for the server to accept connections (default 15 s: a loaded CI box). */
   readonly readyTimeoutMs?: number;
+  /**
+   * Run it in a process group of its own (default false), so a terminal's Ctrl-C, which goes
+   * to the whole foreground group, does not stop it before the apps using it have stopped.
+   */
+  readonly ownProcessGroup?: boolean;
+  /**
+   * Have the kernel send it SIGTERM when this process dies, even by SIGKILL (default false):
+   * a server an operator's tool started must not outlive the tool. Linux, through util-linux's
+   * `setpriv --pdeathsig`; where that is missing it is started without the tie.
+   */
+  readonly dieWithParent?: boolean;
 }
 
 export interface NatsServer {
   /** `nats://127.0.0.1:<port>` */
   readonly url: string;
+  /** The running server's process id (undefined once stopped). */
+  pid(): number | undefined;
   readonly port: number;
   readonly storeDir: string;
   /** Is the process running right now? */
@@ -72,6 +85,16 @@ export const findNatsServer = (explicit?: string): string => {
   throw new Error(explicit ? `${explicit} is not an executable nats-server. ${INSTALL_HINT}` : INSTALL_HINT);
 };
 
+const findSetpriv = (): string | undefined =>
+  ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => {
+    try {
+      accessSync(p, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+
 // Children still running when the test process exits are killed, so a failed test run
 // never leaves a server holding a port.
 const live = new Set<ChildProcess>();
@@ -113,7 +136,12 @@ export const startNatsServer = async (opts: NatsServerOptions = {}): Promise<Nat
 
   const launch = async (): Promise<void> => {
     const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir, ...(opts.args ?? [])];
-    const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // setpriv sets the parent-death signal and execs the server: same pid, nothing in between.
+    const tie = opts.dieWithParent ? findSetpriv() : undefined;
+    const proc = spawn(tie ?? binary, tie ? ['--pdeathsig', 'SIGTERM', binary, ...args] : args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: opts.ownProcessGroup ?? false,
+    });
     child = proc;
     live.add(proc);
     let hasExited = false;
@@ -172,6 +200,7 @@ export const startNatsServer = async (opts: NatsServerOptions = {}): Promise<Nat
     port,
     storeDir,
     running,
+    pid: () => (running() ? child?.pid : undefined),
     stop: () => signalAndWait('SIGTERM', 5000),
     kill: () => signalAndWait('SIGKILL', 5000),
     restart: async () => {

@@ -1,16 +1,28 @@
 /**
  * `keel start`: the main job on one machine. Uses the NATS at $KEEL_NATS_URL / $NATS_URL
  * when it answers, otherwise starts a nats-server with JetStream in <data>/nats; then
- * starts the relay and every app as its own process against one embedded store file,
- * waits until each reports ready, and runs until Ctrl-C (or `--for` seconds), stopping
- * every app with SIGTERM. App logs go to <data>/logs/<app>.log.
+ * starts the relay and every app as its own process against one embedded store file
+ * (through the supervisor: one line per app state change on stderr), waits until each
+ * reports ready, and runs until Ctrl-C / SIGTERM (or `--for` seconds). Then it stops every
+ * app with one SIGTERM each, reports each one's stop, and stops the nats-server it started
+ * last. A second Ctrl-C / SIGTERM kills everything at once (exit 130). App logs go to
+ * <data>/logs/<app>.log. See README, "Stopping".
  */
-import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { startNatsServer } from '@keel/testing';
-import { intFlag, parseFlags } from '../cli.io';
+import { NatsServer, startNatsServer } from '@keel/testing';
+import { intFlag, Io, parseFlags } from '../cli.io';
+import {
+  appLaunch,
+  createSupervisor,
+  exitText,
+  listenForStop,
+  ManagedApp,
+  REPO_ROOT,
+  stateLine,
+  Supervisor,
+} from '../supervise/supervisor';
 import type { Command } from './command';
 
 /** Every app, in start order (the relay first), with its default health port. */
@@ -24,7 +36,7 @@ export const APPS = [
   { name: 'gateway', port: 8086 },
 ] as const;
 
-const root = path.resolve(__dirname, '../../../..');
+const root = REPO_ROOT;
 
 /**
  * Settings that one app alone takes: each app refuses `KEEL_*` settings it does not know (a
@@ -66,101 +78,157 @@ export const startCommand: Command = {
     const offset = intFlag('port-offset', flags['port-offset'], 0, 0);
     fs.mkdirSync(path.join(dataDir, 'logs'), { recursive: true });
 
-    const wanted = process.env['KEEL_NATS_URL'] ?? process.env['NATS_URL'];
-    let natsUrl: string;
-    let stopNats = async (): Promise<void> => undefined;
-    if (wanted && (await reachable(wanted))) {
-      natsUrl = wanted;
-      io.progress(`NATS: using ${natsUrl}`);
-    } else {
-      if (wanted) io.progress(`NATS: ${wanted} does not answer; starting a local nats-server`);
-      const port = (await portFree(4222)) ? 4222 : undefined;
-      const server = await startNatsServer({
-        ...(port ? { port } : {}),
-        storeDir: path.join(dataDir, 'nats'),
-      });
-      natsUrl = server.url;
-      stopNats = () => server.stop();
-      io.progress(`NATS: started ${natsUrl} (JetStream in ${path.join(dataDir, 'nats')})`);
+    // Listen before anything starts: a Ctrl-C during start-up stops what has started.
+    const owned: { nats?: NatsServer; supervisor?: Supervisor } = {};
+    const stopSignals = listenForStop(() => {
+      io.progress('second stop signal: killing every app and nats-server now');
+      owned.supervisor?.killAll();
+      void owned.nats?.kill();
+      process.exit(130);
+    });
+    const stopRequest = stopSignals.requested.then((signal) => `${signal} received`);
+    let asked: string | undefined;
+    void stopRequest.then((reason) => (asked = reason));
+
+    const { url: natsUrl, server: nats } = await natsFor(dataDir, io);
+    owned.nats = nats;
+    if (asked !== undefined) {
+      io.progress(`stopping (${asked}) before any app started`);
+      await nats?.stop();
+      stopSignals.dispose();
+      return 0;
     }
 
     const storeUri = process.env['KEEL_STORE_URI'] ?? `sqlite:${path.join(dataDir, 'keel.sqlite')}`;
-    const children = new Map<string, ChildProcess>();
-    const exitCodes = new Map<string, number | string>();
-    for (const app of APPS) {
-      const log = fs.openSync(path.join(dataDir, 'logs', `${app.name}.log`), 'a');
-      const child = spawn(process.execPath, ['--import', 'tsx', `apps/${app.name}/src/main.ts`], {
-        cwd: root,
-        stdio: ['ignore', log, log],
-        env: {
-          ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !othersOnly(app.name).has(k))),
-          KEEL_NATS_URL: natsUrl,
-          KEEL_STORE_URI: storeUri,
-          KEEL_HTTP_PORT: String(app.port + offset),
-          ...(app.name === 'prediction-ingest'
-            ? { KEEL_API_PORT: String(Number(process.env['KEEL_API_PORT'] ?? API_PORT) + offset) }
-            : {}),
-        },
-      });
-      fs.closeSync(log);
-      children.set(app.name, child);
-      child.on('exit', (code, signal) => {
-        children.delete(app.name);
-        exitCodes.set(app.name, code ?? signal ?? 'unknown');
-        if (!stopping) {
-          const logFile = path.join(dataDir, 'logs', `${app.name}.log`);
-          const tail = fs.readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-5).join('\n');
-          io.progress(`${app.name} exited (${signal ?? code}); last lines of ${logFile}:\n${tail}`);
-        }
-      });
-    }
-
-    let stopping = false;
-    const stop = async (): Promise<void> => {
-      if (stopping) return;
-      stopping = true;
-      io.progress('stopping apps…');
-      await Promise.all(
-        [...children.values()].map(
-          (c) => new Promise<void>((r) => (c.once('exit', () => r()), c.kill('SIGTERM'))),
-        ),
-      );
-      await stopNats();
-    };
-    process.once('SIGINT', () => void stop());
-    process.once('SIGTERM', () => void stop());
-
-    const ready = await waitReady(
-      APPS.map((a) => a.port + offset),
-      60_000,
-    );
-    const table = APPS.map((a) => ({
-      app: a.name,
-      health: `http://127.0.0.1:${a.port + offset}`,
-      ready: ready[a.port + offset] ?? false,
-    }));
-    for (const row of table)
-      io.progress(`  ${row.app.padEnd(20)} ${row.health}  ${row.ready ? 'ready' : 'NOT READY'}`);
-    io.progress(
-      `store: ${storeUri}; logs: ${path.join(dataDir, 'logs')}; ${seconds === undefined ? 'Ctrl-C to stop' : `stopping in ${seconds} s`}`,
-    );
-    if (io.json) io.result({ natsUrl, storeUri, apps: table });
-
-    if (seconds !== undefined) setTimeout(() => void stop(), seconds * 1000);
-    await new Promise<void>((resolve) => {
-      const check = setInterval(() => {
-        if (children.size === 0) {
-          clearInterval(check);
-          resolve();
-        }
-      }, 200);
+    const apps = managedApps({ dataDir, natsUrl, storeUri, offset });
+    const sup = createSupervisor({
+      apps,
+      onState: (app, state, detail) => {
+        io.progress(stateLine(app, state, detail));
+        if (state === 'crashed') io.progress(logTail(path.join(dataDir, 'logs', `${app}.log`)));
+      },
     });
-    await stop();
-    const unclean = [...exitCodes].filter(([, code]) => code !== 0);
-    for (const [app, code] of unclean) io.progress(`${app} stopped uncleanly (${code}); see its log`);
-    if (!table.every((r) => r.ready)) io.progress('some apps never became ready; see their logs');
-    return unclean.length === 0 && table.every((r) => r.ready) ? 0 : 1;
+    owned.supervisor = sup;
+
+    const startup = sup.startAll();
+    let reported = false;
+    const report = (ready: Readonly<Record<string, boolean>>): void => {
+      reported = true;
+      const table = apps.map((a) => ({ app: a.name, health: a.healthUrl, ready: ready[a.name] ?? false }));
+      for (const row of table)
+        io.progress(`  ${row.app.padEnd(20)} ${row.health}  ${row.ready ? 'ready' : 'NOT READY'}`);
+      io.progress(
+        `store: ${storeUri}; logs: ${path.join(dataDir, 'logs')}; ${seconds === undefined ? 'Ctrl-C to stop' : `stopping in ${seconds} s`}`,
+      );
+      if (io.json) io.result({ natsUrl, storeUri, apps: table });
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const reason = await Promise.race([
+      stopRequest,
+      startup.then((ready) => {
+        report(ready);
+        return Promise.race([
+          stopRequest,
+          sup.whenAllExited().then(() => 'every app has exited'),
+          ...(seconds === undefined
+            ? []
+            : [
+                new Promise<string>(
+                  (r) => (timer = setTimeout(() => r(`--for ${seconds} s elapsed`), seconds * 1000)),
+                ),
+              ]),
+        ]);
+      }),
+    ]);
+    clearTimeout(timer);
+
+    io.progress(`stopping every app (${reason})…`);
+    const exits = await sup.stopAll();
+    const ready = await startup; // at once now: stopping ends the waits for readiness
+    if (!reported) report(ready);
+    if (nats) {
+      await nats.stop();
+      io.progress('nats-server stopped');
+    }
+    stopSignals.dispose();
+
+    const unclean = [...exits].filter(([, e]) => !e.clean);
+    const allReady = apps.every((a) => ready[a.name]);
+    io.progress(
+      unclean.length === 0
+        ? `all ${exits.size} apps stopped cleanly`
+        : `stopped uncleanly: ${unclean.map(([app, e]) => `${app} (${exitText(e)})`).join(', ')}; see their logs`,
+    );
+    if (!allReady) io.progress('some apps never became ready; see their logs');
+    return unclean.length === 0 && allReady ? 0 : 1;
   },
+};
+
+/**
+ * The NATS to use: the one at $KEEL_NATS_URL / $NATS_URL when it answers, otherwise a
+ * nats-server of our own (`server`), on 4222 when that is free.
+ */
+const natsFor = async (
+  dataDir: string,
+  io: Io,
+): Promise<{ readonly url: string; readonly server?: NatsServer }> => {
+  const wanted = process.env['KEEL_NATS_URL'] ?? process.env['NATS_URL'];
+  if (wanted && (await reachable(wanted))) {
+    io.progress(`NATS: using ${wanted}`);
+    return { url: wanted };
+  }
+  if (wanted) io.progress(`NATS: ${wanted} does not answer; starting a local nats-server`);
+  const port = (await portFree(4222)) ? 4222 : undefined;
+  // Out of the terminal's process group (a Ctrl-C must not stop it before the apps using
+  // it), and tied to this process: it gets SIGTERM if we die, however we die.
+  const server = await startNatsServer({
+    ...(port ? { port } : {}),
+    storeDir: path.join(dataDir, 'nats'),
+    ownProcessGroup: true,
+    dieWithParent: true,
+  });
+  io.progress(
+    `NATS: started ${server.url} (JetStream in ${path.join(dataDir, 'nats')}, pid ${server.pid()})`,
+  );
+  return { url: server.url, server };
+};
+
+/** Every app as the supervisor runs it: its launch, health URL, log file and environment. */
+const managedApps = (o: {
+  readonly dataDir: string;
+  readonly natsUrl: string;
+  readonly storeUri: string;
+  readonly offset: number;
+}): readonly ManagedApp[] =>
+  APPS.map((app) => ({
+    name: app.name,
+    ...appLaunch(app.name),
+    cwd: root,
+    healthUrl: `http://127.0.0.1:${app.port + o.offset}`,
+    logFile: path.join(o.dataDir, 'logs', `${app.name}.log`),
+    env: {
+      ...Object.fromEntries(
+        Object.entries(process.env).flatMap(([k, v]) =>
+          v === undefined || othersOnly(app.name).has(k) ? [] : [[k, v] as const],
+        ),
+      ),
+      KEEL_NATS_URL: o.natsUrl,
+      KEEL_STORE_URI: o.storeUri,
+      KEEL_HTTP_PORT: String(app.port + o.offset),
+      ...(app.name === 'prediction-ingest'
+        ? { KEEL_API_PORT: String(Number(process.env['KEEL_API_PORT'] ?? API_PORT) + o.offset) }
+        : {}),
+    },
+  }));
+
+/** The last lines of an app's log, for the line that reports its crash. */
+const logTail = (file: string): string => {
+  try {
+    const tail = fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-5).join('\n');
+    return `last lines of ${file}:\n${tail}`;
+  } catch (e) {
+    return `(no log at ${file}: ${(e as Error).message})`;
+  }
 };
 
 const reachable = (url: string): Promise<boolean> => {
@@ -180,21 +248,3 @@ const portFree = (port: number): Promise<boolean> =>
     srv.once('error', () => resolve(false));
     srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
-
-const waitReady = async (ports: readonly number[], timeoutMs: number): Promise<Record<number, boolean>> => {
-  const status: Record<number, boolean> = {};
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && !ports.every((p) => status[p])) {
-    await Promise.all(
-      ports.map(async (p) => {
-        if (status[p]) return;
-        status[p] = await fetch(`http://127.0.0.1:${p}/readyz`).then(
-          (r) => r.ok,
-          () => false,
-        );
-      }),
-    );
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return status;
-};

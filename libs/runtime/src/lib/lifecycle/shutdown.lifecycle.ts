@@ -3,11 +3,14 @@
  * steps run one at a time in reverse order (last started, first stopped: stop taking
  * work, drain, flush, close the store), each bounded by a timeout so one stuck dependency
  * cannot hold the process hostage. Then `done` resolves and the app's main maps it to an
- * exit code. A second signal means the operator has lost patience: exit at once.
+ * exit code. A second signal means the operator has lost patience: exit at once. An app a
+ * supervisor started with an IPC channel also stops when that channel closes (the
+ * supervisor is gone): see parent.channel.ts.
  */
 import * as os from 'node:os';
 import { Logger } from '../logging/pino.logger';
 import { errorText } from '../shared/error.text';
+import { ParentChannelProcess, stopWhenParentGone } from './parent.channel';
 
 /** A stop step: anything returning a promise. A TaskEither's Left counts as a failure. */
 export type StopStep = () => Promise<unknown> | void;
@@ -34,6 +37,11 @@ export interface LifecycleOptions {
   readonly stepTimeoutMs?: number;
   /** How a second signal ends the process; default `process.exit`. Replaced in tests. */
   readonly forceExit?: (code: number) => void;
+  /**
+   * Whose IPC channel `listen` watches (its close starts shutdown, like a first signal);
+   * default `process`, `null` for none. Replaced in tests.
+   */
+  readonly parent?: ParentChannelProcess | null;
 }
 
 /** Registers stop steps and runs them, once, when the process is asked to stop. */
@@ -48,7 +56,10 @@ export interface Lifecycle {
   isShuttingDown(): boolean;
   /** What a signal does: the first starts shutdown, the second forces exit. */
   handleSignal(signal: NodeJS.Signals): void;
-  /** Install `handleSignal` for these signals on the process; returns the uninstaller. */
+  /**
+   * Install `handleSignal` for these signals on the process, and a shutdown when the
+   * supervisor's IPC channel (if the process has one) closes; returns the uninstaller.
+   */
   listen(signals?: readonly NodeJS.Signals[]): () => void;
 }
 
@@ -156,8 +167,11 @@ export const createLifecycle = (options: LifecycleOptions): Lifecycle => {
     listen: (signals = ['SIGTERM', 'SIGINT']) => {
       const handler = (signal: NodeJS.Signals): void => handleSignal(signal);
       for (const s of signals) process.on(s, handler);
+      const parent = options.parent === undefined ? process : options.parent;
+      const unwatch = parent ? stopWhenParentGone(shutdown, logger, parent) : () => undefined;
       return () => {
         for (const s of signals) process.off(s, handler);
+        unwatch();
       };
     },
   };
