@@ -47,6 +47,7 @@ const SimMarketSchema = Type.Object(
         kind: Type.Literal('bars'),
         file: Type.String({ minLength: 1 }),
         contract: Type.Optional(Type.String({ minLength: 1 })),
+        volume: Type.Optional(Type.Union([Type.Literal('base'), Type.Literal('contracts')])),
       }),
     ]),
     shiftMs: Type.Integer(),

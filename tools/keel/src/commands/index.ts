@@ -18,6 +18,7 @@ import { contractAsyncApiCommand } from './contract.command';
 import { contractOpenApiCommand } from './contract-openapi.command';
 import { rollSimCommand } from './roll-sim.command';
 import { startCommand } from './start.command';
+import { demoCommand } from './demo.command';
 import { twapSimCommand } from './twap-sim.command';
 import { contractCheckCommand, contractReleaseCommand } from './contract-release.command';
 import { modelMaCrossCommand } from './model.command';
@@ -31,6 +32,7 @@ import { sessionsStopAllCommand, sessionsTradeAllCommand } from './sessions.comm
 import { statusCommand } from './status.command';
 
 export const COMMANDS: Readonly<Record<string, Command>> = {
+  demo: demoCommand,
   start: startCommand,
   'bench store': benchStoreCommand,
   'bench bus': benchBusCommand,

@@ -1,0 +1,291 @@
+/**
+ * The paper session's plan (`keel demo`): which accounts on which simulated venues, which
+ * recorded files each venue replays and the shift that puts each file on the session's clock,
+ * and every app's settings, scaled to the session's speed.
+ *
+ * **One clock.** Every process runs the accelerated clock from the same origin
+ * (`KEEL_CLOCK_START` at `KEEL_CLOCK_REAL_START`, `speed` virtual ms per wall ms), so a
+ * restarted app reads the same instant as the others. The origin is the CME plan's start (the
+ * CME calendar is real: a contract's roll and delivery dates are the calendar's), and the crypto
+ * files, recorded in other years, are shifted onto it; the report names each file and shift.
+ *
+ * **Settings scale with speed.** Polling cycles, ticks and staleness limits are virtual times
+ * in every app; the plan sets them from wall-time intents (a gateway cycle of ~250 ms of wall
+ * time whatever the speed) so a faster session does not poll more often, nor read every quote
+ * as stale.
+ *
+ * **Data must not run out.** Each crypto file covers the session from a warm-up offset (the
+ * model's slow mean needs an hour of bars before the first prediction); a session longer than
+ * what is left of a file is refused, naming --minutes and --speed.
+ */
+import * as path from 'node:path';
+import { instrumentJson, InstrumentJson, SimMarketSpec } from '@keel/venue-sim';
+import { BINANCE_USDM_BTCUSDT } from '@keel/instruments';
+import type { DemoDataFile } from './demo.record';
+
+/** The recorded market data folder (../shared/data/market next to the repository). */
+export const defaultMarketDir = (root: string): string =>
+  process.env['KEEL_MARKET_DATA'] ?? path.resolve(root, '../shared/data/market');
+
+export const FILES = {
+  btcQuotes: 'binance-usdm-btcusdt-bbo1s-2026-01-01_2026-01-02.csv.gz',
+  ethBars: 'binance-usdm-ethusdt-1m-2024-01-01_2024-02-15.csv.gz',
+} as const;
+
+/** Where each crypto file's replay starts (data time) and where it ends, after the model's warm-up. */
+const CRYPTO_DATA = {
+  btc: { start: Date.parse('2026-01-01T00:00:00Z'), end: Date.parse('2026-01-02T23:59:59Z') },
+  eth: { start: Date.parse('2024-01-01T00:00:00Z'), end: Date.parse('2024-02-15T06:17:00Z') },
+} as const;
+/** History the model reads before the session starts (its slow mean is 60 one-minute bars). */
+export const WARM_UP_MS = 2 * 3_600_000;
+
+export interface DemoVenue {
+  /** Gateway instance (`gateway-<instance>`). */
+  readonly instance: string;
+  readonly venue: string;
+  readonly accountId: string;
+  readonly balances: string;
+  readonly currency: string;
+  readonly markets: readonly SimMarketSpec[];
+}
+
+/** What the CME part contributes (tools/keel/src/demo/cme.plan.ts builds it). */
+export interface DemoCmePart {
+  readonly clockStart: number;
+  readonly root: string;
+  readonly markets: readonly SimMarketSpec[];
+  readonly rolloverEnv: Readonly<Record<string, string>>;
+  readonly milestones: readonly { readonly at: number; readonly what: string }[];
+  readonly data: readonly DemoDataFile[];
+}
+
+export interface DemoPlanOptions {
+  readonly speed: number;
+  readonly minutes: number;
+  readonly marketDir: string;
+  /** The session clock's origin when there is no CME part (epoch ms). */
+  readonly clockStart: number;
+  readonly cme?: DemoCmePart;
+  readonly cmeVenue?: string;
+  readonly cmeAccount?: string;
+}
+
+export interface DemoPlan {
+  readonly speed: number;
+  readonly clockStart: number;
+  /** The last session-clock instant the plan's data covers. */
+  readonly clockEnd: number;
+  readonly venues: readonly DemoVenue[];
+  /** Instruments the model predicts, with where it reads its bars. */
+  readonly modelInstruments: readonly ModelInstrument[];
+  readonly data: readonly DemoDataFile[];
+  readonly cme?: DemoCmePart;
+  readonly optimizer: Record<string, unknown>;
+  /** Settings (KEEL_*) per app beyond the shared ones. */
+  readonly appEnv: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Virtual ms for a wall duration at this speed. */
+  readonly virtualMs: (wallMs: number) => number;
+}
+
+/** Where the model reads the bars of one instrument: the file, how its rows become closes, the shift. */
+export type ModelInstrument =
+  | { readonly instrument: string; readonly kind: 'bars'; readonly file: string; readonly shiftMs: number }
+  | { readonly instrument: string; readonly kind: 'quotes'; readonly file: string; readonly shiftMs: number }
+  | { readonly instrument: string; readonly kind: 'cme'; readonly root: string };
+
+const perp = (
+  venue: string,
+  venueSymbol: string,
+  base: string,
+  tick: string,
+  lot: string,
+  minNotional: string,
+  contractSize: string,
+): InstrumentJson => ({
+  ...instrumentJson(BINANCE_USDM_BTCUSDT),
+  venue,
+  venueSymbol,
+  symbol: `${base}/USDT:USDT`,
+  base,
+  tickSize: tick,
+  lotSize: lot,
+  minQty: lot,
+  minNotional,
+  contractSize,
+});
+
+export class DemoPlanError extends Error {}
+
+export const buildDemoPlan = (o: DemoPlanOptions): DemoPlan => {
+  const clockStart = o.cme?.clockStart ?? o.clockStart;
+  const spanMs = o.minutes * 60_000 * o.speed;
+  // A margin for start-up (the clock runs while apps start) and the wind-down after --minutes.
+  const until = clockStart + spanMs + 90_000 * o.speed;
+  const btcShift = clockStart - (CRYPTO_DATA.btc.start + WARM_UP_MS);
+  const ethShift = clockStart - (CRYPTO_DATA.eth.start + WARM_UP_MS);
+  for (const [name, d, shift] of [
+    ['btc', CRYPTO_DATA.btc, btcShift],
+    ['eth', CRYPTO_DATA.eth, ethShift],
+  ] as const)
+    if (d.end + shift < until)
+      throw new DemoPlanError(
+        `--minutes ${o.minutes} at --speed ${o.speed} needs ${((until - clockStart) / 3_600_000).toFixed(1)} h of data; the ${name} file has ${((d.end + shift - clockStart) / 3_600_000).toFixed(1)} h after its warm-up: lower --minutes or --speed`,
+      );
+  const btcFile = path.join(o.marketDir, FILES.btcQuotes);
+  const ethFile = path.join(o.marketDir, FILES.ethBars);
+  const from = clockStart - 60_000 * o.speed; // a minute of wall time before the start: quotes at once
+  const cryptoMarkets = (venue: string, okx: boolean): SimMarketSpec[] => [
+    {
+      instrument: okx
+        ? perp(venue, 'BTC-USDT-SWAP', 'BTC', '0.1', '0.01', '0', '0.01')
+        : perp(venue, 'BTCUSDT', 'BTC', '0.1', '0.001', '100', '1'),
+      source: { kind: 'ticks', quotes: btcFile },
+      shiftMs: btcShift,
+      from,
+      until,
+    },
+    {
+      instrument: okx
+        ? perp(venue, 'ETH-USDT-SWAP', 'ETH', '0.01', '0.01', '0', '0.1')
+        : perp(venue, 'ETHUSDT', 'ETH', '0.01', '0.001', '20', '1'),
+      source: { kind: 'bars', file: ethFile, volume: 'base' },
+      shiftMs: ethShift,
+      from,
+      until,
+    },
+  ];
+  const venues: DemoVenue[] = [
+    {
+      instance: 'binance',
+      venue: 'binanceusdm-sim',
+      accountId: 'paper-binance',
+      balances: 'USDT=1000000',
+      currency: 'USDT',
+      markets: cryptoMarkets('binanceusdm-sim', false),
+    },
+    {
+      instance: 'okx',
+      venue: 'okx-sim',
+      accountId: 'paper-okx',
+      balances: 'USDT=1000000',
+      currency: 'USDT',
+      markets: cryptoMarkets('okx-sim', true),
+    },
+  ];
+  const cmeAccount = o.cmeAccount ?? 'paper-cme';
+  if (o.cme)
+    venues.push({
+      instance: 'cme',
+      venue: o.cmeVenue ?? 'cme-sim',
+      accountId: cmeAccount,
+      balances: 'USD=250000',
+      currency: 'USD',
+      markets: o.cme.markets,
+    });
+  const data: DemoDataFile[] = [
+    ...venues
+      .filter((v) => v.instance !== 'cme')
+      .flatMap((v) =>
+        v.markets.map((m) => ({
+          file: path.basename(m.source.kind === 'bars' ? m.source.file : (m.source.quotes ?? '')),
+          instrument: m.instrument.symbol,
+          venue: v.venue,
+          shiftMs: m.shiftMs,
+          note:
+            m.source.kind === 'bars' ? '1-minute bars replayed as a synthetic path' : '1-second top of book',
+        })),
+      ),
+    ...(o.cme?.data ?? []),
+  ];
+
+  const virtualMs = (wallMs: number): number => Math.max(10, Math.round(wallMs * o.speed));
+  const sec = (wallMs: number): number => Math.max(1, Math.round(virtualMs(wallMs) / 1000));
+  const horizonSec = sec(8_000); // a target is traded over ~8 s of wall time
+  const account = (instruments: readonly string[]) => ({
+    strategies: { trend: { budget: 1 } },
+    instruments,
+    leverage: 1,
+    maxGrossLeverage: 2,
+    maxNetLeverage: 2,
+    dailyLossLimit: 0.05,
+    maxDrawdown: 0.2,
+    drawdownScaling: { start: 0.05, full: 0.15, floor: 0.25 },
+    targetHorizonSec: horizonSec,
+  });
+  const crypto = ['BTC/USDT:USDT', 'ETH/USDT:USDT'];
+  const cmeInstrument = o.cme ? `CME:${o.cme.root}` : undefined;
+  const optimizer = {
+    models: { 'ma-cross': { decay: 'linear' } },
+    strategies: { trend: { models: { 'ma-cross': 1 }, method: 'signal', volTarget: null } },
+    instruments: {
+      'BTC/USDT:USDT': { maxNotional: '250000' },
+      'ETH/USDT:USDT': { maxNotional: '150000' },
+      ...(cmeInstrument ? { [cmeInstrument]: { maxQty: '4' } } : {}),
+    },
+    accounts: {
+      'paper-binance': account(crypto),
+      'paper-okx': account(crypto),
+      ...(cmeInstrument ? { [cmeAccount]: account([cmeInstrument]) } : {}),
+    },
+    risk: {
+      equityMaxAgeSec: sec(6_000),
+      priceMaxAgeSec: sec(3_000),
+      deadband: 0.001,
+      hysteresis: 0.25,
+      killSwitch: 'freeze',
+    },
+    tickMs: virtualMs(500),
+  };
+  const modelInstruments: ModelInstrument[] = [
+    { instrument: 'BTC/USDT:USDT', kind: 'quotes', file: btcFile, shiftMs: btcShift },
+    { instrument: 'ETH/USDT:USDT', kind: 'bars', file: ethFile, shiftMs: ethShift },
+    ...(o.cme ? [{ instrument: `CME:${o.cme.root}`, kind: 'cme' as const, root: o.cme.root }] : []),
+  ];
+  const appEnv: Record<string, Record<string, string>> = {
+    execution: {
+      KEEL_ACCOUNT_IDS: venues.map((v) => v.accountId).join(','),
+      KEEL_TICK_MS: String(virtualMs(200)),
+      KEEL_SLICE_SEC: String(sec(1_000)),
+      KEEL_QUOTE_MAX_AGE_MS: String(virtualMs(2_500)),
+    },
+    'balance-aggregator': {
+      KEEL_BALANCES: JSON.stringify({
+        heartbeatMs: virtualMs(1_000),
+        staleAfterMs: virtualMs(5_000),
+        driftGraceMs: virtualMs(3_000),
+        // The CME account holds USD; accounts are valued in USDT. The paper session declares
+        // 1 USD = 1 USDT (an operator's fixed rate, docs/balances.md), said in the report.
+        fixedRates: { USD: '1' },
+      }),
+    },
+    'cme-rollover': o.cme ? { ...o.cme.rolloverEnv } : { KEEL_ACCOUNT_IDS: '' },
+    'prediction-ingest': {
+      KEEL_INSTRUMENTS: modelInstruments.map((m) => m.instrument).join(','),
+    },
+  };
+  for (const v of venues)
+    appEnv[`gateway-${v.instance}`] = {
+      KEEL_VENUE: 'sim',
+      KEEL_INSTANCE: v.instance,
+      KEEL_SIM_VENUE: v.venue,
+      KEEL_ACCOUNT_IDS: v.accountId,
+      KEEL_SIM_BALANCES: v.balances,
+      KEEL_INSTRUMENTS: v.markets.map((m) => m.instrument.symbol).join(','),
+      KEEL_CYCLE_MS: String(virtualMs(250)),
+      KEEL_WINDOW_MS: String(virtualMs(50)),
+      KEEL_FUNDING_POLL_MS: String(virtualMs(5_000)),
+    };
+  return {
+    speed: o.speed,
+    clockStart,
+    clockEnd: until,
+    venues,
+    modelInstruments,
+    data,
+    ...(o.cme ? { cme: o.cme } : {}),
+    optimizer,
+    appEnv,
+    virtualMs,
+  };
+};
