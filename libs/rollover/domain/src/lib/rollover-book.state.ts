@@ -179,7 +179,10 @@ export const foldRollover =
           const known = new Set(config.calendars.get(root)?.contracts.map((c) => c.code));
           const mine = e.data.positions.filter((p) => rootOfCode(roots, p.instrument) === root);
           const had = s.books[accountId]?.[root];
-          if (mine.length === 0 && had === undefined) continue;
+          // An account named in the settings gets its books at its first report, flat or not:
+          // the root is then mapped to its front contract before any target, which the
+          // optimizer needs to price `CME:<ROOT>` and so to set the first target at all.
+          if (mine.length === 0 && had === undefined && config.accounts.length === 0) continue;
           const positions: Record<string, number> = {};
           const unknown: Record<string, string> = {};
           for (const p of mine) {

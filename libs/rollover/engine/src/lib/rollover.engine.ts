@@ -38,6 +38,7 @@ import {
   RolloverConfigText,
   ROLLOVER_EVENT_TYPES,
   RolloverState,
+  RootBook,
   rootInstrument,
   StepConfig,
   StepWrite,
@@ -166,15 +167,15 @@ const buildEngine = (
       const now = clock.now();
       for (const account of Object.keys(view.books).sort()) {
         for (const root of Object.keys(view.books[account] ?? {}).sort()) {
-          const book = view.books[account]?.[root];
+          const found = view.books[account]?.[root];
           const calendar = calendars.get(root);
-          if (
-            book === undefined ||
-            calendar === undefined ||
-            desiredAt(book, now) === null ||
-            !which(account, root)
-          )
-            continue;
+          if (found === undefined || calendar === undefined || !which(account, root)) continue;
+          // A book with no exposure yet is only mapped (its front contract named, no target set):
+          // the optimizer prices `CME:<ROOT>` from the mapped contract, so without this the
+          // first target could never be priced.
+          const mapOnly = desiredAt(found, now) === null;
+          if (mapOnly && found.roll.status !== 'Unmapped') continue;
+          const book: RootBook = mapOnly ? { ...found, desired: '0', pending: null } : found;
           const step = decideBook(
             {
               accountId: account,
@@ -200,7 +201,12 @@ const buildEngine = (
               { accountId: account, root, type: e.type, data: e.data, phase: step.right.exposure.phase },
               `roll decision: ${e.type}`,
             );
-          for (const w of step.right.writes) {
+          const writes = mapOnly
+            ? step.right.writes
+                .map((w) => ({ ...w, events: w.events.filter((e) => e.type === 'ContractMapped') }))
+                .filter((w) => w.events.length > 0)
+            : step.right.writes;
+          for (const w of writes) {
             const stored = await storeWrite(view, w, basePosition, log)();
             if (E.isLeft(stored)) return stored;
             view = stored.right;

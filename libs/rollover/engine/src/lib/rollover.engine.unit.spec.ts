@@ -103,3 +103,54 @@ describe('a store outage on a tick', () => {
     }
   });
 });
+
+describe('a configured account with no CME position yet', () => {
+  it.each([
+    ['acc-1', ['calendar-GC CME:GC → GCG6']],
+    ['acc-2', []],
+  ])(
+    '%s (configured: acc-1) reports flat before any target → mapped %j: the optimizer prices CME:<ROOT> from the mapped contract',
+    async (reporter, expected) => {
+      const clock = createVirtualClock(ct('2025-12-08', '10:00'));
+      const store = createMemoryEventStore({ now: () => clock.now() });
+      const bus = createMemoryBus();
+      const logger = createLogger({ name: 'spec', level: 'silent' });
+      const ports = { store, bus, clock, logger, metrics: createMetrics('spec') };
+      const mapped = async (): Promise<string[]> =>
+        (unwrap(await store.readAll({ after: 0, maxCount: 1000 })()).events as RecordedEvent[]).flatMap(
+          (e) =>
+            e.type === 'ContractMapped' ? [`${e.stream} ${e.data.instrument} → ${e.data.contract}`] : [],
+        );
+      const report = (accountId: string) =>
+        unwrap(
+          newEvent(
+            'PositionReported',
+            deriveId('spec-gw', accountId, clock.now()),
+            { accountId, venue: 'cme-sim', positions: [] },
+            {
+              correlationId: 'spec',
+              causationId: null,
+              producer: 'gateway',
+              occurredAt: new Date(clock.now()).toISOString(),
+            },
+          ),
+        );
+      // In the log when the engine starts (its start-up replay folds it; the in-memory bus
+      // carries nothing appended to the store afterwards).
+      unwrap(await store.append(`venue-${reporter}`, [report(reporter)], 'any')());
+      const rollover = unwrap(createRolloverEngine(ports, settings));
+      const running = unwrap(await runEngine(rollover.engine, ports, { snapshotEvery: 1000 })());
+      try {
+        unwrap(await clock.runUntil(ct('2025-12-08', '10:30')));
+        for (let i = 0; i < 100 && (await mapped()).length < expected.length; i++)
+          await new Promise((r) => setImmediate(r));
+        // Only a configured account's report opens a book (and maps the root).
+        expect(await mapped()).toEqual(expected);
+      } finally {
+        await running.stop();
+        await bus.close();
+        await store.close();
+      }
+    },
+  );
+});
