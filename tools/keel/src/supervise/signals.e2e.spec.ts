@@ -1,7 +1,8 @@
 /**
  * The operator's stop, end to end, through the whole `npm start` process chain (npm → bash
  * scripts/start.sh → keel → nats-server and every app): a terminal's Ctrl-C (SIGINT to the
- * whole process group), a supervisor's SIGTERM to the top process only, and a second Ctrl-C.
+ * whole process group), a supervisor's SIGTERM to the top process only, a second Ctrl-C, and
+ * the supervisor itself SIGKILLed.
  * After each, no process of the tree survives, the ports it listened on are free, and (for
  * the orderly stops) every app reported a clean stop.
  *
@@ -215,5 +216,15 @@ describe('stopping `npm start`', () => {
       `signals.e2e: second Ctrl-C ${stillStopping ? 'while apps were stopping' : 'after the orderly stop had finished'}; exit ${code}\n`,
     );
     if (stillStopping) expect(code).not.toBe(0);
+  }, 240_000);
+
+  it('a SIGKILLed supervisor leaves nothing behind either (apps see their channel close, nats-server its parent die)', async () => {
+    const s = await startSession();
+    // The supervisor is the apps' parent (whatever its command line).
+    const supervisors = new Set(appProcesses(s).map((p) => p.ppid));
+    expect(supervisors.size).toBe(1);
+    const [supervisor] = [...supervisors];
+    process.kill(supervisor ?? -1, 'SIGKILL');
+    await expectNothingLeft(s);
   }, 240_000);
 });
