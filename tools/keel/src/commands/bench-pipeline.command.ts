@@ -25,16 +25,15 @@
  * + NATS, no decision), and `vsBaseline` the ratio of the medians.
  */
 import { spawn } from 'node:child_process';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as E from 'fp-ts/Either';
 import { Registry } from 'prom-client';
-import { deriveId, EventData, EventType, newEvent, RecordedEvent } from '@keel/events';
+import { deriveId, EventData, EventType, newEvent, NewEvent } from '@keel/events';
 import { EventStore, openSqliteEventStore } from '@keel/event-store';
 import { connectNatsBus, Consumer, EventBus } from '@keel/bus';
 import { startRelay } from '@keel/relay';
-import { createLogger, createMetrics, createRealClock, runEngine, RunningEngine } from '@keel/runtime';
+import { Clock, createLogger, createMetrics, createRealClock, runEngine, RunningEngine } from '@keel/runtime';
 import { createIngestEngine, instrumentUniverse } from '@keel/prediction-engine';
 import { startHttpIntake } from '@keel/prediction-intake';
 import { OptimizerConfigText, resolveOptimizerConfig } from '@keel/portfolio-domain';
@@ -42,11 +41,12 @@ import { createOptimizerEngine } from '@keel/portfolio-engine';
 import { createExecutionEngine } from '@keel/execution-engine';
 import { createVenueEngine } from '@keel/venue-engine';
 import { BINANCE_USDM_BTCUSDT } from '@keel/venue-domain';
-import { createSimulatedVenue, loadMarket } from '@keel/venue-sim';
+import { createSimulatedVenue, loadMarket, SimulatedVenue } from '@keel/venue-sim';
 import { startNatsServer, tempDir } from '@keel/testing';
 import { intFlag, parseFlags, UsageError } from '../cli.io';
 import type { Command } from './command';
-import { quantile, r2 } from './bench.timing';
+import { r2 } from './bench.timing';
+import { Seen, Sent, trace } from './bench-pipeline.trace';
 
 const BTC = BINANCE_USDM_BTCUSDT.symbol;
 const LOAD_SCRIPT = path.join(__dirname, '../bench/pipeline-load.cjs');
@@ -69,20 +69,6 @@ export interface PipelineOptions {
   /** Execution's decision tick (ms): a new parent's first child waits for it. */
   readonly tickMs: number;
   readonly progress: (msg: string) => void;
-}
-
-interface Sent {
-  readonly predictionId: string;
-  readonly modelId: string;
-  readonly sentAt: number;
-  readonly answeredAt: number;
-  readonly status: number;
-}
-
-/** Where one event was seen: received by the bench's consumer (epoch ms) and recorded by the store. */
-interface Seen {
-  readonly event: RecordedEvent;
-  readonly receivedAt: number;
 }
 
 const unwrap = <A>(what: string, e: E.Either<unknown, A>): A => {
@@ -137,14 +123,6 @@ const runLoad = (url: string, rate: number, seconds: number, accounts: number) =
     );
   });
 
-const stats = (xs: readonly number[]) => ({
-  n: xs.length,
-  p50Ms: xs.length ? r2(quantile(xs, 0.5)) : null,
-  p90Ms: xs.length ? r2(quantile(xs, 0.9)) : null,
-  p99Ms: xs.length ? r2(quantile(xs, 0.99)) : null,
-  maxMs: xs.length ? r2(Math.max(...xs)) : null,
-});
-
 const waitFor = async (what: string, cond: () => boolean | Promise<boolean>, ms: number): Promise<void> => {
   const until = Date.now() + ms;
   while (Date.now() < until) {
@@ -154,7 +132,68 @@ const waitFor = async (what: string, cond: () => boolean | Promise<boolean>, ms:
   throw new Error(`bench pipeline: timed out waiting for ${what}`);
 };
 
-/** Start everything, pace the load, trace every child order back to its prediction. */
+/** What balance-aggregator would record of an account: its equity (it is not on this path). */
+const equityOf = (accountId: string, now: number): NewEvent => {
+  const data: EventData<'AccountEquityUpdated'> = {
+    accountId,
+    currency: 'USDT',
+    equity: '10000',
+    asOf: new Date(now).toISOString(),
+    unrealizedPnl: null,
+    collateral: null,
+    unpriced: [],
+    stale: null,
+    haircuts: [],
+  };
+  return unwrap(
+    'equity',
+    newEvent('AccountEquityUpdated', deriveId('bench-pipeline', 'equity', accountId), data, {
+      correlationId: `bench-pipeline-equity-${accountId}`,
+      causationId: null,
+      producer: 'balance-aggregator',
+      occurredAt: new Date(now).toISOString(),
+    }),
+  );
+};
+
+/** The gateway's venues: the simulator on the recorded tape (loaded once), one account each. */
+const simulatedAccounts = async (accountIds: readonly string[], clock: Clock): Promise<SimulatedVenue[]> => {
+  const market = unwrap('sim market', await loadMarket({ trades: TRADES }));
+  const first = market[0]?.venueAt ?? clock.now();
+  return accountIds.map((accountId) =>
+    createSimulatedVenue({
+      venue: 'binanceusdm-sim',
+      accountId,
+      clock,
+      markets: [{ instrument: BINANCE_USDM_BTCUSDT, events: market }],
+      balances: { USDT: '1000000' },
+      latencyMs: 20,
+      timeOffsetMs: clock.now() - first,
+    }),
+  );
+};
+
+/** Drained: no new observed event for 2 s (60 s at most, then a rejection). */
+const drained = (seen: ReadonlyMap<string, unknown>): Promise<void> => {
+  let last = seen.size;
+  let quietSince = Date.now();
+  return waitFor(
+    'the pipeline to drain',
+    () => {
+      if (seen.size !== last) {
+        last = seen.size;
+        quietSince = Date.now();
+      }
+      return Date.now() - quietSince > 2000;
+    },
+    60_000,
+  );
+};
+
+/**
+ * Start everything, pace the load, trace every child order back to its prediction. One function
+ * (longer than most) so that its `finally` stops whatever it started, in reverse order.
+ */
 export const benchPipeline = async (o: PipelineOptions) => {
   const dir = await tempDir('bench-pipeline');
   const nats = await startNatsServer();
@@ -178,30 +217,8 @@ export const benchPipeline = async (o: PipelineOptions) => {
     const relay = unwrap('relay', await startRelay({ store, bus: await bus('relay'), logger: quiet }));
     stops.push(() => relay.stop());
 
-    // What balance-aggregator would record: each account's equity (it is not part of this path).
-    for (const a of accountIds) {
-      const data: EventData<'AccountEquityUpdated'> = {
-        accountId: a,
-        currency: 'USDT',
-        equity: '10000',
-        asOf: new Date(clock.now()).toISOString(),
-        unrealizedPnl: null,
-        collateral: null,
-        unpriced: [],
-        stale: null,
-        haircuts: [],
-      };
-      const e = unwrap(
-        'equity',
-        newEvent('AccountEquityUpdated', deriveId('bench-pipeline', 'equity', a), data, {
-          correlationId: `bench-pipeline-equity-${a}`,
-          causationId: null,
-          producer: 'balance-aggregator',
-          occurredAt: new Date(clock.now()).toISOString(),
-        }),
-      );
-      unwrap('append equity', await store.append(`balances-${a}`, [e], 'any')());
-    }
+    for (const a of accountIds)
+      unwrap('append equity', await store.append(`balances-${a}`, [equityOf(a, clock.now())], 'any')());
 
     // The bench's own durable consumer: what a consumer such as the gateway sees, and when.
     const seen = new Map<string, Seen>();
@@ -218,20 +235,7 @@ export const benchPipeline = async (o: PipelineOptions) => {
     );
     stops.push(() => observer.stop());
 
-    // The gateway: the simulator on the recorded tape, one simulated account per account.
-    const market = unwrap('sim market', await loadMarket({ trades: TRADES }));
-    const first = market[0]?.venueAt ?? clock.now();
-    const adapters = accountIds.map((accountId) =>
-      createSimulatedVenue({
-        venue: 'binanceusdm-sim',
-        accountId,
-        clock,
-        markets: [{ instrument: BINANCE_USDM_BTCUSDT, events: market }],
-        balances: { USDT: '1000000' },
-        latencyMs: 20,
-        timeOffsetMs: clock.now() - first,
-      }),
-    );
+    const adapters = await simulatedAccounts(accountIds, clock);
     const venue = unwrap(
       'gateway',
       createVenueEngine(
@@ -317,20 +321,7 @@ export const benchPipeline = async (o: PipelineOptions) => {
     loopDelay.disable();
     const accepted = load.sent.filter((s) => s.status === 201);
     o.progress(`  sent ${load.sent.length}, ${accepted.length} accepted; waiting for the pipeline to drain`);
-    // Drained: no new observed event for 2 s (or 60 s at most).
-    let last = seen.size;
-    let quietSince = Date.now();
-    await waitFor(
-      'the pipeline to drain',
-      () => {
-        if (seen.size !== last) {
-          last = seen.size;
-          quietSince = Date.now();
-        }
-        return Date.now() - quietSince > 2000;
-      },
-      60_000,
-    ).catch(() => o.progress('  (still busy after 60 s: reporting what arrived)'));
+    await drained(seen).catch(() => o.progress('  (still busy after 60 s: reporting what arrived)'));
 
     return {
       ...trace(load, seen, byType, o),
@@ -348,152 +339,6 @@ export const benchPipeline = async (o: PipelineOptions) => {
     await nats.dispose();
     await dir.cleanup();
   }
-};
-
-/** Every child order traced back to its prediction by ids; the figures. */
-const trace = (
-  load: { startedAt: number; endedAt: number; sent: readonly Sent[] },
-  seen: ReadonlyMap<string, Seen>,
-  byType: ReadonlyMap<EventType, readonly Seen[]>,
-  o: PipelineOptions,
-) => {
-  const sentById = new Map(load.sent.map((s) => [s.predictionId, s]));
-  const predictionOf = new Map<string, { sent: Sent; seen: Seen }>();
-  const baseline: number[] = [];
-  const answered: number[] = [];
-  for (const s of byType.get('PredictionReceived') ?? []) {
-    const e = s.event as RecordedEvent<'PredictionReceived'>;
-    const sent = sentById.get(e.data.predictionId);
-    if (!sent) continue;
-    predictionOf.set(e.eventId, { sent, seen: s });
-    baseline.push(s.receivedAt - sent.sentAt);
-  }
-  for (const s of load.sent) if (s.status === 201) answered.push(s.answeredAt - s.sentAt);
-  const parentByOrderId = new Map<string, Seen>();
-  for (const s of byType.get('ParentOrderStarted') ?? []) {
-    const e = s.event as RecordedEvent<'ParentOrderStarted'>;
-    parentByOrderId.set(e.data.parentOrderId, s);
-  }
-  const latency: number[] = [];
-  const appended: number[] = [];
-  const stages = { toTarget: [] as number[], toParent: [] as number[], toChild: [] as number[] };
-  // Each hop split at the store's recording instant (ms): deciding and appending, then the
-  // commit, the relay, NATS and the consumer.
-  const recorded = (x: Seen): number => Date.parse(x.event.recordedAt);
-  const split = { decideAndAppend: [] as number[], commitRelayNats: [] as number[] };
-  const traced = new Set<string>();
-  let untraced = 0;
-  for (const s of byType.get('ChildOrderRequested') ?? []) {
-    const child = s.event as RecordedEvent<'ChildOrderRequested'>;
-    if (child.data.seq !== 0) continue;
-    const parent = parentByOrderId.get(child.data.parentOrderId);
-    const targetId = (parent?.event as RecordedEvent<'ParentOrderStarted'> | undefined)?.data.targetId;
-    const target = targetId ? seen.get(targetId) : undefined;
-    const prediction = target?.event.causationId ? predictionOf.get(target.event.causationId) : undefined;
-    if (!parent || !target || !prediction) {
-      untraced++;
-      continue;
-    }
-    traced.add(prediction.sent.predictionId);
-    latency.push(s.receivedAt - prediction.sent.sentAt);
-    appended.push(Date.parse(child.recordedAt) - prediction.sent.sentAt);
-    stages.toTarget.push(target.receivedAt - prediction.seen.receivedAt);
-    stages.toParent.push(parent.receivedAt - target.receivedAt);
-    stages.toChild.push(s.receivedAt - parent.receivedAt);
-    split.decideAndAppend.push(
-      recorded(prediction.seen) - prediction.sent.sentAt,
-      recorded(target) - prediction.seen.receivedAt,
-      recorded(parent) - target.receivedAt,
-      recorded(s) - parent.receivedAt,
-    );
-    split.commitRelayNats.push(
-      prediction.seen.receivedAt - recorded(prediction.seen),
-      target.receivedAt - recorded(target),
-      parent.receivedAt - recorded(parent),
-      s.receivedAt - recorded(s),
-    );
-  }
-  // Every target execution took up: a new parent (started) or a working one superseded (its
-  // children cancelled first; the new parent starts once the gateway confirms).
-  const takenUp: number[] = [];
-  const takenTargets = new Set<string>();
-  const taken = [...(byType.get('ParentOrderStarted') ?? []), ...(byType.get('ParentOrderSuperseded') ?? [])];
-  for (const s of taken) {
-    const e = s.event;
-    const targetId =
-      e.type === 'ParentOrderStarted'
-        ? e.data.targetId
-        : e.type === 'ParentOrderSuperseded'
-          ? e.data.next.targetId
-          : null;
-    if (!targetId || takenTargets.has(targetId)) continue;
-    takenTargets.add(targetId);
-    const target = seen.get(targetId);
-    const prediction = target?.event.causationId ? predictionOf.get(target.event.causationId) : undefined;
-    if (prediction) takenUp.push(s.receivedAt - prediction.sent.sentAt);
-  }
-  const total = stats(latency);
-  const base = stats(baseline);
-  const accepted = load.sent.filter((s) => s.status === 201).length;
-  // The rate the predictions went out at (first send to last send, plus one interval), not
-  // counting the wait for the last answers.
-  const lastSent = Math.max(load.startedAt, ...load.sent.map((x) => x.sentAt));
-  const sendSeconds = (lastSent - load.startedAt) / 1000 + 1 / o.rate;
-  return {
-    p50Ms: total.p50Ms,
-    p99Ms: total.p99Ms,
-    predictionsPerSec: Math.round(accepted / sendSeconds),
-    p90Ms: total.p90Ms,
-    maxMs: total.maxMs,
-    latency:
-      'from the request being sent (load generator) to the ChildOrderRequested received by a durable JetStream consumer',
-    childOrdersTraced: traced.size,
-    childOrdersUntraced: untraced,
-    predictionsSent: load.sent.length,
-    predictionsAccepted: accepted,
-    predictionsRefusedOrFailed: load.sent.length - accepted,
-    predictionsWithChild: r2(traced.size / Math.max(1, accepted)),
-    targetsSet: byType.get('TargetPositionSet')?.length ?? 0,
-    parentsStarted: byType.get('ParentOrderStarted')?.length ?? 0,
-    parentsSuperseded: byType.get('ParentOrderSuperseded')?.length ?? 0,
-    childOrdersRequested: byType.get('ChildOrderRequested')?.length ?? 0,
-    targetTakenUp: {
-      what: 'send → execution took the target up (ParentOrderStarted, or ParentOrderSuperseded while a parent worked)',
-      ...stats(takenUp),
-    },
-    appendedP50Ms: stats(appended).p50Ms,
-    appendedP99Ms: stats(appended).p99Ms,
-    stagesP50Ms: {
-      sendToPredictionReceived: base.p50Ms,
-      predictionToTarget: stats(stages.toTarget).p50Ms,
-      targetToParent: stats(stages.toParent).p50Ms,
-      parentToChild: stats(stages.toChild).p50Ms,
-    },
-    perHopP50Ms: {
-      what: 'the four hops (intake, optimizer, execution start, execution tick) split at the store recording instant (ms resolution)',
-      decideAndAppend: stats(split.decideAndAppend).p50Ms,
-      commitRelayNats: stats(split.commitRelayNats).p50Ms,
-    },
-    baseline: {
-      what: 'send → PredictionReceived received the same way (intake, store, relay, NATS)',
-      ...base,
-    },
-    httpAnswer: stats(answered),
-    vsBaseline: base.p50Ms && total.p50Ms ? r2(total.p50Ms / base.p50Ms) : null,
-    goal: {
-      p50Ms: 5,
-      p99Ms: 25,
-      met: total.p50Ms !== null && total.p50Ms <= 5 && (total.p99Ms ?? Infinity) <= 25,
-    },
-    rate: o.rate,
-    seconds: o.seconds,
-    accounts: o.accounts,
-    executionTickMs: o.tickMs,
-    loadAverage: os.loadavg().map((x) => r2(x)),
-    cpus: os.cpus().length,
-    cpuModel: os.cpus()[0]?.model ?? 'unknown',
-    node: process.version,
-  };
 };
 
 export const benchPipelineCommand: Command = {

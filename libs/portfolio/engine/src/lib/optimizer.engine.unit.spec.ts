@@ -237,7 +237,8 @@ describe('the optimizer engine on the runtime', () => {
     const second = recorded({ ...p2raw, data: { ...p2raw.data, modelId: 'm2' } } as NewEvent, 2);
     const s1 = evolveOptimizer(optimizer.state(), first);
     const s2 = evolveOptimizer(s1, second);
-    const react = optimizer.engine.app.react!;
+    const react = optimizer.engine.app.react;
+    if (!react) throw new Error('the optimizer reacts to predictions');
     const ctx = { app: 'optimizer', now: clock.now(), again: false };
     await Promise.all([react(first, s1, ctx), react(second, s2, ctx)]);
     await settle();
