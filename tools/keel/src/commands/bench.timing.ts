@@ -1,4 +1,4 @@
-/** Timing helpers of the in-process benchmarks (`keel bench optimizer`, `keel bench balances`). */
+/** Timing helpers of the in-process benchmarks (`keel bench optimizer`, `keel bench balances`, `keel bench pipeline`). */
 export const nowNs = (): bigint => process.hrtime.bigint();
 export const msSince = (t: bigint): number => Number(nowNs() - t) / 1e6;
 export const quantile = (xs: readonly number[], q: number): number => {

@@ -7,6 +7,7 @@ import { benchCodecCommand } from './bench-codec.command';
 import { benchIngestCommand } from './bench-ingest.command';
 import { benchOptimizerCommand } from './bench-optimizer.command';
 import { benchBalancesCommand } from './bench-balances.command';
+import { benchPipelineCommand } from './bench-pipeline.command';
 import {
   replayArchiveCommand,
   replayCommand,
@@ -41,6 +42,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   'bench ingest': benchIngestCommand,
   'bench optimizer': benchOptimizerCommand,
   'bench balances': benchBalancesCommand,
+  'bench pipeline': benchPipelineCommand,
   'calendar contracts': calendarContractsCommand,
   'calendar holidays': calendarHolidaysCommand,
   'calendar state': calendarStateCommand,

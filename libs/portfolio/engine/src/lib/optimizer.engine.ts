@@ -53,6 +53,7 @@ import {
   rebalance,
   RebalanceScope,
 } from '@keel/portfolio-domain';
+import { BatchCauses } from './prediction.causes';
 
 export interface OptimizerPorts {
   readonly store: EventStore;
@@ -75,6 +76,8 @@ export interface OptimizerEngine {
 }
 
 type Cause = Pick<EventMeta, 'correlationId' | 'causationId'>;
+/** The cause of each decision of a pass: one for all, or per decision (a batch of predictions). */
+type CauseOf = Cause | ((d: Decision) => Cause);
 
 /** JSON with sorted keys, so the digest of a document does not depend on key order. */
 const canonical = (v: unknown): string =>
@@ -139,12 +142,16 @@ export const createOptimizerEngine = (ports: OptimizerPorts, config: OptimizerCo
       .flatMap((p) => p.events)
       .reduce(evolveOptimizer, base);
 
-  const toEvents = (ds: readonly Decision[], cause: Cause, now: number): E.Either<KeelError, NewEvent[]> => {
+  const toEvents = (
+    ds: readonly Decision[],
+    cause: CauseOf,
+    now: number,
+  ): E.Either<KeelError, NewEvent[]> => {
     const occurredAt = new Date(now).toISOString();
     const out: NewEvent[] = [];
     for (const d of ds) {
       const e = newEvent(d.type, deriveId(OPTIMIZER_APP, ...d.idParts), d.data as never, {
-        ...cause,
+        ...(typeof cause === 'function' ? cause(d) : cause),
         producer: OPTIMIZER_APP,
         occurredAt,
       });
@@ -199,7 +206,7 @@ export const createOptimizerEngine = (ports: OptimizerPorts, config: OptimizerCo
       base: OptimizerState,
       basePosition: number,
       scope: RebalanceScope,
-      cause: Cause,
+      cause: CauseOf,
     ): TE.TaskEither<KeelError, void> =>
     async () => {
       const now = clock.now();
@@ -246,9 +253,9 @@ export const createOptimizerEngine = (ports: OptimizerPorts, config: OptimizerCo
    * prediction is decided at once; in a burst, one pass decides many, and the consumer is never
    * held behind a pass per prediction. Nothing is lost by acknowledging first: the decision is
    * a function of the folded state, and the start-up pass (and every tick) decides again.
+   * Each decision of such a pass names the prediction that moved it (prediction.causes.ts).
    */
-  let marked = new Set<string>();
-  let markedCause: Cause | null = null;
+  let marked = new BatchCauses();
   // The state the reaction was handed (the runtime commits it once the reaction returns, so
   // the running state may not have it yet when the pass starts).
   let markedBase: { state: OptimizerState; position: number } | null = null;
@@ -258,23 +265,24 @@ export const createOptimizerEngine = (ports: OptimizerPorts, config: OptimizerCo
     event: RecordedEvent<'PredictionReceived'>,
     cause: Cause,
   ): void => {
-    marked.add(event.data.instrument);
-    markedCause ??= cause;
+    marked.add(event.data.instrument, event.data.modelId, cause);
     markedBase = { state, position: event.globalPosition };
     if (passQueued) return;
     passQueued = true;
     void serial(async () => {
       passQueued = false;
-      const instruments = marked;
-      const cause = markedCause ?? { correlationId: `${OPTIMIZER_APP}-predictions`, causationId: null };
+      const batch = marked;
+      const instruments = batch.instruments;
+      const fallback = batch.first ?? { correlationId: `${OPTIMIZER_APP}-predictions`, causationId: null };
       const base =
         markedBase !== null && markedBase.position > position()
           ? markedBase
           : { state: folded(), position: position() };
-      marked = new Set();
-      markedCause = null;
+      marked = new BatchCauses();
       markedBase = null;
-      const r = await pass(base.state, base.position, { instruments, accounts: null }, cause)();
+      const r = await pass(base.state, base.position, { instruments, accounts: null }, (d) =>
+        batch.causeOf(config, d, fallback),
+      )();
       if (E.isLeft(r))
         logger.warn(
           { err: describeError(r.left), instruments: instruments.size },

@@ -19,7 +19,12 @@ import {
   VirtualClock,
 } from '@keel/runtime';
 import { BINANCE_USDM_BTCUSDT, instrumentToStored } from '@keel/instruments';
-import { OptimizerConfigText, OptimizerState, resolveOptimizerConfig } from '@keel/portfolio-domain';
+import {
+  evolveOptimizer,
+  OptimizerConfigText,
+  OptimizerState,
+  resolveOptimizerConfig,
+} from '@keel/portfolio-domain';
 import { equity } from '@keel/portfolio-domain/testing';
 import { createOptimizerEngine, OptimizerEngine } from './optimizer.engine';
 
@@ -185,6 +190,66 @@ describe('the optimizer engine on the runtime', () => {
     await settle();
     expect(ofType(await all(), 'RiskStateChanged').map((e) => e.data.to)).toEqual(['HALTED', 'ACTIVE']);
     expect(await targetsOf()).toEqual(['acc-1 0.1', 'acc-1 0.2']);
+  });
+
+  it('names in each target the prediction that moved it when one pass decides a burst', async () => {
+    await append(
+      'venue-sim',
+      fact(
+        'InstrumentsListed',
+        {
+          venue: 'sim',
+          accountIds: ['acc-1', 'acc-2'],
+          instruments: [instrumentToStored(BINANCE_USDM_BTCUSDT)],
+        },
+        'gateway',
+      ),
+    );
+    await append(
+      'balances-acc-2',
+      fact('AccountEquityUpdated', equity('acc-2', '10000', T0), 'balance-aggregator'),
+    );
+    await running?.stop();
+    await start({
+      ...DOC,
+      models: { m1: { decay: 'none' }, m2: { decay: 'none' } },
+      strategies: { s: { models: { m1: 1 } }, s2: { models: { m2: 1 } } },
+      accounts: {
+        'acc-1': { strategies: { s: { budget: 1 } } },
+        'acc-2': { strategies: { s2: { budget: 1 } } },
+      },
+    });
+    await settle();
+    // m1 (acc-1's model) then m2 (acc-2's), handed to the reaction back to back, as the consumer
+    // does with a burst: the first queues a pass, the second joins it (one pass decides both).
+    const head = unwrap(await store.headPosition()());
+    const recorded = (e: NewEvent, k: number): RecordedEvent =>
+      ({
+        ...e,
+        stream: `prediction-${e.eventId}`,
+        streamRevision: 0,
+        globalPosition: head + k,
+        recordedAt: new Date(clock.now()).toISOString(),
+      }) as RecordedEvent;
+    const p1 = predict(0.5, null);
+    const p2raw = predict(-0.5, null);
+    const first = recorded(p1, 1);
+    const second = recorded({ ...p2raw, data: { ...p2raw.data, modelId: 'm2' } } as NewEvent, 2);
+    const s1 = evolveOptimizer(optimizer.state(), first);
+    const s2 = evolveOptimizer(s1, second);
+    const react = optimizer.engine.app.react;
+    if (!react) throw new Error('the optimizer reacts to predictions');
+    const ctx = { app: 'optimizer', now: clock.now(), again: false };
+    await Promise.all([react(first, s1, ctx), react(second, s2, ctx)]);
+    await settle();
+    const causes = ofType(await all(), 'TargetPositionSet').map((e) => [e.data.accountId, e.causationId]);
+    expect(causes).toEqual(
+      expect.arrayContaining([
+        ['acc-1', first.eventId],
+        ['acc-2', second.eventId],
+      ]),
+    );
+    expect(causes).toHaveLength(2);
   });
 
   it('records a changed configuration at restart with the keys that changed, and an unchanged one not again', async () => {
