@@ -57,11 +57,33 @@ const newerSource = (since) => {
   return undefined;
 };
 
+/**
+ * Source files find data beside themselves with `path.resolve(__dirname, …)` (the gateway's
+ * simulator data, the released contract catalogs, the repository root of `keel start`). In
+ * one bundle every file's `__dirname` would be dist/keel, so each source file's `__dirname`
+ * and `__filename` become its own location, relative to the bundle (it still works if the
+ * checkout moves). The bundle's real directory is `globalThis.__keelBundleDir` (see banner).
+ */
+const sourceDirnamePlugin = {
+  name: 'source-dirname',
+  setup(b) {
+    b.onLoad({ filter: /\.[cm]?ts$/ }, (args) => {
+      const text = fs.readFileSync(args.path, 'utf8');
+      if (!/\b__(dirname|filename)\b/.test(text)) return undefined;
+      const rel = (p) => JSON.stringify(path.relative(outDir, p));
+      const contents = text
+        .replace(/\b__dirname\b/g, `require('node:path').join(__dirname, ${rel(path.dirname(args.path))})`)
+        .replace(/\b__filename\b/g, `require('node:path').join(__dirname, ${rel(args.path)})`);
+      return { contents, loader: 'ts' };
+    });
+  },
+};
+
 /** Build the bundle into a temporary file and rename it, so a concurrent call never runs half a file. */
-const build = () => {
+const build = async () => {
   const esbuild = require('esbuild');
   const tmp = path.join(outDir, `.build-${process.pid}`);
-  const result = esbuild.buildSync({
+  const result = await esbuild.build({
     absWorkingDir: root,
     entryPoints: {
       keel: 'tools/keel/src/main.ts',
@@ -78,19 +100,23 @@ const build = () => {
     tsconfig: 'tsconfig.base.json',
     sourcemap: 'linked',
     logLevel: 'error',
+    plugins: [sourceDirnamePlugin],
+    // Where the bundle really is (code that starts the bundle again, or its worker, asks).
+    banner: { js: 'globalThis.__keelBundleDir = __dirname;' },
   });
   if (result.errors.length > 0) process.exit(1);
   for (const f of fs.readdirSync(tmp)) fs.renameSync(path.join(tmp, f), path.join(outDir, f));
   fs.rmSync(tmp, { recursive: true, force: true });
 };
 
-const ensureFresh = () => {
+const ensureFresh = async () => {
   fs.mkdirSync(outDir, { recursive: true });
   const built = fs.existsSync(bundle) ? fs.statSync(bundle).mtimeMs : -1;
-  const changed = built < 0 ? 'no bundle yet' : process.env.KEEL_BUNDLE_CHECK === '0' ? undefined : newerSource(built);
+  const changed =
+    built < 0 ? 'no bundle yet' : process.env.KEEL_BUNDLE_CHECK === '0' ? undefined : newerSource(built);
   if (changed === undefined) return;
   const t0 = Date.now();
-  build();
+  await build();
   if (process.env.KEEL_QUIET_BUILD !== '1')
     process.stderr.write(
       `[keel] rebuilt the CLI bundle in ${Date.now() - t0} ms (${built < 0 ? changed : `${path.relative(root, changed)} changed`})\n`,
@@ -99,12 +125,18 @@ const ensureFresh = () => {
 
 module.exports = { newerSource, build, bundle, root };
 
-if (require.main === module) {
+const launch = async () => {
   if (process.argv[2] === '--build') {
     fs.mkdirSync(outDir, { recursive: true });
-    build();
+    await build();
   } else {
-    ensureFresh();
+    await ensureFresh();
     require(bundle);
   }
-}
+};
+
+if (require.main === module)
+  launch().catch((e) => {
+    process.stderr.write(`keel: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  });

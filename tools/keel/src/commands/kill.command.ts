@@ -25,7 +25,7 @@ import { deriveId, describeError, newEvent, streamName } from '@keel/events';
 import { EventStore, openEventStore, parseEventStoreUri } from '@keel/event-store';
 import { BaseAppConfig } from '@keel/runtime';
 import { parseFlags, UsageError } from '../cli.io';
-import type { Command } from './command';
+import type { Command, OptionSpecs } from './command';
 
 type KillType = 'KillSwitchEngaged' | 'KillSwitchReleased';
 
@@ -56,10 +56,15 @@ export interface KillRecorded {
 }
 
 const FLAGS = {
-  account: { type: 'string' },
-  reason: { type: 'string' },
-  store: { type: 'string' },
-} as const;
+  reason: { type: 'string', valueName: 'text', description: 'why (required, recorded in the event)' },
+  account: { type: 'string', valueName: 'id', description: 'one account', defaultText: 'every account' },
+  store: {
+    type: 'string',
+    valueName: 'uri',
+    description: 'event store URI',
+    defaultText: `$${STORE_ENV}, else ${DEFAULT_STORE_URI}`,
+  },
+} as const satisfies OptionSpecs;
 
 const help = (verb: 'engage' | 'release'): string =>
   [
@@ -95,10 +100,8 @@ const human = (r: KillRecorded): string =>
   ].join('\n');
 
 const killCommand = (type: KillType, verb: 'engage' | 'release', deps: KillDeps): Command => ({
-  summary:
-    verb === 'engage'
-      ? "kill switch on: --reason <text> [--account <id>] [--store <uri>]; appended to the store, which a running session's relay polls; execution pauses at once, the optimizer answers (docs/optimizer.md Risk state)"
-      : 'kill switch off: --reason <text> [--account <id>] [--store <uri>]; new orders allowed again',
+  options: FLAGS,
+  description: help(verb),
   run: async (args, io) => {
     if (args.includes('--help') || args.includes('-h')) {
       io.progress(help(verb));

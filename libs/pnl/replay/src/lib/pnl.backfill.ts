@@ -153,13 +153,16 @@ async function* workerPages(
   },
 ): AsyncGenerator<InputPage> {
   const workerData = { file, after: o.after, upTo: o.upTo, strict: o.strict === true, pageSize: 8192 };
-  // In the keel CLI bundle (dist/keel/) the worker is a bundled file beside this code; from the
-  // sources, workers do not inherit tsx's loader: register it (CommonJS) before loading the .ts.
-  const bundled = path.join(__dirname, 'pnl.scan.worker.cjs');
+  // In the keel CLI bundle the worker is a bundled file beside it (the bundle's banner says
+  // where: scripts/keel.cjs); from the sources, workers do not inherit tsx's loader: register
+  // it (CommonJS) before loading the TypeScript worker.
+  const bundleDir = (globalThis as { __keelBundleDir?: string }).__keelBundleDir;
+  const bundled = bundleDir === undefined ? undefined : path.join(bundleDir, 'pnl.scan.worker.cjs');
   const entry = path.join(__dirname, 'pnl.scan.worker.ts');
-  const worker = fs.existsSync(bundled)
-    ? new Worker(bundled, { workerData })
-    : new Worker(`require('tsx/cjs'); require(${JSON.stringify(entry)});`, { eval: true, workerData });
+  const worker =
+    bundled !== undefined && fs.existsSync(bundled)
+      ? new Worker(bundled, { workerData })
+      : new Worker(`require('tsx/cjs'); require(${JSON.stringify(entry)});`, { eval: true, workerData });
   const queue: ({ text: string; last: number } | { done: true } | { error: string })[] = [];
   let wake: (() => void) | null = null;
   worker.on('message', (m: (typeof queue)[number]) => {
