@@ -45,7 +45,9 @@ const main = async (argv: readonly string[]): Promise<number> => {
       out(tableHelp(COMMANDS, first));
       return 0;
     }
-    err(`keel ${first}: which one?\n\n${tableHelp(COMMANDS, first)}`);
+    err(
+      `keel ${first}: which one?${second === undefined ? '' : ` (got ${JSON.stringify(second)})`}\n\n${tableHelp(COMMANDS, first)}`,
+    );
     return 2;
   }
   if (found === undefined) {

@@ -89,9 +89,6 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   'replay gateway': lazy("rebuild the gateway's state from position 0 and compare it with the live one", () =>
     import('./replay.command').then((m) => m.replayProjectionCommands['replay gateway']!),
   ),
-  replay: lazy('replay pnl | balance-aggregator | gateway (see docs/replay.md)', () =>
-    import('./replay.command').then((m) => m.replayCommand),
-  ),
   'model ma-cross': lazy(
     'example model: MA-crossover signals on recorded 1m bars, sent to prediction-ingest (signed)',
     () => import('./model.command').then((m) => m.modelMaCrossCommand),
