@@ -5,7 +5,7 @@
  * Values are parsed by `parseFlags` (cli.io.ts) from the same option declarations.
  */
 import { Command as Commander, Option } from 'commander';
-import type { OptionSpecs } from './commands/command';
+import type { OptionSpecs } from './cli.options';
 
 export interface HelpEntry {
   readonly summary?: string;

@@ -4,7 +4,7 @@
  * and exit non-zero.
  */
 import { parseArgs, ParseArgsConfig } from 'node:util';
-import type { OptionSpec } from './commands/command';
+import type { OptionSpec } from './cli.options';
 
 export class UsageError extends Error {}
 

@@ -9,21 +9,9 @@
  * options to `parseFlags` keeps working: `--help` then lists the flags parseFlags was given.
  */
 import type { Io } from '../cli.io';
+import type { OptionSpecs } from '../cli.options';
 
-/** One `--flag`: parseArgs' option config plus what the help says about it. */
-export interface OptionSpec {
-  readonly type: 'string' | 'boolean';
-  readonly short?: string;
-  readonly multiple?: boolean;
-  /** What the flag does, for `keel <command> --help`. */
-  readonly description?: string;
-  /** The value's name in the help (`--events <n>`); `value` if absent. */
-  readonly valueName?: string;
-  /** Shown as the default in the help; the command applies it (intFlag's fallback etc.). */
-  readonly defaultText?: string;
-}
-
-export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
+export type { OptionSpec, OptionSpecs } from '../cli.options';
 
 export interface Command {
   /** One line for `keel --help` (a lazy table entry may carry it instead). */
