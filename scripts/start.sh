@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job: every Keel app against one NATS and the embedded store, until Ctrl-C.
-# Uses $NATS_URL when it points at a reachable server; otherwise starts a local nats-server
+# Uses $KEEL_NATS_URL (or its alias $NATS_URL) when it points at a reachable server; otherwise starts a local nats-server
 # (installed from apt if missing) with JetStream in ./data/nats.
 #
 # Signals (README, "Stopping"). `npm start` execs this script (package.json), and npm

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: format check, type-check, lint (module boundaries included) and every
 # project's tests. Integration tests start their own nats-server on free ports, so the binary
-# must be installed even when NATS_URL is set; the report's screenshot test needs Chromium. Ends with one
-# "N passed, N failed" line.
+# must be installed even when KEEL_NATS_URL (or its alias NATS_URL) is set; the report's screenshot test needs
+# Chromium. Ends with one "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 KEEL_NEEDS_NATS_BINARY=yes KEEL_NEEDS_CHROMIUM=yes bash scripts/ensure-deps.sh yes

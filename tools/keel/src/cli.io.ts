@@ -4,6 +4,7 @@
  * and exit non-zero.
  */
 import { parseArgs, ParseArgsConfig } from 'node:util';
+import type { OptionSpec } from './cli.options';
 
 export class UsageError extends Error {}
 
@@ -24,17 +25,58 @@ export const makeIo = (json: boolean): Io => ({
     ),
 });
 
-type Options = NonNullable<ParseArgsConfig['options']>;
+/** Flag declarations `parseFlags` takes: parseArgs' option config, plus help text (command.ts). */
+type Options = Readonly<Record<string, OptionSpec>>;
 
-/** Parse a command's flags; an unknown flag or a missing value is a UsageError naming it. */
-export const parseFlags = <O extends Options>(argv: readonly string[], options: O) => {
+type FlagValue<S> = S extends { readonly type: 'boolean' }
+  ? S extends { readonly multiple: true }
+    ? boolean[]
+    : boolean
+  : S extends { readonly multiple: true }
+    ? string[]
+    : string;
+
+/** What parseFlags returns: each declared flag's value, undefined when not given. */
+export type FlagValues<O extends Options> = { -readonly [K in keyof O]?: FlagValue<O[K]> } & {
+  json?: boolean;
+};
+
+/**
+ * `keel <command> --help` (or `-h`) inside a command's arguments: parseFlags throws this with
+ * the flags it was given, and the CLI prints the command's help (exit 0). This is how a
+ * command without declared `options` still gets a help listing its flags.
+ */
+export class HelpRequested extends Error {
+  constructor(readonly options: Options) {
+    super('help requested');
+  }
+}
+
+/** Whether `--help`/`-h` is among the arguments (before a `--`). */
+export const wantsHelp = (argv: readonly string[]): boolean => {
+  for (const a of argv) {
+    if (a === '--') return false;
+    if (a === '--help' || a === '-h') return true;
+  }
+  return false;
+};
+
+/**
+ * Parse a command's flags (node:util parseArgs, strict); an unknown flag or a missing value is
+ * a UsageError naming it. `--help`/`-h` throws HelpRequested instead.
+ */
+export const parseFlags = <const O extends Options>(argv: readonly string[], options: O): FlagValues<O> => {
+  if (wantsHelp(argv)) throw new HelpRequested(options);
+  const config: NonNullable<ParseArgsConfig['options']> = { json: { type: 'boolean' } };
+  for (const [name, o] of Object.entries(options))
+    config[name] = {
+      type: o.type,
+      ...(o.short === undefined ? {} : { short: o.short }),
+      ...(o.multiple === undefined ? {} : { multiple: o.multiple }),
+    };
   try {
-    return parseArgs({
-      args: [...argv],
-      options: { ...options, json: { type: 'boolean' } },
-      strict: true,
-      allowPositionals: false,
-    }).values;
+    return parseArgs({ args: [...argv], options: config, strict: true, allowPositionals: false })
+      .values as FlagValues<O>;
   } catch (e) {
     throw new UsageError((e as Error).message);
   }

@@ -28,6 +28,11 @@ export interface BenchStoreOptions {
   readonly streams?: number;
   /** One-event appends, each awaited before the next (default 1 000). */
   readonly singleAppends?: number;
+  /**
+   * Told how far each phase has got (`append`, `single appends`, `read all`, `raw driver`),
+   * for a progress bar: called after each append call or page, so it must be cheap.
+   */
+  readonly onProgress?: (phase: string, done: number, total: number) => void;
   /** Read-all passes; the median is reported (default 3). */
   readonly readPasses?: number;
   /** Read-all page size (default 5 000). */
@@ -89,6 +94,7 @@ export const benchStore = async (options: BenchStoreOptions): Promise<BenchStore
   const singles = options.singleAppends ?? 1000;
   const passes = options.readPasses ?? 3;
   const pageSize = options.pageSize ?? 5000;
+  const progress = options.onProgress ?? ((): void => undefined);
   fs.mkdirSync(options.dir, { recursive: true });
   const stamp = `${process.pid}-${Date.now()}`;
   const storeFile = path.join(options.dir, `bench-store-${stamp}.db`);
@@ -118,6 +124,7 @@ export const benchStore = async (options: BenchStoreOptions): Promise<BenchStore
         if (E.isLeft(r)) fail('append', r.left);
         else revisions[stream] = r.right.nextExpectedRevision;
         written += size;
+        progress('append', written, total);
       }
     };
     const tAppend = performance.now();
@@ -133,6 +140,7 @@ export const benchStore = async (options: BenchStoreOptions): Promise<BenchStore
         i === 0 ? 'noStream' : i - 1,
       )();
       if (E.isLeft(r)) fail('single append', r.left);
+      if ((i + 1) % 50 === 0 || i + 1 === singles) progress('single appends', i + 1, singles);
     }
     const singleMs = performance.now() - tSingle;
     const eventsWritten = written + singles;
@@ -148,6 +156,7 @@ export const benchStore = async (options: BenchStoreOptions): Promise<BenchStore
         if (E.isLeft(page)) return fail('readAll', page.left);
         count += page.right.events.length;
         after = page.right.lastPosition;
+        progress(`read all (pass ${p + 1} of ${passes})`, count, eventsWritten);
         if (page.right.isEnd) break;
       }
       readRates.push(perSec(count, performance.now() - t0));
@@ -185,8 +194,10 @@ export const benchStore = async (options: BenchStoreOptions): Promise<BenchStore
         for (let i = from; i < to; i++) insert.run(rows[i]!);
       });
       const tRaw = performance.now();
-      for (let i = 0; i < rows.length; i += batchSize)
+      for (let i = 0; i < rows.length; i += batchSize) {
         insertBatch.immediate(i, Math.min(rows.length, i + batchSize));
+        progress('raw driver', Math.min(rows.length, i + batchSize), rows.length);
+      }
       rawInsertsPerSec = perSec(rows.length, performance.now() - tRaw);
 
       const select = raw

@@ -25,7 +25,7 @@ import {
 } from '@keel/balances-domain';
 import { mulberry32 } from '@keel/venue-sim';
 import { intFlag, parseFlags } from '../cli.io';
-import type { Command } from './command';
+import type { Command, OptionSpecs } from './command';
 import { msSince, nowNs, quantile, r2, timeRuns } from './bench.timing';
 
 const GOAL_PASS_MS = 5;
@@ -61,19 +61,30 @@ const recorded = <T extends 'QuoteUpdated' | 'AccountSnapshotReported'>(
   } as RecordedEvent;
 };
 
+const OPTIONS = {
+  accounts: { type: 'string', valueName: 'n', description: 'accounts', defaultText: '200' },
+  assets: { type: 'string', valueName: 'n', description: 'wallet assets per account', defaultText: '20' },
+  venues: { type: 'string', valueName: 'n', description: 'venues', defaultText: '3' },
+  positions: {
+    type: 'string',
+    valueName: 'n',
+    description: 'perpetual positions per account (0 allowed)',
+    defaultText: '5',
+  },
+  runs: { type: 'string', valueName: 'n', description: 'timed valuation passes', defaultText: '30' },
+  ticks: {
+    type: 'string',
+    valueName: 'n',
+    description: 'events folded for eventsPerSec',
+    defaultText: '5000',
+  },
+  seed: { type: 'string', valueName: 'n', description: 'random seed of the world', defaultText: '1' },
+} as const satisfies OptionSpecs;
+
 export const benchBalancesCommand: Command = {
-  summary:
-    'balance valuation: full revaluation of every account at live marks, and events folded per second: --accounts 200 --assets 20',
+  options: OPTIONS,
   run: async (args, io) => {
-    const flags = parseFlags(args, {
-      accounts: { type: 'string' },
-      assets: { type: 'string' },
-      venues: { type: 'string' },
-      positions: { type: 'string' },
-      runs: { type: 'string' },
-      ticks: { type: 'string' },
-      seed: { type: 'string' },
-    });
+    const flags = parseFlags(args, OPTIONS);
     const accounts = intFlag('accounts', flags.accounts, 200);
     const assets = intFlag('assets', flags.assets, 20);
     const venues = intFlag('venues', flags.venues, 3);

@@ -6,16 +6,18 @@
  */
 import { benchCoalescing } from '@keel/venue-engine/bench';
 import { intFlag, parseFlags } from '../cli.io';
-import type { Command } from './command';
+import type { Command, OptionSpecs } from './command';
+
+const OPTIONS = {
+  symbols: { type: 'string', valueName: 'n', description: 'symbols every account trades', defaultText: '20' },
+  accounts: { type: 'string', valueName: 'n', description: 'accounts at the venue', defaultText: '10' },
+  cycles: { type: 'string', valueName: 'n', description: 'polling cycles to count', defaultText: '3' },
+} as const satisfies OptionSpecs;
 
 export const benchCoalescingCommand: Command = {
-  summary: 'venue gateway: REST calls per cycle with request coalescing vs one poller per symbol per account',
+  options: OPTIONS,
   run: async (args, io) => {
-    const flags = parseFlags(args, {
-      symbols: { type: 'string' },
-      accounts: { type: 'string' },
-      cycles: { type: 'string' },
-    });
+    const flags = parseFlags(args, OPTIONS);
     const symbols = intFlag('symbols', flags.symbols, 20);
     const accounts = intFlag('accounts', flags.accounts, 10);
     const cycles = intFlag('cycles', flags.cycles, 3);

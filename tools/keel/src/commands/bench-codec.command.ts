@@ -24,7 +24,7 @@ import {
 } from '@keel/execution-domain';
 import { BINANCE_USDM_BTCUSDT } from '@keel/instruments';
 import { intFlag, parseFlags } from '../cli.io';
-import type { Command } from './command';
+import type { Command, OptionSpecs } from './command';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const cfg = defaultExecutionConfig({ accounts: ['acc1'], instruments: [BINANCE_USDM_BTCUSDT] });
@@ -104,10 +104,25 @@ const timed = (n: number, f: () => void): number => {
   return n / (Number(process.hrtime.bigint() - t) / 1e9);
 };
 
+const OPTIONS = {
+  parents: {
+    type: 'string',
+    valueName: 'n',
+    description: 'parent orders in the encoded stream',
+    defaultText: '200',
+  },
+  rounds: {
+    type: 'string',
+    valueName: 'n',
+    description: 'interleaved timing rounds (the best of each is reported)',
+    defaultText: '5',
+  },
+} as const satisfies OptionSpecs;
+
 export const benchCodecCommand: Command = {
-  summary: 'event codec: decode/encode of a parent-order stream vs the schema check alone (events/s, ratio)',
+  options: OPTIONS,
   run: async (args, io) => {
-    const flags = parseFlags(args, { parents: { type: 'string' }, rounds: { type: 'string' } });
+    const flags = parseFlags(args, OPTIONS);
     const parents = intFlag('parents', flags.parents, 200);
     const rounds = intFlag('rounds', flags.rounds, 5);
     const events = streamOf(parents);

@@ -24,7 +24,7 @@ import { createIngestEngine, instrumentUniverse } from '@keel/prediction-engine'
 import { serveNatsIntake, startHttpIntake } from '@keel/prediction-intake';
 import { startNatsServer, tempDir } from '@keel/testing';
 import { intFlag, parseFlags } from '../cli.io';
-import type { Command } from './command';
+import type { Command, OptionSpecs } from './command';
 
 interface Load {
   readonly requests: number;
@@ -57,10 +57,25 @@ const load = (mode: 'http' | 'nats', target: string, connections: number, second
 const round = (x: number | null, digits = 0): number | null =>
   x === null ? null : Math.round(x * 10 ** digits) / 10 ** digits;
 
+const OPTIONS = {
+  seconds: {
+    type: 'string',
+    valueName: 'n',
+    description: 'seconds of load per transport',
+    defaultText: '10',
+  },
+  connections: {
+    type: 'string',
+    valueName: 'n',
+    description: 'concurrent HTTP connections (autocannon)',
+    defaultText: '32',
+  },
+} as const satisfies OptionSpecs;
+
 export const benchIngestCommand: Command = {
-  summary: 'bench the prediction intake (HTTP and NATS) against bare Fastify and raw appends',
+  options: OPTIONS,
   run: async (args, io) => {
-    const flags = parseFlags(args, { seconds: { type: 'string' }, connections: { type: 'string' } });
+    const flags = parseFlags(args, OPTIONS);
     const seconds = intFlag('seconds', flags.seconds, 10);
     const connections = intFlag('connections', flags.connections, 32);
     const dir = await tempDir('bench-ingest');

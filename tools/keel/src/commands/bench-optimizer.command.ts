@@ -42,7 +42,7 @@ import {
 } from '@keel/portfolio-domain';
 import { intFlag, parseFlags } from '../cli.io';
 import { buildWorld, World } from './bench-optimizer.world';
-import type { Command } from './command';
+import type { Command, OptionSpecs } from './command';
 import { msSince, nowNs, quantile, r2, timeRuns } from './bench.timing';
 
 const GOAL_FULL_PASS_MS = 20;
@@ -65,21 +65,42 @@ const countByType = (ds: readonly Decision[]): Record<string, number> => {
   return out;
 };
 
+const OPTIONS = {
+  symbols: {
+    type: 'string',
+    valueName: 'n',
+    description: 'symbols in the synthetic world',
+    defaultText: '500',
+  },
+  accounts: { type: 'string', valueName: 'n', description: 'accounts', defaultText: '200' },
+  models: { type: 'string', valueName: 'n', description: 'models sending predictions', defaultText: '5' },
+  strategies: { type: 'string', valueName: 'n', description: 'strategies combining them', defaultText: '6' },
+  venues: { type: 'string', valueName: 'n', description: 'venues', defaultText: '2' },
+  'symbols-per-account': {
+    type: 'string',
+    valueName: 'n',
+    description: 'symbols each account trades',
+    defaultText: 'every symbol',
+  },
+  seed: { type: 'string', valueName: 'n', description: 'random seed of the world', defaultText: '1' },
+  runs: {
+    type: 'string',
+    valueName: 'n',
+    description: 'timed full passes (median and p90)',
+    defaultText: '20',
+  },
+  predictions: {
+    type: 'string',
+    valueName: 'n',
+    description: 'timed single predictions',
+    defaultText: '200',
+  },
+} as const satisfies OptionSpecs;
+
 export const benchOptimizerCommand: Command = {
-  summary:
-    'portfolio optimizer: full pass and per-prediction pass on a synthetic world, combines vs one engine per (symbol, account): --symbols 500 --accounts 200 --models 5',
+  options: OPTIONS,
   run: async (args, io) => {
-    const flags = parseFlags(args, {
-      symbols: { type: 'string' },
-      accounts: { type: 'string' },
-      models: { type: 'string' },
-      strategies: { type: 'string' },
-      venues: { type: 'string' },
-      'symbols-per-account': { type: 'string' },
-      seed: { type: 'string' },
-      runs: { type: 'string' },
-      predictions: { type: 'string' },
-    });
+    const flags = parseFlags(args, OPTIONS);
     const symbols = intFlag('symbols', flags.symbols, 500);
     const accounts = intFlag('accounts', flags.accounts, 200);
     const models = intFlag('models', flags.models, 5);

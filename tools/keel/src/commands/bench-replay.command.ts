@@ -16,25 +16,68 @@ import { bulkLoadSqlite } from '@keel/event-store';
 import { archivePathOf, extendPnlArchiveOf, syntheticSession } from '@keel/pnl-replay';
 import { intFlag, parseFlags, UsageError } from '../cli.io';
 import { INTERVALS } from './replay.command';
-import type { Command } from './command';
+import { keelLaunch } from '../app-launch';
+import { progressBar } from '../progress.bar';
+import { workspaceRoot } from '../workspace-root';
+import type { Command, OptionSpecs } from './command';
 
-const root = path.resolve(__dirname, '../../../..');
+const root = workspaceRoot();
+
+/** The items of `it`, calling `seen(count)` every 10,000 (and at the end): progress of a generator. */
+function* counted<T>(it: Iterable<T>, seen: (count: number) => void): Generator<T> {
+  let k = 0;
+  for (const x of it) {
+    yield x;
+    if (++k % 10_000 === 0) seen(k);
+  }
+  seen(k);
+}
+
+const OPTIONS = {
+  events: {
+    type: 'string',
+    valueName: 'n',
+    description: 'synthetic events to write and replay',
+    defaultText: '2000000',
+  },
+  interval: {
+    type: 'string',
+    valueName: 'interval',
+    description: 'PnL interval: 1m, 1h or 1d',
+    defaultText: '1m',
+  },
+  dir: {
+    type: 'string',
+    valueName: 'dir',
+    description: 'directory for the store and the CSV',
+    defaultText: 'a new temporary directory',
+  },
+  keep: { type: 'boolean', description: 'keep the store (and archive) after the run' },
+  reuse: {
+    type: 'boolean',
+    description: 'with --dir and --keep: time again on a store an earlier run left there',
+  },
+  strict: { type: 'boolean', description: 'passed to replay pnl: stop at the first undecodable event' },
+  threads: {
+    type: 'string',
+    valueName: 'n',
+    description: '1 (scan and fold in one thread) or 2 (scan in a worker)',
+    defaultText: '1',
+  },
+  'no-archive': {
+    type: 'boolean',
+    description: 'time the backfill reading the log rows instead of the PnL archive',
+  },
+  reference: {
+    type: 'boolean',
+    description: 'fold with the decimal.js reference fold instead of the fixed-point one',
+  },
+} as const satisfies OptionSpecs;
 
 export const benchReplayCommand: Command = {
-  summary:
-    'PnL backfill throughput and peak RSS on a synthetic session: --events N [--interval 1m] [--no-archive] [--reference] [--threads 1|2] [--dir D --keep [--reuse]]',
+  options: OPTIONS,
   run: async (args, io) => {
-    const flags = parseFlags(args, {
-      events: { type: 'string' },
-      interval: { type: 'string' },
-      dir: { type: 'string' },
-      keep: { type: 'boolean' },
-      strict: { type: 'boolean' },
-      threads: { type: 'string' },
-      reuse: { type: 'boolean' },
-      'no-archive': { type: 'boolean' },
-      reference: { type: 'boolean' },
-    });
+    const flags = parseFlags(args, OPTIONS);
     const events = intFlag('events', flags.events, 2_000_000);
     const interval = flags.interval ?? '1m';
     if (INTERVALS[interval] === undefined)
@@ -52,7 +95,12 @@ export const benchReplayCommand: Command = {
       if (!(flags.reuse && fs.existsSync(file))) {
         fs.rmSync(file, { force: true });
         fs.rmSync(archivePathOf(file), { force: true });
-        bulkLoadSqlite(file, syntheticSession({ events }));
+        const bar = progressBar('bench replay: generating');
+        bulkLoadSqlite(
+          file,
+          counted(syntheticSession({ events }), (k) => bar.update(k, events)),
+        );
+        bar.done();
       }
       const generateSeconds = (Date.now() - t0) / 1000;
       let archiveSeconds: number | null = null;
@@ -61,34 +109,31 @@ export const benchReplayCommand: Command = {
           `bench replay: written in ${generateSeconds.toFixed(1)} s; building the PnL archive (as the balance-aggregator does beside a live store; not timed)`,
         );
         const t1 = Date.now();
-        const built = extendPnlArchiveOf(file);
+        const bar = progressBar('bench replay: archive', { unit: 'positions' });
+        const built = extendPnlArchiveOf(file, { onSegment: (ref) => bar.update(ref.last, events) });
+        bar.done();
         if (E.isLeft(built)) throw new Error(describeError(built.left));
         archiveSeconds = (Date.now() - t1) / 1000;
       }
       io.progress(`bench replay: ready in ${((Date.now() - t0) / 1000).toFixed(1)} s; timing the backfill`);
       const out = path.join(dir, 'pnl.csv');
-      const child = spawn(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          path.join(root, 'tools/keel/src/main.ts'),
-          'replay',
-          'pnl',
-          '--store',
-          `sqlite:${file}`,
-          '--interval',
-          interval,
-          '--out',
-          out,
-          '--json',
-          ...(flags.strict ? ['--strict'] : []),
-          ...(flags.reference ? ['--reference'] : []),
-          ...(flags['no-archive'] ? ['--no-archive'] : []),
-          ...(flags.threads ? ['--threads', flags.threads] : []),
-        ],
-        { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
-      );
+      // The same keel as this one (its bundle, or tsx from the sources): a child of its own.
+      const launch = keelLaunch([
+        'replay',
+        'pnl',
+        '--store',
+        `sqlite:${file}`,
+        '--interval',
+        interval,
+        '--out',
+        out,
+        '--json',
+        ...(flags.strict ? ['--strict'] : []),
+        ...(flags.reference ? ['--reference'] : []),
+        ...(flags['no-archive'] ? ['--no-archive'] : []),
+        ...(flags.threads ? ['--threads', flags.threads] : []),
+      ]);
+      const child = spawn(launch.command, launch.args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
       let stdout = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
       const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));

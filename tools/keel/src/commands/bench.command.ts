@@ -9,22 +9,36 @@ import { benchStore } from '@keel/event-store/bench';
 import { benchBus } from '@keel/bus/bench';
 import { startNatsServer } from '@keel/testing';
 import { intFlag, parseFlags } from '../cli.io';
-import type { Command } from './command';
+import { phasedProgress } from '../progress.bar';
+import type { Command, OptionSpecs } from './command';
+
+const STORE_OPTIONS = {
+  events: {
+    type: 'string',
+    valueName: 'n',
+    description: 'events to append (and read back)',
+    defaultText: '100000',
+  },
+  batch: { type: 'string', valueName: 'n', description: 'events per batched append', defaultText: '100' },
+  dir: {
+    type: 'string',
+    valueName: 'dir',
+    description: 'directory for the store file (kept); a temporary one otherwise',
+    defaultText: 'a new temporary directory',
+  },
+} as const satisfies OptionSpecs;
 
 export const benchStoreCommand: Command = {
-  summary: 'event store: batched/single append, read-all with decoding, vs the bare driver',
+  options: STORE_OPTIONS,
   run: async (args, io) => {
-    const flags = parseFlags(args, {
-      events: { type: 'string' },
-      batch: { type: 'string' },
-      dir: { type: 'string' },
-    });
+    const flags = parseFlags(args, STORE_OPTIONS);
     const events = intFlag('events', flags.events, 100_000);
     const batchSize = intFlag('batch', flags.batch, 100);
     const dir = flags.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'keel-bench-store-'));
     io.progress(`bench store: ${events} events, batches of ${batchSize}, in ${dir}`);
     try {
-      const result = await benchStore({ dir, events, batchSize });
+      const bars = phasedProgress('bench store');
+      const result = await benchStore({ dir, events, batchSize, onProgress: bars.update }).finally(bars.done);
       io.result({ ...result, events, batchSize, machine: machine() });
       return 0;
     } finally {
@@ -33,10 +47,25 @@ export const benchStoreCommand: Command = {
   },
 };
 
+const BUS_OPTIONS = {
+  url: {
+    type: 'string',
+    valueName: 'url',
+    description: 'NATS server to measure against',
+    defaultText: 'a nats-server started for this run',
+  },
+  messages: {
+    type: 'string',
+    valueName: 'n',
+    description: 'messages to publish and consume',
+    defaultText: '20000',
+  },
+} as const satisfies OptionSpecs;
+
 export const benchBusCommand: Command = {
-  summary: 'NATS JetStream: publish and consume throughput, latency at 1k msg/s',
+  options: BUS_OPTIONS,
   run: async (args, io) => {
-    const flags = parseFlags(args, { url: { type: 'string' }, messages: { type: 'string' } });
+    const flags = parseFlags(args, BUS_OPTIONS);
     const messages = intFlag('messages', flags.messages, 20_000);
     const server = flags.url ? null : await startNatsServer();
     const url = flags.url ?? server!.url;

@@ -10,7 +10,7 @@ import * as E from 'fp-ts/Either';
 import { contracts, holidays, marketState, parseInstant } from '@keel/calendar';
 import { describeError, ValidationError } from '@keel/events';
 import { parseFlags, UsageError } from '../cli.io';
-import type { Command } from './command';
+import type { Command, OptionSpecs } from './command';
 
 const required = (name: string, value: string | undefined): string => {
   if (value === undefined) throw new UsageError(`--${name} is required`);
@@ -23,14 +23,16 @@ const orUsage = <A>(r: E.Either<ValidationError, A>): A => {
   return r.right;
 };
 
+const CONTRACTS_OPTIONS = {
+  root: { type: 'string', valueName: 'root', description: 'CME product root, e.g. ES, CL, GC (required)' },
+  from: { type: 'string', valueName: 'YYYY-MM', description: 'first contract month, YYYY-MM (required)' },
+  to: { type: 'string', valueName: 'YYYY-MM', description: 'last contract month, YYYY-MM (required)' },
+} as const satisfies OptionSpecs;
+
 export const calendarContractsCommand: Command = {
-  summary: 'CME calendar: contracts of a product with last trade, first notice and roll dates',
+  options: CONTRACTS_OPTIONS,
   run: async (args, io) => {
-    const flags = parseFlags(args, {
-      root: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-    });
+    const flags = parseFlags(args, CONTRACTS_OPTIONS);
     const list = orUsage(
       contracts(required('root', flags.root), required('from', flags.from), required('to', flags.to)),
     );
@@ -46,10 +48,15 @@ export const calendarContractsCommand: Command = {
   },
 };
 
+const HOLIDAYS_OPTIONS = {
+  root: { type: 'string', valueName: 'root', description: 'CME product root, e.g. CL (required)' },
+  year: { type: 'string', valueName: 'YYYY', description: 'calendar year, e.g. 2025 (required)' },
+} as const satisfies OptionSpecs;
+
 export const calendarHolidaysCommand: Command = {
-  summary: 'CME calendar: closed days and early closes (Chicago time) for a product in a year',
+  options: HOLIDAYS_OPTIONS,
   run: async (args, io) => {
-    const flags = parseFlags(args, { root: { type: 'string' }, year: { type: 'string' } });
+    const flags = parseFlags(args, HOLIDAYS_OPTIONS);
     const list = orUsage(holidays(required('root', flags.root), required('year', flags.year))).map((h) =>
       h.kind === 'closed'
         ? { date: h.date, kind: h.kind }
@@ -62,10 +69,15 @@ export const calendarHolidaysCommand: Command = {
   },
 };
 
+const STATE_OPTIONS = {
+  root: { type: 'string', valueName: 'root', description: 'CME product root, e.g. GC (required)' },
+  at: { type: 'string', valueName: 'ISO', description: 'instant, ISO-8601 with Z or an offset (required)' },
+} as const satisfies OptionSpecs;
+
 export const calendarStateCommand: Command = {
-  summary: 'CME calendar: market state (open, daily halt, weekend, holiday, early close) at an instant',
+  options: STATE_OPTIONS,
   run: async (args, io) => {
-    const flags = parseFlags(args, { root: { type: 'string' }, at: { type: 'string' } });
+    const flags = parseFlags(args, STATE_OPTIONS);
     const root = required('root', flags.root);
     const atText = required('at', flags.at);
     const at = parseInstant(atText);

@@ -10,15 +10,19 @@ import { renderOpenApi } from '@keel/prediction-intake';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- see above
 import { version } from '../../../../package.json';
 import { parseFlags } from '../cli.io';
-import type { Command } from './command';
+import type { Command, OptionSpecs } from './command';
 
 export const OPENAPI_PATH = 'docs/openapi.json';
 const root = path.resolve(__dirname, '../../../..');
 
+const OPTIONS = {
+  check: { type: 'boolean', description: 'write nothing; fail (exit 1) if the document on disk is stale' },
+} as const satisfies OptionSpecs;
+
 export const contractOpenApiCommand: Command = {
-  summary: `OpenAPI document of the predictions API: writes ${OPENAPI_PATH}; --check fails if it is stale`,
+  options: OPTIONS,
   run: async (args, io) => {
-    const flags = parseFlags(args, { check: { type: 'boolean' } });
+    const flags = parseFlags(args, OPTIONS);
     const file = path.join(root, OPENAPI_PATH);
     const generated = await renderOpenApi(version);
     const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;

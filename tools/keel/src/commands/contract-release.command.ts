@@ -18,14 +18,29 @@ import {
 } from '@keel/contract';
 import { relative } from 'node:path';
 import { parseFlags, UsageError } from '../cli.io';
-import type { Command } from './command';
+import type { Command, OptionSpecs } from './command';
 
 const shown = (path: string): string => relative(process.cwd(), path) || path;
 
+const RELEASE_OPTIONS = {
+  label: {
+    type: 'string',
+    valueName: 'label',
+    description: "the release's name",
+    defaultText: "package.json's version",
+  },
+  date: {
+    type: 'string',
+    valueName: 'YYYY-MM-DD',
+    description: 'release date, YYYY-MM-DD',
+    defaultText: 'today (UTC)',
+  },
+} as const satisfies OptionSpecs;
+
 export const contractReleaseCommand: Command = {
-  summary: 'Event contract: record the current catalog as released (then commit the file)',
+  options: RELEASE_OPTIONS,
   run: async (args, io) => {
-    const flags = parseFlags(args, { label: { type: 'string' }, date: { type: 'string' } });
+    const flags = parseFlags(args, RELEASE_OPTIONS);
     const label = flags.label ?? workspaceVersion();
     const date = flags.date ?? new Date().toISOString().slice(0, 10);
     if (!/^\d{4}-\d{2}-\d{2}$/.test(date))
@@ -48,10 +63,12 @@ export const contractReleaseCommand: Command = {
   },
 };
 
+const CHECK_OPTIONS = {} as const satisfies OptionSpecs;
+
 export const contractCheckCommand: Command = {
-  summary: 'Event contract: check the current catalog against every released one',
+  options: CHECK_OPTIONS,
   run: async (args, io) => {
-    parseFlags(args, {});
+    parseFlags(args, CHECK_OPTIONS);
     const releases = readReleasedCatalogs().map((released) => ({
       release: released.release,
       date: released.date,

@@ -7,17 +7,21 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ASYNCAPI_PATH, asyncApiDrift, renderAsyncApi } from '@keel/contract';
 import { parseFlags } from '../cli.io';
-import type { Command } from './command';
+import type { Command, OptionSpecs } from './command';
 
 const root = path.resolve(__dirname, '../../../..');
 
 const readIfExists = (file: string): string | undefined =>
   fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
 
+const OPTIONS = {
+  check: { type: 'boolean', description: 'write nothing; fail (exit 1) if the document on disk is stale' },
+} as const satisfies OptionSpecs;
+
 export const contractAsyncApiCommand: Command = {
-  summary: `AsyncAPI 3 document of the event catalog: writes ${ASYNCAPI_PATH}; --check fails if it is stale`,
+  options: OPTIONS,
   run: async (args, io) => {
-    const flags = parseFlags(args, { check: { type: 'boolean' } });
+    const flags = parseFlags(args, OPTIONS);
     const file = path.join(root, ASYNCAPI_PATH);
     const generated = renderAsyncApi();
     if (flags.check) {

@@ -25,7 +25,7 @@ import { intFlag, parseFlags, UsageError } from '../cli.io';
 import { initialMaCrossState, MaCrossState, resolveMaCrossOptions, stepMaCross } from '../model/ma-cross';
 import { catchUpTiming, MaCrossRun, runMaCrossModel } from '../model/ma-cross.producer';
 import { BarFileError, MinuteBar, readMinuteBars } from '../model/minute-bars';
-import type { Command } from './command';
+import type { Command, OptionSpecs } from './command';
 
 const DEFAULT_URL = 'http://127.0.0.1:8090';
 const DEFAULT_SECRET_ENV = 'KEEL_MODEL_SECRET';
@@ -89,24 +89,63 @@ const human = (s: MaCrossRun & { readonly modelId: string; readonly instrument: 
     ...(s.stopped === undefined ? [] : [`  stopped: ${s.stopped.message}`]),
   ].join('\n');
 
+const OPTIONS = {
+  url: {
+    type: 'string',
+    valueName: 'url',
+    description: 'prediction-ingest base URL',
+    defaultText: 'http://127.0.0.1:8090',
+  },
+  'key-id': { type: 'string', valueName: 'id', description: 'signing key id (required)' },
+  'secret-env': {
+    type: 'string',
+    valueName: 'name',
+    description: "environment variable holding the key's secret (never a flag)",
+    defaultText: 'KEEL_MODEL_SECRET',
+  },
+  'model-id': { type: 'string', valueName: 'id', description: 'model id the predictions carry (required)' },
+  instrument: {
+    type: 'string',
+    valueName: 'symbol',
+    description: 'instrument, e.g. BTC/USDT:USDT (required)',
+  },
+  bars: {
+    type: 'string',
+    valueName: 'file',
+    description: 'recorded 1-minute bars, .csv or .csv.gz (required)',
+  },
+  contract: {
+    type: 'string',
+    valueName: 'code',
+    description: 'CME contract code the bars are of, e.g. ESZ13',
+  },
+  fast: { type: 'string', valueName: 'n', description: 'fast moving average, in bars', defaultText: '20' },
+  slow: {
+    type: 'string',
+    valueName: 'n',
+    description: 'slow moving average, in bars (more than --fast)',
+    defaultText: '60',
+  },
+  limit: { type: 'string', valueName: 'n', description: 'send only the first N signals', defaultText: 'all' },
+  horizon: {
+    type: 'string',
+    valueName: 's',
+    description: 'prediction horizon, seconds',
+    defaultText: '3600',
+  },
+  ttl: {
+    type: 'string',
+    valueName: 's',
+    description: 'prediction time to live, seconds',
+    defaultText: 'horizon + the span of the signals sent',
+  },
+} as const satisfies OptionSpecs;
+
 export const modelMaCrossCommand: Command = {
-  summary: 'example model: MA-crossover signals on recorded 1m bars, sent to prediction-ingest (signed)',
+  options: OPTIONS,
   run: async (args, io) => {
     refuseSecretFlags(args);
-    const flags = parseFlags(args, {
-      url: { type: 'string' },
-      'key-id': { type: 'string' },
-      'secret-env': { type: 'string' },
-      'model-id': { type: 'string' },
-      instrument: { type: 'string' },
-      bars: { type: 'string' },
-      contract: { type: 'string' },
-      fast: { type: 'string' },
-      slow: { type: 'string' },
-      limit: { type: 'string' },
-      horizon: { type: 'string' },
-      ttl: { type: 'string' },
-    });
+    const flags = parseFlags(args, OPTIONS);
     const keyId = required('key-id', flags['key-id']);
     const modelId = required('model-id', flags['model-id']);
     const instrument = required('instrument', flags.instrument);

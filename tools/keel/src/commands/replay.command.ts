@@ -19,8 +19,8 @@ import { PNL_ENGINE_NAME } from '@keel/pnl-engine';
 import { Io, parseFlags, UsageError } from '../cli.io';
 import { compareProjection } from '../replay/projection.compare';
 import { PROJECTIONS } from '../replay/projections';
-import { progressBar } from '../replay/progress.bar';
-import type { Command } from './command';
+import { progressBar } from '../progress.bar';
+import type { Command, OptionSpecs } from './command';
 
 export const INTERVALS: Readonly<Record<string, number>> = {
   '1m': 60_000,
@@ -55,23 +55,58 @@ export const openStoreFlag = async (uri: string): Promise<LogSource> => {
 
 const peakRssMb = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
 
+const PNL_OPTIONS = {
+  store: {
+    type: 'string',
+    valueName: 'uri',
+    description: 'event store URI, e.g. sqlite:./data/keel.sqlite (required)',
+  },
+  interval: { type: 'string', valueName: 'interval', description: '1m, 1h or 1d (required)' },
+  out: {
+    type: 'string',
+    valueName: 'file',
+    description: 'CSV file to write (written whole, then renamed) (required)',
+  },
+  from: {
+    type: 'string',
+    valueName: 'ISO',
+    description: 'first interval, ISO-8601',
+    defaultText: 'the start of the log',
+  },
+  to: {
+    type: 'string',
+    valueName: 'ISO',
+    description: 'end (exclusive), ISO-8601',
+    defaultText: 'the end of the log',
+  },
+  capital: {
+    type: 'string',
+    valueName: 'D',
+    description: 'starting capital for returns, a decimal',
+    defaultText: '0',
+  },
+  'skip-undecodable': {
+    type: 'boolean',
+    description: 'report undecodable events and go on instead of stopping',
+  },
+  strict: { type: 'boolean', description: 'stop at the first event the PnL fold refuses' },
+  reference: {
+    type: 'boolean',
+    description: 'fold with the decimal.js reference fold instead of the fixed-point one',
+  },
+  'no-archive': { type: 'boolean', description: 'read the log rows, not the PnL archive' },
+  threads: {
+    type: 'string',
+    valueName: 'n',
+    description: '1 (scan and fold in one thread) or 2 (scan in a worker)',
+    defaultText: '1',
+  },
+} as const satisfies OptionSpecs;
+
 export const replayPnlCommand: Command = {
-  summary:
-    'PnL backfill: --store <uri> --interval 1m|1h|1d --out <file.csv> [--from ISO] [--to ISO] [--capital D] [--skip-undecodable] [--strict] [--reference] [--no-archive] [--threads 1|2]',
+  options: PNL_OPTIONS,
   run: async (args, io) => {
-    const flags = parseFlags(args, {
-      store: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      interval: { type: 'string' },
-      out: { type: 'string' },
-      capital: { type: 'string' },
-      'skip-undecodable': { type: 'boolean' },
-      strict: { type: 'boolean' },
-      reference: { type: 'boolean' },
-      'no-archive': { type: 'boolean' },
-      threads: { type: 'string' },
-    });
+    const flags = parseFlags(args, PNL_OPTIONS);
     const uri = required('store', flags.store);
     const interval = required('interval', flags.interval);
     const intervalMs = INTERVALS[interval];
@@ -103,7 +138,7 @@ export const replayPnlCommand: Command = {
       await source.close();
       throw new UsageError(`--out cannot be written: ${(e as Error).message} (got ${JSON.stringify(out)})`);
     }
-    const bar = progressBar('replay pnl');
+    const bar = progressBar('replay pnl', { unit: 'positions' });
     const started = process.hrtime.bigint();
     let folded = 0;
     // RSS and heap at every tenth of the log: flat when memory is constant.
@@ -195,11 +230,14 @@ export const replayPnlCommand: Command = {
   },
 };
 
+const ARCHIVE_OPTIONS = {
+  store: { type: 'string', valueName: 'uri', description: 'embedded store, sqlite:<path> (required)' },
+} as const satisfies OptionSpecs;
+
 export const replayArchiveCommand: Command = {
-  summary:
-    'build or extend the PnL archive beside an embedded store (the balance-aggregator keeps it current): --store sqlite:<path>',
+  options: ARCHIVE_OPTIONS,
   run: async (args, io) => {
-    const flags = parseFlags(args, { store: { type: 'string' } });
+    const flags = parseFlags(args, ARCHIVE_OPTIONS);
     const uri = required('store', flags.store);
     const source = await openStoreFlag(uri);
     try {
@@ -209,7 +247,7 @@ export const replayArchiveCommand: Command = {
         );
       const started = process.hrtime.bigint();
       const head = source.raw.head();
-      const bar = progressBar('replay archive');
+      const bar = progressBar('replay archive', { unit: 'positions' });
       const r = extendPnlArchive(source.path, source.raw, {
         onSegment: (ref) => bar.update(ref.last, head, ref.last),
       });
@@ -242,12 +280,21 @@ export const replayArchiveCommand: Command = {
   },
 };
 
+const PROJECTION_OPTIONS = {
+  store: {
+    type: 'string',
+    valueName: 'uri',
+    description: 'event store URI, e.g. sqlite:./data/keel.sqlite (required)',
+  },
+} as const satisfies OptionSpecs;
+
 const projectionCommand = (name: string): Command => {
   const p = PROJECTIONS[name]!;
   return {
-    summary: `rebuild ${p.summary}: --store <uri>`,
+    description: `Rebuilds ${p.summary} from position 0 and compares it with the live one (exit 1 on a difference).`,
+    options: PROJECTION_OPTIONS,
     run: async (args, io) => {
-      const flags = parseFlags(args, { store: { type: 'string' } });
+      const flags = parseFlags(args, PROJECTION_OPTIONS);
       const source = await openStoreFlag(required('store', flags.store));
       try {
         const state = await compareProjection(source, p);
@@ -277,7 +324,7 @@ export const replayProjectionCommands: Readonly<Record<string, Command>> = Objec
 
 /** `keel replay <unknown>`: name what exists. */
 export const replayCommand: Command = {
-  summary: `replay pnl | ${Object.keys(PROJECTIONS).join(' | ')} (see docs/replay.md)`,
+  options: {},
   run: async (args: readonly string[], _io: Io) => {
     throw new UsageError(
       `replay: unknown projection ${JSON.stringify(args[0] ?? '')}; use pnl, ${Object.keys(PROJECTIONS).join(', ')}`,

@@ -26,7 +26,7 @@ import { intFlag, joinNegativeValues, parseFlags, UsageError } from '../cli.io';
 import { readBars } from '../roll-sim/roll-sim.bars';
 import { quoteMaxAgeFor, ROLL_SIM_DEFAULTS, RollSimReport, runRollSim } from '../roll-sim/roll-sim.harness';
 import { recordedRunInput } from '../roll-sim/roll-sim.setup';
-import type { Command } from './command';
+import type { Command, OptionSpecs } from './command';
 
 const bad = (flag: string, value: string | undefined, why: string): UsageError =>
   new UsageError(`--${flag} ${why} (got ${JSON.stringify(value ?? null)})`);
@@ -59,22 +59,56 @@ const human = (r: RollSimReport): string => {
   ].join('\n');
 };
 
+const OPTIONS = {
+  data: {
+    type: 'string',
+    valueName: 'file',
+    description: 'recorded 1-minute trade bars, .csv or .csv.gz (required)',
+  },
+  root: {
+    type: 'string',
+    valueName: 'root',
+    description: 'CME product root the calendar knows, e.g. ES (required)',
+  },
+  from: { type: 'string', valueName: 'ISO', description: 'start, ISO-8601 (required)' },
+  to: { type: 'string', valueName: 'ISO', description: 'end, ISO-8601, after --from (required)' },
+  exposure: {
+    type: 'string',
+    valueName: 'n',
+    description: 'desired exposure, whole contracts (negative: short)',
+    defaultText: '3',
+  },
+  'cycle-ms': {
+    type: 'string',
+    valueName: 'ms',
+    description: "the gateway's polling cycle (KEEL_CYCLE_MS)",
+    defaultText: '10000',
+  },
+  'tick-ms': {
+    type: 'string',
+    valueName: 'ms',
+    description: "execution's decision tick (KEEL_TICK_MS)",
+    defaultText: '10000',
+  },
+  'slice-sec': {
+    type: 'string',
+    valueName: 's',
+    description: "execution's TWAP slice (KEEL_SLICE_SEC)",
+    defaultText: '60',
+  },
+  'quote-max-age-ms': {
+    type: 'string',
+    valueName: 'ms',
+    description: 'oldest touch execution trades on (KEEL_QUOTE_MAX_AGE_MS)',
+    defaultText: '¼ bar + a cycle + half a tick (30000)',
+  },
+} as const satisfies OptionSpecs;
+
 export const rollSimCommand: Command = {
-  summary:
-    'a CME roll end to end (rollover → execution → venue simulator) on recorded 1-minute bars under a virtual clock',
+  options: OPTIONS,
   run: async (args, io) => {
     const argv = joinNegativeValues(args);
-    const f = parseFlags(argv, {
-      data: { type: 'string' },
-      root: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      exposure: { type: 'string' },
-      'cycle-ms': { type: 'string' },
-      'tick-ms': { type: 'string' },
-      'slice-sec': { type: 'string' },
-      'quote-max-age-ms': { type: 'string' },
-    });
+    const f = parseFlags(argv, OPTIONS);
     if (!f.data) throw bad('data', f.data, 'is required: a 1-minute trade bar file (.csv or .csv.gz)');
     if (f.root === undefined || !/^[A-Z0-9]{1,8}$/.test(f.root) || E.isLeft(lookupProduct(f.root)))
       throw bad('root', f.root, 'must be a CME root the calendar knows, such as ES');

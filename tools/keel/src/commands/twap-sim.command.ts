@@ -14,7 +14,7 @@ import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
 import { intFlag, joinNegativeValues, parseFlags, UsageError } from '../cli.io';
 import { loadMarketFile, runTwapSim, TwapSimReport } from '../twap-sim/twap-sim.harness';
-import type { Command } from './command';
+import type { Command, OptionSpecs } from './command';
 
 const DECIMAL = /^(0|[1-9][0-9]*)(\.[0-9]+)?$/;
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
@@ -47,23 +47,29 @@ const human = (r: TwapSimReport): string =>
     `  ${r.wallSeconds} s wall for ${r.simulatedSeconds} s simulated (${r.speedup}×)`,
   ].join('\n');
 
+const OPTIONS = {
+  data: {
+    type: 'string',
+    valueName: 'file',
+    description: 'trade tape or 1-second best bid/ask, .csv.gz (required)',
+  },
+  side: { type: 'string', valueName: 'side', description: 'buy or sell (required)' },
+  qty: { type: 'string', valueName: 'decimal', description: 'quantity, a positive decimal (required)' },
+  start: { type: 'string', valueName: 'ISO', description: 'start, ISO-8601, inside the data (required)' },
+  duration: { type: 'string', valueName: 'duration', description: 'how long, e.g. 30m or 6h (required)' },
+  slices: { type: 'string', valueName: 'n', description: 'TWAP slices', defaultText: 'one per 5 minutes' },
+  'maker-bps': { type: 'string', valueName: 'bps', description: 'maker fee, basis points', defaultText: '2' },
+  'taker-bps': { type: 'string', valueName: 'bps', description: 'taker fee, basis points', defaultText: '5' },
+  'latency-ms': { type: 'string', valueName: 'ms', description: 'venue latency', defaultText: '50' },
+  'tick-ms': { type: 'string', valueName: 'ms', description: 'decision tick', defaultText: '1000' },
+  urgency: { type: 'string', valueName: 'level', description: 'low, normal or high', defaultText: 'normal' },
+} as const satisfies OptionSpecs;
+
 export const twapSimCommand: Command = {
-  summary: 'maker-first TWAP vs market-only on recorded data under a virtual clock (execution quality)',
+  options: OPTIONS,
   run: async (args, io) => {
     const argv = joinNegativeValues(args);
-    const f = parseFlags(argv, {
-      data: { type: 'string' },
-      side: { type: 'string' },
-      qty: { type: 'string' },
-      start: { type: 'string' },
-      duration: { type: 'string' },
-      slices: { type: 'string' },
-      'maker-bps': { type: 'string' },
-      'taker-bps': { type: 'string' },
-      'latency-ms': { type: 'string' },
-      'tick-ms': { type: 'string' },
-      urgency: { type: 'string' },
-    });
+    const f = parseFlags(argv, OPTIONS);
     if (!f.data) throw bad('data', f.data, 'is required: a trade tape or best bid/ask .csv.gz');
     if (f.side !== 'buy' && f.side !== 'sell') throw bad('side', f.side, 'must be buy or sell');
     if (f.qty === undefined || !DECIMAL.test(f.qty) || new Decimal(f.qty).lte(0))

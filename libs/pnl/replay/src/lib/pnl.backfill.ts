@@ -4,6 +4,7 @@
  * row per account). Constant memory: pages of raw rows, a fold whose state is one book per
  * account × instrument, rows written as they are produced.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as E from 'fp-ts/Either';
@@ -151,12 +152,17 @@ async function* workerPages(
     readonly reject: (r: UndecodableReport) => void;
   },
 ): AsyncGenerator<InputPage> {
-  // Workers do not inherit tsx's loader: register it (CommonJS) before loading the TypeScript worker.
+  const workerData = { file, after: o.after, upTo: o.upTo, strict: o.strict === true, pageSize: 8192 };
+  // In the keel CLI bundle the worker is a bundled file beside it (the bundle's banner says
+  // where: scripts/keel.cjs); from the sources, workers do not inherit tsx's loader: register
+  // it (CommonJS) before loading the TypeScript worker.
+  const bundleDir = (globalThis as { __keelBundleDir?: string }).__keelBundleDir;
+  const bundled = bundleDir === undefined ? undefined : path.join(bundleDir, 'pnl.scan.worker.cjs');
   const entry = path.join(__dirname, 'pnl.scan.worker.ts');
-  const worker = new Worker(`require('tsx/cjs'); require(${JSON.stringify(entry)});`, {
-    eval: true,
-    workerData: { file, after: o.after, upTo: o.upTo, strict: o.strict === true, pageSize: 8192 },
-  });
+  const worker =
+    bundled !== undefined && fs.existsSync(bundled)
+      ? new Worker(bundled, { workerData })
+      : new Worker(`require('tsx/cjs'); require(${JSON.stringify(entry)});`, { eval: true, workerData });
   const queue: ({ text: string; last: number } | { done: true } | { error: string })[] = [];
   let wake: (() => void) | null = null;
   worker.on('message', (m: (typeof queue)[number]) => {

@@ -29,7 +29,19 @@ export interface LoadConfigOptions {
    * and must not be reported as unknown.
    */
   readonly ignoreEnv?: readonly string[];
+  /**
+   * Other names accepted for a setting's env var, `{ alias: canonical }`; the canonical name
+   * wins when both are set, and errors name the variable that was read. Default
+   * `ENV_ALIASES` (with the `KEEL_` prefix only).
+   */
+  readonly envAliases?: Readonly<Record<string, string>>;
 }
+
+/**
+ * `NATS_URL` is what NATS's own tools and many deployments already set: accepted for
+ * `KEEL_NATS_URL`, the one name Keel documents.
+ */
+export const ENV_ALIASES: Readonly<Record<string, string>> = { NATS_URL: 'KEEL_NATS_URL' };
 
 /** Where a field's value came from, for error messages. */
 type Source =
@@ -102,6 +114,14 @@ export const loadConfig = <S extends TObject>(
   }
 
   const ignored = new Set(options.ignoreEnv ?? []);
+  const aliases = options.envAliases ?? (prefix === 'KEEL_' ? ENV_ALIASES : {});
+  for (const [alias, canonical] of Object.entries(aliases)) {
+    const raw = options.env[alias];
+    const field = envNames.get(canonical);
+    if (raw === undefined || field === undefined || options.env[canonical] !== undefined) continue;
+    value[field] = coerceEnvValue(schema.properties[field] as TSchema, raw);
+    sources.set(field, { kind: 'env', name: alias, raw });
+  }
   for (const name of Object.keys(options.env).sort()) {
     const raw = options.env[name];
     if (raw === undefined || !name.startsWith(prefix)) continue;

@@ -41,6 +41,28 @@ describe('env names', () => {
   it('prefixes', () => expect(envNameFor('KEEL_', 'clockRealStart')).toBe('KEEL_CLOCK_REAL_START'));
 });
 
+describe('NATS_URL, the alias of KEEL_NATS_URL', () => {
+  it('is read when KEEL_NATS_URL is not set', () =>
+    expect(value(loadConfig(BaseAppConfig, { env: { NATS_URL: 'nats://10.0.0.5:4222' } })).natsUrl).toBe(
+      'nats://10.0.0.5:4222',
+    ));
+
+  it('loses to KEEL_NATS_URL when both are set', () =>
+    expect(
+      value(
+        loadConfig(BaseAppConfig, {
+          env: { NATS_URL: 'nats://alias:4222', KEEL_NATS_URL: 'nats://canonical:4222' },
+        }),
+      ).natsUrl,
+    ).toBe('nats://canonical:4222'));
+
+  it('is named in the error when its value is bad', () => {
+    const lines = errorLines(loadConfig(BaseAppConfig, { env: { NATS_URL: 'not a url' } }));
+    expect(lines.join('\n')).toMatch(/NATS_URL/);
+    expect(lines.join('\n')).not.toMatch(/KEEL_NATS_URL/);
+  });
+});
+
 describe('loadConfig with BaseAppConfig', () => {
   it('fills every default when nothing is set', () => {
     expect(value(loadConfig(BaseAppConfig, { env: {} }))).toEqual({
