@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The main job: every Keel app against one NATS and the embedded store, until Ctrl-C.
+# The main job: the paper-trading session (`keel demo`): every Keel app, simulated venues on
+# recorded data, the example model; --minutes (default 2) or until Ctrl-C, then the summary.
 # Uses $KEEL_NATS_URL (or its alias $NATS_URL) when it points at a reachable server; otherwise starts a local nats-server
 # (installed from apt if missing) with JetStream in ./data/nats.
 #
@@ -10,7 +11,7 @@
 #   or keel would count one Ctrl-C as two and force;
 # - a SIGTERM sent to npm alone (a supervisor, `timeout`, an IDE's stop button) reaches keel
 #   only through npm and this script, so it is passed on (so are SIGHUPs);
-# - keel runs under node directly: `npm run` or the tsx CLI in between would forward or
+# - keel runs under node directly (the bundle, through its launcher): `npm run` or the tsx CLI in between would forward or
 #   relay the signals once more (and the tsx CLI SIGKILLs a child that is slow to answer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +20,7 @@ cd "$(dirname "$0")/.."
 [ "${SKIP_ENSURE_DEPS:-}" = 1 ] || bash scripts/ensure-deps.sh yes
 
 trap '' INT
-node --import tsx tools/keel/src/main.ts start "$@" &
+node scripts/keel.cjs demo "$@" &
 keel=$!
 trap 'kill -TERM "$keel" 2>/dev/null || true' TERM HUP
 # `wait` returns early when a trapped signal arrives: wait again until keel has exited.

@@ -116,8 +116,9 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   'kill release': lazy('kill switch off: new orders allowed again', () =>
     import('./kill.command').then((m) => m.killReleaseCommand),
   ),
-  'kill-switch on': lazy('kill switch on, as an event with the operator and reason (--account A for one account)', () =>
-    import('./kill.command').then((m) => m.killSwitchOnCommand),
+  'kill-switch on': lazy(
+    'kill switch on, as an event with the operator and reason (--account A for one account)',
+    () => import('./kill.command').then((m) => m.killSwitchOnCommand),
   ),
   'kill-switch off': lazy('kill switch off, as an event with the operator and reason', () =>
     import('./kill.command').then((m) => m.killSwitchOffCommand),

@@ -9,10 +9,9 @@
  * <data>/logs/<app>.log. See README, "Stopping".
  */
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
-import { NatsServer, startNatsServer } from '@keel/testing';
-import { intFlag, Io, parseFlags } from '../cli.io';
+import type { NatsServer } from '@keel/testing';
+import { intFlag, parseFlags } from '../cli.io';
 import {
   appLaunch,
   createSupervisor,
@@ -24,6 +23,7 @@ import {
   Supervisor,
 } from '../supervise/supervisor';
 import type { Command } from './command';
+import { natsFor } from '../supervise/nats';
 
 /** Every app, in start order (the relay first), with its default health port. */
 export const APPS = [
@@ -164,35 +164,6 @@ export const startCommand: Command = {
   },
 };
 
-/**
- * The NATS to use: the one at $KEEL_NATS_URL / $NATS_URL when it answers, otherwise a
- * nats-server of our own (`server`), on 4222 when that is free.
- */
-const natsFor = async (
-  dataDir: string,
-  io: Io,
-): Promise<{ readonly url: string; readonly server?: NatsServer }> => {
-  const wanted = process.env['KEEL_NATS_URL'] ?? process.env['NATS_URL'];
-  if (wanted && (await reachable(wanted))) {
-    io.progress(`NATS: using ${wanted}`);
-    return { url: wanted };
-  }
-  if (wanted) io.progress(`NATS: ${wanted} does not answer; starting a local nats-server`);
-  const port = (await portFree(4222)) ? 4222 : undefined;
-  // Out of the terminal's process group (a Ctrl-C must not stop it before the apps using
-  // it), and tied to this process: it gets SIGTERM if we die, however we die.
-  const server = await startNatsServer({
-    ...(port ? { port } : {}),
-    storeDir: path.join(dataDir, 'nats'),
-    ownProcessGroup: true,
-    dieWithParent: true,
-  });
-  io.progress(
-    `NATS: started ${server.url} (JetStream in ${path.join(dataDir, 'nats')}, pid ${server.pid()})`,
-  );
-  return { url: server.url, server };
-};
-
 /** Every app as the supervisor runs it: its launch, health URL, log file and environment. */
 const managedApps = (o: {
   readonly dataDir: string;
@@ -230,21 +201,3 @@ const logTail = (file: string): string => {
     return `(no log at ${file}: ${(e as Error).message})`;
   }
 };
-
-const reachable = (url: string): Promise<boolean> => {
-  const m = /^[a-z]+:\/\/(?:[^@/]*@)?([^:/,]+):(\d+)/.exec(url);
-  if (!m) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: m[1], port: Number(m[2]), timeout: 1000 });
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => (socket.destroy(), resolve(false)));
-  });
-};
-
-const portFree = (port: number): Promise<boolean> =>
-  new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });

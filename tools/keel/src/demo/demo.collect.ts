@@ -120,7 +120,8 @@ export class DemoCollector {
     const at = Date.parse(e.occurredAt);
     this.lastAt = Math.max(this.lastAt, at);
     const d = e.data as unknown as Data;
-    switch (e.type) {
+    // Only some types matter here (as a string: the rest fall through to `default`).
+    switch (e.type as string) {
       case 'PredictionReceived':
         this.predictions++;
         return;
@@ -145,6 +146,16 @@ export class DemoCollector {
             type: e.type,
             detail,
           });
+        return;
+      }
+      case 'KillSwitchEngaged':
+      case 'TradingSessionStopped': {
+        // Held by the operator: every (account, instrument) the scope covers.
+        const scoped = d['accountId'] === null || d['accountId'] === undefined ? null : str(d['accountId']);
+        const detail = `${e.type}: ${str(d['reason'])}`;
+        for (const [a, i] of this.keys())
+          if (scoped === null || scoped === a)
+            this.explain(key(a, i), { at, position: e.globalPosition, type: e.type, detail });
         return;
       }
       case 'RiskStateChanged': {

@@ -8,9 +8,10 @@
 import Decimal from 'decimal.js';
 import type { Io } from '../cli.io';
 import type { DemoCollector } from './demo.collect';
+import { AppState, stateLine } from '../supervise/supervisor';
 
 export interface DemoDisplay {
-  appState(app: string, state: string, detail?: string): void;
+  appState(app: string, state: AppState, detail?: string): void;
   note(line: string): void;
   refresh(c: DemoCollector, now: number): void;
   stop(): void;
@@ -57,7 +58,7 @@ export const createDisplay = (io: Io, o: { readonly json: boolean }): DemoDispla
     io.progress(line);
   };
   return {
-    appState: (app, state, detail) => say(`[${app}] ${detail ?? state}`),
+    appState: (app, state, detail) => say(stateLine(app, state, detail)),
     note: (line) => say(line),
     refresh: (c, now) => {
       void o;

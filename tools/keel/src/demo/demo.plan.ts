@@ -37,6 +37,9 @@ const CRYPTO_DATA = {
   btc: { start: Date.parse('2026-01-01T00:00:00Z'), end: Date.parse('2026-01-02T23:59:59Z') },
   eth: { start: Date.parse('2024-01-01T00:00:00Z'), end: Date.parse('2024-02-15T06:17:00Z') },
 } as const;
+/** Wall-time intents the plan scales to the session's speed. */
+export const WALL = { horizonMs: 12_000 } as const;
+
 /** History the model reads before the session starts (its slow mean is 60 one-minute bars). */
 export const WARM_UP_MS = 2 * 3_600_000;
 
@@ -196,12 +199,15 @@ export const buildDemoPlan = (o: DemoPlanOptions): DemoPlan => {
             m.source.kind === 'bars' ? '1-minute bars replayed as a synthetic path' : '1-second top of book',
         })),
       ),
-    ...(o.cme?.data ?? []),
+    ...(o.cme?.data ?? []).map((d) => ({ ...d, file: path.basename(d.file) })),
   ];
 
   const virtualMs = (wallMs: number): number => Math.max(10, Math.round(wallMs * o.speed));
   const sec = (wallMs: number): number => Math.max(1, Math.round(virtualMs(wallMs) / 1000));
-  const horizonSec = sec(8_000); // a target is traded over ~8 s of wall time
+  // A target is traded over ~12 s of wall time in 4 slices: a round trip through the apps
+  // (store → relay → NATS → app → venue and back) takes a few hundred ms of wall time, whatever
+  // the speed, so a slice must be a few of them long.
+  const horizonSec = sec(WALL.horizonMs);
   const account = (instruments: readonly string[]) => ({
     strategies: { trend: { budget: 1 } },
     instruments,
@@ -216,7 +222,9 @@ export const buildDemoPlan = (o: DemoPlanOptions): DemoPlan => {
   const crypto = ['BTC/USDT:USDT', 'ETH/USDT:USDT'];
   const cmeInstrument = o.cme ? `CME:${o.cme.root}` : undefined;
   const optimizer = {
-    models: { 'ma-cross': { decay: 'linear' } },
+    // A view holds until the model replaces it or it expires: a linear decay would move every
+    // target a little on every pass, and each move would supersede the order working it.
+    models: { 'ma-cross': { decay: 'none' } },
     strategies: { trend: { models: { 'ma-cross': 1 }, method: 'signal', volTarget: null } },
     instruments: {
       'BTC/USDT:USDT': { maxNotional: '250000' },
@@ -231,7 +239,9 @@ export const buildDemoPlan = (o: DemoPlanOptions): DemoPlan => {
     risk: {
       equityMaxAgeSec: sec(6_000),
       priceMaxAgeSec: sec(3_000),
-      deadband: 0.001,
+      // Changes under 0.5 % of equity are not traded: the model's decaying signal would
+      // otherwise move every target a little on every pass.
+      deadband: 0.005,
       hysteresis: 0.25,
       killSwitch: 'freeze',
     },
@@ -245,8 +255,8 @@ export const buildDemoPlan = (o: DemoPlanOptions): DemoPlan => {
   const appEnv: Record<string, Record<string, string>> = {
     execution: {
       KEEL_ACCOUNT_IDS: venues.map((v) => v.accountId).join(','),
-      KEEL_TICK_MS: String(virtualMs(200)),
-      KEEL_SLICE_SEC: String(sec(1_000)),
+      KEEL_TICK_MS: String(virtualMs(250)),
+      KEEL_SLICE_SEC: String(sec(WALL.horizonMs / 4)),
       KEEL_QUOTE_MAX_AGE_MS: String(virtualMs(2_500)),
     },
     'balance-aggregator': {

@@ -68,6 +68,8 @@ export const hostVenues = async (
     venues: hosted,
     close: async () => {
       await Promise.all(servers.map((s) => s.close()));
+      // Each simulator keeps a timer on the clock for its next market event: close them all.
+      await Promise.all(hosted.map((h) => h.venue.close()));
     },
   });
 };

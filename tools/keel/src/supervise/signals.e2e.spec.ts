@@ -16,9 +16,6 @@ import * as net from 'node:net';
 import { TempDir, tempDir } from '@keel/testing';
 import { DUPLICATE_SIGNAL_WINDOW_MS, REPO_ROOT } from './supervisor';
 
-// Below the kernel's ephemeral range (32768–60999), apart from apps.e2e.spec.ts's offsets.
-const BASE_OFFSET = 20_000 + (process.pid % 500) * 20;
-
 interface Proc {
   readonly pid: number;
   readonly ppid: number;
@@ -73,7 +70,6 @@ interface Session {
 }
 
 let dir: TempDir;
-let offsetIndex = 0;
 const sessions: Session[] = [];
 
 beforeAll(async () => {
@@ -95,8 +91,7 @@ const startSession = async (): Promise<Session> => {
   // Its own nats-server, so the tree and the ports are all this session's.
   delete env['NATS_URL'];
   delete env['KEEL_NATS_URL'];
-  const offset = BASE_OFFSET + 200 * offsetIndex++;
-  const top = spawn('npm', ['start', '--', '--for', '600', '--data', data, '--port-offset', String(offset)], {
+  const top = spawn('npm', ['start', '--', '--minutes', '10', '--data', data], {
     cwd: REPO_ROOT,
     env,
     detached: true,
@@ -139,7 +134,10 @@ const startSession = async (): Promise<Session> => {
 };
 
 const appProcesses = (s: Session): Proc[] =>
-  [...s.seen.values()].filter((p) => /(^|\s)\S*apps\/[a-z-]+\/src\/main\.ts/.test(p.cmd));
+  [...s.seen.values()].filter((p) =>
+    // An app's process: `keel app <name>` (the bundle, or main.ts under tsx), or an app's own main.ts.
+    /(^|\s)(\S*apps\/[a-z-]+\/src\/main\.ts|\S*(keel\.cjs|main\.ts) app [a-z-]+)(\s|$)/.test(p.cmd),
+  );
 
 /** App name → health URL, from the supervisor's `<app> ready (<url>)` lines. */
 const readyApps = (stderr: string): Map<string, string> =>

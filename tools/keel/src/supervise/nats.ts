@@ -1,0 +1,70 @@
+/**
+ * The NATS a local session runs on, and the port checks it needs: used by `keel start` and
+ * `keel demo`.
+ */
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { NatsServer, startNatsServer } from '@keel/testing';
+import type { Io } from '../cli.io';
+
+/**
+ * The NATS to use: the one at $KEEL_NATS_URL / $NATS_URL when it answers, otherwise a
+ * nats-server of our own (`server`) with JetStream: on 4222 when that is free and asked for
+ * (`keel start`), else on a free port (`keel demo`: never a system daemon's).
+ */
+export const natsFor = async (
+  dataDir: string,
+  io: Io,
+  o: { readonly port: 'prefer4222' | 'free' } = { port: 'prefer4222' },
+): Promise<{ readonly url: string; readonly server?: NatsServer }> => {
+  const wanted = process.env['KEEL_NATS_URL'] ?? process.env['NATS_URL'];
+  if (wanted && (await reachable(wanted))) {
+    io.progress(`NATS: using ${wanted}`);
+    return { url: wanted };
+  }
+  if (wanted) io.progress(`NATS: ${wanted} does not answer; starting a local nats-server`);
+  const port = o.port === 'prefer4222' && (await portFree(4222)) ? 4222 : undefined;
+  // Out of the terminal's process group (a Ctrl-C must not stop it before the apps using
+  // it), and tied to this process: it gets SIGTERM if we die, however we die.
+  const server = await startNatsServer({
+    ...(port ? { port } : {}),
+    storeDir: path.join(dataDir, 'nats'),
+    ownProcessGroup: true,
+    dieWithParent: true,
+  });
+  io.progress(
+    `NATS: started ${server.url} (JetStream in ${path.join(dataDir, 'nats')}, pid ${server.pid()})`,
+  );
+  return { url: server.url, server };
+};
+
+export const reachable = (url: string): Promise<boolean> => {
+  const m = /^[a-z]+:\/\/(?:[^@/]*@)?([^:/,]+):(\d+)/.exec(url);
+  if (!m) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: m[1], port: Number(m[2]), timeout: 1000 });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => (socket.destroy(), resolve(false)));
+  });
+};
+
+export const portFree = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+
+/**
+ * A port nothing listens on now, for an app about to start. Taken below the kernel's ephemeral
+ * range (32768–60999 on Linux), from which every outgoing connection and every "port 0" probe
+ * draws: a port found free there can be taken by another client before the app binds it.
+ */
+export const freePort = async (): Promise<number> => {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await portFree(port)) return port;
+  }
+  throw new Error('no free port found in 20000–31999');
+};
