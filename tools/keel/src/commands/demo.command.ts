@@ -25,7 +25,6 @@ import { clockFromSettings } from '@keel/clock';
 import { deriveId, newEvent, RecordedEvent, streamName } from '@keel/events';
 import { EventStore, openEventStore } from '@keel/event-store';
 import { createPredictionClient } from '@keel/prediction-client';
-import type { NatsServer } from '@keel/testing';
 import { intFlag, parseFlags, UsageError } from '../cli.io';
 import { DemoCollector } from '../demo/demo.collect';
 import {
@@ -43,9 +42,9 @@ import { hostVenues } from '../demo/demo.venues';
 import { createDisplay } from '../demo/demo.display';
 import { cmeDemoPart, cmeModelPrices, cmeCutoff, RECOMMENDED_SPEED } from '../demo/demo.cme';
 import { writeReport } from '../demo/report.html';
-import { appLaunch, createSupervisor, listenForStop, ManagedApp, Supervisor } from '../supervise/supervisor';
+import { appLaunch, createSupervisor, ManagedApp } from '../supervise/supervisor';
 import type { Command, OptionSpecs } from './command';
-import { freePort, natsFor } from '../supervise/nats';
+import { freePort, listenForSessionStop, natsFor, Owned } from '../supervise/nats';
 import { workspaceRoot } from '../workspace-root';
 
 const root = workspaceRoot();
@@ -124,13 +123,8 @@ export const demoCommand: Command = {
         `--market-data: ${marketDir} does not exist (the recorded data of ../shared/data/market)`,
       );
     // Listen before anything starts: a second Ctrl-C (or SIGTERM) kills everything at once.
-    const owned: { nats?: NatsServer; supervisor?: Supervisor } = {};
-    const stopSignals = listenForStop(() => {
-      io.progress('second stop signal: killing every app and nats-server now');
-      owned.supervisor?.killAll();
-      void owned.nats?.kill();
-      process.exit(130);
-    });
+    const owned: Owned = {};
+    const stopSignals = listenForSessionStop(io, owned);
     const startedAt = new Date();
     const dir = path.resolve(
       flags.data ?? path.join(root, 'data', 'sessions', startedAt.toISOString().replace(/[:.]/g, '-')),

@@ -10,20 +10,17 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { NatsServer } from '@keel/testing';
 import { intFlag, parseFlags } from '../cli.io';
 import {
   appLaunch,
   createSupervisor,
   exitText,
-  listenForStop,
   ManagedApp,
   REPO_ROOT,
   stateLine,
-  Supervisor,
 } from '../supervise/supervisor';
 import type { Command } from './command';
-import { natsFor } from '../supervise/nats';
+import { listenForSessionStop, natsFor, Owned } from '../supervise/nats';
 
 /** Every app, in start order (the relay first), with its default health port. */
 export const APPS = [
@@ -79,13 +76,8 @@ export const startCommand: Command = {
     fs.mkdirSync(path.join(dataDir, 'logs'), { recursive: true });
 
     // Listen before anything starts: a Ctrl-C during start-up stops what has started.
-    const owned: { nats?: NatsServer; supervisor?: Supervisor } = {};
-    const stopSignals = listenForStop(() => {
-      io.progress('second stop signal: killing every app and nats-server now');
-      owned.supervisor?.killAll();
-      void owned.nats?.kill();
-      process.exit(130);
-    });
+    const owned: Owned = {};
+    const stopSignals = listenForSessionStop(io, owned);
     const stopRequest = stopSignals.requested.then((signal) => `${signal} received`);
     let asked: string | undefined;
     void stopRequest.then((reason) => (asked = reason));

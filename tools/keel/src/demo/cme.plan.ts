@@ -40,10 +40,9 @@ import {
   sessionsBetween,
 } from '@keel/calendar';
 import { describeError } from '@keel/events';
-import { Instrument } from '@keel/instruments';
 import { resolveRolloverConfig, RollContract } from '@keel/rollover-domain';
 import { envNameFor } from '@keel/runtime';
-import { InstrumentJson, readLines, SimMarketSpec } from '@keel/venue-sim';
+import { instrumentJson, readLines, SimMarketSpec } from '@keel/venue-sim';
 import { cmeInstrument } from '../roll-sim/roll-sim.contracts';
 
 export interface CmePlan {
@@ -161,26 +160,6 @@ const hm = (ms: number): string => {
 };
 /** `2025-12-16 15:30 CT`. */
 const ct = (t: number): string => `${chicagoIso(t).slice(0, 10)} ${chicagoIso(t).slice(11, 16)} CT`;
-
-/** An instrument as the settings say it (decimals as strings). */
-export const instrumentJson = (i: Instrument): InstrumentJson => ({
-  venue: i.venue,
-  venueSymbol: i.venueSymbol,
-  symbol: i.symbol,
-  kind: i.kind,
-  base: i.base,
-  quote: i.quote,
-  settle: i.settle,
-  tickSize: i.tickSize.toString(),
-  lotSize: i.lotSize.toString(),
-  minQty: i.minQty.toString(),
-  minNotional: i.minNotional.toString(),
-  contractSize: i.contractSize.toString(),
-  settlement: i.settlement,
-  expiry: i.expiry,
-  makerFee: i.makerFee.toString(),
-  takerFee: i.takerFee.toString(),
-});
 
 const positiveNumber = (field: string, v: number): E.Either<string, number> =>
   typeof v === 'number' && Number.isFinite(v) && v > 0

@@ -6,6 +6,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { NatsServer, startNatsServer } from '@keel/testing';
 import type { Io } from '../cli.io';
+import { listenForStop, StopSignals } from './stop-signals';
 
 /**
  * The NATS to use: the one at $KEEL_NATS_URL / $NATS_URL when it answers, otherwise a
@@ -68,3 +69,21 @@ export const freePort = async (): Promise<number> => {
   }
   throw new Error('no free port found in 20000–31999');
 };
+
+/** What a session owns and must kill when the operator forces the stop (a second Ctrl-C). */
+export interface Owned {
+  nats?: NatsServer;
+  supervisor?: { killAll(): void };
+}
+
+/**
+ * `listenForStop` for a session: the first signal resolves `requested`; a second one kills every
+ * app and the nats-server this session started at once, and exits 130.
+ */
+export const listenForSessionStop = (io: Io, owned: Owned): StopSignals =>
+  listenForStop(() => {
+    io.progress('second stop signal: killing every app and nats-server now');
+    owned.supervisor?.killAll();
+    void owned.nats?.kill();
+    process.exit(130);
+  });
