@@ -4,9 +4,11 @@
  * account and instrument, and down-sampled series for the report. Nothing here is asked of an
  * app: the log is the record.
  *
- * Memory stays bounded: series keep at most `maxPoints` points each (a point closer than
- * `spacingMs` to the previous one replaces it), and per-order state is kept only for parent
- * orders (what the report tabulates).
+ * Memory stays bounded: a series keeps a point only when it is at least `spacingMs` after the
+ * point two back (otherwise it replaces the last one), so at most two points per `spacingMs`
+ * and always the latest; per-order state is kept only for parent orders (what the report
+ * tabulates). The positions of physically settled contracts are kept exactly, fill by fill
+ * (`physicalPositions`): the delivery invariant must see every instant, not a thinned series.
  */
 import Decimal from 'decimal.js';
 import { RecordedEvent } from '@keel/events';
@@ -16,7 +18,7 @@ type Data = Record<string, unknown>;
 const str = (v: unknown): string => (typeof v === 'string' ? v : String(v));
 const dec = (v: unknown): Decimal => new Decimal(typeof v === 'string' || typeof v === 'number' ? v : 0);
 
-/** A series that keeps one point per `spacingMs` (the latest), and always the latest overall. */
+/** A thinned series: at most two points per `spacingMs`, and always the latest (see the file comment). */
 export class Series {
   readonly points: [number, string][] = [];
   constructor(private readonly spacingMs: number) {}
@@ -82,6 +84,8 @@ export class DemoCollector {
   /** Σ signed fills per (account, instrument), from the gateways' OrderFilled. */
   readonly filledPosition = new Map<string, Decimal>();
   readonly positionSeries = new Map<string, Series>();
+  /** Every position (after each fill) in a physically settled contract, unthinned. */
+  readonly physicalPositions = new Map<string, [number, string][]>();
   /** OrderFilled trade ids per account, with how many times each was recorded. */
   readonly tradeIds = new Map<string, Map<string, number>>();
   readonly equity = new Map<string, { series: Series; currency: string; last: Decimal | null }>();
@@ -246,6 +250,11 @@ export class DemoCollector {
         const pos = (this.filledPosition.get(k) ?? new Decimal(0)).plus(signed);
         this.filledPosition.set(k, pos);
         this.series(this.positionSeries, k).add(at, pos.toString());
+        if (this.instruments.get(k)?.settlement === 'physical') {
+          const exact = this.physicalPositions.get(k) ?? [];
+          exact.push([at, pos.toString()]);
+          this.physicalPositions.set(k, exact);
+        }
         const ids = this.tradeIds.get(account) ?? new Map<string, number>();
         ids.set(str(d['tradeId']), (ids.get(str(d['tradeId'])) ?? 0) + 1);
         this.tradeIds.set(account, ids);

@@ -130,16 +130,15 @@ export const deliveryInvariant = (
 ): DemoInvariant => {
   const breaches: string[] = [];
   let checked = 0;
-  for (const [k, series] of c.positionSeries) {
+  for (const [k, positions] of c.physicalPositions) {
     const [account, instrument] = k.split('\u0000') as [string, string];
-    const rules = c.instruments.get(k);
-    if (rules?.settlement !== 'physical') continue;
     checked++;
-    const cutoff = cutoffOf(instrument, rules.expiry);
+    const cutoff = cutoffOf(instrument, c.instruments.get(k)?.expiry ?? null);
     if (cutoff === null) continue;
-    // The position after the cutoff: the last point at or before each instant after it.
-    const held = series.points.filter(([t, q]) => t > cutoff && !new Decimal(q).isZero());
-    const atCutoff = [...series.points].reverse().find(([t]) => t <= cutoff);
+    // Exact positions, fill by fill: one after the cutoff, or the one held at it while the
+    // session went on past it.
+    const held = positions.filter(([t, q]) => t > cutoff && !new Decimal(q).isZero());
+    const atCutoff = [...positions].reverse().find(([t]) => t <= cutoff);
     if (held.length > 0 || (atCutoff && !new Decimal(atCutoff[1]).isZero() && c.lastAt > cutoff))
       breaches.push(`${account} ${instrument} held past ${new Date(cutoff).toISOString()}`);
   }

@@ -37,10 +37,14 @@ export async function* quoteMinuteCloses(file: string, shiftMs: number): AsyncGe
   for await (const line of readLines(file)) {
     if (header === null) {
       header = line.split(',');
+      for (const c of ['ts_ns', 'bid_price', 'ask_price'])
+        if (!header.includes(c)) throw new Error(`${file}: no ${c} column in ${JSON.stringify(line)}`);
       continue;
     }
     const cells = line.split(',');
-    const at = Number((cells[header.indexOf('ts_ns')] ?? '').slice(0, -6));
+    const ts = cells[header.indexOf('ts_ns')] ?? '';
+    if (!/^\d{7,}$/.test(ts)) continue; // not a time: skipped, never read as epoch 0
+    const at = Number(ts.slice(0, -6));
     const bid = Number(cells[header.indexOf('bid_price')]);
     const ask = Number(cells[header.indexOf('ask_price')]);
     if (!Number.isFinite(at) || !(bid > 0) || !(ask > 0)) continue;

@@ -199,7 +199,11 @@ export const buildDemoPlan = (o: DemoPlanOptions): DemoPlan => {
             m.source.kind === 'bars' ? '1-minute bars replayed as a synthetic path' : '1-second top of book',
         })),
       ),
-    ...(o.cme?.data ?? []).map((d) => ({ ...d, file: path.basename(d.file) })),
+    ...(o.cme?.data ?? []).map((d) => ({
+      ...d,
+      file: path.basename(d.file),
+      note: 'ES 1-minute trade bars as MES prices; the shift also moves the time of day (hours are the 2025 calendar’s; docs/cme.md, "Paper session")',
+    })),
   ];
 
   const virtualMs = (wallMs: number): number => Math.max(10, Math.round(wallMs * o.speed));
