@@ -65,6 +65,18 @@ const seeded = (seed: number) => {
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A sleep that ends early when `signal` aborts, and leaves no timer behind (so the process can exit). */
+const pause = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done);
+  });
 
 const OPTIONS = {
   minutes: {
@@ -292,6 +304,7 @@ export const demoCommand: Command = {
       return undefined;
     });
 
+    const ending = new AbortController();
     // ---- chaos ------------------------------------------------------------------------------
     const chaosActions: DemoChaosAction[] = [];
     let chaosOn = chaos;
@@ -313,7 +326,7 @@ export const demoCommand: Command = {
       let k = 0;
       const endAt = Date.now() + minutes * 60_000 - 15_000;
       while (chaosOn && Date.now() < endAt) {
-        await sleep(5_000 + rnd() * 10_000);
+        await pause(5_000 + rnd() * 10_000, ending.signal);
         if (!chaosOn) break;
         const victim = order[k++ % order.length] as string;
         chaosActions.push({ at: clock.right.now(), app: victim, action: 'killed' });
@@ -328,9 +341,10 @@ export const demoCommand: Command = {
 
     // ---- until --minutes, or Ctrl-C ----------------------------------------------------------
     const endedBy = await Promise.race([
-      sleep(minutes * 60_000).then(() => 'minutes' as const),
+      pause(minutes * 60_000, ending.signal).then(() => 'minutes' as const),
       stopSignals.requested,
     ]);
+    ending.abort(); // the session's timers (its --minutes, the chaos schedule) end here
     display.note(endedBy === 'minutes' ? 'session time is up: winding down' : `${endedBy}: winding down`);
     chaosOn = false;
     await chaosRun;
@@ -365,10 +379,7 @@ export const demoCommand: Command = {
     await tail;
     await catchUp();
     display.stop();
-    for (const [app, exit] of exits)
-      io.progress(
-        `${app} ${exit.clean ? 'stopped cleanly (exit 0)' : `stopped uncleanly (${exit.code ?? exit.signal})`}`,
-      );
+    // Each app's stop was reported as it happened (the supervisor's state lines).
 
     // ---- invariants, summary, report --------------------------------------------------------
     const invariants: DemoInvariant[] = [

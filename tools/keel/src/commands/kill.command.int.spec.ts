@@ -11,7 +11,7 @@ import * as E from 'fp-ts/Either';
 import { RecordedEvent } from '@keel/events';
 import { openSqliteEventStore, TestableEventStore } from '@keel/event-store';
 import { TempDir, tempDir } from '@keel/testing';
-import { Io, UsageError } from '../cli.io';
+import { HelpRequested, Io, UsageError } from '../cli.io';
 import { killCommands, KillDeps, KillRecorded } from './kill.command';
 
 let dir: TempDir;
@@ -322,11 +322,13 @@ describe('keel kill: bad input appends nothing and names the flag', () => {
     expect(fs.existsSync(never)).toBe(false);
   });
 
-  it('--help prints the help (relay polling, execution, optimizer) and appends nothing', async () => {
+  it("--help is the CLI's (the help names relay polling, execution, optimizer) and appends nothing", async () => {
     const io = capture();
-    expect(await killCommands({ env: {} }).engage.run(['--help'], io)).toBe(0);
-    expect(io.progressed.join('\n')).toMatch(/relay picks the event up/);
-    expect(io.progressed.join('\n')).toMatch(/docs\/optimizer\.md/);
+    const engage = killCommands({ env: {} }).engage;
+    await expect(engage.run(['--help'], io)).rejects.toBeInstanceOf(HelpRequested);
+    expect(engage.description).toMatch(/relay picks the event up/);
+    expect(engage.description).toMatch(/docs\/optimizer\.md/);
+    expect(Object.keys(engage.options ?? {})).toEqual(['reason', 'account', 'operator', 'store']);
     expect(io.results).toEqual([]);
   });
 });

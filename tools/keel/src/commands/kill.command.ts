@@ -21,7 +21,7 @@
  * naming the flag and the value (exit 2) and nothing is appended; a store that fails during
  * the append exits 1. Both spellings are the same command (docs/operating.md).
  */
-import type { Command } from './command';
+import type { Command, OptionSpecs } from './command';
 import { parseFlags } from '../cli.io';
 import * as E from 'fp-ts/Either';
 import {
@@ -68,19 +68,22 @@ export interface KillRecorded {
 }
 
 const FLAGS = {
-  account: { type: 'string' },
-  reason: { type: 'string' },
-  operator: { type: 'string' },
-  store: { type: 'string' },
-} as const;
+  reason: { type: 'string', valueName: 'text', description: 'why (required; recorded in the event)' },
+  account: { type: 'string', valueName: 'id', description: 'one account', defaultText: 'every account' },
+  operator: { type: 'string', valueName: 'name', description: 'who', defaultText: '$USER, else the OS user' },
+  store: {
+    type: 'string',
+    valueName: 'uri',
+    description: 'the event store',
+    defaultText: `${STORE_ENV}, else ${DEFAULT_STORE_URI}`,
+  },
+} as const satisfies OptionSpecs;
 
 /** How the command was spelled: `kill-switch on` or `kill engage` (the same command). */
 type Spelling = { readonly name: string; readonly on: boolean };
 
-const help = ({ name, on }: Spelling): string =>
+const help = ({ on }: Spelling): string =>
   [
-    `usage: npm run --silent keel -- ${name} --reason <text> [--account <id>] [--operator <name>] [--store <uri>] [--json]`,
-    '',
     on
       ? 'Appends KillSwitchEngaged: stop all new orders, for every account or (--account) one.'
       : 'Appends KillSwitchReleased: allow new orders again, for every account or (--account) one.',
@@ -104,11 +107,9 @@ const killCommand = (type: KillType, spelling: Spelling, deps: KillDeps): Comman
   summary: spelling.on
     ? "kill switch on: --reason <text> [--account <id>] [--operator <name>] [--store <uri>]; appended to the store, which a running session's relay polls; execution pauses at once, the optimizer answers (docs/operating.md)"
     : 'kill switch off: --reason <text> [--account <id>] [--operator <name>] [--store <uri>]; new orders allowed again',
+  description: help(spelling),
+  options: FLAGS,
   run: async (args, io) => {
-    if (args.includes('--help') || args.includes('-h')) {
-      io.progress(help(spelling));
-      return 0;
-    }
     const flags = parseFlags(args, FLAGS);
     const env = deps.env ?? process.env;
     const reason = requireReason(flags.reason);

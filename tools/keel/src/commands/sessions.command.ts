@@ -19,7 +19,7 @@
  */
 import * as E from 'fp-ts/Either';
 import { parseFlags } from '../cli.io';
-import type { Command } from './command';
+import type { Command, OptionSpecs } from './command';
 import {
   Appended,
   appendControl,
@@ -61,16 +61,25 @@ export interface SessionsRecorded {
 }
 
 const FLAGS = {
-  account: { type: 'string', multiple: true },
-  reason: { type: 'string' },
-  operator: { type: 'string' },
-  store: { type: 'string' },
-} as const;
+  reason: { type: 'string', valueName: 'text', description: 'why (required; recorded in each event)' },
+  account: {
+    type: 'string',
+    multiple: true,
+    valueName: 'id',
+    description: 'one account (repeatable: one event each)',
+    defaultText: 'every account',
+  },
+  operator: { type: 'string', valueName: 'name', description: 'who', defaultText: '$USER, else the OS user' },
+  store: {
+    type: 'string',
+    valueName: 'uri',
+    description: 'the event store',
+    defaultText: `${STORE_ENV}, else ${DEFAULT_STORE_URI}`,
+  },
+} as const satisfies OptionSpecs;
 
 const help = (verb: 'trade-all' | 'stop-all'): string =>
   [
-    `usage: npm run --silent keel -- sessions ${verb} --reason <text> [--account <id> …] [--operator <name>] [--store <uri>] [--json]`,
-    '',
     verb === 'stop-all'
       ? 'Appends TradingSessionStopped: the accounts stop trading. Execution starts no parent order and sends no\nchild order for them, cancels their working child orders (parents pause: sessionStopped); targets are still computed.'
       : 'Appends TradingSessionStarted: the accounts trade again. Execution lifts the sessionStopped pause and\ntakes the latest targets up (a kill switch or a HALTED risk state still pauses).',
@@ -95,11 +104,9 @@ const sessionsCommand = (type: SessionType, verb: 'trade-all' | 'stop-all', deps
     verb === 'stop-all'
       ? 'stop trading: --reason <text> [--account <id> …] [--operator <name>] [--store <uri>]; no new parent/child orders, working children cancelled (docs/operating.md)'
       : 'trade again: --reason <text> [--account <id> …] [--operator <name>] [--store <uri>]; the "Trade All" button, as an event',
+  description: help(verb),
+  options: FLAGS,
   run: async (args, io) => {
-    if (args.includes('--help') || args.includes('-h')) {
-      io.progress(help(verb));
-      return 0;
-    }
     const flags = parseFlags(args, FLAGS);
     const env = deps.env ?? process.env;
     const reason = requireReason(flags.reason);

@@ -15,7 +15,7 @@
 import * as E from 'fp-ts/Either';
 import { CONSUMER_METRICS } from '@keel/runtime';
 import { intFlag, joinNegativeValues, parseFlags, UsageError } from '../cli.io';
-import type { Command } from './command';
+import type { Command, OptionSpecs } from './command';
 import { APPS } from './start.command';
 import { Env, openOperatorStore, readAllOf } from './operator.store';
 import {
@@ -193,15 +193,32 @@ export const collectStatus = async (
 };
 
 const FLAGS = {
-  store: { type: 'string' },
-  'port-offset': { type: 'string' },
-  apps: { type: 'string' },
-  'timeout-ms': { type: 'string' },
-} as const;
+  store: {
+    type: 'string',
+    valueName: 'uri',
+    description: 'the event store (read only)',
+    defaultText: 'KEEL_STORE_URI',
+  },
+  'port-offset': {
+    type: 'string',
+    valueName: 'n',
+    description: "moves keel start's default health ports",
+    defaultText: '0',
+  },
+  apps: {
+    type: 'string',
+    valueName: 'name=url,…',
+    description: 'the apps to ask, overriding the default ports',
+  },
+  'timeout-ms': {
+    type: 'string',
+    valueName: 'ms',
+    description: 'how long each app may take to answer',
+    defaultText: '2000',
+  },
+} as const satisfies OptionSpecs;
 
 const help = [
-  'usage: npm run --silent keel -- status [--store <uri>] [--port-offset <n>] [--apps name=url,…] [--timeout-ms <n>] [--json]',
-  '',
   "Every app's readiness (/readyz) and lag (its /metrics consumer gauges), each account's equity, risk",
   'state, kill switch and trading session, and the working parent orders, folded from the store (read only).',
   "--apps overrides `keel start`'s health ports (e.g. relay=127.0.0.1:9087,execution=http://127.0.0.1:9083);",
@@ -249,11 +266,9 @@ const human = (r: StatusReport): string => {
 export const statusCommand: Command = {
   summary:
     "apps' readiness and lag, accounts' equity, risk, kill switch and trading, working parent orders: [--store <uri>] [--port-offset <n>] [--apps name=url,…]",
+  description: help,
+  options: FLAGS,
   run: async (args, io) => {
-    if (args.includes('--help') || args.includes('-h')) {
-      io.progress(help);
-      return 0;
-    }
     // `--port-offset -1` reaches the offset's own check (and its message).
     const flags = parseFlags(joinNegativeValues(args), FLAGS);
     const portOffset = intFlag('port-offset', flags['port-offset'], 0, 0);

@@ -91,7 +91,7 @@ const startSession = async (): Promise<Session> => {
   // Its own nats-server, so the tree and the ports are all this session's.
   delete env['NATS_URL'];
   delete env['KEEL_NATS_URL'];
-  const top = spawn('npm', ['start', '--', '--minutes', '10', '--data', data], {
+  const top = spawn('npm', ['start', '--', '--minutes', '5', '--data', data], {
     cwd: REPO_ROOT,
     env,
     detached: true,
