@@ -28,6 +28,7 @@ import { createPredictionClient } from '@keel/prediction-client';
 import { intFlag, parseFlags, UsageError } from '../cli.io';
 import { DemoCollector } from '../demo/demo.collect';
 import {
+  cmeSessionInvariant,
   deliveryInvariant,
   fillsOnceInvariant,
   noDoublePlacementInvariant,
@@ -40,7 +41,7 @@ import { buildDemoPlan, defaultMarketDir, DemoPlan, DemoPlanError, WALL } from '
 import type { DemoChaosAction, DemoInvariant, DemoRecord } from '../demo/demo.record';
 import { hostVenues } from '../demo/demo.venues';
 import { createDisplay } from '../demo/demo.display';
-import { cmeDemoPart, cmeModelPrices, cmeCutoff, RECOMMENDED_SPEED } from '../demo/demo.cme';
+import { CME_ACCOUNT, cmeDemoPart, cmeModelPrices, cmeCutoff, RECOMMENDED_SPEED } from '../demo/demo.cme';
 import { writeReport } from '../demo/report.html';
 import { appLaunch, createSupervisor, ManagedApp } from '../supervise/supervisor';
 import type { Command, OptionSpecs } from './command';
@@ -389,6 +390,18 @@ export const demoCommand: Command = {
       await pnlInvariant(storeUri),
       deliveryInvariant(collector, cmeCutoff),
       await positionsInvariant(collector, host.right.venues),
+      cmeSessionInvariant(
+        collector,
+        {
+          account: CME_ACCOUNT,
+          front: cme.right.plan.facts.front,
+          next: cme.right.plan.facts.next,
+          close: cme.right.plan.facts.close,
+          reopen: cme.right.plan.facts.reopen,
+          forcedRoll: cme.right.plan.facts.forcedRoll,
+        },
+        virtualEnd,
+      ),
     ];
     if (!chaos) {
       const unclean = [...exits].filter(([, x]) => !x.clean).map(([a]) => a);

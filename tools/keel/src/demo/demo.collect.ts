@@ -103,6 +103,10 @@ export class DemoCollector {
     { settlement: string | null; expiry: string | null; contractSize: string; lotSize: string }
   >();
   lastAt = 0;
+  /** Rolls completed (RollCompleted), in log order. */
+  readonly rolls: { at: number; account: string; from: string; to: string }[] = [];
+  /** When each child order of each account was requested (session clock). */
+  readonly childRequestedAt = new Map<string, number[]>();
 
   constructor(private readonly spacingMs: number) {}
 
@@ -224,8 +228,19 @@ export class DemoCollector {
         this.working.delete(p.id);
         return;
       }
+      case 'RollCompleted':
+        this.rolls.push({
+          at,
+          account: str(d['accountId']),
+          from: str(d['fromContract']),
+          to: str(d['toContract']),
+        });
+        return;
       case 'ChildOrderRequested': {
         this.childOrders++;
+        const times = this.childRequestedAt.get(str(d['accountId'])) ?? [];
+        times.push(at);
+        this.childRequestedAt.set(str(d['accountId']), times);
         const p = this.parents.get(str(d['parentOrderId']));
         if (p) p.children++;
         return;

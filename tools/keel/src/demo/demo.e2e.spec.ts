@@ -85,6 +85,7 @@ describe('keel demo (npm start)', () => {
         'no position in a physically settled contract past its cutoff',
         'position = Σ fills per account and instrument',
         'every app ran without a crash and stopped cleanly',
+        'CME: no order in the daily break, the front rolled into the next contract',
       ]),
     );
     // Every app said it stopped cleanly.

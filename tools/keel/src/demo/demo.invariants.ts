@@ -195,3 +195,49 @@ export const positionsInvariant = async (
         : first(problems),
   };
 };
+
+/**
+ * The CME part did what the session is for: no child order of the CME account was requested
+ * during the daily break it crosses, and, once the session clock passed the forced-roll instant,
+ * the roll completed from the front into the next contract. `plan` gives the instants
+ * (cme.plan.ts `facts`); the detail names the largest front position held before the roll.
+ */
+export const cmeSessionInvariant = (
+  c: DemoCollector,
+  plan: {
+    readonly account: string;
+    readonly front: string;
+    readonly next: string;
+    readonly close: number;
+    readonly reopen: number;
+    readonly forcedRoll: number;
+  },
+  sessionEnd: number,
+): DemoInvariant => {
+  const iso = (t: number): string => new Date(t).toISOString();
+  const inBreak = (c.childRequestedAt.get(plan.account) ?? []).filter(
+    (t) => t >= plan.close && t < plan.reopen,
+  );
+  const roll = c.rolls.find((r) => r.account === plan.account && r.from === plan.front && r.to === plan.next);
+  const mustRoll = sessionEnd >= plan.forcedRoll;
+  const frontHeld = (c.positionSeries.get(`${plan.account}\u0000${plan.front}`)?.points ?? []).reduce(
+    (m, [, q]) => Decimal.max(m, new Decimal(q).abs()),
+    new Decimal(0),
+  );
+  const problems = [
+    ...(inBreak.length > 0
+      ? [`${inBreak.length} child order(s) requested during the break, first at ${iso(inBreak[0] as number)}`]
+      : []),
+    ...(mustRoll && roll === undefined
+      ? [`no roll ${plan.front} → ${plan.next} recorded though the session passed ${iso(plan.forcedRoll)}`]
+      : []),
+  ];
+  return {
+    name: 'CME: no order in the daily break, the front rolled into the next contract',
+    pass: problems.length === 0,
+    detail:
+      problems.length > 0
+        ? problems.join('; ')
+        : `no order ${iso(plan.close)} → ${iso(plan.reopen)}; ${roll ? `rolled ${plan.front} → ${plan.next} at ${iso(roll.at)}` : 'the session ended before the forced roll'}; largest ${plan.front} position before it ${frontHeld.toString()}`,
+  };
+};

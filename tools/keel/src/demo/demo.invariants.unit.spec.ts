@@ -9,6 +9,7 @@ import type { SimulatedVenue } from '@keel/venue-sim';
 import type { DemoVenue } from './demo.plan';
 import type { HostedVenue } from './demo.venues';
 import {
+  cmeSessionInvariant,
   deliveryInvariant,
   fillsOnceInvariant,
   noDoublePlacementInvariant,
@@ -411,5 +412,56 @@ describe('pnlInvariant', () => {
     const r = await pnlInvariant('sqlite:/nonexistent/keel-demo-spec.db');
     expect(r.pass).toBe(false);
     expect(r.detail).toMatch(/^cannot open sqlite:\/nonexistent\/keel-demo-spec\.db: .*does not exist/);
+  });
+});
+
+describe('cmeSessionInvariant', () => {
+  const plan = {
+    account: 'paper-cme',
+    front: 'MESZ5',
+    next: 'MESH6',
+    close: T0 + 10_000,
+    reopen: T0 + 20_000,
+    forcedRoll: T0 + 30_000,
+  };
+  const child = (at: number) =>
+    [
+      at,
+      'ChildOrderRequested',
+      { accountId: 'paper-cme', instrument: 'MESZ5', parentOrderId: `p${at}`, qty: '1', side: 'buy' },
+    ] as const;
+  const rolled = [
+    35_000,
+    'RollCompleted',
+    { accountId: 'paper-cme', root: 'MES', fromContract: 'MESZ5', toContract: 'MESH6' },
+  ] as const;
+  const run = (events: readonly (readonly [number, string, Record<string, unknown>])[], end: number) => {
+    const log = createLog();
+    for (const [at, type, data] of events) log.append(at, type, data);
+    return cmeSessionInvariant(log.into(), plan, T0 + end);
+  };
+
+  it('passes: orders before and after the break, the roll recorded', () => {
+    const r = run([child(5_000), child(25_000), rolled], 40_000);
+    expect(r.pass).toBe(true);
+    expect(r.detail).toMatch(/rolled MESZ5 → MESH6 at /);
+  });
+
+  it('fails a child order requested during the break, naming when', () => {
+    const r = run([child(5_000), child(15_000), rolled], 40_000);
+    expect(r.pass).toBe(false);
+    expect(r.detail).toContain(
+      `1 child order(s) requested during the break, first at ${new Date(T0 + 15_000).toISOString()}`,
+    );
+  });
+
+  it('fails a session that passed the forced roll with no roll recorded; passes one that ended before it', () => {
+    expect(run([child(5_000)], 40_000).pass).toBe(false);
+    expect(run([child(5_000)], 25_000)).toEqual(
+      expect.objectContaining({
+        pass: true,
+        detail: expect.stringContaining('ended before the forced roll'),
+      }),
+    );
   });
 });
