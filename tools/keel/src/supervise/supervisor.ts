@@ -196,7 +196,8 @@ export const createSupervisor = (o: SupervisorOptions): Supervisor => {
     try {
       child = spawn(app.command, [...app.args], {
         cwd: app.cwd ?? REPO_ROOT,
-        env: { ...app.env },
+        // The app's runtime watches the IPC channel only when told it is ours (KEEL_SUPERVISED).
+        env: { ...app.env, KEEL_SUPERVISED: '1' },
         stdio: ['ignore', log, log, 'ipc'],
         detached: true,
       });

@@ -19,6 +19,7 @@ import { createMetrics, KeelMetrics } from '../metrics/prom.metrics';
 import { createReadinessMonitor } from '../health/readiness.monitor';
 import { startHealthServer } from '../health/health.server';
 import { createLifecycle } from '../lifecycle/shutdown.lifecycle';
+import { SUPERVISED_ENV } from '../lifecycle/parent.channel';
 import { retryWithBackoff } from '../lifecycle/retry.backoff';
 import { FoldingApp } from './app.definition';
 import { startFoldingApp } from './folding-app.start';
@@ -68,7 +69,11 @@ export const runMain = async <P extends TProperties>(
     ...(spec.config ?? {}),
   }) as TObject;
   const file = env[CONFIG_FILE_ENV];
-  const decoded = loadConfig(schema, { env, ...(file ? { file } : {}), ignoreEnv: [CONFIG_FILE_ENV] });
+  const decoded = loadConfig(schema, {
+    env,
+    ...(file ? { file } : {}),
+    ignoreEnv: [CONFIG_FILE_ENV, SUPERVISED_ENV],
+  });
   if (E.isLeft(decoded)) {
     process.stderr.write(`${spec.name}: refusing to start\n${formatConfigErrors(decoded.left)}\n`);
     return 2;

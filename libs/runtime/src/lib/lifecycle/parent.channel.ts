@@ -9,8 +9,16 @@
  */
 import { Logger } from '../logging/pino.logger';
 
+/**
+ * What a supervisor sets in its apps' environment: the IPC channel is then its. Without it a
+ * channel is someone else's (a test runner's worker, whose channel may not even be Node's
+ * own object inside the runner's sandbox) and is left alone.
+ */
+export const SUPERVISED_ENV = 'KEEL_SUPERVISED';
+
 /** The part of `process` this needs; a test passes an emitter of its own. */
 export interface ParentChannelProcess {
+  readonly env: Readonly<Record<string, string | undefined>>;
   /** Present only when the process was started with an IPC channel. */
   readonly channel?: { unref(): void } | undefined;
   readonly connected?: boolean;
@@ -34,7 +42,7 @@ export const stopWhenParentGone = (
   proc: ParentChannelProcess = process,
 ): (() => void) => {
   const channel = proc.channel;
-  if (!channel) return () => undefined;
+  if (!channel || proc.env[SUPERVISED_ENV] !== '1') return () => undefined;
   let fired = false;
   const onDisconnect = (): void => {
     if (fired) return;

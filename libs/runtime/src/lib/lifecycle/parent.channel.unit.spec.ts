@@ -6,11 +6,17 @@ import { createLifecycle } from './shutdown.lifecycle';
 const logger = createLogger({ name: 'parent-channel-test', level: 'silent' });
 
 /** A stand-in for `process`: an emitter with (or without) an IPC channel. */
-const fakeProcess = (opts: { channel: boolean; connected?: boolean; messageListener?: boolean }) => {
+const fakeProcess = (opts: {
+  channel: boolean;
+  connected?: boolean;
+  messageListener?: boolean;
+  supervised?: boolean;
+}) => {
   const emitter = new EventEmitter();
   const unrefs: string[] = [];
   if (opts.messageListener) emitter.on('message', () => undefined);
   return Object.assign(emitter, {
+    env: { KEEL_SUPERVISED: opts.supervised === false ? undefined : '1' },
     channel: opts.channel ? { unref: () => void unrefs.push('unref') } : undefined,
     connected: opts.connected ?? opts.channel,
     unrefs,
@@ -27,6 +33,14 @@ describe('stopWhenParentGone', () => {
     proc.emit('disconnect');
     proc.emit('disconnect');
     expect(reasons).toEqual([PARENT_GONE]);
+  });
+
+  it('leaves a channel alone when no supervisor said it is its (KEEL_SUPERVISED unset: a test runner)', () => {
+    const reasons: string[] = [];
+    const proc = fakeProcess({ channel: true, supervised: false });
+    stopWhenParentGone((r) => reasons.push(r), logger, proc);
+    expect(proc.listenerCount('disconnect')).toBe(0);
+    expect(proc.unrefs).toEqual([]);
   });
 
   it('does nothing for a process started by hand (no channel)', () => {

@@ -17,6 +17,8 @@ const run = (...args: string[]): Run =>
   watch(
     spawn(process.execPath, ['--import', 'tsx', FIXTURE, ...args.filter((a) => a !== 'ipc')], {
       cwd: WORKSPACE,
+      // A supervisor says the channel is its (KEEL_SUPERVISED), as tools/keel's supervisor does.
+      env: args.includes('ipc') ? { ...process.env, KEEL_SUPERVISED: '1' } : process.env,
       stdio: ['ignore', 'pipe', 'pipe', ...(args.includes('ipc') ? (['ipc'] as const) : [])],
     }),
   );
@@ -107,6 +109,7 @@ describe('an app started with a supervisor channel', () => {
       const { spawn } = require('node:child_process');
       const app = spawn(process.execPath, ['--import', 'tsx', ${JSON.stringify(FIXTURE)}], {
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true,
+        env: { ...process.env, KEEL_SUPERVISED: '1' },
       });
       process.stdout.write('app ' + app.pid + '\\n');
       setInterval(() => undefined, 1000);`;
