@@ -30,6 +30,7 @@ import { DemoCollector } from '../demo/demo.collect';
 import {
   cmeSessionInvariant,
   deliveryInvariant,
+  filledParentsInvariant,
   fillsOnceInvariant,
   noDoublePlacementInvariant,
   pnlInvariant,
@@ -390,6 +391,7 @@ export const demoCommand: Command = {
       await pnlInvariant(storeUri),
       deliveryInvariant(collector, cmeCutoff),
       await positionsInvariant(collector, host.right.venues),
+      filledParentsInvariant(collector),
       cmeSessionInvariant(
         collector,
         {
@@ -399,6 +401,10 @@ export const demoCommand: Command = {
           close: cme.right.plan.facts.close,
           reopen: cme.right.plan.facts.reopen,
           forcedRoll: cme.right.plan.facts.forcedRoll,
+          rollDoneBy:
+            cme.right.plan.facts.forcedRoll +
+            Number(plan.appEnv['cme-rollover']?.['KEEL_TARGET_HORIZON_SEC'] ?? 0) * 1000 +
+            Number(plan.appEnv['cme-rollover']?.['KEEL_TICK_MS'] ?? 0),
         },
         virtualEnd,
       ),

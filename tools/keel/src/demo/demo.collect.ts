@@ -103,6 +103,16 @@ export class DemoCollector {
     { settlement: string | null; expiry: string | null; contractSize: string; lotSize: string }
   >();
   lastAt = 0;
+  /** Parent orders that completed as filled whose position (Σ fills then) was not their target. */
+  readonly missedTargets: {
+    at: number;
+    account: string;
+    instrument: string;
+    position: string;
+    target: string;
+  }[] = [];
+  /** Parent orders that completed as filled. */
+  filledParents = 0;
   /** Rolls completed (RollCompleted), in log order. */
   readonly rolls: { at: number; account: string; from: string; to: string }[] = [];
   /** When each child order of each account was requested (session clock). */
@@ -216,6 +226,19 @@ export class DemoCollector {
         p.endedAt = at;
         if (e.type === 'ParentOrderCompleted') {
           p.residual = dec(d['residual']);
+          if (d['reason'] === 'filled') {
+            this.filledParents++;
+            const position = this.positionOf(p.account, p.instrument);
+            // Filled means within the lot/min-notional remainder of its target.
+            if (position.minus(p.targetPosition).abs().gt(p.residual))
+              this.missedTargets.push({
+                at,
+                account: p.account,
+                instrument: p.instrument,
+                position: position.toString(),
+                target: p.targetPosition.toString(),
+              });
+          }
           const k = key(p.account, p.instrument);
           if (d['reason'] !== 'filled')
             this.explain(k, {

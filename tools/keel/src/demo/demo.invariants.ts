@@ -211,6 +211,8 @@ export const cmeSessionInvariant = (
     readonly close: number;
     readonly reopen: number;
     readonly forcedRoll: number;
+    /** When the roll's own TWAPs end at the latest (forced roll + their horizon + a tick). */
+    readonly rollDoneBy: number;
   },
   sessionEnd: number,
 ): DemoInvariant => {
@@ -219,7 +221,7 @@ export const cmeSessionInvariant = (
     (t) => t >= plan.close && t < plan.reopen,
   );
   const roll = c.rolls.find((r) => r.account === plan.account && r.from === plan.front && r.to === plan.next);
-  const mustRoll = sessionEnd >= plan.forcedRoll;
+  const mustRoll = sessionEnd >= plan.rollDoneBy;
   const frontHeld = (c.positionSeries.get(`${plan.account}\u0000${plan.front}`)?.points ?? []).reduce(
     (m, [, q]) => Decimal.max(m, new Decimal(q).abs()),
     new Decimal(0),
@@ -241,3 +243,23 @@ export const cmeSessionInvariant = (
         : `no order ${iso(plan.close)} → ${iso(plan.reopen)}; ${roll ? `rolled ${plan.front} → ${plan.next} at ${iso(roll.at)}` : 'the session ended before the forced roll'}; largest ${plan.front} position before it ${frontHeld.toString()}`,
   };
 };
+
+/**
+ * A parent order that completed as filled left the position (Σ the log's fills at that point)
+ * at its target, within its lot remainder: nothing traded outside it, no fill came late, none
+ * was traded twice (a superseding parent that started short of a cancelled child's unrecorded
+ * fills would overshoot here).
+ */
+export const filledParentsInvariant = (c: DemoCollector): DemoInvariant => ({
+  name: 'every parent order completed as filled left the position at its target',
+  pass: c.missedTargets.length === 0,
+  detail:
+    c.missedTargets.length === 0
+      ? `${c.filledParents} filled parent orders, each at its target`
+      : first(
+          c.missedTargets.map(
+            (m) =>
+              `${m.account} ${m.instrument} at ${new Date(m.at).toISOString()}: position ${m.position}, target ${m.target}`,
+          ),
+        ),
+});

@@ -423,6 +423,7 @@ describe('cmeSessionInvariant', () => {
     close: T0 + 10_000,
     reopen: T0 + 20_000,
     forcedRoll: T0 + 30_000,
+    rollDoneBy: T0 + 32_000,
   };
   const child = (at: number) =>
     [
@@ -455,9 +456,9 @@ describe('cmeSessionInvariant', () => {
     );
   });
 
-  it('fails a session that passed the forced roll with no roll recorded; passes one that ended before it', () => {
+  it("fails a session that went past the roll's end with no roll recorded; passes one that ended before", () => {
     expect(run([child(5_000)], 40_000).pass).toBe(false);
-    expect(run([child(5_000)], 25_000)).toEqual(
+    expect(run([child(5_000)], 31_000)).toEqual(
       expect.objectContaining({
         pass: true,
         detail: expect.stringContaining('ended before the forced roll'),

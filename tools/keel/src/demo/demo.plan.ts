@@ -273,7 +273,11 @@ export const buildDemoPlan = (o: DemoPlanOptions): DemoPlan => {
         fixedRates: { USD: '1' },
       }),
     },
-    'cme-rollover': o.cme ? { ...o.cme.rolloverEnv } : { KEEL_ACCOUNT_IDS: '' },
+    // The roll's own targets are worked like the optimizer's: over the same wall-time horizon (a
+    // fixed 900 s of session clock is 1.5 s of wall time at 600×, too short for any fill).
+    'cme-rollover': o.cme
+      ? { ...o.cme.rolloverEnv, KEEL_TARGET_HORIZON_SEC: String(horizonSec) }
+      : { KEEL_ACCOUNT_IDS: '' },
     'prediction-ingest': {
       KEEL_INSTRUMENTS: modelInstruments.map((m) => m.instrument).join(','),
     },

@@ -222,7 +222,11 @@ describe('buildDemoPlan: accounts, venues and the optimizer agree', () => {
     expect(p.appEnv['gateway-cme']).toEqual(
       expect.objectContaining({ KEEL_ACCOUNT_IDS: 'paper-cme', KEEL_SIM_VENUE: 'cme-sim' }),
     );
-    expect(p.appEnv['cme-rollover']).toEqual(cme.rolloverEnv);
+    // The plan's rollover settings, with the roll's targets worked over the session's TWAP horizon.
+    expect(p.appEnv['cme-rollover']).toEqual({
+      ...cme.rolloverEnv,
+      KEEL_TARGET_HORIZON_SEC: String((WALL.horizonMs * p.speed) / 1000),
+    });
     expect(p.appEnv['execution']?.['KEEL_ACCOUNT_IDS']).toBe('paper-binance,paper-okx,paper-cme');
     expect(p.appEnv['prediction-ingest']?.['KEEL_INSTRUMENTS']).toBe('BTC/USDT:USDT,ETH/USDT:USDT,CME:ES');
     expect(p.modelInstruments[2]).toEqual({ instrument: 'CME:ES', kind: 'cme', root: 'ES' });

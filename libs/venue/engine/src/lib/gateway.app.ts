@@ -37,7 +37,17 @@ import {
 } from './command-gate';
 import { CoalescingAdapter } from './request-coalescer';
 import { checkDelivery } from './delivery-guard';
-import { PlacementFact, PlacementOutcome, placementEvents, runPlacement } from './order-placement';
+import {
+  fillEvents,
+  PlacementFact,
+  PlacementOutcome,
+  placementEvents,
+  runPlacement,
+} from './order-placement';
+import { fillsOfOrder, unrecordedFilled } from './fills-before-cancel';
+
+/** How far back the venue's fills are read when a cancel reports fills the log lacks (a child order lives for a slice). */
+const FILLS_BEFORE_CANCEL_LOOKBACK_MS = 24 * 3_600_000;
 import { runCancel } from './order-cancel';
 import type { GatewayMetrics } from './gateway.metrics';
 
@@ -217,12 +227,34 @@ export const gatewayApp = (accountIds: readonly string[], shell: GatewayShell): 
   /** Cancel one child order (looked up on doubt) and record what became of it. */
   const cancel = (
     work: Extract<GatewayWork, { type: 'cancel' }>,
+    state: GatewayState,
     meta: EventMeta,
   ): TE.TaskEither<KeelError, readonly Write[]> => {
     const c = work.command;
     const venue = shell.venues.get(c.accountId);
     if (!venue) return TE.right(none);
     const ref = { accountId: c.accountId, instrument: c.instrument, clientOrderId: c.clientOrderId };
+    const log = state.logs[c.accountId];
+    /** Fills the cancel's answer reports and the log does not hold yet, read from the venue (fills-before-cancel.ts). */
+    const missingFills = async (facts: readonly PlacementFact[]): Promise<readonly NewEvent[]> => {
+      const logged = log?.orders[c.clientOrderId]?.filledQty ?? '0';
+      if (unrecordedFilled(facts, logged).isZero()) return [];
+      const read = await venue.fetchFills(c.instrument, clock.now() - FILLS_BEFORE_CANCEL_LOOKBACK_MS)();
+      if (E.isLeft(read)) {
+        logger.warn(
+          { clientOrderId: c.clientOrderId, err: read.left },
+          'cancel reports fills not yet recorded and the venue did not list them: the cycle will record them',
+        );
+        return [];
+      }
+      const events = fillEvents(
+        c.accountId,
+        fillsOfOrder(read.right, c.clientOrderId),
+        new Set(Object.keys(log?.fills ?? {})),
+        meta,
+      );
+      return E.isRight(events) ? events.right : [];
+    };
     return pipe(
       TE.fromTask(() =>
         runCancel(
@@ -230,7 +262,18 @@ export const gatewayApp = (accountIds: readonly string[], shell: GatewayShell): 
           { venue, sleep },
         ),
       ),
-      TE.chain((out) => TE.fromEither(placementEvents(ref, out.facts, meta))),
+      TE.chain((out) =>
+        pipe(
+          TE.fromTask(() => missingFills(out.facts)),
+          TE.chain((fills) =>
+            TE.fromEither(
+              E.map((cancelled: readonly NewEvent[]) => [...fills, ...cancelled])(
+                placementEvents(ref, out.facts, meta),
+              ),
+            ),
+          ),
+        ),
+      ),
       TE.chain((events) => record(c.accountId, events)),
       TE.map(() => none),
     );
@@ -257,7 +300,7 @@ export const gatewayApp = (accountIds: readonly string[], shell: GatewayShell): 
         case 'place':
           return place(work, state, gate, meta, ctx);
         case 'cancel':
-          return cancel(work, meta);
+          return cancel(work, state, meta);
         default: {
           const never: never = work;
           return never;
