@@ -113,7 +113,7 @@ const OPTIONS = {
     type: 'string',
     valueName: 'dir',
     description: 'the recorded market data',
-    defaultText: '../shared/data/market (or $KEEL_MARKET_DATA)',
+    defaultText: 'tools/keel/demo-data (or $KEEL_MARKET_DATA)',
   },
 } as const satisfies OptionSpecs;
 
@@ -134,7 +134,7 @@ export const demoCommand: Command = {
     const marketDir = path.resolve(flags['market-data'] ?? defaultMarketDir(root));
     if (!fs.existsSync(marketDir))
       throw new UsageError(
-        `--market-data: ${marketDir} does not exist (the recorded data of ../shared/data/market)`,
+        `--market-data: ${marketDir} does not exist (a folder of recorded data such as tools/keel/demo-data)`,
       );
     // Listen before anything starts: a second Ctrl-C (or SIGTERM) kills everything at once.
     const owned: Owned = {};

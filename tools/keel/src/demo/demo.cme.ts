@@ -8,7 +8,7 @@ import * as E from 'fp-ts/Either';
 import type { PriceBar } from '../model/ma-cross';
 import { cmeModelBars, cmePlan, CmePlan, RECOMMENDED_SPEED } from './cme.plan';
 import { DEFAULT_DELIVERY_GRACE_MS, deliveryCutoffOf } from './cme.delivery';
-import type { DemoCmePart } from './demo.plan';
+import { DemoCmePart, FILES, resolveDataFile } from './demo.plan';
 
 export { RECOMMENDED_SPEED };
 
@@ -37,6 +37,8 @@ export const cmeDemoPart = (o: {
       venue: CME_VENUE,
       accountId: CME_ACCOUNT,
       dataDir: o.dataDir,
+      // The committed slice (2013-12-01 → 12-20) or the full ES file, whichever the folder holds.
+      file: resolveDataFile(o.dataDir, FILES.cmeBars).file,
     }),
   );
 

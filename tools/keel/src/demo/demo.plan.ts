@@ -18,25 +18,61 @@
  * model's slow mean needs an hour of bars before the first prediction); a session longer than
  * what is left of a file is refused, naming --minutes and --speed.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { instrumentJson, InstrumentJson, SimMarketSpec } from '@keel/venue-sim';
 import { BINANCE_USDM_BTCUSDT } from '@keel/instruments';
 import type { DemoDataFile } from './demo.record';
 
-/** The recorded market data folder (../shared/data/market next to the repository). */
+/**
+ * The recorded market data: `KEEL_MARKET_DATA`, else the files committed in tools/keel/demo-data
+ * (so a fresh clone trades anywhere; their README gives each file's provenance).
+ */
 export const defaultMarketDir = (root: string): string =>
-  process.env['KEEL_MARKET_DATA'] ?? path.resolve(root, '../shared/data/market');
+  process.env['KEEL_MARKET_DATA'] ?? path.resolve(root, 'tools/keel/demo-data');
+
+/** A recorded file the plan can use, under each name it may have (the committed slice, the full file), with its span. */
+interface DataFile {
+  readonly names: readonly string[];
+  readonly start: number;
+  /** The last instant each name's file covers, in the order of `names`. */
+  readonly ends: readonly number[];
+}
 
 export const FILES = {
-  btcQuotes: 'binance-usdm-btcusdt-bbo1s-2026-01-01_2026-01-02.csv.gz',
-  ethBars: 'binance-usdm-ethusdt-1m-2024-01-01_2024-02-15.csv.gz',
-} as const;
+  btcQuotes: {
+    names: ['binance-usdm-btcusdt-bbo1s-2026-01-01_2026-01-02.csv.gz'],
+    start: Date.parse('2026-01-01T00:00:00Z'),
+    ends: [Date.parse('2026-01-02T23:59:59Z')],
+  },
+  ethBars: {
+    names: [
+      'binance-usdm-ethusdt-1m-2024-01-01_2024-01-03.csv.gz',
+      'binance-usdm-ethusdt-1m-2024-01-01_2024-02-15.csv.gz',
+    ],
+    start: Date.parse('2024-01-01T00:00:00Z'),
+    ends: [Date.parse('2024-01-03T23:59:00Z'), Date.parse('2024-02-15T06:17:00Z')],
+  },
+  cmeBars: {
+    names: [
+      'cme-es-1m-tradebars-algoseek-2013-12-01_2013-12-20.csv.gz',
+      'cme-es-1m-tradebars-algoseek-2013-10-06_2020-01-06.csv.gz',
+    ],
+    start: Date.parse('2013-12-01T00:00:00Z'),
+    ends: [Date.parse('2013-12-20T23:59:00Z'), Date.parse('2020-01-06T23:59:00Z')],
+  },
+} as const satisfies Record<string, DataFile>;
 
-/** Where each crypto file's replay starts (data time) and where it ends, after the model's warm-up. */
-const CRYPTO_DATA = {
-  btc: { start: Date.parse('2026-01-01T00:00:00Z'), end: Date.parse('2026-01-02T23:59:59Z') },
-  eth: { start: Date.parse('2024-01-01T00:00:00Z'), end: Date.parse('2024-02-15T06:17:00Z') },
-} as const;
+/** The first of a file's names present in `dir` (its path and end), or the first name when none is (the load then says which file is missing). */
+export const resolveDataFile = (
+  dir: string,
+  f: DataFile,
+  exists: (p: string) => boolean = fs.existsSync,
+): { readonly file: string; readonly end: number } => {
+  const i = f.names.findIndex((n) => exists(path.join(dir, n)));
+  const k = i < 0 ? 0 : i;
+  return { file: path.join(dir, f.names[k] as string), end: f.ends[k] as number };
+};
 /** Wall-time intents the plan scales to the session's speed. */
 export const WALL = { horizonMs: 12_000 } as const;
 
@@ -72,6 +108,8 @@ export interface DemoPlanOptions {
   readonly cme?: DemoCmePart;
   readonly cmeVenue?: string;
   readonly cmeAccount?: string;
+  /** Whether a file exists (tests pass their own). */
+  readonly exists?: (p: string) => boolean;
 }
 
 export interface DemoPlan {
@@ -125,18 +163,20 @@ export const buildDemoPlan = (o: DemoPlanOptions): DemoPlan => {
   const spanMs = o.minutes * 60_000 * o.speed;
   // A margin for start-up (the clock runs while apps start) and the wind-down after --minutes.
   const until = clockStart + spanMs + 90_000 * o.speed;
-  const btcShift = clockStart - (CRYPTO_DATA.btc.start + WARM_UP_MS);
-  const ethShift = clockStart - (CRYPTO_DATA.eth.start + WARM_UP_MS);
+  const btc = resolveDataFile(o.marketDir, FILES.btcQuotes, o.exists);
+  const eth = resolveDataFile(o.marketDir, FILES.ethBars, o.exists);
+  const btcShift = clockStart - (FILES.btcQuotes.start + WARM_UP_MS);
+  const ethShift = clockStart - (FILES.ethBars.start + WARM_UP_MS);
   for (const [name, d, shift] of [
-    ['btc', CRYPTO_DATA.btc, btcShift],
-    ['eth', CRYPTO_DATA.eth, ethShift],
+    ['btc', btc, btcShift],
+    ['eth', eth, ethShift],
   ] as const)
     if (d.end + shift < until)
       throw new DemoPlanError(
         `--minutes ${o.minutes} at --speed ${o.speed} needs ${((until - clockStart) / 3_600_000).toFixed(1)} h of data; the ${name} file has ${((d.end + shift - clockStart) / 3_600_000).toFixed(1)} h after its warm-up: lower --minutes or --speed`,
       );
-  const btcFile = path.join(o.marketDir, FILES.btcQuotes);
-  const ethFile = path.join(o.marketDir, FILES.ethBars);
+  const btcFile = btc.file;
+  const ethFile = eth.file;
   const from = clockStart - 60_000 * o.speed; // a minute of wall time before the start: quotes at once
   const cryptoMarkets = (venue: string, okx: boolean): SimMarketSpec[] => [
     {

@@ -12,8 +12,8 @@ const CLOCK_START = Date.parse('2025-11-20T14:30:00Z');
 /** The first instant of each crypto file (data time), from the files' names. */
 const BTC_FILE_START = Date.parse('2026-01-01T00:00:00Z');
 const ETH_FILE_START = Date.parse('2024-01-01T00:00:00Z');
-const BTC_FILE = path.join(MARKET_DIR, FILES.btcQuotes);
-const ETH_FILE = path.join(MARKET_DIR, FILES.ethBars);
+const BTC_FILE = path.join(MARKET_DIR, FILES.btcQuotes.names[0]);
+const ETH_FILE = path.join(MARKET_DIR, FILES.ethBars.names[0]);
 
 const plan = (o: Partial<Parameters<typeof buildDemoPlan>[0]> = {}): DemoPlan =>
   buildDemoPlan({ speed: 60, minutes: 10, marketDir: MARKET_DIR, clockStart: CLOCK_START, ...o });
@@ -54,10 +54,10 @@ describe('buildDemoPlan: the crypto files on the session clock', () => {
       { instrument: 'ETH/USDT:USDT', kind: 'bars', file: ETH_FILE, shiftMs: ethShift },
     ]);
     expect(p.data.map((d) => [d.venue, d.instrument, d.file, d.shiftMs])).toEqual([
-      ['binanceusdm-sim', 'BTC/USDT:USDT', FILES.btcQuotes, btcShift],
-      ['binanceusdm-sim', 'ETH/USDT:USDT', FILES.ethBars, ethShift],
-      ['okx-sim', 'BTC/USDT:USDT', FILES.btcQuotes, btcShift],
-      ['okx-sim', 'ETH/USDT:USDT', FILES.ethBars, ethShift],
+      ['binanceusdm-sim', 'BTC/USDT:USDT', FILES.btcQuotes.names[0], btcShift],
+      ['binanceusdm-sim', 'ETH/USDT:USDT', FILES.ethBars.names[0], ethShift],
+      ['okx-sim', 'BTC/USDT:USDT', FILES.btcQuotes.names[0], btcShift],
+      ['okx-sim', 'ETH/USDT:USDT', FILES.ethBars.names[0], ethShift],
     ]);
   });
 
