@@ -195,8 +195,11 @@ export const demoCommand: Command = {
     const secret = randomBytes(32).toString('hex');
     const apiPort = await freePort();
     const baseEnv: Record<string, string> = {};
+    // Nothing of the operator's Keel settings or venue credentials reaches a paper app: the
+    // plan's settings are the session's, and simulated venues need no keys.
     for (const [k, v] of Object.entries(process.env))
-      if (v !== undefined && (!k.startsWith('KEEL_') || PASSED_THROUGH.has(k))) baseEnv[k] = v;
+      if (v !== undefined && !k.startsWith('VENUE_') && (!k.startsWith('KEEL_') || PASSED_THROUGH.has(k)))
+        baseEnv[k] = v;
     Object.assign(baseEnv, {
       KEEL_NATS_URL: natsUrl,
       KEEL_STORE_URI: storeUri,
