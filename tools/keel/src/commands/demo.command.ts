@@ -41,6 +41,7 @@ import { barMinuteCloses, quoteMinuteCloses, runDemoModel } from '../demo/demo.m
 import { buildDemoPlan, defaultMarketDir, DemoPlan, DemoPlanError, WALL } from '../demo/demo.plan';
 import type { DemoChaosAction, DemoInvariant, DemoRecord } from '../demo/demo.record';
 import { hostVenues } from '../demo/demo.venues';
+import { mulberry32 } from '@keel/venue-sim';
 import { createDisplay } from '../demo/demo.display';
 import { CME_ACCOUNT, cmeDemoPart, cmeModelPrices, cmeCutoff, RECOMMENDED_SPEED } from '../demo/demo.cme';
 import { writeReport } from '../demo/report.html';
@@ -53,18 +54,6 @@ const root = workspaceRoot();
 
 /** Settings every app shares that an operator may set for the session; every other KEEL_* is the plan's. */
 const PASSED_THROUGH = new Set(['KEEL_LOG_LEVEL']);
-
-/** A small seeded generator (mulberry32): a chaos run is repeatable from its seed. */
-const seeded = (seed: number) => {
-  let a = seed >>> 0;
-  return (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A sleep that ends early when `signal` aborts, and leaves no timer behind (so the process can exit). */
@@ -315,7 +304,7 @@ export const demoCommand: Command = {
     let chaosOn = chaos;
     const chaosRun = (async () => {
       if (!chaos) return;
-      const rnd = seeded(seed);
+      const rnd = mulberry32(seed); // seeded: a chaos run is repeatable from its seed
       // The relay and a gateway first (the kills the issue names), then every other app, each
       // round in a seeded order: a short session still loses its relay and a gateway.
       const names = apps.map((a) => a.name);

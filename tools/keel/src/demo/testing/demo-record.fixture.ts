@@ -6,6 +6,7 @@
  * generator, so a failing spec shows the same page every time.
  */
 import Decimal from 'decimal.js';
+import { mulberry32 } from '@keel/venue-sim';
 import type {
   DemoAccount,
   DemoChaosAction,
@@ -25,17 +26,8 @@ export interface DemoRecordFixtureOptions {
   readonly seed?: number;
 }
 
-/** mulberry32: a tiny seeded PRNG; fixtures must not depend on Math.random. */
-const rng = (seed: number): (() => number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
+/** Fixtures must not depend on Math.random: the simulator's seeded PRNG. */
+const rng = mulberry32;
 
 const START = Date.UTC(2026, 0, 1, 2, 0, 0);
 const SPEED = 60;
