@@ -21,6 +21,18 @@ export interface StopSignalsOptions {
   readonly duplicateWindowMs?: number;
   /** The clock the window is measured on (default `Date.now`); replaced in tests. */
   readonly now?: () => number;
+  /**
+   * Where the signals come from (default `process`). Tests pass their own emitter: a test that
+   * emits on `process` can reach the real process instead (a library such as signal-exit,
+   * loaded by Jest's cache writer, re-routes `process.emit`) and kill the test runner.
+   */
+  readonly source?: SignalSource;
+}
+
+/** The two calls `listenForStop` makes on its signal source (`process` in production). */
+export interface SignalSource {
+  on(signal: 'SIGINT' | 'SIGTERM', listener: (signal: NodeJS.Signals) => void): unknown;
+  off(signal: 'SIGINT' | 'SIGTERM', listener: (signal: NodeJS.Signals) => void): unknown;
 }
 
 /** The default window: a forwarded copy comes within milliseconds; a person's second Ctrl-C later. */
@@ -30,6 +42,7 @@ export const DUPLICATE_SIGNAL_WINDOW_MS = 100;
 export const listenForStop = (force: () => void, options: StopSignalsOptions = {}): StopSignals => {
   const windowMs = options.duplicateWindowMs ?? DUPLICATE_SIGNAL_WINDOW_MS;
   const now = options.now ?? Date.now;
+  const source: SignalSource = options.source ?? process;
   let first: { readonly signal: NodeJS.Signals; readonly at: number } | undefined;
   let forced = false;
   let resolve: (s: 'SIGINT' | 'SIGTERM') => void = () => undefined;
@@ -45,13 +58,13 @@ export const listenForStop = (force: () => void, options: StopSignalsOptions = {
     forced = true;
     force();
   };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
+  source.on('SIGINT', handler);
+  source.on('SIGTERM', handler);
   return {
     requested,
     dispose: () => {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
+      source.off('SIGINT', handler);
+      source.off('SIGTERM', handler);
     },
   };
 };
