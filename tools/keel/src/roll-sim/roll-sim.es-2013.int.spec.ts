@@ -20,16 +20,15 @@ import * as path from 'node:path';
 import * as E from 'fp-ts/Either';
 import { chicagoInstant } from '@keel/calendar';
 import { readBars } from './roll-sim.bars';
-import { heldOf, MinuteSample, RollSimResult, runRollSim } from './roll-sim.harness';
+import { runInChild } from '../test/in-child';
+import { ES_2013_EXPOSURE, ES_2013_FILE, ES_2013_FROM, ES_2013_TO } from './roll-sim.es-2013.fixture';
+import { heldOf, MinuteSample, RollSimResult } from './roll-sim.harness';
 import { recordedRunInput } from './roll-sim.setup';
 
-const FILE = path.resolve(
-  __dirname,
-  '../../../../libs/rollover/domain/test-data/cme-es-1m-tradebars-algoseek-2013-12-01_2013-12-20.csv.gz',
-);
-const FROM = Date.parse('2013-12-01T00:00:00Z');
-const TO = Date.parse('2013-12-21T00:00:00Z');
-const EXPOSURE = 3;
+const FILE = ES_2013_FILE;
+const FROM = ES_2013_FROM;
+const TO = ES_2013_TO;
+const EXPOSURE = ES_2013_EXPOSURE;
 const MIN = 60_000;
 const HORIZON_MS = 900_000;
 const iso = (t: number): string => new Date(t).toISOString();
@@ -37,15 +36,9 @@ const iso = (t: number): string => new Date(t).toISOString();
 /** The engines replay every poll interval of the 20 days: minutes of wall time on this machine. */
 const LONG_RUN_MS = 900_000;
 
-const run = async (to = TO): Promise<RollSimResult> => {
-  const bars = await readBars(FILE, 'ES', FROM, to);
-  if (E.isLeft(bars)) throw new Error(bars.left);
-  const input = recordedRunInput({ root: 'ES', bars: bars.right, from: FROM, to, exposure: EXPOSURE });
-  if (E.isLeft(input)) throw new Error(input.left);
-  const r = await runRollSim(input.right);
-  if (E.isLeft(r)) throw new Error(r.left);
-  return r.right;
-};
+/** The run, in a child process (Jest would make it 2–2.5× slower: src/test/in-child.ts). */
+const run = (to = TO): Promise<RollSimResult> =>
+  runInChild<RollSimResult>(path.join(__dirname, 'roll-sim.es-2013.fixture.ts'), 'runEs2013', [to]);
 
 describe('roll-sim: ES December 2013 (ESZ13 → ESH14) on the recorded bars, through the real deciders and the venue simulator', () => {
   let result: RollSimResult;
@@ -211,7 +204,7 @@ describe('roll-sim: ES December 2013 (ESZ13 → ESH14) on the recorded bars, thr
     'is deterministic: two runs give byte-identical JSON',
     async () => {
       const to = Date.parse('2013-12-04T00:00:00Z');
-      const [a, b] = [await run(to), await run(to)];
+      const [a, b] = await Promise.all([run(to), run(to)]);
       expect(a.report.parents.length).toBeGreaterThan(0);
       expect(JSON.stringify(b)).toBe(JSON.stringify(a));
     },

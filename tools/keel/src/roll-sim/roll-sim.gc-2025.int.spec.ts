@@ -15,26 +15,19 @@
  * the calendar: 30 minutes before each Friday close to the Sunday 17:00 open, and both
  * Thanksgiving closures.
  */
-import Decimal from 'decimal.js';
+import * as path from 'node:path';
 import * as E from 'fp-ts/Either';
-import { chicagoDateOf, chicagoInstant, productSpec } from '@keel/calendar';
-import { contractCalendar, DEFAULT_EXPOSURE_POLICY, rollContractsFromCalendar } from '@keel/rollover-domain';
-import { syntheticBars } from './roll-sim.bars';
-import { cmeInstrument, rollRows } from './roll-sim.contracts';
-import {
-  calendarSessions,
-  heldOf,
-  MinuteSample,
-  quoteMaxAgeFor,
-  ROLL_SIM_DEFAULTS,
-  RollSimResult,
-  runRollSim,
-} from './roll-sim.harness';
+import { chicagoDateOf, chicagoInstant } from '@keel/calendar';
+import { rollContractsFromCalendar } from '@keel/rollover-domain';
+import { runInChild } from '../test/in-child';
+import { rollRows } from './roll-sim.contracts';
+import { GC_2025_DESIRED, GC_2025_END, GC_2025_START } from './roll-sim.gc-2025.fixture';
+import { calendarSessions, heldOf, MinuteSample, RollSimResult } from './roll-sim.harness';
 
 const ct = (date: string, time: string): number => chicagoInstant(date, time);
-const START = ct('2025-11-10', '00:00');
-const END = ct('2025-12-01', '12:00');
-const DESIRED = 4;
+const START = GC_2025_START;
+const END = GC_2025_END;
+const DESIRED = GC_2025_DESIRED;
 const MIN = 60_000;
 const HORIZON_MS = 900_000;
 const iso = (t: number): string => new Date(t).toISOString();
@@ -48,48 +41,9 @@ const ZERO_WINDOWS: readonly (readonly [number, number])[] = [
 const expectedExposure = (t: number): number =>
   ZERO_WINDOWS.some(([a, b]) => t >= a && t < b) ? 0 : DESIRED;
 
-const run = async (): Promise<RollSimResult> => {
-  const rows = rollRows('GC', '2025-11-10', '2025-12-01', 'globex');
-  if (E.isLeft(rows)) throw new Error(JSON.stringify(rows.left));
-  const calendar = contractCalendar('GC', 'GC.c.0', rows.right);
-  if (E.isLeft(calendar)) throw new Error(JSON.stringify(calendar.left));
-  const spec = productSpec('GC');
-  if (spec === undefined) throw new Error('no GC spec');
-  const sessions = calendarSessions('GC', START, END);
-  if (E.isLeft(sessions)) throw new Error(sessions.left);
-  const barMs = 5 * MIN;
-  const bars = syntheticBars({
-    seed: 20251103,
-    contracts: [
-      { code: 'GCZ5', startPrice: '4000.0' },
-      { code: 'GCG6', startPrice: '4025.0' },
-    ],
-    sessions: sessions.right,
-    from: START,
-    to: END,
-    barMs,
-    tick: new Decimal(spec.tickSize),
-    maxMoveTicks: 5,
-    maxVolume: 60,
-  });
-  const r = await runRollSim({
-    ...ROLL_SIM_DEFAULTS,
-    root: 'GC',
-    calendar: calendar.right,
-    instruments: rows.right.map((row) => cmeInstrument(spec, row)),
-    bars,
-    barMs,
-    hours: { kind: 'calendar' },
-    policy: DEFAULT_EXPOSURE_POLICY,
-    desired: [{ at: START, qty: String(DESIRED) }],
-    from: START,
-    to: END,
-    decideEveryMs: 5 * MIN,
-    quoteMaxAgeMs: quoteMaxAgeFor(barMs, ROLL_SIM_DEFAULTS.cycleMs, ROLL_SIM_DEFAULTS.tickMs),
-  });
-  if (E.isLeft(r)) throw new Error(r.left);
-  return r.right;
-};
+/** The run, in a child process (Jest would make it 2–2.5× slower: src/test/in-child.ts). */
+const run = (): Promise<RollSimResult> =>
+  runInChild<RollSimResult>(path.join(__dirname, 'roll-sim.gc-2025.fixture.ts'), 'runGc2025');
 
 describe('roll-sim: GC 10 Nov – 1 Dec 2025 across the GCZ5 → GCG6 roll and Thanksgiving (synthetic bars, calendar hours, default exposure policy)', () => {
   let result: RollSimResult;
