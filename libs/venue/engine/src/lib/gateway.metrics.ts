@@ -2,6 +2,8 @@
  * The gateway's own Prometheus series, on the app's registry (served at /metrics):
  * - `venue_requests{account,kind="requested"|"sent"}`: reads asked of the coalescer vs calls
  *   that reached the venue (their ratio is the coalescing saving);
+ * - `venue_cached_reads{account}`: reads the coalescer holds (in flight or still shareable):
+ *   flat over time, whatever the uptime;
  * - `venue_budget_tokens{account,bucket}` and `venue_budget_paused_seconds{account}`: what is
  *   left of each rate-limit bucket, and how long the venue told us to back off;
  * - `gateway_placements_total{outcome}`: placement outcomes (accepted, rejected, cancelled,
@@ -42,6 +44,15 @@ export const registerGatewayMetrics = (
         this.set({ account, kind: 'requested' }, s.requested);
         this.set({ account, kind: 'sent' }, s.sent);
       }
+    },
+  });
+  new Gauge({
+    name: 'venue_cached_reads',
+    help: 'Reads the coalescer holds now (in flight, or settled and still shareable)',
+    labelNames: ['account'] as const,
+    registers,
+    collect() {
+      for (const [account, v] of sources.venues) this.set({ account }, v.cachedReads());
     },
   });
   new Gauge({

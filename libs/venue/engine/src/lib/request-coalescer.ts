@@ -10,7 +10,12 @@
  *   venue's answer to *its* question, never an answer older than its own placement.
  * - Writes (place, cancel) are never shared, and they drop every cached private read (open
  *   orders, fills, balances, positions, order look-ups) so nothing stale outlives them.
- * - Failures are shared with the calls already waiting, never cached.
+ * - Failures are shared with the calls already waiting, never cached. A call that throws (or
+ *   whose promise rejects) instead of answering an error is answered as `VenueMalformed` and
+ *   dropped the same way, so it can never hold its key "in flight" until a restart.
+ * - Memory stays flat: a settled read is dropped as soon as it can no longer be shared (an
+ *   order look-up at once, a windowed read after its window, a cycle read at the next cycle),
+ *   so reads whose arguments change every time (`fetchTrades` from a moving cursor) never pile up.
  *
  * The result is itself a `VenueAdapter`, so callers cannot tell it from the venue. Every call
  * that does reach the venue goes through the account's rate budget when one is given.
@@ -88,6 +93,8 @@ export interface CoalescingAdapter extends VenueAdapter {
   /** Start a new polling cycle: balances, positions and the account are read afresh on next demand. */
   beginCycle(): void;
   stats(): CoalescerStats;
+  /** Reads held now (in flight or settled and still shareable, plus any not yet swept). */
+  cachedReads(): number;
 }
 
 interface Entry extends CachedRead {
@@ -107,20 +114,52 @@ const fromBudget = (op: VenueOp, e: VenueError | BudgetError): VenueError =>
       }
     : e;
 
+/** The answer for a call that threw instead of answering: nothing of it is used. */
+const thrown = (venue: string, op: VenueOp, e: unknown): VenueError => ({
+  _tag: 'VenueMalformed',
+  venue,
+  op,
+  path: '',
+  value: '',
+  message: `the call threw instead of answering: ${e instanceof Error ? e.message : String(e)}`,
+});
+
+/** Sweep settled entries at least this often (entries held), and whenever the map doubles. */
+const MIN_SWEEP_AT = 64;
+
 export const createRequestCoalescer = (adapter: VenueAdapter, opts: CoalescerOptions): CoalescingAdapter => {
   const entries = new Map<string, Entry>();
   let cycle = 0;
   let requested = 0;
   let sent = 0;
+  let sweepAt = MIN_SWEEP_AT;
+
+  /** Drop every settled entry that can no longer answer a request. O(entries), amortised O(1) a read. */
+  const sweep = (): void => {
+    const now = opts.clock.now();
+    for (const [k, e] of entries) {
+      const policy = SHARE_POLICY[e.op];
+      if (e.settledAt !== null && (policy === 'never' || !canShare(policy, e, now, opts.windowMs, cycle)))
+        entries.delete(k);
+    }
+    sweepAt = Math.max(MIN_SWEEP_AT, 2 * entries.size);
+  };
 
   const send = <A>(
     op: VenueOp,
     call: () => TE.TaskEither<VenueError, A>,
   ): Promise<E.Either<VenueError, A>> => {
     sent++;
+    const answer = (): TE.TaskEither<VenueError, A> => () => {
+      try {
+        return call()().catch((e: unknown) => E.left(thrown(adapter.venue, op, e)));
+      } catch (e) {
+        return Promise.resolve(E.left(thrown(adapter.venue, op, e)));
+      }
+    };
     return opts.budget
-      ? TE.mapLeft((e: VenueError | BudgetError) => fromBudget(op, e))(opts.budget.run(op, call))()
-      : call()();
+      ? TE.mapLeft((e: VenueError | BudgetError) => fromBudget(op, e))(opts.budget.run(op, answer))()
+      : answer()();
   };
 
   const read =
@@ -141,12 +180,13 @@ export const createRequestCoalescer = (adapter: VenueAdapter, opts: CoalescerOpt
       const promise = send(op, call).then((r) => {
         const current = entries.get(key);
         if (current?.promise === promise) {
-          if (E.isLeft(r)) entries.delete(key);
+          if (E.isLeft(r) || policy === 'inFlight') entries.delete(key);
           else entries.set(key, { ...current, settledAt: opts.clock.now() });
         }
         return r;
       });
       entries.set(key, { op, promise, settledAt: null, cycle });
+      if (entries.size >= sweepAt) sweep();
       return promise;
     };
 
@@ -188,7 +228,9 @@ export const createRequestCoalescer = (adapter: VenueAdapter, opts: CoalescerOpt
     close: () => adapter.close(),
     beginCycle: () => {
       cycle++;
+      sweep();
     },
     stats: () => ({ requested, sent }),
+    cachedReads: () => entries.size,
   };
 };

@@ -130,6 +130,66 @@ describe('request coalescer', () => {
     expect(gw.stats().sent).toBe(2);
   });
 
+  it('a call that throws (or rejects) answers VenueMalformed and does not hold its read in flight', async () => {
+    const clock = createVirtualClock(T0);
+    const venue = createCountingAdapter({ latency: tick });
+    let mode: 'reject' | 'throw' | 'answer' = 'reject';
+    const broken = {
+      ...venue,
+      fetchTopOfBook: (symbol: string) => {
+        if (mode === 'throw') throw new Error('cannot map the venue answer');
+        return mode === 'reject'
+          ? () => tick().then(() => Promise.reject(new Error('price is not a decimal')))
+          : venue.fetchTopOfBook(symbol);
+      },
+    };
+    const gw = createRequestCoalescer(broken, { windowMs: 1_000, clock });
+    const [a, b] = await Promise.all([gw.fetchTopOfBook('A')(), gw.fetchTopOfBook('A')()]);
+    expect(E.isLeft(a) && a.left).toMatchObject({ _tag: 'VenueMalformed', op: 'fetchTopOfBook' });
+    expect(E.isLeft(a) && a.left._tag === 'VenueMalformed' && a.left.message).toMatch(
+      /price is not a decimal/,
+    );
+    expect(E.isLeft(b)).toBe(true);
+    expect(gw.cachedReads()).toBe(0);
+    mode = 'throw';
+    const c = await gw.fetchTopOfBook('A')();
+    expect(E.isLeft(c) && c.left).toMatchObject({ _tag: 'VenueMalformed' });
+    mode = 'answer';
+    expect(E.isRight(await gw.fetchTopOfBook('A')())).toBe(true);
+    expect(gw.stats().sent).toBe(3);
+  });
+
+  it('holds no settled read past its use: reads from a moving cursor do not pile up', async () => {
+    const { clock, gw } = setup(250);
+    const sizes: number[] = [];
+    for (let c = 0; c < 2_000; c++) {
+      gw.beginCycle();
+      // What the gateway cycle asks each poll: trades since a trade id that moves every time,
+      // the book, the account, and an order look-up.
+      await Promise.all([
+        gw.fetchTrades('BTC/USDT:USDT', String(T0 + c))(),
+        gw.fetchTrades('ETH/USDT:USDT', String(T0 + c))(),
+        gw.fetchTopOfBook('BTC/USDT:USDT')(),
+        gw.fetchAccount()(),
+        gw.fetchOrderByClientId('BTC/USDT:USDT', `c-${c}`)(),
+      ]);
+      clock.advanceBy(1_000);
+      sizes.push(gw.cachedReads());
+    }
+    expect(gw.stats().requested).toBe(10_000);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(4);
+    expect(sizes[sizes.length - 1]).toBe(sizes[10]);
+  });
+
+  it('sweeps without beginCycle too: a caller that never starts a cycle stays bounded', async () => {
+    const { clock, gw } = setup(250);
+    for (let c = 0; c < 1_000; c++) {
+      await gw.fetchTrades('BTC/USDT:USDT', String(T0 + c))();
+      clock.advanceBy(300);
+    }
+    expect(gw.cachedReads()).toBeLessThanOrEqual(64);
+  });
+
   it('charges each call that reaches the venue, and only those, to the rate budget', async () => {
     const clock = createVirtualClock(T0);
     const venue = createCountingAdapter();
