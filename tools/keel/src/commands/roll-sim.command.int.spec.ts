@@ -34,7 +34,7 @@ describe('keel roll-sim: bad input', () => {
     [
       'a missing data file',
       withArg('data', '/nonexistent/bars.csv.gz'),
-      /--data cannot be read: cannot read \/nonexistent\/bars.csv.gz.*\(got "\/nonexistent\/bars.csv.gz"\)/,
+      /--data cannot be read: \/nonexistent\/bars.csv.gz: no such file \(got "\/nonexistent\/bars.csv.gz"\)/,
     ],
     [
       'a file that is not a bar file',

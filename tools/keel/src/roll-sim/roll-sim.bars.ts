@@ -4,11 +4,10 @@
  * does not cover. How bars become the market events the venue simulator replays, and the
  * market hours read from them, are the simulation's (@keel/simulation `bars.ts`).
  */
-import { access, constants } from 'node:fs/promises';
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
 import { Bar, SessionWindow } from '@keel/simulation';
-import { mulberry32, readLines } from '@keel/venue-sim';
+import { MarketDataFileError, mulberry32, readLines } from '@keel/venue-sim';
 
 // The bars and how they become market events live with the simulation that replays them.
 export { barEvents, SESSION_GAP_MS, sessionsFromBars } from '@keel/simulation';
@@ -20,18 +19,24 @@ export const BAR_HEADER = 'timestamp_utc,contract,contract_month,open,high,low,c
  * The bars of `root`'s contracts with ts in [from, to), from an AlgoSeek CSV (.csv or .csv.gz,
  * time order). Left: a readable reason naming the file and the line.
  */
-export const readBars = async (
+export const readBars = (
+  file: string,
+  root: string,
+  from: number,
+  to: number,
+): Promise<E.Either<string, readonly Bar[]>> =>
+  readBarRows(file, root, from, to).catch((e: unknown) => {
+    // A file that cannot be read to its end (missing, truncated gzip) names itself.
+    if (e instanceof MarketDataFileError) return E.left(e.message);
+    throw e;
+  });
+
+const readBarRows = async (
   file: string,
   root: string,
   from: number,
   to: number,
 ): Promise<E.Either<string, readonly Bar[]>> => {
-  try {
-    // A missing file must fail here: a read stream's open error does not reach readline.
-    await access(file, constants.R_OK);
-  } catch (e) {
-    return E.left(`cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
-  }
   const code = new RegExp(`^${root}[FGHJKMNQUVXZ]\\d{2}$`);
   const bars: Bar[] = [];
   let n = 0;

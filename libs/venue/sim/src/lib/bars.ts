@@ -23,7 +23,7 @@
 import { basename } from 'node:path';
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
-import { MarketDataError, readLines } from './csv.readers';
+import { MarketDataError, readingFile, readLines } from './csv.readers';
 import { MarketEvent } from './market.events';
 
 export interface Bar {
@@ -106,10 +106,10 @@ const barError = (file: string, line: number, f: string, value: string, why: str
  * A row that is not a consistent bar (low ≤ open, close ≤ high; volume ≥ 0), or out of time
  * order, fails the load with the file, line, field and value.
  */
-export const readBars = async (
-  file: string,
-  o: ReadBarsOptions = {},
-): Promise<E.Either<MarketDataError, Bar[]>> => {
+export const readBars = (file: string, o: ReadBarsOptions = {}): Promise<E.Either<MarketDataError, Bar[]>> =>
+  readingFile(() => readBarRows(file, o));
+
+const readBarRows = async (file: string, o: ReadBarsOptions): Promise<E.Either<MarketDataError, Bar[]>> => {
   const labelShift = basename(file).startsWith('cme-6e') ? -BAR_MS : 0;
   const out: Bar[] = [];
   let header: string[] | null = null;

@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { readBars } from './bars';
 import { loadMarket, nsToMs, readDepthSnapshots, readQuotes, readTrades } from './csv.readers';
 import { mergeByTime, MarketEvent } from './market.events';
 import { TEST_DATA } from '../testing/sim.fixtures';
@@ -90,5 +91,34 @@ describe('csv readers on the recorded slices', () => {
     writeFileSync(missing, gzipSync('ts_ns,price,qty\n1,2,3\n'));
     expect(E.isLeft(await readTrades(missing))).toBe(true);
     expect(nsToMs('1730130143833999999')).toBe(1730130143833);
+  });
+
+  it('a truncated or missing file is an error value naming the file, never a thrown stream error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'venue-sim-'));
+    const rows = Array.from(
+      { length: 20_000 },
+      (_, i) => `${1730130143833000000 + i * 1_000_000},68613.9,0.005,sell`,
+    );
+    const whole = gzipSync(`ts_ns,price,qty,side\n${rows.join('\n')}\n`);
+    const file = join(dir, 'truncated.csv.gz');
+    writeFileSync(file, whole.subarray(0, Math.floor(whole.length / 2)));
+    const r = await readTrades(file);
+    expect(E.isLeft(r) && r.left).toMatchObject({ _tag: 'MarketDataError', file, field: 'file' });
+    expect(E.isLeft(r) && r.left.message).toMatch(
+      /truncated\.csv\.gz: the gzip stream is truncated or corrupt/,
+    );
+    expect(E.isLeft(r) && r.left.line).toBeGreaterThan(0);
+    const minutes = Array.from(
+      { length: 20_000 },
+      (_, i) => `${new Date(Date.UTC(2024, 0, 1) + i * 60_000).toISOString()},10,11,9,10.5,3`,
+    );
+    const wholeBars = gzipSync(`timestamp_utc,open,high,low,close,volume\n${minutes.join('\n')}\n`);
+    const barsFile = join(dir, 'bars.csv.gz');
+    writeFileSync(barsFile, wholeBars.subarray(0, Math.floor(wholeBars.length / 2)));
+    const bars = await readBars(barsFile);
+    expect(E.isLeft(bars) && bars.left.message).toMatch(/truncated or corrupt/);
+    const gone = join(dir, 'gone.csv.gz');
+    const m = await readQuotes(gone);
+    expect(E.isLeft(m) && m.left.message).toBe(`${gone}: no such file`);
   });
 });

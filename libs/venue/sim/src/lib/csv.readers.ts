@@ -9,8 +9,9 @@
  * most ms precision anyway). Bad rows are reported with file, line and value, never thrown.
  */
 import { createReadStream } from 'node:fs';
-import { createGunzip } from 'node:zlib';
 import { createInterface } from 'node:readline';
+import { pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
 import { MarketEvent, mergeByTime, QuoteEvent, TradeEvent } from './market.events';
@@ -25,13 +26,77 @@ export interface MarketDataError {
   readonly message: string;
 }
 
-/** Lines of a gzip (or, if the name does not end in .gz, plain) text file. */
+/**
+ * A data file that cannot be read to its end: missing, unreadable, or a gzip stream that stops
+ * early (a truncated download) or is corrupt. Names the file and the last line read.
+ */
+export class MarketDataFileError extends Error {
+  constructor(
+    readonly file: string,
+    /** Lines read before the failure (0: none). */
+    readonly line: number,
+    readonly reason: string,
+  ) {
+    super(`${file}: ${reason}`);
+    this.name = 'MarketDataFileError';
+  }
+
+  /** As the readers' error value (field `file`). */
+  toMarketDataError(): MarketDataError {
+    return {
+      _tag: 'MarketDataError',
+      file: this.file,
+      line: this.line,
+      field: 'file',
+      value: this.file,
+      message: this.message,
+    };
+  }
+}
+
+const describeReadError = (e: unknown, line: number): string => {
+  const code = (e as { code?: unknown } | null)?.code;
+  const text = e instanceof Error ? e.message : String(e);
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR')
+    return `the gzip stream is truncated or corrupt after line ${line} (${text}); fetch the file again`;
+  return `cannot be read after line ${line} (${text})`;
+};
+
+/**
+ * Lines of a gzip (or, if the name does not end in .gz, plain) text file, empty lines left
+ * out. A file that cannot be read to its end throws `MarketDataFileError` from the loop, never
+ * an unhandled stream error; leaving the loop early closes the file.
+ */
 export async function* readLines(file: string): AsyncGenerator<string> {
   const raw = createReadStream(file);
-  const input = file.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
+  // pipeline, not pipe: the file's own errors (ENOENT) reach the gunzip and so the loop.
+  const gunzip = file.endsWith('.gz') ? createGunzip() : null;
+  const input = gunzip === null ? raw : pipeline(raw, gunzip, () => undefined);
   const rl = createInterface({ input, crlfDelay: Infinity });
-  for await (const line of rl) if (line.length > 0) yield line;
+  let n = 0;
+  try {
+    for await (const line of rl) {
+      n++;
+      if (line.length > 0) yield line;
+    }
+  } catch (e) {
+    throw new MarketDataFileError(file, n, describeReadError(e, n));
+  } finally {
+    rl.close();
+    raw.destroy();
+    gunzip?.destroy();
+  }
 }
+
+/** Run a reader; a `MarketDataFileError` it throws becomes its error value. */
+export const readingFile = <T>(
+  read: () => Promise<E.Either<MarketDataError, T>>,
+): Promise<E.Either<MarketDataError, T>> =>
+  read().catch((e: unknown) => {
+    if (e instanceof MarketDataFileError) return E.left(e.toMarketDataError());
+    throw e;
+  });
 
 const DECIMAL = /^-?\d+(\.\d+)?$/;
 const TS_NS = /^\d{7,}$/;
@@ -61,8 +126,14 @@ const field = (
       });
 };
 
-/** Parse every row of a CSV(.gz) with `parse`, stopping at the first bad row. */
-export const readCsv = async <T>(
+/** Parse every row of a CSV(.gz) with `parse`, stopping at the first bad row (or unreadable part of the file). */
+export const readCsv = <T>(
+  file: string,
+  parse: (file: string) => RowParser<T>,
+  required: readonly string[],
+): Promise<E.Either<MarketDataError, T[]>> => readingFile(() => readCsvRows(file, parse, required));
+
+const readCsvRows = async <T>(
   file: string,
   parse: (file: string) => RowParser<T>,
   required: readonly string[],
