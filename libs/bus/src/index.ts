@@ -12,6 +12,7 @@ export {
   DLQ_REASON_HEADER,
   DLQ_SUBJECT_HEADER,
   MSG_ID_HEADER,
+  parsePositionHeader,
   POSITION_HEADER,
 } from './lib/bus.headers';
 export { createInProcessRequests } from './lib/in-process.requests';

@@ -9,6 +9,19 @@
 export const MSG_ID_HEADER = 'Nats-Msg-Id';
 /** The event's global position; `lastPublishedPosition` reads it back from the last message. */
 export const POSITION_HEADER = 'Keel-Position';
+
+/**
+ * A `Keel-Position` value as the relay wrote it: a decimal integer ≥ 1 within 2^53. Anything
+ * else (`abc`, `1e9`, `-1`, `007`) was not written by a relay. Right: the position; Left: why not.
+ */
+export const parsePositionHeader = (
+  value: string,
+): { ok: true; position: number } | { ok: false; reason: string } => {
+  const n = Number(value);
+  return /^[1-9]\d{0,15}$/.test(value) && Number.isSafeInteger(n)
+    ? { ok: true, position: n }
+    : { ok: false, reason: `${POSITION_HEADER} ${JSON.stringify(headerValue(value, 64))} is not a position` };
+};
 /** Why a message was dead-lettered: the decode error (naming the field) or the handler's error. */
 export const DLQ_REASON_HEADER = 'Keel-Dlq-Reason';
 /** The subject the dead-lettered message originally arrived on. */

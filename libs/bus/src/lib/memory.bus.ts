@@ -29,6 +29,7 @@ import {
   MSG_ID_HEADER,
   POSITION_HEADER,
   headerValue,
+  parsePositionHeader,
 } from './bus.headers';
 import { BusLogger, silentLogger } from './bus.logger';
 import { DeliveryTracker, attemptsOf, needsDeadLetter } from './delivery.policy';
@@ -267,7 +268,13 @@ export const createMemoryBus = (options: MemoryBusOptions = {}): EventBus => {
   const lastPublishedPosition = (): TE.TaskEither<InfrastructureError, number> => async () => {
     for (let i = events.length - 1; i >= 0; i--) {
       const p = events[i]?.headers.get(POSITION_HEADER);
-      if (p !== undefined) return E.right(Number(p));
+      if (p === undefined) continue;
+      const parsed = parsePositionHeader(p);
+      return parsed.ok
+        ? E.right(parsed.position)
+        : E.left(
+            infrastructureError(COMPONENT, 'lastPublishedPosition', `message ${i + 1}: ${parsed.reason}`),
+          );
     }
     return E.right(0);
   };

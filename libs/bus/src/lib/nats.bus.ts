@@ -23,7 +23,13 @@ import {
   eventSubject,
   infrastructureError,
 } from '@keel/events';
-import { DLQ_CONSUMER_HEADER, DLQ_REASON_HEADER, DLQ_SUBJECT_HEADER, POSITION_HEADER } from './bus.headers';
+import {
+  DLQ_CONSUMER_HEADER,
+  DLQ_REASON_HEADER,
+  DLQ_SUBJECT_HEADER,
+  parsePositionHeader,
+  POSITION_HEADER,
+} from './bus.headers';
 import { BusLogger, silentLogger } from './bus.logger';
 import { COMPONENT, attempt, withTimeout } from './nats.edge';
 
@@ -225,7 +231,11 @@ const makeBus = (
       for (let seq = last; seq >= first && seq > last - MAX_TAIL_SCAN; seq--) {
         const m = await jsm.streams.getMessage(EVENTS_STREAM, { seq });
         const p = m?.header?.get(POSITION_HEADER);
-        if (p) return Number(p);
+        if (!p) continue;
+        // A malformed position was not written by a relay: refuse it rather than resume from NaN.
+        const parsed = parsePositionHeader(p);
+        if (!parsed.ok) throw new Error(`${EVENTS_STREAM} message ${seq}: ${parsed.reason}`);
+        return parsed.position;
       }
       return 0;
     });

@@ -8,7 +8,7 @@
  * it, by each consumer's high-water mark. See docs/architecture.md, "Store → NATS".
  */
 import * as E from 'fp-ts/Either';
-import { RecordedEvent, describeError, InfrastructureError } from '@keel/events';
+import { RecordedEvent, describeError, InfrastructureError, infrastructureError } from '@keel/events';
 import { EventStore, Subscription } from '@keel/event-store';
 import { EventBus } from '@keel/bus';
 
@@ -45,7 +45,10 @@ export interface Relay {
 
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Start relaying from NATS's own checkpoint. Fails only if the checkpoint cannot be read. */
+/**
+ * Start relaying from NATS's own checkpoint. Fails (with an error log) if the checkpoint cannot
+ * be read, is not a position a relay writes, or lies beyond the store's head.
+ */
 export const startRelay = async (options: RelayOptions): Promise<E.Either<InfrastructureError, Relay>> => {
   const { store, bus, logger } = options;
   const batchSize = options.batchSize ?? 256;
@@ -54,7 +57,20 @@ export const startRelay = async (options: RelayOptions): Promise<E.Either<Infras
   const maxMs = options.retryMaxMs ?? 2000;
 
   const checkpoint = await bus.lastPublishedPosition()();
-  if (E.isLeft(checkpoint)) return checkpoint;
+  if (E.isLeft(checkpoint)) {
+    logger.error({ err: describeError(checkpoint.left) }, 'relay cannot read its checkpoint from NATS');
+    return checkpoint;
+  }
+  // NATS's newest position must be one this store has: a later one was not published by a
+  // relay of this store (a forged message, or a stream that mirrors another store), and
+  // resuming after it would skip every event up to it.
+  const head = await store.headPosition()();
+  if (E.isLeft(head)) return head;
+  if (checkpoint.right > head.right) {
+    const message = `NATS's newest event claims position ${checkpoint.right}, beyond the store's head ${head.right}: it was not published from this store; refusing to relay (remove the message, or point the relay at the store the stream mirrors)`;
+    logger.error({ checkpoint: checkpoint.right, storeHead: head.right }, message);
+    return E.left(infrastructureError('relay', 'checkpoint', message));
+  }
   let published = checkpoint.right;
   let healthy = true;
   let stopping = false;

@@ -1,0 +1,132 @@
+/**
+ * The relay's checkpoint is the newest `Keel-Position` NATS holds. Anyone who could publish on
+ * `keel.evt.>` could forge it: a position beyond the store's head would make a relay skip every
+ * event up to it, and one that is not a number (`abc`) would make it resume from NaN and stall
+ * while reporting healthy. Against a real nats-server and a real SQLite store, a forged tail is
+ * refused with an error naming the value, and nothing is published after it.
+ */
+import * as path from 'node:path';
+import * as E from 'fp-ts/Either';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { headers, NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import { connectNatsBus, EventBus, POSITION_HEADER } from '@keel/bus';
+import { deriveId, EVENTS_STREAM, newEvent, NewEvent } from '@keel/events';
+import { EventStore, openSqliteEventStore } from '@keel/event-store';
+import { NatsServer, startNatsServer, TempDir, tempDir } from '@keel/testing';
+import { Relay, startRelay } from './relay';
+
+jest.setTimeout(60_000);
+
+let nats: NatsServer;
+let admin: NatsConnection;
+let dir: TempDir;
+let store: EventStore;
+let bus: EventBus;
+const errors: string[] = [];
+const logger = {
+  info: () => undefined,
+  warn: () => undefined,
+  error: (obj: object, msg: string) => void errors.push(`${msg} ${Object.values(obj).map(String).join(' ')}`),
+};
+
+const target = (seq: number): NewEvent => {
+  const e = newEvent(
+    'TargetPositionSet',
+    deriveId('relay-checkpoint', seq),
+    { accountId: 'acc-1', instrument: 'BTCUSDT', targetQty: `${seq}`, horizonSec: 60, reason: `seq ${seq}` },
+    {
+      correlationId: 'c',
+      causationId: null,
+      producer: 'relay-checkpoint-test',
+      occurredAt: new Date(0).toISOString(),
+    },
+  );
+  if (E.isLeft(e)) throw new Error(JSON.stringify(e.left));
+  return e.right;
+};
+
+const append = async (from: number, to: number): Promise<void> => {
+  const events = Array.from({ length: to - from + 1 }, (_, i) => target(from + i));
+  const r = await store.append('portfolio-acc-1', events, 'any')();
+  if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
+};
+
+/** What the events stream holds, newest last. */
+const streamMessages = async (): Promise<number> =>
+  (await (await jetstreamManager(admin)).streams.info(EVENTS_STREAM)).state.messages;
+
+/** A message on an event subject, with the header a relay writes, not published by one. */
+const forge = async (position: string): Promise<void> => {
+  const h = headers();
+  h.set(POSITION_HEADER, position);
+  await jetstream(admin).publish('keel.evt.portfolio.target-position-set', new TextEncoder().encode('{}'), {
+    headers: h,
+  });
+};
+
+const relayUntil = async (position: number): Promise<Relay> => {
+  const relay = await startRelay({ store, bus, logger });
+  if (E.isLeft(relay)) throw new Error(JSON.stringify(relay.left));
+  const deadline = Date.now() + 20_000;
+  while (relay.right.position() < position && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
+  return relay.right;
+};
+
+beforeAll(async () => {
+  nats = await startNatsServer();
+  admin = await connect({ servers: nats.url });
+  dir = await tempDir('keel-relay-checkpoint');
+  const opened = openSqliteEventStore({ path: path.join(dir.path, 'keel.sqlite'), pollIntervalMs: 5 });
+  if (E.isLeft(opened)) throw new Error(JSON.stringify(opened.left));
+  store = opened.right;
+  const connected = await connectNatsBus({ servers: nats.url, name: 'relay-checkpoint' })();
+  if (E.isLeft(connected)) throw new Error(JSON.stringify(connected.left));
+  bus = connected.right;
+});
+
+afterAll(async () => {
+  await bus?.close();
+  await store?.close();
+  await admin?.close();
+  await nats?.dispose();
+  await dir?.cleanup();
+});
+
+beforeEach(() => void errors.splice(0));
+
+/** The last event sequence appended (ids derive from it). */
+let next = 5;
+
+it('resumes after the newest position NATS holds when the store has it', async () => {
+  await append(1, 5);
+  const relay = await relayUntil(5);
+  expect(relay.position()).toBe(5);
+  await relay.stop();
+  expect(await streamMessages()).toBe(5);
+});
+
+it.each([
+  ['a position beyond the store head', '1000000', /claims position 1000000, beyond the store's head \d+/],
+  ['a value that is not a position', 'abc', /Keel-Position "abc" is not a position/],
+  ['a position in exponent form', '1e9', /Keel-Position "1e9" is not a position/],
+])('refuses a forged tail: %s, with an error naming it, and publishes nothing', async (_, value, why) => {
+  await forge(value);
+  const before = await streamMessages();
+  next++;
+  await append(next, next);
+  const relay = await startRelay({ store, bus, logger });
+  expect(E.isLeft(relay) && relay.left.message).toMatch(why);
+  expect(errors.join('\n')).toMatch(why);
+  await new Promise((r) => setTimeout(r, 100));
+  expect(await streamMessages()).toBe(before);
+  // The operator removes the forged message; the relay then publishes what it had not.
+  const jsm = await jetstreamManager(admin);
+  const info = await jsm.streams.info(EVENTS_STREAM);
+  await jsm.streams.deleteMessage(EVENTS_STREAM, info.state.last_seq);
+  const head = await store.headPosition()();
+  const resumed = await relayUntil(E.isRight(head) ? head.right : Number.NaN);
+  expect(resumed.position()).toBe(E.isRight(head) && head.right);
+  await resumed.stop();
+});
