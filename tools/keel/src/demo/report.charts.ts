@@ -71,9 +71,15 @@ export const niceTicks = (lo: number, hi: number, count = 5): number[] => {
   const raw = (hi - lo) / Math.max(1, count);
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = ([1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag) as number;
+  if (!(step > 0)) return [lo, hi];
   const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step)
-    out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  // Each tick as k × step (no running sum to drift); `ceil(lo / step) × step` can round to one
+  // ulp below `lo` far from zero (a fast-check case: lo ≈ −2.9e7, span 1e−6), so such a tick is skipped.
+  for (let k = Math.ceil(lo / step); ; k++) {
+    const v = k * step;
+    if (v > hi + step * 1e-9) break;
+    if (v >= lo) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  }
   return out;
 };
 

@@ -9,6 +9,13 @@ describe('niceTicks', () => {
     expect(niceTicks(-0.23, 0.11, 5)).toEqual([-0.2, -0.1, 0, 0.1]);
   });
 
+  it('never puts a tick below the range far from zero (a case fast-check found)', () => {
+    const lo = -28885572.109374996;
+    const ts = niceTicks(lo, lo + 0.000001, 5);
+    expect(ts.length).toBeGreaterThanOrEqual(1);
+    for (const t of ts) expect(t).toBeGreaterThanOrEqual(lo);
+  });
+
   it('is at most about twice the asked count, inside the range, for any range', () => {
     fc.assert(
       fc.property(
