@@ -88,29 +88,51 @@ export class DeadlineExceeded extends Error {
   }
 }
 
+/** The longest venue message Keel keeps (logs, `OrderRejected.reason`, alerts). */
+export const MAX_VENUE_MESSAGE = 1_000;
+
+/** Query parameters that authenticate a request: never logged or recorded. */
+const SECRET_PARAMS =
+  /([?&](?:signature|sign|apiKey|api_key|apikey|secret|passphrase|access_token|token|X-MBX-APIKEY)=)[^&\s"']*/gi;
+
+/**
+ * A venue message as Keel keeps it. ccxt puts the request URL (with its signature) and the raw
+ * response body in its errors' messages; the signature and key parameters are redacted, and a
+ * long body is cut with a marker, so nothing secret reaches a log or an event and no event is
+ * sized by what a venue chose to answer.
+ */
+export const venueMessage = (raw: string): string => {
+  const scrubbed = raw.replace(SECRET_PARAMS, '$1<redacted>');
+  return scrubbed.length > MAX_VENUE_MESSAGE
+    ? `${scrubbed.slice(0, MAX_VENUE_MESSAGE)}… [cut: ${scrubbed.length - MAX_VENUE_MESSAGE} more characters]`
+    : scrubbed;
+};
+
 export const toVenueError =
   (ctx: ErrorContext) =>
   (e: unknown): VenueError => {
     const { venue, op } = ctx;
-    const message = e instanceof Error ? e.message : String(e);
+    // Classified on the venue's whole text; kept redacted and cut.
+    const full = e instanceof Error ? e.message : String(e);
+    const message = venueMessage(full);
     const rejected = (fallback: RejectCode): VenueError => ({
       _tag: 'VenueRejected',
       venue,
       op,
-      code: codeIn(message) ?? fallback,
+      code: codeIn(full) ?? fallback,
       message,
     });
     if (e instanceof DeadlineExceeded) return { _tag: 'VenueTimeout', venue, op, ms: e.ms };
     // Rate limits first: they are NetworkErrors too, but the request did not take effect.
-    const httpRateLimited = e instanceof ccxt.ExchangeNotAvailable && /\b(429|418)\b/.test(message);
+    const httpRateLimited = e instanceof ccxt.ExchangeNotAvailable && /\b(429|418)\b/.test(full);
     if (e instanceof ccxt.DDoSProtection || e instanceof ccxt.RateLimitExceeded || httpRateLimited) {
-      return { _tag: 'VenueRateLimited', venue, op, retryAfterMs: retryAfterMs(ctx, message), message };
+      return { _tag: 'VenueRateLimited', venue, op, retryAfterMs: retryAfterMs(ctx, full), message };
     }
     if (e instanceof ccxt.RequestTimeout) return { _tag: 'VenueTimeout', venue, op, ms: ctx.timeoutMs };
     if (e instanceof ccxt.NetworkError) return { _tag: 'VenueUnavailable', venue, op, message };
     // Hyperliquid answers an unknown signer (wrong or revoked API wallet) with this text, which
     // ccxt files under InvalidOrder; it is a credentials problem, not a bad order.
-    const unknownSigner = /User or API Wallet \S+ does not exist/i.test(message);
+    const unknownSigner = /User or API Wallet \S+ does not exist/i.test(full);
     if (
       e instanceof ccxt.AuthenticationError ||
       e instanceof ccxt.PermissionDenied ||
@@ -134,7 +156,7 @@ export const toVenueError =
     if (e instanceof ccxt.ExchangeError) {
       // An error body ccxt could not classify: the venue answered, so the request is settled,
       // but we cannot say it was refused for a known reason — treat as an unknown outcome.
-      const code = codeIn(message);
+      const code = codeIn(full);
       return code !== undefined ? rejected(code) : { _tag: 'VenueUnavailable', venue, op, message };
     }
     return { _tag: 'VenueUnavailable', venue, op, message };

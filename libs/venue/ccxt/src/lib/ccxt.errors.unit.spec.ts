@@ -1,6 +1,12 @@
 /** ccxt's exception tree → VenueError: the order of the checks is what matters. */
 import * as ccxt from 'ccxt';
-import { DeadlineExceeded, toVenueError, type ErrorContext } from './ccxt.errors';
+import {
+  DeadlineExceeded,
+  MAX_VENUE_MESSAGE,
+  toVenueError,
+  venueMessage,
+  type ErrorContext,
+} from './ccxt.errors';
 
 const ctx = (headers?: Record<string, string>): ErrorContext => ({
   venue: 'v',
@@ -82,5 +88,28 @@ describe('toVenueError', () => {
       op: 'placeOrder',
       ms: 1234,
     });
+  });
+
+  it('never keeps a request signature or key: ccxt puts the signed URL in its messages', () => {
+    const signed =
+      'binanceusdm GET https://fapi.binance.com/fapi/v1/order?symbol=BTCUSDT&origClientOrderId=k-1&timestamp=1733300000000&recvWindow=5000&signature=9f2c1e0b7a6d5c4b3a29180f7e6d5c4b3a2918 503 Service Unavailable';
+    const e = map(new ccxt.ExchangeNotAvailable(signed));
+    const message = e._tag === 'VenueUnavailable' ? e.message : '';
+    expect(message).not.toContain('9f2c1e0b7a6d5c4b3a29180f7e6d5c4b3a2918');
+    expect(message).toContain('&signature=<redacted> 503');
+    expect(message).toContain('symbol=BTCUSDT&origClientOrderId=k-1');
+    expect(venueMessage('okx GET https://www.okx.com/x?apiKey=abc&sign=def&x=1')).toBe(
+      'okx GET https://www.okx.com/x?apiKey=<redacted>&sign=<redacted>&x=1',
+    );
+  });
+
+  it('cuts a venue body past the limit with a marker, classifying on the whole text', () => {
+    const body = `binanceusdm ${'x'.repeat(5_000)} {"code":-2019,"msg":"Margin is insufficient."}`;
+    const e = map(new ccxt.ExchangeError(body));
+    expect(e).toMatchObject({ _tag: 'VenueRejected', code: 'InsufficientBalance' });
+    const message = e._tag === 'VenueRejected' ? e.message : '';
+    expect(message.length).toBeLessThan(MAX_VENUE_MESSAGE + 60);
+    expect(message).toMatch(/… \[cut: \d+ more characters\]$/);
+    expect(venueMessage('short')).toBe('short');
   });
 });
