@@ -67,11 +67,13 @@ export class DeliveryTracker {
   private counts = { received: 0, applied: 0, duplicates: 0, deadLettered: 0 };
   private readonly wanted: ReadonlySet<string> | null;
   readonly maxDeliver: number;
+  private readonly onDeadLetter: ConsumeOptions['onDeadLetter'];
 
   constructor(options: ConsumeOptions) {
     this.mark = options.afterPosition ?? 0;
     this.wanted = options.eventTypes ? new Set(options.eventTypes) : null;
     this.maxDeliver = Math.max(1, options.maxDeliver ?? DEFAULT_MAX_DELIVER);
+    this.onDeadLetter = options.onDeadLetter;
   }
 
   position(): number {
@@ -123,11 +125,13 @@ export class DeliveryTracker {
         break;
       case 'undecodable':
         this.counts.deadLettered++;
+        this.onDeadLetter?.('undecodable', null);
         break;
       case 'dead-letter':
         // Given up on: a redelivered copy must not be retried again.
         this.counts.deadLettered++;
         this.mark = v.event.globalPosition;
+        this.onDeadLetter?.('handler_failed', v.event);
         break;
       case 'interrupted':
         // Not acked: the next consumer instance gets it again (it is above the mark).

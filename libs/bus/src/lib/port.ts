@@ -28,7 +28,16 @@ export interface ConsumeOptions {
    * in place, the adapter's `retryDelayMs` apart; nothing after the event is started meanwhile.
    */
   readonly maxDeliver?: number;
+  /**
+   * Told of each message this consumer dead-letters (apps count them in `dead_letters_total`):
+   * `undecodable` (not an event of the contract) or `handler_failed` (`maxDeliver` attempts
+   * failed), with the event when it decoded.
+   */
+  readonly onDeadLetter?: (reason: DeadLetterReason, event: RecordedEvent | null) => void;
 }
+
+/** Why a consumer dead-lettered a message (the `reason` label of `dead_letters_total`). */
+export type DeadLetterReason = 'undecodable' | 'handler_failed';
 
 export interface ConsumerStats {
   /** Deliveries: messages received, redeliveries and in-place handler retries included. */

@@ -211,10 +211,16 @@ export const describeBusContract = (name: string, setup: () => Promise<BusContra
         await run(bus.publishRaw(subject, bytes('this is not json')));
         await run(bus.publishRaw(subject, bytes(badField)));
         await run(bus.publish([good]));
-        const { consumer, seen } = await start({ app: 'garbage' });
+        const told: string[] = [];
+        const { consumer, seen } = await start({
+          app: 'garbage',
+          onDeadLetter: (reason, event) =>
+            void told.push(`${reason} ${event === null ? 'no event' : 'event'}`),
+        });
         await eventually('the good event handled', () => seen.length === 1);
         expect(seen[0]?.eventId).toBe(good.eventId);
         expect(consumer.stats()).toMatchObject({ deadLettered: 2, applied: 1 });
+        expect(told).toEqual(['undecodable no event', 'undecodable no event']);
 
         const letters = await run(bus.deadLetters('garbage'));
         expect(letters).toHaveLength(2);
@@ -250,7 +256,10 @@ export const describeBusContract = (name: string, setup: () => Promise<BusContra
       it('dead-letters an event whose handler always throws after maxDeliver tries, then carries on', async () => {
         await run(bus.publish(sampleEvents(seed, 1, 3)));
         let attempts = 0;
-        const { consumer, seen } = await start({ app: 'poison', maxDeliver: 3 }, (e) => {
+        const told: string[] = [];
+        const onDeadLetter = (reason: string, event: RecordedEvent | null): void =>
+          void told.push(`${reason} ${event?.globalPosition ?? 'none'}`);
+        const { consumer, seen } = await start({ app: 'poison', maxDeliver: 3, onDeadLetter }, (e) => {
           if (e.globalPosition === 2) {
             attempts++;
             throw new Error('boom: cannot apply');
@@ -262,6 +271,7 @@ export const describeBusContract = (name: string, setup: () => Promise<BusContra
         expect(positions(seen)).toEqual([1, 3]);
         expect(attempts).toBe(3);
         expect(consumer.stats()).toMatchObject({ applied: 2, deadLettered: 1 });
+        expect(told).toEqual(['handler_failed 2']);
         const letters = await run(bus.deadLetters('poison'));
         expect(letters).toHaveLength(1);
         expect(letters[0]?.reason).toMatch(/boom: cannot apply/);

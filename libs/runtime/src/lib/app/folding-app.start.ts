@@ -202,7 +202,12 @@ export const startFoldingApp = async <S>(
 
   // 3. Consume from NATS after what the state includes (the idempotency high-water mark).
   const consumer = await bus.consume(
-    { app: app.name, eventTypes: projection.eventTypes, afterPosition: folded.position },
+    {
+      app: app.name,
+      eventTypes: projection.eventTypes,
+      afterPosition: folded.position,
+      onDeadLetter: (reason) => ports.metrics?.deadLetters.inc({ reason }),
+    },
     (event) => apply(event, false),
   )();
   if (E.isLeft(consumer)) return consumer;

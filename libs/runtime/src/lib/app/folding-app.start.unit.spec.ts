@@ -217,6 +217,37 @@ describe('startFoldingApp', () => {
   });
 });
 
+describe('dead letters on /metrics', () => {
+  it('counts an event the app gave up on in dead_letters_total, by reason', async () => {
+    // The same store; a bus that retries a failing handler 1 ms apart instead of 500.
+    await relay.stop();
+    await bus.close();
+    bus = createMemoryBus({ retryDelayMs: 1 });
+    const r = await startRelay({ store, bus, logger: quiet });
+    if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
+    relay = r.right;
+    const metrics = createMetrics('execution');
+    const app: FoldingApp<Tally> = {
+      ...tallyApp('execution', ['TargetPositionSet']),
+      react: async (event) => {
+        if (event.globalPosition === 1) throw new Error('cannot apply');
+        return [];
+      },
+    };
+    const started = await startFoldingApp(
+      app,
+      { store, bus, clock, logger, metrics },
+      { snapshotEvery: 1000 },
+    );
+    if (E.isLeft(started)) throw new Error(JSON.stringify(started.left));
+    running.push(started.right as RunningApp<unknown>);
+    await append([target(1), target(2)]);
+    await eventually('past the failing event', () => started.right.position() === 2);
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('dead_letters_total{reason="handler_failed",app="execution"} 1');
+  });
+});
+
 describe('the consumer gauges on /metrics', () => {
   const other = (n: number): NewEvent => {
     const e = newEvent(
