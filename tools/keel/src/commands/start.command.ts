@@ -59,6 +59,26 @@ const othersOnly = (app: string): ReadonlySet<string> =>
       .filter(([owner]) => owner !== app)
       .flatMap(([, names]) => names),
   );
+/** Venue credentials (`VENUE_<ACCOUNT>_API_KEY`, `_SECRET`, …): the gateway's alone. */
+const SECRET_PREFIX = 'VENUE_';
+const SECRETS_OWNER = 'gateway';
+
+/**
+ * What of this process's environment an app is given: everything but the settings another app
+ * alone takes (it would refuse them) and the venue credentials, which only the gateway reads —
+ * no other app holds a secret it does not use.
+ */
+export const appEnvironment = (app: string, env: NodeJS.ProcessEnv): Record<string, string> => {
+  const others = othersOnly(app);
+  return Object.fromEntries(
+    Object.entries(env).flatMap(([k, v]) =>
+      v === undefined || others.has(k) || (k.startsWith(SECRET_PREFIX) && app !== SECRETS_OWNER)
+        ? []
+        : [[k, v] as const],
+    ),
+  );
+};
+
 /** The predictions API's port (prediction-ingest), moved by --port-offset like the health ports. */
 const API_PORT = 8090;
 
@@ -170,11 +190,7 @@ const managedApps = (o: {
     healthUrl: `http://127.0.0.1:${app.port + o.offset}`,
     logFile: path.join(o.dataDir, 'logs', `${app.name}.log`),
     env: {
-      ...Object.fromEntries(
-        Object.entries(process.env).flatMap(([k, v]) =>
-          v === undefined || othersOnly(app.name).has(k) ? [] : [[k, v] as const],
-        ),
-      ),
+      ...appEnvironment(app.name, process.env),
       KEEL_NATS_URL: o.natsUrl,
       KEEL_STORE_URI: o.storeUri,
       KEEL_HTTP_PORT: String(app.port + o.offset),
