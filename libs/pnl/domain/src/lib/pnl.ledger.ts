@@ -240,12 +240,15 @@ export const stepLedger = (
       const qk = quoteKey(input.venue, input.instrument);
       const prev = l.quotes[qk];
       // `ms`: the event time the caller already read (isoMs(input.ts)), to read it once.
-      const minute = Math.floor((ms ?? isoMs(input.ts)) / CHECKPOINT_MS);
+      // The minute never goes back: a quote dated before the last one (venues' clocks and
+      // batching step back by milliseconds) must not make the next minute's checkpoint twice.
+      const at = Math.floor((ms ?? isoMs(input.ts)) / CHECKPOINT_MS);
+      const minute = prev === undefined ? at : Math.max(prev.minute, at);
       if (prev !== undefined && prev.bid === input.bid && prev.ask === input.ask && prev.minute === minute)
         return NONE;
       l.quotes[qk] = { bid: input.bid, ask: input.ask, minute };
       if (l.firstVenue[input.instrument] === undefined) l.firstVenue[input.instrument] = input.venue;
-      if (prev === undefined || minute <= prev.minute || !withCheckpoints) return NONE;
+      if (prev === undefined || minute === prev.minute || !withCheckpoints) return NONE;
       const out: PnlCheckpoint[] = [];
       for (const key of l.byInstrument[input.instrument] ?? []) {
         const book = l.books[key]!;

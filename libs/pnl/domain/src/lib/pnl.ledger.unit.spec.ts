@@ -56,6 +56,23 @@ describe('PnL fold checkpoints', () => {
     ]);
   });
 
+  it('checkpoints each minute once when a quote steps back in time', () => {
+    pos = 0;
+    const { checkpoints } = run([
+      q('2026-01-01T00:00:01.000Z', '100', '101'),
+      f('2026-01-01T00:00:02.000Z', 'a', 'buy', '1', '100'),
+      q('2026-01-01T00:01:00.000Z', '104', '105'), // minute 1: a checkpoint
+      q('2026-01-01T00:00:59.999Z', '103', '104'), // dated before it: no minute to cross
+      q('2026-01-01T00:01:00.500Z', '102', '103'), // still minute 1: not again
+      q('2026-01-01T00:02:00.000Z', '101', '102'), // minute 2: one more
+    ]);
+    expect(checkpoints.map((c) => [c.trigger, c.asOfPosition])).toEqual([
+      ['fill', 2],
+      ['interval', 3],
+      ['interval', 6],
+    ]);
+  });
+
   it('does not checkpoint flat books, nor the first quote of an instrument', () => {
     pos = 0;
     const { checkpoints } = run([
