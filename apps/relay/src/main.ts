@@ -6,6 +6,7 @@
  * derived files such as the PnL archive are kept by their context's app (balance-aggregator).
  */
 import * as E from 'fp-ts/Either';
+import { SubscriptionFailed } from '@keel/event-store';
 import { startRelay } from '@keel/relay';
 import { runMain } from '@keel/runtime';
 
@@ -22,9 +23,18 @@ void runMain({
       },
     });
     if (E.isLeft(relay)) return relay;
-    // The relay is crash-only: its checkpoint is what NATS holds, so the safe answer to a
-    // failed store subscription is to exit and let the supervisor start it again.
     relay.right.done.catch((err: unknown) => {
+      // A row that does not decode will not decode after a restart either: the relay has
+      // published everything before it and stays up, not ready, until an operator acts
+      // (a restart would only loop). Anything else is crash-only: its checkpoint is what NATS
+      // holds, so it exits and the supervisor starts it again.
+      if (err instanceof SubscriptionFailed && err.error._tag === 'ValidationError') {
+        logger.fatal(
+          { err: err.message, position: relay.right.position() },
+          'relay halted at a stored event it cannot read: everything before it is published; nothing after it will be until the row is repaired',
+        );
+        return;
+      }
       logger.fatal({ err: String(err) }, 'relay store subscription failed; exiting to be restarted');
       process.exit(1);
     });

@@ -34,10 +34,18 @@ export class ChangeSignal {
   }
 }
 
-/** A read failure that ended a subscription; `error` is the tagged store error. */
+/**
+ * A read failure that ended a subscription; `error` is the tagged store error, `after` the
+ * position of the last event handed over (the failure lies after it), when known.
+ */
 export class SubscriptionFailed extends Error {
-  constructor(readonly error: ReadError) {
-    super(`subscription stopped: ${describeError(error)}`);
+  constructor(
+    readonly error: ReadError,
+    readonly after?: number,
+  ) {
+    super(
+      `subscription stopped${after === undefined ? '' : ` after position ${after}`}: ${describeError(error)}`,
+    );
     this.name = 'SubscriptionFailed';
   }
 }
@@ -73,12 +81,39 @@ export const runCatchUpSubscription = (
       if (source.pollMs !== undefined) timer = setTimeout(finish, source.pollMs);
     });
 
+  /** Read one event at a time from `after`, handing each over, until the read fails (thrown). */
+  const handOverUpTo = async (from: number): Promise<number> => {
+    let after = from;
+    while (!stopped) {
+      const one = await source.readAll({ after, maxCount: 1, filter: options.filter })();
+      if (E.isLeft(one)) throw new SubscriptionFailed(one.left, after);
+      for (const event of one.right.events) {
+        if (stopped) return after;
+        await handler(event);
+        after = event.globalPosition;
+      }
+      const moved = one.right.lastPosition > after || one.right.events.length > 0;
+      if (one.right.lastPosition > after) after = one.right.lastPosition;
+      // At the end (the failure did not recur), or nothing further: back to reading pages.
+      if (one.right.isEnd || !moved) return after;
+    }
+    return after;
+  };
+
   const loop = async (): Promise<void> => {
     let after = options.after;
     while (!stopped) {
       const seen = source.signal.current;
       const page = await source.readAll({ after, maxCount: source.pageSize, filter: options.filter })();
-      if (E.isLeft(page)) throw new SubscriptionFailed(page.left);
+      if (E.isLeft(page)) {
+        if (page.left._tag !== 'ValidationError') throw new SubscriptionFailed(page.left, after);
+        // A row that does not decode fails its whole page: hand over every event before it,
+        // one read each, then stop at it (naming the position after which it lies).
+        const next = await handOverUpTo(after);
+        if (next === after && !stopped) throw new SubscriptionFailed(page.left, after);
+        after = next;
+        continue;
+      }
       for (const event of page.right.events) {
         if (stopped) return;
         await handler(event);

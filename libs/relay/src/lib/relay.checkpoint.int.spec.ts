@@ -3,8 +3,10 @@
  * `keel.evt.>` could forge it: a position beyond the store's head would make a relay skip every
  * event up to it, and one that is not a number (`abc`) would make it resume from NaN and stall
  * while reporting healthy. Against a real nats-server and a real SQLite store, a forged tail is
- * refused with an error naming the value, and nothing is published after it.
+ * refused with an error naming the value, and nothing is published after it. And a stored row
+ * that does not decode: everything before it is published, then the relay halts naming where.
  */
+import Database from 'better-sqlite3';
 import * as path from 'node:path';
 import * as E from 'fp-ts/Either';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -21,6 +23,7 @@ jest.setTimeout(60_000);
 let nats: NatsServer;
 let admin: NatsConnection;
 let dir: TempDir;
+let storePath: string;
 let store: EventStore;
 let bus: EventBus;
 const errors: string[] = [];
@@ -78,7 +81,8 @@ beforeAll(async () => {
   nats = await startNatsServer();
   admin = await connect({ servers: nats.url });
   dir = await tempDir('keel-relay-checkpoint');
-  const opened = openSqliteEventStore({ path: path.join(dir.path, 'keel.sqlite'), pollIntervalMs: 5 });
+  storePath = path.join(dir.path, 'keel.sqlite');
+  const opened = openSqliteEventStore({ path: storePath, pollIntervalMs: 5 });
   if (E.isLeft(opened)) throw new Error(JSON.stringify(opened.left));
   store = opened.right;
   const connected = await connectNatsBus({ servers: nats.url, name: 'relay-checkpoint' })();
@@ -129,4 +133,27 @@ it.each([
   const resumed = await relayUntil(E.isRight(head) ? head.right : Number.NaN);
   expect(resumed.position()).toBe(E.isRight(head) && head.right);
   await resumed.stop();
+});
+
+it('publishes every event before a row that does not decode, then halts naming the position', async () => {
+  const head = await store.headPosition()();
+  const base = E.isRight(head) ? head.right : Number.NaN;
+  await append(next + 1, next + 10);
+  next += 10;
+  // Row base + 6 is damaged on disk (written by something other than the store).
+  const db = new Database(storePath);
+  db.prepare('UPDATE events SET envelope = ? WHERE position = ?').run('{"not an envelope', base + 6);
+  db.close();
+  const started = await startRelay({ store, bus, logger });
+  if (E.isLeft(started)) throw new Error(JSON.stringify(started.left));
+  const relay = started.right;
+  await expect(relay.done).rejects.toThrow(new RegExp(`after position ${base + 5}`));
+  expect(relay.position()).toBe(base + 5);
+  expect(relay.healthy()).toBe(false);
+  expect(relay.halted()).toMatch(new RegExp(`after position ${base + 5}`));
+  expect(errors.join('\n')).toMatch(/relay stopped: the store cannot be read past this point/);
+  // NATS's newest event is the last one before the bad row: nothing after it was published.
+  const last = await bus.lastPublishedPosition()();
+  expect(E.isRight(last) && last.right).toBe(base + 5);
+  await relay.stop();
 });

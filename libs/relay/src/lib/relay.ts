@@ -36,8 +36,13 @@ export interface RelayOptions {
 export interface Relay {
   /** Global position of the last event NATS acknowledged. */
   position(): number;
-  /** True while the last publish succeeded (feeds /readyz). */
+  /** True while the last publish succeeded and the store can be read (feeds /readyz). */
   healthy(): boolean;
+  /**
+   * Why the relay stopped relaying, once it has: its store subscription failed (a row that
+   * does not decode, naming the position after which it lies). Null while it relays.
+   */
+  halted(): string | null;
   stop(): Promise<void>;
   /** Settles when the relay stops; rejects if the store subscription fails fatally. */
   readonly done: Promise<void>;
@@ -122,11 +127,26 @@ export const startRelay = async (options: RelayOptions): Promise<E.Either<Infras
   });
   const publisher = publishLoop();
 
-  const done = Promise.all([subscription.done, publisher]).then(() => undefined);
+  // A failed subscription stops the relay only after what it had read is published: every
+  // event before a bad row reaches NATS, and `done` then rejects with the failure.
+  let halted: string | null = null;
+  const subscribed = subscription.done.catch((err: unknown) => {
+    halted = err instanceof Error ? err.message : String(err);
+    logger.error({ err: halted, published }, 'relay stopped: the store cannot be read past this point');
+    stopping = true;
+    wakePublisher?.();
+    wakeSubscriber?.();
+    return Promise.reject(err);
+  });
+  const done = Promise.allSettled([subscribed, publisher]).then(([s, p]) => {
+    if (s.status === 'rejected') throw s.reason;
+    if (p.status === 'rejected') throw p.reason;
+  });
 
   return E.right({
     position: () => published,
-    healthy: () => healthy,
+    healthy: () => healthy && halted === null,
+    halted: () => halted,
     stop: async () => {
       await subscription.stop();
       stopping = true;
