@@ -13,25 +13,9 @@ echo "[keel] type-check" >&2
 npx tsc -p tsconfig.json
 echo "[keel] lint + tests" >&2
 log=$(mktemp)
-keel_log=$(mktemp)
-trap 'rm -f "$log" "$keel_log"' EXIT
+trap 'rm -f "$log"' EXIT
 status=0
-if [ "$#" -gt 0 ]; then
-  # A chosen subset (e.g. `npm test -- -p bus`): one nx run, as asked.
-  npx nx run-many -t lint test --outputStyle=stream "$@" 2>&1 | tee "$log" || status=$?
-else
-  # keel's suite is the longest (the paper-session and signal e2e runs) and keel depends on
-  # every project, so in one run-many nx would start it last, after everything else. It runs
-  # beside the rest from the start instead: one nx process for it, one for the others (the
-  # project graph is computed once first, so the two read the same one).
-  npx nx show projects > /dev/null
-  (npx nx run keel:test --outputStyle=stream 2>&1 | tee "$keel_log") &
-  keel_pid=$!
-  npx nx run-many -t lint test --outputStyle=stream --exclude keel 2>&1 | tee "$log" || status=$?
-  npx nx run keel:lint --outputStyle=stream 2>&1 | tee -a "$log" || status=$?
-  wait "$keel_pid" || status=$?
-  cat "$keel_log" >> "$log"
-fi
+npx nx run-many -t lint test --outputStyle=stream "$@" 2>&1 | tee "$log" || status=$?
 # Sum Jest's per-project "Tests:" lines into one closing line.
 sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^\S+:? *Tests: ' | awk '
   { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^skipped/) s += $i } }
