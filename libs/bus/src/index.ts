@@ -5,7 +5,7 @@ export type { NatsBusOptions } from './lib/nats.bus';
 export { connectNatsBus } from './lib/nats.bus';
 export type { MemoryBusOptions } from './lib/memory.bus';
 export { createMemoryBus } from './lib/memory.bus';
-export { DEFAULT_MAX_DELIVER } from './lib/delivery.policy';
+export { DEFAULT_ALARM_AFTER, MAX_RETRY_DELAY_MS } from './lib/delivery.policy';
 export {
   DLQ_CONSUMER_HEADER,
   DLQ_DELIVERIES_HEADER,

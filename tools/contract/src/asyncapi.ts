@@ -16,7 +16,6 @@ import {
   kebab,
 } from '@keel/events';
 import {
-  DEFAULT_MAX_DELIVER,
   DLQ_CONSUMER_HEADER,
   DLQ_DELIVERIES_HEADER,
   DLQ_REASON_HEADER,
@@ -108,7 +107,7 @@ const DEAD_LETTER_CHANNEL: JsonObject = {
   address: DEAD_LETTER_ADDRESS,
   title: 'Dead letters',
   summary: "A consumer's messages it could not decode or handle.",
-  description: `Where an app's durable consumer puts a message it gave up on, then acknowledges it and goes on: one that does not decode (not JSON, an unknown type, a version it cannot upcast, a payload that breaks its schema) or whose handler failed on every attempt (${DEFAULT_MAX_DELIVER} by default, retried in place). JetStream stream \`${DEAD_LETTER_STREAM}\` (\`${ALL_DEAD_LETTERS_SUBJECT}\`).`,
+  description: `Where an app's durable consumer puts a message that did not come from the relay, then acknowledges it and goes on: one that does not decode (not JSON, an unknown type, a version it cannot upcast, a payload that breaks its schema) and carries no position stamp, or an event without a valid \`Keel-Position\` stamp (missing, malformed, unlike the payload's position, or past the store's head). A stamped event is never dead-lettered: a failing handler is retried in place until it succeeds, and one that cannot be applied halts the consumer. JetStream stream \`${DEAD_LETTER_STREAM}\` (\`${ALL_DEAD_LETTERS_SUBJECT}\`).`,
   parameters: {
     consumer: {
       description: 'The app whose consumer gave up (its durable consumer is `keel-<app>`).',

@@ -4,8 +4,9 @@
  * (events, dead letters) that keep bytes and headers, dedupe by message id within a window,
  * and one durable consumer per app that remembers its ack floor across `consume()` calls.
  * Like the NATS consumer it handles one message at a time in stream order, retrying a
- * failing handler in place (`retryDelayMs` apart, `maxDeliver` attempts, each counted as a
- * delivery) before dead-lettering it; a stop between attempts leaves the message unacked.
+ * failing handler in place (from `retryDelayMs` apart, backing off, each attempt counted as a
+ * delivery) until it succeeds; a stop between attempts leaves the message unacked, and a
+ * poison event halts the consumer with the event unacked.
  */
 import * as E from 'fp-ts/Either';
 import * as TE from 'fp-ts/TaskEither';
@@ -32,7 +33,7 @@ import {
   parsePositionHeader,
 } from './bus.headers';
 import { BusLogger, silentLogger } from './bus.logger';
-import { DeliveryTracker, attemptsOf, needsDeadLetter } from './delivery.policy';
+import { DeliveryTracker } from './delivery.policy';
 import { ConsumeOptions, Consumer, DeadLetter, EventBus, Handler } from './port';
 import { createInProcessRequests } from './in-process.requests';
 import { subjectMatches } from './subject.match';
@@ -160,10 +161,14 @@ export const createMemoryBus = (options: MemoryBusOptions = {}): EventBus => {
     };
 
   const publishRaw =
-    (subject: string, payload: Uint8Array): TE.TaskEither<InfrastructureError, void> =>
+    (
+      subject: string,
+      payload: Uint8Array,
+      headers: Readonly<Record<string, string>> = {},
+    ): TE.TaskEither<InfrastructureError, void> =>
     async () => {
       if (closed) return E.left(closedError('publishRaw'));
-      const err = store(subject, payload.slice(), new Map());
+      const err = store(subject, payload.slice(), new Map(Object.entries(headers)));
       return err ? E.left(infrastructureError(COMPONENT, 'publishRaw', err)) : E.right(undefined);
     };
 
@@ -203,22 +208,32 @@ export const createMemoryBus = (options: MemoryBusOptions = {}): EventBus => {
         };
 
         const handleOne = async (m: StoredMessage): Promise<void> => {
-          const verdict = await tracker.handle(m.data, handler, {
+          const verdict = await tracker.handle(m.data, (n) => m.headers.get(n), handler, {
             retryDelayMs,
             pause,
-            onRetry: (event, reason) =>
+            onRetry: (event, reason, n) =>
               log.warn(
-                { app: opts.app, eventId: event.eventId, reason },
+                { app: opts.app, eventId: event.eventId, reason, attempt: n },
                 'bus: handler failed; retrying in place',
               ),
           });
           if (verdict._tag === 'interrupted') return; // not acked: the next consume() gets it again
-          if (needsDeadLetter(verdict)) {
+          if (verdict._tag === 'poison') {
+            // Not acked either: the consumer halts, and the next consume() tries it again.
+            tracker.settle(verdict);
+            log.error(
+              { app: opts.app, position: verdict.position, reason: verdict.reason },
+              'bus: poison event; consumer halted (nothing after it is applied until a restart)',
+            );
+            stopping = true;
+            return;
+          }
+          if (verdict._tag === 'dead-letter') {
             const headers = new Map([
               [DLQ_REASON_HEADER, headerValue(verdict.reason)],
               [DLQ_SUBJECT_HEADER, m.subject],
               [DLQ_CONSUMER_HEADER, opts.app],
-              [DLQ_DELIVERIES_HEADER, String(attemptsOf(verdict))],
+              [DLQ_DELIVERIES_HEADER, '1'],
             ]);
             store(deadLetterSubject(opts.app), m.data, headers);
             log.warn(
@@ -252,6 +267,7 @@ export const createMemoryBus = (options: MemoryBusOptions = {}): EventBus => {
         const consumer: Consumer = {
           position: () => tracker.position(),
           stats: () => tracker.stats(),
+          health: () => tracker.health(),
           stop: async () => {
             stopping = true;
             signal.notify();

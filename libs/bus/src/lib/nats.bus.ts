@@ -191,10 +191,21 @@ const makeBus = (
       (cause) => infrastructureError(COMPONENT, 'publish', cause),
     );
 
-  const publishRaw = (subject: string, payload: Uint8Array): TE.TaskEither<InfrastructureError, void> =>
-    attempt('publishRaw', requestTimeoutMs + 1000, () =>
-      js.publish(subject, payload, { timeout: requestTimeoutMs }).then(() => undefined),
-    );
+  const publishRaw = (
+    subject: string,
+    payload: Uint8Array,
+    headers: Readonly<Record<string, string>> = {},
+  ): TE.TaskEither<InfrastructureError, void> =>
+    attempt('publishRaw', requestTimeoutMs + 1000, () => {
+      const h = natsHeaders();
+      for (const [k, v] of Object.entries(headers)) h.set(k, v);
+      return js
+        .publish(subject, payload, {
+          timeout: requestTimeoutMs,
+          ...(Object.keys(headers).length ? { headers: h } : {}),
+        })
+        .then(() => undefined);
+    });
 
   const consume = (o: ConsumeOptions, handler: Handler): TE.TaskEither<InfrastructureError, Consumer> =>
     pipe(

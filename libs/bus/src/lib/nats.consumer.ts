@@ -38,7 +38,7 @@ import {
   headerValue,
 } from './bus.headers';
 import { BusLogger } from './bus.logger';
-import { DeliveryTracker, Verdict, attemptsOf, needsDeadLetter } from './delivery.policy';
+import { DeliveryTracker, Verdict } from './delivery.policy';
 import { attempt } from './nats.edge';
 import { DurableSpec, MAX_ACK_PENDING, ensureDurable, ensureStreams, resyncDurable } from './nats.streams';
 import { ConsumeOptions, Consumer, Handler } from './port';
@@ -173,22 +173,37 @@ export const startNatsConsumer = (
   /**
    * Handle one message to the end: applied, skipped or dead-lettered, then acked. Only a
    * stop cuts it short (between handler attempts, or while the DLQ is unreachable): then the
-   * message is nak'd unsettled, like the queued ones behind it.
+   * message is nak'd unsettled, like the queued ones behind it. A poison event halts the
+   * consumer the same way, with the event given back unacknowledged.
    */
   const handleOne = async (m: JsMsg): Promise<void> => {
-    const verdict: Verdict = await tracker.handle(m.data, handler, {
+    const verdict: Verdict = await tracker.handle(m.data, (n) => m.headers?.get(n) || undefined, handler, {
       retryDelayMs,
       pause,
-      onRetry: (event, reason) =>
-        log.warn({ app, eventId: event.eventId, reason }, 'bus: handler failed; retrying in place'),
+      onRetry: (event, reason, n) =>
+        log.warn(
+          { app, eventId: event.eventId, reason, attempt: n },
+          'bus: handler failed; retrying in place',
+        ),
     });
     if (verdict._tag === 'interrupted') {
       m.nak();
       return;
     }
-    if (needsDeadLetter(verdict)) {
+    if (verdict._tag === 'poison') {
+      m.nak();
+      tracker.settle(verdict);
+      log.error(
+        { app, position: verdict.position, eventId: verdict.eventId, reason: verdict.reason },
+        'bus: poison event; consumer halted (nothing after it is applied until a restart)',
+      );
+      stopping = true;
+      wakeAll();
+      return;
+    }
+    if (verdict._tag === 'dead-letter') {
       for (let tries = 1; ; tries++) {
-        const sent = await deadLetter(m, verdict.reason, attemptsOf(verdict));
+        const sent = await deadLetter(m, verdict.reason, m.info.deliveryCount);
         if (E.isRight(sent)) break;
         // Not in the DLQ yet, so not acked; and not nak'd either (that would let later
         // events overtake it): keep trying in place.
@@ -370,6 +385,7 @@ export const startNatsConsumer = (
     const consumer: Consumer = {
       position: () => tracker.position(),
       stats: () => tracker.stats(),
+      health: () => tracker.health(),
       stop: async () => {
         stopping = true;
         wakeAll();

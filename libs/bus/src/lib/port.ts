@@ -3,7 +3,8 @@
  * real one; the in-memory adapter is for fast unit tests. Both pass `bus.contract.ts`.
  *
  * Delivery is at least once; consumers are made idempotent here, by a high-water mark on
- * the event's global position: the relay publishes in store order, and a consumer applies
+ * the event's global position, read from the position the relay stamps on each message (never
+ * from the payload, which any publisher could forge): the relay publishes in store order, and a consumer applies
  * events one at a time in stream order — many may be in flight, but a failing handler is
  * retried in place, never put back behind later events — so an event at or below the mark
  * has already been applied, and one above it has not.
@@ -24,20 +25,68 @@ export interface ConsumeOptions {
    */
   readonly afterPosition?: number;
   /**
-   * Handler attempts per event before it is dead-lettered (default 5). The attempts are made
-   * in place, the adapter's `retryDelayMs` apart; nothing after the event is started meanwhile.
+   * Handler attempts on one event after which the consumer reports itself stalled (default
+   * 5). It goes on retrying in place, backing off, for as long as the handler fails: an
+   * event is never skipped because its handler failed. Nothing after it is started meanwhile.
    */
-  readonly maxDeliver?: number;
+  readonly alarmAfter?: number;
+  /**
+   * Checks a stamped position before the event is applied, e.g. that it is not past the
+   * store's head (the relay publishes only what is stored). False: dead-lettered as untrusted.
+   * A rejection is a transient failure, retried like the handler's.
+   */
+  readonly verifyPosition?: (position: number) => Promise<boolean>;
   /**
    * Told of each message this consumer dead-letters (apps count them in `dead_letters_total`):
-   * `undecodable` (not an event of the contract) or `handler_failed` (`maxDeliver` attempts
-   * failed), with the event when it decoded.
+   * `undecodable` (not an event of the contract, and not stamped by the relay) or `untrusted`
+   * (an event without a valid position stamp from the relay), with the event when it decoded.
    */
   readonly onDeadLetter?: (reason: DeadLetterReason, event: RecordedEvent | null) => void;
+  /** Told of each change of the consumer's health (apps alarm and turn /readyz false). */
+  readonly onHealth?: (health: ConsumerHealth) => void;
 }
 
 /** Why a consumer dead-lettered a message (the `reason` label of `dead_letters_total`). */
-export type DeadLetterReason = 'undecodable' | 'handler_failed';
+export type DeadLetterReason = 'undecodable' | 'untrusted';
+
+/**
+ * Whether a consumer's events flow. `stalled`: one event's handler has failed `alarmAfter`
+ * times and is still being retried. `halted`: a poison event (one that cannot be applied
+ * however often it is tried) stopped the consumer; nothing after it is applied until a
+ * restart, after a fix, tries it again.
+ */
+export type ConsumerHealth =
+  | { readonly state: 'flowing' }
+  | {
+      readonly state: 'stalled';
+      readonly eventId: string;
+      readonly position: number;
+      readonly attempts: number;
+      readonly reason: string;
+    }
+  | {
+      readonly state: 'halted';
+      readonly eventId: string | null;
+      readonly position: number;
+      readonly reason: string;
+    };
+
+/**
+ * A handler's rejection meaning "this event can never be applied" (the fold throws on it, a
+ * write it calls for is invalid): retrying cannot help, so the consumer halts and alarms
+ * instead of retrying. Any other rejection is taken as transient and retried.
+ */
+export class PoisonEventError extends Error {
+  readonly keelPoison = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PoisonEventError';
+  }
+}
+
+/** A PoisonEventError, also across module copies (checked by its brand, not its class). */
+export const isPoison = (e: unknown): boolean =>
+  typeof e === 'object' && e !== null && (e as { keelPoison?: unknown }).keelPoison === true;
 
 export interface ConsumerStats {
   /** Deliveries: messages received, redeliveries and in-place handler retries included. */
@@ -53,6 +102,7 @@ export interface Consumer {
   /** The global position of the last event applied (the high-water mark). */
   position(): number;
   stats(): ConsumerStats;
+  health(): ConsumerHealth;
   /**
    * Stop consuming; resolves once no handler is running. A running handler attempt finishes
    * (and is acked if it succeeded); in-place retries are abandoned; messages delivered but
@@ -71,8 +121,8 @@ export interface DeadLetter {
 }
 
 /**
- * What a handler may return: nothing (done) or a rejection (retried in place up to
- * `maxDeliver` attempts, then dead-lettered with the error's message).
+ * What a handler may return: nothing (done) or a rejection: a PoisonEventError halts the
+ * consumer; anything else is retried in place until it succeeds.
  */
 export type Handler = (event: RecordedEvent) => Promise<void> | void;
 
@@ -101,10 +151,14 @@ export interface EventBus {
    */
   publish(events: readonly RecordedEvent[]): TE.TaskEither<InfrastructureError, void>;
   /**
-   * Publish bytes unchecked on any subject. For tools and tests (e.g. proving that garbage is
-   * dead-lettered); apps publish only through `publish`.
+   * Publish bytes unchecked on any subject, with optional headers. For tools and tests (e.g.
+   * proving that garbage and forged events are dead-lettered); apps publish only through `publish`.
    */
-  publishRaw(subject: string, payload: Uint8Array): TE.TaskEither<InfrastructureError, void>;
+  publishRaw(
+    subject: string,
+    payload: Uint8Array,
+    headers?: Readonly<Record<string, string>>,
+  ): TE.TaskEither<InfrastructureError, void>;
   /** Start a durable consumer; events are handled one at a time, in order. */
   consume(options: ConsumeOptions, handler: Handler): TE.TaskEither<InfrastructureError, Consumer>;
   /** The highest global position published so far (0 if none): the relay's checkpoint. */

@@ -1,14 +1,26 @@
 /**
  * The EventBus contract: one suite, run against every adapter (memory.bus.unit.spec.ts,
  * nats.bus.int.spec.ts). It pins what apps rely on: order, at-most-once application on top
- * of at-least-once delivery, durable resumption, filtering, and dead letters that name the
- * problem while the consumer carries on. Test-only (uses Jest globals): exported from
+ * of at-least-once delivery, durable resumption, filtering, positions taken only from the
+ * relay's stamp, failing events retried until they apply (or halting on a poison one), and
+ * dead letters, for messages not from the relay, that name the problem while the consumer
+ * carries on. Test-only (uses Jest globals): exported from
  * `@keel/bus/testing`, never from the library's index.
  */
 import * as E from 'fp-ts/Either';
 import * as TE from 'fp-ts/TaskEither';
 import { EVENT_DEFINITIONS, InfrastructureError, RecordedEvent, eventSubject } from '@keel/events';
-import { BusMessage, Consumer, ConsumeOptions, EventBus, Handler, Responder, Service } from '../lib/port';
+import {
+  BusMessage,
+  Consumer,
+  ConsumeOptions,
+  ConsumerHealth,
+  EventBus,
+  Handler,
+  PoisonEventError,
+  Responder,
+  Service,
+} from '../lib/port';
 import { SampleType, sampleEvent, sampleEvents } from './sample.events';
 
 export interface BusContractFixture {
@@ -253,30 +265,134 @@ export const describeBusContract = (name: string, setup: () => Promise<BusContra
         expect(consumer.stats()).toMatchObject({ applied: 3, deadLettered: 0, received: 5 });
       });
 
-      it('dead-letters an event whose handler always throws after maxDeliver tries, then carries on', async () => {
+      it('never dead-letters a stamped event: it retries it for as long as it fails, reports itself stalled, and resumes', async () => {
         await run(bus.publish(sampleEvents(seed, 1, 3)));
         let attempts = 0;
-        const told: string[] = [];
-        const onDeadLetter = (reason: string, event: RecordedEvent | null): void =>
-          void told.push(`${reason} ${event?.globalPosition ?? 'none'}`);
-        const { consumer, seen } = await start({ app: 'poison', maxDeliver: 3, onDeadLetter }, (e) => {
-          if (e.globalPosition === 2) {
-            attempts++;
-            throw new Error('boom: cannot apply');
-          }
-        });
-        await eventually('the event after the poison handled', () =>
-          seen.some((e) => e.globalPosition === 3),
+        let down = true;
+        const health: string[] = [];
+        const { consumer, seen } = await start(
+          { app: 'outage', alarmAfter: 3, onHealth: (h) => void health.push(h.state) },
+          (e) => {
+            if (e.globalPosition === 2 && down) {
+              attempts++;
+              throw new Error('store unreachable');
+            }
+          },
         );
-        expect(positions(seen)).toEqual([1, 3]);
-        expect(attempts).toBe(3);
-        expect(consumer.stats()).toMatchObject({ applied: 2, deadLettered: 1 });
-        expect(told).toEqual(['handler_failed 2']);
-        const letters = await run(bus.deadLetters('poison'));
+        await eventually('more attempts than the alarm threshold', () => attempts >= 5, 30_000);
+        expect(positions(seen)).toEqual([1]);
+        expect(consumer.position()).toBe(1);
+        expect(consumer.health()).toMatchObject({ state: 'stalled', position: 2, attempts: 3 });
+        expect(consumer.health().state === 'stalled' && consumer.health()).toMatchObject({
+          reason: expect.stringMatching(/store unreachable/),
+        });
+        down = false;
+        await eventually('the outage waited out', () => seen.length === 3, 60_000);
+        expect(positions(seen)).toEqual([1, 2, 3]);
+        expect(consumer.health()).toEqual({ state: 'flowing' });
+        expect(health).toEqual(['stalled', 'flowing']);
+        expect(consumer.stats()).toMatchObject({ applied: 3, deadLettered: 0 });
+        expect(await run(bus.deadLetters('outage'))).toEqual([]);
+      });
+
+      it('halts on a poison event: nothing after it applied, nothing dead-lettered, the next consumer gets it again', async () => {
+        await run(bus.publish(sampleEvents(seed, 1, 3)));
+        let attempts = 0;
+        const health: ConsumerHealth[] = [];
+        const { consumer, seen } = await start(
+          { app: 'poison', onHealth: (h) => void health.push(h) },
+          (e) => {
+            if (e.globalPosition === 2) {
+              attempts++;
+              throw new PoisonEventError('the fold throws: no such account');
+            }
+          },
+        );
+        await eventually('the consumer halted', () => consumer.health().state === 'halted');
+        expect(health).toEqual([
+          {
+            state: 'halted',
+            eventId: sampleEvent(seed, 2).eventId,
+            position: 2,
+            reason: expect.stringMatching(/position 2 cannot be applied: the fold throws: no such account/),
+          },
+        ]);
+        await run(bus.publish(sampleEvents(seed, 4, 5)));
+        await new Promise((r) => setTimeout(r, 300));
+        expect(positions(seen)).toEqual([1]);
+        expect(attempts).toBe(1);
+        expect(consumer.position()).toBe(1);
+        expect(await run(bus.deadLetters('poison'))).toEqual([]);
+        await consumer.stop();
+        // After a fix and a restart the same event comes again, then the rest in order.
+        const after = await start({ app: 'poison', afterPosition: consumer.position() });
+        await eventually('the rest handled', () => after.seen.length === 4);
+        expect(positions(after.seen)).toEqual([2, 3, 4, 5]);
+      });
+    });
+
+    describe('when an event is not stamped by the relay', () => {
+      const forged = (position: number): string =>
+        JSON.stringify({ ...sampleEvent(seed, 1), globalPosition: position });
+
+      it('dead-letters an event without a position stamp, whatever its payload claims, and the mark stays', async () => {
+        await run(bus.publish([sampleEvent(seed, 1)]));
+        // A schema-valid event claiming a far position: applied, it would make every real event a duplicate.
+        await run(bus.publishRaw(subjectOf('PredictionReceived'), bytes(forged(1e9))));
+        await run(bus.publish(sampleEvents(seed, 2, 3)));
+        const told: string[] = [];
+        const { consumer, seen } = await start({
+          app: 'unstamped',
+          onDeadLetter: (reason, event) => void told.push(`${reason} ${event?.globalPosition ?? 'none'}`),
+        });
+        await eventually('the real events handled', () => seen.length === 3);
+        expect(positions(seen)).toEqual([1, 2, 3]);
+        expect(consumer.position()).toBe(3);
+        expect(told).toEqual(['untrusted 1000000000']);
+        const letters = await run(bus.deadLetters('unstamped'));
         expect(letters).toHaveLength(1);
-        expect(letters[0]?.reason).toMatch(/boom: cannot apply/);
-        expect(letters[0]?.originalSubject).toBe(subjectOf('PredictionReceived'));
-        expect(JSON.parse(letters[0]?.payload ?? 'null')).toMatchObject({ globalPosition: 2 });
+        expect(letters[0]?.reason).toMatch(/no Keel-Position header/);
+      });
+
+      it('dead-letters a forged stamp: not a position, unlike the payload, or past the store', async () => {
+        const subject = subjectOf('PredictionReceived');
+        await run(bus.publish([sampleEvent(seed, 1)]));
+        await run(bus.publishRaw(subject, bytes(forged(1e9)), { 'Keel-Position': 'abc' }));
+        await run(bus.publishRaw(subject, bytes(forged(1e9)), { 'Keel-Position': '2' }));
+        await run(bus.publishRaw(subject, bytes(forged(1e9)), { 'Keel-Position': '1000000000' }));
+        await run(bus.publish(sampleEvents(seed, 2, 3)));
+        const { consumer, seen } = await start({
+          app: 'forged',
+          verifyPosition: async (p) => p <= 3,
+        });
+        await eventually('the real events handled', () => seen.length === 3);
+        expect(positions(seen)).toEqual([1, 2, 3]);
+        expect(consumer.stats()).toMatchObject({ applied: 3, deadLettered: 3 });
+        const reasons = (await run(bus.deadLetters('forged'))).map((l) => l.reason);
+        expect(reasons).toEqual([
+          expect.stringMatching(/Keel-Position "abc" is not a position/),
+          expect.stringMatching(/Keel-Position 2 differs from the payload's globalPosition 1000000000/),
+          expect.stringMatching(/position 1000000000 is past the store's head/),
+        ]);
+      });
+
+      it('halts on a stamped event it cannot decode: it is in the store, and folding past it would be wrong', async () => {
+        await run(bus.publish([sampleEvent(seed, 1)]));
+        await run(
+          bus.publishRaw(subjectOf('PredictionReceived'), bytes('{"not":"an event"}'), {
+            'Keel-Position': '2',
+          }),
+        );
+        await run(bus.publish([sampleEvent(seed, 3)]));
+        const { consumer, seen } = await start({ app: 'unreadable' });
+        await eventually('the consumer halted', () => consumer.health().state === 'halted');
+        expect(positions(seen)).toEqual([1]);
+        expect(consumer.health()).toMatchObject({
+          state: 'halted',
+          position: 2,
+          reason: expect.stringMatching(/the event at position 2 does not decode/),
+        });
+        expect(await run(bus.deadLetters('unreadable'))).toEqual([]);
       });
     });
 
@@ -357,7 +473,7 @@ export const describeBusContract = (name: string, setup: () => Promise<BusContra
         await run(bus.publish(sampleEvents(seed, 1, 3)));
         let attempts = 0;
         const first = await run(
-          bus.consume({ app: 'stop-retry', maxDeliver: 1000 }, (e) => {
+          bus.consume({ app: 'stop-retry' }, (e) => {
             if (e.globalPosition === 2) {
               attempts++;
               throw new Error('down for now');

@@ -73,6 +73,11 @@ export const createSimulation = (o: SimulationOptions): Simulation => {
         { app, eventId: e.eventId, type: e.type, err: String(err) },
         'handler failed; trying the event again',
       ),
+    onHalt: (app, e, err) =>
+      logger.error(
+        { app, eventId: e.eventId, type: e.type, err: String(err) },
+        'poison event: the engine halted there',
+      ),
   });
   const ports: SimulationPorts = { store, clock, logger, registry: new Registry() };
   const hosted: RunningEngine<unknown>[] = [];

@@ -7,11 +7,20 @@
  *
  * A handler that fails is tried again on the same event after `retryDelayMs` of the injected
  * clock (the NATS consumer's in-place retry); under a virtual clock that is simulated time.
+ * A poison event (a PoisonEventError) halts the consumer there, as over NATS.
  */
 import * as TE from 'fp-ts/TaskEither';
 import { RecordedEvent } from '@keel/events';
 import { EventStore } from '@keel/event-store';
-import { ConsumeOptions, Consumer, createInProcessRequests, EventBus, Handler } from '@keel/bus';
+import {
+  ConsumeOptions,
+  Consumer,
+  ConsumerHealth,
+  createInProcessRequests,
+  EventBus,
+  Handler,
+  isPoison,
+} from '@keel/bus';
 import { Clock } from '@keel/runtime';
 
 export interface StoreTailBus extends EventBus {
@@ -25,6 +34,7 @@ export const createStoreTailBus = (
   o: {
     readonly retryDelayMs?: number;
     readonly onRetry?: (app: string, e: RecordedEvent, err: unknown) => void;
+    readonly onHalt?: (app: string, e: RecordedEvent, err: unknown) => void;
   } = {},
 ): StoreTailBus => {
   let activity = 0;
@@ -42,6 +52,7 @@ export const createStoreTailBus = (
       let retried = 0;
       let position = options.afterPosition ?? 0;
       let stopped = false;
+      let health: ConsumerHealth = { state: 'flowing' };
       const deliver = async (e: RecordedEvent): Promise<void> => {
         for (;;) {
           activity++;
@@ -54,6 +65,17 @@ export const createStoreTailBus = (
           } catch (err) {
             activity++;
             if (stopped) throw err;
+            if (isPoison(err)) {
+              // Ends the subscription here: nothing after the event is delivered.
+              health = {
+                state: 'halted',
+                eventId: e.eventId,
+                position: e.globalPosition,
+                reason: String(err),
+              };
+              o.onHalt?.(options.app, e, err);
+              throw err;
+            }
             retried++;
             o.onRetry?.(options.app, e, err);
             await clock.sleep(o.retryDelayMs ?? 500);
@@ -70,6 +92,7 @@ export const createStoreTailBus = (
       const consumer: Consumer = {
         position: () => position,
         stats: () => ({ received: handled + retried, applied: handled, duplicates: 0, deadLettered: 0 }),
+        health: () => health,
         stop: async () => {
           stopped = true;
           consumers.delete(consumer);

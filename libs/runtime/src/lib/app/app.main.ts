@@ -22,7 +22,7 @@ import { createLifecycle } from '../lifecycle/shutdown.lifecycle';
 import { SUPERVISED_ENV } from '../lifecycle/parent.channel';
 import { retryWithBackoff } from '../lifecycle/retry.backoff';
 import { FoldingApp } from './app.definition';
-import { startFoldingApp } from './folding-app.start';
+import { RunningApp, startFoldingApp } from './folding-app.start';
 
 export interface AppPorts {
   readonly store: EventStore;
@@ -204,5 +204,11 @@ export const runFoldingAppMain = <S>(app: FoldingApp<S>, defaultHttpPort: number
   runMain({
     name: app.name,
     defaultHttpPort,
-    start: async (ports, config) => startFoldingApp(app, ports, { snapshotEvery: config.snapshotEvery }),
+    start: async (ports, config) => {
+      const started = await startFoldingApp(app, ports, { snapshotEvery: config.snapshotEvery });
+      return E.map((running: RunningApp<S>) => ({
+        checks: { events: async () => running.health().state === 'flowing' },
+        stop: () => running.stop(),
+      }))(started);
+    },
   });

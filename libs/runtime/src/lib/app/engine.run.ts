@@ -66,7 +66,7 @@ export const runEngine =
     const tickers: Ticker[] = (engine.tickers ?? []).map((t) => startTicker(ports.clock, t, ports.logger));
     return E.right({
       running,
-      checks: engine.checks ?? {},
+      checks: { ...engine.checks, events: async () => running.health().state === 'flowing' },
       stop: async () => {
         await engine.stopping?.();
         for (const t of tickers) await t.stop();

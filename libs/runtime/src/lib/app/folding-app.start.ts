@@ -4,11 +4,14 @@
  * position as the idempotency high-water mark. Each applied event evolves the state and may
  * produce writes; the state is committed only after its writes are stored, so a crash or a
  * failed write leaves the event unacknowledged and it is redelivered, never applied twice.
+ * A failure that can pass (the store unreachable) is retried until it does; one that cannot
+ * (the fold throws, the store refuses a write as invalid) is a poison event that halts the
+ * consumer: either way the mark never passes an event that was not folded.
  */
 import * as E from 'fp-ts/Either';
 import { appSnapshotKey, describeError, InfrastructureError, RecordedEvent } from '@keel/events';
 import { EventStore } from '@keel/event-store';
-import { Consumer, EventBus } from '@keel/bus';
+import { Consumer, ConsumerHealth, EventBus, PoisonEventError } from '@keel/bus';
 import { Clock } from '@keel/clock';
 import { Logger, withCorrelation } from '../logging/pino.logger';
 import { KeelMetrics, registerConsumerGauges } from '../metrics/prom.metrics';
@@ -37,6 +40,11 @@ export interface RunningApp<S> {
   position(): number;
   /** How many events replay applied at start-up. */
   readonly replayed: number;
+  /**
+   * Whether events flow: `stalled` while one event's handling keeps failing (an outage being
+   * waited out), `halted` after a poison event. /readyz is false unless `flowing`.
+   */
+  health(): ConsumerHealth;
   /** Stop consuming and save a final snapshot. */
   stop(): Promise<void>;
 }
@@ -140,7 +148,11 @@ export const startFoldingApp = async <S>(
           );
           break;
         }
-        if (r.left._tag !== 'InfrastructureError' || stopping) throw new Error(describeError(r.left));
+        // A write the store refuses as invalid is refused again however often it is tried; a
+        // concurrency conflict may pass once the reaction sees the other writer's events.
+        if (r.left._tag === 'ValidationError' && !stopping)
+          throw new PoisonEventError(`its write to ${w.stream} is refused: ${describeError(r.left)}`);
+        if (stopping || r.left._tag !== 'InfrastructureError') throw new Error(describeError(r.left));
         log.warn(
           { err: describeError(r.left), stream: w.stream },
           'write failed; retrying before acknowledging',
@@ -152,7 +164,15 @@ export const startFoldingApp = async <S>(
 
   /** Fold one event; the state is committed only after its writes are stored. */
   const apply = async (event: RecordedEvent, again: boolean): Promise<void> => {
-    const next = projection.evolve(folded.state, event);
+    let next: S;
+    try {
+      next = projection.evolve(folded.state, event);
+    } catch (e) {
+      // The fold is pure: it throws on this event every time.
+      throw new PoisonEventError(`the fold throws: ${e instanceof Error ? e.message : String(e)}`, {
+        cause: e,
+      });
+    }
     await react(event, next, again);
     folded.state = next;
     folded.position = event.globalPosition;
@@ -201,12 +221,33 @@ export const startFoldingApp = async <S>(
   );
 
   // 3. Consume from NATS after what the state includes (the idempotency high-water mark).
+  //    A stamped position past the store's head was not published by a relay of this store.
+  let knownHead = 0;
+  const verifyPosition = async (position: number): Promise<boolean> => {
+    if (position <= knownHead) return true;
+    const head = await store.headPosition()();
+    if (E.isLeft(head)) throw new Error(describeError(head.left));
+    knownHead = head.right;
+    return position <= knownHead;
+  };
   const consumer = await bus.consume(
     {
       app: app.name,
       eventTypes: projection.eventTypes,
       afterPosition: folded.position,
+      verifyPosition,
       onDeadLetter: (reason) => ports.metrics?.deadLetters.inc({ reason }),
+      onHealth: (h) => {
+        ports.metrics?.consumerHealth.set(h.state === 'flowing' ? 0 : h.state === 'stalled' ? 1 : 2);
+        if (h.state === 'flowing') logger.info('events flow again');
+        else
+          logger.error(
+            { position: h.position, eventId: h.eventId, reason: h.reason },
+            h.state === 'stalled'
+              ? 'an event keeps failing; retrying it until it applies (not ready meanwhile)'
+              : 'poison event: consumer halted, nothing after it is applied (not ready; fix and restart)',
+          );
+      },
     },
     (event) => apply(event, false),
   )();
@@ -217,6 +258,7 @@ export const startFoldingApp = async <S>(
     state: () => folded.state,
     position: () => folded.position,
     replayed,
+    health: () => running.health(),
     stop: async () => {
       stopping = true;
       await running.stop();

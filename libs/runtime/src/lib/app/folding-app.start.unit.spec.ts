@@ -6,7 +6,7 @@
  */
 import * as E from 'fp-ts/Either';
 import * as TE from 'fp-ts/TaskEither';
-import { deriveId, newEvent, NewEvent, RecordedEvent } from '@keel/events';
+import { deriveId, encodeWire, newEvent, NewEvent, RecordedEvent } from '@keel/events';
 import { createMemoryEventStore, EventStore } from '@keel/event-store';
 import { createMemoryBus, EventBus } from '@keel/bus';
 import { Relay, startRelay } from '@keel/relay';
@@ -217,23 +217,18 @@ describe('startFoldingApp', () => {
   });
 });
 
-describe('dead letters on /metrics', () => {
-  it('counts an event the app gave up on in dead_letters_total, by reason', async () => {
-    // The same store; a bus that retries a failing handler 1 ms apart instead of 500.
+describe('what the consumer trusts, and what it does with a failing event', () => {
+  // The same store; a bus that retries a failing handler from 1 ms apart instead of 500.
+  const restartBus = async (): Promise<void> => {
     await relay.stop();
     await bus.close();
     bus = createMemoryBus({ retryDelayMs: 1 });
     const r = await startRelay({ store, bus, logger: quiet });
     if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
     relay = r.right;
+  };
+  const startWith = async (app: FoldingApp<Tally>) => {
     const metrics = createMetrics('execution');
-    const app: FoldingApp<Tally> = {
-      ...tallyApp('execution', ['TargetPositionSet']),
-      react: async (event) => {
-        if (event.globalPosition === 1) throw new Error('cannot apply');
-        return [];
-      },
-    };
     const started = await startFoldingApp(
       app,
       { store, bus, clock, logger, metrics },
@@ -241,10 +236,82 @@ describe('dead letters on /metrics', () => {
     );
     if (E.isLeft(started)) throw new Error(JSON.stringify(started.left));
     running.push(started.right as RunningApp<unknown>);
-    await append([target(1), target(2)]);
-    await eventually('past the failing event', () => started.right.position() === 2);
+    return { app: started.right, metrics };
+  };
+  /** The stored event 1 as the relay would send it, claiming another position. */
+  const forged = async (position: number): Promise<Uint8Array> => {
+    const page = await store.readAll({ after: 0, maxCount: 1 })();
+    if (E.isLeft(page) || !page.right.events[0]) throw new Error('no event 1');
+    return new TextEncoder().encode(encodeWire({ ...page.right.events[0], globalPosition: position }));
+  };
+
+  it('dead-letters a forged event (unstamped, or stamped past the store head), counts it, and applies every real one', async () => {
+    await restartBus();
+    const { app, metrics } = await startWith(tallyApp('execution', ['TargetPositionSet']));
+    await append([target(1)]);
+    await eventually('the first event applied', () => app.position() === 1);
+    const subject = 'keel.evt.portfolio.TargetPositionSet';
+    expect(E.isRight(await bus.publishRaw(subject, await forged(1e9))())).toBe(true);
+    expect(
+      E.isRight(await bus.publishRaw(subject, await forged(1e9), { 'Keel-Position': '1000000000' })()),
+    ).toBe(true);
+    const head = await append([target(2), target(3)]);
+    await eventually('the real events applied', () => app.position() === head);
+    expect(app.state().counts.TargetPositionSet).toBe(3);
     const text = await metrics.registry.metrics();
-    expect(text).toContain('dead_letters_total{reason="handler_failed",app="execution"} 1');
+    expect(text).toContain('dead_letters_total{reason="untrusted",app="execution"} 2');
+    const letters = await bus.deadLetters('execution')();
+    expect(E.isRight(letters) && letters.right.map((l) => l.reason)).toEqual([
+      expect.stringMatching(/no Keel-Position header/),
+      expect.stringMatching(/position 1000000000 is past the store's head/),
+    ]);
+  });
+
+  it('waits out a failing reaction (stalled, not ready) and applies the event once it succeeds: nothing skipped', async () => {
+    await restartBus();
+    let failing = true;
+    const { app, metrics } = await startWith({
+      ...tallyApp('execution', ['TargetPositionSet']),
+      react: async (event) => {
+        if (event.globalPosition === 1 && failing) throw new Error('store read timed out');
+        return [];
+      },
+    });
+    await append([target(1), target(2)]);
+    await eventually('stalled', () => app.health().state === 'stalled');
+    expect(app.position()).toBe(0);
+    expect(await metrics.registry.metrics()).toContain('consumer_health{app="execution"} 1');
+    failing = false;
+    await eventually('both applied', () => app.position() === 2);
+    expect(app.state().counts.TargetPositionSet).toBe(2);
+    expect(app.health()).toEqual({ state: 'flowing' });
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('consumer_health{app="execution"} 0');
+    expect(text).not.toContain('dead_letters_total{');
+  });
+
+  it('halts on an event its fold throws on: nothing after it applied, health halted naming it', async () => {
+    await restartBus();
+    const base = tallyApp('execution', ['TargetPositionSet']);
+    const { app, metrics } = await startWith({
+      ...base,
+      projection: {
+        ...base.projection,
+        evolve: (s, e) => {
+          if (e.globalPosition === 2) throw new Error('no such account');
+          return base.projection.evolve(s, e);
+        },
+      },
+    });
+    await append([target(1), target(2), target(3)]);
+    await eventually('halted', () => app.health().state === 'halted');
+    expect(app.position()).toBe(1);
+    expect(app.health()).toMatchObject({
+      state: 'halted',
+      position: 2,
+      reason: expect.stringMatching(/cannot be applied: the fold throws: no such account/),
+    });
+    expect(await metrics.registry.metrics()).toContain('consumer_health{app="execution"} 2');
   });
 });
 

@@ -20,6 +20,8 @@ export interface KeelMetrics {
   readonly deadLetters: Counter<'reason'>;
   /** 1 while /readyz would answer 200, else 0. */
   readonly ready: Gauge;
+  /** The folding consumer's health: 0 events flow, 1 stalled on a failing event, 2 halted on a poison one. */
+  readonly consumerHealth: Gauge;
   /** Time spent handling one message or command, by handler and outcome. */
   readonly handlerDuration: Histogram<'handler' | 'outcome'>;
 }
@@ -56,6 +58,11 @@ export const createMetrics = (app: string): KeelMetrics => {
       registers,
     }),
     ready,
+    consumerHealth: new Gauge({
+      name: 'consumer_health',
+      help: '0 events flow; 1 stalled (an event keeps failing and is retried); 2 halted on a poison event',
+      registers,
+    }),
     handlerDuration: new Histogram({
       name: 'handler_duration_seconds',
       help: 'Time to handle one message or command',
