@@ -72,6 +72,10 @@ export const balanceAggregatorMain: AppMainSpec<typeof BalanceAggregatorConfig> 
           })
         : null;
     return E.right({
+      checks: {
+        pnl: async () => engine.right.health().state === 'flowing',
+        valuation: async () => balances.right.health().state === 'flowing',
+      },
       stop: async () => {
         await archiver?.stop();
         await balances.right.stop();

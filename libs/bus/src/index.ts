@@ -3,6 +3,8 @@ export type { BusLogger } from './lib/bus.logger';
 export { silentLogger } from './lib/bus.logger';
 export type { NatsBusOptions } from './lib/nats.bus';
 export { connectNatsBus } from './lib/nats.bus';
+export type { BusRole, BusUser, Permissions } from './lib/nats.auth';
+export { natsAuthorization, permissionsOf } from './lib/nats.auth';
 export type { MemoryBusOptions } from './lib/memory.bus';
 export { createMemoryBus } from './lib/memory.bus';
 export { DEFAULT_ALARM_AFTER, MAX_RETRY_DELAY_MS } from './lib/delivery.policy';

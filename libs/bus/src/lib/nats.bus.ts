@@ -56,6 +56,14 @@ export interface NatsBusOptions {
   readonly servers: string | readonly string[];
   /** The client name the server shows (the app's name). */
   readonly name: string;
+  /**
+   * The NATS user and password this process connects as (see nats.auth.ts for who may do
+   * what); none for a server without authorization.
+   */
+  readonly user?: string;
+  readonly password?: string;
+  /** A CA certificate file: connect over TLS, checking the server against it. */
+  readonly tlsCaFile?: string;
   readonly logger?: BusLogger;
   /** First connection attempt (default 5 s). After that the client reconnects forever. */
   readonly connectTimeoutMs?: number;
@@ -88,6 +96,8 @@ export const connectNatsBus = (options: NatsBusOptions): TE.TaskEither<Infrastru
   const connectOptions: ConnectionOptions = {
     servers,
     name: options.name,
+    ...(options.user ? { user: options.user, pass: options.password ?? '' } : {}),
+    ...(options.tlsCaFile ? { tls: { caFile: options.tlsCaFile } } : {}),
     timeout: connectTimeoutMs,
     // Never give up: a NATS restart or network blip must heal without an operator.
     maxReconnectAttempts: -1,

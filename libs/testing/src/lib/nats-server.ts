@@ -18,8 +18,10 @@ export interface NatsServerOptions {
   readonly storeDir?: string;
   /** Path of the binary; default `$NATS_SERVER_BIN` or `nats-server` on PATH (or /usr/sbin). */
   readonly binary?: string;
-  /** Extra command-line arguments (e.g. `-DV` while debugging). */
+  /** Extra command-line arguments (e.g. `-DV` while debugging, `-c <file>`). */
   readonly args?: readonly string[];
+  /** Extra environment (e.g. the passwords a configuration reads as `$NAME`). */
+  readonly env?: Readonly<Record<string, string>>;
   /** How long to wait for the server to accept connections (default 15 s: a loaded CI box). */
   readonly readyTimeoutMs?: number;
   /**
@@ -141,6 +143,7 @@ export const startNatsServer = async (opts: NatsServerOptions = {}): Promise<Nat
     const proc = spawn(tie ?? binary, tie ? ['--pdeathsig', 'SIGTERM', binary, ...args] : args, {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: opts.ownProcessGroup ?? false,
+      ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}),
     });
     child = proc;
     live.add(proc);

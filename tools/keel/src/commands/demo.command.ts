@@ -153,7 +153,20 @@ export const demoCommand: Command = {
       );
 
     // ---- NATS -------------------------------------------------------------------------------
-    const { url: natsUrl, server: nats } = await natsFor(dir, io, { port: 'free' });
+    const processes = [
+      'relay',
+      'prediction-ingest',
+      'optimizer',
+      'execution',
+      ...(plan.cme ? ['cme-rollover'] : []),
+      'balance-aggregator',
+      ...plan.venues.map((v) => `gateway-${v.instance}`),
+    ];
+    const {
+      url: natsUrl,
+      server: nats,
+      envFor: natsEnv,
+    } = await natsFor(dir, io, { port: 'free', processes });
     owned.nats = nats;
     const stopNats = async (): Promise<void> => {
       await nats?.stop();
@@ -223,7 +236,7 @@ export const demoCommand: Command = {
         name,
         command: launch.command,
         args: launch.args,
-        env: { ...baseEnv, ...env, KEEL_HTTP_PORT: String(port) },
+        env: { ...baseEnv, ...env, ...natsEnv(name), KEEL_HTTP_PORT: String(port) },
         healthUrl: `http://127.0.0.1:${port}`,
         logFile: path.join(dir, 'logs', `${name}.log`),
       });

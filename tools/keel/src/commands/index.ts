@@ -82,6 +82,10 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   'contract check': lazy('event contract: check the current catalog against every released one', () =>
     import('./contract-release.command').then((m) => m.contractCheckCommand),
   ),
+  'nats-auth': lazy(
+    "NATS users of a deployment and each one's rights: writes infra/nats/auth.conf; --check fails if it is stale",
+    () => import('./nats-auth.command').then((m) => m.natsAuthCommand),
+  ),
   'twap-sim': lazy(
     'maker-first TWAP vs market-only on recorded data under a virtual clock (execution quality)',
     () => import('./twap-sim.command').then((m) => m.twapSimCommand),

@@ -102,7 +102,11 @@ export const startCommand: Command = {
     let asked: string | undefined;
     void stopRequest.then((reason) => (asked = reason));
 
-    const { url: natsUrl, server: nats } = await natsFor(dataDir, io);
+    const {
+      url: natsUrl,
+      server: nats,
+      envFor: natsEnv,
+    } = await natsFor(dataDir, io, { port: 'prefer4222', processes: APPS.map((a) => a.name) });
     owned.nats = nats;
     if (asked !== undefined) {
       io.progress(`stopping (${asked}) before any app started`);
@@ -112,7 +116,7 @@ export const startCommand: Command = {
     }
 
     const storeUri = process.env['KEEL_STORE_URI'] ?? `sqlite:${path.join(dataDir, 'keel.sqlite')}`;
-    const apps = managedApps({ dataDir, natsUrl, storeUri, offset });
+    const apps = managedApps({ dataDir, natsUrl, natsEnv, storeUri, offset });
     const sup = createSupervisor({
       apps,
       onState: (app, state, detail) => {
@@ -180,6 +184,7 @@ export const startCommand: Command = {
 const managedApps = (o: {
   readonly dataDir: string;
   readonly natsUrl: string;
+  readonly natsEnv: (app: string) => Record<string, string>;
   readonly storeUri: string;
   readonly offset: number;
 }): readonly ManagedApp[] =>
@@ -192,6 +197,7 @@ const managedApps = (o: {
     env: {
       ...appEnvironment(app.name, process.env),
       KEEL_NATS_URL: o.natsUrl,
+      ...o.natsEnv(app.name),
       KEEL_STORE_URI: o.storeUri,
       KEEL_HTTP_PORT: String(app.port + o.offset),
       ...(app.name === 'prediction-ingest'

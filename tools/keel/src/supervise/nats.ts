@@ -2,41 +2,58 @@
  * The NATS a local session runs on, and the port checks it needs: used by `keel start` and
  * `keel demo`.
  */
+import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { natsAuthorization } from '@keel/bus';
 import { NatsServer, startNatsServer } from '@keel/testing';
+import { externalNatsEnv, sessionNatsUsers } from './nats-users';
 import type { Io } from '../cli.io';
 import { listenForStop, StopSignals } from './stop-signals';
 
 /**
- * The NATS to use: the one at $KEEL_NATS_URL / $NATS_URL when it answers, otherwise a
- * nats-server of our own (`server`) with JetStream: on 4222 when that is free and asked for
- * (`keel start`), else on a free port (`keel demo`: never a system daemon's).
+ * The NATS to use: the one at $KEEL_NATS_URL / $NATS_URL when it answers (with the operator's
+ * $KEEL_NATS_USER / _PASSWORD / _TLS_CA, if any, for every app), otherwise a nats-server of
+ * our own (`server`) with JetStream and authorization: one user per process in `processes`,
+ * each allowed only what it needs (nats-users.ts), on 4222 when that is free and asked for
+ * (`keel start`), else on a free port (`keel demo`: never a system daemon's). `envFor` gives
+ * the settings that connect one process.
  */
 export const natsFor = async (
   dataDir: string,
   io: Io,
-  o: { readonly port: 'prefer4222' | 'free' } = { port: 'prefer4222' },
-): Promise<{ readonly url: string; readonly server?: NatsServer }> => {
+  o: { readonly port: 'prefer4222' | 'free'; readonly processes: readonly string[] },
+): Promise<{
+  readonly url: string;
+  readonly server?: NatsServer;
+  envFor(process: string): Record<string, string>;
+}> => {
   const wanted = process.env['KEEL_NATS_URL'] ?? process.env['NATS_URL'];
   if (wanted && (await reachable(wanted))) {
     io.progress(`NATS: using ${wanted}`);
-    return { url: wanted };
+    const env = externalNatsEnv(process.env);
+    return { url: wanted, envFor: () => env };
   }
   if (wanted) io.progress(`NATS: ${wanted} does not answer; starting a local nats-server`);
   const port = o.port === 'prefer4222' && (await portFree(4222)) ? 4222 : undefined;
   // Out of the terminal's process group (a Ctrl-C must not stop it before the apps using
   // it), and tied to this process: it gets SIGTERM if we die, however we die.
+  const users = sessionNatsUsers(o.processes);
+  fs.mkdirSync(dataDir, { recursive: true });
+  const conf = path.join(dataDir, 'nats.conf');
+  fs.writeFileSync(conf, natsAuthorization(users.users), { mode: 0o600 });
   const server = await startNatsServer({
     ...(port ? { port } : {}),
     storeDir: path.join(dataDir, 'nats'),
+    args: ['-c', conf],
     ownProcessGroup: true,
     dieWithParent: true,
   });
+  const credentials = users.writeCredentials(dataDir, server.url);
   io.progress(
-    `NATS: started ${server.url} (JetStream in ${path.join(dataDir, 'nats')}, pid ${server.pid()})`,
+    `NATS: started ${server.url} (JetStream in ${path.join(dataDir, 'nats')}, pid ${server.pid()}; one user per app, the operator's password in ${credentials})`,
   );
-  return { url: server.url, server };
+  return { url: server.url, server, envFor: users.envFor };
 };
 
 export const reachable = (url: string): Promise<boolean> => {

@@ -156,7 +156,13 @@ export const runMain = async <P extends TProperties>(
   lifecycle.onStop('event store', () => store?.close());
 
   const connected = await retrying('NATS', () =>
-    connectNatsBus({ servers: config.natsUrl.split(','), name: spec.name, logger }),
+    connectNatsBus({
+      servers: config.natsUrl.split(','),
+      name: spec.name,
+      logger,
+      ...(config.natsUser ? { user: config.natsUser, password: config.natsPassword } : {}),
+      ...(config.natsTlsCa ? { tlsCaFile: config.natsTlsCa } : {}),
+    }),
   );
   if (E.isLeft(connected)) return lifecycle.isShuttingDown() ? 0 : failStart(logger, connected.left);
   bus = connected.right;

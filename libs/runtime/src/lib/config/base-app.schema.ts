@@ -32,6 +32,16 @@ export const BaseAppConfig = Type.Object({
     pattern: '^(nats|tls|ws|wss)://[^\\s,]+(,(nats|tls|ws|wss)://[^\\s,]+)*$',
     errorMessage: 'must be a NATS URL such as nats://127.0.0.1:4222 (several: comma-separated)',
   }),
+  natsUser: Type.String({
+    default: '',
+    pattern: '^[A-Za-z0-9_.-]*$',
+    description: 'NATS user this app connects as (empty: a server without authorization)',
+  }),
+  natsPassword: Type.String({ default: '', secret: true, description: "the NATS user's password" }),
+  natsTlsCa: Type.String({
+    default: '',
+    description: 'CA certificate file: connect to NATS over TLS, checking the server against it',
+  }),
   storeUri: Type.String({
     default: 'sqlite:./data/keel.sqlite',
     minLength: 1,
