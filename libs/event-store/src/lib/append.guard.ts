@@ -33,6 +33,59 @@ const metaCheck = TypeCompiler.Compile(
   }),
 );
 
+/**
+ * The longest string any event field may hold. Free text (venue messages, reasons) is cut by
+ * its writer well below this, with a marker; anything longer is a bug or an attack, and a
+ * log that grows without bound.
+ */
+export const MAX_STRING_CHARS = 4096;
+/**
+ * The largest event data, measured as its JSON length (characters, keys and quotes included).
+ * Half of NATS's default 1 MB payload limit, so a stored event can always be published (its
+ * envelope and headers are small; non-ASCII text takes up to 3 bytes a character on the wire,
+ * which the other half covers for any realistic mix).
+ */
+export const MAX_EVENT_DATA_CHARS = 512 * 1024;
+
+/**
+ * The first string in `value` longer than MAX_STRING_CHARS (with its path), or the JSON
+ * length of `value` when it is over MAX_EVENT_DATA_CHARS. One walk, no serialisation.
+ */
+const sizeProblem = (value: unknown): ValidationError | undefined => {
+  let size = 0;
+  let problem: ValidationError | undefined;
+  const walk = (v: unknown, path: string): void => {
+    if (problem) return;
+    if (typeof v === 'string') {
+      if (v.length > MAX_STRING_CHARS)
+        problem = validationError(
+          path,
+          `${v.slice(0, 64)}… (${v.length} characters)`,
+          `is longer than ${MAX_STRING_CHARS} characters`,
+        );
+      size += v.length + 2;
+    } else if (Array.isArray(v)) {
+      size += 2;
+      v.forEach((x, i) => walk(x, `${path}/${i}`));
+    } else if (v !== null && typeof v === 'object') {
+      size += 2;
+      for (const [k, x] of Object.entries(v)) {
+        size += k.length + 4;
+        walk(x, `${path}/${k}`);
+      }
+    } else size += 24;
+  };
+  walk(value, '/data');
+  if (problem) return problem;
+  return size > MAX_EVENT_DATA_CHARS
+    ? validationError(
+        '/data',
+        `(${size} characters of JSON)`,
+        `is larger than ${MAX_EVENT_DATA_CHARS} characters`,
+      )
+    : undefined;
+};
+
 /** The revision the stream is at: -1 when it has no events. */
 export type CurrentRevision = number;
 
@@ -104,6 +157,8 @@ export const validateAppend = (
     }
     const data = validateData(type, e.data);
     if (E.isLeft(data)) return E.left({ ...data.left, message: `${where}: ${data.left.message}` });
+    const tooBig = sizeProblem(e.data);
+    if (tooBig) return E.left({ ...tooBig, message: `${where}: ${tooBig.message}` });
   }
   return E.right(undefined);
 };

@@ -6,7 +6,8 @@
  */
 import * as fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
-import { RecordedEvent } from '@keel/events';
+import * as E from 'fp-ts/Either';
+import { deriveId, newEvent, RecordedEvent } from '@keel/events';
 import { eventually, fill, left, prediction, right, sleep, META } from './event-store.fixtures';
 import { ExpectedRevision } from '../lib/port';
 import { TestableEventStore } from '../lib/raw-append.hook';
@@ -191,6 +192,49 @@ export const describeEventStoreContract = (
           path: '/eventId',
         });
         expect(await right(store.readStream(s))).toEqual([]);
+      });
+      it('rejects a string field over 4096 characters and event data over 512 KiB of JSON, naming the path', async () => {
+        const s = venue();
+        const made = (type: 'KillSwitchEngaged' | 'InstrumentsListed', key: string, data: unknown) => {
+          const e = newEvent(type, deriveId(run, 'size', key), data as never, META);
+          if (E.isLeft(e)) throw new Error(`fixture: ${e.left.path} ${e.left.message}`);
+          return e.right;
+        };
+        const longReason = made('KillSwitchEngaged', 'reason', {
+          scope: 'global',
+          accountId: null,
+          reason: 'x'.repeat(4097),
+        });
+        expect(await left(store.append(s, [longReason], 'any'))).toMatchObject({
+          _tag: 'ValidationError',
+          path: '/data/reason',
+          message: expect.stringMatching(/longer than 4096 characters/),
+        });
+        // Each id is short; together they are over the limit.
+        const accounts = Array.from({ length: 9000 }, (_, i) => `account-${String(i).padStart(52, '0')}`);
+        const huge = made('InstrumentsListed', 'huge', {
+          venue: 'sim',
+          accountIds: accounts,
+          instruments: [],
+        });
+        expect(await left(store.append(s, [huge], 'any'))).toMatchObject({
+          _tag: 'ValidationError',
+          path: '/data',
+          message: expect.stringMatching(/larger than 524288 characters/),
+        });
+        // At the limits (4096 characters; a few hundred KiB) it is stored.
+        const atLimit = made('KillSwitchEngaged', 'at-limit', {
+          scope: 'global',
+          accountId: null,
+          reason: 'x'.repeat(4096),
+        });
+        const big = made('InstrumentsListed', 'big', {
+          venue: 'sim',
+          accountIds: accounts.slice(0, 4000),
+          instruments: [],
+        });
+        await right(store.append(s, [atLimit, big], 'any'));
+        expect(await right(store.readStream(s))).toHaveLength(2);
       });
     });
 
