@@ -64,6 +64,7 @@ const order = async (n: number, side: 'buy' | 'sell', qty: string): Promise<void
     limitPrice: null,
     postOnly: false,
     reduceOnly: false,
+    validUntil: null,
     seq: 0,
     kind: 'taker',
     reason: 'slice',

@@ -6,6 +6,7 @@
 import { Static, Type } from '@sinclair/typebox';
 import { AppMainSpec, runEngine } from '@keel/runtime';
 import { createExecutionEngine, EXECUTION_APP } from '@keel/execution-engine';
+import { DEFAULT_POLICY } from '@keel/execution-domain';
 
 const LIST = '^[A-Za-z0-9_.:@-]+(,[A-Za-z0-9_.:@-]+)*$';
 
@@ -36,6 +37,12 @@ export const ExecutionAppConfig = {
     minimum: 100,
     description: 'a touch older than this (venue time) is not traded on',
   }),
+  childValidityMs: Type.Integer({
+    default: DEFAULT_POLICY.childValidityMs,
+    minimum: 1000,
+    description:
+      "a child order request's validUntil after its decision: the gateway never sends one it sees later (a backlog after an outage)",
+  }),
 };
 export type ExecutionAppSettings = {
   [K in keyof typeof ExecutionAppConfig]: Static<(typeof ExecutionAppConfig)[K]>;
@@ -60,6 +67,7 @@ export const executionMain: AppMainSpec<typeof ExecutionAppConfig> = {
         maxSlices: config.maxSlices,
         tickMs: config.tickMs,
         quoteMaxAgeMs: config.quoteMaxAgeMs,
+        policy: { ...DEFAULT_POLICY, childValidityMs: config.childValidityMs },
       },
     );
     return runEngine(execution.engine, ports, { snapshotEvery: config.snapshotEvery })();

@@ -84,6 +84,7 @@ const order = (clientOrderId: string, over: Partial<Parameters<typeof requestOrd
     limitPrice: null,
     postOnly: false,
     reduceOnly: false,
+    validUntil: null,
     seq: 0,
     kind: 'taker',
     reason: 'slice',

@@ -113,6 +113,7 @@ it(`places no order twice and records every fill once across ${TRIALS} SIGKILLs 
           limitPrice: market ? null : (trial + i) % 2 === 0 ? '1000' : '900000',
           postOnly: false,
           reduceOnly: false,
+          validUntil: null,
           seq: 0,
           kind: 'taker',
           reason: 'slice',

@@ -252,6 +252,7 @@ describe('keel replay <projection>', () => {
         limitPrice: null,
         postOnly: false,
         reduceOnly: false,
+        validUntil: null,
         seq: 0,
         kind: 'taker',
         reason: 'slice',

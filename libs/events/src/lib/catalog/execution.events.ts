@@ -84,8 +84,9 @@ export const EXECUTION_EVENTS = {
     type: 'ChildOrderRequested',
     context: 'execution',
     owner: 'execution',
-    version: 2,
-    description: 'Execution asks the gateway to place one child order.',
+    version: 3,
+    description:
+      'Execution asks the gateway to place one child order, until `validUntil`: a request the gateway sees after that (a backlog after an outage, at prices long gone) is recorded as rejected (`Expired`) and never sent.',
     schema: Type.Object(
       {
         accountId: Account,
@@ -103,6 +104,8 @@ export const EXECUTION_EVENTS = {
         kind: ChildKind,
         /** Why the policy sent it: post, reprice, catchUp, sweep, slice. */
         reason: ChildReason,
+        /** The gateway sends it only until then; null: no limit (requests recorded before v3). */
+        validUntil: Nullable(Timestamp()),
       },
       { additionalProperties: false },
     ),
@@ -116,6 +119,8 @@ export const EXECUTION_EVENTS = {
         kind: rest['kind'] ?? (rest['orderType'] === 'market' ? 'taker' : 'passive'),
         reason: rest['reason'] ?? (rest['orderType'] === 'market' ? 'slice' : 'post'),
       }),
+      // v2 requests had no expiry.
+      2: (data) => ({ ...data, validUntil: null }),
     },
   }),
   ParentOrderStarted: define({

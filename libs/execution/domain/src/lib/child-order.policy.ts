@@ -48,6 +48,11 @@ export interface PolicyConfig {
   readonly finalSweepMs: number;
   /** Post one tick inside the spread when it is wider than one tick. */
   readonly improveWideSpread: boolean;
+  /**
+   * How long the gateway may act on a child request (its `validUntil`, from the decision):
+   * one it sees later, after an outage, is recorded as expired and never sent at stale prices.
+   */
+  readonly childValidityMs: number;
 }
 
 export const DEFAULT_POLICY: PolicyConfig = {
@@ -57,6 +62,7 @@ export const DEFAULT_POLICY: PolicyConfig = {
   catchUpTarget: 0.25,
   finalSweepMs: 30_000,
   improveWideSpread: true,
+  childValidityMs: 60_000,
 };
 
 export type ChildAction =

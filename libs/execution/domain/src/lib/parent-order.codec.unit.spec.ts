@@ -520,6 +520,7 @@ describe('parent-order events: the JSON form', () => {
           seq: 0,
           kind: 'passive',
           reason: 'post',
+          validUntil: '2026-01-01T00:01:01.000Z',
         },
       }),
     );
@@ -907,11 +908,14 @@ describe('parent-order events: old stored events still decode', () => {
     );
   });
 
-  it('ChildOrderRequested (v1, requestedAt) is v2; one without seq/kind/reason (another writer) gets them from its order', () => {
+  it('ChildOrderRequested (v1, requestedAt) is v3 without an expiry; one without seq/kind/reason (another writer) gets them from its order', () => {
     const { events } = run([setTarget(), { type: 'Tick', now: occurredAt, touch: TOUCH, market: null }]);
-    const req = ofType(events, 'ChildOrderRequested')[0] as ParentOrderEvent;
-    expect(load(v1('ChildOrderRequested', { ...dataOf(req), requestedAt: at }))).toEqual(E.right(req));
-    const { seq: _s, kind: _k, reason: _r, ...gatewayOnly } = dataOf(req);
+    const current = ofType(events, 'ChildOrderRequested')[0] as ParentOrderEvent;
+    // Requests stored before v3 had no validUntil: they never expire.
+    const req = { ...current, validUntil: null } as ParentOrderEvent;
+    const { validUntil: _v, ...v1Data } = dataOf(req);
+    expect(load(v1('ChildOrderRequested', { ...v1Data, requestedAt: at }))).toEqual(E.right(req));
+    const { seq: _s, kind: _k, reason: _r, ...gatewayOnly } = v1Data;
     // The first child of this parent is a post-only limit order: passive, posted, sequence 0.
     expect(load(v1('ChildOrderRequested', gatewayOnly))).toEqual(E.right(req));
     expect(

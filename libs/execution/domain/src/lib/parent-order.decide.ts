@@ -375,6 +375,7 @@ const toEvents = (
   s: Extract<ParentOrderState, { status: 'Working' }>,
   actions: readonly ChildAction[],
   now: number,
+  validityMs: number,
 ): ParentOrderEvent[] => {
   let seq = s.nextSeq;
   const p = s.parent;
@@ -400,6 +401,7 @@ const toEvents = (
           postOnly: a._tag === 'post',
           reduceOnly: false,
           reason: a.reason,
+          validUntil: now + validityMs,
         };
       }
       default: {
@@ -453,7 +455,7 @@ const tickWorking = (
     { parent: p, schedule: s.schedule, children: s.children, progress: s.progress, now, touch },
     cfg.policy,
   );
-  return E.right([...out, ...toEvents(s, actions, now)]);
+  return E.right([...out, ...toEvents(s, actions, now, cfg.policy.childValidityMs)]);
 };
 
 const tickSuperseding = (

@@ -200,6 +200,7 @@ describe('Working', () => {
           postOnly: true,
           reduceOnly: false,
           reason: 'post',
+          validUntil: T0 + 60_000,
         },
       ]);
   });
@@ -267,6 +268,7 @@ describe('Working', () => {
         postOnly: true,
         reduceOnly: false,
         reason: 'post',
+        validUntil: T0 + 60_000,
       },
     ]);
     expect(childOrderId('acc1', parentId, 0)).toMatch(/^[0-9a-f]{32}$/);

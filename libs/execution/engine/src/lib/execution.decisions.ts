@@ -143,7 +143,8 @@ export const createDecisions = (ctx: ExecutionContext) => {
     command: ParentOrderCommand,
     cause: Cause,
     now: number,
-    cfg: ExecutionConfig = defaultExecutionConfig(),
+    // Ticks decide with the configured policy too (reprices, catch-up, sweeps, child validity).
+    cfg: ExecutionConfig = defaultExecutionConfig(ctx.settings.policy ? { policy: ctx.settings.policy } : {}),
   ): TE.TaskEither<ExecutionError | KeelError, readonly ParentOrderEvent[]> => {
     let decided: readonly ParentOrderEvent[] = [];
     return pipe(

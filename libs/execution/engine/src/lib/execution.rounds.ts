@@ -150,7 +150,11 @@ export const createRounds = (ctx: ExecutionContext, decisions: Decisions) => {
       else if (r.right.length === 0) {
         const after = await load(accountId, symbol)();
         if (E.isLeft(after)) return after;
-        p.wakeAt = nextWakeAt(after.right.agg.state, now, defaultExecutionConfig());
+        p.wakeAt = nextWakeAt(
+          after.right.agg.state,
+          now,
+          defaultExecutionConfig(settings.policy ? { policy: settings.policy } : {}),
+        );
       }
       return done;
     };

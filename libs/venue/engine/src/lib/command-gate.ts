@@ -9,6 +9,8 @@
  *   Cancels always go through: they only reduce risk.
  * - A command recorded before this process started (`position <= startPosition`) may have
  *   been sent by the previous process: it is placed "in doubt" (looked up first).
+ * - A request seen after its `validUntil` (a backlog after an outage) is blocked as `Expired`:
+ *   recorded as rejected, never sent at prices long gone (looked up first if in doubt).
  */
 import * as E from 'fp-ts/Either';
 import {
@@ -112,8 +114,19 @@ const blockOf = (
   return null;
 };
 
-/** What to do about a command event. */
-export const route = (s: GateState, e: RecordedEvent): GatewayWork => {
+const expiryOf = (
+  command: EventData<'ChildOrderRequested'>,
+  now: number,
+): { readonly code: string; readonly reason: string } | null =>
+  command.validUntil !== null && now > Date.parse(command.validUntil)
+    ? {
+        code: 'Expired',
+        reason: `valid until ${command.validUntil}, seen at ${new Date(now).toISOString()}: never sent`,
+      }
+    : null;
+
+/** What to do about a command event, seen at `now` (epoch ms, the injected clock). */
+export const route = (s: GateState, e: RecordedEvent, now: number): GatewayWork => {
   if (e.type !== 'ChildOrderRequested' && e.type !== 'ChildOrderCancelRequested') return { type: 'ignore' };
   const accountId = e.data.accountId;
   const account = s.accounts[accountId];
@@ -124,6 +137,6 @@ export const route = (s: GateState, e: RecordedEvent): GatewayWork => {
     type: 'place',
     command: e.data,
     inDoubt: e.globalPosition <= s.startPosition,
-    blocked: blockOf(s, accountId),
+    blocked: blockOf(s, accountId) ?? expiryOf(e.data, now),
   };
 };

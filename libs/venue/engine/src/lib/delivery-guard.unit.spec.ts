@@ -18,6 +18,7 @@ const order = (over: Partial<EventData<'ChildOrderRequested'>> = {}): EventData<
   limitPrice: '2000',
   postOnly: false,
   reduceOnly: false,
+  validUntil: null,
   seq: 0,
   kind: 'taker',
   reason: 'slice',

@@ -284,7 +284,7 @@ export const gatewayApp = (accountIds: readonly string[], shell: GatewayShell): 
     projection: gatewayProjection(accountIds),
     react: (event, state, ctx) => {
       const gate: GateState = { ...state.gate, accounts: shell.phases, startPosition: shell.startPosition };
-      const work = route(gate, event);
+      const work = route(gate, event, ctx.now);
       const meta: EventMeta = {
         correlationId: event.correlationId,
         causationId: event.eventId,

@@ -33,6 +33,7 @@ const command: ChildOrder = {
   limitPrice: '42000.17',
   postOnly: true,
   reduceOnly: false,
+  validUntil: null,
   seq: 0,
   kind: 'taker',
   reason: 'slice',

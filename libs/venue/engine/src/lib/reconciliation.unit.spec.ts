@@ -47,6 +47,7 @@ const requested = (clientOrderId: string) =>
     limitPrice: '42000',
     postOnly: false,
     reduceOnly: false,
+    validUntil: null,
     seq: 0,
     kind: 'taker',
     reason: 'slice',
