@@ -21,6 +21,8 @@ export interface AcceleratedClockOptions {
   readonly realStart?: number;
   /** Wall time source, for tests; defaults to `Date.now`. */
   readonly realNow?: () => number;
+  /** Hears of system clock steps, in wall ms (see wall.clock.ts). */
+  readonly onStep?: (stepMs: number) => void;
 }
 
 /**
@@ -42,6 +44,7 @@ export const createAcceleratedClock = (opts: AcceleratedClockOptions): E.Either<
       // Floored so every reader (and every process) sees whole, identical milliseconds.
       now: () => Math.floor(startAt + (realNow() - realStart) * factor),
       wallDelay: (virtualMs) => virtualMs / factor,
+      ...(opts.onStep ? { onStep: opts.onStep } : {}),
     }),
   );
 };

@@ -28,14 +28,18 @@ const parseInstant = (key: string, value: string, fallback: number): E.Either<Va
     : E.right(t);
 };
 
-/** Build the clock the settings ask for; `realNow` is for tests. */
+/**
+ * Build the clock the settings ask for; `realNow` is for tests; `onStep` hears of system
+ * clock steps (timers keep their monotonic durations across one).
+ */
 export const clockFromSettings = (
   settings: ClockSettings,
   realNow: () => number = () => Date.now(),
+  onStep?: (stepMs: number) => void,
 ): E.Either<ValidationError, Clock> => {
   switch (settings.clock) {
     case 'real':
-      return E.right(createRealClock());
+      return E.right(createRealClock(onStep ? { onStep } : {}));
     case 'accelerated': {
       const processStart = realNow();
       return pipe(
@@ -43,7 +47,13 @@ export const clockFromSettings = (
         E.bindTo('realStart'),
         E.bind('startAt', ({ realStart }) => parseInstant('clockStart', settings.clockStart, realStart)),
         E.chain(({ realStart, startAt }) =>
-          createAcceleratedClock({ factor: settings.clockFactor, startAt, realStart, realNow }),
+          createAcceleratedClock({
+            factor: settings.clockFactor,
+            startAt,
+            realStart,
+            realNow,
+            ...(onStep ? { onStep } : {}),
+          }),
         ),
       );
     }

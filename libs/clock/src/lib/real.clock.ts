@@ -5,6 +5,10 @@
 import { Clock } from './clock.port';
 import { createWallDrivenClock } from './wall.clock';
 
-/** A Clock reading `Date.now()`. */
-export const createRealClock = (): Clock =>
-  createWallDrivenClock({ now: () => Date.now(), wallDelay: (virtualMs) => virtualMs });
+/** A Clock reading `Date.now()`; `onStep` hears of system clock steps (see wall.clock.ts). */
+export const createRealClock = (o: { readonly onStep?: (stepMs: number) => void } = {}): Clock =>
+  createWallDrivenClock({
+    now: () => Date.now(),
+    wallDelay: (virtualMs) => virtualMs,
+    ...(o.onStep ? { onStep: o.onStep } : {}),
+  });

@@ -79,7 +79,9 @@ export const runMain = async <P extends TProperties>(
     return 2;
   }
   const config = decoded.right as BaseAppConfig & { [K in keyof P]: P[K]['static'] };
-  const clock = clockFromSettings(config);
+  // The logger and metrics exist once the settings are known; a step before that is not lost.
+  const onStep = { hear: (_stepMs: number): void => undefined };
+  const clock = clockFromSettings(config, undefined, (stepMs) => onStep.hear(stepMs));
   // A store URI that names no known store is a config error, not an outage to wait out.
   const location = E.mapLeft((e: ValidationError) => ({ ...e, path: 'KEEL_STORE_URI' }))(
     parseEventStoreUri(config.storeUri),
@@ -93,6 +95,13 @@ export const runMain = async <P extends TProperties>(
 
   const logger = createLogger({ name: spec.name, level: config.logLevel });
   const metrics = createMetrics(spec.name);
+  onStep.hear = (stepMs) => {
+    metrics.clockSteps.inc({ direction: stepMs < 0 ? 'back' : 'forward' });
+    logger.warn(
+      { stepMs },
+      'the system clock stepped: timers keep their durations (monotonic); times read around it may jump',
+    );
+  };
   const lifecycle = createLifecycle({ logger });
   lifecycle.listen();
   const abort = new AbortController();

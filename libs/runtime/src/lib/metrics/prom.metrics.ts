@@ -20,6 +20,8 @@ export interface KeelMetrics {
   readonly deadLetters: Counter<'reason'>;
   /** 1 while /readyz would answer 200, else 0. */
   readonly ready: Gauge;
+  /** Steps of the system clock seen against the monotonic one, by direction. */
+  readonly clockSteps: Counter<'direction'>;
   /** The folding consumer's health: 0 events flow, 1 stalled on a failing event, 2 halted on a poison one. */
   readonly consumerHealth: Gauge;
   /** Time spent handling one message or command, by handler and outcome. */
@@ -58,6 +60,12 @@ export const createMetrics = (app: string): KeelMetrics => {
       registers,
     }),
     ready,
+    clockSteps: new Counter({
+      name: 'clock_steps_total',
+      help: 'Jumps of the system clock of 1 s or more against the monotonic clock (timers are unaffected)',
+      labelNames: ['direction'] as const,
+      registers,
+    }),
     consumerHealth: new Gauge({
       name: 'consumer_health',
       help: '0 events flow; 1 stalled (an event keeps failing and is retried); 2 halted on a poison event',
