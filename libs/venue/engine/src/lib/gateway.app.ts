@@ -247,13 +247,12 @@ export const gatewayApp = (accountIds: readonly string[], shell: GatewayShell): 
         );
         return [];
       }
-      const events = fillEvents(
+      return fillEvents(
         c.accountId,
         fillsOfOrder(read.right, c.clientOrderId),
         new Set(Object.keys(log?.fills ?? {})),
         meta,
-      );
-      return E.isRight(events) ? events.right : [];
+      ).events;
     };
     return pipe(
       TE.fromTask(() =>

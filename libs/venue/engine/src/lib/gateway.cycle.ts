@@ -24,7 +24,7 @@ import {
   throttleTrades,
   tradeCursor,
 } from './market-data.throttle';
-import { fillEvents } from './order-placement';
+import { attributeFill, fillEvents } from './order-placement';
 import { fundingEvents, fundingSince } from './funding.record';
 import { AccountLog, LoggedOrder, reconcileLookups } from './reconciliation';
 import { CoalescingAdapter } from './request-coalescer';
@@ -101,6 +101,20 @@ const liveInLogOf = (orders: AccountLog['orders']): readonly LoggedOrder[] => {
   }
   return live;
 };
+/** Venue order id → client order id of every order the log knows by its venue id. */
+const byVenueId = new WeakMap<AccountLog['orders'], ReadonlyMap<string, string>>();
+const clientIdsByVenueId = (orders: AccountLog['orders']): ReadonlyMap<string, string> => {
+  let ids = byVenueId.get(orders);
+  if (ids === undefined) {
+    ids = new Map(
+      Object.values(orders).flatMap((o) =>
+        o.venueOrderId !== null ? [[o.venueOrderId, o.clientOrderId]] : [],
+      ),
+    );
+    byVenueId.set(orders, ids);
+  }
+  return ids;
+};
 const recordedFills = new WeakMap<AccountLog['fills'], ReadonlySet<string>>();
 const recordedFillsOf = (fills: AccountLog['fills']): ReadonlySet<string> => {
   let ids = recordedFills.get(fills);
@@ -160,15 +174,16 @@ export const runCycle = async (input: CycleInput): Promise<CycleOutput> => {
     const fills = await Promise.all(
       [...instruments].sort().map((s) => adapter.fetchFills(s, input.now - settings.fillLookbackMs)()),
     );
-    const fresh = ok(
-      fillEvents(
-        log.accountId,
-        fills.flatMap((f) => ok(f) ?? []),
-        recordedFillsOf(log.fills),
-        input.meta,
-      ),
+    // A fill without a client id (Binance's) is attributed by its venue order id, never held back.
+    const known = clientIdsByVenueId(log.orders);
+    const fresh = fillEvents(
+      log.accountId,
+      fills.flatMap((f) => ok(f) ?? []).map((f) => attributeFill(f, (v) => known.get(v))),
+      recordedFillsOf(log.fills),
+      input.meta,
     );
-    if (fresh) events.push(...fresh);
+    events.push(...fresh.events);
+    for (const r of fresh.refused) errors.push(r.error);
 
     if (openOrders) {
       const listed = new Set(openOrders.filter((o) => LIVE.has(o.status)).map((o) => o.clientOrderId));

@@ -1,7 +1,7 @@
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
 import { createVirtualClock } from '@keel/clock';
-import { VenueError, VenueOrder } from '@keel/venue-domain';
+import { Fill, VenueError, VenueOrder } from '@keel/venue-domain';
 import { createCountingAdapter } from '../testing/counting.adapter';
 import { DEFAULT_CYCLE_SETTINGS, runCycle } from './gateway.cycle';
 import { initialMarketData } from './market-data.throttle';
@@ -130,6 +130,63 @@ describe('gateway cycle', () => {
       'AccountSnapshotReported',
       'OrderCancelled',
     ]);
+  });
+
+  it('records fills without a client id (Binance userTrades) at once, attributed by venue order id, beside the others', async () => {
+    const { marketData, g1 } = setup();
+    const log: AccountLog = {
+      ...emptyAccountLog('acc1'),
+      orders: {
+        k9: {
+          instrument: 'A/USDT:USDT',
+          clientOrderId: 'k9',
+          requested: true,
+          qty: '3',
+          venueOrderId: 'V9',
+          closed: null,
+          filledQty: '0',
+        },
+      },
+    };
+    const fill = (tradeId: string, clientOrderId: string, venueOrderId: string): Fill => ({
+      symbol: 'A/USDT:USDT',
+      tradeId,
+      clientOrderId,
+      venueOrderId,
+      side: 'buy',
+      qty: new Decimal(1),
+      price: new Decimal(100),
+      fee: new Decimal('0.01'),
+      feeAsset: 'USDT',
+      liquidity: 'maker',
+      ts: T0,
+    });
+    const adapter = {
+      ...g1,
+      fetchFills: () => () =>
+        Promise.resolve(
+          E.right<VenueError, readonly Fill[]>([
+            fill('t1', 'k9', 'V9'),
+            fill('t2', '', 'V9'),
+            fill('t3', '', 'V5'),
+          ]),
+        ),
+    };
+    const out = await runCycle({
+      venue: 'binanceusdm',
+      marketData,
+      accounts: [{ adapter, log }],
+      instruments: [],
+      state: { marketData: initialMarketData, snapshots: {} },
+      cycle: 'c1',
+      now: T0,
+      meta,
+    });
+    expect(out.errors).toEqual([]);
+    const fills = out.accountEvents['acc1']!.flatMap((e) =>
+      e.type === 'OrderFilled' ? [`${e.data.tradeId}:${e.data.clientOrderId}`] : [],
+    );
+    expect(fills).toEqual(['t1:k9', 't2:k9', 't3:venue-V5']);
   });
 
   it('a failed read is reported and skips only its part', async () => {

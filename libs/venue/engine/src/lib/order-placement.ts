@@ -312,43 +312,65 @@ export const placementEvents = (
     ),
   );
 
-/** OrderFilled for each fill not yet recorded (by trade id), each once even if the venue repeats it. */
+/**
+ * A fill's client order id when the venue's fill omits it (Binance's userTrades never carry
+ * one): the order this process knows by its venue order id (`known`), else one derived from
+ * the venue order id (`venue-<id>`, as reconciliation names an order placed outside Keel), so
+ * the fill is recorded at once and position = Σ fills holds; never an empty id.
+ */
+export const attributeFill = (f: Fill, known: (venueOrderId: string) => string | undefined): Fill => {
+  if (f.clientOrderId.trim() !== '') return f;
+  const clientOrderId =
+    (f.venueOrderId !== '' ? known(f.venueOrderId) : undefined) ??
+    (f.venueOrderId !== '' ? `venue-${f.venueOrderId}` : `venue-trade-${f.tradeId}`);
+  return { ...f, clientOrderId };
+};
+
+export interface FillEvents {
+  readonly events: readonly NewEvent[];
+  /** Fills that could not be made events (named by trade id): the others are recorded anyway. */
+  readonly refused: readonly { readonly tradeId: string; readonly error: ValidationError }[];
+}
+
+/**
+ * OrderFilled for each fill not yet recorded (by trade id), each once even if the venue repeats
+ * it. One fill that cannot be an event never holds back the others.
+ */
 export const fillEvents = (
   accountId: string,
   fills: readonly Fill[],
   recorded: ReadonlySet<string>,
   meta: EventMeta,
-): E.Either<ValidationError, readonly NewEvent[]> => {
+): FillEvents => {
   // Ids met in this batch; the recorded ones are asked of `recorded` rather than copied each time.
   const seen = new Set<string>();
-  const fresh: Fill[] = [];
+  const events: NewEvent[] = [];
+  const refused: { tradeId: string; error: ValidationError }[] = [];
   for (const f of fills) {
     const id = fillEventId(accountId, f.symbol, f.tradeId);
     if (recorded.has(id) || seen.has(id)) continue;
     seen.add(id);
-    fresh.push(f);
+    const e = newEvent(
+      'OrderFilled',
+      id,
+      {
+        accountId,
+        instrument: f.symbol,
+        clientOrderId: f.clientOrderId,
+        tradeId: f.tradeId,
+        side: f.side,
+        qty: f.qty.toFixed(),
+        price: f.price.toFixed(),
+        fee: f.fee.toFixed(),
+        feeAsset: f.feeAsset,
+        liquidity: f.liquidity,
+      },
+      meta,
+    );
+    if (E.isRight(e)) events.push(e.right);
+    else refused.push({ tradeId: f.tradeId, error: e.left });
   }
-  return E.sequenceArray(
-    fresh.map((f) =>
-      newEvent(
-        'OrderFilled',
-        fillEventId(accountId, f.symbol, f.tradeId),
-        {
-          accountId,
-          instrument: f.symbol,
-          clientOrderId: f.clientOrderId,
-          tradeId: f.tradeId,
-          side: f.side,
-          qty: f.qty.toFixed(),
-          price: f.price.toFixed(),
-          fee: f.fee.toFixed(),
-          feeAsset: f.feeAsset,
-          liquidity: f.liquidity,
-        },
-        meta,
-      ),
-    ),
-  ) as E.Either<ValidationError, readonly NewEvent[]>;
+  return { events, refused };
 };
 
 // ---------------------------------------------------------------------------------------

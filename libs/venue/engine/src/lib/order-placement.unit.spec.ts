@@ -9,6 +9,7 @@ import {
   ChildOrder,
   decidePlacement,
   fillEventId,
+  attributeFill,
   fillEvents,
   initialPlacement,
   PlacementAction,
@@ -427,9 +428,28 @@ describe('events', () => {
       meta,
     );
     expect(
-      E.isRight(r) &&
-        r.right.map((e) => (e.type === 'OrderFilled' ? `${e.data.instrument}:${e.data.tradeId}` : e.type)),
+      r.events.map((e) => (e.type === 'OrderFilled' ? `${e.data.instrument}:${e.data.tradeId}` : e.type)),
     ).toEqual(['BTC/USDT:USDT:t2', 'BTC/USDT:USDT:t3', 'ETH/USDT:USDT:t1']);
-    expect(E.isRight(r) && r.right[0]!.eventId).toBe(fillEventId('acc1', 'BTC/USDT:USDT', 't2'));
+    expect(r.events[0]!.eventId).toBe(fillEventId('acc1', 'BTC/USDT:USDT', 't2'));
+    expect(r.refused).toEqual([]);
+  });
+
+  it('records every other fill when one cannot be an event, naming the one it refused', () => {
+    const bad = { ...fill('t2'), clientOrderId: '' };
+    const r = fillEvents('acc1', [fill('t1'), bad, fill('t3')], new Set(), meta);
+    expect(r.events.map((e) => (e.type === 'OrderFilled' ? e.data.tradeId : e.type))).toEqual(['t1', 't3']);
+    expect(r.refused).toMatchObject([
+      { tradeId: 't2', error: { _tag: 'ValidationError', path: '/data/clientOrderId' } },
+    ]);
+  });
+
+  it('attributes a fill without a client id (Binance userTrades) by its venue order id, or names it after that id', () => {
+    const noId = { ...fill('t9'), clientOrderId: '', venueOrderId: 'V77' };
+    expect(attributeFill(noId, (v) => (v === 'V77' ? 'K-ours' : undefined)).clientOrderId).toBe('K-ours');
+    expect(attributeFill(noId, () => undefined).clientOrderId).toBe('venue-V77');
+    expect(attributeFill({ ...noId, venueOrderId: '' }, () => undefined).clientOrderId).toBe(
+      'venue-trade-t9',
+    );
+    expect(attributeFill(fill('t1'), () => 'other')).toEqual(fill('t1'));
   });
 });

@@ -257,7 +257,8 @@ export const reconcile = (
     new Set(Object.keys(log.fills)),
     meta,
   );
-  if (E.isLeft(fills)) return fills;
+  const refusedFill = fills.refused[0];
+  if (refusedFill) return E.left(refusedFill.error);
 
   const lookUp: { instrument: string; clientOrderId: string }[] = [];
   const inDoubt: string[] = [];
@@ -292,7 +293,7 @@ export const reconcile = (
   ];
 
   return E.map((events: readonly NewEvent[]) => ({
-    events: [...events.slice(0, out.length), ...fills.right, ...events.slice(out.length)],
+    events: [...events.slice(0, out.length), ...fills.events, ...events.slice(out.length)],
     lookUp,
     inDoubt,
     adopted,
