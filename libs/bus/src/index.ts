@@ -16,5 +16,6 @@ export {
   MSG_ID_HEADER,
   parsePositionHeader,
   POSITION_HEADER,
+  STORE_HEADER,
 } from './lib/bus.headers';
 export { createInProcessRequests } from './lib/in-process.requests';

@@ -7,7 +7,7 @@
  */
 import { TSchema } from '@sinclair/typebox';
 import { Decimal, EventDefinition, Id, PositiveDecimal, StoredEventFields, Timestamp } from '@keel/events';
-import { MSG_ID_HEADER, POSITION_HEADER } from '@keel/bus';
+import { MSG_ID_HEADER, POSITION_HEADER, STORE_HEADER } from '@keel/bus';
 
 export type Json = null | boolean | number | string | readonly Json[] | { readonly [k: string]: Json };
 export type JsonObject = { readonly [k: string]: Json };
@@ -177,7 +177,12 @@ export const EVENT_HEADERS = ordered({
       type: 'string',
       pattern: '^(0|[1-9][0-9]*)$',
       description:
-        "The event's `globalPosition` in decimal: the relay reads it back from the last message to know where to resume.",
+        "The event's `globalPosition` in decimal: the relay reads it back from the last message to know where to resume, and consumers take the position from here, never from the payload.",
+    },
+    [STORE_HEADER]: {
+      type: 'string',
+      description:
+        'The identity of the event store the relay read the event from: a relay refuses to resume on a stream that mirrors another store.',
     },
   },
 }) as JsonObject;

@@ -9,6 +9,8 @@
 export const MSG_ID_HEADER = 'Nats-Msg-Id';
 /** The event's global position; `lastPublishedPosition` reads it back from the last message. */
 export const POSITION_HEADER = 'Keel-Position';
+/** The identity of the store the relay read the event from (`EventStore.identity`). */
+export const STORE_HEADER = 'Keel-Store';
 
 /**
  * A `Keel-Position` value as the relay wrote it: a decimal integer ≥ 1 within 2^53. Anything

@@ -29,6 +29,7 @@ import {
   DLQ_SUBJECT_HEADER,
   MSG_ID_HEADER,
   POSITION_HEADER,
+  STORE_HEADER,
   headerValue,
   parsePositionHeader,
 } from './bus.headers';
@@ -145,7 +146,7 @@ export const createMemoryBus = (options: MemoryBusOptions = {}): EventBus => {
   };
 
   const publish =
-    (batch: readonly RecordedEvent[]): TE.TaskEither<InfrastructureError, void> =>
+    (batch: readonly RecordedEvent[], origin?: string): TE.TaskEither<InfrastructureError, void> =>
     async () => {
       if (closed) return E.left(closedError('publish'));
       for (const e of batch) {
@@ -153,6 +154,7 @@ export const createMemoryBus = (options: MemoryBusOptions = {}): EventBus => {
         const headers = new Map([
           [MSG_ID_HEADER, e.eventId],
           [POSITION_HEADER, String(e.globalPosition)],
+          ...(origin !== undefined ? [[STORE_HEADER, origin] as [string, string]] : []),
         ]);
         const err = store(subject, utf8.encode(encodeWire(e)), headers);
         if (err) return E.left(infrastructureError(COMPONENT, 'publish', err));
@@ -281,6 +283,15 @@ export const createMemoryBus = (options: MemoryBusOptions = {}): EventBus => {
       (cause) => infrastructureError(COMPONENT, 'consume', cause),
     );
 
+  const lastPublishedStore = (): TE.TaskEither<InfrastructureError, string | null> => async () => {
+    for (let i = events.length - 1; i >= 0; i--) {
+      const h = events[i]?.headers;
+      if (h?.get(POSITION_HEADER) === undefined) continue;
+      return E.right(h.get(STORE_HEADER) ?? null);
+    }
+    return E.right(null);
+  };
+
   const lastPublishedPosition = (): TE.TaskEither<InfrastructureError, number> => async () => {
     for (let i = events.length - 1; i >= 0; i--) {
       const p = events[i]?.headers.get(POSITION_HEADER);
@@ -317,6 +328,7 @@ export const createMemoryBus = (options: MemoryBusOptions = {}): EventBus => {
   return {
     publish,
     publishRaw,
+    lastPublishedStore,
     consume,
     serve,
     request,

@@ -29,6 +29,7 @@ import {
   DLQ_SUBJECT_HEADER,
   parsePositionHeader,
   POSITION_HEADER,
+  STORE_HEADER,
 } from './bus.headers';
 import { BusLogger, silentLogger } from './bus.logger';
 import { COMPONENT, attempt, withTimeout } from './nats.edge';
@@ -167,7 +168,7 @@ const makeBus = (
    * connection in call order, so the stream stores them in order; the first failure stops
    * sending more and is reported once the rest have settled.
    */
-  const publishAll = async (events: readonly RecordedEvent[]): Promise<void> => {
+  const publishAll = async (events: readonly RecordedEvent[], store: string | undefined): Promise<void> => {
     let failure: { readonly cause: unknown } | undefined;
     const window: Promise<void>[] = [];
     for (const e of events) {
@@ -175,6 +176,7 @@ const makeBus = (
       if (window.length >= maxInFlight) await window.shift();
       const h = natsHeaders();
       h.set(POSITION_HEADER, String(e.globalPosition));
+      if (store !== undefined) h.set(STORE_HEADER, store);
       const sent = js
         .publish(eventSubject(EVENT_DEFINITIONS[e.type].context, e.type), utf8.encode(encodeWire(e)), {
           msgID: e.eventId,
@@ -193,11 +195,14 @@ const makeBus = (
     if (failure) throw failure.cause;
   };
 
-  const publish = (events: readonly RecordedEvent[]): TE.TaskEither<InfrastructureError, void> =>
+  const publish = (
+    events: readonly RecordedEvent[],
+    store?: string,
+  ): TE.TaskEither<InfrastructureError, void> =>
     // No outer timer: every message's publish carries its own ack timeout, which bounds each
     // wait in publishAll (and a timer per call is measurable on the relay's hot path).
     TE.tryCatch(
-      () => publishAll(events),
+      () => publishAll(events, store),
       (cause) => infrastructureError(COMPONENT, 'publish', cause),
     );
 
@@ -259,6 +264,20 @@ const makeBus = (
         return parsed.position;
       }
       return 0;
+    });
+
+  /** The `Keel-Store` of the newest stamped message in the events stream (null: none says). */
+  const lastPublishedStore = (): TE.TaskEither<InfrastructureError, string | null> =>
+    attempt('lastPublishedStore', requestTimeoutMs * 4, async () => {
+      const info = await jsm.streams.info(EVENTS_STREAM);
+      const { first_seq: first, last_seq: last, messages } = info.state;
+      if (messages === 0) return null;
+      for (let seq = last; seq >= first && seq > last - MAX_TAIL_SCAN; seq--) {
+        const m = await jsm.streams.getMessage(EVENTS_STREAM, { seq });
+        if (!m?.header?.get(POSITION_HEADER)) continue;
+        return m.header.get(STORE_HEADER) || null;
+      }
+      return null;
     });
 
   const deadLetters = (app: string): TE.TaskEither<InfrastructureError, readonly DeadLetter[]> =>
@@ -360,5 +379,16 @@ const makeBus = (
     if (!drained && !nc.isClosed()) await nc.close().catch(() => undefined);
   };
 
-  return { publish, publishRaw, consume, serve, request, lastPublishedPosition, deadLetters, ping, close };
+  return {
+    publish,
+    publishRaw,
+    consume,
+    serve,
+    request,
+    lastPublishedPosition,
+    lastPublishedStore,
+    deadLetters,
+    ping,
+    close,
+  };
 };

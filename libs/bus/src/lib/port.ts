@@ -146,10 +146,11 @@ export interface Service {
 export interface EventBus {
   /**
    * Publish recorded events in order, each with `Nats-Msg-Id` = event id (the server drops
-   * a duplicate within its window) and its global position in a header. Resolves once the
-   * server has acknowledged every one.
+   * a duplicate within its window), its global position in a header, and `store` (the
+   * identity of the store they come from) in another. Resolves once the server has
+   * acknowledged every one.
    */
-  publish(events: readonly RecordedEvent[]): TE.TaskEither<InfrastructureError, void>;
+  publish(events: readonly RecordedEvent[], store?: string): TE.TaskEither<InfrastructureError, void>;
   /**
    * Publish bytes unchecked on any subject, with optional headers. For tools and tests (e.g.
    * proving that garbage and forged events are dead-lettered); apps publish only through `publish`.
@@ -163,6 +164,8 @@ export interface EventBus {
   consume(options: ConsumeOptions, handler: Handler): TE.TaskEither<InfrastructureError, Consumer>;
   /** The highest global position published so far (0 if none): the relay's checkpoint. */
   lastPublishedPosition(): TE.TaskEither<InfrastructureError, number>;
+  /** The store identity stamped on the newest published event (null: none, or not stamped). */
+  lastPublishedStore(): TE.TaskEither<InfrastructureError, string | null>;
   /** Dead letters of one consumer, oldest first (for operators and tests). */
   deadLetters(app: string): TE.TaskEither<InfrastructureError, readonly DeadLetter[]>;
   /**

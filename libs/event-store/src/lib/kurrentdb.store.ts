@@ -16,6 +16,7 @@
 import * as E from 'fp-ts/Either';
 import * as TE from 'fp-ts/TaskEither';
 import { pipe } from 'fp-ts/function';
+import { randomUUID } from 'node:crypto';
 import {
   BACKWARDS,
   END,
@@ -23,6 +24,7 @@ import {
   FORWARDS,
   jsonEvent,
   KurrentDBClient,
+  NO_STREAM,
   START,
   StreamNotFoundError,
   WrongExpectedVersionError,
@@ -35,6 +37,7 @@ import {
   StoredEventFields,
 } from '@keel/events';
 import { fingerprint, resolveRetry, validateAppend } from './append.guard';
+import { IDENTITY_KEY } from './sqlite.schema';
 import { SubscriptionFailed } from './catch-up.subscription';
 import {
   decodeSnapshot,
@@ -318,6 +321,27 @@ const createStore = (client: KurrentDBClient, options: KurrentDbEventStoreOption
     readAll,
 
     headPosition: () => TE.tryCatch(head, infra('headPosition')),
+
+    // Made once: the first process appends it to a stream that must not exist yet; every
+    // later one (or the loser of a race) reads what is there.
+    identity: () =>
+      TE.tryCatch(async () => {
+        const stream = snapshotStream(IDENTITY_KEY);
+        const data = { position: 0, version: 1, state: { id: randomUUID() } };
+        try {
+          await client.appendToStream(stream, jsonEvent({ type: SNAPSHOT_TYPE, data }), {
+            streamState: NO_STREAM,
+            deadline,
+          });
+        } catch (e) {
+          if (!(e instanceof WrongExpectedVersionError)) throw e;
+        }
+        const rows = await readStreamRaw(stream, { direction: 'forwards', maxCount: 1 });
+        const snap = rows[0] === undefined ? undefined : decodeSnapshot(rows[0].data);
+        const id = snap && E.isRight(snap) ? (snap.right?.state as { id?: unknown } | null)?.id : undefined;
+        if (typeof id !== 'string') throw new Error(`${stream} holds no store identity`);
+        return id;
+      }, infra('identity')),
 
     subscribeAll,
 

@@ -4,6 +4,7 @@
  * frozen, so no caller can change history) and decoded on read like the other adapters,
  * so upcasting and read validation behave the same everywhere.
  */
+import { randomUUID } from 'node:crypto';
 import * as E from 'fp-ts/Either';
 import * as TE from 'fp-ts/TaskEither';
 import {
@@ -78,6 +79,8 @@ export const createMemoryEventStore = (options: MemoryEventStoreOptions = {}): T
   const streams = new Map<string, StoredEventFields[]>();
   const byId = new Map<string, StoredEventFields>();
   const snapshots = new Map<string, Snapshot>();
+  /** Each in-memory store is a store of its own. */
+  const storeId = randomUUID();
   const signal = new ChangeSignal();
   const subscriptions = new Set<Subscription>();
   let closed = false;
@@ -185,6 +188,7 @@ export const createMemoryEventStore = (options: MemoryEventStoreOptions = {}): T
       }),
 
     headPosition: () => guard<number, InfrastructureError>('headPosition', () => E.right(log.length)),
+    identity: () => guard<string, InfrastructureError>('identity', () => E.right(storeId)),
 
     subscribeAll: (
       opts: SubscribeAllOptions,

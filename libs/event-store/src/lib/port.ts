@@ -109,6 +109,13 @@ export interface EventStore {
   readAll(options?: ReadAllOptions): TE.TaskEither<ReadError, ReadAllPage>;
   /** The global position of the last event in the store (0 when empty). */
   headPosition(): TE.TaskEither<InfrastructureError, number>;
+  /**
+   * This store's identity: an id made once, when the store was created, and the same for every
+   * process that opens it. The relay stamps it on what it publishes, so a relay pointed at a
+   * NATS stream that mirrors another store notices, instead of resuming from that store's
+   * positions.
+   */
+  identity(): TE.TaskEither<InfrastructureError, string>;
   /** Catch-up then live subscription to the global log. */
   subscribeAll(
     options: SubscribeAllOptions,

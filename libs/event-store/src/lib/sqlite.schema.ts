@@ -37,7 +37,12 @@ CREATE TABLE IF NOT EXISTS snapshots (
   version  INTEGER NOT NULL,
   state    TEXT    NOT NULL
 );
+INSERT OR IGNORE INTO snapshots (key, position, version, state)
+  VALUES ('${'$'}store-identity', 0, 1, json_object('id', lower(hex(randomblob(16)))));
 `;
+
+/** The snapshot key under which a store keeps its identity (made once, by the first open). */
+export const IDENTITY_KEY = '$store-identity';
 
 export const INSERT_EVENT = `INSERT INTO events (position, stream, revision, category, type, event_id, envelope) VALUES (?, ?, ?, ?, ?, ?, ?)`;
 

@@ -133,6 +133,24 @@ describe('sqlite store', () => {
     raw.close();
   });
 
+  it('has one identity per file: the same after a reopen, another for another file', async () => {
+    const file = path.join(dir, 'identity.db');
+    const first = openSqliteEventStore({ path: file });
+    if (E.isLeft(first)) throw new Error(first.left.message);
+    const id = await right(first.right.identity());
+    expect(id).toMatch(/^[0-9a-f]{32}$/);
+    expect(await right(first.right.identity())).toBe(id);
+    await first.right.close();
+    const again = openSqliteEventStore({ path: file });
+    if (E.isLeft(again)) throw new Error(again.left.message);
+    expect(await right(again.right.identity())).toBe(id);
+    await again.right.close();
+    const other = openSqliteEventStore({ path: path.join(dir, 'identity-other.db') });
+    if (E.isLeft(other)) throw new Error(other.left.message);
+    expect(await right(other.right.identity())).not.toBe(id);
+    await other.right.close();
+  });
+
   it('refuses a file written by a newer layout', () => {
     const file = path.join(dir, 'newer.db');
     const raw = new Database(file);

@@ -52,6 +52,7 @@ import {
   decodeEnvelopes,
   envelopeOf,
   envelopeTail,
+  IDENTITY_KEY,
   INSERT_EVENT,
   SCHEMA_VERSION,
 } from './sqlite.schema';
@@ -395,6 +396,14 @@ const createStore = (db: Database.Database, options: SqliteEventStoreOptions): T
 
     headPosition: () =>
       attempt<never, number>('headPosition', () => E.right((logHead.get() as number | null) ?? 0)),
+
+    identity: () =>
+      attempt<never, string>('identity', () => {
+        const row = loadSnap.get(IDENTITY_KEY) as [number, number, string] | undefined;
+        const id = row ? (JSON.parse(row[2]) as { id?: unknown }).id : undefined;
+        if (typeof id !== 'string') throw new Error(`${options.path} has no store identity`);
+        return E.right(id);
+      }),
 
     subscribeAll: (
       opts: SubscribeAllOptions,

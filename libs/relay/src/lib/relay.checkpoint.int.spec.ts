@@ -5,6 +5,7 @@
  * while reporting healthy. Against a real nats-server and a real SQLite store, a forged tail is
  * refused with an error naming the value, and nothing is published after it. And a stored row
  * that does not decode: everything before it is published, then the relay halts naming where.
+ * And a stream filled from another store (its `Keel-Store` stamp) is refused, naming both.
  */
 import Database from 'better-sqlite3';
 import * as path from 'node:path';
@@ -156,4 +157,29 @@ it('publishes every event before a row that does not decode, then halts naming t
   const last = await bus.lastPublishedPosition()();
   expect(E.isRight(last) && last.right).toBe(base + 5);
   await relay.stop();
+});
+
+it('refuses a stream that mirrors another store, naming both, even when the positions would fit', async () => {
+  const otherOpened = openSqliteEventStore({ path: path.join(dir.path, 'other.sqlite'), pollIntervalMs: 5 });
+  if (E.isLeft(otherOpened)) throw new Error(JSON.stringify(otherOpened.left));
+  const other = otherOpened.right;
+  try {
+    // More events than the stream's newest position: only the store stamp tells the stores apart.
+    const events = Array.from({ length: next + 20 }, (_, i) => target(10_000 + i));
+    const r = await other.append('portfolio-acc-1', events, 'any')();
+    if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
+    const mine = await store.identity()();
+    const theirs = await other.identity()();
+    if (E.isLeft(mine) || E.isLeft(theirs)) throw new Error('no identity');
+    expect(theirs.right).not.toBe(mine.right);
+    const before = await streamMessages();
+    const relay = await startRelay({ store: other, bus, logger });
+    const why = new RegExp(`mirrors store ${mine.right}, not this relay's store ${theirs.right}`);
+    expect(E.isLeft(relay) && relay.left.message).toMatch(why);
+    expect(errors.join('\n')).toMatch(why);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await streamMessages()).toBe(before);
+  } finally {
+    await other.close();
+  }
 });

@@ -76,6 +76,18 @@ export const startRelay = async (options: RelayOptions): Promise<E.Either<Infras
     logger.error({ checkpoint: checkpoint.right, storeHead: head.right }, message);
     return E.left(infrastructureError('relay', 'checkpoint', message));
   }
+  // The stream must mirror this store: positions of another store mean nothing here (a relay
+  // pointed at the wrong store, or a stream filled from another one).
+  const identity = await store.identity()();
+  if (E.isLeft(identity)) return identity;
+  const mirrored = await bus.lastPublishedStore()();
+  if (E.isLeft(mirrored)) return mirrored;
+  if (mirrored.right !== null && mirrored.right !== identity.right) {
+    const message = `NATS's events stream mirrors store ${mirrored.right}, not this relay's store ${identity.right}: refusing to relay (point the relay at the store the stream mirrors, or give this store a stream of its own)`;
+    logger.error({ streamStore: mirrored.right, store: identity.right }, message);
+    return E.left(infrastructureError('relay', 'checkpoint', message));
+  }
+  const storeId = identity.right;
   let published = checkpoint.right;
   let healthy = true;
   let stopping = false;
@@ -99,7 +111,7 @@ export const startRelay = async (options: RelayOptions): Promise<E.Either<Infras
       let delay = minMs;
       // A failed publish has an unknown outcome; re-sending the same batch is safe (dedupe).
       for (;;) {
-        const r = await bus.publish(batch)();
+        const r = await bus.publish(batch, storeId)();
         if (E.isRight(r)) break;
         if (healthy) logger.error({ err: describeError(r.left) }, 'relay cannot publish; retrying');
         healthy = false;

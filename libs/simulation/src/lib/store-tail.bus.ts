@@ -45,6 +45,7 @@ export const createStoreTailBus = (
     publish: () => TE.right(undefined),
     publishRaw: () => TE.right(undefined),
     lastPublishedPosition: () => store.headPosition(),
+    lastPublishedStore: () => TE.right(null),
     deadLetters: () => TE.right([]),
     ping: () => TE.right(undefined),
     consume: (options: ConsumeOptions, handler: Handler) => {
