@@ -86,6 +86,9 @@ const spawn = (): Promise<GatewayChild> =>
     KEEL_VENUE_URL: server.url,
     KEEL_CYCLE_MS: '100',
     KEEL_SNAPSHOT_EVERY: '10',
+    // The simulator applies a send before it answers: a look-up that does not find an order
+    // proves at once that it was never sent, so the 60 s a real venue needs is not waited here.
+    KEEL_NOT_FOUND_HORIZON_MS: '500',
   });
 const cidOf = (e: RecordedEvent): string => (e.data as { clientOrderId: string }).clientOrderId;
 

@@ -135,6 +135,12 @@ export const GatewayConfig = {
     minimum: 10,
     description: 'how often each account’s funding payments are read and recorded as FundingPaid',
   }),
+  notFoundHorizonMs: Type.Integer({
+    default: 60_000,
+    minimum: 0,
+    description:
+      'an order whose send timed out is believed absent only after look-ups over this long (the venue’s longest receive window); then it is sent again',
+  }),
 };
 type Config = { [K in keyof typeof GatewayConfig]: Static<(typeof GatewayConfig)[K]> };
 
@@ -169,6 +175,7 @@ export const startGateway = async (
       windowMs: config.windowMs,
       reconcileFillsMs: config.reconcileFillsMs,
       fundingPollMs: config.fundingPollMs,
+      notFoundHorizonMs: config.notFoundHorizonMs,
       credentialsPath: (accountId) => `${credentialPrefix(accountId)}API_KEY`,
     },
     adapters.right,

@@ -43,6 +43,7 @@ import {
   PlacementOutcome,
   placementEvents,
   runPlacement,
+  PlacementSettings,
 } from './order-placement';
 import { fillsOfOrder, unrecordedFilled } from './fills-before-cancel';
 
@@ -109,6 +110,8 @@ export interface GatewayShell {
   /** Phase per owned account (start-up reconciliation flips them to Ready). */
   readonly phases: Record<string, { phase: AccountPhase; reason: string | null }>;
   readonly maxLookups?: number;
+  /** Placement timings (default DEFAULT_PLACEMENT_SETTINGS). */
+  readonly placement?: PlacementSettings;
   readonly metrics?: Pick<GatewayMetrics, 'placements'>;
 }
 
@@ -197,7 +200,12 @@ export const gatewayApp = (accountIds: readonly string[], shell: GatewayShell): 
             inDoubt,
             blocked,
           },
-          { venue, sleep, ...(shell.maxLookups !== undefined ? { maxLookups: shell.maxLookups } : {}) },
+          {
+            venue,
+            sleep,
+            ...(shell.maxLookups !== undefined ? { maxLookups: shell.maxLookups } : {}),
+            ...(shell.placement ? { settings: shell.placement } : {}),
+          },
         ),
       ),
       TE.chainFirst(haltOnAuthFailure),

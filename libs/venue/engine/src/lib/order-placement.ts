@@ -47,6 +47,11 @@ export type PlacementState =
       readonly order: OrderRequest;
       readonly sends: number;
       readonly lookups: number;
+      /**
+       * How long the doubt has lasted (the look-up delays scheduled so far): "not found" is
+       * trusted only once this reaches `notFoundHorizonMs`.
+       */
+      readonly waitedMs: number;
       /** Set when the command fails validation: if the venue never saw it, it is rejected, not sent. */
       readonly invalid: { readonly code: string; readonly reason: string } | null;
     }
@@ -92,9 +97,21 @@ export interface PlacementSettings {
   readonly lookupDelayMs: number;
   /** Back-off between failed look-ups (doubled each time, capped at 16×). */
   readonly lookupRetryMs: number;
+  /**
+   * How long an order in doubt must go on being "not found" before that is believed and the
+   * order is sent (or rejected). A venue can apply a send after answering it with a timeout
+   * or a 5xx (Binance: -1007 "status unknown", 503), and only within its receive window
+   * (Binance's recvWindow is at most 60 s): past that the send can no longer take effect, so
+   * a look-up that still does not find it is proof.
+   */
+  readonly notFoundHorizonMs: number;
 }
 
-export const DEFAULT_PLACEMENT_SETTINGS: PlacementSettings = { lookupDelayMs: 1_000, lookupRetryMs: 1_000 };
+export const DEFAULT_PLACEMENT_SETTINGS: PlacementSettings = {
+  lookupDelayMs: 1_000,
+  lookupRetryMs: 1_000,
+  notFoundHorizonMs: 60_000,
+};
 
 export interface PlacementStep {
   readonly state: PlacementState;
@@ -185,7 +202,14 @@ export const decidePlacement = (
       const order = E.isRight(checked) ? checked.right : rawOrderRequest(input.command);
       return input.inDoubt
         ? step(
-            { status: 'InDoubt', order, sends: 0, lookups: 0, invalid: E.isLeft(req) ? req.left : null },
+            {
+              status: 'InDoubt',
+              order,
+              sends: 0,
+              lookups: 0,
+              waitedMs: 0,
+              invalid: E.isLeft(req) ? req.left : null,
+            },
             { _tag: 'lookUp', afterMs: 0 },
           )
         : step({ status: 'Ready', order, sends: 0 }, { _tag: 'send', afterMs: 0 });
@@ -209,7 +233,14 @@ export const decidePlacement = (
           // A duplicate id means the venue has an order with it: find out what it is.
           if (e.code === 'DuplicateClientOrderId')
             return step(
-              { status: 'InDoubt', order: state.order, sends: state.sends, lookups: 0, invalid: null },
+              {
+                status: 'InDoubt',
+                order: state.order,
+                sends: state.sends,
+                lookups: 0,
+                waitedMs: 0,
+                invalid: null,
+              },
               { _tag: 'lookUp', afterMs: 0 },
             );
           return step({ status: 'Rejected', code: e.code, reason: e.message }, NONE, [
@@ -225,7 +256,14 @@ export const decidePlacement = (
         case 'VenueUnavailable':
         case 'VenueMalformed':
           return step(
-            { status: 'InDoubt', order: state.order, sends: state.sends, lookups: 0, invalid: null },
+            {
+              status: 'InDoubt',
+              order: state.order,
+              sends: state.sends,
+              lookups: 0,
+              waitedMs: settings.lookupDelayMs,
+              invalid: null,
+            },
             { _tag: 'lookUp', afterMs: settings.lookupDelayMs },
           );
         case 'VenueAuthFailed':
@@ -244,13 +282,8 @@ export const decidePlacement = (
       const r = input.result;
       if (E.isLeft(r)) {
         const lookups = state.lookups + 1;
-        return step(
-          { ...state, lookups },
-          {
-            _tag: 'lookUp',
-            afterMs: r.left._tag === 'VenueRateLimited' ? r.left.retryAfterMs : backoff(settings, lookups),
-          },
-        );
+        const afterMs = r.left._tag === 'VenueRateLimited' ? r.left.retryAfterMs : backoff(settings, lookups);
+        return step({ ...state, lookups, waitedMs: state.waitedMs + afterMs }, { _tag: 'lookUp', afterMs });
       }
       if (r.right !== null)
         return step(
@@ -258,7 +291,16 @@ export const decidePlacement = (
           NONE,
           acceptedFacts(r.right),
         );
-      // The venue proves it never saw the order: now, and only now, a send is safe.
+      // Not found yet: the send may still take effect until the horizon; look again then.
+      if (state.waitedMs < settings.notFoundHorizonMs) {
+        const afterMs = Math.min(
+          settings.notFoundHorizonMs - state.waitedMs,
+          Math.max(settings.lookupRetryMs, state.waitedMs),
+        );
+        return step({ ...state, waitedMs: state.waitedMs + afterMs }, { _tag: 'lookUp', afterMs });
+      }
+      // Not found over the whole horizon: the venue never took the order, and now cannot.
+      // Now, and only now, a send is safe.
       if (state.invalid)
         return step({ status: 'Rejected', ...state.invalid }, NONE, [
           { type: 'OrderRejected', ...state.invalid },

@@ -8,6 +8,7 @@ import { createRequestCoalescer } from './request-coalescer';
 import {
   ChildOrder,
   decidePlacement,
+  DEFAULT_PLACEMENT_SETTINGS,
   fillEventId,
   attributeFill,
   fillEvents,
@@ -80,6 +81,20 @@ const given = (...inputs: PlacementInput[]) => {
   return { state, next, facts };
 };
 
+const notFound = { type: 'LookupAnswered', result: E.right(null) } as const;
+/** "Not found" answers until the decider stops looking (the horizon passed): as many as it asked for. */
+const notFoundOverHorizon = (...inputs: PlacementInput[]) => {
+  let s = given(...inputs);
+  const all = [...inputs];
+  const waits: number[] = [];
+  while (s.next._tag === 'lookUp' && all.length < 100) {
+    waits.push(s.next.afterMs);
+    all.push(notFound);
+    s = given(...all);
+  }
+  return { ...s, waits };
+};
+
 describe('placement decider', () => {
   describe('Idle', () => {
     it('a valid command is rounded to the instrument and sent', () => {
@@ -110,7 +125,8 @@ describe('placement decider', () => {
     it('an invalid in-doubt command is looked up, and rejected only once the venue proves it never saw it', () => {
       const bad = requested(true, { ...command, qty: '0.0001' });
       expect(given(bad).next._tag).toBe('lookUp');
-      expect(given(bad, { type: 'LookupAnswered', result: E.right(null) }).facts).toMatchObject([
+      expect(given(bad, notFound).facts).toEqual([]);
+      expect(notFoundOverHorizon(bad).facts).toMatchObject([
         { type: 'OrderRejected', code: 'QtyBelowMinimum' },
       ]);
       expect(given(bad, { type: 'LookupAnswered', result: E.right(venueOrder()) }).facts).toEqual([
@@ -133,7 +149,7 @@ describe('placement decider', () => {
       expect(given(input, { type: 'LookupAnswered', result: E.right(venueOrder()) }).facts).toEqual([
         { type: 'OrderAccepted', venueOrderId: 'V1' },
       ]);
-      const absent = given(input, { type: 'LookupAnswered', result: E.right(null) });
+      const absent = notFoundOverHorizon(input);
       expect(absent.facts).toEqual([{ type: 'OrderRejected', ...blocked }]);
       expect(absent.next._tag).toBe('none');
     });
@@ -236,9 +252,20 @@ describe('placement decider', () => {
       expect(s.next._tag).toBe('none');
     });
 
-    it('not found → the look-up proved absence → send again', () => {
-      const s = given(...inDoubt, { type: 'LookupAnswered', result: E.right(null) });
+    it('not found once is not proof: the send may still take effect (Binance -1007), so it looks again', () => {
+      const s = given(...inDoubt, notFound);
+      expect(s).toMatchObject({ state: { status: 'InDoubt' }, next: { _tag: 'lookUp' } });
+      expect(s.facts).toEqual([]);
+    });
+
+    it('not found over the whole horizon (60 s, the longest receive window) → absence proved → send again', () => {
+      const s = notFoundOverHorizon(...inDoubt);
       expect(s).toMatchObject({ state: { status: 'Ready', sends: 1 }, next: { _tag: 'send' } });
+      // The first look-up came 1 s after the timeout; the waits after it add up to the rest.
+      expect(1_000 + s.waits.slice(1).reduce((a, b) => a + b, 0)).toBe(
+        DEFAULT_PLACEMENT_SETTINGS.notFoundHorizonMs,
+      );
+      expect(s.waits.length).toBeLessThan(10);
     });
 
     it('a failed look-up is retried with back-off; it never becomes a send', () => {

@@ -41,6 +41,7 @@ import { CycleOutput, CycleState, DEFAULT_CYCLE_SETTINGS, runCycle } from './gat
 import { initialMarketData } from './market-data.throttle';
 import { gatewayApp, GatewayState, venueStream } from './gateway.app';
 import { GatewayMetrics, registerGatewayMetrics } from './gateway.metrics';
+import { DEFAULT_PLACEMENT_SETTINGS } from './order-placement';
 
 export const GATEWAY_APP = 'gateway';
 
@@ -64,6 +65,8 @@ export interface VenueEngineSettings {
   readonly okxBook?: 'usd' | 'coin';
   /** Where an account's credentials are configured (named when the venue refuses them). */
   readonly credentialsPath?: (accountId: string) => string;
+  /** How long an order in doubt must stay "not found" before that is believed (default 60 s; order-placement.ts). */
+  readonly notFoundHorizonMs?: number;
 }
 
 export interface VenuePorts {
@@ -271,6 +274,9 @@ export const createVenueEngine = (
     },
     phases,
     metrics,
+    ...(settings.notFoundHorizonMs !== undefined
+      ? { placement: { ...DEFAULT_PLACEMENT_SETTINGS, notFoundHorizonMs: settings.notFoundHorizonMs } }
+      : {}),
   });
 
   // ---- the polling cycle ----------------------------------------------------------------------
