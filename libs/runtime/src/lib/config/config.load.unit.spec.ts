@@ -67,6 +67,9 @@ describe('loadConfig with BaseAppConfig', () => {
   it('fills every default when nothing is set', () => {
     expect(value(loadConfig(BaseAppConfig, { env: {} }))).toEqual({
       natsUrl: 'nats://127.0.0.1:4222',
+      natsUser: '',
+      natsPassword: '',
+      natsTlsCa: '',
       storeUri: 'sqlite:./data/keel.sqlite',
       httpHost: '127.0.0.1',
       httpPort: 8080,
@@ -77,6 +80,13 @@ describe('loadConfig with BaseAppConfig', () => {
       clockRealStart: '',
       snapshotEvery: 500,
     });
+  });
+
+  it('refuses a NATS user name the server could not have, naming the key and the value', () => {
+    const r = loadConfig(BaseAppConfig, { env: { KEEL_NATS_USER: 'bad user!' } });
+    expect(E.isLeft(r)).toBe(true);
+    expect(JSON.stringify(r)).toMatch(/KEEL_NATS_USER/);
+    expect(JSON.stringify(r)).toMatch(/bad user!/);
   });
 
   it('reads env vars as the schema types, ignoring variables without the prefix', () => {
