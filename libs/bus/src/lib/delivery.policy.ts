@@ -6,9 +6,12 @@
  *
  *   undecodable, no position header        → dead-letter (garbage, not from the relay), ack
  *   decodes but header missing, malformed,
- *   unlike the payload's, or past the store → dead-letter as untrusted, ack; the mark stays
+ *   unlike the payload's, past the store, or
+ *   stamped by another store               → dead-letter as untrusted, ack; the mark stays
  *   undecodable with a position header     → poison: a stored event this version cannot read
  *   at or below the high-water mark        → ack, count a duplicate
+ *   past mark + 1 with `fillGap` given     → the events between were not delivered: fill them
+ *                                            from the store first, then go on as below
  *   type not wanted                        → ack, skip, advance the mark
  *   handler resolves                       → ack, advance the mark
  *   handler rejects with a PoisonEventError → poison
@@ -33,7 +36,7 @@
  */
 import * as E from 'fp-ts/Either';
 import { RecordedEvent, decodeWire, describeError } from '@keel/events';
-import { POSITION_HEADER, parsePositionHeader } from './bus.headers';
+import { POSITION_HEADER, STORE_HEADER, parsePositionHeader } from './bus.headers';
 import { ConsumeOptions, ConsumerHealth, ConsumerStats, DeadLetterReason, Handler, isPoison } from './port';
 
 /** Handler attempts on one event before the consumer reports itself stalled. */
@@ -83,7 +86,7 @@ export const retryDelay = (first: number, attempt: number): number =>
  */
 export class DeliveryTracker {
   private mark: number;
-  private counts = { received: 0, applied: 0, duplicates: 0, deadLettered: 0 };
+  private counts = { received: 0, applied: 0, duplicates: 0, deadLettered: 0, gapsFilled: 0 };
   private readonly wanted: ReadonlySet<string> | null;
   readonly alarmAfter: number;
   private current: ConsumerHealth = { state: 'flowing' };
@@ -149,12 +152,30 @@ export class DeliveryTracker {
       return untrusted(
         `${POSITION_HEADER} ${position} differs from the payload's globalPosition ${event.globalPosition}`,
       );
+    const origin = header(STORE_HEADER);
+    if (
+      this.options.storeIdentity !== undefined &&
+      origin !== undefined &&
+      origin !== this.options.storeIdentity
+    )
+      return untrusted(
+        `published from store ${origin}, not from this app's store ${this.options.storeIdentity}`,
+      );
     if (position <= this.mark) return { _tag: 'duplicate', event };
-    if (this.wanted !== null && !this.wanted.has(event.type)) return { _tag: 'skipped', event, position };
+    const gap = this.options.fillGap !== undefined && position > this.mark + 1;
+    const wanted = this.wanted === null || this.wanted.has(event.type);
+    if (!wanted && !gap) return { _tag: 'skipped', event, position };
     for (let attempt = 1; ; attempt++) {
       try {
         if (this.options.verifyPosition && !(await this.options.verifyPosition(position)))
           return untrusted(`position ${position} is past the store's head: not an event of the store`);
+        // Events before this one were not delivered: apply them from the store first.
+        if (gap && this.mark < position - 1) {
+          await this.options.fillGap?.(this.mark, position);
+          this.mark = position - 1;
+          this.counts.gapsFilled++;
+        }
+        if (!wanted) return { _tag: 'skipped', event, position };
         await handler(event);
         if (this.current.state === 'stalled') this.setHealth({ state: 'flowing' });
         return { _tag: 'applied', event, position };

@@ -37,6 +37,11 @@ export interface ConsumeOptions {
    */
   readonly verifyPosition?: (position: number) => Promise<boolean>;
   /**
+   * The identity of the store the app folds (`EventStore.identity`): an event stamped by a
+   * relay of another store is dead-lettered as untrusted. Events without the stamp pass.
+   */
+  readonly storeIdentity?: string;
+  /**
    * Told of each message this consumer dead-letters (apps count them in `dead_letters_total`):
    * `undecodable` (not an event of the contract, and not stamped by the relay) or `untrusted`
    * (an event without a valid position stamp from the relay), with the event when it decoded.
@@ -44,6 +49,14 @@ export interface ConsumeOptions {
   readonly onDeadLetter?: (reason: DeadLetterReason, event: RecordedEvent | null) => void;
   /** Told of each change of the consumer's health (apps alarm and turn /readyz false). */
   readonly onHealth?: (health: ConsumerHealth) => void;
+  /**
+   * Given when every position reaches this consumer (a store whose positions are dense, and
+   * the whole events subject): an event past `mark + 1` means the ones between were not
+   * delivered (lost, or overtaken). The consumer calls this to apply the events after `after`
+   * and before `before` from the store first, then handles the event; a rejection is retried
+   * like a handler's. Without it, a gap cannot be seen.
+   */
+  readonly fillGap?: (after: number, before: number) => Promise<void>;
 }
 
 /** Why a consumer dead-lettered a message (the `reason` label of `dead_letters_total`). */
@@ -96,6 +109,8 @@ export interface ConsumerStats {
   /** Events skipped as already applied (at or below the high-water mark). */
   readonly duplicates: number;
   readonly deadLettered: number;
+  /** Gaps in the positions delivered that were filled from the store (`fillGap`). */
+  readonly gapsFilled: number;
 }
 
 export interface Consumer {

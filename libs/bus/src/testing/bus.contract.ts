@@ -331,6 +331,44 @@ export const describeBusContract = (name: string, setup: () => Promise<BusContra
       });
     });
 
+    describe('when positions are dense and one was not delivered', () => {
+      it('fills the gap before the event past it (fillGap), then goes on in order; without fillGap nothing is seen', async () => {
+        await run(bus.publish([...sampleEvents(seed, 1, 2), ...sampleEvents(seed, 4, 5)]));
+        const order: string[] = [];
+        const { consumer } = await start(
+          {
+            app: 'gap',
+            fillGap: async (after, before) => void order.push(`fill ${after}..${before}`),
+          },
+          (e) => void order.push(`apply ${e.globalPosition}`),
+        );
+        await eventually('all delivered handled', () => consumer.position() === 5);
+        expect(order).toEqual(['apply 1', 'apply 2', 'fill 2..4', 'apply 4', 'apply 5']);
+        expect(consumer.stats()).toMatchObject({ gapsFilled: 1, applied: 4 });
+        const blind = await start({ app: 'gap-blind' });
+        await eventually('all delivered handled', () => blind.consumer.position() === 5);
+        expect(blind.consumer.stats()).toMatchObject({ gapsFilled: 0 });
+      });
+
+      it('fills a gap seen on an event of a type it does not want, and retries a fill that fails', async () => {
+        const typeAt = (p: number): SampleType => (p === 4 ? 'TargetPositionSet' : 'PredictionReceived');
+        await run(bus.publish([...sampleEvents(seed, 1, 2, typeAt), ...sampleEvents(seed, 4, 5, typeAt)]));
+        const fills: string[] = [];
+        let failures = 0;
+        const { consumer, seen } = await start({
+          app: 'gap-typed',
+          eventTypes: ['PredictionReceived'],
+          fillGap: async (after, before) => {
+            if (failures++ < 2) throw new Error('store busy');
+            fills.push(`${after}..${before}`);
+          },
+        });
+        await eventually('the last event handled', () => consumer.position() === 5);
+        expect(fills).toEqual(['2..4']);
+        expect(positions(seen)).toEqual([1, 2, 5]);
+      });
+    });
+
     describe('when an event is not stamped by the relay', () => {
       const forged = (position: number): string =>
         JSON.stringify({ ...sampleEvent(seed, 1), globalPosition: position });
@@ -360,19 +398,22 @@ export const describeBusContract = (name: string, setup: () => Promise<BusContra
         await run(bus.publishRaw(subject, bytes(forged(1e9)), { 'Keel-Position': 'abc' }));
         await run(bus.publishRaw(subject, bytes(forged(1e9)), { 'Keel-Position': '2' }));
         await run(bus.publishRaw(subject, bytes(forged(1e9)), { 'Keel-Position': '1000000000' }));
-        await run(bus.publish(sampleEvents(seed, 2, 3)));
+        await run(bus.publish([sampleEvent(`${seed}-other`, 2)], 'another-store'));
+        await run(bus.publish(sampleEvents(seed, 2, 3), 'this-store'));
         const { consumer, seen } = await start({
           app: 'forged',
           verifyPosition: async (p) => p <= 3,
+          storeIdentity: 'this-store',
         });
         await eventually('the real events handled', () => seen.length === 3);
         expect(positions(seen)).toEqual([1, 2, 3]);
-        expect(consumer.stats()).toMatchObject({ applied: 3, deadLettered: 3 });
+        expect(consumer.stats()).toMatchObject({ applied: 3, deadLettered: 4 });
         const reasons = (await run(bus.deadLetters('forged'))).map((l) => l.reason);
         expect(reasons).toEqual([
           expect.stringMatching(/Keel-Position "abc" is not a position/),
           expect.stringMatching(/Keel-Position 2 differs from the payload's globalPosition 1000000000/),
           expect.stringMatching(/position 1000000000 is past the store's head/),
+          expect.stringMatching(/published from store another-store, not from this app's store this-store/),
         ]);
       });
 

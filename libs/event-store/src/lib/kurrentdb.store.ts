@@ -320,6 +320,7 @@ const createStore = (client: KurrentDBClient, options: KurrentDbEventStoreOption
 
     readAll,
 
+    densePositions: false,
     headPosition: () => TE.tryCatch(head, infra('headPosition')),
 
     // Made once: the first process appends it to a stream that must not exist yet; every

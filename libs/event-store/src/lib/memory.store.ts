@@ -187,6 +187,7 @@ export const createMemoryEventStore = (options: MemoryEventStoreOptions = {}): T
         return E.right({ events: decoded.right, lastPosition, isEnd: i >= log.length });
       }),
 
+    densePositions: true,
     headPosition: () => guard<number, InfrastructureError>('headPosition', () => E.right(log.length)),
     identity: () => guard<string, InfrastructureError>('identity', () => E.right(storeId)),
 

@@ -97,6 +97,11 @@ export interface Snapshot {
 }
 
 export interface EventStore {
+  /**
+   * Global positions are 1, 2, 3, … with none skipped (SQLite, memory), so a consumer of every
+   * event can tell a missing one; false where positions are offsets (KurrentDB).
+   */
+  readonly densePositions: boolean;
   /** Atomically append events to one stream. Re-appending the same event ids is a no-op success. */
   append(
     stream: string,

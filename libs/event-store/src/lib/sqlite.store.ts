@@ -394,6 +394,7 @@ const createStore = (db: Database.Database, options: SqliteEventStoreOptions): T
 
     readAll,
 
+    densePositions: true,
     headPosition: () =>
       attempt<never, number>('headPosition', () => E.right((logHead.get() as number | null) ?? 0)),
 

@@ -92,7 +92,13 @@ export const createStoreTailBus = (
       );
       const consumer: Consumer = {
         position: () => position,
-        stats: () => ({ received: handled + retried, applied: handled, duplicates: 0, deadLettered: 0 }),
+        stats: () => ({
+          received: handled + retried,
+          applied: handled,
+          duplicates: 0,
+          deadLettered: 0,
+          gapsFilled: 0,
+        }),
         health: () => health,
         stop: async () => {
           stopped = true;

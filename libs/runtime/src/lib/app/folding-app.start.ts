@@ -230,12 +230,38 @@ export const startFoldingApp = async <S>(
     knownHead = head.right;
     return position <= knownHead;
   };
+  // Every position reaches this consumer (the whole events subject): where the store's
+  // positions are dense, one past the next expected means events were not delivered (a
+  // stream limit, a lost message, one overtaken): they are read from the store and applied first.
+  const fillGap = async (after: number, before: number): Promise<void> => {
+    logger.warn({ after, before }, 'events were not delivered; applying them from the store first');
+    let from = Math.max(after, folded.position);
+    for (;;) {
+      const page = await store.readAll({ after: from, maxCount: settings.replayPageSize ?? 4096, filter })();
+      if (E.isLeft(page)) {
+        if (page.left._tag === 'InfrastructureError') throw new Error(describeError(page.left));
+        throw new PoisonEventError(
+          `a stored event after ${from} does not decode: ${describeError(page.left)}`,
+        );
+      }
+      for (const event of page.right.events) {
+        if (event.globalPosition >= before) return;
+        await apply(event, false);
+      }
+      if (page.right.isEnd || page.right.lastPosition >= before - 1) return;
+      from = page.right.lastPosition;
+    }
+  };
+  const identity = await store.identity()();
+  if (E.isLeft(identity)) return identity;
   const consumer = await bus.consume(
     {
       app: app.name,
+      storeIdentity: identity.right,
       eventTypes: projection.eventTypes,
       afterPosition: folded.position,
       verifyPosition,
+      ...(store.densePositions ? { fillGap } : {}),
       onDeadLetter: (reason) => ports.metrics?.deadLetters.inc({ reason }),
       onHealth: (h) => {
         ports.metrics?.consumerHealth.set(h.state === 'flowing' ? 0 : h.state === 'stalled' ? 1 : 2);

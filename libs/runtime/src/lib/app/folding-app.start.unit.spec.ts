@@ -290,6 +290,22 @@ describe('what the consumer trusts, and what it does with a failing event', () =
     expect(text).not.toContain('dead_letters_total{');
   });
 
+  it('applies from the store an event NATS never delivered (positions are dense), before the one past it', async () => {
+    await relay.stop(); // this test publishes by hand, leaving one out
+    bus = createMemoryBus({ retryDelayMs: 1 });
+    const { app } = await startWith(tallyApp('execution', ['TargetPositionSet']));
+    await append([target(1), target(2), target(3)]);
+    const page = await store.readAll({ after: 0, maxCount: 10 })();
+    if (E.isLeft(page)) throw new Error('read');
+    const [e1, , e3] = page.right.events;
+    if (!e1 || !e3) throw new Error('events');
+    const identity = await store.identity()();
+    const published = await bus.publish([e1, e3], E.isRight(identity) ? identity.right : undefined)();
+    expect(E.isRight(published)).toBe(true);
+    await eventually('all three applied', () => app.position() === 3);
+    expect(app.state().counts.TargetPositionSet).toBe(3);
+  });
+
   it('halts on an event its fold throws on: nothing after it applied, health halted naming it', async () => {
     await restartBus();
     const base = tallyApp('execution', ['TargetPositionSet']);
