@@ -6,6 +6,7 @@
  * derived files such as the PnL archive are kept by their context's app (balance-aggregator).
  */
 import * as E from 'fp-ts/Either';
+import { Type } from '@sinclair/typebox';
 import { SubscriptionFailed } from '@keel/event-store';
 import { startRelay } from '@keel/relay';
 import { runMain } from '@keel/runtime';
@@ -13,6 +14,25 @@ import { runMain } from '@keel/runtime';
 void runMain({
   name: 'relay',
   defaultHttpPort: 8087,
+  config: {
+    eventsMaxAgeHours: Type.Integer({
+      default: 168,
+      minimum: 0,
+      description:
+        'how long NATS keeps an event (0: for ever); the store is the log: a consumer further behind is caught up from it',
+    }),
+    deadLettersMaxAgeHours: Type.Integer({
+      default: 720,
+      minimum: 0,
+      description: 'how long NATS keeps a dead letter (0: for ever)',
+    }),
+  },
+  // The relay owns the streams: it creates them and keeps their limits as configured.
+  bus: (config) => ({
+    manageStreams: true,
+    eventsMaxAgeMs: config.eventsMaxAgeHours * 3_600_000,
+    deadLettersMaxAgeMs: config.deadLettersMaxAgeHours * 3_600_000,
+  }),
   start: async ({ store, bus, logger, metrics }) => {
     const relay = await startRelay({
       store,

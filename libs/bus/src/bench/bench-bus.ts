@@ -141,7 +141,7 @@ const measure = async (
   apps: { readonly throughput: string; readonly latency: string },
 ): Promise<BenchBusResult> => {
   const messages = options.messages ?? 20_000;
-  const base = await run(bus.lastPublishedPosition());
+  const base = (await run(bus.lastPublishedPosition())) ?? 0;
   // Separate phases, so the big batch is garbage before the latency phase (its GC pauses would show up there).
   const publishing = await publishPhase(bus, seed, base, messages);
   const consumePerSec = await consumePhase(consumerBus, apps.throughput, base, messages);

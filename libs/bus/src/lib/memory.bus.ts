@@ -292,7 +292,7 @@ export const createMemoryBus = (options: MemoryBusOptions = {}): EventBus => {
     return E.right(null);
   };
 
-  const lastPublishedPosition = (): TE.TaskEither<InfrastructureError, number> => async () => {
+  const lastPublishedPosition = (): TE.TaskEither<InfrastructureError, number | null> => async () => {
     for (let i = events.length - 1; i >= 0; i--) {
       const p = events[i]?.headers.get(POSITION_HEADER);
       if (p === undefined) continue;

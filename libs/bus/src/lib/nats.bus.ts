@@ -40,7 +40,7 @@ const lowerCased = (h: MsgHdrs | undefined): Record<string, string> => {
   return out;
 };
 import { startNatsConsumer } from './nats.consumer';
-import { ensureStreams } from './nats.streams';
+import { DEFAULT_STREAM_SETTINGS, ensureStreams, StreamSettings } from './nats.streams';
 import {
   BusMessage,
   ConsumeOptions,
@@ -80,6 +80,12 @@ export interface NatsBusOptions {
   readonly ackWaitMs?: number;
   /** The events stream's dedupe window (default 2 min). */
   readonly duplicateWindowMs?: number;
+  /** How long the events stream keeps a message (default 7 days; 0: forever). See nats.streams.ts. */
+  readonly eventsMaxAgeMs?: number;
+  /** How long the dead-letter stream keeps a message (default 30 days; 0: forever). */
+  readonly deadLettersMaxAgeMs?: number;
+  /** This bus owns the streams' limits and changes them when they differ (the relay's); default false. */
+  readonly manageStreams?: boolean;
 }
 
 const utf8 = new TextEncoder();
@@ -93,6 +99,12 @@ export const connectNatsBus = (options: NatsBusOptions): TE.TaskEither<Infrastru
   const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
   const requestTimeoutMs = options.requestTimeoutMs ?? 5000;
   const servers = typeof options.servers === 'string' ? [options.servers] : [...options.servers];
+  const streamSettings: StreamSettings = {
+    duplicateWindowMs: options.duplicateWindowMs ?? DEFAULT_STREAM_SETTINGS.duplicateWindowMs,
+    eventsMaxAgeMs: options.eventsMaxAgeMs ?? DEFAULT_STREAM_SETTINGS.eventsMaxAgeMs,
+    deadLettersMaxAgeMs: options.deadLettersMaxAgeMs ?? DEFAULT_STREAM_SETTINGS.deadLettersMaxAgeMs,
+    manage: options.manageStreams ?? false,
+  };
 
   const connectOptions: ConnectionOptions = {
     servers,
@@ -128,10 +140,12 @@ export const connectNatsBus = (options: NatsBusOptions): TE.TaskEither<Infrastru
       pipe(
         attempt('setup', requestTimeoutMs * 3, async () => {
           const jsm = await jetstreamManager(nc, { timeout: requestTimeoutMs });
-          await ensureStreams(jsm, options.duplicateWindowMs ?? 120_000, log);
+          await ensureStreams(jsm, streamSettings, log);
           return jsm;
         }),
-        TE.map((jsm) => makeBus(nc, jsm, jetstream(nc, { timeout: requestTimeoutMs }), options, log)),
+        TE.map((jsm) =>
+          makeBus(nc, jsm, jetstream(nc, { timeout: requestTimeoutMs }), options, streamSettings, log),
+        ),
         TE.orElse((e) => {
           // Half-open: don't leave a reconnecting client behind a failed start.
           void nc.close().catch(() => undefined);
@@ -147,6 +161,7 @@ const makeBus = (
   jsm: JetStreamManager,
   js: JetStreamClient,
   options: NatsBusOptions,
+  streamSettings: StreamSettings,
   log: BusLogger,
 ): EventBus => {
   const requestTimeoutMs = options.requestTimeoutMs ?? 5000;
@@ -233,7 +248,7 @@ const makeBus = (
           requestTimeoutMs,
           ackWaitMs: options.ackWaitMs ?? 30_000,
           retryDelayMs: options.retryDelayMs ?? 500,
-          duplicateWindowMs: options.duplicateWindowMs ?? 120_000,
+          streams: streamSettings,
         },
         o,
         handler,
@@ -249,11 +264,12 @@ const makeBus = (
    * The `Keel-Position` of the newest message in the events stream. Raw messages (tools,
    * tests) carry none, so it looks back past them, a bounded distance.
    */
-  const lastPublishedPosition = (): TE.TaskEither<InfrastructureError, number> =>
+  const lastPublishedPosition = (): TE.TaskEither<InfrastructureError, number | null> =>
     attempt('lastPublishedPosition', requestTimeoutMs * 4, async () => {
       const info = await jsm.streams.info(EVENTS_STREAM);
       const { first_seq: first, last_seq: last, messages } = info.state;
-      if (messages === 0) return 0;
+      // Messages were stored and have aged out: NATS no longer knows how far the relay got.
+      if (messages === 0) return last > 0 ? null : 0;
       for (let seq = last; seq >= first && seq > last - MAX_TAIL_SCAN; seq--) {
         const m = await jsm.streams.getMessage(EVENTS_STREAM, { seq });
         const p = m?.header?.get(POSITION_HEADER);

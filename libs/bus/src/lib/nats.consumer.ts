@@ -40,7 +40,14 @@ import {
 import { BusLogger } from './bus.logger';
 import { DeliveryTracker, Verdict } from './delivery.policy';
 import { attempt } from './nats.edge';
-import { DurableSpec, MAX_ACK_PENDING, ensureDurable, ensureStreams, resyncDurable } from './nats.streams';
+import {
+  DurableSpec,
+  MAX_ACK_PENDING,
+  StreamSettings,
+  ensureDurable,
+  ensureStreams,
+  resyncDurable,
+} from './nats.streams';
 import { ConsumeOptions, Consumer, Handler } from './port';
 
 export interface NatsConsumerDeps {
@@ -51,7 +58,7 @@ export interface NatsConsumerDeps {
   readonly requestTimeoutMs: number;
   readonly ackWaitMs: number;
   readonly retryDelayMs: number;
-  readonly duplicateWindowMs: number;
+  readonly streams: StreamSettings;
 }
 
 /**
@@ -87,7 +94,7 @@ export const startNatsConsumer = (
   handler: Handler,
   onStopped: (c: Consumer) => void,
 ): TE.TaskEither<InfrastructureError, Consumer> => {
-  const { nc, js, jsm, log, requestTimeoutMs, ackWaitMs, retryDelayMs, duplicateWindowMs } = deps;
+  const { nc, js, jsm, log, requestTimeoutMs, ackWaitMs, retryDelayMs, streams } = deps;
   const app = options.app;
   const tracker = new DeliveryTracker(options);
   const spec: DurableSpec = {
@@ -126,7 +133,7 @@ export const startNatsConsumer = (
    */
   const startSession = async (withStreams: boolean): Promise<{ consumer: JsConsumer; nextDseq: number }> => {
     // After the consumer (or the whole store) vanished: streams first, then the durable.
-    if (withStreams) await ensureStreams(jsm, duplicateWindowMs, log);
+    if (withStreams) await ensureStreams(jsm, streams, log);
     // Our own acks and naks from a previous session reach the server before we look.
     await nc.flush();
     let info: ConsumerInfo = await ensureDurable(jsm, spec, log);

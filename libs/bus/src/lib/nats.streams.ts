@@ -27,7 +27,32 @@ import { BusLogger } from './bus.logger';
 
 const isApiError = (e: unknown, code: number): boolean => e instanceof JetStreamApiError && e.code === code;
 
-const streamConfig = (name: string, subject: string, duplicateWindowMs: number): StreamConfig =>
+/**
+ * How the two streams are kept. `maxAgeMs` bounds what NATS holds (0: forever): the store is the
+ * log, NATS only carries it, and a consumer that falls further behind than this is caught up
+ * from the store (a gap, `fillGap`). Only a bus that manages the streams (the relay's) changes
+ * the limits of an existing stream; the others leave them as they find them.
+ */
+export interface StreamSettings {
+  readonly duplicateWindowMs: number;
+  readonly eventsMaxAgeMs: number;
+  readonly deadLettersMaxAgeMs: number;
+  readonly manage: boolean;
+}
+
+export const DEFAULT_STREAM_SETTINGS: StreamSettings = {
+  duplicateWindowMs: 120_000,
+  eventsMaxAgeMs: 7 * 86_400_000,
+  deadLettersMaxAgeMs: 30 * 86_400_000,
+  manage: false,
+};
+
+const streamConfig = (
+  name: string,
+  subject: string,
+  duplicateWindowMs: number,
+  maxAgeMs: number,
+): StreamConfig =>
   ({
     name,
     subjects: [subject],
@@ -35,23 +60,40 @@ const streamConfig = (name: string, subject: string, duplicateWindowMs: number):
     storage: StorageType.File,
     retention: RetentionPolicy.Limits,
     discard: DiscardPolicy.Old,
-    duplicate_window: nanos(duplicateWindowMs),
+    // The server refuses a dedupe window longer than the messages are kept.
+    duplicate_window: nanos(maxAgeMs > 0 ? Math.min(duplicateWindowMs, maxAgeMs) : duplicateWindowMs),
+    max_age: nanos(maxAgeMs),
     num_replicas: 1,
   }) as StreamConfig; // the client's type lists every optional server field as required
 
-const ensureStream = async (jsm: JetStreamManager, cfg: StreamConfig, log: BusLogger): Promise<void> => {
+const ensureStream = async (
+  jsm: JetStreamManager,
+  cfg: StreamConfig,
+  manage: boolean,
+  log: BusLogger,
+): Promise<void> => {
   try {
     const info = await jsm.streams.info(cfg.name);
     const subjectsDiffer = JSON.stringify(info.config.subjects ?? []) !== JSON.stringify(cfg.subjects);
-    if (subjectsDiffer || info.config.duplicate_window !== cfg.duplicate_window) {
+    const limitsDiffer =
+      info.config.duplicate_window !== cfg.duplicate_window || (info.config.max_age ?? 0) !== cfg.max_age;
+    // Without the subjects nothing works, so any bus puts them right; the limits are the relay's.
+    if (subjectsDiffer || (manage && limitsDiffer)) {
       log.warn(
         {
           stream: cfg.name,
-          had: { subjects: info.config.subjects, duplicate_window: info.config.duplicate_window },
+          had: {
+            subjects: info.config.subjects,
+            duplicate_window: info.config.duplicate_window,
+            max_age: info.config.max_age,
+          },
         },
         'bus: updating stream configuration',
       );
-      await jsm.streams.update(cfg.name, { subjects: cfg.subjects, duplicate_window: cfg.duplicate_window });
+      await jsm.streams.update(cfg.name, {
+        subjects: cfg.subjects,
+        ...(manage ? { duplicate_window: cfg.duplicate_window, max_age: cfg.max_age } : {}),
+      });
     }
   } catch (e) {
     if (!isApiError(e, JetStreamApiCodes.StreamNotFound)) throw e;
@@ -68,11 +110,22 @@ const ensureStream = async (jsm: JetStreamManager, cfg: StreamConfig, log: BusLo
 /** Both streams: `KEEL_EVENTS` on `keel.evt.>` and `KEEL_DLQ` on `keel.dlq.>`. */
 export const ensureStreams = async (
   jsm: JetStreamManager,
-  duplicateWindowMs: number,
+  settings: StreamSettings,
   log: BusLogger,
 ): Promise<void> => {
-  await ensureStream(jsm, streamConfig(EVENTS_STREAM, ALL_EVENTS_SUBJECT, duplicateWindowMs), log);
-  await ensureStream(jsm, streamConfig(DEAD_LETTER_STREAM, ALL_DEAD_LETTERS_SUBJECT, duplicateWindowMs), log);
+  const { duplicateWindowMs: w, manage } = settings;
+  await ensureStream(
+    jsm,
+    streamConfig(EVENTS_STREAM, ALL_EVENTS_SUBJECT, w, settings.eventsMaxAgeMs),
+    manage,
+    log,
+  );
+  await ensureStream(
+    jsm,
+    streamConfig(DEAD_LETTER_STREAM, ALL_DEAD_LETTERS_SUBJECT, w, settings.deadLettersMaxAgeMs),
+    manage,
+    log,
+  );
 };
 
 export interface DurableSpec {

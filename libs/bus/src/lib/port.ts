@@ -177,8 +177,12 @@ export interface EventBus {
   ): TE.TaskEither<InfrastructureError, void>;
   /** Start a durable consumer; events are handled one at a time, in order. */
   consume(options: ConsumeOptions, handler: Handler): TE.TaskEither<InfrastructureError, Consumer>;
-  /** The highest global position published so far (0 if none): the relay's checkpoint. */
-  lastPublishedPosition(): TE.TaskEither<InfrastructureError, number>;
+  /**
+   * The highest global position published so far (0 if none): the relay's checkpoint. Null
+   * when NATS held events that its limits have since removed (`max_age`): the position is not
+   * known here any more.
+   */
+  lastPublishedPosition(): TE.TaskEither<InfrastructureError, number | null>;
   /** The store identity stamped on the newest published event (null: none, or not stamped). */
   lastPublishedStore(): TE.TaskEither<InfrastructureError, string | null>;
   /** Dead letters of one consumer, oldest first (for operators and tests). */

@@ -183,3 +183,58 @@ it('refuses a stream that mirrors another store, naming both, even when the posi
     await other.close();
   }
 });
+
+describe('when NATS has removed every event it held (its max_age)', () => {
+  it("resumes after the relay's checkpoint in the store, not from the start", async () => {
+    const own = await tempDir('keel-relay-aged');
+    const server = await startNatsServer();
+    const opened = openSqliteEventStore({ path: path.join(own.path, 'keel.sqlite'), pollIntervalMs: 5 });
+    if (E.isLeft(opened)) throw new Error(JSON.stringify(opened.left));
+    const s = opened.right;
+    const connected = await connectNatsBus({
+      servers: server.url,
+      name: 'relay-aged',
+      manageStreams: true,
+      duplicateWindowMs: 200,
+      eventsMaxAgeMs: 1000,
+    })();
+    if (E.isLeft(connected)) throw new Error(JSON.stringify(connected.left));
+    const b = connected.right;
+    const nc = await connect({ servers: server.url });
+    const messages = async (): Promise<{ messages: number; last: number }> => {
+      const st = (await (await jetstreamManager(nc)).streams.info(EVENTS_STREAM)).state;
+      return { messages: st.messages, last: st.last_seq };
+    };
+    try {
+      const add = async (from: number, to: number): Promise<void> => {
+        const events = Array.from({ length: to - from + 1 }, (_, i) => target(50_000 + from + i));
+        const r = await s.append('portfolio-acc-1', events, 'any')();
+        if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
+      };
+      await add(1, 5);
+      const first = await startRelay({ store: s, bus: b, logger });
+      if (E.isLeft(first)) throw new Error(JSON.stringify(first.left));
+      for (let i = 0; i < 500 && first.right.position() < 5; i++) await new Promise((r) => setTimeout(r, 20));
+      await first.right.stop();
+      // The five age out of NATS.
+      for (let i = 0; i < 200 && (await messages()).messages > 0; i++)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(await messages()).toEqual({ messages: 0, last: 5 });
+      expect(await b.lastPublishedPosition()()).toEqual(E.right(null));
+      await add(6, 7);
+      const second = await startRelay({ store: s, bus: b, logger });
+      if (E.isLeft(second)) throw new Error(JSON.stringify(second.left));
+      for (let i = 0; i < 500 && second.right.position() < 7; i++)
+        await new Promise((r) => setTimeout(r, 20));
+      await second.right.stop();
+      // Only the two new ones were published: no re-publish of the log.
+      expect((await messages()).last).toBe(7);
+    } finally {
+      await nc.close();
+      await b.close();
+      await s.close();
+      await server.dispose();
+      await own.cleanup();
+    }
+  });
+});

@@ -54,6 +54,10 @@ const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
  * Start relaying from NATS's own checkpoint. Fails (with an error log) if the checkpoint cannot
  * be read, is not a position a relay writes, or lies beyond the store's head.
  */
+/** The store snapshot key of the relay's own checkpoint, and how often it is written. */
+export const CHECKPOINT_KEY = 'relay:published';
+const CHECKPOINT_EVERY = 1000;
+
 export const startRelay = async (options: RelayOptions): Promise<E.Either<InfrastructureError, Relay>> => {
   const { store, bus, logger } = options;
   const batchSize = options.batchSize ?? 256;
@@ -61,19 +65,34 @@ export const startRelay = async (options: RelayOptions): Promise<E.Either<Infras
   const minMs = options.retryMinMs ?? 50;
   const maxMs = options.retryMaxMs ?? 2000;
 
-  const checkpoint = await bus.lastPublishedPosition()();
-  if (E.isLeft(checkpoint)) {
-    logger.error({ err: describeError(checkpoint.left) }, 'relay cannot read its checkpoint from NATS');
-    return checkpoint;
+  const fromNats = await bus.lastPublishedPosition()();
+  if (E.isLeft(fromNats)) {
+    logger.error({ err: describeError(fromNats.left) }, 'relay cannot read its checkpoint from NATS');
+    return fromNats;
   }
+  // NATS's limits removed every message it held (an idle stream past its max_age): resume after
+  // the checkpoint this relay keeps in the store, never from the start (a full re-publish).
+  let resumeAfter: number;
+  if (fromNats.right === null) {
+    const kept = await store.loadSnapshot(CHECKPOINT_KEY)();
+    if (E.isLeft(kept)) return kept;
+    const position = kept.right?.position ?? 0;
+    logger.warn(
+      { position },
+      kept.right
+        ? "NATS no longer holds any event (its limits removed them): resuming after the relay's checkpoint in the store"
+        : 'NATS no longer holds any event and the store keeps no relay checkpoint: publishing from the start',
+    );
+    resumeAfter = position;
+  } else resumeAfter = fromNats.right;
   // NATS's newest position must be one this store has: a later one was not published by a
   // relay of this store (a forged message, or a stream that mirrors another store), and
   // resuming after it would skip every event up to it.
   const head = await store.headPosition()();
   if (E.isLeft(head)) return head;
-  if (checkpoint.right > head.right) {
-    const message = `NATS's newest event claims position ${checkpoint.right}, beyond the store's head ${head.right}: it was not published from this store; refusing to relay (remove the message, or point the relay at the store the stream mirrors)`;
-    logger.error({ checkpoint: checkpoint.right, storeHead: head.right }, message);
+  if (resumeAfter > head.right) {
+    const message = `NATS's newest event claims position ${resumeAfter}, beyond the store's head ${head.right}: it was not published from this store; refusing to relay (remove the message, or point the relay at the store the stream mirrors)`;
+    logger.error({ checkpoint: resumeAfter, storeHead: head.right }, message);
     return E.left(infrastructureError('relay', 'checkpoint', message));
   }
   // The stream must mirror this store: positions of another store mean nothing here (a relay
@@ -88,8 +107,15 @@ export const startRelay = async (options: RelayOptions): Promise<E.Either<Infras
     return E.left(infrastructureError('relay', 'checkpoint', message));
   }
   const storeId = identity.right;
-  let published = checkpoint.right;
+  let published = resumeAfter;
   let healthy = true;
+  // Where NATS's own tail can no longer say (see above); kept every CHECKPOINT_EVERY events and at stop.
+  let kept = published;
+  const keepCheckpoint = async (): Promise<void> => {
+    const at = published;
+    const r = await store.saveSnapshot(CHECKPOINT_KEY, { position: at, version: 1, state: null })();
+    if (E.isRight(r)) kept = at;
+  };
   let stopping = false;
   logger.info({ checkpoint: published }, 'relay starting after the last position NATS holds');
 
@@ -124,6 +150,7 @@ export const startRelay = async (options: RelayOptions): Promise<E.Either<Infras
       healthy = true;
       buffer = buffer.slice(batch.length);
       published = batch[batch.length - 1]!.globalPosition;
+      if (published - kept >= CHECKPOINT_EVERY) await keepCheckpoint();
       options.onPublished?.(batch);
       wakeSubscriber?.();
     }
@@ -165,6 +192,7 @@ export const startRelay = async (options: RelayOptions): Promise<E.Either<Infras
       wakePublisher?.();
       wakeSubscriber?.();
       await publisher;
+      if (published !== kept) await keepCheckpoint();
     },
     done,
   });

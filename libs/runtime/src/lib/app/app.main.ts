@@ -9,7 +9,7 @@ import * as TE from 'fp-ts/TaskEither';
 import { TObject, TProperties, Type } from '@sinclair/typebox';
 import { describeError, InfrastructureError, KeelError, ValidationError } from '@keel/events';
 import { EventStore, openEventStore, parseEventStoreUri } from '@keel/event-store';
-import { connectNatsBus, EventBus } from '@keel/bus';
+import { connectNatsBus, EventBus, NatsBusOptions } from '@keel/bus';
 import { Clock, clockFromSettings } from '@keel/clock';
 import { BaseAppConfig, HttpPort } from '../config/base-app.schema';
 import { formatConfigErrors } from '../config/config.format';
@@ -50,6 +50,10 @@ export interface AppMainSpec<P extends TProperties> {
   readonly validate?: (
     config: BaseAppConfig & { [K in keyof P]: P[K]['static'] },
   ) => E.Either<ValidationError, unknown>;
+  /** Settings of its NATS bus beyond the shared ones (the relay owns the streams' limits). */
+  readonly bus?: (
+    config: BaseAppConfig & { [K in keyof P]: P[K]['static'] },
+  ) => Pick<NatsBusOptions, 'manageStreams' | 'eventsMaxAgeMs' | 'deadLettersMaxAgeMs'>;
   readonly start: (
     ports: AppPorts,
     config: BaseAppConfig & { [K in keyof P]: P[K]['static'] },
@@ -171,6 +175,7 @@ export const runMain = async <P extends TProperties>(
       logger,
       ...(config.natsUser ? { user: config.natsUser, password: config.natsPassword } : {}),
       ...(config.natsTlsCa ? { tlsCaFile: config.natsTlsCa } : {}),
+      ...spec.bus?.(config),
     }),
   );
   if (E.isLeft(connected)) return lifecycle.isShuttingDown() ? 0 : failStart(logger, connected.left);
