@@ -29,4 +29,18 @@ describe('appEnvironment', () => {
     expect(appEnvironment('optimizer', env)).toMatchObject({ KEEL_OPTIMIZER: '{}' });
     expect(appEnvironment('execution', env)).toEqual({ PATH: '/usr/bin', KEEL_LOG_LEVEL: 'info' });
   });
+
+  it('gives the stream limits to the relay alone, and each new setting to its own app', () => {
+    const more = {
+      ...env,
+      KEEL_EVENTS_MAX_AGE_HOURS: '24',
+      KEEL_CHILD_VALIDITY_MS: '30000',
+      KEEL_NOT_FOUND_HORIZON_MS: '5000',
+    };
+    expect(appEnvironment('relay', more)).toMatchObject({ KEEL_EVENTS_MAX_AGE_HOURS: '24' });
+    expect(appEnvironment('execution', more)).toMatchObject({ KEEL_CHILD_VALIDITY_MS: '30000' });
+    expect(appEnvironment('execution', more)).not.toHaveProperty('KEEL_EVENTS_MAX_AGE_HOURS');
+    expect(appEnvironment('gateway', more)).toMatchObject({ KEEL_NOT_FOUND_HORIZON_MS: '5000' });
+    expect(appEnvironment('optimizer', more)).not.toHaveProperty('KEEL_NOT_FOUND_HORIZON_MS');
+  });
 });
