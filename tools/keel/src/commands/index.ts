@@ -82,6 +82,9 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   'contract check': lazy('event contract: check the current catalog against every released one', () =>
     import('./contract-release.command').then((m) => m.contractCheckCommand),
   ),
+  'dlq list': lazy("what an app's consumer dead-lettered (messages not from the relay), oldest first", () =>
+    import('./dlq.command').then((m) => m.dlqListCommand),
+  ),
   'nats-auth': lazy(
     "NATS users of a deployment and each one's rights: writes infra/nats/auth.conf; --check fails if it is stale",
     () => import('./nats-auth.command').then((m) => m.natsAuthCommand),
