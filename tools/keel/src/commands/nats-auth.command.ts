@@ -5,13 +5,9 @@
  * from `NATS_PASSWORD_<USER>` when it starts. `--check` writes nothing and fails (exit 1)
  * when the file on disk is not what the table gives today.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { natsAuthorization } from '@keel/bus';
-import { parseFlags } from '../cli.io';
-import { REPO_ROOT } from '../supervise/app-launch';
 import { deploymentNatsUsers } from '../supervise/nats-users';
-import type { Command, OptionSpecs } from './command';
+import { generatedFileCommand } from './generated-file.command';
 
 export const NATS_AUTH_PATH = 'infra/nats/auth.conf';
 
@@ -23,28 +19,8 @@ const HEADER = `# Written by \`keel nats-auth\` from tools/keel/src/supervise/na
 /** The file as the table gives it today. */
 export const renderNatsAuth = (): string => `${HEADER}${natsAuthorization(deploymentNatsUsers())}`;
 
-const OPTIONS = {
-  check: { type: 'boolean', description: 'write nothing; fail (exit 1) if the file on disk is stale' },
-} as const satisfies OptionSpecs;
-
-export const natsAuthCommand: Command = {
-  options: OPTIONS,
-  run: async (args, io) => {
-    const flags = parseFlags(args, OPTIONS);
-    const file = path.join(REPO_ROOT, NATS_AUTH_PATH);
-    const wanted = renderNatsAuth();
-    const onDisk = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
-    if (flags.check) {
-      const current = onDisk === wanted;
-      io.result({ path: NATS_AUTH_PATH, current }, () =>
-        current ? `${NATS_AUTH_PATH} is current` : `${NATS_AUTH_PATH} is stale: run keel nats-auth`,
-      );
-      return current ? 0 : 1;
-    }
-    if (onDisk !== wanted) fs.writeFileSync(file, wanted);
-    io.result({ path: NATS_AUTH_PATH, changed: onDisk !== wanted }, () =>
-      onDisk !== wanted ? `wrote ${NATS_AUTH_PATH}` : `${NATS_AUTH_PATH} was already current`,
-    );
-    return 0;
-  },
-};
+export const natsAuthCommand = generatedFileCommand({
+  path: NATS_AUTH_PATH,
+  render: renderNatsAuth,
+  command: 'npm run --silent keel -- nats-auth',
+});

@@ -3,7 +3,7 @@ import * as E from 'fp-ts/Either';
 import { createVirtualClock } from '@keel/clock';
 import { Fill, VenueError, VenueOrder } from '@keel/venue-domain';
 import { createCountingAdapter } from '../testing/counting.adapter';
-import { DEFAULT_CYCLE_SETTINGS, runCycle } from './gateway.cycle';
+import { runCycle } from './gateway.cycle';
 import { initialMarketData } from './market-data.throttle';
 import { AccountLog, emptyAccountLog } from './reconciliation';
 import { createRequestCoalescer } from './request-coalescer';
@@ -25,6 +25,39 @@ const setup = () => {
   const co = (a: typeof pub) => createRequestCoalescer(a, { windowMs: 250, clock });
   return { clock, pub, a1, a2, marketData: co(pub), g1: co(a1), g2: co(a2) };
 };
+
+/** acc1's log with one live order, k9 (venue id V9) of `qty` on A/USDT:USDT. */
+const liveK9 = (qty: string): AccountLog => ({
+  ...emptyAccountLog('acc1'),
+  orders: {
+    k9: {
+      instrument: 'A/USDT:USDT',
+      clientOrderId: 'k9',
+      requested: true,
+      qty,
+      venueOrderId: 'V9',
+      closed: null,
+      filledQty: '0',
+    },
+  },
+});
+
+/** One cycle of one account on no subscribed instrument, at T0. */
+const cycleOf = (
+  marketData: Parameters<typeof runCycle>[0]['marketData'],
+  account: Parameters<typeof runCycle>[0]['accounts'][number],
+  venue = 'b',
+) =>
+  runCycle({
+    venue,
+    marketData,
+    accounts: [account],
+    instruments: [],
+    state: { marketData: initialMarketData, snapshots: {} },
+    cycle: 'c1',
+    now: T0,
+    meta,
+  });
 
 describe('gateway cycle', () => {
   it('asks each thing once: per account balances, positions, the account whole, open orders; per instrument book and trades', async () => {
@@ -94,35 +127,12 @@ describe('gateway cycle', () => {
       status: 'cancelled',
       ts: 0,
     };
-    const log: AccountLog = {
-      ...emptyAccountLog('acc1'),
-      orders: {
-        k9: {
-          instrument: 'A/USDT:USDT',
-          clientOrderId: 'k9',
-          requested: true,
-          qty: '1',
-          venueOrderId: 'V9',
-          closed: null,
-          filledQty: '0',
-        },
-      },
-    };
+    const log = liveK9('1');
     const adapter = {
       ...g1,
       fetchOrderByClientId: () => () => Promise.resolve(E.right<VenueError, VenueOrder | null>(vanished)),
     };
-    const out = await runCycle({
-      venue: 'b',
-      marketData,
-      accounts: [{ adapter, log }],
-      instruments: [],
-      state: { marketData: initialMarketData, snapshots: {} },
-      cycle: 'c1',
-      now: T0,
-      meta,
-      settings: DEFAULT_CYCLE_SETTINGS,
-    });
+    const out = await cycleOf(marketData, { adapter, log });
     expect(a1.counts()).toMatchObject({ fetchFills: 1 });
     expect(out.accountEvents['acc1']!.map((e) => e.type)).toEqual([
       'BalanceReported',
@@ -134,20 +144,7 @@ describe('gateway cycle', () => {
 
   it('records fills without a client id (Binance userTrades) at once, attributed by venue order id, beside the others', async () => {
     const { marketData, g1 } = setup();
-    const log: AccountLog = {
-      ...emptyAccountLog('acc1'),
-      orders: {
-        k9: {
-          instrument: 'A/USDT:USDT',
-          clientOrderId: 'k9',
-          requested: true,
-          qty: '3',
-          venueOrderId: 'V9',
-          closed: null,
-          filledQty: '0',
-        },
-      },
-    };
+    const log = liveK9('3');
     const fill = (tradeId: string, clientOrderId: string, venueOrderId: string): Fill => ({
       symbol: 'A/USDT:USDT',
       tradeId,
@@ -172,16 +169,7 @@ describe('gateway cycle', () => {
           ]),
         ),
     };
-    const out = await runCycle({
-      venue: 'binanceusdm',
-      marketData,
-      accounts: [{ adapter, log }],
-      instruments: [],
-      state: { marketData: initialMarketData, snapshots: {} },
-      cycle: 'c1',
-      now: T0,
-      meta,
-    });
+    const out = await cycleOf(marketData, { adapter, log }, 'binanceusdm');
     expect(out.errors).toEqual([]);
     const fills = out.accountEvents['acc1']!.flatMap((e) =>
       e.type === 'OrderFilled' ? [`${e.data.tradeId}:${e.data.clientOrderId}`] : [],
@@ -203,16 +191,7 @@ describe('gateway cycle', () => {
           }),
         ),
     };
-    const out = await runCycle({
-      venue: 'b',
-      marketData,
-      accounts: [{ adapter: failing, log: emptyAccountLog('acc1') }],
-      instruments: [],
-      state: { marketData: initialMarketData, snapshots: {} },
-      cycle: 'c1',
-      now: T0,
-      meta,
-    });
+    const out = await cycleOf(marketData, { adapter: failing, log: emptyAccountLog('acc1') });
     expect(out.errors).toMatchObject([{ _tag: 'VenueUnavailable' }]);
     expect(out.accountEvents['acc1']!.map((e) => e.type)).toEqual([
       'PositionReported',
@@ -236,16 +215,7 @@ describe('gateway cycle', () => {
           }),
         ),
     };
-    const out = await runCycle({
-      venue: 'b',
-      marketData,
-      accounts: [{ adapter: malformed, log: emptyAccountLog('acc1') }],
-      instruments: [],
-      state: { marketData: initialMarketData, snapshots: {} },
-      cycle: 'c1',
-      now: T0,
-      meta,
-    });
+    const out = await cycleOf(marketData, { adapter: malformed, log: emptyAccountLog('acc1') });
     expect(out.errors).toMatchObject([
       { _tag: 'VenueMalformed', path: 'funding[0].income', value: '"1e-3"' },
     ]);
