@@ -369,13 +369,19 @@ export const demoCommand: Command = {
       await sleep(100);
     }
     await engageKillSwitch(store, clock.right.now());
-    // Let each gateway report its positions after its last fill.
-    const settleUntil = Date.now() + 8_000;
+    // Let each gateway record every fill its venue made (a resting order can still fill after
+    // the kill switch) and report its positions after the last one. Bounded: on a loaded
+    // machine a gateway's cycle can lag by seconds, and judging before it catches up would
+    // blame it for fills it simply had not polled yet.
+    const settleUntil = Date.now() + 20_000;
     while (Date.now() < settleUntil) {
       await catchUp();
-      const settled = plan.venues.every((v) => {
-        const report = collector.reported.get(v.accountId)?.position ?? 0;
-        return report > (collector.lastFillAt.get(v.accountId) ?? 0);
+      const settled = host.right.venues.every((v) => {
+        const accountId = v.plan.accountId;
+        const recorded = collector.tradeIds.get(accountId);
+        const everyFill = v.fills().every((f) => recorded?.has(f.tradeId) === true);
+        const report = collector.reported.get(accountId)?.position ?? 0;
+        return everyFill && report > (collector.lastFillAt.get(accountId) ?? 0);
       });
       if (settled) break;
       await sleep(250);

@@ -37,6 +37,12 @@ export interface CycleState {
    * recorded, and from where to ask, comes from the log. Missing: ask in the next cycle.
    */
   readonly fundingPolledAt?: Readonly<Record<string, number>>;
+  /**
+   * When each account's fills were last read in full (epoch ms): the next read looks back
+   * `fillLookbackMs` from there, not from now, so a cycle that comes late (after a restart's
+   * reconciliation, or a busy loop) still reads every fill since. Missing: from now.
+   */
+  readonly fillsReadAt?: Readonly<Record<string, number>>;
 }
 
 export interface CycleSettings {
@@ -171,9 +177,11 @@ export const runCycle = async (input: CycleInput): Promise<CycleOutput> => {
       ...liveInLog.map((o) => o.instrument),
       ...(openOrders ?? []).map((o) => o.symbol),
     ]);
+    const lastRead = Math.min(input.now, input.state.fillsReadAt?.[log.accountId] ?? input.now);
     const fills = await Promise.all(
-      [...instruments].sort().map((s) => adapter.fetchFills(s, input.now - settings.fillLookbackMs)()),
+      [...instruments].sort().map((s) => adapter.fetchFills(s, lastRead - settings.fillLookbackMs)()),
     );
+    const fillsReadAt = fills.every(E.isRight) ? input.now : lastRead;
     // A fill without a client id (Binance's) is attributed by its venue order id, never held back.
     const known = clientIdsByVenueId(log.orders);
     const fresh = fillEvents(
@@ -218,7 +226,7 @@ export const runCycle = async (input: CycleInput): Promise<CycleOutput> => {
         fundingPolledAt = input.now;
       }
     }
-    return { accountId: log.accountId, events, snapshots, fundingPolledAt };
+    return { accountId: log.accountId, events, snapshots, fundingPolledAt, fillsReadAt };
   });
 
   let marketData = input.state.marketData;
@@ -257,6 +265,10 @@ export const runCycle = async (input: CycleInput): Promise<CycleOutput> => {
       snapshots: {
         ...input.state.snapshots,
         ...Object.fromEntries(accounts.map((a) => [a.accountId, a.snapshots])),
+      },
+      fillsReadAt: {
+        ...input.state.fillsReadAt,
+        ...Object.fromEntries(accounts.map((a) => [a.accountId, a.fillsReadAt])),
       },
       fundingPolledAt: {
         ...input.state.fundingPolledAt,

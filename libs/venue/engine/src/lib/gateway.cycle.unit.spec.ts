@@ -3,7 +3,7 @@ import * as E from 'fp-ts/Either';
 import { createVirtualClock } from '@keel/clock';
 import { Fill, VenueError, VenueOrder } from '@keel/venue-domain';
 import { createCountingAdapter } from '../testing/counting.adapter';
-import { runCycle } from './gateway.cycle';
+import { DEFAULT_CYCLE_SETTINGS, runCycle } from './gateway.cycle';
 import { initialMarketData } from './market-data.throttle';
 import { AccountLog, emptyAccountLog } from './reconciliation';
 import { createRequestCoalescer } from './request-coalescer';
@@ -175,6 +175,47 @@ describe('gateway cycle', () => {
       e.type === 'OrderFilled' ? [`${e.data.tradeId}:${e.data.clientOrderId}`] : [],
     );
     expect(fills).toEqual(['t1:k9', 't2:k9', 't3:venue-V5']);
+  });
+
+  it('reads fills on from its last full read, however late the cycle comes; a failed read is asked again from there', async () => {
+    const { marketData, g1 } = setup();
+    const asked: number[] = [];
+    let failing = true;
+    const adapter = {
+      ...g1,
+      fetchFills: (_s: string, since: number) => () => {
+        asked.push(since);
+        return Promise.resolve(
+          failing
+            ? E.left<VenueError, readonly Fill[]>({
+                _tag: 'VenueUnavailable',
+                venue: 'b',
+                op: 'fetchFills',
+                message: 'down',
+              })
+            : E.right<VenueError, readonly Fill[]>([]),
+        );
+      },
+    };
+    const lookback = DEFAULT_CYCLE_SETTINGS.fillLookbackMs;
+    const lastRead = T0 - 30 * 60_000; // a restart's reconciliation, half an hour before this late cycle
+    const input = (now: number, fillsReadAt: Record<string, number>) => ({
+      venue: 'b',
+      marketData,
+      accounts: [{ adapter, log: liveK9('1') }],
+      instruments: [],
+      state: { marketData: initialMarketData, snapshots: {}, fillsReadAt },
+      cycle: 'c',
+      now,
+      meta,
+    });
+    const first = await runCycle(input(T0, { acc1: lastRead }));
+    expect(asked).toEqual([lastRead - lookback]);
+    expect(first.state.fillsReadAt).toEqual({ acc1: lastRead });
+    failing = false;
+    const second = await runCycle(input(T0 + 1000, { ...first.state.fillsReadAt }));
+    expect(asked[1]).toBe(lastRead - lookback);
+    expect(second.state.fillsReadAt).toEqual({ acc1: T0 + 1000 });
   });
 
   it('a failed read is reported and skips only its part', async () => {

@@ -163,6 +163,8 @@ export const createVenueEngine = (
   });
 
   /** Start-up reconciliation of one account: store what the venue knows and the log does not. */
+  /** When start-up reconciliation read each account's fills: the first cycle reads on from there. */
+  const fillsReadAtStart: Record<string, number> = {};
   const reconcileAccount =
     (venue: CoalescingAdapter): TE.TaskEither<KeelError, void> =>
     async () => {
@@ -209,6 +211,7 @@ export const createVenueEngine = (
       const stream = venueStream(venue.accountId);
       const stored = await append(stream, rec.right.events)();
       if (E.isLeft(stored)) return stored;
+      fillsReadAtStart[venue.accountId] = now;
       const found = [];
       for (const o of rec.right.lookUp) {
         const r = await read(`fetchOrder ${o.clientOrderId}`, () =>
@@ -281,7 +284,11 @@ export const createVenueEngine = (
 
   // ---- the polling cycle ----------------------------------------------------------------------
   let state: (() => GatewayState) | null = null;
-  let cycleState: CycleState = { marketData: initialMarketData, snapshots: {} };
+  let cycleState: CycleState = {
+    marketData: initialMarketData,
+    snapshots: {},
+    fillsReadAt: fillsReadAtStart,
+  };
   // Market data for the configured instruments and for every listed instrument the owned accounts have orders in.
   // The fold never changes an `orders` object in place (a new one per order event), so the
   // instruments of one are read once, not on every cycle over every order ever placed.
