@@ -67,7 +67,13 @@ export const executionMain: AppMainSpec<typeof ExecutionAppConfig> = {
         maxSlices: config.maxSlices,
         tickMs: config.tickMs,
         quoteMaxAgeMs: config.quoteMaxAgeMs,
-        policy: { ...DEFAULT_POLICY, childValidityMs: config.childValidityMs },
+        policy: {
+          ...DEFAULT_POLICY,
+          childValidityMs: config.childValidityMs,
+          // Decisions are taken on ticks: a final sweep shorter than two ticks can fall between
+          // them and never happen, leaving a residual at the deadline.
+          finalSweepMs: Math.max(DEFAULT_POLICY.finalSweepMs, 2 * config.tickMs),
+        },
       },
     );
     return runEngine(execution.engine, ports, { snapshotEvery: config.snapshotEvery })();
