@@ -8,7 +8,7 @@ import * as E from 'fp-ts/Either';
 import { Static, Type } from '@sinclair/typebox';
 import { KeelError } from '@keel/events';
 import { AppMainSpec, AppPorts, AppProgram, runEngine } from '@keel/runtime';
-import { createVenueEngine, GATEWAY_APP } from '@keel/venue-engine';
+import { createVenueEngine, GATEWAY_APP, RECENT_HORIZON_MS } from '@keel/venue-engine';
 import { Instrument } from '@keel/venue-domain';
 import { instrumentOf } from '@keel/venue-sim';
 import { DEFAULT_SIM_TRADES, SIM_BTCUSDT } from './sim.venue';
@@ -128,7 +128,10 @@ export const GatewayConfig = {
   reconcileFillsMs: Type.Integer({
     default: 24 * 3_600_000,
     minimum: 0,
-    description: 'how far back start-up reconciliation reads fills',
+    // The gateway remembers recorded fill ids for this long (hot state, recent-window.ts).
+    maximum: RECENT_HORIZON_MS,
+    description:
+      'how far back start-up reconciliation reads fills (at most 48 h: the horizon of fill ids kept)',
   }),
   fundingPollMs: Type.Integer({
     default: 60_000,

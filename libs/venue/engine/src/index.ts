@@ -5,6 +5,7 @@ export * from './lib/request-coalescer';
 export * from './lib/order-placement';
 export * from './lib/order-cancel';
 export * from './lib/reconciliation';
+export * from './lib/recent-window';
 export * from './lib/market-data.throttle';
 export * from './lib/account-snapshot';
 export * from './lib/gateway.cycle';

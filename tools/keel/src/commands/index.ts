@@ -33,6 +33,10 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     'venue gateway: REST calls per cycle with request coalescing vs one poller per symbol per account',
     () => import('./bench-coalescing.command').then((m) => m.benchCoalescingCommand),
   ),
+  'bench gateway-fold': lazy(
+    "venue gateway: one fold step of an account's log early in its history vs after thousands of orders (µs, ratio)",
+    () => import('./bench-gateway-fold.command').then((m) => m.benchGatewayFoldCommand),
+  ),
   'bench codec': lazy(
     'event codec: decode/encode of a parent-order stream vs the schema check alone (events/s, ratio)',
     () => import('./bench-codec.command').then((m) => m.benchCodecCommand),

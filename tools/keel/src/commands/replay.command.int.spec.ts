@@ -11,7 +11,7 @@ import * as E from 'fp-ts/Either';
 import { deriveId, EventData, EventType, newEvent } from '@keel/events';
 import { bulkLoadSqlite, openSqliteEventStore, TestableEventStore } from '@keel/event-store';
 import { syntheticSession } from '@keel/pnl-replay';
-import { emptyAccountLog, evolveAccountLog } from '@keel/venue-engine';
+import { emptyAccountLog, evolveAccountLog, gatewayProjection } from '@keel/venue-engine';
 import { TempDir, tempDir } from '@keel/testing';
 import { Io, UsageError } from '../cli.io';
 import { replayCommand, replayPnlCommand, replayProjectionCommands } from './replay.command';
@@ -247,7 +247,8 @@ describe('keel replay <projection>', () => {
         parentOrderId: 'p',
         clientOrderId: 'c1',
         side: 'buy',
-        qty: '2',
+        // Filled 2 of 3: still live, so it is in the log's `orders` (a closed one moves to `closed`).
+        qty: '3',
         orderType: 'market',
         limitPrice: null,
         postOnly: false,
@@ -306,7 +307,7 @@ describe('keel replay <projection>', () => {
     ok(
       await s.saveSnapshot('app:gateway', {
         position: 4,
-        version: 2,
+        version: gatewayProjection([]).version,
         state: { logs: { [account]: log }, gate: {} },
       })(),
     );
@@ -319,7 +320,7 @@ describe('keel replay <projection>', () => {
     ok(
       await s.saveSnapshot('app:gateway', {
         position: 4,
-        version: 2,
+        version: gatewayProjection([]).version,
         state: { logs: { [account]: tampered }, gate: {} },
       })(),
     );

@@ -24,7 +24,14 @@ import {
 import { appendIgnoringDuplicates, EventStore } from '@keel/event-store';
 import { Clock, FoldingApp, Logger, Projection, ReactContext, Write } from '@keel/runtime';
 import { Instrument } from '@keel/venue-domain';
-import { ACCOUNT_LOG_EVENT_TYPES, AccountLog, emptyAccountLog, evolveAccountLog } from './reconciliation';
+import {
+  ACCOUNT_LOG_EVENT_TYPES,
+  AccountLog,
+  emptyAccountLog,
+  evolveAccountLog,
+  loggedOrder,
+  recordedFills,
+} from './reconciliation';
 import {
   AccountPhase,
   accountHaltedEvent,
@@ -78,9 +85,13 @@ export const evolveGateway = (s: GatewayState, e: RecordedEvent): GatewayState =
 /** The gateway's folded state, as its snapshot is stored (`app:gateway`): what `keel replay gateway` refolds. */
 export const GATEWAY_SNAPSHOT_KEY = appSnapshotKey('gateway');
 
-/** Version 2: the account log view folds FundingPaid (the funding cursor); older snapshots are refolded. */
+/**
+ * Version 2: the account log view folds FundingPaid (the funding cursor). Version 3: it keeps
+ * hot state only (live orders; closed orders and fill ids within a horizon). Older snapshots
+ * are refolded.
+ */
 export const gatewayProjection = (accountIds: readonly string[]): Projection<GatewayState> => ({
-  version: 2,
+  version: 3,
   initial: initialGatewayState(accountIds),
   eventTypes: GATEWAY_EVENT_TYPES,
   evolve: evolveGateway,
@@ -147,13 +158,14 @@ export const gatewayApp = (accountIds: readonly string[], shell: GatewayShell): 
     const c = work.command;
     const venue = shell.venues.get(c.accountId);
     if (!venue) return TE.right(none);
-    const logged = state.logs[c.accountId]?.orders[c.clientOrderId];
+    const log = state.logs[c.accountId];
+    const logged = log && loggedOrder(log, c.clientOrderId);
     // Redelivered after its outcome was folded: nothing left to do.
     if (logged && (logged.venueOrderId !== null || logged.closed !== null)) return TE.right(none);
     const inDoubt = work.inDoubt || ctx.again || attempted.has(c.clientOrderId);
     attempted.add(c.clientOrderId);
     // The delivery guard: a physical CME contract past its cutoff is never opened or increased (looked up if in doubt, never sent).
-    const delivery = checkDelivery(c, state.logs[c.accountId] ?? emptyAccountLog(c.accountId), ctx.now);
+    const delivery = checkDelivery(c, log ?? emptyAccountLog(c.accountId), ctx.now);
     if (delivery._tag === 'Refused')
       logger.warn(
         { clientOrderId: c.clientOrderId, instrument: c.instrument, reason: delivery.reason },
@@ -245,7 +257,7 @@ export const gatewayApp = (accountIds: readonly string[], shell: GatewayShell): 
     const log = state.logs[c.accountId];
     /** Fills the cancel's answer reports and the log does not hold yet, read from the venue (fills-before-cancel.ts). */
     const missingFills = async (facts: readonly PlacementFact[]): Promise<readonly NewEvent[]> => {
-      const logged = log?.orders[c.clientOrderId]?.filledQty ?? '0';
+      const logged = (log && loggedOrder(log, c.clientOrderId)?.filledQty) ?? '0';
       if (unrecordedFilled(facts, logged).isZero()) return [];
       const read = await venue.fetchFills(c.instrument, clock.now() - FILLS_BEFORE_CANCEL_LOOKBACK_MS)();
       if (E.isLeft(read)) {
@@ -258,7 +270,7 @@ export const gatewayApp = (accountIds: readonly string[], shell: GatewayShell): 
       return fillEvents(
         c.accountId,
         fillsOfOrder(read.right, c.clientOrderId),
-        new Set(Object.keys(log?.fills ?? {})),
+        log ? recordedFills(log) : new Set<string>(),
         meta,
       ).events;
     };

@@ -26,7 +26,8 @@ import {
 } from './market-data.throttle';
 import { attributeFill, fillEvents } from './order-placement';
 import { fundingEvents, fundingSince } from './funding.record';
-import { AccountLog, LoggedOrder, reconcileLookups } from './reconciliation';
+import { AccountLog, LoggedOrder, reconcileLookups, recordedFills } from './reconciliation';
+import { recentValues } from './recent-window';
 import { CoalescingAdapter } from './request-coalescer';
 
 export interface CycleState {
@@ -96,8 +97,8 @@ export interface CycleOutput {
 
 const LIVE = new Set(['open', 'partiallyFilled']);
 
-// The account log is folded immutably (a new `orders` / `fills` object whenever one changes), so
-// what a cycle derives from them is derived once per version, not on every cycle over all of them.
+// The account log is folded immutably (a new `orders` / `closed` object whenever one changes), so
+// what a cycle derives from them is derived once per version, not on every cycle.
 const liveOrders = new WeakMap<AccountLog['orders'], readonly LoggedOrder[]>();
 const liveInLogOf = (orders: AccountLog['orders']): readonly LoggedOrder[] => {
   let live = liveOrders.get(orders);
@@ -107,28 +108,22 @@ const liveInLogOf = (orders: AccountLog['orders']): readonly LoggedOrder[] => {
   }
   return live;
 };
-/** Venue order id → client order id of every order the log knows by its venue id. */
-const byVenueId = new WeakMap<AccountLog['orders'], ReadonlyMap<string, string>>();
-const clientIdsByVenueId = (orders: AccountLog['orders']): ReadonlyMap<string, string> => {
-  let ids = byVenueId.get(orders);
-  if (ids === undefined) {
-    ids = new Map(
-      Object.values(orders).flatMap((o) =>
-        o.venueOrderId !== null ? [[o.venueOrderId, o.clientOrderId]] : [],
-      ),
-    );
-    byVenueId.set(orders, ids);
-  }
+const venueIds = (orders: Iterable<LoggedOrder>): Map<string, string> => {
+  const ids = new Map<string, string>();
+  for (const o of orders) if (o.venueOrderId !== null) ids.set(o.venueOrderId, o.clientOrderId);
   return ids;
 };
-const recordedFills = new WeakMap<AccountLog['fills'], ReadonlySet<string>>();
-const recordedFillsOf = (fills: AccountLog['fills']): ReadonlySet<string> => {
-  let ids = recordedFills.get(fills);
-  if (ids === undefined) {
-    ids = new Set(Object.keys(fills));
-    recordedFills.set(fills, ids);
+const closedByVenueId = new WeakMap<AccountLog['closed'], ReadonlyMap<string, string>>();
+/** Venue order id → client order id of every order the log knows by its venue id (live, or closed within the horizon). */
+const clientIdsByVenueId = (log: AccountLog): ((venueOrderId: string) => string | undefined) => {
+  let closed = closedByVenueId.get(log.closed);
+  if (closed === undefined) {
+    closed = venueIds(recentValues(log.closed));
+    closedByVenueId.set(log.closed, closed);
   }
-  return ids;
+  const live = venueIds(Object.values(log.orders));
+  const before = closed;
+  return (v) => live.get(v) ?? before.get(v);
 };
 
 export const runCycle = async (input: CycleInput): Promise<CycleOutput> => {
@@ -183,11 +178,11 @@ export const runCycle = async (input: CycleInput): Promise<CycleOutput> => {
     );
     const fillsReadAt = fills.every(E.isRight) ? input.now : lastRead;
     // A fill without a client id (Binance's) is attributed by its venue order id, never held back.
-    const known = clientIdsByVenueId(log.orders);
+    const known = clientIdsByVenueId(log);
     const fresh = fillEvents(
       log.accountId,
-      fills.flatMap((f) => ok(f) ?? []).map((f) => attributeFill(f, (v) => known.get(v))),
-      recordedFillsOf(log.fills),
+      fills.flatMap((f) => ok(f) ?? []).map((f) => attributeFill(f, known)),
+      recordedFills(log),
       input.meta,
     );
     events.push(...fresh.events);

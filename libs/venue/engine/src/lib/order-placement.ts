@@ -381,7 +381,7 @@ export interface FillEvents {
 export const fillEvents = (
   accountId: string,
   fills: readonly Fill[],
-  recorded: ReadonlySet<string>,
+  recorded: { has(fillEventId: string): boolean },
   meta: EventMeta,
 ): FillEvents => {
   // Ids met in this batch; the recorded ones are asked of `recorded` rather than copied each time.

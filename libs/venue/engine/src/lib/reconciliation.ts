@@ -17,6 +17,16 @@ import { Balance, Fill, Position, VenueOrder } from '@keel/venue-domain';
 import { balanceReportedId, positionReportedId } from './account-snapshot';
 import { acceptedEventId, cancelledEventId, fillEventId, fillEvents } from './order-placement';
 import { emptyFundingLog, evolveFundingLog, fundingEventId, FundingLog } from './funding.record';
+import {
+  crossesBucket,
+  emptyRecent,
+  findRecent,
+  hasRecent,
+  pruneRecent,
+  putRecent,
+  RecentWindow,
+  recentValues,
+} from './recent-window';
 
 export interface LoggedOrder {
   readonly instrument: string;
@@ -30,12 +40,22 @@ export interface LoggedOrder {
   readonly filledQty: string;
 }
 
-/** What the log says about one account (plain JSON). */
+/**
+ * What the log says about one account (plain JSON). Hot state only: the orders still live,
+ * and what the horizon needs of the rest (closed orders and recorded fill ids of the last
+ * `RECENT_HORIZON_MS` of the log's time, recent-window.ts), so a fold step and a snapshot
+ * cost the same however long the account has traded.
+ */
 export interface AccountLog {
   readonly accountId: string;
+  /** Orders not closed yet (requested, accepted, partly filled): client order id → order. */
   readonly orders: Readonly<Record<string, LoggedOrder>>;
-  /** Event ids of recorded fills (see `fillEventId`). */
-  readonly fills: Readonly<Record<string, true>>;
+  /** Orders closed within the horizon (a late fill, or one without a client id, still finds its order). */
+  readonly closed: RecentWindow<LoggedOrder>;
+  /** Event ids of the fills recorded within the horizon (see `fillEventId`). */
+  readonly fills: RecentWindow<true>;
+  /** The log's time: the latest `occurredAt` of the account's events folded (epoch ms), the horizon's clock. */
+  readonly at: number;
   /** The last PositionReported: instrument → signed qty. */
   readonly positions: Readonly<Record<string, string>> | null;
   /** Recorded funding payments: the poll cursor and the ids near it (funding.record.ts). */
@@ -45,7 +65,9 @@ export interface AccountLog {
 export const emptyAccountLog = (accountId: string): AccountLog => ({
   accountId,
   orders: {},
-  fills: {},
+  closed: emptyRecent,
+  fills: emptyRecent,
+  at: 0,
   positions: null,
   funding: emptyFundingLog,
 });
@@ -61,8 +83,23 @@ export const ACCOUNT_LOG_EVENT_TYPES = [
   'FundingPaid',
 ] as const;
 
+/** The order as the log knows it: live, or closed within the horizon. */
+export const loggedOrder = (log: AccountLog, clientOrderId: string): LoggedOrder | undefined =>
+  log.orders[clientOrderId] ?? findRecent(log.closed, clientOrderId);
+
+/** The recorded fill ids, as `fillEvents` asks of them. */
+export const recordedFills = (log: AccountLog): { has(fillEventId: string): boolean } => ({
+  has: (id) => hasRecent(log.fills, id),
+});
+
+/** Live and recently closed orders (what start-up reconciliation and fill attribution look through). */
+export const knownOrders = (log: AccountLog): LoggedOrder[] => [
+  ...Object.values(log.orders),
+  ...recentValues(log.closed),
+];
+
 const order = (log: AccountLog, instrument: string, clientOrderId: string): LoggedOrder =>
-  log.orders[clientOrderId] ?? {
+  loggedOrder(log, clientOrderId) ?? {
     instrument,
     clientOrderId,
     requested: false,
@@ -72,66 +109,80 @@ const order = (log: AccountLog, instrument: string, clientOrderId: string): Logg
     filledQty: '0',
   };
 
-const withOrder = (log: AccountLog, o: LoggedOrder): AccountLog => ({
-  ...log,
-  orders: { ...log.orders, [o.clientOrderId]: o },
-});
+/** The log as of one of its account's events: its clock moves on, and what fell past the horizon goes. */
+const tick = (log: AccountLog, event: RecordedEvent): AccountLog => {
+  const t = Date.parse(event.occurredAt);
+  if (!(t > log.at)) return log;
+  if (!crossesBucket(log.at, t)) return { ...log, at: t };
+  return { ...log, at: t, closed: pruneRecent(log.closed, t), fills: pruneRecent(log.fills, t) };
+};
+
+/** Keep an order where it belongs: live ones in `orders`, closed ones in the horizon window. */
+const withOrder = (log: AccountLog, o: LoggedOrder): AccountLog => {
+  if (o.closed === null) return { ...log, orders: { ...log.orders, [o.clientOrderId]: o } };
+  const { [o.clientOrderId]: _left, ...live } = log.orders;
+  return { ...log, orders: live, closed: putRecent(log.closed, log.at, o.clientOrderId, o) };
+};
 
 /** Fold one event into the account's log view; events of other accounts are ignored. */
 export const evolveAccountLog = (log: AccountLog, event: RecordedEvent): AccountLog => {
   switch (event.type) {
     case 'ChildOrderRequested': {
       const d = event.data;
-      return d.accountId !== log.accountId
-        ? log
-        : withOrder(log, { ...order(log, d.instrument, d.clientOrderId), requested: true, qty: d.qty });
+      if (d.accountId !== log.accountId) return log;
+      const l = tick(log, event);
+      return withOrder(l, { ...order(l, d.instrument, d.clientOrderId), requested: true, qty: d.qty });
     }
     case 'OrderAccepted': {
       const d = event.data;
-      return d.accountId !== log.accountId
-        ? log
-        : withOrder(log, { ...order(log, d.instrument, d.clientOrderId), venueOrderId: d.venueOrderId });
+      if (d.accountId !== log.accountId) return log;
+      const l = tick(log, event);
+      return withOrder(l, { ...order(l, d.instrument, d.clientOrderId), venueOrderId: d.venueOrderId });
     }
     case 'OrderRejected': {
       const d = event.data;
-      return d.accountId !== log.accountId
-        ? log
-        : withOrder(log, { ...order(log, d.instrument, d.clientOrderId), closed: 'rejected' });
+      if (d.accountId !== log.accountId) return log;
+      const l = tick(log, event);
+      return withOrder(l, { ...order(l, d.instrument, d.clientOrderId), closed: 'rejected' });
     }
     case 'OrderCancelled': {
       const d = event.data;
-      return d.accountId !== log.accountId
-        ? log
-        : withOrder(log, { ...order(log, d.instrument, d.clientOrderId), closed: 'cancelled' });
+      if (d.accountId !== log.accountId) return log;
+      const l = tick(log, event);
+      return withOrder(l, { ...order(l, d.instrument, d.clientOrderId), closed: 'cancelled' });
     }
     case 'OrderFilled': {
       const d = event.data;
       if (d.accountId !== log.accountId) return log;
-      const o = order(log, d.instrument, d.clientOrderId);
+      const l = tick(log, event);
+      const o = order(l, d.instrument, d.clientOrderId);
       const filledQty = new Decimal(o.filledQty).plus(d.qty);
       const full = o.closed === null && o.qty !== null && filledQty.gte(o.qty);
-      const withFill = withOrder(log, {
+      const withFill = withOrder(l, {
         ...o,
         filledQty: filledQty.toFixed(),
         closed: full ? 'filled' : o.closed,
       });
       return {
         ...withFill,
-        fills: { ...log.fills, [fillEventId(d.accountId, d.instrument, d.tradeId)]: true },
+        fills: putRecent(withFill.fills, l.at, fillEventId(d.accountId, d.instrument, d.tradeId), true),
       };
     }
     case 'PositionReported': {
       const d = event.data;
       return d.accountId !== log.accountId
         ? log
-        : { ...log, positions: Object.fromEntries(d.positions.map((p) => [p.instrument, p.qty])) };
+        : {
+            ...tick(log, event),
+            positions: Object.fromEntries(d.positions.map((p) => [p.instrument, p.qty])),
+          };
     }
     case 'FundingPaid': {
       const d = event.data;
       return d.accountId !== log.accountId
         ? log
         : {
-            ...log,
+            ...tick(log, event),
             funding: evolveFundingLog(
               log.funding,
               fundingEventId(d.accountId, d.instrument, d.fundingId),
@@ -238,14 +289,14 @@ export const reconcile = (
     const ref = { accountId, instrument, clientOrderId };
     out.push(newEvent('OrderAccepted', acceptedEventId(ref), { ...ref, venueOrderId }, meta));
   };
-  for (const o of Object.values(log.orders)) if (o.venueOrderId !== null) known.add(o.clientOrderId);
+  for (const o of knownOrders(log)) if (o.venueOrderId !== null) known.add(o.clientOrderId);
 
   const openIds = new Set<string>();
   for (const v of venue.openOrders) {
     const id = clientIdOf(v);
     openIds.add(id);
     if (!known.has(id)) {
-      if (!log.orders[id]?.requested) adopted.push(id);
+      if (!loggedOrder(log, id)?.requested) adopted.push(id);
       accept(v.symbol, id, v.venueOrderId);
     }
   }
@@ -254,7 +305,7 @@ export const reconcile = (
   const fills = fillEvents(
     accountId,
     venue.fills.map((f) => ({ ...f, clientOrderId: clientIdOf(f) })),
-    new Set(Object.keys(log.fills)),
+    recordedFills(log),
     meta,
   );
   const refusedFill = fills.refused[0];

@@ -8,10 +8,13 @@ import {
   AccountLog,
   emptyAccountLog,
   evolveAccountLog,
+  loggedOrder,
   reconcile,
   reconcileLookups,
+  recordedFills,
   VenueSnapshot,
 } from './reconciliation';
+import { RECENT_BUCKET_MS, RECENT_HORIZON_MS, recentSize, recentValues } from './recent-window';
 
 const meta = {
   correlationId: 'c',
@@ -229,7 +232,10 @@ describe('reconciliation', () => {
     });
     const log = fold(requested('k1'), accepted('k1'), filled('k1', 't1'), filled('k1', 't2'), other);
     expect(log.orders['k1']).toMatchObject({ venueOrderId: 'V-k1', filledQty: '0.008', closed: null });
-    expect(Object.keys(log.fills)).toEqual([fillEventId('acc1', BTC, 't1'), fillEventId('acc1', BTC, 't2')]);
+    expect(recentValues(log.fills).length).toBe(2);
+    expect(
+      [fillEventId('acc1', BTC, 't1'), fillEventId('acc1', BTC, 't2')].map(recordedFills(log).has),
+    ).toEqual([true, true]);
     expect(log.orders['x']).toBeUndefined();
   });
 
@@ -241,7 +247,8 @@ describe('reconciliation', () => {
       filled('k1', 't2'),
       filled('k1', 't3'),
     );
-    expect(log.orders['k1']).toMatchObject({ qty: '0.01', filledQty: '0.012', closed: 'filled' });
+    expect(log.orders['k1']).toBeUndefined();
+    expect(loggedOrder(log, 'k1')).toMatchObject({ qty: '0.01', filledQty: '0.012', closed: 'filled' });
     expect(run(log, venue()).lookUp).toEqual([]);
   });
 
@@ -283,5 +290,89 @@ describe('reconciliation', () => {
         },
       ),
     );
+  });
+});
+
+describe('the account log keeps hot state only', () => {
+  const T0 = Date.parse('2024-01-01T00:00:00.000Z');
+  /** The event as recorded `ms` after T0. */
+  const at = (ms: number, e: RecordedEvent): RecordedEvent => ({
+    ...e,
+    occurredAt: new Date(T0 + ms).toISOString(),
+  });
+  const positions = () =>
+    recorded('PositionReported', { accountId: 'acc1', venue: 'binanceusdm', positions: [] });
+  const partialCancel = (clientOrderId: string) =>
+    recorded('OrderCancelled', {
+      accountId: 'acc1',
+      instrument: BTC,
+      clientOrderId,
+      filledQty: '0.004',
+      reason: 'asked',
+    });
+
+  it('a closed order leaves the live orders; a late fill still finds it within the horizon, and past it both are forgotten', () => {
+    const closedLog = fold(
+      at(0, requested('k1')),
+      at(1, accepted('k1')),
+      at(2, filled('k1', 't1')),
+      at(3, partialCancel('k1')),
+      // The venue reports one more fill after the cancel.
+      at(60_000, filled('k1', 't2')),
+    );
+    expect(closedLog.orders).toEqual({});
+    expect(loggedOrder(closedLog, 'k1')).toMatchObject({
+      closed: 'cancelled',
+      filledQty: '0.008',
+      venueOrderId: 'V-k1',
+    });
+    expect(recordedFills(closedLog).has(fillEventId('acc1', BTC, 't2'))).toBe(true);
+    // Reconciliation still knows it: its fills read again are not recorded twice, nor is it adopted.
+    const again = reconcile(
+      closedLog,
+      { ...venue(), fills: [{ ...fill('k1', 't2'), venueOrderId: 'V-k1' }] },
+      'r',
+      meta,
+    );
+    expect(E.isRight(again) && describeEvents(again.right.events)).toEqual([
+      'PositionReported',
+      'BalanceReported',
+    ]);
+
+    const later = evolveAccountLog(
+      closedLog,
+      at(RECENT_HORIZON_MS + RECENT_BUCKET_MS + 3_600_000, positions()),
+    );
+    expect(loggedOrder(later, 'k1')).toBeUndefined();
+    expect(recordedFills(later).has(fillEventId('acc1', BTC, 't2'))).toBe(false);
+    expect(recentSize(later.closed) + recentSize(later.fills)).toBe(0);
+  });
+
+  it('an order still live is kept however old it is', () => {
+    const log = fold(at(0, requested('k1')), at(1, accepted('k1')), at(10 * RECENT_HORIZON_MS, positions()));
+    expect(log.orders['k1']).toMatchObject({ venueOrderId: 'V-k1', closed: null });
+    expect(run(log, venue()).lookUp).toEqual([{ instrument: BTC, clientOrderId: 'k1' }]);
+  });
+
+  it('the folded state is as large after ten days of trading as after five (bounded by the horizon, not by history)', () => {
+    // One order every 5 minutes, filled in three fills or cancelled after one: about 2,900 orders.
+    const step = 5 * 60_000;
+    let log = emptyAccountLog('acc1');
+    const sizes = new Map<number, number>();
+    for (let i = 0, t = 0; t <= 10 * 86_400_000; i++, t += step) {
+      const id = `k${i}`;
+      const events = [requested(id), accepted(id), filled(id, `${id}a`)];
+      if (i % 3 === 0) events.push(cancelled(id));
+      else events.push(filled(id, `${id}b`), filled(id, `${id}c`));
+      for (const [n, e] of events.entries()) log = evolveAccountLog(log, at(t + n * 1000, e));
+      if (t === 5 * 86_400_000 || t === 10 * 86_400_000) sizes.set(t, JSON.stringify(log).length);
+    }
+    expect(Object.keys(log.orders)).toEqual([]);
+    // 48 h of orders (plus at most one 6-hour bucket), not ten days'.
+    expect(recentSize(log.closed)).toBeLessThanOrEqual((RECENT_HORIZON_MS + RECENT_BUCKET_MS) / step + 1);
+    expect(recentSize(log.closed)).toBeGreaterThanOrEqual(RECENT_HORIZON_MS / step);
+    const [five, ten] = [...sizes.values()];
+    expect(ten! / five!).toBeGreaterThan(0.95);
+    expect(ten! / five!).toBeLessThan(1.05);
   });
 });

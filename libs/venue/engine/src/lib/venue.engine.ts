@@ -15,6 +15,7 @@ import * as TE from 'fp-ts/TaskEither';
 import { pipe } from 'fp-ts/function';
 import { Registry } from 'prom-client';
 import {
+  appSnapshotKey,
   EventMeta,
   InfrastructureError,
   KeelError,
@@ -30,6 +31,7 @@ import {
   AccountLog,
   emptyAccountLog,
   evolveAccountLog,
+  knownOrders,
   reconcile,
   reconcileLookups,
 } from './reconciliation';
@@ -39,7 +41,7 @@ import { createVenueBudgets, RateBudget, VENUE_LIMITS } from './rate-budget';
 import { instrumentsListed } from './instruments-listed';
 import { CycleOutput, CycleState, DEFAULT_CYCLE_SETTINGS, runCycle } from './gateway.cycle';
 import { initialMarketData } from './market-data.throttle';
-import { gatewayApp, GatewayState, venueStream } from './gateway.app';
+import { gatewayApp, gatewayProjection, GatewayState, snapshotLogs, venueStream } from './gateway.app';
 import { GatewayMetrics, registerGatewayMetrics } from './gateway.metrics';
 import { DEFAULT_PLACEMENT_SETTINGS } from './order-placement';
 
@@ -162,15 +164,39 @@ export const createVenueEngine = (
     occurredAt: new Date(now).toISOString(),
   });
 
-  /** Start-up reconciliation of one account: store what the venue knows and the log does not. */
+  /** The owned accounts' logs as of the app's snapshot (when taken by this projection version), and its position. */
+  interface Folded {
+    readonly logs: GatewayState['logs'];
+    readonly position: number;
+  }
+  const appName = settings.name ?? GATEWAY_APP;
+  const fromSnapshot = (): TE.TaskEither<KeelError, Folded> =>
+    pipe(
+      store.loadSnapshot(appSnapshotKey(appName)),
+      TE.map((snap) => {
+        const logs =
+          snap && snap.version === gatewayProjection(accountIds).version
+            ? snapshotLogs(snap.state)
+            : undefined;
+        return logs && snap ? { logs, position: snap.position } : { logs: {}, position: 0 };
+      }),
+    );
+
   /** When start-up reconciliation read each account's fills: the first cycle reads on from there. */
   const fillsReadAtStart: Record<string, number> = {};
+  /** Start-up reconciliation of one account, its log folded on from the snapshot: store what the venue knows and the log does not. */
   const reconcileAccount =
-    (venue: CoalescingAdapter): TE.TaskEither<KeelError, void> =>
+    (venue: CoalescingAdapter, from: Folded): TE.TaskEither<KeelError, void> =>
     async () => {
-      const log = await foldLog(store, emptyAccountLog(venue.accountId), evolveAccountLog, {
-        filter: { eventTypes: ACCOUNT_LOG_EVENT_TYPES },
-      })();
+      const log = await foldLog(
+        store,
+        from.logs[venue.accountId] ?? emptyAccountLog(venue.accountId),
+        evolveAccountLog,
+        {
+          after: from.position,
+          filter: { eventTypes: ACCOUNT_LOG_EVENT_TYPES },
+        },
+      )();
       if (E.isLeft(log)) return log;
       const logged = log.right.state;
       const now = clock.now();
@@ -183,10 +209,7 @@ export const createVenueEngine = (
       const balances = await read('fetchBalances', () => venue.fetchBalances()());
       if (E.isLeft(balances)) return balances;
       const symbols = [
-        ...new Set([
-          ...Object.values(logged.orders).map((o) => o.instrument),
-          ...open.right.map((o) => o.symbol),
-        ]),
+        ...new Set([...knownOrders(logged).map((o) => o.instrument), ...open.right.map((o) => o.symbol)]),
       ].sort();
       const fills = [];
       for (const s of symbols) {
@@ -266,7 +289,7 @@ export const createVenueEngine = (
   };
 
   const app = gatewayApp(accountIds, {
-    name: settings.name ?? GATEWAY_APP,
+    name: appName,
     store,
     clock,
     logger,
@@ -289,9 +312,9 @@ export const createVenueEngine = (
     snapshots: {},
     fillsReadAt: fillsReadAtStart,
   };
-  // Market data for the configured instruments and for every listed instrument the owned accounts have orders in.
+  // Market data for the configured instruments and for every listed instrument the owned accounts have live orders in.
   // The fold never changes an `orders` object in place (a new one per order event), so the
-  // instruments of one are read once, not on every cycle over every order ever placed.
+  // instruments of one are read once per version, not on every cycle.
   const instrumentsOf = new WeakMap<AccountLog['orders'], readonly string[]>();
   const orderInstruments = (orders: AccountLog['orders']): readonly string[] => {
     let known = instrumentsOf.get(orders);
@@ -375,8 +398,10 @@ export const createVenueEngine = (
       const listed = await listInstruments()();
       if (E.isLeft(listed)) return listed;
       // Start-up gate: every account reconciled before any command is taken.
+      const from = await fromSnapshot()();
+      if (E.isLeft(from)) return from;
       for (const v of venues.values()) {
-        const r = await reconcileAccount(v)();
+        const r = await reconcileAccount(v, from.right)();
         if (E.isLeft(r)) return r;
         phases[v.accountId] = { phase: 'Ready', reason: null };
       }
