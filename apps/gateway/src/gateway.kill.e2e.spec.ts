@@ -89,6 +89,8 @@ const spawn = (): Promise<GatewayChild> =>
     // The simulator applies a send before it answers: a look-up that does not find an order
     // proves at once that it was never sent, so the 60 s a real venue needs is not waited here.
     KEEL_NOT_FOUND_HORIZON_MS: '500',
+    // A SIGKILLed gateway's lease frees itself after this; its restart waits for it (a standby).
+    KEEL_LEASE_TTL_MS: '1000',
   });
 const cidOf = (e: RecordedEvent): string => (e.data as { clientOrderId: string }).clientOrderId;
 

@@ -9,6 +9,9 @@ import { Static, Type } from '@sinclair/typebox';
 import { KeelError } from '@keel/events';
 import { AppMainSpec, AppPorts, AppProgram, runEngine } from '@keel/runtime';
 import { createVenueEngine, GATEWAY_APP, RECENT_HORIZON_MS } from '@keel/venue-engine';
+import { LEASE_BUCKET } from '@keel/bus';
+import { randomBytes } from 'node:crypto';
+import * as os from 'node:os';
 import { Instrument } from '@keel/venue-domain';
 import { instrumentOf } from '@keel/venue-sim';
 import { DEFAULT_SIM_TRADES, SIM_BTCUSDT } from './sim.venue';
@@ -138,6 +141,12 @@ export const GatewayConfig = {
     minimum: 10,
     description: 'how often each account’s funding payments are read and recorded as FundingPaid',
   }),
+  leaseTtlMs: Type.Integer({
+    default: 15_000,
+    minimum: 1000,
+    description:
+      'one gateway per account: each owned account is leased in NATS key-value for this long, renewed every third of it; a standby takes over this long after the owner stops',
+  }),
   notFoundHorizonMs: Type.Integer({
     default: 60_000,
     minimum: 0,
@@ -161,10 +170,25 @@ export const startGateway = async (
   config: Config & { snapshotEvery: number },
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<E.Either<KeelError, AppProgram>> => {
+  // One owner per account: a lease per account in NATS key-value (docs/gateway.md).
+  const leases = ports.bus.leases
+    ? await ports.bus.leases({
+        bucket: LEASE_BUCKET,
+        ttlMs: config.leaseTtlMs,
+        owner: `${os.hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`,
+      })()
+    : undefined;
+  if (leases && E.isLeft(leases)) return leases;
   const adapters = await openAdapters(config, list(config.accountIds), ports.clock, env);
   if (E.isLeft(adapters)) return adapters;
   const venue = createVenueEngine(
-    { store: ports.store, clock: ports.clock, logger: ports.logger, registry: ports.metrics.registry },
+    {
+      store: ports.store,
+      clock: ports.clock,
+      logger: ports.logger,
+      registry: ports.metrics.registry,
+      ...(leases ? { leases: leases.right } : {}),
+    },
     {
       venue: config.venue,
       instruments: list(config.instruments),

@@ -19,3 +19,5 @@ export {
   STORE_HEADER,
 } from './lib/bus.headers';
 export { createInProcessRequests } from './lib/in-process.requests';
+export { acquireLease, LEASE_BUCKET, leaseKey } from './lib/lease';
+export type { HeldLease, LeaseHooks } from './lib/lease';

@@ -10,6 +10,7 @@
  */
 import * as E from 'fp-ts/Either';
 import * as TE from 'fp-ts/TaskEither';
+import { memoryLeases } from './lease';
 import {
   ALL_DEAD_LETTERS_SUBJECT,
   ALL_EVENTS_SUBJECT,
@@ -112,6 +113,7 @@ export const createMemoryBus = (options: MemoryBusOptions = {}): EventBus => {
   const durables = new Map<string, Durable>();
   const consumers = new Set<{ stop(): Promise<void> }>();
   const signal = new Signal();
+  const leaseTable = new Map<string, { owner: string; at: number }>();
   let seq = 0;
   let closed = false;
 
@@ -328,6 +330,7 @@ export const createMemoryBus = (options: MemoryBusOptions = {}): EventBus => {
   return {
     publish,
     publishRaw,
+    leases: (o) => TE.right(memoryLeases(o, leaseTable)),
     lastPublishedStore,
     consume,
     serve,

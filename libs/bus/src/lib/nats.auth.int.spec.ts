@@ -25,6 +25,8 @@ const users: (BusUser & { password: string })[] = [
   { user: 'execution', password: password(), role: { kind: 'app', consumers: ['execution'] } },
   { user: 'ingest', password: password(), role: { kind: 'app', consumers: [], serves: [SERVES] } },
   { user: 'model', password: password(), role: { kind: 'producer', requests: [SERVES] } },
+  { user: 'gw-a', password: password(), role: { kind: 'app', consumers: ['gw-a'], leases: ['spec-leases'] } },
+  { user: 'gw-b', password: password(), role: { kind: 'app', consumers: ['gw-b'], leases: ['spec-leases'] } },
 ];
 const credentials = (user: string): Partial<NatsBusOptions> => {
   const u = users.find((x) => x.user === user);
@@ -137,5 +139,58 @@ describe('NATS with authorization', () => {
     expect(new TextDecoder().decode(reply.data)).toBe('hello');
     expect(reply.headers['x-seen']).toBe('yes');
     await service.stop();
+  });
+});
+
+describe('leases: one owner per key (a gateway per account), in a NATS key-value bucket', () => {
+  const TTL = 1500;
+  const leasesOf = async (user: string, bucket = 'spec-leases') => {
+    const bus = await open(user);
+    if (!bus.leases) throw new Error('the NATS bus has leases');
+    return run(bus.leases({ bucket, ttlMs: TTL, owner: `${user}-owner` }));
+  };
+
+  it('a second owner is refused while the first renews; it takes the lease once the first stops, and the first then knows it lost it', async () => {
+    const a = await leasesOf('gw-a');
+    const b = await leasesOf('gw-b');
+    expect(await run(a.claim('account.acc-1'))).toEqual({ held: true });
+    expect(a.holds('account.acc-1')).toBe(true);
+    expect(await run(b.claim('account.acc-1'))).toEqual({ held: false, owner: 'gw-a-owner' });
+    expect(b.holds('account.acc-1')).toBe(false);
+    // a renews within the ttl, twice: b is still refused.
+    for (let i = 0; i < 2; i++) {
+      await new Promise((r) => setTimeout(r, TTL / 3));
+      expect(await run(a.claim('account.acc-1'))).toEqual({ held: true });
+      expect(await run(b.claim('account.acc-1'))).toEqual({ held: false, owner: 'gw-a-owner' });
+    }
+    // a stops renewing (a crash, a partition): it stops counting itself the owner before the server frees the key.
+    await new Promise((r) => setTimeout(r, (TTL * 2) / 3 + 50));
+    expect(a.holds('account.acc-1')).toBe(false);
+    await eventually(
+      'the server frees the lease a did not renew',
+      async () => (await run(b.claim('account.acc-1'))).held,
+      10_000,
+    );
+    expect(b.holds('account.acc-1')).toBe(true);
+    expect(await run(a.claim('account.acc-1'))).toEqual({ held: false, owner: 'gw-b-owner' });
+    expect(a.holds('account.acc-1')).toBe(false);
+    // Another key is free for a meanwhile.
+    expect(await run(a.claim('account.acc-2'))).toEqual({ held: true });
+  });
+
+  it('a released lease is taken at once by the next owner', async () => {
+    const a = await leasesOf('gw-a');
+    const b = await leasesOf('gw-b');
+    expect(await run(a.claim('account.acc-3'))).toEqual({ held: true });
+    await run(a.release('account.acc-3'));
+    expect(a.holds('account.acc-3')).toBe(false);
+    expect(await run(b.claim('account.acc-3'))).toEqual({ held: true });
+  });
+
+  it('an app not given the bucket cannot take a lease in it', async () => {
+    const bus = await open('execution');
+    const r = await bus.leases!({ bucket: 'spec-leases', ttlMs: TTL, owner: 'x' })();
+    const claimed = E.isRight(r) ? await r.right.claim('account.acc-1')() : r;
+    expect(E.isLeft(claimed)).toBe(true);
   });
 });

@@ -9,6 +9,7 @@
  *             create, re-create, pull, ack) and its own dead-letter subject `keel.dlq.X`; the
  *             request subjects it serves (subscribe, replies allowed) or sends to; never
  *             `keel.evt.>`
+ *             and, for the lease buckets it is given (gateways), create, read and write their keys
  *   producer  requests on the subjects it sends to (a model submitting predictions)
  *   (every one may look: JetStream's and the two streams' info, which the bus reads at connect)
  *   admin     everything (operators' tools: `keel dlq`, `keel status`, tests)
@@ -40,6 +41,8 @@ export type BusRole =
       readonly serves?: readonly string[];
       /** Request subjects it sends to. */
       readonly requests?: readonly string[];
+      /** Key-value buckets of leases it takes (lease.ts: a gateway's one owner per account). */
+      readonly leases?: readonly string[];
     }
   | { readonly kind: 'producer'; readonly requests: readonly string[] }
   | { readonly kind: 'admin' };
@@ -96,8 +99,19 @@ export const permissionsOf = (role: BusRole): Permissions => {
           deadLetterSubject(app),
         ];
       });
+      const leases = (role.leases ?? []).flatMap((bucket) => {
+        const stream = `KV_${bucket}`;
+        return [
+          `${api}.STREAM.INFO.${stream}`,
+          `${api}.STREAM.CREATE.${stream}`,
+          `${api}.DIRECT.GET.${stream}`,
+          `${api}.DIRECT.GET.${stream}.>`,
+          `${api}.STREAM.MSG.GET.${stream}`,
+          `$KV.${bucket}.>`,
+        ];
+      });
       return {
-        publish: [...LOOK, ...own, ...(role.requests ?? [])],
+        publish: [...LOOK, ...own, ...leases, ...(role.requests ?? [])],
         subscribe: [INBOX, ...(role.serves ?? [])],
         allowResponses: (role.serves ?? []).length > 0,
       };

@@ -6,6 +6,7 @@
  */
 import * as E from 'fp-ts/Either';
 import * as TE from 'fp-ts/TaskEither';
+import { natsLeases } from './lease';
 import { pipe } from 'fp-ts/function';
 import { JetStreamClient, JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 // Types and helpers come from nats-core: under this repo's `node` module resolution the
@@ -398,6 +399,7 @@ const makeBus = (
   return {
     publish,
     publishRaw,
+    leases: (o) => natsLeases(nc, o),
     consume,
     serve,
     request,

@@ -201,5 +201,36 @@ export interface EventBus {
   ): TE.TaskEither<InfrastructureError, BusMessage>;
   /** A round trip to the server; used by /readyz. */
   ping(): TE.TaskEither<InfrastructureError, void>;
+  /**
+   * Leases: one owner per key at a time (a gateway per venue account), kept in a NATS
+   * key-value bucket (lease.ts). Optional: a bus without it runs one owner by construction.
+   */
+  leases?(options: LeaseOptions): TE.TaskEither<InfrastructureError, Leases>;
   close(): Promise<void>;
+}
+
+export interface LeaseOptions {
+  /** The key-value bucket (`keel-leases`). */
+  readonly bucket: string;
+  /** A lease not renewed for this long is free for another owner to take. */
+  readonly ttlMs: number;
+  /** Who this process is (host, pid and a random part): what another owner is told. */
+  readonly owner: string;
+}
+
+export type LeaseClaim = { readonly held: true } | { readonly held: false; readonly owner: string };
+
+export interface Leases {
+  readonly owner: string;
+  readonly ttlMs: number;
+  /** Take `key` if it is free, renew it if it is ours; another owner's lease is reported, never taken. */
+  claim(key: string): TE.TaskEither<InfrastructureError, LeaseClaim>;
+  /**
+   * Whether this process may act for `key` now: its last successful claim started less than
+   * two thirds of the ttl ago (on a monotonic clock). The server frees the key no sooner than
+   * a ttl after that claim, so a third of it is left for what was started in between.
+   */
+  holds(key: string): boolean;
+  /** Give `key` up (a clean stop), so a standby takes it without waiting out the ttl. */
+  release(key: string): TE.TaskEither<InfrastructureError, void>;
 }

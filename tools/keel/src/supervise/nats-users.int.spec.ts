@@ -89,7 +89,11 @@ describe('a session’s NATS users (keel start, keel demo)', () => {
     expect(envs.map((e) => e['KEEL_NATS_USER'])).toEqual(processes);
     expect(new Set(envs.map((e) => e['KEEL_NATS_PASSWORD'])).size).toBe(processes.length);
     for (const e of envs) expect(Object.keys(e).sort()).toEqual(['KEEL_NATS_PASSWORD', 'KEEL_NATS_USER']);
-    expect(roleOf('gateway-binance')).toEqual({ kind: 'app', consumers: ['gateway-binance'] });
+    expect(roleOf('gateway-binance')).toEqual({
+      kind: 'app',
+      consumers: ['gateway-binance'],
+      leases: ['keel-leases'],
+    });
     expect(roleOf('balance-aggregator')).toEqual({
       kind: 'app',
       consumers: ['balance-aggregator', 'balance-valuation'],

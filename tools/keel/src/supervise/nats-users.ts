@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BusRole, BusUser } from '@keel/bus';
+import { BusRole, BusUser, LEASE_BUCKET } from '@keel/bus';
 import { BALANCES_ENGINE_NAME } from '@keel/balances-engine';
 import { PNL_ENGINE_NAME } from '@keel/pnl-engine';
 import { PREDICTION_SUBJECT } from '@keel/prediction-domain';
@@ -29,6 +29,8 @@ export const roleOf = (process: string): BusRole =>
         kind: 'app',
         consumers: CONSUMERS[process] ?? [process],
         ...(process === 'prediction-ingest' ? { serves: [PREDICTION_SUBJECT] } : {}),
+        // A gateway (`gateway`, `gateway-<instance>`) holds a lease per account it owns.
+        ...(process === 'gateway' || process.startsWith('gateway-') ? { leases: [LEASE_BUCKET] } : {}),
       };
 
 /** A user of a session's own server: its password is known here. */

@@ -121,6 +121,11 @@ export interface GatewayShell {
   /** Phase per owned account (start-up reconciliation flips them to Ready). */
   readonly phases: Record<string, { phase: AccountPhase; reason: string | null }>;
   readonly maxLookups?: number;
+  /**
+   * Whether this process may act for an account now (it holds the account's lease; always,
+   * without leases): asked before a placement and again right before each send.
+   */
+  readonly owns?: (accountId: string) => boolean;
   /** Placement timings (default DEFAULT_PLACEMENT_SETTINGS). */
   readonly placement?: PlacementSettings;
   readonly metrics?: Pick<GatewayMetrics, 'placements'>;
@@ -145,6 +150,10 @@ export const gatewayApp = (accountIds: readonly string[], shell: GatewayShell): 
       TE.map(() => undefined),
     );
   const illegal = (message: string): KeelError => ({ _tag: 'IllegalStateError', message });
+  const notOwner = (accountId: string): KeelError =>
+    illegal(
+      `account ${accountId} is not owned by this process (its lease is held elsewhere or lapsed): not sent, retried`,
+    );
   const none: readonly Write[] = [];
 
   /** Place one child order (looked up first when in doubt) and record what became of it. */
@@ -162,6 +171,9 @@ export const gatewayApp = (accountIds: readonly string[], shell: GatewayShell): 
     const logged = log && loggedOrder(log, c.clientOrderId);
     // Redelivered after its outcome was folded: nothing left to do.
     if (logged && (logged.venueOrderId !== null || logged.closed !== null)) return TE.right(none);
+    const owns = () => shell.owns?.(c.accountId) ?? true;
+    // Another process holds the account: leave the command unapplied (retried), never send it.
+    if (!owns()) return TE.left(notOwner(c.accountId));
     const inDoubt = work.inDoubt || ctx.again || attempted.has(c.clientOrderId);
     attempted.add(c.clientOrderId);
     // The delivery guard: a physical CME contract past its cutoff is never opened or increased (looked up if in doubt, never sent).
@@ -217,11 +229,13 @@ export const gatewayApp = (accountIds: readonly string[], shell: GatewayShell): 
             sleep,
             ...(shell.maxLookups !== undefined ? { maxLookups: shell.maxLookups } : {}),
             ...(shell.placement ? { settings: shell.placement } : {}),
+            mayAct: owns,
           },
         ),
       ),
       TE.chainFirst(haltOnAuthFailure),
       TE.chain((out) => {
+        if (out.unsent) return TE.left(notOwner(c.accountId));
         for (const f of out.facts) shell.metrics?.placements.inc({ outcome: PLACEMENT_OUTCOME[f.type] });
         if (out.state.status !== 'InDoubt') return TE.right(out);
         shell.metrics?.placements.inc({ outcome: 'in_doubt' });

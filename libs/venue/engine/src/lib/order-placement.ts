@@ -425,12 +425,19 @@ export interface PlacementPorts {
   readonly settings?: PlacementSettings;
   /** Give up looking up after this many failed look-ups (the order stays in doubt; never resent). */
   readonly maxLookups?: number;
+  /**
+   * Asked right before each send: whether this process may still act for the account (it holds
+   * the account's lease). When it may not, the placement stops unsent (`unsent`).
+   */
+  readonly mayAct?: () => boolean;
 }
 
 export interface PlacementOutcome {
   readonly state: PlacementState;
   /** Everything to record, in order. */
   readonly facts: readonly PlacementFact[];
+  /** Stopped before a send because this process may no longer act for the account: nothing was sent. */
+  readonly unsent?: true;
 }
 
 /** Run one placement to its end: accepted, rejected, or still in doubt after `maxLookups`. */
@@ -448,6 +455,7 @@ export const runPlacement = async (
     if (next._tag === 'none') return { state, facts };
     if (next.afterMs > 0) await ports.sleep(next.afterMs);
     if (next._tag === 'send') {
+      if (ports.mayAct && !ports.mayAct()) return { state, facts, unsent: true };
       const sending = decidePlacement(state, { type: 'SendStarted' }, settings);
       if (sending.state.status !== 'Sending') return { state, facts };
       const result = await ports.venue.placeOrder(sending.state.order)();

@@ -375,6 +375,16 @@ describe('placement shell', () => {
     expect(orders).toHaveLength(1);
   });
 
+  it('a process that lost the account (its lease) during the look-ups stops before the resend: nothing sent, reported unsent', async () => {
+    const { venue, orders } = flakyVenue(['lostBefore', 'ok'], [true, false]);
+    let sends = 0;
+    const r = await runPlacement(requested(), { venue, sleep, mayAct: () => sends++ === 0 });
+    // The first send was allowed (and lost); by the resend the lease had lapsed.
+    expect(r.unsent).toBe(true);
+    expect(r.facts).toEqual([]);
+    expect(orders).toHaveLength(0);
+  });
+
   it('through the coalescer: look-ups are never answered from a cache older than the send', async () => {
     const { venue, orders } = flakyVenue(['lostBefore', 'unavailableAfter'], []);
     const gw = createRequestCoalescer(venue, { windowMs: 60_000, clock: createVirtualClock(0) });

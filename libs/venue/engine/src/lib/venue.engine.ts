@@ -24,6 +24,7 @@ import {
   ValidationError,
 } from '@keel/events';
 import { appendIgnoringDuplicates, EventStore, foldLog } from '@keel/event-store';
+import { acquireLease, HeldLease, Leases } from '@keel/bus';
 import { Clock, Engine, Logger } from '@keel/runtime';
 import { Instrument, VenueAdapter } from '@keel/venue-domain';
 import {
@@ -76,7 +77,17 @@ export interface VenuePorts {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly registry: Registry;
+  /**
+   * One owner per account (a lease per account, `account.<id>`, e.g. in NATS key-value): start-up
+   * waits for each owned account's lease (a standby waits here), and nothing is sent for an
+   * account whose lease is not held. Without it this process is the only owner by construction
+   * (the simulation, tests).
+   */
+  readonly leases?: Leases;
 }
+
+/** The lease key of one venue account. */
+export const accountLeaseKey = (accountId: string): string => `account.${accountId}`;
 
 export interface VenueEngine {
   readonly engine: Engine<GatewayState>;
@@ -105,6 +116,33 @@ export const createVenueEngine = (
     } satisfies ValidationError);
   const accountIds = adapters.map((a) => a.accountId);
   let stopped = false;
+  const { leases } = ports;
+  const held: HeldLease[] = [];
+  /** Whether this process may act for the account now (it holds the lease; always, without leases). */
+  const owns = (accountId: string): boolean => !leases || leases.holds(accountLeaseKey(accountId));
+  /** Wait for the account's lease (as a standby while another process holds it), then keep it. */
+  const acquire = async (accountId: string): Promise<E.Either<KeelError, void>> => {
+    if (!leases) return E.right(undefined);
+    const lease = await acquireLease(leases, accountLeaseKey(accountId), {
+      waiting: (owner) =>
+        logger.warn(
+          { accountId, owner, ttlMs: leases.ttlMs },
+          owner === null
+            ? 'account lease: the lease store does not answer; waiting'
+            : 'account lease held by another gateway: waiting as a standby',
+        ),
+      lost: (owner) =>
+        logger.error(
+          { accountId, owner },
+          'account lease lost to another gateway: nothing more is sent for the account (restart to run as a standby)',
+        ),
+      stopped: () => stopped,
+    });
+    if (lease === null) return E.left(infra(`lease ${accountId}`, 'stopped before the lease was held'));
+    held.push(lease);
+    logger.info({ accountId, owner: leases.owner }, 'account lease held');
+    return E.right(undefined);
+  };
 
   // One budget for what the venue counts per IP, one per account for what it counts per account.
   const budgets = createVenueBudgets(VENUE_LIMITS[settings.venue], clock, (op) => first.weight(op));
@@ -300,6 +338,7 @@ export const createVenueEngine = (
     },
     phases,
     metrics,
+    owns,
     ...(settings.notFoundHorizonMs !== undefined
       ? { placement: { ...DEFAULT_PLACEMENT_SETTINGS, notFoundHorizonMs: settings.notFoundHorizonMs } }
       : {}),
@@ -343,11 +382,14 @@ export const createVenueEngine = (
       runCycle({
         venue: marketData.venue,
         marketData,
-        accounts: [...venues.values()].map((adapter) => ({
-          adapter,
-          log: logs[adapter.accountId] ?? emptyAccountLog(adapter.accountId),
-          context,
-        })),
+        // An account whose lease lapsed is left to its owner (nothing recorded for it here).
+        accounts: [...venues.values()]
+          .filter((adapter) => owns(adapter.accountId))
+          .map((adapter) => ({
+            adapter,
+            log: logs[adapter.accountId] ?? emptyAccountLog(adapter.accountId),
+            context,
+          })),
         instruments: subscribed(logs),
         ...(settings.tradeInstruments ? { tradeInstruments: settings.tradeInstruments } : {}),
         state: cycleState,
@@ -401,6 +443,8 @@ export const createVenueEngine = (
       const from = await fromSnapshot()();
       if (E.isLeft(from)) return from;
       for (const v of venues.values()) {
+        const lease = await acquire(v.accountId);
+        if (E.isLeft(lease)) return lease;
         const r = await reconcileAccount(v, from.right)();
         if (E.isLeft(r)) return r;
         phases[v.accountId] = { phase: 'Ready', reason: null };
@@ -413,11 +457,16 @@ export const createVenueEngine = (
       return TE.right(undefined);
     },
     tickers: [{ name: 'gateway-cycle', everyMs: settings.cycleMs, work: (at) => cycle(at)() }],
-    checks: { reconciled: async () => Object.values(phases).every((p) => p.phase !== 'Reconciling') },
+    checks: {
+      reconciled: async () => Object.values(phases).every((p) => p.phase !== 'Reconciling'),
+      leases: async () => accountIds.every(owns),
+    },
     stopping: async () => {
       stopped = true;
     },
     stopped: async () => {
+      // Given up at a clean stop: a standby takes the accounts without waiting out the ttl.
+      for (const lease of held.splice(0)) await lease.release();
       for (const a of adapters) await a.close();
     },
   };
