@@ -11,6 +11,10 @@
  * - every parent order completed, the last one by its deadline, and the venue position is
  *   the last target exactly (no double trading across restarts).
  *
+ * The gateway's venue misbehaves as real ones do (`MISBEHAVIOUR`: late-applied sends, forgotten
+ * cancelled orders, late and missing fill reads), so none of this leans on a strongly
+ * consistent simulator.
+ *
  * KEEL_EXECUTION_KILL_TRIALS (default 50), KEEL_EXECUTION_KILL_SEED (printed) to repeat a run.
  */
 import Decimal from 'decimal.js';
@@ -43,12 +47,27 @@ const TARGET_EVERY = 10;
 const HORIZON_SEC = 90;
 const TARGETS = ['0.3', '-0.1', '0.15', '0.05', '-0.2'];
 
+/**
+ * The gateway's simulator misbehaves like a real venue: a fifth of the sends are answered with a
+ * timeout and applied 300 ms later (look-ups say "does not exist" meanwhile), cancelled orders
+ * are forgotten after 5 s, fills are listed 200 ms late and a read leaves out a tenth of them
+ * (mild enough that the last parent still ends by its deadline under CI's load).
+ */
+const MISBEHAVIOUR = {
+  lateApplyChance: 0.2,
+  lateApplyMs: 300,
+  forgetCancelledAfterMs: 5000,
+  fillDelayMs: 200,
+  fillDropChance: 0.1,
+  seed,
+};
+
 let h: AppHarness;
 let gw: AppChild;
 
 beforeAll(async () => {
   h = await startAppHarness('keel-execution-kill');
-  gw = await spawnSimGateway(h, account);
+  gw = await spawnSimGateway(h, account, { KEEL_SIM_MISBEHAVE: JSON.stringify(MISBEHAVIOUR) });
   await waitFor(
     'gateway ready',
     () => isReady(gw),

@@ -7,13 +7,21 @@
  * left to settle. Then, counted at the venue: no client order id was placed twice; and in
  * the store: every venue fill is recorded exactly once (by trade id) and nothing else is.
  *
- * KEEL_GATEWAY_KILL_TRIALS (default 50), KEEL_GATEWAY_KILL_SEED (printed) to repeat a run.
+ * The trials run twice: against the simulator as it is (strongly consistent: a send is
+ * applied before it is answered), and against it misbehaving like a real venue
+ * (`misbehavingVenue`: some sends answered with a timeout and applied 300 ms later while
+ * look-ups say "does not exist", cancelled orders forgotten after 2 s, fills listed 500 ms late
+ * and left out of some reads). The gateway's not-found horizon (500 ms here) must outlast the
+ * late sends.
+ *
+ * KEEL_GATEWAY_KILL_TRIALS (default 30, and 20 against the misbehaving venue),
+ * KEEL_GATEWAY_KILL_SEED (printed) to repeat a run.
  */
 import * as E from 'fp-ts/Either';
 import { RecordedEvent } from '@keel/events';
 import { createRealClock } from '@keel/runtime';
 import { VenueAdapter } from '@keel/venue-domain';
-import { SimulatedVenue, VenueServer, serveVenue } from '@keel/venue-sim';
+import { misbehavingVenue, MisbehavingVenue, SimulatedVenue, VenueServer, serveVenue } from '@keel/venue-sim';
 import { DEFAULT_SIM_TRADES, startSimVenue } from './sim.venue';
 import {
   GatewayChild,
@@ -27,25 +35,29 @@ import {
   waitFor,
 } from './test/harness';
 
-const TRIALS = Number(process.env['KEEL_GATEWAY_KILL_TRIALS'] ?? 50);
+const TRIALS = Number(process.env['KEEL_GATEWAY_KILL_TRIALS'] ?? 30);
+const MISBEHAVING_TRIALS = Number(process.env['KEEL_GATEWAY_KILL_TRIALS'] ?? 20);
 const seed = Number(process.env['KEEL_GATEWAY_KILL_SEED'] ?? Date.now() % 100_000);
 let s = seed;
 const rand = (): number => ((s = (s * 1103515245 + 12345) % 2 ** 31), s / 2 ** 31);
 
-const account = 'kill-1';
 const instrument = 'BTC/USDT:USDT';
-const stream = `venue-${account}`;
 
 let h: Harness;
-let sim: SimulatedVenue;
-let server: VenueServer;
-/** Successful venue placements and placement attempts, per client order id. */
-const placed = new Map<string, number>();
-const attempts = new Map<string, number>();
-const inc = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
 
 beforeAll(async () => {
   h = await startHarness('keel-gateway-kill');
+  process.stderr.write(
+    `gateway kill test: ${TRIALS} + ${MISBEHAVING_TRIALS} trials, seed ${seed} (KEEL_GATEWAY_KILL_SEED to repeat)\n`,
+  );
+}, 60_000);
+
+afterAll(async () => {
+  await h?.dispose();
+});
+
+/** One venue for a run of trials: the simulator in this process, served over HTTP, counting what it applies. */
+const openVenue = async (account: string, misbehave: boolean) => {
   const clock = createRealClock();
   const v = await startSimVenue({
     venue: 'binanceusdm-sim',
@@ -56,7 +68,11 @@ beforeAll(async () => {
     latencyMs: 30,
   });
   if (E.isLeft(v)) throw new Error(v.left);
-  sim = v.right;
+  const sim: SimulatedVenue = v.right;
+  /** Placements the venue applied, and placement attempts that reached it, per client order id. */
+  const placed = new Map<string, number>();
+  const attempts = new Map<string, number>();
+  const inc = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
   const counting: VenueAdapter = {
     ...sim,
     placeOrder: (o) => async () => {
@@ -66,46 +82,52 @@ beforeAll(async () => {
       return r;
     },
   };
-  server = await serveVenue(counting);
+  const misbehaving: MisbehavingVenue | null = misbehave
+    ? misbehavingVenue(counting, clock, {
+        lateApplyChance: 0.3,
+        lateApplyMs: 300,
+        forgetCancelledAfterMs: 2000,
+        fillDelayMs: 500,
+        fillDropChance: 0.3,
+        seed,
+      })
+    : null;
+  const server: VenueServer = await serveVenue(misbehaving ?? counting);
   // The tape has trades only: the touch is inferred from prints, so let both sides print first.
   await new Promise((r) => setTimeout(r, 3000));
-  process.stderr.write(
-    `gateway kill test: ${TRIALS} trials, seed ${seed} (KEEL_GATEWAY_KILL_SEED to repeat)\n`,
-  );
-}, 60_000);
+  return { sim, server, placed, attempts, misbehaving };
+};
 
-afterAll(async () => {
-  await server?.close();
-  await sim?.close();
-  await h?.dispose();
-});
-
-const spawn = (): Promise<GatewayChild> =>
+const spawn = (account: string, venueUrl: string): Promise<GatewayChild> =>
   spawnGateway(h, {
     KEEL_ACCOUNT_IDS: account,
-    KEEL_VENUE_URL: server.url,
+    KEEL_VENUE_URL: venueUrl,
     KEEL_CYCLE_MS: '100',
     KEEL_SNAPSHOT_EVERY: '10',
-    // The simulator applies a send before it answers: a look-up that does not find an order
-    // proves at once that it was never sent, so the 60 s a real venue needs is not waited here.
+    // The simulator applies a send before it answers, the misbehaving one at most 300 ms after:
+    // an order not found for 500 ms was never sent (a real venue needs its 60 s receive window).
     KEEL_NOT_FOUND_HORIZON_MS: '500',
     // A SIGKILLed gateway's lease frees itself after this; its restart waits for it (a standby).
     KEEL_LEASE_TTL_MS: '1000',
   });
 const cidOf = (e: RecordedEvent): string => (e.data as { clientOrderId: string }).clientOrderId;
 
-it(`places no order twice and records every fill once across ${TRIALS} SIGKILLs of the gateway`, async () => {
+const killTrials = async (trials: number, misbehave: boolean): Promise<void> => {
+  const account = misbehave ? 'kill-2' : 'kill-1';
+  const stream = `venue-${account}`;
+  const { sim, server, placed, attempts, misbehaving } = await openVenue(account, misbehave);
+  const label = misbehave ? 'misbehaving venue' : 'venue';
   const requested: string[] = [];
   const resting: string[] = [];
   let killedBeforeReady = 0;
   let killedWithOrdersOpen = 0;
   const started = Date.now();
 
-  for (let trial = 1; trial <= TRIALS; trial++) {
-    const gw = await spawn();
+  for (let trial = 1; trial <= trials; trial++) {
+    const gw = await spawn(account, server.url);
     const cmds = async () => {
       for (let i = 0; i < 3; i++) {
-        const cid = `k${seed}t${trial}n${i}`;
+        const cid = `k${seed}${misbehave ? 'm' : ''}t${trial}n${i}`;
         const market = i < 2;
         await requestOrder(h.store, {
           accountId: account,
@@ -166,7 +188,7 @@ it(`places no order twice and records every fill once across ${TRIALS} SIGKILLs 
   const killsDone = Date.now();
 
   // A last run, left alone, settles everything.
-  const last = await spawn();
+  const last = await spawn(account, server.url);
   const fillsAtVenue = () => sim.allFills().filter((f) => f.clientOrderId !== '');
   await waitFor(
     'every command settled and every venue fill recorded',
@@ -200,9 +222,11 @@ it(`places no order twice and records every fill once across ${TRIALS} SIGKILLs 
   const duplicates = [...placed].filter(([, n]) => n > 1);
   const resent = [...attempts].filter(([, n]) => n > 1).length;
   process.stderr.write(
-    `gateway kill test: seed ${seed}; ${TRIALS} kills in ${((killsDone - started) / 1000).toFixed(1)} s (${killedBeforeReady} before ready, ${killedWithOrdersOpen} with orders in flight); ` +
+    `gateway kill test (${label}): seed ${seed}; ${trials} kills in ${((killsDone - started) / 1000).toFixed(1)} s (${killedBeforeReady} before ready, ${killedWithOrdersOpen} with orders in flight); ` +
       `${requested.length} orders requested, ${placed.size} placed at the venue, ${resent} ids sent more than once (refused duplicates), ${duplicates.length} duplicate venue orders; ` +
-      `${venueFills.length} venue fills, ${filled.length} OrderFilled recorded\n`,
+      `${venueFills.length} venue fills, ${filled.length} OrderFilled recorded` +
+      (misbehaving ? `; misbehaviour ${JSON.stringify(misbehaving.stats())}` : '') +
+      '\n',
   );
 
   expect(duplicates).toEqual([]);
@@ -219,4 +243,15 @@ it(`places no order twice and records every fill once across ${TRIALS} SIGKILLs 
   // Nothing placed that was not requested; the kills really hit orders in flight.
   expect([...placed.keys()].every((c) => requested.includes(c))).toBe(true);
   expect(killedWithOrdersOpen).toBeGreaterThan(0);
+  if (misbehaving) expect(misbehaving.stats().lateApplied).toBeGreaterThan(0);
+  await server.close();
+  await sim.close();
+};
+
+it(`places no order twice and records every fill once across ${TRIALS} SIGKILLs of the gateway`, async () => {
+  await killTrials(TRIALS, false);
+}, 600_000);
+
+it(`and across ${MISBEHAVING_TRIALS} more against a venue that applies sends late, forgets cancelled orders and lists fills late`, async () => {
+  await killTrials(MISBEHAVING_TRIALS, true);
 }, 600_000);

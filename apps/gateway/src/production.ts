@@ -6,7 +6,7 @@
  */
 import * as E from 'fp-ts/Either';
 import { Static, Type } from '@sinclair/typebox';
-import { KeelError } from '@keel/events';
+import { KeelError, ValidationError } from '@keel/events';
 import { AppMainSpec, AppPorts, AppProgram, runEngine } from '@keel/runtime';
 import { createVenueEngine, GATEWAY_APP, RECENT_HORIZON_MS } from '@keel/venue-engine';
 import { LEASE_BUCKET } from '@keel/bus';
@@ -101,6 +101,23 @@ export const GatewayConfig = {
       description:
         "sim: the listed instruments with their recorded data and its shift onto the session's clock (keel demo); replaces simTrades/simQuotes/simDataStart",
     }),
+  ),
+  simMisbehave: Type.Optional(
+    Type.Object(
+      {
+        lateApplyChance: Type.Number({ minimum: 0, maximum: 1 }),
+        lateApplyMs: Type.Integer({ minimum: 0 }),
+        forgetCancelledAfterMs: Type.Integer({ minimum: 0 }),
+        fillDelayMs: Type.Integer({ minimum: 0 }),
+        fillDropChance: Type.Number({ minimum: 0, maximum: 0.99 }),
+        seed: Type.Integer(),
+      },
+      {
+        additionalProperties: false,
+        description:
+          'sim in this process: misbehave like a real venue (some sends answered with a timeout and applied lateApplyMs later, cancelled orders forgotten, fills listed late or left out of a read), JSON; for tests and chaos runs',
+      },
+    ),
   ),
   instance: Type.String({
     default: '',
@@ -218,5 +235,15 @@ export const gatewayMain: AppMainSpec<typeof GatewayConfig> = {
   name: GATEWAY_APP,
   defaultHttpPort: 8086,
   config: GatewayConfig,
+  // A send the venue applies after the not-found horizon would be sent twice.
+  validate: (config) =>
+    config.simMisbehave && config.simMisbehave.lateApplyMs >= config.notFoundHorizonMs
+      ? E.left({
+          _tag: 'ValidationError',
+          path: 'KEEL_SIM_MISBEHAVE',
+          value: JSON.stringify(config.simMisbehave),
+          message: `lateApplyMs must be under KEEL_NOT_FOUND_HORIZON_MS (${config.notFoundHorizonMs}): a send applied after the horizon is sent again`,
+        } satisfies ValidationError)
+      : E.right(undefined),
   start: (ports, config) => startGateway(ports, config),
 };

@@ -14,7 +14,7 @@ import { InfrastructureError, KeelError, ValidationError } from '@keel/events';
 import { Clock } from '@keel/runtime';
 import { VenueAdapter } from '@keel/venue-domain';
 import { CcxtCredentials, CcxtVenueId, createCcxtVenue } from '@keel/venue-ccxt';
-import { SimMarketSpec, httpVenueAdapter } from '@keel/venue-sim';
+import { Misbehaviour, misbehavingVenue, SimMarketSpec, httpVenueAdapter } from '@keel/venue-sim';
 import { loadSimMarkets, parseBalances, startSimVenue, startSimVenueOn } from './sim.venue';
 
 export type VenueKind = 'sim' | CcxtVenueId;
@@ -35,6 +35,8 @@ export interface VenueSettings {
   readonly simMarkets?: readonly SimMarketSpec[];
   /** Every simulated account's starting balances, `USDT=1000000,…`. */
   readonly simBalances: string;
+  /** The in-process simulator misbehaves like a real venue (`misbehavingVenue`). */
+  readonly simMisbehave?: Misbehaviour;
 }
 
 const invalid = (path: string, value: string, message: string): ValidationError => ({
@@ -147,19 +149,23 @@ export const openAdapters = async (
   }
   const balances = parseBalances(s.simBalances);
   if (E.isLeft(balances)) return E.left(invalid('KEEL_SIM_BALANCES', s.simBalances, balances.left));
+  const misbehave = s.simMisbehave;
+  const wrap = (v: VenueAdapter): VenueAdapter => (misbehave ? misbehavingVenue(v, clock, misbehave) : v);
   const out: VenueAdapter[] = [];
   if (s.simMarkets !== undefined) {
     const markets = await loadSimMarkets(s.simMarkets);
     if (E.isLeft(markets)) return E.left(invalid('simMarkets', '', markets.left));
     for (const accountId of accountIds)
       out.push(
-        startSimVenueOn({
-          venue: s.simVenue,
-          accountId,
-          clock,
-          markets: markets.right,
-          balances: balances.right,
-        }),
+        wrap(
+          startSimVenueOn({
+            venue: s.simVenue,
+            accountId,
+            clock,
+            markets: markets.right,
+            balances: balances.right,
+          }),
+        ),
       );
     return E.right(out);
   }
@@ -174,7 +180,7 @@ export const openAdapters = async (
       ...(s.simDataStart ? { dataStart: Date.parse(s.simDataStart) } : {}),
     });
     if (E.isLeft(v)) return E.left(infra('sim', v.left));
-    out.push(v.right);
+    out.push(wrap(v.right));
   }
   return E.right(out);
 };

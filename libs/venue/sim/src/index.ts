@@ -8,3 +8,4 @@ export * from './lib/sim.funding';
 export * from './lib/sim.markets';
 export * from './lib/bars';
 export * from './lib/venue-http';
+export * from './lib/misbehaving.venue';
