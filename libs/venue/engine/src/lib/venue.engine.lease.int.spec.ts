@@ -16,6 +16,7 @@ import { createLogger, createVirtualClock } from '@keel/runtime';
 import { NatsServer, startNatsServer } from '@keel/testing';
 import { BINANCE_USDM_BTCUSDT } from '@keel/venue-domain';
 import { createCountingAdapter, CountingAdapter } from '../testing/counting.adapter';
+import { SIM_BTCUSDT_ENGINE } from '../testing/engine.settings';
 import { accountLeaseKey, createVenueEngine, VenueEngine } from './venue.engine';
 import { gatewayProjection } from './gateway.app';
 
@@ -72,19 +73,9 @@ const gateway = async (owner: string): Promise<Gateway> => {
     destination: { write: (line: string) => void logs.push(line) },
   });
   const engine = ok(
-    createVenueEngine(
-      { store, clock, logger, registry: new Registry(), leases },
-      {
-        venue: 'sim',
-        instruments: [BTC],
-        knownInstruments: [BINANCE_USDM_BTCUSDT],
-        cycleMs: 1000,
-        windowMs: 0,
-        reconcileFillsMs: 60_000,
-        fundingPollMs: 8 * 3_600_000,
-      },
-      [venue],
-    ),
+    createVenueEngine({ store, clock, logger, registry: new Registry(), leases }, SIM_BTCUSDT_ENGINE, [
+      venue,
+    ]),
   ).engine;
   return { leases, venue, engine, logs };
 };

@@ -19,6 +19,7 @@ import { openSqliteEventStore, TestableEventStore } from '@keel/event-store';
 import { createLogger, createVirtualClock } from '@keel/runtime';
 import { BINANCE_USDM_BTCUSDT } from '@keel/venue-domain';
 import { createSimulatedVenue, loadMarket } from '@keel/venue-sim';
+import { SIM_BTCUSDT_ENGINE } from '../testing/engine.settings';
 import { createVenueEngine, GATEWAY_APP } from './venue.engine';
 import { gatewayProjection, GatewayState, venueStream } from './gateway.app';
 import { emptyAccountLog } from './reconciliation';
@@ -113,15 +114,7 @@ describe('venue engine start-up: the account log is folded on from the snapshot'
     const venue = ok(
       createVenueEngine(
         { store, clock, logger: createLogger({ name: 'spec', level: 'silent' }), registry: new Registry() },
-        {
-          venue: 'sim',
-          instruments: [BTC],
-          knownInstruments: [BINANCE_USDM_BTCUSDT],
-          cycleMs: 1000,
-          windowMs: 0,
-          reconcileFillsMs: 60_000,
-          fundingPollMs: 8 * 3_600_000,
-        },
+        SIM_BTCUSDT_ENGINE,
         [sim],
       ),
     );

@@ -7,10 +7,10 @@ import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
 import { createVirtualClock } from '@keel/clock';
 import { deriveAccount } from '@keel/venue-accounts';
-import { OrderRequest, VenueError } from '@keel/venue-domain';
+import { OrderRequest } from '@keel/venue-domain';
 import { MarketEvent } from './market.events';
 import { createSimulatedVenue } from './simulated.venue';
-import { BINANCE_USDM_BTCUSDT } from '../testing/sim.fixtures';
+import { BINANCE_USDM_BTCUSDT, right } from '../testing/sim.fixtures';
 
 const d = (v: Decimal.Value): Decimal => new Decimal(v);
 const quote = (ts: number, bid: string, ask: string): MarketEvent => ({
@@ -32,10 +32,6 @@ const order = (over: Partial<OrderRequest> = {}): OrderRequest => ({
   reduceOnly: false,
   ...over,
 });
-const right = <A>(r: E.Either<VenueError, A>): A => {
-  if (E.isLeft(r)) throw new Error(`unexpected Left: ${JSON.stringify(r.left)}`);
-  return r.right;
-};
 
 const setup = () => {
   const clock = createVirtualClock(0);

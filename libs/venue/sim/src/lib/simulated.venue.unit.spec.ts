@@ -1,39 +1,9 @@
-import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
 import { createVirtualClock, VirtualClock } from '@keel/clock';
-import { OrderRequest, VenueError } from '@keel/venue-domain';
+import { VenueError } from '@keel/venue-domain';
 import { MarketEvent } from './market.events';
 import { createSimulatedVenue, SimulatedVenue, SimulatedVenueConfig } from './simulated.venue';
-import { BINANCE_USDM_BTCUSDT } from '../testing/sim.fixtures';
-
-const d = (v: Decimal.Value): Decimal => new Decimal(v);
-const quote = (ts: number, bid: string, bidQty: string, ask: string, askQty: string): MarketEvent => ({
-  type: 'quote',
-  venueAt: ts,
-  bidPrice: d(bid),
-  bidQty: d(bidQty),
-  askPrice: d(ask),
-  askQty: d(askQty),
-});
-const trade = (ts: number, id: string, price: string, qty: string, side: 'buy' | 'sell'): MarketEvent => ({
-  type: 'trade',
-  venueAt: ts,
-  tradeId: id,
-  price: d(price),
-  qty: d(qty),
-  side,
-});
-const order = (over: Partial<OrderRequest> = {}): OrderRequest => ({
-  symbol: 'BTCUSDT',
-  clientOrderId: 'c1',
-  side: 'buy',
-  type: 'limit',
-  qty: d('0.01'),
-  price: d('50000.0'),
-  timeInForce: 'GTC',
-  reduceOnly: false,
-  ...over,
-});
+import { BINANCE_USDM_BTCUSDT, d, order, quote, right, trade } from '../testing/sim.fixtures';
 
 const setup = (
   events: MarketEvent[],
@@ -50,10 +20,6 @@ const setup = (
     ...over,
   });
   return { clock, venue };
-};
-const right = <A>(r: E.Either<VenueError, A>): A => {
-  if (E.isLeft(r)) throw new Error(`unexpected Left: ${JSON.stringify(r.left)}`);
-  return r.right;
 };
 const codeOf = (r: E.Either<VenueError, unknown>): string =>
   E.isLeft(r) ? (r.left._tag === 'VenueRejected' ? r.left.code : r.left._tag) : 'ok';
