@@ -6,8 +6,10 @@
  * The snapshot holds an order (k-snap) whose events the log does not have, and the log after
  * the snapshot holds another (k-tail): both are live in the folded view and gone from the
  * venue, so both are looked up and recorded as cancelled. An order accepted before the
- * snapshot position but absent from the snapshot (k-before) stays unknown: the snapshot is
- * the state up to its position, so those events are not read again.
+ * snapshot position but absent from the snapshot's log of the account (k-before) stays
+ * unknown: the snapshot is the state up to its position, so those events are not read again.
+ * A snapshot that holds no log of the account at all (it was given to this gateway since) is
+ * no starting point for it: that account is folded from the start, k-before included.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -46,7 +48,18 @@ describe('venue engine start-up: the account log is folded on from the snapshot'
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('reconciles what the snapshot and the log after it hold, and does not reread what came before it', async () => {
+  it.each([
+    [
+      'reconciles what the snapshot and the log after it hold, and does not reread what came before it',
+      true,
+      ['k-snap', 'k-tail'],
+    ],
+    [
+      'folds an account the snapshot does not hold (newly given to this gateway) from the start',
+      false,
+      ['k-before', 'k-tail'],
+    ],
+  ])('%s', async (_title, snapshotHoldsAccount, expected) => {
     const events = ok(
       await loadMarket({
         quotes: path.join(SIM_TEST_DATA, 'binance-usdm-btcusdt-2024-07-18T2358-1min-bbo.csv.gz'),
@@ -77,23 +90,25 @@ describe('venue engine start-up: the account log is folded on from the snapshot'
     const base = emptyAccountLog(account);
     const state: GatewayState = {
       ...gatewayProjection([account]).initial,
-      logs: {
-        [account]: {
-          ...base,
-          at: t0,
-          orders: {
-            'k-snap': {
-              instrument: BTC,
-              clientOrderId: 'k-snap',
-              requested: true,
-              qty: '0.01',
-              venueOrderId: 'V-k-snap',
-              closed: null,
-              filledQty: '0',
+      logs: !snapshotHoldsAccount
+        ? {}
+        : {
+            [account]: {
+              ...base,
+              at: t0,
+              orders: {
+                'k-snap': {
+                  instrument: BTC,
+                  clientOrderId: 'k-snap',
+                  requested: true,
+                  qty: '0.01',
+                  venueOrderId: 'V-k-snap',
+                  closed: null,
+                  filledQty: '0',
+                },
+              },
             },
           },
-        },
-      },
     };
     ok(
       await store.saveSnapshot(appSnapshotKey(GATEWAY_APP), {
@@ -127,6 +142,6 @@ describe('venue engine start-up: the account log is folded on from the snapshot'
       .filter((e) => e.type === 'OrderCancelled')
       .map((e) => (e.type === 'OrderCancelled' ? e.data.clientOrderId : ''))
       .sort();
-    expect(cancelled).toEqual(['k-snap', 'k-tail']);
+    expect(cancelled).toEqual(expected);
   });
 });

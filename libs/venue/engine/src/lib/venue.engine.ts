@@ -226,15 +226,12 @@ export const createVenueEngine = (
   const reconcileAccount =
     (venue: CoalescingAdapter, from: Folded): TE.TaskEither<KeelError, void> =>
     async () => {
-      const log = await foldLog(
-        store,
-        from.logs[venue.accountId] ?? emptyAccountLog(venue.accountId),
-        evolveAccountLog,
-        {
-          after: from.position,
-          filter: { eventTypes: ACCOUNT_LOG_EVENT_TYPES },
-        },
-      )();
+      // An account the snapshot does not hold (newly given to this gateway) is folded from the start.
+      const base = from.logs[venue.accountId];
+      const log = await foldLog(store, base ?? emptyAccountLog(venue.accountId), evolveAccountLog, {
+        after: base ? from.position : 0,
+        filter: { eventTypes: ACCOUNT_LOG_EVENT_TYPES },
+      })();
       if (E.isLeft(log)) return log;
       const logged = log.right.state;
       const now = clock.now();
