@@ -15,6 +15,12 @@ export interface Projection<S> {
   /** The event types this state depends on; replay and consumption are filtered to them. */
   readonly eventTypes: readonly EventType[];
   readonly evolve: (state: S, event: RecordedEvent) => S;
+  /**
+   * Whether a stored snapshot of this version can be folded on from, beyond its version: e.g.
+   * the gateway's holds a log for every account it owns now (one added since would otherwise
+   * miss its history). Default: yes.
+   */
+  readonly resumesFrom?: (state: unknown) => boolean;
 }
 
 /** One atomic append the app wants made. Event ids must derive from the causing event. */

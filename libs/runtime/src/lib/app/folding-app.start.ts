@@ -74,14 +74,20 @@ export const startFoldingApp = async <S>(
   if (E.isLeft(snap)) return snap;
   const reacted = await store.loadSnapshot(reactedKey)();
   if (E.isLeft(reacted)) return reacted;
+  const usable =
+    snap.right !== null &&
+    snap.right.version === projection.version &&
+    (projection.resumesFrom?.(snap.right.state) ?? true);
   const folded: Folded<S> =
-    snap.right && snap.right.version === projection.version
+    snap.right && usable
       ? { state: snap.right.state as S, position: snap.right.position }
       : { state: projection.initial, position: 0 };
-  if (snap.right && snap.right.version !== projection.version)
+  if (snap.right && !usable)
     logger.info(
       { snapshotVersion: snap.right.version, version: projection.version },
-      'snapshot is of another projection version; replaying from the start',
+      snap.right.version !== projection.version
+        ? 'snapshot is of another projection version; replaying from the start'
+        : 'snapshot does not fit this configuration (e.g. an account added); replaying from the start',
     );
   const reactedUpTo = reacted.right?.position ?? 0;
 

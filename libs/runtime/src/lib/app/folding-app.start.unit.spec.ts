@@ -107,6 +107,22 @@ describe('startFoldingApp', () => {
     expect(app.state()).toEqual<Tally>({ counts: { TargetPositionSet: 1 } });
   });
 
+  it('replays from the start when its projection says the snapshot does not fit (e.g. an account added since)', async () => {
+    await append([target(1), target(2)]);
+    const first = await start(tallyApp('execution', ['TargetPositionSet']));
+    await first.stop(); // saves a snapshot at position 2
+    running.splice(0);
+    await append([target(3)]);
+    const base = tallyApp('execution', ['TargetPositionSet']);
+    const refusing: FoldingApp<Tally> = {
+      ...base,
+      projection: { ...base.projection, resumesFrom: () => false },
+    };
+    const second = await start(refusing);
+    expect(second.replayed).toBe(3);
+    expect(second.state().counts.TargetPositionSet).toBe(3);
+  });
+
   describe('reactions', () => {
     // Echoes each target as an engaged kill switch, with an id derived from its cause.
     const reacting = (): FoldingApp<Tally> => ({

@@ -95,6 +95,12 @@ export const gatewayProjection = (accountIds: readonly string[]): Projection<Gat
   initial: initialGatewayState(accountIds),
   eventTypes: GATEWAY_EVENT_TYPES,
   evolve: evolveGateway,
+  // A snapshot without a log of an account owned now (one given to this gateway since) would
+  // never fold that account's history: such a snapshot is replayed from the start instead.
+  resumesFrom: (state) => {
+    const logs = snapshotLogs(state);
+    return logs !== undefined && accountIds.every((a) => logs[a] !== undefined);
+  },
 });
 
 /** The owned accounts' logs of a stored snapshot, read as the JSON it was saved as; undefined when not shaped like one. */

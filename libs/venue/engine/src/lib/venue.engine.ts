@@ -212,8 +212,9 @@ export const createVenueEngine = (
     pipe(
       store.loadSnapshot(appSnapshotKey(appName)),
       TE.map((snap) => {
+        const p = gatewayProjection(accountIds);
         const logs =
-          snap && snap.version === gatewayProjection(accountIds).version
+          snap && snap.version === p.version && (p.resumesFrom?.(snap.state) ?? true)
             ? snapshotLogs(snap.state)
             : undefined;
         return logs && snap ? { logs, position: snap.position } : { logs: {}, position: 0 };
