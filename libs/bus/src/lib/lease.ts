@@ -48,7 +48,10 @@ export const natsLeases = (
   TE.tryCatch(
     async () => {
       const kv: KV = await new Kvm(nc).create(options.bucket, { ttl: options.ttlMs, history: 1 });
-      const t = terms(options.ttlMs, now);
+      // The bucket may have been made with another ttl (by a process configured otherwise): the
+      // server expires keys by its own, so that is the one to count with, never a longer one.
+      const ttlMs = (await kv.status()).ttl || options.ttlMs;
+      const t = terms(ttlMs, now);
       const owner = options.owner;
       const current = async (key: string) => {
         const e = await kv.get(leaseKey(key));
@@ -79,7 +82,7 @@ export const natsLeases = (
       };
       const leases: Leases = {
         owner,
-        ttlMs: options.ttlMs,
+        ttlMs,
         claim: (key) =>
           TE.tryCatch(
             () => claimOnce(key),

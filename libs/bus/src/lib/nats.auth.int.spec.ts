@@ -187,6 +187,13 @@ describe('leases: one owner per key (a gateway per account), in a NATS key-value
     expect(await run(b.claim('account.acc-3'))).toEqual({ held: true });
   });
 
+  it('counts with the ttl the bucket was made with, not a longer one asked for later (the server expires keys by its own)', async () => {
+    const bus = await open('gw-a');
+    await run(bus.leases!({ bucket: 'spec-leases', ttlMs: TTL, owner: 'first' }));
+    const later = await run(bus.leases!({ bucket: 'spec-leases', ttlMs: 60_000, owner: 'second' }));
+    expect(later.ttlMs).toBe(TTL);
+  });
+
   it('an app not given the bucket cannot take a lease in it', async () => {
     const bus = await open('execution');
     const r = await bus.leases!({ bucket: 'spec-leases', ttlMs: TTL, owner: 'x' })();

@@ -222,6 +222,7 @@ export type LeaseClaim = { readonly held: true } | { readonly held: false; reado
 
 export interface Leases {
   readonly owner: string;
+  /** The ttl the store expires leases by (a NATS bucket made earlier keeps the ttl it was made with). */
   readonly ttlMs: number;
   /** Take `key` if it is free, renew it if it is ours; another owner's lease is reported, never taken. */
   claim(key: string): TE.TaskEither<InfrastructureError, LeaseClaim>;
