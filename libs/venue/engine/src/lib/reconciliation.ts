@@ -38,6 +38,8 @@ export interface LoggedOrder {
   /** 'filled' once the recorded fills reach the requested quantity. */
   readonly closed: 'rejected' | 'cancelled' | 'filled' | null;
   readonly filledQty: string;
+  /** The log's time when the order entered it (epoch ms): its trades are read from there if the venue forgets it. */
+  readonly since?: number;
 }
 
 /**
@@ -107,6 +109,7 @@ const order = (log: AccountLog, instrument: string, clientOrderId: string): Logg
     venueOrderId: null,
     closed: null,
     filledQty: '0',
+    since: log.at,
   };
 
 /** The log as of one of its account's events: its clock moves on, and what fell past the horizon goes. */
@@ -365,24 +368,54 @@ const positionDrift = (logged: AccountLog['positions'], venue: readonly Position
   return drift;
 };
 
-/** Events for the orders `reconcile` asked to look up: those the venue closed while we were away. */
+/**
+ * Events for the orders `reconcile` asked to look up: those the venue closed while we were away.
+ * An order the venue no longer knows (Binance forgets unfilled cancelled orders after 3 days,
+ * every order after 90) is settled from its trades: `fills` are the venue's fills read for it
+ * (by client or venue order id, over its life); those the log lacks are recorded, and the order
+ * is recorded as cancelled with what they add up to, unless they fill it.
+ */
 export const reconcileLookups = (
   log: AccountLog,
   found: readonly {
     readonly instrument: string;
     readonly clientOrderId: string;
     readonly order: VenueOrder | null;
+    readonly fills?: readonly Fill[];
   }[],
   meta: EventMeta,
-): E.Either<ValidationError, readonly NewEvent[]> =>
-  E.sequenceArray(
-    found.flatMap(({ instrument, clientOrderId, order: o }) => {
-      const ref = { accountId: log.accountId, instrument, clientOrderId };
-      const filledQty = o ? o.filledQty.toFixed() : (log.orders[clientOrderId]?.filledQty ?? '0');
-      if (o && (o.status === 'open' || o.status === 'partiallyFilled' || o.status === 'filled')) return [];
-      const reason = o
-        ? `venue reports the order ${o.status} (found at reconciliation)`
-        : 'the venue no longer knows the order (found at reconciliation)';
-      return [newEvent('OrderCancelled', cancelledEventId(ref), { ...ref, filledQty, reason }, meta)];
-    }),
-  );
+): E.Either<ValidationError, readonly NewEvent[]> => {
+  const out: E.Either<ValidationError, NewEvent>[] = [];
+  for (const { instrument, clientOrderId, order: o, fills } of found) {
+    const ref = { accountId: log.accountId, instrument, clientOrderId };
+    if (o && (o.status === 'open' || o.status === 'partiallyFilled' || o.status === 'filled')) continue;
+    const logged = log.orders[clientOrderId];
+    let filledQty = new Decimal(o ? o.filledQty : (logged?.filledQty ?? '0'));
+    if (!o && fills && fills.length > 0) {
+      const recorded = fillEvents(
+        log.accountId,
+        fills.map((f) => ({ ...f, clientOrderId })),
+        recordedFills(log),
+        meta,
+      );
+      const refused = recorded.refused[0];
+      if (refused) return E.left(refused.error);
+      out.push(...recorded.events.map((e) => E.right(e)));
+      for (const e of recorded.events) if (e.type === 'OrderFilled') filledQty = filledQty.plus(e.data.qty);
+      // Its trades fill it: the fold closes it as filled, nothing was cancelled.
+      if (logged?.qty != null && filledQty.gte(logged.qty)) continue;
+    }
+    const reason = o
+      ? `venue reports the order ${o.status} (found at reconciliation)`
+      : 'the venue no longer knows the order (found at reconciliation)';
+    out.push(
+      newEvent(
+        'OrderCancelled',
+        cancelledEventId(ref),
+        { ...ref, filledQty: filledQty.toFixed(), reason },
+        meta,
+      ),
+    );
+  }
+  return E.sequenceArray(out);
+};

@@ -33,6 +33,7 @@ import {
   emptyAccountLog,
   evolveAccountLog,
   knownOrders,
+  loggedOrder,
   reconcile,
   reconcileLookups,
 } from './reconciliation';
@@ -277,7 +278,28 @@ export const createVenueEngine = (
           venue.fetchOrderByClientId(o.instrument, o.clientOrderId)(),
         );
         if (E.isLeft(r)) return r;
-        found.push({ ...o, order: r.right });
+        if (r.right !== null) {
+          found.push({ ...o, order: r.right });
+          continue;
+        }
+        // The venue no longer knows it (Binance forgets orders): settle it from its trades,
+        // read over its life when it began before the fills read above.
+        const lo = loggedOrder(logged, o.clientOrderId);
+        const windowStart = now - settings.reconcileFillsMs;
+        const since = lo?.since !== undefined && lo.since < windowStart ? lo.since - 60_000 : null;
+        const more =
+          since === null
+            ? E.right(fills)
+            : await read(`fetchFills ${o.instrument} since the order`, () =>
+                venue.fetchFills(o.instrument, since)(),
+              );
+        if (E.isLeft(more)) return more;
+        const ofOrder = more.right.filter(
+          (f) =>
+            f.clientOrderId === o.clientOrderId ||
+            (lo?.venueOrderId != null && f.venueOrderId === lo.venueOrderId),
+        );
+        found.push({ ...o, order: null, fills: ofOrder });
       }
       const closed = reconcileLookups(logged, found, m);
       if (E.isLeft(closed)) return closed;

@@ -7,7 +7,8 @@
  *    the venue `lateApplyMs` later (Binance -1007 / HTTP 503 "unknown status"); meanwhile a
  *    look-up by client id answers "does not exist" and the open orders do not list it;
  *  - **forgotten orders**: a cancelled order is no longer found by client id
- *    `forgetCancelledAfterMs` after its cancel (Binance: 3 days for unfilled ones);
+ *    `forgetCancelledAfterMs` after its cancel (Binance: 3 days for unfilled ones), and any
+ *    order `forgetOrdersAfterMs` after it was placed (Binance: 90 days);
  *  - **late and missing fills**: a fill is listed only `fillDelayMs` after it happened, and any
  *    one read leaves out each fill with `fillDropChance` (a later read lists it).
  *
@@ -24,6 +25,8 @@ export interface Misbehaviour {
   readonly lateApplyMs: number;
   /** A cancelled order is no longer found by client id this long after its cancel was answered. */
   readonly forgetCancelledAfterMs: number;
+  /** Any order is no longer found by client id this long after it was placed (Binance: 90 days; default never). */
+  readonly forgetOrdersAfterMs?: number;
   /** A fill is listed only this long after it happened. */
   readonly fillDelayMs: number;
   /** Chance that one read of the fills leaves out each fill. */
@@ -84,7 +87,17 @@ export const misbehavingVenue = (inner: VenueAdapter, clock: Clock, m: Misbehavi
         stats.lookupsDenied++;
         return E.right(null);
       }
-      return inner.fetchOrderByClientId(symbol, cid)();
+      const r = await inner.fetchOrderByClientId(symbol, cid)();
+      if (
+        E.isRight(r) &&
+        r.right !== null &&
+        m.forgetOrdersAfterMs !== undefined &&
+        clock.now() - r.right.ts >= m.forgetOrdersAfterMs
+      ) {
+        stats.lookupsDenied++;
+        return E.right(null);
+      }
+      return r;
     },
     fetchOpenOrders: (symbol) =>
       TE.map((orders: readonly VenueOrder[]) => orders.filter((o) => !pending.has(o.clientOrderId)))(
