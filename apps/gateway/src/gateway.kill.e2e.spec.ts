@@ -14,7 +14,7 @@
  * and left out of some reads). The gateway's not-found horizon (500 ms here) must outlast the
  * late sends.
  *
- * KEEL_GATEWAY_KILL_TRIALS (default 30, and 20 against the misbehaving venue),
+ * KEEL_GATEWAY_KILL_TRIALS (default 25, and 15 against the misbehaving venue),
  * KEEL_GATEWAY_KILL_SEED (printed) to repeat a run.
  */
 import * as E from 'fp-ts/Either';
@@ -35,8 +35,8 @@ import {
   waitFor,
 } from './test/harness';
 
-const TRIALS = Number(process.env['KEEL_GATEWAY_KILL_TRIALS'] ?? 30);
-const MISBEHAVING_TRIALS = Number(process.env['KEEL_GATEWAY_KILL_TRIALS'] ?? 20);
+const TRIALS = Number(process.env['KEEL_GATEWAY_KILL_TRIALS'] ?? 25);
+const MISBEHAVING_TRIALS = Number(process.env['KEEL_GATEWAY_KILL_TRIALS'] ?? 15);
 const seed = Number(process.env['KEEL_GATEWAY_KILL_SEED'] ?? Date.now() % 100_000);
 let s = seed;
 const rand = (): number => ((s = (s * 1103515245 + 12345) % 2 ** 31), s / 2 ** 31);
@@ -108,7 +108,7 @@ const spawn = (account: string, venueUrl: string): Promise<GatewayChild> =>
     // an order not found for 500 ms was never sent (a real venue needs its 60 s receive window).
     KEEL_NOT_FOUND_HORIZON_MS: '500',
     // A SIGKILLed gateway's lease frees itself after this; its restart waits for it (a standby).
-    KEEL_LEASE_TTL_MS: '1000',
+    KEEL_LEASE_TTL_MS: '600',
   });
 const cidOf = (e: RecordedEvent): string => (e.data as { clientOrderId: string }).clientOrderId;
 
@@ -116,136 +116,140 @@ const killTrials = async (trials: number, misbehave: boolean): Promise<void> => 
   const account = misbehave ? 'kill-2' : 'kill-1';
   const stream = `venue-${account}`;
   const { sim, server, placed, attempts, misbehaving } = await openVenue(account, misbehave);
-  const label = misbehave ? 'misbehaving venue' : 'venue';
-  const requested: string[] = [];
-  const resting: string[] = [];
-  let killedBeforeReady = 0;
-  let killedWithOrdersOpen = 0;
-  const started = Date.now();
+  // A failed trial must not leave the venue's server running (jest would not exit).
+  try {
+    const label = misbehave ? 'misbehaving venue' : 'venue';
+    const requested: string[] = [];
+    const resting: string[] = [];
+    let killedBeforeReady = 0;
+    let killedWithOrdersOpen = 0;
+    const started = Date.now();
 
-  for (let trial = 1; trial <= trials; trial++) {
-    const gw = await spawn(account, server.url);
-    const cmds = async () => {
-      for (let i = 0; i < 3; i++) {
-        const cid = `k${seed}${misbehave ? 'm' : ''}t${trial}n${i}`;
-        const market = i < 2;
-        await requestOrder(h.store, {
-          accountId: account,
-          instrument,
-          parentOrderId: `p${trial}`,
-          clientOrderId: cid,
-          side: (trial + i) % 2 === 0 ? 'buy' : 'sell',
-          qty: market ? '0.002' : '0.2',
-          orderType: market ? 'market' : 'limit',
-          limitPrice: market ? null : (trial + i) % 2 === 0 ? '1000' : '900000',
-          postOnly: false,
-          reduceOnly: false,
-          validUntil: null,
-          seq: 0,
-          kind: 'taker',
-          reason: 'slice',
-        });
-        requested.push(cid);
-        if (!market) resting.push(cid);
+    for (let trial = 1; trial <= trials; trial++) {
+      const gw = await spawn(account, server.url);
+      const cmds = async () => {
+        for (let i = 0; i < 3; i++) {
+          const cid = `k${seed}${misbehave ? 'm' : ''}t${trial}n${i}`;
+          const market = i < 2;
+          await requestOrder(h.store, {
+            accountId: account,
+            instrument,
+            parentOrderId: `p${trial}`,
+            clientOrderId: cid,
+            side: (trial + i) % 2 === 0 ? 'buy' : 'sell',
+            qty: market ? '0.002' : '0.2',
+            orderType: market ? 'market' : 'limit',
+            limitPrice: market ? null : (trial + i) % 2 === 0 ? '1000' : '900000',
+            postOnly: false,
+            reduceOnly: false,
+            validUntil: null,
+            seq: 0,
+            kind: 'taker',
+            reason: 'slice',
+          });
+          requested.push(cid);
+          if (!market) resting.push(cid);
+        }
+        const old = resting.length > 2 ? resting[resting.length - 3] : undefined;
+        if (old)
+          await requestCancel(h.store, {
+            accountId: account,
+            instrument,
+            clientOrderId: old,
+            reason: `trial ${trial}`,
+            parentOrderId: `p${trial}`,
+          });
+      };
+      if (trial % 6 === 0) {
+        // Kill during start-up (reading the log, reconciling, replaying).
+        await cmds();
+        await new Promise((r) => setTimeout(r, 200 + rand() * 1500));
+        if (!(await isReady(gw))) killedBeforeReady++;
+      } else {
+        await waitFor(
+          `trial ${trial}: gateway ready`,
+          async () => (await isReady(gw)) || gw.proc.exitCode !== null,
+          60_000,
+          gw.stderr,
+        );
+        if (gw.proc.exitCode !== null) throw new Error(`gateway exited: ${gw.stderr()}`);
+        await cmds();
+        await new Promise((r) => setTimeout(r, rand() * 300));
       }
-      const old = resting.length > 2 ? resting[resting.length - 3] : undefined;
-      if (old)
-        await requestCancel(h.store, {
-          accountId: account,
-          instrument,
-          clientOrderId: old,
-          reason: `trial ${trial}`,
-          parentOrderId: `p${trial}`,
-        });
-    };
-    if (trial % 6 === 0) {
-      // Kill during start-up (reading the log, reconciling, replaying).
-      await cmds();
-      await new Promise((r) => setTimeout(r, 200 + rand() * 1500));
-      if (!(await isReady(gw))) killedBeforeReady++;
-    } else {
-      await waitFor(
-        `trial ${trial}: gateway ready`,
-        async () => (await isReady(gw)) || gw.proc.exitCode !== null,
-        60_000,
-        gw.stderr,
+      const outcomes = new Set(
+        (await readStream(h.store, stream))
+          .filter((e) => e.type === 'OrderAccepted' || e.type === 'OrderRejected')
+          .map(cidOf),
       );
-      if (gw.proc.exitCode !== null) throw new Error(`gateway exited: ${gw.stderr()}`);
-      await cmds();
-      await new Promise((r) => setTimeout(r, rand() * 300));
+      if (requested.some((c) => !outcomes.has(c))) killedWithOrdersOpen++;
+      gw.proc.kill('SIGKILL');
+      const { signal, code } = await gw.exited;
+      if (signal !== 'SIGKILL')
+        throw new Error(`trial ${trial}: gateway exited ${code} before the kill: ${gw.stderr()}`);
     }
-    const outcomes = new Set(
-      (await readStream(h.store, stream))
-        .filter((e) => e.type === 'OrderAccepted' || e.type === 'OrderRejected')
-        .map(cidOf),
+    const killsDone = Date.now();
+
+    // A last run, left alone, settles everything.
+    const last = await spawn(account, server.url);
+    const fillsAtVenue = () => sim.allFills().filter((f) => f.clientOrderId !== '');
+    await waitFor(
+      'every command settled and every venue fill recorded',
+      async () => {
+        const es = await readStream(h.store, stream);
+        const outcome = new Set(
+          es.filter((e) => e.type === 'OrderAccepted' || e.type === 'OrderRejected').map(cidOf),
+        );
+        const fills = new Set(
+          es.filter((e) => e.type === 'OrderFilled').map((e) => (e.data as { tradeId: string }).tradeId),
+        );
+        return (
+          requested.every((c) => outcome.has(c)) &&
+          fillsAtVenue().every((f) => fills.has(f.tradeId)) &&
+          (await isReady(last))
+        );
+      },
+      90_000,
+      last.stderr,
     );
-    if (requested.some((c) => !outcomes.has(c))) killedWithOrdersOpen++;
-    gw.proc.kill('SIGKILL');
-    const { signal, code } = await gw.exited;
-    if (signal !== 'SIGKILL')
-      throw new Error(`trial ${trial}: gateway exited ${code} before the kill: ${gw.stderr()}`);
+    last.proc.kill('SIGTERM');
+    const lastExit = await last.exited;
+    if (lastExit.code !== 0) process.stderr.write(`last gateway run stopped uncleanly:\n${last.stderr()}\n`);
+    expect(lastExit.code).toBe(0);
+
+    const es = await readStream(h.store, stream);
+    const filled = es
+      .filter((e) => e.type === 'OrderFilled')
+      .map((e) => e.data as { tradeId: string; clientOrderId: string; qty: string });
+    const venueFills = fillsAtVenue();
+    const duplicates = [...placed].filter(([, n]) => n > 1);
+    const resent = [...attempts].filter(([, n]) => n > 1).length;
+    process.stderr.write(
+      `gateway kill test (${label}): seed ${seed}; ${trials} kills in ${((killsDone - started) / 1000).toFixed(1)} s (${killedBeforeReady} before ready, ${killedWithOrdersOpen} with orders in flight); ` +
+        `${requested.length} orders requested, ${placed.size} placed at the venue, ${resent} ids sent more than once (refused duplicates), ${duplicates.length} duplicate venue orders; ` +
+        `${venueFills.length} venue fills, ${filled.length} OrderFilled recorded` +
+        (misbehaving ? `; misbehaviour ${JSON.stringify(misbehaving.stats())}` : '') +
+        '\n',
+    );
+
+    expect(duplicates).toEqual([]);
+    // Every venue fill exactly once, nothing else.
+    const byTrade = new Map<string, number>();
+    for (const f of filled) byTrade.set(f.tradeId, (byTrade.get(f.tradeId) ?? 0) + 1);
+    expect([...byTrade.values()].every((n) => n === 1)).toBe(true);
+    expect([...byTrade.keys()].sort()).toEqual(venueFills.map((f) => f.tradeId).sort());
+    for (const f of venueFills)
+      expect(filled.find((x) => x.tradeId === f.tradeId)).toMatchObject({
+        clientOrderId: f.clientOrderId,
+        qty: f.qty.toFixed(),
+      });
+    // Nothing placed that was not requested; the kills really hit orders in flight.
+    expect([...placed.keys()].every((c) => requested.includes(c))).toBe(true);
+    expect(killedWithOrdersOpen).toBeGreaterThan(0);
+    if (misbehaving) expect(misbehaving.stats().lateApplied).toBeGreaterThan(0);
+  } finally {
+    await server.close();
+    await sim.close();
   }
-  const killsDone = Date.now();
-
-  // A last run, left alone, settles everything.
-  const last = await spawn(account, server.url);
-  const fillsAtVenue = () => sim.allFills().filter((f) => f.clientOrderId !== '');
-  await waitFor(
-    'every command settled and every venue fill recorded',
-    async () => {
-      const es = await readStream(h.store, stream);
-      const outcome = new Set(
-        es.filter((e) => e.type === 'OrderAccepted' || e.type === 'OrderRejected').map(cidOf),
-      );
-      const fills = new Set(
-        es.filter((e) => e.type === 'OrderFilled').map((e) => (e.data as { tradeId: string }).tradeId),
-      );
-      return (
-        requested.every((c) => outcome.has(c)) &&
-        fillsAtVenue().every((f) => fills.has(f.tradeId)) &&
-        (await isReady(last))
-      );
-    },
-    90_000,
-    last.stderr,
-  );
-  last.proc.kill('SIGTERM');
-  const lastExit = await last.exited;
-  if (lastExit.code !== 0) process.stderr.write(`last gateway run stopped uncleanly:\n${last.stderr()}\n`);
-  expect(lastExit.code).toBe(0);
-
-  const es = await readStream(h.store, stream);
-  const filled = es
-    .filter((e) => e.type === 'OrderFilled')
-    .map((e) => e.data as { tradeId: string; clientOrderId: string; qty: string });
-  const venueFills = fillsAtVenue();
-  const duplicates = [...placed].filter(([, n]) => n > 1);
-  const resent = [...attempts].filter(([, n]) => n > 1).length;
-  process.stderr.write(
-    `gateway kill test (${label}): seed ${seed}; ${trials} kills in ${((killsDone - started) / 1000).toFixed(1)} s (${killedBeforeReady} before ready, ${killedWithOrdersOpen} with orders in flight); ` +
-      `${requested.length} orders requested, ${placed.size} placed at the venue, ${resent} ids sent more than once (refused duplicates), ${duplicates.length} duplicate venue orders; ` +
-      `${venueFills.length} venue fills, ${filled.length} OrderFilled recorded` +
-      (misbehaving ? `; misbehaviour ${JSON.stringify(misbehaving.stats())}` : '') +
-      '\n',
-  );
-
-  expect(duplicates).toEqual([]);
-  // Every venue fill exactly once, nothing else.
-  const byTrade = new Map<string, number>();
-  for (const f of filled) byTrade.set(f.tradeId, (byTrade.get(f.tradeId) ?? 0) + 1);
-  expect([...byTrade.values()].every((n) => n === 1)).toBe(true);
-  expect([...byTrade.keys()].sort()).toEqual(venueFills.map((f) => f.tradeId).sort());
-  for (const f of venueFills)
-    expect(filled.find((x) => x.tradeId === f.tradeId)).toMatchObject({
-      clientOrderId: f.clientOrderId,
-      qty: f.qty.toFixed(),
-    });
-  // Nothing placed that was not requested; the kills really hit orders in flight.
-  expect([...placed.keys()].every((c) => requested.includes(c))).toBe(true);
-  expect(killedWithOrdersOpen).toBeGreaterThan(0);
-  if (misbehaving) expect(misbehaving.stats().lateApplied).toBeGreaterThan(0);
-  await server.close();
-  await sim.close();
 };
 
 it(`places no order twice and records every fill once across ${TRIALS} SIGKILLs of the gateway`, async () => {
