@@ -402,14 +402,14 @@ export const createVenueEngine = (
       runCycle({
         venue: marketData.venue,
         marketData,
-        // An account whose lease lapsed is left to its owner (nothing recorded for it here).
-        accounts: [...venues.values()]
-          .filter((adapter) => owns(adapter.accountId))
-          .map((adapter) => ({
-            adapter,
-            log: logs[adapter.accountId] ?? emptyAccountLog(adapter.accountId),
-            context,
-          })),
+        // Every owned account, lease or not: the cycle only reads and records facts (ids derive
+        // from their cause, so another owner recording the same fill is a no-op); only sends
+        // need the lease. A lease that lapses for a moment under load must not hold fills back.
+        accounts: [...venues.values()].map((adapter) => ({
+          adapter,
+          log: logs[adapter.accountId] ?? emptyAccountLog(adapter.accountId),
+          context,
+        })),
         instruments: subscribed(logs),
         ...(settings.tradeInstruments ? { tradeInstruments: settings.tradeInstruments } : {}),
         state: cycleState,
