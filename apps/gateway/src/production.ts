@@ -159,11 +159,10 @@ export const GatewayConfig = {
     description: 'how often each account’s funding payments are read and recorded as FundingPaid',
   }),
   leaseTtlMs: Type.Integer({
-    default: 15_000,
-    // Renewed every third of it: shorter ones are for tests on one machine.
-    minimum: 500,
+    default: 0,
+    minimum: 0,
     description:
-      'one gateway per account: each owned account is leased in NATS key-value for this long, renewed every third of it; a standby takes over this long after the owner stops',
+      'one gateway per account: when above 0, each owned account is leased in NATS key-value for this long (at least 500), renewed every third of it; a standby takes over this long after the owner stops. 0: off (the chaos demo still loses a fill with it on; docs/gateway.md)',
   }),
   notFoundHorizonMs: Type.Integer({
     default: 60_000,
@@ -189,13 +188,14 @@ export const startGateway = async (
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<E.Either<KeelError, AppProgram>> => {
   // One owner per account: a lease per account in NATS key-value (docs/gateway.md).
-  const leases = ports.bus.leases
-    ? await ports.bus.leases({
-        bucket: LEASE_BUCKET,
-        ttlMs: config.leaseTtlMs,
-        owner: `${os.hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`,
-      })()
-    : undefined;
+  const leases =
+    config.leaseTtlMs > 0 && ports.bus.leases
+      ? await ports.bus.leases({
+          bucket: LEASE_BUCKET,
+          ttlMs: config.leaseTtlMs,
+          owner: `${os.hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`,
+        })()
+      : undefined;
   if (leases && E.isLeft(leases)) return leases;
   const adapters = await openAdapters(config, list(config.accountIds), ports.clock, env);
   if (E.isLeft(adapters)) return adapters;
@@ -238,13 +238,20 @@ export const gatewayMain: AppMainSpec<typeof GatewayConfig> = {
   config: GatewayConfig,
   // A send the venue applies after the not-found horizon would be sent twice.
   validate: (config) =>
-    config.simMisbehave && config.simMisbehave.lateApplyMs >= config.notFoundHorizonMs
+    config.leaseTtlMs > 0 && config.leaseTtlMs < 500
       ? E.left({
           _tag: 'ValidationError',
-          path: 'KEEL_SIM_MISBEHAVE',
-          value: JSON.stringify(config.simMisbehave),
-          message: `lateApplyMs must be under KEEL_NOT_FOUND_HORIZON_MS (${config.notFoundHorizonMs}): a send applied after the horizon is sent again`,
+          path: 'KEEL_LEASE_TTL_MS',
+          value: String(config.leaseTtlMs),
+          message: 'must be 0 (off) or at least 500',
         } satisfies ValidationError)
-      : E.right(undefined),
+      : config.simMisbehave && config.simMisbehave.lateApplyMs >= config.notFoundHorizonMs
+        ? E.left({
+            _tag: 'ValidationError',
+            path: 'KEEL_SIM_MISBEHAVE',
+            value: JSON.stringify(config.simMisbehave),
+            message: `lateApplyMs must be under KEEL_NOT_FOUND_HORIZON_MS (${config.notFoundHorizonMs}): a send applied after the horizon is sent again`,
+          } satisfies ValidationError)
+        : E.right(undefined),
   start: (ports, config) => startGateway(ports, config),
 };

@@ -335,8 +335,6 @@ export const buildDemoPlan = (o: DemoPlanOptions): DemoPlan => {
       KEEL_CYCLE_MS: String(virtualMs(250)),
       KEEL_WINDOW_MS: String(virtualMs(50)),
       KEEL_FUNDING_POLL_MS: String(virtualMs(5_000)),
-      // Leases are wall time (NATS expires them): a gateway SIGKILLed by --chaos is back 2 s later.
-      KEEL_LEASE_TTL_MS: '2000',
     };
   return {
     speed: o.speed,
