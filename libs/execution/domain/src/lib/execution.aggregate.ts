@@ -235,6 +235,14 @@ export const targetStep = (
   const rules = listed[symbol];
   if (!rules) return { _tag: 'Reject', error: notFound('instrument', symbol) };
   const s = agg.state;
+  // The last parent's children still open at its end (cancels in flight) may yet fill: a new
+  // parent started now would start from a position that is about to change, and its fills
+  // would never be counted. It starts once each of them is cancelled, rejected or filled.
+  if (s.status === 'Completed' && s.lateChildren.length > 0)
+    return {
+      _tag: 'Wait',
+      reason: `${s.lateChildren.length} child order(s) of parent ${s.parent.parentOrderId} still open (${s.lateChildren.map((c) => c.clientOrderId).join(', ')})`,
+    };
   const venue = view.positions[accountId]?.[symbol];
   let current: string;
   if (s.status === 'Idle') {

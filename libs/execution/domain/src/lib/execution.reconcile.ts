@@ -9,9 +9,13 @@ import { ExecutionAggregate, venueCommand } from './execution.aggregate';
 import { Child } from './parent-order.state';
 import { ParentOrderCommand } from './parent-order.decide';
 
-/** The children of a working or superseding aggregate (none otherwise). */
+/** The children of a working or superseding aggregate, or a completed one's late children (none otherwise). */
 export const childrenInFlight = (a: ExecutionAggregate): readonly Child[] =>
-  a.state.status === 'Working' || a.state.status === 'Superseding' ? a.state.children : [];
+  a.state.status === 'Working' || a.state.status === 'Superseding'
+    ? a.state.children
+    : a.state.status === 'Completed'
+      ? a.state.lateChildren
+      : [];
 
 export interface AccountInFlight {
   readonly accountId: string;

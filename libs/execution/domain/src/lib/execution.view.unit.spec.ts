@@ -8,6 +8,7 @@ import { EventData, EventType, RecordedEvent } from '@keel/events';
 import { BINANCE_USDM_BTCUSDT, instrumentToStored } from '@keel/instruments';
 import {
   emptyAggregate,
+  ExecutionAggregate,
   evolveAggregate,
   pauseCommands,
   rejectionData,
@@ -194,6 +195,30 @@ describe('taking up a target', () => {
         deadline: T0 + 600_000,
         slices: 10,
       },
+    });
+  });
+
+  it('waits while a child of the last parent order is still open (its late fill would be lost), then starts from the position after it', () => {
+    const late = { clientOrderId: 'child-late', qty: new Decimal('0.1'), filled: new Decimal(0) };
+    const completed = (lateChildren: readonly unknown[]): ExecutionAggregate => ({
+      ...agg,
+      revision: 7,
+      state: {
+        status: 'Completed',
+        position: new Decimal('0.4'),
+        paused: [],
+        parent: { parentOrderId: 'p1' },
+        lateChildren,
+      } as unknown as ExecutionAggregate['state'],
+    });
+    const view = fold([listed, snapshot('0.4')]);
+    expect(targetStep(view, completed([late]), target('1'), T0, TOUCH, null, settings)).toMatchObject({
+      _tag: 'Wait',
+      reason: expect.stringContaining('child-late'),
+    });
+    expect(targetStep(view, completed([]), target('1'), T0, TOUCH, null, settings)).toMatchObject({
+      _tag: 'Decide',
+      command: { currentPosition: '0.4', targetPosition: '1' },
     });
   });
 

@@ -506,7 +506,9 @@ const pauseWhere = (
 const findChild = (s: ParentOrderState, cid: string): Child | undefined =>
   s.status === 'Working' || s.status === 'Superseding'
     ? s.children.find((c) => c.clientOrderId === cid)
-    : undefined;
+    : s.status === 'Completed'
+      ? s.lateChildren.find((c) => c.clientOrderId === cid)
+      : undefined;
 
 const resumeSchedule = (
   s: Extract<ParentOrderState, { status: 'Working' }>,
@@ -562,8 +564,9 @@ export const decide = (
     }
     case 'RecordRejected':
     case 'RecordCancelled': {
+      // A completed parent's late children are closed too (their cancels went out with the completion).
       const ch = findChild(state, command.clientOrderId);
-      if (!ch || state.status === 'Idle' || state.status === 'Completed') return NONE;
+      if (!ch || state.status === 'Idle') return NONE;
       const child = {
         occurredAt: command.now,
         ...where(state.parent),
@@ -578,10 +581,7 @@ export const decide = (
     }
     case 'RecordFill': {
       // A completed parent still counts late fills of the children it had open at the end.
-      const ch =
-        state.status === 'Completed'
-          ? state.lateChildren.find((c) => c.clientOrderId === command.clientOrderId)
-          : findChild(state, command.clientOrderId);
+      const ch = findChild(state, command.clientOrderId);
       if (!ch || state.status === 'Idle') return NONE;
       if (ch.tradeIds.includes(command.tradeId)) return NONE; // redelivered: counted once
       if (command.qty.lte(0) || command.qty.gt(childOpenQty(ch)))

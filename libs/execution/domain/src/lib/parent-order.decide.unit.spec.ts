@@ -679,6 +679,22 @@ describe('Completed', () => {
 });
 
 describe('Completed at the deadline with children open', () => {
+  it('when a child it cancelled at the end is closed (cancelled or rejected), then it is no longer open, and an unknown id changes nothing', () => {
+    const { state: w, cid } = working();
+    const done = run([{ type: 'Tick', now: T0 + 60 * MIN, touch: TOUCH, market: null }], w).state;
+    for (const close of [
+      { type: 'RecordCancelled', clientOrderId: cid, now: T0 + 60 * MIN + 5 } as const,
+      { type: 'RecordRejected', clientOrderId: cid, code: 'Expired', now: T0 + 60 * MIN + 5 } as const,
+    ]) {
+      const closed = run([close], done);
+      expect(closed.events.map((e) => [e.type, 'clientOrderId' in e ? e.clientOrderId : null])).toEqual([
+        [close.type === 'RecordCancelled' ? 'ChildOrderCancelled' : 'ChildOrderRejected', cid],
+      ]);
+      expect(closed.state.status === 'Completed' && closed.state.lateChildren).toEqual([]);
+      expect(decide({ ...close, clientOrderId: 'other' }, done, cfg)).toEqual(E.right([]));
+    }
+  });
+
   it('when a child it cancelled at the end fills late, then the fill is still counted once (the position loses nothing)', () => {
     const { state: w, cid } = working();
     const done = run([{ type: 'Tick', now: T0 + 60 * MIN, touch: TOUCH, market: null }], w).state;

@@ -296,6 +296,9 @@ export const evolve = (s: ParentOrderState, e: ParentOrderEvent): ParentOrderSta
       );
     case 'ChildOrderRejected':
     case 'ChildOrderCancelled':
+      // A completed parent's late child is closed: it can no longer fill.
+      if (s.status === 'Completed')
+        return { ...s, lateChildren: mapChild(s.lateChildren, e.clientOrderId, () => null) };
       if (s.status !== 'Working' && s.status !== 'Superseding') return s;
       return withChildren(
         s,
