@@ -15,7 +15,7 @@ import { BaseAppConfig, HttpPort } from '../config/base-app.schema';
 import { formatConfigErrors } from '../config/config.format';
 import { loadConfig } from '../config/config.load';
 import { createLogger, Logger } from '../logging/pino.logger';
-import { createMetrics, KeelMetrics } from '../metrics/prom.metrics';
+import { createMetrics, KeelMetrics, rerunnableStart } from '../metrics/prom.metrics';
 import { createReadinessMonitor } from '../health/readiness.monitor';
 import { startHealthServer } from '../health/health.server';
 import { createLifecycle } from '../lifecycle/shutdown.lifecycle';
@@ -186,8 +186,9 @@ export const runMain = async <P extends TProperties>(
   // other apps start at the same moment) left nothing running, so it is retried like the
   // connections above; any other failure is final.
   const ports: AppPorts = { store, bus, clock: clock.right, logger, metrics };
+  const startOnce = rerunnableStart(metrics.registry, () => spec.start(ports, config));
   const attempt = await retrying('start-up', () => async () => {
-    const r = await spec.start(ports, config);
+    const r = await startOnce();
     return E.isLeft(r) && r.left._tag === 'InfrastructureError' ? r : E.right(r);
   });
   if (E.isLeft(attempt)) return lifecycle.isShuttingDown() ? 0 : failStart(logger, attempt.left);

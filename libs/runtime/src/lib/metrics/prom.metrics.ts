@@ -82,6 +82,22 @@ export const createMetrics = (app: string): KeelMetrics => {
 };
 
 /**
+ * `start`, made safe to run again after a failed attempt: each run first removes what an
+ * earlier run registered on `registry` (an app's own metrics, registered as it starts), so a
+ * start-up retried after a transient failure (a locked store during its replay) does not die
+ * on "a metric with the name … has already been registered". What the registry held before the
+ * first run (the shared metrics) stays.
+ */
+export const rerunnableStart = <A>(registry: Registry, start: () => Promise<A>): (() => Promise<A>) => {
+  const before = new Set(registry.getMetricsAsArray().map((m) => m.name));
+  return async () => {
+    for (const m of registry.getMetricsAsArray())
+      if (!before.has(m.name)) registry.removeSingleMetric(m.name);
+    return start();
+  };
+};
+
+/**
  * Run `task` and record its duration under `handler`; the outcome label comes from
  * `outcomeOf` (e.g. Left of a validation error → "rejected"), "failed" if it throws.
  */

@@ -1,4 +1,5 @@
-import { createMetrics, timeHandler } from './prom.metrics';
+import { Gauge } from 'prom-client';
+import { createMetrics, rerunnableStart, timeHandler } from './prom.metrics';
 
 describe('metrics', () => {
   it('gives each app its own registry, labelled with the app', async () => {
@@ -38,5 +39,27 @@ describe('metrics', () => {
       expect(text).toContain(
         `handler_duration_seconds_count{app="ingest",handler="onPrediction",outcome="${outcome}"} 1`,
       );
+  });
+
+  it('lets a start-up that failed after registering its own metrics run again, keeping the shared ones', async () => {
+    const m = createMetrics('gateway');
+    let runs = 0;
+    const start = rerunnableStart(m.registry, async () => {
+      runs++;
+      new Gauge({ name: 'venue_requests', help: 'the app’s own', registers: [m.registry] }).set(runs);
+      if (runs === 1) throw new Error('database is locked');
+      return 'started';
+    });
+    await expect(start()).rejects.toThrow('database is locked');
+    await expect(start()).resolves.toBe('started');
+    const text = await m.registry.metrics();
+    expect(text).toContain('venue_requests{app="gateway"} 2');
+    expect(text).toContain('ready{app="gateway"} 0');
+    // Without it, the second run dies on the name registered by the first.
+    const bare = createMetrics('gateway');
+    new Gauge({ name: 'venue_requests', help: 'x', registers: [bare.registry] });
+    expect(() => new Gauge({ name: 'venue_requests', help: 'x', registers: [bare.registry] })).toThrow(
+      /already been registered/,
+    );
   });
 });
