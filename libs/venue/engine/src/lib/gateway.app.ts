@@ -134,6 +134,12 @@ export interface GatewayShell {
   readonly owns?: (accountId: string) => boolean;
   /** Placement timings (default DEFAULT_PLACEMENT_SETTINGS). */
   readonly placement?: PlacementSettings;
+  /**
+   * The account's log as it stood when this process started (start-up reconciliation folds it
+   * to the head): the replay reacts again to commands past the reaction checkpoint with the
+   * state *at* each command, which does not hold what an earlier run recorded after it.
+   */
+  readonly logAtStart?: (accountId: string) => AccountLog | undefined;
   readonly metrics?: Pick<GatewayMetrics, 'placements'>;
 }
 
@@ -177,6 +183,12 @@ export const gatewayApp = (accountIds: readonly string[], shell: GatewayShell): 
     const logged = log && loggedOrder(log, c.clientOrderId);
     // Redelivered after its outcome was folded: nothing left to do.
     if (logged && (logged.venueOrderId !== null || logged.closed !== null)) return TE.right(none);
+    // Reacted to again in the replay, its outcome recorded later in the log by an earlier run:
+    // done too. A look-up would not do: the venue may have forgotten the order since (Binance:
+    // unfilled cancelled orders after 3 days), and "not found" would send it a second time.
+    const atStart = shell.logAtStart?.(c.accountId);
+    const known = atStart && loggedOrder(atStart, c.clientOrderId);
+    if (known && (known.venueOrderId !== null || known.closed !== null)) return TE.right(none);
     const owns = () => shell.owns?.(c.accountId) ?? true;
     // Another process holds the account: leave the command unapplied (retried), never send it.
     if (!owns()) return TE.left(notOwner(c.accountId));
@@ -275,6 +287,9 @@ export const gatewayApp = (accountIds: readonly string[], shell: GatewayShell): 
     if (!venue) return TE.right(none);
     const ref = { accountId: c.accountId, instrument: c.instrument, clientOrderId: c.clientOrderId };
     const log = state.logs[c.accountId];
+    // Reacted to again in the replay, the order already closed later in the log: nothing to cancel.
+    const atStart = shell.logAtStart?.(c.accountId);
+    if (atStart && (loggedOrder(atStart, c.clientOrderId)?.closed ?? null) !== null) return TE.right(none);
     /** Fills the cancel's answer reports and the log does not hold yet, read from the venue (fills-before-cancel.ts). */
     const missingFills = async (facts: readonly PlacementFact[]): Promise<readonly NewEvent[]> => {
       const logged = (log && loggedOrder(log, c.clientOrderId)?.filledQty) ?? '0';

@@ -222,6 +222,11 @@ export const createVenueEngine = (
       }),
     );
 
+  /**
+   * Each owned account's log once start-up reconciliation has stored what it found, for the
+   * replay that follows (`logAtStart` in gateway.app.ts); dropped once the app has started.
+   */
+  const logsAtStart = new Map<string, AccountLog>();
   /** When start-up reconciliation read each account's fills: the first cycle reads on from there. */
   const fillsReadAtStart: Record<string, number> = {};
   /** Start-up reconciliation of one account, its log folded on from the snapshot: store what the venue knows and the log does not. */
@@ -305,6 +310,12 @@ export const createVenueEngine = (
       if (E.isLeft(closed)) return closed;
       const storedClosed = await append(stream, closed.right)();
       if (E.isLeft(storedClosed)) return storedClosed;
+      const settled = await foldLog(store, logged, evolveAccountLog, {
+        after: log.right.position,
+        filter: { eventTypes: ACCOUNT_LOG_EVENT_TYPES },
+      })();
+      if (E.isLeft(settled)) return settled;
+      logsAtStart.set(venue.accountId, settled.right.state);
       logger.info(
         {
           accountId: venue.accountId,
@@ -359,6 +370,7 @@ export const createVenueEngine = (
     phases,
     metrics,
     owns,
+    logAtStart: (accountId) => logsAtStart.get(accountId),
     ...(settings.notFoundHorizonMs !== undefined
       ? { placement: { ...DEFAULT_PLACEMENT_SETTINGS, notFoundHorizonMs: settings.notFoundHorizonMs } }
       : {}),
@@ -473,6 +485,8 @@ export const createVenueEngine = (
     },
     started: (running) => {
       state = () => running.state();
+      // The replay is over: what comes now is folded before it is reacted to.
+      logsAtStart.clear();
       logger.info({ accounts: accountIds, startPosition }, 'gateway started');
       return TE.right(undefined);
     },
