@@ -84,3 +84,24 @@ ensure_chromium() {
 if [ "${KEEL_NEEDS_CHROMIUM:-}" = "yes" ]; then
   ensure_chromium
 fi
+
+# libfaketime for `keel soak`'s clock steps (its e2e spec steps the apps' system clocks), when
+# asked (scripts/test.sh sets KEEL_NEEDS_FAKETIME=yes). apt's output goes to a log, shown on failure.
+ensure_faketime() {
+  for lib in /usr/lib/*-linux-gnu/faketime/libfaketime.so.1 /usr/lib/faketime/libfaketime.so.1; do
+    [ -f "$lib" ] && return 0
+  done
+  local log="tmp/ensure-deps-faketime.log"
+  mkdir -p tmp
+  echo "[keel] installing faketime from apt (log: $log)" >&2
+  local sudo=""; [ "$(id -u)" = "0" ] || sudo="sudo"
+  if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq faketime; } >"$log" 2>&1; then
+    tail -n 20 "$log" >&2
+    echo "[keel] faketime install failed (full log: $log)" >&2
+    return 1
+  fi
+}
+
+if [ "${KEEL_NEEDS_FAKETIME:-}" = "yes" ]; then
+  ensure_faketime
+fi

@@ -2,10 +2,10 @@
 # The whole test suite, as CI runs it: format check, type-check, lint (module boundaries included) and every
 # project's tests. Integration tests start their own nats-server on free ports, so the binary
 # must be installed even when KEEL_NATS_URL (or its alias NATS_URL) is set; the report's screenshot test needs
-# Chromium. Ends with one "N passed, N failed" line.
+# Chromium, and `keel soak`'s e2e spec libfaketime. Ends with one "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-KEEL_NEEDS_NATS_BINARY=yes KEEL_NEEDS_CHROMIUM=yes bash scripts/ensure-deps.sh yes
+KEEL_NEEDS_NATS_BINARY=yes KEEL_NEEDS_CHROMIUM=yes KEEL_NEEDS_FAKETIME=yes bash scripts/ensure-deps.sh yes
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false NX_SKIP_NX_CACHE="${NX_SKIP_NX_CACHE:-${CI:+true}}"
 echo "[keel] format (prettier --check)" >&2
 npx prettier --check . --log-level warn

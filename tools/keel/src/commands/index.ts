@@ -20,6 +20,10 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     'the paper-trading session (what npm start runs): every app, simulated venues, the example model; invariants and an HTML report at the end',
     () => import('./demo.command').then((m) => m.demoCommand),
   ),
+  soak: lazy(
+    'the gateway and execution for days of session time under SIGKILLs, NATS restarts, store outages and clock steps; invariants at the end',
+    () => import('./soak.command').then((m) => m.soakCommand),
+  ),
   start: lazy('start NATS (if none is reachable), the relay and every app; Ctrl-C stops them', () =>
     import('./start.command').then((m) => m.startCommand),
   ),

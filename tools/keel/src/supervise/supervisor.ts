@@ -66,6 +66,8 @@ export interface Supervisor {
   kill(name: string): Promise<void>;
   /** Spawn a killed/exited app again; resolves when it is ready (or the timeout passed). */
   restart(name: string): Promise<boolean>;
+  /** Stop one app cleanly (SIGTERM, SIGKILL after stopGraceMs); resolves once it has exited. */
+  stop(name: string): Promise<void>;
   /** Stop every running app cleanly (one SIGTERM each, SIGKILL after stopGraceMs); resolves with each app's last exit. */
   stopAll(): Promise<ReadonlyMap<string, AppExit>>;
   /** Apps that exited without being asked to (crashed), so far. */
@@ -300,6 +302,7 @@ export const createSupervisor = (o: SupervisorOptions): Supervisor => {
       return Object.fromEntries(started.map(([slot], i) => [slot.app.name, ready[i] ?? false]));
     },
     kill: async (name) => killOne(slotOf(name)),
+    stop: async (name) => stopOne(slotOf(name)),
     restart: async (name) => {
       const slot = slotOf(name);
       if (running(slot))
