@@ -192,6 +192,18 @@ describe('bad config', () => {
     expect(run.stderr).toContain('"abc"');
   }, 90_000);
 
+  it('refuses a store user for a store that takes none, never showing the password', () => {
+    const run = runOptimizer({
+      KEEL_STORE_URI: 'sqlite:./data/never.sqlite',
+      KEEL_STORE_USER: 'admin',
+      KEEL_STORE_PASSWORD: 'hunter2-secret',
+      KEEL_HTTP_PORT: '0',
+    });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/KEEL_STORE_USER.*kurrentdb:\/\/ store only/);
+    expect(run.stderr).not.toContain('hunter2-secret');
+  }, 90_000);
+
   it('names an unknown store scheme', () => {
     const run = runOptimizer({ KEEL_STORE_URI: 'postgres://x', KEEL_HTTP_PORT: '0' });
     expect(run.status).toBe(2);

@@ -75,7 +75,25 @@ export interface KurrentDbEventStoreOptions {
   readonly deadlineMs?: number;
   /** Default `readAll` page. */
   readonly pageSize?: number;
+  /**
+   * The user every call runs as (a secure node requires one), given apart from the connection
+   * string so the password is never part of a setting that is shown: KEEL_STORE_USER and
+   * KEEL_STORE_PASSWORD. A connection string that names a user itself keeps it.
+   */
+  readonly credentials?: { readonly username: string; readonly password: string };
 }
+
+/** The connection string with `credentials` as its user, unless it names one already. */
+export const withCredentials = (
+  connectionString: string,
+  credentials: KurrentDbEventStoreOptions['credentials'],
+): string => {
+  if (!credentials || credentials.username === '') return connectionString;
+  const m = /^([a-z+]+:\/\/)([^/?#]*)(.*)$/i.exec(connectionString);
+  if (!m || m[2]!.includes('@')) return connectionString;
+  const user = `${encodeURIComponent(credentials.username)}:${encodeURIComponent(credentials.password)}@`;
+  return `${m[1]}${user}${m[2]}${m[3]}`;
+};
 
 const COMPONENT = 'kurrentdb-event-store';
 
@@ -95,7 +113,9 @@ export const openKurrentDbEventStore = (
   E.tryCatch(
     () =>
       createStore(
-        KurrentDBClient.connectionString(normaliseConnectionString(options.connectionString)),
+        KurrentDBClient.connectionString(
+          withCredentials(normaliseConnectionString(options.connectionString), options.credentials),
+        ),
         options,
       ),
     (e) => infrastructureError(COMPONENT, 'open', e),

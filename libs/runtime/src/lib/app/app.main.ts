@@ -8,7 +8,7 @@ import * as E from 'fp-ts/Either';
 import * as TE from 'fp-ts/TaskEither';
 import { TObject, TProperties, Type } from '@sinclair/typebox';
 import { describeError, InfrastructureError, KeelError, ValidationError } from '@keel/events';
-import { EventStore, openEventStore, parseEventStoreUri } from '@keel/event-store';
+import { EventStore, EventStoreLocation, openEventStore, parseEventStoreUri } from '@keel/event-store';
 import { connectNatsBus, EventBus, NatsBusOptions } from '@keel/bus';
 import { Clock, clockFromSettings } from '@keel/clock';
 import { BaseAppConfig, HttpPort } from '../config/base-app.schema';
@@ -87,8 +87,19 @@ export const runMain = async <P extends TProperties>(
   const onStep = { hear: (_stepMs: number): void => undefined };
   const clock = clockFromSettings(config, undefined, (stepMs) => onStep.hear(stepMs));
   // A store URI that names no known store is a config error, not an outage to wait out.
-  const location = E.mapLeft((e: ValidationError) => ({ ...e, path: 'KEEL_STORE_URI' }))(
-    parseEventStoreUri(config.storeUri),
+  const location = E.chain((where: EventStoreLocation): E.Either<ValidationError, EventStoreLocation> =>
+    where.kind !== 'kurrentdb' && (config.storeUser !== '' || config.storePassword !== '')
+      ? E.left({
+          _tag: 'ValidationError',
+          path: 'KEEL_STORE_USER',
+          value: config.storeUser,
+          message: `applies to a kurrentdb:// store only (KEEL_STORE_URI names a ${where.kind} store)`,
+        })
+      : E.right(where),
+  )(
+    E.mapLeft((e: ValidationError) => ({ ...e, path: 'KEEL_STORE_URI' }))(
+      parseEventStoreUri(config.storeUri),
+    ),
   );
   const checked = spec.validate?.(config) ?? E.right(undefined);
   const invalid = [clock, location, checked].flatMap((r) => (E.isLeft(r) ? [r.left] : []));
@@ -162,7 +173,12 @@ export const runMain = async <P extends TProperties>(
 
   const storeUri = config.storeUri;
   const opened = await retrying('event store', () =>
-    openEventStore(storeUri, { now: () => clock.right.now() }),
+    openEventStore(storeUri, {
+      now: () => clock.right.now(),
+      ...(config.storeUser !== ''
+        ? { kurrentdb: { credentials: { username: config.storeUser, password: config.storePassword } } }
+        : {}),
+    }),
   );
   if (E.isLeft(opened)) return lifecycle.isShuttingDown() ? 0 : failStart(logger, opened.left);
   store = opened.right;

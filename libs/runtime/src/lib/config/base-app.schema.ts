@@ -47,6 +47,15 @@ export const BaseAppConfig = Type.Object({
     minLength: 1,
     description: 'event store location',
   }),
+  storeUser: Type.String({
+    default: '',
+    description: 'kurrentdb:// only: the user the app connects as (a secure node requires one)',
+  }),
+  storePassword: Type.String({
+    default: '',
+    secret: true,
+    description: "kurrentdb:// only: the store user's password",
+  }),
   httpHost: Type.String({ default: '127.0.0.1', minLength: 1 }),
   httpPort: HttpPort(8080),
   logLevel: Type.Union(
