@@ -66,42 +66,34 @@ if [ "$need_nats_binary" = "yes" ] && ! command -v nats-server >/dev/null 2>&1; 
   fi
 fi
 
-# Chromium for the HTML report's screenshot test (tools/keel/src/demo/report.screenshot.e2e.spec.ts),
-# when asked (scripts/test.sh sets KEEL_NEEDS_CHROMIUM=yes). apt's output goes to a log, shown on failure.
-ensure_chromium() {
-  [ -x "${KEEL_CHROMIUM_BIN:-/usr/bin/chromium}" ] && return 0
-  local log="tmp/ensure-deps-chromium.log"
+# apt_install <package>: one package from apt, its output in a log shown on failure.
+apt_install() {
+  local pkg="$1" log="tmp/ensure-deps-$1.log"
   mkdir -p tmp
-  echo "[keel] installing chromium from apt (log: $log)" >&2
+  echo "[keel] installing $pkg from apt (log: $log)" >&2
   local sudo=""; [ "$(id -u)" = "0" ] || sudo="sudo"
-  if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium; } >"$log" 2>&1; then
+  if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$pkg"; } >"$log" 2>&1; then
     tail -n 20 "$log" >&2
-    echo "[keel] chromium install failed (full log: $log)" >&2
+    echo "[keel] $pkg install failed (full log: $log)" >&2
     return 1
   fi
 }
 
-if [ "${KEEL_NEEDS_CHROMIUM:-}" = "yes" ]; then
-  ensure_chromium
+# Chromium for the HTML report's screenshot test (tools/keel/src/demo/report.screenshot.e2e.spec.ts),
+# when asked (scripts/test.sh sets KEEL_NEEDS_CHROMIUM=yes).
+if [ "${KEEL_NEEDS_CHROMIUM:-}" = "yes" ] && [ ! -x "${KEEL_CHROMIUM_BIN:-/usr/bin/chromium}" ]; then
+  apt_install chromium
 fi
 
 # libfaketime for `keel soak`'s clock steps (its e2e spec steps the apps' system clocks), when
-# asked (scripts/test.sh sets KEEL_NEEDS_FAKETIME=yes). apt's output goes to a log, shown on failure.
-ensure_faketime() {
+# asked (scripts/test.sh sets KEEL_NEEDS_FAKETIME=yes).
+has_faketime() {
+  local lib
   for lib in /usr/lib/*-linux-gnu/faketime/libfaketime.so.1 /usr/lib/faketime/libfaketime.so.1; do
     [ -f "$lib" ] && return 0
   done
-  local log="tmp/ensure-deps-faketime.log"
-  mkdir -p tmp
-  echo "[keel] installing faketime from apt (log: $log)" >&2
-  local sudo=""; [ "$(id -u)" = "0" ] || sudo="sudo"
-  if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq faketime; } >"$log" 2>&1; then
-    tail -n 20 "$log" >&2
-    echo "[keel] faketime install failed (full log: $log)" >&2
-    return 1
-  fi
+  return 1
 }
-
-if [ "${KEEL_NEEDS_FAKETIME:-}" = "yes" ]; then
-  ensure_faketime
+if [ "${KEEL_NEEDS_FAKETIME:-}" = "yes" ] && ! has_faketime; then
+  apt_install faketime
 fi

@@ -15,7 +15,8 @@
  * cancelled orders, late and missing fill reads), so none of this leans on a strongly
  * consistent simulator.
  *
- * KEEL_EXECUTION_KILL_TRIALS (default 50), KEEL_EXECUTION_KILL_SEED (printed) to repeat a run.
+ * KEEL_EXECUTION_KILL_TRIALS (default 30: `keel soak` kills execution hundreds of times alongside the
+ * gateway and the relay, docs/soak.md), KEEL_EXECUTION_KILL_SEED (printed) to repeat a run.
  */
 import Decimal from 'decimal.js';
 import { RecordedEvent } from '@keel/events';
@@ -30,7 +31,7 @@ import {
   venueEvents,
 } from './test/harness';
 
-const TRIALS = Number(process.env['KEEL_EXECUTION_KILL_TRIALS'] ?? 50);
+const TRIALS = Number(process.env['KEEL_EXECUTION_KILL_TRIALS'] ?? 30);
 const seed = Number(process.env['KEEL_EXECUTION_KILL_SEED'] ?? Date.now() % 100_000);
 let s = seed;
 const rand = (): number => ((s = (s * 1103515245 + 12345) % 2 ** 31), s / 2 ** 31);

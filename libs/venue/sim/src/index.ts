@@ -9,3 +9,4 @@ export * from './lib/sim.markets';
 export * from './lib/bars';
 export * from './lib/venue-http';
 export * from './lib/misbehaving.venue';
+export * from './lib/placement-count';

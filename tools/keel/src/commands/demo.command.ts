@@ -49,25 +49,11 @@ import { appLaunch, createSupervisor, ManagedApp } from '../supervise/supervisor
 import type { Command, OptionSpecs } from './command';
 import { freePort, listenForSessionStop, natsFor, Owned } from '../supervise/nats';
 import { workspaceRoot } from '../workspace-root';
+import { pause, sessionBaseEnv } from '../supervise/session';
 
 const root = workspaceRoot();
 
-/** Settings every app shares that an operator may set for the session; every other KEEL_* is the plan's. */
-const PASSED_THROUGH = new Set(['KEEL_LOG_LEVEL']);
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** A sleep that ends early when `signal` aborts, and leaves no timer behind (so the process can exit). */
-const pause = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done);
-  });
 
 const OPTIONS = {
   minutes: {
@@ -196,12 +182,8 @@ export const demoCommand: Command = {
     const keyId = 'demo-key';
     const secret = randomBytes(32).toString('hex');
     const apiPort = await freePort();
-    const baseEnv: Record<string, string> = {};
-    // Nothing of the operator's Keel settings or venue credentials reaches a paper app: the
-    // plan's settings are the session's, and simulated venues need no keys.
-    for (const [k, v] of Object.entries(process.env))
-      if (v !== undefined && !k.startsWith('VENUE_') && (!k.startsWith('KEEL_') || PASSED_THROUGH.has(k)))
-        baseEnv[k] = v;
+    // Nothing of the operator's Keel settings or venue credentials reaches a paper app.
+    const baseEnv = sessionBaseEnv(process.env);
     Object.assign(baseEnv, {
       KEEL_NATS_URL: natsUrl,
       KEEL_STORE_URI: storeUri,
@@ -210,7 +192,6 @@ export const demoCommand: Command = {
       KEEL_CLOCK_START: clockSettings.clockStart,
       KEEL_CLOCK_REAL_START: realStart,
     });
-    delete baseEnv['NATS_URL'];
     const own: Record<string, Record<string, string>> = {
       relay: {},
       'prediction-ingest': {

@@ -31,6 +31,7 @@ import { appLaunch, createSupervisor, ManagedApp } from '../supervise/supervisor
 import { freePort } from '../supervise/nats';
 import { sessionNatsUsers } from '../supervise/nats-users';
 import { workspaceRoot } from '../workspace-root';
+import { pause, sessionBaseEnv } from '../supervise/session';
 import {
   buildSoakPlan,
   CHAOS,
@@ -40,17 +41,16 @@ import {
   SoakApp,
   SoakPlanError,
   targetQty,
-  within,
 } from '../soak/soak.plan';
 import { hostSoakVenue } from '../soak/soak.venue';
 import {
   appChaos,
   clockChaos,
   emptyCounts,
+  everyUntil,
   faketimeEnv,
   findFaketime,
   natsChaos,
-  pause,
   storeChaos,
 } from '../soak/soak.chaos';
 import { costInvariant, CostSample, costTrends, soakInvariants } from '../soak/soak.invariants';
@@ -61,8 +61,6 @@ export const DEFAULT_SOAK_BARS = path.join(
   root,
   'tools/keel/demo-data/binance-usdm-btcusdt-1m-2024-01-01_2024-02-15.csv.gz',
 );
-/** Settings an operator may pass to every app; every other KEEL_* is the soak's. */
-const PASSED_THROUGH = new Set(['KEEL_LOG_LEVEL']);
 /** How long the settle phase may take before the run is judged as it stands. */
 const SETTLE_MS = 5 * 60_000;
 
@@ -192,11 +190,7 @@ export const soakCommand: Command = {
       io.progress(
         'clock steps: off (libfaketime not found: apt-get install faketime, or set KEEL_FAKETIME_LIB)',
       );
-    const baseEnv: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env))
-      if (v !== undefined && !k.startsWith('VENUE_') && (!k.startsWith('KEEL_') || PASSED_THROUGH.has(k)))
-        baseEnv[k] = v;
-    delete baseEnv['NATS_URL'];
+    const baseEnv = sessionBaseEnv(process.env);
     Object.assign(baseEnv, {
       KEEL_NATS_URL: nats.url,
       KEEL_STORE_URI: storeUri,
@@ -325,11 +319,7 @@ export const soakCommand: Command = {
           : []),
         (async () => {
           const r = stream(13);
-          for (;;) {
-            await pause(within(CHAOS.targetEvery, r), stop.signal);
-            if (stop.signal.aborted) break;
-            await setTarget(targetQty(r));
-          }
+          await everyUntil(CHAOS.targetEvery, r, stop.signal, () => setTarget(targetQty(r)));
         })(),
       ];
       const report = setInterval(() => {

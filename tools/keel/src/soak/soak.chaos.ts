@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 import Database from 'better-sqlite3';
 import type { NatsServer } from '@keel/testing';
 import type { Supervisor } from '../supervise/supervisor';
+import { pause } from '../supervise/session';
 import type { CostSample } from './soak.invariants';
 import { ChaosRanges, SoakApp, within } from './soak.plan';
 
@@ -43,19 +44,6 @@ export const emptyCounts = (apps: readonly string[]): ChaosCounts => ({
   clockSteps: 0,
   restartsNotReady: 0,
 });
-
-/** A sleep that ends early when `signal` aborts. */
-export const pause = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done);
-  });
 
 /** What an app's /metrics (Prometheus text) says of its cost so far. */
 export interface CostReading {
@@ -166,19 +154,33 @@ export const appChaos = async (c: AppChaos): Promise<void> => {
   await ready;
 };
 
-/** Stop and start NATS until `stop`; leaves it running. */
-export const natsChaos = async (o: {
-  readonly nats: NatsServer;
+/** `act` after each wait drawn from `every`, until `stop` aborts (checked after each wait). */
+export const everyUntil = async (
+  every: readonly [number, number],
+  rnd: () => number,
+  stop: AbortSignal,
+  act: () => Promise<void>,
+): Promise<void> => {
+  for (;;) {
+    await pause(within(every, rnd), stop);
+    if (stop.aborted) return;
+    await act();
+  }
+};
+
+/** What each chaos loop is given: its ranges, its random stream, when to stop, where to count and say what it did. */
+export interface LoopChaos {
   readonly ranges: ChaosRanges;
   readonly rnd: () => number;
   readonly stop: AbortSignal;
   readonly counts: ChaosCounts;
   readonly note: (line: string) => void;
-}): Promise<void> => {
+}
+
+/** Stop and start NATS until `stop`; leaves it running. */
+export const natsChaos = async (o: LoopChaos & { readonly nats: NatsServer }): Promise<void> => {
   try {
-    for (;;) {
-      await pause(within(o.ranges.natsEvery, o.rnd), o.stop);
-      if (o.stop.aborted) break;
+    await everyUntil(o.ranges.natsEvery, o.rnd, o.stop, async () => {
       const crash = o.rnd() < 0.5;
       if (crash) await o.nats.kill();
       else await o.nats.stop();
@@ -188,28 +190,19 @@ export const natsChaos = async (o: {
       o.note(`chaos: NATS ${crash ? 'SIGKILLed' : 'stopped'}, down ${(down / 1000).toFixed(1)} s`);
       await new Promise((r) => setTimeout(r, down));
       await o.nats.restart();
-    }
+    });
   } finally {
     if (!o.nats.running()) await o.nats.restart();
   }
 };
 
 /** Lock the store file now and then until `stop`; leaves it unlocked. */
-export const storeChaos = async (o: {
-  readonly storePath: string;
-  readonly ranges: ChaosRanges;
-  readonly rnd: () => number;
-  readonly stop: AbortSignal;
-  readonly counts: ChaosCounts;
-  readonly note: (line: string) => void;
-}): Promise<void> => {
+export const storeChaos = async (o: LoopChaos & { readonly storePath: string }): Promise<void> => {
   const db = new Database(o.storePath);
   // Taking the lock waits for a writer's transaction (milliseconds), never for ever.
   db.pragma('busy_timeout = 30000');
   try {
-    for (;;) {
-      await pause(within(o.ranges.storeEvery, o.rnd), o.stop);
-      if (o.stop.aborted) break;
+    await everyUntil(o.ranges.storeEvery, o.rnd, o.stop, async () => {
       const hold = within(o.ranges.storeLocked, o.rnd);
       db.exec('BEGIN EXCLUSIVE');
       const at = Date.now();
@@ -223,7 +216,7 @@ export const storeChaos = async (o: {
       o.counts.storeOutages++;
       o.counts.storeLockedMs += held;
       o.counts.longestOutageMs = Math.max(o.counts.longestOutageMs, held);
-    }
+    });
   } finally {
     db.close();
   }
@@ -254,28 +247,22 @@ export const faketimeEnv = (lib: string, file: string): Record<string, string> =
 });
 
 /** Step one app's system clock now and then until `stop`; leaves every clock at +0. */
-export const clockChaos = async (o: {
-  readonly files: Readonly<Record<string, string>>;
-  readonly ranges: ChaosRanges;
-  readonly rnd: () => number;
-  readonly stop: AbortSignal;
-  readonly counts: ChaosCounts;
-  readonly note: (line: string) => void;
-}): Promise<void> => {
+export const clockChaos = async (
+  o: LoopChaos & { readonly files: Readonly<Record<string, string>> },
+): Promise<void> => {
   const apps = Object.keys(o.files);
   try {
-    for (;;) {
-      await pause(within(o.ranges.clockEvery, o.rnd), o.stop);
-      if (o.stop.aborted || apps.length === 0) break;
-      const app = apps[Math.floor(o.rnd() * apps.length)]!;
-      const secs = Math.max(1, Math.round(within(o.ranges.clockStep, o.rnd) / 1000));
-      const step = `${o.rnd() < 0.5 ? '-' : '+'}${secs}`;
-      fs.writeFileSync(o.files[app]!, `${step}\n`);
-      o.counts.clockSteps++;
-      o.note(`chaos: ${app}'s clock stepped ${step} s`);
-      await pause(within(o.ranges.clockHeld, o.rnd), o.stop);
-      fs.writeFileSync(o.files[app]!, '+0\n');
-    }
+    if (apps.length > 0)
+      await everyUntil(o.ranges.clockEvery, o.rnd, o.stop, async () => {
+        const app = apps[Math.floor(o.rnd() * apps.length)] ?? apps[0]!;
+        const secs = Math.max(1, Math.round(within(o.ranges.clockStep, o.rnd) / 1000));
+        const step = `${o.rnd() < 0.5 ? '-' : '+'}${secs}`;
+        fs.writeFileSync(o.files[app]!, `${step}\n`);
+        o.counts.clockSteps++;
+        o.note(`chaos: ${app}'s clock stepped ${step} s`);
+        await pause(within(o.ranges.clockHeld, o.rnd), o.stop);
+        fs.writeFileSync(o.files[app]!, '+0\n');
+      });
   } finally {
     for (const f of Object.values(o.files)) fs.writeFileSync(f, '+0\n');
   }

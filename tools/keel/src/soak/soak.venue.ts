@@ -8,8 +8,9 @@
  */
 import * as E from 'fp-ts/Either';
 import { Clock } from '@keel/clock';
-import { Fill, Position, VenueAdapter } from '@keel/venue-domain';
+import { Fill, Position } from '@keel/venue-domain';
 import {
+  countingPlacements,
   loadSimMarkets,
   misbehavingVenue,
   MisbehavingVenue,
@@ -38,21 +39,12 @@ export const hostSoakVenue = async (plan: SoakPlan, clock: Clock): Promise<E.Eit
     markets: markets.right,
     balances: { USDT: '1000000' },
   });
-  const applied = new Map<string, number>();
-  const counting: VenueAdapter = {
-    ...sim,
-    placeOrder: (o) => async () => {
-      const r = await sim.placeOrder(o)();
-      // Applied: the simulator took it (a duplicate client id it refuses is not a second order).
-      if (E.isRight(r)) applied.set(o.clientOrderId, (applied.get(o.clientOrderId) ?? 0) + 1);
-      return r;
-    },
-  };
-  const venue = misbehavingVenue(counting, clock, plan.misbehaviour);
+  const counted = countingPlacements(sim);
+  const venue = misbehavingVenue(counted.adapter, clock, plan.misbehaviour);
   const server = await serveVenue(venue);
   return E.right({
     url: server.url,
-    applied,
+    applied: counted.applied,
     fills: () => sim.allFills(),
     positions: async () => {
       const p = await sim.fetchPositions()();

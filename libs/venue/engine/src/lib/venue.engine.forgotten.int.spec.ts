@@ -10,49 +10,32 @@
  * and recorded; the one it fills is left to the fold as filled, the adopted one (quantity
  * unknown) is recorded as cancelled with that fill's quantity.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import Decimal from 'decimal.js';
-import * as E from 'fp-ts/Either';
 import { Registry } from 'prom-client';
-import { deriveId, EventData, EventType, newEvent, NewEvent } from '@keel/events';
-import { openSqliteEventStore, TestableEventStore } from '@keel/event-store';
 import { createLogger, createVirtualClock } from '@keel/runtime';
 import { BINANCE_USDM_BTCUSDT } from '@keel/venue-domain';
 import { createSimulatedVenue, loadMarket, misbehavingVenue } from '@keel/venue-sim';
 import { SIM_BTCUSDT_ENGINE } from '../testing/engine.settings';
+import {
+  childOrderRequest,
+  ok,
+  RECORDED_BTC_MINUTE,
+  recordedBy,
+  sqliteStorePerTest,
+} from '../testing/engine.store.fixture';
 import { createVenueEngine } from './venue.engine';
 import { venueStream } from './gateway.app';
 
-const SIM_TEST_DATA = path.resolve(__dirname, '../../../sim/test-data');
 const account = 'forget-1';
 const BTC = BINANCE_USDM_BTCUSDT.symbol;
 const DAY = 86_400_000;
-const ok = <A>(r: E.Either<unknown, A>): A => {
-  if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
-  return r.right;
-};
 
 describe('venue engine start-up: an order the venue forgot is settled from its trades', () => {
-  let dir: string;
-  let store: TestableEventStore;
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-gw-forgot-'));
-    store = ok(openSqliteEventStore({ path: path.join(dir, 'keel.sqlite') }));
-  });
-  afterEach(async () => {
-    await store.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const fixture = sqliteStorePerTest('keel-gw-forgot-');
 
   it('records the fills of forgotten orders read from the trades over their life: filled, or cancelled with what filled', async () => {
-    const events = ok(
-      await loadMarket({
-        quotes: path.join(SIM_TEST_DATA, 'binance-usdm-btcusdt-2024-07-18T2358-1min-bbo.csv.gz'),
-        trades: path.join(SIM_TEST_DATA, 'binance-usdm-btcusdt-2024-07-18T2358-1min-trades.csv.gz'),
-      }),
-    );
+    const events = ok(await loadMarket(RECORDED_BTC_MINUTE));
+    const store = fixture.store();
     const t0 = (events[0]?.venueAt ?? 0) + 1000;
     const clock = createVirtualClock(t0);
     const sim = createSimulatedVenue({
@@ -91,34 +74,16 @@ describe('venue engine start-up: an order the venue forgot is settled from its t
     expect(venueFills.map((f) => f.clientOrderId)).toEqual(['kreq', 'kadopt']);
 
     // The log: kreq requested (0.01) and accepted, kadopt accepted only (placed outside Keel); no fill recorded.
-    const meta = {
-      correlationId: 'c',
-      causationId: null,
-      producer: 'gateway',
-      occurredAt: new Date(placedAt).toISOString(),
-    };
-    const ev = <T extends EventType>(type: T, id: string, data: EventData<T>): NewEvent =>
-      ok(newEvent(type, deriveId('forgot-spec', id), data, meta)) as NewEvent;
+    const ev = recordedBy('forgot-spec', placedAt);
     ok(
       await store.append(
         'parent-p',
         [
-          ev('ChildOrderRequested', 'req', {
-            accountId: account,
-            instrument: BTC,
-            parentOrderId: 'p',
-            clientOrderId: 'kreq',
-            side: 'buy',
-            qty: '0.01',
-            orderType: 'market',
-            limitPrice: null,
-            postOnly: false,
-            reduceOnly: false,
-            validUntil: null,
-            seq: 0,
-            kind: 'taker',
-            reason: 'slice',
-          }),
+          ev(
+            'ChildOrderRequested',
+            'req',
+            childOrderRequest({ accountId: account, instrument: BTC, clientOrderId: 'kreq' }),
+          ),
         ],
         'any',
       )(),

@@ -11,50 +11,33 @@
  * the embedded SQLite store, the runtime's own replay (`runEngine`); the bus is the in-memory
  * one (nothing is published on it: the replay is what is under test).
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import Decimal from 'decimal.js';
-import * as E from 'fp-ts/Either';
 import { Registry } from 'prom-client';
 import { createMemoryBus } from '@keel/bus';
 import { createRealClock } from '@keel/clock';
-import { deriveId, EventData, EventType, newEvent, NewEvent } from '@keel/events';
-import { openSqliteEventStore, TestableEventStore } from '@keel/event-store';
 import { createLogger, runEngine } from '@keel/runtime';
-import { BINANCE_USDM_BTCUSDT, VenueAdapter } from '@keel/venue-domain';
-import { createSimulatedVenue, loadMarket, misbehavingVenue } from '@keel/venue-sim';
+import { BINANCE_USDM_BTCUSDT } from '@keel/venue-domain';
+import { countingPlacements, createSimulatedVenue, loadMarket, misbehavingVenue } from '@keel/venue-sim';
 import { SIM_BTCUSDT_ENGINE } from '../testing/engine.settings';
+import {
+  childOrderRequest,
+  ok,
+  RECORDED_BTC_MINUTE,
+  recordedBy,
+  sqliteStorePerTest,
+} from '../testing/engine.store.fixture';
 import { createVenueEngine } from './venue.engine';
 import { venueStream } from './gateway.app';
 
-const SIM_TEST_DATA = path.resolve(__dirname, '../../../sim/test-data');
 const account = 'replay-1';
 const BTC = BINANCE_USDM_BTCUSDT.symbol;
-const ok = <A>(r: E.Either<unknown, A>): A => {
-  if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
-  return r.right;
-};
 
 describe('venue engine replay: a request an earlier run placed and closed is not placed again', () => {
-  let dir: string;
-  let store: TestableEventStore;
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-gw-replay-'));
-    store = ok(openSqliteEventStore({ path: path.join(dir, 'keel.sqlite') }));
-  });
-  afterEach(async () => {
-    await store.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const fixture = sqliteStorePerTest('keel-gw-replay-');
 
   it('takes the outcome recorded later in the log, even when the venue no longer finds the order', async () => {
-    const events = ok(
-      await loadMarket({
-        quotes: path.join(SIM_TEST_DATA, 'binance-usdm-btcusdt-2024-07-18T2358-1min-bbo.csv.gz'),
-        trades: path.join(SIM_TEST_DATA, 'binance-usdm-btcusdt-2024-07-18T2358-1min-trades.csv.gz'),
-      }),
-    );
+    const events = ok(await loadMarket(RECORDED_BTC_MINUTE));
+    const store = fixture.store();
     const clock = createRealClock();
     const sim = createSimulatedVenue({
       venue: 'binanceusdm-sim',
@@ -73,15 +56,7 @@ describe('venue engine replay: a request an earlier run placed and closed is not
       balances: { USDT: '100000' },
       latencyMs: 0,
     });
-    const placed = new Map<string, number>();
-    const counting: VenueAdapter = {
-      ...sim,
-      placeOrder: (o) => async () => {
-        const r = await sim.placeOrder(o)();
-        if (E.isRight(r)) placed.set(o.clientOrderId, (placed.get(o.clientOrderId) ?? 0) + 1);
-        return r;
-      },
-    };
+    const { adapter: counting, applied: placed } = countingPlacements(sim);
     const venue = misbehavingVenue(counting, clock, {
       lateApplyChance: 0,
       lateApplyMs: 0,
@@ -103,34 +78,24 @@ describe('venue engine replay: a request an earlier run placed and closed is not
     };
 
     // An earlier run: k1 requested, placed, accepted, then cancelled; all recorded. No snapshot.
-    const meta = {
-      correlationId: 'c',
-      causationId: null,
-      producer: 'gateway',
-      occurredAt: new Date().toISOString(),
-    };
-    const ev = <T extends EventType>(type: T, id: string, data: EventData<T>): NewEvent =>
-      ok(newEvent(type, deriveId('replay-spec', id), data, meta)) as NewEvent;
+    const ev = recordedBy('replay-spec', clock.now());
     ok(
       await store.append(
         'parent-p',
         [
-          ev('ChildOrderRequested', 'req', {
-            accountId: account,
-            instrument: BTC,
-            parentOrderId: 'p',
-            clientOrderId: 'k1',
-            side: 'buy',
-            qty: '0.01',
-            orderType: 'limit',
-            limitPrice: '30000',
-            postOnly: false,
-            reduceOnly: false,
-            validUntil: null,
-            seq: 0,
-            kind: 'passive',
-            reason: 'post',
-          }),
+          ev(
+            'ChildOrderRequested',
+            'req',
+            childOrderRequest({
+              accountId: account,
+              instrument: BTC,
+              clientOrderId: 'k1',
+              orderType: 'limit',
+              limitPrice: '30000',
+              kind: 'passive',
+              reason: 'post',
+            }),
+          ),
         ],
         'any',
       )(),

@@ -11,42 +11,22 @@
  * A snapshot that holds no log of the account at all (it was given to this gateway since) is
  * no starting point for it: that account is folded from the start, k-before included.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import * as E from 'fp-ts/Either';
 import { Registry } from 'prom-client';
 import { appSnapshotKey, deriveId, newEvent, NewEvent } from '@keel/events';
-import { openSqliteEventStore, TestableEventStore } from '@keel/event-store';
 import { createLogger, createVirtualClock } from '@keel/runtime';
 import { BINANCE_USDM_BTCUSDT } from '@keel/venue-domain';
 import { createSimulatedVenue, loadMarket } from '@keel/venue-sim';
 import { SIM_BTCUSDT_ENGINE } from '../testing/engine.settings';
+import { ok, RECORDED_BTC_MINUTE, sqliteStorePerTest } from '../testing/engine.store.fixture';
 import { createVenueEngine, GATEWAY_APP } from './venue.engine';
 import { gatewayProjection, GatewayState, venueStream } from './gateway.app';
 import { emptyAccountLog } from './reconciliation';
 
-const SIM_TEST_DATA = path.resolve(__dirname, '../../../sim/test-data');
 const account = 'snap-1';
 const BTC = BINANCE_USDM_BTCUSDT.symbol;
 
-const ok = <A>(r: E.Either<unknown, A>): A => {
-  if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
-  return r.right;
-};
-
 describe('venue engine start-up: the account log is folded on from the snapshot', () => {
-  let dir: string;
-  let store: TestableEventStore;
-
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-gw-start-'));
-    store = ok(openSqliteEventStore({ path: path.join(dir, 'keel.sqlite') }));
-  });
-  afterEach(async () => {
-    await store.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const fixture = sqliteStorePerTest('keel-gw-start-');
 
   it.each([
     [
@@ -60,12 +40,8 @@ describe('venue engine start-up: the account log is folded on from the snapshot'
       ['k-before', 'k-tail'],
     ],
   ])('%s', async (_title, snapshotHoldsAccount, expected) => {
-    const events = ok(
-      await loadMarket({
-        quotes: path.join(SIM_TEST_DATA, 'binance-usdm-btcusdt-2024-07-18T2358-1min-bbo.csv.gz'),
-        trades: path.join(SIM_TEST_DATA, 'binance-usdm-btcusdt-2024-07-18T2358-1min-trades.csv.gz'),
-      }),
-    );
+    const events = ok(await loadMarket(RECORDED_BTC_MINUTE));
+    const store = fixture.store();
     const t0 = events[0]?.venueAt ?? 0;
     const clock = createVirtualClock(t0 + 1000);
     const meta = {
