@@ -246,7 +246,7 @@ export const soakCommand: Command = {
       // ---- targets, as the optimizer sets them --------------------------------------------------
       let targets = 0;
       let lastTarget = { id: '', qty: '0' };
-      const setTarget = async (qty: string): Promise<void> => {
+      const setTarget = async (qty: string, horizonSec = plan.horizonSec): Promise<void> => {
         const n = ++targets;
         const id = deriveId('keel-soak', String(seed), SOAK_ACCOUNT, SOAK_INSTRUMENT, String(n));
         const e = newEvent(
@@ -256,7 +256,7 @@ export const soakCommand: Command = {
             accountId: SOAK_ACCOUNT,
             instrument: SOAK_INSTRUMENT,
             targetQty: qty,
-            horizonSec: plan.horizonSec,
+            horizonSec,
             reason: `soak target ${n}`,
           },
           {
@@ -337,7 +337,9 @@ export const soakCommand: Command = {
       // ---- settle: everything up, a last target, every fill recorded ---------------------------
       io.progress(`chaos over after ${(chaosMs / 60_000).toFixed(1)} min (${counts.kills} kills); settling`);
       for (const app of SOAK_APPS) if (!supervisor.pids().has(app)) await supervisor.restart(app);
-      await setTarget(targetQty(rnd));
+      // The last one is judged to the lot (the account must hold it): five horizons to get there, so a
+      // loaded machine's slow cycles cannot make it miss its deadline and end short.
+      await setTarget(targetQty(rnd), plan.horizonSec * 5);
       const settled = await settle(store, venue.right, lastTarget, interrupted.signal);
       io.progress(settled ? 'settled' : `not settled after ${SETTLE_MS / 60_000} min: judging as it stands`);
       // The relay stops last, once it has published what the others appended as they stopped.
