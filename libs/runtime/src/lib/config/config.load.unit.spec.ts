@@ -71,6 +71,8 @@ describe('loadConfig with BaseAppConfig', () => {
       natsPassword: '',
       natsTlsCa: '',
       storeUri: 'sqlite:./data/keel.sqlite',
+      storeUser: '',
+      storePassword: '',
       httpHost: '127.0.0.1',
       httpPort: 8080,
       logLevel: 'info',
