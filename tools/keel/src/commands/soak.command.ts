@@ -2,7 +2,7 @@
  * `keel soak`: the gateway and execution (and the relay between them and the store) traded
  * for days of session time, accelerated, under chaos, then judged.
  *
- *   keel soak [--days 7] [--minutes 30] [--seed N] [--data <dir>] [--bars <file>] [--json]
+ *   keel soak [--days 7] [--minutes 30] [--seed N] [--data <dir>] [--bars <file>] [--lease-ttl-ms 0] [--json]
  *
  * Each app is its own process on one accelerated clock (days of recorded 1-minute bars in
  * --minutes of wall time; the window of the file is picked by the seed). The venue is the
@@ -90,6 +90,12 @@ const OPTIONS = {
     description: 'recorded 1-minute bars the venue replays',
     defaultText: 'the 45 days of BTCUSDT in tools/keel/demo-data',
   },
+  'lease-ttl-ms': {
+    type: 'string',
+    valueName: 'ms',
+    description: "the gateway's account lease (KEEL_LEASE_TTL_MS; 0 = off, else at least 500)",
+    defaultText: '0',
+  },
 } as const satisfies OptionSpecs;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -115,6 +121,9 @@ export const soakCommand: Command = {
       );
     const seed = intFlag('seed', flags.seed, Date.now() % 1_000_000, 0);
     const bars = path.resolve(flags.bars ?? DEFAULT_SOAK_BARS);
+    const leaseTtlMs = intFlag('lease-ttl-ms', flags['lease-ttl-ms'], 0, 0);
+    if (leaseTtlMs > 0 && leaseTtlMs < 500)
+      throw new UsageError(`--lease-ttl-ms must be 0 (off) or at least 500 (got ${leaseTtlMs})`);
     const read = await readBars(bars);
     if (E.isLeft(read)) throw new UsageError(`--bars: ${read.left.message}`);
     if (read.right.length < 2) throw new UsageError(`--bars: ${bars} holds fewer than two bars`);
@@ -212,7 +221,9 @@ export const soakCommand: Command = {
         env: {
           ...baseEnv,
           ...plan.appEnv[app],
-          ...(app === 'gateway' ? { KEEL_VENUE_URL: venue.right.url } : {}),
+          ...(app === 'gateway'
+            ? { KEEL_VENUE_URL: venue.right.url, KEEL_LEASE_TTL_MS: String(leaseTtlMs) }
+            : {}),
           ...users.envFor(app),
           ...(faketime ? faketimeEnv(faketime, clockFiles[app]!) : {}),
           KEEL_HTTP_PORT: String(port),
@@ -400,6 +411,7 @@ export const soakCommand: Command = {
         days,
         minutes,
         speed: plan.speed,
+        leaseTtlMs,
         window: { from: clockStart, bars: path.basename(bars) },
         wallSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
         chaos: { ...counts, clockSteps: faketime ? counts.clockSteps : 'off (no libfaketime)' },
@@ -420,7 +432,7 @@ export const soakCommand: Command = {
       io.result(result, () =>
         [
           '',
-          `soak: ${days} days at ${plan.speed}× in ${result.wallSeconds} s wall, seed ${seed}`,
+          `soak: ${days} days at ${plan.speed}× in ${result.wallSeconds} s wall, seed ${seed}${leaseTtlMs > 0 ? `, gateway lease ${leaseTtlMs} ms` : ''}`,
           `chaos: ${counts.kills} kills (${Object.entries(counts.killsByApp)
             .map(([a, n]) => `${a} ${n}`)
             .join(
