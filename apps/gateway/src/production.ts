@@ -153,6 +153,12 @@ export const GatewayConfig = {
     description:
       'how far back start-up reconciliation reads fills (at most 48 h: the horizon of fill ids kept)',
   }),
+  fillLookbackMs: Type.Integer({
+    default: 10 * 60_000,
+    minimum: 1000,
+    description:
+      'how far back each cycle reads fills from its last full read: longer than the venue ever takes to list a fill (an accelerated session scales it with its clock)',
+  }),
   fundingPollMs: Type.Integer({
     default: 60_000,
     minimum: 10,
@@ -220,6 +226,7 @@ export const startGateway = async (
       windowMs: config.windowMs,
       reconcileFillsMs: config.reconcileFillsMs,
       fundingPollMs: config.fundingPollMs,
+      fillLookbackMs: config.fillLookbackMs,
       notFoundHorizonMs: config.notFoundHorizonMs,
       credentialsPath: (accountId) => `${credentialPrefix(accountId)}API_KEY`,
     },

@@ -54,7 +54,12 @@ const APP_ONLY_SETTINGS: Readonly<Record<string, readonly string[]>> = {
   'balance-aggregator': ['KEEL_BALANCES'],
   relay: ['KEEL_EVENTS_MAX_AGE_HOURS', 'KEEL_DEAD_LETTERS_MAX_AGE_HOURS'],
   execution: ['KEEL_CHILD_VALIDITY_MS'],
-  gateway: ['KEEL_NOT_FOUND_HORIZON_MS', 'KEEL_RECONCILE_FILLS_MS', 'KEEL_LEASE_TTL_MS'],
+  gateway: [
+    'KEEL_NOT_FOUND_HORIZON_MS',
+    'KEEL_RECONCILE_FILLS_MS',
+    'KEEL_LEASE_TTL_MS',
+    'KEEL_FILL_LOOKBACK_MS',
+  ],
 };
 const othersOnly = (app: string): ReadonlySet<string> =>
   new Set(

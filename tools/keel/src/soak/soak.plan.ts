@@ -155,6 +155,9 @@ export const buildSoakPlan = (o: SoakOptions, pick: () => number): SoakPlan => {
         KEEL_WINDOW_MS: String(virtualMs(50)),
         KEEL_FUNDING_POLL_MS: String(virtualMs(5_000)),
         KEEL_NOT_FOUND_HORIZON_MS: String(virtualMs(3_000)),
+        // The venue lists fills 300 ms of wall time late: the cycle must look back far more
+        // than that in wall time (10 min of session time is under a second at 960×).
+        KEEL_FILL_LOOKBACK_MS: String(virtualMs(15_000)),
         KEEL_SNAPSHOT_EVERY: '50',
       },
       execution: {

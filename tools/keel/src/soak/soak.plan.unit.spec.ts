@@ -16,6 +16,10 @@ describe('soak plan', () => {
     // A late send is applied well inside the gateway's not-found horizon (both on the session clock).
     expect(p.misbehaviour.lateApplyMs).toBeLessThan(Number(p.appEnv.gateway['KEEL_NOT_FOUND_HORIZON_MS']));
     expect(p.horizonSec).toBe(2016);
+    // Fills the venue lists late are still inside the cycle's look-back, with room for slow cycles.
+    expect(Number(p.appEnv.gateway['KEEL_FILL_LOOKBACK_MS'])).toBeGreaterThanOrEqual(
+      40 * p.misbehaviour.fillDelayMs,
+    );
   });
 
   it('picks the window by the seed, always whole days inside the data, with room for the settle phase', () => {

@@ -65,6 +65,11 @@ export interface VenueEngineSettings {
   /** How far back start-up reconciliation reads fills. */
   readonly reconcileFillsMs: number;
   readonly fundingPollMs: number;
+  /**
+   * How far back each cycle reads fills from its last full read (default 10 min): longer than
+   * the venue ever takes to list a fill, or a late-listed fill is never read while running.
+   */
+  readonly fillLookbackMs?: number;
   /** OKX: the book (sub-account) the accounts trade, for their account model. */
   readonly okxBook?: 'usd' | 'coin';
   /** Where an account's credentials are configured (named when the venue refuses them). */
@@ -428,7 +433,11 @@ export const createVenueEngine = (
         cycle: name,
         now,
         meta: meta(`gateway-cycle-${name}`, now),
-        settings: { ...DEFAULT_CYCLE_SETTINGS, fundingPollMs: settings.fundingPollMs },
+        settings: {
+          ...DEFAULT_CYCLE_SETTINGS,
+          fundingPollMs: settings.fundingPollMs,
+          ...(settings.fillLookbackMs !== undefined ? { fillLookbackMs: settings.fillLookbackMs } : {}),
+        },
       });
     const storeAccounts =
       (out: CycleOutput): TE.TaskEither<KeelError, void> =>
