@@ -1,11 +1,11 @@
 /**
- * Regenerates src/lib/slippage.calibration.json from the shared depth snapshots:
- *   npx tsx --tsconfig tsconfig.json libs/venue/sim/scripts/calibrate-slippage.ts [depth.csv.gz] > libs/venue/sim/src/lib/slippage.calibration.json
+ * Regenerates src/lib/depth.calibration.json from the shared depth snapshots:
+ *   npx tsx --tsconfig tsconfig.json libs/venue/sim/scripts/calibrate-slippage.ts [depth.csv.gz] > libs/venue/sim/src/lib/depth.calibration.json
  * The default input is the workspace copy of data/market (not committed to this project: 3 MB).
  */
 import * as E from 'fp-ts/Either';
 import { readDepthSnapshots } from '../src/lib/csv.readers';
-import { calibrateImpactCurve } from '../src/lib/slippage.model';
+import { calibrateDepthCurve, DEPTH_GRID } from '../src/lib/slippage.model';
 
 const DEFAULT_FILE = '/work/shared/data/market/binance-usdm-btcusdt-depth1000-snapshots-2024-10-31.csv.gz';
 const SOURCE =
@@ -19,8 +19,7 @@ const main = async (file: string): Promise<number> => {
     console.error(r.left.message);
     return 1;
   }
-  const curve = calibrateImpactCurve(r.right, ['0.5', '1', '2', '4', '8', '16', '32'], SOURCE);
-  console.log(JSON.stringify(curve, null, 2));
+  console.log(JSON.stringify(calibrateDepthCurve(r.right, DEPTH_GRID, SOURCE), null, 2));
   return 0;
 };
 

@@ -10,3 +10,4 @@ export * from './lib/bars';
 export * from './lib/venue-http';
 export * from './lib/misbehaving.venue';
 export * from './lib/placement-count';
+export * from './lib/sim.fill-model';

@@ -3,7 +3,8 @@
  * queue, and how prints and quotes deplete the queue ahead of it and fill it. The queue
  * model itself is documented in simulated.venue.ts and ../../README.md. These functions
  * mutate the WorkingOrders they are given (the venue owns them) and report fills through
- * `fill`, which returns the quantity it actually booked.
+ * `fill`, which returns the quantity it actually booked (it may book less: reduce-only, the
+ * participation cap).
  */
 import Decimal from 'decimal.js';
 import { exact, Instrument, OrderState, remainingQty, Side } from '@keel/venue-domain';
@@ -74,25 +75,69 @@ export const matchTrade = (orders: readonly WorkingOrder[], ev: TradeEvent, fill
   }
 };
 
-/** A quote: a crossing opposite touch fills (inferred trade-through); our touch resizes the queue. */
-export const matchQuote = (orders: readonly WorkingOrder[], bid: Touch, ask: Touch, fill: FillFn): void => {
-  // Orders behind our side's touch are untouched by a quote: filter before sorting.
-  const reachable = orders.filter((o) =>
-    o.state.request.side === 'buy' ? limitOf(o).gte(bid.price) : limitOf(o).lte(ask.price),
-  );
-  if (reachable.length === 0) return;
+/** How a quote fills resting orders (the strict rules are settings of the venue). */
+export interface QuoteMatching {
+  /** Whether a quote fills at all (not where prints exist: they are the traded volume). */
+  readonly fills: boolean;
+  /**
+   * The opposite touch's size still available to us: its displayed size, less what we already
+   * took from that level (liquidity consumption), or the displayed size when not consumed.
+   */
+  readonly available: (side: Side) => Decimal;
+  /** Record that we took `qty` of the opposite touch of `side`. */
+  readonly consume: (side: Side, qty: Decimal) => void;
+  /**
+   * Resolve trade-throughs: our side's touch before this quote (null: unknown, or the rule is
+   * off). A buy at P whose bid was at or above P and is now below it (the ask still above P)
+   * was traded through: that level's displayed size left at or through P, and fills us.
+   */
+  readonly previousOwn: (side: Side) => Touch | null;
+}
+
+/**
+ * A quote: a crossing opposite touch is an inferred trade at or through our price. It fills
+ * at most what it shows and (consumed) never the same size twice; the queue ahead at our price
+ * is gone (the recorded book has no bid left at it). Our own touch moving from our price to
+ * below it (a buy) means the level traded through us: the order is resolved with up to the
+ * size that left. What volume cannot fill stays first in line for the next volume at or
+ * through its price, never re-queued. Our own touch at our price resizes the queue ahead.
+ */
+export const matchQuote = (
+  orders: readonly WorkingOrder[],
+  bid: Touch,
+  ask: Touch,
+  fill: FillFn,
+  how: QuoteMatching,
+): void => {
   for (const side of ['buy', 'sell'] as const) {
     const own = side === 'buy' ? bid : ask;
     const opp = side === 'buy' ? ask : bid;
-    let available = exact(opp.qty ?? 0);
-    for (const o of byPriority(reachable, side)) {
+    let available: Decimal | null = null;
+    const prev = how.fills ? how.previousOwn(side) : null;
+    let through: Decimal | null = null;
+    for (const o of byPriority(orders, side)) {
       const p = limitOf(o);
       const crossed = side === 'buy' ? opp.price.lte(p) : opp.price.gte(p);
-      if (crossed && available.gt(0)) {
+      const behind = side === 'buy' ? own.price.gt(p) : own.price.lt(p);
+      if (behind && !crossed) break; // this and every worse-priced order are behind the touch
+      if (crossed) {
         o.queueAhead = exact(0);
-        available = available.minus(fill(o, Decimal.min(remainingQty(o.state), available), p));
+        if (!how.fills) continue;
+        available ??= how.available(side);
+        if (available.lte(0)) continue;
+        const q = fill(o, Decimal.min(remainingQty(o.state), available), p);
+        available = available.minus(q);
+        how.consume(side, q);
       } else if (own.price.eq(p)) o.queueAhead = Decimal.min(o.queueAhead, own.qty ?? o.queueAhead);
-      else if (side === 'buy' ? own.price.lt(p) : own.price.gt(p)) o.queueAhead = exact(0);
+      else {
+        // Our side's touch is now worse than our price: nothing is ahead of us any more.
+        o.queueAhead = exact(0);
+        const wasAtOrThrough = prev !== null && (side === 'buy' ? prev.price.gte(p) : prev.price.lte(p));
+        if (!wasAtOrThrough) continue;
+        through ??= exact(prev.qty ?? 0);
+        if (through.lte(0)) continue;
+        through = through.minus(fill(o, Decimal.min(remainingQty(o.state), through), p));
+      }
     }
   }
 };

@@ -93,13 +93,13 @@ describe('golden: passive buy at the touch on the 2024-10-28 trade tape (trade-o
   });
 });
 
-describe('golden: market orders against the 2024-07-18 tick BBO (calibrated impact)', () => {
+describe('golden: market orders against the 2024-07-18 tick BBO (the depth curve beyond the displayed touch)', () => {
   // At 23:58:20.000 the last quote (23:58:19.905) is bid 63947.90 × 18.150 / ask 63948.00 × 12.802.
   const at = 1721347100000;
   const load = async () =>
     right(await loadMarket({ quotes: TEST_DATA.bbo20240718, trades: TEST_DATA.trades20240718 }));
 
-  it('a 2 BTC buy is inside the touch: it pays the ask, 63948.0, no impact', async () => {
+  it('a 2 BTC buy is inside the displayed touch: it pays the ask, 63948.0, no impact', async () => {
     const { clock, venue } = venueOn(await load());
     clock.advanceTo(at);
     const o = right(
@@ -117,9 +117,10 @@ describe('golden: market orders against the 2024-07-18 tick BBO (calibrated impa
     expect(plain(o)).toMatchObject({ status: 'filled', filledQty: '2', avgFillPrice: '63948' });
   });
 
-  it('a 20 BTC buy pays 0.2044 bps over the ask: 63949.30709712, fee 639.4930709712', async () => {
-    // ratio 20 / 12.802 = 1.56226; curve (1, 0) → (2, 0.3635): 0.3635 × 0.56226 = 0.204380… → 0.2044 (rounded up).
-    // price = 63948.0 × (1 + 0.2044 / 10⁴) = 63949.30709712; fee = 20 × price × 0.0005.
+  it('a 20 BTC buy pays 0.3867 bps over the ask: 63950.47286916, fee 639.5047286916', async () => {
+    // 12.802 at the ask, the rest along the depth curve from 12.802 on: W(x) = x × avg(x), avg linear between
+    // (10, 0.3218) and (20, 0.6518): avg(12.802) = 0.41427… → 0.4143, W = 5.3038…; W(20) = 13.036;
+    // (13.036 − 5.3038…) / 20 = 0.38661… → 0.3867 (rounded up). price = 63948.0 × (1 + 0.3867 / 10⁴); fee = 20 × price × 0.0005.
     const { clock, venue } = venueOn(await load());
     clock.advanceTo(at);
     const o = right(
@@ -134,14 +135,15 @@ describe('golden: market orders against the 2024-07-18 tick BBO (calibrated impa
         reduceOnly: false,
       })(),
     );
-    expect(plain(o)).toMatchObject({ status: 'filled', avgFillPrice: '63949.30709712' });
+    expect(plain(o)).toMatchObject({ status: 'filled', avgFillPrice: '63950.47286916' });
     expect(plain(venue.allFills())).toMatchObject([
-      { qty: '20', price: '63949.30709712', fee: '639.4930709712', liquidity: 'taker', ts: at },
+      { qty: '20', price: '63950.47286916', fee: '639.5047286916', liquidity: 'taker', ts: at },
     ]);
   });
 
-  it('a 20 BTC sell receives 0.0371 bps under the bid: 63947.662753291', async () => {
-    // ratio 20 / 18.150 = 1.10193 → 0.3635 × 0.10193 = 0.03705… → 0.0371; 63947.9 × (1 − 0.0371 / 10⁴).
+  it('a 20 BTC sell receives 0.1157 bps under the bid: 63947.160122797', async () => {
+    // 18.150 at the bid; avg(18.15) = 0.3218 + 0.33 × 0.815 = 0.59075 → 0.5908, W = 10.72302; (13.036 − 10.72302) / 20
+    // = 0.11564… → 0.1157; 63947.9 × (1 − 0.1157 / 10⁴).
     const { clock, venue } = venueOn(await load());
     clock.advanceTo(at);
     const o = right(
@@ -156,7 +158,7 @@ describe('golden: market orders against the 2024-07-18 tick BBO (calibrated impa
         reduceOnly: false,
       })(),
     );
-    expect(plain(o)).toMatchObject({ status: 'filled', avgFillPrice: '63947.662753291' });
+    expect(plain(o)).toMatchObject({ status: 'filled', avgFillPrice: '63947.160122797' });
   });
 });
 

@@ -65,6 +65,7 @@ import {
   Instrument,
   isTerminal,
   Liquidity,
+  remainingQty,
   openOrder,
   OrderRequest,
   Position,
@@ -77,6 +78,7 @@ import {
   VenueOp,
   VenueOrder,
 } from '@keel/venue-domain';
+import { roundQtyDown } from '@keel/instruments';
 import { MarketEvent, QuoteEvent, TradeEvent } from './market.events';
 import { checkOrder, lockedFunds, venueRejected } from './sim.checks';
 import { FillFn, joinQueue, matchQuote, matchTrade, Touch, WorkingOrder } from './sim.matching';
@@ -99,7 +101,23 @@ import {
   settleCurrencyOf,
   SimAccount,
 } from './sim.account';
-import { BINANCE_USDM_BTCUSDT_IMPACT, ImpactCurve, impactBps, impactedPrice } from './slippage.model';
+import {
+  BINANCE_USDM_BTCUSDT_DEPTH,
+  DepthCurve,
+  edgeImpactBps,
+  impactedPrice,
+  takeCostBps,
+} from './slippage.model';
+import {
+  availableAt,
+  FillModel,
+  ImpactState,
+  Ledger,
+  RollingSum,
+  STRICT_FILL_MODEL,
+  take,
+  touchDepletion,
+} from './sim.fill-model';
 
 export interface SimMarket {
   readonly instrument: Instrument;
@@ -118,8 +136,12 @@ export interface SimulatedVenueConfig {
   readonly latencyMs?: number;
   /** clock time = data time + offset. Default 0 (a virtual clock started at the data's start). */
   readonly timeOffsetMs?: number;
-  /** Market-order impact; default: calibrated on Binance USD-M BTCUSDT depth. */
-  readonly impactCurve?: ImpactCurve;
+  /** The depth curve (market-order impact, our impact on the book); default: calibrated on Binance USD-M BTCUSDT depth. */
+  readonly impactCurve?: DepthCurve;
+  /** Sizes of this market × depthScale = sizes on the curve (another instrument's depth); default 1. */
+  readonly depthScale?: Decimal.Value;
+  /** The fill rules (sim.fill-model.ts); every rule defaults to the strict one. */
+  readonly fillModel?: Partial<FillModel>;
   /** Queue ahead where the book is not visible; default the curve's median touch size. */
   readonly unknownQueueQty?: Decimal.Value;
   /** Margin locked per unit of derivative notional (positions and open orders). Default 0.1 (10×). */
@@ -137,11 +159,26 @@ interface MarketState {
   readonly instrument: Instrument;
   readonly it: Iterator<MarketEvent>;
   head: MarketEvent | undefined;
+  /** The touch as matching sees it: recorded prices moved by our impact. */
   bid: Touch | null;
   ask: Touch | null;
+  /** The recorded touch (the liquidity ledger's prices). */
+  rawBid: Touch | null;
+  rawAsk: Touch | null;
   hasQuotes: boolean;
+  /** A print was seen: prints are the traded volume (fillsFromPrintsWhenPresent). */
+  hasPrints: boolean;
   quoteAt: number;
   readonly prints: TradePrint[];
+  readonly ledger: Ledger;
+  /** The market's volume and our passive fills over the participation window. */
+  readonly volume: RollingSum;
+  readonly ours: RollingSum;
+  readonly impact: ImpactState;
+  /** Our decaying net flow for the book depth left to market orders (always on for marketOrdersOverTime). */
+  readonly flow: ImpactState;
+  /** Quotes as the account sees them (market-data latency), oldest first; the first is the one shown. */
+  readonly seen: Array<{ readonly at: number; readonly bid: Touch; readonly ask: Touch }>;
 }
 
 type Arrival =
@@ -174,7 +211,10 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
   const clock = cfg.clock;
   const latency = cfg.latencyMs ?? 0;
   const offset = cfg.timeOffsetMs ?? 0;
-  const curve = cfg.impactCurve ?? BINANCE_USDM_BTCUSDT_IMPACT;
+  const curve = cfg.impactCurve ?? BINANCE_USDM_BTCUSDT_DEPTH;
+  const scale = exact(cfg.depthScale ?? 1);
+  const model: FillModel = { ...STRICT_FILL_MODEL, ...cfg.fillModel };
+  const mdLatency = model.marketDataLatencyMs ?? latency;
   const unknownQueue = exact(cfg.unknownQueueQty ?? curve.medianTouchQty);
   const marginRate = exact(cfg.initialMarginRate ?? '0.1');
   const keep = cfg.tradeHistory ?? 1000;
@@ -191,9 +231,18 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
       head: n.done ? undefined : n.value,
       bid: null,
       ask: null,
+      rawBid: null,
+      rawAsk: null,
       hasQuotes: false,
+      hasPrints: false,
       quoteAt: 0,
       prints: [],
+      ledger: { bid: null, ask: null },
+      volume: new RollingSum(model.participationWindowMs),
+      ours: new RollingSum(model.participationWindowMs),
+      impact: new ImpactState(model.impactDecayMs),
+      flow: new ImpactState(model.impactDecayMs ?? STRICT_FILL_MODEL.impactDecayMs),
+      seen: [],
     });
   }
   const account: SimAccount = createAccount(cfg.balances);
@@ -301,10 +350,45 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
   const workingOn = (symbol: string): WorkingOrder[] =>
     stillOpen().filter((o) => o.live && o.instrument.symbol === symbol);
 
+  /** Resting limit orders (a market order still filling over time is not in the book). */
+  const restingOn = (symbol: string): WorkingOrder[] =>
+    workingOn(symbol).filter((o) => o.state.request.type !== 'market');
+
+  /** A resting order's fill, within the participation cap. */
   const makerFill =
-    (now: number): FillFn =>
-    (o, q, p) =>
-      fillOrder(o, q, p, 'maker', now);
+    (m: MarketState, now: number): FillFn =>
+    (o, q, p) => {
+      let cap = q;
+      if (model.participationCap !== null) {
+        const room = model.participationCap * m.volume.sum(now) - m.ours.sum(now);
+        cap = Decimal.min(q, roundQtyDown(new Decimal(Math.max(0, room)), o.instrument.lotSize));
+      }
+      const filled = fillOrder(o, cap, p, 'maker', now);
+      m.ours.add(now, filled.toNumber());
+      return filled;
+    };
+
+  /**
+   * How far our own trading has moved this market's prices (self-impact): the depth curve's
+   * edge impact of our decaying net quantity, in whole ticks, against us (up after we bought).
+   */
+  const shiftOf = (m: MarketState, now: number, ref: Decimal): Decimal => {
+    const d = m.impact.now(now);
+    if (d === 0) return exact(0);
+    const bps = edgeImpactBps(curve, new Decimal(Math.abs(d)).times(scale));
+    const tick = m.instrument.tickSize;
+    const ticks = ref.times(bps).div(10000).div(tick).floor();
+    return d > 0 ? ticks.times(tick) : ticks.times(tick).neg();
+  };
+
+  const shifted = (t: Touch, by: Decimal): Touch =>
+    by.isZero() ? t : { price: t.price.plus(by), qty: t.qty };
+
+  /** Market orders still filling (oversized for the book): they take more as it recovers. */
+  const fillPendingTakers = (m: MarketState, now: number): void => {
+    for (const o of workingOn(m.instrument.symbol))
+      if (o.state.request.type === 'market') takeMarket(m, o, now);
+  };
 
   const onMarket = (m: MarketState, ev: MarketEvent, now: number): void => {
     switch (ev.type) {
@@ -319,7 +403,11 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
     }
   };
 
-  const onTrade = (m: MarketState, ev: TradeEvent, now: number): void => {
+  const onTrade = (m: MarketState, raw: TradeEvent, now: number): void => {
+    const by = shiftOf(m, now, raw.price);
+    const ev = by.isZero() ? raw : { ...raw, price: raw.price.plus(by) };
+    m.hasPrints = true;
+    m.volume.add(now, raw.qty.toNumber());
     m.prints.push({
       symbol: m.instrument.symbol,
       tradeId: ev.tradeId,
@@ -334,15 +422,77 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
       if (ev.side === 'buy') m.ask = { price: ev.price, qty: null };
       else m.bid = { price: ev.price, qty: null };
     }
-    matchTrade(workingOn(m.instrument.symbol), ev, makerFill(now));
+    matchTrade(restingOn(m.instrument.symbol), ev, makerFill(m, now));
+    fillPendingTakers(m, now);
   };
 
   const onQuote = (m: MarketState, ev: QuoteEvent, now: number): void => {
+    const rawBid: Touch = { price: ev.bidPrice, qty: ev.bidQty };
+    const rawAsk: Touch = { price: ev.askPrice, qty: ev.askQty };
+    const by = shiftOf(m, now, ev.bidPrice.plus(ev.askPrice).div(2));
+    const prevBid = m.bid;
+    const prevAsk = m.ask;
+    if (!m.hasPrints)
+      m.volume.add(
+        now,
+        touchDepletion('bid', m.rawBid, rawBid)
+          .plus(touchDepletion('ask', m.rawAsk, rawAsk))
+          .toNumber(),
+      );
     m.hasQuotes = true;
     m.quoteAt = now;
-    m.bid = { price: ev.bidPrice, qty: ev.bidQty };
-    m.ask = { price: ev.askPrice, qty: ev.askQty };
-    matchQuote(workingOn(m.instrument.symbol), m.bid, m.ask, makerFill(now));
+    m.rawBid = rawBid;
+    m.rawAsk = rawAsk;
+    m.bid = shifted(rawBid, by);
+    m.ask = shifted(rawAsk, by);
+    m.seen.push({ at: now, bid: m.bid, ask: m.ask });
+    // Keep only what the account can still be shown: the newest quote at least mdLatency old, and later ones.
+    while (m.seen.length > 1 && (m.seen[1] as { at: number }).at <= now - mdLatency) m.seen.shift();
+    const oppSide = (side: 'buy' | 'sell'): 'bid' | 'ask' => (side === 'buy' ? 'ask' : 'bid');
+    matchQuote(restingOn(m.instrument.symbol), m.bid, m.ask, makerFill(m, now), {
+      fills: !(model.fillsFromPrintsWhenPresent && m.hasPrints),
+      available: (side) => available(m, oppSide(side)),
+      consume: (side, qty) => consume(m, oppSide(side), qty),
+      previousOwn: (side) => (model.resolveTradeThrough ? (side === 'buy' ? prevBid : prevAsk) : null),
+    });
+    fillPendingTakers(m, now);
+  };
+
+  /** The displayed size of one side's touch still there for us (liquidity consumption). */
+  const available = (m: MarketState, side: 'bid' | 'ask'): Decimal => {
+    const raw = side === 'bid' ? m.rawBid : m.rawAsk;
+    const shown = (side === 'bid' ? m.bid : m.ask)?.qty ?? curve.medianTouchQty;
+    if (!model.consumeLiquidity || raw === null) return exact(shown);
+    return availableAt(m.ledger[side], raw.price, exact(shown));
+  };
+
+  const consume = (m: MarketState, side: 'bid' | 'ask', qty: Decimal): void => {
+    const raw = side === 'bid' ? m.rawBid : m.rawAsk;
+    if (!model.consumeLiquidity || raw === null || qty.lte(0)) return;
+    m.ledger[side] = take(m.ledger[side], raw.price, qty);
+  };
+
+  /**
+   * A market order takes what the book has for it now: the depth left to us (the curve's book
+   * depth less our recent net flow this way), the touch's displayed size at the touch and the
+   * rest along the depth curve (takeCostBps); what the book cannot take now waits for the book to recover (marketOrdersOverTime), or fills at once.
+   */
+  const takeMarket = (m: MarketState, o: WorkingOrder, now: number): void => {
+    const r = o.state.request;
+    const opp = r.side === 'buy' ? m.ask : m.bid;
+    if (!opp) return;
+    let q = remainingQty(o.state);
+    if (model.marketOrdersOverTime) {
+      const ours = Math.max(0, (r.side === 'buy' ? 1 : -1) * m.flow.now(now));
+      const room = curve.bookDepthQty.div(scale).minus(ours);
+      q = Decimal.min(q, roundQtyDown(Decimal.max(0, room), o.instrument.lotSize));
+    }
+    if (q.lte(0)) return;
+    const side = r.side === 'buy' ? 'ask' : 'bid';
+    const shown = available(m, side);
+    const price = impactedPrice(r.side, opp.price, takeCostBps(curve, shown.times(scale), q.times(scale)));
+    const filled = fillOrder(o, q, price, 'taker', now);
+    consume(m, side, Decimal.min(filled, shown));
   };
 
   // ---- funding --------------------------------------------------------------------------
@@ -409,6 +559,9 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
     o.state = next.right;
     const fee = feeOf(o.instrument, q, price, liquidity);
     applyFillToAccount(account, o.instrument, r.side, q, price, fee);
+    const fm = findMarket(o.instrument.symbol);
+    fm?.impact.add(now, r.side, q);
+    fm?.flow.add(now, r.side, q);
     fills.push({
       symbol: r.symbol,
       tradeId,
@@ -468,9 +621,9 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
           ),
         );
       }
-      const bps = impactBps(curve, r.qty, opp.qty ?? curve.medianTouchQty);
-      fillOrder(o, r.qty, impactedPrice(r.side, opp.price, bps), 'taker', now);
-      if (!isTerminal(o.state.status)) expire(o, now);
+      takeMarket(m, o, now);
+      // What the book could not take now stays working (over time), else it expires (reduce-only caps).
+      if (!isTerminal(o.state.status) && !model.marketOrdersOverTime) expire(o, now);
       return a.done(E.right(toVenueOrder(o.state)));
     }
     const p = r.price as Decimal;
@@ -487,7 +640,11 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
         ),
       );
     }
-    if (crosses) fillOrder(o, Decimal.min(r.qty, opp.qty ?? curve.medianTouchQty), opp.price, 'taker', now);
+    if (crosses) {
+      const side = r.side === 'buy' ? 'ask' : 'bid';
+      const shown = available(m, side);
+      if (shown.gt(0)) consume(m, side, fillOrder(o, Decimal.min(r.qty, shown), opp.price, 'taker', now));
+    }
     if (!isTerminal(o.state.status)) {
       if (r.timeInForce === 'IOC') expire(o, now);
       else o.queueAhead = crosses ? exact(0) : joinQueue(r.side, p, own, unknownQueue);
@@ -566,15 +723,22 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
           return E.left(
             rejected('fetchTopOfBook', 'UnknownInstrument', `symbol=${symbol}: no such instrument`),
           );
-        if (!m.bid || !m.ask) return E.left(unavailable('fetchTopOfBook', `no quote for ${symbol} yet`));
+        const now = clock.now();
+        // Market-data latency: the newest quote at least mdLatency old (the tape's inferred touch is as of now).
+        while (m.seen.length > 1 && (m.seen[1] as { at: number }).at <= now - mdLatency) m.seen.shift();
+        const q = m.seen[0];
+        const shown = m.hasQuotes ? (q && q.at <= now - mdLatency ? q : null) : null;
+        const bid = m.hasQuotes ? shown?.bid : m.bid;
+        const ask = m.hasQuotes ? shown?.ask : m.ask;
+        if (!bid || !ask) return E.left(unavailable('fetchTopOfBook', `no quote for ${symbol} yet`));
         const lastPrint = m.prints[m.prints.length - 1];
         return E.right({
           symbol: m.instrument.symbol,
-          bidPrice: m.bid.price,
-          bidQty: m.bid.qty ?? new Decimal(0),
-          askPrice: m.ask.price,
-          askQty: m.ask.qty ?? new Decimal(0),
-          venueAt: m.hasQuotes ? m.quoteAt : (lastPrint?.venueAt ?? clock.now()),
+          bidPrice: bid.price,
+          bidQty: bid.qty ?? new Decimal(0),
+          askPrice: ask.price,
+          askQty: ask.qty ?? new Decimal(0),
+          venueAt: shown ? shown.at : (lastPrint?.venueAt ?? now),
         });
       }),
     fetchTrades: (symbol, sinceTradeId) =>

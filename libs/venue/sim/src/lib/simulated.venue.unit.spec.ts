@@ -110,11 +110,11 @@ describe('SimulatedVenue', () => {
     });
 
     it('a print through the price fills at once, up to the print size, at the limit (maker)', async () => {
-      const { clock, venue } = setup([
-        ...BOOK,
-        trade(2000, 't1', '49999.9', '0.003', 'sell'),
-        trade(2001, 't2', '49999.8', '1', 'sell'),
-      ]);
+      // No participation cap here: the cap has its own spec (sim.fill-model.unit.spec.ts).
+      const { clock, venue } = setup(
+        [...BOOK, trade(2000, 't1', '49999.9', '0.003', 'sell'), trade(2001, 't2', '49999.8', '1', 'sell')],
+        { fillModel: { participationCap: null } },
+      );
       clock.advanceTo(1000);
       right(await venue.placeOrder(order())());
       clock.advanceTo(3000);
@@ -124,7 +124,7 @@ describe('SimulatedVenue', () => {
       ]);
     });
 
-    it('a displayed-size drop at the price shortens the queue; an ask reaching the price fills (inferred trade-through)', async () => {
+    it('a displayed-size drop at the price shortens the queue; where prints exist a crossing quote does not fill', async () => {
       const { clock, venue } = setup([
         ...BOOK,
         quote(2000, '50000.0', '0.2', '50000.1', '3'),
@@ -134,10 +134,9 @@ describe('SimulatedVenue', () => {
       clock.advanceTo(1000);
       right(await venue.placeOrder(order())());
       clock.advanceTo(3000);
-      expect(venue.allFills().map((f) => [f.ts, f.qty.toString()])).toEqual([
-        [2500, '0.005'],
-        [3000, '0.003'],
-      ]);
+      // The quote at 3000 shows the ask at our price, but this market has prints: they are its
+      // traded volume, and none traded at or through 50000.0 after 2500.
+      expect(venue.allFills().map((f) => [f.ts, f.qty.toString()])).toEqual([[2500, '0.005']]);
     });
   });
 
@@ -184,6 +183,7 @@ describe('SimulatedVenue', () => {
       const { clock, venue } = setup([...BOOK, trade(1500, 't1', '49999.0', '0.004', 'sell')], {
         latencyMs: 10,
         unknownQueueQty: '0',
+        fillModel: { participationCap: null },
       });
       clock.advanceTo(1000);
       const placed = venue.placeOrder(order())();

@@ -1,12 +1,14 @@
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
 import fc from 'fast-check';
-import calibration from './slippage.calibration.json';
+import calibration from './depth.calibration.json';
 import { readDepthSnapshots, DepthLevel } from './csv.readers';
 import {
-  BINANCE_USDM_BTCUSDT_IMPACT,
-  calibrateImpactCurve,
-  impactBps,
+  avgImpactBps,
+  BINANCE_USDM_BTCUSDT_DEPTH,
+  calibrateDepthCurve,
+  DepthCurve,
+  edgeImpactBps,
   impactedPrice,
   walkBook,
 } from './slippage.model';
@@ -21,67 +23,89 @@ const lvl = (side: 'bid' | 'ask', level: number, price: string, qty: string): De
   qty: d(qty),
 });
 
-describe('slippage model', () => {
-  const c = BINANCE_USDM_BTCUSDT_IMPACT;
+describe('depth curve (slippage model)', () => {
+  const hand: DepthCurve = {
+    points: [
+      { qty: d(1), avgBps: d(0), edgeBps: d(0) },
+      { qty: d(10), avgBps: d(1), edgeBps: d(2) },
+      { qty: d(20), avgBps: d(3), edgeBps: d(6) },
+    ],
+    bookDepthQty: d(30),
+    medianTouchQty: d(5),
+  };
 
-  it('is zero up to the touch size, linear between grid points, rounded up to 4 dp', () => {
-    expect(impactBps(c, d('5'), d('10')).toString()).toBe('0');
-    expect(impactBps(c, d('10'), d('10')).toString()).toBe('0');
-    expect(impactBps(c, d('20'), d('10')).toString()).toBe('0.3635');
-    expect(impactBps(c, d('30'), d('10')).toString()).toBe('0.68'); // midway 2→4: (0.3635 + 0.9965) / 2
-    // past the last point (32) it continues the 16→32 slope: 4.3673 + (4.3673 − 3.3509) × 32/16
-    expect(impactBps(c, d('64'), d('1')).toString()).toBe('6.4001');
-    // unknown touch size (0): the calibration's median touch, 7.5095
-    expect(impactBps(c, d('15.019'), d('0')).toString()).toBe('0.3635');
+  it('is keyed to absolute size: linear between points, the last slope up to the book depth, flat beyond', () => {
+    expect(avgImpactBps(hand, d('0.5')).toString()).toBe('0');
+    expect(avgImpactBps(hand, d('5.5')).toString()).toBe('0.5'); // (5.5 − 1) / 9
+    expect(edgeImpactBps(hand, d('15')).toString()).toBe('4');
+    // capped extrapolation: 20 → 30 continues the 10 → 20 slope (0.2 bps / unit), then stays flat
+    expect(avgImpactBps(hand, d('25')).toString()).toBe('4');
+    expect(avgImpactBps(hand, d('30')).toString()).toBe('5');
+    expect(avgImpactBps(hand, d('300')).toString()).toBe('5');
   });
 
-  it('moves the price against the taker, exactly', () => {
+  it('rounds up to 4 dp, against the taker, and moves the price against the taker exactly', () => {
+    expect(avgImpactBps(hand, d('1.00001')).toString()).toBe('0.0001');
     expect(impactedPrice('buy', d('63948.0'), d('0.2044')).toString()).toBe('63949.30709712');
     expect(impactedPrice('sell', d('63947.9'), d('0.0371')).toString()).toBe('63947.662753291');
   });
 
-  it('property: impact never decreases with size', () => {
+  it('property: impact never decreases with size (the committed curve)', () => {
+    const c = BINANCE_USDM_BTCUSDT_DEPTH;
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 100000 }), fc.integer({ min: 1, max: 100000 }), (a, b) => {
+      fc.property(fc.integer({ min: 1, max: 500000 }), fc.integer({ min: 1, max: 500000 }), (a, b) => {
         const [lo, hi] = a <= b ? [a, b] : [b, a];
-        return impactBps(c, d(lo).div(1000), d(1)).lte(impactBps(c, d(hi).div(1000), d(1)));
+        return (
+          avgImpactBps(c, d(lo).div(1000)).lte(avgImpactBps(c, d(hi).div(1000))) &&
+          edgeImpactBps(c, d(lo).div(1000)).lte(edgeImpactBps(c, d(hi).div(1000)))
+        );
       }),
     );
   });
 
-  it('walks a book and calibrates on a hand-made one', () => {
+  it('walks a book and calibrates on a hand-made one (average and edge, book depth = shallowest side)', () => {
     const asks = [lvl('ask', 0, '100', '1'), lvl('ask', 1, '101', '1'), lvl('ask', 2, '102', '2')];
-    expect(walkBook(asks, d('2'))?.toString()).toBe('100.5');
+    const w = walkBook(asks, d('2'));
+    expect([w?.avg.toString(), w?.edge.toString()]).toEqual(['100.5', '101']);
     expect(walkBook(asks, d('5'))).toBeNull();
     const bids = [lvl('bid', 0, '99', '1'), lvl('bid', 1, '98', '3')];
-    const j = calibrateImpactCurve([...asks, ...bids], ['1', '2'], 'hand-made');
-    // r = 2: ask side (100.5 − 100)/100 = 50 bps; bid side (99 − 98.5)/99 = 50.505050… bps; mean 50.2525…
+    const j = calibrateDepthCurve([...asks, ...bids], ['1', '2', '10'], 'hand-made');
+    expect(j.bookDepthQty).toBe('4');
+    // size 2: asks avg 50 bps, edge 100 bps; bids avg (99 − 98.5)/99 = 50.505… bps, edge 101.0101… bps
     expect(j.points).toEqual([
-      { ratio: '1', bps: '0', samples: 2 },
-      { ratio: '2', bps: '50.2526', samples: 2 },
+      { qty: '1', avgBps: '0', edgeBps: '0', samples: 2 },
+      { qty: '2', avgBps: '50.2526', edgeBps: '100.5051', samples: 2 },
+      // 10 is deeper than a side: the grid stops at the book depth (4), which every side fills
+      { qty: '4', avgBps: expect.any(String), edgeBps: expect.any(String), samples: 2 },
     ]);
     expect(j.medianTouchQty).toBe('1');
   });
 
-  it('the committed calibration is well-formed: increasing in ratio and in bps, zero up to r = 1', () => {
-    const pts = calibration.points.map((p) => ({ r: d(p.ratio), b: d(p.bps) }));
+  it('the committed calibration is well-formed: 216 snapshots, increasing, every point from all 432 sides', () => {
+    const pts = calibration.points.map((p) => ({
+      q: d(p.qty),
+      a: d(p.avgBps),
+      e: d(p.edgeBps),
+      n: p.samples,
+    }));
     expect(calibration.snapshots).toBe(216);
+    expect(pts.every((p) => p.n === 432 && p.e.gte(p.a))).toBe(true);
     expect(
       pts.every(
         (p, i) =>
-          i === 0 || (p.r.gt((pts[i - 1] as { r: Decimal }).r) && p.b.gte((pts[i - 1] as { b: Decimal }).b)),
+          i === 0 || (p.q.gt((pts[i - 1] as { q: Decimal }).q) && p.a.gte((pts[i - 1] as { a: Decimal }).a)),
       ),
     ).toBe(true);
-    expect(pts.filter((p) => p.r.lte(1)).every((p) => p.b.isZero())).toBe(true);
+    expect((pts[pts.length - 1] as { q: Decimal }).q.toString()).toBe(calibration.bookDepthQty);
   });
 
   it('recomputes on the committed 3-snapshot slice (top 200 levels) close to the full calibration', async () => {
     const r = await readDepthSnapshots(TEST_DATA.depth20241031);
     if (E.isLeft(r)) throw new Error(r.left.message);
-    const j = calibrateImpactCurve(r.right, ['2', '4', '8'], 'slice');
+    const j = calibrateDepthCurve(r.right, ['1', '5', '20'], 'slice');
     expect(j.snapshots).toBe(3);
-    expect(j.points.map((p) => p.samples)).toEqual([6, 6, 6]);
-    // same order of magnitude as the 216-snapshot curve (0.36 / 1.00 / 1.88 bps)
-    for (const p of j.points) expect(d(p.bps).lt(5)).toBe(true);
+    expect(j.points.slice(0, 3).map((p) => p.samples)).toEqual([6, 6, 6]);
+    // same order of magnitude as the 216-snapshot curve (5 BTC: 0.15 bps, 20 BTC: 0.65 bps)
+    for (const p of j.points.slice(0, 3)) expect(d(p.avgBps).lt(3)).toBe(true);
   });
 });
