@@ -24,7 +24,7 @@ import {
 import { createExecutionEngine } from '@keel/execution-engine';
 import { Fill, Instrument, Side } from '@keel/venue-domain';
 import { createVenueEngine } from '@keel/venue-engine';
-import { createSimulatedVenue, MarketEvent, SimulatedVenue } from '@keel/venue-sim';
+import { createSimulatedVenue, FillModel, MarketEvent, SimulatedVenue } from '@keel/venue-sim';
 import { createSimulation, Simulation } from './simulation.kernel';
 
 export type Style = 'maker' | 'marketOnly';
@@ -46,6 +46,9 @@ export interface TwapRunOptions {
   readonly policy?: PolicyConfig;
   /** A touch older than this is not traded on (default 10 s, the app's). */
   readonly quoteMaxAgeMs?: number;
+  /** The simulator's fill rules (default: the strict ones) and depth scale for another instrument's sizes. */
+  readonly fillModel?: Partial<FillModel>;
+  readonly depthScale?: Decimal.Value;
 }
 
 export interface StyleOutcome {
@@ -92,6 +95,8 @@ export const runTwap = async (
       latencyMs: o.latencyMs,
       // Public prints are not recorded here (tradeInstruments: []): a short history keeps a busy tape cheap.
       tradeHistory: 2,
+      ...(o.fillModel ? { fillModel: o.fillModel } : {}),
+      ...(o.depthScale !== undefined ? { depthScale: o.depthScale } : {}),
     }),
   );
   const fail = (e: KeelError | string): E.Either<string, never> =>
