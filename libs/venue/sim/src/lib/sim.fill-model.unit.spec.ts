@@ -185,7 +185,11 @@ describe('strict fill rules (the defaults)', () => {
     };
     const [after, later] = await run({});
     // edge impact of 100 BTC ≈ 4.6 bps ≈ 23 USDT at 50,000, decayed over one second of the 60 s time constant
-    expect(d(after).minus('50000.0').gt(20)).toBe(true);
+    expect(
+      d(after ?? '0')
+        .minus('50000.0')
+        .gt(20),
+    ).toBe(true);
     expect(later).toBe('50000');
     expect(await run({ impactDecayMs: null })).toEqual(['50000', '50000']);
 
