@@ -22,17 +22,23 @@
  *   whose touch is inferred from the last buy/sell prints).
  * - A print at P by a seller first depletes queueAhead, and only the rest fills us.
  * - A print below P (traded through) fills us with up to the print's size; queueAhead → 0.
- * - A quote whose ask reaches P is an inferred trade-through: up to the ask size fills us.
- * - A quote with the bid at P caps queueAhead at the displayed size (those ahead left);
- *   a bid below P sets it to 0.
+ * - A quote whose ask reaches P is an inferred trade: up to the ask size still available to
+ *   us fills us (quote-only markets; where prints exist they alone are the traded volume).
+ * - A quote with the bid at P caps queueAhead at the displayed size (those ahead left); a bid
+ *   below P sets it to 0, and if it was at or above P before, the level traded through us
+ *   and its size fills us.
  * - One print's size is shared by our orders in price-time priority; resting fills are
- *   maker fills at P. Nothing else fills a resting order.
+ *   maker fills at P, within the participation cap. Nothing else fills a resting order.
+ * The strict rules (consumed liquidity, fills from prints, trade-throughs resolved, the
+ * participation cap, our own decaying impact on the replayed prices, oversized market
+ * orders filling over time, market-data latency) are settings: sim.fill-model.ts.
  *
- * Takers. A market order fills in one fill at touch × (1 ± impact bps), the impact curve of
- * slippage.model.ts in size / touch size. A limit order that crosses on arrival takes up to
- * the touch size at the touch price (taker); IOC expires the rest, GTC rests at P with
- * queueAhead 0; post-only is rejected (PostOnlyWouldCross). Where the touch size is unknown
- * (trade-only tapes) it is the calibration's median touch size.
+ * Takers. A market order takes the touch's available size at the touch and walks the depth
+ * curve (slippage.model.ts, absolute sizes) for the rest, up to the depth left to it; what
+ * the book cannot take now fills as it recovers. A limit order that crosses on arrival takes
+ * up to the available touch size at the touch price (taker); IOC expires the rest, GTC rests
+ * at P with queueAhead 0; post-only is rejected (PostOnlyWouldCross) against the real touch.
+ * Where the touch size is unknown (trade-only tapes) it is the calibration's median touch size.
  *
  * Funding (sim.funding.ts). Perpetuals settle funding at 00:00, 08:00 and 16:00 UTC of the
  * data's time at a configured constant rate (the recorded data has no funding rates): the
