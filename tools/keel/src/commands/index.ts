@@ -101,6 +101,16 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     'maker-first TWAP vs market-only on recorded data under a virtual clock (execution quality)',
     () => import('./twap-sim.command').then((m) => m.twapSimCommand),
   ),
+  'twap-eval': lazy(
+    'twap-sim over many windows, sizes and sides of every recorded market: cost difference with bootstrap CIs (docs/twap-eval.md)',
+    () => import('./twap-eval.command').then((m) => m.twapEvalCommand),
+  ),
+  // The worker process of `keel twap-eval --jobs N` (windows on stdin, results on stdout).
+  'twap-eval-worker': lazy(
+    'a twap-eval worker process (started by keel twap-eval)',
+    () => import('./twap-eval.command').then((m) => m.twapEvalWorkerCommand),
+    true,
+  ),
   'roll-sim': lazy(
     'a CME roll end to end (rollover → execution → venue simulator) on recorded 1-minute bars under a virtual clock',
     () => import('./roll-sim.command').then((m) => m.rollSimCommand),

@@ -82,6 +82,11 @@ export interface TwapSimOptions {
   readonly policy?: PolicyConfig;
   /** Data replayed before the start so the touch is known (trade tapes infer it from prints). */
   readonly leadInMs?: number;
+  /**
+   * What is traded (tick, lot, minimums); default Binance USD-M BTCUSDT, which the recorded
+   * BTCUSDT data sits on. Its fees are always replaced by makerBps / takerBps.
+   */
+  readonly instrument?: Instrument;
 }
 
 export interface RunResult {
@@ -127,7 +132,7 @@ export interface TwapSimReport extends ExecutionQuality {
 }
 
 const instrumentFor = (o: TwapSimOptions): Instrument => ({
-  ...BINANCE_USDM_BTCUSDT,
+  ...(o.instrument ?? BINANCE_USDM_BTCUSDT),
   makerFee: new Decimal(o.makerBps).div(10_000),
   takerFee: new Decimal(o.takerBps).div(10_000),
 });
