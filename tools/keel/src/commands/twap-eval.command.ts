@@ -8,6 +8,7 @@
  * the distribution of their cost difference with bootstrap confidence intervals (docs/twap-eval.md).
  * Bad arguments exit 2, naming the argument and its value; nothing is sent to any venue.
  */
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -219,6 +220,13 @@ export const twapEvalCommand: Command = {
       `twap-eval: ${tasks.length} windows × ${sizesPct.length} sizes × 2 sides on ${workers} ${workers === 1 ? 'process' : 'worker processes'} (${Math.round(simulatedMs / 3_600_000)} h simulated per style)`,
     );
 
+    // With --out, every window's runs are appended as they finish: a long evaluation that is
+    // stopped still leaves what it measured.
+    const partial = f.out === undefined ? undefined : join(f.out, 'twap-eval.runs.jsonl');
+    if (f.out !== undefined && partial !== undefined) {
+      await mkdir(f.out, { recursive: true });
+      writeFileSync(partial, '');
+    }
     const results = new Map<number, WindowResult>();
     const r0 = performance.now();
     // Longest windows first: the pool then ends with short ones and no worker idles long.
@@ -231,6 +239,8 @@ export const twapEvalCommand: Command = {
       () => performance.now(),
       (task, r) => {
         results.set(task.id, r);
+        if (partial !== undefined && r.records.length > 0)
+          appendFileSync(partial, r.records.map((x) => `${JSON.stringify(x)}\n`).join(''));
         const elapsed = (performance.now() - r0) / 1000;
         io.progress(
           `twap-eval: ${results.size}/${tasks.length} ${task.market} ${durationLabel(task.durationMs)} ${new Date(task.start).toISOString()}: ${r.records.length} runs in ${(r.wallMs / 1000).toFixed(1)} s (${elapsed.toFixed(0)} s elapsed)`,

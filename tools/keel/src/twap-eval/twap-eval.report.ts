@@ -89,6 +89,10 @@ export const humanReport = (v: unknown): string => {
     ...(r.skippedRuns.length > 0
       ? [`${r.skippedRuns.length} runs skipped (sizes below the minimum; see --json)`]
       : []),
-    'Quote-only files: volume is an upper-bound estimate from the touch, so x % of it is at least x % of the real volume.',
+    ...(r.markets.some((m) => m.data === 'quotes')
+      ? [
+          'Quote-only files: volume is an upper-bound estimate from the touch, so x % of it is at least x % of the real volume.',
+        ]
+      : []),
   ].join('\n');
 };
