@@ -9,7 +9,7 @@ import { inFlightByAccount, reconcileSteps } from './execution.reconcile';
 import { childOrderId, parentOrderIdFor } from './parent-order.decide';
 import { BTC, run, setTarget, T0, TOUCH } from '../testing/execution.fixtures';
 
-/** An aggregate of `account` whose parent order has posted its first child. */
+/** An aggregate of `account` whose parent order has posted its first slice (four clips, the default). */
 const working = (account: string): ExecutionAggregate => {
   const { state } = run([
     setTarget({ accountId: account }),
@@ -47,7 +47,7 @@ describe('start-up reconciliation', () => {
   it('groups the children in flight by account and reads back to a minute before the oldest', () => {
     const [a] = inFlightByAccount([working('acc1'), emptyAggregate('acc2', BTC.symbol)]);
     expect(a?.accountId).toBe('acc1');
-    expect(a?.open.size).toBe(1);
+    expect(a?.open.size).toBe(4);
     expect(a?.readBackTo).toBe(T0 - 60_000);
     expect(inFlightByAccount([emptyAggregate('acc2', BTC.symbol)])).toEqual([]);
   });

@@ -31,6 +31,7 @@
  */
 import Decimal from 'decimal.js';
 import { MarketTotals } from './execution.quality';
+import { Touch } from './parent-order.state';
 import { EventData, EventType, RecordedEvent } from '@keel/events';
 import { StoredInstrumentRules } from '@keel/instruments';
 
@@ -45,6 +46,13 @@ export interface ViewPosition {
 export interface ViewTouch {
   readonly bid: string;
   readonly ask: string;
+  /**
+   * The sizes at the bid and the ask (decimal strings), for the policy's queue imbalance.
+   * Optional: a snapshot taken before they were kept has none until the next quote replaces
+   * its touch (seconds), so the projection's version is unchanged.
+   */
+  readonly bidQty?: string;
+  readonly askQty?: string;
   /** Venue time, epoch ms. */
   readonly at: number;
 }
@@ -315,7 +323,10 @@ const HANDLERS: Handlers = {
     const m = advanceMid(v.markets[key] ?? emptyMarket, at);
     return {
       ...v,
-      touches: { ...v.touches, [key]: { bid: d.bidPrice, ask: d.askPrice, at } },
+      touches: {
+        ...v.touches,
+        [key]: { bid: d.bidPrice, ask: d.askPrice, bidQty: d.bidQty, askQty: d.askQty, at },
+      },
       markets: { ...v.markets, [key]: { ...m, lastMid: mid, lastAt: at } },
     };
   },
@@ -344,19 +355,25 @@ const isViewType = (t: string): t is ViewEventType => Object.prototype.hasOwnPro
 export const evolveExecutionView = (v: ExecutionView, e: RecordedEvent): ExecutionView =>
   isViewType(e.type) ? (HANDLERS[e.type] as (v: ExecutionView, e: RecordedEvent) => ExecutionView)(v, e) : v;
 
-/** A touch for deciding: null when none, or older than `maxAgeMs` at `now` (never post at a stale price). */
+/**
+ * A touch for deciding: null when none, or older than `maxAgeMs` at `now` (never post at a
+ * stale price). It carries the sizes at the touch when the quote had them.
+ */
 export const freshTouch = (
   v: ExecutionView,
   venue: string,
   symbol: string,
   now: number,
   maxAgeMs: number,
-): { bid: Decimal; ask: Decimal } | null => {
+): Touch | null => {
   const t = v.touches[marketKey(venue, symbol)];
   if (!t || now - t.at > maxAgeMs) return null;
   const bid = new Decimal(t.bid);
   const ask = new Decimal(t.ask);
-  return bid.gt(0) && ask.gt(bid) ? { bid, ask } : null;
+  if (!bid.gt(0) || !ask.gt(bid)) return null;
+  return t.bidQty !== undefined && t.askQty !== undefined
+    ? { bid, ask, bidQty: new Decimal(t.bidQty), askQty: new Decimal(t.askQty) }
+    : { bid, ask };
 };
 
 /** The market totals of (venue, symbol) brought up to `now` (the last mid holds until then). */

@@ -76,14 +76,14 @@ const fill = (side: 'buy' | 'sell', qty: string) =>
     feeAsset: 'USDT',
     liquidity: 'maker',
   });
-const quote = (bid: string, ask: string, at: number) =>
+const quote = (bid: string, ask: string, at: number, bidQty = '1', askQty = '1') =>
   rec('QuoteUpdated', {
     venue: 'sim',
     instrument: SYM,
     bidPrice: bid,
-    bidQty: '1',
+    bidQty,
     askPrice: ask,
-    askQty: '1',
+    askQty,
     venueAt: new Date(at).toISOString(),
   });
 const settings = { accounts: ['acc1'], sliceMs: 60_000, maxSlices: 240 };
@@ -117,7 +117,13 @@ describe('the view', () => {
         venueAt: new Date(T0).toISOString(),
       }),
     ]);
-    expect(v.touches['sim ' + SYM]).toEqual({ bid: '104', ask: '106', at: T0 + 1000 });
+    expect(v.touches['sim ' + SYM]).toEqual({
+      bid: '104',
+      ask: '106',
+      bidQty: '1',
+      askQty: '1',
+      at: T0 + 1000,
+    });
     const start = marketTotalsAt(initialExecutionView, 'sim', SYM, T0);
     const end = marketTotalsAt(v, 'sim', SYM, T0 + 2000);
     expect({
@@ -136,9 +142,17 @@ describe('the view', () => {
     ).toBe('105');
   });
 
-  it('serves a touch only while it is fresh and not crossed', () => {
-    const v = fold([quote('100', '102', T0)]);
+  it('serves a touch only while it is fresh and not crossed, with the sizes the quote showed', () => {
+    const v = fold([quote('100', '102', T0, '3.5', '0.25')]);
     expect(freshTouch(v, 'sim', SYM, T0 + 5000, 10_000)).toEqual({
+      bid: new Decimal(100),
+      ask: new Decimal(102),
+      bidQty: new Decimal('3.5'),
+      askQty: new Decimal('0.25'),
+    });
+    // A touch from a snapshot taken before sizes were kept: served without them.
+    const old = { ...v, touches: { ['sim ' + SYM]: { bid: '100', ask: '102', at: T0 } } };
+    expect(freshTouch(old, 'sim', SYM, T0 + 5000, 10_000)).toEqual({
       bid: new Decimal(100),
       ask: new Decimal(102),
     });

@@ -25,10 +25,15 @@ import type { Decider } from '@keel/decider';
 import { deriveId, IllegalStateError, NotFoundError, ValidationError, validationError } from '@keel/events';
 import { Instrument, roundQtyDown } from '@keel/instruments';
 import {
+  baselineDueAt,
+  catchUpContinuing,
+  catchUpFloor,
   catchUpThreshold,
   ChildAction,
+  clipIntervalMs,
   DEFAULT_POLICY,
   minTradable,
+  nextBaselineClipAfter,
   planChildren,
   PolicyConfig,
   sweepLeadMs,
@@ -51,6 +56,7 @@ import {
   equalProfile,
   firstTimeAbove,
   makeSchedule,
+  meanSliceQty,
   Schedule,
   sliceIndexAt,
   sliceMs,
@@ -100,7 +106,7 @@ export type ParentOrderCommand =
       readonly slices?: number;
       readonly urgency?: Urgency;
       readonly limitPrice?: string | null;
-      /** 'marketOnly' is the benchmark baseline: each slice with one market order. */
+      /** 'marketOnly' is the benchmark baseline: each slice in clip-sized market orders spread over it. */
       readonly style?: 'maker' | 'marketOnly';
       readonly now: number;
       readonly touch: Touch | null;
@@ -452,7 +458,15 @@ const tickWorking = (
     });
   if (s.paused.length > 0 || touch === null) return E.right(out);
   const actions = planChildren(
-    { parent: p, schedule: s.schedule, children: s.children, progress: s.progress, now, touch },
+    {
+      parent: p,
+      schedule: s.schedule,
+      children: s.children,
+      progress: s.progress,
+      now,
+      touch,
+      lastCatchUpAt: s.lastCatchUpAt,
+    },
     cfg.policy,
   );
   return E.right([...out, ...toEvents(s, actions, now, cfg.policy.childValidityMs)]);
@@ -675,10 +689,12 @@ export const handle = (
 
 /**
  * After a Tick decided at `now`: when the decider next needs a Tick if nothing else happens
- * (no new touch, no venue answer): the deadline, the next slice, the final sweep, or the instant the schedule
- * runs far enough ahead to call for a catch-up. A shell may skip Ticks before it (their
- * outcome would be no events) and still decide exactly as if it ticked every time; null:
- * only a new input can change anything. A value ≤ now means "on the next tick".
+ * (no new touch, no venue answer): the deadline, the next slice, the final sweep, the instant
+ * the schedule runs far enough ahead to call for a catch-up (or, while one goes on, above its
+ * floor; or past the imbalance take's lag), the baseline's next clip. A shell may skip Ticks
+ * before it (their outcome would be no events) and still decide exactly as if it ticked every
+ * time; null: only a new input can change anything. A value ≤ now means "on the next tick".
+ * With the imbalance rule on, the shell must also tick when the touch's sizes change.
  */
 export const nextWakeAt = (s: ParentOrderState, now: number, cfg: ExecutionConfig): number | null => {
   if (s.status !== 'Working') return null;
@@ -687,17 +703,35 @@ export const nextWakeAt = (s: ParentOrderState, now: number, cfg: ExecutionConfi
   const times: number[] = [p.deadline];
   const k = sliceIndexAt(sch, now);
   if (k + 1 < sch.weights.length) times.push(sliceStart(sch, k + 1));
+  const inFlight = s.children
+    .filter((c) => c.kind === 'taker')
+    .reduce((a, c) => a.plus(childOpenQty(c)), ZERO);
+  const done = s.progress.filled.plus(inFlight);
+  const policy = cfg.policy;
   if (s.paused.length === 0 && p.style === 'maker') {
-    times.push(p.deadline - sweepLeadMs(sch, cfg.policy));
-    const inFlight = s.children
-      .filter((c) => c.kind === 'taker')
-      .reduce((a, c) => a.plus(childOpenQty(c)), ZERO);
-    const t = firstTimeAbove(
-      sch,
-      catchUpThreshold(p, sch, s.progress.filled.plus(inFlight), cfg.policy),
-      now,
-    );
+    times.push(p.deadline - sweepLeadMs(sch, policy));
+    const t = firstTimeAbove(sch, catchUpThreshold(p, sch, done, policy), now);
     if (t !== null) times.push(t);
+    if (catchUpContinuing(sch, now, s.lastCatchUpAt, policy)) {
+      // The catch-up goes on while the schedule is above its floor, until one clip interval has passed.
+      const above = firstTimeAbove(sch, catchUpFloor(sch, done, policy), now);
+      if (above !== null && above < s.lastCatchUpAt + clipIntervalMs(sch, policy)) times.push(above);
+    }
+    if (policy.imbalance !== null) {
+      const lagged = firstTimeAbove(
+        sch,
+        done.plus(meanSliceQty(sch).times(policy.imbalance.takeLagSlices)),
+        now,
+      );
+      if (lagged !== null) times.push(lagged);
+    }
+  }
+  if (s.paused.length === 0 && p.style === 'marketOnly') {
+    // A clip due and not done or in flight (a taker closed short, a fill came): the next tick.
+    const i = p.instrument;
+    if (baselineDueAt(sch, now, i, policy).minus(done).gte(Decimal.max(i.lotSize, i.minQty))) times.push(now);
+    const next = nextBaselineClipAfter(sch, now, policy);
+    if (next !== null) times.push(next);
   }
   return Math.min(...times);
 };

@@ -9,6 +9,7 @@ import { DeciderSpecification } from '@keel/testing';
 import {
   childOrderId,
   decide,
+  ExecutionConfig,
   nextWakeAt,
   ParentOrderCommand,
   parentOrderDecider,
@@ -17,11 +18,11 @@ import {
 import { initialState, ParentOrderEvent, ParentOrderState } from './parent-order.state';
 import {
   BTC,
-  cfg,
+  cfg as defaults,
   fold,
   MIN,
   ofType,
-  run,
+  run as runWith,
   setTarget,
   str,
   T0,
@@ -29,6 +30,13 @@ import {
   TOUCH,
 } from '../testing/execution.fixtures';
 
+/**
+ * One clip per slice: a slice goes out as one child, so these lifecycle specs follow one child
+ * at a time. The clips themselves (the default four per slice) are child-order.clips.unit.spec.ts.
+ */
+const cfg: ExecutionConfig = { ...defaults, policy: { ...defaults.policy, clipsPerSlice: 1 } };
+const run = (commands: readonly ParentOrderCommand[], from?: ParentOrderState) =>
+  runWith(commands, from, cfg);
 const spec = DeciderSpecification.for(parentOrderDecider, cfg);
 
 /** The history `past` and the events `commands` decide after it. */
@@ -310,7 +318,7 @@ describe('Working', () => {
     expect(after.state.status === 'Working' && after.state.progress.filled.toString()).toBe('0.1');
   });
 
-  it('when it falls behind the schedule by more than the tolerance, then it takes the shortfall with a market order', () => {
+  it('when it falls behind the schedule by more than the tolerance, then it takes a clip of the shortfall with a market order', () => {
     const { state } = working();
     // 45 min into a 60-min, 6-slice order with nothing filled: 0.75 is due, tolerance 0.75 slice.
     const { events } = run([{ type: 'Tick', now: T0 + 45 * MIN, touch: TOUCH, market: null }], state);
@@ -318,8 +326,9 @@ describe('Working', () => {
     expect(str(take)).toEqual(
       expect.objectContaining({ orderType: 'market', limitPrice: null, postOnly: false, reason: 'catchUp' }),
     );
-    // Shortfall 0.75 less the 0.25-slice lag kept (0.0416…) → 0.708; never more than is free beside the passive child.
-    expect(take?.qty.toString()).toBe('0.708');
+    // The shortfall less the 0.25-slice lag kept is 0.708, but a child is at most a clip: here
+    // one per slice, 1/6 rounded up to the lot (it was the whole 0.708 in one order before clips).
+    expect(take?.qty.toString()).toBe('0.167');
   });
 
   it('when the shortfall is below the tradable minimum, then it neither takes nor pulls its passive child', () => {

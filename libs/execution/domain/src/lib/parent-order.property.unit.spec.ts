@@ -4,13 +4,14 @@
  * cancels closed after a random late fill) while the touch random-walks.
  *
  * - never overshoots: filled + open children ≤ the parent's quantity, at every step;
- * - every child is on the lot grid and ≥ the tradable minimum at its reference price;
+ * - every child is on the lot grid and ≥ the tradable minimum at its reference price, and at
+ *   most a clip outside the final sweep;
  * - with liquidity for takers it completes, filled, by the deadline;
  * - a new target mid-way never double-trades: the final position is the new target.
  */
 import Decimal from 'decimal.js';
 import fc from 'fast-check';
-import { minTradable } from './child-order.policy';
+import { clipQty, minTradable } from './child-order.policy';
 import { ParentOrderCommand } from './parent-order.decide';
 import { childOpenQty, ParentOrderEvent, ParentOrderState } from './parent-order.state';
 import { BTC, cfg, MIN, ofType, run as runWith, setTarget, T0, touch } from '../testing/execution.fixtures';
@@ -141,6 +142,11 @@ const simulate = (
       const ref = e.limitPrice ?? tb.ask;
       expect(e.qty.mod(lot).isZero()).toBe(true);
       expect(e.qty.gte(minTradable(BTC, ref))).toBe(true);
+      // At most a clip but in the sweep (a clip may take along a tail below the minimum).
+      if (e.reason !== 'sweep' && state.status === 'Working')
+        expect(e.qty.lt(clipQty(state.schedule, BTC, ref, spec.policy).plus(minTradable(BTC, ref)))).toBe(
+          true,
+        );
       apply([{ type: 'RecordAccepted', clientOrderId: e.clientOrderId, now: t }]);
       if (e.kind === 'taker') {
         if (takerLiquidity) fill(e.clientOrderId, e.qty, tb.ask, 'taker', t);

@@ -27,6 +27,13 @@ export type CompletionReason = 'filled' | 'deadline' | 'superseded' | 'nothingTo
 export interface Touch {
   readonly bid: Decimal;
   readonly ask: Decimal;
+  /**
+   * The sizes shown at the bid and the ask (the gateway's QuoteUpdated), for the policy's
+   * queue imbalance; absent when not known (a touch from before they were kept, a spec's).
+   * Never persisted: the touch is an input of a Tick, not part of an event.
+   */
+  readonly bidQty?: Decimal;
+  readonly askQty?: Decimal;
 }
 
 export interface ParentOrder {
@@ -136,6 +143,8 @@ export type ParentOrderState =
         readonly progress: Progress;
         /** Last slice for which progress was reported (−1: none yet). */
         readonly reportedSlice: number;
+        /** When the last catch-up clip was requested (a catch-up goes on after it); null: none. */
+        readonly lastCatchUpAt: number | null;
       })
   | (Base &
       Record & {
@@ -258,6 +267,7 @@ export const evolve = (s: ParentOrderState, e: ParentOrderEvent): ParentOrderSta
         nextSeq,
         progress: emptyProgress,
         reportedSlice: -1,
+        lastCatchUpAt: null,
       };
     }
     case 'ChildOrderRequested': {
@@ -278,6 +288,7 @@ export const evolve = (s: ParentOrderState, e: ParentOrderEvent): ParentOrderSta
         children: [...s.children, child],
         nextSeq: Math.max(s.nextSeq, e.seq + 1),
         progress: { ...s.progress, childCount: s.progress.childCount + 1 },
+        lastCatchUpAt: e.reason === 'catchUp' ? e.occurredAt : s.lastCatchUpAt,
       };
     }
     case 'ChildOrderCancelRequested':
@@ -310,7 +321,9 @@ export const evolve = (s: ParentOrderState, e: ParentOrderEvent): ParentOrderSta
       return s.paused.includes(e.reason) ? s : { ...s, paused: [...s.paused, e.reason] };
     case 'ParentOrderResumed': {
       const paused = s.paused.filter((r) => r !== e.reason);
-      if (s.status === 'Working' && e.schedule) return { ...s, paused, schedule: e.schedule };
+      // A re-planned schedule starts afresh: no catch-up goes on across it.
+      if (s.status === 'Working' && e.schedule)
+        return { ...s, paused, schedule: e.schedule, lastCatchUpAt: null };
       return { ...s, paused };
     }
     case 'ParentOrderProgressReported':

@@ -138,7 +138,13 @@ export const createRounds = (ctx: ExecutionContext, decisions: Decisions) => {
           'no fresh quote: the parent order sends nothing until one arrives (the gateway records quotes for its KEEL_INSTRUMENTS and instruments with orders)',
         );
       p.noTouchWarned = touch === null;
-      const touchKey = touch ? `${touch.bid.toFixed()}/${touch.ask.toFixed()}` : '';
+      // The sizes count as a move only when the policy reads them (the imbalance rule): else a
+      // size change would tick for nothing.
+      const sizes =
+        touch && settings.policy?.imbalance
+          ? `/${touch.bidQty?.toFixed() ?? ''}/${touch.askQty?.toFixed() ?? ''}`
+          : '';
+      const touchKey = touch ? `${touch.bid.toFixed()}/${touch.ask.toFixed()}${sizes}` : '';
       if (!tickDue({ status: s.status, touchKey, lastTouchKey: p.lastTouch, wakeAt: p.wakeAt, now }))
         return done;
       p.lastTouch = touchKey;
