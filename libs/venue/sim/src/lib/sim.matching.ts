@@ -56,21 +56,33 @@ export const matchTrade = (orders: readonly WorkingOrder[], ev: TradeEvent, fill
   );
   if (reachable.length === 0) return;
   for (const side of ['buy', 'sell'] as const) {
-    let available = exact(ev.qty);
+    // The print's volume passes through the queue in time order. The market's queue at a price
+    // is ahead of all our orders there that joined after it: what of it traded is counted once
+    // (`marketUsed`, the deepest any of our queues was eaten), not once per order of ours.
+    let ours = exact(0);
+    let marketUsed = exact(0);
+    let level: Decimal | null = null;
     for (const o of byPriority(reachable, side)) {
-      if (available.isZero()) break;
       const p = limitOf(o);
+      if (level === null || !level.eq(p)) {
+        // A new price level: what went to the market's queue at the better level is gone.
+        level = p;
+        ours = ours.plus(marketUsed);
+        marketUsed = exact(0);
+      }
+      const left = exact(ev.qty).minus(ours);
+      if (left.lte(0)) break;
       const through = side === 'buy' ? ev.price.lt(p) : ev.price.gt(p);
       const atPrice = ev.price.eq(p) && ev.side !== side;
       if (!through && !atPrice) continue;
       if (through) o.queueAhead = exact(0);
       else {
-        const eat = Decimal.min(o.queueAhead, available);
+        const eat = Decimal.min(o.queueAhead, left);
         o.queueAhead = o.queueAhead.minus(eat);
-        available = available.minus(eat);
+        if (eat.gt(marketUsed)) marketUsed = eat;
       }
-      const q = Decimal.min(remainingQty(o.state), available);
-      if (q.gt(0)) available = available.minus(fill(o, q, p));
+      const q = Decimal.min(remainingQty(o.state), left.minus(marketUsed));
+      if (q.gt(0) && o.queueAhead.isZero()) ours = ours.plus(fill(o, q, p));
     }
   }
 };

@@ -124,6 +124,26 @@ describe('SimulatedVenue', () => {
       ]);
     });
 
+    it('two of our orders at one price share the queue ahead: the market volume ahead of both trades once', async () => {
+      // Trade-only tape, 1 BTC assumed ahead. Two buys of 0.5 at 50000.0, then a 1.6 sell print at that price:
+      // the 1 ahead trades, then 0.5 to the first and 0.1 to the second (not 1 ahead of each of them).
+      const { clock, venue } = setup(
+        [trade(500, 't0', '50000.0', '0.001', 'sell'), trade(2000, 't1', '50000.0', '1.6', 'sell')],
+        {
+          fillModel: { participationCap: null, impactDecayMs: null },
+          balances: { USDT: '1000000' },
+        },
+      );
+      clock.advanceTo(1000);
+      right(await venue.placeOrder(order({ clientOrderId: 'a', qty: d('0.5') }))());
+      right(await venue.placeOrder(order({ clientOrderId: 'b', qty: d('0.5') }))());
+      clock.advanceTo(2000);
+      expect(venue.allFills().map((f) => [f.clientOrderId, f.qty.toString()])).toEqual([
+        ['a', '0.5'],
+        ['b', '0.1'],
+      ]);
+    });
+
     it('a displayed-size drop at the price shortens the queue; where prints exist a crossing quote does not fill', async () => {
       const { clock, venue } = setup([
         ...BOOK,
