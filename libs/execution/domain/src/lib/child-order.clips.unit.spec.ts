@@ -389,6 +389,42 @@ describe('the queue-imbalance rule', () => {
     ).toBe('90000.1');
   });
 
+  it('withdraw: with our queue the light one it cancels what rests and posts nothing until it recovers (both sides)', () => {
+    const W = withPolicy({ imbalance: { take: 2, hold: 2, takeLagSlices: 1, withdraw: 0.6 } });
+    const accept = (r: ReturnType<typeof run>, now: number) =>
+      run(
+        ofType(r.events, 'ChildOrderRequested').map((e) => ({
+          type: 'RecordAccepted' as const,
+          clientOrderId: e.clientOrderId,
+          now,
+        })),
+        r.state,
+        W,
+      ).state;
+    for (const [target, light, heavy] of [
+      [setTarget(), sized('1', '9'), sized('9', '1')],
+      [sell, sized('9', '1'), sized('1', '9')],
+    ] as const) {
+      const posted = accept(run([target, tick(T0, heavy)], undefined, W), T0 + 50);
+      const out = run([tick(T0 + 1000, light)], posted, W);
+      expect(ofType(out.events, 'ChildOrderCancelRequested').map((e) => e.reason)).toEqual([
+        'imbalance',
+        'imbalance',
+        'imbalance',
+        'imbalance',
+      ]);
+      expect(ofType(out.events, 'ChildOrderRequested')).toEqual([]);
+      // Nothing rests while it lasts; once the queues are even it posts again.
+      const started = run([target], undefined, W).state;
+      expect(ofType(run([tick(T0, light)], started, W).events, 'ChildOrderRequested')).toEqual([]);
+      expect(ofType(run([tick(T0, sized('5', '5'))], started, W).events, 'ChildOrderRequested')).toHaveLength(
+        4,
+      );
+    }
+    // Off unless set: the default rule has no withdraw.
+    expect(DEFAULT_POLICY.imbalance?.withdraw ?? null).toBeNull();
+  });
+
   it('asks to be woken when the lag passes the take threshold (the touch wakes it otherwise)', () => {
     const posted = run([setTarget(), tick(T0)], undefined, ON).state;
     // 0.1 slice = 0.0166…: the target exceeds it at 0.017, i.e. at 61.2 s.

@@ -75,6 +75,12 @@ export interface ImbalancePolicy {
   /** Post one tick behind our touch, not at it, when our side's imbalance is ≤ −this. */
   readonly hold: number;
   /**
+   * Stand aside when our side's imbalance is ≤ −this: cancel the resting children and post
+   * none until it recovers (the queue we are in is the light one: the price is about to move
+   * through it, and a fill there is followed by a better price). null: never.
+   */
+  readonly withdraw?: number | null;
+  /**
    * The imbalance take only when the order trails the schedule by more than this many slices.
    * The take is a catch-up clip (reason `catchUp`): like any, it goes on a clip per tick while
    * the order trails by more than `catchUpTarget` slices, so this is ≤ `catchUpTarget` for a
@@ -344,6 +350,8 @@ export const planChildren = (input: PolicyInput, cfg: PolicyConfig): readonly Ch
   // Our passive price; with the imbalance hold on, one tick behind the touch instead.
   const imbalance = cfg.imbalance === null ? null : queueImbalance(side, touch);
   const hold = cfg.imbalance !== null && imbalance !== null && imbalance <= -cfg.imbalance.hold;
+  const withdrawAt = cfg.imbalance?.withdraw ?? null;
+  const withdrawing = withdrawAt !== null && imbalance !== null && imbalance <= -withdrawAt;
   const price = hold
     ? behindTouch(side, touch, i, parent.limitPrice)
     : passivePrice(side, touch, i, cfg.improveWideSpread, parent.limitPrice);
@@ -354,7 +362,9 @@ export const planChildren = (input: PolicyInput, cfg: PolicyConfig): readonly Ch
   for (const c of live) {
     const cp = c.price ?? price;
     const gap = side === 'buy' ? price.minus(cp) : cp.minus(price);
-    if (c.status === 'Working' && gap.gte(away))
+    if (c.status === 'Working' && withdrawing)
+      out.push({ _tag: 'cancel', clientOrderId: c.clientOrderId, reason: 'imbalance' });
+    else if (c.status === 'Working' && gap.gte(away))
       out.push({ _tag: 'cancel', clientOrderId: c.clientOrderId, reason: 'reprice' });
     else kept.push(c);
   }
@@ -393,6 +403,9 @@ export const planChildren = (input: PolicyInput, cfg: PolicyConfig): readonly Ch
       return out;
     }
   }
+
+  // Standing aside: nothing rests until the imbalance recovers (catch-ups above still run).
+  if (withdrawing) return out;
 
   // Post (or top up) passively, in clips, sized to the schedule a little ahead.
   const k = sliceIndexAt(schedule, now);
