@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import * as E from 'fp-ts/Either';
+import { DEFAULT_POLICY, PolicyConfig } from '@keel/execution-domain';
 import { intFlag, joinNegativeValues, parseFlags, UsageError } from '../cli.io';
 import { workspaceRoot } from '../workspace-root';
 import { bucketsOf, summarizeBuckets, summarizeGroups } from '../twap-eval/twap-eval.aggregate';
@@ -43,6 +44,26 @@ const durationMs = (flag: string, value: string, whole: string | undefined, min 
   if (!Number.isFinite(ms) || ms < min)
     throw bad(flag, whole, `must be durations of at least ${min / 1000}s such as 10m, 2h or 1d`);
   return Math.round(ms);
+};
+
+/** `--policy '{…}'`: settings of PolicyConfig over the default (a JSON object of known keys). */
+export const parsePolicy = (value: string): Partial<PolicyConfig> => {
+  let v: unknown;
+  try {
+    v = JSON.parse(value);
+  } catch {
+    throw bad('policy', value, 'must be a JSON object such as {"clipsPerSlice":4}');
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw bad('policy', value, 'must be a JSON object such as {"clipsPerSlice":4}');
+  const unknown = Object.keys(v).filter((k) => !(k in DEFAULT_POLICY));
+  if (unknown.length > 0)
+    throw bad(
+      'policy',
+      value,
+      `has unknown settings ${unknown.join(', ')} (known: ${Object.keys(DEFAULT_POLICY).join(', ')})`,
+    );
+  return v as Partial<PolicyConfig>;
 };
 
 /** `10m,2h,longest` → [600000, 7200000] and whether `longest` was asked for. */
@@ -114,6 +135,13 @@ const OPTIONS = {
   'taker-bps': { type: 'string', valueName: 'bps', description: 'taker fee, basis points', defaultText: '5' },
   'latency-ms': { type: 'string', valueName: 'ms', description: 'venue latency', defaultText: '50' },
   'tick-ms': { type: 'string', valueName: 'ms', description: 'decision tick', defaultText: '1000' },
+  policy: {
+    type: 'string',
+    valueName: 'json',
+    description:
+      'child-order policy settings over the default, e.g. {"imbalance":{"take":0.8,"hold":2,"takeLagSlices":0.1}}',
+    defaultText: 'the default policy',
+  },
   resamples: { type: 'string', valueName: 'n', description: 'bootstrap resamples', defaultText: '2000' },
   seed: { type: 'string', valueName: 'n', description: 'bootstrap PRNG seed', defaultText: '1' },
   jobs: {
@@ -164,6 +192,7 @@ export const twapEvalCommand: Command = {
       latencyMs: intFlag('latency-ms', f['latency-ms'], 50, 0),
       tickMs: intFlag('tick-ms', f['tick-ms'], 1000),
       leadInMs: LEAD_IN_MS,
+      ...(f.policy === undefined ? {} : { policy: parsePolicy(f.policy) }),
     };
     if (durations.ms.some((d) => d / settings.tickMs < 2))
       throw bad(
@@ -206,6 +235,7 @@ export const twapEvalCommand: Command = {
           leadInMs: LEAD_IN_MS,
         },
         () => nextId++,
+        lm.depthScale,
       );
       plans.push(p.plan);
       tasks.push(...p.tasks);
@@ -272,6 +302,7 @@ export const twapEvalCommand: Command = {
         takerBps: settings.takerBps,
         latencyMs: settings.latencyMs,
         tickMs: settings.tickMs,
+        policy: { ...DEFAULT_POLICY, ...settings.policy },
         urgency: 'normal',
         slices: 'one per 5 minutes, at least 2',
         bootstrap: { method: 'percentile bootstrap of the mean', level: 0.95, resamples, seed },

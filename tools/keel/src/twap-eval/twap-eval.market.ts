@@ -303,6 +303,29 @@ export const printVolume = (events: readonly MarketEvent[], from: number, to: nu
 
 export type VolumeSource = 'trades' | 'quote-estimate';
 
+/**
+ * Traded volume per minute of the instrument the simulator's depth curve was calibrated on
+ * (Binance USD-M BTCUSDT): the mean of its two recorded tapes, 197.5 BTC/min on 2024-10-28
+ * and 140.5 BTC/min on 2024-07-18/19.
+ */
+export const CURVE_VOLUME_PER_MIN = 169;
+
+/**
+ * The depth scale for a market: 1 for the calibrated instrument; for any other, depth is
+ * assumed proportional to traded volume, so its sizes map onto the curve by
+ * CURVE_VOLUME_PER_MIN / (its own volume per minute over the whole file). Without that, a
+ * thin market's orders would meet a BTC-sized book (or an XRP quantity a BTC-quantity book).
+ */
+export const depthScaleOf = (
+  m: Pick<EvalMarket, 'events' | 'hasTrades' | 'firstTs' | 'lastTs'>,
+  calibrated: boolean,
+): number => {
+  if (calibrated) return 1;
+  const minutes = Math.max(1, (m.lastTs - m.firstTs) / 60_000);
+  const perMin = windowVolume(m, m.firstTs, m.lastTs).volume.toNumber() / minutes;
+  return perMin > 0 ? CURVE_VOLUME_PER_MIN / perMin : 1;
+};
+
 /** The volume a window's sizes are a percentage of: prints when the market has them, else the quote estimate. */
 export const windowVolume = (
   m: Pick<EvalMarket, 'events' | 'hasTrades'>,

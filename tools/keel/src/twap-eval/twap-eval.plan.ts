@@ -40,6 +40,8 @@ export interface MarketPlan {
     readonly minQty: string;
     readonly minNotional: string;
   };
+  /** Sizes × this = sizes on the simulator's depth curve (1: the calibrated instrument; depthScaleOf). */
+  readonly depthScale: number;
   /** Holes in the data longer than the gap limit (windows never span one). */
   readonly gaps: readonly { readonly from: string; readonly to: string; readonly seconds: number }[];
   readonly durations: readonly {
@@ -56,6 +58,7 @@ export const planMarket = (
   instrument: Instrument,
   s: PlanSettings,
   nextId: () => number,
+  depthScale = 1,
 ): { readonly plan: MarketPlan; readonly tasks: WindowTask[] } => {
   const segments = segmentsOf(
     m.events.map((e) => e.venueAt),
@@ -92,6 +95,7 @@ export const planMarket = (
         minQty: instrument.minQty.toString(),
         minNotional: instrument.minNotional.toString(),
       },
+      depthScale: Math.round(depthScale * 10_000) / 10_000,
       gaps,
       durations,
     },

@@ -7,9 +7,9 @@
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { Instrument } from '@keel/venue-domain';
+import { BINANCE_USDM_BTCUSDT, Instrument } from '@keel/venue-domain';
 import { keelLaunch } from '../app-launch';
-import { EvalMarket, inferInstrument, loadMarkets } from './twap-eval.market';
+import { depthScaleOf, EvalMarket, inferInstrument, loadMarkets } from './twap-eval.market';
 import { WindowTask } from './twap-eval.plan';
 import { EvalSettings, evaluateWindow, WindowResult } from './twap-eval.run';
 
@@ -24,18 +24,24 @@ export type WorkerReply =
 export interface LoadedMarket {
   readonly market: EvalMarket;
   readonly instrument: Instrument;
+  /** Sizes × this = sizes on the simulator's depth curve (depthScaleOf). */
+  readonly depthScale: number;
 }
 
-export const withInstrument = (market: EvalMarket): LoadedMarket => ({
-  market,
-  instrument: inferInstrument(market.name, market.events),
-});
+export const withInstrument = (market: EvalMarket): LoadedMarket => {
+  const instrument = inferInstrument(market.name, market.events);
+  return {
+    market,
+    instrument,
+    depthScale: depthScaleOf(market, instrument.symbol === BINANCE_USDM_BTCUSDT.symbol),
+  };
+};
 
 const runOne = async (m: LoadedMarket, r: WorkerRequest, wallNow: () => number): Promise<WorkerReply> => {
   try {
     return {
       id: r.task.id,
-      result: await evaluateWindow(m.market, m.instrument, r.task, r.settings, wallNow),
+      result: await evaluateWindow(m.market, m.instrument, r.task, r.settings, wallNow, m.depthScale),
     };
   } catch (e) {
     return { id: r.task.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) };

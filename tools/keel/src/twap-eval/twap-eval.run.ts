@@ -8,7 +8,7 @@
  */
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
-import { costBps } from '@keel/execution-domain';
+import { costBps, DEFAULT_POLICY, PolicyConfig } from '@keel/execution-domain';
 import { Fill, Instrument, Side } from '@keel/venue-domain';
 import { MarketEvent } from '@keel/venue-sim';
 import { RunOutcome, runExecutions } from '../twap-sim/twap-sim.harness';
@@ -22,6 +22,8 @@ export interface EvalSettings {
   readonly latencyMs: number;
   readonly tickMs: number;
   readonly leadInMs: number;
+  /** Child-order policy settings over the default (`--policy`); none: the default policy. */
+  readonly policy?: Partial<PolicyConfig>;
 }
 
 /** Markout horizons, ms, and their labels in the output. */
@@ -191,6 +193,7 @@ export const evaluateWindow = async (
   w: Window,
   s: EvalSettings,
   wallNow: () => number,
+  depthScale = 1,
 ): Promise<WindowResult> => {
   const t0 = wallNow();
   const deadline = w.start + w.durationMs;
@@ -242,6 +245,8 @@ export const evaluateWindow = async (
           urgency: 'normal',
           leadInMs: s.leadInMs,
           instrument,
+          depthScale,
+          ...(s.policy ? { policy: { ...DEFAULT_POLICY, ...s.policy } } : {}),
         },
         ['maker', 'marketOnly'],
       );

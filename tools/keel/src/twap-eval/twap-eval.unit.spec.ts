@@ -7,7 +7,15 @@ import Decimal from 'decimal.js';
 import { BINANCE_USDM_BTCUSDT, Fill } from '@keel/venue-domain';
 import { MarketEvent, QuoteEvent, TradeEvent } from '@keel/venue-sim';
 import { bucketsOf, summarizeRuns } from './twap-eval.aggregate';
-import { classifyHeader, inferInstrument, printVolume, quoteVolumeEstimate } from './twap-eval.market';
+import {
+  classifyHeader,
+  CURVE_VOLUME_PER_MIN,
+  depthScaleOf,
+  inferInstrument,
+  printVolume,
+  quoteVolumeEstimate,
+} from './twap-eval.market';
+import { parsePolicy } from '../commands/twap-eval.command';
 import { costFromFills, markoutBps, midSeries, slicesFor, toLot } from './twap-eval.run';
 import { bootstrapMeanCi, mean, median, quantileSorted, seededRandom } from './twap-eval.stats';
 import { durationsFor, longestDuration, segmentsOf, spreadEvenly, tileWindows } from './twap-eval.windows';
@@ -257,5 +265,31 @@ describe('per-run figures', () => {
       min: null,
       max: null,
     });
+  });
+});
+
+describe('depth scale and policy settings', () => {
+  const print = (t: number, qty: string): MarketEvent => ({
+    type: 'trade',
+    venueAt: t,
+    tradeId: String(t),
+    price: new Decimal('0.0014'),
+    qty: new Decimal(qty),
+    side: 'buy',
+  });
+
+  it('maps another instrument onto the depth curve by traded volume; the calibrated one is 1', () => {
+    // 10 minutes, 3,380 units traded: 338 a minute, twice the curve's 169, so a size counts half.
+    const events = [print(0, '1690'), print(600_000, '1690')];
+    const m = { events, hasTrades: true, firstTs: 0, lastTs: 600_000 };
+    expect(depthScaleOf(m, false)).toBeCloseTo(CURVE_VOLUME_PER_MIN / 338, 10);
+    expect(depthScaleOf(m, true)).toBe(1);
+  });
+
+  it('--policy takes known settings over the default and names what it refuses', () => {
+    expect(parsePolicy('{"clipsPerSlice":2}')).toEqual({ clipsPerSlice: 2 });
+    expect(() => parsePolicy('{"clipz":2}')).toThrow(/unknown settings clipz/);
+    expect(() => parsePolicy('[1]')).toThrow(/--policy must be a JSON object/);
+    expect(() => parsePolicy('{')).toThrow(/--policy must be a JSON object/);
   });
 });

@@ -87,6 +87,8 @@ export interface TwapSimOptions {
    * BTCUSDT data sits on. Its fees are always replaced by makerBps / takerBps.
    */
   readonly instrument?: Instrument;
+  /** Sizes × this = sizes on the simulator's depth curve (another instrument's depth); default 1. */
+  readonly depthScale?: number;
 }
 
 export interface RunResult {
