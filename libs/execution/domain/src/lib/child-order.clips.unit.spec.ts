@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { clipQty, DEFAULT_POLICY, minTradable, PolicyConfig } from './child-order.policy';
 import { ExecutionConfig, nextWakeAt, ParentOrderCommand } from './parent-order.decide';
 import { ParentOrderEvent, ParentOrderState, Touch } from './parent-order.state';
-import { sliceEnd, targetByEndOf } from './twap.schedule';
+import { sliceEnd, sliceIndexAt, targetByEndOf } from './twap.schedule';
 import { BTC, cfg, MIN, ofType, run, setTarget, str, T0, touch, TOUCH } from '../testing/execution.fixtures';
 
 type Request = Extract<ParentOrderEvent, { type: 'ChildOrderRequested' }>;
@@ -194,7 +194,8 @@ describe("the market-only baseline ('marketOnly')", () => {
           // Never ahead of the slice's target, unless a clip took along a tail below the tradable
           // minimum (then it finished the parent: that tail could never trade alone).
           for (const [now, filled] of d.filledAt) {
-            const k = Math.min(slices - 1, Math.floor(((now - T0) * slices) / (minutes * MIN)));
+            // The schedule's own slice (its boundaries are whole milliseconds: 16 min / 21 is not).
+            const k = Math.min(slices - 1, sliceIndexAt(sch, now));
             expect(filled.lte(targetByEndOf(sch, k)) || filled.eq(sch.total)).toBe(true);
           }
           expect(d.state.status).toBe('Completed');
@@ -221,6 +222,41 @@ describe("the maker-first TWAP ('maker')", () => {
       ['passive', '0.042', '90000'],
       ['passive', '0.042', '90000'],
       ['passive', '0.04', '90000'],
+    ]);
+  });
+
+  it('with maxRestingClips, only that many clips rest; the next is posted once one is done', () => {
+    const one = withPolicy({ maxRestingClips: 1 });
+    const first = run([setTarget(), tick(T0)], undefined, one);
+    const req = ofType(first.events, 'ChildOrderRequested');
+    expect(req.map((e) => [e.kind, e.qty.toString()])).toEqual([['passive', '0.042']]);
+    const c = req[0] as Request;
+    // Still resting a second later: nothing more.
+    const accepted = run(
+      [{ type: 'RecordAccepted', clientOrderId: c.clientOrderId, now: T0 + 50 }],
+      first.state,
+      one,
+    );
+    expect(ofType(run([tick(T0 + 1000)], accepted.state, one).events, 'ChildOrderRequested')).toEqual([]);
+    // Filled: the next clip goes up at the next tick.
+    const filled = run(
+      [
+        {
+          type: 'RecordFill',
+          clientOrderId: c.clientOrderId,
+          tradeId: 'f1',
+          qty: c.qty,
+          price: new Decimal('90000'),
+          fee: new Decimal(0),
+          liquidity: 'maker',
+          now: T0 + 1500,
+        },
+      ],
+      accepted.state,
+      one,
+    );
+    expect(requests(run([tick(T0 + 2000)], filled.state, one).events)).toEqual([
+      ['passive', '0.042', 'post'],
     ]);
   });
 

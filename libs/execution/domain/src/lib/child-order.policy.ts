@@ -115,6 +115,12 @@ export interface PolicyConfig {
   readonly clipsPerSlice: number;
   /** The queue-imbalance rule; null: off (the default, until an evaluation says otherwise). */
   readonly imbalance: ImbalancePolicy | null;
+  /**
+   * At most this many passive clips rest at once (the next is posted when one fills); null:
+   * as many as the lookahead wants. Fewer resting clips means one move through our price
+   * fills a clip, not the whole slice, and the next clip is bought after the move.
+   */
+  readonly maxRestingClips?: number | null;
 }
 
 export const DEFAULT_POLICY: PolicyConfig = {
@@ -413,6 +419,8 @@ export const planChildren = (input: PolicyInput, cfg: PolicyConfig): readonly Ch
   const clip = clipQty(schedule, i, price, cfg);
   const repriced = live.length > kept.length;
   let want = ahead.minus(done).minus(sum(kept));
+  if (cfg.maxRestingClips !== undefined && cfg.maxRestingClips !== null)
+    want = Decimal.min(want, clip.times(cfg.maxRestingClips).minus(sum(kept)));
   // Capped by `room`, which still counts children being cancelled: never overshoots.
   let room = free;
   while (want.gt(0)) {
