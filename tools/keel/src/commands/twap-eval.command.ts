@@ -164,7 +164,7 @@ const OPTIONS = {
 const NOTES = [
   'diff = baseline cost − hybrid cost (bps); positive means the maker-first TWAP was cheaper.',
   'fee-neutral diff: both costs recomputed from the fills with the maker fee set to the taker fee (the policy never reads fees, so the fills are the same).',
-  'On quote-only data the volume is estimated from the touch (size removed at the best bid/ask, cancellations included): an upper bound on what traded, so a size of x % of it is at least x % of the real volume.',
+  'On quote-only data the volume is estimated from the touch (the displayed size that left the best bid/ask between snapshots): cancellations inflate it, trades refilled or swept past the touch within a second deflate it, so it is an estimate, not a bound (91 BTC/min on the 2026-01-01/02 BBO; the 2024 USD-M tapes traded 140–200 BTC/min).',
   '95 % CI: percentile bootstrap of the mean (seeded PRNG, resamples as set); runs within a window share the market path, so the interval is optimistic where windows are few.',
   'Markouts: (mid at fill time + h − fill price) / fill price of the hybrid’s maker fills, signed so positive is good for us; mid is the quote mid, or the last print on tape-only data.',
 ];

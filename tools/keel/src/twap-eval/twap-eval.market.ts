@@ -2,7 +2,7 @@
  * What `keel twap-eval` evaluates on: every recorded market file the simulator can replay,
  * one market per file or per capture (an hftbacktest `…-trades` and `…-bbo` pair merged into
  * one stream), the instrument each is traded as (inferred from the data), and the volume that
- * traded in a window (prints, or an upper-bound estimate from the touch on quote-only data).
+ * traded in a window (prints, or an estimate from the touch on quote-only data).
  * Files that cannot be replayed are reported with the reason, never silently dropped.
  */
 import { readdir, stat } from 'node:fs/promises';
@@ -267,7 +267,9 @@ export const eventsBetween = (events: readonly MarketEvent[], from: number, to: 
  * Displayed size removed at the touch over (from, to], from quotes alone: at an unchanged
  * price a shrinking size counts its decrease; a level that disappears because the price moved
  * away (bid down, ask up) counts its last size; an improving price removes nothing. Both
- * sides. Cancellations look the same as trades here, so this is an UPPER bound on what
+ * sides. Cancellations look the same as trades here (inflating it) and what trades and is
+ * refilled, or sweeps past the touch, within a snapshot interval is unseen (deflating it): an
+ * estimate, not a bound, of what
  * traded at the touch. The touch standing at `from` (the last quote at or before it) is the start.
  */
 export const quoteVolumeEstimate = (events: readonly MarketEvent[], from: number, to: number): Decimal => {

@@ -29,7 +29,9 @@ export interface MarketPlan {
   readonly market: string;
   readonly files: readonly string[];
   readonly data: 'trades' | 'quotes' | 'trades+quotes';
-  readonly volume: 'prints' | 'quote estimate (upper bound: x % of it is at least x % of the real volume)';
+  readonly volume:
+    | 'prints'
+    | 'quote estimate (displayed size that left the touch; not a bound: cancellations inflate it, what trades and refills within a second deflates it)';
   readonly from: string;
   readonly to: string;
   readonly events: number;
@@ -84,7 +86,7 @@ export const planMarket = (
       data: m.hasTrades && m.hasQuotes ? 'trades+quotes' : m.hasTrades ? 'trades' : 'quotes',
       volume: m.hasTrades
         ? 'prints'
-        : 'quote estimate (upper bound: x % of it is at least x % of the real volume)',
+        : 'quote estimate (displayed size that left the touch; not a bound: cancellations inflate it, what trades and refills within a second deflates it)',
       from: iso(m.firstTs),
       to: iso(m.lastTs),
       events: m.events.length,

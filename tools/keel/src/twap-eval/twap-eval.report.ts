@@ -90,9 +90,7 @@ export const humanReport = (v: unknown): string => {
       ? [`${r.skippedRuns.length} runs skipped (sizes below the minimum; see --json)`]
       : []),
     ...(r.markets.some((m) => m.data === 'quotes')
-      ? [
-          'Quote-only files: volume is an upper-bound estimate from the touch, so x % of it is at least x % of the real volume.',
-        ]
+      ? ['Quote-only files: volume is estimated from the touch (not a bound; see the notes in --json).']
       : []),
   ].join('\n');
 };

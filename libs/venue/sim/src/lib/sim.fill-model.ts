@@ -32,7 +32,7 @@ export interface FillModel {
   /**
    * Participation cap: passive fills over the last `participationWindowMs` stay within this
    * share of the market's volume there (prints; on quote-only data, the displayed size that
-   * left the touch, an upper bound on what traded). null: no cap.
+   * left the touch, an estimate of what traded). null: no cap.
    */
   readonly participationCap: number | null;
   readonly participationWindowMs: number;
@@ -128,7 +128,7 @@ export class RollingSum {
 /**
  * The displayed size that left one side's touch between two quotes (a buy-side example: the
  * bid at an unchanged price shrank, or moved down so its level is gone): traded or cancelled,
- * an upper bound on the volume traded there. 0 when the side improved.
+ * an estimate of the volume traded there (cancels count, unseen refills do not). 0 when the side improved.
  */
 export const touchDepletion = (side: 'bid' | 'ask', before: Touch | null, after: Touch): Decimal => {
   if (before === null || before.qty === null || after.qty === null) return exact(0);
