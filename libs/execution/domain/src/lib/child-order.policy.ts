@@ -138,6 +138,7 @@ export const DEFAULT_POLICY: PolicyConfig = {
   // slices, so the clip count is what is traded rather than the minimum.
   clipsPerSlice: 4,
   imbalance: null,
+  maxRestingClips: null,
 };
 
 export type ChildAction =
