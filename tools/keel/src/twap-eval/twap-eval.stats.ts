@@ -4,18 +4,10 @@
  * interval. These are statistics on plain numbers (bps); the money behind them stays exact in
  * the per-run figures.
  */
+import { mulberry32 } from '@keel/venue-sim';
 
-/** mulberry32: a small, fast 32-bit PRNG; the same seed gives the same stream on every platform. */
-export const seededRandom = (seed: number): (() => number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-};
+/** The seeded PRNG (mulberry32, the simulator's): the same seed gives the same stream on every platform. */
+export const seededRandom: (seed: number) => () => number = mulberry32;
 
 /** A 32-bit FNV-1a hash, to give each bucket its own seed (its interval then does not depend on the others). */
 export const hash32 = (s: string): number => {
