@@ -28,7 +28,6 @@ import {
   baselineDueAt,
   catchUpContinuing,
   catchUpGoesOnAbove,
-  catchUpFloor,
   catchUpThreshold,
   ChildAction,
   clipIntervalMs,
