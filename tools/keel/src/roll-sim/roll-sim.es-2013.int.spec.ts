@@ -136,8 +136,10 @@ describe('roll-sim: ES December 2013 (ESZ13 → ESH14) on the recorded bars, thr
         violations.push(`${iso(s.t)} held ${held} with nothing in execution`);
       const tolerance = s.working.reduce((a, w) => a + w.scheduledRemaining + w.sliceLots, 0);
       if (dev > tolerance) violations.push(`${iso(s.t)} held ${held}, beyond the tolerance ${tolerance}`);
-      // The roll's two legs: at most one contract off.
-      if (s.t >= FORCED_ROLL && s.t < CUTOFF && dev > 1)
+      // The roll's two legs work independently, each within its TWAP tolerance: on the strict
+      // simulator (issue 18: passive fills only from the bars' prints) one leg can be a contract
+      // ahead while the other is one behind, so at most two contracts off (before: at most one).
+      if (s.t >= FORCED_ROLL && s.t < CUTOFF && dev > 2)
         violations.push(`${iso(s.t)} held ${held} during the roll (${JSON.stringify(s.positions)})`);
     }
     expect(violations).toEqual([]);

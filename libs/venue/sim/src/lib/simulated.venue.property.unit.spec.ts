@@ -64,6 +64,11 @@ const run = async (seed: number, actions: readonly Action[]): Promise<RunResult>
     balances: { USDT: '100000000' },
     latencyMs: LATENCY,
     unknownQueueQty: '0.5',
+    // The causes checked here are prints and crossing quotes on the recorded prices. Two strict
+    // rules add causes of their own, each with its spec in sim.fill-model.unit.spec.ts: our
+    // impact moves the prices matching sees, and a bid leaving our level (before the synthetic
+    // tape's first print) resolves a trade-through. They are off here so the rest is checked.
+    fillModel: { impactDecayMs: null, resolveTradeThrough: false },
   });
   const pending: Array<Promise<E.Either<VenueError, unknown>>> = [];
   const ids: string[] = [];
