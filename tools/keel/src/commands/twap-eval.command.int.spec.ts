@@ -12,8 +12,9 @@ import type { TwapEvalReport } from '../twap-eval/twap-eval.report';
 import { parseDurations, parseSizes, twapEvalCommand } from './twap-eval.command';
 
 const root = resolve(__dirname, '../../../..');
-const DATA = join(root, '../shared/data/market');
-const CAPTURE = 'binance-usdm-btcusdt-2024-07-18T2357_2024-07-19T0005';
+// Committed slices (libs/venue/sim/test-data/README.md): a fresh clone has no ../shared.
+const DATA = join(root, 'libs/venue/sim/test-data');
+const CAPTURE = 'binance-usdm-btcusdt-2024-07-18T2358-3min';
 const GOOD = [
   '--data',
   join(DATA, `${CAPTURE}-trades.csv.gz`),
@@ -24,7 +25,7 @@ const GOOD = [
   '--sizes',
   '1',
   '--max-windows',
-  '2',
+  '1',
   '--jobs',
   '2',
 ];
@@ -44,7 +45,7 @@ describe('keel twap-eval: bad input', () => {
     ],
     [
       'data with nothing replayable',
-      ['--data', join(DATA, 'binance-usdm-btcusdt-1m-2024-01-01_2024-02-15.csv.gz')],
+      ['--data', join(root, 'tools/keel/demo-data/binance-usdm-ethusdt-1m-2024-01-01_2024-01-03.csv.gz')],
       /--data holds no replayable market data \(bars/,
     ],
   ])('rejects %s, naming the argument and the value', async (_what, args, message) => {
@@ -98,10 +99,10 @@ describe('keel twap-eval: the process', () => {
       market: CAPTURE,
       data: 'trades+quotes',
       instrument: { symbol: 'BTC/USDT:USDT', tickSize: '0.1', lotSize: '0.001' },
-      durations: [{ duration: '2m', windows: 2 }],
+      durations: [{ duration: '2m', windows: 1 }],
     });
-    // 2 windows × 1 size × 2 sides.
-    expect(out.runs).toHaveLength(4);
+    // 1 window × 1 size × 2 sides.
+    expect(out.runs).toHaveLength(2);
     for (const run of out.runs) {
       expect(run.volumeSource).toBe('trades');
       expect(Number(run.qty)).toBeCloseTo(Number(run.volume) / 100, 2);
@@ -122,13 +123,13 @@ describe('keel twap-eval: the process', () => {
         for (const k of ['1s', '10s', '60s']) expect(typeof run.markoutsBps[k]).toBe('number');
     }
     const bucket = out.buckets.find((x) => x.bucket === '1%');
-    expect(bucket?.diffBps.n).toBe(4);
+    expect(bucket?.diffBps.n).toBe(2);
     const diffs = out.runs.map((x) => x.diffBps as number);
     expect(bucket?.diffBps.mean).toBeCloseTo(diffs.reduce((a, x) => a + x, 0) / diffs.length, 1);
     const ci = bucket?.diffBps.ci95 as [number, number];
     expect(ci[0]).toBeLessThanOrEqual(bucket?.diffBps.mean as number);
     expect(ci[1]).toBeGreaterThanOrEqual(bucket?.diffBps.mean as number);
     expect(out.buckets.map((x) => x.bucket)).toEqual(['1%', '≤1%']);
-    expect(out.groups).toMatchObject([{ market: CAPTURE, duration: '2m', windows: 2, runs: 4 }]);
+    expect(out.groups).toMatchObject([{ market: CAPTURE, duration: '2m', windows: 1, runs: 2 }]);
   });
 });

@@ -349,7 +349,10 @@ export const twapEvalCommand: Command = {
 /** The worker side of `--jobs`: windows on stdin, results on stdout, one JSON line each (twap-eval.pool.ts). */
 export const twapEvalWorkerCommand: Command = {
   options: {},
-  run: async () => {
+  run: async (args) => {
+    // It takes no arguments (its work comes on stdin): anything given is a usage error.
+    if (args.length > 0)
+      throw new UsageError(`twap-eval-worker takes no arguments (got ${JSON.stringify(args[0])})`);
     setFlagsFromString('--max-semi-space-size=64');
     await workerLoop(
       process.stdin,
