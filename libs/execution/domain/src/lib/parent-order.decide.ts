@@ -27,7 +27,7 @@ import { Instrument, roundQtyDown } from '@keel/instruments';
 import {
   baselineDueAt,
   catchUpContinuing,
-  catchUpGoesOnAbove,
+  catchUpFloor,
   catchUpThreshold,
   ChildAction,
   clipIntervalMs,
@@ -61,7 +61,6 @@ import {
   sliceIndexAt,
   sliceMs,
   sliceStart,
-  targetAt,
   targetByEndOf,
 } from './twap.schedule';
 
@@ -715,11 +714,8 @@ export const nextWakeAt = (s: ParentOrderState, now: number, cfg: ExecutionConfi
     if (t !== null) times.push(t);
     if (catchUpContinuing(sch, now, s.lastCatchUpAt, policy)) {
       // The catch-up goes on while a whole clip is missing above its floor, until one clip interval has passed.
-      const goesOn = catchUpGoesOnAbove(sch, p.instrument, done, policy);
-      const above = firstTimeAbove(sch, goesOn, now);
+      const above = firstTimeAbove(sch, catchUpFloor(sch, done, policy), now);
       if (above !== null && above < s.lastCatchUpAt + clipIntervalMs(sch, policy)) times.push(above);
-      // It has ended (less than a clip above its floor): the passive side picks up at the next tick.
-      if (targetAt(sch, now).lte(goesOn)) times.push(now);
     }
     if (policy.imbalance !== null) {
       const lagged = firstTimeAbove(
