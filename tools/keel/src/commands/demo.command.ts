@@ -354,19 +354,37 @@ export const demoCommand: Command = {
     // the kill switch) and report its positions after the last one. Bounded: on a loaded
     // machine a gateway's cycle can lag by seconds, and judging before it catches up would
     // blame it for fills it simply had not polled yet.
-    const settleUntil = Date.now() + 20_000;
-    while (Date.now() < settleUntil) {
-      await catchUp();
-      const settled = host.right.venues.every((v) => {
+    const settleFrom = Date.now();
+    const unsettled = (): string[] =>
+      host.right.venues.flatMap((v) => {
         const accountId = v.plan.accountId;
         const recorded = collector.tradeIds.get(accountId);
-        const everyFill = v.fills().every((f) => recorded?.has(f.tradeId) === true);
+        const missing = v.fills().filter((f) => recorded?.has(f.tradeId) !== true);
         const report = collector.reported.get(accountId)?.position ?? 0;
-        return everyFill && report > (collector.lastFillAt.get(accountId) ?? 0);
+        return [
+          ...(missing.length > 0
+            ? [
+                `${accountId}: ${missing.length} venue fill(s) unrecorded (${missing.map((f) => `${f.tradeId} of ${f.clientOrderId}`).join(', ')})`,
+              ]
+            : []),
+          ...(report > (collector.lastFillAt.get(accountId) ?? 0)
+            ? []
+            : [`${accountId}: no report after its last fill`]),
+        ];
       });
-      if (settled) break;
+    await catchUp();
+    let left = unsettled();
+    while (left.length > 0 && Date.now() - settleFrom < 20_000) {
       await sleep(250);
+      await catchUp();
+      left = unsettled();
     }
+    // Said on stderr either way: when an invariant below fails, this is where it started.
+    io.progress(
+      left.length === 0
+        ? `wind-down: every venue fill recorded and reported after ${((Date.now() - settleFrom) / 1000).toFixed(1)} s`
+        : `wind-down: gave up after 20 s: ${left.join('; ')}`,
+    );
     const virtualEnd = clock.right.now();
     const exits = await supervisor.stopAll();
     tailing = false;

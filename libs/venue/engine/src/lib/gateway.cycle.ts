@@ -2,9 +2,10 @@
  * One polling cycle of the gateway: everything the apps need from the venue, each asked once.
  * - Per account (through its coalescer): balances and positions (once per cycle), the account
  *   whole (once per cycle: AccountSnapshotReported / Rejected, whole-account.snapshot.ts), open orders
- *   of all symbols (once), fills of the instruments with live orders, a look-up of every
- *   order the log thinks is live but the venue no longer lists, and every `fundingPollMs`
- *   the funding payments since the log's cursor (funding.record.ts).
+ *   of all symbols (once), fills of the instruments with orders not closed in the log (accepted
+ *   or still in flight) or open at the venue, a look-up of every order the log thinks is live
+ *   but the venue no longer lists, and every `fundingPollMs` the funding payments since the
+ *   log's cursor (funding.record.ts).
  * - Per subscribed instrument (through the market-data coalescer): top of book and trades.
  * Returns the events to record (per account, and market data) and the new throttle state;
  * the app appends them and folds them back into its `AccountLog`s. A failed read skips its
@@ -108,6 +109,16 @@ const liveInLogOf = (orders: AccountLog['orders']): readonly LoggedOrder[] => {
   }
   return live;
 };
+const unsettledInstruments = new WeakMap<AccountLog['orders'], readonly string[]>();
+/** The instruments of the orders the log holds as not closed (requested, accepted or partly filled). */
+const unsettledInstrumentsOf = (orders: AccountLog['orders']): readonly string[] => {
+  let known = unsettledInstruments.get(orders);
+  if (known === undefined) {
+    known = [...new Set(Object.values(orders).flatMap((o) => (o.closed === null ? [o.instrument] : [])))];
+    unsettledInstruments.set(orders, known);
+  }
+  return known;
+};
 const venueIds = (orders: Iterable<LoggedOrder>): Map<string, string> => {
   const ids = new Map<string, string>();
   for (const o of orders) if (o.venueOrderId !== null) ids.set(o.venueOrderId, o.clientOrderId);
@@ -168,8 +179,12 @@ export const runCycle = async (input: CycleInput): Promise<CycleOutput> => {
 
     const openOrders = ok(open);
     const liveInLog = liveInLogOf(log.orders);
+    // Fills are read for every instrument with an order not closed in the log, accepted or still
+    // on its way: an order can fill before its acceptance is folded (a market order fills on
+    // arrival), and the read window moves on for the whole account each cycle, so an instrument
+    // left out while its only order was in flight would never be read over that fill.
     const instruments = new Set([
-      ...liveInLog.map((o) => o.instrument),
+      ...unsettledInstrumentsOf(log.orders),
       ...(openOrders ?? []).map((o) => o.symbol),
     ]);
     const lastRead = Math.min(input.now, input.state.fillsReadAt?.[log.accountId] ?? input.now);

@@ -177,6 +177,41 @@ describe('gateway cycle', () => {
     expect(fills).toEqual(['t1:k9', 't2:k9', 't3:venue-V5']);
   });
 
+  it('reads fills of an order still in flight: a market order can fill before its acceptance is folded into the log', async () => {
+    const { marketData, g1 } = setup();
+    // k9 requested, sent, filled at the venue; its OrderAccepted is not in the log yet.
+    const log: AccountLog = {
+      ...liveK9('1'),
+      orders: { k9: { ...liveK9('1').orders['k9']!, venueOrderId: null } },
+    };
+    const filled: Fill = {
+      symbol: 'A/USDT:USDT',
+      tradeId: 't1',
+      clientOrderId: 'k9',
+      venueOrderId: 'V9',
+      side: 'buy',
+      qty: new Decimal(1),
+      price: new Decimal(100),
+      fee: new Decimal('0.01'),
+      feeAsset: 'USDT',
+      liquidity: 'taker',
+      ts: T0,
+    };
+    const adapter = {
+      ...g1,
+      fetchFills: (s: string, since: number) => () => {
+        return Promise.resolve(
+          E.right<VenueError, readonly Fill[]>(s === filled.symbol && since <= T0 ? [filled] : []),
+        );
+      },
+    };
+    const out = await cycleOf(marketData, { adapter, log });
+    expect(out.errors).toEqual([]);
+    expect(
+      out.accountEvents['acc1']!.flatMap((e) => (e.type === 'OrderFilled' ? [e.data.tradeId] : [])),
+    ).toEqual(['t1']);
+  });
+
   it('reads fills on from its last full read, however late the cycle comes; a failed read is asked again from there', async () => {
     const { marketData, g1 } = setup();
     const asked: number[] = [];
