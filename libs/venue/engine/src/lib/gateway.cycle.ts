@@ -40,12 +40,48 @@ export interface CycleState {
    */
   readonly fundingPolledAt?: Readonly<Record<string, number>>;
   /**
-   * When each account's fills were last read in full (epoch ms): the next read looks back
-   * `fillLookbackMs` from there, not from now, so a cycle that comes late (after a restart's
-   * reconciliation, or a busy loop) still reads every fill since. Missing: from now.
+   * When each account's fills were read in full lately (epoch ms, ascending; see `fillsSince`):
+   * where the next read starts. Missing: from now.
    */
-  readonly fillsReadAt?: Readonly<Record<string, number>>;
+  readonly fillsReadAt?: Readonly<Record<string, readonly number[]>>;
 }
+
+/**
+ * Where the next read of an account's fills starts, from the times of its recent full reads.
+ * A venue may list a fill late, or leave it out of one read and list it in the next, so every
+ * instant is read again for `lookbackMs` after the first read that covered it: the read starts
+ * a look-back before the newest full read at least a look-back old (the oldest one known, if
+ * none is). Reading on from the last read alone would not do: after a gap between reads longer
+ * than the look-back (a restart's replay, a busy loop, an outage) a fill the first read after
+ * it missed would never be asked for again.
+ */
+export const fillsSince = (reads: readonly number[] | undefined, now: number, lookbackMs: number): number => {
+  if (reads === undefined || reads.length === 0) return now - lookbackMs;
+  let from = reads[0] as number;
+  for (const r of reads) {
+    if (r > now - lookbackMs) break;
+    from = r;
+  }
+  return Math.min(from, now) - lookbackMs;
+};
+
+/**
+ * The recent full reads after one at `at`: only what `fillsSince` can still pick (the newest at
+ * least a look-back old, and those after it), thinned to one per 1/16 look-back, which can only
+ * move a start earlier; a time from a clock since stepped back is dropped.
+ */
+export const withFillsRead = (
+  reads: readonly number[] | undefined,
+  at: number,
+  lookbackMs: number,
+): number[] => {
+  const kept = (reads ?? []).filter((r) => r <= at);
+  const last = kept[kept.length - 1];
+  if (last === undefined || at - last >= lookbackMs / 16) kept.push(at);
+  let i = 0;
+  while (i + 1 < kept.length && (kept[i + 1] as number) <= at - lookbackMs) i++;
+  return kept.slice(i);
+};
 
 export interface CycleSettings {
   readonly throttle: ThrottleSettings;
@@ -187,11 +223,13 @@ export const runCycle = async (input: CycleInput): Promise<CycleOutput> => {
       ...unsettledInstrumentsOf(log.orders),
       ...(openOrders ?? []).map((o) => o.symbol),
     ]);
-    const lastRead = Math.min(input.now, input.state.fillsReadAt?.[log.accountId] ?? input.now);
-    const fills = await Promise.all(
-      [...instruments].sort().map((s) => adapter.fetchFills(s, lastRead - settings.fillLookbackMs)()),
-    );
-    const fillsReadAt = fills.every(E.isRight) ? input.now : lastRead;
+    const reads = input.state.fillsReadAt?.[log.accountId];
+    const since = fillsSince(reads, input.now, settings.fillLookbackMs);
+    const fills = await Promise.all([...instruments].sort().map((s) => adapter.fetchFills(s, since)()));
+    // A failed read moves nothing on: the next asks from the same place.
+    const fillsReadAt = fills.every(E.isRight)
+      ? withFillsRead(reads, input.now, settings.fillLookbackMs)
+      : (reads ?? [input.now]);
     // A fill without a client id (Binance's) is attributed by its venue order id, never held back.
     const known = clientIdsByVenueId(log);
     const fresh = fillEvents(

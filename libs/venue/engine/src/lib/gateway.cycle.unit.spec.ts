@@ -59,6 +59,23 @@ const cycleOf = (
     meta,
   });
 
+/** A cycle of acc1 (live order k9) at `now`, with its recent fill reads. */
+const fillsCycle = (
+  marketData: Parameters<typeof runCycle>[0]['marketData'],
+  adapter: Parameters<typeof runCycle>[0]['accounts'][number]['adapter'],
+  now: number,
+  fillsReadAt: Readonly<Record<string, readonly number[]>> | undefined,
+) => ({
+  venue: 'b',
+  marketData,
+  accounts: [{ adapter, log: liveK9('1') }],
+  instruments: [],
+  state: { marketData: initialMarketData, snapshots: {}, ...(fillsReadAt ? { fillsReadAt } : {}) },
+  cycle: 'c',
+  now,
+  meta,
+});
+
 describe('gateway cycle', () => {
   it('asks each thing once: per account balances, positions, the account whole, open orders; per instrument book and trades', async () => {
     const { pub, a1, a2, marketData, g1, g2 } = setup();
@@ -234,23 +251,53 @@ describe('gateway cycle', () => {
     };
     const lookback = DEFAULT_CYCLE_SETTINGS.fillLookbackMs;
     const lastRead = T0 - 30 * 60_000; // a restart's reconciliation, half an hour before this late cycle
-    const input = (now: number, fillsReadAt: Record<string, number>) => ({
-      venue: 'b',
-      marketData,
-      accounts: [{ adapter, log: liveK9('1') }],
-      instruments: [],
-      state: { marketData: initialMarketData, snapshots: {}, fillsReadAt },
-      cycle: 'c',
-      now,
-      meta,
-    });
-    const first = await runCycle(input(T0, { acc1: lastRead }));
+    const first = await runCycle(fillsCycle(marketData, adapter, T0, { acc1: [lastRead] }));
     expect(asked).toEqual([lastRead - lookback]);
-    expect(first.state.fillsReadAt).toEqual({ acc1: lastRead });
+    expect(first.state.fillsReadAt).toEqual({ acc1: [lastRead] });
     failing = false;
-    const second = await runCycle(input(T0 + 1000, { ...first.state.fillsReadAt }));
+    const second = await runCycle(fillsCycle(marketData, adapter, T0 + 1000, first.state.fillsReadAt));
     expect(asked[1]).toBe(lastRead - lookback);
-    expect(second.state.fillsReadAt).toEqual({ acc1: T0 + 1000 });
+    expect(second.state.fillsReadAt).toEqual({ acc1: [lastRead, T0 + 1000] });
+  });
+
+  it('asks again for a fill one late read left out: each instant is read for a whole look-back after the first read over it', async () => {
+    const { marketData, g1 } = setup();
+    const lookback = DEFAULT_CYCLE_SETTINGS.fillLookbackMs;
+    // Reconciled at R0; the next read comes two look-backs later (a restart's replay), and the
+    // venue leaves out of that one read a fill made in between, listing it in later reads.
+    const R0 = T0 - 2 * lookback;
+    const late: Fill = {
+      symbol: 'A/USDT:USDT',
+      tradeId: 't7',
+      clientOrderId: 'k9',
+      venueOrderId: 'V9',
+      side: 'buy',
+      qty: new Decimal(1),
+      price: new Decimal(100),
+      fee: new Decimal('0.01'),
+      feeAsset: 'USDT',
+      liquidity: 'taker',
+      ts: R0 + lookback / 2,
+    };
+    let reads = 0;
+    const adapter = {
+      ...g1,
+      fetchFills: (_s: string, since: number) => () =>
+        Promise.resolve(E.right<VenueError, readonly Fill[]>(reads++ > 0 && late.ts >= since ? [late] : [])),
+    };
+    const first = await runCycle(fillsCycle(marketData, adapter, T0, { acc1: [R0] }));
+    expect(first.accountEvents['acc1']!.filter((e) => e.type === 'OrderFilled')).toEqual([]);
+    const second = await runCycle(fillsCycle(marketData, adapter, T0 + 1000, first.state.fillsReadAt));
+    expect(
+      second.accountEvents['acc1']!.flatMap((e) => (e.type === 'OrderFilled' ? [e.data.tradeId] : [])),
+    ).toEqual(['t7']);
+    // Once a look-back has passed since a read, the window starts a look-back before that read
+    // (reads are kept one per 1/16 look-back: T0 + 1 s counts as T0's), and R0 is forgotten.
+    expect(second.state.fillsReadAt).toEqual({ acc1: [R0, T0] });
+    const later = await runCycle(
+      fillsCycle(marketData, adapter, T0 + 1000 + lookback, second.state.fillsReadAt),
+    );
+    expect(later.state.fillsReadAt).toEqual({ acc1: [T0, T0 + 1000 + lookback] });
   });
 
   it('a failed read is reported and skips only its part', async () => {

@@ -233,7 +233,7 @@ export const createVenueEngine = (
    */
   const logsAtStart = new Map<string, AccountLog>();
   /** When start-up reconciliation read each account's fills: the first cycle reads on from there. */
-  const fillsReadAtStart: Record<string, number> = {};
+  const fillsReadAtStart: Record<string, readonly number[]> = {};
   /** Start-up reconciliation of one account, its log folded on from the snapshot: store what the venue knows and the log does not. */
   const reconcileAccount =
     (venue: CoalescingAdapter, from: Folded): TE.TaskEither<KeelError, void> =>
@@ -281,7 +281,7 @@ export const createVenueEngine = (
       const stream = venueStream(venue.accountId);
       const stored = await append(stream, rec.right.events)();
       if (E.isLeft(stored)) return stored;
-      fillsReadAtStart[venue.accountId] = now;
+      fillsReadAtStart[venue.accountId] = [now];
       const found = [];
       for (const o of rec.right.lookUp) {
         const r = await read(`fetchOrder ${o.clientOrderId}`, () =>
