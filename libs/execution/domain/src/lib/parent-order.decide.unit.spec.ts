@@ -561,6 +561,34 @@ describe('Superseding', () => {
       ]);
   });
 
+  it('given a second new target while superseding, when the old children close, then the latest target starts, not the first', () => {
+    // Found by keel soak: the fold kept the first pending target, whose deadline had passed by the
+    // time the old children closed, so the parent completed and the latest target never started.
+    spec
+      .given(
+        after(superseding(), [
+          setTarget({
+            targetId: 'tgt3',
+            targetPosition: '-0.3',
+            currentPosition: '0',
+            now: T0 + 5 * MIN + 30,
+            start: T0 + 5 * MIN + 30,
+          }),
+          { type: 'RecordCancelled', clientOrderId: CHILD_0, now: T0 + 5 * MIN + 60 },
+        ]),
+      )
+      .when({ type: 'Tick', now: T0 + 5 * MIN + 1000, touch: TOUCH, market: null })
+      .then([
+        expect.objectContaining({ type: 'ParentOrderCompleted', reason: 'superseded' }),
+        expect.objectContaining({
+          type: 'ParentOrderStarted',
+          targetId: 'tgt3',
+          side: 'sell',
+          qty: new Decimal('0.3'),
+        }),
+      ]);
+  });
+
   it('given a working order, when a new target arrives, then it cancels every child and starts the next from the resulting position', () => {
     const { state, cid } = working();
     const sup = run(

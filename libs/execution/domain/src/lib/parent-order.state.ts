@@ -335,6 +335,8 @@ export const evolve = (s: ParentOrderState, e: ParentOrderEvent): ParentOrderSta
           }
         : s;
     case 'ParentOrderSuperseded':
+      // A later target while the old children are still closing replaces the pending one.
+      if (s.status === 'Superseding') return { ...s, next: e.next };
       if (s.status !== 'Working') return s;
       return {
         status: 'Superseding',
