@@ -201,8 +201,8 @@ export const startSimVenueOn = (o: {
     latencyMs: o.latencyMs ?? 20,
     timeOffsetMs: 0,
     // The paper session's venue keeps the pre-issue-18 fill model for now: with the strict
-    // defaults the --chaos demo ended with a venue fill never recorded and position ≠ Σ fills
-    // (cause not yet established; twap-sim, twap-eval and the simulator's own specs use the
-    // strict rules). See docs/benchmarks.md, "TWAP evaluation (issue 18)".
+    // defaults keel soak's bars give almost no passive fills, every target is left to the final
+    // sweep, and at 960x with late-applied orders that cannot finish by the deadline (see the
+    // README). twap-sim, twap-eval and the simulator's own specs use the strict rules.
     fillModel: LEGACY_FILL_MODEL,
   });
