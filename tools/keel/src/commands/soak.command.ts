@@ -18,6 +18,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
 import { clockFromSettings } from '@keel/clock';
 import { connectNatsBus, natsAuthorization } from '@keel/bus';
@@ -350,9 +351,26 @@ export const soakCommand: Command = {
       for (const app of SOAK_APPS) if (!supervisor.pids().has(app)) await supervisor.restart(app);
       // The last one is judged to the lot (the account must hold it): five horizons to get there, so a
       // loaded machine's slow cycles cannot make it miss its deadline and end short.
-      await setTarget(targetQty(rnd), plan.horizonSec * 5);
-      const settled = await settle(store, venue.right, lastTarget, interrupted.signal);
-      io.progress(settled ? 'settled' : `not settled after ${SETTLE_MS / 60_000} min: judging as it stands`);
+      const lastQty = targetQty(rnd);
+      await setTarget(lastQty, plan.horizonSec * 5);
+      let outcome = await settle(store, venue.right, lastTarget, interrupted.signal);
+      // A parent order ends at its deadline with what it could not trade (the documented outcome:
+      // at 960x its final sweep is half a second of wall time, and an order the venue applied late
+      // is known only after the not-found horizon). The optimizer keeps a target it already set,
+      // so the soak sets the same quantity again, as an operator would, and says so; the account
+      // must hold it in the end.
+      let retargets = 0;
+      while (outcome.shortBy !== null && retargets < 3) {
+        retargets++;
+        io.progress(
+          `the last target's parent order ended at its deadline ${outcome.shortBy} short: target set again (${retargets} of at most 3)`,
+        );
+        await setTarget(lastQty, plan.horizonSec * 5);
+        outcome = await settle(store, venue.right, lastTarget, interrupted.signal);
+      }
+      io.progress(
+        outcome.settled ? 'settled' : `not settled after ${SETTLE_MS / 60_000} min: judging as it stands`,
+      );
       // The relay stops last, once it has published what the others appended as they stopped.
       await supervisor.stop('gateway');
       await supervisor.stop('execution');
@@ -419,6 +437,7 @@ export const soakCommand: Command = {
         totals: {
           events: events.length,
           targets,
+          lastTargetSetAgain: retargets,
           parentOrders: count('ParentOrderStarted'),
           childOrders: count('ChildOrderRequested'),
           venueFills: venue.right.fills().length,
@@ -495,19 +514,20 @@ const readEverything = async (store: EventStore): Promise<RecordedEvent[]> => {
 
 /**
  * Wait until the last target's parent order completed, every venue fill is recorded and the
- * gateway reported the position after the last of them (bounded by SETTLE_MS).
+ * gateway reported the position after the last of them (bounded by SETTLE_MS). `shortBy`: the
+ * residual when the parent order ended at its deadline with one, else null.
  */
 const settle = async (
   store: EventStore,
   venue: { fills(): readonly { tradeId: string; ts: number }[] },
   target: { readonly id: string },
   interrupted: AbortSignal,
-): Promise<boolean> => {
+): Promise<{ readonly settled: boolean; readonly shortBy: string | null }> => {
   const until = Date.now() + SETTLE_MS;
   let after = 0;
   const recorded = new Set<string>();
   let parent: string | null = null;
-  const completed = new Set<string>();
+  const completed = new Map<string, string | null>();
   let lastReport = 0;
   let lastFillAt = 0;
   while (Date.now() < until && !interrupted.aborted) {
@@ -521,7 +541,11 @@ const settle = async (
           lastFillAt = Math.max(lastFillAt, e.globalPosition);
         } else if (e.type === 'ParentOrderStarted' && e.data.targetId === target.id)
           parent = e.data.parentOrderId;
-        else if (e.type === 'ParentOrderCompleted') completed.add(e.data.parentOrderId);
+        else if (e.type === 'ParentOrderCompleted')
+          completed.set(
+            e.data.parentOrderId,
+            e.data.reason === 'deadline' && !new Decimal(e.data.residual).isZero() ? e.data.residual : null,
+          );
         else if (e.type === 'PositionReported') lastReport = e.globalPosition;
       }
       if (page.right.isEnd || page.right.events.length === 0) break;
@@ -530,9 +554,10 @@ const settle = async (
     if (parent !== null && completed.has(parent) && everyFill && lastReport > lastFillAt) {
       // One more cycle's worth: a fill of a resting order can land just after completion.
       await sleep(2_000);
-      if (venue.fills().every((f) => recorded.has(f.tradeId))) return true;
+      if (venue.fills().every((f) => recorded.has(f.tradeId)))
+        return { settled: true, shortBy: completed.get(parent) ?? null };
     }
     await sleep(250);
   }
-  return false;
+  return { settled: false, shortBy: null };
 };
