@@ -313,6 +313,14 @@ export const catchUpContinuing = (
   now >= lastCatchUpAt &&
   now - lastCatchUpAt < clipIntervalMs(schedule, cfg);
 
+/** A catch-up goes on while the schedule's target is above this: its floor plus a whole clip. */
+export const catchUpGoesOnAbove = (
+  schedule: Schedule,
+  i: Instrument,
+  done: Decimal,
+  cfg: PolicyConfig,
+): Decimal => catchUpFloor(schedule, done, cfg).plus(scheduleClip(schedule, i, cfg));
+
 /** Where a catch-up stops: the schedule's target less `catchUpTarget` slices. */
 export const catchUpFloor = (schedule: Schedule, done: Decimal, cfg: PolicyConfig): Decimal =>
   done.plus(meanSliceQty(schedule).times(cfg.catchUpTarget));
@@ -379,19 +387,24 @@ export const planChildren = (input: PolicyInput, cfg: PolicyConfig): readonly Ch
   // Catch up, a clip per tick, when behind the schedule by more than the tolerance (or still
   // above the catch-up target while a catch-up goes on).
   const scheduled = targetAt(schedule, now);
+  // A catch-up goes on only while a whole clip is still missing above its target: once the lag
+  // is back to the target it ends (the schedule moving on must not keep it alive a sliver at a
+  // time, which would turn the order into a string of minimum-size market orders).
   const behind =
     scheduled.gt(catchUpThreshold(parent, schedule, done, cfg)) ||
     (catchUpContinuing(schedule, now, input.lastCatchUpAt, cfg) &&
-      scheduled.gt(catchUpFloor(schedule, done, cfg)));
+      scheduled.gt(catchUpGoesOnAbove(schedule, i, done, cfg)));
   if (behind && takerAllowed(side, touch, parent.limitPrice)) {
     const want = Decimal.min(scheduled.minus(catchUpFloor(schedule, done, cfg)), takerClip);
     const q = sizeClip(i, want, free, takerPrice, takerClip);
     if (q.gt(0)) out.push({ _tag: 'take', qty: q, reason: 'catchUp' });
-    if (roundQtyDown(free, i.lotSize).lt(roundQtyDown(want, i.lotSize)))
+    const noRoom = roundQtyDown(free, i.lotSize).lt(roundQtyDown(want, i.lotSize));
+    if (noRoom)
       // No room left under the parent's quantity: free it by cancelling the passive children.
       for (const c of kept)
         out.push({ _tag: 'cancel', clientOrderId: c.clientOrderId, reason: 'room for catch-up' });
-    return out;
+    // Nothing tradable to take (a sliver behind): the passive children below carry on.
+    if (q.gt(0) || noRoom) return out;
   }
 
   // The imbalance take: our queue is the heavy one and the order is behind: a clip now, at

@@ -27,7 +27,7 @@ import { Instrument, roundQtyDown } from '@keel/instruments';
 import {
   baselineDueAt,
   catchUpContinuing,
-  catchUpFloor,
+  catchUpGoesOnAbove,
   catchUpThreshold,
   ChildAction,
   clipIntervalMs,
@@ -61,6 +61,7 @@ import {
   sliceIndexAt,
   sliceMs,
   sliceStart,
+  targetAt,
   targetByEndOf,
 } from './twap.schedule';
 
@@ -714,8 +715,11 @@ export const nextWakeAt = (s: ParentOrderState, now: number, cfg: ExecutionConfi
     if (t !== null) times.push(t);
     if (catchUpContinuing(sch, now, s.lastCatchUpAt, policy)) {
       // The catch-up goes on while a whole clip is missing above its floor, until one clip interval has passed.
-      const above = firstTimeAbove(sch, catchUpFloor(sch, done, policy), now);
+      const goesOn = catchUpGoesOnAbove(sch, p.instrument, done, policy);
+      const above = firstTimeAbove(sch, goesOn, now);
       if (above !== null && above < s.lastCatchUpAt + clipIntervalMs(sch, policy)) times.push(above);
+      // It has ended (less than a clip above its floor): the passive side picks up at the next tick.
+      if (targetAt(sch, now).lte(goesOn)) times.push(now);
     }
     if (policy.imbalance !== null) {
       const lagged = firstTimeAbove(

@@ -331,7 +331,7 @@ describe('Working', () => {
     expect(take?.qty.toString()).toBe('0.167');
   });
 
-  it('when the shortfall is below the tradable minimum, then it neither takes nor pulls its passive child', () => {
+  it('when the shortfall is below the tradable minimum, then it neither takes nor pulls its passive child, and tops up passively', () => {
     // 0.006 BTC in 3 slices: at 25 min 0.002 is due (lag 1 slice) but the catch-up would be
     // 0.0015 → 0.001, under the 0.002 minimum at 90,000 (100 USDT notional): carried, not sent.
     const { state } = run([
@@ -339,9 +339,11 @@ describe('Working', () => {
       { type: 'Tick', now: T0, touch: TOUCH, market: null },
     ]);
     const { events } = run([{ type: 'Tick', now: T0 + 25 * MIN, touch: TOUCH, market: null }], state);
-    expect(
-      events.filter((e) => e.type === 'ChildOrderCancelRequested' || e.type === 'ChildOrderRequested'),
-    ).toEqual([]);
+    expect(ofType(events, 'ChildOrderCancelRequested')).toEqual([]);
+    // Nothing to take, so the passive side carries on: slice 1's 0.002 joins the resting one.
+    expect(ofType(events, 'ChildOrderRequested').map((e) => [e.kind, e.qty.toString(), e.reason])).toEqual([
+      ['passive', '0.002', 'post'],
+    ]);
   });
 
   it('when the final sweep starts, then it cancels the passive children and takes the rest', () => {
