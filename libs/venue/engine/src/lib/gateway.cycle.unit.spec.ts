@@ -59,6 +59,21 @@ const cycleOf = (
     meta,
   });
 
+/** A venue fill of k9 (taker, 1 at 100). */
+const takerFillOfK9 = (tradeId: string, ts: number): Fill => ({
+  symbol: 'A/USDT:USDT',
+  tradeId,
+  clientOrderId: 'k9',
+  venueOrderId: 'V9',
+  side: 'buy',
+  qty: new Decimal(1),
+  price: new Decimal(100),
+  fee: new Decimal('0.01'),
+  feeAsset: 'USDT',
+  liquidity: 'taker',
+  ts,
+});
+
 /** A cycle of acc1 (live order k9) at `now`, with its recent fill reads. */
 const fillsCycle = (
   marketData: Parameters<typeof runCycle>[0]['marketData'],
@@ -201,19 +216,7 @@ describe('gateway cycle', () => {
       ...liveK9('1'),
       orders: { k9: { ...liveK9('1').orders['k9']!, venueOrderId: null } },
     };
-    const filled: Fill = {
-      symbol: 'A/USDT:USDT',
-      tradeId: 't1',
-      clientOrderId: 'k9',
-      venueOrderId: 'V9',
-      side: 'buy',
-      qty: new Decimal(1),
-      price: new Decimal(100),
-      fee: new Decimal('0.01'),
-      feeAsset: 'USDT',
-      liquidity: 'taker',
-      ts: T0,
-    };
+    const filled = takerFillOfK9('t1', T0);
     const adapter = {
       ...g1,
       fetchFills: (s: string, since: number) => () => {
@@ -266,19 +269,7 @@ describe('gateway cycle', () => {
     // Reconciled at R0; the next read comes two look-backs later (a restart's replay), and the
     // venue leaves out of that one read a fill made in between, listing it in later reads.
     const R0 = T0 - 2 * lookback;
-    const late: Fill = {
-      symbol: 'A/USDT:USDT',
-      tradeId: 't7',
-      clientOrderId: 'k9',
-      venueOrderId: 'V9',
-      side: 'buy',
-      qty: new Decimal(1),
-      price: new Decimal(100),
-      fee: new Decimal('0.01'),
-      feeAsset: 'USDT',
-      liquidity: 'taker',
-      ts: R0 + lookback / 2,
-    };
+    const late = takerFillOfK9('t7', R0 + lookback / 2);
     let reads = 0;
     const adapter = {
       ...g1,
