@@ -145,13 +145,16 @@ const liveInLogOf = (orders: AccountLog['orders']): readonly LoggedOrder[] => {
   }
   return live;
 };
-const unsettledInstruments = new WeakMap<AccountLog['orders'], readonly string[]>();
-/** The instruments of the orders the log holds as not closed (requested, accepted or partly filled). */
-const unsettledInstrumentsOf = (orders: AccountLog['orders']): readonly string[] => {
-  let known = unsettledInstruments.get(orders);
+const instrumentsOf = new WeakMap<AccountLog['orders'], readonly string[]>();
+/**
+ * The instruments of the orders the log holds (only orders not closed: requested, accepted or
+ * partly filled), derived once per version of `orders`.
+ */
+export const orderInstrumentsOf = (orders: AccountLog['orders']): readonly string[] => {
+  let known = instrumentsOf.get(orders);
   if (known === undefined) {
-    known = [...new Set(Object.values(orders).flatMap((o) => (o.closed === null ? [o.instrument] : [])))];
-    unsettledInstruments.set(orders, known);
+    known = [...new Set(Object.values(orders).map((o) => o.instrument))];
+    instrumentsOf.set(orders, known);
   }
   return known;
 };
@@ -220,7 +223,7 @@ export const runCycle = async (input: CycleInput): Promise<CycleOutput> => {
     // arrival), and the read window moves on for the whole account each cycle, so an instrument
     // left out while its only order was in flight would never be read over that fill.
     const instruments = new Set([
-      ...unsettledInstrumentsOf(log.orders),
+      ...orderInstrumentsOf(log.orders),
       ...(openOrders ?? []).map((o) => o.symbol),
     ]);
     const reads = input.state.fillsReadAt?.[log.accountId];

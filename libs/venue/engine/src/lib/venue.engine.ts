@@ -41,7 +41,13 @@ import { AccountPhase } from './command-gate';
 import { CoalescingAdapter, createRequestCoalescer } from './request-coalescer';
 import { createVenueBudgets, RateBudget, VENUE_LIMITS } from './rate-budget';
 import { instrumentsListed } from './instruments-listed';
-import { CycleOutput, CycleState, DEFAULT_CYCLE_SETTINGS, runCycle } from './gateway.cycle';
+import {
+  CycleOutput,
+  CycleState,
+  DEFAULT_CYCLE_SETTINGS,
+  orderInstrumentsOf,
+  runCycle,
+} from './gateway.cycle';
 import { initialMarketData } from './market-data.throttle';
 import { gatewayApp, gatewayProjection, GatewayState, snapshotLogs, venueStream } from './gateway.app';
 import { GatewayMetrics, registerGatewayMetrics } from './gateway.metrics';
@@ -389,19 +395,13 @@ export const createVenueEngine = (
     fillsReadAt: fillsReadAtStart,
   };
   // Market data for the configured instruments and for every listed instrument the owned accounts have live orders in.
-  // The fold never changes an `orders` object in place (a new one per order event), so the
-  // instruments of one are read once per version, not on every cycle.
-  const instrumentsOf = new WeakMap<AccountLog['orders'], readonly string[]>();
-  const orderInstruments = (orders: AccountLog['orders']): readonly string[] => {
-    let known = instrumentsOf.get(orders);
-    if (known === undefined) {
-      known = [...new Set(Object.values(orders).map((o) => o.instrument))];
-      instrumentsOf.set(orders, known);
-    }
-    return known;
-  };
   const subscribed = (logs: Readonly<Record<string, AccountLog>>): string[] =>
-    [...new Set([...settings.instruments, ...Object.values(logs).flatMap((l) => orderInstruments(l.orders))])]
+    [
+      ...new Set([
+        ...settings.instruments,
+        ...Object.values(logs).flatMap((l) => orderInstrumentsOf(l.orders)),
+      ]),
+    ]
       .filter((s) => instruments.has(s))
       .sort();
   const marketData = venues.get(first.accountId) as CoalescingAdapter;
