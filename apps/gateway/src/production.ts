@@ -157,7 +157,7 @@ export const GatewayConfig = {
     default: 10 * 60_000,
     minimum: 1000,
     description:
-      'how far back each cycle reads fills from its last full read: longer than the venue ever takes to list a fill (an accelerated session scales it with its clock)',
+      'how long every instant is read again for fills after the first read over it (each read starts this long before the newest full read at least this old): longer than the venue ever takes to list a fill (an accelerated session scales it with its clock)',
   }),
   fundingPollMs: Type.Integer({
     default: 60_000,
