@@ -18,7 +18,6 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
 import { clockFromSettings } from '@keel/clock';
 import { connectNatsBus, natsAuthorization } from '@keel/bus';
@@ -56,6 +55,7 @@ import {
 } from '../soak/soak.chaos';
 import { costInvariant, CostSample, costTrends, soakInvariants } from '../soak/soak.invariants';
 import { busPositions, lastPublished } from '../soak/soak.bus';
+import { settleWatch } from '../soak/soak.settle';
 
 const root = workspaceRoot();
 export const DEFAULT_SOAK_BARS = path.join(
@@ -356,20 +356,23 @@ export const soakCommand: Command = {
       let outcome = await settle(store, venue.right, lastTarget, interrupted.signal);
       // A parent order ends at its deadline with what it could not trade (the documented outcome:
       // at 960x its final sweep is half a second of wall time, and an order the venue applied late
-      // is known only after the not-found horizon). The optimizer keeps a target it already set,
-      // so the soak sets the same quantity again, as an operator would, and says so; the account
-      // must hold it in the end.
+      // is known only after the not-found horizon). When the account still lacks some of the
+      // target once every child of that parent is closed (a late sweep fill may have made it up),
+      // the soak sets the same quantity again, as an operator would, and says so: the optimizer
+      // keeps a target it already set. The account must hold it in the end.
       let retargets = 0;
       while (outcome.shortBy !== null && retargets < 3) {
         retargets++;
         io.progress(
-          `the last target's parent order ended at its deadline ${outcome.shortBy} short: target set again (${retargets} of at most 3)`,
+          `the last target's parent order ended at its deadline and the account is ${outcome.shortBy} short of it: target set again (${retargets} of at most 3)`,
         );
         await setTarget(lastQty, plan.horizonSec * 5);
         outcome = await settle(store, venue.right, lastTarget, interrupted.signal);
       }
       io.progress(
-        outcome.settled ? 'settled' : `not settled after ${SETTLE_MS / 60_000} min: judging as it stands`,
+        outcome.settled
+          ? 'settled'
+          : `not settled after ${SETTLE_MS / 60_000} min (${outcome.waiting}): judging as it stands`,
       );
       // The relay stops last, once it has published what the others appended as they stopped.
       await supervisor.stop('gateway');
@@ -513,51 +516,39 @@ const readEverything = async (store: EventStore): Promise<RecordedEvent[]> => {
 };
 
 /**
- * Wait until the last target's parent order completed, every venue fill is recorded and the
- * gateway reported the position after the last of them (bounded by SETTLE_MS). `shortBy`: the
- * residual when the parent order ended at its deadline with one, else null.
+ * Wait until the last target has settled (soak/soak.settle.ts: its parent order completed, each
+ * of that parent's children closed, every venue fill recorded and the position reported after
+ * the last of them), bounded by SETTLE_MS. `shortBy`: what the account still lacks of the target
+ * when its parent ended at its deadline, else null. `waiting`: why it had not settled in time.
  */
 const settle = async (
   store: EventStore,
   venue: { fills(): readonly { tradeId: string; ts: number }[] },
-  target: { readonly id: string },
+  target: { readonly id: string; readonly qty: string },
   interrupted: AbortSignal,
-): Promise<{ readonly settled: boolean; readonly shortBy: string | null }> => {
+): Promise<{ readonly settled: boolean; readonly shortBy: string | null; readonly waiting: string }> => {
   const until = Date.now() + SETTLE_MS;
+  const watch = settleWatch({ ...target, account: SOAK_ACCOUNT, instrument: SOAK_INSTRUMENT });
   let after = 0;
-  const recorded = new Set<string>();
-  let parent: string | null = null;
-  const completed = new Map<string, string | null>();
-  let lastReport = 0;
-  let lastFillAt = 0;
+  let waiting = 'not yet read';
   while (Date.now() < until && !interrupted.aborted) {
     for (;;) {
       const page = await store.readAll({ after, maxCount: 5000 })();
       if (E.isLeft(page)) break;
       for (const e of page.right.events) {
         after = e.globalPosition;
-        if (e.type === 'OrderFilled') {
-          recorded.add(e.data.tradeId);
-          lastFillAt = Math.max(lastFillAt, e.globalPosition);
-        } else if (e.type === 'ParentOrderStarted' && e.data.targetId === target.id)
-          parent = e.data.parentOrderId;
-        else if (e.type === 'ParentOrderCompleted')
-          completed.set(
-            e.data.parentOrderId,
-            e.data.reason === 'deadline' && !new Decimal(e.data.residual).isZero() ? e.data.residual : null,
-          );
-        else if (e.type === 'PositionReported') lastReport = e.globalPosition;
+        watch.add(e);
       }
       if (page.right.isEnd || page.right.events.length === 0) break;
     }
-    const everyFill = venue.fills().every((f) => recorded.has(f.tradeId));
-    if (parent !== null && completed.has(parent) && everyFill && lastReport > lastFillAt) {
+    const o = watch.outcome(venue.fills());
+    if (o._tag === 'settled') {
       // One more cycle's worth: a fill of a resting order can land just after completion.
       await sleep(2_000);
-      if (venue.fills().every((f) => recorded.has(f.tradeId)))
-        return { settled: true, shortBy: completed.get(parent) ?? null };
-    }
+      if (venue.fills().every((f) => watch.recorded(f.tradeId)))
+        return { settled: true, shortBy: o.shortBy, waiting: '' };
+    } else waiting = o.why;
     await sleep(250);
   }
-  return { settled: false, shortBy: null };
+  return { settled: false, shortBy: null, waiting };
 };
