@@ -5,6 +5,12 @@
  * again. The aggregate is cached per stream between commands, so a hot aggregate is not
  * re-read each time; the cache holds one entry per stream the engine works on.
  *
+ * With `snapshots`, a long stream is not folded from its start at every load: every `every`
+ * events the handler saves the state under the stream's name (the store's snapshots), and a load
+ * starts from the latest one of the same version and folds only what came after it. Without
+ * them an aggregate that lives for weeks (execution's, one per account and instrument) costs
+ * more to load, at every start, the longer it has traded.
+ *
  * Failures, and what the handler does about them:
  * - the decider refuses (its own error type): returned as is, nothing stored;
  * - ConcurrencyError, or an event id already stored (a decision written by an earlier run):
@@ -16,6 +22,7 @@
  */
 import * as E from 'fp-ts/Either';
 import * as TE from 'fp-ts/TaskEither';
+import { pipe } from 'fp-ts/function';
 import { ConcurrencyError, KeelError, NewEvent, RecordedEvent } from '@keel/events';
 import { AppendError, EventStore, foldStream } from '@keel/event-store';
 import { Clock } from '@keel/clock';
@@ -67,6 +74,20 @@ export interface HandleOptions {
   readonly assumeNew?: boolean;
 }
 
+/** How an aggregate's state is saved and restored (see the module header). */
+export interface AggregateSnapshots<S> {
+  /** The state's schema version: a snapshot of another version is ignored (folded from the start). */
+  readonly version: number;
+  /** Save one once this many events were folded or decided since the last one (≥ 1). */
+  readonly every: number;
+  /** The state as plain JSON. */
+  encode(state: S): unknown;
+  /** The state back from `encode`'s JSON; null: unusable (the stream is folded from its start). */
+  decode(json: unknown, stream: string): S | null;
+  /** A snapshot could not be saved: nothing is lost, the next is tried `every` events later. */
+  readonly onSaveFailed?: (stream: string, error: KeelError) => void;
+}
+
 export interface CommandHandlerOptions<S> {
   readonly store: EventStore;
   readonly clock: Clock;
@@ -92,16 +113,26 @@ export interface CommandHandlerOptions<S> {
   readonly stopping?: () => boolean;
   readonly onConflict?: (stream: string) => void;
   readonly onOutage?: (stream: string, error: KeelError, attempt: number) => void;
+  /** Save and restore the state every so many events (default: none, every load folds it all). */
+  readonly snapshots?: AggregateSnapshots<S>;
+}
+
+/** A cached aggregate: its state, the revision it includes and that of its last snapshot (-1: none). */
+interface Entry<S> {
+  readonly state: S;
+  readonly revision: number;
+  readonly snapshotAt: number;
 }
 
 const conflicted = (e: AppendError): boolean =>
   e._tag === 'ConcurrencyError' || (e._tag === 'ValidationError' && e.path === '/eventId');
 
 export const createCommandHandler = <S>(o: CommandHandlerOptions<S>): CommandHandler<S> => {
-  const cache = new Map<string, { state: S; revision: number }>();
+  const cache = new Map<string, Entry<S>>();
   const maxCached = o.maxCached ?? Infinity;
+  const snaps = o.snapshots;
   /** Caches an entry as the most recently used, dropping the least recently used over the bound. */
-  const remember = (stream: string, entry: { state: S; revision: number }): void => {
+  const remember = (stream: string, entry: Entry<S>): void => {
     if (maxCached !== Infinity) cache.delete(stream);
     cache.set(stream, entry);
     if (cache.size > maxCached) cache.delete(cache.keys().next().value as string);
@@ -109,14 +140,41 @@ export const createCommandHandler = <S>(o: CommandHandlerOptions<S>): CommandHan
   const maxAttempts = o.maxAttempts ?? 5;
   const retry = o.retry ?? { initialMs: 200, maxMs: 5000 };
 
+  /** The latest usable snapshot of the stream as a starting point, else its initial state. */
+  const start = async (stream: string): Promise<E.Either<KeelError, Entry<S>>> => {
+    const initial: Entry<S> = { state: o.fold.initial(stream), revision: -1, snapshotAt: -1 };
+    if (!snaps) return E.right(initial);
+    const got = await store.loadSnapshot(stream)();
+    if (E.isLeft(got)) return got;
+    const snap = got.right;
+    if (snap === null || snap.version !== snaps.version) return E.right(initial);
+    const state = snaps.decode(snap.state, stream);
+    return E.right(state === null ? initial : { state, revision: snap.position, snapshotAt: snap.position });
+  };
+
+  /** Save a snapshot if `every` events passed since the last; the entry as it then stands. */
+  const snapshotIfDue = async (stream: string, entry: Entry<S>): Promise<Entry<S>> => {
+    if (!snaps || entry.revision - entry.snapshotAt < snaps.every) return entry;
+    const saved = await store.saveSnapshot(stream, {
+      position: entry.revision,
+      version: snaps.version,
+      state: snaps.encode(entry.state),
+    })();
+    // A failure is tried again `every` events from now, not at every event while the store is down.
+    if (E.isLeft(saved)) snaps.onSaveFailed?.(stream, saved.left);
+    return { ...entry, snapshotAt: entry.revision };
+  };
+
   const read =
-    (stream: string): TE.TaskEither<KeelError, { state: S; revision: number }> =>
+    (stream: string): TE.TaskEither<KeelError, Entry<S>> =>
     async () => {
+      const from = await start(stream);
+      if (E.isLeft(from)) return from;
       let failed: KeelError | null = null;
       const folded = await foldStream(
         store,
         stream,
-        { state: o.fold.initial(stream), revision: -1 },
+        from.right,
         (acc, e) => {
           if (failed) return { state: acc, stop: true };
           const next = o.fold.evolve(acc.state, e);
@@ -124,21 +182,28 @@ export const createCommandHandler = <S>(o: CommandHandlerOptions<S>): CommandHan
             failed = next.left;
             return { state: acc, stop: true };
           }
-          return { state: { state: next.right, revision: e.streamRevision } };
+          return { state: { ...acc, state: next.right, revision: e.streamRevision } };
         },
+        { fromRevision: from.right.revision + 1 },
       )();
       if (E.isLeft(folded)) return folded;
       if (failed) return E.left(failed);
-      remember(stream, folded.right);
-      return E.right(folded.right);
+      const entry = await snapshotIfDue(stream, folded.right);
+      remember(stream, entry);
+      return E.right(entry);
     };
   const store = o.store;
 
-  const load = (stream: string): TE.TaskEither<KeelError, { state: S; revision: number }> => {
+  const loadEntry = (stream: string): TE.TaskEither<KeelError, Entry<S>> => {
     const hit = cache.get(stream);
     if (hit && maxCached !== Infinity) remember(stream, hit);
     return hit ? TE.right(hit) : read(stream);
   };
+  const load = (stream: string): TE.TaskEither<KeelError, { state: S; revision: number }> =>
+    pipe(
+      loadEntry(stream),
+      TE.map(({ state, revision }) => ({ state, revision })),
+    );
 
   /** Append at `revision`, waiting out outages; Right(false) on a conflict. */
   const appendAt = async (
@@ -166,13 +231,13 @@ export const createCommandHandler = <S>(o: CommandHandlerOptions<S>): CommandHan
     ): TE.TaskEither<Err | KeelError, Handled<S>> =>
     async () => {
       for (let attempt = 1; ; attempt++) {
-        const assumed =
+        const assumed: E.Either<KeelError, Entry<S>> | undefined =
           options.assumeNew && attempt === 1 && !cache.has(stream)
-            ? E.right({ state: o.fold.initial(stream), revision: -1 })
+            ? E.right({ state: o.fold.initial(stream), revision: -1, snapshotAt: -1 })
             : undefined;
-        const loaded = assumed ?? (await load(stream)());
+        const loaded = assumed ?? (await loadEntry(stream)());
         if (E.isLeft(loaded)) return loaded;
-        const { state, revision } = loaded.right;
+        const { state, revision, snapshotAt } = loaded.right;
         const decided = decide(state, revision);
         if (E.isLeft(decided)) return decided;
         const { events } = decided.right;
@@ -180,9 +245,13 @@ export const createCommandHandler = <S>(o: CommandHandlerOptions<S>): CommandHan
         const appended = await appendAt(stream, events, revision);
         if (E.isLeft(appended)) return appended;
         if (appended.right !== false) {
-          const now = { state: decided.right.state, revision: appended.right };
+          const now = await snapshotIfDue(stream, {
+            state: decided.right.state,
+            revision: appended.right,
+            snapshotAt,
+          });
           remember(stream, now);
-          return E.right({ ...now, events });
+          return E.right({ state: now.state, revision: now.revision, events });
         }
         o.onConflict?.(stream);
         cache.delete(stream);

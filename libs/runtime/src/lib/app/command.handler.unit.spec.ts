@@ -3,14 +3,15 @@
  * revision decided on; a write by someone else in between makes it re-read and decide again;
  * a store outage is waited out (or, with a budget, returned once the budget is spent); a
  * refusal stores nothing; a bounded cache drops the least recently used stream and reads it
- * again when needed. And the ticker's grid.
+ * again when needed; with snapshots, a load starts from the latest usable one and folds only what
+ * came after it, and a snapshot that cannot be saved loses nothing. And the ticker's grid.
  */
 import * as E from 'fp-ts/Either';
 import * as TE from 'fp-ts/TaskEither';
 import { deriveId, infrastructureError, newEvent, NewEvent } from '@keel/events';
 import { createMemoryEventStore, EventStore } from '@keel/event-store';
 import { createRealClock, createVirtualClock, VirtualClock } from '@keel/clock';
-import { createCommandHandler, CommandHandlerOptions } from './command.handler';
+import { AggregateSnapshots, createCommandHandler, CommandHandlerOptions } from './command.handler';
 import { nextGridInstant } from './ticker';
 
 const STREAM = 'control-spec';
@@ -319,5 +320,85 @@ describe('ticker grid', () => {
     expect(nextGridInstant(1999, 1000, 500)).toBe(2500);
     expect(nextGridInstant(2500, 1000, 500)).toBe(3500);
     expect(nextGridInstant(2499, 1000, 500)).toBe(2500);
+  });
+});
+
+describe('command handler snapshots', () => {
+  /** A handler whose state is the event count, snapshotted every `every`; `folded` counts evolve calls. */
+  const snapshotting = (store: EventStore, over: Partial<AggregateSnapshots<number>> = {}) => {
+    const counts = { folded: 0 };
+    const h = countingHandler(store, {
+      fold: {
+        initial: () => 0,
+        evolve: (n) => {
+          counts.folded++;
+          return E.right(n + 1);
+        },
+      },
+      snapshots: {
+        version: 1,
+        every: 3,
+        encode: (n) => ({ n }),
+        decode: (j) => {
+          const n = (j as { n?: unknown }).n;
+          return typeof n === 'number' ? n : null;
+        },
+        ...over,
+      },
+    });
+    return { h, counts };
+  };
+  const handleTimes = async (h: ReturnType<typeof countingHandler>, stream: string, times: number) => {
+    for (let i = 0; i < times; i++) expect(E.isRight(await h.handle(stream, nextOn(stream))())).toBe(true);
+  };
+
+  it('saves the state every `every` events; a new handler starts from the latest and folds only what came after', async () => {
+    const store = createMemoryEventStore();
+    await handleTimes(snapshotting(store).h, 'a', 7);
+    // Saved after revisions 2 and 5 (three events each); the 7th event (revision 6) is after it.
+    expect(await store.loadSnapshot('a')()).toEqual(E.right({ position: 5, version: 1, state: { n: 6 } }));
+    const fresh = snapshotting(store);
+    expect(await fresh.h.load('a')()).toEqual(E.right({ state: 7, revision: 6 }));
+    expect(fresh.counts.folded).toBe(1);
+    // It decides on that state as the full fold would: the next event is the 8th, at revision 7.
+    const r = await fresh.h.handle('a', nextOn('a'))();
+    expect(E.isRight(r) && [r.right.state, r.right.revision]).toEqual([8, 7]);
+  });
+
+  it('folds from the start when the snapshot is of another version or does not decode', async () => {
+    const store = createMemoryEventStore();
+    await handleTimes(snapshotting(store).h, 'a', 7);
+    const newer = snapshotting(store, { version: 2 });
+    expect(await newer.h.load('a')()).toEqual(E.right({ state: 7, revision: 6 }));
+    expect(newer.counts.folded).toBe(7);
+    const unusable = snapshotting(store, { decode: () => null });
+    expect(await unusable.h.load('a')()).toEqual(E.right({ state: 7, revision: 6 }));
+    expect(unusable.counts.folded).toBe(7);
+  });
+
+  it('saves one when it loads a long stream folded from its start', async () => {
+    const store = createMemoryEventStore();
+    await handleTimes(countingHandler(store), 'a', 5);
+    expect(await store.loadSnapshot('a')()).toEqual(E.right(null));
+    await snapshotting(store).h.load('a')();
+    expect(await store.loadSnapshot('a')()).toEqual(E.right({ position: 4, version: 1, state: { n: 5 } }));
+  });
+
+  it('loses nothing when a snapshot cannot be saved, and tries again `every` events later', async () => {
+    const inner = createMemoryEventStore();
+    let tries = 0;
+    const store: EventStore = {
+      ...inner,
+      saveSnapshot: () => {
+        tries++;
+        return TE.left(infrastructureError('store', 'saveSnapshot', 'unreachable'));
+      },
+    };
+    const failed: string[] = [];
+    const { h } = snapshotting(store, { onSaveFailed: (s) => failed.push(s) });
+    await handleTimes(h, 'a', 7);
+    expect(h.cached('a')).toBe(7);
+    expect([tries, failed]).toEqual([2, ['a', 'a']]);
+    expect(await snapshotting(inner).h.load('a')()).toEqual(E.right({ state: 7, revision: 6 }));
   });
 });
