@@ -32,6 +32,18 @@ export const ExecutionAppConfig = {
     maximum: 10_000,
     description: 'most slices of one parent order',
   }),
+  followUpAttempts: Type.Integer({
+    default: 3,
+    minimum: 0,
+    maximum: 100,
+    description:
+      'follow-up parent orders for a target whose parent order ended at its deadline short of it (0: none; the target then stays missed until the next one)',
+  }),
+  followUpSec: Type.Integer({
+    default: 120,
+    minimum: 1,
+    description: "horizon of a follow-up parent order, from when the last one's children are all closed",
+  }),
   quoteMaxAgeMs: Type.Integer({
     default: 10_000,
     minimum: 100,
@@ -65,6 +77,9 @@ export const executionMain: AppMainSpec<typeof ExecutionAppConfig> = {
         accounts: list(config.accountIds),
         sliceMs: config.sliceSec * 1000,
         maxSlices: config.maxSlices,
+        ...(config.followUpAttempts > 0
+          ? { followUp: { attempts: config.followUpAttempts, horizonMs: config.followUpSec * 1000 } }
+          : {}),
         tickMs: config.tickMs,
         quoteMaxAgeMs: config.quoteMaxAgeMs,
         policy: {

@@ -531,6 +531,7 @@ const settle = async (
   const watch = settleWatch({ ...target, account: SOAK_ACCOUNT, instrument: SOAK_INSTRUMENT });
   let after = 0;
   let waiting = 'not yet read';
+  let settledSince: number | null = null;
   while (Date.now() < until && !interrupted.aborted) {
     for (;;) {
       const page = await store.readAll({ after, maxCount: 5000 })();
@@ -542,12 +543,15 @@ const settle = async (
       if (page.right.isEnd || page.right.events.length === 0) break;
     }
     const o = watch.outcome(venue.fills());
-    if (o._tag === 'settled') {
-      // One more cycle's worth: a fill of a resting order can land just after completion.
-      await sleep(2_000);
-      if (venue.fills().every((f) => watch.recorded(f.tradeId)))
-        return { settled: true, shortBy: o.shortBy, waiting: '' };
-    } else waiting = o.why;
+    if (o._tag === 'waiting') {
+      waiting = o.why;
+      settledSince = null;
+    } else {
+      // Settled for two seconds on end: a fill of a resting order can land just after
+      // completion, and a follow-up parent order starts a round after the last child closes.
+      settledSince ??= Date.now();
+      if (Date.now() - settledSince >= 2_000) return { settled: true, shortBy: o.shortBy, waiting: '' };
+    }
     await sleep(250);
   }
   return { settled: false, shortBy: null, waiting };

@@ -301,6 +301,8 @@ export const buildDemoPlan = (o: DemoPlanOptions): DemoPlan => {
       KEEL_ACCOUNT_IDS: venues.map((v) => v.accountId).join(','),
       KEEL_TICK_MS: String(virtualMs(250)),
       KEEL_SLICE_SEC: String(sec(WALL.horizonMs / 4)),
+      // A parent that ends at its deadline short is followed up over two slices.
+      KEEL_FOLLOW_UP_SEC: String(sec(WALL.horizonMs / 2)),
       KEEL_QUOTE_MAX_AGE_MS: String(virtualMs(2_500)),
       // A request the gateway sees more than 10 s of wall time late is never sent.
       KEEL_CHILD_VALIDITY_MS: String(virtualMs(10_000)),

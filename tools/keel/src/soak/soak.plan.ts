@@ -164,6 +164,8 @@ export const buildSoakPlan = (o: SoakOptions, pick: () => number): SoakPlan => {
         KEEL_ACCOUNT_IDS: SOAK_ACCOUNT,
         KEEL_TICK_MS: String(virtualMs(250)),
         KEEL_SLICE_SEC: String(sec(HORIZON_WALL_MS / 4)),
+        // A parent that ends at its deadline short is followed up over two slices.
+        KEEL_FOLLOW_UP_SEC: String(sec(HORIZON_WALL_MS / 2)),
         KEEL_QUOTE_MAX_AGE_MS: String(virtualMs(2_500)),
         KEEL_CHILD_VALIDITY_MS: String(virtualMs(10_000)),
         KEEL_SNAPSHOT_EVERY: '50',

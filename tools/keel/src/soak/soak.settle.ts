@@ -23,8 +23,6 @@ export type SettleOutcome =
 
 export interface SettleWatch {
   add(e: RecordedEvent): void;
-  /** Whether a venue trade is recorded (an OrderFilled with its id was added). */
-  recorded(tradeId: string): boolean;
   outcome(venueFills: readonly { readonly tradeId: string }[]): SettleOutcome;
 }
 
@@ -51,47 +49,33 @@ export const settleWatch = (target: {
 
   return {
     add(e) {
-      switch (e.type) {
-        case 'OrderFilled':
-          recorded.add(e.data.tradeId);
-          lastFillAt = Math.max(lastFillAt, e.globalPosition);
-          return;
-        case 'PositionReported':
-          if (e.data.accountId !== target.account) return;
-          lastReportAt = e.globalPosition;
-          held = new Decimal(e.data.positions.find((p) => p.instrument === target.instrument)?.qty ?? '0');
-          return;
-        case 'ParentOrderStarted':
-          if (e.data.targetId !== target.id) return;
-          parent = e.data.parentOrderId;
-          return;
-        case 'ParentOrderCompleted':
-          completed.set(
-            e.data.parentOrderId,
-            e.data.reason === 'deadline' && !new Decimal(e.data.residual).isZero(),
-          );
-          return;
-        case 'ChildOrderRequested':
-          childrenOf(e.data.parentOrderId).set(e.data.clientOrderId, new Decimal(e.data.qty));
-          return;
-        case 'ChildOrderFilled': {
-          const children = childrenOf(e.data.parentOrderId);
-          const left = children.get(e.data.clientOrderId);
-          if (left === undefined) return;
-          const rest = left.minus(e.data.qty);
-          if (rest.lte(0)) children.delete(e.data.clientOrderId);
-          else children.set(e.data.clientOrderId, rest);
-          return;
-        }
-        case 'ChildOrderCancelled':
-        case 'ChildOrderRejected':
-          childrenOf(e.data.parentOrderId).delete(e.data.clientOrderId);
-          return;
-        default:
-          return;
-      }
+      if (e.type === 'OrderFilled') {
+        recorded.add(e.data.tradeId);
+        lastFillAt = Math.max(lastFillAt, e.globalPosition);
+      } else if (e.type === 'PositionReported') {
+        if (e.data.accountId !== target.account) return;
+        lastReportAt = e.globalPosition;
+        held = new Decimal(e.data.positions.find((p) => p.instrument === target.instrument)?.qty ?? '0');
+      } else if (e.type === 'ParentOrderStarted') {
+        // A follow-up parent order (same target, a later attempt) is the one judged from then on.
+        if (e.data.targetId === target.id) parent = e.data.parentOrderId;
+      } else if (e.type === 'ParentOrderCompleted')
+        completed.set(
+          e.data.parentOrderId,
+          e.data.reason === 'deadline' && !new Decimal(e.data.residual).isZero(),
+        );
+      else if (e.type === 'ChildOrderRequested')
+        childrenOf(e.data.parentOrderId).set(e.data.clientOrderId, new Decimal(e.data.qty));
+      else if (e.type === 'ChildOrderFilled') {
+        const children = childrenOf(e.data.parentOrderId);
+        const left = children.get(e.data.clientOrderId);
+        if (left === undefined) return;
+        const rest = left.minus(e.data.qty);
+        if (rest.lte(0)) children.delete(e.data.clientOrderId);
+        else children.set(e.data.clientOrderId, rest);
+      } else if (e.type === 'ChildOrderCancelled' || e.type === 'ChildOrderRejected')
+        childrenOf(e.data.parentOrderId).delete(e.data.clientOrderId);
     },
-    recorded: (tradeId) => recorded.has(tradeId),
     outcome(venueFills) {
       const waiting = (why: string): SettleOutcome => ({ _tag: 'waiting', why });
       if (parent === null) return waiting(`no parent order for target ${target.id} yet`);

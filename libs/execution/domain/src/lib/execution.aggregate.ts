@@ -19,7 +19,7 @@ import {
   validationError,
 } from '@keel/events';
 import { contractForCode, marketState } from '@keel/calendar';
-import { instrumentFromStored } from '@keel/instruments';
+import { instrumentFromStored, StoredInstrumentRules } from '@keel/instruments';
 import {
   defaultExecutionConfig,
   ExecutionConfig,
@@ -190,6 +190,12 @@ export interface TargetSettings {
   readonly urgency?: Urgency;
   /** Per account: 'marketOnly' executes each slice with one market order (a benchmark account). */
   readonly styles?: Readonly<Record<string, 'maker' | 'marketOnly'>>;
+  /**
+   * A target whose parent order ended at its deadline short of it (once that parent's late
+   * children are closed) gets a follow-up parent order over `horizonMs` from then, up to
+   * `attempts` of them; absent: none (the target stays missed until the next one).
+   */
+  readonly followUp?: { readonly attempts: number; readonly horizonMs: number };
 }
 
 export type TargetStep =
@@ -204,63 +210,67 @@ export type TargetStep =
       readonly config: ExecutionConfig;
     };
 
+/** The latest target of (account, symbol), as the view holds it. */
+export interface TargetOf {
+  readonly targetId: string;
+  readonly targetQty: string;
+  readonly horizonSec: number;
+  readonly at: number;
+}
+
 /**
- * How the latest target of (account, symbol) is to be taken up. The position it starts
- * from: the venue's (snapshot + later fills) for an aggregate that never traded, or one whose
- * venue figure is settled (two snapshots agree, nothing in flight: this picks up a position
- * changed outside Keel); otherwise the aggregate's own (start + its fills, exact).
+ * What holds back any parent order of (account, symbol), or null: an account this instance does
+ * not trade for, a stopped session, no instruments listed yet, an unlisted instrument, and the
+ * last parent's children still open at its end (cancels in flight: they may yet fill, and a new
+ * parent started now would start from a position about to change and never count those fills;
+ * it starts once each of them is cancelled, rejected or filled).
  */
-export const targetStep = (
+const gated = (
   view: ExecutionView,
   agg: ExecutionAggregate,
-  target: {
-    readonly targetId: string;
-    readonly targetQty: string;
-    readonly horizonSec: number;
-    readonly at: number;
-  },
-  now: number,
-  touch: Touch | null,
-  market: MarketTotals | null,
   settings: TargetSettings,
-): TargetStep => {
+): E.Either<TargetStep, StoredInstrumentRules> => {
   const { accountId, symbol } = agg;
   if (!settings.accounts.includes(accountId))
-    return { _tag: 'Reject', error: notFound('account', accountId) };
+    return E.left({ _tag: 'Reject', error: notFound('account', accountId) });
   // A stopped session starts no parent order (and supersedes none): the target waits for trade-all.
   if (isSessionStopped(view, accountId))
-    return { _tag: 'Wait', reason: `trading of account ${accountId} is stopped (TradingSessionStopped)` };
+    return E.left({
+      _tag: 'Wait',
+      reason: `trading of account ${accountId} is stopped (TradingSessionStopped)`,
+    });
   const listed = view.instruments[accountId];
-  if (!listed) return { _tag: 'Wait', reason: `no InstrumentsListed names account ${accountId} yet` };
+  if (!listed) return E.left({ _tag: 'Wait', reason: `no InstrumentsListed names account ${accountId} yet` });
   const rules = listed[symbol];
-  if (!rules) return { _tag: 'Reject', error: notFound('instrument', symbol) };
+  if (!rules) return E.left({ _tag: 'Reject', error: notFound('instrument', symbol) });
   const s = agg.state;
-  // The last parent's children still open at its end (cancels in flight) may yet fill: a new
-  // parent started now would start from a position that is about to change, and its fills
-  // would never be counted. It starts once each of them is cancelled, rejected or filled.
   if (s.status === 'Completed' && s.lateChildren.length > 0)
-    return {
+    return E.left({
       _tag: 'Wait',
       reason: `${s.lateChildren.length} child order(s) of parent ${s.parent.parentOrderId} still open (${s.lateChildren.map((c) => c.clientOrderId).join(', ')})`,
-    };
-  const venue = view.positions[accountId]?.[symbol];
-  let current: string;
-  if (s.status === 'Idle') {
-    if (!view.snapshotted[accountId])
-      return { _tag: 'Wait', reason: `no PositionReported of account ${accountId} yet` };
-    current = venue?.qty ?? '0';
-  } else if (s.status === 'Completed' && venue?.settled) current = venue.qty;
-  else current = s.position.toFixed();
-  if (
-    s.status !== 'Working' &&
-    s.status !== 'Superseding' &&
-    isDecimal(target.targetQty) &&
-    new Decimal(target.targetQty).eq(current)
-  )
-    return { _tag: 'Nothing' };
-  const horizonMs = target.horizonSec * 1000;
-  const start = Math.max(target.at, now);
-  const span = target.at + horizonMs - start;
+    });
+  return E.right(rules);
+};
+
+/** How a target is traded from `current`: between `start` and `deadline` in slices of `sliceMs`. */
+const decide = (
+  agg: ExecutionAggregate,
+  rules: StoredInstrumentRules,
+  settings: TargetSettings,
+  o: {
+    readonly targetId: string;
+    readonly attempt?: number;
+    readonly current: string;
+    readonly targetQty: string;
+    readonly start: number;
+    readonly deadline: number;
+    readonly now: number;
+    readonly touch: Touch | null;
+    readonly market: MarketTotals | null;
+  },
+): TargetStep => {
+  const { accountId, symbol } = agg;
+  const span = o.deadline - Math.max(o.start, o.now);
   const slices = Math.max(1, Math.min(settings.maxSlices, Math.round(span / settings.sliceMs), span));
   return {
     _tag: 'Decide',
@@ -271,21 +281,119 @@ export const targetStep = (
     }),
     command: {
       type: 'SetTarget',
-      targetId: target.targetId,
+      targetId: o.targetId,
+      ...(o.attempt !== undefined && o.attempt > 1 ? { attempt: o.attempt } : {}),
       accountId,
       instrument: symbol,
-      currentPosition: current,
-      targetPosition: target.targetQty,
-      start: target.at,
-      deadline: target.at + horizonMs,
+      currentPosition: o.current,
+      targetPosition: o.targetQty,
+      start: o.start,
+      deadline: o.deadline,
       slices,
       ...(settings.urgency ? { urgency: settings.urgency } : {}),
       ...(settings.styles?.[accountId] ? { style: settings.styles[accountId] } : {}),
-      now,
-      touch,
-      market,
+      now: o.now,
+      touch: o.touch,
+      market: o.market,
     },
   };
+};
+
+/** The position a new parent order starts from (see targetStep); null: none known yet. */
+const startingPosition = (view: ExecutionView, agg: ExecutionAggregate): string | null => {
+  const s = agg.state;
+  const venue = view.positions[agg.accountId]?.[agg.symbol];
+  if (s.status === 'Idle') return view.snapshotted[agg.accountId] ? (venue?.qty ?? '0') : null;
+  if (s.status === 'Completed' && venue?.settled) return venue.qty;
+  return s.position.toFixed();
+};
+
+/**
+ * How the latest target of (account, symbol) is to be taken up. The position it starts
+ * from: the venue's (snapshot + later fills) for an aggregate that never traded, or one whose
+ * venue figure is settled (two snapshots agree, nothing in flight: this picks up a position
+ * changed outside Keel); otherwise the aggregate's own (start + its fills, exact).
+ */
+export const targetStep = (
+  view: ExecutionView,
+  agg: ExecutionAggregate,
+  target: TargetOf,
+  now: number,
+  touch: Touch | null,
+  market: MarketTotals | null,
+  settings: TargetSettings,
+): TargetStep => {
+  const gate = gated(view, agg, settings);
+  if (E.isLeft(gate)) return gate.left;
+  const s = agg.state;
+  const current = startingPosition(view, agg);
+  if (current === null)
+    return { _tag: 'Wait', reason: `no PositionReported of account ${agg.accountId} yet` };
+  if (
+    s.status !== 'Working' &&
+    s.status !== 'Superseding' &&
+    isDecimal(target.targetQty) &&
+    new Decimal(target.targetQty).eq(current)
+  )
+    return { _tag: 'Nothing' };
+  return decide(agg, gate.right, settings, {
+    targetId: target.targetId,
+    current,
+    targetQty: target.targetQty,
+    start: target.at,
+    deadline: target.at + target.horizonSec * 1000,
+    now,
+    touch,
+    market,
+  });
+};
+
+/**
+ * A target already taken up by `started` parent orders: whether it gets one more. Only when the
+ * last of them ended at its deadline (not filled, not superseded), each of its children is
+ * closed, the account is still short of the target and `settings.followUp` allows another: then
+ * a follow-up parent order trades the rest from now over `followUp.horizonMs`, maker-first like
+ * any other, its id derived from the target and the attempt. `Nothing` when there is nothing
+ * left to do for this target.
+ */
+export const followUpStep = (
+  view: ExecutionView,
+  agg: ExecutionAggregate,
+  target: TargetOf,
+  started: number,
+  now: number,
+  touch: Touch | null,
+  market: MarketTotals | null,
+  settings: TargetSettings,
+): TargetStep => {
+  const s = agg.state;
+  if (s.status === 'Working' || s.status === 'Superseding')
+    return { _tag: 'Wait', reason: `parent order ${s.parent.parentOrderId} is working` };
+  const f = settings.followUp;
+  if (
+    f === undefined ||
+    started < 1 ||
+    started > f.attempts ||
+    s.status !== 'Completed' ||
+    s.reason !== 'deadline' ||
+    s.targetId !== target.targetId
+  )
+    return { _tag: 'Nothing' };
+  const gate = gated(view, agg, settings);
+  if (E.isLeft(gate)) return gate.left._tag === 'Reject' ? { _tag: 'Nothing' } : gate.left;
+  const current = startingPosition(view, agg);
+  if (current === null || new Decimal(target.targetQty).eq(current)) return { _tag: 'Nothing' };
+  return decide(agg, gate.right, settings, {
+    targetId: target.targetId,
+    attempt: started + 1,
+    current,
+    targetQty: target.targetQty,
+    start: now,
+    deadline: now + f.horizonMs,
+    now,
+    touch,
+    market,
+  });
 };
 
 const isDecimal = (s: string): boolean => /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/.test(s);
@@ -428,15 +536,37 @@ export const pauseCommands = (
 // ---- rules of the engine's loop ---------------------------------------------------------------
 
 /**
- * The target id a stored event of the aggregate's stream takes up (started, superseded to,
- * or rejected), if any. Only the latest target of an (account, instrument) is ever taken up,
- * so the engine keeps the last one taken, not a set that grows with history.
+ * The last target an aggregate took up (started, superseded to, or rejected) and how many parent
+ * orders have started for it (more than one: follow-ups after a missed deadline). Only the latest
+ * target of an (account, instrument) is ever taken up, so the engine keeps the last one taken,
+ * not a set that grows with history.
  */
-export const targetTakenBy = (e: RecordedEvent): string | null => {
-  if (e.type === 'ParentOrderRejected') return e.data.targetId;
-  if (e.type === 'ParentOrderStarted') return e.data.targetId;
-  if (e.type === 'ParentOrderSuperseded') return e.data.next.targetId;
-  return null;
+export interface Taken {
+  readonly lastTaken: string | null;
+  readonly started: number;
+}
+
+export const NOTHING_TAKEN: Taken = { lastTaken: null, started: 0 };
+
+const took = (t: Taken, targetId: string | null, started: boolean): Taken => {
+  if (targetId === null) return { lastTaken: t.lastTaken, started: t.started };
+  if (!started) return { lastTaken: targetId, started: 0 };
+  return { lastTaken: targetId, started: t.lastTaken === targetId ? t.started + 1 : 1 };
+};
+
+/** `t` after a stored event of the aggregate's stream (only the two fields: `t` may be more). */
+export const takenAfterStored = (t: Taken, e: RecordedEvent): Taken => {
+  if (e.type === 'ParentOrderStarted') return took(t, e.data.targetId, true);
+  if (e.type === 'ParentOrderRejected') return took(t, e.data.targetId, false);
+  if (e.type === 'ParentOrderSuperseded') return took(t, e.data.next.targetId, false);
+  return took(t, null, false);
+};
+
+/** `t` after an event the decider just decided (only the two fields: `t` may be more). */
+export const takenAfterDecided = (t: Taken, e: ParentOrderEvent): Taken => {
+  if (e.type === 'ParentOrderStarted') return took(t, e.targetId, true);
+  if (e.type === 'ParentOrderSuperseded') return took(t, e.next.targetId, false);
+  return took(t, null, false);
 };
 
 /**

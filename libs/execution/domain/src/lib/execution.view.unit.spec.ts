@@ -10,9 +10,11 @@ import {
   emptyAggregate,
   ExecutionAggregate,
   evolveAggregate,
+  followUpStep,
   pauseCommands,
   rejectionData,
   targetStep,
+  TargetSettings,
   venueCommand,
   wantedPauses,
 } from './execution.aggregate';
@@ -25,6 +27,7 @@ import {
   marketTotalsAt,
 } from './execution.view';
 import { intervalBenchmark } from './execution.quality';
+import { parentOrderIdFor } from './parent-order.decide';
 import { run, setTarget, T0, TOUCH } from '../testing/execution.fixtures';
 
 let position = 0;
@@ -299,6 +302,91 @@ describe('taking up a target', () => {
     const settled = fold([snapshot('0.5'), snapshot('0.5')], unsettled);
     expect(targetStep(settled, completed, target('1'), T0, TOUCH, null, settings)).toMatchObject({
       command: { currentPosition: '0.5' },
+    });
+  });
+});
+
+describe('following up a target missed at its deadline', () => {
+  const agg = emptyAggregate('acc1', SYM);
+  const view = fold([listed, snapshot('0.2'), fill('buy', '0.1')]);
+  const followUp = { attempts: 2, horizonMs: 120_000 };
+  const later = T0 + 3_600_000;
+  /** The first parent of tgt1 (0 → 1), completed for `reason` having bought 0.3. */
+  const ended = (
+    reason: 'deadline' | 'filled' | 'superseded',
+    lateChildren: readonly unknown[] = [],
+  ): ExecutionAggregate => {
+    const { events } = run([setTarget({ accountId: 'acc1', instrument: SYM })]);
+    const done = events.reduce((a, e) => evolveAggregate(a, e), agg);
+    return {
+      ...done,
+      state: {
+        ...done.state,
+        status: 'Completed',
+        position: new Decimal('0.3'),
+        reason,
+        residual: new Decimal('0.7'),
+        finishedAt: later,
+        nextSeq: 0,
+        lateChildren,
+      },
+    } as typeof done;
+  };
+
+  it('trades the rest from now over the follow-up horizon, as the next attempt with its own parent order id', () => {
+    const step = followUpStep(view, ended('deadline'), target('1'), 1, later, TOUCH, null, {
+      ...settings,
+      followUp,
+    });
+    expect(step).toMatchObject({
+      _tag: 'Decide',
+      command: {
+        type: 'SetTarget',
+        targetId: 'tgt1',
+        attempt: 2,
+        currentPosition: '0.3',
+        targetPosition: '1',
+        start: later,
+        deadline: later + 120_000,
+        slices: 2,
+      },
+    });
+    expect(parentOrderIdFor('acc1', SYM, 'tgt1', 2)).not.toBe(parentOrderIdFor('acc1', SYM, 'tgt1'));
+    expect(parentOrderIdFor('acc1', SYM, 'tgt1', 1)).toBe(parentOrderIdFor('acc1', SYM, 'tgt1'));
+  });
+
+  it('does nothing more without follow-ups, after the last attempt, or when the last parent did not end at its deadline', () => {
+    const on = { ...settings, followUp };
+    const step = (a: ExecutionAggregate, started: number, s: TargetSettings = on) =>
+      followUpStep(view, a, target('1'), started, later, TOUCH, null, s);
+    expect(step(ended('deadline'), 1, settings)).toEqual({ _tag: 'Nothing' });
+    expect(step(ended('deadline'), 3)).toEqual({ _tag: 'Nothing' });
+    expect(step(ended('deadline'), 0)).toEqual({ _tag: 'Nothing' });
+    expect(step(ended('filled'), 1)).toEqual({ _tag: 'Nothing' });
+    expect(step(ended('superseded'), 1)).toEqual({ _tag: 'Nothing' });
+    expect(
+      followUpStep(view, ended('deadline'), { ...target('1'), targetId: 'tgt2' }, 1, later, TOUCH, null, on),
+    ).toEqual({ _tag: 'Nothing' });
+    // The account holds the target after all (the venue's figure, settled): nothing to follow up.
+    const there = fold([snapshot('1'), snapshot('1')], view);
+    expect(followUpStep(there, ended('deadline'), target('1'), 1, later, TOUCH, null, on)).toEqual({
+      _tag: 'Nothing',
+    });
+  });
+
+  it('waits while the parent works or a child of it is still open', () => {
+    const on = { ...settings, followUp };
+    const late = { clientOrderId: 'child-late', qty: new Decimal('0.1'), filled: new Decimal(0) };
+    expect(
+      followUpStep(view, ended('deadline', [late]), target('1'), 1, later, TOUCH, null, on),
+    ).toMatchObject({
+      _tag: 'Wait',
+      reason: expect.stringContaining('child-late'),
+    });
+    const { events } = run([setTarget({ accountId: 'acc1', instrument: SYM })]);
+    const working = events.reduce((a, e) => evolveAggregate(a, e), agg);
+    expect(followUpStep(view, working, target('1'), 1, later, TOUCH, null, on)).toMatchObject({
+      _tag: 'Wait',
     });
   });
 });

@@ -94,6 +94,12 @@ export type ParentOrderCommand =
       readonly type: 'SetTarget';
       /** Id of the causing event (TargetPositionSet): the parent order id derives from it. */
       readonly targetId: string;
+      /**
+       * Which parent order of this target this is: 1 (the default) the first; a higher one
+       * follows up a parent that ended at its deadline short of the target (its id derives from
+       * the target and the attempt).
+       */
+      readonly attempt?: number;
       readonly accountId: string;
       readonly instrument: string;
       /** Decimal strings as received, signed (negative = short); validated here. */
@@ -160,8 +166,16 @@ const invalid = (path: string, value: unknown, message: string): Result =>
 export const childOrderId = (accountId: string, parentOrderId: string, seq: number): string =>
   deriveId('child', accountId, parentOrderId, seq).replace(/-/g, '');
 
-export const parentOrderIdFor = (accountId: string, instrument: string, targetId: string): string =>
-  deriveId('parent', accountId, instrument, targetId);
+/** The parent order id of a target's `attempt`-th parent order (1: the first, the default). */
+export const parentOrderIdFor = (
+  accountId: string,
+  instrument: string,
+  targetId: string,
+  attempt = 1,
+): string =>
+  attempt <= 1
+    ? deriveId('parent', accountId, instrument, targetId)
+    : deriveId('parent', accountId, instrument, targetId, 'attempt', attempt);
 
 /** The fields every event of a parent order's stream carries: whose and which instrument. */
 const where = (p: ParentOrder) => ({ accountId: p.accountId, instrument: p.instrument.symbol });
@@ -315,7 +329,7 @@ const setTarget = (
     case 'Idle':
     case 'Completed':
       return startEvents({
-        parentOrderId: parentOrderIdFor(c.accountId, instrument.symbol, c.targetId),
+        parentOrderId: parentOrderIdFor(c.accountId, instrument.symbol, c.targetId, c.attempt),
         targetId: c.targetId,
         accountId: c.accountId,
         instrument,

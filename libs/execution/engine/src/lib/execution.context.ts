@@ -4,7 +4,7 @@
  */
 import { EventStore } from '@keel/event-store';
 import { Clock, Logger } from '@keel/runtime';
-import { ExecutionAggregate, ExecutionView, MarketOpen, TargetSettings } from '@keel/execution-domain';
+import { ExecutionAggregate, ExecutionView, MarketOpen, Taken, TargetSettings } from '@keel/execution-domain';
 import { executionMetrics } from './execution.metrics';
 
 export interface ExecutionEngineSettings extends TargetSettings {
@@ -16,6 +16,11 @@ export interface ExecutionEngineSettings extends TargetSettings {
    * years the calendar does not cover passes the hours of its data.
    */
   readonly marketOpen?: MarketOpen;
+  /**
+   * Save each aggregate every this many of its events, and start a load from the latest (default
+   * 200; 0: never, every load folds the whole stream): see execution.snapshot.ts.
+   */
+  readonly aggregateSnapshotEvery?: number;
 }
 
 export interface ExecutionContext {
@@ -35,10 +40,9 @@ export interface Cause {
   readonly causationId: string | null;
 }
 
-/** An aggregate and the last target id it took up (started, superseded to, or rejected). */
-export interface Held {
+/** An aggregate and the targets it took up (lastTaken, started: see Taken). */
+export interface Held extends Taken {
   readonly agg: ExecutionAggregate;
-  readonly lastTaken: string | null;
 }
 
 /** Per aggregate, this process only: when the decider next wants a Tick, the touch it last decided on. */

@@ -32,10 +32,14 @@ import {
   ParentOrderEvent,
   rejectionData,
   rejectionEventId,
-  targetTakenBy,
+  NOTHING_TAKEN,
+  Taken,
+  takenAfterDecided,
+  takenAfterStored,
 } from '@keel/execution-domain';
 import { Cause, ExecutionContext, Held, keyOf, Pacing } from './execution.context';
 import { EXECUTION_APP } from './execution.names';
+import { HELD_SNAPSHOT_VERSION, heldFromSnapshot, toSnapshotJson } from './execution.snapshot';
 
 export const createDecisions = (ctx: ExecutionContext) => {
   const { store, clock, logger, metrics } = ctx;
@@ -58,9 +62,25 @@ export const createDecisions = (ctx: ExecutionContext) => {
     pairOf.set(s, [accountId, symbol]);
     return s;
   };
+  const snapshotEvery = ctx.settings.aggregateSnapshotEvery ?? 200;
   const handler = createCommandHandler<Held>({
     store,
     clock,
+    ...(snapshotEvery > 0
+      ? {
+          snapshots: {
+            version: HELD_SNAPSHOT_VERSION,
+            every: snapshotEvery,
+            encode: toSnapshotJson,
+            decode: heldFromSnapshot,
+            onSaveFailed: (stream, err) =>
+              logger.warn(
+                { stream, err: describeError(err) },
+                'aggregate snapshot not saved; tried again later',
+              ),
+          },
+        }
+      : {}),
     stopping: ctx.stopping,
     onConflict: () => metrics.conflicts.inc(),
     onOutage: (stream, err, attempt) =>
@@ -71,12 +91,12 @@ export const createDecisions = (ctx: ExecutionContext) => {
     fold: {
       initial: (stream) => {
         const [a, s] = pairOf.get(stream) ?? ['', ''];
-        return { agg: emptyAggregate(a, s), lastTaken: null };
+        return { agg: emptyAggregate(a, s), ...NOTHING_TAKEN };
       },
       evolve: (h, e) => {
-        const taken = targetTakenBy(e) ?? h.lastTaken;
+        const taken = takenAfterStored(h, e);
         if (e.type === 'ParentOrderRejected')
-          return E.right({ agg: { ...h.agg, revision: e.streamRevision }, lastTaken: taken });
+          return E.right({ ...taken, agg: { ...h.agg, revision: e.streamRevision } });
         return pipe(
           decodeParentOrderEvent(e),
           E.mapLeft((err): KeelError =>
@@ -89,8 +109,8 @@ export const createDecisions = (ctx: ExecutionContext) => {
           E.map((d) => {
             const agg = evolveAggregate(h.agg, d);
             return {
+              ...taken,
               agg: agg.revision === e.streamRevision ? agg : { ...agg, revision: e.streamRevision },
-              lastTaken: taken,
             };
           }),
         );
@@ -117,7 +137,7 @@ export const createDecisions = (ctx: ExecutionContext) => {
     cause: Cause,
   ): E.Either<KeelError, Decision<Held>> => {
     let agg = h.agg;
-    let lastTaken = h.lastTaken;
+    let taken: Taken = h;
     const out: NewEvent[] = [];
     for (const e of events) {
       const ne = pipe(
@@ -127,10 +147,9 @@ export const createDecisions = (ctx: ExecutionContext) => {
       if (E.isLeft(ne)) return ne;
       out.push(ne.right);
       agg = evolveAggregate(agg, e);
-      if (e.type === 'ParentOrderStarted' && e.targetId) lastTaken = e.targetId;
-      if (e.type === 'ParentOrderSuperseded') lastTaken = e.next.targetId;
+      taken = takenAfterDecided(taken, e);
     }
-    return E.right({ events: out, state: { agg, lastTaken } });
+    return E.right({ events: out, state: { agg, lastTaken: taken.lastTaken, started: taken.started } });
   };
 
   /**
@@ -208,7 +227,7 @@ export const createDecisions = (ctx: ExecutionContext) => {
           ),
           E.map((ne) => ({
             events: [ne],
-            state: { agg: { ...h.agg, revision: h.agg.revision + 1 }, lastTaken: targetId },
+            state: { agg: { ...h.agg, revision: h.agg.revision + 1 }, lastTaken: targetId, started: 0 },
           })),
         );
       }),

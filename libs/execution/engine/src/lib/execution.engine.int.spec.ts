@@ -7,7 +7,9 @@
  * rejected and stored, nothing sent; a kill switch pauses the working parent at once, and so
  * does the optimizer's risk state HALTED; the optimizer's flatten answer to a kill switch lifts
  * its pause at once; the operator's stopped trading session pauses the working parent at once,
- * holds a new target back (no parent order), and a started session resumes and takes it up.
+ * holds a new target back (no parent order), and a started session resumes and takes it up; a
+ * parent order that ends at its deadline short is followed up once its child is closed, as
+ * often as the settings allow.
  */
 import * as E from 'fp-ts/Either';
 import { Registry } from 'prom-client';
@@ -17,7 +19,7 @@ import { createMemoryBus, EventBus } from '@keel/bus';
 import { Relay, startRelay } from '@keel/relay';
 import { createLogger, createVirtualClock, runEngine, RunningEngine, VirtualClock } from '@keel/runtime';
 import { BINANCE_USDM_BTCUSDT, instrumentToStored } from '@keel/instruments';
-import { executionStream, ExecutionView } from '@keel/execution-domain';
+import { executionStream, ExecutionView, parentOrderIdFor } from '@keel/execution-domain';
 import { createExecutionEngine, ExecutionEngine } from './execution.engine';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -67,6 +69,33 @@ const eventually = async (what: string, cond: () => Promise<boolean>): Promise<v
 };
 const types = (es: readonly RecordedEvent[]): string[] => es.map((e) => e.type);
 
+/**
+ * An execution process on the store: a new one folds what the last one stored, from its latest
+ * aggregate snapshot (every 4 events here) or, with 0, from the start of each stream.
+ */
+const startExecution = async (aggregateSnapshotEvery = 4): Promise<void> => {
+  const logger = createLogger({ name: 'spec', level: 'silent' });
+  execution = createExecutionEngine(
+    { store, clock, logger, registry: new Registry() },
+    {
+      accounts: ['acc-1'],
+      sliceMs: 10_000,
+      maxSlices: 10,
+      tickMs: 1000,
+      quoteMaxAgeMs: 10_000,
+      followUp: { attempts: 1, horizonMs: 20_000 },
+      aggregateSnapshotEvery,
+    },
+  );
+  const started = await runEngine(execution.engine, { store, bus, clock, logger }, { snapshotEvery: 1000 })();
+  if (E.isLeft(started)) throw new Error(JSON.stringify(started.left));
+  running = started.right;
+};
+const restartExecution = async (aggregateSnapshotEvery?: number): Promise<void> => {
+  await running.stop();
+  await startExecution(aggregateSnapshotEvery);
+};
+
 beforeEach(async () => {
   clock = createVirtualClock(T0);
   store = createMemoryEventStore({ now: () => clock.now() });
@@ -74,14 +103,7 @@ beforeEach(async () => {
   const r = await startRelay({ store, bus, logger: quiet });
   if (E.isLeft(r)) throw new Error(JSON.stringify(r.left));
   relay = r.right;
-  const logger = createLogger({ name: 'spec', level: 'silent' });
-  execution = createExecutionEngine(
-    { store, clock, logger, registry: new Registry() },
-    { accounts: ['acc-1'], sliceMs: 10_000, maxSlices: 10, tickMs: 1000, quoteMaxAgeMs: 10_000 },
-  );
-  const started = await runEngine(execution.engine, { store, bus, clock, logger }, { snapshotEvery: 1000 })();
-  if (E.isLeft(started)) throw new Error(JSON.stringify(started.left));
-  running = started.right;
+  await startExecution();
   // What the gateway records: its rules, the account's (empty) positions and the touch.
   await append(
     fact('InstrumentsListed', 'venue-sim', 'rules', {
@@ -133,6 +155,68 @@ describe('the execution engine on the runtime', () => {
     expect(child?.data).toMatchObject({ accountId: 'acc-1', instrument: SYMBOL, side: 'buy' });
     expect(child?.occurredAt).toBe(new Date(at).toISOString());
     expect(execution.aggregate('acc-1', SYMBOL)?.state.status).toBe('Working');
+  });
+
+  it('follows up a target whose parent ended at its deadline short, once its child is closed, as often as allowed', async () => {
+    const t = target('acc-1', 't-late');
+    await append(t);
+    const stream = executionStream('acc-1', SYMBOL);
+    await eventually('a parent order', async () =>
+      types(await streamOf(stream)).includes('ParentOrderStarted'),
+    );
+    expect(E.isRight(await execution.tick(T0 + 500))).toBe(true);
+    const children = (await streamOf(stream)).flatMap((e) =>
+      e.type === 'ChildOrderRequested' ? [e.data.clientOrderId] : [],
+    );
+    expect(children.length).toBeGreaterThan(0);
+    // Nothing fills: at the deadline the parent completes short and cancels its children.
+    expect(E.isRight(await execution.tick(T0 + 60_000))).toBe(true);
+    const completed = (await streamOf(stream)).find((e) => e.type === 'ParentOrderCompleted');
+    expect(completed?.data).toMatchObject({ reason: 'deadline', residual: '0.05' });
+    // They may still fill: no follow-up while one is open.
+    expect(E.isRight(await execution.tick(T0 + 61_000))).toBe(true);
+    const starts = async () => (await streamOf(stream)).filter((e) => e.type === 'ParentOrderStarted');
+    expect(await starts()).toHaveLength(1);
+    const cancelled = (cid: string) =>
+      fact('OrderCancelled', 'venue-acc-1', `cancelled-${cid}`, {
+        accountId: 'acc-1',
+        instrument: SYMBOL,
+        clientOrderId: cid,
+        filledQty: '0',
+        reason: 'spec',
+      });
+    const closed = async () =>
+      (await streamOf(stream)).filter((e) => e.type === 'ChildOrderCancelled').length;
+    await append(...children.slice(1).map(cancelled));
+    await eventually('all but one child closed', async () => (await closed()) === children.length - 1);
+    expect(E.isRight(await execution.tick(T0 + 61_500))).toBe(true);
+    expect(await starts()).toHaveLength(1);
+    await append(...children.slice(0, 1).map(cancelled));
+    await eventually('every child closed', async () => (await closed()) === children.length);
+    // A new process decides on the aggregate folded from the store as the last one did: from
+    // the start of the stream, and from the last process's latest snapshot of it.
+    const live = execution.aggregate('acc-1', SYMBOL);
+    expect(await store.loadSnapshot(stream)()).toMatchObject(E.right({ version: 1 }));
+    await restartExecution(0);
+    expect(execution.aggregate('acc-1', SYMBOL)).toEqual(live);
+    await restartExecution();
+    expect(execution.aggregate('acc-1', SYMBOL)).toEqual(live);
+    expect(E.isRight(await execution.tick(T0 + 62_000))).toBe(true);
+    const [, followUp] = await starts();
+    expect(followUp?.data).toMatchObject({
+      parentOrderId: parentOrderIdFor('acc-1', SYMBOL, t.event.eventId, 2),
+      targetId: t.event.eventId,
+      qty: '0.05',
+      fromPosition: '0',
+      start: new Date(T0 + 62_000).toISOString(),
+      deadline: new Date(T0 + 82_000).toISOString(),
+    });
+    // It ends short too (no fresh quote, nothing sent): one attempt allowed, so no third parent.
+    expect(E.isRight(await execution.tick(T0 + 82_000))).toBe(true);
+    await restartExecution();
+    expect(E.isRight(await execution.tick(T0 + 83_000))).toBe(true);
+    expect((await streamOf(stream)).filter((e) => e.type === 'ParentOrderCompleted')).toHaveLength(2);
+    expect(await starts()).toHaveLength(2);
   });
 
   it('rejects a target of an account it does not trade for, and sends nothing', async () => {

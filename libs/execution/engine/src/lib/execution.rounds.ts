@@ -18,6 +18,7 @@ import {
   nextWakeAt,
   pauseCommands,
   reconcileSteps,
+  followUpStep,
   targetStep,
   tickDue,
   Touch,
@@ -40,10 +41,16 @@ export const createRounds = (ctx: ExecutionContext, decisions: Decisions) => {
   const marketOf = (v: ExecutionView, accountId: string, symbol: string, now: number): MarketTotals =>
     marketTotalsAt(v, v.venues[accountId] ?? '', symbol, now);
 
-  /** Targets the decider found nothing to do for (the position is the target): this process only. */
+  /**
+   * Targets there is nothing (more) to do for: the position is the target, or a follow-up is not
+   * due or was refused. This process only.
+   */
   const settled = new Map<string, string>();
 
-  /** Take up the latest target of (account, symbol) if this aggregate has not yet. */
+  /**
+   * Take up the latest target of (account, symbol) if this aggregate has not yet, or follow it
+   * up (settings.followUp) when its last parent order ended at its deadline short of it.
+   */
   const takeTarget =
     (
       v: ExecutionView,
@@ -59,22 +66,23 @@ export const createRounds = (ctx: ExecutionContext, decisions: Decisions) => {
       if (E.isLeft(loaded)) return loaded;
       const h = loaded.right;
       const key = keyOf(accountId, symbol);
-      if (h.lastTaken === target.targetId || settled.get(key) === target.targetId) return done;
-      const step = targetStep(
-        v,
-        h.agg,
-        target,
-        now,
-        touchOf(v, accountId, symbol, now),
-        marketOf(v, accountId, symbol, now),
-        settings,
-      );
+      if (settled.get(key) === target.targetId) return done;
+      // A target taken up already may get a follow-up parent order (its last one ended at its
+      // deadline short of it); without follow-ups configured there is nothing more to do.
+      const followUp = h.lastTaken === target.targetId;
+      if (followUp && settings.followUp === undefined) return done;
+      const touch = touchOf(v, accountId, symbol, now);
+      const market = marketOf(v, accountId, symbol, now);
+      const step = followUp
+        ? followUpStep(v, h.agg, target, h.started, now, touch, market, settings)
+        : targetStep(v, h.agg, target, now, touch, market, settings);
       switch (step._tag) {
         case 'Wait':
           return done;
         case 'Nothing':
           settled.set(key, target.targetId);
-          metrics.targets.inc({ outcome: 'nothing' });
+          // A target taken up already was counted then.
+          if (!followUp) metrics.targets.inc({ outcome: 'nothing' });
           return done;
         case 'Reject':
           return reject(accountId, symbol, target.targetId, step.error, cause, now)();
@@ -84,8 +92,29 @@ export const createRounds = (ctx: ExecutionContext, decisions: Decisions) => {
             const err = r.left;
             // The store's failure is passed on (the trigger is tried again); the decider's refusal is stored.
             if (storeFailure(err)) return E.left(err);
+            if (followUp) {
+              // The target was taken up already (its refusal would not be stored): the rest is
+              // what the decider cannot trade (below the smallest tradable quantity, say).
+              settled.set(key, target.targetId);
+              logger.warn(
+                { accountId, instrument: symbol, targetId: target.targetId, err: describeError(err) },
+                'no follow-up for a target missed at its deadline: the decider refused it',
+              );
+              return done;
+            }
             return reject(accountId, symbol, target.targetId, err, cause, now)();
           }
+          if (followUp && r.right.length > 0)
+            logger.info(
+              {
+                accountId,
+                instrument: symbol,
+                targetId: target.targetId,
+                attempt: step.command.attempt,
+                qty: step.command.targetPosition,
+              },
+              'target missed at its deadline: follow-up parent order',
+            );
           // No events: the decider found nothing to do (the position is the target).
           if (r.right.length === 0) settled.set(key, target.targetId);
           metrics.targets.inc({
@@ -93,7 +122,9 @@ export const createRounds = (ctx: ExecutionContext, decisions: Decisions) => {
               ? 'superseding'
               : r.right.length === 0
                 ? 'nothing'
-                : 'started',
+                : followUp
+                  ? 'followUp'
+                  : 'started',
           });
           return done;
         }
