@@ -353,8 +353,9 @@ export const targetStep = (
  * last of them ended at its deadline (not filled, not superseded), each of its children is
  * closed, the account is still short of the target and `settings.followUp` allows another: then
  * a follow-up parent order trades the rest from now over `followUp.horizonMs`, maker-first like
- * any other, its id derived from the target and the attempt. `Nothing` when there is nothing
- * left to do for this target.
+ * any other, its id derived from the target and the attempt. It waits while anything would pause
+ * it (`pauses`: a kill switch, the risk state, a stopped session, a closed market), so its short
+ * horizon is not spent paused. `Nothing` when there is nothing left to do for this target.
  */
 export const followUpStep = (
   view: ExecutionView,
@@ -365,6 +366,7 @@ export const followUpStep = (
   touch: Touch | null,
   market: MarketTotals | null,
   settings: TargetSettings,
+  pauses: readonly PauseReason[] = [],
 ): TargetStep => {
   const s = agg.state;
   if (s.status === 'Working' || s.status === 'Superseding')
@@ -383,6 +385,8 @@ export const followUpStep = (
   if (E.isLeft(gate)) return gate.left._tag === 'Reject' ? { _tag: 'Nothing' } : gate.left;
   const current = startingPosition(view, agg);
   if (current === null || new Decimal(target.targetQty).eq(current)) return { _tag: 'Nothing' };
+  if (pauses.length > 0)
+    return { _tag: 'Wait', reason: `a follow-up of target ${target.targetId} waits: ${pauses.join(', ')}` };
   return decide(agg, gate.right, settings, {
     targetId: target.targetId,
     attempt: started + 1,

@@ -374,6 +374,13 @@ describe('following up a target missed at its deadline', () => {
     });
   });
 
+  it('waits while anything would pause it, so its short horizon is not spent paused', () => {
+    const on = { ...settings, followUp };
+    expect(
+      followUpStep(view, ended('deadline'), target('1'), 1, later, TOUCH, null, on, ['killSwitch', 'market']),
+    ).toEqual({ _tag: 'Wait', reason: 'a follow-up of target tgt1 waits: killSwitch, market' });
+  });
+
   it('waits while the parent works or a child of it is still open', () => {
     const on = { ...settings, followUp };
     const late = { clientOrderId: 'child-late', qty: new Decimal('0.1'), filled: new Decimal(0) };

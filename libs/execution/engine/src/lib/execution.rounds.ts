@@ -74,7 +74,17 @@ export const createRounds = (ctx: ExecutionContext, decisions: Decisions) => {
       const touch = touchOf(v, accountId, symbol, now);
       const market = marketOf(v, accountId, symbol, now);
       const step = followUp
-        ? followUpStep(v, h.agg, target, h.started, now, touch, market, settings)
+        ? followUpStep(
+            v,
+            h.agg,
+            target,
+            h.started,
+            now,
+            touch,
+            market,
+            settings,
+            wantedPauses(v, accountId, symbol, now, settings.marketOpen),
+          )
         : targetStep(v, h.agg, target, now, touch, market, settings);
       switch (step._tag) {
         case 'Wait':
