@@ -9,94 +9,12 @@
  * interleaved `rounds` times, and reports the best of each as events/s and as a ratio to the
  * baseline (these machines are noisy: the ratio is the figure to compare).
  */
-import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
 import { encodeEvent, validateData } from '@keel/events';
-import {
-  decide,
-  decodeParentOrderEvent,
-  defaultExecutionConfig,
-  evolve,
-  initialState,
-  ParentOrderCommand,
-  ParentOrderEvent,
-  ParentOrderState,
-} from '@keel/execution-domain';
-import { BINANCE_USDM_BTCUSDT } from '@keel/instruments';
+import { decodeParentOrderEvent, ParentOrderEvent } from '@keel/execution-domain';
 import { intFlag, parseFlags } from '../cli.io';
 import type { Command, OptionSpecs } from './command';
-
-const T0 = Date.parse('2026-01-01T00:00:00Z');
-const cfg = defaultExecutionConfig({ accounts: ['acc1'], instruments: [BINANCE_USDM_BTCUSDT] });
-
-/** The events of `parents` parent orders, each driven to completion on a moving touch. */
-const streamOf = (parents: number): ParentOrderEvent[] => {
-  const out: ParentOrderEvent[] = [];
-  let state: ParentOrderState = initialState();
-  let now = T0;
-  let price = new Decimal('90000');
-  let trade = 0;
-  const apply = (c: ParentOrderCommand): void => {
-    const r = decide(c, state, cfg);
-    if (E.isLeft(r)) return;
-    out.push(...r.right);
-    state = r.right.reduce(evolve, state);
-  };
-  const market = () => ({
-    tradeQty: new Decimal(trade),
-    tradeNotional: price.times(trade),
-    midMs: price.times(now - T0),
-    ms: now - T0,
-  });
-  for (let p = 0; p < parents; p++) {
-    const position = state.position.toFixed();
-    apply({
-      type: 'SetTarget',
-      targetId: `t${p}`,
-      accountId: 'acc1',
-      instrument: BINANCE_USDM_BTCUSDT.symbol,
-      currentPosition: position,
-      targetPosition: p % 2 === 0 ? '1' : '0',
-      start: now,
-      deadline: now + 20 * 60_000,
-      slices: 10,
-      now,
-      touch: { bid: price, ask: price.plus('0.1') },
-      market: market(),
-    });
-    for (let step = 0; step < 60 && state.status === 'Working'; step++) {
-      now += 30_000;
-      price = price.plus(step % 3 === 0 ? '0.5' : '-0.2');
-      trade += 1;
-      apply({
-        type: 'Tick',
-        now,
-        touch: { bid: price, ask: price.plus('0.1') },
-        market: market(),
-      });
-      if (state.status !== 'Working') break;
-      for (const ch of state.children) {
-        if (ch.status === 'Requested')
-          apply({ type: 'RecordAccepted', clientOrderId: ch.clientOrderId, now });
-        else if (ch.status === 'Cancelling')
-          apply({ type: 'RecordCancelled', clientOrderId: ch.clientOrderId, now });
-        else if (step % 2 === 0)
-          apply({
-            type: 'RecordFill',
-            clientOrderId: ch.clientOrderId,
-            tradeId: `x${out.length}`,
-            qty: ch.qty.minus(ch.filled),
-            price: ch.price ?? price,
-            fee: new Decimal('0.01'),
-            liquidity: ch.kind === 'passive' ? 'maker' : 'taker',
-            now,
-          });
-      }
-    }
-    now += 60_000;
-  }
-  return out;
-};
+import { parentOrderHistory } from './bench-parent-orders';
 
 const timed = (n: number, f: () => void): number => {
   const t = process.hrtime.bigint();
@@ -125,7 +43,7 @@ export const benchCodecCommand: Command = {
     const flags = parseFlags(args, OPTIONS);
     const parents = intFlag('parents', flags.parents, 200);
     const rounds = intFlag('rounds', flags.rounds, 5);
-    const events = streamOf(parents);
+    const events = parentOrderHistory(parents);
     const stored = events.map((e) => {
       const s = encodeEvent(e);
       if (E.isLeft(s)) throw new Error(`${e.type} does not encode: ${s.left.message}`);

@@ -41,6 +41,10 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     "venue gateway: one fold step of an account's log early in its history vs after thousands of orders (µs, ratio)",
     () => import('./bench-gateway-fold.command').then((m) => m.benchGatewayFoldCommand),
   ),
+  'bench execution-start': lazy(
+    'execution: CPU to ready with a short and a long aggregate history, with and without aggregate snapshots (ms, ratio)',
+    () => import('./bench-execution-start.command').then((m) => m.benchExecutionStartCommand),
+  ),
   'bench codec': lazy(
     'event codec: decode/encode of a parent-order stream vs the schema check alone (events/s, ratio)',
     () => import('./bench-codec.command').then((m) => m.benchCodecCommand),
