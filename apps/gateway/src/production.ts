@@ -13,52 +13,9 @@ import { LEASE_BUCKET } from '@keel/bus';
 import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
 import { Instrument } from '@keel/venue-domain';
-import { instrumentOf } from '@keel/venue-sim';
+import { instrumentOf, SimMarketSchema } from '@keel/venue-sim';
 import { DEFAULT_SIM_TRADES, SIM_BTCUSDT } from './sim.venue';
 import { credentialPrefix, list, openAdapters } from './venues';
-
-const DECIMAL = '^-?\\d+(\\.\\d+)?$';
-const dec = () => Type.String({ pattern: DECIMAL });
-/** `SimMarketSpec` (@keel/venue-sim) as a settings schema, so a bad entry is named by its path. */
-const SimMarketSchema = Type.Object(
-  {
-    instrument: Type.Object({
-      venue: Type.String({ minLength: 1 }),
-      venueSymbol: Type.String({ minLength: 1 }),
-      symbol: Type.String({ minLength: 1 }),
-      kind: Type.Union([Type.Literal('spot'), Type.Literal('perpetual'), Type.Literal('future')]),
-      base: Type.String({ minLength: 1 }),
-      quote: Type.String({ minLength: 1 }),
-      settle: Type.String({ minLength: 1 }),
-      tickSize: dec(),
-      lotSize: dec(),
-      minQty: dec(),
-      minNotional: dec(),
-      contractSize: dec(),
-      settlement: Type.Union([Type.Literal('cash'), Type.Literal('physical'), Type.Null()]),
-      expiry: Type.Union([Type.String(), Type.Null()]),
-      makerFee: dec(),
-      takerFee: dec(),
-    }),
-    source: Type.Union([
-      Type.Object({
-        kind: Type.Literal('ticks'),
-        trades: Type.Optional(Type.String({ minLength: 1 })),
-        quotes: Type.Optional(Type.String({ minLength: 1 })),
-      }),
-      Type.Object({
-        kind: Type.Literal('bars'),
-        file: Type.String({ minLength: 1 }),
-        contract: Type.Optional(Type.String({ minLength: 1 })),
-        volume: Type.Optional(Type.Union([Type.Literal('base'), Type.Literal('contracts')])),
-      }),
-    ]),
-    shiftMs: Type.Integer(),
-    from: Type.Optional(Type.Integer()),
-    until: Type.Optional(Type.Integer()),
-  },
-  { additionalProperties: false },
-);
 
 export const GatewayConfig = {
   venue: Type.Union(

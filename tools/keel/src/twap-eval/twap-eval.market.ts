@@ -1,7 +1,7 @@
 /**
  * What `keel twap-eval` evaluates on: every recorded market file the simulator can replay,
- * one market per file or per capture (an hftbacktest `…-trades` and `…-bbo` pair merged into
- * one stream), the instrument each is traded as (inferred from the data), and the volume that
+ * one market per file or per capture (an hftbacktest `…-trades` and `…-bbo` pair, with its
+ * `…-depthdiff` book updates where present, merged into one stream), the instrument each is traded as (inferred from the data), and the volume that
  * traded in a window (prints, or an estimate from the touch on quote-only data).
  * Files that cannot be replayed are reported with the reason, never silently dropped.
  */
@@ -18,8 +18,11 @@ export interface SkippedFile {
   readonly reason: string;
 }
 
-/** What a file's header says it is; only 'trades' and 'bbo' can be replayed. */
-export type FileKind = 'trades' | 'bbo' | 'unusable';
+/**
+ * What a file's header says it is. 'trades' and 'bbo' can be replayed; 'depth' (L2 updates)
+ * only beside a capture's trades or bbo, for the queue ahead of resting orders.
+ */
+export type FileKind = 'trades' | 'bbo' | 'depth' | 'unusable';
 
 export interface Classified {
   readonly file: string;
@@ -34,12 +37,17 @@ export const classifyHeader = (file: string, header: string): Classified => {
   const has = (c: string) => cols.includes(c);
   if (has('timestamp_utc') && !has('ts_ns'))
     return { file, kind: 'unusable', reason: 'bars (timestamp_utc, OHLC): no prints or quotes to replay' };
-  if (has('level') || has('first_update_id') || has('final_update_id'))
+  if (has('level'))
     return {
       file,
       kind: 'unusable',
-      reason: 'order-book depth (snapshots or diffs): not a tape or best bid/ask',
+      reason:
+        'order-book depth snapshots: not a tape or best bid/ask (the depth curve is calibrated on them)',
     };
+  if (has('first_update_id') || has('final_update_id'))
+    return has('ts_ns') && has('side') && has('price') && has('qty')
+      ? { file, kind: 'depth' }
+      : { file, kind: 'unusable', reason: 'order-book diffs without ts_ns, side, price and qty' };
   if (has('bid_price') && has('ask_price'))
     return has('ts_ns')
       ? { file, kind: 'bbo' }
@@ -86,7 +94,8 @@ export interface EvalMarket {
   readonly lastTs: number;
 }
 
-const CAPTURE = /^(.*)-(trades|bbo)\.csv(\.gz)?$/;
+const CAPTURE = /^(.*)-(trades|bbo|depthdiff)\.csv(\.gz)?$/;
+const CAPTURE_KIND: Readonly<Record<string, FileKind>> = { trades: 'trades', bbo: 'bbo', depthdiff: 'depth' };
 const stripExt = (name: string): string => name.replace(/\.csv(\.gz)?$/, '');
 
 /**
@@ -114,18 +123,24 @@ export const loadMarkets = async (
     if (c.kind === 'unusable') skipped.push({ file, reason: c.reason ?? 'unusable' });
     else usable.push(c);
   }
-  // Captures: a trades and a bbo file with the same prefix become one market.
-  const byPrefix = new Map<string, { trades?: string; bbo?: string }>();
+  // Captures: the trades, bbo and depthdiff files with the same prefix become one market.
+  const byPrefix = new Map<string, { trades?: string; bbo?: string; depth?: string }>();
   const single: Classified[] = [];
   for (const c of usable) {
     const m = CAPTURE.exec(basename(c.file));
-    if (m && c.kind === (m[2] === 'bbo' ? 'bbo' : 'trades')) {
+    if (m && c.kind === CAPTURE_KIND[m[2] as string]) {
       const key = join(c.file, '..', m[1] as string);
       const pair = byPrefix.get(key) ?? {};
       if (c.kind === 'bbo') pair.bbo = c.file;
+      else if (c.kind === 'depth') pair.depth = c.file;
       else pair.trades = c.file;
       byPrefix.set(key, pair);
-    } else single.push(c);
+    } else if (c.kind === 'depth')
+      skipped.push({
+        file: c.file,
+        reason: 'order-book diffs are replayed only beside a capture’s -trades or -bbo file',
+      });
+    else single.push(c);
   }
   const markets: EvalMarket[] = [];
   const fromEvents = (name: string, fs: string[], events: MarketEvent[]): EvalMarket | null => {
@@ -143,17 +158,32 @@ export const loadMarkets = async (
     };
   };
   for (const [prefix, pair] of byPrefix) {
-    if (pair.trades && pair.bbo) {
-      progress(`twap-eval: loading ${basename(prefix)} (trades + bbo merged)`);
-      const r = await loadMarket({ trades: pair.trades, quotes: pair.bbo });
-      if (E.isLeft(r)) {
-        skipped.push({ file: `${pair.trades} + ${pair.bbo}`, reason: r.left.message });
-        continue;
-      }
-      const m = fromEvents(basename(prefix), [pair.trades, pair.bbo], r.right);
-      if (m) markets.push(m);
-      else skipped.push({ file: prefix, reason: 'no rows' });
-    } else single.push({ file: (pair.trades ?? pair.bbo) as string, kind: pair.trades ? 'trades' : 'bbo' });
+    const fs = [pair.trades, pair.bbo, pair.depth].filter((f): f is string => f !== undefined);
+    if (!pair.trades && !pair.bbo) {
+      skipped.push({
+        file: fs.join(' + '),
+        reason: 'order-book diffs without the capture’s -trades or -bbo file',
+      });
+      continue;
+    }
+    if (fs.length === 1) {
+      single.push({ file: fs[0] as string, kind: pair.trades ? 'trades' : 'bbo' });
+      continue;
+    }
+    const parts = [pair.trades && 'trades', pair.bbo && 'bbo', pair.depth && 'book updates'].filter(Boolean);
+    progress(`twap-eval: loading ${basename(prefix)} (${parts.join(' + ')} merged)`);
+    const r = await loadMarket({
+      ...(pair.trades ? { trades: pair.trades } : {}),
+      ...(pair.bbo ? { quotes: pair.bbo } : {}),
+      ...(pair.depth ? { depth: pair.depth } : {}),
+    });
+    if (E.isLeft(r)) {
+      skipped.push({ file: fs.join(' + '), reason: r.left.message });
+      continue;
+    }
+    const m = fromEvents(basename(prefix), fs, r.right);
+    if (m) markets.push(m);
+    else skipped.push({ file: prefix, reason: 'no rows' });
   }
   for (const c of single) {
     progress(`twap-eval: loading ${basename(c.file)}`);
@@ -204,7 +234,7 @@ export const inferInstrument = (name: string, events: readonly MarketEvent[]): I
     if (e.type === 'trade') {
       seePrice(e.price);
       qtyDp = Math.max(qtyDp, e.qty.decimalPlaces());
-    } else {
+    } else if (e.type === 'quote') {
       seePrice(e.bidPrice);
       seePrice(e.askPrice);
       qtyDp = Math.max(qtyDp, e.bidQty.decimalPlaces(), e.askQty.decimalPlaces());

@@ -124,6 +124,20 @@ export interface MidSeries {
   readonly endTs: number;
 }
 
+/** The last print's price or quote's bid before `t` (the first event's when none is before it); null: no such event. */
+export const priceBefore = (events: readonly MarketEvent[], t: number): Decimal | null => {
+  for (let i = lowerBound(events, t) - 1; i >= 0; i--) {
+    const e = events[i] as MarketEvent;
+    if (e.type === 'trade') return e.price;
+    if (e.type === 'quote') return e.bidPrice;
+  }
+  for (const e of events) {
+    if (e.type === 'trade') return e.price;
+    if (e.type === 'quote') return e.bidPrice;
+  }
+  return null;
+};
+
 export const midSeries = (events: readonly MarketEvent[], useQuotes: boolean, endTs: number): MidSeries => {
   const times: number[] = [];
   const mids: Decimal[] = [];
@@ -200,8 +214,7 @@ export const evaluateWindow = async (
   const events = eventsBetween(m.events, w.start - s.leadInMs, deadline + 120_000);
   const { volume, source } = windowVolume(m, w.start, deadline);
   const series = midSeries(events, m.hasQuotes, m.lastTs);
-  const before = m.events[Math.max(0, lowerBound(m.events, w.start) - 1)];
-  const refPrice = before ? (before.type === 'trade' ? before.price : before.bidPrice) : null;
+  const refPrice = priceBefore(m.events, w.start);
   const slices = slicesFor(w.durationMs, s.tickMs);
   const where = {
     market: m.name,

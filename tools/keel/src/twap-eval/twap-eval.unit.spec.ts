@@ -145,7 +145,7 @@ describe('files by header', () => {
     ['ts_ns,recv_ts_ns,trade_id,price,qty,side', 'trades'],
     ['ts_ns,bid_price,bid_qty,ask_price,ask_qty', 'bbo'],
     ['recv_ts_ns,update_id,bid_price,bid_qty,ask_price,ask_qty', 'unusable'],
-    ['ts_ns,recv_ts_ns,first_update_id,final_update_id,side,price,qty', 'unusable'],
+    ['ts_ns,recv_ts_ns,first_update_id,final_update_id,side,price,qty', 'depth'],
     ['ts_ns,update_id,side,level,price,qty', 'unusable'],
     ['timestamp_utc,open,high,low,close,volume', 'unusable'],
   ])('%s is %s', (header, kind) => {

@@ -153,7 +153,8 @@ const marketBenchmark = (events: readonly MarketEvent[], from: number, to: numbe
     if (e.venueAt > to) break;
     if (e.type === 'trade') {
       if (e.venueAt >= from) acc = addTrade(acc, e.qty, e.price);
-    } else acc = addMid(acc, e.bidPrice.plus(e.askPrice).div(2), Math.max(e.venueAt, from));
+    } else if (e.type === 'quote')
+      acc = addMid(acc, e.bidPrice.plus(e.askPrice).div(2), Math.max(e.venueAt, from));
   }
   // The last mid stands until the end of the interval.
   if (acc.mids.last) acc = addMid(acc, acc.mids.last, to);

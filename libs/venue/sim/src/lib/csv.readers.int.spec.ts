@@ -5,7 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { readBars } from './bars';
-import { loadMarket, nsToMs, readDepthSnapshots, readQuotes, readTrades } from './csv.readers';
+import {
+  loadMarket,
+  nsToMs,
+  readDepthDiffs,
+  readDepthSnapshots,
+  readQuotes,
+  readTrades,
+} from './csv.readers';
 import { mergeByTime, MarketEvent } from './market.events';
 import { TEST_DATA } from '../testing/sim.fixtures';
 
@@ -70,6 +77,48 @@ describe('csv readers on the recorded slices', () => {
       '5quote',
       '5trade',
     ]);
+  });
+
+  it('reads the capture’s L2 updates and merges them after quotes and prints of the same instant', async () => {
+    const r = await readDepthDiffs(TEST_DATA.depthDiff20240718);
+    const rows = E.isRight(r) ? r.right : [];
+    expect(rows.length).toBe(22836);
+    expect(plain(rows[0])).toMatchObject({ type: 'depth', side: expect.stringMatching(/^(bid|ask)$/) });
+    expect(rows.every((e) => e.qty.gte(0) && e.price.gt(0))).toBe(true);
+    // Removals (qty 0) are kept: they tell the book a level is gone.
+    expect(rows.some((e) => e.qty.isZero())).toBe(true);
+    const m = await loadMarket({
+      quotes: TEST_DATA.bbo20240718,
+      trades: TEST_DATA.trades20240718,
+      depth: TEST_DATA.depthDiff20240718,
+    });
+    const evs = E.isRight(m) ? m.right : [];
+    expect(evs.length).toBe(2213 + 367 + 22836);
+    const rank = { quote: 0, trade: 1, depth: 2 } as const;
+    expect(
+      evs.every((e, i) => {
+        const p = evs[i - 1];
+        return (
+          p === undefined ||
+          p.venueAt < e.venueAt ||
+          (p.venueAt === e.venueAt && rank[p.type] <= rank[e.type])
+        );
+      }),
+    ).toBe(true);
+    const dir = mkdtempSync(join(tmpdir(), 'venue-sim-'));
+    const bad = join(dir, 'bad-depthdiff.csv.gz');
+    writeFileSync(
+      bad,
+      gzipSync(
+        'ts_ns,recv_ts_ns,first_update_id,final_update_id,side,price,qty\n1721347080000000000,1,1,2,bid,63900.0,-1\n',
+      ),
+    );
+    const b2 = await readDepthDiffs(bad);
+    expect(E.isLeft(b2) && { line: b2.left.line, field: b2.left.field, value: b2.left.value }).toEqual({
+      line: 2,
+      field: 'qty',
+      value: '-1',
+    });
   });
 
   it('reports a bad row with file, line, field and value instead of throwing', async () => {

@@ -14,7 +14,7 @@ import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
-import { MarketEvent, mergeByTime, QuoteEvent, TradeEvent } from './market.events';
+import { DepthEvent, MarketEvent, mergeByTime, QuoteEvent, TradeEvent } from './market.events';
 
 /** A row that does not decode. Action: the load fails with this error; nothing is replayed. */
 export interface MarketDataError {
@@ -250,16 +250,67 @@ const depthRow =
 export const readDepthSnapshots = (file: string): Promise<E.Either<MarketDataError, DepthLevel[]>> =>
   readCsv(file, depthRow, ['ts_ns', 'side', 'level', 'price', 'qty']);
 
-/** Load a tape and (optionally) quotes into one time-ordered array; quotes win ties. */
+const depthDiffRow =
+  (file: string): RowParser<DepthEvent> =>
+  (row, line) => {
+    const ts = field(file, line, row, 'ts_ns', TS_NS);
+    const side = field(file, line, row, 'side', /^(bid|ask)$/);
+    const price = field(file, line, row, 'price', DECIMAL);
+    const qty = field(file, line, row, 'qty', DECIMAL);
+    if (E.isLeft(ts)) return ts;
+    if (E.isLeft(side)) return side;
+    if (E.isLeft(price)) return price;
+    if (E.isLeft(qty)) return qty;
+    if (qty.right.startsWith('-'))
+      return E.left({
+        _tag: 'MarketDataError',
+        file,
+        line,
+        field: 'qty',
+        value: qty.right,
+        message: `${file}:${line}: qty=${qty.right} is negative`,
+      });
+    return E.right({
+      type: 'depth',
+      venueAt: nsToMs(ts.right),
+      side: side.right === 'bid' ? 'bid' : 'ask',
+      price: new Decimal(price.right),
+      qty: new Decimal(qty.right),
+    });
+  };
+
+/**
+ * Incremental L2 updates (the captures' `*-depthdiff`: `ts_ns, side, price, qty`, long format,
+ * one level a row, qty 0 = the level is gone). There is no initial snapshot: a level is known
+ * from its first update on.
+ */
+export const readDepthDiffs = (file: string): Promise<E.Either<MarketDataError, DepthEvent[]>> =>
+  readCsv(file, depthDiffRow, ['ts_ns', 'side', 'price', 'qty']);
+
+/**
+ * Load a tape, quotes and book updates (each optional) into one time-ordered array. At equal
+ * times quotes come first, then prints, then book updates: an update carries the level's size
+ * after everything at its instant, so a print there must deplete the queue before the update
+ * caps it (the other way round, the print's size would be counted twice).
+ */
 export const loadMarket = async (files: {
   readonly trades?: string;
   readonly quotes?: string;
+  readonly depth?: string;
 }): Promise<E.Either<MarketDataError, MarketEvent[]>> => {
   const trades = files.trades ? await readTrades(files.trades) : E.right<MarketDataError, TradeEvent[]>([]);
   if (E.isLeft(trades)) return trades;
   const quotes = files.quotes ? await readQuotes(files.quotes) : E.right<MarketDataError, QuoteEvent[]>([]);
   if (E.isLeft(quotes)) return quotes;
+  const depth = files.depth ? await readDepthDiffs(files.depth) : E.right<MarketDataError, DepthEvent[]>([]);
+  if (E.isLeft(depth)) return depth;
   const byTime = (a: MarketEvent, b: MarketEvent) => a.venueAt - b.venueAt;
   // Array.prototype.sort is stable, so rows keep file order within a millisecond.
-  return E.right([...mergeByTime([...quotes.right].sort(byTime), [...trades.right].sort(byTime))]);
+  return E.right([
+    ...mergeByTime(
+      [...quotes.right].sort(byTime),
+      [...trades.right].sort(byTime),
+      [...depth.right].sort(byTime),
+    ),
+  ]);
 };

@@ -1,6 +1,6 @@
 /**
- * The market data the simulator replays: trade prints (with aggressor side) and top-of-book
- * quotes, in venue time (epoch ms). Sources are plain iterables sorted by time; `mergeByTime`
+ * The market data the simulator replays: trade prints (with aggressor side), top-of-book
+ * quotes and, where a capture has them, order-book level updates, in venue time (epoch ms). Sources are plain iterables sorted by time; `mergeByTime`
  * interleaves several of them deterministically (at equal times, the earlier source first).
  */
 import Decimal from 'decimal.js';
@@ -27,7 +27,26 @@ export interface QuoteEvent {
   readonly askQty: Decimal;
 }
 
-export type MarketEvent = TradeEvent | QuoteEvent;
+/**
+ * One price level of the book as it now stands (an L2 diff: Binance `@depth`). Matching uses
+ * these only for the queue ahead of our resting orders (`queueFromDepth`); they fill nothing.
+ */
+export interface DepthEvent {
+  readonly type: 'depth';
+  /** Epoch ms, venue time. */
+  readonly venueAt: number;
+  readonly side: 'bid' | 'ask';
+  readonly price: Decimal;
+  /** The level's whole displayed size now; 0: the level is gone. */
+  readonly qty: Decimal;
+}
+
+export type MarketEvent = TradeEvent | QuoteEvent | DepthEvent;
+
+/** A trade print or a top-of-book quote: the events that carry a price for the market as a whole. */
+export type PriceEvent = TradeEvent | QuoteEvent;
+
+export const isPriceEvent = (e: MarketEvent): e is PriceEvent => e.type !== 'depth';
 
 /** k-way merge of time-sorted sources; ties go to the source listed first (e.g. quotes before trades). */
 export function* mergeByTime(...sources: ReadonlyArray<Iterable<MarketEvent>>): Generator<MarketEvent> {

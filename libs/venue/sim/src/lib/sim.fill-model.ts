@@ -50,6 +50,14 @@ export interface FillModel {
   readonly marketOrdersOverTime: boolean;
   /** The account sees quotes this late (fetchTopOfBook); matching uses the real book. null: the order latency. */
   readonly marketDataLatencyMs: number | null;
+  /**
+   * Queue ahead from the recorded book where the data has one (L2 updates): an order joining a
+   * level behind the touch queues behind that level's recorded size (not `unknownQueueQty`),
+   * and a level that shrinks below what is ahead of us caps it (those ahead cancelled or
+   * traded; a shrink is never taken as our fill, and growth joins behind us). false: levels
+   * behind the touch are unknown, as on data without them.
+   */
+  readonly queueFromDepth: boolean;
 }
 
 export const STRICT_FILL_MODEL: FillModel = {
@@ -61,6 +69,7 @@ export const STRICT_FILL_MODEL: FillModel = {
   impactDecayMs: 60_000,
   marketOrdersOverTime: true,
   marketDataLatencyMs: null,
+  queueFromDepth: true,
 };
 
 /** The pre-issue-18 model (for specs that show what each strict rule changes). */
@@ -73,6 +82,7 @@ export const LEGACY_FILL_MODEL: FillModel = {
   impactDecayMs: null,
   marketOrdersOverTime: false,
   marketDataLatencyMs: 0,
+  queueFromDepth: false,
 };
 
 /** What we took from one side's displayed touch, at the (recorded) price it stood at. */

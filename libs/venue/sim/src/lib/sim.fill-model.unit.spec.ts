@@ -10,7 +10,7 @@ import { MarketEvent } from './market.events';
 import { createSimulatedVenue, SimulatedVenue, SimulatedVenueConfig } from './simulated.venue';
 import { FillModel, RollingSum, touchDepletion } from './sim.fill-model';
 import { BINANCE_USDM_BTCUSDT_DEPTH } from './slippage.model';
-import { BINANCE_USDM_BTCUSDT, d, order, quote, right, trade } from '../testing/sim.fixtures';
+import { BINANCE_USDM_BTCUSDT, d, level, order, quote, right, trade } from '../testing/sim.fixtures';
 
 const setup = (
   events: MarketEvent[],
@@ -223,6 +223,52 @@ describe('strict fill rules (the defaults)', () => {
     const z = setup(events, { marketDataLatencyMs: 0 }, { latencyMs: 50 });
     z.clock.advanceTo(1060);
     expect(right(await z.venue.fetchTopOfBook('BTCUSDT')()).askPrice.toString()).toBe('50000');
+  });
+
+  it('queue from depth: an order behind the touch queues behind the recorded level, not an assumed size', async () => {
+    // A buy of 1 at 49999.9, one tick behind the bid, where the book shows 0.5. The bid then comes
+    // down to it (3 displayed: 2.5 of it joined behind us) and a seller prints 1 there.
+    const events = [
+      BOOK,
+      level(1000, 'bid', '49999.9', '0.5'),
+      quote(2000, '49999.9', '3', '50000.0', '1'),
+      trade(3000, 't1', '49999.9', '1', 'sell'),
+    ];
+    const run = async (model: Partial<FillModel>) => {
+      const { clock, venue } = setup(events, { ...ONLY, ...model }, { unknownQueueQty: '5' });
+      clock.advanceTo(1000);
+      right(await venue.placeOrder(order({ price: d('49999.9'), qty: d('1') }))());
+      clock.advanceTo(3000);
+      return filled(venue);
+    };
+    // 0.5 ahead: the print's first 0.5 goes to them, the rest to us.
+    expect(await run({})).toBe('0.5');
+    // Without the rule the queue is the assumed 5, capped at the 3 displayed: the print fills nothing.
+    expect(await run({ queueFromDepth: false })).toBe('0');
+  });
+
+  it('queue from depth: a level that shrinks caps the queue ahead, never fills us, and growth joins behind', async () => {
+    const events = [
+      BOOK,
+      level(1000, 'bid', '49999.9', '4'),
+      level(1500, 'bid', '49999.9', '1.2'),
+      level(1600, 'bid', '49999.9', '10'),
+      quote(2000, '49999.9', '10', '50000.0', '1'),
+      trade(3000, 't1', '49999.9', '1.5', 'sell'),
+    ];
+    const run = async (model: Partial<FillModel>) => {
+      const { clock, venue } = setup(events, { ...ONLY, ...model }, { unknownQueueQty: '5' });
+      clock.advanceTo(1000);
+      right(await venue.placeOrder(order({ price: d('49999.9'), qty: d('1') }))());
+      clock.advanceTo(2000);
+      const before = filled(venue);
+      clock.advanceTo(3000);
+      return [before, filled(venue)];
+    };
+    // 4 ahead, cut to 1.2 by the shrink (still 1.2 after the level grows to 10): 0.3 of the print is ours.
+    expect(await run({})).toEqual(['0', '0.3']);
+    // Without the rule: 5 assumed ahead, capped at 10 displayed: the print of 1.5 fills nothing.
+    expect(await run({ queueFromDepth: false })).toEqual(['0', '0']);
   });
 });
 

@@ -6,6 +6,7 @@
  */
 import Decimal from 'decimal.js';
 import * as E from 'fp-ts/Either';
+import { Static, Type } from '@sinclair/typebox';
 import { Clock } from '@keel/clock';
 import { Instrument } from '@keel/venue-domain';
 import { LEGACY_FILL_MODEL } from './sim.fill-model';
@@ -36,8 +37,8 @@ export interface InstrumentJson {
 
 /** Recorded data of one instrument. */
 export type SimMarketSource =
-  /** Trade prints and/or top-of-book quotes (the README's trades / bbo layouts). */
-  | { readonly kind: 'ticks'; readonly trades?: string; readonly quotes?: string }
+  /** Trade prints, top-of-book quotes and/or L2 book updates (the README's trades / bbo / depthdiff layouts). */
+  | { readonly kind: 'ticks'; readonly trades?: string; readonly quotes?: string; readonly depth?: string }
   /**
    * 1-minute bars replayed as a synthetic path (open → low/high → close, one-tick spread; see
    * `barEvents`). `contract` picks one expiry of a multi-contract file (AlgoSeek ES, GC).
@@ -63,6 +64,67 @@ export interface SimMarketSpec {
   /** Replay only data before this session-clock instant (ms); default: all. */
   readonly until?: number;
 }
+
+const DECIMAL = '^-?\\d+(\\.\\d+)?$';
+const dec = () => Type.String({ pattern: DECIMAL });
+/**
+ * `SimMarketSpec` as a settings schema (the gateway's `simMarkets`), so a bad entry is named by
+ * its path. The type check below keeps the two the same.
+ */
+export const SimMarketSchema = Type.Object(
+  {
+    instrument: Type.Object({
+      venue: Type.String({ minLength: 1 }),
+      venueSymbol: Type.String({ minLength: 1 }),
+      symbol: Type.String({ minLength: 1 }),
+      kind: Type.Union([Type.Literal('spot'), Type.Literal('perpetual'), Type.Literal('future')]),
+      base: Type.String({ minLength: 1 }),
+      quote: Type.String({ minLength: 1 }),
+      settle: Type.String({ minLength: 1 }),
+      tickSize: dec(),
+      lotSize: dec(),
+      minQty: dec(),
+      minNotional: dec(),
+      contractSize: dec(),
+      settlement: Type.Union([Type.Literal('cash'), Type.Literal('physical'), Type.Null()]),
+      expiry: Type.Union([Type.String(), Type.Null()]),
+      makerFee: dec(),
+      takerFee: dec(),
+    }),
+    source: Type.Union([
+      Type.Object({
+        kind: Type.Literal('ticks'),
+        trades: Type.Optional(Type.String({ minLength: 1 })),
+        quotes: Type.Optional(Type.String({ minLength: 1 })),
+        depth: Type.Optional(Type.String({ minLength: 1 })),
+      }),
+      Type.Object({
+        kind: Type.Literal('bars'),
+        file: Type.String({ minLength: 1 }),
+        contract: Type.Optional(Type.String({ minLength: 1 })),
+        volume: Type.Optional(Type.Union([Type.Literal('base'), Type.Literal('contracts')])),
+      }),
+    ]),
+    shiftMs: Type.Integer(),
+    from: Type.Optional(Type.Integer()),
+    until: Type.Optional(Type.Integer()),
+  },
+  { additionalProperties: false },
+);
+
+// The same shape: each assignable to the other, and the same fields (optional ones included) at
+// every level, so a field added to one and not the other fails to compile here.
+type Assignable<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Keys<T> = T extends unknown ? keyof T : never;
+type Spec = SimMarketSpec;
+type Schema = Static<typeof SimMarketSchema>;
+const schemaIsSpec: [
+  Assignable<Schema, Spec>,
+  Assignable<Keys<Schema>, Keys<Spec>>,
+  Assignable<Keys<Schema['instrument']>, Keys<Spec['instrument']>>,
+  Assignable<Keys<Schema['source']>, Keys<Spec['source']>>,
+] = [true, true, true, true];
+void schemaIsSpec;
 
 /** The instrument of an `InstrumentJson`; a decimal that does not parse names its field. */
 export const instrumentOf = (j: InstrumentJson): E.Either<MarketDataError, Instrument> => {
@@ -137,6 +199,7 @@ export const loadSimMarket = async (
     const loaded = await loadMarket({
       ...(spec.source.trades ? { trades: spec.source.trades } : {}),
       ...(spec.source.quotes ? { quotes: spec.source.quotes } : {}),
+      ...(spec.source.depth ? { depth: spec.source.depth } : {}),
     });
     if (E.isLeft(loaded)) return loaded;
     events = loaded.right.filter(

@@ -40,12 +40,39 @@ export const byPriority = (orders: readonly WorkingOrder[], side: Side): Working
       return c !== 0 ? c : a.seq - b.seq;
     });
 
-/** Queue ahead of a new resting order at `p`, given our side's touch (null: none known). */
-export const joinQueue = (side: Side, p: Decimal, own: Touch | null, unknownQueue: Decimal): Decimal => {
-  if (own === null) return unknownQueue;
-  if (own.price.eq(p)) return exact(own.qty ?? unknownQueue);
+/**
+ * Queue ahead of a new resting order at `p`, given our side's touch (null: none known) and the
+ * recorded size of the level at `p` when the data has the book behind the touch (null: not known).
+ */
+export const joinQueue = (
+  side: Side,
+  p: Decimal,
+  own: Touch | null,
+  unknownQueue: Decimal,
+  level: Decimal | null = null,
+): Decimal => {
+  if (own === null) return level ?? unknownQueue;
+  if (own.price.eq(p)) return exact(own.qty ?? level ?? unknownQueue);
   const improves = side === 'buy' ? p.gt(own.price) : p.lt(own.price);
-  return improves ? exact(0) : unknownQueue;
+  return improves ? exact(0) : (level ?? unknownQueue);
+};
+
+/**
+ * A book update: the level at `price` on `side` of the book now shows `qty`. What is ahead of
+ * our orders resting there cannot exceed it (the risk-averse queue model: a shrink is taken
+ * from those ahead of us only when nothing else explains it, and never fills us; growth joins
+ * behind us).
+ */
+export const matchDepth = (
+  orders: readonly WorkingOrder[],
+  side: 'bid' | 'ask',
+  price: Decimal,
+  qty: Decimal,
+): void => {
+  const ours: Side = side === 'bid' ? 'buy' : 'sell';
+  for (const o of orders)
+    if (o.state.request.side === ours && limitOf(o).eq(price) && o.queueAhead.gt(qty))
+      o.queueAhead = exact(qty);
 };
 
 /** A print: at our price against us it depletes the queue first; through our price it fills. */

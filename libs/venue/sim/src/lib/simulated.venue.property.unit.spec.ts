@@ -140,9 +140,7 @@ describe('SimulatedVenue properties (synthetic market, random order flow)', () =
                   ? o.side === 'buy'
                     ? e.price.lt(p) || (e.price.eq(p) && e.side === 'sell')
                     : e.price.gt(p) || (e.price.eq(p) && e.side === 'buy')
-                  : o.side === 'buy'
-                    ? e.askPrice.lte(p)
-                    : e.bidPrice.gte(p)),
+                  : e.type === 'quote' && (o.side === 'buy' ? e.askPrice.lte(p) : e.bidPrice.gte(p))),
             );
             if (!cause || !f.price.eq(p)) return false;
           }
@@ -159,6 +157,7 @@ describe('SimulatedVenue properties (synthetic market, random order flow)', () =
                     : e.price.gt(p) || (e.price.eq(p) && e.side === 'buy');
                 return hits ? acc.plus(e.qty) : acc;
               }
+              if (e.type !== 'quote') return acc;
               const crosses = o.side === 'buy' ? e.askPrice.lte(p) : e.bidPrice.gte(p);
               return crosses ? acc.plus(o.side === 'buy' ? e.askQty : e.bidQty) : acc;
             }, new Decimal(0));

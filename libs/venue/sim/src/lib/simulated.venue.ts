@@ -19,7 +19,8 @@
  * - On arrival the order joins the back of the queue at its price P: queueAhead = the
  *   displayed bid size if P equals the best bid; 0 if P improves on the best bid; and
  *   `unknownQueueQty` if P is below the best bid or no quotes are known (trade-only tapes,
- *   whose touch is inferred from the last buy/sell prints).
+ *   whose touch is inferred from the last buy/sell prints); behind the touch, the recorded
+ *   level's size where the data has L2 updates (queueFromDepth), which also cap it as it shrinks.
  * - A print at P by a seller first depletes queueAhead, and only the rest fills us.
  * - A print below P (traded through) fills us with up to the print's size; queueAhead → 0.
  * - A quote whose ask reaches P is an inferred trade: up to the ask size still available to
@@ -85,9 +86,9 @@ import {
   VenueOrder,
 } from '@keel/venue-domain';
 import { roundQtyDown } from '@keel/instruments';
-import { MarketEvent, QuoteEvent, TradeEvent } from './market.events';
+import { DepthEvent, MarketEvent, QuoteEvent, TradeEvent } from './market.events';
 import { checkOrder, lockedFunds, venueRejected } from './sim.checks';
-import { FillFn, joinQueue, matchQuote, matchTrade, Touch, WorkingOrder } from './sim.matching';
+import { FillFn, joinQueue, matchDepth, matchQuote, matchTrade, Touch, WorkingOrder } from './sim.matching';
 import {
   DEFAULT_SIM_FUNDING_RATE,
   FUNDING_INTERVAL_MS,
@@ -185,6 +186,11 @@ interface MarketState {
   readonly flow: ImpactState;
   /** Quotes as the account sees them (market-data latency), oldest first; the first is the one shown. */
   readonly seen: Array<{ readonly at: number; readonly bid: Touch; readonly ask: Touch }>;
+  /**
+   * The recorded book behind the touch, per side: level size by recorded price (only levels an
+   * update has shown; a level updated to 0 leaves). Empty without L2 data or `queueFromDepth`.
+   */
+  readonly levels: { readonly bid: Map<string, Decimal>; readonly ask: Map<string, Decimal> };
 }
 
 type Arrival =
@@ -249,6 +255,7 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
       impact: new ImpactState(model.impactDecayMs),
       flow: new ImpactState(model.impactDecayMs ?? STRICT_FILL_MODEL.impactDecayMs),
       seen: [],
+      levels: { bid: new Map(), ask: new Map() },
     });
   }
   const account: SimAccount = createAccount(cfg.balances);
@@ -402,6 +409,8 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
         return onTrade(m, ev, now);
       case 'quote':
         return onQuote(m, ev, now);
+      case 'depth':
+        return onDepth(m, ev, now);
       default: {
         const never: never = ev;
         return never;
@@ -463,6 +472,21 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
     });
     fillPendingTakers(m, now);
   };
+
+  /** A book update: remembered for orders joining behind the touch, and it caps the queue ahead there. */
+  const onDepth = (m: MarketState, ev: DepthEvent, now: number): void => {
+    if (!model.queueFromDepth) return;
+    const book = m.levels[ev.side];
+    if (ev.qty.isZero()) book.delete(ev.price.toString());
+    else book.set(ev.price.toString(), ev.qty);
+    matchDepth(restingOn(m.instrument.symbol), ev.side, ev.price.plus(shiftOf(m, now, ev.price)), ev.qty);
+  };
+
+  /** The recorded size of our side's level at `p` (matching's price, our impact included); null: not known. */
+  const levelAt = (m: MarketState, side: 'buy' | 'sell', p: Decimal, now: number): Decimal | null =>
+    model.queueFromDepth
+      ? (m.levels[side === 'buy' ? 'bid' : 'ask'].get(p.minus(shiftOf(m, now, p)).toString()) ?? null)
+      : null;
 
   /** The displayed size of one side's touch still there for us (liquidity consumption). */
   const available = (m: MarketState, side: 'bid' | 'ask'): Decimal => {
@@ -653,7 +677,10 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
     }
     if (!isTerminal(o.state.status)) {
       if (r.timeInForce === 'IOC') expire(o, now);
-      else o.queueAhead = crosses ? exact(0) : joinQueue(r.side, p, own, unknownQueue);
+      else
+        o.queueAhead = crosses
+          ? exact(0)
+          : joinQueue(r.side, p, own, unknownQueue, levelAt(m, r.side, p, now));
     }
     return a.done(E.right(toVenueOrder(o.state)));
   };

@@ -18,6 +18,7 @@ export const TEST_DATA = {
   trades20240718: join(dir, 'binance-usdm-btcusdt-2024-07-18T2358-1min-trades.csv.gz'),
   bbo1s20260101: join(dir, 'binance-usdm-btcusdt-bbo1s-2026-01-01T00-1h.csv.gz'),
   depth20241031: join(dir, 'binance-usdm-btcusdt-depth-2024-10-31T1053-3snapshots-top200.csv.gz'),
+  depthDiff20240718: join(dir, 'binance-usdm-btcusdt-2024-07-18T2358-1min-depthdiff.csv.gz'),
 } as const;
 
 /** A quote, a print and a limit order (GTC, 0.01 BTCUSDT at 50000.0) for hand-written market tapes. */
@@ -43,6 +44,14 @@ export const trade = (
   price: d(price),
   qty: d(qty),
   side,
+});
+/** A book update: the level at `price` now shows `qty` (0: gone). */
+export const level = (ts: number, side: 'bid' | 'ask', price: string, qty: string): MarketEvent => ({
+  type: 'depth',
+  venueAt: ts,
+  side,
+  price: d(price),
+  qty: d(qty),
 });
 export const order = (over: Partial<OrderRequest> = {}): OrderRequest => ({
   symbol: 'BTCUSDT',
