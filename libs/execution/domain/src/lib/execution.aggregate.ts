@@ -356,6 +356,11 @@ export const targetStep = (
  * any other, its id derived from the target and the attempt. It waits while anything would pause
  * it (`pauses`: a kill switch, the risk state, a stopped session, a closed market), so its short
  * horizon is not spent paused. `Nothing` when there is nothing left to do for this target.
+ *
+ * Also a target taken up that never got a parent (`started` 0): it superseded a working parent
+ * whose children closed only after its deadline, so the old parent ended and it did not start.
+ * It is owed its first parent, whether or not follow-ups are on: from now over the follow-up
+ * horizon, else over its own.
  */
 export const followUpStep = (
   view: ExecutionView,
@@ -372,15 +377,19 @@ export const followUpStep = (
   if (s.status === 'Working' || s.status === 'Superseding')
     return { _tag: 'Wait', reason: `parent order ${s.parent.parentOrderId} is working` };
   const f = settings.followUp;
-  if (
-    f === undefined ||
-    started < 1 ||
-    started > f.attempts ||
-    s.status !== 'Completed' ||
-    s.reason !== 'deadline' ||
-    s.targetId !== target.targetId
-  )
-    return { _tag: 'Nothing' };
+  const owed =
+    started === 0 &&
+    s.status === 'Completed' &&
+    s.reason === 'superseded' &&
+    s.supersededBy === target.targetId;
+  const missed =
+    f !== undefined &&
+    started >= 1 &&
+    started <= f.attempts &&
+    s.status === 'Completed' &&
+    s.reason === 'deadline' &&
+    s.targetId === target.targetId;
+  if (!owed && !missed) return { _tag: 'Nothing' };
   const gate = gated(view, agg, settings);
   if (E.isLeft(gate)) return gate.left._tag === 'Reject' ? { _tag: 'Nothing' } : gate.left;
   const current = startingPosition(view, agg);
@@ -393,7 +402,7 @@ export const followUpStep = (
     current,
     targetQty: target.targetQty,
     start: now,
-    deadline: now + f.horizonMs,
+    deadline: now + (f?.horizonMs ?? target.horizonSec * 1000),
     now,
     touch,
     market,

@@ -315,6 +315,7 @@ describe('following up a target missed at its deadline', () => {
   const ended = (
     reason: 'deadline' | 'filled' | 'superseded',
     lateChildren: readonly unknown[] = [],
+    supersededBy: string | null = null,
   ): ExecutionAggregate => {
     const { events } = run([setTarget({ accountId: 'acc1', instrument: SYM })]);
     const done = events.reduce((a, e) => evolveAggregate(a, e), agg);
@@ -329,6 +330,7 @@ describe('following up a target missed at its deadline', () => {
         finishedAt: later,
         nextSeq: 0,
         lateChildren,
+        supersededBy,
       },
     } as typeof done;
   };
@@ -371,6 +373,36 @@ describe('following up a target missed at its deadline', () => {
     const there = fold([snapshot('1'), snapshot('1')], view);
     expect(followUpStep(there, ended('deadline'), target('1'), 1, later, TOUCH, null, on)).toEqual({
       _tag: 'Nothing',
+    });
+  });
+
+  it('gives a target that superseded a parent but never started (its deadline passed first) its first parent', () => {
+    // tgt2 superseded tgt1's parent; tgt1's children closed only after tgt2's deadline, so the old
+    // parent completed as superseded and tgt2 started nothing: taken up, 0 parents.
+    const dropped = ended('superseded', [], 'tgt2');
+    const tgt2 = { ...target('1'), targetId: 'tgt2' };
+    const on = { ...settings, followUp };
+    // Its first attempt: no attempt number, as any target's first parent.
+    const command = { type: 'SetTarget', targetId: 'tgt2', currentPosition: '0.3', start: later };
+    // Over the follow-up horizon when follow-ups are on; over its own horizon when they are off.
+    expect(followUpStep(view, dropped, tgt2, 0, later, TOUCH, null, on)).toMatchObject({
+      _tag: 'Decide',
+      command: { ...command, deadline: later + 120_000 },
+    });
+    expect(followUpStep(view, dropped, tgt2, 0, later, TOUCH, null, settings)).toMatchObject({
+      _tag: 'Decide',
+      command: { ...command, deadline: later + tgt2.horizonSec * 1000 },
+    });
+    // Its first parent has the id any first parent of tgt2 has.
+    expect(parentOrderIdFor('acc1', SYM, 'tgt2', 1)).toBe(parentOrderIdFor('acc1', SYM, 'tgt2'));
+    // Not for another target (one rejected after it, say), nor once a parent has started for it.
+    expect(followUpStep(view, dropped, { ...tgt2, targetId: 'tgt3' }, 0, later, TOUCH, null, on)).toEqual({
+      _tag: 'Nothing',
+    });
+    expect(followUpStep(view, dropped, tgt2, 1, later, TOUCH, null, settings)).toEqual({ _tag: 'Nothing' });
+    // Paused: it waits like a follow-up.
+    expect(followUpStep(view, dropped, tgt2, 0, later, TOUCH, null, on, ['killSwitch'])).toMatchObject({
+      _tag: 'Wait',
     });
   });
 

@@ -169,6 +169,12 @@ export type ParentOrderState =
          * completion): their late fills are still counted, so no fill is lost from the position.
          */
         readonly lateChildren: readonly Child[];
+        /**
+         * The target that superseded it (reason 'superseded'): if that target never started a
+         * parent of its own (its deadline passed while these children closed), it is still owed
+         * one (`followUpStep`). null otherwise.
+         */
+        readonly supersededBy: string | null;
       });
 
 export const initialState = (position: Decimal = new Decimal(0)): ParentOrderState => ({
@@ -372,6 +378,7 @@ export const evolve = (s: ParentOrderState, e: ParentOrderEvent): ParentOrderSta
         finishedAt: e.occurredAt,
         nextSeq: s.nextSeq,
         lateChildren: s.children,
+        supersededBy: s.status === 'Superseding' ? s.next.targetId : null,
       };
     default: {
       const never: never = e;

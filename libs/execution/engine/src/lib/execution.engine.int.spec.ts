@@ -21,6 +21,7 @@ import { createLogger, createVirtualClock, runEngine, RunningEngine, VirtualCloc
 import { BINANCE_USDM_BTCUSDT, instrumentToStored } from '@keel/instruments';
 import { executionStream, ExecutionView, parentOrderIdFor } from '@keel/execution-domain';
 import { createExecutionEngine, ExecutionEngine } from './execution.engine';
+import { HELD_SNAPSHOT_VERSION } from './execution.snapshot';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const SYMBOL = BINANCE_USDM_BTCUSDT.symbol;
@@ -196,7 +197,7 @@ describe('the execution engine on the runtime', () => {
     // A new process decides on the aggregate folded from the store as the last one did: from
     // the start of the stream, and from the last process's latest snapshot of it.
     const live = execution.aggregate('acc-1', SYMBOL);
-    expect(await store.loadSnapshot(stream)()).toMatchObject(E.right({ version: 1 }));
+    expect(await store.loadSnapshot(stream)()).toMatchObject(E.right({ version: HELD_SNAPSHOT_VERSION }));
     await restartExecution(0);
     expect(execution.aggregate('acc-1', SYMBOL)).toEqual(live);
     await restartExecution();
@@ -217,6 +218,77 @@ describe('the execution engine on the runtime', () => {
     expect(E.isRight(await execution.tick(T0 + 83_000))).toBe(true);
     expect((await streamOf(stream)).filter((e) => e.type === 'ParentOrderCompleted')).toHaveLength(2);
     expect(await starts()).toHaveLength(2);
+  });
+
+  it('gives a target its first parent when it superseded a parent whose children closed only after its deadline', async () => {
+    const t1 = target('acc-1', 't-old');
+    await append(t1);
+    const stream = executionStream('acc-1', SYMBOL);
+    await eventually('a parent order', async () =>
+      types(await streamOf(stream)).includes('ParentOrderStarted'),
+    );
+    expect(E.isRight(await execution.tick(T0 + 500))).toBe(true);
+    const children = (await streamOf(stream)).flatMap((e) =>
+      e.type === 'ChildOrderRequested' ? [e.data.clientOrderId] : [],
+    );
+    expect(children.length).toBeGreaterThan(0);
+    // A new target with a 10 s horizon supersedes the working parent: its children are cancelled first.
+    clock.advanceTo(T0 + 1_000);
+    const t2 = fact(
+      'TargetPositionSet',
+      'portfolio-acc-1',
+      't-new',
+      { accountId: 'acc-1', instrument: SYMBOL, targetQty: '0.02', horizonSec: 10, reason: 'spec' },
+      'optimizer',
+    );
+    await append(t2);
+    await eventually('superseding', async () =>
+      types(await streamOf(stream)).includes('ParentOrderSuperseded'),
+    );
+    // The venue confirms the cancels only after the new target's deadline (T0 + 11 s).
+    expect(E.isRight(await execution.tick(T0 + 12_000))).toBe(true);
+    await append(
+      ...children.map((cid) =>
+        fact('OrderCancelled', 'venue-acc-1', `cancelled-${cid}`, {
+          accountId: 'acc-1',
+          instrument: SYMBOL,
+          clientOrderId: cid,
+          filledQty: '0',
+          reason: 'spec',
+        }),
+      ),
+    );
+    await eventually(
+      'every child closed',
+      async () =>
+        (await streamOf(stream)).filter((e) => e.type === 'ChildOrderCancelled').length === children.length,
+    );
+    expect(E.isRight(await execution.tick(T0 + 13_000))).toBe(true);
+    const completed = (await streamOf(stream)).find((e) => e.type === 'ParentOrderCompleted');
+    expect(completed?.data).toMatchObject({ reason: 'superseded' });
+    // Folded from the store (from the start and from a snapshot), it is the same aggregate.
+    const live = execution.aggregate('acc-1', SYMBOL);
+    await restartExecution(0);
+    expect(execution.aggregate('acc-1', SYMBOL)).toEqual(live);
+    await restartExecution();
+    expect(execution.aggregate('acc-1', SYMBOL)).toEqual(live);
+    // The new target is owed its first parent: from now over the follow-up horizon (20 s here).
+    expect(E.isRight(await execution.tick(T0 + 14_000))).toBe(true);
+    await eventually('its parent', async () =>
+      (await streamOf(stream)).some(
+        (e) => e.type === 'ParentOrderStarted' && e.data.targetId === t2.event.eventId,
+      ),
+    );
+    const started = (await streamOf(stream)).filter((e) => e.type === 'ParentOrderStarted');
+    expect(started).toHaveLength(2);
+    expect(started[1]?.data).toMatchObject({
+      parentOrderId: parentOrderIdFor('acc-1', SYMBOL, t2.event.eventId),
+      targetId: t2.event.eventId,
+      qty: '0.02',
+      fromPosition: '0',
+    });
+    const s2 = started[1]?.data as { start: string; deadline: string };
+    expect(Date.parse(s2.deadline) - Date.parse(s2.start)).toBe(20_000);
   });
 
   it('rejects a target of an account it does not trade for, and sends nothing', async () => {

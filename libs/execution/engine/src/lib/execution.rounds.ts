@@ -68,9 +68,10 @@ export const createRounds = (ctx: ExecutionContext, decisions: Decisions) => {
       const key = keyOf(accountId, symbol);
       if (settled.get(key) === target.targetId) return done;
       // A target taken up already may get a follow-up parent order (its last one ended at its
-      // deadline short of it); without follow-ups configured there is nothing more to do.
+      // deadline short of it); without follow-ups configured there is nothing more to do, unless
+      // it never got a parent at all (superseding outlived its deadline: followUpStep).
       const followUp = h.lastTaken === target.targetId;
-      if (followUp && settings.followUp === undefined) return done;
+      if (followUp && settings.followUp === undefined && h.started > 0) return done;
       const touch = touchOf(v, accountId, symbol, now);
       const market = marketOf(v, accountId, symbol, now);
       const step = followUp

@@ -11,8 +11,9 @@ import type { Held } from './execution.context';
 /**
  * The snapshot schema of `Held`. Bump it whenever Held, ExecutionAggregate or ParentOrderState
  * change shape: a snapshot of another version is ignored and the stream folded from its start.
+ * 2: ParentOrderState Completed gained `supersededBy`.
  */
-export const HELD_SNAPSHOT_VERSION = 1;
+export const HELD_SNAPSHOT_VERSION = 2;
 
 const DECIMAL = '$decimal';
 const NUMBER = '$number';
