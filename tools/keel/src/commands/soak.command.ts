@@ -447,6 +447,8 @@ export const soakCommand: Command = {
           positionReports: count('PositionReported'),
         },
         cost: trends,
+        // Each app life's figures, for a trend that needs explaining.
+        costSamples: samples,
         invariants,
         pass: invariants.every((i) => i.pass),
       };

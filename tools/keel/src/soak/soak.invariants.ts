@@ -8,8 +8,9 @@
  *   was recorded once and reached execution once;
  * - position = Σ fills, at the venue, in the store and in the gateway's last report, and it is
  *   the last target;
- * - cost flat: heap, per-event handler time and time to ready of the last quarter of the run
- *   against the first (medians; a restarted app that refolded history would grow with it).
+ * - cost flat: heap, per-event handler time and time to ready of the second half of the run
+ *   against the first (a restarted app that refolded history would grow with it): heap by the
+ *   median of each half, CPU by the best (lowest), as benchmarks take the best of N runs.
  */
 import Decimal from 'decimal.js';
 import type { RecordedEvent } from '@keel/events';
@@ -218,6 +219,14 @@ export type CostFigure = 'heap MB' | 'CPU µs per event' | 'CPU ms to ready' | '
 export interface CostTrend {
   readonly app: string;
   readonly figure: CostFigure;
+  /**
+   * What `first` and `last` are of each half's samples: the median, or for CPU figures the
+   * lowest. CPU time on a shared machine is raised by whatever else runs (a soak beside the
+   * demo's e2e once saw execution ×2.22 and the relay, which folds no history, ×2.15 on their
+   * medians), while history an app refolds at each start raises every start, the
+   * best one included.
+   */
+  readonly stat: 'median' | 'lowest';
   readonly first: number | null;
   readonly last: number | null;
   readonly ratio: number | null;
@@ -237,18 +246,26 @@ const median = (xs: readonly number[]): number | null => {
 /** Fewer samples than this in either half: the figure is shown, not judged. */
 export const MIN_SAMPLES = 3;
 
-/** First-half and last-half medians of each app's figures, and their ratio. */
+/** Each app's figures in the first and the second half of the run (see `CostTrend.stat`), and their ratio. */
 export const costTrends = (samples: readonly CostSample[], spanMs: number): CostTrend[] => {
   const out: CostTrend[] = [];
   const apps = [...new Set(samples.map((s) => s.app))].sort();
-  const figures: readonly (readonly [CostFigure, (s: CostSample) => number | null, boolean])[] = [
-    ['heap MB', (s) => s.heapBytes / 1e6, true],
-    ['CPU µs per event', (s) => (s.cpuPerEventSec === null ? null : s.cpuPerEventSec * 1e6), true],
-    ['CPU ms to ready', (s) => (s.cpuToReadySec === null ? null : s.cpuToReadySec * 1e3), true],
-    ['wall ms to ready', (s) => s.readyMs, false],
+  // [figure, its value in a sample, judged, the statistic of each half]
+  const figures: readonly (readonly [
+    CostFigure,
+    (s: CostSample) => number | null,
+    boolean,
+    CostTrend['stat'],
+  ])[] = [
+    ['heap MB', (s) => s.heapBytes / 1e6, true, 'median'],
+    ['CPU µs per event', (s) => (s.cpuPerEventSec === null ? null : s.cpuPerEventSec * 1e6), true, 'lowest'],
+    ['CPU ms to ready', (s) => (s.cpuToReadySec === null ? null : s.cpuToReadySec * 1e3), true, 'lowest'],
+    ['wall ms to ready', (s) => s.readyMs, false, 'median'],
   ];
+  const lowest = (xs: readonly number[]): number | null => (xs.length === 0 ? null : Math.min(...xs));
   for (const app of apps)
-    for (const [figure, of, judge] of figures) {
+    for (const [figure, of, judge, stat] of figures) {
+      const summary = stat === 'lowest' ? lowest : median;
       const mine = samples.filter((s) => s.app === app);
       const pick = (from: number, to: number): number[] =>
         mine
@@ -257,11 +274,12 @@ export const costTrends = (samples: readonly CostSample[], spanMs: number): Cost
           .filter((v): v is number => v !== null && Number.isFinite(v));
       const early = pick(0, spanMs / 2);
       const late = pick(spanMs / 2, Infinity);
-      const first = median(early);
-      const last = median(late);
+      const first = summary(early);
+      const last = summary(late);
       out.push({
         app,
         figure,
+        stat,
         first,
         last,
         ratio: first !== null && last !== null && first > 0 ? last / first : null,
@@ -274,7 +292,7 @@ export const costTrends = (samples: readonly CostSample[], spanMs: number): Cost
 
 /**
  * Cost is flat when no judged figure of the run's second half is more than `limit` times the
- * first half's (medians). Heap, CPU per event and CPU to ready are judged: a process that kept
+ * first half's (`CostTrend.stat`). Heap, CPU per event and CPU to ready are judged: a process that kept
  * history in memory, paid more per event as history grew, or replayed more of it at each start
  * would grow; wall time to ready is shown only (it waits on the venue).
  */
@@ -282,9 +300,9 @@ export const costInvariant = (trends: readonly CostTrend[], limit = 2): SoakInva
   const judged = trends.filter((t) => t.judged && t.ratio !== null);
   const grown = judged.filter((t) => (t.ratio ?? 0) > limit);
   const show = (t: CostTrend) =>
-    `${t.app} ${t.figure} ${t.first?.toFixed(1)} → ${t.last?.toFixed(1)} (×${t.ratio?.toFixed(2)})`;
+    `${t.app} ${t.figure} ${t.stat} ${t.first?.toFixed(1)} → ${t.last?.toFixed(1)} (×${t.ratio?.toFixed(2)})`;
   return {
-    name: `cost flat: heap, CPU per event and CPU to ready (second half ≤ ${limit}× the first)`,
+    name: `cost flat: heap (median), CPU per event and CPU to ready (lowest): second half ≤ ${limit}× the first`,
     pass: judged.length > 0 && grown.length === 0,
     detail:
       judged.length === 0

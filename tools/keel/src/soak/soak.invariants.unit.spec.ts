@@ -131,11 +131,39 @@ describe('soak invariants', () => {
       costTrends([...early, ...[60, 70, 80].map((at) => sample(at, 75, 2_500))], 100),
     );
     expect(growing.pass).toBe(false);
-    expect(growing.detail).toContain('gateway CPU ms to ready 800.0 → 2500.0');
+    expect(growing.detail).toContain('gateway CPU ms to ready lowest 800.0 → 2500.0');
     // Two samples in the second half: shown, not judged; nothing judged is no pass.
     const few = costTrends([...early, ...[60, 70].map((at) => sample(at, 500, 9_000))], 100);
     expect(few.every((t) => !t.judged)).toBe(true);
     expect(costInvariant(few).pass).toBe(false);
+  });
+
+  it('judges CPU by the best start of each half: load raises some starts, refolded history raises every one', () => {
+    const sample = (at: number, cpuToReadyMs: number): CostSample => ({
+      app: 'relay',
+      at,
+      heapBytes: 50e6,
+      cpuPerEventSec: null,
+      cpuToReadySec: cpuToReadyMs / 1e3,
+      readyMs: 500,
+    });
+    const early = [10, 20, 30, 40].map((at) => sample(at, 100));
+    const judge = (late: readonly number[]) =>
+      costInvariant(costTrends([...early, ...late.map((ms, i) => sample(60 + i * 10, ms))], 100));
+    // Two of four starts of the second half beside a busy neighbour: the median doubles, the best does not.
+    expect(judge([240, 230, 105, 110]).pass).toBe(true);
+    // Every start folds more: the best start grows too.
+    const grew = judge([240, 230, 250, 260]);
+    expect(grew.pass).toBe(false);
+    expect(grew.detail).toContain('relay CPU ms to ready lowest 100.0 → 230.0 (×2.30)');
+    // Heap is judged by its median: one high sample is not growth, most of them are.
+    const heap = (late: readonly number[]) =>
+      costTrends(
+        [...early, ...late.map((mb, i) => ({ ...sample(60 + i * 10, 100), heapBytes: mb * 1e6 }))],
+        100,
+      ).find((t) => t.figure === 'heap MB');
+    expect(heap([50, 50, 150, 50])).toMatchObject({ stat: 'median', ratio: 1 });
+    expect(heap([150, 150, 150, 50])?.ratio).toBe(3);
   });
 
   it('reads heap, CPU and events from Prometheus text', () => {
