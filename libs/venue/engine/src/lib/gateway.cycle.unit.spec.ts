@@ -7,6 +7,7 @@ import { DEFAULT_CYCLE_SETTINGS, runCycle } from './gateway.cycle';
 import { initialMarketData } from './market-data.throttle';
 import { AccountLog, emptyAccountLog } from './reconciliation';
 import { createRequestCoalescer } from './request-coalescer';
+import { emptyRecent, putRecent } from './recent-window';
 
 const meta = {
   correlationId: 'c',
@@ -176,7 +177,16 @@ describe('gateway cycle', () => {
 
   it('records fills without a client id (Binance userTrades) at once, attributed by venue order id, beside the others', async () => {
     const { marketData, g1 } = setup();
-    const log = liveK9('3');
+    // k4 closed a while ago (venue id V4): a late fill of it is still attributed to it.
+    const log: AccountLog = {
+      ...liveK9('3'),
+      closed: putRecent(emptyRecent, T0, 'k4', {
+        ...liveK9('3').orders['k9']!,
+        clientOrderId: 'k4',
+        venueOrderId: 'V4',
+        closed: 'cancelled',
+      }),
+    };
     const fill = (tradeId: string, clientOrderId: string, venueOrderId: string): Fill => ({
       symbol: 'A/USDT:USDT',
       tradeId,
@@ -198,6 +208,7 @@ describe('gateway cycle', () => {
             fill('t1', 'k9', 'V9'),
             fill('t2', '', 'V9'),
             fill('t3', '', 'V5'),
+            fill('t4', '', 'V4'),
           ]),
         ),
     };
@@ -206,7 +217,7 @@ describe('gateway cycle', () => {
     const fills = out.accountEvents['acc1']!.flatMap((e) =>
       e.type === 'OrderFilled' ? [`${e.data.tradeId}:${e.data.clientOrderId}`] : [],
     );
-    expect(fills).toEqual(['t1:k9', 't2:k9', 't3:venue-V5']);
+    expect(fills).toEqual(['t1:k9', 't2:k9', 't3:venue-V5', 't4:k4']);
   });
 
   it('reads fills of an order still in flight: a market order can fill before its acceptance is folded into the log', async () => {
