@@ -142,6 +142,31 @@ const target = (accountId: string, tag: string) =>
     'optimizer',
   );
 
+/** The gateway's record of child `cid` cancelled at the venue, unfilled. */
+const cancelled = (cid: string) =>
+  fact('OrderCancelled', 'venue-acc-1', `cancelled-${cid}`, {
+    accountId: 'acc-1',
+    instrument: SYMBOL,
+    clientOrderId: cid,
+    filledQty: '0',
+    reason: 'spec',
+  });
+
+/** Target `tag` of acc-1 set and taken up, and the first tick's children sent: the stream and their ids. */
+const workingWithChildren = async (t: ReturnType<typeof target>) => {
+  await append(t);
+  const stream = executionStream('acc-1', SYMBOL);
+  await eventually('a parent order', async () =>
+    types(await streamOf(stream)).includes('ParentOrderStarted'),
+  );
+  expect(E.isRight(await execution.tick(T0 + 500))).toBe(true);
+  const children = (await streamOf(stream)).flatMap((e) =>
+    e.type === 'ChildOrderRequested' ? [e.data.clientOrderId] : [],
+  );
+  expect(children.length).toBeGreaterThan(0);
+  return { stream, children };
+};
+
 describe('the execution engine on the runtime', () => {
   it('starts a parent order for an owned account and sends its first child at the next tick, as of that instant', async () => {
     await append(target('acc-1', 't1'));
@@ -160,16 +185,7 @@ describe('the execution engine on the runtime', () => {
 
   it('follows up a target whose parent ended at its deadline short, once its child is closed, as often as allowed', async () => {
     const t = target('acc-1', 't-late');
-    await append(t);
-    const stream = executionStream('acc-1', SYMBOL);
-    await eventually('a parent order', async () =>
-      types(await streamOf(stream)).includes('ParentOrderStarted'),
-    );
-    expect(E.isRight(await execution.tick(T0 + 500))).toBe(true);
-    const children = (await streamOf(stream)).flatMap((e) =>
-      e.type === 'ChildOrderRequested' ? [e.data.clientOrderId] : [],
-    );
-    expect(children.length).toBeGreaterThan(0);
+    const { stream, children } = await workingWithChildren(t);
     // Nothing fills: at the deadline the parent completes short and cancels its children.
     expect(E.isRight(await execution.tick(T0 + 60_000))).toBe(true);
     const completed = (await streamOf(stream)).find((e) => e.type === 'ParentOrderCompleted');
@@ -178,14 +194,6 @@ describe('the execution engine on the runtime', () => {
     expect(E.isRight(await execution.tick(T0 + 61_000))).toBe(true);
     const starts = async () => (await streamOf(stream)).filter((e) => e.type === 'ParentOrderStarted');
     expect(await starts()).toHaveLength(1);
-    const cancelled = (cid: string) =>
-      fact('OrderCancelled', 'venue-acc-1', `cancelled-${cid}`, {
-        accountId: 'acc-1',
-        instrument: SYMBOL,
-        clientOrderId: cid,
-        filledQty: '0',
-        reason: 'spec',
-      });
     const closed = async () =>
       (await streamOf(stream)).filter((e) => e.type === 'ChildOrderCancelled').length;
     await append(...children.slice(1).map(cancelled));
@@ -221,17 +229,7 @@ describe('the execution engine on the runtime', () => {
   });
 
   it('gives a target its first parent when it superseded a parent whose children closed only after its deadline', async () => {
-    const t1 = target('acc-1', 't-old');
-    await append(t1);
-    const stream = executionStream('acc-1', SYMBOL);
-    await eventually('a parent order', async () =>
-      types(await streamOf(stream)).includes('ParentOrderStarted'),
-    );
-    expect(E.isRight(await execution.tick(T0 + 500))).toBe(true);
-    const children = (await streamOf(stream)).flatMap((e) =>
-      e.type === 'ChildOrderRequested' ? [e.data.clientOrderId] : [],
-    );
-    expect(children.length).toBeGreaterThan(0);
+    const { stream, children } = await workingWithChildren(target('acc-1', 't-old'));
     // A new target with a 10 s horizon supersedes the working parent: its children are cancelled first.
     clock.advanceTo(T0 + 1_000);
     const t2 = fact(
@@ -247,17 +245,7 @@ describe('the execution engine on the runtime', () => {
     );
     // The venue confirms the cancels only after the new target's deadline (T0 + 11 s).
     expect(E.isRight(await execution.tick(T0 + 12_000))).toBe(true);
-    await append(
-      ...children.map((cid) =>
-        fact('OrderCancelled', 'venue-acc-1', `cancelled-${cid}`, {
-          accountId: 'acc-1',
-          instrument: SYMBOL,
-          clientOrderId: cid,
-          filledQty: '0',
-          reason: 'spec',
-        }),
-      ),
-    );
+    await append(...children.map(cancelled));
     await eventually(
       'every child closed',
       async () =>

@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { readBars } from './bars';
 import {
   loadMarket,
+  MarketDataError,
   nsToMs,
   readDepthDiffs,
   readDepthSnapshots,
@@ -18,6 +19,15 @@ import { TEST_DATA } from '../testing/sim.fixtures';
 
 const d = (v: Decimal.Value): Decimal => new Decimal(v);
 const plain = (x: unknown): unknown => JSON.parse(JSON.stringify(x));
+/** A gzip file of `text` in a fresh temporary directory. */
+const gzipped = (name: string, text: string): string => {
+  const file = join(mkdtempSync(join(tmpdir(), 'venue-sim-')), name);
+  writeFileSync(file, gzipSync(text));
+  return file;
+};
+/** Where a reader says a file is bad: line, field and value (false when it read the file). */
+const whereBad = (r: E.Either<MarketDataError, unknown>) =>
+  E.isLeft(r) && { line: r.left.line, field: r.left.field, value: r.left.value };
 
 describe('csv readers on the recorded slices', () => {
   it('reads the plain trade tape exactly (ts ns → ms, decimals as written, row-numbered ids)', async () => {
@@ -105,39 +115,20 @@ describe('csv readers on the recorded slices', () => {
         );
       }),
     ).toBe(true);
-    const dir = mkdtempSync(join(tmpdir(), 'venue-sim-'));
-    const bad = join(dir, 'bad-depthdiff.csv.gz');
-    writeFileSync(
-      bad,
-      gzipSync(
-        'ts_ns,recv_ts_ns,first_update_id,final_update_id,side,price,qty\n1721347080000000000,1,1,2,bid,63900.0,-1\n',
-      ),
+    const bad = gzipped(
+      'bad-depthdiff.csv.gz',
+      'ts_ns,recv_ts_ns,first_update_id,final_update_id,side,price,qty\n1721347080000000000,1,1,2,bid,63900.0,-1\n',
     );
-    const b2 = await readDepthDiffs(bad);
-    expect(E.isLeft(b2) && { line: b2.left.line, field: b2.left.field, value: b2.left.value }).toEqual({
-      line: 2,
-      field: 'qty',
-      value: '-1',
-    });
+    expect(whereBad(await readDepthDiffs(bad))).toEqual({ line: 2, field: 'qty', value: '-1' });
   });
 
   it('reports a bad row with file, line, field and value instead of throwing', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'venue-sim-'));
-    const file = join(dir, 'bad.csv.gz');
-    writeFileSync(
-      file,
-      gzipSync(
-        'ts_ns,price,qty,side\n1730130143833000000,68613.9,0.005,sell\n1730130144238000000,68,613.9,0.002,sell\n',
-      ),
+    const file = gzipped(
+      'bad.csv.gz',
+      'ts_ns,price,qty,side\n1730130143833000000,68613.9,0.005,sell\n1730130144238000000,68,613.9,0.002,sell\n',
     );
-    const r = await readTrades(file);
-    expect(E.isLeft(r) && { line: r.left.line, field: r.left.field, value: r.left.value }).toEqual({
-      line: 3,
-      field: 'side',
-      value: '0.002',
-    });
-    const missing = join(dir, 'nohead.csv.gz');
-    writeFileSync(missing, gzipSync('ts_ns,price,qty\n1,2,3\n'));
+    expect(whereBad(await readTrades(file))).toEqual({ line: 3, field: 'side', value: '0.002' });
+    const missing = gzipped('nohead.csv.gz', 'ts_ns,price,qty\n1,2,3\n');
     expect(E.isLeft(await readTrades(missing))).toBe(true);
     expect(nsToMs('1730130143833999999')).toBe(1730130143833);
   });
