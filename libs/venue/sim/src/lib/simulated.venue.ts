@@ -149,7 +149,7 @@ export interface SimulatedVenueConfig {
   readonly depthScale?: Decimal.Value;
   /** The fill rules (sim.fill-model.ts); every rule defaults to the strict one. */
   readonly fillModel?: Partial<FillModel>;
-  /** Queue ahead where the book is not visible; default the curve's median touch size. */
+  /** Queue ahead where the book is not visible; default the curve's median touch size in this market's units (÷ depthScale, whole lots). */
   readonly unknownQueueQty?: Decimal.Value;
   /** Margin locked per unit of derivative notional (positions and open orders). Default 0.1 (10×). */
   readonly initialMarginRate?: Decimal.Value;
@@ -227,7 +227,16 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
   const scale = exact(cfg.depthScale ?? 1);
   const model: FillModel = { ...STRICT_FILL_MODEL, ...cfg.fillModel };
   const mdLatency = model.marketDataLatencyMs ?? latency;
-  const unknownQueue = exact(cfg.unknownQueueQty ?? curve.medianTouchQty);
+  /**
+   * A touch whose size the data does not show (a trade-only tape), in this market's units: the
+   * curve's median touch size mapped back through `depthScale` (the curve is in BTC; an XRP or
+   * ETH tape's touch is not 7.5 of its own units), whole lots, at least one.
+   */
+  const medianTouchOf = (i: Instrument): Decimal =>
+    Decimal.max(i.lotSize, roundQtyDown(curve.medianTouchQty.div(scale), i.lotSize));
+  /** Queue ahead where the book is not visible: `unknownQueueQty`, else the median touch. */
+  const unknownQueueOf = (i: Instrument): Decimal =>
+    cfg.unknownQueueQty !== undefined ? exact(cfg.unknownQueueQty) : medianTouchOf(i);
   const marginRate = exact(cfg.initialMarginRate ?? '0.1');
   const keep = cfg.tradeHistory ?? 1000;
   const timerName = `venue-sim:${cfg.venue}:${cfg.accountId}`;
@@ -491,7 +500,7 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
   /** The displayed size of one side's touch still there for us (liquidity consumption). */
   const available = (m: MarketState, side: 'bid' | 'ask'): Decimal => {
     const raw = side === 'bid' ? m.rawBid : m.rawAsk;
-    const shown = (side === 'bid' ? m.bid : m.ask)?.qty ?? curve.medianTouchQty;
+    const shown = (side === 'bid' ? m.bid : m.ask)?.qty ?? medianTouchOf(m.instrument);
     if (!model.consumeLiquidity || raw === null) return exact(shown);
     return availableAt(m.ledger[side], raw.price, exact(shown));
   };
@@ -680,7 +689,7 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
       else
         o.queueAhead = crosses
           ? exact(0)
-          : joinQueue(r.side, p, own, unknownQueue, levelAt(m, r.side, p, now));
+          : joinQueue(r.side, p, own, unknownQueueOf(m.instrument), levelAt(m, r.side, p, now));
     }
     return a.done(E.right(toVenueOrder(o.state)));
   };

@@ -30,6 +30,37 @@ const plain = (x: unknown): unknown => JSON.parse(JSON.stringify(x));
 const BOOK = [quote(1000, '50000.0', '2', '50000.1', '3')];
 
 describe('SimulatedVenue', () => {
+  it('takes an unseen touch (a trade-only tape) in the market’s own units: the curve’s median touch ÷ depthScale', async () => {
+    // A tape with prints only: the touch is inferred from them and its size is unknown.
+    const tape = [
+      trade(1000, 'a', '50000.0', '1', 'sell'),
+      trade(1100, 'b', '50000.1', '1', 'buy'),
+      trade(2000, 'c', '50000.0', '10', 'sell'),
+    ];
+    const run = async (depthScale: string) => {
+      const { clock, venue } = setup(tape, {
+        unknownQueueQty: undefined,
+        depthScale,
+        balances: { USDT: '1000000000' },
+        fillModel: { participationCap: null, impactDecayMs: null },
+      });
+      clock.advanceTo(1200);
+      right(await venue.placeOrder(order({ clientOrderId: 'rest', price: d('50000.0'), qty: d('1') }))());
+      const ioc = right(
+        await venue.placeOrder(
+          order({ clientOrderId: 'take', price: d('50000.1'), qty: d('20'), timeInForce: 'IOC' }),
+        )(),
+      );
+      clock.advanceTo(2000);
+      const rest = right(await venue.fetchOrderByClientId('BTCUSDT', 'rest')());
+      return { took: ioc.filledQty.toString(), restFilled: rest?.filledQty.toString() };
+    };
+    // The calibrated market: 7.509 shown at the ask, 7.509 ahead of the resting buy (the print of 10 fills it).
+    expect(await run('1')).toEqual({ took: '7.509', restFilled: '1' });
+    // A market with 100× the volume (depthScale 0.01): its touch is 750.95 of its units, not 7.5.
+    expect(await run('0.01')).toEqual({ took: '20', restFilled: '0' });
+  });
+
   describe('bad input is rejected with a typed reason, never a crash', () => {
     it.each([
       ['unknown instrument', order({ symbol: 'DOGEUSDT' }), 'UnknownInstrument'],
