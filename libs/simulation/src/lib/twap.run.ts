@@ -15,6 +15,7 @@ import { appendIgnoringDuplicates } from '@keel/event-store';
 import {
   ExecutionQuality,
   executionQuality,
+  reportPriceDp,
   ExecutionAggregate,
   executionStream,
   lagInSlices,
@@ -201,6 +202,7 @@ export const runTwap = async (
         maxLag.get(accountId) ?? 0,
       ),
       childOrderCount: st && st.status !== 'Idle' ? st.progress.childCount : 0,
+      priceDp: reportPriceDp(o.instrument.tickSize),
     });
     outcomes[style] = {
       accountId,

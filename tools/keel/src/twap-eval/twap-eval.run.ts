@@ -183,10 +183,33 @@ export const markoutBps = (fills: readonly Fill[], series: MidSeries, h: number)
   return qty.isZero() ? null : round2(acc.div(qty).toNumber());
 };
 
-const figures = (o: RunOutcome, side: Side, takerRate: Decimal): StyleFigures => ({
-  costBps: o.quality.costBps,
-  feeNeutralCostBps: costFromFills(side, o.fills, o.arrivalMid, (f) => f.qty.times(f.price).times(takerRate))
-    .costBps,
+/**
+ * The market's mid at `t` for a cost's arrival price: the last at or before it, else the first
+ * after it (a window that opens on the first data after a gap has nothing before it). null:
+ * the series is empty.
+ */
+export const arrivalOf = (s: MidSeries, t: number): Decimal | null =>
+  midAt(s, t) ?? (s.mids.length > 0 ? (s.mids[0] as Decimal) : null);
+
+/**
+ * A style's figures. Its cost is against its parent order's arrival mid, the touch it started
+ * on; a parent that started before the account had seen any touch (a window opening right after
+ * a gap in a tape) has none, and then both styles' costs are against `fallbackArrival`, the
+ * market's mid at the start (`arrivalOf`), rather than left out.
+ */
+const figures = (
+  o: RunOutcome,
+  side: Side,
+  takerRate: Decimal,
+  fallbackArrival: Decimal | null,
+): StyleFigures => ({
+  costBps:
+    o.arrivalMid !== null
+      ? o.quality.costBps
+      : costFromFills(side, o.fills, fallbackArrival, (f) => f.fee).costBps,
+  feeNeutralCostBps: costFromFills(side, o.fills, o.arrivalMid ?? fallbackArrival, (f) =>
+    f.qty.times(f.price).times(takerRate),
+  ).costBps,
   filledQty: o.quality.filledQty,
   avgPrice: o.quality.avgPrice,
   fees: o.quality.fees,
@@ -215,6 +238,7 @@ export const evaluateWindow = async (
   const { volume, source } = windowVolume(m, w.start, deadline);
   const series = midSeries(events, m.hasQuotes, m.lastTs);
   const refPrice = priceBefore(m.events, w.start);
+  const fallbackArrival = arrivalOf(series, w.start);
   const slices = slicesFor(w.durationMs, s.tickMs);
   const where = {
     market: m.name,
@@ -273,8 +297,8 @@ export const evaluateWindow = async (
         skipped.push({ ...where, sizePct, side, reason: 'internal: a run is missing' });
         continue;
       }
-      const hybrid = figures(h, side, takerRate);
-      const baseline = figures(b, side, takerRate);
+      const hybrid = figures(h, side, takerRate, fallbackArrival);
+      const baseline = figures(b, side, takerRate, fallbackArrival);
       const makerFills = h.fills.filter((f) => f.liquidity === 'maker');
       records.push({
         ...where,

@@ -16,7 +16,7 @@ import {
   quoteVolumeEstimate,
 } from './twap-eval.market';
 import { parsePolicy } from '../commands/twap-eval.command';
-import { costFromFills, markoutBps, midSeries, slicesFor, toLot } from './twap-eval.run';
+import { arrivalOf, costFromFills, markoutBps, midSeries, slicesFor, toLot } from './twap-eval.run';
 import { bootstrapMeanCi, mean, median, quantileSorted, seededRandom } from './twap-eval.stats';
 import { durationsFor, longestDuration, segmentsOf, spreadEvenly, tileWindows } from './twap-eval.windows';
 
@@ -237,6 +237,19 @@ describe('per-run figures', () => {
     expect(markoutBps([buy], series, 60_000)).toBe(-100);
     expect(markoutBps([sell], series, 60_000)).toBe(100);
     expect(markoutBps([fill({ ts: 50_000 })], series, 60_000)).toBeNull();
+  });
+
+  it('a cost with no parent arrival is against the market’s mid at the start: the last before it, else the first after', () => {
+    const series = midSeries(
+      [quote(10_000, '99', '1', '101', '1'), quote(20_000, '103', '1', '105', '1')],
+      true,
+      30_000,
+    );
+    // A window opening after a gap: nothing before its start, so the first mid after it.
+    expect(arrivalOf(series, 5_000)?.toString()).toBe('100');
+    expect(arrivalOf(series, 15_000)?.toString()).toBe('100');
+    expect(arrivalOf(series, 25_000)?.toString()).toBe('104');
+    expect(arrivalOf(midSeries([], true, 0), 0)).toBeNull();
   });
 
   it('sizes round down to the lot; one slice per 5 minutes, at least 2', () => {

@@ -132,6 +132,9 @@ export interface QualityInputs {
   readonly priceDp?: number;
 }
 
+/** Decimal places for an instrument's reported prices: two more than its tick's (at least 2). */
+export const reportPriceDp = (tickSize: Decimal): number => Math.max(tickSize.decimalPlaces(), 2) + 2;
+
 /** The quality figures of a parent order (exact decimals; bps and shares as statistics). */
 export const qualityFigures = (args: QualityInputs): QualityFigures => {
   const dp = args.priceDp ?? 4;

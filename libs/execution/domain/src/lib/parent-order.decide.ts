@@ -38,7 +38,13 @@ import {
   PolicyConfig,
   sweepLeadMs,
 } from './child-order.policy';
-import { intervalBenchmark, MarketTotals, qualityFigures, QualityFigures } from './execution.quality';
+import {
+  intervalBenchmark,
+  MarketTotals,
+  qualityFigures,
+  QualityFigures,
+  reportPriceDp,
+} from './execution.quality';
 import {
   Child,
   childOpenQty,
@@ -196,7 +202,7 @@ const qualityAt = (
     intervalVwap: s.marketAtStart && market ? intervalBenchmark(s.marketAtStart, market) : null,
     maxScheduleLagSlices: Math.max(0, s.maxLag),
     childOrderCount: s.progress.childCount,
-    priceDp: Math.max(p.instrument.tickSize.decimalPlaces(), 2) + 2,
+    priceDp: reportPriceDp(p.instrument.tickSize),
   });
 };
 
