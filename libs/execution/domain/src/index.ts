@@ -1,6 +1,7 @@
 export * from './lib/twap.schedule';
 export * from './lib/parent-order.state';
 export * from './lib/child-order.policy';
+export * from './lib/child-order.policy.settings';
 export * from './lib/parent-order.decide';
 export * from './lib/execution.quality';
 export * from './lib/execution.view';

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import * as E from 'fp-ts/Either';
-import { DEFAULT_POLICY, PolicyConfig } from '@keel/execution-domain';
+import { DEFAULT_POLICY, PolicyConfig, policyWithSettings } from '@keel/execution-domain';
 import { intFlag, joinNegativeValues, parseFlags, UsageError } from '../cli.io';
 import { workspaceRoot } from '../workspace-root';
 import { bucketsOf, summarizeBuckets, summarizeGroups } from '../twap-eval/twap-eval.aggregate';
@@ -46,8 +46,11 @@ const durationMs = (flag: string, value: string, whole: string | undefined, min 
   return Math.round(ms);
 };
 
-/** `--policy '{…}'`: settings of PolicyConfig over the default (a JSON object of known keys). */
-export const parsePolicy = (value: string): Partial<PolicyConfig> => {
+/**
+ * `--policy '{…}'`: settings of PolicyConfig laid over the default (`policyWithSettings`: nested
+ * objects over the default's own), validated: a bad key or value is refused naming it.
+ */
+export const parsePolicy = (value: string, base: PolicyConfig = DEFAULT_POLICY): PolicyConfig => {
   let v: unknown;
   try {
     v = JSON.parse(value);
@@ -56,14 +59,9 @@ export const parsePolicy = (value: string): Partial<PolicyConfig> => {
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v))
     throw bad('policy', value, 'must be a JSON object such as {"clipsPerSlice":4}');
-  const unknown = Object.keys(v).filter((k) => !(k in DEFAULT_POLICY));
-  if (unknown.length > 0)
-    throw bad(
-      'policy',
-      value,
-      `has unknown settings ${unknown.join(', ')} (known: ${Object.keys(DEFAULT_POLICY).join(', ')})`,
-    );
-  return v as Partial<PolicyConfig>;
+  const p = policyWithSettings(base, v);
+  if (E.isLeft(p)) throw bad('policy', value, `has a bad setting: ${p.left}`);
+  return p.right;
 };
 
 /** `10m,2h,longest` → [600000, 7200000] and whether `longest` was asked for. */
@@ -139,7 +137,7 @@ const OPTIONS = {
     type: 'string',
     valueName: 'json',
     description:
-      'child-order policy settings over the default, e.g. {"imbalance":{"take":0.8,"hold":2,"takeLagSlices":0.1}}',
+      'child-order policy settings over the default (nested objects over the default\'s own), e.g. {"clipsPerSlice":2} or {"imbalance":{"withdraw":0.3}} (a queue-imbalance rule; the others stay off)',
     defaultText: 'the default policy',
   },
   resamples: { type: 'string', valueName: 'n', description: 'bootstrap resamples', defaultText: '2000' },

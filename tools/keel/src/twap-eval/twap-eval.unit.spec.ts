@@ -5,6 +5,7 @@
  */
 import Decimal from 'decimal.js';
 import { BINANCE_USDM_BTCUSDT, Fill } from '@keel/venue-domain';
+import { DEFAULT_POLICY } from '@keel/execution-domain';
 import { MarketEvent, QuoteEvent, TradeEvent } from '@keel/venue-sim';
 import { bucketsOf, summarizeRuns } from './twap-eval.aggregate';
 import {
@@ -300,8 +301,30 @@ describe('depth scale and policy settings', () => {
   });
 
   it('--policy takes known settings over the default and names what it refuses', () => {
-    expect(parsePolicy('{"clipsPerSlice":2}')).toEqual({ clipsPerSlice: 2 });
-    expect(() => parsePolicy('{"clipz":2}')).toThrow(/unknown settings clipz/);
+    expect(parsePolicy('{"clipsPerSlice":2}')).toEqual({ ...DEFAULT_POLICY, clipsPerSlice: 2 });
+    // A nested object changes only what it names; null turns the imbalance rules off.
+    expect(parsePolicy('{"imbalance":{"withdraw":0.2}}').imbalance).toEqual({
+      take: null,
+      hold: null,
+      withdraw: 0.2,
+      takeLagSlices: 0,
+    });
+    expect(
+      parsePolicy('{"imbalance":{"take":0.8,"takeLagSlices":0.1}}', {
+        ...DEFAULT_POLICY,
+        imbalance: { take: null, hold: null, withdraw: 0.3, takeLagSlices: 0 },
+      }).imbalance,
+    ).toEqual({ take: 0.8, hold: null, withdraw: 0.3, takeLagSlices: 0.1 });
+    expect(parsePolicy('{"imbalance":null}').imbalance).toBeNull();
+    expect(parsePolicy('{"catchUpTolerance":{"normal":1}}').catchUpTolerance).toEqual({
+      ...DEFAULT_POLICY.catchUpTolerance,
+      normal: 1,
+    });
+    expect(() => parsePolicy('{"clipz":2}')).toThrow(/clipz/);
+    // A misspelt or mistyped nested field is named with its value, not left undefined.
+    expect(() => parsePolicy('{"imbalance":{"takeLag":0.1}}')).toThrow(/\/imbalance\/takeLag = 0\.1/);
+    expect(() => parsePolicy('{"imbalance":{"withdraw":"0.3"}}')).toThrow(/\/imbalance\/withdraw = "0\.3"/);
+    expect(() => parsePolicy('{"clipsPerSlice":0}')).toThrow(/\/clipsPerSlice = 0/);
     expect(() => parsePolicy('[1]')).toThrow(/--policy must be a JSON object/);
     expect(() => parsePolicy('{')).toThrow(/--policy must be a JSON object/);
   });

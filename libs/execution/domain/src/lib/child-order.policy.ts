@@ -23,7 +23,8 @@
  * - Queue imbalance (`imbalance`, off by default): with our side's imbalance ≥ `take` and
  *   the order behind by more than `takeLagSlices`, take a clip now (the price is about to
  *   move away); with it ≤ −`hold`, new children are posted one tick behind our touch instead
- *   of joining it (that queue is about to be consumed: a fill there is adversely selected).
+ *   of joining it (that queue is about to be consumed: a fill there is adversely selected);
+ *   with it ≤ −`withdraw`, cancel the resting children and post none until it recovers.
  * - Final sweep: `finalSweepMs` before the deadline cancel the passive children and take
  *   what is left, whatever its size, so the order finishes by the deadline.
  *
@@ -70,10 +71,10 @@ import {
  * from us), low when the queue we would join is the light one (about to be consumed).
  */
 export interface ImbalancePolicy {
-  /** Take a clip when our side's imbalance is ≥ this (and the order is behind, see below). */
-  readonly take: number;
-  /** Post one tick behind our touch, not at it, when our side's imbalance is ≤ −this. */
-  readonly hold: number;
+  /** Take a clip when our side's imbalance is ≥ this (and the order is behind, see below); null: never. */
+  readonly take: number | null;
+  /** Post one tick behind our touch, not at it, when our side's imbalance is ≤ −this; null: never. */
+  readonly hold: number | null;
   /**
    * Stand aside when our side's imbalance is ≤ −this: cancel the resting children and post
    * none until it recovers (the queue we are in is the light one: the price is about to move
@@ -113,7 +114,10 @@ export interface PolicyConfig {
    * slice / this. A whole number ≥ 1.
    */
   readonly clipsPerSlice: number;
-  /** The queue-imbalance rule; null: off (the default, until an evaluation says otherwise). */
+  /**
+   * The queue-imbalance rules; null: off (the default: none of them has beaten the default policy
+   * out of sample, docs/benchmarks.md, "Standing aside on a light queue, fitted and checked").
+   */
   readonly imbalance: ImbalancePolicy | null;
   /**
    * At most this many passive clips rest at once (the next is posted when one fills); null:
@@ -364,7 +368,8 @@ export const planChildren = (input: PolicyInput, cfg: PolicyConfig): readonly Ch
 
   // Our passive price; with the imbalance hold on, one tick behind the touch instead.
   const imbalance = cfg.imbalance === null ? null : queueImbalance(side, touch);
-  const hold = cfg.imbalance !== null && imbalance !== null && imbalance <= -cfg.imbalance.hold;
+  const holdAt = cfg.imbalance?.hold ?? null;
+  const hold = holdAt !== null && imbalance !== null && imbalance <= -holdAt;
   const withdrawAt = cfg.imbalance?.withdraw ?? null;
   const withdrawing = withdrawAt !== null && imbalance !== null && imbalance <= -withdrawAt;
   const price = hold
@@ -410,10 +415,12 @@ export const planChildren = (input: PolicyInput, cfg: PolicyConfig): readonly Ch
   // The imbalance take: our queue is the heavy one and the order is behind: a clip now, at
   // most what it is behind by (never ahead of the schedule), within what is free.
   const unit = meanSliceQty(schedule);
+  const takeAt = cfg.imbalance?.take ?? null;
   if (
     cfg.imbalance !== null &&
+    takeAt !== null &&
     imbalance !== null &&
-    imbalance >= cfg.imbalance.take &&
+    imbalance >= takeAt &&
     scheduled.gt(done.plus(unit.times(cfg.imbalance.takeLagSlices))) &&
     takerAllowed(side, touch, parent.limitPrice)
   ) {

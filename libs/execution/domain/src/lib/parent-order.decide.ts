@@ -741,7 +741,7 @@ export const nextWakeAt = (s: ParentOrderState, now: number, cfg: ExecutionConfi
       // It has ended (less than a clip above its floor): the passive side picks up at the next tick.
       if (targetAt(sch, now).lte(goesOn)) times.push(now);
     }
-    if (policy.imbalance !== null) {
+    if (policy.imbalance !== null && policy.imbalance.take !== null) {
       const lagged = firstTimeAbove(
         sch,
         done.plus(meanSliceQty(sch).times(policy.imbalance.takeLagSlices)),
