@@ -32,6 +32,9 @@ export const createRounds = (ctx: ExecutionContext, decisions: Decisions) => {
   const { store, clock, logger, metrics, settings } = ctx;
   const view = ctx.view;
   const { load, run, reject, pacingOf } = decisions;
+  // The decider's configuration: the configured policy, or the default one. The shell reads it
+  // too (whether touch sizes count as a move), so both must be the same object.
+  const cfg = defaultExecutionConfig(settings.policy ? { policy: settings.policy } : {});
   const done: E.Either<KeelError, void> = E.right(undefined);
   /** The store's own failures are waited out by the command handler; those that remain are passed on. */
   const storeFailure = (e: KeelError | ExecutionError): e is KeelError =>
@@ -181,9 +184,10 @@ export const createRounds = (ctx: ExecutionContext, decisions: Decisions) => {
         );
       p.noTouchWarned = touch === null;
       // The sizes count as a move only when the policy reads them (the imbalance rule): else a
-      // size change would tick for nothing.
+      // size change would tick for nothing. The effective policy's rule, the one `run` decides
+      // with: an engine given no policy decides with DEFAULT_POLICY, so it is that one's.
       const sizes =
-        touch && settings.policy?.imbalance
+        touch && cfg.policy.imbalance
           ? `/${touch.bidQty?.toFixed() ?? ''}/${touch.askQty?.toFixed() ?? ''}`
           : '';
       const touchKey = touch ? `${touch.bid.toFixed()}/${touch.ask.toFixed()}${sizes}` : '';
@@ -198,11 +202,7 @@ export const createRounds = (ctx: ExecutionContext, decisions: Decisions) => {
       else if (r.right.length === 0) {
         const after = await load(accountId, symbol)();
         if (E.isLeft(after)) return after;
-        p.wakeAt = nextWakeAt(
-          after.right.agg.state,
-          now,
-          defaultExecutionConfig(settings.policy ? { policy: settings.policy } : {}),
-        );
+        p.wakeAt = nextWakeAt(after.right.agg.state, now, cfg);
       }
       return done;
     };
