@@ -5,7 +5,8 @@
  *
  * `drive` plays a tiny venue: every taker fills in full at the touch at once; passive
  * children never fill (so the order falls behind and catches up). It ticks either every
- * `tickMs` or, like the engine, only when `nextWakeAt` asks (the decisions must be the same).
+ * `tickMs` or, like the engine, only when `nextWakeAt` asks or the touch (its sizes included)
+ * changed since the last tick (the decisions must be the same).
  */
 import Decimal from 'decimal.js';
 import fc from 'fast-check';
@@ -61,6 +62,7 @@ const drive = (o: {
   const out: Request[] = [];
   const filledAt: [number, Decimal][] = [];
   let wakeAt: number | null = T0;
+  let lastTouch = '';
   const apply = (cmds: readonly ParentOrderCommand[], now: number): ParentOrderEvent[] => {
     const r = run(cmds, state, o.config);
     state = r.state;
@@ -71,8 +73,10 @@ const drive = (o: {
   // Up to the first tick at or after the deadline: the one that completes it when nothing
   // asked to be woken sooner (a parent filled early completes at its next wake).
   for (let now = T0; now < deadline + o.tickMs && state.status === 'Working'; now += o.tickMs) {
-    if (o.skip && (wakeAt === null || wakeAt > now)) continue;
     const t = o.touchAt ? o.touchAt(now) : TOUCH;
+    const key = [t.bid, t.ask, t.bidQty, t.askQty].map((d) => d?.toFixed() ?? '').join('/');
+    if (o.skip && key === lastTouch && (wakeAt === null || wakeAt > now)) continue;
+    lastTouch = key;
     const events = apply([tick(now, t)], now);
     if (events.length === 0) wakeAt = nextWakeAt(state, now, o.config);
     for (const e of ofType(events, 'ChildOrderRequested')) {
@@ -460,6 +464,36 @@ describe('the queue-imbalance rule', () => {
     }
     // Off unless set: the default rule has no withdraw.
     expect(DEFAULT_POLICY.imbalance?.withdraw ?? null).toBeNull();
+  });
+
+  it('decides the same when it skips the ticks nothing happens in, with the sizes changing and every rule on', () => {
+    const ALL = withPolicy({ imbalance: { take: 0.8, hold: 0.6, withdraw: 0.3, takeLagSlices: 0.1 } });
+    const sizes = fc.array(fc.constantFrom(['5', '5'], ['1', '9'], ['3', '7'], ['9', '1'], ['6', '4']), {
+      minLength: 2,
+      maxLength: 12,
+    });
+    fc.assert(
+      fc.property(sizes, fc.integer({ min: 1, max: 90 }), fc.boolean(), (pattern, periodSec, buy) => {
+        const touchAt = (now: number): Touch => {
+          const [b, a] = pattern[Math.floor((now - T0) / (periodSec * 1000)) % pattern.length] ?? ['5', '5'];
+          return sized(b, a);
+        };
+        const target = buy ? setTarget() : sell;
+        const every = drive({ target, config: ALL, tickMs: 1000, skip: false, touchAt });
+        const woken = drive({ target, config: ALL, tickMs: 1000, skip: true, touchAt });
+        expect(summary(woken.requests)).toEqual(summary(every.requests));
+        expect(every.state.status === 'Completed' && every.state.reason).toBe('filled');
+      }),
+      { numRuns: 6, seed: 18 },
+    );
+    // The rules act in such a run: it is not the run without them.
+    const light = (now: number): Touch =>
+      Math.floor((now - T0) / 20_000) % 2 === 0 ? sized('1', '9') : sized('9', '1');
+    expect(
+      summary(drive({ target: setTarget(), config: ALL, tickMs: 1000, skip: true, touchAt: light }).requests),
+    ).not.toEqual(
+      summary(drive({ target: setTarget(), config: cfg, tickMs: 1000, skip: true, touchAt: light }).requests),
+    );
   });
 
   it('asks to be woken when the lag passes the take threshold (the touch wakes it otherwise)', () => {
