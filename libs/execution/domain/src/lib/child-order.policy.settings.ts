@@ -51,6 +51,17 @@ export const PolicySettingsSchema = Type.Object(
 );
 export type PolicySettings = Static<typeof PolicySettingsSchema>;
 
+// The schema names every setting of PolicyConfig and of its imbalance rule, and nothing else: a
+// setting added to the policy and not here (or the reverse) fails to compile.
+type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never]
+  ? true
+  : false;
+const schemaCoversPolicy: [
+  SameKeys<PolicySettings, PolicyConfig>,
+  SameKeys<Static<typeof ImbalanceSettingsSchema>, ImbalancePolicy>,
+] = [true, true];
+void schemaCoversPolicy;
+
 /** Every imbalance rule off: what a given `imbalance` object is laid over when the base has none. */
 const NO_IMBALANCE_RULE: ImbalancePolicy = { take: null, hold: null, withdraw: null, takeLagSlices: 0 };
 
