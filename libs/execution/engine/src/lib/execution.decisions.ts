@@ -43,6 +43,11 @@ import { HELD_SNAPSHOT_VERSION, heldFromSnapshot, toSnapshotJson } from './execu
 
 export const createDecisions = (ctx: ExecutionContext) => {
   const { store, clock, logger, metrics } = ctx;
+  /**
+   * The decider's configuration: the configured policy, or DEFAULT_POLICY. Built once; the
+   * rounds pace with the same object (whether touch sizes count as a move, `nextWakeAt`).
+   */
+  const config = defaultExecutionConfig(ctx.settings.policy ? { policy: ctx.settings.policy } : {});
   const pacing = new Map<string, Pacing>();
   const pacingOf = (accountId: string, symbol: string): Pacing => {
     const k = keyOf(accountId, symbol);
@@ -163,7 +168,7 @@ export const createDecisions = (ctx: ExecutionContext) => {
     cause: Cause,
     now: number,
     // Ticks decide with the configured policy too (reprices, catch-up, sweeps, child validity).
-    cfg: ExecutionConfig = defaultExecutionConfig(ctx.settings.policy ? { policy: ctx.settings.policy } : {}),
+    cfg: ExecutionConfig = config,
   ): TE.TaskEither<ExecutionError | KeelError, readonly ParentOrderEvent[]> => {
     let decided: readonly ParentOrderEvent[] = [];
     return pipe(
@@ -243,6 +248,7 @@ export const createDecisions = (ctx: ExecutionContext) => {
   };
 
   return {
+    config,
     load,
     run,
     reject,

@@ -8,7 +8,6 @@ import * as TE from 'fp-ts/TaskEither';
 import { RecordedEvent, streamName } from '@keel/events';
 import { foldStream } from '@keel/event-store';
 import {
-  defaultExecutionConfig,
   ExecutionError,
   ExecutionView,
   freshTouch,
@@ -31,10 +30,8 @@ import { Decisions } from './execution.decisions';
 export const createRounds = (ctx: ExecutionContext, decisions: Decisions) => {
   const { store, clock, logger, metrics, settings } = ctx;
   const view = ctx.view;
-  const { load, run, reject, pacingOf } = decisions;
-  // The decider's configuration: the configured policy, or the default one. The shell reads it
-  // too (whether touch sizes count as a move), so both must be the same object.
-  const cfg = defaultExecutionConfig(settings.policy ? { policy: settings.policy } : {});
+  // `cfg`: the configuration `run` decides with, so pacing reads the same policy.
+  const { load, run, reject, pacingOf, config: cfg } = decisions;
   const done: E.Either<KeelError, void> = E.right(undefined);
   /** The store's own failures are waited out by the command handler; those that remain are passed on. */
   const storeFailure = (e: KeelError | ExecutionError): e is KeelError =>
