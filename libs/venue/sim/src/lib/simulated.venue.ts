@@ -191,6 +191,10 @@ interface MarketState {
    * update has shown; a level updated to 0 leaves). Empty without L2 data or `queueFromDepth`.
    */
   readonly levels: { readonly bid: Map<string, Decimal>; readonly ask: Map<string, Decimal> };
+  /** A touch whose size the data does not show (a trade-only tape), in this market's units (`medianTouchOf`). */
+  readonly unseenTouch: Decimal;
+  /** Queue ahead where the book is not visible: `unknownQueueQty`, else `unseenTouch`. */
+  readonly unknownQueue: Decimal;
 }
 
 type Arrival =
@@ -234,9 +238,6 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
    */
   const medianTouchOf = (i: Instrument): Decimal =>
     Decimal.max(i.lotSize, roundQtyDown(curve.medianTouchQty.div(scale), i.lotSize));
-  /** Queue ahead where the book is not visible: `unknownQueueQty`, else the median touch. */
-  const unknownQueueOf = (i: Instrument): Decimal =>
-    cfg.unknownQueueQty !== undefined ? exact(cfg.unknownQueueQty) : medianTouchOf(i);
   const marginRate = exact(cfg.initialMarginRate ?? '0.1');
   const keep = cfg.tradeHistory ?? 1000;
   const timerName = `venue-sim:${cfg.venue}:${cfg.accountId}`;
@@ -246,6 +247,7 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
   for (const m of cfg.markets) {
     const it = m.events[Symbol.iterator]();
     const n = it.next();
+    const unseenTouch = medianTouchOf(m.instrument);
     markets.set(m.instrument.symbol, {
       instrument: m.instrument,
       it,
@@ -265,6 +267,8 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
       flow: new ImpactState(model.impactDecayMs ?? STRICT_FILL_MODEL.impactDecayMs),
       seen: [],
       levels: { bid: new Map(), ask: new Map() },
+      unseenTouch,
+      unknownQueue: cfg.unknownQueueQty !== undefined ? exact(cfg.unknownQueueQty) : unseenTouch,
     });
   }
   const account: SimAccount = createAccount(cfg.balances);
@@ -500,7 +504,7 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
   /** The displayed size of one side's touch still there for us (liquidity consumption). */
   const available = (m: MarketState, side: 'bid' | 'ask'): Decimal => {
     const raw = side === 'bid' ? m.rawBid : m.rawAsk;
-    const shown = (side === 'bid' ? m.bid : m.ask)?.qty ?? medianTouchOf(m.instrument);
+    const shown = (side === 'bid' ? m.bid : m.ask)?.qty ?? m.unseenTouch;
     if (!model.consumeLiquidity || raw === null) return exact(shown);
     return availableAt(m.ledger[side], raw.price, exact(shown));
   };
@@ -689,7 +693,7 @@ export const createSimulatedVenue = (cfg: SimulatedVenueConfig): SimulatedVenue 
       else
         o.queueAhead = crosses
           ? exact(0)
-          : joinQueue(r.side, p, own, unknownQueueOf(m.instrument), levelAt(m, r.side, p, now));
+          : joinQueue(r.side, p, own, m.unknownQueue, levelAt(m, r.side, p, now));
     }
     return a.done(E.right(toVenueOrder(o.state)));
   };
